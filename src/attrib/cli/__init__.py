@@ -1,0 +1,37 @@
+"""Command line: parses arguments, calls the library, and turns its errors into one line each.
+
+Each command lives in its own module and registers on `app`; the library never prints or exits.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import AttribError
+from .app import app, state
+from . import annotate as _annotate  # noqa: F401  (registers commands)
+from . import evaluate as _evaluate  # noqa: F401
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the `attrib` console script."""
+    try:
+        code = app(standalone_mode=False)
+    except AttribError as exc:
+        if state["verbose"]:
+            raise
+        print(f"attrib: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        print("attrib: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,1 @@
+"""`attrib annotate` and `attrib show`."""

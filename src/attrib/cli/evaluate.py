@@ -1,0 +1,1 @@
+"""`attrib eval` and `attrib agreement`."""

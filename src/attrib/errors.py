@@ -1,0 +1,57 @@
+"""Named exceptions. The library raises them; the CLI turns each into one line and an exit code.
+
+Every message says what went wrong and where (file, line, task id, JSON path), and where it can,
+how to fix it. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+
+class AttribError(Exception):
+    """Base class: anything attrib reports to a user as one line."""
+
+    code = "E000"
+    exit_code = 1
+
+    def __str__(self) -> str:  # "E101 data.jsonl:3: line is not JSON (...)"
+        return f"{self.code} {super().__str__()}"
+
+
+class InputError(AttribError):
+    """An input file or document cannot be read (missing, not UTF-8, not JSON, no text)."""
+
+    code = "E100"
+    exit_code = 2
+
+
+class OffsetError(AttribError):
+    """A span does not fit its text: out of range, start >= end, or the covered text differs."""
+
+    code = "E110"
+
+
+class ModelError(AttribError):
+    """The spaCy pipeline cannot be loaded or lacks what the pre-annotator needs."""
+
+    code = "E120"
+    exit_code = 2
+
+
+class SchemaError(AttribError):
+    """A document does not validate against one of attrib's JSON Schemas."""
+
+    code = "E130"
+
+
+class OutputError(AttribError):
+    """An output file cannot be written."""
+
+    code = "E140"
+    exit_code = 2
+
+
+class LabelStudioError(AttribError):
+    """The Label Studio server is unreachable, refuses the token, or answers with an error."""
+
+    code = "E200"
+    exit_code = 3

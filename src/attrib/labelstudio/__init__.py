@@ -1,0 +1,1 @@
+"""Label Studio: the labeling config, records <-> tasks and exports, and the thin network client."""

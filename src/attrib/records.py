@@ -1,0 +1,129 @@
+"""The record: one document and its attributions, the unit every attrib command reads and writes.
+
+    {"id": "seed-000", "text": "...", "meta": {...},
+     "attributions": [{"id": "a0", "kind": "direct", "confidence": 0.91,
+                       "source": [{"start": 887, "end": 952, "text": "sources in ..."}],
+                       "cue": [{"start": 953, "end": 957, "text": "told"}],
+                       "content": [{"start": 534, "end": 886, "text": "“Huge ..."}],
+                       "source_entity": null}]}
+
+Offsets are Python code points into `text`, end exclusive, and every fragment carries the text it
+covers, so `text[start:end] == fragment["text"]` always. `schemas/record.schema.json` is the contract.
+The gold format of ../shared/data (`[s, e]` pairs plus `parts`) is read here too, and converted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .errors import InputError, OffsetError
+from .jsonio import iter_jsonl
+
+ROLES = ("source", "cue", "content")
+KINDS = ("direct", "indirect", "mixed")
+RECORD_KEYS = ("id", "text", "meta", "attributions", "generator", "provenance")
+
+Span = tuple[int, int]
+
+
+def fragment(text: str, start: int, end: int) -> dict:
+    """A fragment of `text`: offsets plus the exact text they cover."""
+    return {"start": start, "end": end, "text": text[start:end]}
+
+
+def spans(attribution: dict, role: str) -> list[Span]:
+    """The (start, end) pairs of one role of an attribution, in text order."""
+    return sorted((f["start"], f["end"]) for f in attribution.get(role) or [])
+
+
+def make_record(doc_id: str, text: str, attributions: list[dict], meta: dict | None = None, **extra: Any) -> dict:
+    record = {"id": doc_id, "text": text, "meta": meta or {}, "attributions": attributions}
+    record.update({k: v for k, v in extra.items() if v is not None})
+    return record
+
+
+def check_fragment(text: str, frag: Any, where: str) -> None:
+    """Raise OffsetError unless `frag` is a well-formed fragment of `text`."""
+    if not isinstance(frag, dict):
+        raise OffsetError(f"{where}: expected a fragment object, got {type(frag).__name__}")
+    start, end = frag.get("start"), frag.get("end")
+    if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) or isinstance(end, bool):
+        raise OffsetError(f"{where}: start and end must be integers")
+    if not 0 <= start < end <= len(text):
+        raise OffsetError(f"{where}: span [{start}, {end}) does not fit a text of {len(text)} characters")
+    if frag.get("text") != text[start:end]:
+        raise OffsetError(f"{where}: text {frag.get('text')!r} differs from the text at [{start}, {end}): {text[start:end]!r}")
+
+
+def _gold_fragments(text: str, attr: dict, role: str, where: str) -> list[dict]:
+    parts = (attr.get("parts") or {}).get(role)
+    if parts is None:
+        whole = attr.get(role)
+        parts = [] if whole is None else [whole]
+    frags = []
+    for i, pair in enumerate(parts):
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise OffsetError(f"{where}.{role}[{i}]: expected a [start, end] pair, got {pair!r}")
+        frag = fragment(text, *pair) if all(isinstance(x, int) for x in pair) else {"start": pair[0], "end": pair[1]}
+        check_fragment(text, frag, f"{where}.{role}[{i}]")
+        frags.append(frag)
+    return sorted(frags, key=lambda f: (f["start"], f["end"]))
+
+
+def _is_gold(attr: dict) -> bool:
+    content = attr.get("content")
+    return "parts" in attr or (isinstance(content, list) and len(content) == 2 and all(isinstance(x, int) for x in content))
+
+
+def normalize_record(obj: Any, where: str) -> dict:
+    """Turn a parsed JSON object, an attrib record or a gold record, into a checked attrib record.
+
+    Raises InputError for a missing id/text and OffsetError (with the JSON path) for a bad span.
+    """
+    if not isinstance(obj, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise InputError(f"{where}: no \"text\" string")
+    doc_id = obj.get("id")
+    if doc_id is None or isinstance(doc_id, (dict, list, bool)):
+        raise InputError(f"{where}: no \"id\" (a string or number)")
+    attributions_in = obj.get("attributions") or []
+    if not isinstance(attributions_in, list):
+        raise InputError(f"{where}: \"attributions\" must be a list")
+    attributions = []
+    for i, attr in enumerate(attributions_in):
+        path = f"{where}: $.attributions[{i}]"
+        if not isinstance(attr, dict):
+            raise InputError(f"{path}: expected an object")
+        if _is_gold(attr):
+            out = {"id": f"a{i}", "kind": attr.get("kind"), "confidence": 1.0}
+            for role in ROLES:
+                out[role] = _gold_fragments(text, attr, role, path)
+            out["source_entity"] = None
+        else:
+            out = dict(attr)
+            out.setdefault("id", f"a{i}")
+            for role in ROLES:
+                frags = out.get(role) or []
+                for j, frag in enumerate(frags):
+                    check_fragment(text, frag, f"{path}.{role}[{j}]")
+                out[role] = frags
+            if out.get("source_entity") is not None:
+                check_fragment(text, out["source_entity"], f"{path}.source_entity")
+            out.setdefault("source_entity", None)
+        attributions.append(out)
+    meta = dict(obj.get("meta") or {})
+    meta.update({k: v for k, v in obj.items() if k not in RECORD_KEYS})
+    extra = {k: obj[k] for k in ("generator", "provenance") if k in obj}
+    return make_record(str(doc_id), text, attributions, meta, **extra)
+
+
+def iter_records(paths: Iterable[str | Path]) -> Iterator[dict]:
+    """Stream checked records from JSONL files (attrib records or gold); stop at the first bad line."""
+    for path in paths:
+        for line in iter_jsonl(path):
+            if line.error is not None:
+                raise line.error
+            yield normalize_record(line.value, line.where)
