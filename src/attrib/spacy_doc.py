@@ -1,0 +1,46 @@
+"""Attributions on a spaCy Doc: where the pre-annotator puts them and where exports and training read them.
+
+- `doc.spans["attrib_source"]`, `["attrib_cue"]`, `["attrib_content"]`: one Span per fragment, its
+  `label_` the role and its `id_` the attribution id, so the groups survive a DocBin round trip;
+- `doc._.attributions`: the attributions in the record format (character offsets, see records.py).
+
+Character offsets are the truth; a fragment that does not fall on token boundaries is snapped
+outward (`alignment_mode="expand"`) for its Span but kept exact in `doc._.attributions`.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from .records import ROLES
+
+SPAN_KEYS = {role: f"attrib_{role}" for role in ROLES}
+
+if not Doc.has_extension("attributions"):
+    Doc.set_extension("attributions", default=None)
+
+
+def set_attributions(doc: Doc, attributions: list[dict]) -> None:
+    """Store record-format attributions on `doc` (extension and span groups)."""
+    doc._.attributions = attributions
+    for role, key in SPAN_KEYS.items():
+        group = []
+        for attr in attributions:
+            for frag in attr.get(role) or []:
+                span = doc.char_span(frag["start"], frag["end"], label=role, alignment_mode="expand")
+                if span is not None:
+                    span.id_ = attr["id"]
+                    group.append(span)
+        doc.spans[key] = group
+
+
+def get_attributions(doc: Doc) -> list[dict]:
+    """The record-format attributions of `doc`: the extension if set, else rebuilt from the span groups."""
+    if doc._.attributions is not None:
+        return doc._.attributions
+    grouped: dict[str, dict] = {}
+    for role, key in SPAN_KEYS.items():
+        for span in doc.spans.get(key, []):
+            attr = grouped.setdefault(span.id_, {"id": span.id_, "kind": None, "source": [], "cue": [], "content": []})
+            attr[role].append({"start": span.start_char, "end": span.end_char, "text": span.text})
+    return list(grouped.values())
