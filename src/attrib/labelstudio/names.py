@@ -1,11 +1,12 @@
 """The names attrib's Label Studio config uses: shared by the config, the converters and the validator.
 
-One attribution becomes regions and relations (see labelstudio/tasks.py):
+One attribution becomes regions and relations (see labelstudio/convert.py):
 - one region per fragment, labelled SOURCE, CUE or CONTENT on the `Text` tag;
 - the attribution's anchor is its first CUE region (its first CONTENT region if it has no cue);
   a relation from the anchor to every other region of the attribution ties them together
-  (relation label = the target's role: "source", "cue", "content");
-- a pronoun source's entity is a REFERENT region, linked from the SOURCE region ("refers_to");
+  (relation label = the target's role: "source", "cue", "content"); a source fragment shared by
+  several attributions is one SOURCE region with a relation from each anchor;
+- a pronoun source's entity is a REFERENT region, linked from the (first) SOURCE region ("refers_to");
 - the kind (direct/indirect/mixed) is a per-region choice on the anchor; an unnamed source is a
   per-region choice on the SOURCE region.
 """

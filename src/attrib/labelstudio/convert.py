@@ -1,0 +1,294 @@
+"""Records <-> Label Studio tasks, results and exports: pure functions on plain data, no network.
+
+The mapping of one attribution to regions and relations is the one names.py describes. Region ids
+are deterministic (`a{i}-{role}-{j}`: attribution index, role, fragment index), so the same record
+always gives the same task. Going back, attributions are renumbered `a0, a1, ...` in the order of
+their anchors in the result.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterator
+
+from ..errors import InputError
+from ..records import ROLES, check_fragment, make_record
+from .names import (
+    KIND_NAME,
+    LABELS_NAME,
+    REFERENT_LABEL,
+    ROLE_LABELS,
+    SOURCE_TYPE_NAME,
+    TEXT_NAME,
+)
+
+RECORD_ID = "record_id"  # data key holding the record id: the dedup key of a push
+META = "meta"  # data key holding the record's meta
+CHOOSE = ("each", "ground_truth", "latest", "prediction")
+
+ROLE_OF_LABEL = {label: role for role, label in ROLE_LABELS.items()}
+SOURCE, CUE, CONTENT = ROLE_LABELS["source"], ROLE_LABELS["cue"], ROLE_LABELS["content"]
+
+
+def _value(text: str, start: int, end: int) -> dict:
+    return {"start": start, "end": end, "text": text[start:end]}
+
+
+def _span_key(frag: dict | None) -> tuple[int, int] | None:
+    return None if frag is None else (frag["start"], frag["end"])
+
+
+class _Result:
+    """A prediction result under construction: regions, per-region choices and relations."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.items: list[dict] = []
+        self.relations: list[dict] = []
+        self.linked: set[tuple[str, str]] = set()
+
+    def region(self, rid: str, label: str, frag: dict, score: float | None) -> str:
+        item = {"id": rid, "from_name": LABELS_NAME, "to_name": TEXT_NAME, "type": "labels",
+                "value": {**_value(self.text, frag["start"], frag["end"]), "labels": [label]}}
+        if score is not None:
+            item["score"] = score
+        self.items.append(item)
+        return rid
+
+    def choice(self, rid: str, name: str, frag: dict, value: str) -> None:
+        self.items.append({"id": rid, "from_name": name, "to_name": TEXT_NAME, "type": "choices",
+                           "value": {**_value(self.text, frag["start"], frag["end"]), "choices": [value]}})
+
+    def relate(self, from_id: str, to_id: str, label: str) -> None:
+        if (from_id, to_id) not in self.linked:
+            self.linked.add((from_id, to_id))
+            self.relations.append({"from_id": from_id, "to_id": to_id, "type": "relation",
+                                   "direction": "right", "labels": [label]})
+
+
+def attributions_to_result(text: str, attributions: list[dict], where: str = "record") -> list[dict]:
+    """Regions, per-region choices and relations for record-format attributions (see names.py).
+
+    A source fragment shared by several attributions (same span, same entity and source type) is one
+    SOURCE region with a relation from each attribution's anchor; a REFERENT region is shared likewise.
+    """
+    out = _Result(text)
+    sources: dict[tuple, str] = {}
+    referents: dict[tuple[int, int], str] = {}
+    for i, attr in enumerate(attributions):
+        score = attr.get("confidence")
+        frags = {role: sorted(attr.get(role) or [], key=_span_key) for role in ROLES}
+        anchor_role = "cue" if frags["cue"] else "content"
+        if not frags[anchor_role]:
+            raise InputError(f"{where}: $.attributions[{i}]: an attribution needs a cue or a content fragment")
+        anchor_frag = frags[anchor_role][0]
+        anchor = out.region(f"a{i}-{anchor_role}-0", ROLE_LABELS[anchor_role], anchor_frag, score)
+        if attr.get("kind") is not None:
+            out.choice(anchor, KIND_NAME, anchor_frag, attr["kind"])
+        for role in ("cue", "content"):
+            for j, frag in enumerate(frags[role]):
+                if role == anchor_role and j == 0:
+                    continue
+                out.relate(anchor, out.region(f"a{i}-{role}-{j}", ROLE_LABELS[role], frag, score), role)
+        entity, source_type = attr.get("source_entity"), attr.get("source_type")
+        for j, frag in enumerate(frags["source"]):
+            key = (_span_key(frag), _span_key(entity), source_type)
+            if key not in sources:
+                sources[key] = out.region(f"a{i}-source-{j}", SOURCE, frag, score)
+                if source_type is not None:
+                    out.choice(sources[key], SOURCE_TYPE_NAME, frag, source_type)
+            out.relate(anchor, sources[key], "source")
+        if entity is not None and frags["source"]:
+            span = _span_key(entity)
+            if span not in referents:
+                referents[span] = out.region(f"a{i}-referent", REFERENT_LABEL, entity, score)
+            first_source = sources[(_span_key(frags["source"][0]), span, source_type)]
+            out.relate(first_source, referents[span], "refers_to")
+    return out.items + out.relations
+
+
+def record_to_task(record: dict, model_version: str) -> dict:
+    """A Label Studio task for an attrib record, its attributions as one prediction.
+
+    The prediction's score is the lowest attribution confidence, so sorting by it in Label Studio
+    brings the doubtful documents first; a document without attributions has no score.
+    """
+    attributions = record.get("attributions") or []
+    prediction: dict[str, Any] = {
+        "model_version": model_version,
+        "result": attributions_to_result(record["text"], attributions, where=f"record {record['id']}"),
+    }
+    confidences = [a["confidence"] for a in attributions if a.get("confidence") is not None]
+    if confidences:
+        prediction["score"] = min(confidences)
+    data = {TEXT_NAME: record["text"], RECORD_ID: record["id"], META: record.get("meta") or {}}
+    return {"data": data, "predictions": [prediction]}
+
+
+def _related(regions: dict[str, dict], result: list[dict]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Role edges (anchor side -> member) and SOURCE -> REFERENT links, whichever way they were drawn."""
+    members: dict[str, list[str]] = defaultdict(list)
+    referent_of: dict[str, str] = {}
+    for rel in result:
+        if rel.get("type") != "relation":
+            continue
+        a, b = rel.get("from_id"), rel.get("to_id")
+        if a not in regions or b not in regions or a == b:
+            continue
+        if rel.get("direction") == "left":
+            a, b = b, a
+        la, lb = regions[a]["label"], regions[b]["label"]
+        if REFERENT_LABEL in (la, lb):
+            if {la, lb} == {SOURCE, REFERENT_LABEL}:
+                source, referent = (a, b) if la == SOURCE else (b, a)
+                referent_of.setdefault(source, referent)
+            continue
+        if la == SOURCE:
+            if lb == SOURCE:
+                continue
+            a, b = b, a  # an arrow drawn from the source: it still belongs to the other end's attribution
+        members[a].append(b)
+    return members, referent_of
+
+
+def result_to_attributions(text: str, result: list[dict], where: str = "result") -> list[dict]:
+    """Record-format attributions from Label Studio regions and relations: the inverse of the mapping.
+
+    Anchors are CUE/CONTENT regions no relation points to; an attribution is its anchor plus every
+    region reachable from it (SOURCE regions end a path). Offsets are the truth: fragment text is
+    taken from `text`, not from the region's `value.text`.
+    """
+    regions: dict[str, dict] = {}
+    choices: dict[str, dict[str, str]] = defaultdict(dict)
+    for k, item in enumerate(result):
+        if not isinstance(item, dict):
+            continue
+        rid, value = item.get("id"), item.get("value") or {}
+        if item.get("type") == "labels" and item.get("from_name") == LABELS_NAME:
+            label = (value.get("labels") or [None])[0]
+            if label in ROLE_OF_LABEL or label == REFERENT_LABEL:
+                start, end = value.get("start"), value.get("end")
+                ints = isinstance(start, int) and isinstance(end, int)
+                frag = {"start": start, "end": end, "text": text[start:end] if ints else None}
+                check_fragment(text, frag, f"{where}[{k}] (region {rid})")
+                regions[rid] = {"label": label, "frag": frag, "score": item.get("score")}
+        elif item.get("type") == "choices" and value.get("choices"):
+            choices[rid].setdefault(item.get("from_name"), value["choices"][0])
+    members, referent_of = _related(regions, result)
+    pointed_to = {b for targets in members.values() for b in targets if regions[b]["label"] != SOURCE}
+    spans_of = [rid for rid, r in regions.items() if r["label"] in (CUE, CONTENT)]
+    anchors = [rid for rid in spans_of if rid not in pointed_to]
+    reached: set[str] = set()
+    attributions = []
+    for anchor in anchors + [rid for rid in spans_of if rid not in anchors]:  # the tail: regions in a cycle
+        if anchor in reached:
+            continue
+        group, stack = [anchor], [anchor]
+        reached.add(anchor)
+        while stack:
+            for b in members.get(stack.pop(), []):
+                if b not in group:
+                    group.append(b)
+                    if regions[b]["label"] != SOURCE:
+                        reached.add(b)
+                        stack.append(b)
+        attributions.append(_attribution(f"a{len(attributions)}", group, regions, choices, referent_of))
+    return attributions
+
+
+def _attribution(aid: str, group: list[str], regions: dict, choices: dict, referent_of: dict) -> dict:
+    """One attribution from its regions (anchor first): kind and confidence come from the anchor."""
+    frags: dict[str, dict[tuple[int, int], dict]] = {role: {} for role in ROLES}
+    for rid in group:
+        region = regions[rid]
+        frags[ROLE_OF_LABEL[region["label"]]].setdefault(_span_key(region["frag"]), region["frag"])
+    kinds = [choices[rid][KIND_NAME] for rid in group if KIND_NAME in choices.get(rid, {})]
+    sources = sorted((rid for rid in group if regions[rid]["label"] == SOURCE), key=lambda r: _span_key(regions[r]["frag"]))
+    source_types = [choices[rid][SOURCE_TYPE_NAME] for rid in sources if SOURCE_TYPE_NAME in choices.get(rid, {})]
+    entities = [regions[referent_of[rid]]["frag"] for rid in sources if rid in referent_of]
+    attr: dict[str, Any] = {"id": aid, "kind": kinds[0] if kinds else None}
+    if regions[group[0]]["score"] is not None:
+        attr["confidence"] = regions[group[0]]["score"]
+    for role in ROLES:
+        attr[role] = [frags[role][key] for key in sorted(frags[role])]
+    attr["source_entity"] = entities[0] if entities else None
+    if source_types:
+        attr["source_type"] = source_types[0]
+    return attr
+
+
+def _annotator(annotation: dict) -> str | int | None:
+    who = annotation.get("completed_by")
+    return who.get("email") or who.get("id") if isinstance(who, dict) else who
+
+
+def _sameness(attributions: list[dict]) -> list[tuple]:
+    """What an annotator can change, without ids and confidences: to compare two results."""
+    return sorted((
+        (a.get("kind"), a.get("source_type"), _span_key(a.get("source_entity")),
+         *(tuple(_span_key(f) for f in a[role]) for role in ROLES))
+        for a in attributions
+    ), key=repr)
+
+
+def _latest(items: list[dict]) -> dict | None:
+    return max(items, key=lambda x: (x.get("updated_at") or x.get("created_at") or "", x.get("id") or 0), default=None)
+
+
+def task_records(task: dict, choose: str = "each") -> list[dict]:
+    """attrib records for one exported task, with provenance.
+
+    choose: "each" (a record per annotation), "ground_truth" (the annotation marked so, if any),
+    "latest" (the last updated annotation) or "prediction" (the task's latest prediction).
+    Cancelled annotations are skipped. The record id is the task's `data.record_id` (its task id when
+    the task was not made by attrib). Annotation records carry no confidence: a person made them.
+    """
+    if choose not in CHOOSE:
+        raise InputError(f"choose must be one of {', '.join(CHOOSE)}, not {choose!r}")
+    data = task.get("data") or {}
+    text, task_id = data.get(TEXT_NAME), task.get("id")
+    where = f"task {task_id}"
+    if not isinstance(text, str):
+        raise InputError(f"{where}: no data.{TEXT_NAME} string")
+    doc_id = str(data.get(RECORD_ID, task_id))
+    meta = data.get(META) if isinstance(data.get(META), dict) else {}
+    predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
+    if choose == "prediction" and task.get("predictions") and not predictions:
+        raise InputError(f"{where}: the export has prediction ids, not objects: export with `attrib labelstudio pull`")
+    by_id = {p.get("id"): p for p in predictions}
+
+    if choose == "prediction":
+        pred = _latest(predictions)
+        if pred is None:
+            return []
+        attributions = result_to_attributions(text, pred.get("result") or [], f"{where} prediction {pred.get('id')}")
+        provenance = {"task_id": task_id, "annotation_id": None, "prediction_id": pred.get("id"), "annotator": None,
+                      "lead_time": None, "accepted_unchanged": None, "origin": "prediction"}
+        return [make_record(doc_id, text, attributions, dict(meta), provenance=provenance)]
+
+    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+    if choose == "ground_truth":
+        annotations = [a for a in annotations if a.get("ground_truth")][-1:]
+    elif choose == "latest":
+        annotations = [a for a in [_latest(annotations)] if a is not None]
+    records = []
+    for ann in annotations:
+        attributions = result_to_attributions(text, ann.get("result") or [], f"{where} annotation {ann.get('id')}")
+        for attr in attributions:
+            attr.pop("confidence", None)
+        parent = by_id.get(ann.get("parent_prediction"))
+        unchanged = None
+        if parent is not None:
+            before = result_to_attributions(text, parent.get("result") or [], f"{where} prediction {parent.get('id')}")
+            unchanged = _sameness(before) == _sameness(attributions)
+        provenance = {"task_id": task_id, "annotation_id": ann.get("id"), "prediction_id": ann.get("parent_prediction"),
+                      "annotator": _annotator(ann), "lead_time": ann.get("lead_time"),
+                      "accepted_unchanged": unchanged, "origin": "annotation"}
+        records.append(make_record(doc_id, text, attributions, dict(meta), provenance=provenance))
+    return records
+
+
+def export_records(tasks: Iterator[dict], choose: str = "each") -> Iterator[dict]:
+    """Records for every task of an export, in export order."""
+    for task in tasks:
+        yield from task_records(task, choose)

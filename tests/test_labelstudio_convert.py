@@ -1,0 +1,227 @@
+"""Records <-> Label Studio results, tasks and exports, and the labeling config: plain data, no server."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from attrib.errors import InputError, OffsetError
+from attrib.labelstudio.config import label_config
+from attrib.labelstudio.convert import (
+    attributions_to_result,
+    record_to_task,
+    result_to_attributions,
+    task_records,
+)
+from attrib.labelstudio.names import KIND_NAME, LABELS_NAME, SOURCE_TYPE_NAME, TEXT_NAME
+from attrib.records import fragment, normalize_record
+
+# An emoji, a decomposed accent (e + U+0301) and CRLF before the spans: offsets must stay code points.
+TEXT = "Le maire 🙂 a dit\r\n: « Cafe\u0301 fermé », et il a ajouté que tout irait bien. Elle aussi, selon Paul."
+
+
+def frag(sub: str, nth: int = 0) -> dict:
+    start = -1
+    for _ in range(nth + 1):
+        start = TEXT.index(sub, start + 1)
+    return fragment(TEXT, start, start + len(sub))
+
+
+def attr(kind="direct", source=(), cue=(), content=(), entity=None, confidence=0.8) -> dict:
+    return {"kind": kind, "confidence": confidence, "source": list(source), "cue": list(cue),
+            "content": list(content), "source_entity": entity}
+
+
+def without_ids(attributions: list[dict]) -> list[dict]:
+    return [{k: v for k, v in a.items() if k != "id"} for a in attributions]
+
+
+def roundtrip(attributions: list[dict]) -> list[dict]:
+    return result_to_attributions(TEXT, attributions_to_result(TEXT, attributions))
+
+
+CASES = {
+    "discontinuous content, two-fragment cue": [
+        attr(source=[frag("Le maire")], cue=[frag("a dit"), frag(":")], content=[frag("« Cafe\u0301"), frag("fermé »")]),
+    ],
+    "shared source": [
+        attr(source=[frag("Le maire")], cue=[frag("a dit")], content=[frag("« Cafe\u0301 fermé »")]),
+        attr(kind="indirect", source=[frag("Le maire")], cue=[frag("a ajouté")], content=[frag("tout irait bien")]),
+    ],
+    "no source, no cue": [attr(kind="indirect", content=[frag("tout irait bien")], confidence=0.3)],
+    "overlapping attributions": [
+        attr(kind="indirect", source=[frag("Paul")], cue=[frag("selon")], content=[frag("Elle aussi")]),
+        attr(kind="indirect", source=[frag("Paul")], cue=[frag("selon")], content=[frag("Elle aussi")]),
+        attr(kind="mixed", cue=[frag("a dit")], content=[frag("« Cafe\u0301 fermé », et il")]),
+    ],
+    "pronoun source with its entity": [
+        attr(kind="indirect", source=[frag("il")], cue=[frag("a ajouté")], content=[frag("tout irait bien")],
+             entity=frag("Le maire")),
+        attr(source=[frag("il")], cue=[frag("a dit")], content=[frag("« Cafe\u0301 fermé »")], entity=frag("Le maire")),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_attributions_survive_regions_and_relations(name):
+    assert without_ids(roundtrip(CASES[name])) == CASES[name]
+
+
+def test_a_shared_source_is_one_region_with_a_relation_per_attribution():
+    result = attributions_to_result(TEXT, CASES["shared source"])
+    sources = [r for r in result if r.get("type") == "labels" and r["value"]["labels"] == ["SOURCE"]]
+    assert len(sources) == 1
+    to_source = [r for r in result if r.get("type") == "relation" and r["to_id"] == sources[0]["id"]]
+    assert [r["labels"] for r in to_source] == [["source"], ["source"]]
+
+
+def test_pronoun_entity_is_a_referent_region_linked_from_the_source():
+    result = attributions_to_result(TEXT, CASES["pronoun source with its entity"])
+    referents = [r for r in result if r.get("type") == "labels" and r["value"]["labels"] == ["REFERENT"]]
+    assert len(referents) == 1 and referents[0]["value"]["text"] == "Le maire"
+    links = [r for r in result if r.get("type") == "relation" and r["labels"] == ["refers_to"]]
+    assert len(links) == 1 and links[0]["to_id"] == referents[0]["id"]
+
+
+def test_regions_carry_code_point_offsets_scores_and_the_kind():
+    result = attributions_to_result(TEXT, CASES["discontinuous content, two-fragment cue"])
+    regions = [r for r in result if r["type"] == "labels"]
+    for region in regions:
+        value = region["value"]
+        assert TEXT[value["start"]:value["end"]] == value["text"]
+        assert region["score"] == 0.8 and region["from_name"] == LABELS_NAME and region["to_name"] == TEXT_NAME
+    assert regions[0]["value"]["labels"] == ["CUE"]  # the anchor
+    kinds = [r for r in result if r["type"] == "choices"]
+    assert [(k["id"], k["from_name"], k["value"]["choices"]) for k in kinds] == [(regions[0]["id"], KIND_NAME, ["direct"])]
+    assert len({r["id"] for r in regions}) == len(regions)
+
+
+def test_record_to_task_is_deterministic_and_keeps_id_and_meta():
+    record = normalize_record({"id": 7, "text": TEXT, "source": "wire", "attributions": CASES["shared source"]}, "x")
+    task = record_to_task(record, "attrib-0.1.0+en_core_web_sm-3.8.0")
+    assert task == record_to_task(record, "attrib-0.1.0+en_core_web_sm-3.8.0")
+    assert task["data"] == {"text": TEXT, "record_id": "7", "meta": {"source": "wire"}}
+    (prediction,) = task["predictions"]
+    assert prediction["model_version"] == "attrib-0.1.0+en_core_web_sm-3.8.0" and prediction["score"] == 0.8
+    assert "score" not in record_to_task({**record, "attributions": []}, "v")["predictions"][0]
+
+
+def test_an_attribution_without_cue_or_content_is_refused():
+    with pytest.raises(InputError, match=r"record r: \$\.attributions\[0\]: an attribution needs a cue or a content"):
+        record_to_task({"id": "r", "text": TEXT, "attributions": [attr(source=[frag("Paul")])]}, "v")
+
+
+def region(rid: str, label: str, sub: str, **extra) -> dict:
+    f = frag(sub)
+    return {"id": rid, "from_name": LABELS_NAME, "to_name": TEXT_NAME, "type": "labels",
+            "value": {"start": f["start"], "end": f["end"], "text": f["text"], "labels": [label]}, **extra}
+
+
+def relation(a: str, b: str, direction: str = "right", labels=()) -> dict:
+    return {"from_id": a, "to_id": b, "type": "relation", "direction": direction, "labels": list(labels)}
+
+
+def test_hand_drawn_relations_in_any_direction_and_chains():
+    result = [
+        region("Xk_-1", "SOURCE", "Le maire"), region("c", "CUE", "a dit"),
+        region("q1", "CONTENT", "« Cafe\u0301"), region("q2", "CONTENT", "fermé »"),
+        relation("Xk_-1", "c"),  # drawn from the source
+        relation("q1", "c", direction="left"),  # arrow reversed
+        relation("q1", "q2"),  # a chain: cue -> q1 -> q2
+        {"id": "c", "from_name": KIND_NAME, "to_name": TEXT_NAME, "type": "choices", "value": {"choices": ["mixed"]}},
+        {"id": "Xk_-1", "from_name": SOURCE_TYPE_NAME, "to_name": TEXT_NAME, "type": "choices", "value": {"choices": ["named"]}},
+    ]
+    (got,) = result_to_attributions(TEXT, result)
+    assert got == {"id": "a0", "kind": "mixed", "source": [frag("Le maire")], "cue": [frag("a dit")],
+                   "content": [frag("« Cafe\u0301"), frag("fermé »")], "source_entity": None, "source_type": "named"}
+
+
+def test_offsets_are_the_truth_and_bad_offsets_are_located():
+    r = region("r1", "CONTENT", "Paul")
+    r["value"]["text"] = "Paul  "  # Label Studio may collapse or differ: the offsets win
+    assert result_to_attributions(TEXT, [r])[0]["content"] == [frag("Paul")]
+    r["value"]["end"] = len(TEXT) + 3
+    with pytest.raises(OffsetError, match=r"task 9 annotation 4\[0\] \(region r1\)"):
+        result_to_attributions(TEXT, [r], "task 9 annotation 4")
+
+
+def export_task() -> dict:
+    record = {"id": "doc-1", "text": TEXT, "meta": {"source": "wire"}, "attributions": CASES["shared source"]}
+    task = record_to_task(record, "v1")
+    prediction = {**task["predictions"][0], "id": 31}
+    accepted = {"id": 41, "completed_by": {"id": 1, "email": "a@example.org"}, "result": prediction["result"],
+                "was_cancelled": False, "ground_truth": False, "lead_time": 12.5, "parent_prediction": 31,
+                "updated_at": "2025-01-01T10:00:00Z"}
+    changed = {"id": 42, "completed_by": 2, "result": attributions_to_result(TEXT, CASES["shared source"][:1]), "was_cancelled": False,
+               "ground_truth": True, "lead_time": 30.0, "parent_prediction": 31, "updated_at": "2025-01-02T10:00:00Z"}
+    cancelled = {"id": 43, "completed_by": 3, "result": [], "was_cancelled": True, "updated_at": "2025-01-03T10:00:00Z"}
+    return {"id": 9, "data": task["data"], "predictions": [prediction], "annotations": [accepted, changed, cancelled]}
+
+
+def test_task_records_each_annotation_with_provenance():
+    first, second = task_records(export_task(), "each")
+    assert first["id"] == "doc-1" and first["meta"] == {"source": "wire"} and first["text"] == TEXT
+    assert first["provenance"] == {"task_id": 9, "annotation_id": 41, "prediction_id": 31, "annotator": "a@example.org",
+                                   "lead_time": 12.5, "accepted_unchanged": True, "origin": "annotation"}
+    assert without_ids(first["attributions"]) == [{k: v for k, v in a.items() if k != "confidence"} for a in CASES["shared source"]]
+    assert second["provenance"]["accepted_unchanged"] is False and second["provenance"]["annotator"] == 2
+    assert len(second["attributions"]) == 1
+
+
+@pytest.mark.parametrize(("choose", "ids"), [("ground_truth", [42]), ("latest", [42]), ("prediction", [None])])
+def test_task_records_choose(choose, ids):
+    records = task_records(export_task(), choose)
+    assert [r["provenance"]["annotation_id"] for r in records] == ids
+    if choose == "prediction":
+        assert records[0]["provenance"]["prediction_id"] == 31 and records[0]["provenance"]["origin"] == "prediction"
+        assert without_ids(records[0]["attributions"]) == CASES["shared source"]
+
+
+def test_task_records_refuses_id_only_predictions_and_unknown_choices():
+    task = {**export_task(), "predictions": [31]}
+    with pytest.raises(InputError, match="task 9: the export has prediction ids, not objects"):
+        task_records(task, "prediction")
+    assert task_records(task, "each")[0]["provenance"]["accepted_unchanged"] is None
+    with pytest.raises(InputError, match="choose must be one of"):
+        task_records(task, "best")
+
+
+def test_label_config_names_and_escaped_guidelines():
+    xml = label_config('Mark "who" <says> what & where')
+    root = ET.fromstring(xml)
+    labels = root.find("Labels")
+    assert labels.get("name") == LABELS_NAME and labels.get("toName") == TEXT_NAME
+    assert [x.get("value") for x in labels] == ["SOURCE", "CUE", "CONTENT", "REFERENT"]
+    assert [x.get("value") for x in root.find("Relations")] == ["source", "cue", "content", "refers_to"]
+    choices = {c.get("name"): [x.get("value") for x in c] for c in root.iter("Choices")}
+    assert choices == {KIND_NAME: ["direct", "indirect", "mixed"], SOURCE_TYPE_NAME: ["named", "unnamed", "anonymous"]}
+    assert root.find("Text[@name='text']").get("value") == "$text"
+    assert root.find(".//Panel/Text").get("value") == 'Mark "who" <says> what & where'
+    assert ET.fromstring(label_config("")).find(".//Panel") is None
+
+
+# Property: any set of attributions over a text comes back from regions and relations unchanged.
+SPANS = st.tuples(st.integers(0, len(TEXT) - 1), st.integers(1, 12)).map(
+    lambda p: fragment(TEXT, p[0], min(len(TEXT), p[0] + p[1])))
+
+
+def unique_spans(min_size: int, max_size: int):
+    return st.lists(SPANS, min_size=min_size, max_size=max_size, unique_by=lambda f: (f["start"], f["end"])).map(
+        lambda fs: sorted(fs, key=lambda f: (f["start"], f["end"])))
+
+
+ATTRIBUTIONS = st.builds(
+    attr,
+    kind=st.sampled_from(["direct", "indirect", "mixed"]),
+    source=unique_spans(0, 2), cue=unique_spans(0, 2), content=unique_spans(1, 3),
+    entity=st.none() | SPANS, confidence=st.floats(0, 1),
+).map(lambda a: {**a, "source_entity": a["source_entity"] if a["source"] else None})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ATTRIBUTIONS, max_size=4))
+def test_any_attributions_roundtrip(attributions):
+    assert without_ids(roundtrip(attributions)) == attributions
