@@ -1,1 +1,76 @@
-"""`attrib eval` and `attrib agreement`."""
+"""`attrib eval` and `attrib agreement`: argument parsing and the terminal tables; the scoring is in the library."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from ..evaluate import MATCHINGS, evaluate
+from ..records import ROLES
+from .app import app
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}"
+
+
+def _table(header: list[str], rows: list[list], labels: int = 1) -> str:
+    """Plain aligned columns: the first `labels` columns to the left, the figures to the right."""
+    cells = [header, *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.ljust(w) if i < labels else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+        for row in cells
+    )
+
+
+def _prf(figures: dict) -> list:
+    return [_pct(figures["precision"]), _pct(figures["recall"]), _pct(figures["f1"]), figures["tp"], figures["fp"], figures["fn"]]
+
+
+def format_scores(report: dict) -> str:
+    """The role, attribution, given-found and by-kind tables of one scores dict."""
+    prf = ["P%", "R%", "F1%", "tp", "fp", "fn"]
+    roles = [[role, m, *_prf(report["roles"][role][m])] for role in ROLES for m in MATCHINGS]
+    roles.append(["attribution", "found", *_prf(report["attributions"])])
+    found = [[k, _pct(s["accuracy"]), s["correct"], s["total"]] for k, s in report["given_found"].items()]
+    kinds = [[k, _pct(s["recall"]), s["found"], s["total"]] for k, s in report["recall_by_kind"].items()]
+    return "\n\n".join([
+        _table(["role", "match", *prf], roles, labels=2),
+        _table(["given found", "accuracy%", "correct", "total"], found),
+        _table(["kind", "recall%", "found", "total"], kinds),
+    ])
+
+
+def _echo_json(report: dict) -> None:
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+
+
+@app.command("eval")
+def eval_command(
+    gold: Path = typer.Argument(..., help="Reference JSONL: attrib records or the gold format ([s, e] pairs and parts)."),
+    pred: Path = typer.Argument(..., help="Predicted JSONL, usually from `attrib annotate`."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON (fractions 0..1 and tp/fp/fn counts)."),
+) -> None:
+    """Score predicted attributions against a reference: P/R/F1 per role (exact and overlap) and per attribution.
+
+    Documents pair by id; a reference document without a prediction counts as predicting nothing, and
+    predicted documents the reference lacks are left out with a warning.
+
+    Example: attrib eval dev.gold.jsonl dev.records.jsonl --json
+    """
+    report = evaluate(str(gold), str(pred))
+    docs = report["documents"]
+    if docs["unscored_pred_ids"]:
+        ids = docs["unscored_pred_ids"]
+        shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+        typer.echo(f"attrib: warning: {len(ids)} predicted document(s) not in {gold}, not scored: {shown}", err=True)
+    if as_json:
+        _echo_json(report)
+        return
+    head = f"{docs['scored']} documents scored"
+    if docs["missing_in_pred"]:
+        head += f"; {len(docs['missing_in_pred'])} had no prediction (scored as predicting nothing)"
+    typer.echo(head + "\n\n" + format_scores(report))

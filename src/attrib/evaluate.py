@@ -1,0 +1,293 @@
+"""Scoring attributions against a reference: the matching rules `attrib eval` and `attrib agreement` share.
+
+Role scores (source, cue, content). A role's units in a document are the distinct spans of that role
+over all its attributions, each trimmed of whitespace, punctuation and quote marks at both ends; a
+span shared by several attributions (one source, two quotes) counts once, in the reference and in the
+prediction alike. Two matchings, both one-to-one:
+- exact: the trimmed spans are equal;
+- overlap: character Jaccard of the trimmed spans >= 0.5, as many pairs as possible (maximum bipartite
+  matching, not greedy).
+
+Attribution level. A reference attribution is found when a predicted one's content shares a
+non-whitespace character with its content; pairs are made one-to-one, largest shared count first
+(greedy). On the found pairs: source accuracy (reference has a source, and the predicted source has
+Jaccard >= 0.5 with it; a missing predicted source is wrong), cue accuracy (the same for cues) and
+kind accuracy; and recall by the reference's kind.
+
+Micro averages throughout: counts are summed over documents (and annotator pairs), then divided.
+A ratio whose denominator is zero is None ("-" in tables), never a made-up 0 or 1.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import Iterable
+
+from .errors import InputError
+from .records import KINDS, ROLES, Span, iter_records, spans
+
+MATCHINGS = ("exact", "overlap")
+MIN_JACCARD = 0.5
+QUOTE_SYMBOLS = "`´"  # quote-like characters outside Unicode's punctuation categories (primes are punctuation)
+
+
+def _trimmable(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char)[0] == "P" or char in QUOTE_SYMBOLS
+
+
+def trim(text: str, start: int, end: int) -> Span:
+    """The span without whitespace, punctuation and quote marks at its ends; as is if nothing would remain."""
+    s, e = start, end
+    while s < e and _trimmable(text[s]):
+        s += 1
+    while e > s and _trimmable(text[e - 1]):
+        e -= 1
+    return (s, e) if s < e else (start, end)
+
+
+def role_units(record: dict, role: str) -> list[Span]:
+    """The distinct trimmed spans of one role over all attributions of a record, sorted."""
+    text = record["text"]
+    return sorted({trim(text, s, e) for attr in record["attributions"] for s, e in spans(attr, role)})
+
+
+def _merged(items: Iterable[Span]) -> list[Span]:
+    out: list[Span] = []
+    for s, e in sorted(items):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def intersection(a: list[Span], b: list[Span]) -> list[Span]:
+    """The spans covered by both `a` and `b` (each a sorted list of disjoint spans)."""
+    out, i, j = [], 0, 0
+    while i < len(a) and j < len(b):
+        s, e = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if s < e:
+            out.append((s, e))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def jaccard(a: Iterable[Span], b: Iterable[Span]) -> float:
+    """Character Jaccard of two sets of spans: shared characters over characters covered by either."""
+    a, b = _merged(a), _merged(b)
+    shared = sum(e - s for s, e in intersection(a, b))
+    union = sum(e - s for s, e in a) + sum(e - s for s, e in b) - shared
+    return shared / union if union else 0.0
+
+
+def _candidates(gold: list[Span], pred: list[Span]) -> Iterable[tuple[int, int]]:
+    """Index pairs of overlapping spans (both lists sorted), without looking at every pair."""
+    if not pred:
+        return
+    starts = [s for s, _ in pred]
+    longest = max(e - s for s, e in pred)
+    for g, (gs, ge) in enumerate(gold):
+        for p in range(bisect_left(starts, gs - longest), bisect_left(starts, ge)):
+            if pred[p][1] > gs:
+                yield g, p
+
+
+def match_exact(gold: list[Span], pred: list[Span]) -> int:
+    """Matched units when equal spans match (units are distinct, so this is one-to-one)."""
+    return len(set(gold) & set(pred))
+
+
+def match_overlap(gold: list[Span], pred: list[Span]) -> int:
+    """Size of a maximum one-to-one matching where spans with Jaccard >= 0.5 may pair (Kuhn's algorithm)."""
+    edges: dict[int, list[int]] = {}
+    for g, p in _candidates(gold, pred):
+        if jaccard([gold[g]], [pred[p]]) >= MIN_JACCARD:
+            edges.setdefault(g, []).append(p)
+    owner: dict[int, int] = {}
+
+    def augment(g: int, seen: set[int]) -> bool:
+        for p in edges[g]:
+            if p not in seen:
+                seen.add(p)
+                if p not in owner or augment(owner[p], seen):
+                    owner[p] = g
+                    return True
+        return False
+
+    return sum(augment(g, set()) for g in edges)
+
+
+def greedy_pairs(weights: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
+    """One-to-one pairs taken largest weight first (ties: lowest indices first)."""
+    used_a, used_b, pairs = set(), set(), []
+    for (a, b), _ in sorted(weights.items(), key=lambda item: (-item[1], item[0])):
+        if a not in used_a and b not in used_b:
+            used_a.add(a)
+            used_b.add(b)
+            pairs.append((a, b))
+    return sorted(pairs)
+
+
+def match_attributions(text: str, gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
+    """(gold index, pred index) pairs whose contents share non-whitespace characters, greedy by that count."""
+    solid = [0, *accumulate(not c.isspace() for c in text)]  # solid[i]: non-whitespace characters before i
+    gold_content = [_merged(spans(a, "content")) for a in gold]
+    pred_content = [_merged(spans(a, "content")) for a in pred]
+    weights = {}
+    for g, gc in enumerate(gold_content):
+        for p, pc in enumerate(pred_content):
+            if gc and pc and gc[0][0] < pc[-1][1] and pc[0][0] < gc[-1][1]:
+                shared = sum(solid[e] - solid[s] for s, e in intersection(gc, pc))
+                if shared:
+                    weights[g, p] = shared
+    return greedy_pairs(weights)
+
+
+def _trimmed(text: str, attribution: dict, role: str) -> list[Span]:
+    return [trim(text, s, e) for s, e in spans(attribution, role)]
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+@dataclass
+class Counts:
+    """True positives, false positives, false negatives; precision, recall and F1 from them."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, matched: int, n_gold: int, n_pred: int) -> None:
+        self.tp += matched
+        self.fp += n_pred - matched
+        self.fn += n_gold - matched
+
+    def merge(self, other: Counts) -> None:
+        self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
+
+    def as_dict(self) -> dict:
+        return {
+            "precision": ratio(self.tp, self.tp + self.fp),
+            "recall": ratio(self.tp, self.tp + self.fn),
+            "f1": ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
+
+
+@dataclass
+class Share:
+    """How many of `total` cases were right."""
+
+    correct: int = 0
+    total: int = 0
+
+    def add(self, correct: bool) -> None:
+        self.correct += bool(correct)
+        self.total += 1
+
+    def merge(self, other: Share) -> None:
+        self.correct, self.total = self.correct + other.correct, self.total + other.total
+
+    def as_dict(self, name: str = "accuracy", count: str = "correct") -> dict:
+        return {name: ratio(self.correct, self.total), count: self.correct, "total": self.total}
+
+
+@dataclass
+class Scores:
+    """Everything `attrib eval` reports, accumulated one document pair at a time."""
+
+    documents: int = 0
+    roles: dict[str, dict[str, Counts]] = field(default_factory=lambda: {r: {m: Counts() for m in MATCHINGS} for r in ROLES})
+    attributions: Counts = field(default_factory=Counts)
+    given_found: dict[str, Share] = field(default_factory=lambda: {k: Share() for k in ("source", "cue", "kind")})
+    recall_by_kind: dict[str, Share] = field(default_factory=lambda: {k: Share() for k in KINDS})
+
+    def add(self, gold: dict, pred: dict) -> None:
+        """Score one document: `pred` against the reference `gold` (same text)."""
+        self.documents += 1
+        text = gold["text"]
+        for role in ROLES:
+            g, p = role_units(gold, role), role_units(pred, role)
+            self.roles[role]["exact"].add(match_exact(g, p), len(g), len(p))
+            self.roles[role]["overlap"].add(match_overlap(g, p), len(g), len(p))
+        gold_attrs, pred_attrs = gold["attributions"], pred["attributions"]
+        pairs = match_attributions(text, gold_attrs, pred_attrs)
+        self.attributions.add(len(pairs), len(gold_attrs), len(pred_attrs))
+        found = dict(pairs)
+        for g, attr in enumerate(gold_attrs):
+            self.recall_by_kind.setdefault(str(attr.get("kind")), Share()).add(g in found)
+        for g, p in pairs:
+            for role in ("source", "cue"):
+                gold_spans = _trimmed(text, gold_attrs[g], role)
+                if gold_spans:
+                    self.given_found[role].add(jaccard(gold_spans, _trimmed(text, pred_attrs[p], role)) >= MIN_JACCARD)
+            self.given_found["kind"].add(gold_attrs[g].get("kind") == pred_attrs[p].get("kind"))
+
+    def merge(self, other: Scores) -> None:
+        self.documents += other.documents
+        for role in ROLES:
+            for m in MATCHINGS:
+                self.roles[role][m].merge(other.roles[role][m])
+        self.attributions.merge(other.attributions)
+        for table, theirs in ((self.given_found, other.given_found), (self.recall_by_kind, other.recall_by_kind)):
+            for key, share in theirs.items():
+                table.setdefault(key, Share()).merge(share)
+
+    def as_dict(self) -> dict:
+        return {
+            "documents": self.documents,
+            "roles": {r: {m: c.as_dict() for m, c in by.items()} for r, by in self.roles.items()},
+            "attributions": self.attributions.as_dict(),
+            "given_found": {k: s.as_dict() for k, s in self.given_found.items()},
+            "recall_by_kind": {k: s.as_dict("recall", "found") for k, s in self.recall_by_kind.items()},
+        }
+
+
+def _by_id(records: Iterable[dict], name: str) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for record in records:
+        if record["id"] in out:
+            raise InputError(f"{name}: document id {record['id']!r} appears twice")
+        out[record["id"]] = record
+    return out
+
+
+def evaluate(gold_path: str, pred_path: str) -> dict:
+    """Score the predictions of `pred_path` against the reference `gold_path` (JSONL, attrib or gold format).
+
+    Documents pair by id. A reference document without a prediction is scored as predicting nothing;
+    predicted documents the reference lacks are not scored and are listed under `unscored_pred_ids`.
+    A pair whose texts differ is an InputError (the offsets would mean different things).
+    """
+    gold = _by_id(iter_records([gold_path]), gold_path)
+    pred = _by_id(iter_records([pred_path]), pred_path)
+    scores = Scores()
+    missing = []
+    for doc_id, g in gold.items():
+        p = pred.get(doc_id)
+        if p is None:
+            missing.append(doc_id)
+            p = {**g, "attributions": []}
+        elif p["text"] != g["text"]:
+            at = next((i for i, (a, b) in enumerate(zip(g["text"], p["text"])) if a != b), min(len(g["text"]), len(p["text"])))
+            raise InputError(f"{pred_path}: document {doc_id!r}: text differs from {gold_path} at character {at}")
+        scores.add(g, p)
+    report = scores.as_dict()
+    report["documents"] = {
+        "scored": scores.documents,
+        "gold": len(gold),
+        "pred": len(pred),
+        "missing_in_pred": missing,
+        "unscored_pred_ids": [doc_id for doc_id in pred if doc_id not in gold],
+    }
+    return report

@@ -1,0 +1,233 @@
+"""`attrib eval`: matching rules and figures on constructed documents where the answer is known."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from attrib.cli import app
+from attrib.evaluate import Scores, evaluate, jaccard, match_overlap, trim
+from attrib.records import fragment, make_record, normalize_record
+
+TEXT = 'Officials said the plan failed. "We will win," the minister said, "and soon." It is believed that rain helps.'
+SAID = (60, 64)  # the minister's "said" (the first "said" is the officials')
+
+
+def at(text: str, content, source=None, cue=None, kind="indirect") -> dict:
+    """An attribution from substrings (first occurrence) or (start, end) pairs; a list gives several fragments."""
+
+    def frags(value):
+        if value is None:
+            return []
+        out = []
+        for item in value if isinstance(value, list) else [value]:
+            start, end = item if isinstance(item, tuple) else (text.index(item), text.index(item) + len(item))
+            out.append(fragment(text, start, end))
+        return out
+
+    return {"kind": kind, "source": frags(source), "cue": frags(cue), "content": frags(content)}
+
+
+def score(text: str, gold: list[dict], pred: list[dict]) -> dict:
+    scores = Scores()
+    scores.add(make_record("d", text, gold), make_record("d", text, pred))
+    return scores.as_dict()
+
+
+def role(report: dict, name: str, matching: str) -> tuple[int, int, int]:
+    figures = report["roles"][name][matching]
+    return figures["tp"], figures["fp"], figures["fn"]
+
+
+@pytest.mark.parametrize(
+    "raw, trimmed",
+    [
+        ('"We will win,"', "We will win"),
+        ("“Huge reinforcements.” ", "Huge reinforcements"),
+        ("« Nous gagnerons »", "Nous gagnerons"),
+        ("‘ok’", "ok"),
+        ("″six feet″", "six feet"),
+        ("`quoted´", "quoted"),
+        ("\t(SOHR)\n", "SOHR"),
+        ("U.S.", "U.S"),
+        (":", ":"),  # nothing would remain: kept as is
+    ],
+)
+def test_trim_strips_space_punctuation_and_quote_marks_at_both_ends(raw, trimmed):
+    text = f"x {raw} y"
+    s, e = trim(text, 2, 2 + len(raw))
+    assert text[s:e] == trimmed
+
+
+def test_jaccard_counts_characters_over_fragment_sets():
+    assert jaccard([(0, 10)], [(0, 8)]) == 0.8
+    assert jaccard([(0, 4), (6, 10)], [(2, 8)]) == 4 / 10
+    assert jaccard([(0, 4)], [(4, 8)]) == 0.0
+
+
+def test_trimming_makes_quote_marks_and_punctuation_irrelevant_to_exact_match():
+    gold = [at(TEXT, '"We will win,"', "the minister", SAID, "direct")]
+    pred = [at(TEXT, "We will win", "the minister said", (60, 65), "direct")]
+    report = score(TEXT, gold, pred)
+    assert role(report, "content", "exact") == (1, 0, 0)
+    assert role(report, "cue", "exact") == (1, 0, 0)
+    # "the minister" vs "the minister said": not exact, Jaccard 12/17 >= 0.5
+    assert role(report, "source", "exact") == (0, 1, 1)
+    assert role(report, "source", "overlap") == (1, 0, 0)
+
+
+def test_overlap_needs_jaccard_of_one_half():
+    text = "abcdefghijklmnopqrst"
+    gold = [at(text, (0, 10)), at(text, (10, 20))]
+    # (0, 5): Jaccard 5/10 = 0.5, matches; (12, 14): Jaccard 2/10, does not
+    pred = [at(text, (0, 5)), at(text, (12, 14))]
+    report = score(text, gold, pred)
+    assert role(report, "content", "exact") == (0, 2, 2)
+    assert role(report, "content", "overlap") == (1, 1, 1)
+    assert report["roles"]["content"]["overlap"]["f1"] == 0.5
+
+
+def test_overlap_matching_is_one_to_one_and_maximum():
+    a, b = (0, 10), (3, 12)
+    x, y = (0, 9), (0, 6)
+    # x fits a (0.9) and b (0.5); y fits only a (0.6). Greedy by Jaccard would pair x-a and stop at 1.
+    assert match_overlap([a, b], [y, x]) == 2
+    # one predicted span cannot match two reference spans
+    assert match_overlap([(0, 10), (1, 10)], [(0, 10)]) == 1
+
+
+def test_discontinuous_content_counts_each_fragment():
+    first, second = '"We will win,"', '"and soon."'
+    gold = [at(TEXT, [first, second], "the minister", SAID, "direct")]
+    pred = [at(TEXT, first, "the minister", SAID, "direct")]
+    report = score(TEXT, gold, pred)
+    assert role(report, "content", "exact") == (1, 0, 1)
+    assert report["attributions"]["tp"] == 1  # found through the shared first fragment
+
+
+def test_source_less_gold_and_shared_sources():
+    officials = at(TEXT, "the plan failed", "Officials", "said")
+    believed = at(TEXT, "that rain helps", None, "is believed")
+    # two attributions sharing one source span: the source unit counts once
+    gold = [officials, at(TEXT, '"We will win,"', "the minister", SAID, "direct"), at(TEXT, '"and soon."', "the minister", SAID, "direct"), believed]
+    pred = [officials, at(TEXT, '"We will win,"', "the minister", SAID, "direct"), at(TEXT, "that rain helps", "It", "is believed")]
+    report = score(TEXT, gold, pred)
+    assert role(report, "source", "exact") == (2, 1, 0)  # "It" is a false positive; no source missed
+    assert role(report, "content", "exact") == (3, 0, 1)
+    assert report["attributions"] == {"precision": 1.0, "recall": 0.75, "f1": 6 / 7, "tp": 3, "fp": 0, "fn": 1}
+    # the source-less gold attribution is found but leaves the source accuracy alone
+    assert report["given_found"]["source"] == {"accuracy": 1.0, "correct": 2, "total": 2}
+    assert report["given_found"]["cue"] == {"accuracy": 1.0, "correct": 3, "total": 3}
+    assert report["recall_by_kind"]["direct"] == {"recall": 0.5, "found": 1, "total": 2}
+    assert report["recall_by_kind"]["indirect"] == {"recall": 1.0, "found": 2, "total": 2}
+
+
+def test_attribution_matching_ignores_shared_whitespace_and_is_one_to_one():
+    text = "alpha beta gamma"
+    gold = [at(text, "alpha"), at(text, "gamma")]
+    assert score(text, gold, [at(text, (5, 6))])["attributions"]["tp"] == 0  # only the space is shared
+    # one prediction over both ("lpha beta ga"): it pairs with alpha (4 shared), gamma (2) stays unfound
+    report = score(text, gold, [at(text, (1, 13), kind="direct")])
+    assert report["attributions"] == {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "tp": 1, "fp": 0, "fn": 1}
+    assert report["given_found"]["kind"]["correct"] == 0
+
+
+def test_given_found_source_and_cue_accuracy():
+    gold = [at(TEXT, "the plan failed", "Officials", "said"), at(TEXT, '"We will win,"', "the minister", SAID, "direct")]
+    pred = [at(TEXT, "the plan failed", None, "said"), at(TEXT, "We will win", "minister", (46, 50), "direct")]
+    report = score(TEXT, gold, pred)
+    assert report["given_found"]["source"] == {"accuracy": 0.5, "correct": 1, "total": 2}  # missing source is wrong
+    assert report["given_found"]["cue"] == {"accuracy": 0.5, "correct": 1, "total": 2}  # (46, 50) is not the cue
+
+
+def test_empty_prediction_gives_none_not_a_made_up_precision():
+    report = score(TEXT, [at(TEXT, "the plan failed", "Officials", "said")], [])
+    assert report["attributions"] == {"precision": None, "recall": 0.0, "f1": 0.0, "tp": 0, "fp": 0, "fn": 1}
+    assert report["given_found"]["source"]["accuracy"] is None
+
+
+def _gold_line(doc_id: str, text: str, attrs: list[dict]) -> dict:
+    """The gold format of ../shared/data: [s, e] pairs (null when absent) plus all fragments in `parts`."""
+    out = []
+    for a in attrs:
+        pairs = {r: [[f["start"], f["end"]] for f in a[r]] for r in ("source", "cue", "content")}
+        out.append({**{r: (p[0] if p else None) for r, p in pairs.items()}, "kind": a["kind"], "parts": pairs})
+    return {"id": doc_id, "text": text, "attributions": out}
+
+
+@pytest.fixture
+def files(tmp_path):
+    attrs = [at(TEXT, "the plan failed", "Officials", "said"), at(TEXT, ['"We will win,"', '"and soon."'], "the minister", SAID, "direct")]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(_gold_line(i, TEXT, attrs)) + "\n" for i in ("d1", "d2")), encoding="utf-8")
+    pred = tmp_path / "pred.jsonl"
+    records = [normalize_record(_gold_line("d1", TEXT, attrs), "x"), make_record("extra", "other text", [])]
+    pred.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return gold, pred
+
+
+def test_evaluate_reads_gold_format_pairs_documents_by_id(files):
+    gold, pred = files
+    report = evaluate(str(gold), str(pred))
+    assert report["documents"] == {"scored": 2, "gold": 2, "pred": 2, "missing_in_pred": ["d2"], "unscored_pred_ids": ["extra"]}
+    assert role(report, "content", "exact") == (3, 0, 3)  # d1 perfect, d2 predicted as nothing
+    assert report["attributions"]["recall"] == 0.5
+    assert evaluate(str(gold), str(gold))["roles"]["content"]["overlap"]["f1"] == 1.0
+
+
+def test_evaluate_refuses_different_texts_and_duplicate_ids(tmp_path, files):
+    gold, _ = files
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps(make_record("d1", TEXT.replace("plan", "plot"), [])) + "\n", encoding="utf-8")
+    with pytest.raises(Exception, match=r"E100 .*other.jsonl: document 'd1': text differs from .* at character 21"):
+        evaluate(str(gold), str(other))
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(gold.read_text(encoding="utf-8") * 2, encoding="utf-8")
+    with pytest.raises(Exception, match=r"E100 .*twice.jsonl: document id 'd1' appears twice"):
+        evaluate(str(twice), str(gold))
+
+
+def test_cli_table_json_and_warning(files):
+    gold, pred = files
+    runner = CliRunner()
+    result = runner.invoke(app, ["eval", str(gold), str(pred)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "2 documents scored; 1 had no prediction (scored as predicting nothing)"
+    assert lines[2].split() == ["role", "match", "P%", "R%", "F1%", "tp", "fp", "fn"]
+    assert "content      exact    100.0  50.0  66.7   3   0   3" in lines
+    assert "attribution  found    100.0  50.0  66.7   2   0   2" in lines
+    assert "1 predicted document(s) not in" in result.stderr and "extra" in result.stderr
+    as_json = json.loads(runner.invoke(app, ["eval", str(gold), str(pred), "--json"]).stdout)
+    assert as_json["roles"]["cue"]["exact"] == {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "tp": 2, "fp": 0, "fn": 2}
+    assert set(as_json) == {"documents", "roles", "attributions", "given_found", "recall_by_kind"}
+
+
+def test_cli_bad_input_is_one_line(tmp_path, files):
+    gold, _ = files
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "d1", "text": "abc", "attributions": [{"kind": "direct", "source": [], "cue": [], "content": [{"start": 0, "end": 9, "text": "abc"}]}]}\n')
+    run = subprocess.run([sys.executable, "-c", "from attrib.cli import main; main()", "eval", str(gold), str(bad)], capture_output=True, text=True)
+    assert run.returncode != 0
+    assert run.stderr.strip().splitlines() == [
+        f"attrib: E110 {bad}:1: $.attributions[0].content[0]: span [0, 9) does not fit a text of 3 characters"
+    ]
+
+
+def test_seed_gold_against_itself_is_perfect(seed_gold):
+    report = evaluate(str(seed_gold), str(seed_gold))
+    figures = [report["attributions"]] + [report["roles"][r][m] for r in report["roles"] for m in ("exact", "overlap")]
+    assert all(f["precision"] == f["recall"] == f["f1"] == 1.0 for f in figures)
+    assert all(s["accuracy"] == 1.0 for s in report["given_found"].values())
+
+
+@pytest.mark.polnear
+def test_polnear_dev_against_itself_is_perfect(polnear_dev):
+    report = evaluate(str(polnear_dev), str(polnear_dev))
+    assert report["attributions"]["tp"] == 2192
+    assert report["given_found"]["source"]["accuracy"] == 1.0
+    assert all(report["roles"][r]["overlap"]["f1"] == 1.0 for r in report["roles"])
