@@ -48,10 +48,10 @@ def trim(text: str, start: int, end: int) -> Span:
     return (s, e) if s < e else (start, end)
 
 
-def role_units(record: dict, role: str) -> list[Span]:
-    """The distinct trimmed spans of one role over all attributions of a record, sorted."""
+def role_units(record: dict, role: str, trimmed: bool = True) -> list[Span]:
+    """The distinct spans (trimmed, or as they are) of one role over all attributions of a record, sorted."""
     text = record["text"]
-    return sorted({trim(text, s, e) for attr in record["attributions"] for s, e in spans(attr, role)})
+    return sorted({trim(text, s, e) if trimmed else (s, e) for attr in record["attributions"] for s, e in spans(attr, role)})
 
 
 def _merged(items: Iterable[Span]) -> list[Span]:
@@ -86,7 +86,7 @@ def jaccard(a: Iterable[Span], b: Iterable[Span]) -> float:
     return shared / union if union else 0.0
 
 
-def _candidates(gold: list[Span], pred: list[Span]) -> Iterable[tuple[int, int]]:
+def overlapping_pairs(gold: list[Span], pred: list[Span]) -> Iterable[tuple[int, int]]:
     """Index pairs of overlapping spans (both lists sorted), without looking at every pair."""
     if not pred:
         return
@@ -106,7 +106,7 @@ def match_exact(gold: list[Span], pred: list[Span]) -> int:
 def match_overlap(gold: list[Span], pred: list[Span]) -> int:
     """Size of a maximum one-to-one matching where spans with Jaccard >= 0.5 may pair (Kuhn's algorithm)."""
     edges: dict[int, list[int]] = {}
-    for g, p in _candidates(gold, pred):
+    for g, p in overlapping_pairs(gold, pred):
         if jaccard([gold[g]], [pred[p]]) >= MIN_JACCARD:
             edges.setdefault(g, []).append(p)
     owner: dict[int, int] = {}

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import typer
 
+from ..agreement import agreement
 from ..evaluate import MATCHINGS, evaluate
 from ..records import ROLES
+from ..report_html import write_agreement_html
 from .app import app
 
 
@@ -74,3 +76,47 @@ def eval_command(
     if docs["missing_in_pred"]:
         head += f"; {len(docs['missing_in_pred'])} had no prediction (scored as predicting nothing)"
     typer.echo(head + "\n\n" + format_scores(report))
+
+
+def format_agreement(report: dict) -> str:
+    """Role F1 and attribution P/R/F1 per annotator pair and overall, then the pre-annotation changes."""
+    pairs = [(" / ".join(p["annotators"]), p) for p in report["pairs"]] + [("overall (micro)", report["overall"])]
+    roles = [[name, role, s["documents"], *(_pct(s["roles"][role][m]["f1"]) for m in MATCHINGS)] for name, s in pairs for role in ROLES]
+    attributions = [[name, s["documents"], *_prf(s["attributions"])] for name, s in pairs]
+    changes = report["prediction_changes"]
+    rows = [*changes["by_annotator"].items(), ("all annotators", changes["overall"])]
+    changed = [
+        [who, c["annotations"], c["predicted_regions"], *(_pct(c[f"{k}_share"]) for k in ("kept", "moved", "deleted")), c["added"], _pct(c["added_share"])]
+        for who, c in rows
+    ]
+    tasks = report["tasks"]
+    return "\n\n".join([
+        f"{tasks['total']} tasks, {tasks['multi_annotated']} with two or more annotators",
+        _table(["pair", "role", "tasks", "exact F1%", "overlap F1%"], roles, labels=2),
+        _table(["pair", "tasks", "P%", "R%", "F1%", "tp", "fp", "fn"], attributions),
+        _table(["pre-annotations", "annotations", "regions", "kept%", "moved%", "deleted%", "added", "added%"], changed)
+        + f"\n({changes['annotations_without_prediction']} annotations without a readable prediction)",
+    ])
+
+
+@app.command("agreement")
+def agreement_command(
+    export: Path = typer.Argument(..., help="Label Studio JSON export of an attrib project (with full predictions)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON (fractions 0..1 and counts)."),
+    html: Path = typer.Option(None, "--html", help="Also write a self-contained HTML report with a chart per role."),
+) -> None:
+    """Agreement between annotators (per pair and overall) and how much they changed the pre-annotations.
+
+    Pairs are scored as in `attrib eval` (exact and overlap F1 per role, attribution level) on tasks
+    with two or more annotators; each annotation is compared region by region with the prediction it
+    started from (kept, moved, deleted, added).
+
+    Example: attrib agreement export.json --html agreement.html
+    """
+    report = agreement(export)
+    if html is not None:
+        write_agreement_html(report, html, f"attrib agreement: {export.name}")
+    if as_json:
+        _echo_json(report)
+    else:
+        typer.echo(format_agreement(report))

@@ -1,0 +1,101 @@
+"""The `attrib agreement --html` report: one self-contained file, charts as inline SVG, no scripts or links.
+
+People compare bars faster than columns of figures, so each role gets a chart (exact and overlap F1
+per annotator pair), the attribution level another, and the pre-annotation changes a stacked bar per
+annotator; the figures themselves follow each chart as a table.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from .jsonio import atomic_write
+from .records import ROLES
+
+COLOURS = ("#2b6cb0", "#90cdf4", "#c05621", "#68d391")
+LABEL_W, PLOT_W, BAR_H, GAP, TOP = 190, 420, 14, 10, 6
+
+CSS = """body{font:14px/1.4 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1a202c}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}table{border-collapse:collapse;margin:.5rem 0}
+td,th{padding:.15rem .6rem;text-align:right;border-bottom:1px solid #e2e8f0}td:first-child,th:first-child{text-align:left}
+svg text{font:12px system-ui,sans-serif}.key span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem}"""
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}"
+
+
+def _chart(rows: list[tuple[str, list[float | None]]], series: list[str], stacked: bool = False) -> str:
+    """Horizontal bars on a 0–100 % scale: one bar per series per row, or the series stacked in one bar."""
+    per_row = 1 if stacked else len(series)
+    row_h = per_row * BAR_H + GAP
+    height = TOP + len(rows) * row_h + 24
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL_W + PLOT_W + 60}" height="{height}" role="img">']
+    for tick in range(0, 101, 25):
+        x = LABEL_W + PLOT_W * tick / 100
+        out.append(f'<line x1="{x}" y1="0" x2="{x}" y2="{height - 18}" stroke="#e2e8f0"/>')
+        out.append(f'<text x="{x}" y="{height - 4}" text-anchor="middle" fill="#718096">{tick}%</text>')
+    for r, (label, values) in enumerate(rows):
+        top = TOP + r * row_h
+        out.append(f'<text x="{LABEL_W - 8}" y="{top + per_row * BAR_H / 2 + 4}" text-anchor="end">{escape(label)}</text>')
+        x = LABEL_W
+        for s, value in enumerate(values):
+            width = PLOT_W * (value or 0)
+            y = top if stacked else top + s * BAR_H
+            tip = f"{escape(series[s])}: {_pct(value)}%"
+            out.append(f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{BAR_H - 2}" fill="{COLOURS[s]}"><title>{tip}</title></rect>')
+            if stacked:
+                x += width
+            else:
+                out.append(f'<text x="{x + width + 4:.1f}" y="{y + BAR_H - 3}" fill="#4a5568">{_pct(value)}</text>')
+    out.append("</svg>")
+    key = "".join(f'<span style="background:{c}"></span>{escape(name)}' for name, c in zip(series, COLOURS))
+    return f'<p class="key">{key}</p>' + "".join(out)
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _pairs(report: dict) -> list[tuple[str, dict]]:
+    return [(" / ".join(p["annotators"]), p) for p in report["pairs"]] + [("overall (micro)", report["overall"])]
+
+
+def agreement_html(report: dict, title: str) -> str:
+    """The report as one HTML page."""
+    tasks, pairs = report["tasks"], _pairs(report)
+    parts = [
+        f"<h1>{escape(title)}</h1>",
+        f"<p>{tasks['total']} tasks, {tasks['multi_annotated']} with two or more annotators. "
+        f"Annotators: {escape(', '.join(report['annotators']) or 'none')}.</p>",
+    ]
+    for role in ROLES:
+        parts.append(f"<h2>{role.capitalize()}: agreement F1</h2>")
+        parts.append(_chart([(name, [s["roles"][role][m]["f1"] for m in ("exact", "overlap")]) for name, s in pairs], ["exact", "overlap"]))
+        parts.append(_table(["pair", "tasks", "exact F1 %", "overlap F1 %", "tp (overlap)", "fp", "fn"], [
+            [name, s["documents"], _pct(s["roles"][role]["exact"]["f1"]), _pct(s["roles"][role]["overlap"]["f1"]),
+             *(s["roles"][role]["overlap"][k] for k in ("tp", "fp", "fn"))] for name, s in pairs]))
+    parts.append("<h2>Attributions: agreement F1</h2>")
+    parts.append(_chart([(name, [s["attributions"]["f1"]]) for name, s in pairs], ["attribution F1"]))
+    parts.append(_table(["pair", "tasks", "P %", "R %", "F1 %", "tp", "fp", "fn"], [
+        [name, s["documents"], *(_pct(s["attributions"][k]) for k in ("precision", "recall", "f1")),
+         *(s["attributions"][k] for k in ("tp", "fp", "fn"))] for name, s in pairs]))
+    changes = report["prediction_changes"]
+    rows = [*changes["by_annotator"].items(), ("all annotators", changes["overall"])]
+    parts.append("<h2>Changes to the pre-annotations (share of predicted regions)</h2>")
+    parts.append(_chart([(who, [c[f"{k}_share"] for k in ("kept", "moved", "deleted")]) for who, c in rows], ["kept", "moved", "deleted"], stacked=True))
+    parts.append(_table(["annotator", "annotations", "predicted", "kept %", "moved %", "deleted %", "added", "added % of regions"], [
+        [who, c["annotations"], c["predicted_regions"], *(_pct(c[f"{k}_share"]) for k in ("kept", "moved", "deleted")),
+         c["added"], _pct(c["added_share"])] for who, c in rows]))
+    parts.append(f"<p>Annotations without a readable prediction: {changes['annotations_without_prediction']}.</p>")
+    body = "\n".join(parts)
+    return f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n</body></html>\n'
+
+
+def write_agreement_html(report: dict, path: str | Path, title: str) -> None:
+    """Write the report atomically (a failed run leaves no half page)."""
+    with atomic_write(path) as handle:
+        handle.write(agreement_html(report, title))

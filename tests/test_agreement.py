@@ -1,0 +1,191 @@
+"""`attrib agreement` on synthetic Label Studio exports where every figure is known in advance."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from attrib.agreement import Changes, agreement
+from attrib.cli import app
+from attrib.errors import InputError
+from attrib.labelstudio.convert import attributions_to_result, record_to_task
+from attrib.records import fragment, make_record
+
+TEXT = 'Officials said the plan failed. "We will win," the minister said, "and soon." It is believed that rain helps. Critics warned of delays.'
+TEXT2 = "Sources said talks stalled. Nothing else."
+
+
+def span(text: str, sub: str, nth: int = 0) -> dict:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(sub, start + 1)
+    return fragment(text, start, start + len(sub))
+
+
+def at(text: str, kind: str, source=(), cue=(), content=()) -> dict:
+    """An attribution from (substring, nth occurrence) or substrings."""
+    def frags(items):
+        return [span(text, *i) if isinstance(i, tuple) else span(text, i) for i in items]
+    return {"kind": kind, "confidence": 0.9, "source": frags(source), "cue": frags(cue), "content": frags(content), "source_entity": None}
+
+
+OFFICIALS = at(TEXT, "indirect", ["Officials"], ["said"], ["the plan failed"])
+MINISTER = at(TEXT, "direct", ["the minister"], [("said", 1)], ['"We will win,"', '"and soon."'])
+BELIEVED = at(TEXT, "indirect", [], ["is believed"], ["that rain helps"])
+PREDICTED = [OFFICIALS, MINISTER, BELIEVED]
+# bob: keeps OFFICIALS, cuts the minister's quote to its first fragment and his source to "minister",
+# deletes BELIEVED, adds the critics
+BOB = [
+    OFFICIALS,
+    at(TEXT, "direct", ["minister"], [("said", 1)], ['"We will win,"']),
+    at(TEXT, "indirect", ["Critics"], ["warned"], ["of delays"]),
+]
+SOURCES = at(TEXT2, "indirect", ["Sources"], ["said"], ["talks stalled"])
+SOURCES_WITH_STOP = at(TEXT2, "indirect", ["Sources"], ["said"], ["talks stalled."])
+
+
+def task(task_id: int, text: str, predicted: list[dict], annotations: list[dict]) -> dict:
+    made = record_to_task(make_record(f"doc-{task_id}", text, predicted), "v1")
+    prediction = {**made["predictions"][0], "id": 100 + task_id}
+    return {"id": task_id, "data": made["data"], "predictions": [prediction], "annotations": annotations}
+
+
+def annotation(ann_id: int, who, text: str, attributions: list[dict], parent: int | None, **extra) -> dict:
+    return {"id": ann_id, "completed_by": who, "result": attributions_to_result(text, attributions), "was_cancelled": False,
+            "ground_truth": False, "lead_time": 10.0, "parent_prediction": parent, **extra}
+
+
+ALICE, BOB_ID = {"id": 1, "email": "alice@example.org"}, 2
+
+
+def export(tmp_path, tasks: list[dict]):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def two_annotators(tmp_path):
+    return export(tmp_path, [
+        task(1, TEXT, PREDICTED, [annotation(11, ALICE, TEXT, PREDICTED, 101), annotation(12, BOB_ID, TEXT, BOB, 101)]),
+        task(2, TEXT2, [SOURCES], [annotation(21, ALICE, TEXT2, [SOURCES_WITH_STOP], 102), annotation(22, BOB_ID, TEXT2, [SOURCES], 102)]),
+        # one annotator drawing from scratch, and a skipped task: neither is a pair
+        task(3, TEXT2, [SOURCES], [annotation(31, 4, TEXT2, [SOURCES], None),
+                                   annotation(32, 5, TEXT2, [], 103, was_cancelled=True)]),
+    ])
+
+
+def prf(tp: int, fp: int, fn: int) -> dict:
+    return {"precision": tp / (tp + fp), "recall": tp / (tp + fn), "f1": 2 * tp / (2 * tp + fp + fn), "tp": tp, "fp": fp, "fn": fn}
+
+
+def test_pairwise_agreement_has_the_expected_figures(two_annotators):
+    report = agreement(two_annotators)
+    assert report["tasks"] == {"total": 3, "multi_annotated": 2}
+    assert report["annotators"] == ["2", "4", "alice@example.org"]
+    (pair,) = report["pairs"]
+    assert pair["annotators"] == ["2", "alice@example.org"] and pair["documents"] == 2
+    # bob ("2") is the reference, alice the prediction. Sources: {Officials, minister, Critics, Sources} vs
+    # {Officials, the minister, Sources}: "minister" is not exact but has Jaccard 8/12 with "the minister".
+    assert pair["roles"]["source"]["exact"] == prf(2, 1, 2)
+    assert pair["roles"]["source"]["overlap"] == prf(3, 0, 1)
+    assert pair["roles"]["cue"]["exact"] == pair["roles"]["cue"]["overlap"] == prf(3, 1, 1)
+    # contents: "talks stalled." and "talks stalled" are equal once trimmed
+    assert pair["roles"]["content"]["exact"] == pair["roles"]["content"]["overlap"] == prf(3, 2, 1)
+    assert pair["attributions"] == prf(3, 1, 1)
+    assert pair["given_found"]["source"] == {"accuracy": 1.0, "correct": 3, "total": 3}
+    overall = report["overall"]
+    assert {k: overall[k] for k in ("roles", "attributions")} == {k: pair[k] for k in ("roles", "attributions")}
+
+
+def test_prediction_changes_have_the_expected_shares(two_annotators):
+    changes = agreement(two_annotators)["prediction_changes"]
+    assert changes["annotations_without_prediction"] == 1
+    alice = changes["by_annotator"]["alice@example.org"]
+    # task 1 kept as predicted (9 regions); task 2: "talks stalled" moved to "talks stalled."
+    assert alice == {"annotations": 2, "predicted_regions": 12, "annotated_regions": 12, "kept": 11, "moved": 1, "deleted": 0,
+                     "added": 0, "kept_share": 11 / 12, "moved_share": 1 / 12, "deleted_share": 0.0, "added_share": 0.0}
+    bob = changes["by_annotator"]["2"]
+    # task 1: kept Officials, 2 cues, 2 contents; moved the source; deleted a cue and 2 contents; added 3 regions
+    assert bob == {"annotations": 2, "predicted_regions": 12, "annotated_regions": 12, "kept": 8, "moved": 1, "deleted": 3,
+                   "added": 3, "kept_share": 8 / 12, "moved_share": 1 / 12, "deleted_share": 3 / 12, "added_share": 3 / 12}
+    overall = changes["overall"]
+    assert (overall["annotations"], overall["kept"], overall["moved"], overall["deleted"], overall["added"]) == (4, 19, 2, 3, 3)
+    assert overall["kept_share"] == 19 / 24 and overall["added_share"] == 3 / 24
+
+
+def record(text: str, *attributions: dict) -> dict:
+    return make_record("d", text, list(attributions))
+
+
+def test_changes_are_one_to_one_and_a_new_role_is_a_delete_plus_an_add():
+    text = "abcdefghijklmnopqrstuvwxyz"
+    predicted = record(text, {"kind": "direct", "source": [], "cue": [fragment(text, 0, 3)], "content": [fragment(text, 4, 20)]})
+    # the content split in two: the half sharing more (10 characters against 5) is the move, the other an
+    # addition; the cue relabelled as content is a deleted cue plus an added content
+    annotated = record(text, {"kind": "direct", "source": [], "cue": [],
+                              "content": [fragment(text, 0, 3), fragment(text, 4, 9), fragment(text, 10, 20)]})
+    changes = Changes()
+    changes.add(predicted, annotated)
+    assert (changes.predicted, changes.annotated, changes.counts) == (2, 3, {"kept": 0, "moved": 1, "deleted": 1, "added": 2})
+    only_short = Changes()
+    only_short.add(predicted, record(text, {"kind": "direct", "source": [], "cue": [fragment(text, 0, 3)], "content": [fragment(text, 4, 9)]}))
+    assert only_short.counts == {"kept": 1, "moved": 1, "deleted": 0, "added": 0}
+
+
+def test_overall_is_micro_over_pairs(tmp_path):
+    third = [OFFICIALS]
+    path = export(tmp_path, [task(1, TEXT, PREDICTED, [annotation(11, ALICE, TEXT, PREDICTED, 101), annotation(12, BOB_ID, TEXT, BOB, 101),
+                                                         annotation(13, 3, TEXT, third, 101)])])
+    report = agreement(path)
+    assert [p["annotators"] for p in report["pairs"]] == [["2", "3"], ["2", "alice@example.org"], ["3", "alice@example.org"]]
+    for key in ("tp", "fp", "fn"):
+        assert report["overall"]["attributions"][key] == sum(p["attributions"][key] for p in report["pairs"])
+    assert report["overall"]["attributions"] == prf(1 + 2 + 1, 0 + 1 + 2, 2 + 1 + 0)
+
+
+def test_bad_exports_name_the_file_and_the_task(tmp_path):
+    path = export(tmp_path, {"tasks": []})
+    with pytest.raises(InputError, match=r"export.json: expected a JSON list of tasks"):
+        agreement(path)
+    broken = task(7, TEXT2, [SOURCES], [annotation(71, 1, TEXT2, [SOURCES], 107)])
+    broken["annotations"][0]["result"][0]["value"]["end"] = 999
+    with pytest.raises(Exception, match=r"E110 .*export.json: \$\[0\]: task 7 annotation 71\[0\] \(region .*\): span \[8, 999\)"):
+        agreement(export(tmp_path, [broken]))
+
+
+def test_cli_table_json_and_html(two_annotators, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["agreement", str(two_annotators), "--html", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "3 tasks, 2 with two or more annotators"
+    assert lines[2].split() == ["pair", "role", "tasks", "exact", "F1%", "overlap", "F1%"]
+    assert re.search(r"^2 / alice@example.org\s+source\s+2\s+57\.1\s+85\.7$", result.stdout, re.M)
+    assert re.search(r"^overall \(micro\)\s+2\s+75\.0\s+75\.0\s+75\.0\s+3\s+1\s+1$", result.stdout, re.M)
+    assert re.search(r"^alice@example.org\s+2\s+12\s+91\.7\s+8\.3\s+0\.0\s+0\s+0\.0$", result.stdout, re.M)
+    assert "(1 annotations without a readable prediction)" in result.stdout
+
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<svg") == 5  # source, cue, content, attributions, changes
+    assert "<script" not in page and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "src=" not in page and "<link" not in page
+    assert "85.7" in page and "alice@example.org" in page
+    assert not list(tmp_path.glob(".report.html.*"))  # no temporary file left behind
+
+    as_json = json.loads(runner.invoke(app, ["agreement", str(two_annotators), "--json"]).stdout)
+    assert set(as_json) == {"tasks", "annotators", "pairs", "overall", "prediction_changes"}
+    assert as_json["pairs"][0]["roles"]["source"]["overlap"]["f1"] == 6 / 7
+
+
+def test_id_only_predictions_leave_agreement_but_not_changes(tmp_path):
+    plain = task(2, TEXT2, [SOURCES], [annotation(21, ALICE, TEXT2, [SOURCES_WITH_STOP], 102), annotation(22, BOB_ID, TEXT2, [SOURCES], 102)])
+    plain["predictions"] = [102]  # Label Studio's plain JSON export
+    report = agreement(export(tmp_path, [plain]))
+    assert report["pairs"][0]["attributions"] == prf(1, 0, 0)
+    assert report["prediction_changes"]["annotations_without_prediction"] == 2
+    assert report["prediction_changes"]["overall"]["kept_share"] is None
