@@ -27,9 +27,18 @@ def span(text: str, sub: str, nth: int = 0) -> dict:
 
 def at(text: str, kind: str, source=(), cue=(), content=()) -> dict:
     """An attribution from (substring, nth occurrence) or substrings."""
+
     def frags(items):
         return [span(text, *i) if isinstance(i, tuple) else span(text, i) for i in items]
-    return {"kind": kind, "confidence": 0.9, "source": frags(source), "cue": frags(cue), "content": frags(content), "source_entity": None}
+
+    return {
+        "kind": kind,
+        "confidence": 0.9,
+        "source": frags(source),
+        "cue": frags(cue),
+        "content": frags(content),
+        "source_entity": None,
+    }
 
 
 OFFICIALS = at(TEXT, "indirect", ["Officials"], ["said"], ["the plan failed"])
@@ -54,8 +63,16 @@ def task(task_id: int, text: str, predicted: list[dict], annotations: list[dict]
 
 
 def annotation(ann_id: int, who, text: str, attributions: list[dict], parent: int | None, **extra) -> dict:
-    return {"id": ann_id, "completed_by": who, "result": attributions_to_result(text, attributions), "was_cancelled": False,
-            "ground_truth": False, "lead_time": 10.0, "parent_prediction": parent, **extra}
+    return {
+        "id": ann_id,
+        "completed_by": who,
+        "result": attributions_to_result(text, attributions),
+        "was_cancelled": False,
+        "ground_truth": False,
+        "lead_time": 10.0,
+        "parent_prediction": parent,
+        **extra,
+    }
 
 
 ALICE, BOB_ID = {"id": 1, "email": "alice@example.org"}, 2
@@ -69,17 +86,41 @@ def export(tmp_path, tasks: list[dict]):
 
 @pytest.fixture
 def two_annotators(tmp_path):
-    return export(tmp_path, [
-        task(1, TEXT, PREDICTED, [annotation(11, ALICE, TEXT, PREDICTED, 101), annotation(12, BOB_ID, TEXT, BOB, 101)]),
-        task(2, TEXT2, [SOURCES], [annotation(21, ALICE, TEXT2, [SOURCES_WITH_STOP], 102), annotation(22, BOB_ID, TEXT2, [SOURCES], 102)]),
-        # one annotator drawing from scratch, and a skipped task: neither is a pair
-        task(3, TEXT2, [SOURCES], [annotation(31, 4, TEXT2, [SOURCES], None),
-                                   annotation(32, 5, TEXT2, [], 103, was_cancelled=True)]),
-    ])
+    return export(
+        tmp_path,
+        [
+            task(
+                1,
+                TEXT,
+                PREDICTED,
+                [annotation(11, ALICE, TEXT, PREDICTED, 101), annotation(12, BOB_ID, TEXT, BOB, 101)],
+            ),
+            task(
+                2,
+                TEXT2,
+                [SOURCES],
+                [annotation(21, ALICE, TEXT2, [SOURCES_WITH_STOP], 102), annotation(22, BOB_ID, TEXT2, [SOURCES], 102)],
+            ),
+            # one annotator drawing from scratch, and a skipped task: neither is a pair
+            task(
+                3,
+                TEXT2,
+                [SOURCES],
+                [annotation(31, 4, TEXT2, [SOURCES], None), annotation(32, 5, TEXT2, [], 103, was_cancelled=True)],
+            ),
+        ],
+    )
 
 
 def prf(tp: int, fp: int, fn: int) -> dict:
-    return {"precision": tp / (tp + fp), "recall": tp / (tp + fn), "f1": 2 * tp / (2 * tp + fp + fn), "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "precision": tp / (tp + fp),
+        "recall": tp / (tp + fn),
+        "f1": 2 * tp / (2 * tp + fp + fn),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def test_pairwise_agreement_has_the_expected_figures(two_annotators):
@@ -106,14 +147,42 @@ def test_prediction_changes_have_the_expected_shares(two_annotators):
     assert changes["annotations_without_prediction"] == 1
     alice = changes["by_annotator"]["alice@example.org"]
     # task 1 kept as predicted (9 regions); task 2: "talks stalled" moved to "talks stalled."
-    assert alice == {"annotations": 2, "predicted_regions": 12, "annotated_regions": 12, "kept": 11, "moved": 1, "deleted": 0,
-                     "added": 0, "kept_share": 11 / 12, "moved_share": 1 / 12, "deleted_share": 0.0, "added_share": 0.0}
+    assert alice == {
+        "annotations": 2,
+        "predicted_regions": 12,
+        "annotated_regions": 12,
+        "kept": 11,
+        "moved": 1,
+        "deleted": 0,
+        "added": 0,
+        "kept_share": 11 / 12,
+        "moved_share": 1 / 12,
+        "deleted_share": 0.0,
+        "added_share": 0.0,
+    }
     bob = changes["by_annotator"]["2"]
     # task 1: kept Officials, 2 cues, 2 contents; moved the source; deleted a cue and 2 contents; added 3 regions
-    assert bob == {"annotations": 2, "predicted_regions": 12, "annotated_regions": 12, "kept": 8, "moved": 1, "deleted": 3,
-                   "added": 3, "kept_share": 8 / 12, "moved_share": 1 / 12, "deleted_share": 3 / 12, "added_share": 3 / 12}
+    assert bob == {
+        "annotations": 2,
+        "predicted_regions": 12,
+        "annotated_regions": 12,
+        "kept": 8,
+        "moved": 1,
+        "deleted": 3,
+        "added": 3,
+        "kept_share": 8 / 12,
+        "moved_share": 1 / 12,
+        "deleted_share": 3 / 12,
+        "added_share": 3 / 12,
+    }
     overall = changes["overall"]
-    assert (overall["annotations"], overall["kept"], overall["moved"], overall["deleted"], overall["added"]) == (4, 19, 2, 3, 3)
+    assert (overall["annotations"], overall["kept"], overall["moved"], overall["deleted"], overall["added"]) == (
+        4,
+        19,
+        2,
+        3,
+        3,
+    )
     assert overall["kept_share"] == 19 / 24 and overall["added_share"] == 3 / 24
 
 
@@ -123,25 +192,60 @@ def record(text: str, *attributions: dict) -> dict:
 
 def test_changes_are_one_to_one_and_a_new_role_is_a_delete_plus_an_add():
     text = "abcdefghijklmnopqrstuvwxyz"
-    predicted = record(text, {"kind": "direct", "source": [], "cue": [fragment(text, 0, 3)], "content": [fragment(text, 4, 20)]})
+    predicted = record(
+        text, {"kind": "direct", "source": [], "cue": [fragment(text, 0, 3)], "content": [fragment(text, 4, 20)]}
+    )
     # the content split in two: the half sharing more (10 characters against 5) is the move, the other an
     # addition; the cue relabelled as content is a deleted cue plus an added content
-    annotated = record(text, {"kind": "direct", "source": [], "cue": [],
-                              "content": [fragment(text, 0, 3), fragment(text, 4, 9), fragment(text, 10, 20)]})
+    annotated = record(
+        text,
+        {
+            "kind": "direct",
+            "source": [],
+            "cue": [],
+            "content": [fragment(text, 0, 3), fragment(text, 4, 9), fragment(text, 10, 20)],
+        },
+    )
     changes = Changes()
     changes.add(predicted, annotated)
-    assert (changes.predicted, changes.annotated, changes.counts) == (2, 3, {"kept": 0, "moved": 1, "deleted": 1, "added": 2})
+    assert (changes.predicted, changes.annotated, changes.counts) == (
+        2,
+        3,
+        {"kept": 0, "moved": 1, "deleted": 1, "added": 2},
+    )
     only_short = Changes()
-    only_short.add(predicted, record(text, {"kind": "direct", "source": [], "cue": [fragment(text, 0, 3)], "content": [fragment(text, 4, 9)]}))
+    only_short.add(
+        predicted,
+        record(
+            text, {"kind": "direct", "source": [], "cue": [fragment(text, 0, 3)], "content": [fragment(text, 4, 9)]}
+        ),
+    )
     assert only_short.counts == {"kept": 1, "moved": 1, "deleted": 0, "added": 0}
 
 
 def test_overall_is_micro_over_pairs(tmp_path):
     third = [OFFICIALS]
-    path = export(tmp_path, [task(1, TEXT, PREDICTED, [annotation(11, ALICE, TEXT, PREDICTED, 101), annotation(12, BOB_ID, TEXT, BOB, 101),
-                                                         annotation(13, 3, TEXT, third, 101)])])
+    path = export(
+        tmp_path,
+        [
+            task(
+                1,
+                TEXT,
+                PREDICTED,
+                [
+                    annotation(11, ALICE, TEXT, PREDICTED, 101),
+                    annotation(12, BOB_ID, TEXT, BOB, 101),
+                    annotation(13, 3, TEXT, third, 101),
+                ],
+            )
+        ],
+    )
     report = agreement(path)
-    assert [p["annotators"] for p in report["pairs"]] == [["2", "3"], ["2", "alice@example.org"], ["3", "alice@example.org"]]
+    assert [p["annotators"] for p in report["pairs"]] == [
+        ["2", "3"],
+        ["2", "alice@example.org"],
+        ["3", "alice@example.org"],
+    ]
     for key in ("tp", "fp", "fn"):
         assert report["overall"]["attributions"][key] == sum(p["attributions"][key] for p in report["pairs"])
     assert report["overall"]["attributions"] == prf(1 + 2 + 1, 0 + 1 + 2, 2 + 1 + 0)
@@ -153,7 +257,9 @@ def test_bad_exports_name_the_file_and_the_task(tmp_path):
         agreement(path)
     broken = task(7, TEXT2, [SOURCES], [annotation(71, 1, TEXT2, [SOURCES], 107)])
     broken["annotations"][0]["result"][0]["value"]["end"] = 999
-    with pytest.raises(Exception, match=r"E110 .*export.json: \$\[0\]: task 7 annotation 71\[0\] \(region .*\): span \[8, 999\)"):
+    with pytest.raises(
+        Exception, match=r"E110 .*export.json: \$\[0\]: task 7 annotation 71\[0\] \(region .*\): span \[8, 999\)"
+    ):
         agreement(export(tmp_path, [broken]))
 
 
@@ -183,7 +289,12 @@ def test_cli_table_json_and_html(two_annotators, tmp_path):
 
 
 def test_id_only_predictions_leave_agreement_but_not_changes(tmp_path):
-    plain = task(2, TEXT2, [SOURCES], [annotation(21, ALICE, TEXT2, [SOURCES_WITH_STOP], 102), annotation(22, BOB_ID, TEXT2, [SOURCES], 102)])
+    plain = task(
+        2,
+        TEXT2,
+        [SOURCES],
+        [annotation(21, ALICE, TEXT2, [SOURCES_WITH_STOP], 102), annotation(22, BOB_ID, TEXT2, [SOURCES], 102)],
+    )
     plain["predictions"] = [102]  # Label Studio's plain JSON export
     report = agreement(export(tmp_path, [plain]))
     assert report["pairs"][0]["attributions"] == prf(1, 0, 0)

@@ -113,8 +113,17 @@ def test_source_less_gold_and_shared_sources():
     officials = at(TEXT, "the plan failed", "Officials", "said")
     believed = at(TEXT, "that rain helps", None, "is believed")
     # two attributions sharing one source span: the source unit counts once
-    gold = [officials, at(TEXT, '"We will win,"', "the minister", SAID, "direct"), at(TEXT, '"and soon."', "the minister", SAID, "direct"), believed]
-    pred = [officials, at(TEXT, '"We will win,"', "the minister", SAID, "direct"), at(TEXT, "that rain helps", "It", "is believed")]
+    gold = [
+        officials,
+        at(TEXT, '"We will win,"', "the minister", SAID, "direct"),
+        at(TEXT, '"and soon."', "the minister", SAID, "direct"),
+        believed,
+    ]
+    pred = [
+        officials,
+        at(TEXT, '"We will win,"', "the minister", SAID, "direct"),
+        at(TEXT, "that rain helps", "It", "is believed"),
+    ]
     report = score(TEXT, gold, pred)
     assert role(report, "source", "exact") == (2, 1, 0)  # "It" is a false positive; no source missed
     assert role(report, "content", "exact") == (3, 0, 1)
@@ -137,7 +146,10 @@ def test_attribution_matching_ignores_shared_whitespace_and_is_one_to_one():
 
 
 def test_given_found_source_and_cue_accuracy():
-    gold = [at(TEXT, "the plan failed", "Officials", "said"), at(TEXT, '"We will win,"', "the minister", SAID, "direct")]
+    gold = [
+        at(TEXT, "the plan failed", "Officials", "said"),
+        at(TEXT, '"We will win,"', "the minister", SAID, "direct"),
+    ]
     pred = [at(TEXT, "the plan failed", None, "said"), at(TEXT, "We will win", "minister", (46, 50), "direct")]
     report = score(TEXT, gold, pred)
     assert report["given_found"]["source"] == {"accuracy": 0.5, "correct": 1, "total": 2}  # missing source is wrong
@@ -161,7 +173,10 @@ def _gold_line(doc_id: str, text: str, attrs: list[dict]) -> dict:
 
 @pytest.fixture
 def files(tmp_path):
-    attrs = [at(TEXT, "the plan failed", "Officials", "said"), at(TEXT, ['"We will win,"', '"and soon."'], "the minister", SAID, "direct")]
+    attrs = [
+        at(TEXT, "the plan failed", "Officials", "said"),
+        at(TEXT, ['"We will win,"', '"and soon."'], "the minister", SAID, "direct"),
+    ]
     gold = tmp_path / "gold.jsonl"
     gold.write_text("".join(json.dumps(_gold_line(i, TEXT, attrs)) + "\n" for i in ("d1", "d2")), encoding="utf-8")
     pred = tmp_path / "pred.jsonl"
@@ -173,7 +188,13 @@ def files(tmp_path):
 def test_evaluate_reads_gold_format_pairs_documents_by_id(files):
     gold, pred = files
     report = evaluate(str(gold), str(pred))
-    assert report["documents"] == {"scored": 2, "gold": 2, "pred": 2, "missing_in_pred": ["d2"], "unscored_pred_ids": ["extra"]}
+    assert report["documents"] == {
+        "scored": 2,
+        "gold": 2,
+        "pred": 2,
+        "missing_in_pred": ["d2"],
+        "unscored_pred_ids": ["extra"],
+    }
     assert role(report, "content", "exact") == (3, 0, 3)  # d1 perfect, d2 predicted as nothing
     assert report["attributions"]["recall"] == 0.5
     assert evaluate(str(gold), str(gold))["roles"]["content"]["overlap"]["f1"] == 1.0
@@ -210,8 +231,14 @@ def test_cli_table_json_and_warning(files):
 def test_cli_bad_input_is_one_line(tmp_path, files):
     gold, _ = files
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": "d1", "text": "abc", "attributions": [{"kind": "direct", "source": [], "cue": [], "content": [{"start": 0, "end": 9, "text": "abc"}]}]}\n')
-    run = subprocess.run([sys.executable, "-c", "from attrib.cli import main; main()", "eval", str(gold), str(bad)], capture_output=True, text=True)
+    bad.write_text(
+        '{"id": "d1", "text": "abc", "attributions": [{"kind": "direct", "source": [], "cue": [], "content": [{"start": 0, "end": 9, "text": "abc"}]}]}\n'
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", "from attrib.cli import main; main()", "eval", str(gold), str(bad)],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode != 0
     assert run.stderr.strip().splitlines() == [
         f"attrib: E110 {bad}:1: $.attributions[0].content[0]: span [0, 9) does not fit a text of 3 characters"

@@ -108,7 +108,9 @@ class Agreement:
                 self.without_prediction += 1
                 continue
             where = f"task {task.get('id')} prediction {parent.get('id')}"
-            predicted = make_record(record["id"], record["text"], result_to_attributions(record["text"], parent.get("result") or [], where))
+            predicted = make_record(
+                record["id"], record["text"], result_to_attributions(record["text"], parent.get("result") or [], where)
+            )
             self.changes.setdefault(who, Changes()).add(predicted, record)
 
     def as_dict(self) -> dict:
@@ -128,6 +130,17 @@ class Agreement:
                 "annotations_without_prediction": self.without_prediction,
             },
         }
+
+
+def pair_rows(report: dict) -> list[tuple[str, dict]]:
+    """(label, scores) per annotator pair, then the overall figures: the rows of tables and charts."""
+    return [(" / ".join(p["annotators"]), p) for p in report["pairs"]] + [("overall (micro)", report["overall"])]
+
+
+def change_rows(report: dict) -> list[tuple[str, dict]]:
+    """(annotator, changes) per annotator, then all annotators together."""
+    changes = report["prediction_changes"]
+    return [*changes["by_annotator"].items(), ("all annotators", changes["overall"])]
 
 
 def agreement(export_path: str | Path) -> dict:

@@ -51,7 +51,9 @@ def trim(text: str, start: int, end: int) -> Span:
 def role_units(record: dict, role: str, trimmed: bool = True) -> list[Span]:
     """The distinct spans (trimmed, or as they are) of one role over all attributions of a record, sorted."""
     text = record["text"]
-    return sorted({trim(text, s, e) if trimmed else (s, e) for attr in record["attributions"] for s, e in spans(attr, role)})
+    return sorted(
+        {trim(text, s, e) if trimmed else (s, e) for attr in record["attributions"] for s, e in spans(attr, role)}
+    )
 
 
 def _merged(items: Iterable[Span]) -> list[Span]:
@@ -157,6 +159,11 @@ def ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def percent(value: float | None) -> str:
+    """A fraction as a percentage with one decimal for tables; "-" when it is undefined."""
+    return "-" if value is None else f"{100 * value:.1f}"
+
+
 @dataclass
 class Counts:
     """True positives, false positives, false negatives; precision, recall and F1 from them."""
@@ -207,7 +214,9 @@ class Scores:
     """Everything `attrib eval` reports, accumulated one document pair at a time."""
 
     documents: int = 0
-    roles: dict[str, dict[str, Counts]] = field(default_factory=lambda: {r: {m: Counts() for m in MATCHINGS} for r in ROLES})
+    roles: dict[str, dict[str, Counts]] = field(
+        default_factory=lambda: {r: {m: Counts() for m in MATCHINGS} for r in ROLES}
+    )
     attributions: Counts = field(default_factory=Counts)
     given_found: dict[str, Share] = field(default_factory=lambda: {k: Share() for k in ("source", "cue", "kind")})
     recall_by_kind: dict[str, Share] = field(default_factory=lambda: {k: Share() for k in KINDS})
@@ -225,7 +234,7 @@ class Scores:
         self.attributions.add(len(pairs), len(gold_attrs), len(pred_attrs))
         found = dict(pairs)
         for g, attr in enumerate(gold_attrs):
-            self.recall_by_kind.setdefault(str(attr.get("kind")), Share()).add(g in found)
+            self.recall_by_kind.setdefault(attr.get("kind") or "unset", Share()).add(g in found)
         for g, p in pairs:
             for role in ("source", "cue"):
                 gold_spans = _trimmed(text, gold_attrs[g], role)
@@ -279,7 +288,9 @@ def evaluate(gold_path: str, pred_path: str) -> dict:
             missing.append(doc_id)
             p = {**g, "attributions": []}
         elif p["text"] != g["text"]:
-            at = next((i for i, (a, b) in enumerate(zip(g["text"], p["text"])) if a != b), min(len(g["text"]), len(p["text"])))
+            at = next(
+                (i for i, (a, b) in enumerate(zip(g["text"], p["text"])) if a != b), min(len(g["text"]), len(p["text"]))
+            )
             raise InputError(f"{pred_path}: document {doc_id!r}: text differs from {gold_path} at character {at}")
         scores.add(g, p)
     report = scores.as_dict()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from .agreement import change_rows, pair_rows
+from .evaluate import percent
 from .jsonio import atomic_write
 from .records import ROLES
 
@@ -20,10 +22,6 @@ CSS = """body{font:14px/1.4 system-ui,sans-serif;max-width:60rem;margin:2rem aut
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}table{border-collapse:collapse;margin:.5rem 0}
 td,th{padding:.15rem .6rem;text-align:right;border-bottom:1px solid #e2e8f0}td:first-child,th:first-child{text-align:left}
 svg text{font:12px system-ui,sans-serif}.key span{display:inline-block;width:.8rem;height:.8rem;margin:0 .3rem 0 1rem}"""
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}"
 
 
 def _chart(rows: list[tuple[str, list[float | None]]], series: list[str], stacked: bool = False) -> str:
@@ -38,17 +36,21 @@ def _chart(rows: list[tuple[str, list[float | None]]], series: list[str], stacke
         out.append(f'<text x="{x}" y="{height - 4}" text-anchor="middle" fill="#718096">{tick}%</text>')
     for r, (label, values) in enumerate(rows):
         top = TOP + r * row_h
-        out.append(f'<text x="{LABEL_W - 8}" y="{top + per_row * BAR_H / 2 + 4}" text-anchor="end">{escape(label)}</text>')
+        out.append(
+            f'<text x="{LABEL_W - 8}" y="{top + per_row * BAR_H / 2 + 4}" text-anchor="end">{escape(label)}</text>'
+        )
         x = LABEL_W
         for s, value in enumerate(values):
             width = PLOT_W * (value or 0)
             y = top if stacked else top + s * BAR_H
-            tip = f"{escape(series[s])}: {_pct(value)}%"
-            out.append(f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{BAR_H - 2}" fill="{COLOURS[s]}"><title>{tip}</title></rect>')
+            tip = f"{escape(series[s])}: {percent(value)}%"
+            out.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{BAR_H - 2}" fill="{COLOURS[s]}"><title>{tip}</title></rect>'
+            )
             if stacked:
                 x += width
             else:
-                out.append(f'<text x="{x + width + 4:.1f}" y="{y + BAR_H - 3}" fill="#4a5568">{_pct(value)}</text>')
+                out.append(f'<text x="{x + width + 4:.1f}" y="{y + BAR_H - 3}" fill="#4a5568">{percent(value)}</text>')
     out.append("</svg>")
     key = "".join(f'<span style="background:{c}"></span>{escape(name)}' for name, c in zip(series, COLOURS))
     return f'<p class="key">{key}</p>' + "".join(out)
@@ -60,13 +62,9 @@ def _table(header: list[str], rows: list[list]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _pairs(report: dict) -> list[tuple[str, dict]]:
-    return [(" / ".join(p["annotators"]), p) for p in report["pairs"]] + [("overall (micro)", report["overall"])]
-
-
 def agreement_html(report: dict, title: str) -> str:
     """The report as one HTML page."""
-    tasks, pairs = report["tasks"], _pairs(report)
+    tasks, pairs = report["tasks"], pair_rows(report)
     parts = [
         f"<h1>{escape(title)}</h1>",
         f"<p>{tasks['total']} tasks, {tasks['multi_annotated']} with two or more annotators. "
@@ -74,23 +72,71 @@ def agreement_html(report: dict, title: str) -> str:
     ]
     for role in ROLES:
         parts.append(f"<h2>{role.capitalize()}: agreement F1</h2>")
-        parts.append(_chart([(name, [s["roles"][role][m]["f1"] for m in ("exact", "overlap")]) for name, s in pairs], ["exact", "overlap"]))
-        parts.append(_table(["pair", "tasks", "exact F1 %", "overlap F1 %", "tp (overlap)", "fp", "fn"], [
-            [name, s["documents"], _pct(s["roles"][role]["exact"]["f1"]), _pct(s["roles"][role]["overlap"]["f1"]),
-             *(s["roles"][role]["overlap"][k] for k in ("tp", "fp", "fn"))] for name, s in pairs]))
+        parts.append(
+            _chart(
+                [(name, [s["roles"][role][m]["f1"] for m in ("exact", "overlap")]) for name, s in pairs],
+                ["exact", "overlap"],
+            )
+        )
+        parts.append(
+            _table(
+                ["pair", "tasks", "exact F1 %", "overlap F1 %", "tp (overlap)", "fp", "fn"],
+                [
+                    [
+                        name,
+                        s["documents"],
+                        percent(s["roles"][role]["exact"]["f1"]),
+                        percent(s["roles"][role]["overlap"]["f1"]),
+                        *(s["roles"][role]["overlap"][k] for k in ("tp", "fp", "fn")),
+                    ]
+                    for name, s in pairs
+                ],
+            )
+        )
     parts.append("<h2>Attributions: agreement F1</h2>")
     parts.append(_chart([(name, [s["attributions"]["f1"]]) for name, s in pairs], ["attribution F1"]))
-    parts.append(_table(["pair", "tasks", "P %", "R %", "F1 %", "tp", "fp", "fn"], [
-        [name, s["documents"], *(_pct(s["attributions"][k]) for k in ("precision", "recall", "f1")),
-         *(s["attributions"][k] for k in ("tp", "fp", "fn"))] for name, s in pairs]))
-    changes = report["prediction_changes"]
-    rows = [*changes["by_annotator"].items(), ("all annotators", changes["overall"])]
+    parts.append(
+        _table(
+            ["pair", "tasks", "P %", "R %", "F1 %", "tp", "fp", "fn"],
+            [
+                [
+                    name,
+                    s["documents"],
+                    *(percent(s["attributions"][k]) for k in ("precision", "recall", "f1")),
+                    *(s["attributions"][k] for k in ("tp", "fp", "fn")),
+                ]
+                for name, s in pairs
+            ],
+        )
+    )
+    rows = change_rows(report)
     parts.append("<h2>Changes to the pre-annotations (share of predicted regions)</h2>")
-    parts.append(_chart([(who, [c[f"{k}_share"] for k in ("kept", "moved", "deleted")]) for who, c in rows], ["kept", "moved", "deleted"], stacked=True))
-    parts.append(_table(["annotator", "annotations", "predicted", "kept %", "moved %", "deleted %", "added", "added % of regions"], [
-        [who, c["annotations"], c["predicted_regions"], *(_pct(c[f"{k}_share"]) for k in ("kept", "moved", "deleted")),
-         c["added"], _pct(c["added_share"])] for who, c in rows]))
-    parts.append(f"<p>Annotations without a readable prediction: {changes['annotations_without_prediction']}.</p>")
+    parts.append(
+        _chart(
+            [(who, [c[f"{k}_share"] for k in ("kept", "moved", "deleted")]) for who, c in rows],
+            ["kept", "moved", "deleted"],
+            stacked=True,
+        )
+    )
+    parts.append(
+        _table(
+            ["annotator", "annotations", "predicted", "kept %", "moved %", "deleted %", "added", "added % of regions"],
+            [
+                [
+                    who,
+                    c["annotations"],
+                    c["predicted_regions"],
+                    *(percent(c[f"{k}_share"]) for k in ("kept", "moved", "deleted")),
+                    c["added"],
+                    percent(c["added_share"]),
+                ]
+                for who, c in rows
+            ],
+        )
+    )
+    parts.append(
+        f"<p>Annotations without a readable prediction: {report['prediction_changes']['annotations_without_prediction']}.</p>"
+    )
     body = "\n".join(parts)
     return f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n</body></html>\n'
 

@@ -7,15 +7,11 @@ from pathlib import Path
 
 import typer
 
-from ..agreement import agreement
-from ..evaluate import MATCHINGS, evaluate
+from ..agreement import agreement, change_rows, pair_rows
+from ..evaluate import MATCHINGS, evaluate, percent
 from ..records import ROLES
 from ..report_html import write_agreement_html
 from .app import app
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}"
 
 
 def _table(header: list[str], rows: list[list], labels: int = 1) -> str:
@@ -29,7 +25,14 @@ def _table(header: list[str], rows: list[list], labels: int = 1) -> str:
 
 
 def _prf(figures: dict) -> list:
-    return [_pct(figures["precision"]), _pct(figures["recall"]), _pct(figures["f1"]), figures["tp"], figures["fp"], figures["fn"]]
+    return [
+        percent(figures["precision"]),
+        percent(figures["recall"]),
+        percent(figures["f1"]),
+        figures["tp"],
+        figures["fp"],
+        figures["fn"],
+    ]
 
 
 def format_scores(report: dict) -> str:
@@ -37,13 +40,15 @@ def format_scores(report: dict) -> str:
     prf = ["P%", "R%", "F1%", "tp", "fp", "fn"]
     roles = [[role, m, *_prf(report["roles"][role][m])] for role in ROLES for m in MATCHINGS]
     roles.append(["attribution", "found", *_prf(report["attributions"])])
-    found = [[k, _pct(s["accuracy"]), s["correct"], s["total"]] for k, s in report["given_found"].items()]
-    kinds = [[k, _pct(s["recall"]), s["found"], s["total"]] for k, s in report["recall_by_kind"].items()]
-    return "\n\n".join([
-        _table(["role", "match", *prf], roles, labels=2),
-        _table(["given found", "accuracy%", "correct", "total"], found),
-        _table(["kind", "recall%", "found", "total"], kinds),
-    ])
+    found = [[k, percent(s["accuracy"]), s["correct"], s["total"]] for k, s in report["given_found"].items()]
+    kinds = [[k, percent(s["recall"]), s["found"], s["total"]] for k, s in report["recall_by_kind"].items()]
+    return "\n\n".join(
+        [
+            _table(["role", "match", *prf], roles, labels=2),
+            _table(["given found", "accuracy%", "correct", "total"], found),
+            _table(["kind", "recall%", "found", "total"], kinds),
+        ]
+    )
 
 
 def _echo_json(report: dict) -> None:
@@ -52,9 +57,13 @@ def _echo_json(report: dict) -> None:
 
 @app.command("eval")
 def eval_command(
-    gold: Path = typer.Argument(..., help="Reference JSONL: attrib records or the gold format ([s, e] pairs and parts)."),
+    gold: Path = typer.Argument(
+        ..., help="Reference JSONL: attrib records or the gold format ([s, e] pairs and parts)."
+    ),
     pred: Path = typer.Argument(..., help="Predicted JSONL, usually from `attrib annotate`."),
-    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON (fractions 0..1 and tp/fp/fn counts)."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the figures as JSON (fractions 0..1 and tp/fp/fn counts)."
+    ),
 ) -> None:
     """Score predicted attributions against a reference: P/R/F1 per role (exact and overlap) and per attribution.
 
@@ -80,23 +89,36 @@ def eval_command(
 
 def format_agreement(report: dict) -> str:
     """Role F1 and attribution P/R/F1 per annotator pair and overall, then the pre-annotation changes."""
-    pairs = [(" / ".join(p["annotators"]), p) for p in report["pairs"]] + [("overall (micro)", report["overall"])]
-    roles = [[name, role, s["documents"], *(_pct(s["roles"][role][m]["f1"]) for m in MATCHINGS)] for name, s in pairs for role in ROLES]
+    pairs = pair_rows(report)
+    roles = [
+        [name, role, s["documents"], *(percent(s["roles"][role][m]["f1"]) for m in MATCHINGS)]
+        for name, s in pairs
+        for role in ROLES
+    ]
     attributions = [[name, s["documents"], *_prf(s["attributions"])] for name, s in pairs]
-    changes = report["prediction_changes"]
-    rows = [*changes["by_annotator"].items(), ("all annotators", changes["overall"])]
     changed = [
-        [who, c["annotations"], c["predicted_regions"], *(_pct(c[f"{k}_share"]) for k in ("kept", "moved", "deleted")), c["added"], _pct(c["added_share"])]
-        for who, c in rows
+        [
+            who,
+            c["annotations"],
+            c["predicted_regions"],
+            *(percent(c[f"{k}_share"]) for k in ("kept", "moved", "deleted")),
+            c["added"],
+            percent(c["added_share"]),
+        ]
+        for who, c in change_rows(report)
     ]
     tasks = report["tasks"]
-    return "\n\n".join([
-        f"{tasks['total']} tasks, {tasks['multi_annotated']} with two or more annotators",
-        _table(["pair", "role", "tasks", "exact F1%", "overlap F1%"], roles, labels=2),
-        _table(["pair", "tasks", "P%", "R%", "F1%", "tp", "fp", "fn"], attributions),
-        _table(["pre-annotations", "annotations", "regions", "kept%", "moved%", "deleted%", "added", "added%"], changed)
-        + f"\n({changes['annotations_without_prediction']} annotations without a readable prediction)",
-    ])
+    return "\n\n".join(
+        [
+            f"{tasks['total']} tasks, {tasks['multi_annotated']} with two or more annotators",
+            _table(["pair", "role", "tasks", "exact F1%", "overlap F1%"], roles, labels=2),
+            _table(["pair", "tasks", "P%", "R%", "F1%", "tp", "fp", "fn"], attributions),
+            _table(
+                ["pre-annotations", "annotations", "regions", "kept%", "moved%", "deleted%", "added", "added%"], changed
+            )
+            + f"\n({report['prediction_changes']['annotations_without_prediction']} annotations without a readable prediction)",
+        ]
+    )
 
 
 @app.command("agreement")
