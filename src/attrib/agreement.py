@@ -101,7 +101,7 @@ class Agreement:
             self.multi_annotated += 1
         for a, b in combinations(sorted(by_annotator), 2):
             self.pairs.setdefault((a, b), Scores()).add(by_annotator[a], by_annotator[b])
-        predictions = {p.get("id"): p for p in task.get("predictions") or [] if isinstance(p, dict)}
+        predictions = {p["id"]: p for p in task.get("predictions") or [] if isinstance(p, dict) and p.get("id") is not None}
         for who, record in by_annotator.items():
             parent = predictions.get(record["provenance"]["prediction_id"])
             if parent is None:
