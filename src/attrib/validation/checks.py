@@ -1,0 +1,165 @@
+"""Checking streams of documents: tasks attrib imports, Label Studio exports, attrib records.
+
+Each document is checked against its schema (structure), then for meaning; across documents only
+the record ids seen so far are kept (to report a document imported twice), so a stream of any
+length is checked in memory that grows with its number of documents, not with its size in bytes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterable, Iterator
+
+from ..labelstudio.convert import RECORD_ID, _annotator
+from ..labelstudio.names import TEXT_NAME
+from ..records import ROLES
+from .findings import Finding, Where
+from .result import check_result
+from .spans import is_int, span_findings
+from .structure import schema_findings
+
+KINDS = ("tasks", "export", "records")
+
+Located = tuple[Where, Any]  # a document and where it is in its file
+
+
+def _located(docs: Iterable[Any], file: str | None) -> Iterator[Located]:
+    for i, doc in enumerate(docs):
+        yield Where(file, f"$[{i}]"), doc
+
+
+def check_tasks(tasks: Iterable[dict], file: str | None = None) -> Iterator[Finding]:
+    """Findings for the tasks attrib imports into Label Studio (a JSON array's elements)."""
+    return check_located("tasks", _located(tasks, file))
+
+
+def check_export(tasks: Iterable[dict], file: str | None = None) -> Iterator[Finding]:
+    """Findings for the tasks of a Label Studio JSON export of an attrib project."""
+    return check_located("export", _located(tasks, file))
+
+
+def check_records(records: Iterable[dict], file: str | None = None) -> Iterator[Finding]:
+    """Findings for attrib records (the elements of a stream, e.g. the lines of a JSONL file)."""
+    return check_located("records", _located(records, file))
+
+
+def check_located(kind: str, docs: Iterable[Located]) -> Iterator[Finding]:
+    """Findings for documents of `kind` ("tasks", "export", "records"), each with its location."""
+    checker = Checker(kind)
+    for where, doc in docs:
+        yield from checker.check(where, doc)
+
+
+class Checker:
+    """Checks the documents of one stream one at a time, remembering the record ids seen."""
+
+    def __init__(self, kind: str) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        self.kind = kind
+        self.seen: dict[Any, str] = {}  # record id (and annotation, for records) -> where it was first
+
+    def check(self, where: Where, doc: Any) -> Iterator[Finding]:
+        if self.kind == "records":
+            return _record(doc, where, self.seen)
+        return _task(self.kind, doc, where, self.seen)
+
+
+def _first_seen(seen: dict, key: Any, where: Where) -> str | None:
+    """Where `key` was seen before, or None (and remember it here)."""
+    if key in seen:
+        return seen[key]
+    seen[key] = where.path if where.line is None else f"line {where.line}"
+    return None
+
+
+def _task(kind: str, task: Any, where: Where, seen: dict) -> Iterator[Finding]:
+    yield from schema_findings(kind, task, where)
+    if not isinstance(task, dict):
+        return
+    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    text = data.get(TEXT_NAME)
+    record_id = data.get(RECORD_ID)
+    where = where.but(task_id=task.get("id") if is_int(task.get("id")) else None,
+                      record_id=record_id if isinstance(record_id, str) else None)
+    if not isinstance(text, str):
+        text = None
+        yield where.at("data", TEXT_NAME).finding("V205", f"no data.{TEXT_NAME} string: regions cannot be checked")
+    if record_id is None:
+        yield where.at("data").finding("V702", f"no data.{RECORD_ID}: the task cannot be traced to a record")
+    elif isinstance(record_id, str) and (first := _first_seen(seen, record_id, where)):
+        yield where.at("data", RECORD_ID).finding("V701", f"record {record_id!r} was already imported at {first}")
+    predictions = task.get("predictions")
+    for j, prediction in enumerate(predictions if isinstance(predictions, list) else []):
+        if isinstance(prediction, dict):  # an export without full predictions lists their ids only
+            at = where.at("predictions", j)
+            yield from check_result(prediction.get("result"), text, at.at("result"))
+    if kind == "export":
+        yield from _annotations(task.get("annotations"), text, where)
+
+
+def _annotations(annotations: Any, text: str | None, where: Where) -> Iterator[Finding]:
+    by_annotator: dict[Any, Any] = {}
+    for j, ann in enumerate(annotations if isinstance(annotations, list) else []):
+        if not isinstance(ann, dict):
+            continue
+        at = where.at("annotations", j).but(annotation_id=ann.get("id") if is_int(ann.get("id")) else None)
+        if ann.get("was_cancelled") is True:
+            yield at.at("was_cancelled").finding("V601", "the annotator skipped this task: the annotation is not exported")
+            continue
+        result = ann.get("result")
+        if isinstance(result, list) and not result:
+            yield at.at("result").finding("V602", "the annotation has no regions (submitted empty)")
+        who = _annotator(ann) if isinstance(ann.get("completed_by"), (int, dict)) else None
+        if isinstance(who, (str, int)) and not isinstance(who, bool):
+            if who in by_annotator:
+                yield at.finding("V603", f"annotator {who!r} also made annotation {by_annotator[who]!r} of this task")
+            else:
+                by_annotator[who] = ann.get("id")
+        yield from check_result(result, text, at.at("result"))
+
+
+def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
+    yield from schema_findings("record", record, where)
+    if not isinstance(record, dict):
+        return
+    record_id = record.get("id") if isinstance(record.get("id"), str) else None
+    provenance = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
+    task_id, annotation_id = provenance.get("task_id"), provenance.get("annotation_id")
+    where = where.but(record_id=record_id, task_id=task_id if is_int(task_id) else None,
+                      annotation_id=annotation_id if is_int(annotation_id) else None)
+    if record_id is not None:
+        key = (record_id, where.annotation_id, provenance.get("prediction_id") if is_int(provenance.get("prediction_id")) else None)
+        if first := _first_seen(seen, key, where):
+            yield where.at("id").finding("V701", f"record {record_id!r} is also at {first}")
+    text = record.get("text")
+    if not isinstance(text, str):
+        yield where.at("text").finding("V205", "no text string: fragments cannot be checked")
+        return
+    attributions = record.get("attributions")
+    if not isinstance(attributions, list):
+        return
+    ids: set[str] = set()
+    claims: dict[tuple, int] = defaultdict(int)
+    for i, attr in enumerate(attributions):
+        if not isinstance(attr, dict):
+            continue
+        at = where.at("attributions", i)
+        aid = attr.get("id")
+        if isinstance(aid, str):
+            if aid in ids:
+                yield at.at("id").finding("V703", f"attribution id {aid!r} is used twice in this record")
+            ids.add(aid)
+        for role in ROLES:
+            frags = attr.get(role)
+            for k, frag in enumerate(frags if isinstance(frags, list) else []):
+                yield from span_findings(text, frag, at.at(role, k), tolerant=False)
+                if role != "source" and isinstance(frag, dict) and is_int(frag.get("start")) and is_int(frag.get("end")):
+                    claims[(role, frag["start"], frag["end"])] += 1
+                    if claims[(role, frag["start"], frag["end"])] == 2:
+                        yield at.at(role, k).finding("V505", f"{role} [{frag['start']}, {frag['end']}) is claimed by two "
+                                                             "attributions")
+        if attr.get("source_entity") is not None:
+            yield from span_findings(text, attr["source_entity"], at.at("source_entity"), tolerant=False)
+        if attr.get("content") and isinstance(attr.get("cue"), list) and not attr["cue"]:
+            yield at.at("cue").finding("V501", "the attribution has CONTENT but no CUE")

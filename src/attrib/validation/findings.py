@@ -1,0 +1,138 @@
+"""Findings: what is wrong and exactly where, as plain values (like jsonschema's errors).
+
+A check never prints or raises for bad data; it yields `Finding`s. Codes are stable (a test pins
+the catalogue), so scripts can filter on them; severity belongs to the code, not to the call site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Iterable, Literal
+
+Severity = Literal["error", "warning"]
+
+ERROR: Severity = "error"
+WARNING: Severity = "warning"
+
+# code -> (severity, what it means). Append new codes; never renumber.
+CODES: dict[str, tuple[Severity, str]] = {
+    # V0xx: reading
+    "V001": (ERROR, "JSON breaks off inside the file"),
+    "V002": (ERROR, "a line is not JSON"),
+    # V1xx: structure (the JSON Schemas)
+    "V101": (ERROR, "a required key is missing"),
+    "V102": (ERROR, "a value has the wrong type"),
+    "V103": (ERROR, "a value is not one of those allowed"),
+    "V104": (ERROR, "a value breaks a schema constraint"),
+    "V105": (ERROR, "an unexpected key"),
+    # V2xx: offsets against the text
+    "V201": (ERROR, "a span does not fit the text"),
+    "V202": (ERROR, "a span is empty or reversed (start >= end)"),
+    "V203": (ERROR, "a region's text differs from the text at its offsets"),
+    "V204": (WARNING, "a region's text differs from the text at its offsets in whitespace only"),
+    "V205": (ERROR, "a task or record has no text to check offsets against"),
+    # V3xx: names of attrib's labeling config, region ids, per-region choices
+    "V301": (ERROR, "a region's label is not one of attrib's"),
+    "V302": (ERROR, "a region needs exactly one label"),
+    "V303": (ERROR, "from_name is not one of attrib's config"),
+    "V304": (ERROR, "to_name is not attrib's Text tag"),
+    "V305": (ERROR, "a result type attrib's config does not produce"),
+    "V306": (ERROR, "two regions of one result share an id"),
+    "V307": (ERROR, "a choice is not one of those allowed"),
+    "V308": (ERROR, "a per-region choice belongs to no region"),
+    "V309": (ERROR, "a per-region choice sits on a region it does not apply to"),
+    "V310": (ERROR, "a per-region choice's span differs from its region's"),
+    "V311": (WARNING, "an attribution's regions carry different kinds (one is kept)"),
+    "V312": (ERROR, "an attribution has no kind"),
+    # V4xx: relations
+    "V401": (ERROR, "a relation points to a region that does not exist in its result"),
+    "V402": (ERROR, "a relation needs exactly one label of attrib's"),
+    "V403": (ERROR, "a relation joins regions whose roles the config does not allow"),
+    "V404": (ERROR, "a relation joins a region to itself"),
+    "V405": (WARNING, "the same relation twice"),
+    "V406": (WARNING, "a relation's label differs from the role of the region it points to"),
+    # V5xx: attributions (regions grouped by relations)
+    "V501": (ERROR, "a CONTENT belongs to no attribution with a CUE"),
+    "V502": (ERROR, "a SOURCE belongs to no attribution"),
+    "V503": (ERROR, "a CUE belongs to no attribution with a CONTENT"),
+    "V504": (WARNING, "a REFERENT no SOURCE refers to"),
+    "V505": (WARNING, "two attributions claim the same CUE or CONTENT fragment"),
+    # V6xx: annotations
+    "V601": (WARNING, "a cancelled (skipped) annotation"),
+    "V602": (WARNING, "an annotation with no regions"),
+    "V603": (ERROR, "one annotator has several annotations of one task"),
+    # V7xx: documents
+    "V701": (ERROR, "the same record id twice (imported twice)"),
+    "V702": (WARNING, "a task carries no record id"),
+    "V703": (ERROR, "two attributions of one record share an id"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: its severity and stable code, a message, and where (any of the location fields)."""
+
+    severity: Severity
+    code: str
+    message: str
+    file: str | None = None
+    task_id: int | str | None = None
+    annotation_id: int | str | None = None
+    region_id: str | None = None
+    path: str = "$"  # JSON path inside the file (`$[3].annotations[0].result[2].value.end`)
+    line: int | None = None  # line number, in JSON Lines files
+    record_id: str | None = None  # the attrib record (document) the place belongs to
+
+    def where(self) -> str:
+        """`file:line $path (task 7, annotation 12, region abc)`: everything known about the place."""
+        head = self.file or "<input>"
+        if self.line is not None:
+            head += f":{self.line}"
+        ids = [f"{name} {value}" for name, value in (("record", self.record_id), ("task", self.task_id),
+                                                     ("annotation", self.annotation_id), ("region", self.region_id))
+               if value is not None]
+        return f"{head} {self.path}" + (f" ({', '.join(ids)})" if ids else "")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Where:
+    """The location a check is looking at; checks extend it and turn it into findings."""
+
+    file: str | None = None
+    path: str = "$"
+    task_id: int | str | None = None
+    annotation_id: int | str | None = None
+    line: int | None = None
+    record_id: str | None = None
+
+    def at(self, *keys: str | int) -> Where:
+        """This location, one or more steps deeper: `where.at("annotations", 0)`."""
+        return replace(self, path=self.path + json_path(keys))
+
+    def but(self, **fields) -> Where:
+        return replace(self, **fields)
+
+    def finding(self, code: str, message: str, region_id: str | None = None) -> Finding:
+        severity, _ = CODES[code]
+        return Finding(severity, code, message, self.file, self.task_id, self.annotation_id,
+                       None if region_id is None else str(region_id), self.path, self.line, self.record_id)
+
+
+def json_path(keys: Iterable[str | int]) -> str:
+    """`("result", 2, "value")` -> `.result[2].value`; keys that are not identifiers are quoted."""
+    out = []
+    for key in keys:
+        if isinstance(key, int):
+            out.append(f"[{key}]")
+        elif key.isidentifier():
+            out.append(f".{key}")
+        else:
+            out.append("[" + repr(key) + "]")
+    return "".join(out)
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity == ERROR for f in findings)

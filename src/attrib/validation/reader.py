@@ -1,0 +1,156 @@
+"""Reading a file to validate: which kind it is, and its documents one at a time.
+
+A JSON array (tasks, an export) is parsed element by element with ijson, JSON Lines (records)
+line by line with jsonio, so a 1 GB export is checked in memory that does not grow with the file.
+The kind comes from the first document: an exported task has `annotations` or an integer `id`,
+a task to import has `data`, a record has `text`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import IO, Any, Callable, Iterator
+
+import ijson
+
+from ..errors import InputError
+from ..jsonio import iter_jsonl
+from .checks import KINDS, Checker, Located
+from .findings import Finding, Where
+
+Progress = Callable[[int, float | None], None]  # (documents read, fraction of the file read, if known)
+
+_BLANK = b" \t\r\n"
+_BOM = b"\xef\xbb\xbf"
+
+
+def kind_of(doc: Any) -> str | None:
+    """"export", "tasks" or "records" for a first document, None when it looks like none of them."""
+    if not isinstance(doc, dict):
+        return None
+    if "annotations" in doc or (isinstance(doc.get("id"), int) and "data" in doc):
+        return "export"
+    if "data" in doc:
+        return "tasks"
+    if "text" in doc or "attributions" in doc:
+        return "records"
+    return None
+
+
+def _open_binary(path: str | Path) -> IO[bytes]:
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, expected a file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open ({exc.strerror})") from None
+
+
+def _first_byte(handle: IO[bytes]) -> bytes:
+    """The first byte that is not blank (nor a UTF-8 byte order mark); b"" for an empty file."""
+    chunk = handle.read(65536).removeprefix(_BOM)
+    while chunk:
+        stripped = chunk.lstrip(_BLANK)
+        if stripped:
+            return stripped[:1]
+        chunk = handle.read(65536)
+    return b""
+
+
+def _reason(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+
+
+def detect(path: str | Path) -> str:
+    """The kind of the file at `path` ("tasks", "export" or "records"), read from its first document.
+
+    Raises InputError when the file cannot be read at all: missing, empty, not JSON.
+    """
+    with _open_binary(path) as handle:
+        first = _first_byte(handle)
+        handle.seek(0)
+        if first == b"[":
+            try:
+                doc = next(iter(ijson.items(handle, "item", use_float=True)), None)
+            except (ijson.JSONError, UnicodeDecodeError) as exc:
+                raise InputError(f"{path}: not JSON ({_reason(exc)})") from None
+            return kind_of(doc) or "export"  # an empty array is a valid anything: no findings either way
+    if first == b"{":
+        for line in iter_jsonl(path):
+            if line.error is not None:
+                raise InputError(f"{line.error.args[0]}; expected a JSON array, or JSON Lines (one record a line)")
+            kind = kind_of(line.value)
+            if kind is None:
+                raise InputError(f"{line.where}: the first object is neither a task nor a record "
+                                 "(no data, text or annotations key): say which with --as")
+            return kind
+    if not first:
+        raise InputError(f"{path}: empty file, expected a JSON array (tasks, an export) or JSON Lines (records)")
+    raise InputError(f"{path}: not JSON (starts with {first.decode('latin-1')!r}), expected a JSON array or JSON Lines")
+
+
+def _array(path: str | Path, broken: list[Finding], progress: Progress | None) -> Iterator[Located]:
+    """The elements of a JSON array, located `$[i]`; a parse error mid-file ends them with finding V001."""
+    with _open_binary(path) as handle:
+        size = os.fstat(handle.fileno()).st_size or None
+        count = 0
+        try:
+            for item in ijson.items(handle, "item", use_float=True):
+                yield Where(str(path), f"$[{count}]"), item
+                count += 1
+                if progress is not None:
+                    progress(count, handle.tell() / size if size else None)
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
+            broken.append(Where(str(path), f"$[{count}]").finding(
+                "V001", f"the JSON breaks off at element {count} ({_reason(exc)}): the rest is not checked"))
+
+
+def _lines(path: str | Path, broken: list[Finding], progress: Progress | None) -> Iterator[Located]:
+    """The objects of a JSON Lines file, located by line; a line that is not JSON is finding V002."""
+    count = 0
+    for line in iter_jsonl(path):
+        number = int(line.where.rsplit(":", 1)[1])
+        where = Where(str(path), "$", line=number)
+        if line.error is not None:
+            yield where, _Unreadable(where.finding("V002", line.error.args[0].split(": ", 1)[-1]))
+            continue
+        yield where, line.value
+        count += 1
+        if progress is not None:
+            progress(count, None)
+
+
+class _Unreadable:
+    """A line that could not be parsed, carrying its finding through the document stream."""
+
+    def __init__(self, finding: Finding) -> None:
+        self.finding = finding
+
+
+def validate_path(path: str | Path, as_: str | None = None, progress: Progress | None = None) -> Iterator[Finding]:
+    """Every finding of the file at `path`, streamed; its kind detected unless `as_` names it.
+
+    Raises InputError (exit 2) at once when the file cannot be read at all: missing, empty, not JSON.
+    `progress(documents, fraction)` is called after each document (for a progress bar).
+    """
+    if as_ is not None and as_ not in KINDS:
+        raise InputError(f"--as must be one of {', '.join(KINDS)}, not {as_!r}")
+    kind = detect(path)  # also proves the file readable before anything is reported
+    return _validate(path, as_ or kind, progress)
+
+
+def _validate(path: str | Path, kind: str, progress: Progress | None) -> Iterator[Finding]:
+    broken: list[Finding] = []
+    with _open_binary(path) as handle:
+        is_array = _first_byte(handle) == b"["
+    docs = _array(path, broken, progress) if is_array else _lines(path, broken, progress)
+    checker = Checker(kind)
+    for where, doc in docs:
+        if isinstance(doc, _Unreadable):
+            yield doc.finding
+        else:
+            yield from checker.check(where, doc)
+    yield from broken

@@ -1,0 +1,268 @@
+"""The meaning of one Label Studio result (an annotation's or a prediction's regions and relations).
+
+Item by item: offsets against the text, the names of attrib's config (names.py), unique region ids,
+per-region choices on the right regions, relations between existing regions with allowed roles.
+Then the attributions: the well-formed items are grouped by the converter itself
+(`convert.result_to_attributions`), so what is checked is exactly what `attrib labelstudio
+records` would export, and each problem is located back at its region.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ..labelstudio.convert import result_to_attributions
+from ..labelstudio.names import (
+    KIND_NAME,
+    KINDS,
+    LABELS_NAME,
+    REFERENT_LABEL,
+    RELATION_LABELS,
+    ROLE_LABELS,
+    SOURCE_TYPE_NAME,
+    SOURCE_TYPES,
+    SPAN_LABELS,
+    TEXT_NAME,
+)
+from .findings import Finding, Where
+from .spans import is_int, span_findings
+
+SOURCE, CUE, CONTENT = ROLE_LABELS["source"], ROLE_LABELS["cue"], ROLE_LABELS["content"]
+CHOICES = {KIND_NAME: (KINDS, (CUE, CONTENT)), SOURCE_TYPE_NAME: (SOURCE_TYPES, (SOURCE,))}
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    label: str | None  # None: not one of attrib's labels (reported)
+    start: int
+    end: int
+    fits: bool  # offsets inside the text, start < end: usable by the converter
+    where: Where  # the region's item in the result
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return (self.start, self.end)
+
+
+class _Check:
+    """State while checking one result: the regions found, and the items fit for grouping."""
+
+    def __init__(self, text: str | None, where: Where) -> None:
+        self.text = text
+        self.where = where
+        self.ids: set[str] = set()  # every region id, well-formed or not (relations to them are not dangling)
+        self.regions: dict[str, Region] = {}
+        self.clean: list[dict] = []  # items the converter may group
+        self.kinds: dict[str, str] = {}  # region id -> its kind choice
+        self.choices: set[tuple[str, str]] = set()  # (choice name, region id) already seen
+        self.referred: set[str] = set()  # REFERENT ids a SOURCE refers to
+
+    def region(self, item: dict, at: Where) -> Iterator[Finding]:
+        rid = item.get("id")
+        if not isinstance(rid, str) or not rid:
+            return  # the schema reports it; without an id nothing can point to it
+        if item.get("from_name") != LABELS_NAME:
+            yield at.at("from_name").finding("V303", f"from_name {item.get('from_name')!r} of a labels region is not "
+                                                     f"{LABELS_NAME!r}", rid)
+        if item.get("to_name") != TEXT_NAME:
+            yield at.at("to_name").finding("V304", f"to_name {item.get('to_name')!r} is not {TEXT_NAME!r}", rid)
+        if rid in self.ids:
+            yield at.at("id").finding("V306", f"region id {rid!r} is used by another region of this result", rid)
+            return
+        self.ids.add(rid)
+        value = item.get("value")
+        if not isinstance(value, dict):
+            return
+        label = None
+        labels = value.get("labels")
+        if isinstance(labels, list):
+            if len(labels) != 1:
+                yield at.at("value", "labels").finding("V302", f"a region has {len(labels)} labels, needs exactly one", rid)
+            for k, name in enumerate(labels):
+                if name not in SPAN_LABELS:
+                    yield at.at("value", "labels", k).finding(
+                        "V301", f"label {name!r} is not one of {', '.join(SPAN_LABELS)}", rid)
+            if labels and labels[0] in SPAN_LABELS:
+                label = labels[0]
+        start, end = value.get("start"), value.get("end")
+        if not (is_int(start) and is_int(end)):
+            return
+        fits = self.text is not None and 0 <= start < end <= len(self.text)
+        if self.text is not None:
+            yield from span_findings(self.text, value, at.at("value"), tolerant=True, region_id=rid)
+        self.regions[rid] = Region(rid, label, start, end, fits, at)
+        if fits and label is not None and item.get("from_name") == LABELS_NAME:
+            self.clean.append(item)
+
+    def choice(self, item: dict, at: Where) -> Iterator[Finding]:
+        rid, name, value = item.get("id"), item.get("from_name"), item.get("value")
+        if not isinstance(rid, str) or not isinstance(value, dict):
+            return
+        if name not in CHOICES:
+            yield at.at("from_name").finding("V303", f"from_name {name!r} of a choice is not "
+                                                     f"{' or '.join(map(repr, CHOICES))}", rid)
+            return
+        if item.get("to_name") != TEXT_NAME:
+            yield at.at("to_name").finding("V304", f"to_name {item.get('to_name')!r} is not {TEXT_NAME!r}", rid)
+        allowed, on_labels = CHOICES[name]
+        picked = value.get("choices")
+        if not isinstance(picked, list):
+            return
+        if len(picked) != 1 or picked[0] not in allowed:
+            yield at.at("value", "choices").finding(
+                "V307", f"{name} must be exactly one of {', '.join(allowed)}, not {picked!r}", rid)
+            return
+        region = self.regions.get(rid)
+        if region is None:
+            yield at.at("id").finding("V308", f"the {name} choice names region {rid!r}, which this result does not have",
+                                      rid)
+            return
+        if region.label is not None and region.label not in on_labels:
+            yield at.finding("V309", f"a {name} choice on a {region.label} region (it belongs on "
+                                     f"{' or '.join(on_labels)})", rid)
+            return
+        if is_int(value.get("start")) and is_int(value.get("end")) and (value["start"], value["end"]) != region.span:
+            yield at.at("value").finding("V310", f"the {name} choice spans [{value['start']}, {value['end']}), its region "
+                                                 f"[{region.start}, {region.end})", rid)
+        if (name, rid) in self.choices:
+            yield at.at("id").finding("V306", f"region {rid!r} has a second {name} choice", rid)
+            return
+        self.choices.add((name, rid))
+        if name == KIND_NAME:
+            self.kinds[rid] = picked[0]
+        self.clean.append(item)
+
+    def relation(self, item: dict, at: Where, seen: set) -> Iterator[Finding]:
+        a, b = item.get("from_id"), item.get("to_id")
+        if not (isinstance(a, str) and isinstance(b, str)):
+            return
+        missing = [(key, rid) for key, rid in (("from_id", a), ("to_id", b)) if rid not in self.ids]
+        for key, rid in missing:
+            yield at.at(key).finding("V401", f"the relation's {key} {rid!r} is not a region of this result", rid)
+        if missing:
+            return
+        if a == b:
+            yield at.finding("V404", f"a relation from region {a!r} to itself", a)
+            return
+        labels = item.get("labels")
+        labels = labels if isinstance(labels, list) else []
+        unknown = [name for name in labels if name not in RELATION_LABELS]
+        if unknown:
+            yield at.at("labels").finding("V402", f"relation label {unknown[0]!r} is not one of {', '.join(RELATION_LABELS)}",
+                                          a)
+        if item.get("direction") == "left":
+            a, b = b, a
+        key = (a, b)
+        if key in seen:
+            yield at.finding("V405", f"a second relation from region {a!r} to {b!r}", a)
+            return
+        seen.add(key)
+        ra, rb = self.regions.get(a), self.regions.get(b)
+        if ra is None or rb is None or ra.label is None or rb.label is None:
+            return  # a malformed end was reported where it is
+        pair = {ra.label, rb.label}
+        if REFERENT_LABEL in pair:
+            if pair != {SOURCE, REFERENT_LABEL}:
+                yield at.finding("V403", f"a relation joins {ra.label} {a!r} and {rb.label} {b!r}: a REFERENT is only "
+                                         "linked from a SOURCE", a)
+                return
+            expected = "refers_to"
+            self.referred.add(a if ra.label == REFERENT_LABEL else b)
+        elif pair == {SOURCE}:
+            yield at.finding("V403", f"a relation joins two SOURCE regions {a!r} and {b!r}", a)
+            return
+        else:
+            target = rb if ra.label != SOURCE else ra  # an arrow drawn from a source belongs to the other end
+            expected = next(role for role, name in ROLE_LABELS.items() if name == target.label)
+        if labels and not unknown and expected not in labels:
+            yield at.at("labels").finding("V406", f"the relation {a!r} -> {b!r} is labelled {labels[0]!r}, "
+                                                  f"its target's role is {expected!r}", a)
+        if ra.fits and rb.fits:
+            self.clean.append(item)
+
+
+def check_result(result: Any, text: str | None, where: Where) -> Iterator[Finding]:
+    """Every finding of one result (`where` is the result list's location); never raises on bad data."""
+    if not isinstance(result, list):
+        return
+    check = _Check(text, where)
+    later: list[tuple[int, dict]] = []
+    for k, item in enumerate(result):
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind == "labels":
+            yield from check.region(item, where.at(k))
+        elif kind in ("choices", "relation"):
+            later.append((k, item))
+        elif isinstance(kind, str):
+            yield where.at(k, "type").finding("V305", f"result type {kind!r}: attrib's config has labels, choices and "
+                                                      "relations only")
+    seen: set = set()
+    for k, item in later:
+        if item["type"] == "choices":
+            yield from check.choice(item, where.at(k))
+    for k, item in later:
+        if item["type"] == "relation":
+            yield from check.relation(item, where.at(k), seen)
+    if text is not None:
+        yield from _attribution_findings(check, text)
+
+
+def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
+    """Group the well-formed items as the converter does, and report what the grouping leaves wrong."""
+    attributions = result_to_attributions(text, check.clean, str(check.where.path))
+    by_span: dict[tuple[str, int, int], list[Region]] = defaultdict(list)
+    for region in check.regions.values():
+        if region.fits and region.label is not None:
+            by_span[(region.label, region.start, region.end)].append(region)
+
+    def regions_of(attr: dict, role: str) -> list[Region]:
+        label = ROLE_LABELS[role]
+        return [r for f in attr[role] for r in by_span[(label, f["start"], f["end"])]]
+
+    claims: dict[tuple[str, int, int], int] = defaultdict(int)
+    sourced: set[str] = set()
+    for attr in attributions:
+        cues, contents = regions_of(attr, "cue"), regions_of(attr, "content")
+        if not (cues or contents):
+            continue
+        anchor = (cues or contents)[0]
+        if not cues:
+            for region in contents[:1]:
+                yield region.where.finding("V501", f"CONTENT {_quote(text, region)} is in an attribution without a CUE",
+                                           region.id)
+        if not contents:
+            for region in cues[:1]:
+                yield region.where.finding("V503", f"CUE {_quote(text, region)} is in an attribution without a CONTENT",
+                                           region.id)
+        kinds = {check.kinds[r.id] for r in cues + contents if r.id in check.kinds}
+        if not kinds:
+            yield anchor.where.finding("V312", f"the attribution anchored at {_quote(text, anchor)} has no kind "
+                                               f"(a {KIND_NAME} choice on its CUE or CONTENT)", anchor.id)
+        elif len(kinds) > 1:
+            yield anchor.where.finding("V311", f"the attribution anchored at {_quote(text, anchor)} has kinds "
+                                               f"{', '.join(sorted(kinds))}: only one is kept", anchor.id)
+        for role in ("cue", "content"):
+            for f in attr[role]:
+                key = (ROLE_LABELS[role], f["start"], f["end"])
+                claims[key] += 1
+                if claims[key] == 2:
+                    region = by_span[key][0]
+                    yield region.where.finding("V505", f"{region.label} {_quote(text, region)} is claimed by two "
+                                                       "attributions", region.id)
+        sourced.update(r.id for r in regions_of(attr, "source"))
+    for region in check.regions.values():
+        if region.label == SOURCE and region.fits and region.id not in sourced:
+            yield region.where.finding("V502", f"SOURCE {_quote(text, region)} belongs to no attribution "
+                                               "(no relation from a CUE or CONTENT)", region.id)
+        elif region.label == REFERENT_LABEL and region.fits and region.id not in check.referred:
+            yield region.where.finding("V504", f"REFERENT {_quote(text, region)}: no SOURCE refers to it", region.id)
+
+
+def _quote(text: str, region: Region, limit: int = 40) -> str:
+    covered = text[region.start:region.end]
+    return repr(covered if len(covered) <= limit else covered[: limit - 1] + "…")

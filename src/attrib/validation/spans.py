@@ -1,0 +1,55 @@
+"""Offsets against the text: the one check every fragment, region and choice goes through."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from .findings import Finding, Where
+
+
+def is_int(value: Any) -> bool:
+    """A JSON integer (Python's bool is an int, JSON's true is not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def same_but_whitespace(a: str, b: str) -> bool:
+    return a.split() == b.split()
+
+
+def span_findings(text: str, span: Any, where: Where, *, tolerant: bool, region_id: str | None = None) -> Iterator[Finding]:
+    """Findings for `span` ({"start", "end", "text"}) inside `text`; wrong types are left to the schema.
+
+    `where` is the span's own location (`...value`). With `tolerant`, a `text` that differs from
+    the slice in whitespace only is a warning (Label Studio collapses double spaces in value.text);
+    attrib records must match exactly.
+    """
+    if not isinstance(span, dict):
+        return
+    start, end = span.get("start"), span.get("end")
+    if not (is_int(start) and is_int(end)):
+        return
+    if start < 0 or end > len(text):
+        bad = "start" if start < 0 else "end"
+        yield where.at(bad).finding("V201", f"span [{start}, {end}) does not fit a text of {len(text)} characters",
+                                    region_id)
+        return
+    if start >= end:
+        yield where.at("start").finding("V202", f"span [{start}, {end}) is {'empty' if start == end else 'reversed'}",
+                                        region_id)
+        return
+    covered = span.get("text")
+    if not isinstance(covered, str):
+        return
+    actual = text[start:end]
+    if covered == actual:
+        return
+    if tolerant and same_but_whitespace(covered, actual):
+        yield where.at("text").finding("V204", f"text {covered!r} differs in whitespace from the text at "
+                                               f"[{start}, {end}): {actual!r}", region_id)
+    else:
+        yield where.at("text").finding("V203", f"text {_short(covered)!r} differs from the text at [{start}, {end}): "
+                                               f"{_short(actual)!r}", region_id)
+
+
+def _short(s: str, limit: int = 60) -> str:
+    return s if len(s) <= limit else s[: limit - 1] + "…"

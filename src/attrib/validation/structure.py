@@ -1,0 +1,56 @@
+"""Structure: every JSON Schema error of one document, each as a finding with its JSON path.
+
+The tasks and export schemas describe a JSON array; a stream is checked one element at a time
+against the array's `items` schema, so nothing but the current element is ever held.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Iterator
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from ..schemas import load_schema, validator
+from .findings import Finding, Where, json_path
+
+_KEYWORD_CODES = {
+    "required": "V101",
+    "type": "V102",
+    "enum": "V103",
+    "const": "V103",
+    "additionalProperties": "V105",
+    "unevaluatedProperties": "V105",
+}
+
+
+@cache
+def element_validator(name: str) -> Draft202012Validator:
+    """A validator for one document of schema `name`: the `items` of an array schema, else the schema."""
+    schema = load_schema(name)
+    if schema.get("type") != "array":
+        return validator(name)
+    registry = Registry().with_resource(schema["$id"], Resource.from_contents(schema))
+    items = {"$ref": schema["$id"] + "#/items"}
+    return Draft202012Validator(items, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _leaves(error: ValidationError) -> Iterator[ValidationError]:
+    """The most specific errors under a oneOf/anyOf/if failure (their `context`), else the error itself."""
+    if error.context:
+        for sub in error.context:
+            yield from _leaves(sub)
+    else:
+        yield error
+
+
+def schema_findings(name: str, document: object, where: Where) -> Iterator[Finding]:
+    """Every error of `document` against schema `name` (tasks/export: one task), in document order."""
+    errors = sorted(element_validator(name).iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    for error in errors:
+        for leaf in _leaves(error):
+            code = _KEYWORD_CODES.get(leaf.validator, "V104")
+            at = where.but(path=where.path + json_path(leaf.absolute_path))
+            yield at.finding(code, leaf.message)

@@ -1,0 +1,60 @@
+"""The validation contract: Finding values, the three checkers and validate_path on files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from attrib.errors import InputError
+from attrib.labelstudio.convert import record_to_task
+from attrib.records import fragment
+from attrib.validation import CODES, Finding, check_export, check_records, check_tasks, validate_path
+
+TEXT = "Le maire a dit: « Café fermé », et Paul ajoute que tout va bien."
+
+
+def frag(sub: str) -> dict:
+    start = TEXT.index(sub)
+    return fragment(TEXT, start, start + len(sub))
+
+
+RECORD = {"id": "r1", "text": TEXT, "meta": {}, "attributions": [
+    {"id": "a0", "kind": "direct", "confidence": 0.9, "source": [frag("Le maire")], "cue": [frag("a dit")],
+     "content": [frag("« Café fermé »")], "source_entity": None},
+]}
+
+
+def test_clean_documents_have_no_findings():
+    task = record_to_task(RECORD, "v1")
+    assert list(check_tasks([task])) == []
+    assert list(check_records([RECORD])) == []
+    exported = {"id": 1, "data": task["data"], "predictions": [7],
+                "annotations": [{"id": 2, "completed_by": 1, "result": task["predictions"][0]["result"]}]}
+    assert list(check_export([exported])) == []
+
+
+def test_a_finding_is_a_located_value():
+    task = record_to_task(RECORD, "v1")
+    task["predictions"][0]["result"][0]["value"]["end"] = 500
+    found = list(check_tasks([task], "t.json"))
+    first = found[0]
+    assert isinstance(first, Finding)
+    assert (first.severity, first.code, first.file, first.region_id) == ("error", "V201", "t.json", "a0-cue-0")
+    assert first.path == "$[0].predictions[0].result[0].value.end"
+    assert first.severity == CODES[first.code][0]
+
+
+def test_validate_path_detects_the_kind(tmp_path):
+    path = tmp_path / "records.jsonl"
+    path.write_text(json.dumps(RECORD) + "\n" + json.dumps(RECORD) + "\n", encoding="utf-8")
+    found = list(validate_path(path))
+    assert [(f.code, f.line) for f in found] == [("V701", 2)]
+
+
+def test_unreadable_files_raise_input_error(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        validate_path(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("hello", encoding="utf-8")
+    with pytest.raises(InputError, match="not JSON"):
+        validate_path(tmp_path / "bad.json")
