@@ -107,6 +107,9 @@ class Draft:
         self.rule, self.prior, self.source_root = rule, prior, source_root
         self.kind = "indirect"
 
+    def score(self) -> float:
+        return confidence(self.rule, self.kind, self.prior, bool(self.source))
+
     def end(self) -> int:
         return max(e for _, e in self.cue + self.source + self.content)
 
@@ -153,9 +156,11 @@ def find_attributions(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[di
     text = doc.text
     quotes = find_quotes(text)
     drafts = [d for d in (_draft(doc, c) for c in find_candidates(doc, lexicon, settings)) if d is not None]
+    # attributions nested inside a direct quotation are the quoted speaker's, not the article's
+    drafts = [d for d in drafts if not any(q[0] < d.cue[0][0] and d.cue[-1][1] < q[1] for q in quotes)]
     for draft in drafts:
         _attach_quotes(text, draft, quotes)
-    drafts = _dedupe(drafts)
+    drafts = _without_nesting(_dedupe(drafts))
     claimed = [f for d in drafts for f in d.content + d.cue + d.source]
     for quote in quotes:
         if any(_overlaps(quote, f) for f in claimed):
@@ -179,12 +184,27 @@ def _dedupe(drafts: list[Draft]) -> list[Draft]:
     return out
 
 
+def _inside(cue: list[Span], content: list[Span]) -> bool:
+    return any(s <= cue[0][0] and cue[-1][1] <= e for s, e in content)
+
+
+def _without_nesting(drafts: list[Draft]) -> list[Draft]:
+    """Keep no attribution whose cue stands inside another's content: news corpora annotate one level.
+
+    Where two conflict, the more confident one wins (the outer one on a tie)."""
+    kept: list[Draft] = []
+    for d in sorted(drafts, key=lambda d: (-d.score(), d.cue[0][0])):
+        if not any(_inside(d.cue, k.content) or _inside(k.cue, d.content) for k in kept):
+            kept.append(d)
+    return kept
+
+
 def _attribution(doc: Doc, index: int, draft: Draft) -> dict:
     frag = lambda span: fragment(doc.text, *span)  # noqa: E731
     return {
         "id": f"a{index}",
         "kind": draft.kind,
-        "confidence": confidence(draft.rule, draft.kind, draft.prior, bool(draft.source)),
+        "confidence": draft.score(),
         "source": [frag(s) for s in draft.source],
         "cue": [frag(s) for s in draft.cue],
         "content": [frag(s) for s in sorted(draft.content)],

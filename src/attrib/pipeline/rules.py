@@ -21,6 +21,7 @@ OBJECT_DEPS = {"dobj", "xcomp", "oprd"}
 INHERIT_SUBJECT_DEPS = {"conj", "xcomp", "advcl"}
 CONTENT_PREPS = {"for", "to", "about", "on", "of", "against", "that"}
 EXPLETIVES = {"it", "there"}
+CHANNELS = {"statement", "interview", "email", "tweet", "release", "post", "speech", "letter", "op", "memo", "message", "video"}
 PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
 
 
@@ -54,10 +55,27 @@ def _within(ids: set[int], token: Token) -> set[int]:
 
 
 def cue_tokens(verb: Token) -> set[int]:
-    """The verb with its auxiliaries, negation, particles, and adverbs standing between them ("has also said")."""
-    ids = {verb.i} | {c.i for c in verb.children if c.dep_ in CUE_CHILD_DEPS}
+    """The verb with what news corpora count as part of the cue: auxiliaries, negation, particles,
+    adverbs before it ("has also said", "later said"), a date right after it ("said Tuesday") and the
+    channel ("said in a statement"). Never an infinitive's "to"."""
+    ids = {verb.i} | {c.i for c in verb.children if c.dep_ in CUE_CHILD_DEPS and c.tag_ != "TO"}
     first = min(ids)
     ids |= {c.i for c in verb.children if c.dep_ == "advmod" and first < c.i < verb.i}
+    left = verb.i - 1
+    while left >= 0 and verb.doc[left].dep_ in {"advmod", "neg"} and verb.doc[left].head == verb and left not in ids:
+        ids.add(left)
+        left -= 1
+    for child in verb.rights:
+        if child.i != max(ids) + 1:
+            break
+        if child.dep_ == "npadvmod" and child.ent_type_ in {"DATE", "TIME"}:
+            ids |= subtree(child)
+        elif child.dep_ == "prep" and child.lower_ == "in" and any(g.dep_ == "pobj" and g.lemma_.lower() in CHANNELS for g in child.children):
+            ids |= subtree(child)
+        elif child.dep_ == "prep" and child.lower_ == "of" and verb.lemma_ == "say":
+            ids.add(child.i)
+        else:
+            break
     return ids
 
 
