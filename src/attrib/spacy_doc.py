@@ -34,10 +34,19 @@ def set_attributions(doc: Doc, attributions: list[dict]) -> None:
         doc.spans[key] = group
 
 
+def _lists(value):
+    """A DocBin gives lists back as tuples (msgpack): make them lists again, as in records."""
+    if isinstance(value, (list, tuple)):
+        return [_lists(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    return value
+
+
 def get_attributions(doc: Doc) -> list[dict]:
     """The record-format attributions of `doc`: the extension if set, else rebuilt from the span groups."""
     if doc._.attributions is not None:
-        return doc._.attributions
+        return _lists(doc._.attributions)
     grouped: dict[str, dict] = {}
     for role, key in SPAN_KEYS.items():
         for span in doc.spans.get(key, []):

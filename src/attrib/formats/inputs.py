@@ -1,0 +1,54 @@
+"""What `attrib export` reads: attrib records (JSONL, gold format too) or a Label Studio JSON export.
+
+Both are streamed. Each exported task is validated (validation.Checker, as `attrib validate` does)
+before it is converted, so a broken export stops with the first error and its location instead of
+becoming a broken dataset.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import ijson
+
+from ..errors import InputError, SchemaError
+from ..labelstudio.convert import task_records
+from ..records import iter_records
+from ..validation import detect
+from ..validation.checks import Checker
+from ..validation.findings import ERROR, Where
+
+
+def _tasks(path: Path) -> Iterator[tuple[Where, dict]]:
+    try:
+        with open(path, "rb") as handle:
+            index = 0
+            for index, task in enumerate(ijson.items(handle, "item", use_float=True)):
+                yield Where(str(path), f"$[{index}]"), task
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: $[{index}]: the JSON breaks off ({str(exc).splitlines()[0][:120]})") from None
+
+
+def export_records(path: Path, choose: str = "each") -> Iterator[dict]:
+    """Records from a Label Studio JSON export, each task checked first; `choose` as in task_records."""
+    checker = Checker("export")
+    for where, task in _tasks(path):
+        errors = [f for f in checker.check(where, task) if f.severity == ERROR]
+        if errors:
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise SchemaError(f"{errors[0].where()}: {errors[0].code} {errors[0].message}{more}; "
+                              f"`attrib validate {path}` lists every finding")
+        yield from task_records(task, choose)
+
+
+def read_input(path: str | Path, choose: str = "each") -> Iterator[dict]:
+    """attrib records from `path`: a records JSONL file as is, a Label Studio export converted."""
+    path = Path(path)
+    kind = detect(path)
+    if kind == "records":
+        return iter_records([path])
+    if kind == "export":
+        return export_records(path, choose)
+    raise InputError(f"{path}: holds tasks to import, not an export: export the project from Label Studio "
+                     "(`attrib labelstudio pull`) and export that")

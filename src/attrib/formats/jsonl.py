@@ -1,0 +1,38 @@
+"""`jsonl`: attrib records, one per line, plus a Markdown dataset card beside them. Keeps everything.
+
+    attrib export annotations.json -f jsonl -o dataset.jsonl   # writes dataset.jsonl and dataset.card.md
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from ..jsonio import atomic_write, dumps_line
+from .card import DatasetStats, render
+
+
+def card_path(out: Path) -> Path:
+    """`dataset.jsonl` -> `dataset.card.md`."""
+    stem = out.stem if out.suffix == ".jsonl" else out.name
+    return out.with_name(f"{stem}.card.md")
+
+
+def write_records(records: Iterable[dict], out: str | Path) -> int:
+    """Stream `records` to the JSONL file `out` ("-": stdout); returns how many were written."""
+    count = 0
+    with atomic_write(out) as handle:
+        for record in records:
+            handle.write(dumps_line(record))
+            count += 1
+    return count
+
+
+def write(records: Iterable[dict], out: Path) -> list[Path]:
+    """Stream `records` to `out`, then write the card counted on the way."""
+    stats = DatasetStats()
+    write_records(stats.tally(records), out)
+    card = card_path(out)
+    with atomic_write(card) as handle:
+        handle.write(render(stats.summary(), out.name))
+    return [out, card]

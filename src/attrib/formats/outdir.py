@@ -1,0 +1,55 @@
+"""Folder outputs written whole or not at all: files go to a hidden staging folder renamed into place at the end.
+
+The folder counterpart of `jsonio.atomic_write`, for formats that are a tree of files (brat).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import OutputError
+
+
+@contextlib.contextmanager
+def staged_dir(out: Path) -> Iterator[Path]:
+    """Yield an empty staging folder beside `out`; on success it becomes `out` (which must be absent or empty)."""
+    if out.exists() and not (out.is_dir() and not any(out.iterdir())):
+        raise OutputError(f"{out}: exists and is not an empty folder: choose a new output folder")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the dataset should get the usual permissions
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write ({exc.strerror})") from None
+    try:
+        yield tmp
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_text(path: Path, content: str) -> None:
+    """Write UTF-8 text exactly (no newline translation) inside a staging folder."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(content)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+
+
+def safe_name(name: str, what: str) -> str:
+    """`name` if it can be a file name in one folder, else OutputError: ids never choose where files go."""
+    if name in ("", ".", "..") or name.startswith(".") or any(c in name for c in "/\\\0"):
+        raise OutputError(f"{what}: {name!r} cannot be a file name (it is empty, hidden or holds a path separator)")
+    return name

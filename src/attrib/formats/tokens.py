@@ -1,0 +1,39 @@
+"""Tokens and sentences for the token-level formats (conll, spacy): spaCy's rule-based English
+tokenizer and sentencizer, `spacy.blank("en")`, plus a sentence break at every line break (news text
+has headlines and datelines without final punctuation). No trained model: the point is tokens, not
+analyses, and the same text always gives the same tokens.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Iterable, Iterator
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+BATCH = 256
+
+
+@Language.component("attrib_line_breaks")
+def line_breaks(doc: Doc) -> Doc:
+    """Start a sentence after every whitespace token holding a line break."""
+    for token in doc[1:]:
+        before = doc[token.i - 1]
+        if before.is_space and "\n" in before.text:
+            token.is_sent_start = True
+    return doc
+
+
+@cache
+def pipeline() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("attrib_line_breaks")
+    return nlp
+
+
+def docs(records: Iterable[dict]) -> Iterator[tuple[Doc, dict]]:
+    """Each record with its tokenised, sentence-split Doc, streamed in batches."""
+    yield from pipeline().pipe(((r["text"], r) for r in records), as_tuples=True, batch_size=BATCH)

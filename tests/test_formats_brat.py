@@ -1,0 +1,261 @@
+"""brat: reading PolNeAR's layout, writing both layouts, and brat -> records -> brat byte for byte.
+
+The PolNeAR-shaped folder is built here from invented text (no PolNeAR text in the repository),
+laid out as PolNeAR's release is: text/<id>.txt and attributions/<id>_<annotator>.ann, with T lines
+typed Source/Cue/Content, an Attribution trigger repeating the cue, and an Attribution event.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from attrib.errors import InputError, OffsetError, OutputError
+from attrib.formats import brat, export
+from attrib.records import iter_records
+
+DOC = "city-hall_2016-10-01_budget-balanced"
+TEXT = (
+    "Mayor Lena Ortiz: Budget “balanced at last”\r\n"
+    "The mayor said the city’s budget was balanced for the first time in a decade. "
+    "“We did it without cutting a single library 📚,” Ortiz told reporters, “and without raising fares.”\r\n"
+    "Critics were not convinced. The plan relies on one-off sales, according to Rene\u0301e Dubois.\r\n"
+    "Ortiz, speaking of the libraries, smiled.\r\n"
+    "Read more at example.org"
+)
+
+
+def at(fragment: str, after: str = "") -> tuple[int, int]:
+    """The offsets of `fragment` in TEXT, searching after the first occurrence of `after`."""
+    start = TEXT.index(fragment, TEXT.index(after) + len(after) if after else 0)
+    return start, start + len(fragment)
+
+
+def t_line(n: int, label: str, *frags: tuple[int, int]) -> str:
+    spans = ";".join(f"{s} {e}" for s, e in frags)
+    return f"T{n}\t{label} {spans}\t{' '.join(TEXT[s:e] for s, e in frags)}\n"
+
+
+Q1, Q2 = at("“We did it without cutting a single library 📚,”"), at("“and without raising fares.”")
+ORTIZ = at("Ortiz", "library")
+
+# PolNeAR's conventions, as its release has them for most attributions (and as attrib writes them)
+CANONICAL = "".join([
+    t_line(1, "Source", at("Mayor Lena Ortiz")), t_line(2, "Cue", at(":")), t_line(3, "Content", at("Budget “balanced at last”")),
+    t_line(4, "Attribution", at(":")), "E1\tAttribution:T4 Content:T3 Cue:T2 Source:T1\n",
+    t_line(5, "Source", at("The mayor")), t_line(6, "Cue", at("said")),
+    t_line(7, "Content", at("the city’s budget was balanced for the first time in a decade")),
+    t_line(8, "Attribution", at("said")), "E2\tAttribution:T8 Content:T7 Cue:T6 Source:T5\n",
+    t_line(9, "Source", ORTIZ), t_line(10, "Cue", at("told")), t_line(11, "Content", Q1, Q2),
+    t_line(12, "Attribution", at("told")), "E3\tAttribution:T12 Content:T11 Cue:T10 Source:T9\n",
+    t_line(13, "Source", at("Rene\u0301e Dubois")), t_line(14, "Cue", at("according to")),
+    t_line(15, "Content", at("The plan relies on one-off sales")),
+    t_line(16, "Attribution", at("according to")), "E4\tAttribution:T16 Content:T15 Cue:T14 Source:T13\n",
+    # a source shared with E3, as PolNeAR shares it: no new Source line
+    t_line(17, "Cue", at("speaking of")), t_line(18, "Content", at("the libraries")),
+    t_line(19, "Attribution", at("speaking of")), "E5\tAttribution:T19 Content:T18 Cue:T17 Source:T9\n",
+])
+
+# The same attributions as annotators' brat saved them in the wild: arguments in click order, a
+# second Content argument, T lines after their event, other annotation types and a note.
+WILD = "".join([
+    t_line(1, "Content", at("Budget “balanced at last”")), t_line(2, "Source", at("Mayor Lena Ortiz")), t_line(3, "Cue", at(":")),
+    t_line(4, "Attribution", at(":")), "E1\tAttribution:T4 Source:T2 Cue:T3 Content:T1\n",
+    "E2\tAttribution:T8 Cue:T6 Source:T5 Content:T7\n",
+    t_line(5, "Source", at("The mayor")), t_line(6, "Cue", at("said")),
+    t_line(7, "Content", at("the city’s budget was balanced for the first time in a decade")), t_line(8, "Attribution", at("said")),
+    t_line(9, "Source", ORTIZ), t_line(10, "Cue", at("told")), t_line(11, "Content", Q1), t_line(20, "Content", Q2),
+    t_line(12, "Attribution", at("told")), "E3\tAttribution:T12 Cue:T10 Content:T11 Content2:T20 Source:T9\n",
+    t_line(13, "Source", at("Rene\u0301e Dubois")), t_line(14, "Cue", at("according to")),
+    t_line(15, "Content", at("The plan relies on one-off sales")), t_line(16, "Attribution", at("according to")),
+    "E4\tAttribution:T16 Content:T15 Cue:T14 Source:T13\n",
+    t_line(17, "Cue", at("speaking of")), t_line(18, "Content", at("the libraries")), t_line(19, "Attribution", at("speaking of")),
+    "E5\tAttribution:T19 Cue:T17 Content:T18 Source:T9\n",
+    t_line(21, "Discard", at("Read more at example.org")),
+    t_line(22, "Discuss", at("Critics were not convinced.")),
+    "#1\tAnnotatorNotes T21\tboilerplate\n",
+])
+
+
+def polnear_folder(root: Path, second: str = CANONICAL) -> Path:
+    """A PolNeAR-shaped compartment: one text annotated by two annotators (ab12 and cd34)."""
+    (root / "text").mkdir(parents=True)
+    (root / "attributions").mkdir()
+    (root / "text" / f"{DOC}.txt").write_bytes(TEXT.encode())
+    (root / "attributions" / f"{DOC}_ab12.ann").write_bytes(CANONICAL.encode())
+    (root / "attributions" / f"{DOC}_cd34.ann").write_bytes(second.encode())
+    return root
+
+
+def spans(attr: dict, role: str) -> list[tuple[int, int]]:
+    return [(f["start"], f["end"]) for f in attr[role]]
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_reads_polnear_layout(tmp_path):
+    records = list(brat.read(polnear_folder(tmp_path / "dev")))
+    assert [(r["id"], r["provenance"]["annotator"]) for r in records] == [(DOC, "ab12"), (DOC, "cd34")]
+    first = records[0]
+    assert first["text"] == TEXT  # CRLF, emoji and the combining accent unchanged
+    attrs = first["attributions"]
+    assert [a["id"] for a in attrs] == ["a0", "a1", "a2", "a3", "a4"]
+    assert spans(attrs[2], "content") == [Q1, Q2]
+    assert [f["text"] for f in attrs[2]["content"]] == [TEXT[slice(*Q1)], TEXT[slice(*Q2)]]
+    assert spans(attrs[4], "source") == spans(attrs[2], "source") == [ORTIZ]
+    assert attrs[3]["source"][0]["text"] == "Rene\u0301e Dubois"
+    assert [a["kind"] for a in attrs] == ["mixed", "indirect", "mixed", "indirect", "indirect"]
+    assert all(a["source_entity"] is None for a in attrs)
+
+
+def test_polnear_layout_round_trip_is_byte_identical(tmp_path):
+    source = polnear_folder(tmp_path / "dev")
+    export(brat.read(source), "brat", tmp_path / "again", layout="polnear")
+    assert files(tmp_path / "again") == files(source)
+
+
+def test_reads_brat_as_annotators_saved_it(tmp_path):
+    canonical, wild = brat.read(polnear_folder(tmp_path / "dev", second=WILD))
+    assert wild["attributions"] == canonical["attributions"]
+
+
+def test_records_to_brat_to_records_to_brat(tmp_path, seed_gold):
+    records = list(iter_records([seed_gold]))
+    export(records, "brat", tmp_path / "one")
+    back = list(brat.read(tmp_path / "one"))
+    assert [r["id"] for r in back] == [r["id"] for r in records]
+    for before, after in zip(records, back):
+        assert after["text"] == before["text"]
+        for a, b in zip(before["attributions"], after["attributions"], strict=True):
+            assert {k: v for k, v in a.items() if k != "confidence"} == b
+    export(back, "brat", tmp_path / "two")
+    assert files(tmp_path / "two") == files(tmp_path / "one")
+
+
+def frag(start: int, end: int) -> dict:
+    return {"start": start, "end": end, "text": TEXT[start:end]}
+
+
+def rich_record() -> dict:
+    """What PolNeAR lacks: a kind the quote rule would not give, a source type, a pronoun's referent."""
+    attribution = {"id": "a0", "kind": "direct", "source": [frag(*at("Ortiz", "Dubois"))], "cue": [frag(*at("smiled"))],
+                   "content": [frag(*at("The plan relies on one-off sales"))], "source_entity": frag(*at("Mayor Lena Ortiz")),
+                   "source_type": "named"}
+    return {"id": "rich", "text": TEXT, "meta": {}, "attributions": [attribution]}
+
+
+def test_brat_layout_keeps_kind_source_type_and_referent(tmp_path):
+    export([rich_record()], "brat", tmp_path / "out")
+    ann = (tmp_path / "out" / "rich.ann").read_text(encoding="utf-8")
+    assert "A1\tKind E1 direct\n" in ann and "A2\tSourceType T1 named\n" in ann and "R1\tRefersTo Arg1:T1 Arg2:T5\n" in ann
+    [back] = brat.read(tmp_path / "out")
+    assert back["attributions"] == rich_record()["attributions"]
+
+
+def test_polnear_layout_drops_the_additions(tmp_path):
+    export([rich_record()], "brat", tmp_path / "out", layout="polnear")
+    ann = (tmp_path / "out" / "attributions" / "rich.ann").read_text(encoding="utf-8")
+    assert re.findall(r"^[A-Z]", ann, re.M) == ["T", "T", "T", "T", "E"]
+    [back] = brat.read(tmp_path / "out")
+    [attr] = back["attributions"]
+    assert attr["kind"] == "indirect" and attr["source_entity"] is None and "source_type" not in attr
+
+
+def test_every_type_used_is_declared_in_annotation_conf(tmp_path, seed_gold):
+    export([*iter_records([seed_gold]), rich_record()], "brat", tmp_path / "out")
+    conf = (tmp_path / "out" / "annotation.conf").read_text(encoding="utf-8")
+    declared = {line.split()[0] for line in conf.splitlines() if line and not line.startswith(("#", "["))}
+    used = set()
+    for ann in (tmp_path / "out").glob("*.ann"):
+        for line in ann.read_text(encoding="utf-8").splitlines():
+            used.add(line.split("\t")[1].split()[0].split(":")[0])
+    assert used == declared == {"Source", "Cue", "Content", "Referent", "Attribution", "Kind", "SourceType", "RefersTo"}
+
+
+def test_text_field_flattens_line_breaks(tmp_path):
+    across = frag(*at("decade. “We did it"))
+    across["start"] = TEXT.index("Budget")  # a content running over the CRLF
+    across["text"] = TEXT[across["start"]:across["end"]]
+    record = {"id": "crlf", "text": TEXT, "attributions": [
+        {"id": "a0", "kind": "mixed", "source": [], "cue": [], "content": [across], "source_entity": None}]}
+    export([record], "brat", tmp_path / "out")
+    lines = (tmp_path / "out" / "crlf.ann").read_bytes().decode().split("\n")
+    assert lines[0].startswith("T1\tContent ") and "\r" not in lines[0] and len(lines) == 5  # T, trigger, E, Kind, ""
+    [back] = brat.read(tmp_path / "out")
+    assert back["attributions"] == record["attributions"]
+
+
+@pytest.mark.parametrize("kind, content", [
+    ("direct", "“We did it without cutting a single library 📚,”"),
+    ("direct", "\"Here we go.\"."),
+    ("mixed", "Budget “balanced at last”"),
+    ("mixed", "“Here,” and “there”"),
+    ("indirect", "the city’s budget was balanced"),
+])
+def test_infer_kind(kind, content):
+    assert brat.infer_kind(content, [{"start": 0, "end": len(content)}]) == kind
+
+
+def test_infer_kind_joins_fragments_split_by_whitespace_only():
+    text = "“One. Two.”"
+    assert brat.infer_kind(text, [{"start": 0, "end": 5}, {"start": 6, "end": len(text)}]) == "direct"
+    assert brat.infer_kind(text, [{"start": 0, "end": 4}, {"start": 6, "end": len(text)}]) == "mixed"
+
+
+def broken(tmp_path: Path, ann: str) -> Path:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "doc.txt").write_bytes(TEXT.encode())
+    (tmp_path / "in" / "doc.ann").write_bytes(ann.encode())
+    return tmp_path / "in"
+
+
+@pytest.mark.parametrize("ann, error, message", [
+    ("T1\tContent 0 5\tMayor\nT2\tCue 16 17\tX\n", OffsetError, r"doc\.ann:2: T2 says 'X' but the text there is ':'"),
+    ("T1\tContent 0 99999\tMayor\n", OffsetError, r"doc\.ann:1 \(T1\): span \[0, 99999\) does not fit"),
+    ("T1\tContent 5 five\tMayor\n", InputError, r"doc\.ann:1: not a brat text-bound annotation"),
+    ("T1\tCue 16 17\t:\nE1\tAttribution:T1 Content:T7 Cue:T1\n", InputError, r"doc\.ann:2: E1 has argument Content:T7 but no Content span T7"),
+    ("T1\tCue 16 17\t:\nE1\tAttribution:T1 Cue:T1\n", InputError, r"doc\.ann:2: E1 has no Content argument"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind E1 quoted\n", InputError, r"Kind 'quoted'"),
+])
+def test_broken_ann_names_file_and_line(tmp_path, ann, error, message):
+    with pytest.raises(error, match=message):
+        list(brat.read(broken(tmp_path, ann)))
+
+
+def test_ann_without_text(tmp_path):
+    (tmp_path / "attributions").mkdir()
+    (tmp_path / "attributions" / "lost_ab12.ann").write_text("")
+    with pytest.raises(InputError, match="lost_ab12.ann: no text for it"):
+        list(brat.read(tmp_path))
+
+
+def test_folder_without_ann(tmp_path):
+    with pytest.raises(InputError, match="no .ann files"):
+        list(brat.read(tmp_path))
+
+
+def test_two_annotators_need_the_polnear_layout(tmp_path):
+    records = list(brat.read(polnear_folder(tmp_path / "dev")))
+    with pytest.raises(OutputError, match=r"two records for .*\.ann .*--layout polnear"):
+        export(records, "brat", tmp_path / "flat")
+    assert not (tmp_path / "flat").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["dev"]  # no staging folder left behind
+
+
+def test_refuses_a_folder_with_files(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("mine")
+    with pytest.raises(OutputError, match="exists and is not an empty folder"):
+        export([rich_record()], "brat", tmp_path / "out")
+    assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("bad", ["../escape", ".hidden", "a/b"])
+def test_ids_never_choose_where_files_go(tmp_path, bad):
+    with pytest.raises(OutputError, match="cannot be a file name"):
+        export([{**rich_record(), "id": bad}], "brat", tmp_path / "out")
+    assert not (tmp_path / "escape.txt").exists()
