@@ -39,7 +39,8 @@ class Region:
     label: str | None  # None: not one of attrib's labels (reported)
     start: int
     end: int
-    fits: bool  # offsets inside the text, start < end: usable by the converter
+    fits: bool  # offsets inside the text, start < end
+    usable: bool  # fits, with a label and from_name of attrib's: the converter groups it
     where: Where  # the region's item in the result
 
     @property
@@ -59,6 +60,7 @@ class _Check:
         self.kinds: dict[str, str] = {}  # region id -> its kind choice
         self.choices: set[tuple[str, str]] = set()  # (choice name, region id) already seen
         self.referred: set[str] = set()  # REFERENT ids a SOURCE refers to
+        self.tainted: set[str] = set()  # regions related to a broken one: their attribution is not judged
 
     def region(self, item: dict, at: Where) -> Iterator[Finding]:
         rid = item.get("id")
@@ -93,38 +95,25 @@ class _Check:
         fits = self.text is not None and 0 <= start < end <= len(self.text)
         if self.text is not None:
             yield from span_findings(self.text, value, at.at("value"), tolerant=True, region_id=rid)
-        self.regions[rid] = Region(rid, label, start, end, fits, at)
-        if fits and label is not None and item.get("from_name") == LABELS_NAME:
+        usable = fits and label is not None and item.get("from_name") == LABELS_NAME
+        self.regions[rid] = Region(rid, label, start, end, fits, usable, at)
+        if usable:
             self.clean.append(item)
 
     def choice(self, item: dict, at: Where) -> Iterator[Finding]:
         rid, name, value = item.get("id"), item.get("from_name"), item.get("value")
         if not isinstance(rid, str) or not isinstance(value, dict):
             return
-        if name not in CHOICES:
-            yield at.at("from_name").finding("V303", f"from_name {name!r} of a choice is not "
-                                                     f"{' or '.join(map(repr, CHOICES))}", rid)
-            return
         if item.get("to_name") != TEXT_NAME:
             yield at.at("to_name").finding("V304", f"to_name {item.get('to_name')!r} is not {TEXT_NAME!r}", rid)
-        allowed, on_labels = CHOICES[name]
-        picked = value.get("choices")
-        if not isinstance(picked, list):
+        problems = list(self._choice_problems(rid, name, value, at))
+        if problems or not isinstance(value.get("choices"), list) or rid not in self.regions:
+            self.tainted.add(rid)  # the bad choice is what is reported, not the kind it leaves missing
+            yield from problems
             return
-        if len(picked) != 1 or picked[0] not in allowed:
-            yield at.at("value", "choices").finding(
-                "V307", f"{name} must be exactly one of {', '.join(allowed)}, not {picked!r}", rid)
-            return
-        region = self.regions.get(rid)
-        if region is None:
-            yield at.at("id").finding("V308", f"the {name} choice names region {rid!r}, which this result does not have",
-                                      rid)
-            return
-        if region.label is not None and region.label not in on_labels:
-            yield at.finding("V309", f"a {name} choice on a {region.label} region (it belongs on "
-                                     f"{' or '.join(on_labels)})", rid)
-            return
-        if is_int(value.get("start")) and is_int(value.get("end")) and (value["start"], value["end"]) != region.span:
+        region = self.regions[rid]
+        if (region.fits and is_int(value.get("start")) and is_int(value.get("end"))
+                and (value["start"], value["end"]) != region.span):
             yield at.at("value").finding("V310", f"the {name} choice spans [{value['start']}, {value['end']}), its region "
                                                  f"[{region.start}, {region.end})", rid)
         if (name, rid) in self.choices:
@@ -132,8 +121,26 @@ class _Check:
             return
         self.choices.add((name, rid))
         if name == KIND_NAME:
-            self.kinds[rid] = picked[0]
+            self.kinds[rid] = value["choices"][0]
         self.clean.append(item)
+
+    def _choice_problems(self, rid: str, name: Any, value: dict, at: Where) -> Iterator[Finding]:
+        """What makes a per-region choice unusable (a wrong type of `choices` is the schema's to report)."""
+        if not isinstance(name, str) or name not in CHOICES:
+            yield at.at("from_name").finding("V303", f"from_name {name!r} of a choice is not "
+                                                     f"{' or '.join(map(repr, CHOICES))}", rid)
+            return
+        allowed, on_labels = CHOICES[name]
+        picked = value.get("choices")
+        if isinstance(picked, list) and (len(picked) != 1 or picked[0] not in allowed):
+            yield at.at("value", "choices").finding(
+                "V307", f"{name} must be exactly one of {', '.join(allowed)}, not {picked!r}", rid)
+        elif rid not in self.ids:
+            yield at.at("id").finding("V308", f"the {name} choice names region {rid!r}, which this result does not have",
+                                      rid)
+        elif rid in self.regions and self.regions[rid].label not in (None, *on_labels):
+            yield at.finding("V309", f"a {name} choice on a {self.regions[rid].label} region (it belongs on "
+                                     f"{' or '.join(on_labels)})", rid)
 
     def relation(self, item: dict, at: Where, seen: set) -> Iterator[Finding]:
         a, b = item.get("from_id"), item.get("to_id")
@@ -142,6 +149,9 @@ class _Check:
         missing = [(key, rid) for key, rid in (("from_id", a), ("to_id", b)) if rid not in self.ids]
         for key, rid in missing:
             yield at.at(key).finding("V401", f"the relation's {key} {rid!r} is not a region of this result", rid)
+        ra, rb = self.regions.get(a), self.regions.get(b)
+        if missing or not (ra and rb and ra.usable and rb.usable):
+            self.tainted.update((a, b))  # what it joins is reported already: don't report the consequences
         if missing:
             return
         if a == b:
@@ -166,12 +176,14 @@ class _Check:
         pair = {ra.label, rb.label}
         if REFERENT_LABEL in pair:
             if pair != {SOURCE, REFERENT_LABEL}:
+                self.tainted.update((a, b))
                 yield at.finding("V403", f"a relation joins {ra.label} {a!r} and {rb.label} {b!r}: a REFERENT is only "
                                          "linked from a SOURCE", a)
                 return
             expected = "refers_to"
             self.referred.add(a if ra.label == REFERENT_LABEL else b)
         elif pair == {SOURCE}:
+            self.tainted.update((a, b))
             yield at.finding("V403", f"a relation joins two SOURCE regions {a!r} and {b!r}", a)
             return
         else:
@@ -180,7 +192,7 @@ class _Check:
         if labels and not unknown and expected not in labels:
             yield at.at("labels").finding("V406", f"the relation {a!r} -> {b!r} is labelled {labels[0]!r}, "
                                                   f"its target's role is {expected!r}", a)
-        if ra.fits and rb.fits:
+        if ra.usable and rb.usable:
             self.clean.append(item)
 
 
@@ -217,7 +229,7 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
     attributions = result_to_attributions(text, check.clean, str(check.where.path))
     by_span: dict[tuple[str, int, int], list[Region]] = defaultdict(list)
     for region in check.regions.values():
-        if region.fits and region.label is not None:
+        if region.usable:
             by_span[(region.label, region.start, region.end)].append(region)
 
     def regions_of(attr: dict, role: str) -> list[Region]:
@@ -228,7 +240,8 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
     sourced: set[str] = set()
     for attr in attributions:
         cues, contents = regions_of(attr, "cue"), regions_of(attr, "content")
-        if not (cues or contents):
+        sourced.update(r.id for r in regions_of(attr, "source"))
+        if not (cues or contents) or any(r.id in check.tainted for r in cues + contents):
             continue
         anchor = (cues or contents)[0]
         if not cues:
@@ -240,7 +253,9 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
                 yield region.where.finding("V503", f"CUE {_quote(text, region)} is in an attribution without a CONTENT",
                                            region.id)
         kinds = {check.kinds[r.id] for r in cues + contents if r.id in check.kinds}
-        if not kinds:
+        if not (cues and contents):
+            pass  # incomplete, reported above: its kind is the least of its problems
+        elif not kinds:
             yield anchor.where.finding("V312", f"the attribution anchored at {_quote(text, anchor)} has no kind "
                                                f"(a {KIND_NAME} choice on its CUE or CONTENT)", anchor.id)
         elif len(kinds) > 1:
@@ -254,12 +269,13 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
                     region = by_span[key][0]
                     yield region.where.finding("V505", f"{region.label} {_quote(text, region)} is claimed by two "
                                                        "attributions", region.id)
-        sourced.update(r.id for r in regions_of(attr, "source"))
     for region in check.regions.values():
-        if region.label == SOURCE and region.fits and region.id not in sourced:
+        if region.id in check.tainted:
+            continue
+        if region.label == SOURCE and region.usable and region.id not in sourced:
             yield region.where.finding("V502", f"SOURCE {_quote(text, region)} belongs to no attribution "
                                                "(no relation from a CUE or CONTENT)", region.id)
-        elif region.label == REFERENT_LABEL and region.fits and region.id not in check.referred:
+        elif region.label == REFERENT_LABEL and region.usable and region.id not in check.referred:
             yield region.where.finding("V504", f"REFERENT {_quote(text, region)}: no SOURCE refers to it", region.id)
 
 

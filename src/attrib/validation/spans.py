@@ -17,21 +17,21 @@ def same_but_whitespace(a: str, b: str) -> bool:
 
 
 def span_findings(text: str, span: Any, where: Where, *, tolerant: bool, region_id: str | None = None) -> Iterator[Finding]:
-    """Findings for `span` ({"start", "end", "text"}) inside `text`; wrong types are left to the schema.
+    """Findings for `span` ({"start", "end", "text"}) inside `text`.
 
-    `where` is the span's own location (`...value`). With `tolerant`, a `text` that differs from
+    `where` is the span's own location (`...value`); wrong types and negative offsets are the
+    schema's to report. With `tolerant`, a `text` that differs from
     the slice in whitespace only is a warning (Label Studio collapses double spaces in value.text);
     attrib records must match exactly.
     """
     if not isinstance(span, dict):
         return
     start, end = span.get("start"), span.get("end")
-    if not (is_int(start) and is_int(end)):
-        return
-    if start < 0 or end > len(text):
-        bad = "start" if start < 0 else "end"
-        yield where.at(bad).finding("V201", f"span [{start}, {end}) does not fit a text of {len(text)} characters",
-                                    region_id)
+    if not (is_int(start) and is_int(end)) or start < 0:
+        return  # the schema reports wrong types and negative offsets
+    if end > len(text):
+        yield where.at("end").finding("V201", f"span [{start}, {end}) does not fit a text of {len(text)} characters",
+                                      region_id)
         return
     if start >= end:
         yield where.at("start").finding("V202", f"span [{start}, {end}) is {'empty' if start == end else 'reversed'}",

@@ -7,7 +7,7 @@ against the array's `items` schema, so nothing but the current element is ever h
 from __future__ import annotations
 
 from functools import cache
-from typing import Iterator
+from typing import Any, Iterator
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -38,19 +38,29 @@ def element_validator(name: str) -> Draft202012Validator:
 
 
 def _leaves(error: ValidationError) -> Iterator[ValidationError]:
-    """The most specific errors under a oneOf/anyOf/if failure (their `context`), else the error itself."""
-    if error.context:
-        for sub in error.context:
-            yield from _leaves(sub)
-    else:
+    """The errors to report for one error: under an anyOf/oneOf, those of the branches whose type fits."""
+    if not error.context:
         yield error
+        return
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    fitting = [errs for errs in branches.values()
+               if not any(e.validator == "type" and not e.relative_path for e in errs)]
+    if not fitting:
+        yield error  # the value fits no branch's type: one error, on the value
+        return
+    for errs in fitting:
+        for sub in errs:
+            yield from _leaves(sub)
 
 
 def schema_findings(name: str, document: object, where: Where) -> Iterator[Finding]:
     """Every error of `document` against schema `name` (tasks/export: one task), in document order."""
-    errors = sorted(element_validator(name).iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(element_validator(name).iter_errors(document),
+                    key=lambda e: [(isinstance(p, str), p) for p in e.absolute_path])
     for error in errors:
         for leaf in _leaves(error):
-            code = _KEYWORD_CODES.get(leaf.validator, "V104")
+            code = "V102" if leaf.context else _KEYWORD_CODES.get(leaf.validator, "V104")
             at = where.but(path=where.path + json_path(leaf.absolute_path))
             yield at.finding(code, leaf.message)
