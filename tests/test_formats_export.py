@@ -1,0 +1,205 @@
+"""`attrib export` in every format, from the bundled example and from a PolNeAR-shaped brat folder,
+and from a Label Studio export (validated first)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import spacy
+from spacy.tokens import DocBin
+
+from attrib.errors import SchemaError
+from attrib.formats import FORMATS, brat, export
+from attrib.formats.inputs import read_input
+from attrib.labelstudio.convert import record_to_task
+from attrib.records import ROLES, iter_records
+from attrib.spacy_doc import SPAN_KEYS, get_attributions
+
+from test_formats_brat import DOC, TEXT, at, polnear_folder
+
+
+@pytest.fixture(params=["seed", "polnear"])
+def records(request, tmp_path) -> list[dict]:
+    if request.param == "seed":
+        return list(iter_records([request.getfixturevalue("seed_gold")]))
+    return list(brat.read(polnear_folder(tmp_path / "polnear")))
+
+
+def without(attributions: list[dict], *keys: str) -> list[dict]:
+    return [{k: v for k, v in a.items() if k not in keys} for a in attributions]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_writes_and_counts(records, fmt, tmp_path):
+    out = tmp_path / f"data.{fmt}"
+    two_annotators = len({r["id"] for r in records}) < len(records)  # one brat file each: PolNeAR's tree
+    summary = export(records, fmt, out, **({"layout": "polnear"} if fmt == "brat" and two_annotators else {}))
+    assert summary["documents"] == len(records)
+    assert summary["attributions"] == sum(len(r["attributions"]) for r in records)
+    assert all(Path(p).exists() for p in summary["paths"])
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_jsonl_round_trip_and_card(records, tmp_path):
+    export(records, "jsonl", tmp_path / "data.jsonl")
+    assert list(iter_records([tmp_path / "data.jsonl"])) == records
+    card = (tmp_path / "data.card.md").read_text(encoding="utf-8")
+    assert f"{len(records)} documents, {sum(len(r['attributions']) for r in records)} attributions" in card
+    assert "record.schema.json" in card and "attrib 0.1.0" in card
+
+
+def test_card_counts_kinds_roles_and_annotators(tmp_path):
+    records = list(brat.read(polnear_folder(tmp_path / "polnear")))
+    summary = export(records, "jsonl", tmp_path / "data.jsonl")
+    assert summary["kinds"] == {"indirect": 6, "mixed": 4}
+    assert summary["roles"]["content"] == {"fragments": 12, "attributions": 10, "discontinuous": 2}
+    assert summary["roles"]["source"] == {"fragments": 10, "attributions": 10, "discontinuous": 0}
+    assert summary["annotators"] == {"ab12": 1, "cd34": 1}
+    card = (tmp_path / "data.card.md").read_text(encoding="utf-8")
+    assert "| content | 12 | 10 | 2 |" in card and "| ab12 | 1 |" in card and "| mixed | 4 |" in card
+
+
+def conll_documents(path: Path) -> dict[str, list[list[tuple[str, str, str]]]]:
+    """doc id -> sentences -> (token, tag, index) rows; checks the layout on the way."""
+    docs: dict[str, list] = {}
+    sentence: list = []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line.startswith("# doc_id = "):
+            assert not sentence
+            current = docs.setdefault(line.removeprefix("# doc_id = "), [])
+        elif line:
+            token, tag, index = line.split("\t")
+            assert token.strip() == token and token
+            assert len(tag.split("|")) == len(index.split("|"))
+            sentence.append((token, tag, index))
+        elif sentence:
+            current.append(sentence)
+            sentence = []
+    assert not sentence
+    return docs
+
+
+def test_conll_is_valid_bio_per_sentence(records, tmp_path):
+    export(records, "conll", tmp_path / "data.conll")
+    docs = conll_documents(tmp_path / "data.conll")
+    assert list(docs) == list(dict.fromkeys(r["id"] for r in records))
+    for sentences in docs.values():
+        for sentence in sentences:
+            previous: set = set()
+            for _, tag, index in sentence:
+                labels = set() if tag == "O" else set(zip(tag.split("|"), index.split("|")))
+                for label, i in labels:
+                    if label.startswith("I-"):
+                        assert ("B-" + label[2:], i) in previous or (label, i) in previous
+                    else:
+                        assert label.startswith("B-") and label[2:] in ("SOURCE", "CUE", "CONTENT")
+                previous = labels
+
+
+def test_conll_tags_of_a_known_document(tmp_path):
+    [record] = list(brat.read(polnear_folder(tmp_path / "polnear")))[:1]
+    export([record], "conll", tmp_path / "data.conll")
+    rows = [row for sentence in conll_documents(tmp_path / "data.conll")[DOC] for row in sentence]
+    assert ("told", "B-CUE", "2") in rows and ("📚", "I-CONTENT", "2") in rows
+    assert ("Ortiz", "B-SOURCE|B-SOURCE", "2|4") in rows  # the source of two attributions
+    assert ("reporters", "O", "_") in rows
+    # the second content fragment starts again with B-, after the cue: discontinuous, same attribution
+    assert rows[[r[0] for r in rows].index("and") - 1] == ("“", "B-CONTENT", "2")
+    # a headline line is its own sentence
+    assert conll_documents(tmp_path / "data.conll")[DOC][0][-1][0] == "”"
+
+
+def test_conll_nested_attributions_carry_both_tags(tmp_path):
+    text = "He said “she told me it works.”"
+    record = {"id": "nested", "text": text, "attributions": [
+        {"id": "a0", "kind": "direct", "source": [{"start": 0, "end": 2, "text": "He"}], "cue": [{"start": 3, "end": 7, "text": "said"}],
+         "content": [{"start": 8, "end": len(text), "text": text[8:]}], "source_entity": None},
+        {"id": "a1", "kind": "indirect", "source": [{"start": 9, "end": 12, "text": "she"}],
+         "cue": [{"start": 13, "end": 17, "text": "told"}], "content": [{"start": 21, "end": 29, "text": "it works"}],
+         "source_entity": None}]}
+    export([record], "conll", tmp_path / "data.conll")
+    [[rows]] = conll_documents(tmp_path / "data.conll").values()
+    assert rows[3] == ("she", "I-CONTENT|B-SOURCE", "0|1")
+    assert rows[6] == ("it", "I-CONTENT|B-CONTENT", "0|1")
+    assert rows[-1] == ("”", "I-CONTENT", "0")
+
+
+def test_spacy_docbin_loads_back_with_the_same_spans(records, tmp_path):
+    export(records, "spacy", tmp_path / "data.spacy")
+    nlp = spacy.blank("en")
+    docs = list(DocBin().from_disk(tmp_path / "data.spacy").get_docs(nlp.vocab))
+    assert [d.user_data["record_id"] for d in docs] == [r["id"] for r in records]
+    for doc, record in zip(docs, records):
+        assert doc.text == record["text"]
+        assert get_attributions(doc) == record["attributions"]  # exact offsets, lists (not msgpack tuples)
+        for role in ROLES:
+            expected = []
+            for attr in record["attributions"]:
+                for frag in attr[role]:
+                    span = doc.char_span(frag["start"], frag["end"], alignment_mode="expand")
+                    expected.append((span.start_char, span.end_char, attr["id"], role))
+            got = [(s.start_char, s.end_char, s.id_, s.label_) for s in doc.spans[SPAN_KEYS[role]]]
+            assert got == expected and got
+
+
+def test_parquet_holds_every_record_field(records, tmp_path):
+    export(records, "parquet", tmp_path / "data.parquet")
+    rows = pq.read_table(tmp_path / "data.parquet").to_pylist()
+    assert len(rows) == len(records)
+    for row, record in zip(rows, records):
+        assert row["id"] == record["id"] and row["text"] == record["text"]
+        assert json.loads(row["meta"]) == record["meta"]
+        assert (row["provenance"] and json.loads(row["provenance"])) == record.get("provenance")
+        for got, want in zip(row["attributions"], record["attributions"], strict=True):
+            assert {k: v for k, v in got.items() if v is not None or k in want} == want
+
+
+def test_parquet_is_written_in_row_groups(tmp_path):
+    record = {"id": "x", "text": TEXT, "meta": {}, "attributions": []}
+    export(({**record, "id": str(i)} for i in range(2500)), "parquet", tmp_path / "data.parquet")
+    assert pq.ParquetFile(tmp_path / "data.parquet").num_row_groups == 3
+
+
+def label_studio_export(records: list[dict]) -> list[dict]:
+    """An export as Label Studio gives it: each task annotated by two people, the second dropping one attribution."""
+    tasks = []
+    for n, record in enumerate(records):
+        task = record_to_task(record, "v1")
+        result = task["predictions"][0]["result"]
+        shorter = record_to_task({**record, "attributions": record["attributions"][1:]}, "v1")["predictions"][0]["result"]
+        tasks.append({"id": 100 + n, "data": task["data"], "predictions": [],
+                      "annotations": [{"id": 10 * n + 1, "completed_by": 1, "result": result, "was_cancelled": False},
+                                      {"id": 10 * n + 2, "completed_by": 2, "result": shorter, "was_cancelled": False}]})
+    return tasks
+
+
+def test_label_studio_export_in(seed_gold, tmp_path):
+    records = list(iter_records([seed_gold]))
+    (tmp_path / "export.json").write_text(json.dumps(label_studio_export(records)), encoding="utf-8")
+    out = list(read_input(tmp_path / "export.json", "each"))
+    assert [(r["id"], r["provenance"]["annotator"]) for r in out] == [("seed-000", 1), ("seed-000", 2)]
+    assert sorted(map(str, without(out[0]["attributions"], "id"))) == sorted(map(str, without(records[0]["attributions"], "id", "confidence")))
+    assert len(out[1]["attributions"]) == len(records[0]["attributions"]) - 1
+    summary = export(read_input(tmp_path / "export.json", "each"), "brat", tmp_path / "brat", layout="polnear")
+    assert summary["documents"] == 2
+    assert sorted(p.name for p in (tmp_path / "brat" / "attributions").iterdir()) == ["seed-000_1.ann", "seed-000_2.ann"]
+
+
+def test_a_broken_export_stops_before_anything_is_written(seed_gold, tmp_path):
+    tasks = label_studio_export(list(iter_records([seed_gold])))
+    tasks[0]["annotations"][1]["result"][0]["value"]["end"] = 10**6
+    (tmp_path / "export.json").write_text(json.dumps(tasks), encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"export\.json \$\[0\]\.annotations\[1\]\.result\[0\]"):
+        export(read_input(tmp_path / "export.json"), "jsonl", tmp_path / "data.jsonl")
+    assert list(tmp_path.iterdir()) == [tmp_path / "export.json"]
+
+
+def test_spans_survive_emoji_crlf_and_combining_marks(tmp_path):
+    [record] = list(brat.read(polnear_folder(tmp_path / "polnear")))[:1]
+    export([record], "jsonl", tmp_path / "data.jsonl")
+    [back] = iter_records([tmp_path / "data.jsonl"])
+    dubois = back["attributions"][3]["source"][0]
+    assert (dubois["start"], dubois["end"]) == at("Rene\u0301e Dubois") and back["text"] == TEXT
