@@ -1,1 +1,69 @@
-"""Fixtures that start a real Label Studio server on 127.0.0.1 (filled in by the Label Studio work)."""
+"""A real Label Studio on 127.0.0.1 for the tests marked `labelstudio` (a pytest plugin, see conftest.py).
+
+One server per test session, started the way users start one, `attrib studio --data-dir DIR`: a free
+port, a temporary data dir copied from a migrated template (made once, kept under ATTRIB_CACHE_DIR or
+~/.cache/attrib), an admin created on first start. Stopped by its pid at the end of the session.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from attrib.labelstudio import server, studio
+from attrib.labelstudio.client import Client
+
+ATTRIB = str(Path(sys.executable).parent / "attrib")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without any Label Studio settings, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LABEL_STUDIO_", "ATTRIB_STUDIO"))}
+    env.update(extra)
+    return env
+
+
+@dataclass(frozen=True)
+class LabelStudio:
+    """The running test server: URL, admin login and token, data dir, pid, and what `attrib studio` printed."""
+
+    url: str
+    login: server.Login
+    data_dir: Path
+    pid: int
+    first_output: str
+
+    @property
+    def token(self) -> str:
+        return self.login.token
+
+    def client(self) -> Client:
+        return Client(self.url, self.token)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment for an `attrib` subprocess talking to this server."""
+        return clean_env(LABEL_STUDIO_URL=self.url, LABEL_STUDIO_API_KEY=self.token, **extra)
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory) -> LabelStudio:
+    try:
+        server.executable()
+    except Exception:
+        pytest.skip("label-studio is not installed (pip install 'attrib[studio]')")
+    data_dir = tmp_path_factory.mktemp("studio")
+    done = subprocess.run([ATTRIB, "studio", "--data-dir", str(data_dir)], env=clean_env(), capture_output=True,
+                          text=True, timeout=600)
+    state = studio.load(data_dir)
+    try:
+        assert done.returncode == 0, f"attrib studio failed: {done.stderr}"
+        yield LabelStudio(state.url, state.login, data_dir, state.pid, done.stdout)
+    finally:
+        if state is not None and state.pid is not None:
+            studio.down(data_dir)
+            server.stop(state.pid)  # no-op when down() stopped it

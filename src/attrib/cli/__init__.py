@@ -14,6 +14,7 @@ from .app import app, state
 from . import annotate as _annotate  # noqa: F401  (registers commands)
 from . import evaluate as _evaluate  # noqa: F401
 from . import export as _export  # noqa: F401
+from . import labelstudio as _labelstudio  # noqa: F401
 from . import validate as _validate  # noqa: F401
 
 __all__ = ["app", "main"]

@@ -1,0 +1,136 @@
+"""`attrib labelstudio tasks|push|pull|records` and `attrib studio`: arguments in, library calls, one summary line out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from enum import Enum
+
+import typer
+
+from ..jsonio import atomic_write
+from ..labelstudio import commands
+from ..labelstudio import studio as local
+from ..labelstudio.convert import CHOOSE
+from ..records import iter_records
+from .app import app
+
+labelstudio = typer.Typer(
+    help="Label Studio projects: pre-annotated tasks in, annotations out.\n\nExample: attrib labelstudio push out/seed.records.jsonl --project 'attrib seed'",
+    no_args_is_help=True, rich_markup_mode=None,
+)
+app.add_typer(labelstudio, name="labelstudio")
+
+URL = typer.Option(None, "--url", envvar="LABEL_STUDIO_URL", show_envvar=True,
+                   help="Label Studio URL, e.g. http://localhost:8080; the token comes from LABEL_STUDIO_API_KEY.")
+STUDIO = typer.Option(None, "--studio", envvar="ATTRIB_STUDIO", show_envvar=True,
+                      help="Use the local server `attrib studio --data-dir DIR` started (URL and token from DIR).")
+Choose = Enum("Choose", {name: name for name in CHOOSE}, type=str)
+PROJECT = typer.Option(..., "--project", "-p", help="Project title.")
+VERSION = typer.Option(None, "--model-version", help="Prediction model version [default: attrib-<version>+<spaCy pipeline> from the records].")
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@labelstudio.command("tasks")
+def tasks_command(
+    records: list[Path] = typer.Argument(..., help="attrib records (JSONL), e.g. from `attrib annotate`; gold JSONL works too."),
+    output: Path = typer.Option(..., "--output", "-o", help="Label Studio tasks (a JSON array) to import; '-' for stdout."),
+    model_version: str = VERSION,
+) -> None:
+    """Records -> Label Studio tasks with predictions (checked before they are written).
+
+    Example: attrib labelstudio tasks out/seed.records.jsonl -o out/seed.tasks.json
+    """
+    count = commands.write_tasks(list(iter_records(records)), output, model_version)
+    _say(f"{count} tasks written to {output}")
+
+
+@labelstudio.command("push")
+def push_command(
+    records: list[Path] = typer.Argument(..., help="attrib records (JSONL) to pre-annotate the tasks with."),
+    project: str = PROJECT,
+    url: str = URL,
+    studio: Path = STUDIO,
+    update: bool = typer.Option(False, "--update", help="Replace the prediction of documents already there that nobody annotated."),
+    batch: int = typer.Option(commands.BATCH, "--batch", min=1, help="Tasks per import request."),
+    model_version: str = VERSION,
+) -> None:
+    """Create (or reuse) a project and import the records as pre-annotated tasks; safe to re-run.
+
+    A document already in the project (same record id) is skipped, or with --update its prediction is
+    replaced if nobody has annotated it; an interrupted push is finished by running it again.
+
+    Example: LABEL_STUDIO_API_KEY=... attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --url http://localhost:8080
+    """
+    client = commands.connect(url, studio)
+    report = commands.push_records(client, list(iter_records(records)), project, model_version, batch=batch, update=update,
+                                   progress=lambda r: _say(f"  {r.imported} imported, {r.updated} updated"))
+    _say(commands.summary(report, project))
+    typer.echo(report.project_url)
+
+
+@labelstudio.command("pull")
+def pull_command(
+    project: str = PROJECT,
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the export (JSON); written whole or not at all."),
+    url: str = URL,
+    studio: Path = STUDIO,
+) -> None:
+    """Download a project's full JSON export: annotations, and predictions as objects.
+
+    Example: attrib labelstudio pull --project 'attrib seed' -o out/seed.export.json --studio .studio
+    """
+    client = commands.connect(url, studio)
+    with atomic_write(output, "wb") as out:
+        project_id = commands.pull(client, project, out)
+    _say(f"project {project!r} (id {project_id}) exported to {output}")
+
+
+@labelstudio.command("records")
+def records_command(
+    export: Path = typer.Argument(..., help="A Label Studio JSON export of an attrib project (`attrib labelstudio pull`)."),
+    output: Path = typer.Option(..., "--output", "-o", help="attrib records (JSONL); '-' for stdout."),
+    choose: Choose = typer.Option("each", "--choose", help="Which result per task."),
+) -> None:
+    """Export -> attrib records, with provenance (task, annotation, annotator, lead time, accepted unchanged).
+
+    --choose each: a record per annotation; ground_truth: the annotation marked ground truth; latest: the
+    last updated annotation; prediction: the task's prediction. Cancelled annotations are left out.
+
+    Example: attrib labelstudio records out/seed.export.json -o out/seed.annotated.jsonl --choose latest
+    """
+    count = commands.write_records(export, output, choose.value)
+    _say(f"{count} records written to {output}")
+
+
+@app.command("studio")
+def studio_command(
+    data_dir: Path = typer.Option(..., "--data-dir", "-d", help="Folder for the server's data, log and login (created if needed)."),
+    port: int = typer.Option(None, "--port", help="Port on 127.0.0.1 [default: the last one used, else a free one]."),
+    stop: bool = typer.Option(False, "--stop", help="Stop the server of --data-dir instead."),
+    push: Path = typer.Option(None, "--push", help="Then push these records (JSONL) ..."),
+    project: str = typer.Option("attrib", "--project", "-p", help="... into the project with this title."),
+) -> None:
+    """Start a local Label Studio on 127.0.0.1 (or find it running) and leave it running for `push`.
+
+    The first start creates an admin and prints the login once; it is kept, with the API token, in
+    DIR/attrib-studio.json (readable only by you). Push with `--studio DIR`, or at once with --push.
+
+    Example: attrib studio --data-dir .studio --push out/seed.records.jsonl --project 'attrib seed'
+    """
+    if stop:
+        pid = local.down(data_dir)
+        typer.echo(f"stopped Label Studio (pid {pid})" if pid else f"no Label Studio running for {data_dir}")
+        return
+    studio, created, started = local.up(data_dir, port)
+    typer.echo(f"Label Studio {'started' if started else 'running'} at {studio.url} (pid {studio.pid}, data in {studio.data_dir})")
+    if created:
+        typer.echo(f"Log in as {studio.email} with password {studio.password} (shown once; kept in {Path(studio.data_dir) / local.STATE})")
+    if push:
+        report = commands.push_records(studio.client(), list(iter_records([push])), project, None,
+                                       progress=lambda r: _say(f"  {r.imported} imported, {r.updated} updated"))
+        _say(commands.summary(report, project))
+        typer.echo(f"Open {report.project_url}")

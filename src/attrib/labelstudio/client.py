@@ -1,0 +1,180 @@
+"""The one place attrib talks to a Label Studio server: a thin wrapper over label_studio_sdk.LabelStudio.
+
+Every call maps what can go wrong (server down, slow, token refused, 404, 4xx/5xx) to one
+LabelStudioError line naming the server and what attrib was doing. The token never appears in
+a message: it is scrubbed from anything the server or the SDK says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import IO, Any, Iterator
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from ..errors import LabelStudioError
+
+PAGE_SIZE = 1000
+
+
+class Client:
+    """A Label Studio server at `url` (no /api suffix), used with a legacy token or a personal access token."""
+
+    def __init__(self, url: str, token: str, timeout: float = 120, retries: int = 2) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise LabelStudioError(f"Label Studio URL must start with http:// or https://, got {url!r}")
+        if not token:
+            raise LabelStudioError("no Label Studio token: set LABEL_STUDIO_API_KEY (Account & Settings in Label Studio)")
+        self.url = url.rstrip("/")
+        self._token = token
+        self.timeout = timeout
+        with self._errors("reading the token"):
+            self.sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=retries)
+
+    def _say(self, message: str) -> str:
+        return message.replace(self._token, "<token>")
+
+    @contextlib.contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn network and HTTP failures while `doing` into one LabelStudioError line."""
+        where = f"Label Studio at {self.url}"
+        try:
+            yield
+        except ApiError as exc:
+            detail = _detail(exc.body)
+            status = exc.status_code
+            if status == 401:
+                message = f"{where} refused the token (401{': ' + detail if detail else ''}) while {doing}: check LABEL_STUDIO_API_KEY"
+            elif status == 403:
+                message = f"{where} forbids {doing} (403): the token's user lacks the permission"
+            elif status == 404:
+                message = f"{where} has no such object (404) while {doing}"
+            else:
+                message = f"{where} answered {status} while {doing}{': ' + detail if detail else ''}"
+            raise LabelStudioError(self._say(message)) from None
+        except httpx.TimeoutException:
+            raise LabelStudioError(f"{where} did not answer within {self.timeout:g} s while {doing}") from None
+        except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+            reason = str(exc).split("] ")[-1] or type(exc).__name__
+            raise LabelStudioError(self._say(f"cannot reach {where} while {doing} ({reason}): is it running? "
+                                             "`attrib studio` starts one")) from None
+        except httpx.HTTPError as exc:
+            raise LabelStudioError(self._say(f"{where}: {type(exc).__name__} while {doing}: {exc}")) from None
+
+    def _http(self, method: str, path: str, doing: str, **kwargs: Any) -> Any:
+        """A raw API call (JSON in, JSON out), for lists too long to parse into SDK models."""
+        wrapper = self.sdk._client_wrapper
+        with self._errors(doing):
+            response = wrapper.httpx_client.request(path, method=method, **kwargs)
+            if response.status_code >= 400:
+                try:
+                    body = response.json()
+                except ValueError:
+                    body = response.text
+                raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=body)
+            return response.json() if response.content else None
+
+    def whoami(self) -> dict:
+        with self._errors("checking the token"):
+            return self.sdk.users.whoami(request_options={"max_retries": 0}).dict()
+
+    def find_project(self, title: str) -> dict | None:
+        """The project with exactly this title, None if there is none; an error if there are several."""
+        with self._errors(f"looking for project {title!r}"):
+            found = [p for p in self.sdk.projects.list(title=title, page_size=100) if p.title == title]
+        if len(found) > 1:
+            ids = ", ".join(str(p.id) for p in found)
+            raise LabelStudioError(f"Label Studio at {self.url} has {len(found)} projects titled {title!r} (ids {ids}): rename all but one")
+        return found[0].dict() if found else None
+
+    def project(self, title: str) -> dict:
+        """The project with this title, or an error naming the titles there are."""
+        found = self.find_project(title)
+        if found is None:
+            with self._errors("listing projects"):
+                titles = sorted(p.title for p in self.sdk.projects.list(page_size=100))
+            known = ", ".join(repr(t) for t in titles[:10]) or "none"
+            raise LabelStudioError(f"Label Studio at {self.url} has no project titled {title!r} (projects: {known})")
+        return found
+
+    def create_project(self, title: str, label_config: str, model_version: str, instructions: str | None) -> dict:
+        with self._errors(f"creating project {title!r}"):
+            return self.sdk.projects.create(
+                title=title, label_config=label_config, model_version=model_version,
+                expert_instruction=instructions or "", show_instruction=bool(instructions),
+            ).dict()
+
+    def model_versions(self, project_id: int) -> dict[str, int]:
+        """The model versions of a project's predictions, with their counts."""
+        return self._http("GET", f"api/projects/{project_id}/model-versions/",
+                          f"reading the model versions of project {project_id}") or {}
+
+    def set_model_version(self, project_id: int, model_version: str) -> None:
+        with self._errors(f"setting the model version of project {project_id}"):
+            self.sdk.projects.update(id=project_id, model_version=model_version)
+
+    def tasks(self, project_id: int, predictions: bool = False) -> Iterator[dict]:
+        """Every task of a project: id, data, annotation count (and predictions if asked), page by page."""
+        include = "id,data,total_annotations" + (",predictions" if predictions else "")
+        page = 1
+        while True:
+            body = self._http("GET", "api/tasks/", f"listing the tasks of project {project_id}",
+                              params={"project": project_id, "page": page, "page_size": PAGE_SIZE,
+                                      "fields": "all" if predictions else "task_only", "include": include})
+            yield from body.get("tasks", [])
+            if page * PAGE_SIZE >= body.get("total", 0):
+                return
+            page += 1
+
+    def import_tasks(self, project_id: int, tasks: list[dict]) -> list[int]:
+        body = self._http("POST", f"api/projects/{project_id}/import", f"importing {len(tasks)} tasks into project {project_id}",
+                          params={"return_task_ids": "true"}, json=tasks)
+        return body.get("task_ids") or []
+
+    def delete_predictions(self, project_id: int, task_ids: list[int]) -> None:
+        self._http("POST", "api/dm/actions", f"deleting the predictions of {len(task_ids)} tasks",
+                   params={"id": "delete_tasks_predictions", "project": project_id},
+                   json={"selectedItems": {"all": False, "included": task_ids}})
+
+    def import_predictions(self, project_id: int, predictions: list[dict]) -> None:
+        self._http("POST", f"api/projects/{project_id}/import/predictions",
+                   f"importing {len(predictions)} predictions into project {project_id}", json=predictions)
+
+    def export(self, project_id: int, out: IO[bytes], poll: float = 0.5) -> None:
+        """Write the full JSON export of a project to `out`: annotations (annotators as objects, with
+        their email) and predictions as objects, not ids."""
+        doing = f"exporting project {project_id}"
+        exports = self.sdk.projects.exports
+        with self._errors(doing):
+            job = exports.create(project_id, title="attrib pull",
+                                 serialization_options={"predictions": {"only_id": False},
+                                                        "annotations__completed_by": {"only_id": False}})
+            deadline = time.monotonic() + self.timeout
+            while (status := exports.get(project_id, job.id).status) not in ("completed", "failed"):
+                if time.monotonic() > deadline:
+                    raise LabelStudioError(f"Label Studio at {self.url}: export {job.id} of project {project_id} "
+                                           f"not done after {self.timeout:g} s")
+                time.sleep(poll)
+            if status == "failed":
+                raise LabelStudioError(f"Label Studio at {self.url}: export {job.id} of project {project_id} failed")
+            for chunk in exports.download(project_id, job.id, export_type="JSON"):
+                out.write(chunk)
+
+
+
+def _detail(body: Any) -> str:
+    """The server's reason, on one line: its `detail` and any validation errors."""
+    if isinstance(body, dict):
+        errors = body.get("validation_errors")
+        parts = [str(body.get("detail") or "")]
+        if isinstance(errors, dict):
+            parts += [f"{key}: {' '.join(map(str, v)) if isinstance(v, list) else v}" for key, v in errors.items()]
+        elif errors:
+            parts.append(str(errors))
+        text = "; ".join(p for p in parts if p)
+    else:
+        text = str(body or "")
+    return " ".join(text.split())[:300]

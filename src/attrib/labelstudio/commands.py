@@ -1,0 +1,93 @@
+"""What the `attrib labelstudio` commands do, as library calls: the CLI only parses arguments.
+
+Reading and writing files (atomically), connecting with the URL and token the user gave, and the
+validation gate: nothing is written or pushed that `attrib.validation` finds an error in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import IO, Callable, Iterable
+
+import ijson
+
+from ..errors import InputError, LabelStudioError
+from ..jsonio import atomic_write, dumps_line, open_text
+from ..validation import Finding, check_records, check_tasks, validate_path
+from .client import Client
+from .convert import export_records, record_to_task
+from .push import BATCH, PushReport, model_version, push
+from .studio import connect as studio_connect
+
+__all__ = ["BATCH", "connect", "gate", "pull", "push_records", "summary", "write_records", "write_tasks"]
+
+
+def connect(url: str | None, studio_dir: Path | None) -> Client:
+    """A client for `--studio DIR` (URL and token from there) or `--url` with LABEL_STUDIO_API_KEY."""
+    if studio_dir is not None and url is None:
+        return studio_connect(studio_dir).client()
+    if url is None:
+        raise LabelStudioError("no Label Studio URL: pass --url or set LABEL_STUDIO_URL "
+                               "(or --studio DIR for a server `attrib studio` started)")
+    return Client(url, os.environ.get("LABEL_STUDIO_API_KEY", ""))
+
+
+def gate(findings: Iterable[Finding]) -> None:
+    """Raise InputError for the first error `attrib.validation` found (and say how many there are)."""
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more: `attrib validate` lists them)" if len(errors) > 1 else ""
+        raise InputError(f"{first.where()}: {first.code} {first.message}{more}")
+
+
+def tasks_of(records: list[dict], version: str | None) -> list[dict]:
+    version = version or model_version(records)
+    tasks = [record_to_task(record, version) for record in records]
+    gate(check_tasks(tasks))
+    return tasks
+
+
+def write_tasks(records: list[dict], output: str | Path, version: str | None) -> int:
+    tasks = tasks_of(records, version)
+    with atomic_write(output) as out:
+        json.dump(tasks, out, ensure_ascii=False)
+        out.write("\n")
+    return len(tasks)
+
+
+def push_records(client: Client, records: list[dict], title: str, version: str | None, batch: int = BATCH,
+                 update: bool = False, progress: Callable[[PushReport], None] | None = None) -> PushReport:
+    version = version or model_version(records)
+    gate(check_tasks(record_to_task(record, version) for record in records))
+    return push(client, records, title, version, batch=batch, update=update, progress=progress)
+
+
+def summary(report: PushReport, title: str) -> str:
+    made = "created" if report.created else "found"
+    own = report.total_seconds - report.server_seconds
+    return (f"project {title!r} (id {report.project_id}) {made}: {report.imported} imported, {report.updated} updated, "
+            f"{report.skipped} already there ({report.total_seconds:.1f} s, {own:.1f} s of it attrib's own)")
+
+
+def pull(client: Client, title: str, out: IO[bytes]) -> int:
+    project = client.project(title)
+    client.export(project["id"], out)
+    return project["id"]
+
+
+def write_records(export: str | Path, output: str | Path, choose: str) -> int:
+    """Export -> records JSONL; both the export and the records must pass validation."""
+    gate(validate_path(export, "export"))
+    with open_text(export) as handle:
+        try:
+            records = list(export_records(ijson.items(handle.buffer, "item", use_float=True), choose))
+        except ijson.JSONError as exc:
+            raise InputError(f"{export}: not a JSON array of tasks ({exc})") from None
+    gate(check_records(records, str(output)))
+    with atomic_write(output) as out:
+        for record in records:
+            out.write(dumps_line(record))
+    return len(records)

@@ -1,0 +1,113 @@
+"""Pushing records into a Label Studio project: find or create it, import in batches, resume.
+
+The record id (the task's `data.record_id`) is the dedup key: a document already in the project is
+skipped, or with `update` its prediction is replaced while nobody has annotated it. So running the
+same push twice adds nothing, and an interrupted push is finished by running it again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .. import __version__
+from ..errors import InputError
+from .client import Client
+from .config import guidelines, label_config
+from .convert import RECORD_ID, record_to_task
+
+BATCH = 1000
+
+
+@dataclass
+class PushReport:
+    """What a push did, and where the time went (seconds waiting for the server vs. attrib's own)."""
+
+    project_id: int
+    project_url: str
+    created: bool
+    imported: int = 0
+    updated: int = 0
+    skipped: int = 0
+    server_seconds: float = 0.0
+    total_seconds: float = 0.0
+    task_ids: list[int] = field(default_factory=list)
+
+
+def model_version(records: list[dict]) -> str:
+    """`attrib-<version>+<spaCy pipeline>` from the records' generator, `+records` when none says."""
+    for record in records:
+        generator = record.get("generator") or {}
+        if generator.get("model"):
+            return f"attrib-{generator.get('attrib') or __version__}+{generator['model']}"
+    return f"attrib-{__version__}+records"
+
+
+def unique_ids(records: list[dict]) -> None:
+    """Refuse a push in which two documents share an id: the id is what makes a re-run safe."""
+    first: dict[str, int] = {}
+    for n, record in enumerate(records, 1):
+        if record["id"] in first:
+            raise InputError(f"documents {first[record['id']]} and {n} share the id {record['id']!r}: ids must be unique")
+        first[record["id"]] = n
+
+
+def _same(prediction: dict, new: dict) -> bool:
+    return all(prediction.get(k) == new.get(k) for k in ("model_version", "score", "result"))
+
+
+def push(client: Client, records: list[dict], title: str, version: str, batch: int = BATCH, update: bool = False,
+         progress: Callable[[PushReport], None] | None = None) -> PushReport:
+    """Make project `title` hold one task per record, its prediction from `version` pre-filled for annotators."""
+    started = time.perf_counter()
+    unique_ids(records)
+    tasks = [record_to_task(record, version) for record in records]
+    server = 0.0
+
+    def call(fn, *args):
+        nonlocal server
+        t0 = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            server += time.perf_counter() - t0
+
+    project = call(client.find_project, title)
+    created = project is None
+    if created:
+        instructions = guidelines()
+        project = call(client.create_project, title, label_config(instructions), version, instructions)
+    report = PushReport(project["id"], f"{client.url}/projects/{project['id']}/data", created)
+    existing = {t["data"].get(RECORD_ID): t for t in call(lambda: list(client.tasks(project["id"], predictions=update)))}
+
+    new, replace = [], []
+    for task in tasks:
+        old = existing.get(task["data"][RECORD_ID])
+        if old is None:
+            new.append(task)
+        elif update and not old.get("total_annotations") and not (
+                len(old.get("predictions") or []) == 1 and _same(old["predictions"][0], task["predictions"][0])):
+            replace.append((old["id"], task["predictions"][0]))
+        else:
+            report.skipped += 1
+    for i in range(0, len(replace), batch):
+        chunk = replace[i:i + batch]
+        call(client.delete_predictions, project["id"], [task_id for task_id, _ in chunk])
+        call(client.import_predictions, project["id"], [{**p, "task": task_id} for task_id, p in chunk])
+        report.updated += len(chunk)
+        if progress:
+            progress(report)
+    for i in range(0, len(new), batch):
+        chunk = new[i:i + batch]
+        report.task_ids += call(client.import_tasks, project["id"], chunk)
+        report.imported += len(chunk)
+        if progress:
+            progress(report)
+    # Only predictions of the project's model version are pre-filled; the server accepts a version only
+    # once predictions of it exist, and sets it by itself only on a project's first import.
+    if project.get("model_version") != version and version in call(client.model_versions, project["id"]):
+        call(client.set_model_version, project["id"], version)
+    report.server_seconds = server
+    report.total_seconds = time.perf_counter() - started
+    return report

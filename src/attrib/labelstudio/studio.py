@@ -1,0 +1,128 @@
+"""`attrib studio`: a local Label Studio for people who have none, kept in a folder of their choosing.
+
+The folder holds Label Studio's data, its log, and `attrib-studio.json` (mode 0600): the server's
+URL and pid and the admin's login and API token, so that later pushes can use it (`--studio DIR`)
+without the token ever being printed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..errors import LabelStudioError
+from ..jsonio import atomic_write
+from . import server
+from .client import Client
+
+STATE = "attrib-studio.json"
+LOG = "label-studio.log"
+ADMIN = "admin@localhost"
+
+
+@dataclass
+class Studio:
+    """A local server: where it is, its process, and its admin."""
+
+    data_dir: str
+    url: str
+    port: int
+    pid: int | None
+    email: str
+    password: str
+    token: str
+
+    @property
+    def login(self) -> server.Login:
+        return server.Login(self.email, self.password, self.token)
+
+    def client(self) -> Client:
+        return Client(self.url, self.token)
+
+    def running(self) -> bool:
+        if self.pid is None or not server.is_label_studio(self.pid):
+            return False
+        try:
+            Client(self.url, self.token, timeout=5).whoami()
+        except LabelStudioError:
+            return False
+        return True
+
+
+def load(data_dir: Path) -> Studio | None:
+    path = data_dir / STATE
+    try:
+        return Studio(**json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError) as exc:
+        raise LabelStudioError(f"{path}: not a studio state file ({exc}): remove it with the folder and start again") from None
+
+
+def _save(studio: Studio) -> None:
+    path = Path(studio.data_dir) / STATE
+    with atomic_write(path) as out:  # a mkstemp file: created 0600
+        json.dump(asdict(studio), out, indent=1)
+    os.chmod(path, 0o600)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def up(data_dir: Path, port: int | None = None) -> tuple[Studio, bool, bool]:
+    """Start (or find running) the local server of `data_dir`: (studio, admin just created, just started)."""
+    data_dir = data_dir.resolve()
+    studio = load(data_dir)
+    if studio is not None and studio.running() and port in (None, studio.port):
+        return studio, False, False
+    if studio is None and (data_dir / server.DATABASE).exists():
+        raise LabelStudioError(f"{data_dir} holds a Label Studio database that `attrib studio` did not make "
+                               f"(no {STATE}): choose an empty folder")
+    if studio is not None and studio.pid is not None and server.is_label_studio(studio.pid):
+        server.stop(studio.pid)  # running but not answering, or asked for another port
+    if port is not None and not _port_free(port):
+        raise LabelStudioError(f"port {port} on 127.0.0.1 is in use: choose another with --port")
+    if port is None:
+        port = studio.port if studio is not None and _port_free(studio.port) else server.free_port()
+    created = studio is None
+    if created:
+        studio = Studio(str(data_dir), "", port, None, ADMIN, secrets.token_urlsafe(12), secrets.token_hex(20))
+    studio.url, studio.port, studio.pid = f"http://127.0.0.1:{port}", port, None
+    server.prepare(data_dir)
+    _save(studio)  # the login exists before the server does: a crash here leaves nothing unknown
+    process = server.start(data_dir, port, studio.login, data_dir / LOG)
+    studio.pid = process.pid
+    _save(studio)
+    server.wait_ready(studio.url, studio.token, process.pid, data_dir / LOG)
+    return studio, created, True
+
+
+def down(data_dir: Path) -> int | None:
+    """Stop the local server of `data_dir` if it runs: the pid it had, else None."""
+    studio = load(data_dir.resolve())
+    if studio is None or studio.pid is None or not server.is_label_studio(studio.pid):
+        return None
+    pid, studio.pid = studio.pid, None
+    server.stop(pid)
+    _save(studio)
+    return pid
+
+
+def connect(data_dir: Path) -> Studio:
+    """The running studio of `data_dir`, for a push or pull, or an error saying how to start it."""
+    studio = load(data_dir.resolve())
+    if studio is None:
+        raise LabelStudioError(f"{data_dir} has no local Label Studio: start one with `attrib studio --data-dir {data_dir}`")
+    if not studio.running():
+        raise LabelStudioError(f"the local Label Studio of {data_dir} is not running: `attrib studio --data-dir {data_dir}` starts it")
+    return studio

@@ -1,0 +1,212 @@
+"""attrib against a real Label Studio (tests/lsserver.py): push, annotate through the API, pull, records.
+
+The CLI runs in-process through `main()` (a subprocess where it must die midway), with the URL
+and token in the environment as a user would set them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from attrib.cli import main
+from attrib.jsonio import dumps_line
+from attrib.labelstudio import server, studio
+from attrib.records import fragment, normalize_record
+from lsserver import ATTRIB
+
+pytestmark = pytest.mark.labelstudio
+
+# An emoji, a decomposed accent (e + U+0301), CRLF: offsets are code points and must survive as such.
+TEXT_1 = "Le maire 🙂 a dit\r\n: « Cafe\u0301 fermé », et il a ajouté que tout irait bien.\r\nElle aussi, selon Paul."
+TEXT_2 = "Rain 🌧️ is coming, forecasters warned on Monday. Roads were closed\r\nand the schools too, officials said."
+
+
+def frag(text: str, sub: str, nth: int = 0) -> dict:
+    start = -1
+    for _ in range(nth + 1):
+        start = text.index(sub, start + 1)
+    return fragment(text, start, start + len(sub))
+
+
+def attribution(text, kind, source=(), cue=(), content=(), entity=None, confidence=0.7):
+    f = lambda subs: [frag(text, s) for s in subs]  # noqa: E731
+    return {"kind": kind, "confidence": confidence, "source": f(source), "cue": f(cue), "content": f(content),
+            "source_entity": frag(text, entity) if entity else None}
+
+
+RECORDS = [
+    {"id": "doc-1", "text": TEXT_1, "meta": {"outlet": "test"}, "attributions": [
+        # discontinuous content, a two-fragment cue; "Le maire" is the source of two attributions
+        attribution(TEXT_1, "direct", ["Le maire"], ["a dit", ":"], ["« Cafe\u0301", "fermé »"], confidence=0.9),
+        attribution(TEXT_1, "indirect", ["Le maire"], ["a ajouté"], ["que tout irait bien"], confidence=0.6),
+        # a pronoun source with the entity it refers to
+        attribution(TEXT_1, "indirect", ["il"], ["a ajouté"], ["tout irait bien"], entity="Le maire", confidence=0.5),
+        attribution(TEXT_1, "indirect", ["Paul"], ["selon"], ["Elle aussi"]),
+    ]},
+    {"id": "doc-2", "text": TEXT_2, "attributions": [
+        attribution(TEXT_2, "indirect", ["forecasters"], ["warned"], ["Rain 🌧️ is coming"]),
+        # no source; overlapping the next one
+        attribution(TEXT_2, "indirect", [], ["said"], ["Roads were closed\r\nand the schools too"], confidence=0.4),
+        attribution(TEXT_2, "indirect", ["officials"], ["said"], ["the schools too"], confidence=0.3),
+    ]},
+    {"id": "doc-3", "text": "Nothing attributed here. 🙂\r\n", "attributions": []},
+]
+
+
+@pytest.fixture
+def records_file(tmp_path):
+    path = tmp_path / "records.jsonl"
+    path.write_text("".join(dumps_line(normalize_record(r, "test")) for r in RECORDS), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cli(label_studio, monkeypatch, capsys):
+    """Run `attrib ARGS...` in-process against the test server: (exit code, stdout, stderr)."""
+    def run(*argv: str, **env: str) -> tuple[int, str, str]:
+        for key in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "ATTRIB_STUDIO"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": label_studio.token, **env}.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setattr(sys, "argv", ["attrib", *map(str, argv)])
+        with pytest.raises(SystemExit) as done:
+            main()
+        out = capsys.readouterr()
+        return done.value.code, out.out, out.err
+    return run
+
+
+def project_tasks(label_studio, title: str, predictions: bool = False) -> list[dict]:
+    client = label_studio.client()
+    return list(client.tasks(client.project(title)["id"], predictions=predictions))
+
+
+def comparable(attr: dict) -> dict:
+    return {k: attr[k] for k in ("kind", "source", "cue", "content", "source_entity")}
+
+
+def test_studio_prints_the_login_once_and_keeps_it_private(label_studio):
+    state = studio.load(label_studio.data_dir)
+    assert f"Log in as {state.email} with password {state.password}" in label_studio.first_output
+    assert state.token not in label_studio.first_output
+    assert stat.S_IMODE(os.stat(label_studio.data_dir / studio.STATE).st_mode) == 0o600
+    again = subprocess.run([ATTRIB, "studio", "--data-dir", str(label_studio.data_dir)], env=label_studio.env(),
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0
+    assert again.stdout.startswith(f"Label Studio running at {label_studio.url} (pid {label_studio.pid}")
+    assert state.password not in again.stdout + again.stderr and state.token not in again.stdout + again.stderr
+
+
+def test_round_trip_is_lossless(cli, label_studio, records_file, tmp_path):
+    code, out, err = cli("labelstudio", "push", records_file, "--project", "round trip", "--batch", "2")
+    assert code == 0, err
+    assert "project 'round trip'" in err and "created: 3 imported, 0 updated, 0 already there" in err
+    assert out.strip().startswith(label_studio.url + "/projects/")
+
+    client = label_studio.client()
+    for task in project_tasks(label_studio, "round trip", predictions=True):
+        (prediction,) = task["predictions"]
+        client.sdk.annotations.create(id=task["id"], result=prediction["result"], parent_prediction=prediction["id"],
+                                      lead_time=4.5)
+
+    export = tmp_path / "export.json"
+    code, _, err = cli("labelstudio", "pull", "--project", "round trip", "-o", export)
+    assert code == 0, err
+    code, _, err = cli("labelstudio", "records", export, "-o", tmp_path / "back.jsonl")
+    assert code == 0, err
+    back = {r["id"]: r for r in map(json.loads, (tmp_path / "back.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert sorted(back) == ["doc-1", "doc-2", "doc-3"]
+    for sent in RECORDS:
+        got = back[sent["id"]]
+        assert got["text"] == sent["text"]
+        assert [comparable(a) for a in got["attributions"]] == [comparable(a) for a in sent["attributions"]]
+        for attr in got["attributions"]:
+            for role in ("source", "cue", "content"):
+                assert all(got["text"][f["start"]:f["end"]] == f["text"] for f in attr[role])
+        assert got["meta"] == sent.get("meta", {})
+        prov = got["provenance"]
+        assert prov["annotator"] == label_studio.login.email and prov["lead_time"] == 4.5
+        assert prov["accepted_unchanged"] is True and prov["origin"] == "annotation"
+
+    code, _, err = cli("labelstudio", "records", export, "-o", tmp_path / "pred.jsonl", "--choose", "prediction")
+    assert code == 0, err
+    predicted = [json.loads(line) for line in (tmp_path / "pred.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [[a["confidence"] for a in r["attributions"]] for r in predicted] == \
+        [[a["confidence"] for a in r["attributions"]] for r in RECORDS]
+
+
+def test_repush_adds_nothing_and_update_spares_annotated_tasks(cli, label_studio, records_file):
+    assert cli("labelstudio", "push", records_file, "--project", "again")[0] == 0
+    code, _, err = cli("labelstudio", "push", records_file, "--project", "again")
+    assert code == 0 and "found: 0 imported, 0 updated, 3 already there" in err
+    tasks = project_tasks(label_studio, "again", predictions=True)
+    assert sorted(t["data"]["record_id"] for t in tasks) == ["doc-1", "doc-2", "doc-3"]
+
+    annotated = next(t for t in tasks if t["data"]["record_id"] == "doc-1")
+    label_studio.client().sdk.annotations.create(id=annotated["id"], result=[], lead_time=1.0)
+    code, _, err = cli("labelstudio", "push", records_file, "--project", "again", "--update", "--model-version", "v2")
+    assert code == 0 and "0 imported, 2 updated, 1 already there" in err, err
+    versions = {t["data"]["record_id"]: [p["model_version"] for p in t["predictions"]]
+                for t in project_tasks(label_studio, "again", predictions=True)}
+    assert versions["doc-1"] != ["v2"] and versions["doc-2"] == versions["doc-3"] == ["v2"]
+    assert label_studio.client().project("again")["model_version"] == "v2"
+    code, _, err = cli("labelstudio", "push", records_file, "--project", "again", "--update", "--model-version", "v2")
+    assert "0 imported, 0 updated, 3 already there" in err
+
+
+def test_a_killed_push_resumes(label_studio, tmp_path):
+    path = tmp_path / "many.jsonl"
+    docs = [{"id": f"n{i}", "text": f"Item {i} 🙂, he said.", "attributions": []} for i in range(60)]
+    path.write_text("".join(dumps_line(d) for d in docs), encoding="utf-8")
+    command = [ATTRIB, "labelstudio", "push", str(path), "--project", "killed", "--batch", "3"]
+    process = subprocess.Popen(command, env=label_studio.env(), stderr=subprocess.PIPE, text=True)
+    first = process.stderr.readline()
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert first.strip() == "3 imported, 0 updated"
+    partial = len(project_tasks(label_studio, "killed"))
+    assert 3 <= partial < 60
+    done = subprocess.run(command, env=label_studio.env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{60 - partial} imported, 0 updated, {partial} already there" in done.stderr
+    ids = sorted(t["data"]["record_id"] for t in project_tasks(label_studio, "killed"))
+    assert ids == sorted(d["id"] for d in docs)
+
+
+def test_what_users_see_when_it_goes_wrong(cli, label_studio, records_file, tmp_path):
+    port = server.free_port()
+    code, _, err = cli("labelstudio", "push", records_file, "--project", "x", "--url", f"http://127.0.0.1:{port}")
+    assert code == 3
+    assert err == (f"attrib: E200 cannot reach Label Studio at http://127.0.0.1:{port} while looking for project 'x' "
+                   "(Connection refused): is it running? `attrib studio` starts one\n")
+
+    code, _, err = cli("labelstudio", "push", records_file, "--project", "x", LABEL_STUDIO_API_KEY="not-the-token-42")
+    assert code == 3 and "not-the-token-42" not in err
+    assert err == (f"attrib: E200 Label Studio at {label_studio.url} refused the token (401: Invalid token.) "
+                   "while looking for project 'x': check LABEL_STUDIO_API_KEY\n")
+
+    out = tmp_path / "export.json"
+    code, _, err = cli("labelstudio", "pull", "--project", "no such project", "-o", out)
+    assert code == 3 and not out.exists()
+    assert err.startswith(f"attrib: E200 Label Studio at {label_studio.url} has no project titled 'no such project' (projects: ")
+
+    code, _, err = cli("labelstudio", "pull", "--project", "x", "-o", out, LABEL_STUDIO_URL="")
+    assert code == 3 and err.startswith("attrib: E200 no Label Studio URL: pass --url or set LABEL_STUDIO_URL")
+
+
+def test_push_refuses_invalid_tasks_before_touching_the_server(cli, label_studio, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    text = "He said it."
+    bad = {"id": "b1", "text": text, "attributions": [
+        {"kind": "sometimes", "source": [fragment(text, 0, 2)], "cue": [fragment(text, 3, 7)], "content": [fragment(text, 8, 10)]}]}
+    path.write_text(dumps_line(bad), encoding="utf-8")
+    code, _, err = cli("labelstudio", "push", path, "--project", "never made")
+    assert code != 0 and "V307" in err and "record b1" in err, err
+    assert label_studio.client().find_project("never made") is None
