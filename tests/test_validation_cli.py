@@ -1,0 +1,138 @@
+"""`attrib validate`: reports, --limit, --format json, -o, exit codes 0/1/2, the progress bar only on a terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from attrib.cli import main
+
+CORPUS = Path(__file__).parent / "data" / "broken_exports"
+CLEAN = CORPUS / "valid-accepted-prediction.json"
+BROKEN = CORPUS / "o01-end-past-the-text.json"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    old = sys.argv
+    sys.argv = ["attrib", "validate", *args]
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+    finally:
+        sys.argv = old
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+def test_clean_file_exits_0(capsys):
+    code, out, err = run(capsys, str(CLEAN))
+    assert (code, err) == (0, "")
+    assert out == "1 document in 1 file: clean\n"
+
+
+def test_warnings_alone_exit_0(capsys):
+    code, out, _ = run(capsys, str(CORPUS / "valid-collapsed-spaces.json"))
+    assert code == 0
+    assert "warning V204" in out and "0 errors, 1 warning" in out
+
+
+def test_errors_exit_1_with_code_and_location(capsys):
+    code, out, _ = run(capsys, str(BROKEN), str(CLEAN))
+    assert code == 1
+    assert "error V201 a span does not fit the text (1)" in out
+    assert (f"{BROKEN} $[0].annotations[0].result[12].value.end (record news-001, task 7, annotation 12, "
+            "region a2-content-0): span [101, 500)") in out
+    assert out.endswith("2 documents in 2 files: 1 error, 0 warnings\n")
+
+
+def _many_bad_ends(tmp_path: Path) -> Path:
+    export = json.loads(CLEAN.read_text(encoding="utf-8"))
+    for k in (3, 7, 12):
+        export[0]["annotations"][0]["result"][k]["value"]["end"] = 900
+    path = tmp_path / "three.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    return path
+
+
+def test_limit_shows_the_first_of_each_code(capsys, tmp_path):
+    code, out, _ = run(capsys, str(_many_bad_ends(tmp_path)), "--limit", "1")
+    assert code == 1
+    assert "error V201 a span does not fit the text (3)" in out
+    assert out.count("span [") == 1
+    assert "... and 2 more (--limit to see more)" in out
+
+
+def test_json_format_lists_every_finding_with_its_place(capsys, tmp_path):
+    code, out, _ = run(capsys, str(_many_bad_ends(tmp_path)), str(CLEAN), "--format", "json")
+    report = json.loads(out)
+    assert code == 1
+    assert report["summary"]["errors"] == 3 and report["summary"]["counts"] == {"V201": 3}
+    assert report["summary"]["documents"] == 2
+    assert [f["region_id"] for f in report["findings"]] == ["a0-content-0", "a1-content-0", "a2-content-0"]
+    assert set(report["findings"][0]) == {"severity", "code", "message", "file", "task_id", "annotation_id",
+                                          "region_id", "path", "line", "record_id"}
+
+
+def test_output_file(capsys, tmp_path):
+    target = tmp_path / "report.json"
+    code, out, _ = run(capsys, str(BROKEN), "--format", "json", "-o", str(target))
+    assert (code, out) == (1, "")
+    assert json.loads(target.read_text(encoding="utf-8"))["summary"]["counts"] == {"V201": 1}
+
+
+@pytest.mark.parametrize("content, reason", [(None, "no such file"), ("", "empty file"), ("hello", "not JSON"),
+                                             ("[{\"id\": 1,", "not JSON"), ("{\"text\": \n", "not JSON")])
+def test_unreadable_input_exits_2_with_one_line(capsys, tmp_path, content, reason):
+    path = tmp_path / "input.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    code, out, err = run(capsys, str(CLEAN), str(path))
+    assert code == 2 and out == ""
+    assert err.startswith("attrib: E100 ") and reason in err and err.count("\n") == 1
+
+
+def test_as_overrides_detection(capsys):
+    code, out, _ = run(capsys, str(CLEAN), "--as", "records")
+    assert code == 1 and "V101" in out  # an exported task is no record: it lacks `text` and `attributions`
+
+
+def test_help_ends_with_an_example():
+    import typer
+
+    from attrib.cli import app
+
+    command = typer.main.get_command(app).commands["validate"]
+    assert command.help.rstrip().splitlines()[-1].startswith("Example: attrib validate ")
+
+
+def _stderr_bytes(tty: bool) -> bytes:
+    """What `attrib validate` writes to stderr, a pseudo-terminal or a pipe."""
+    cmd = [str(Path(sys.executable).parent / "attrib"), "validate", str(CLEAN)]
+    if not tty:
+        return subprocess.run(cmd, capture_output=True, check=True).stderr
+    master, slave = os.openpty()
+    try:
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=slave, check=True, env={**os.environ, "COLUMNS": "100"})
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(master)
+
+
+def test_progress_bar_only_on_a_terminal():
+    assert _stderr_bytes(tty=False) == b""
+    assert b"valid-accepted-prediction.json" in _stderr_bytes(tty=True)
