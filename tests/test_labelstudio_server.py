@@ -92,16 +92,28 @@ def comparable(attr: dict) -> dict:
     return {k: attr[k] for k in ("kind", "source", "cue", "content", "source_entity")}
 
 
-def test_studio_prints_the_login_once_and_keeps_it_private(label_studio):
+def test_studio_prints_the_login_once_and_keeps_it_private(label_studio, records_file):
     state = studio.load(label_studio.data_dir)
     assert f"Log in as {state.email} with password {state.password}" in label_studio.first_output
     assert state.token not in label_studio.first_output
     assert stat.S_IMODE(os.stat(label_studio.data_dir / studio.STATE).st_mode) == 0o600
-    again = subprocess.run([ATTRIB, "studio", "--data-dir", str(label_studio.data_dir)], env=label_studio.env(),
-                           capture_output=True, text=True, timeout=120)
-    assert again.returncode == 0
+    # The quick start: the server is found running, the records pushed, the project's URL printed.
+    again = subprocess.run([ATTRIB, "studio", "--data-dir", str(label_studio.data_dir), "--push", str(records_file),
+                            "--project", "quick start"], env=label_studio.env(), capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    said = again.stdout + again.stderr
     assert again.stdout.startswith(f"Label Studio running at {label_studio.url} (pid {label_studio.pid}")
-    assert state.password not in again.stdout + again.stderr and state.token not in again.stdout + again.stderr
+    assert state.password not in said and state.token not in said
+    project_id = label_studio.client().project("quick start")["id"]
+    assert again.stdout.endswith(f"Open {label_studio.url}/projects/{project_id}/data\n")
+    assert len(project_tasks(label_studio, "quick start")) == 3
+
+
+def test_a_personal_access_token_works_too(cli, label_studio, tmp_path):
+    personal = label_studio.client().sdk.tokens.create().token  # a JWT refresh token, as Label Studio hands out
+    code, _, err = cli("labelstudio", "pull", "--project", "no such project", "-o", tmp_path / "x.json",
+                       LABEL_STUDIO_API_KEY=personal)
+    assert code == 3 and "has no project titled 'no such project'" in err  # it got past authentication
 
 
 def test_round_trip_is_lossless(cli, label_studio, records_file, tmp_path):
