@@ -30,15 +30,21 @@ def _tasks(path: Path) -> Iterator[tuple[Where, dict]]:
         raise InputError(f"{path}: $[{index}]: the JSON breaks off ({str(exc).splitlines()[0][:120]})") from None
 
 
-def export_records(path: Path, choose: str = "each") -> Iterator[dict]:
-    """Records from a Label Studio JSON export, each task checked first; `choose` as in task_records."""
+def checked_tasks(path: str | Path) -> Iterator[dict]:
+    """The tasks of a Label Studio JSON export, each validated before it is handed on."""
     checker = Checker("export")
-    for where, task in _tasks(path):
+    for where, task in _tasks(Path(path)):
         errors = [f for f in checker.check(where, task) if f.severity == ERROR]
         if errors:
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             raise SchemaError(f"{errors[0].where()}: {errors[0].code} {errors[0].message}{more}; "
                               f"`attrib validate {path}` lists every finding")
+        yield task
+
+
+def export_records(path: Path, choose: str = "each") -> Iterator[dict]:
+    """Records from a Label Studio JSON export, each task checked first; `choose` as in task_records."""
+    for task in checked_tasks(path):
         yield from task_records(task, choose)
 
 

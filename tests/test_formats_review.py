@@ -1,0 +1,61 @@
+"""`push --review`'s tasks: where annotators disagree, one task per document, a prediction per annotator."""
+
+from __future__ import annotations
+
+from attrib.labelstudio.convert import record_to_task, result_to_attributions
+from attrib.review import ANNOTATOR_VERSION, review_tasks
+from attrib.validation import check_tasks
+
+TEXT = "“Rates will fall,” the governor said. Critics said the plan was late, according to Reuters."
+
+
+def frag(sub: str, after: str = "") -> dict:
+    start = TEXT.index(sub, TEXT.index(after) if after else 0)
+    return {"start": start, "end": start + len(sub), "text": sub}
+
+
+def attribution(source: str, cue: str, content: str, kind: str) -> dict:
+    return {"id": "a0", "kind": kind, "source": [frag(source)], "cue": [frag(cue, source)], "content": [frag(content)],
+            "source_entity": None}
+
+
+QUOTE = attribution("the governor", "said", "“Rates will fall,”", "direct")
+CRITICS = attribution("Critics", "said the", "the plan was late", "indirect")
+CRITICS_CUE = attribution("Critics", "said", "the plan was late", "indirect")  # another cue: a disagreement
+
+
+def annotation(n: int, who, attributions: list[dict], cancelled: bool = False) -> dict:
+    result = record_to_task({"id": "x", "text": TEXT, "attributions": attributions}, "v")["predictions"][0]["result"]
+    return {"id": n, "completed_by": who, "result": result, "was_cancelled": cancelled}
+
+
+def task(n: int, *annotations: dict) -> dict:
+    data = record_to_task({"id": f"doc-{n}", "text": TEXT, "meta": {"n": n}, "attributions": []}, "v")["data"]
+    return {"id": n, "data": data, "annotations": list(annotations), "predictions": []}
+
+
+EXPORT = [
+    task(1, annotation(11, 1, [QUOTE, CRITICS]), annotation(12, {"id": 2, "email": "b@example.org"}, [QUOTE, CRITICS_CUE])),
+    task(2, annotation(21, 1, [QUOTE]), annotation(22, 2, [QUOTE])),  # agreement: nothing to review
+    task(3, annotation(31, 1, [QUOTE])),  # one annotator: nothing to compare
+    task(4, annotation(41, 1, [QUOTE]), annotation(42, 2, [{**QUOTE, "kind": "mixed"}]), annotation(43, 3, [], cancelled=True),
+         annotation(44, 3, [QUOTE, CRITICS])),
+]
+
+
+def test_one_review_task_per_disagreement_with_each_version():
+    tasks = list(review_tasks(EXPORT))
+    assert [t["data"]["record_id"] for t in tasks] == ["doc-1", "doc-4"]
+    assert [t["data"]["meta"] for t in tasks] == [{"n": 1}, {"n": 4}]
+    assert [[p["model_version"] for p in t["predictions"]] for t in tasks] == [
+        [f"{ANNOTATOR_VERSION}1", f"{ANNOTATOR_VERSION}b@example.org"],
+        [f"{ANNOTATOR_VERSION}1", f"{ANNOTATOR_VERSION}2", f"{ANNOTATOR_VERSION}3"],
+    ]
+    versions = [result_to_attributions(TEXT, p["result"]) for p in tasks[1]["predictions"]]
+    assert [[a["kind"] for a in v] for v in versions] == [["direct"], ["mixed"], ["direct", "indirect"]]
+    assert [a["cue"] for a in result_to_attributions(TEXT, tasks[0]["predictions"][1]["result"])] == [
+        [frag("said", "governor")], [frag("said", "Critics")]]
+
+
+def test_review_tasks_pass_the_import_checks():
+    assert [f for f in check_tasks(review_tasks(EXPORT)) if f.severity == "error"] == []
