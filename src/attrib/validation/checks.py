@@ -74,8 +74,8 @@ def _first_seen(seen: dict, key: Any, where: Where) -> str | None:
 
 
 def _task(kind: str, task: Any, where: Where, seen: dict) -> Iterator[Finding]:
-    yield from schema_findings(kind, task, where)
     if not isinstance(task, dict):
+        yield from schema_findings(kind, task, where)
         return
     data = task.get("data")
     text = data.get(TEXT_NAME) if isinstance(data, dict) else None
@@ -83,6 +83,7 @@ def _task(kind: str, task: Any, where: Where, seen: dict) -> Iterator[Finding]:
     record_id = data.get(RECORD_ID) if isinstance(data, dict) else None
     where = where.but(task_id=task.get("id") if is_int(task.get("id")) else None,
                       record_id=record_id if isinstance(record_id, str) else None)
+    yield from schema_findings(kind, task, where)
     if isinstance(data, dict) and record_id is None:
         yield where.at("data").finding("V702", f"no data.{RECORD_ID}: the task cannot be traced to a record")
     elif isinstance(record_id, str) and (first := _first_seen(seen, record_id, where)):
@@ -118,16 +119,18 @@ def _annotations(annotations: Any, text: str | None, where: Where) -> Iterator[F
 
 
 def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
-    yield from schema_findings("record", record, where)
     if not isinstance(record, dict):
+        yield from schema_findings("record", record, where)
         return
     record_id = record.get("id") if isinstance(record.get("id"), str) else None
     provenance = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
     task_id, annotation_id = provenance.get("task_id"), provenance.get("annotation_id")
     where = where.but(record_id=record_id, task_id=task_id if is_int(task_id) else None,
                       annotation_id=annotation_id if is_int(annotation_id) else None)
+    yield from schema_findings("record", record, where)
     if record_id is not None:
-        key = (record_id, where.annotation_id, provenance.get("prediction_id") if is_int(provenance.get("prediction_id")) else None)
+        prediction_id = provenance.get("prediction_id")
+        key = (record_id, where.annotation_id, prediction_id if is_int(prediction_id) else None)
         if first := _first_seen(seen, key, where):
             yield where.at("id").finding("V701", f"record {record_id!r} is also at {first}")
     text = record.get("text")

@@ -62,5 +62,22 @@ def schema_findings(name: str, document: object, where: Where) -> Iterator[Findi
     for error in errors:
         for leaf in _leaves(error):
             code = "V102" if leaf.context else _KEYWORD_CODES.get(leaf.validator, "V104")
-            at = where.but(path=where.path + json_path(leaf.absolute_path))
-            yield at.finding(code, leaf.message)
+            at, region_id = _locate(document, list(leaf.absolute_path), where)
+            yield at.finding(code, leaf.message, region_id)
+
+
+def _locate(document: Any, path: list, where: Where) -> tuple[Where, str | None]:
+    """`where` at `path`, with the id of the annotation and of the region the path goes through."""
+    region_id = None
+    node = document
+    for parent_key, key in zip([None, *path], path):
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and isinstance(key, int):
+            if parent_key == "annotations" and isinstance(node.get("id"), int) and not isinstance(node["id"], bool):
+                where = where.but(annotation_id=node["id"])
+            elif parent_key == "result" and isinstance(node.get("id"), str):
+                region_id = node["id"]
+    return where.but(path=where.path + json_path(path)), region_id

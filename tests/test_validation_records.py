@@ -1,0 +1,127 @@
+"""check_records and check_tasks, and validate_path on JSON Lines; the seed and PolNeAR data as real inputs."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from attrib.labelstudio.convert import record_to_task
+from attrib.records import fragment, iter_records
+from attrib.validation import check_records, check_tasks, detect, validate_path
+
+# an emoji, CRLF and a decomposed accent before the spans: offsets are code points
+TEXT = "Hier 🙂\r\nla ministre a déclaré : « Tout va bien. » Le cafe\u0301 ferme, selon Paul."
+
+
+def frag(sub: str) -> dict:
+    start = TEXT.index(sub)
+    return fragment(TEXT, start, start + len(sub))
+
+
+def record(**changes) -> dict:
+    base = {"id": "doc-1", "text": TEXT, "meta": {}, "attributions": [
+        {"id": "a0", "kind": "direct", "source": [frag("la ministre")], "cue": [frag("a déclaré")],
+         "content": [frag("« Tout va bien. »")], "source_entity": None},
+        {"id": "a1", "kind": "indirect", "source": [frag("Paul")], "cue": [frag("selon")],
+         "content": [frag("Le cafe\u0301 ferme")], "source_entity": None},
+    ]}
+    base.update(changes)
+    return base
+
+
+def codes(findings) -> list[tuple[str, str]]:
+    return [(f.code, f.path) for f in findings]
+
+
+def test_a_clean_record_with_emoji_crlf_and_combining_marks():
+    assert list(check_records([record()])) == []
+
+
+def test_fragment_problems_are_located():
+    r = record()
+    r["attributions"][0]["cue"][0]["end"] = 500
+    r["attributions"][1]["content"][0]["end"] = r["attributions"][1]["content"][0]["start"]
+    r["attributions"][1]["source"][0]["text"] = "Pierre"
+    assert codes(check_records([r])) == [
+        ("V201", "$[0].attributions[0].cue[0].end"),
+        ("V203", "$[0].attributions[1].source[0].text"),
+        ("V202", "$[0].attributions[1].content[0].start"),
+    ]
+
+
+def test_whitespace_differences_are_errors_in_records():
+    r = record()
+    r["attributions"][0]["content"][0]["text"] = "«  Tout va bien. »"
+    assert codes(check_records([r])) == [("V203", "$[0].attributions[0].content[0].text")]
+
+
+def test_attribution_level_problems():
+    r = record()
+    r["attributions"][1]["cue"] = []
+    r["attributions"].append(copy.deepcopy(r["attributions"][0]))
+    assert codes(check_records([r])) == [
+        ("V501", "$[0].attributions[1].cue"),
+        ("V703", "$[0].attributions[2].id"),
+        ("V505", "$[0].attributions[2].cue[0]"),
+        ("V505", "$[0].attributions[2].content[0]"),
+    ]
+
+
+def test_schema_problems_name_the_record():
+    r = record(extra_key=1)
+    del r["attributions"][0]["kind"]
+    found = list(check_records([r]))
+    assert codes(found) == [("V105", "$[0]"), ("V101", "$[0].attributions[0]")]
+    assert {f.record_id for f in found} == {"doc-1"}
+
+
+def test_the_same_document_twice_unless_from_two_annotations():
+    annotated = [record(provenance={"task_id": 3, "annotation_id": n, "origin": "annotation"}) for n in (1, 2)]
+    assert list(check_records(annotated)) == []
+    assert codes(check_records([record(), record()])) == [("V701", "$[1].id")]
+
+
+def test_jsonl_files_report_lines(tmp_path):
+    path = tmp_path / "records.jsonl"
+    bad = record()
+    bad["attributions"][0]["cue"][0]["end"] = 500
+    path.write_text("\n".join([json.dumps(record()), "{not json", json.dumps(bad, ensure_ascii=False)]) + "\n",
+                    encoding="utf-8")
+    assert detect(path) == "records"
+    found = list(validate_path(path))
+    assert [(f.code, f.line, f.path) for f in found] == [
+        ("V002", 2, "$"), ("V701", 3, "$.id"), ("V201", 3, "$.attributions[0].cue[0].end")]
+    assert "line 1" in found[1].message
+
+
+def test_tasks_made_by_the_converter_are_clean_and_detected(tmp_path):
+    tasks = [record_to_task(record(), "v1"), record_to_task(record(id="doc-2"), "v1")]
+    assert list(check_tasks(tasks)) == []
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps(tasks, ensure_ascii=False, indent=1), encoding="utf-8")
+    assert detect(path) == "tasks"
+    assert list(validate_path(path)) == []
+
+
+def test_tasks_imported_twice_and_bad_predictions():
+    task = record_to_task(record(), "v1")
+    task["predictions"][0]["result"][0]["value"]["labels"] = ["QUOTE"]
+    found = list(check_tasks([task, record_to_task(record(), "v1")], "tasks.json"))
+    assert codes(found) == [("V301", "$[0].predictions[0].result[0].value.labels[0]"),
+                            ("V701", "$[1].data.record_id")]
+    assert found[1].record_id == "doc-1" and found[1].file == "tasks.json"
+
+
+def test_seed_gold_is_clean_as_records_and_as_tasks(seed_gold):
+    records = list(iter_records([seed_gold]))
+    assert list(check_records(records)) == []
+    assert list(check_tasks(record_to_task(r, "gold") for r in records)) == []
+
+
+@pytest.mark.polnear
+def test_polnear_dev_is_clean_as_records_and_as_tasks(polnear_dev):
+    records = list(iter_records([polnear_dev]))
+    assert list(check_records(records)) == []
+    assert list(check_tasks(record_to_task(r, "gold") for r in records)) == []
