@@ -51,6 +51,13 @@ def test_jsonl_round_trip_and_card(records, tmp_path):
     assert "record.schema.json" in card and "attrib 0.1.0" in card
 
 
+def test_jsonl_to_stdout_has_no_card(seed_gold, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert export(iter_records([seed_gold]), "jsonl", "-")["paths"] == []
+    assert json.loads(capsys.readouterr().out)["id"] == "seed-000"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_card_counts_kinds_roles_and_annotators(tmp_path):
     records = list(brat.read(polnear_folder(tmp_path / "polnear")))
     summary = export(records, "jsonl", tmp_path / "data.jsonl")

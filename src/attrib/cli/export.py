@@ -19,7 +19,9 @@ def export_command(
     source: Path = typer.Argument(..., help="attrib records (JSONL; the gold format works too) or a Label Studio JSON export."),
     fmt: Literal[FORMATS] = typer.Option(..., "--format", "-f",
                             help="jsonl (+ dataset card), brat, conll, spacy (DocBin) or parquet."),
-    output: Path = typer.Option(..., "--output", "-o", help="The file to write (a folder for brat); written whole or not at all."),
+    output: Path = typer.Option(..., "--output", "-o",
+                                help="The file to write (a folder for brat; - for jsonl or conll to stdout); "
+                                     "written whole or not at all."),
     choose: Literal[CHOOSE] = typer.Option("each", "--choose",
                                help="For an export: each annotation, ground_truth, latest, or the prediction."),
     layout: Literal[brat.LAYOUTS] = typer.Option("brat", "--layout",
