@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from attrib.cli import main
 from attrib.errors import InputError, OffsetError
+from attrib.jsonio import dumps_line
 from attrib.labelstudio.config import label_config
 from attrib.labelstudio.convert import (
     attributions_to_result,
@@ -225,3 +229,25 @@ ATTRIBUTIONS = st.builds(
 @given(st.lists(ATTRIBUTIONS, max_size=4))
 def test_any_attributions_roundtrip(attributions):
     assert without_ids(roundtrip(attributions)) == attributions
+
+
+def run_attrib(monkeypatch, capsys, *argv) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "argv", ["attrib", *map(str, argv)])
+    with pytest.raises(SystemExit) as done:
+        main()
+    return done.value.code, capsys.readouterr().err
+
+
+def test_tasks_command_writes_checked_tasks(tmp_path, monkeypatch, capsys):
+    record = normalize_record({"id": "d1", "text": TEXT, "attributions": CASES["shared source"],
+                               "generator": {"attrib": "0.1.0", "model": "en_core_web_sm-3.8.0"}}, "x")
+    (tmp_path / "in.jsonl").write_text(dumps_line(record), encoding="utf-8")
+    code, err = run_attrib(monkeypatch, capsys, "labelstudio", "tasks", tmp_path / "in.jsonl", "-o", tmp_path / "t.json")
+    assert code == 0 and err == f"1 tasks written to {tmp_path / 't.json'}\n"
+    tasks = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
+    assert tasks == [record_to_task(record, "attrib-0.1.0+en_core_web_sm-3.8.0")]
+
+    record["attributions"][0]["kind"] = "rumour"
+    (tmp_path / "bad.jsonl").write_text(dumps_line(record), encoding="utf-8")
+    code, err = run_attrib(monkeypatch, capsys, "labelstudio", "tasks", tmp_path / "bad.jsonl", "-o", tmp_path / "bad.json")
+    assert code == 1 and err.startswith("attrib: E150 ") and "V307" in err and not (tmp_path / "bad.json").exists()

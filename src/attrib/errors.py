@@ -55,3 +55,9 @@ class LabelStudioError(AttribError):
 
     code = "E200"
     exit_code = 3
+
+
+class InvalidDataError(AttribError):
+    """What attrib is about to write or push fails validation (attrib.validation finds an error in it)."""
+
+    code = "E150"

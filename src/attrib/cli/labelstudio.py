@@ -12,6 +12,7 @@ from ..jsonio import atomic_write
 from ..labelstudio import commands
 from ..labelstudio import studio as local
 from ..labelstudio.convert import CHOOSE
+from ..labelstudio.push import BATCH, push
 from ..records import iter_records
 from .app import app
 
@@ -55,7 +56,7 @@ def push_command(
     url: str = URL,
     studio: Path = STUDIO,
     update: bool = typer.Option(False, "--update", help="Replace the prediction of documents already there that nobody annotated."),
-    batch: int = typer.Option(commands.BATCH, "--batch", min=1, help="Tasks per import request."),
+    batch: int = typer.Option(BATCH, "--batch", min=1, help="Tasks per import request."),
     model_version: str = VERSION,
 ) -> None:
     """Create (or reuse) a project and import the records as pre-annotated tasks; safe to re-run.
@@ -66,7 +67,7 @@ def push_command(
     Example: LABEL_STUDIO_API_KEY=... attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --url http://localhost:8080
     """
     client = commands.connect(url, studio)
-    report = commands.push_records(client, list(iter_records(records)), project, model_version, batch=batch, update=update,
+    report = push(client, list(iter_records(records)), project, model_version, batch=batch, update=update,
                                    progress=lambda r: _say(f"  {r.imported} imported, {r.updated} updated"))
     _say(commands.summary(report, project))
     typer.echo(report.project_url)
@@ -111,7 +112,7 @@ def studio_command(
     data_dir: Path = typer.Option(..., "--data-dir", "-d", help="Folder for the server's data, log and login (created if needed)."),
     port: int = typer.Option(None, "--port", help="Port on 127.0.0.1 [default: the last one used, else a free one]."),
     stop: bool = typer.Option(False, "--stop", help="Stop the server of --data-dir instead."),
-    push: Path = typer.Option(None, "--push", help="Then push these records (JSONL) ..."),
+    records: Path = typer.Option(None, "--push", help="Then push these records (JSONL) ..."),
     project: str = typer.Option("attrib", "--project", "-p", help="... into the project with this title."),
 ) -> None:
     """Start a local Label Studio on 127.0.0.1 (or find it running) and leave it running for `push`.
@@ -129,8 +130,8 @@ def studio_command(
     typer.echo(f"Label Studio {'started' if started else 'running'} at {studio.url} (pid {studio.pid}, data in {studio.data_dir})")
     if created:
         typer.echo(f"Log in as {studio.email} with password {studio.password} (shown once; kept in {Path(studio.data_dir) / local.STATE})")
-    if push:
-        report = commands.push_records(studio.client(), list(iter_records([push])), project, None,
+    if records:
+        report = push(studio.client(), list(iter_records([records])), project, None,
                                        progress=lambda r: _say(f"  {r.imported} imported, {r.updated} updated"))
         _say(commands.summary(report, project))
         typer.echo(f"Open {report.project_url}")

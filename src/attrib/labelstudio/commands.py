@@ -1,7 +1,7 @@
 """What the `attrib labelstudio` commands do, as library calls: the CLI only parses arguments.
 
 Reading and writing files (atomically), connecting with the URL and token the user gave, and the
-validation gate: nothing is written or pushed that `attrib.validation` finds an error in.
+validation gate (gate.py) before anything is written.
 """
 
 from __future__ import annotations
@@ -9,19 +9,20 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import IO, Callable, Iterable
+from typing import IO
 
 import ijson
 
 from ..errors import InputError, LabelStudioError
 from ..jsonio import atomic_write, dumps_line, open_text
-from ..validation import Finding, check_records, check_tasks, validate_path
+from ..validation import check_records, check_tasks, validate_path
 from .client import Client
 from .convert import export_records, record_to_task
-from .push import BATCH, PushReport, model_version, push
+from .gate import gate
+from .push import PushReport, model_version
 from .studio import connect as studio_connect
 
-__all__ = ["BATCH", "connect", "gate", "pull", "push_records", "summary", "write_records", "write_tasks"]
+__all__ = ["connect", "pull", "summary", "write_records", "write_tasks"]
 
 
 def connect(url: str | None, studio_dir: Path | None) -> Client:
@@ -34,35 +35,13 @@ def connect(url: str | None, studio_dir: Path | None) -> Client:
     return Client(url, os.environ.get("LABEL_STUDIO_API_KEY", ""))
 
 
-def gate(findings: Iterable[Finding]) -> None:
-    """Raise InputError for the first error `attrib.validation` found (and say how many there are)."""
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more: `attrib validate` lists them)" if len(errors) > 1 else ""
-        raise InputError(f"{first.where()}: {first.code} {first.message}{more}")
-
-
-def tasks_of(records: list[dict], version: str | None) -> list[dict]:
-    version = version or model_version(records)
-    tasks = [record_to_task(record, version) for record in records]
-    gate(check_tasks(tasks))
-    return tasks
-
-
 def write_tasks(records: list[dict], output: str | Path, version: str | None) -> int:
-    tasks = tasks_of(records, version)
+    tasks = [record_to_task(record, version or model_version(records)) for record in records]
+    gate(check_tasks(tasks, str(output)))
     with atomic_write(output) as out:
         json.dump(tasks, out, ensure_ascii=False)
         out.write("\n")
     return len(tasks)
-
-
-def push_records(client: Client, records: list[dict], title: str, version: str | None, batch: int = BATCH,
-                 update: bool = False, progress: Callable[[PushReport], None] | None = None) -> PushReport:
-    version = version or model_version(records)
-    gate(check_tasks(record_to_task(record, version) for record in records))
-    return push(client, records, title, version, batch=batch, update=update, progress=progress)
 
 
 def summary(report: PushReport, title: str) -> str:

@@ -13,9 +13,11 @@ from typing import Callable
 
 from .. import __version__
 from ..errors import InputError
+from ..validation import check_tasks
 from .client import Client
 from .config import guidelines, label_config
 from .convert import RECORD_ID, record_to_task
+from .gate import gate
 
 BATCH = 1000
 
@@ -57,11 +59,16 @@ def _same(prediction: dict, new: dict) -> bool:
     return all(prediction.get(k) == new.get(k) for k in ("model_version", "score", "result"))
 
 
-def push(client: Client, records: list[dict], title: str, version: str, batch: int = BATCH, update: bool = False,
+def push(client: Client, records: list[dict], title: str, version: str | None = None, batch: int = BATCH, update: bool = False,
          progress: Callable[[PushReport], None] | None = None) -> PushReport:
-    """Make project `title` hold one task per record, its prediction from `version` pre-filled for annotators."""
+    """Make project `title` hold one task per record, its prediction from `version` pre-filled for annotators.
+
+    `version` defaults to model_version(records). The tasks to import (or whose prediction to replace)
+    are validated before the server is changed.
+    """
     started = time.perf_counter()
     unique_ids(records)
+    version = version or model_version(records)
     tasks = [record_to_task(record, version) for record in records]
     server = 0.0
 
@@ -74,27 +81,29 @@ def push(client: Client, records: list[dict], title: str, version: str, batch: i
             server += time.perf_counter() - t0
 
     project = call(client.find_project, title)
-    created = project is None
-    if created:
-        instructions = guidelines()
-        project = call(client.create_project, title, label_config(instructions), version, instructions)
-    report = PushReport(project["id"], f"{client.url}/projects/{project['id']}/data", created)
-    existing = {t["data"].get(RECORD_ID): t for t in call(lambda: list(client.tasks(project["id"], predictions=update)))}
-
-    new, replace = [], []
+    existing = {} if project is None else {
+        t["data"].get(RECORD_ID): t for t in call(lambda: list(client.tasks(project["id"], predictions=update)))}
+    new, replace, skipped = [], [], 0
     for task in tasks:
         old = existing.get(task["data"][RECORD_ID])
         if old is None:
             new.append(task)
         elif update and not old.get("total_annotations") and not (
                 len(old.get("predictions") or []) == 1 and _same(old["predictions"][0], task["predictions"][0])):
-            replace.append((old["id"], task["predictions"][0]))
+            replace.append((old["id"], task))
         else:
-            report.skipped += 1
+            skipped += 1
+    gate(check_tasks([*new, *(task for _, task in replace)], "tasks"))  # before anything is changed on the server
+
+    created = project is None
+    if created:
+        instructions = guidelines()
+        project = call(client.create_project, title, label_config(instructions), version, instructions)
+    report = PushReport(project["id"], f"{client.url}/projects/{project['id']}/data", created, skipped=skipped)
     for i in range(0, len(replace), batch):
         chunk = replace[i:i + batch]
         call(client.delete_predictions, project["id"], [task_id for task_id, _ in chunk])
-        call(client.import_predictions, project["id"], [{**p, "task": task_id} for task_id, p in chunk])
+        call(client.import_predictions, project["id"], [{**task["predictions"][0], "task": task_id} for task_id, task in chunk])
         report.updated += len(chunk)
         if progress:
             progress(report)
