@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from attrib.labelstudio.convert import export_records
 from attrib.validation import CODES, Finding, check_export, check_records, check_tasks, validate_path
+from attrib.validation.structure import element_validator, fast_validator
 
 CORPUS = Path(__file__).parent / "data" / "broken_exports"
 EXPORT = json.loads((CORPUS / "valid-accepted-prediction.json").read_text(encoding="utf-8"))
@@ -90,6 +91,14 @@ def test_mutated_exports_never_crash_and_what_passes_converts(doc):
         assert not [f for f in check_records(records) if f.severity == "error"]
 
 
+@settings(max_examples=300, deadline=None)
+@given(mutated())
+def test_the_fast_validator_agrees_with_jsonschema(doc):
+    """The compiled validator only skips documents jsonschema finds nothing in."""
+    for task in doc:
+        assert fast_validator("export").is_valid(task) == element_validator("export").is_valid(task)
+
+
 @settings(max_examples=200, deadline=None)
 @given(mutated(REDRAWN))
 def test_mutated_hand_drawn_exports_never_crash(doc):
@@ -109,6 +118,8 @@ def test_mutated_tasks_never_crash(doc):
 @given(mutated(list(export_records(iter(EXPORT)))))
 def test_mutated_records_never_crash(doc):
     assert_findings(check_records(doc))
+    for record in doc:
+        assert fast_validator("record").is_valid(record) == element_validator("record").is_valid(record)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -96,20 +96,27 @@ class Finding:
         return asdict(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Where:
-    """The location a check is looking at; checks extend it and turn it into findings."""
+    """The location a check is looking at; checks extend it and turn it into findings.
+
+    The JSON path is kept as its keys and written out only for a finding: most places are fine.
+    """
 
     file: str | None = None
-    path: str = "$"
+    keys: tuple[str | int, ...] = ()  # from the file's root: (3, "annotations", 0) is $[3].annotations[0]
     task_id: int | str | None = None
     annotation_id: int | str | None = None
     line: int | None = None
     record_id: str | None = None
 
+    @property
+    def path(self) -> str:
+        return "$" + json_path(self.keys)
+
     def at(self, *keys: str | int) -> Where:
         """This location, one or more steps deeper: `where.at("annotations", 0)`."""
-        return replace(self, path=self.path + json_path(keys))
+        return Where(self.file, self.keys + keys, self.task_id, self.annotation_id, self.line, self.record_id)
 
     def but(self, **fields) -> Where:
         return replace(self, **fields)

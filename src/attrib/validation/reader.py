@@ -99,12 +99,12 @@ def _array(path: str | Path, broken: list[Finding], progress: Progress | None) -
         count = 0
         try:
             for item in ijson.items(handle, "item", use_float=True):
-                yield Where(str(path), f"$[{count}]"), item
+                yield Where(str(path), (count,)), item
                 count += 1
                 if progress is not None:
                     progress(count, handle.tell() / size if size else None)
         except (ijson.JSONError, UnicodeDecodeError) as exc:
-            broken.append(Where(str(path), f"$[{count}]").finding(
+            broken.append(Where(str(path), (count,)).finding(
                 "V001", f"the JSON breaks off at element {count} ({_reason(exc)}): the rest is not checked"))
 
 
@@ -113,7 +113,7 @@ def _lines(path: str | Path, broken: list[Finding], progress: Progress | None) -
     count = 0
     for line in iter_jsonl(path):
         number = int(line.where.rsplit(":", 1)[1])
-        where = Where(str(path), "$", line=number)
+        where = Where(str(path), line=number)
         if line.error is not None:
             yield where, _Unreadable(where.finding("V002", line.error.args[0].split(": ", 1)[-1]))
             continue
