@@ -25,7 +25,7 @@ Located = tuple[Where, Any]  # a document and where it is in its file
 
 def _located(docs: Iterable[Any], file: str | None) -> Iterator[Located]:
     for i, doc in enumerate(docs):
-        yield Where(file, (i,)), doc
+        yield Where(file, f"$[{i}]"), doc
 
 
 def check_tasks(tasks: Iterable[dict], file: str | None = None) -> Iterator[Finding]:

@@ -100,11 +100,13 @@ class Finding:
 class Where:
     """The location a check is looking at; checks extend it and turn it into findings.
 
-    The JSON path is kept as its keys and written out only for a finding: most places are fine.
+    The JSON path is kept as keys below the document's own path and written out only for a
+    finding: most places are fine.
     """
 
     file: str | None = None
-    keys: tuple[str | int, ...] = ()  # from the file's root: (3, "annotations", 0) is $[3].annotations[0]
+    root: str = "$"  # the document's path in its file: "$[3]" in a JSON array, "$" on a JSON Lines line
+    keys: tuple[str | int, ...] = ()  # below the root: ("annotations", 0) is $[3].annotations[0]
     task_id: int | str | None = None
     annotation_id: int | str | None = None
     line: int | None = None
@@ -112,11 +114,11 @@ class Where:
 
     @property
     def path(self) -> str:
-        return "$" + json_path(self.keys)
+        return self.root + json_path(self.keys)
 
     def at(self, *keys: str | int) -> Where:
         """This location, one or more steps deeper: `where.at("annotations", 0)`."""
-        return Where(self.file, self.keys + keys, self.task_id, self.annotation_id, self.line, self.record_id)
+        return Where(self.file, self.root, self.keys + keys, self.task_id, self.annotation_id, self.line, self.record_id)
 
     def but(self, **fields) -> Where:
         return replace(self, **fields)

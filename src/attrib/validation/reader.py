@@ -99,12 +99,12 @@ def _array(path: str | Path, broken: list[Finding], progress: Progress | None) -
         count = 0
         try:
             for item in ijson.items(handle, "item", use_float=True):
-                yield Where(str(path), (count,)), item
+                yield Where(str(path), f"$[{count}]"), item
                 count += 1
                 if progress is not None:
                     progress(count, handle.tell() / size if size else None)
         except (ijson.JSONError, UnicodeDecodeError) as exc:
-            broken.append(Where(str(path), (count,)).finding(
+            broken.append(Where(str(path), f"$[{count}]").finding(
                 "V001", f"the JSON breaks off at element {count} ({_reason(exc)}): the rest is not checked"))
 
 
