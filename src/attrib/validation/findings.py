@@ -6,8 +6,8 @@ the catalogue), so scripts can filter on them; severity belongs to the code, not
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-from typing import Iterable, Literal
+from dataclasses import asdict, dataclass
+from typing import Iterable, Literal, NamedTuple
 
 Severity = Literal["error", "warning"]
 
@@ -96,8 +96,7 @@ class Finding:
         return asdict(self)
 
 
-@dataclass(frozen=True, slots=True)
-class Where:
+class Where(NamedTuple):
     """The location a check is looking at; checks extend it and turn it into findings.
 
     The JSON path is kept as keys below the document's own path and written out only for a
@@ -121,7 +120,7 @@ class Where:
         return Where(self.file, self.root, self.keys + keys, self.task_id, self.annotation_id, self.line, self.record_id)
 
     def but(self, **fields) -> Where:
-        return replace(self, **fields)
+        return self._replace(**fields)
 
     def finding(self, code: str, message: str, region_id: str | None = None) -> Finding:
         severity, _ = CODES[code]
