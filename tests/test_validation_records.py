@@ -125,3 +125,12 @@ def test_polnear_dev_is_clean_as_records_and_as_tasks(polnear_dev):
     records = list(iter_records([polnear_dev]))
     assert list(check_records(records)) == []
     assert list(check_tasks(record_to_task(r, "gold") for r in records)) == []
+
+
+def test_float_offsets_are_reported_though_json_schema_calls_them_integers():
+    r = record()
+    r["attributions"][0]["cue"][0]["start"] = float(r["attributions"][0]["cue"][0]["start"])
+    task = record_to_task(record(), "v1")
+    task["predictions"][0]["result"][0]["value"]["end"] = float(task["predictions"][0]["result"][0]["value"]["end"])
+    assert codes(check_records([r])) == [("V102", "$[0].attributions[0].cue[0].start")]
+    assert codes(check_tasks([task])) == [("V102", "$[0].predictions[0].result[0].value.end")]

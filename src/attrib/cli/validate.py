@@ -32,8 +32,11 @@ class _Counter:
 
         def progress(count: int, fraction: float | None) -> None:
             self.documents += 1
-            if task is not None and (count % 64 == 0 or fraction == 1.0):
-                self.bar.update(task, completed=fraction if fraction is not None else 0, description=f"{name} ({count})")
+            if task is not None and count % 64 == 1:
+                if fraction is None:  # JSON Lines: the documents are counted, the size is not followed
+                    self.bar.update(task, total=None, description=f"{name} ({count})")
+                else:
+                    self.bar.update(task, completed=fraction, description=f"{name} ({count})")
 
         return progress
 

@@ -89,12 +89,12 @@ class _Check:
                         "V301", f"label {name!r} is not one of {', '.join(SPAN_LABELS)}", rid)
             if labels and labels[0] in SPAN_LABELS:
                 label = labels[0]
+        if self.text is not None:
+            yield from span_findings(self.text, value, at.at("value"), tolerant=True, region_id=rid)
         start, end = value.get("start"), value.get("end")
         if not (is_int(start) and is_int(end)):
             return
         fits = self.text is not None and 0 <= start < end <= len(self.text)
-        if self.text is not None:
-            yield from span_findings(self.text, value, at.at("value"), tolerant=True, region_id=rid)
         usable = fits and label is not None and item.get("from_name") == LABELS_NAME
         self.regions[rid] = Region(rid, label, start, end, fits, usable, at)
         if usable:
@@ -253,12 +253,10 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
                 yield region.where.finding("V503", f"CUE {_quote(text, region)} is in an attribution without a CONTENT",
                                            region.id)
         kinds = {check.kinds[r.id] for r in cues + contents if r.id in check.kinds}
-        if not (cues and contents):
-            pass  # incomplete, reported above: its kind is the least of its problems
-        elif not kinds:
+        if cues and contents and not kinds:  # (an incomplete attribution is reported as such, above)
             yield anchor.where.finding("V312", f"the attribution anchored at {_quote(text, anchor)} has no kind "
                                                f"(a {KIND_NAME} choice on its CUE or CONTENT)", anchor.id)
-        elif len(kinds) > 1:
+        elif cues and contents and len(kinds) > 1:
             yield anchor.where.finding("V311", f"the attribution anchored at {_quote(text, anchor)} has kinds "
                                                f"{', '.join(sorted(kinds))}: only one is kept", anchor.id)
         for role in ("cue", "content"):

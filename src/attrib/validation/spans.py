@@ -27,6 +27,9 @@ def span_findings(text: str, span: Any, where: Where, *, tolerant: bool, region_
     if not isinstance(span, dict):
         return
     start, end = span.get("start"), span.get("end")
+    for key, offset in (("start", start), ("end", end)):
+        if isinstance(offset, float) and offset.is_integer():  # JSON Schema's integer, not a Python int
+            yield where.at(key).finding("V102", f"{key} is {offset!r}: offsets are written as integers", region_id)
     if not (is_int(start) and is_int(end)) or start < 0:
         return  # the schema reports wrong types and negative offsets
     if end > len(text):
