@@ -11,7 +11,7 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from attrib.errors import SchemaError
+from attrib.errors import InvalidDataError
 from attrib.formats import FORMATS, brat, export
 from attrib.formats.inputs import read_input
 from attrib.labelstudio.convert import record_to_task
@@ -199,7 +199,7 @@ def test_a_broken_export_stops_before_anything_is_written(seed_gold, tmp_path):
     tasks = label_studio_export(list(iter_records([seed_gold])))
     tasks[0]["annotations"][1]["result"][0]["value"]["end"] = 10**6
     (tmp_path / "export.json").write_text(json.dumps(tasks), encoding="utf-8")
-    with pytest.raises(SchemaError, match=r"export\.json \$\[0\]\.annotations\[1\]\.result\[0\]"):
+    with pytest.raises(InvalidDataError, match=r"export\.json \$\[0\]\.annotations\[1\]\.result\[0\]"):
         export(read_input(tmp_path / "export.json"), "jsonl", tmp_path / "data.jsonl")
     assert list(tmp_path.iterdir()) == [tmp_path / "export.json"]
 

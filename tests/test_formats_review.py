@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+
+import pytest
+
 from attrib.labelstudio.convert import record_to_task, result_to_attributions
-from attrib.review import ANNOTATOR_VERSION, review_tasks
+from attrib.review import ANNOTATOR_VERSION, REVIEW_VERSION, review_tasks
 from attrib.validation import check_tasks
+from lsserver import ATTRIB
 
 TEXT = "“Rates will fall,” the governor said. Critics said the plan was late, according to Reuters."
 
@@ -38,7 +44,7 @@ EXPORT = [
     task(1, annotation(11, 1, [QUOTE, CRITICS]), annotation(12, {"id": 2, "email": "b@example.org"}, [QUOTE, CRITICS_CUE])),
     task(2, annotation(21, 1, [QUOTE]), annotation(22, 2, [QUOTE])),  # agreement: nothing to review
     task(3, annotation(31, 1, [QUOTE])),  # one annotator: nothing to compare
-    task(4, annotation(41, 1, [QUOTE]), annotation(42, 2, [{**QUOTE, "kind": "mixed"}]), annotation(43, 3, [], cancelled=True),
+    task(4, annotation(41, 1, [QUOTE]), annotation(42, 2, [{**QUOTE, "kind": "mixed"}]), annotation(43, 5, [], cancelled=True),
          annotation(44, 3, [QUOTE, CRITICS])),
 ]
 
@@ -59,3 +65,26 @@ def test_one_review_task_per_disagreement_with_each_version():
 
 def test_review_tasks_pass_the_import_checks():
     assert [f for f in check_tasks(review_tasks(EXPORT)) if f.severity == "error"] == []
+
+
+@pytest.mark.labelstudio
+def test_push_review_into_a_real_label_studio(label_studio, tmp_path):
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(EXPORT), encoding="utf-8")
+    command = [ATTRIB, "labelstudio", "push", str(export), "--review", "--project", "adjudication"]
+    done = subprocess.run(command, env=label_studio.env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "created: 2 imported, 0 updated, 0 already there" in done.stderr
+    client = label_studio.client()
+    project = client.project("adjudication")
+    assert project["model_version"] == REVIEW_VERSION  # no annotator's version is pre-filled
+    tasks = {t["data"]["record_id"]: t for t in client.tasks(project["id"], predictions=True)}
+    assert sorted(tasks) == ["doc-1", "doc-4"]
+    assert sorted(p["model_version"] for p in tasks["doc-4"]["predictions"]) == [
+        f"{ANNOTATOR_VERSION}{who}" for who in (1, 2, 3)]
+    kinds = {p["model_version"]: [a["kind"] for a in result_to_attributions(TEXT, p["result"])]
+             for p in tasks["doc-4"]["predictions"]}
+    assert kinds == {f"{ANNOTATOR_VERSION}1": ["direct"], f"{ANNOTATOR_VERSION}2": ["mixed"],
+                     f"{ANNOTATOR_VERSION}3": ["direct", "indirect"]}
+    again = subprocess.run(command, env=label_studio.env(), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "found: 0 imported, 0 updated, 2 already there" in again.stderr

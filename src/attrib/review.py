@@ -9,9 +9,13 @@ is pre-filled: the reviewer looks at each, and starts from the one closest to ri
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
+from .formats.inputs import checked_tasks
+from .labelstudio.client import Client
 from .labelstudio.convert import _sameness, record_to_task, task_records
+from .labelstudio.push import BATCH, PushReport, push
 
 ANNOTATOR_VERSION = "annotator:"  # model_version prefix of an annotator's version
 REVIEW_VERSION = "review"  # the review project's model version: none of the predictions'
@@ -40,3 +44,10 @@ def review_tasks(tasks: Iterable[dict]) -> Iterator[dict]:
         records = task_records(task, "each")
         if len(records) > 1 and disagree(records):
             yield review_task(records)
+
+
+def push_review(client: Client, exports: list[Path], title: str, batch: int = BATCH,
+                progress: Callable[[PushReport], None] | None = None) -> PushReport:
+    """Push the review tasks of the Label Studio `exports` (each task validated first) into project `title`."""
+    tasks = [task for export in exports for task in review_tasks(checked_tasks(export))]
+    return push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=tasks)

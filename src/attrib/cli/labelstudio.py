@@ -14,6 +14,7 @@ from ..labelstudio import studio as local
 from ..labelstudio.convert import CHOOSE
 from ..labelstudio.push import BATCH, push
 from ..records import iter_records
+from ..review import push_review
 from .app import app
 
 labelstudio = typer.Typer(
@@ -58,17 +59,24 @@ def push_command(
     update: bool = typer.Option(False, "--update", help="Replace the prediction of documents already there that nobody annotated."),
     batch: int = typer.Option(BATCH, "--batch", min=1, help="Tasks per import request."),
     model_version: str = VERSION,
+    review: bool = typer.Option(False, "--review", help="Adjudication: RECORDS are Label Studio exports; push the "
+                                "documents annotators disagree on, each annotator's version as a prediction."),
 ) -> None:
     """Create (or reuse) a project and import the records as pre-annotated tasks; safe to re-run.
 
     A document already in the project (same record id) is skipped, or with --update its prediction is
     replaced if nobody has annotated it; an interrupted push is finished by running it again.
+    With --review, each annotator's version is a prediction named `annotator:<who>`, none pre-filled.
 
     Example: LABEL_STUDIO_API_KEY=... attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --url http://localhost:8080
     """
     client = commands.connect(url, studio)
-    report = push(client, list(iter_records(records)), project, model_version, batch=batch, update=update,
-                                   progress=lambda r: _say(f"  {r.imported} imported, {r.updated} updated"))
+    progress = lambda r: _say(f"  {r.imported} imported, {r.updated} updated")  # noqa: E731
+    if review:
+        report = push_review(client, records, project, batch=batch, progress=progress)
+    else:
+        report = push(client, list(iter_records(records)), project, model_version, batch=batch, update=update,
+                      progress=progress)
     _say(commands.summary(report, project))
     typer.echo(report.project_url)
 

@@ -1,8 +1,8 @@
 """What `attrib export` reads: attrib records (JSONL, gold format too) or a Label Studio JSON export.
 
 Both are streamed. Each exported task is validated (validation.Checker, as `attrib validate` does)
-before it is converted, so a broken export stops with the first error and its location instead of
-becoming a broken dataset.
+and goes through the Label Studio gate before it is converted, so a broken export stops with the
+first error and its location instead of becoming a broken dataset.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from typing import Iterator
 
 import ijson
 
-from ..errors import InputError, SchemaError
+from ..errors import InputError
 from ..labelstudio.convert import task_records
+from ..labelstudio.gate import gate
 from ..records import iter_records
 from ..validation import detect
 from ..validation.checks import Checker
-from ..validation.findings import ERROR, Where
+from ..validation.findings import Where
 
 
 def _tasks(path: Path) -> Iterator[tuple[Where, dict]]:
@@ -34,11 +35,7 @@ def checked_tasks(path: str | Path) -> Iterator[dict]:
     """The tasks of a Label Studio JSON export, each validated before it is handed on."""
     checker = Checker("export")
     for where, task in _tasks(Path(path)):
-        errors = [f for f in checker.check(where, task) if f.severity == ERROR]
-        if errors:
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            raise SchemaError(f"{errors[0].where()}: {errors[0].code} {errors[0].message}{more}; "
-                              f"`attrib validate {path}` lists every finding")
+        gate(checker.check(where, task))
         yield task
 
 

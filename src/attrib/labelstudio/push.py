@@ -60,16 +60,17 @@ def _same(prediction: dict, new: dict) -> bool:
 
 
 def push(client: Client, records: list[dict], title: str, version: str | None = None, batch: int = BATCH, update: bool = False,
-         progress: Callable[[PushReport], None] | None = None) -> PushReport:
+         progress: Callable[[PushReport], None] | None = None, tasks: list[dict] | None = None) -> PushReport:
     """Make project `title` hold one task per record, its prediction from `version` pre-filled for annotators.
 
     `version` defaults to model_version(records). The tasks to import (or whose prediction to replace)
-    are validated before the server is changed.
+    are validated before the server is changed. `tasks` made elsewhere (review.review_tasks: a
+    prediction per annotator) are pushed instead of the records' own.
     """
     started = time.perf_counter()
     unique_ids(records)
     version = version or model_version(records)
-    tasks = [record_to_task(record, version) for record in records]
+    tasks = tasks if tasks is not None else [record_to_task(record, version) for record in records]
     server = 0.0
 
     def call(fn, *args):
