@@ -43,7 +43,7 @@ def export_command(
 
 
 imports = typer.Typer(
-    help="Bring existing corpora in as attrib records.\n\nExample: attrib import brat polnear/data/dev -o dev.records.jsonl",
+    help="Bring existing corpora in as attrib records.\n\nExample: attrib import brat out/seed-brat -o out/seed.from-brat.jsonl",
     no_args_is_help=True, rich_markup_mode=None,
 )
 app.add_typer(imports, name="import")
@@ -59,7 +59,7 @@ def import_brat_command(
     Every .ann under FOLDER becomes one record; a kind missing from the file is inferred from quote marks.
     Push the result with `attrib labelstudio push` to review an existing corpus.
 
-    Example: attrib import brat polnear/data/dev -o dev.records.jsonl
+    Example: attrib import brat out/seed-brat -o out/seed.from-brat.jsonl
     """
     count = write_records(brat.read(folder), output)
     typer.echo(f"{count} records written to {output}", err=True)
