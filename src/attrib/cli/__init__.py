@@ -16,6 +16,7 @@ from . import evaluate as _evaluate  # noqa: F401
 from . import export as _export  # noqa: F401
 from . import labelstudio as _labelstudio  # noqa: F401
 from . import validate as _validate  # noqa: F401
+from . import train as _train  # noqa: F401
 
 __all__ = ["app", "main"]
 

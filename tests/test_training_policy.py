@@ -1,0 +1,110 @@
+"""The combining policy, calibration and corpus conversion of attrib.training, on constructed cases."""
+
+from __future__ import annotations
+
+import spacy
+
+from attrib.records import fragment
+from attrib.training.calibration import Calibration, expected_calibration_error, reliability
+from attrib.training.corpus import CANDIDATE_KEYS, GOLD_KEY, record_to_doc, split
+from attrib.training.policy import combine
+
+TEXT = "The minister said that taxes will fall. Critics warned that debt would rise. “No,” he said."
+
+
+def attr(text: str, content: str, cue: str | None = None, source: str | None = None, confidence: float = 0.9) -> dict:
+    def frags(part: str | None) -> list[dict]:
+        if part is None:
+            return []
+        start = text.index(part)
+        return [fragment(text, start, start + len(part))]
+
+    return {"id": "x", "kind": "indirect", "confidence": confidence, "content": frags(content), "cue": frags(cue),
+            "source": frags(source), "source_entity": None}
+
+
+def test_learned_first_rules_fill_missing_roles_and_unmatched_attributions():
+    learned = [attr(TEXT, "that taxes will fall", cue="said", confidence=0.8)]
+    learned[0]["raw"] = 0.8
+    rules = [
+        attr(TEXT, "taxes will fall", cue="minister said", source="The minister", confidence=0.7),
+        attr(TEXT, "that debt would rise", cue="warned", source="Critics", confidence=0.6),
+    ]
+    out = combine(TEXT, learned, rules)
+    assert [a["origin"] for a in out] == ["both", "rules"]
+    both, rules_only = out
+    # the model's spans win where it has them, the rules fill the source it missed
+    assert both["content"][0]["text"] == "that taxes will fall"
+    assert both["cue"][0]["text"] == "said"
+    assert both["source"][0]["text"] == "The minister"
+    assert both["raw"] == 0.8
+    assert rules_only["content"][0]["text"] == "that debt would rise" and rules_only["raw"] == 0.6
+    assert [a["id"] for a in out] == ["a0", "a1"]
+
+
+def test_without_fill_only_learned_attributions_are_kept():
+    learned = [attr(TEXT, "“No,”", cue="said", source="he")]
+    rules = [attr(TEXT, "that debt would rise", cue="warned", source="Critics")]
+    out = combine(TEXT, learned, rules, fill=False)
+    assert [a["content"][0]["text"] for a in out] == ["“No,”"]
+    assert out[0]["origin"] == "learned"
+
+
+def test_a_rule_attribution_agrees_with_at_most_one_learned_one():
+    learned = [attr(TEXT, "that taxes will fall"), attr(TEXT, "taxes will fall.")]
+    rules = [attr(TEXT, "taxes will fall", source="The minister")]
+    out = combine(TEXT, learned, rules)
+    assert sorted(a["origin"] for a in out) == ["both", "learned"]
+    assert sum(bool(a["source"]) for a in out) == 1
+
+
+def test_calibration_follows_the_share_found_per_origin_and_bin():
+    cal = Calibration()
+    for i in range(100):
+        cal.add("learned", 0.95, i < 90)  # 90% right at raw 0.95
+        cal.add("learned", 0.55, i < 30)  # 30% right at raw 0.55
+        cal.add("rules", 0.95, i < 50)
+    assert abs(cal.confidence("learned", 0.95) - 0.9) < 0.02
+    assert abs(cal.confidence("learned", 0.55) - 0.3) < 0.03
+    assert abs(cal.confidence("rules", 0.95) - 0.5) < 0.02
+    # an empty bin falls back to the origin's overall share, an unseen origin to the raw score
+    assert abs(cal.confidence("learned", 0.15) - 0.6) < 0.01
+    assert cal.confidence("both", 0.42) == 0.42
+    assert Calibration.from_dict(cal.to_dict()).counts == cal.counts
+
+
+def test_calibration_counts_a_prediction_right_when_eval_would_find_it():
+    gold = [attr(TEXT, "that taxes will fall")]
+    predicted = [dict(attr(TEXT, "taxes will fall"), origin="learned", raw=0.9),
+                 dict(attr(TEXT, "that debt would rise"), origin="rules", raw=0.4)]
+    cal = Calibration()
+    cal.add_document(TEXT, gold, predicted)
+    assert cal.counts["learned"][9] == [1, 1]
+    assert cal.counts["rules"][4] == [1, 0]
+
+
+def test_reliability_table_and_calibration_error():
+    pairs = [(0.95, True)] * 9 + [(0.95, False)] + [(0.25, False)] * 3 + [(0.25, True)]
+    rows = reliability(pairs)
+    assert [(r["bin"], r["n"], r["share_right"]) for r in rows] == [("0.2-0.3", 4, 0.25), ("0.9-1.0", 10, 0.9)]
+    assert expected_calibration_error(pairs) == round((4 * 0.0 + 10 * 0.05) / 14, 4)
+
+
+def test_record_to_doc_puts_each_role_on_token_spans_once():
+    nlp = spacy.blank("en")
+    shared = attr(TEXT, "that taxes will fall", cue="said", source="The minister")
+    again = attr(TEXT, "taxes will fall", cue="said", source="The minister")
+    doc = record_to_doc(nlp.make_doc(TEXT), {"attributions": [shared, again]})
+    labelled = [(s.text, s.label_) for s in doc.spans[GOLD_KEY]]
+    assert labelled.count(("The minister", "SOURCE")) == 1
+    assert ("that taxes will fall", "CONTENT") in labelled and ("taxes will fall", "CONTENT") in labelled
+    assert [s.text for s in doc.spans[CANDIDATE_KEYS["cue"]]] == ["said"]
+
+
+def test_split_is_seeded_and_keeps_every_document_once():
+    records = [{"id": str(i)} for i in range(20)]
+    kept, held = split(records, 0.25, seed=3)
+    assert len(held) == 5 and len(kept) == 15
+    assert sorted(r["id"] for r in kept + held) == sorted(r["id"] for r in records)
+    assert split(records, 0.25, seed=3) == (kept, held)
+    assert split(records, 0.0) == (records, [])
