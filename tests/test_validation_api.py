@@ -58,3 +58,19 @@ def test_unreadable_files_raise_input_error(tmp_path):
     (tmp_path / "bad.json").write_text("hello", encoding="utf-8")
     with pytest.raises(InputError, match="not JSON"):
         validate_path(tmp_path / "bad.json")
+
+
+def test_an_unknown_first_document_needs_as(tmp_path):
+    path = tmp_path / "odd.jsonl"
+    path.write_text('{"name": "not a record"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="say which with --as"):
+        validate_path(path)
+    assert [(f.code, f.line) for f in validate_path(path, "records")] == [("V101", 1)] * 3 + [("V105", 1)]
+
+
+def test_a_file_cut_short_is_checked_up_to_the_break(tmp_path):
+    task = record_to_task(RECORD, "v1")
+    body = json.dumps([task, task])
+    path = tmp_path / "cut.json"
+    path.write_text(body[: len(body) - 40], encoding="utf-8")
+    assert [(f.code, f.path) for f in validate_path(path)] == [("V001", "$[1]")]

@@ -16,7 +16,7 @@ import ijson
 
 from ..errors import InputError
 from ..jsonio import iter_jsonl
-from .checks import KINDS, Checker, Located
+from .checks import KINDS, Checker
 from .findings import Finding, Where
 
 Progress = Callable[[int, float | None], None]  # (documents read, fraction of the file read, if known)
@@ -64,35 +64,43 @@ def _reason(exc: Exception) -> str:
     return (str(exc).splitlines() or [type(exc).__name__])[0][:120]
 
 
-def detect(path: str | Path) -> str:
-    """The kind of the file at `path` ("tasks", "export" or "records"), read from its first document.
-
-    Raises InputError when the file cannot be read at all: missing, empty, not JSON.
-    """
+def _first_document(path: str | Path) -> tuple[bool, Any]:
+    """(is it a JSON array, its first document); InputError when even that cannot be read."""
     with _open_binary(path) as handle:
         first = _first_byte(handle)
         handle.seek(0)
         if first == b"[":
             try:
-                doc = next(iter(ijson.items(handle, "item", use_float=True)), None)
+                return True, next(iter(ijson.items(handle, "item", use_float=True)), None)
             except (ijson.JSONError, UnicodeDecodeError) as exc:
                 raise InputError(f"{path}: not JSON ({_reason(exc)})") from None
-            return kind_of(doc) or "export"  # an empty array is a valid anything: no findings either way
     if first == b"{":
         for line in iter_jsonl(path):
             if line.error is not None:
                 raise InputError(f"{line.error.args[0]}; expected a JSON array, or JSON Lines (one record a line)")
-            kind = kind_of(line.value)
-            if kind is None:
-                raise InputError(f"{line.where}: the first object is neither a task nor a record "
-                                 "(no data, text or annotations key): say which with --as")
-            return kind
+            return False, line.value
     if not first:
         raise InputError(f"{path}: empty file, expected a JSON array (tasks, an export) or JSON Lines (records)")
     raise InputError(f"{path}: not JSON (starts with {first.decode('latin-1')!r}), expected a JSON array or JSON Lines")
 
 
-def _array(path: str | Path, broken: list[Finding], progress: Progress | None) -> Iterator[Located]:
+def detect(path: str | Path) -> str:
+    """The kind of the file at `path` ("tasks", "export" or "records"), read from its first document.
+
+    Raises InputError when the file cannot be read at all (missing, empty, not JSON) or when its
+    first document is none of the three.
+    """
+    is_array, doc = _first_document(path)
+    if is_array and doc is None:
+        return "export"  # an empty array is a valid anything: no findings either way
+    kind = kind_of(doc)
+    if kind is None:
+        raise InputError(f"{path}: the first document is neither a task nor a record "
+                         "(no data, text or annotations key): say which with --as")
+    return kind
+
+
+def _array(path: str | Path, progress: Progress | None) -> Iterator[tuple[Where, Any]]:
     """The elements of a JSON array, located `$[i]`; a parse error mid-file ends them with finding V001."""
     with _open_binary(path) as handle:
         size = os.fstat(handle.fileno()).st_size or None
@@ -104,30 +112,24 @@ def _array(path: str | Path, broken: list[Finding], progress: Progress | None) -
                 if progress is not None:
                     progress(count, handle.tell() / size if size else None)
         except (ijson.JSONError, UnicodeDecodeError) as exc:
-            broken.append(Where(str(path), f"$[{count}]").finding(
-                "V001", f"the JSON breaks off at element {count} ({_reason(exc)}): the rest is not checked"))
+            where = Where(str(path), f"$[{count}]")
+            yield where, where.finding("V001", f"the JSON breaks off at element {count} ({_reason(exc)}): "
+                                               "the rest is not checked")
 
 
-def _lines(path: str | Path, broken: list[Finding], progress: Progress | None) -> Iterator[Located]:
+def _lines(path: str | Path, progress: Progress | None) -> Iterator[tuple[Where, Any]]:
     """The objects of a JSON Lines file, located by line; a line that is not JSON is finding V002."""
     count = 0
     for line in iter_jsonl(path):
         number = int(line.where.rsplit(":", 1)[1])
         where = Where(str(path), line=number)
         if line.error is not None:
-            yield where, _Unreadable(where.finding("V002", line.error.args[0].split(": ", 1)[-1]))
+            yield where, where.finding("V002", line.error.args[0].split(": ", 1)[-1])
             continue
         yield where, line.value
         count += 1
         if progress is not None:
             progress(count, None)
-
-
-class _Unreadable:
-    """A line that could not be parsed, carrying its finding through the document stream."""
-
-    def __init__(self, finding: Finding) -> None:
-        self.finding = finding
 
 
 def validate_path(path: str | Path, as_: str | None = None, progress: Progress | None = None) -> Iterator[Finding]:
@@ -138,19 +140,19 @@ def validate_path(path: str | Path, as_: str | None = None, progress: Progress |
     """
     if as_ is not None and as_ not in KINDS:
         raise InputError(f"--as must be one of {', '.join(KINDS)}, not {as_!r}")
-    kind = detect(path)  # also proves the file readable before anything is reported
-    return _validate(path, as_ or kind, progress)
+    if as_ is None:
+        as_ = detect(path)
+    else:
+        _first_document(path)  # proves the file readable before anything is reported
+    return _validate(path, as_, progress)
 
 
 def _validate(path: str | Path, kind: str, progress: Progress | None) -> Iterator[Finding]:
-    broken: list[Finding] = []
     with _open_binary(path) as handle:
         is_array = _first_byte(handle) == b"["
-    docs = _array(path, broken, progress) if is_array else _lines(path, broken, progress)
     checker = Checker(kind)
-    for where, doc in docs:
-        if isinstance(doc, _Unreadable):
-            yield doc.finding
+    for where, doc in _array(path, progress) if is_array else _lines(path, progress):
+        if isinstance(doc, Finding):  # the part of the file that could not be parsed
+            yield doc
         else:
             yield from checker.check(where, doc)
-    yield from broken
