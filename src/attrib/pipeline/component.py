@@ -67,18 +67,26 @@ class AttributionFinder:
 Span = tuple[int, int]
 
 
-def token_runs(doc: Doc, ids: set[int], keep_quotes: bool = False) -> list[Span]:
-    """Character spans of the contiguous runs of `ids`, without punctuation or spaces at their ends."""
+def token_runs(doc: Doc, ids: set[int], keep_quotes: bool = False, trim: bool = True) -> list[Span]:
+    """Character spans of the contiguous runs of `ids`, without spaces and (if `trim`) stray punctuation at their ends.
+
+    A closing bracket stays when its opening one is in the run: "(SOHR)"."""
     runs: list[Span] = []
     for run in _runs(sorted(ids)):
-        while run and _trimmable(doc[run[0]], keep_quotes):
+        while trim and run and _trimmable(doc[run[0]], keep_quotes):
             run = run[1:]
-        while run and _trimmable(doc[run[-1]], keep_quotes):
+        while run and (doc[run[-1]].is_space or (trim and _trimmable(doc[run[-1]], keep_quotes) and not _closes_bracket(doc, run))):
             run = run[:-1]
         if run:
             first, last = doc[run[0]], doc[run[-1]]
             runs.append((first.idx, last.idx + len(last.text)))
     return runs
+
+
+def _closes_bracket(doc: Doc, run: list[int]) -> bool:
+    last = doc[run[-1]].text
+    opener = {")": "(", "]": "["}.get(last)
+    return opener is not None and sum(doc[i].text == opener for i in run) > sum(doc[i].text == last for i in run[:-1])
 
 
 def _runs(ids: list[int]) -> list[list[int]]:
@@ -121,7 +129,7 @@ class Draft:
 
 def _draft(doc: Doc, c: Candidate) -> Draft | None:
     content = token_runs(doc, c.content, keep_quotes=True)
-    cue = token_runs(doc, c.cue)
+    cue = token_runs(doc, c.cue, trim=False)
     if not cue or not (content or c.rule == NEEDS_QUOTE):
         return None
     return Draft(cue, token_runs(doc, c.source), content, c.rule, c.prior, c.source_root)

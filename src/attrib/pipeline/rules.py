@@ -25,6 +25,7 @@ CHANNELS = {"statement", "interview", "email", "tweet", "release", "post", "spee
 AS_VERBS = {"describe", "portray", "characterize", "label", "brand", "depict", "cast", "see", "view", "dismiss", "regard", "paint"}
 ADDRESSEE_VERBS = {"tell", "ask", "inform", "assure", "warn", "remind", "urge", "notify", "brief"}
 REFLEXIVES = {"itself", "themselves", "himself", "herself", "ourselves", "myself", "yourself"}
+MISPARSED_VERB_DEPS = {"dobj", "pobj", "compound", "npadvmod", "dep", "amod", "nmod"}  # a verb there is a parse error
 NEEDS_QUOTE = "needs-quote"  # a cue whose content can only be an adjacent quotation
 COLON_STOPWORDS = {"update", "latest", "note", "related", "source", "photo", "video", "read", "watch", "editor", "correction", "image", "credit", "see", "also", "more", "advertisement", "warning", "contact", "email", "posted", "published", "tags", "share"}
 PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
@@ -165,7 +166,10 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
     subject = subject_of(verb)
     if subject is None:
         subject = _statement_agent(verb)
-    source = source_tokens(subject, cue | content) if subject is not None else set()
+    if subject is None and verb.dep_ in MISPARSED_VERB_DEPS and (left := _left_phrase(verb)) is not None:
+        source, subject = {t.i for t in left} - content, left.root
+    else:
+        source = source_tokens(subject, cue | content) if subject is not None else set()
     if source and max(source) < verb.i:
         source = _extend_left(source, verb, cue | content)
     content -= source
@@ -242,20 +246,54 @@ def according_to_candidate(accord: Token) -> Candidate | None:
     return Candidate(cue={accord.i, to.i}, content=content, source=subtree(pobj), rule="according-to", prior=0.92, source_root=pobj.i)
 
 
+def _that_clause(noun: Token) -> Token | None:
+    return next(
+        (c for c in noun.children if c.dep_ in {"acl", "ccomp"} and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)),
+        None,
+    )
+
+
+def mistagged_verb_candidate(word: Token, prior: float) -> Candidate | None:
+    """"Videos shared on social media show that ...": a reporting verb the tagger took for a noun, with a
+    that-clause; its source is the noun phrase before it up to the previous clause boundary."""
+    clause = _that_clause(word)
+    left = _left_phrase(word)
+    if clause is None or left is None:
+        return None
+    return Candidate(cue={word.i}, content=_within(subtree(clause), word), source={t.i for t in left}, rule="clause", prior=prior, source_root=left.root.i)
+
+
+def _left_phrase(word: Token):
+    """The words before `word` back to the previous punctuation, if they read as a noun phrase
+    (nouns, no finite verb): the subject the parser failed to attach."""
+    start = word.i
+    while start > word.sent.start and not (word.doc[start - 1].is_punct or "\n" in word.doc[start - 1].text):
+        start -= 1
+    left = word.doc[start : word.i]
+    if not any(t.pos_ in {"NOUN", "PROPN"} for t in left) or any(t.pos_ in {"VERB", "AUX"} and not _participle(t) for t in left):
+        return None
+    return left
+
+
+def _participle(token: Token) -> bool:
+    """A participle, or a past form right after a noun ("videos shared on ..."): a reduced relative clause."""
+    return token.tag_ in {"VBN", "VBG"} or (token.tag_ == "VBD" and token.i > 0 and token.doc[token.i - 1].pos_ in {"NOUN", "PROPN"})
+
+
 def noun_candidate(noun: Token, prior: float, settings: Settings) -> Candidate | None:
     """A reporting noun with a that-clause or prepositional content: "X's claim that ...", "calls for ..."."""
     if prior < settings.min_noun_prior:
         return None
     cue = {noun.i}
     content: set[int] = set()
-    for child in noun.children:
-        if child.dep_ in {"acl", "ccomp"} and any(c.dep_ == "mark" and c.lower_ == "that" for c in child.children):
-            content = subtree(child)
-            break
-        if child.dep_ == "prep" and child.lower_ in CONTENT_PREPS and child.i > noun.i:
-            content = subtree(child) - {child.i}
-            cue.add(child.i)
-            break
+    clause = _that_clause(noun)
+    if clause is not None:
+        content = subtree(clause)
+    else:
+        prep = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > noun.i), None)
+        if prep is not None:
+            content = subtree(prep) - {prep.i}
+            cue.add(prep.i)
     content = _within(content, noun)
     if not content:
         return None
@@ -264,33 +302,55 @@ def noun_candidate(noun: Token, prior: float, settings: Settings) -> Candidate |
     return Candidate(cue=cue, content=content - source, source=source, rule="noun", prior=prior, source_root=owner.i if owner is not None else None)
 
 
-def colon_candidates(doc: Doc) -> list[Candidate]:
-    """"Sanders: Brexit's message could ...", "BENENSON: Senator Sanders doesn't ...": a short name opening
-    a paragraph (or following a headline dash), a colon, and what the name says up to the paragraph's end."""
+def paragraph_candidates(doc: Doc) -> list[Candidate]:
+    """The colon and dash forms of news copy, which have no reporting verb:
+    "Sanders: Brexit's message could ...", "BENENSON: Senator Sanders doesn't ...", 'Obama — "We must act"',
+    '"We must act." — Barack Obama'."""
     found = []
     start = 0
     while start < len(doc):
         end = start
         while end < len(doc) and "\n" not in doc[end].text:
             end += 1
-        found.extend(_colon_in(doc, start, end))
+        found.extend(_name_then_colon(doc, start, end) + _quote_then_name(doc, start, end))
         start = end + 1
     return found
 
 
-def _colon_in(doc: Doc, start: int, end: int) -> list[Candidate]:
+DASHES = {"-", "—", "–", "--"}
+
+
+def _is_name(tokens: list[Token]) -> bool:
+    """A short speaker label: nouns and names, no verb, not a section label like "UPDATE"."""
+    if not 1 <= len(tokens) <= 6:
+        return False
+    if not all(t.pos_ in {"PROPN", "NOUN", "ADJ", "DET", "PART"} or t.text in {".", "'s", "’s"} for t in tokens):
+        return False
+    return not any(t.lower_ in COLON_STOPWORDS for t in tokens) and any(t.pos_ in {"PROPN", "NOUN"} for t in tokens)
+
+
+def _name_then_colon(doc: Doc, start: int, end: int) -> list[Candidate]:
     for i in range(start, min(end, start + 12)):
-        if doc[i].text in {"-", "—", "–"}:
-            start = i + 1
-        elif doc[i].text == ":":
-            name = [t for t in doc[start:i]]
-            if not 1 <= len(name) <= 5 or i + 1 >= end:
-                return []
-            if not all(t.pos_ in {"PROPN", "NOUN", "ADJ", "DET", "PART"} or t.text in {".", "'s", "’s"} for t in name):
-                return []
-            if any(t.lower_ in COLON_STOPWORDS for t in name) or not any(t.pos_ in {"PROPN", "NOUN"} for t in name):
+        quote_follows = i + 1 < end and doc[i + 1].is_quote
+        if doc[i].text == ":" or (doc[i].text in DASHES and quote_follows and i > start):
+            name = list(doc[start:i])
+            if i + 1 >= end or not _is_name(name):
                 return []
             return [Candidate(cue={i}, content=set(range(i + 1, end)), source={t.i for t in name}, rule="colon", prior=0.5, source_root=name[-1].i)]
+        if doc[i].text in DASHES:
+            start = i + 1  # "Headline - HuffPollster: ..."
+    return []
+
+
+def _quote_then_name(doc: Doc, start: int, end: int) -> list[Candidate]:
+    """'"We must act." — Barack Obama, in 2009': a quotation, a dash, and the speaker to the paragraph's end."""
+    for i in range(start + 2, end - 1):
+        if doc[i].text in DASHES and doc[i - 1].is_quote and doc[start].is_quote:
+            name = [t for t in doc[i + 1 : end] if not t.is_punct]
+            head = [t for t in name[: next((k for k, t in enumerate(name) if t.pos_ not in {"PROPN", "NOUN", "DET", "ADJ"}), len(name))]]
+            if head and head[0].pos_ == "PROPN" and len(name) <= 12:
+                return [Candidate(cue={i}, content=set(range(start, i)), source=set(range(i + 1, end)), rule="colon", prior=0.5, source_root=head[-1].i)]
+            return []
     return []
 
 
@@ -304,8 +364,10 @@ def find_candidates(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[Cand
             candidate = according_to_candidate(token)
         elif token.pos_ == "VERB" and lemma in lexicon.verbs:
             candidate = verb_candidate(token, lexicon.verbs[lemma], settings)
+        elif token.pos_ == "NOUN" and lexicon.verbs.get(lemma, 0) >= settings.min_object_prior and _that_clause(token) is not None:
+            candidate = mistagged_verb_candidate(token, lexicon.verbs[lemma])
         elif token.pos_ == "NOUN" and lemma in lexicon.nouns:
             candidate = noun_candidate(token, lexicon.nouns[lemma], settings)
         if candidate is not None:
             found.append(candidate)
-    return found + colon_candidates(doc)
+    return found + paragraph_candidates(doc)
