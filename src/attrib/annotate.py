@@ -87,7 +87,7 @@ def _shift_fragment(frag: dict, offset: int, text: str) -> dict:
 
 
 def annotate_documents(
-    nlp: Language, documents: Iterable[Document], batch_size: int = 32, n_process: int = 1
+    nlp: Language, documents: Iterable[Document], batch_size: int = 32, n_process: int = 1, chunk_chars: int = CHUNK_CHARS
 ) -> Iterator[dict]:
     """Records for `documents`, in order, streaming: memory holds one batch, not the corpus."""
     generator = {"attrib": __version__, "model": model_name(nlp)}
@@ -95,7 +95,7 @@ def annotate_documents(
 
     def pieces() -> Iterator[tuple[str, tuple[int, int]]]:
         for index, document in enumerate(documents):
-            parts = list(chunks(document.text))
+            parts = list(chunks(document.text, chunk_chars))
             pending[index] = (document, len(parts))
             for offset, piece in parts:
                 yield piece, (index, offset)

@@ -2,6 +2,8 @@
 
 Works on characters, not tokens, so that it is independent of the tokenizer and exact on offsets.
 - Curly (“ ”), guillemet (« ») and straight (") double quotes; a straight mark opens after a space, a bracket or a line start and closes otherwise.
+- Paragraphs: where a text separates paragraphs by blank lines, a single line break is a wrapped
+  line; elsewhere every line is a paragraph.
 - News convention: a paragraph that ends inside a quotation and is followed by one opening with a
   quote mark continues the quotation; the span then covers both paragraphs.
 - An opening mark that is never closed closes at the end of its paragraph, so that one stray mark
@@ -11,8 +13,18 @@ Single quotes are left alone: in news copy they are mostly apostrophes and scare
 
 from __future__ import annotations
 
+import re
+
 OPENING = {"“": "”", "«": "»", '"': '"'}
 ALL_MARKS = "“”«»\"‘’"
+
+
+BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+
+
+def blank_line_paragraphs(text: str) -> bool:
+    """Whether `text` separates paragraphs by blank lines (so that a single line break is only a wrap)."""
+    return BLANK_LINE.search(text) is not None
 
 
 def _opens_straight(text: str, i: int) -> bool:
@@ -34,6 +46,7 @@ def _next_paragraph_start(text: str, i: int) -> int:
 def find_quotes(text: str) -> list[tuple[int, int]]:
     """Return the (start, end) spans of direct quotations in `text`, quote marks included."""
     spans: list[tuple[int, int]] = []
+    wraps = blank_line_paragraphs(text)
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -46,8 +59,11 @@ def find_quotes(text: str) -> list[tuple[int, int]]:
         while j < n:
             c = text[j]
             if c == "\n":
-                # paragraph ends inside the quote: continue only if the next paragraph opens with a mark
                 k = _next_paragraph_start(text, j)
+                if wraps and "\n" not in text[j + 1 : k]:
+                    j += 1  # a wrapped line, not a paragraph end
+                    continue
+                # paragraph ends inside the quote: continue only if the next paragraph opens with a mark
                 if k < n and text[k] == ch:
                     j = k + 1
                     continue

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Token
 
 from .lexicon import Lexicon
+from .quotes import blank_line_paragraphs
 
 CUE_CHILD_DEPS = {"aux", "auxpass", "neg", "prt"}
 SUBJECT_DEPS = {"nsubj", "csubj"}
@@ -55,14 +56,24 @@ def subtree(token: Token) -> set[int]:
     return {t.i for t in token.subtree}
 
 
+def is_break(token: Token) -> bool:
+    """Whether a whitespace token ends a paragraph (see quotes.blank_line_paragraphs)."""
+    if "\n" not in token.text:
+        return False
+    doc = token.doc
+    if "attrib_blank_lines" not in doc.user_data:
+        doc.user_data["attrib_blank_lines"] = blank_line_paragraphs(doc.text)
+    return not doc.user_data["attrib_blank_lines"] or token.text.count("\n") > 1
+
+
 def _within(ids: set[int], token: Token) -> set[int]:
     """Keep the ids in `token`'s sentence and paragraph (the parser joins a headline to the next line)."""
     sent, doc = token.sent, token.doc
     start = token.i
-    while start > sent.start and "\n" not in doc[start - 1].text:
+    while start > sent.start and not is_break(doc[start - 1]):
         start -= 1
     end = token.i
-    while end < sent.end - 1 and "\n" not in doc[end + 1].text:
+    while end < sent.end - 1 and not is_break(doc[end + 1]):
         end += 1
     return {i for i in ids if start <= i <= end}
 
@@ -196,7 +207,7 @@ def _extend_left(source: set[int], verb: Token, taken: set[int]) -> set[int]:
     i = min(source) - 1
     while i >= sent.start:
         token = doc[i]
-        if i in taken or token.is_quote or token.text in {",", ";", ":", "—", "–"} or "\n" in token.text or token.pos_ in {"VERB", "AUX", "SCONJ", "CCONJ"}:
+        if i in taken or token.is_quote or token.text in {",", ";", ":", "—", "–"} or is_break(token) or token.pos_ in {"VERB", "AUX", "SCONJ", "CCONJ"}:
             break
         if token.text not in {"(", ")"} and _hangs_from(token, verb, source):
             break
@@ -267,7 +278,7 @@ def _left_phrase(word: Token):
     """The words before `word` back to the previous punctuation, if they read as a noun phrase
     (nouns, no finite verb): the subject the parser failed to attach."""
     start = word.i
-    while start > word.sent.start and not (word.doc[start - 1].is_punct or "\n" in word.doc[start - 1].text):
+    while start > word.sent.start and not (word.doc[start - 1].is_punct or is_break(word.doc[start - 1])):
         start -= 1
     left = word.doc[start : word.i]
     if not any(t.pos_ in {"NOUN", "PROPN"} for t in left) or any(t.pos_ in {"VERB", "AUX"} and not _participle(t) for t in left):
@@ -310,7 +321,7 @@ def paragraph_candidates(doc: Doc) -> list[Candidate]:
     start = 0
     while start < len(doc):
         end = start
-        while end < len(doc) and "\n" not in doc[end].text:
+        while end < len(doc) and not is_break(doc[end]):
             end += 1
         found.extend(_name_then_colon(doc, start, end) + _quote_then_name(doc, start, end))
         start = end + 1

@@ -1,0 +1,154 @@
+"""`attrib annotate` end to end: inputs of every kind, bad input, exact offsets, the record schema, the seed bar."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from attrib.annotate import annotate_documents, chunks, load_pipeline
+from attrib.documents import Document
+from attrib.evaluate import evaluate
+from attrib.schemas import validator
+
+from conftest import EXAMPLES
+
+ATTRIB = [sys.executable, "-m", "attrib"]
+
+
+def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*ATTRIB, *args], input=stdin, capture_output=True, cwd=cwd, timeout=300)
+
+
+def records_of(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def assert_exact(record: dict) -> None:
+    errors = sorted(validator("record").iter_errors(record), key=str)
+    assert not errors, errors[0].message
+    text = record["text"]
+    for attr in record["attributions"]:
+        for role in ("source", "cue", "content"):
+            for frag in attr[role]:
+                assert text[frag["start"] : frag["end"]] == frag["text"]
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+def test_bundled_example_gives_schema_valid_records(tmp_path):
+    out = tmp_path / "seed.jsonl"
+    result = run("annotate", str(EXAMPLES / "seed-000.txt"), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    (record,) = records_of(out)
+    assert record["id"] == "seed-000" and len(record["attributions"]) >= 10
+    assert record["generator"]["model"].startswith("en_core_web_sm")
+    assert_exact(record)
+    assert b"annotated 1 documents" in result.stderr
+
+
+def test_seed_bar_every_gold_attribution_found_with_its_source(seed_gold, tmp_path):
+    out = tmp_path / "seed.jsonl"
+    assert run("annotate", str(seed_gold), "-o", str(out)).returncode == 0
+    report = evaluate(str(seed_gold), str(out))
+    assert report["attributions"]["recall"] == 1.0
+    assert report["given_found"]["source"]["accuracy"] == 1.0
+
+
+def test_inputs_of_every_kind_in_one_run(tmp_path):
+    folder = tmp_path / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("Officials said the road was closed.", encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text('"Prices will rise," Smith said.', encoding="utf-8")
+    jsonl = tmp_path / "docs.jsonl"
+    jsonl.write_text(json.dumps({"id": 7, "text": "The mayor said taxes would fall.", "source": "wire"}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run("annotate", str(folder), str(jsonl), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    records = records_of(out)
+    assert [r["id"] for r in records] == ["a", "sub/b", "7"]
+    assert records[2]["meta"] == {"source": "wire"}
+    assert all(len(r["attributions"]) == 1 for r in records)
+
+
+def test_stdin_plain_text_and_jsonl():
+    text = run("annotate", "-", stdin="Officials said the road was closed.".encode())
+    assert json.loads(text.stdout)["id"] == "stdin"
+    lines = run("annotate", "-", stdin=b'{"id": "x", "text": "Officials said the road was closed."}\n')
+    assert json.loads(lines.stdout)["id"] == "x"
+
+
+def test_bad_documents_are_reported_by_name_and_skipped(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("Officials said the road was closed.", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (tmp_path / "latin1.txt").write_bytes("Le ministre a déclaré".encode("latin-1"))
+    jsonl = tmp_path / "bad.jsonl"
+    jsonl.write_text('{"id": "ok", "text": "He said no."}\nnot json\n{"id": "x"}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run("annotate", str(good), str(tmp_path / "binary.txt"), str(tmp_path / "latin1.txt"), str(jsonl), "-o", str(out))
+    assert result.returncode == 0
+    err = result.stderr.decode()
+    assert "binary.txt: binary data" in err
+    assert "latin1.txt: not valid UTF-8 (byte 15)" in err
+    assert "bad.jsonl:2: not JSON" in err
+    assert 'bad.jsonl:3: no "text" string' in err
+    assert "Traceback" not in err
+    assert [r["id"] for r in records_of(out)] == ["good", "ok"]
+    assert "4 skipped" in err
+
+
+def test_strict_fails_with_one_line_and_writes_nothing(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "text": "He said no."}\n{"text": 5}\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run("annotate", str(bad), "-o", str(out), "--strict")
+    assert result.returncode == 2
+    assert result.stderr.decode().strip().splitlines() == [f'attrib: E100 {bad}:2: no "text" string']
+    assert not out.exists() and not list(tmp_path.glob(".out.jsonl*"))
+
+
+def test_missing_input_and_bad_model_are_one_line_errors(tmp_path):
+    missing = run("annotate", str(tmp_path / "nope.txt"), "--strict")
+    assert missing.returncode == 2 and "nope.txt: no such file or folder" in missing.stderr.decode()
+    model = run("annotate", "-", "--model", "no_such_pipeline", stdin=b"He said no.")
+    assert model.returncode == 2
+    assert len(model.stderr.decode().strip().splitlines()) == 1 and "--model" in model.stderr.decode()
+
+
+def test_empty_file_gives_an_empty_record(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = run("annotate", str(tmp_path / "empty.txt"))
+    assert json.loads(result.stdout) | {"generator": None} == {"id": "empty", "text": "", "meta": {"path": str(tmp_path / "empty.txt")}, "attributions": [], "generator": None}
+
+
+def test_emoji_crlf_and_combining_marks_keep_offsets_exact(nlp):
+    text = 'Cafe\u0301 owner Zoë said\r\nthat prices 📈 would rise.\r\n\r\n"We are 😡," the baker said.'
+    (record,) = annotate_documents(nlp, [Document("u", text)])
+    assert record["text"] == text
+    assert_exact(record)
+    contents = [f["text"] for a in record["attributions"] for f in a["content"]]
+    assert '"We are 😡,"' in contents and any("📈" in c for c in contents)
+
+
+def test_long_document_is_cut_into_chunks_with_exact_offsets(nlp):
+    paragraph = 'The minister said the talks had failed. "We will return," she said.\n'
+    text = paragraph * 60  # ~4,000 characters, cut into ~500-character chunks
+    pieces = list(chunks(text, 500))
+    assert "".join(piece for _, piece in pieces) == text and len(pieces) > 5
+    (record,) = annotate_documents(nlp, [Document("long", text)], chunk_chars=500)
+    assert_exact(record)
+    assert len(record["attributions"]) == 120
+    assert len({a["id"] for a in record["attributions"]}) == 120
+    assert record["attributions"][-1]["cue"][0]["start"] > len(text) - len(paragraph)
+
+
+def test_chunks_fall_back_to_spaces_and_hard_cuts():
+    assert [p for _, p in chunks("aaaa bbbb cccc", 6)] == ["aaaa ", "bbbb ", "cccc"]
+    assert [p for _, p in chunks("x" * 10, 4)] == ["xxxx", "xxxx", "xx"]

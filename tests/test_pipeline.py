@@ -1,0 +1,197 @@
+"""The pre-annotator's behaviours, each on a sentence built for it, with the real en_core_web_sm pipeline."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from attrib.annotate import load_pipeline
+from attrib.pipeline.quotes import find_quotes
+from attrib.spacy_doc import SPAN_KEYS
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+def find(nlp, text: str) -> list[tuple[str, list[str], list[str], list[str]]]:
+    """(kind, source texts, cue texts, content texts) per attribution, checking every offset on the way."""
+    doc = nlp(text)
+    out = []
+    for attr in doc._.attributions:
+        for role in ("source", "cue", "content"):
+            for frag in attr[role]:
+                assert text[frag["start"] : frag["end"]] == frag["text"]
+        assert 0 <= attr["confidence"] <= 1
+        out.append((attr["kind"], *[[f["text"] for f in attr[r]] for r in ("source", "cue", "content")]))
+    return out
+
+
+def one(nlp, text: str):
+    found = find(nlp, text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    "text, quote",
+    [
+        ('"We will not back down," the minister said.', '"We will not back down,"'),
+        ("“We will not back down,” the minister said.", "“We will not back down,”"),
+        ("«We will not back down», the minister said.", "«We will not back down»"),
+    ],
+)
+def test_direct_quote_with_each_kind_of_mark(nlp, text, quote):
+    assert one(nlp, text) == ("direct", ["the minister"], ["said"], [quote])
+
+
+@pytest.mark.parametrize(
+    "text, source, content",
+    [
+        ('"Prices will rise," Smith said.', "Smith", '"Prices will rise,"'),
+        ('"Prices will rise," said Finance Minister Jane Smith.', "Finance Minister Jane Smith", '"Prices will rise,"'),
+        ('The minister said: "Prices will rise."', "The minister", '"Prices will rise."'),
+    ],
+)
+def test_speaker_and_cue_in_every_order(nlp, text, source, content):
+    kind, sources, cues, contents = one(nlp, text)
+    assert (kind, sources, contents) == ("direct", [source], [content])
+    assert cues == ["said"]
+
+
+def test_quote_continued_after_the_cue_is_one_attribution_with_two_fragments(nlp):
+    text = '"We will win." Smith said. "The voters are with us."'
+    assert one(nlp, text) == ("direct", ["Smith"], ["said"], ['"We will win."', '"The voters are with us."'])
+
+
+def test_quote_interrupted_by_its_cue(nlp):
+    text = '"We will win," he said, "and the voters are with us."'
+    assert one(nlp, text) == ("direct", ["he"], ["said"], ['"We will win,"', '"and the voters are with us."'])
+
+
+def test_quote_spanning_paragraphs_continues_when_the_next_paragraph_opens_with_a_mark(nlp):
+    text = "“The first paragraph of a long quote.\n\n“The second one ends it,” the mayor said."
+    kind, source, cue, content = one(nlp, text)
+    assert (kind, source, cue) == ("direct", ["the mayor"], ["said"])
+    assert content == ["“The first paragraph of a long quote.\n\n“The second one ends it,”"]
+
+
+def test_unclosed_quote_stops_at_its_paragraph_and_the_rest_is_still_read(nlp):
+    text = 'He said "this quote never closes.\n\nThe next paragraph is news copy. Officials said the road was closed.'
+    found = find(nlp, text)
+    assert ("direct", ["He"], ["said"], ['"this quote never closes.']) in found
+    assert ("indirect", ["Officials"], ["said"], ["the road was closed"]) in found
+
+
+def test_quote_finder_is_exact_on_offsets_and_ignores_stray_closing_marks():
+    text = "a 5” screen, then “ok” and «oui»"
+    assert [text[s:e] for s, e in find_quotes(text)] == ["“ok”", "«oui»"]
+
+
+@pytest.mark.parametrize(
+    "text, source, content",
+    [
+        ("Senator Jane Doe: “The bill is dead.”", "Senator Jane Doe", "“The bill is dead.”"),
+        ("Obama — “We must act now.”", "Obama", "“We must act now.”"),
+    ],
+)
+def test_colon_and_dash_forms_of_news_copy(nlp, text, source, content):
+    kind, sources, cues, contents = one(nlp, text)
+    assert (kind, sources, contents) == ("direct", [source], [content])
+    assert cues[0] in {":", "—"}
+
+
+@pytest.mark.parametrize(
+    "text, source, cue, content",
+    [
+        ("Officials said the road was closed.", "Officials", "said", "the road was closed"),
+        ("Officials said that the road was closed.", "Officials", "said", "that the road was closed"),
+        ("The governor has not said whether she will sign the bill.", "The governor", "has not said", "whether she will sign the bill"),
+        ("The company would never claim it had broken no rules.", "The company", "would never claim", "it had broken no rules"),
+        ("Union leaders warn that the strike will go on.", "Union leaders", "warn", "that the strike will go on"),
+        ("The senator insisted the vote was fair.", "The senator", "insisted", "the vote was fair"),
+        ("The mayor told reporters that the budget was balanced.", "The mayor", "told", "that the budget was balanced"),
+        ("The mayor told reporters the budget was balanced.", "The mayor", "told", "the budget was balanced"),
+        ("The economy grew by 3 percent, according to the Commerce Department.", "the Commerce Department", "according to", "The economy grew by 3 percent"),
+        ("The statement calls for an immediate ceasefire.", "The statement", "calls for", "an immediate ceasefire"),
+    ],
+)
+def test_indirect_speech(nlp, text, source, cue, content):
+    assert one(nlp, text) == ("indirect", [source], [cue], [content])
+
+
+def test_nominal_cue_with_that_clause(nlp):
+    assert one(nlp, "Trump's claim that the election was rigged has no basis.") == (
+        "indirect", ["Trump's"], ["claim"], ["that the election was rigged"],
+    )
+
+
+def test_described_as_takes_the_quotation(nlp):
+    text = "The attackers, which local media described as “remnants of the old regime,” fled."
+    assert one(nlp, text) == ("direct", ["local media"], ["described as"], ["“remnants of the old regime,”"])
+
+
+def test_mixed_quote_keeps_the_indirect_content_and_its_quoted_fragment(nlp):
+    text = 'She warned that the deal would "collapse within weeks."'
+    assert one(nlp, text) == ("mixed", ["She"], ["warned"], ['that the deal would "collapse within weeks."'])
+
+
+@pytest.mark.parametrize(
+    "text, cue, content",
+    [
+        ("Hundreds of kidnappings have also been reported.", "have also been reported", "Hundreds of kidnappings"),
+        ("It is believed that the suspects fled the country.", "is believed", "that the suspects fled the country"),
+    ],
+)
+def test_attribution_without_a_source(nlp, text, cue, content):
+    assert one(nlp, text) == ("indirect", [], [cue], [content])
+
+
+@pytest.mark.parametrize(
+    "text, source",
+    [
+        ("Sources in the Hayat Tahrir al-Sham (HTS)-led Ministry of Defense told SANA that troops were sent.",
+         "Sources in the Hayat Tahrir al-Sham (HTS)-led Ministry of Defense"),
+        ("The Syrian Observatory for Human Rights (SOHR) reported that 16 people were killed.",
+         "The Syrian Observatory for Human Rights (SOHR)"),
+    ],
+)
+def test_source_is_the_whole_noun_phrase(nlp, text, source):
+    assert one(nlp, text)[1] == [source]
+
+
+def test_pronoun_source_names_the_entity_it_refers_to(nlp):
+    doc = nlp("John Smith arrived late. He said the meeting was a waste of time.")
+    (attr,) = doc._.attributions
+    assert attr["source"][0]["text"] == "He"
+    assert attr["source_entity"] == {"start": 0, "end": 10, "text": "John Smith"}
+
+
+def test_no_attribution_nested_inside_a_quotation(nlp):
+    text = '"I think we will win," the candidate said.'
+    assert one(nlp, text) == ("direct", ["the candidate"], ["said"], ['"I think we will win,"'])
+
+
+def test_results_are_span_groups_too(nlp):
+    doc = nlp('"Prices will rise," Smith said.')
+    assert [s.text for s in doc.spans[SPAN_KEYS["source"]]] == ["Smith"]
+    assert doc.spans[SPAN_KEYS["cue"]][0].id_ == doc._.attributions[0]["id"]
+
+
+def test_component_serialises_its_lexicon_with_the_pipeline(nlp, tmp_path):
+    nlp.get_pipe("attribution").lexicon.verbs["opine"] = 0.9
+    try:
+        nlp.to_disk(tmp_path / "model")
+        loaded = spacy.load(tmp_path / "model")
+        assert loaded.get_pipe("attribution").lexicon.verbs["opine"] == 0.9
+        assert loaded("Experts opine that prices will rise.")._.attributions[0]["cue"][0]["text"] == "opine"
+    finally:
+        del nlp.get_pipe("attribution").lexicon.verbs["opine"]
+
+
+def test_component_without_a_parser_fails_with_a_clear_message():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("attribution")
+    with pytest.raises(Exception, match="dependency parser"):
+        nlp("He said so.")
