@@ -35,11 +35,13 @@ SAME_ROLE_OVERLAP = 0.5  # token Jaccard above which two spans of one role are o
 
 
 class CappedSpanFinder(SpanFinder):
-    """spaCy's span finder with a budget: at most `max_share` of the tokens as starts (and as ends).
+    """spaCy's span finder with a budget: at most `max_share` of the tokens as starts (and as ends,
+    best-scored first), and each start paired with its `max_ends` nearest ends only.
 
-    Pairing every start with every end is what the stock finder does; early in training, when
-    most tokens pass the threshold, that is tokens x max_length spans per document (gigabytes, and
-    minutes in Python loops). Keeping only the best-scored starts and ends bounds the candidates.
+    The stock finder pairs every start with every end within max_length; early in training, or
+    under dropout, when most tokens pass the threshold, that is tokens x max_length spans per
+    document (gigabytes, and minutes in the span classifier). The budget bounds the candidates at
+    max_share x max_ends per token.
     """
 
     def set_annotations(self, docs: Iterable[Doc], scores) -> None:
@@ -53,7 +55,9 @@ class CappedSpanFinder(SpanFinder):
             budget = max(1, int(self.cfg["max_share"] * len(doc)))
             starts, ends = (self._best(doc_scores[:, col], threshold, budget) for col in (0, 1))
             doc.spans[self.cfg["spans_key"]] = [
-                doc[a : b + 1] for a in starts for b in ends[(ends >= a + min_length - 1) & (ends < a + max_length)]
+                doc[a : b + 1]
+                for a in starts
+                for b in ends[(ends >= a + min_length - 1) & (ends < a + max_length)][: self.cfg["max_ends"]]
             ]
 
     @staticmethod
@@ -71,15 +75,16 @@ class CappedSpanFinder(SpanFinder):
         "threshold": 0.5,
         "max_length": 25,
         "min_length": None,
-        "max_share": 0.2,
+        "max_share": 0.1,
+        "max_ends": 4,
         "spans_key": "attrib_candidates",
         "scorer": {"@scorers": "spacy.span_finder_scorer.v1"},
     },
 )
-def make_span_finder(nlp, name, model, spans_key, threshold, max_length, min_length, max_share, scorer):
+def make_span_finder(nlp, name, model, spans_key, threshold, max_length, min_length, max_share, max_ends, scorer):
     finder = CappedSpanFinder(nlp, model, name, spans_key=spans_key, threshold=threshold,
                               max_length=max_length, min_length=min_length, scorer=scorer)
-    finder.cfg["max_share"] = max_share
+    finder.cfg.update(max_share=max_share, max_ends=max_ends)
     return finder
 
 

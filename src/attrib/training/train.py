@@ -121,10 +121,15 @@ def score(nlp: Language, records: list[dict]) -> dict:
     }
 
 
-def _write_model(nlp: Language, output: Path) -> None:
-    """Write the pipeline beside `output` and move it into place; replace only an earlier model."""
+def _check_output(output: Path) -> None:
+    """Refuse, before any training, to replace something that is not an earlier model."""
     if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / "meta.json").exists())):
         raise OutputError(f"{output}: exists and is not a model directory; choose another -o")
+
+
+def _write_model(nlp: Language, output: Path) -> None:
+    """Write the pipeline beside `output` and move it into place (replacing an earlier model)."""
+    _check_output(output)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent))
@@ -149,6 +154,7 @@ def train(
 ) -> dict:
     """Train a pipeline on `data` (dev from `dev` or split off), write it to `output`; return its metadata."""
     settings = settings or TrainSettings()
+    _check_output(Path(output))
     records = list(read_training_records(data))
     if dev:
         dev_records = list(read_training_records(dev))

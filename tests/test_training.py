@@ -1,0 +1,115 @@
+"""`attrib train` end to end on constructed documents: train a tiny model, load it, annotate, validate."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+import spacy
+
+from attrib.annotate import annotate_documents, load_pipeline
+from attrib.documents import Document
+from attrib.errors import InputError, OutputError
+from attrib.jsonio import dumps_line
+from attrib.schemas import validator
+from attrib.training.train import TrainSettings, train
+
+SOURCES = ["The minister", "Maria Lopez", "A spokesman for the council", "Union leaders", "The report", "Dr. Chen"]
+CONTENTS = ["taxes will fall next year", "the bridge is unsafe", "talks had broken down", "prices would keep rising",
+            "the plan was never approved", "the vote should be delayed"]
+TEMPLATES = [
+    ("{s} said that {c}.", "said", "that {c}"),
+    ("{s} warned that {c}.", "warned", "that {c}"),
+    ("“{C},” {s} said.", "said", "“{C},”"),
+    ("According to {s}, {c}.", "According to", "{c}"),
+    ("{s} told reporters that {c}.", "told", "that {c}"),
+]
+
+
+def constructed_record(doc_id: str, rng: random.Random, sentences: int = 4) -> dict:
+    """A small news-like document whose attributions are known by construction (no corpus text)."""
+    text, attributions = "", []
+    for _ in range(sentences):
+        template, cue, content = rng.choice(TEMPLATES)
+        s, c = rng.choice(SOURCES), rng.choice(CONTENTS)
+        s_here = s if template.startswith("{s}") else s[0].lower() + s[1:] if s.startswith(("The", "A ")) else s
+        sentence = template.format(s=s_here, c=c, C=c[0].upper() + c[1:])
+        content_text = content.format(c=c, C=c[0].upper() + c[1:])
+        base = len(text) + (1 if text else 0)
+        text += (" " if text else "") + sentence
+        spans = {}
+        for role, part in (("source", s_here), ("cue", cue), ("content", content_text)):
+            start = base + sentence.index(part)
+            spans[role] = [[start, start + len(part)]]
+        attributions.append({"content": spans["content"][0], "source": spans["source"][0], "cue": spans["cue"][0],
+                             "kind": "direct" if content_text.startswith("“") else "indirect",
+                             "parts": spans})
+        text += " Nothing else happened." if rng.random() < 0.3 else ""
+    return {"id": doc_id, "text": text, "attributions": attributions}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    rng = random.Random(7)
+    folder = tmp_path_factory.mktemp("corpus")
+    train_path, dev_path = folder / "train.gold.jsonl", folder / "dev.gold.jsonl"
+    train_path.write_text("".join(dumps_line(constructed_record(f"t{i}", rng)) for i in range(16)), encoding="utf-8")
+    dev_path.write_text("".join(dumps_line(constructed_record(f"d{i}", rng)) for i in range(4)), encoding="utf-8")
+    return train_path, dev_path
+
+
+@pytest.fixture(scope="module")
+def trained(corpus, tmp_path_factory):
+    train_path, dev_path = corpus
+    model_dir = tmp_path_factory.mktemp("models") / "tiny"
+    settings = TrainSettings(max_steps=40, eval_frequency=20, calibration_fraction=0.2)
+    meta = train([train_path], model_dir, dev=[dev_path], settings=settings)
+    return model_dir, meta
+
+
+def test_the_model_carries_its_metadata(trained, corpus):
+    model_dir, meta = trained
+    written = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))["attrib"]
+    assert written["data"]["documents"] == {"train": 13, "calibration": 3, "dev": 4}
+    assert written["data"]["train"][0]["path"] == str(corpus[0]) and len(written["data"]["train"][0]["sha256"]) == 64
+    assert written["trained_at"] == meta["trained_at"]
+    scores = written["dev_scores"]
+    assert set(scores["roles"]) == {"source", "cue", "content"}
+    assert 0 <= scores["attributions"]["f1"] <= 1
+    assert (model_dir / "attrib_combine" / "calibration.json").exists()
+
+
+def test_the_model_loads_annotates_and_its_records_validate(trained, corpus):
+    model_dir, _ = trained
+    nlp = load_pipeline(str(model_dir))
+    assert nlp.pipe_names[-1] == "attrib_combine" and "attrib_spancat" in nlp.pipe_names
+    rng = random.Random(99)
+    docs = [Document(id=f"n{i}", text=constructed_record(f"n{i}", rng)["text"], meta={}) for i in range(3)]
+    docs.append(Document(id="odd", text="Emoji 😀 here.\r\nThe minister said that ce\u0301sar is gone.", meta={}))
+    records = list(annotate_documents(nlp, docs))
+    check = validator("record")
+    for record in records:
+        assert not list(check.iter_errors(record)), record
+        for attr in record["attributions"]:
+            assert 0 <= attr["confidence"] <= 1
+            for role in ("source", "cue", "content"):
+                for frag in attr[role]:
+                    assert record["text"][frag["start"]:frag["end"]] == frag["text"]
+    assert sum(len(r["attributions"]) for r in records[:3]) > 0
+
+
+def test_a_model_directory_is_only_replaced_by_a_model(corpus, tmp_path):
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError):
+        train([corpus[0]], taken, dev=[corpus[1]], settings=TrainSettings(max_steps=1, eval_frequency=1))
+    assert (taken / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_too_little_data_is_a_clear_error(tmp_path):
+    one = tmp_path / "one.jsonl"
+    one.write_text(dumps_line(constructed_record("only", random.Random(1))), encoding="utf-8")
+    with pytest.raises(InputError, match="too few documents"):
+        train([one], tmp_path / "model")
