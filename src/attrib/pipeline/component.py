@@ -31,6 +31,7 @@ PRONOUN_ENTITY_LABELS = {
     "they": {"PERSON", "ORG", "NORP", "GPE"}, "we": {"ORG", "NORP", "GPE", "PERSON"}, "it": {"ORG", "GPE"},
 }
 DEFAULT_CONFIG = asdict(Settings())
+POSITIONAL_RULES = {"parenthetical", "as-clause"}
 
 
 @Language.factory("attribution", default_config=DEFAULT_CONFIG, requires=["token.dep", "token.lemma", "doc.ents"])
@@ -223,9 +224,14 @@ def _inside(cue: list[Span], content: list[Span]) -> bool:
 def _without_nesting(drafts: list[Draft]) -> list[Draft]:
     """Keep no attribution whose cue stands inside another's content: news corpora annotate one level.
 
-    Where two conflict, the more confident one wins (the outer one on a tie)."""
+    Where two conflict the outer one wins ("X said Y wants Z" is X's), unless it was found only by
+    position (a parenthetical "…, he said" or an "as X said" clause), which loses to a cue inside it.
+    """
+    def rank(d: Draft) -> tuple:
+        return (d.rule in POSITIONAL_RULES, -sum(e - s for s, e in d.content), d.cue[0][0])
+
     kept: list[Draft] = []
-    for d in sorted(drafts, key=lambda d: (-d.score(), d.cue[0][0])):
+    for d in sorted(drafts, key=rank):
         if not any(_inside(d.cue, k.content) or _inside(k.cue, d.content) for k in kept):
             kept.append(d)
     return kept
