@@ -19,7 +19,7 @@ from pathlib import Path
 
 from attrib.labelstudio import server
 from attrib.labelstudio.client import Client
-from attrib.labelstudio.commands import push_records
+from attrib.labelstudio.push import push
 from attrib.records import iter_records
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +36,7 @@ def run(client: Client, n: int, batch: int) -> None:
     title = f"bench {n} {time.strftime('%H%M%S')}"
     for label in ("push", "re-push"):
         t0 = time.perf_counter()
-        report = push_records(client, records, title, "attrib-bench", batch=batch)
+        report = push(client, records, title, "attrib-bench", batch=batch)
         total = time.perf_counter() - t0
         own = total - report.server_seconds
         print(f"{label}: {n} documents, batch {batch}: {report.imported} imported, {report.skipped} skipped in "

@@ -194,7 +194,7 @@ def test_task_records_refuses_id_only_predictions_and_unknown_choices():
 
 
 def test_label_config_names_and_escaped_guidelines():
-    xml = label_config('Mark "who" <says> what & where')
+    xml = label_config('Mark "who" *says* what & where')
     root = ET.fromstring(xml)
     labels = root.find("Labels")
     assert labels.get("name") == LABELS_NAME and labels.get("toName") == TEXT_NAME
@@ -203,7 +203,7 @@ def test_label_config_names_and_escaped_guidelines():
     choices = {c.get("name"): [x.get("value") for x in c] for c in root.iter("Choices")}
     assert choices == {KIND_NAME: ["direct", "indirect", "mixed"], SOURCE_TYPE_NAME: ["named", "unnamed", "anonymous"]}
     assert root.find("Text[@name='text']").get("value") == "$text"
-    assert root.find(".//Panel/Text").get("value") == 'Mark "who" <says> what & where'
+    assert root.find(".//Panel/HyperText").get("value") == "<p>Mark &quot;who&quot; <em>says</em> what &amp; where</p>\n"
     assert ET.fromstring(label_config("")).find(".//Panel") is None
 
 

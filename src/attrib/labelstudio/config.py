@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from markdown_it import MarkdownIt  # comes with rich
+
 from .names import (
     KIND_NAME,
     KINDS,
@@ -23,7 +25,7 @@ from .names import (
 )
 
 GUIDELINES = Path(__file__).resolve().parents[3] / "annotations" / "guidelines.md"
-GUIDELINES_NAME = "guidelines"  # a second, read-only <Text>: nothing is labelled on it
+GUIDELINES_NAME = "guidelines"  # an inline <HyperText>: nothing is labelled on it
 
 COLORS = {"SOURCE": "#1f77b4", "CUE": "#ff7f0e", "CONTENT": "#2ca02c", REFERENT_LABEL: "#9467bd"}
 HOTKEYS = {"SOURCE": "s", "CUE": "c", "CONTENT": "t", REFERENT_LABEL: "r"}
@@ -37,8 +39,13 @@ def guidelines() -> str | None:
         return None
 
 
+def to_html(markdown: str) -> str:
+    """Guidelines as HTML, for the config's panel and the project's instructions."""
+    return MarkdownIt("commonmark").enable("table").render(markdown)
+
+
 def label_config(instructions: str | None = None) -> str:
-    """The XML labeling config; `instructions` defaults to the guidelines ("" leaves them out)."""
+    """The XML labeling config; `instructions` (Markdown) defaults to the guidelines ("" leaves them out)."""
     if instructions is None:
         instructions = guidelines() or ""
     labels = "\n".join(
@@ -53,7 +60,7 @@ def label_config(instructions: str | None = None) -> str:
         panel = (
             "  <Collapse>\n"
             '    <Panel value="Guidelines">\n'
-            f"      <Text name={quoteattr(GUIDELINES_NAME)} value={quoteattr(instructions)}/>\n"
+            f"      <HyperText name={quoteattr(GUIDELINES_NAME)} inline=\"true\" value={quoteattr(to_html(instructions))}/>\n"
             "    </Panel>\n"
             "  </Collapse>\n"
         )

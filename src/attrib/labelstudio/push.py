@@ -15,7 +15,7 @@ from .. import __version__
 from ..errors import InputError
 from ..validation import check_tasks
 from .client import Client
-from .config import guidelines, label_config
+from .config import guidelines, label_config, to_html
 from .convert import RECORD_ID, record_to_task
 from .gate import gate
 
@@ -99,7 +99,8 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
     created = project is None
     if created:
         instructions = guidelines()
-        project = call(client.create_project, title, label_config(instructions), version, instructions)
+        project = call(client.create_project, title, label_config(instructions), version,
+                       instructions and to_html(instructions))
     report = PushReport(project["id"], f"{client.url}/projects/{project['id']}/data", created, skipped=skipped)
     for i in range(0, len(replace), batch):
         chunk = replace[i:i + batch]
