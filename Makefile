@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements/model.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/attrib annotate annotations/examples/seed.txt -o out/seed.records.jsonl
+	$(BIN)/attrib annotate annotations/examples/seed-000.txt -o out/seed.records.jsonl
 	$(BIN)/attrib show out/seed.records.jsonl
 
 test: $(STAMP)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-import click
+import typer
 
 from ..errors import AttribError
 from .app import app, state
@@ -30,10 +30,12 @@ def main() -> None:
             raise
         print(f"attrib: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except click.exceptions.ClickException as exc:
+    except typer.TyperException as exc:  # usage errors raised by typer's own click
+        if not hasattr(exc, "show"):
+            raise
         exc.show()
-        sys.exit(exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+        sys.exit(getattr(exc, "exit_code", 2))
+    except (typer.Abort, KeyboardInterrupt):
         print("attrib: interrupted", file=sys.stderr)
         sys.exit(130)
     except BrokenPipeError:

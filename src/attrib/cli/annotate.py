@@ -38,7 +38,7 @@ def annotate(
 
     A document that cannot be read is reported with its name and skipped (or stops the run with --strict).
 
-    Example: attrib annotate annotations/examples/seed.txt -o seed.records.jsonl
+    Example: attrib annotate annotations/examples/seed-000.txt -o seed.records.jsonl
     """
     skipped: list[InputError] = []
 

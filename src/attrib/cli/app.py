@@ -6,7 +6,6 @@ import typer
 
 app = typer.Typer(
     name="attrib",
-    help="Find, review and measure who says what in news text.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
