@@ -7,15 +7,16 @@ without the token ever being printed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import socket
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import LabelStudioError
-from ..jsonio import atomic_write
 from . import server
 from .client import Client
 
@@ -64,14 +65,22 @@ def load(data_dir: Path) -> Studio | None:
 
 
 def _save(studio: Studio) -> None:
+    """Write the state file atomically and 0600 from the start (atomic_write would widen it to the umask)."""
     path = Path(studio.data_dir) / STATE
-    with atomic_write(path) as out:  # a mkstemp file: created 0600
-        json.dump(asdict(studio), out, indent=1)
-    os.chmod(path, 0o600)
+    fd, tmp = tempfile.mkstemp(prefix=f".{STATE}.", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(asdict(studio), out, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _port_free(port: int) -> bool:
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will: TIME_WAIT is free
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -98,7 +107,8 @@ def up(data_dir: Path, port: int | None = None) -> tuple[Studio, bool, bool]:
     if created:
         studio = Studio(str(data_dir), "", port, None, ADMIN, secrets.token_urlsafe(12), secrets.token_hex(20))
     studio.url, studio.port, studio.pid = f"http://127.0.0.1:{port}", port, None
-    server.prepare(data_dir)
+    if server.prepare(data_dir):
+        os.chmod(data_dir, 0o700)  # the database holds the admin's token
     _save(studio)  # the login exists before the server does: a crash here leaves nothing unknown
     process = server.start(data_dir, port, studio.login, data_dir / LOG)
     studio.pid = process.pid
