@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from enum import Enum
+from pathlib import Path
 
 import typer
 
@@ -12,7 +11,7 @@ from ..jsonio import atomic_write
 from ..labelstudio import commands
 from ..labelstudio import studio as local
 from ..labelstudio.convert import CHOOSE
-from ..labelstudio.push import BATCH, push
+from ..labelstudio.push import BATCH, PushReport, push
 from ..records import iter_records
 from ..review import push_review
 from .app import app
@@ -34,6 +33,10 @@ VERSION = typer.Option(None, "--model-version", help="Prediction model version [
 
 def _say(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def _progress(report: PushReport) -> None:
+    _say(f"  {report.imported} imported, {report.updated} updated")
 
 
 @labelstudio.command("tasks")
@@ -71,12 +74,11 @@ def push_command(
     Example: LABEL_STUDIO_API_KEY=... attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --url http://localhost:8080
     """
     client = commands.connect(url, studio)
-    progress = lambda r: _say(f"  {r.imported} imported, {r.updated} updated")  # noqa: E731
     if review:
-        report = push_review(client, records, project, batch=batch, progress=progress)
+        report = push_review(client, records, project, batch=batch, progress=_progress)
     else:
         report = push(client, list(iter_records(records)), project, model_version, batch=batch, update=update,
-                      progress=progress)
+                      progress=_progress)
     _say(commands.summary(report, project))
     typer.echo(report.project_url)
 
@@ -139,7 +141,6 @@ def studio_command(
     if created:
         typer.echo(f"Log in as {studio.email} with password {studio.password} (shown once; kept in {Path(studio.data_dir) / local.STATE})")
     if records:
-        report = push(studio.client(), list(iter_records([records])), project, None,
-                                       progress=lambda r: _say(f"  {r.imported} imported, {r.updated} updated"))
+        report = push(studio.client(), list(iter_records([records])), project, progress=_progress)
         _say(commands.summary(report, project))
         typer.echo(f"Open {report.project_url}")
