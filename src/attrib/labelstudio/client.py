@@ -18,6 +18,7 @@ from label_studio_sdk.core.api_error import ApiError
 from ..errors import LabelStudioError
 
 PAGE_SIZE = 1000
+ONCE = {"max_retries": 0}
 
 
 class Client:
@@ -65,8 +66,13 @@ class Client:
             raise LabelStudioError(self._say(f"{where}: {type(exc).__name__} while {doing}: {exc}")) from None
 
     def _http(self, method: str, path: str, doing: str, **kwargs: Any) -> Any:
-        """A raw API call (JSON in, JSON out), for lists too long to parse into SDK models."""
+        """A raw API call (JSON in, JSON out), for lists too long to parse into SDK models.
+
+        A POST is never retried: the server may have done it before the connection broke.
+        """
         wrapper = self.sdk._client_wrapper
+        if method == "POST":
+            kwargs["request_options"] = ONCE
         with self._errors(doing):
             response = wrapper.httpx_client.request(path, method=method, **kwargs)
             if response.status_code >= 400:
@@ -79,7 +85,7 @@ class Client:
 
     def whoami(self) -> dict:
         with self._errors("checking the token"):
-            return self.sdk.users.whoami(request_options={"max_retries": 0}).dict()
+            return self.sdk.users.whoami(request_options=ONCE).dict()
 
     def find_project(self, title: str) -> dict | None:
         """The project with exactly this title, None if there is none; an error if there are several."""
@@ -104,7 +110,7 @@ class Client:
         with self._errors(f"creating project {title!r}"):
             return self.sdk.projects.create(
                 title=title, label_config=label_config, model_version=model_version,
-                expert_instruction=instructions or "", show_instruction=bool(instructions),
+                expert_instruction=instructions or "", show_instruction=bool(instructions), request_options=ONCE,
             ).dict()
 
     def model_versions(self, project_id: int) -> dict[str, int]:
@@ -149,7 +155,7 @@ class Client:
         doing = f"exporting project {project_id}"
         exports = self.sdk.projects.exports
         with self._errors(doing):
-            job = exports.create(project_id, title="attrib pull",
+            job = exports.create(project_id, title="attrib pull", request_options=ONCE,
                                  serialization_options={"predictions": {"only_id": False},
                                                         "annotations__completed_by": {"only_id": False}})
             deadline = time.monotonic() + self.timeout
