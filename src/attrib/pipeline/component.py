@@ -23,7 +23,7 @@ from ..records import fragment
 from ..spacy_doc import set_attributions
 from .confidence import confidence
 from .lexicon import Lexicon
-from .quotes import find_quotes
+from .quotes import blank_line_paragraphs, find_quotes
 from .rules import NEEDS_QUOTE, PRONOUNS, Candidate, Settings, find_candidates
 
 PRONOUN_ENTITY_LABELS = {
@@ -180,6 +180,15 @@ def _introduced_after(text: str, draft: Draft, quote: Span) -> bool:
 def find_attributions(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[dict]:
     """Attributions of `doc` in the record format, ordered by their first cue."""
     text = doc.text
+    doc.user_data["attrib_blank_lines"] = blank_line_paragraphs(text)
+    try:
+        return _find(doc, text, lexicon, settings)
+    finally:  # per-call caches (rules.paragraph_ids): not for DocBin or other processes
+        doc.user_data.pop("attrib_blank_lines", None)
+        doc.user_data.pop("attrib_paragraphs", None)
+
+
+def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> list[dict]:
     quotes = find_quotes(text)
     drafts = [d for d in (_draft(doc, c) for c in find_candidates(doc, lexicon, settings)) if d is not None]
     # attributions nested inside a direct quotation are the quoted speaker's, not the article's
@@ -202,7 +211,7 @@ def find_attributions(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[di
         claimed.append(quote)
     drafts = [d for d in drafts if d.content]  # a cue that found no quotation
     drafts.sort(key=lambda d: d.cue[0])
-    return [_attribution(doc, i, d) for i, d in enumerate(drafts)]
+    return [_attribution(doc, text, i, d) for i, d in enumerate(drafts)]
 
 
 def _dedupe(drafts: list[Draft]) -> list[Draft]:
@@ -237,8 +246,8 @@ def _without_nesting(drafts: list[Draft]) -> list[Draft]:
     return kept
 
 
-def _attribution(doc: Doc, index: int, draft: Draft) -> dict:
-    frag = lambda span: fragment(doc.text, *span)  # noqa: E731
+def _attribution(doc: Doc, text: str, index: int, draft: Draft) -> dict:
+    frag = lambda span: fragment(text, *span)  # noqa: E731 (doc.text is rebuilt on every access: pass it in)
     return {
         "id": f"a{index}",
         "kind": draft.kind,
@@ -246,11 +255,11 @@ def _attribution(doc: Doc, index: int, draft: Draft) -> dict:
         "source": [frag(s) for s in draft.source],
         "cue": [frag(s) for s in draft.cue],
         "content": [frag(s) for s in sorted(draft.content)],
-        "source_entity": _source_entity(doc, draft),
+        "source_entity": _source_entity(doc, text, draft),
     }
 
 
-def _source_entity(doc: Doc, draft: Draft) -> dict | None:
+def _source_entity(doc: Doc, text: str, draft: Draft) -> dict | None:
     """For a pronoun source, the nearest earlier named entity of a fitting type."""
     if draft.source_root is None or len(draft.source) != 1:
         return None
@@ -267,4 +276,4 @@ def _source_entity(doc: Doc, draft: Draft) -> dict | None:
             best = ent
     if best is None:
         return None
-    return fragment(doc.text, best.start_char, best.end_char)
+    return fragment(text, best.start_char, best.end_char)

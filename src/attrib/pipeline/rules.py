@@ -66,16 +66,24 @@ def is_break(token: Token) -> bool:
     return not doc.user_data["attrib_blank_lines"] or token.text.count("\n") > 1
 
 
+def paragraph_ids(doc: Doc) -> list[int]:
+    """The paragraph number of every token, computed once per Doc."""
+    if "attrib_paragraphs" not in doc.user_data:
+        ids, number = [], 0
+        for token in doc:
+            if is_break(token):
+                number += 1
+            ids.append(number)
+        doc.user_data["attrib_paragraphs"] = ids
+    return doc.user_data["attrib_paragraphs"]
+
+
 def _within(ids: set[int], token: Token) -> set[int]:
     """Keep the ids in `token`'s sentence and paragraph (the parser joins a headline to the next line)."""
-    sent, doc = token.sent, token.doc
-    start = token.i
-    while start > sent.start and not is_break(doc[start - 1]):
-        start -= 1
-    end = token.i
-    while end < sent.end - 1 and not is_break(doc[end + 1]):
-        end += 1
-    return {i for i in ids if start <= i <= end}
+    sent = token.sent
+    paragraph = paragraph_ids(token.doc)
+    here = paragraph[token.i]
+    return {i for i in ids if sent.start <= i < sent.end and paragraph[i] == here}
 
 
 def cue_tokens(verb: Token) -> set[int]:
