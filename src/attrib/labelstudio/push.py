@@ -55,8 +55,11 @@ def unique_ids(records: list[dict]) -> None:
         first[record["id"]] = n
 
 
-def _same(prediction: dict, new: dict) -> bool:
-    return all(prediction.get(k) == new.get(k) for k in ("model_version", "score", "result"))
+def _current(old: dict, new: dict) -> bool:
+    """True if the task in the project already has exactly the new task's prediction."""
+    predictions = old.get("predictions") or []
+    return len(predictions) == 1 and all(
+        predictions[0].get(k) == new["predictions"][0].get(k) for k in ("model_version", "score", "result"))
 
 
 def push(client: Client, records: list[dict], title: str, version: str | None = None, batch: int = BATCH, update: bool = False,
@@ -70,7 +73,11 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
     started = time.perf_counter()
     unique_ids(records)
     version = version or model_version(records)
-    tasks = tasks if tasks is not None else [record_to_task(record, version) for record in records]
+    keys = [r["id"] for r in records] if tasks is None else [t["data"][RECORD_ID] for t in tasks]
+
+    def task(i: int) -> dict:  # converted only when needed: a re-run converts only what is missing
+        return record_to_task(records[i], version) if tasks is None else tasks[i]
+
     server = 0.0
 
     def call(fn, *args):
@@ -85,15 +92,17 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
     existing = {} if project is None else {
         t["data"].get(RECORD_ID): t for t in call(lambda: list(client.tasks(project["id"], predictions=update)))}
     new, replace, skipped = [], [], 0
-    for task in tasks:
-        old = existing.get(task["data"][RECORD_ID])
+    for i, key in enumerate(keys):
+        old = existing.get(key)
         if old is None:
-            new.append(task)
-        elif update and not old.get("total_annotations") and not (
-                len(old.get("predictions") or []) == 1 and _same(old["predictions"][0], task["predictions"][0])):
-            replace.append((old["id"], task))
-        else:
-            skipped += 1
+            new.append(task(i))
+            continue
+        if update and not old.get("total_annotations"):
+            fresh = task(i)
+            if not _current(old, fresh):
+                replace.append((old["id"], fresh))
+                continue
+        skipped += 1
     gate(check_tasks([*new, *(task for _, task in replace)], "tasks"))  # before anything is changed on the server
 
     created = project is None
