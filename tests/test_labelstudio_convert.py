@@ -223,6 +223,8 @@ ATTRIBUTIONS = st.builds(
     source=unique_spans(0, 2), cue=unique_spans(0, 2), content=unique_spans(1, 3),
     entity=st.none() | SPANS, confidence=st.floats(0, 1),
 ).map(lambda a: {**a, "source_entity": a["source_entity"] if a["source"] else None})
+ATTRIBUTIONS = st.tuples(ATTRIBUTIONS, st.sampled_from([None, "named", "unnamed", "anonymous"])).map(
+    lambda pair: {**pair[0], "source_type": pair[1]} if pair[1] and pair[0]["source"] else pair[0])
 
 
 @settings(max_examples=200, deadline=None)
