@@ -20,7 +20,7 @@ def train_command(
     dev: list[Path] = typer.Option(None, "--dev", help="Dev documents for model selection (default: split off DATA)."),
     dev_fraction: float = typer.Option(0.1, "--dev-fraction", min=0.0, max=0.5, help="Share of DATA held out as dev when --dev is not given."),
     calibration_fraction: float = typer.Option(
-        0.1, "--calibration-fraction", min=0.0, max=0.5, help="Share of the training documents held out to calibrate confidence."
+        0.05, "--calibration-fraction", min=0.0, max=0.5, help="Share of the training documents held out to calibrate confidence."
     ),
     max_steps: int = typer.Option(2000, "--max-steps", min=1, help="Training steps (batches of about 2,000 words)."),
     eval_frequency: int = typer.Option(200, "--eval-frequency", min=1, help="Steps between dev evaluations (the best is kept)."),

@@ -39,6 +39,4 @@ def combine(text: str, learned: list[dict], rules: list[dict], fill: bool = True
             if j not in used:
                 out.append(dict(rule, origin="rules", raw=rule.get("confidence", 0.5)))
     out.sort(key=lambda a: (a["content"][0]["start"], a["content"][0]["end"]))
-    for n, attr in enumerate(out):
-        attr["id"] = f"a{n}"
     return out

