@@ -14,6 +14,7 @@ from ..labelstudio.convert import CHOOSE
 from ..labelstudio.push import BATCH, PushReport, push
 from ..records import iter_records
 from ..review import push_review
+from ..training.uncertainty import ORDERS, order_records
 from .app import app
 
 labelstudio = typer.Typer(
@@ -27,6 +28,7 @@ URL = typer.Option(None, "--url", envvar="LABEL_STUDIO_URL", show_envvar=True,
 STUDIO = typer.Option(None, "--studio", envvar="ATTRIB_STUDIO", show_envvar=True,
                       help="Use the local server `attrib studio --data-dir DIR` started (URL and token from DIR).")
 Choose = Enum("Choose", {name: name for name in CHOOSE}, type=str)
+Order = Enum("Order", {name: name for name in ORDERS}, type=str)
 PROJECT = typer.Option(..., "--project", "-p", help="Project title.")
 VERSION = typer.Option(None, "--model-version", help="Prediction model version [default: attrib-<version>+<spaCy pipeline> from the records].")
 
@@ -60,6 +62,8 @@ def push_command(
     url: str = URL,
     studio: Path = STUDIO,
     update: bool = typer.Option(False, "--update", help="Replace the prediction of documents already there that nobody annotated."),
+    order: Order = typer.Option("input", "--order", help="input: tasks in the records' order; uncertain: the documents "
+                                "whose drafts are least confident first (annotators then work where a model learns most)."),
     batch: int = typer.Option(BATCH, "--batch", min=1, help="Tasks per import request."),
     model_version: str = VERSION,
     review: bool = typer.Option(False, "--review", help="Adjudication: RECORDS are Label Studio exports; push the "
@@ -77,7 +81,7 @@ def push_command(
     if review:
         report = push_review(client, records, project, batch=batch, progress=_progress)
     else:
-        report = push(client, list(iter_records(records)), project, model_version, batch=batch, update=update,
+        report = push(client, order_records(list(iter_records(records)), order.value), project, model_version, batch=batch, update=update,
                       progress=_progress)
     _say(commands.summary(report, project))
     typer.echo(report.project_url)

@@ -27,7 +27,7 @@ def train_command(
     base: str = typer.Option(BASE_MODEL, "--base", help="Installed spaCy pipeline to start from (its tok2vec, tagger, parser)."),
     rules: bool = typer.Option(True, "--rules/--no-rules", help="Keep the rule-based component next to the learned one."),
     seed: int = typer.Option(0, "--seed", help="Random seed for splits and training."),
-    progress: bool = typer.Option(False, "--progress", help="Show spaCy's training table on stdout."),
+    progress: bool = typer.Option(False, "--progress", help="Show spaCy's training table (on stderr)."),
 ) -> None:
     """Train a pipeline that finds SOURCE, CUE and CONTENT from annotated documents, and write it to MODEL_DIR.
 

@@ -10,19 +10,24 @@ meta.json["attrib"]. The model directory is written whole or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import io
+import logging
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import spacy
 from spacy.cli.train import train as spacy_train
 from spacy.language import Language
+from spacy.util import logger as spacy_logger
 
 from .. import __version__
 from ..errors import InputError, ModelError, OutputError
@@ -121,6 +126,19 @@ def score(nlp: Language, records: list[dict]) -> dict:
     }
 
 
+@contextlib.contextmanager
+def _quiet(show_progress: bool) -> Iterator[None]:
+    """spaCy's training chatter goes to stderr with --progress, nowhere without; its W086 warning
+    (our components train while the base tok2vec is frozen, as intended) is silenced."""
+    level = spacy_logger.level
+    spacy_logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(sys.stderr if show_progress else io.StringIO()):
+            yield
+    finally:
+        spacy_logger.setLevel(level)
+
+
 def _check_output(output: Path) -> None:
     """Refuse, before any training, to replace something that is not an earlier model."""
     if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / "meta.json").exists())):
@@ -181,7 +199,8 @@ def train(
             "training.logger.console_output": settings.show_progress,
             "training.logger.output_file": str(tmp / "training.jsonl"),
         }
-        spacy_train(config_path(), tmp / "out", use_gpu=-1, overrides=overrides)
+        with _quiet(settings.show_progress):
+            spacy_train(config_path(), tmp / "out", use_gpu=-1, overrides=overrides)
         train_seconds = time.perf_counter() - clock
         nlp = spacy.load(tmp / "out" / "model-best")
         log_lines = (tmp / "training.jsonl").read_text(encoding="utf-8").splitlines()
