@@ -40,8 +40,8 @@ def run(client: Client, n: int, batch: int) -> None:
         total = time.perf_counter() - t0
         own = total - report.server_seconds
         print(f"{label}: {n} documents, batch {batch}: {report.imported} imported, {report.skipped} skipped in "
-              f"{total:.1f} s = {n / total:,.0f} documents/s; server {report.server_seconds:.1f} s, "
-              f"attrib's own {own:.1f} s (validation and conversion)")
+              f"{total:.1f} s = {n / total:,.0f} documents/s; waiting for the server {report.server_seconds:.1f} s, "
+              f"attrib's own {own:.1f} s (validating {report.check_seconds:.1f} s, the rest converting)")
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from ..validation import check_records, check_tasks, validate_path
 from .client import Client
 from .convert import export_records, record_to_task
 from .gate import gate
-from .push import PushReport, model_version
+from .push import PushReport, acyclic, model_version
 from .studio import connect as studio_connect
 
 __all__ = ["connect", "pull", "summary", "write_records", "write_tasks"]
@@ -36,7 +36,9 @@ def connect(url: str | None, studio_dir: Path | None) -> Client:
 
 
 def write_tasks(records: list[dict], output: str | Path, version: str | None) -> int:
-    tasks = [record_to_task(record, version or model_version(records)) for record in records]
+    version = version or model_version(records)
+    with acyclic():
+        tasks = [record_to_task(record, version) for record in records]
     gate(check_tasks(tasks, str(output)))
     with atomic_write(output) as out:
         json.dump(tasks, out, ensure_ascii=False)

@@ -7,9 +7,11 @@ same push twice adds nothing, and an interrupted push is finished by running it 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from .. import __version__
 from ..errors import InputError
@@ -33,6 +35,7 @@ class PushReport:
     updated: int = 0
     skipped: int = 0
     server_seconds: float = 0.0
+    check_seconds: float = 0.0  # validating the tasks before they are sent
     total_seconds: float = 0.0
     task_ids: list[int] = field(default_factory=list)
 
@@ -44,6 +47,19 @@ def model_version(records: list[dict]) -> str:
         if generator.get("model"):
             return f"attrib-{generator.get('attrib') or __version__}+{generator['model']}"
     return f"attrib-{__version__}+records"
+
+
+@contextlib.contextmanager
+def acyclic() -> Iterator[None]:
+    """Pause the cycle collector while building many tasks: they hold no cycles, and its rescans of
+    the growing heap made converting 10,000 documents take 6 s instead of 1 s."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def unique_ids(records: list[dict]) -> None:
@@ -92,25 +108,29 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
     existing = {} if project is None else {
         t["data"].get(RECORD_ID): t for t in call(lambda: list(client.tasks(project["id"], predictions=update)))}
     new, replace, skipped = [], [], 0
-    for i, key in enumerate(keys):
-        old = existing.get(key)
-        if old is None:
-            new.append(task(i))
-            continue
-        if update and not old.get("total_annotations"):
-            fresh = task(i)
-            if not _current(old, fresh):
-                replace.append((old["id"], fresh))
+    with acyclic():
+        for i, key in enumerate(keys):
+            old = existing.get(key)
+            if old is None:
+                new.append(task(i))
                 continue
-        skipped += 1
+            if update and not old.get("total_annotations"):
+                fresh = task(i)
+                if not _current(old, fresh):
+                    replace.append((old["id"], fresh))
+                    continue
+            skipped += 1
+    checking = time.perf_counter()
     gate(check_tasks([*new, *(task for _, task in replace)], "tasks"))  # before anything is changed on the server
+    checking = time.perf_counter() - checking
 
     created = project is None
     if created:
         instructions = guidelines()
         project = call(client.create_project, title, label_config(instructions), version,
                        instructions and to_html(instructions))
-    report = PushReport(project["id"], f"{client.url}/projects/{project['id']}/data", created, skipped=skipped)
+    report = PushReport(project["id"], f"{client.url}/projects/{project['id']}/data", created, skipped=skipped,
+                        check_seconds=checking)
     for i in range(0, len(replace), batch):
         chunk = replace[i:i + batch]
         call(client.delete_predictions, project["id"], [task_id for task_id, _ in chunk])
