@@ -36,8 +36,8 @@ PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
 class Settings:
     """Thresholds on a cue's prior: which complements a cue of that prior may take."""
 
-    min_clause_prior: float = 0.05  # a verb with a clausal complement ("think that ...")
-    min_object_prior: float = 0.3  # a verb with an object or infinitive ("announced the plan")
+    min_clause_prior: float = 0.1  # a verb with a clausal complement ("think that ...")
+    min_object_prior: float = 0.2  # a verb with an object or infinitive ("announced the plan")
     min_passive_prior: float = 0.3  # a passive verb with its subject as content ("... have been reported")
     min_noun_prior: float = 0.15  # a noun with a that-clause or prepositional content ("claim that ...")
 
@@ -88,13 +88,13 @@ def _within(ids: set[int], token: Token) -> set[int]:
 
 def cue_tokens(verb: Token) -> set[int]:
     """The verb with what news corpora count as part of the cue: auxiliaries, negation, particles,
-    adverbs before it ("has also said", "later said"), a date right after it ("said Tuesday") and the
+    adverbs before it ("has also said", "later said"; not "when"), a date right after it ("said Tuesday") and the
     channel ("said in a statement"). Never an infinitive's "to"."""
     ids = {verb.i} | {c.i for c in verb.children if c.dep_ in CUE_CHILD_DEPS and c.tag_ != "TO"}
     first = min(ids)
     ids |= {c.i for c in verb.children if c.dep_ == "advmod" and first < c.i < verb.i}
     left = verb.i - 1
-    while left >= 0 and verb.doc[left].dep_ in {"advmod", "neg"} and verb.doc[left].head == verb and left not in ids:
+    while left >= 0 and verb.doc[left].dep_ in {"advmod", "neg"} and verb.doc[left].tag_ != "WRB" and verb.doc[left].head.i == verb.i and left not in ids:
         ids.add(left)
         left -= 1
     for child in verb.rights:
@@ -104,8 +104,6 @@ def cue_tokens(verb: Token) -> set[int]:
             ids |= subtree(child)
         elif child.dep_ == "prep" and child.lower_ == "in" and any(g.dep_ == "pobj" and g.lemma_.lower() in CHANNELS for g in child.children):
             ids |= subtree(child)
-        elif child.dep_ == "prep" and child.lower_ == "of" and verb.lemma_ == "say":
-            ids.add(child.i)
         else:
             break
     return ids
