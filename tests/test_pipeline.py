@@ -89,6 +89,11 @@ def test_quote_finder_is_exact_on_offsets_and_ignores_stray_closing_marks():
     assert [text[s:e] for s, e in find_quotes(text)] == ["“ok”", "«oui»"]
 
 
+def test_doubled_apostrophes_are_a_quote_mark_but_possessives_are_not():
+    text = "Bob's car, ''we will win,'' he said. It's ''fine.''"
+    assert [text[s:e] for s, e in find_quotes(text)] == ["''we will win,''", "''fine.''"]
+
+
 @pytest.mark.parametrize(
     "text, source, content",
     [

@@ -1,7 +1,7 @@
 """Quotations in raw text: the character spans of direct quotes, marks included.
 
 Works on characters, not tokens, so that it is independent of the tokenizer and exact on offsets.
-- Curly (“ ”), guillemet (« ») and straight (") double quotes; a straight mark opens after a space, a bracket or a line start and closes otherwise.
+- Curly (“ ”), guillemet (« »), straight (") and doubled-apostrophe ('') double quotes; a straight mark opens after a space, a bracket or a line start and closes otherwise.
 - Paragraphs: where a text separates paragraphs by blank lines, a single line break is a wrapped
   line; elsewhere every line is a paragraph.
 - News convention: a paragraph that ends inside a quotation and is followed by one opening with a
@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 
-OPENING = {"“": "”", "«": "»", '"': '"'}
+DOUBLED = "''"
+OPENING = {"“": "”", "«": "»", '"': '"', DOUBLED: DOUBLED}
+STRAIGHT = {'"', DOUBLED}
 ALL_MARKS = "“”«»\"‘’"
 
 
@@ -27,9 +29,9 @@ def blank_line_paragraphs(text: str) -> bool:
     return BLANK_LINE.search(text) is not None
 
 
-def _opens_straight(text: str, i: int) -> bool:
+def _opens_straight(text: str, i: int, width: int = 1) -> bool:
     before = text[i - 1] if i > 0 else "\n"
-    after = text[i + 1] if i + 1 < len(text) else " "
+    after = text[i + width] if i + width < len(text) else " "
     if before.isspace() or before in "([{—–-:/":
         return not after.isspace()
     return False
@@ -43,39 +45,49 @@ def _next_paragraph_start(text: str, i: int) -> int:
     return j
 
 
+def _mark_at(text: str, i: int) -> str | None:
+    """The quote mark starting at i: one character, or two apostrophes ('') as some papers print “."""
+    if text.startswith(DOUBLED, i):
+        return DOUBLED
+    return text[i] if text[i] in OPENING else None
+
+
+def _opening(text: str, i: int, mark: str) -> bool:
+    return mark not in STRAIGHT or _opens_straight(text, i, len(mark))
+
+
 def find_quotes(text: str) -> list[tuple[int, int]]:
     """Return the (start, end) spans of direct quotations in `text`, quote marks included."""
     spans: list[tuple[int, int]] = []
     wraps = blank_line_paragraphs(text)
     i, n = 0, len(text)
     while i < n:
-        ch = text[i]
-        if ch not in OPENING or (ch == '"' and not _opens_straight(text, i)):
+        mark = _mark_at(text, i)
+        if mark is None or not _opening(text, i, mark):
             i += 1
             continue
-        start, closer = i, OPENING[ch]
-        j = i + 1
+        start, closer = i, OPENING[mark]
+        j = i + len(mark)
         end = None
         while j < n:
-            c = text[j]
-            if c == "\n":
+            if text[j] == "\n":
                 k = _next_paragraph_start(text, j)
                 if wraps and "\n" not in text[j + 1 : k]:
                     j += 1  # a wrapped line, not a paragraph end
                     continue
                 # paragraph ends inside the quote: continue only if the next paragraph opens with a mark
-                if k < n and text[k] == ch:
-                    j = k + 1
+                if k < n and text.startswith(mark, k):
+                    j = k + len(mark)
                     continue
                 end = _trim_right(text, start, j)
                 break
-            if c == closer and (closer != '"' or not _opens_straight(text, j)):
-                end = j + 1
+            if text.startswith(closer, j) and (closer not in STRAIGHT or not _opens_straight(text, j, len(closer))):
+                end = j + len(closer)
                 break
             j += 1
         if end is None:
             end = _trim_right(text, start, n)
-        if end - start > 2:
+        if end - start > 2 * len(mark):
             spans.append((start, end))
         i = max(end, start + 1)
     return spans
