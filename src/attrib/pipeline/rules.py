@@ -161,6 +161,8 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
         relative = [o for o in obj if o.tag_ in {"WDT", "WP"}]
         if any(o.lower_ in REFLEXIVES for o in obj):
             return None  # "a group calling itself ...": naming, not saying
+        if obj and all(o.dep_ == "dobj" and o.pos_ == "VERB" for o in obj):
+            return None  # "videos shared on social media show that ...": a verb as object is a misparse
         if lemma in AS_VERBS and as_prep is not None and (relative or not obj):
             content, rule = subtree(as_prep) - {as_prep.i}, "prep-object"  # "which local media described as ..."
             cue.add(as_prep.i)
