@@ -34,8 +34,17 @@ def open_text(path: str | Path) -> IO[str]:
     """Open a UTF-8 text file (or stdin for "-"), raising InputError with the file name."""
     if str(path) == STDIO:
         return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="")
+    return _open(path, "r", encoding="utf-8", newline="")
+
+
+def open_binary(path: str | Path) -> IO[bytes]:
+    """Open a file for reading bytes, raising InputError with the file name."""
+    return _open(path, "rb")
+
+
+def _open(path: str | Path, mode: str, **kwargs: Any) -> IO:
     try:
-        return open(path, encoding="utf-8", newline="")
+        return open(path, mode, **kwargs)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:

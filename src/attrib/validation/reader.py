@@ -15,7 +15,7 @@ from typing import IO, Any, Callable, Iterator
 import ijson
 
 from ..errors import InputError
-from ..jsonio import iter_jsonl
+from ..jsonio import iter_jsonl, open_binary
 from .checks import KINDS, Checker
 from .findings import Finding, Where
 
@@ -38,17 +38,6 @@ def kind_of(doc: Any) -> str | None:
     return None
 
 
-def _open_binary(path: str | Path) -> IO[bytes]:
-    try:
-        return open(path, "rb")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, expected a file") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot open ({exc.strerror})") from None
-
-
 def _first_byte(handle: IO[bytes]) -> bytes:
     """The first byte that is not blank (nor a UTF-8 byte order mark); b"" for an empty file."""
     chunk = handle.read(65536).removeprefix(_BOM)
@@ -66,7 +55,7 @@ def _reason(exc: Exception) -> str:
 
 def _first_document(path: str | Path) -> tuple[bool, Any]:
     """(is it a JSON array, its first document); InputError when even that cannot be read."""
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         first = _first_byte(handle)
         handle.seek(0)
         if first == b"[":
@@ -102,7 +91,7 @@ def detect(path: str | Path) -> str:
 
 def _array(path: str | Path, progress: Progress | None) -> Iterator[tuple[Where, Any]]:
     """The elements of a JSON array, located `$[i]`; a parse error mid-file ends them with finding V001."""
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         size = os.fstat(handle.fileno()).st_size or None
         count = 0
         try:
@@ -148,7 +137,7 @@ def validate_path(path: str | Path, as_: str | None = None, progress: Progress |
 
 
 def _validate(path: str | Path, kind: str, progress: Progress | None) -> Iterator[Finding]:
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         is_array = _first_byte(handle) == b"["
     checker = Checker(kind)
     for where, doc in _array(path, progress) if is_array else _lines(path, progress):
