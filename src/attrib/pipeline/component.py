@@ -118,9 +118,6 @@ class Draft:
         self.rule, self.prior, self.source_root = rule, prior, source_root
         self.kind = "indirect"
 
-    def score(self) -> float:
-        return confidence(self.rule, self.kind, self.prior, bool(self.source))
-
     def end(self) -> int:
         return max(e for _, e in self.cue + self.source + self.content)
 
@@ -251,7 +248,7 @@ def _attribution(doc: Doc, text: str, index: int, draft: Draft) -> dict:
     return {
         "id": f"a{index}",
         "kind": draft.kind,
-        "confidence": draft.score(),
+        "confidence": confidence(draft.rule, draft.prior),
         "source": [frag(s) for s in draft.source],
         "cue": [frag(s) for s in draft.cue],
         "content": [frag(s) for s in sorted(draft.content)],
