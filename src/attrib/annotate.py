@@ -43,7 +43,7 @@ def load_pipeline(model: str | None = None) -> Language:
             " or pass --model with an installed pipeline name or a pipeline folder"
         )
     if "parser" not in nlp.pipe_names and COMPONENT not in nlp.pipe_names:
-        raise ModelError(f"E122 pipeline {model_name(nlp)} has no dependency parser; the attribution rules need one")
+        raise ModelError(f"pipeline {model_name(nlp)} has no dependency parser; the attribution rules need one")
     if COMPONENT not in nlp.pipe_names:
         nlp.add_pipe(COMPONENT, last=True)
     return nlp

@@ -51,7 +51,7 @@ class AttributionFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         if not doc.has_annotation("DEP"):
-            raise ModelError("E121 the attribution component needs a dependency parser before it in the pipeline")
+            raise ModelError("the attribution component needs a dependency parser before it in the pipeline")
         set_attributions(doc, find_attributions(doc, self.lexicon, self.settings))
         return doc
 
@@ -133,11 +133,9 @@ def _draft(doc: Doc, c: Candidate) -> Draft | None:
     return Draft(cue, token_runs(doc, c.source), content, c.rule, c.prior, c.source_root)
 
 
-def _attach_quotes(text: str, draft: Draft, quotes: list[Span]) -> None:
+def _attach_quotes(draft: Draft, quotes: list[Span]) -> None:
     """Snap content to the quotations it touches: all inside quotes → direct; partly → mixed."""
     touched = [q for q in quotes if any(_overlaps(q, f) for f in draft.content)]
-    if not draft.content:
-        return
     if not touched:
         return
     inside = all(any(q[0] <= f[0] and f[1] <= q[1] for q in touched) for f in draft.content)
@@ -191,7 +189,7 @@ def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> list[dic
     # attributions nested inside a direct quotation are the quoted speaker's, not the article's
     drafts = [d for d in drafts if not any(q[0] < d.cue[0][0] and d.cue[-1][1] < q[1] for q in quotes)]
     for draft in drafts:
-        _attach_quotes(text, draft, quotes)
+        _attach_quotes(draft, quotes)
     drafts = _without_nesting(_dedupe(drafts))
     claimed = [f for d in drafts for f in d.content + d.cue + d.source]
     for quote in quotes:
