@@ -120,6 +120,7 @@ def test_colon_and_dash_forms_of_news_copy(nlp, text, source, content):
         ("The mayor told reporters the budget was balanced.", "The mayor", "told", "the budget was balanced"),
         ("The economy grew by 3 percent, according to the Commerce Department.", "the Commerce Department", "according to", "The economy grew by 3 percent"),
         ("The statement calls for an immediate ceasefire.", "The statement", "calls for", "an immediate ceasefire"),
+        ("The Kremlin, in a statement, denied any involvement.", "The Kremlin", "denied", "any involvement"),
     ],
 )
 def test_indirect_speech(nlp, text, source, cue, content):

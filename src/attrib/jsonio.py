@@ -77,7 +77,7 @@ def iter_jsonl(path: str | Path) -> Iterator[JsonLine]:
             try:
                 yield JsonLine(where, json.loads(line))
             except json.JSONDecodeError as exc:
-                yield JsonLine(where, error=InputError(f"{where}: not JSON ({exc.msg} at column {exc.colno})"))
+                yield JsonLine(where, error=InputError(f"{where}: not JSON ({exc.msg}, column {exc.colno})"))
 
 
 def read_json(path: str | Path) -> Any:
@@ -88,7 +88,7 @@ def read_json(path: str | Path) -> Any:
         except UnicodeDecodeError as exc:
             raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{exc.lineno}: not JSON ({exc.msg} at column {exc.colno})") from None
+            raise InputError(f"{path}:{exc.lineno}: not JSON ({exc.msg}, column {exc.colno})") from None
 
 
 def dumps_line(value: Any) -> str:
