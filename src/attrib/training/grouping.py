@@ -1,6 +1,6 @@
 """Grouping learned SOURCE, CUE and CONTENT spans into attributions, anchored on cues.
 
-The span classifier finds the three roles independently; an attribution ties them together. Each
+The span classifier finds the three roles independently; an attribution ties them together. A
 CONTENT span goes to the cue that governs it: syntactically when the parse links them (the cue's
 head governs the content's root, or the content's root governs the cue, as in "according to"),
 else the nearest cue in the same sentence or the sentence next to it (split quotes, "He said:
@@ -86,18 +86,47 @@ def _source_cost(cue: Span, source: Span, contents: list[Span]) -> float | None:
     return float(_gap(cue, source))
 
 
+def _is_quote(span: Span) -> bool:
+    return span[0].is_quote or span[-1].is_quote or (len(span) > 1 and span[-2].is_quote)
+
+
+def _joins(cue: Span, first: Span, second: Span) -> bool:
+    """A second fragment of the same content: two quotes on either side of their cue ("A," he said,
+    "B."). (Joining any nearby fragment too cost 12 points of source accuracy on PolNeAR dev.)"""
+    around = (first.end <= cue.start) != (second.end <= cue.start)
+    return around and _gap(first, second) >= 0 and _is_quote(first) and _is_quote(second)
+
+
 def group_spans(doc: Doc, sources: list[Scored], cues: list[Scored], contents: list[Scored]) -> list[Group]:
-    """Tie learned role spans into attributions (see the module docstring for the policy)."""
+    """Tie learned role spans into attributions (see the module docstring for the policy).
+
+    Content-cue pairs are taken cheapest first: a cue takes one content (or two fragments of one, see
+    _joins), a content one cue. A content left without a cue stays an attribution without one,
+    unless it overlaps a content that got a cue (then it is a boundary variant of that one).
+    """
+    pairs = sorted(
+        (cost, -content.score, c, k)
+        for c, content in enumerate(contents)
+        for k, cue in enumerate(cues)
+        if (cost := _content_cost(cue.span, content.span)) is not None
+    )
     by_cue: dict[int, Group] = {}
-    orphans: list[Group] = []
-    for content in sorted(contents, key=lambda s: (s.span.start, -s.span.end)):
-        costs = [(cost, i) for i, cue in enumerate(cues) if (cost := _content_cost(cue.span, content.span)) is not None]
-        if not costs:
-            orphans.append(Group(cue=None, content=[content]))
+    assigned: set[int] = set()
+    for _cost, _score, c, k in pairs:
+        if c in assigned:
             continue
-        best = min(costs)[1]
-        by_cue.setdefault(best, Group(cue=cues[best])).content.append(content)
-    groups = [by_cue[i] for i in sorted(by_cue)] + orphans
+        group = by_cue.get(k)
+        if group is None:
+            by_cue[k] = Group(cue=cues[k], content=[contents[c]])
+        elif len(group.content) == 1 and _joins(cues[k].span, group.content[0].span, contents[c].span):
+            group.content.append(contents[c])
+        else:
+            continue
+        assigned.add(c)
+    taken = [contents[c].span for c in assigned]
+    orphans = [Group(cue=None, content=[content]) for c, content in enumerate(contents)
+               if c not in assigned and all(_gap(content.span, t) >= 0 for t in taken)]
+    groups = [by_cue[k] for k in sorted(by_cue)] + orphans
     for g in groups:
         if g.cue is None:
             continue
