@@ -6,7 +6,8 @@ import json
 import random
 
 import pytest
-import spacy
+
+import attrib
 
 from attrib.annotate import annotate_documents, load_pipeline
 from attrib.documents import Document
@@ -70,7 +71,10 @@ def trained(corpus, tmp_path_factory):
 
 def test_the_model_carries_its_metadata(trained, corpus):
     model_dir, meta = trained
-    written = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))["attrib"]
+    meta_json = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+    written = meta_json["attrib"]
+    # each trained model is its own Label Studio model_version (push --update relies on it)
+    assert meta_json["version"].startswith(f"{attrib.__version__}+") and len(meta_json["version"]) > len(attrib.__version__) + 8
     assert written["data"]["documents"] == {"train": 13, "calibration": 3, "dev": 4}
     assert written["data"]["train"][0]["path"] == str(corpus[0]) and len(written["data"]["train"][0]["sha256"]) == 64
     assert written["trained_at"] == meta["trained_at"]
@@ -113,3 +117,18 @@ def test_too_little_data_is_a_clear_error(tmp_path):
     one.write_text(dumps_line(constructed_record("only", random.Random(1))), encoding="utf-8")
     with pytest.raises(InputError, match="too few documents"):
         train([one], tmp_path / "model")
+
+
+def test_the_learned_component_alone_learns_the_constructed_patterns(corpus, tmp_path):
+    """With --no-rules every attribution (its content) on dev comes from what the model learned."""
+    train_path, dev_path = corpus
+    settings = TrainSettings(max_steps=40, eval_frequency=20, calibration_fraction=0.2, rules=False)
+    meta = train([train_path], tmp_path / "learned-only", dev=[dev_path], settings=settings)
+    assert meta["rules"] == {"component": True, "fill": False}
+    scores = meta["dev_scores"]
+    assert scores["attributions"]["f1"] >= 0.9
+    assert all(scores["roles"][role]["exact"]["f1"] >= 0.9 for role in ("source", "cue", "content"))
+    # the rule component sits before the combiner, so `attrib annotate` does not append one after it
+    nlp = load_pipeline(str(tmp_path / "learned-only"))
+    assert nlp.pipe_names[-2:] == ["attribution", "attrib_combine"]
+    assert not nlp.get_pipe("attrib_combine").fill_from_rules

@@ -25,7 +25,8 @@ def train_command(
     max_steps: int = typer.Option(2000, "--max-steps", min=1, help="Training steps (batches of about 2,000 words)."),
     eval_frequency: int = typer.Option(200, "--eval-frequency", min=1, help="Steps between dev evaluations (the best is kept)."),
     base: str = typer.Option(BASE_MODEL, "--base", help="Installed spaCy pipeline to start from (its tok2vec, tagger, parser)."),
-    rules: bool = typer.Option(True, "--rules/--no-rules", help="Keep the rule-based component next to the learned one."),
+    rules: bool = typer.Option(True, "--rules/--no-rules", help="Add the rules' attributions the model missed "
+                               "(with --no-rules the rules only fill a source or cue the model left empty)."),
     seed: int = typer.Option(0, "--seed", help="Random seed for splits and training."),
     progress: bool = typer.Option(False, "--progress", help="Show spaCy's training table (on stderr)."),
 ) -> None:

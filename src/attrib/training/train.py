@@ -54,7 +54,7 @@ class TrainSettings:
     eval_frequency: int = 200
     seed: int = 0
     show_progress: bool = False
-    rules: bool = True
+    rules: bool = True  # rule attributions the model missed are added (else rules only fill empty roles)
 
 
 def config_path() -> Path:
@@ -80,7 +80,12 @@ def _load_base(name: str) -> Language:
 
 
 def add_rules(nlp: Language) -> bool:
-    """Put the rule-based component before the combiner when this attrib provides it."""
+    """Put the rule-based component before the combiner when this attrib provides it.
+
+    It is always there, even when its attributions are not added (`rules=False`): `attrib annotate`
+    appends the rule component to any pipeline that lacks it, after which it would overwrite the
+    combiner's output.
+    """
     try:
         from .. import pipeline as _rules  # noqa: F401  (registers the "attribution" factory)
     except ImportError:
@@ -198,13 +203,14 @@ def train(
             "training.eval_frequency": settings.eval_frequency,
             "training.logger.console_output": settings.show_progress,
             "training.logger.output_file": str(tmp / "training.jsonl"),
+            "components.attrib_combine.fill_from_rules": settings.rules,
         }
         with _quiet(settings.show_progress):
             spacy_train(config_path(), tmp / "out", use_gpu=-1, overrides=overrides)
         train_seconds = time.perf_counter() - clock
         nlp = spacy.load(tmp / "out" / "model-best")
         log_lines = (tmp / "training.jsonl").read_text(encoding="utf-8").splitlines()
-    with_rules = settings.rules and add_rules(nlp)
+    with_rules = add_rules(nlp)
     combiner = nlp.get_pipe(COMBINER)
     if calib_records:
         combiner.calibration = fit_calibration(nlp, calib_records)
@@ -214,7 +220,7 @@ def train(
         "trained_at": started.isoformat(timespec="seconds"),
         "training_seconds": round(train_seconds, 1),
         "base": settings.base,
-        "rules": with_rules,
+        "rules": {"component": with_rules, "fill": settings.rules},
         "data": {
             "train": _fingerprint(data),
             "dev": _fingerprint(dev) if dev else "split off the training data",
@@ -225,7 +231,7 @@ def train(
         "training_log_steps": len(log_lines),
     }
     nlp.meta["name"] = "attrib_learned"
-    nlp.meta["version"] = __version__
+    nlp.meta["version"] = f"{__version__}+{started:%Y%m%d%H%M%S}"  # a new model_version per trained model
     nlp.meta["description"] = "attrib pre-annotator with learned SOURCE/CUE/CONTENT spans (attrib train)"
     nlp.meta["attrib"] = attrib_meta
     _write_model(nlp, Path(output))
