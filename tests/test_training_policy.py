@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import spacy
 
 from attrib.records import fragment
@@ -107,3 +109,27 @@ def test_split_is_seeded_and_keeps_every_document_once():
     assert sorted(r["id"] for r in kept + held) == sorted(r["id"] for r in records)
     assert split(records, 0.25, seed=3) == (kept, held)
     assert split(records, 0.0) == (records, [])
+
+
+def test_training_data_reads_records_brat_folders_and_label_studio_exports_alike(tmp_path):
+    from attrib.formats import brat
+    from attrib.jsonio import dumps_line
+    from attrib.labelstudio.convert import record_to_task
+    from attrib.records import normalize_record, spans
+    from attrib.training.corpus import read_training_records
+
+    record = normalize_record({"id": "doc", "text": TEXT, "attributions": [
+        attr(TEXT, "that taxes will fall", cue="said", source="The minister"),
+        attr(TEXT, "that debt would rise", cue="warned", source="Critics")]}, "test")
+    jsonl = tmp_path / "records.jsonl"
+    jsonl.write_text(dumps_line(record), encoding="utf-8")
+    brat.write([record], tmp_path / "brat")
+    task = record_to_task(record, "v1")
+    export = [{"id": 1, "data": task["data"], "predictions": [],
+               "annotations": [{"id": 7, "result": task["predictions"][0]["result"], "was_cancelled": False}]}]
+    (tmp_path / "export.json").write_text(json.dumps(export), encoding="utf-8")
+
+    read = list(read_training_records([jsonl, tmp_path / "brat", tmp_path / "export.json"]))
+    assert [r["text"] for r in read] == [TEXT] * 3
+    as_spans = [sorted(tuple(spans(a, role)) for a in r["attributions"] for role in ("source", "cue", "content")) for r in read]
+    assert as_spans[0] == as_spans[1] == as_spans[2]

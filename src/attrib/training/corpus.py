@@ -1,7 +1,7 @@
 """Training data: annotated documents from any input attrib reads, turned into spaCy's DocBin.
 
-Inputs: attrib records or gold JSONL (`.jsonl`), Label Studio JSON exports (`.json`, the latest
-non-cancelled annotation of each task), and brat folders (when attrib.formats provides the reader).
+Inputs: attrib records or gold JSONL, Label Studio JSON exports (checked as `attrib validate` does;
+the latest non-cancelled annotation of each task), and brat folders (attrib.formats readers).
 Each document becomes a Doc tokenized by the base pipeline, with
 - `attrib_learned`: every SOURCE, CUE and CONTENT fragment as a labelled span (for the span classifier);
 - `attrib_cand_<role>`: the same fragments per role, unlabelled (for the per-role span finders).
@@ -16,43 +16,24 @@ from typing import Iterable, Iterator
 
 from spacy.tokens import Doc, DocBin
 
-from ..errors import InputError
-from ..jsonio import read_json
-from ..records import ROLES, iter_records
+from ..formats import brat
+from ..formats.inputs import read_input
+from ..records import ROLES
 
 GOLD_KEY = "attrib_learned"
 CANDIDATE_KEYS = {role: f"attrib_cand_{role}" for role in ROLES}
 LABELS = {role: role.upper() for role in ROLES}
 
 
-def _brat_records(folder: Path) -> Iterator[dict]:
-    try:
-        from ..formats import brat  # type: ignore[attr-defined]
-    except ImportError:
-        raise InputError(f"{folder}: a folder (brat) but this attrib has no brat reader; give JSONL records") from None
-    yield from brat.read_folder(folder)
-
-
-def _labelstudio_records(path: Path) -> Iterator[dict]:
-    from ..labelstudio.convert import export_records
-
-    tasks = read_json(path)
-    if not isinstance(tasks, list):
-        raise InputError(f"{path}: expected a Label Studio JSON export (a list of tasks)")
-    for record in export_records(iter(tasks), choose="latest"):
-        yield record
-
-
 def read_training_records(paths: Iterable[str | Path]) -> Iterator[dict]:
-    """Annotated records from JSONL files, Label Studio exports (.json) and brat folders, in order."""
+    """Annotated records from JSONL files, Label Studio exports (validated; the latest annotation of
+    each task) and brat folders, in order."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from _brat_records(path)
-        elif path.suffix == ".json":
-            yield from _labelstudio_records(path)
+            yield from brat.read(path)
         else:
-            yield from iter_records([path])
+            yield from read_input(path, choose="latest")
 
 
 def split(records: list[dict], fraction: float, seed: int = 0) -> tuple[list[dict], list[dict]]:
