@@ -155,7 +155,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
         content, rule = subtree(verb.head) - subtree(verb), "as-clause"
     elif prior >= settings.min_object_prior:
         obj = [c for c in verb.children if c.dep_ in OBJECT_DEPS]
-        preps = [c for c in verb.children if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > verb.i]
+        preps = [c for c in verb.children if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > verb.i and not _is_when(c)]
         nsubjpass = next((c for c in verb.children if c.dep_ == "nsubjpass" and c.lower_ not in EXPLETIVES), None)
         as_prep = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ == "as" and c.i > verb.i), None)
         relative = [o for o in obj if o.tag_ in {"WDT", "WP"}]
@@ -227,6 +227,11 @@ def _extend_left(source: set[int], verb: Token, taken: set[int]) -> set[int]:
     if not any(doc[j].head.i == j for j in extension):
         return source  # words the parser attached elsewhere, not a second root: leave them
     return source | extension
+
+
+def _is_when(prep: Token) -> bool:
+    """"on Thursday", "for a week": a time, not what the verb is about."""
+    return any(c.dep_ == "pobj" and c.ent_type_ in {"DATE", "TIME"} for c in prep.children)
 
 
 def _statement_agent(verb: Token) -> Token | None:
