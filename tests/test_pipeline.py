@@ -60,6 +60,19 @@ def test_speaker_and_cue_in_every_order(nlp, text, source, content):
     assert cues == ["said"]
 
 
+def test_cue_inside_the_clause_it_reports(nlp):
+    kind, source, cue, content = one(nlp, "Many of the closures, he said, have involved public courses.")
+    assert (kind, source, cue) == ("indirect", ["he"], ["said"])
+    assert content == ["Many of the closures", "have involved public courses"]
+
+
+def test_curly_quote_closed_with_the_wrong_mark(nlp):
+    text = "“That could create real problems for her here,“ said Jim Clyburn, a congressman."
+    kind, source, cue, content = one(nlp, text)
+    assert (kind, cue, content) == ("direct", ["said"], ["“That could create real problems for her here,“"])
+    assert source[0].startswith("Jim Clyburn")
+
+
 def test_quote_continued_after_the_cue_is_one_attribution_with_two_fragments(nlp):
     text = '"We will win." Smith said. "The voters are with us."'
     assert one(nlp, text) == ("direct", ["Smith"], ["said"], ['"We will win."', '"The voters are with us."'])

@@ -56,6 +56,13 @@ def _opening(text: str, i: int, mark: str) -> bool:
     return mark not in STRAIGHT or _opens_straight(text, i, len(mark))
 
 
+def _closes(text: str, j: int, closer: str) -> bool:
+    """Whether the quotation closes at j. A curly mark typed the wrong way round (“…“) closes by position."""
+    if closer == "”" and text[j] == "“":
+        return j + 1 == len(text) or text[j + 1].isspace() or text[j + 1] in ".,;:!?)"
+    return text.startswith(closer, j) and (closer not in STRAIGHT or not _opens_straight(text, j, len(closer)))
+
+
 def find_quotes(text: str) -> list[tuple[int, int]]:
     """Return the (start, end) spans of direct quotations in `text`, quote marks included."""
     spans: list[tuple[int, int]] = []
@@ -81,7 +88,7 @@ def find_quotes(text: str) -> list[tuple[int, int]]:
                     continue
                 end = _trim_right(text, start, j)
                 break
-            if text.startswith(closer, j) and (closer not in STRAIGHT or not _opens_straight(text, j, len(closer))):
+            if _closes(text, j, closer):
                 end = j + len(closer)
                 break
             j += 1

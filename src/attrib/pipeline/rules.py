@@ -149,7 +149,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
     clause = next((c for c in verb.children if c.dep_ in CLAUSE_DEPS), None)
     if clause is not None and prior >= settings.min_clause_prior:
         content, rule = subtree(clause), "clause"
-    elif verb.dep_ in {"parataxis", "ccomp"} and verb.head.pos_ in {"VERB", "AUX"} and verb.head.i < verb.i and prior >= settings.min_clause_prior and _is_parenthetical(verb):
+    elif verb.dep_ in {"parataxis", "ccomp"} and verb.head.pos_ in {"VERB", "AUX"} and prior >= settings.min_clause_prior and _is_parenthetical(verb):
         content, rule = subtree(verb.head) - subtree(verb), "parenthetical"
     elif verb.dep_ == "advcl" and any(c.lower_ == "as" and c.dep_ == "mark" for c in verb.children) and prior >= settings.min_clause_prior:
         content, rule = subtree(verb.head) - subtree(verb), "as-clause"
@@ -245,9 +245,15 @@ def _statement_agent(verb: Token) -> Token | None:
 
 
 def _is_parenthetical(verb: Token) -> bool:
-    """"..., he said" or "..., said the minister": the verb follows its head clause, set off by punctuation."""
-    first = min(t.i for t in verb.subtree)
-    return first > 0 and verb.doc[first - 1].is_punct
+    """"…, he said", "…, said the minister", "The closures, he said, have …": the verb's clause is set
+    off by punctuation, after its head clause or inside it."""
+    doc = verb.doc
+    first, last = min(t.i for t in verb.subtree), max(t.i for t in verb.subtree)
+    if not (doc[first].is_punct or (first > 0 and doc[first - 1].is_punct)):
+        return False
+    if verb.head.i < verb.i:
+        return True
+    return doc[last].is_punct or (last + 1 < len(doc) and doc[last + 1].is_punct)
 
 
 def according_to_candidate(accord: Token) -> Candidate | None:
