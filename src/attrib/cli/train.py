@@ -25,8 +25,9 @@ def train_command(
     max_steps: int = typer.Option(2000, "--max-steps", min=1, help="Training steps (batches of about 2,000 words)."),
     eval_frequency: int = typer.Option(200, "--eval-frequency", min=1, help="Steps between dev evaluations (the best is kept)."),
     base: str = typer.Option(BASE_MODEL, "--base", help="Installed spaCy pipeline to start from (its tok2vec, tagger, parser)."),
-    rules: bool = typer.Option(True, "--rules/--no-rules", help="Add the rules' attributions the model missed "
-                               "(with --no-rules the rules only fill a source or cue the model left empty)."),
+    prefer: str = typer.Option("rules", "--prefer", help="Whose attributions come first: rules (default: the more "
+                               "precise on PolNeAR) or learned; the other side fills roles left empty."),
+    fill: bool = typer.Option(True, "--fill/--no-fill", help="Also add the other side's attributions that the first missed."),
     seed: int = typer.Option(0, "--seed", help="Random seed for splits and training."),
     progress: bool = typer.Option(False, "--progress", help="Show spaCy's training table (on stderr)."),
 ) -> None:
@@ -40,7 +41,7 @@ def train_command(
     """
     settings = TrainSettings(
         base=base, dev_fraction=dev_fraction, calibration_fraction=calibration_fraction, max_steps=max_steps,
-        eval_frequency=eval_frequency, seed=seed, show_progress=progress, rules=rules,
+        eval_frequency=eval_frequency, seed=seed, show_progress=progress, prefer=prefer, fill=fill,
     )
     meta = train(data, output, dev=dev or None, settings=settings, log=lambda line: typer.echo(line, err=True))
     typer.echo(f"trained in {meta['training_seconds']:.0f} s; dev scores ({meta['data']['documents']['dev']} documents):")

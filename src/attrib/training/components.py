@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy
+import spacy
 from spacy.language import Language
 from spacy.pipeline.span_finder import SpanFinder
 from spacy.pipeline.spancat import preset_spans_suggester
@@ -23,17 +24,31 @@ from spacy.util import registry
 from thinc.api import Ops, get_current_ops
 from thinc.types import Ragged
 
+from ..errors import ModelError
 from ..records import fragment
 from ..spacy_doc import get_attributions, set_attributions
 from .calibration import Calibration
 from .corpus import GOLD_KEY, LABELS
 from .grouping import Group, Scored, group_spans
-from .policy import combine
+from .policy import PREFER, combine
 
 QUOTES = "\"'“”‘’«»„‟‹›"
 CANDIDATES_KEY = "attrib_candidates"
 TEACHER_KEY = "attrib_teacher"
 SAME_ROLE_OVERLAP = 0.5  # token Jaccard above which two spans of one role are one candidate
+
+
+@registry.callbacks("attrib.copy_base_tok2vec.v1")
+def copy_base_tok2vec(base: str, component: str):
+    """After initialization, give `component` the weights of the base pipeline's tok2vec (a copy,
+    so that fine-tuning it leaves the frozen tok2vec under the tagger and parser as it was)."""
+
+    def copy(nlp: Language) -> Language:
+        source = spacy.load(base, exclude=["tagger", "parser", "ner", "lemmatizer", "attribute_ruler"])
+        nlp.get_pipe(component).model.from_bytes(source.get_pipe("tok2vec").model.to_bytes())
+        return nlp
+
+    return copy
 
 
 class CappedSpanFinder(SpanFinder):
@@ -190,9 +205,12 @@ def group_to_attribution(text: str, group: Group) -> dict:
 class AttributionCombiner:
     """Learned spans → attributions, merged with the rules, calibrated. See the module docstring."""
 
-    def __init__(self, nlp: Language, name: str, fill_from_rules: bool, min_confidence: float):
+    def __init__(self, nlp: Language, name: str, prefer: str, fill: bool, min_confidence: float):
+        if prefer not in PREFER:
+            raise ModelError(f"{name}: prefer must be one of {', '.join(PREFER)}, not {prefer!r}")
         self.name = name
-        self.fill_from_rules = fill_from_rules
+        self.prefer = prefer
+        self.fill = fill
         self.min_confidence = min_confidence
         self.calibration = Calibration()
 
@@ -204,7 +222,7 @@ class AttributionCombiner:
     def combined(self, doc: Doc) -> list[dict]:
         """Attributions with `origin` and `raw`, before calibration (what calibration is fitted on)."""
         rules = get_attributions(doc) if doc._.attributions is not None else []
-        return combine(doc.text, self.learned(doc), rules, fill=self.fill_from_rules)
+        return combine(doc.text, self.learned(doc), rules, fill=self.fill, prefer=self.prefer)
 
     def __call__(self, doc: Doc) -> Doc:
         out = []
@@ -230,9 +248,9 @@ class AttributionCombiner:
         return self
 
 
-@Language.factory("attrib_combine", default_config={"fill_from_rules": True, "min_confidence": 0.35})
-def make_combiner(nlp: Language, name: str, fill_from_rules: bool, min_confidence: float) -> AttributionCombiner:
+@Language.factory("attrib_combine", default_config={"prefer": "rules", "fill": True, "min_confidence": 0.35})
+def make_combiner(nlp: Language, name: str, prefer: str, fill: bool, min_confidence: float) -> AttributionCombiner:
     """`min_confidence`: drafts less likely than this to be right are dropped. Adding a draft that is
     right with probability p raises the expected F1 only when p > F1 / 2; 0.35 is that for F1 ~ 0.7
     (on PolNeAR dev, 0.5 cost 11 points of attribution F1: calibrated drafts cluster at 0.4-0.6)."""
-    return AttributionCombiner(nlp, name, fill_from_rules, min_confidence)
+    return AttributionCombiner(nlp, name, prefer, fill, min_confidence)

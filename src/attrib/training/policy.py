@@ -1,12 +1,14 @@
-"""How learned attributions and the rules' attributions combine: learned first, rules fill.
+"""How the rules' attributions and the learned ones combine: one side first, the other fills.
 
 Both sides are record-format attributions. Two attributions *agree* when their contents share a
 character (the attribution-level match of `attrib eval`).
-- A learned attribution is always kept. When a rule attribution agrees with it, the learned spans
-  stay and the rules fill the roles the model left empty (a source, a cue); its origin is "both".
-- A rule attribution that agrees with no learned one is kept as it is (origin "rules") when
-  `fill` is on: the rules' recall on forms the model has not seen yet is the point of keeping them.
-- Origins let calibration give each kind of draft its own reliability (see calibration.py).
+- Every attribution of the preferred side is kept. When one of the other side agrees with it, its
+  spans stay and the other side fills the roles it left empty (a source, a cue); origin "both".
+- An attribution of the other side that agrees with none is added (origin "learned" or "rules")
+  when `fill` is on: that is what the second side is there for.
+- `prefer="rules"` is the default: on PolNeAR dev the rules are the more precise side (attribution
+  precision 84% against the model's 68%) and the model adds what they miss.
+Origins let calibration give each kind of draft its own reliability (see calibration.py).
 Every output attribution carries `origin` and `raw` (the uncalibrated score); the combiner
 replaces them with a calibrated `confidence` before the attributions are written.
 """
@@ -18,25 +20,35 @@ from ..evaluate import match_attributions
 ORIGINS = ("both", "learned", "rules")
 
 
-def combine(text: str, learned: list[dict], rules: list[dict], fill: bool = True) -> list[dict]:
+PREFER = ("rules", "learned")
+
+
+def combine(text: str, learned: list[dict], rules: list[dict], fill: bool = True, prefer: str = "rules") -> list[dict]:
     """Combined attributions, in text order of their content (see the module docstring)."""
-    pairs = dict(match_attributions(text, learned, rules))  # learned index -> rule index
+    sides = {"learned": learned, "rules": rules}
+    first_name = prefer
+    second_name = "learned" if prefer == "rules" else "rules"
+    first, second = sides[first_name], sides[second_name]
+    pairs = dict(match_attributions(text, first, second))  # first index -> second index
     used = set(pairs.values())
     out = []
-    for i, attr in enumerate(learned):
-        merged = dict(attr, origin="learned", raw=attr.get("raw", attr.get("confidence", 0.0)))
+    for i, attr in enumerate(first):
+        merged = dict(attr, origin=first_name, raw=_raw(attr))
         if i in pairs:
-            rule = rules[pairs[i]]
+            other = second[pairs[i]]
             for role in ("source", "cue"):
-                if not merged.get(role) and rule.get(role):
-                    merged[role] = rule[role]
+                if not merged.get(role) and other.get(role):
+                    merged[role] = other[role]
                     if role == "source":
-                        merged["source_entity"] = rule.get("source_entity")
+                        merged["source_entity"] = other.get("source_entity")
             merged["origin"] = "both"
         out.append(merged)
     if fill:
-        for j, rule in enumerate(rules):
-            if j not in used:
-                out.append(dict(rule, origin="rules", raw=rule.get("confidence", 0.5)))
+        out += [dict(attr, origin=second_name, raw=_raw(attr)) for j, attr in enumerate(second) if j not in used]
     out.sort(key=lambda a: (a["content"][0]["start"], a["content"][0]["end"]))
     return out
+
+
+def _raw(attr: dict) -> float:
+    """The learned side's own score, or the rules' confidence (0.5 when they give none)."""
+    return attr.get("raw", attr.get("confidence", 0.5))

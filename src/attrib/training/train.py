@@ -54,7 +54,8 @@ class TrainSettings:
     eval_frequency: int = 200
     seed: int = 0
     show_progress: bool = False
-    rules: bool = True  # rule attributions the model missed are added (else rules only fill empty roles)
+    prefer: str = "rules"  # which side's attributions come first (policy.py)
+    fill: bool = True  # the other side's unmatched attributions are added too
 
 
 def config_path() -> Path:
@@ -82,7 +83,7 @@ def _load_base(name: str) -> Language:
 def add_rules(nlp: Language) -> bool:
     """Put the rule-based component before the combiner when this attrib provides it.
 
-    It is always there, even when its attributions are not added (`rules=False`): `attrib annotate`
+    It is always there, even when its attributions are not added (prefer learned, no fill): `attrib annotate`
     appends the rule component to any pipeline that lacks it, after which it would overwrite the
     combiner's output.
     """
@@ -203,7 +204,8 @@ def train(
             "training.eval_frequency": settings.eval_frequency,
             "training.logger.console_output": settings.show_progress,
             "training.logger.output_file": str(tmp / "training.jsonl"),
-            "components.attrib_combine.fill_from_rules": settings.rules,
+            "components.attrib_combine.prefer": settings.prefer,
+            "components.attrib_combine.fill": settings.fill,
         }
         with _quiet(settings.show_progress):
             spacy_train(config_path(), tmp / "out", use_gpu=-1, overrides=overrides)
@@ -220,7 +222,7 @@ def train(
         "trained_at": started.isoformat(timespec="seconds"),
         "training_seconds": round(train_seconds, 1),
         "base": settings.base,
-        "rules": {"component": with_rules, "fill": settings.rules},
+        "rules": {"component": with_rules, "prefer": settings.prefer, "fill": settings.fill},
         "data": {
             "train": _fingerprint(data),
             "dev": _fingerprint(dev) if dev else "split off the training data",
