@@ -17,6 +17,7 @@ from . import __version__
 from .documents import Document
 from .errors import ModelError
 from .pipeline import component as _component  # noqa: F401  (registers the "attribution" factory)
+from .training import components as _learned  # noqa: F401  (registers the factories of trained models)
 from .records import make_record
 from .spacy_doc import get_attributions
 
