@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from contextlib import nullcontext
 from typing import List, Optional
 
 import typer
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
 from ..annotate import annotate_documents, load_pipeline
 from ..documents import iter_documents
 from ..errors import InputError
 from ..jsonio import atomic_write, dumps_line
 from ..records import iter_records
-from .app import app
-
-
-def progress_bar(label: str):
-    """A live counter on stderr when it is a terminal; nothing otherwise."""
-    if not sys.stderr.isatty():
-        return nullcontext(None)
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn(label), BarColumn(), TextColumn("{task.completed} docs"), TimeElapsedColumn(), transient=True)
+from .app import app, progress_bar
 
 
 @app.command()
@@ -50,7 +40,9 @@ def annotate(
 
     nlp = load_pipeline(model)
     documents = attributions = 0
-    with atomic_write(output) as handle, progress_bar("annotating") as bar:
+    with atomic_write(output) as handle, progress_bar(
+        TextColumn("annotating"), BarColumn(), TextColumn("{task.completed} docs"), TimeElapsedColumn()
+    ) as bar:
         task = bar.add_task("annotate", total=None) if bar else None
         for record in annotate_documents(nlp, iter_documents(inputs, on_error), batch_size, n_process):
             handle.write(dumps_line(record))

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from typing import Iterator
+
 import typer
+from rich.console import Console
+from rich.progress import Progress
 
 app = typer.Typer(
     name="attrib",
@@ -24,3 +30,15 @@ def _root(
     Example: attrib annotate article.txt -o article.records.jsonl
     """
     state["verbose"] = verbose
+
+
+
+@contextlib.contextmanager
+def progress_bar(*columns) -> Iterator:
+    """A rich progress bar with these columns on stderr (never stdout, which may carry the output)
+    when stderr is a terminal; None otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        yield bar

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import sys
 from pathlib import Path
-from typing import Iterator
 
 from enum import Enum
 
 import typer
+from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from ..jsonio import atomic_write
 from ..validation import KINDS, validate_path
 from ..validation.report import JsonReport, Summary, format_text
-from .app import app
+from .app import app, progress_bar
 
 Kind = Enum("Kind", {kind: kind for kind in KINDS}, type=str)
 Format = Enum("Format", {"text": "text", "json": "json"}, type=str)
@@ -41,19 +39,6 @@ class _Counter:
         return progress
 
 
-@contextlib.contextmanager
-def _progress_bar() -> Iterator:
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        yield bar
-
-
 @app.command("validate")
 def validate_command(
     files: list[Path] = typer.Argument(..., help="Files to check: tasks (JSON array), a Label Studio JSON export, "
@@ -73,7 +58,7 @@ def validate_command(
 
     Example: attrib validate project.export.json --limit 3
     """
-    with _progress_bar() as bar:
+    with progress_bar(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn()) as bar:
         counter = _Counter(bar)
         kind = None if as_ is None else as_.value
         streams = [validate_path(path, kind, counter.for_file(path.name)) for path in files]  # unreadable: stop now
