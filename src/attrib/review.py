@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 from .formats.inputs import checked_tasks
 from .labelstudio.client import Client
-from .labelstudio.convert import _sameness, record_to_task, task_records
+from .labelstudio.convert import comparison_key, record_to_task, task_records
 from .labelstudio.push import BATCH, PushReport, push
 
 ANNOTATOR_VERSION = "annotator:"  # model_version prefix of an annotator's version
@@ -23,7 +23,7 @@ REVIEW_VERSION = "review"  # the review project's model version: none of the pre
 
 def disagree(records: list[dict]) -> bool:
     """True when at least two of the annotators' records differ in what an annotator can change."""
-    return len({tuple(_sameness(r["attributions"])) for r in records}) > 1
+    return len({tuple(comparison_key(r["attributions"])) for r in records}) > 1
 
 
 def review_task(records: list[dict]) -> dict:

@@ -217,13 +217,15 @@ def _attribution(aid: str, group: list[str], regions: dict, choices: dict, refer
     return attr
 
 
-def _annotator(annotation: dict) -> str | int | None:
+def annotator_of(annotation: dict) -> str | int | None:
+    """Who made an annotation: the email of an expanded `completed_by` (else its id), or the bare user id."""
     who = annotation.get("completed_by")
     return who.get("email") or who.get("id") if isinstance(who, dict) else who
 
 
-def _sameness(attributions: list[dict]) -> list[tuple]:
-    """What an annotator can change, without ids and confidences: to compare two results."""
+def comparison_key(attributions: list[dict]) -> list[tuple]:
+    """What an annotator can change (spans, kinds, source types, referents), without ids and confidences:
+    two results with equal keys say the same."""
     return sorted((
         (a.get("kind"), a.get("source_type"), _span_key(a.get("source_entity")),
          *(tuple(_span_key(f) for f in a[role]) for role in ROLES))
@@ -280,9 +282,9 @@ def task_records(task: dict, choose: str = "each") -> list[dict]:
         unchanged = None
         if parent is not None:
             before = result_to_attributions(text, parent.get("result") or [], f"{where} prediction {parent.get('id')}")
-            unchanged = _sameness(before) == _sameness(attributions)
+            unchanged = comparison_key(before) == comparison_key(attributions)
         provenance = {"task_id": task_id, "annotation_id": ann.get("id"), "prediction_id": ann.get("parent_prediction"),
-                      "annotator": _annotator(ann), "lead_time": ann.get("lead_time"),
+                      "annotator": annotator_of(ann), "lead_time": ann.get("lead_time"),
                       "accepted_unchanged": unchanged, "origin": "annotation"}
         records.append(make_record(doc_id, text, attributions, dict(meta), provenance=provenance))
     return records

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable, Iterator
 
-from ..labelstudio.convert import RECORD_ID, _annotator
+from ..labelstudio.convert import RECORD_ID, annotator_of
 from ..labelstudio.names import TEXT_NAME
 from ..records import ROLES
 from .findings import Finding, Where
@@ -109,7 +109,7 @@ def _annotations(annotations: Any, text: str | None, where: Where) -> Iterator[F
         result = ann.get("result")
         if isinstance(result, list) and not result:
             yield at.at("result").finding("V602", "the annotation has no regions (submitted empty)")
-        who = _annotator(ann) if isinstance(ann.get("completed_by"), (int, dict)) else None
+        who = annotator_of(ann) if isinstance(ann.get("completed_by"), (int, dict)) else None
         if isinstance(who, (str, int)) and not isinstance(who, bool):
             if who in by_annotator:
                 yield at.finding("V603", f"annotator {who!r} also made annotation {by_annotator[who]!r} of this task")
