@@ -11,7 +11,7 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from attrib.errors import InvalidDataError
+from attrib.errors import BrokenJsonError, InvalidDataError
 from attrib.formats import FORMATS, brat, export
 from attrib.formats.inputs import read_input
 from attrib.labelstudio.convert import record_to_task
@@ -202,6 +202,16 @@ def test_a_broken_export_stops_before_anything_is_written(seed_gold, tmp_path):
     with pytest.raises(InvalidDataError, match=r"export\.json \$\[0\]\.annotations\[1\]\.result\[0\]"):
         export(read_input(tmp_path / "export.json"), "jsonl", tmp_path / "data.jsonl")
     assert list(tmp_path.iterdir()) == [tmp_path / "export.json"]
+
+
+def test_an_export_cut_short_names_the_element_that_breaks_off(seed_gold, tmp_path):
+    tasks = label_studio_export(list(iter_records([seed_gold])))
+    body = json.dumps([tasks[0], tasks[0] | {"id": 2}])
+    (tmp_path / "export.json").write_text(body[:-40], encoding="utf-8")
+    read = []
+    with pytest.raises(BrokenJsonError, match=r"export\.json: \$\[1\]: the JSON breaks off \(") as caught:
+        read.extend(read_input(tmp_path / "export.json"))
+    assert (caught.value.index, len(read)) == (1, 2)  # the first task's two annotations were read
 
 
 def test_spans_survive_emoji_crlf_and_combining_marks(tmp_path):

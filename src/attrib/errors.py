@@ -61,3 +61,11 @@ class InvalidDataError(AttribError):
     """What attrib is about to write or push fails validation (attrib.validation finds an error in it)."""
 
     code = "E150"
+
+
+class BrokenJsonError(InputError):
+    """A JSON array breaks off (not JSON, not UTF-8) at element `index`; the elements before it were read."""
+
+    def __init__(self, file: str, index: int, reason: str) -> None:
+        super().__init__(f"{file}: $[{index}]: the JSON breaks off ({reason})")
+        self.file, self.index, self.reason = file, index, reason

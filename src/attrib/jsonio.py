@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from .errors import InputError, OutputError
+import ijson
+
+from .errors import BrokenJsonError, InputError, OutputError
 
 STDIO = "-"
 
@@ -89,6 +91,21 @@ def read_json(path: str | Path) -> Any:
             raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{exc.lineno}: not JSON ({exc.msg}, column {exc.colno})") from None
+
+
+def iter_json_array(handle: IO[bytes], file: str | Path) -> Iterator[Any]:
+    """The elements of the JSON array read from `handle`, parsed one at a time (ijson), never the file whole.
+
+    Numbers with a fraction come back as float, not Decimal. Raises BrokenJsonError (an InputError)
+    naming `file` and the index of the element that is not JSON or not UTF-8.
+    """
+    read = 0  # elements parsed so far: the index of the one that breaks off
+    try:
+        for item in ijson.items(handle, "item", use_float=True):
+            yield item
+            read += 1
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
+        raise BrokenJsonError(str(file), read, (str(exc).splitlines() or [type(exc).__name__])[0][:120]) from None
 
 
 def dumps_line(value: Any) -> str:

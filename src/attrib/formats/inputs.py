@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-import ijson
-
 from ..errors import InputError
+from ..jsonio import iter_json_array, open_binary
 from ..labelstudio.convert import task_records
 from ..labelstudio.gate import gate
 from ..records import iter_records
@@ -22,13 +21,9 @@ from ..validation.findings import Where
 
 
 def _tasks(path: Path) -> Iterator[tuple[Where, dict]]:
-    try:
-        with open(path, "rb") as handle:
-            index = 0
-            for index, task in enumerate(ijson.items(handle, "item", use_float=True)):
-                yield Where(str(path), f"$[{index}]"), task
-    except (ijson.JSONError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: $[{index}]: the JSON breaks off ({str(exc).splitlines()[0][:120]})") from None
+    with open_binary(path) as handle:
+        for index, task in enumerate(iter_json_array(handle, path)):
+            yield Where(str(path), f"$[{index}]"), task
 
 
 def checked_tasks(path: str | Path) -> Iterator[dict]:

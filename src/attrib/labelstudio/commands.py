@@ -11,10 +11,8 @@ import os
 from pathlib import Path
 from typing import IO
 
-import ijson
-
-from ..errors import InputError, LabelStudioError
-from ..jsonio import atomic_write, dumps_line, open_text
+from ..errors import LabelStudioError
+from ..jsonio import atomic_write, dumps_line, iter_json_array, open_binary
 from ..validation import check_records, check_tasks, validate_path
 from .client import Client
 from .convert import export_records, record_to_task
@@ -62,11 +60,8 @@ def pull(client: Client, title: str, out: IO[bytes]) -> int:
 def write_records(export: str | Path, output: str | Path, choose: str) -> int:
     """Export -> records JSONL; both the export and the records must pass validation."""
     gate(validate_path(export, "export"))
-    with open_text(export) as handle:
-        try:
-            records = list(export_records(ijson.items(handle.buffer, "item", use_float=True), choose))
-        except ijson.JSONError as exc:
-            raise InputError(f"{export}: not a JSON array of tasks ({exc})") from None
+    with open_binary(export) as handle:
+        records = list(export_records(iter_json_array(handle, export), choose))
     gate(check_records(records, str(output)))
     with atomic_write(output) as out:
         for record in records:

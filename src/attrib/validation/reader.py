@@ -1,6 +1,6 @@
 """Reading a file to validate: which kind it is, and its documents one at a time.
 
-A JSON array (tasks, an export) is parsed element by element with ijson, JSON Lines (records)
+A JSON array (tasks, an export) is parsed element by element (jsonio.iter_json_array), JSON Lines (records)
 line by line with jsonio, so a 1 GB export is checked in memory that does not grow with the file.
 The kind comes from the first document: an exported task has `annotations` or an integer `id`,
 a task to import has `data`, a record has `text`.
@@ -12,10 +12,8 @@ import os
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
-import ijson
-
-from ..errors import InputError
-from ..jsonio import iter_jsonl, open_binary
+from ..errors import BrokenJsonError, InputError
+from ..jsonio import iter_json_array, iter_jsonl, open_binary
 from .checks import KINDS, Checker
 from .findings import Finding, Where
 
@@ -49,10 +47,6 @@ def _first_byte(handle: IO[bytes]) -> bytes:
     return b""
 
 
-def _reason(exc: Exception) -> str:
-    return (str(exc).splitlines() or [type(exc).__name__])[0][:120]
-
-
 def _first_document(path: str | Path) -> tuple[bool, Any]:
     """(is it a JSON array, its first document); InputError when even that cannot be read."""
     with open_binary(path) as handle:
@@ -60,9 +54,9 @@ def _first_document(path: str | Path) -> tuple[bool, Any]:
         handle.seek(0)
         if first == b"[":
             try:
-                return True, next(iter(ijson.items(handle, "item", use_float=True)), None)
-            except (ijson.JSONError, UnicodeDecodeError) as exc:
-                raise InputError(f"{path}: not JSON ({_reason(exc)})") from None
+                return True, next(iter_json_array(handle, path), None)
+            except BrokenJsonError as exc:
+                raise InputError(f"{path}: not JSON ({exc.reason})") from None
     if first == b"{":
         for line in iter_jsonl(path):
             if line.error is not None:
@@ -95,14 +89,14 @@ def _array(path: str | Path, progress: Progress | None) -> Iterator[tuple[Where,
         size = os.fstat(handle.fileno()).st_size or None
         count = 0
         try:
-            for item in ijson.items(handle, "item", use_float=True):
+            for item in iter_json_array(handle, path):
                 yield Where(str(path), f"$[{count}]"), item
                 count += 1
                 if progress is not None:
                     progress(count, handle.tell() / size if size else None)
-        except (ijson.JSONError, UnicodeDecodeError) as exc:
-            where = Where(str(path), f"$[{count}]")
-            yield where, where.finding("V001", f"the JSON breaks off at element {count} ({_reason(exc)}): "
+        except BrokenJsonError as exc:
+            where = Where(str(path), f"$[{exc.index}]")
+            yield where, where.finding("V001", f"the JSON breaks off at element {exc.index} ({exc.reason}): "
                                                "the rest is not checked")
 
 
