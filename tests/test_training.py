@@ -120,12 +120,23 @@ def test_too_little_data_is_a_clear_error(tmp_path):
         train([one], tmp_path / "model")
 
 
+def test_fill_is_decided_on_the_calibration_documents_and_kept_with_the_model(trained):
+    """By default the other side's additions stay only if they raise attribution F1 on the held-out
+    calibration documents; the decision travels with the model (attrib_combine/policy.json)."""
+    model_dir, meta = trained
+    check = meta["rules"]["fill_check"]
+    assert check["documents"] == 3
+    assert meta["rules"]["fill"] == (check["attribution_f1_with"] > check["attribution_f1_without"])
+    combiner = load_pipeline(str(model_dir)).get_pipe("attrib_combine")
+    assert combiner.fill == meta["rules"]["fill"] and combiner.prefer == "rules"
+
+
 def test_the_learned_component_alone_learns_the_constructed_patterns(corpus, tmp_path):
     """With --prefer learned --no-fill every attribution (its content) on dev comes from what the model learned."""
     train_path, dev_path = corpus
     settings = TrainSettings(max_steps=40, eval_frequency=20, calibration_fraction=0.2, prefer="learned", fill=False)
     meta = train([train_path], tmp_path / "learned-only", dev=[dev_path], settings=settings)
-    assert meta["rules"] == {"component": True, "prefer": "learned", "fill": False}
+    assert meta["rules"] == {"component": True, "prefer": "learned", "fill": False, "fill_check": None}
     scores = meta["dev_scores"]
     assert scores["attributions"]["f1"] >= 0.9
     assert all(scores["roles"][role]["exact"]["f1"] >= 0.9 for role in ("source", "cue", "content"))

@@ -237,14 +237,20 @@ class AttributionCombiner:
         return doc
 
     def to_disk(self, path, exclude=()):
+        """The calibration, and the policy as `attrib train` settled it (fill is decided after training)."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         (path / "calibration.json").write_text(json.dumps(self.calibration.to_dict()), encoding="utf-8")
+        policy = {"prefer": self.prefer, "fill": self.fill, "min_confidence": self.min_confidence}
+        (path / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
 
     def from_disk(self, path, exclude=()):
-        file = Path(path) / "calibration.json"
-        if file.exists():
-            self.calibration = Calibration.from_dict(json.loads(file.read_text(encoding="utf-8")))
+        path = Path(path)
+        if (path / "calibration.json").exists():
+            self.calibration = Calibration.from_dict(json.loads((path / "calibration.json").read_text(encoding="utf-8")))
+        if (path / "policy.json").exists():
+            policy = json.loads((path / "policy.json").read_text(encoding="utf-8"))
+            self.prefer, self.fill, self.min_confidence = policy["prefer"], policy["fill"], policy["min_confidence"]
         return self
 
 

@@ -55,7 +55,7 @@ class TrainSettings:
     seed: int = 0
     show_progress: bool = False
     prefer: str = "rules"  # which side's attributions come first (policy.py)
-    fill: bool = True  # the other side's unmatched attributions are added too
+    fill: bool | None = None  # add the other side's unmatched attributions; None: when that helps (see choose_fill)
 
 
 def config_path() -> Path:
@@ -111,6 +111,25 @@ def fit_calibration(nlp: Language, records: list[dict]) -> Calibration:
         for record, doc in zip(records, nlp.pipe(r["text"] for r in records)):
             calibration.add_document(record["text"], record["attributions"], combiner.combined(doc))
     return calibration
+
+
+def choose_fill(nlp: Language, records: list[dict]) -> dict:
+    """Whether adding the second side's attributions raises attribution F1 on held-out `records`.
+
+    The learned side earns its place on the user's own data: on documents the model never saw, the
+    pipeline is scored with and without the other side's additions, and the better one is kept
+    (without on a tie). On PolNeAR this keeps a model trained on 800 documents from lowering F1.
+    """
+    combiner = nlp.get_pipe(COMBINER)
+    f1 = {}
+    for fill in (False, True):
+        combiner.fill = fill
+        scores = Scores()
+        for gold, pred in zip(records, predict_records(nlp, records)):
+            scores.add(gold, pred)
+        f1[fill] = scores.as_dict()["attributions"]["f1"] or 0.0
+    combiner.fill = f1[True] > f1[False]
+    return {"documents": len(records), "attribution_f1_with": round(f1[True], 4), "attribution_f1_without": round(f1[False], 4)}
 
 
 def score(nlp: Language, records: list[dict]) -> dict:
@@ -205,7 +224,7 @@ def train(
             "training.logger.console_output": settings.show_progress,
             "training.logger.output_file": str(tmp / "training.jsonl"),
             "components.attrib_combine.prefer": settings.prefer,
-            "components.attrib_combine.fill": settings.fill,
+            "components.attrib_combine.fill": settings.fill is not False,
         }
         with _quiet(settings.show_progress):
             spacy_train(config_path(), tmp / "out", use_gpu=-1, overrides=overrides)
@@ -214,15 +233,20 @@ def train(
         log_lines = (tmp / "training.jsonl").read_text(encoding="utf-8").splitlines()
     with_rules = add_rules(nlp)
     combiner = nlp.get_pipe(COMBINER)
+    fill_check = None
     if calib_records:
         combiner.calibration = fit_calibration(nlp, calib_records)
+        if settings.fill is None:
+            fill_check = choose_fill(nlp, calib_records)
+            log(f"fill: {'on' if combiner.fill else 'off'} (attribution F1 on the calibration documents "
+                f"{fill_check['attribution_f1_with']:.3f} with, {fill_check['attribution_f1_without']:.3f} without)")
     dev_scores = score(nlp, dev_records)
     attrib_meta = {
         "attrib_version": __version__,
         "trained_at": started.isoformat(timespec="seconds"),
         "training_seconds": round(train_seconds, 1),
         "base": settings.base,
-        "rules": {"component": with_rules, "prefer": settings.prefer, "fill": settings.fill},
+        "rules": {"component": with_rules, "prefer": settings.prefer, "fill": combiner.fill, "fill_check": fill_check},
         "data": {
             "train": _fingerprint(data),
             "dev": _fingerprint(dev) if dev else "split off the training data",
