@@ -4,8 +4,11 @@ Starts its own server (a temporary data dir from the migrated template) unless -
 (token from LABEL_STUDIO_API_KEY). The documents are the bundled example record, repeated under new
 ids: ~3,200 characters and 11 attributions (40-odd regions and relations) each. Reports tasks per
 second and where the time goes: waiting for the server vs. attrib's own (conversion, validation).
+With --gate, no server: the documents are converted as a push converts them and only the
+validation gate (check_tasks) is timed, best of three.
 
     .venv/bin/python benchmarks/bench_push.py --n 10000
+    .venv/bin/python benchmarks/bench_push.py --n 10000 --gate
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from pathlib import Path
 
 from attrib.labelstudio import server
 from attrib.labelstudio.client import Client
-from attrib.labelstudio.push import push
+from attrib.labelstudio.convert import record_to_task
+from attrib.labelstudio.push import acyclic, push
 from attrib.records import iter_records
+from attrib.validation import check_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT.parent / "shared" / "examples" / "seed.gold.jsonl"
@@ -44,12 +49,30 @@ def run(client: Client, n: int, batch: int) -> None:
               f"attrib's own {own:.1f} s (validating {report.check_seconds:.1f} s, the rest converting)")
 
 
+def gate(n: int) -> None:
+    """Time the validation gate alone on the tasks a push of `n` documents sends."""
+    with acyclic():
+        tasks = [record_to_task(record, "attrib-bench") for record in documents(n)]
+    best = min(_seconds(lambda: list(check_tasks(tasks, "tasks"))) for _ in range(3))
+    print(f"gate: {n} tasks checked in {best:.2f} s = {n / best:,.0f} tasks/s ({best / n * 1000:.3f} ms a task)")
+
+
+def _seconds(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--url", help="an existing server (token from LABEL_STUDIO_API_KEY); default: start one")
+    parser.add_argument("--gate", action="store_true", help="time only the validation gate (no server)")
     args = parser.parse_args()
+    if args.gate:
+        gate(args.n)
+        return
     if args.url:
         run(Client(args.url, os.environ.get("LABEL_STUDIO_API_KEY", ""), timeout=600), args.n, args.batch)
         return

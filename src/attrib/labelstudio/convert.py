@@ -125,13 +125,11 @@ def record_to_task(record: dict, model_version: str) -> dict:
     return {"data": data, "predictions": [prediction]}
 
 
-def _related(regions: dict[str, dict], result: list[dict]) -> tuple[dict[str, list[str]], dict[str, str]]:
+def _related(regions: dict[str, dict], relations: list[dict]) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Role edges (anchor side -> member) and SOURCE -> REFERENT links, whichever way they were drawn."""
     members: dict[str, list[str]] = defaultdict(list)
     referent_of: dict[str, str] = {}
-    for rel in result:
-        if rel.get("type") != "relation":
-            continue
+    for rel in relations:
         a, b = rel.get("from_id"), rel.get("to_id")
         if a not in regions or b not in regions or a == b:
             continue
@@ -151,6 +149,21 @@ def _related(regions: dict[str, dict], result: list[dict]) -> tuple[dict[str, li
     return members, referent_of
 
 
+def _region_fragment(text: str, value: dict, where: str, k: int, rid: Any) -> dict:
+    """The fragment region `rid` (item `k` of result `where`) covers, its text taken from `text`.
+
+    OffsetError (check_fragment) when it does not fit; plain integers inside the text, the usual
+    case, are passed without building the message that would say where.
+    """
+    start, end = value.get("start"), value.get("end")
+    if type(start) is int and type(end) is int and 0 <= start < end <= len(text):
+        return {"start": start, "end": end, "text": text[start:end]}
+    ints = isinstance(start, int) and isinstance(end, int)
+    frag = {"start": start, "end": end, "text": text[start:end] if ints else None}
+    check_fragment(text, frag, f"{where}[{k}] (region {rid})")
+    return frag
+
+
 def result_to_attributions(text: str, result: list[dict], where: str = "result") -> list[dict]:
     """Record-format attributions from Label Studio regions and relations: the inverse of the mapping.
 
@@ -160,33 +173,37 @@ def result_to_attributions(text: str, result: list[dict], where: str = "result")
     """
     regions: dict[str, dict] = {}
     choices: dict[str, dict[str, str]] = defaultdict(dict)
+    relations: list[dict] = []
     for k, item in enumerate(result):
         if not isinstance(item, dict):
             continue
+        kind = item.get("type")
+        if kind == "relation":
+            relations.append(item)
+            continue
         rid, value = item.get("id"), item.get("value") or {}
-        if item.get("type") == "labels" and item.get("from_name") == LABELS_NAME:
+        if kind == "labels" and item.get("from_name") == LABELS_NAME:
             label = (value.get("labels") or [None])[0]
             if label in ROLE_OF_LABEL or label == REFERENT_LABEL:
-                start, end = value.get("start"), value.get("end")
-                ints = isinstance(start, int) and isinstance(end, int)
-                frag = {"start": start, "end": end, "text": text[start:end] if ints else None}
-                check_fragment(text, frag, f"{where}[{k}] (region {rid})")
-                regions[rid] = {"label": label, "frag": frag, "score": item.get("score")}
-        elif item.get("type") == "choices" and value.get("choices"):
+                frag = _region_fragment(text, value, where, k, rid)
+                regions[rid] = {"label": label, "frag": frag, "span": (frag["start"], frag["end"]),
+                                "score": item.get("score")}
+        elif kind == "choices" and value.get("choices"):
             choices[rid].setdefault(item.get("from_name"), value["choices"][0])
-    members, referent_of = _related(regions, result)
+    members, referent_of = _related(regions, relations)
     pointed_to = {b for targets in members.values() for b in targets if regions[b]["label"] != SOURCE}
     spans_of = [rid for rid, r in regions.items() if r["label"] in (CUE, CONTENT)]
     anchors = [rid for rid in spans_of if rid not in pointed_to]
+    in_cycles = [rid for rid in spans_of if rid in pointed_to]  # pointed to, yet reached from no anchor: a cycle
     reached: set[str] = set()
     attributions = []
-    for anchor in anchors + [rid for rid in spans_of if rid not in anchors]:  # the tail: regions in a cycle
+    for anchor in anchors + in_cycles:
         if anchor in reached:
             continue
         group, stack = [anchor], [anchor]
         reached.add(anchor)
         while stack:
-            for b in members.get(stack.pop(), []):
+            for b in members.get(stack.pop(), ()):
                 if b not in group:
                     group.append(b)
                     if regions[b]["label"] != SOURCE:
@@ -199,11 +216,14 @@ def result_to_attributions(text: str, result: list[dict], where: str = "result")
 def _attribution(aid: str, group: list[str], regions: dict, choices: dict, referent_of: dict) -> dict:
     """One attribution from its regions (anchor first): kind and confidence come from the anchor."""
     frags: dict[str, dict[tuple[int, int], dict]] = {role: {} for role in ROLES}
+    sources = []
     for rid in group:
         region = regions[rid]
-        frags[ROLE_OF_LABEL[region["label"]]].setdefault(_span_key(region["frag"]), region["frag"])
-    kinds = [choices[rid][KIND_NAME] for rid in group if KIND_NAME in choices.get(rid, {})]
-    sources = sorted((rid for rid in group if regions[rid]["label"] == SOURCE), key=lambda r: _span_key(regions[r]["frag"]))
+        frags[ROLE_OF_LABEL[region["label"]]].setdefault(region["span"], region["frag"])
+        if region["label"] == SOURCE:
+            sources.append(rid)
+    sources.sort(key=lambda r: regions[r]["span"])
+    kinds = [choices[rid][KIND_NAME] for rid in group if KIND_NAME in choices.get(rid, ())]
     source_types = [choices[rid][SOURCE_TYPE_NAME] for rid in sources if SOURCE_TYPE_NAME in choices.get(rid, {})]
     entities = [regions[referent_of[rid]]["frag"] for rid in sources if rid in referent_of]
     attr: dict[str, Any] = {"id": aid, "kind": kinds[0] if kinds else None}

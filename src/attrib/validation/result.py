@@ -10,10 +10,9 @@ records` would export, and each problem is located back at its region.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
-from ..labelstudio.convert import result_to_attributions
+from ..labelstudio.convert import ROLE_OF_LABEL, result_to_attributions
 from ..labelstudio.names import (
     KIND_NAME,
     KINDS,
@@ -33,15 +32,14 @@ SOURCE, CUE, CONTENT = ROLE_LABELS["source"], ROLE_LABELS["cue"], ROLE_LABELS["c
 CHOICES = {KIND_NAME: (KINDS, (CUE, CONTENT)), SOURCE_TYPE_NAME: (SOURCE_TYPES, (SOURCE,))}
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(NamedTuple):
     id: str
     label: str | None  # None: not one of attrib's labels (reported)
     start: int
     end: int
     fits: bool  # offsets inside the text, start < end
     usable: bool  # fits, with a label and from_name of attrib's: the converter groups it
-    where: Where  # the region's item in the result
+    index: int  # the region's item in the result
 
     @property
     def span(self) -> tuple[int, int]:
@@ -49,11 +47,16 @@ class Region:
 
 
 class _Check:
-    """State while checking one result: the regions found, and the items fit for grouping."""
+    """State while checking one result: the regions found, the items fit for grouping, the findings.
+
+    Most items are fine: a location (`Where`) is built only for a finding, and an offset is gone
+    through by span_findings only when the quick test (integers, inside the text, same text) fails.
+    """
 
     def __init__(self, text: str | None, where: Where) -> None:
         self.text = text
         self.where = where
+        self.found: list[Finding] = []  # in the order of the items they are about
         self.ids: set[str] = set()  # every region id, well-formed or not (relations to them are not dangling)
         self.regions: dict[str, Region] = {}
         self.clean: list[dict] = []  # items the converter may group
@@ -62,17 +65,25 @@ class _Check:
         self.referred: set[str] = set()  # REFERENT ids a SOURCE refers to
         self.tainted: set[str] = set()  # regions related to a broken one: their attribution is not judged
 
-    def region(self, item: dict, at: Where) -> Iterator[Finding]:
+    def at(self, k: int, *keys: str | int) -> Where:
+        """The location of item `k` of the result, or of `keys` below it."""
+        return self.where.at(k, *keys)
+
+    def region(self, item: dict, k: int) -> None:
         rid = item.get("id")
         if not isinstance(rid, str) or not rid:
             return  # the schema reports it; without an id nothing can point to it
-        if item.get("from_name") != LABELS_NAME:
-            yield at.at("from_name").finding("V303", f"from_name {item.get('from_name')!r} of a labels region is not "
-                                                     f"{LABELS_NAME!r}", rid)
+        found = self.found
+        from_name = item.get("from_name")
+        if from_name != LABELS_NAME:
+            found.append(self.at(k, "from_name").finding(
+                "V303", f"from_name {from_name!r} of a labels region is not {LABELS_NAME!r}", rid))
         if item.get("to_name") != TEXT_NAME:
-            yield at.at("to_name").finding("V304", f"to_name {item.get('to_name')!r} is not {TEXT_NAME!r}", rid)
+            found.append(self.at(k, "to_name").finding("V304", f"to_name {item.get('to_name')!r} is not {TEXT_NAME!r}",
+                                                       rid))
         if rid in self.ids:
-            yield at.at("id").finding("V306", f"region id {rid!r} is used by another region of this result", rid)
+            found.append(self.at(k, "id").finding("V306", f"region id {rid!r} is used by another region of this result",
+                                                  rid))
             return
         self.ids.add(rid)
         value = item.get("value")
@@ -81,117 +92,129 @@ class _Check:
         label = None
         labels = value.get("labels")
         if isinstance(labels, list):
-            if len(labels) != 1:
-                yield at.at("value", "labels").finding("V302", f"a region has {len(labels)} labels, needs exactly one", rid)
-            for k, name in enumerate(labels):
-                if name not in SPAN_LABELS:
-                    yield at.at("value", "labels", k).finding(
-                        "V301", f"label {name!r} is not one of {', '.join(SPAN_LABELS)}", rid)
-            if labels and labels[0] in SPAN_LABELS:
+            if len(labels) == 1 and labels[0] in SPAN_LABELS:
                 label = labels[0]
-        if self.text is not None:
-            yield from span_findings(self.text, value, at.at("value"), tolerant=True, region_id=rid)
+            else:
+                if len(labels) != 1:
+                    found.append(self.at(k, "value", "labels").finding(
+                        "V302", f"a region has {len(labels)} labels, needs exactly one", rid))
+                for n, name in enumerate(labels):
+                    if name not in SPAN_LABELS:
+                        found.append(self.at(k, "value", "labels", n).finding(
+                            "V301", f"label {name!r} is not one of {', '.join(SPAN_LABELS)}", rid))
+                if labels and labels[0] in SPAN_LABELS:
+                    label = labels[0]
+        text = self.text
         start, end = value.get("start"), value.get("end")
-        if not (is_int(start) and is_int(end)):
+        ints = type(start) is int and type(end) is int or is_int(start) and is_int(end)  # (the first: quick)
+        fits = ints and text is not None and 0 <= start < end <= len(text)
+        if text is not None and not (fits and value.get("text") == text[start:end]):
+            found.extend(span_findings(text, value, self.at(k, "value"), tolerant=True, region_id=rid))
+        if not ints:
             return
-        fits = self.text is not None and 0 <= start < end <= len(self.text)
-        usable = fits and label is not None and item.get("from_name") == LABELS_NAME
-        self.regions[rid] = Region(rid, label, start, end, fits, usable, at)
+        usable = fits and label is not None and from_name == LABELS_NAME
+        self.regions[rid] = Region(rid, label, start, end, fits, usable, k)
         if usable:
             self.clean.append(item)
 
-    def choice(self, item: dict, at: Where) -> Iterator[Finding]:
+    def choice(self, item: dict, k: int) -> None:
         rid, name, value = item.get("id"), item.get("from_name"), item.get("value")
         if not isinstance(rid, str) or not isinstance(value, dict):
             return
         if item.get("to_name") != TEXT_NAME:
-            yield at.at("to_name").finding("V304", f"to_name {item.get('to_name')!r} is not {TEXT_NAME!r}", rid)
-        problems = list(self._choice_problems(rid, name, value, at))
-        if problems or not isinstance(value.get("choices"), list) or rid not in self.regions:
+            self.found.append(self.at(k, "to_name").finding("V304", f"to_name {item.get('to_name')!r} is not "
+                                                                    f"{TEXT_NAME!r}", rid))
+        problem = self._choice_problem(rid, name, value, k)
+        if problem or not isinstance(value.get("choices"), list) or rid not in self.regions:
             self.tainted.add(rid)  # the bad choice is what is reported, not the kind it leaves missing
-            yield from problems
+            if problem:
+                self.found.append(problem)
             return
         region = self.regions[rid]
         if (region.fits and is_int(value.get("start")) and is_int(value.get("end"))
                 and (value["start"], value["end"]) != region.span):
-            yield at.at("value").finding("V310", f"the {name} choice spans [{value['start']}, {value['end']}), its region "
-                                                 f"[{region.start}, {region.end})", rid)
+            self.found.append(self.at(k, "value").finding(
+                "V310", f"the {name} choice spans [{value['start']}, {value['end']}), its region "
+                        f"[{region.start}, {region.end})", rid))
         if (name, rid) in self.choices:
-            yield at.at("id").finding("V306", f"region {rid!r} has a second {name} choice", rid)
+            self.found.append(self.at(k, "id").finding("V306", f"region {rid!r} has a second {name} choice", rid))
             return
         self.choices.add((name, rid))
         if name == KIND_NAME:
             self.kinds[rid] = value["choices"][0]
         self.clean.append(item)
 
-    def _choice_problems(self, rid: str, name: Any, value: dict, at: Where) -> Iterator[Finding]:
+    def _choice_problem(self, rid: str, name: Any, value: dict, k: int) -> Finding | None:
         """What makes a per-region choice unusable (a wrong type of `choices` is the schema's to report)."""
         if not isinstance(name, str) or name not in CHOICES:
-            yield at.at("from_name").finding("V303", f"from_name {name!r} of a choice is not "
-                                                     f"{' or '.join(map(repr, CHOICES))}", rid)
-            return
+            return self.at(k, "from_name").finding("V303", f"from_name {name!r} of a choice is not "
+                                                           f"{' or '.join(map(repr, CHOICES))}", rid)
         allowed, on_labels = CHOICES[name]
         picked = value.get("choices")
         if isinstance(picked, list) and (len(picked) != 1 or picked[0] not in allowed):
-            yield at.at("value", "choices").finding(
+            return self.at(k, "value", "choices").finding(
                 "V307", f"{name} must be exactly one of {', '.join(allowed)}, not {picked!r}", rid)
-        elif rid not in self.ids:
-            yield at.at("id").finding("V308", f"the {name} choice names region {rid!r}, which this result does not have",
-                                      rid)
-        elif rid in self.regions and self.regions[rid].label not in (None, *on_labels):
-            yield at.finding("V309", f"a {name} choice on a {self.regions[rid].label} region (it belongs on "
-                                     f"{' or '.join(on_labels)})", rid)
+        if rid not in self.ids:
+            return self.at(k, "id").finding("V308", f"the {name} choice names region {rid!r}, which this result does "
+                                                    "not have", rid)
+        if rid in self.regions and self.regions[rid].label not in (None, *on_labels):
+            return self.at(k).finding("V309", f"a {name} choice on a {self.regions[rid].label} region (it belongs on "
+                                              f"{' or '.join(on_labels)})", rid)
+        return None
 
-    def relation(self, item: dict, at: Where, seen: set) -> Iterator[Finding]:
+    def relation(self, item: dict, k: int, seen: set) -> None:
         a, b = item.get("from_id"), item.get("to_id")
         if not (isinstance(a, str) and isinstance(b, str)):
             return
-        missing = [(key, rid) for key, rid in (("from_id", a), ("to_id", b)) if rid not in self.ids]
+        found = self.found
+        missing = () if a in self.ids and b in self.ids else \
+            [(key, rid) for key, rid in (("from_id", a), ("to_id", b)) if rid not in self.ids]
         for key, rid in missing:
-            yield at.at(key).finding("V401", f"the relation's {key} {rid!r} is not a region of this result", rid)
+            found.append(self.at(k, key).finding("V401", f"the relation's {key} {rid!r} is not a region of this result",
+                                                 rid))
         ra, rb = self.regions.get(a), self.regions.get(b)
         if missing or not (ra and rb and ra.usable and rb.usable):
             self.tainted.update((a, b))  # what it joins is reported already: don't report the consequences
         if missing:
             return
         if a == b:
-            yield at.finding("V404", f"a relation from region {a!r} to itself", a)
+            found.append(self.at(k).finding("V404", f"a relation from region {a!r} to itself", a))
             return
         labels = item.get("labels")
         labels = labels if isinstance(labels, list) else []
-        unknown = [name for name in labels if name not in RELATION_LABELS]
+        unknown = [] if len(labels) == 1 and labels[0] in RELATION_LABELS else \
+            [name for name in labels if name not in RELATION_LABELS]
         if unknown:
-            yield at.at("labels").finding("V402", f"relation label {unknown[0]!r} is not one of {', '.join(RELATION_LABELS)}",
-                                          a)
+            found.append(self.at(k, "labels").finding(
+                "V402", f"relation label {unknown[0]!r} is not one of {', '.join(RELATION_LABELS)}", a))
         if item.get("direction") == "left":
-            a, b = b, a
+            a, b, ra, rb = b, a, rb, ra
         key = (a, b)
         if key in seen:
-            yield at.finding("V405", f"a second relation from region {a!r} to {b!r}", a)
+            found.append(self.at(k).finding("V405", f"a second relation from region {a!r} to {b!r}", a))
             return
         seen.add(key)
-        ra, rb = self.regions.get(a), self.regions.get(b)
         if ra is None or rb is None or ra.label is None or rb.label is None:
             return  # a malformed end was reported where it is
         pair = {ra.label, rb.label}
         if REFERENT_LABEL in pair:
             if pair != {SOURCE, REFERENT_LABEL}:
                 self.tainted.update((a, b))
-                yield at.finding("V403", f"a relation joins {ra.label} {a!r} and {rb.label} {b!r}: a REFERENT is only "
-                                         "linked from a SOURCE", a)
+                found.append(self.at(k).finding("V403", f"a relation joins {ra.label} {a!r} and {rb.label} {b!r}: a "
+                                                        "REFERENT is only linked from a SOURCE", a))
                 return
             expected = "refers_to"
             self.referred.add(a if ra.label == REFERENT_LABEL else b)
         elif pair == {SOURCE}:
             self.tainted.update((a, b))
-            yield at.finding("V403", f"a relation joins two SOURCE regions {a!r} and {b!r}", a)
+            found.append(self.at(k).finding("V403", f"a relation joins two SOURCE regions {a!r} and {b!r}", a))
             return
         else:
             target = rb if ra.label != SOURCE else ra  # an arrow drawn from a source belongs to the other end
-            expected = next(role for role, name in ROLE_LABELS.items() if name == target.label)
+            expected = ROLE_OF_LABEL[target.label]
         if labels and not unknown and expected not in labels:
-            yield at.at("labels").finding("V406", f"the relation {a!r} -> {b!r} is labelled {labels[0]!r}, "
-                                                  f"its target's role is {expected!r}", a)
+            found.append(self.at(k, "labels").finding("V406", f"the relation {a!r} -> {b!r} is labelled {labels[0]!r}, "
+                                                              f"its target's role is {expected!r}", a))
         if ra.usable and rb.usable:
             self.clean.append(item)
 
@@ -207,19 +230,20 @@ def check_result(result: Any, text: str | None, where: Where) -> Iterator[Findin
             continue
         kind = item.get("type")
         if kind == "labels":
-            yield from check.region(item, where.at(k))
+            check.region(item, k)
         elif kind in ("choices", "relation"):
             later.append((k, item))
         elif isinstance(kind, str):
-            yield where.at(k, "type").finding("V305", f"result type {kind!r}: attrib's config has labels, choices and "
-                                                      "relations only")
+            check.found.append(where.at(k, "type").finding("V305", f"result type {kind!r}: attrib's config has labels, "
+                                                                   "choices and relations only"))
     seen: set = set()
     for k, item in later:
         if item["type"] == "choices":
-            yield from check.choice(item, where.at(k))
+            check.choice(item, k)
     for k, item in later:
         if item["type"] == "relation":
-            yield from check.relation(item, where.at(k), seen)
+            check.relation(item, k, seen)
+    yield from check.found
     if text is not None:
         yield from _attribution_findings(check, text)
 
@@ -238,43 +262,47 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
 
     claims: dict[tuple[str, int, int], int] = defaultdict(int)
     sourced: set[str] = set()
+    tainted = check.tainted
     for attr in attributions:
         cues, contents = regions_of(attr, "cue"), regions_of(attr, "content")
         sourced.update(r.id for r in regions_of(attr, "source"))
-        if not (cues or contents) or any(r.id in check.tainted for r in cues + contents):
+        if not (cues or contents) or (tainted and any(r.id in tainted for r in cues + contents)):
             continue
         anchor = (cues or contents)[0]
         if not cues:
             for region in contents[:1]:
-                yield region.where.finding("V501", f"CONTENT {_quote(text, region)} is in an attribution without a CUE",
-                                           region.id)
+                yield check.at(region.index).finding(
+                    "V501", f"CONTENT {_quote(text, region)} is in an attribution without a CUE", region.id)
         if not contents:
             for region in cues[:1]:
-                yield region.where.finding("V503", f"CUE {_quote(text, region)} is in an attribution without a CONTENT",
-                                           region.id)
+                yield check.at(region.index).finding(
+                    "V503", f"CUE {_quote(text, region)} is in an attribution without a CONTENT", region.id)
         kinds = {check.kinds[r.id] for r in cues + contents if r.id in check.kinds}
         if cues and contents and not kinds:  # (an incomplete attribution is reported as such, above)
-            yield anchor.where.finding("V312", f"the attribution anchored at {_quote(text, anchor)} has no kind "
-                                               f"(a {KIND_NAME} choice on its CUE or CONTENT)", anchor.id)
+            yield check.at(anchor.index).finding(
+                "V312", f"the attribution anchored at {_quote(text, anchor)} has no kind (a {KIND_NAME} choice on its "
+                        "CUE or CONTENT)", anchor.id)
         elif cues and contents and len(kinds) > 1:
-            yield anchor.where.finding("V311", f"the attribution anchored at {_quote(text, anchor)} has kinds "
-                                               f"{', '.join(sorted(kinds))}: only one is kept", anchor.id)
+            yield check.at(anchor.index).finding(
+                "V311", f"the attribution anchored at {_quote(text, anchor)} has kinds {', '.join(sorted(kinds))}: only "
+                        "one is kept", anchor.id)
         for role in ("cue", "content"):
             for f in attr[role]:
                 key = (ROLE_LABELS[role], f["start"], f["end"])
                 claims[key] += 1
                 if claims[key] == 2:
                     region = by_span[key][0]
-                    yield region.where.finding("V505", f"{region.label} {_quote(text, region)} is claimed by two "
-                                                       "attributions", region.id)
+                    yield check.at(region.index).finding(
+                        "V505", f"{region.label} {_quote(text, region)} is claimed by two attributions", region.id)
     for region in check.regions.values():
         if region.id in check.tainted:
             continue
         if region.label == SOURCE and region.usable and region.id not in sourced:
-            yield region.where.finding("V502", f"SOURCE {_quote(text, region)} belongs to no attribution "
-                                               "(no relation from a CUE or CONTENT)", region.id)
+            yield check.at(region.index).finding("V502", f"SOURCE {_quote(text, region)} belongs to no attribution "
+                                                         "(no relation from a CUE or CONTENT)", region.id)
         elif region.label == REFERENT_LABEL and region.usable and region.id not in check.referred:
-            yield region.where.finding("V504", f"REFERENT {_quote(text, region)}: no SOURCE refers to it", region.id)
+            yield check.at(region.index).finding("V504", f"REFERENT {_quote(text, region)}: no SOURCE refers to it",
+                                                 region.id)
 
 
 def _quote(text: str, region: Region, limit: int = 40) -> str:
