@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from attrib.cli import main
 from attrib.errors import InputError, OffsetError
 from attrib.jsonio import dumps_line
+from attrib.labelstudio.commands import write_tasks
 from attrib.labelstudio.config import label_config
 from attrib.labelstudio.convert import (
     attributions_to_result,
@@ -253,3 +254,13 @@ def test_tasks_command_writes_checked_tasks(tmp_path, monkeypatch, capsys):
     (tmp_path / "bad.jsonl").write_text(dumps_line(record), encoding="utf-8")
     code, err = run_attrib(monkeypatch, capsys, "labelstudio", "tasks", tmp_path / "bad.jsonl", "-o", tmp_path / "bad.json")
     assert code == 1 and err.startswith("attrib: E150 ") and "V307" in err and not (tmp_path / "bad.json").exists()
+
+
+def test_the_tasks_file_is_the_json_array_json_dump_writes(tmp_path):
+    """Tasks are encoded one at a time, the file byte for byte what json.dump writes for the whole list."""
+    records = [normalize_record({"id": f"d{i}", "text": TEXT, "attributions": CASES["shared source"]}, "x")
+               for i in range(3)]
+    for some in (records, []):
+        assert write_tasks(some, tmp_path / "t.json", "v1") == len(some)
+        expected = json.dumps([record_to_task(r, "v1") for r in some], ensure_ascii=False) + "\n"
+        assert (tmp_path / "t.json").read_text(encoding="utf-8") == expected
