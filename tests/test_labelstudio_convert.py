@@ -17,6 +17,7 @@ from attrib.labelstudio.commands import write_tasks
 from attrib.labelstudio.config import label_config
 from attrib.labelstudio.convert import (
     attributions_to_result,
+    group_regions,
     record_to_task,
     result_to_attributions,
     task_records,
@@ -264,3 +265,17 @@ def test_the_tasks_file_is_the_json_array_json_dump_writes(tmp_path):
         assert write_tasks(some, tmp_path / "t.json", "v1") == len(some)
         expected = json.dumps([record_to_task(r, "v1") for r in some], ensure_ascii=False) + "\n"
         assert (tmp_path / "t.json").read_text(encoding="utf-8") == expected
+
+
+def test_group_regions_gives_region_ids_anchor_first_and_referents():
+    result = attributions_to_result(TEXT, CASES["pronoun source with its entity"])
+    labels = {item["id"]: item["value"]["labels"][0] for item in result if item["type"] == "labels"}
+    relations = [item for item in result if item["type"] == "relation"]
+    groups, referent_of = group_regions(labels, relations)
+    assert groups == [["a0-cue-0", "a0-content-0", "a0-source-0"], ["a1-cue-0", "a1-content-0", "a0-source-0"]]
+    assert referent_of == {"a0-source-0": "a0-referent"}
+    # a relation drawn backwards (from the content to its cue) and a cycle: still one group each, no region lost
+    flipped = [{**rel, "direction": "left", "from_id": rel["to_id"], "to_id": rel["from_id"]} for rel in relations]
+    assert group_regions(labels, flipped) == (groups, referent_of)
+    cycle = [{"from_id": "a0-cue-0", "to_id": "a0-content-0"}, {"from_id": "a0-content-0", "to_id": "a0-cue-0"}]
+    assert group_regions({"a0-cue-0": "CUE", "a0-content-0": "CONTENT"}, cycle) == ([["a0-cue-0", "a0-content-0"]], {})

@@ -125,17 +125,17 @@ def record_to_task(record: dict, model_version: str) -> dict:
     return {"data": data, "predictions": [prediction]}
 
 
-def _related(regions: dict[str, dict], relations: list[dict]) -> tuple[dict[str, list[str]], dict[str, str]]:
+def _related(labels: dict[str, str], relations: list[dict]) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Role edges (anchor side -> member) and SOURCE -> REFERENT links, whichever way they were drawn."""
     members: dict[str, list[str]] = defaultdict(list)
     referent_of: dict[str, str] = {}
     for rel in relations:
         a, b = rel.get("from_id"), rel.get("to_id")
-        if a not in regions or b not in regions or a == b:
+        if a not in labels or b not in labels or a == b:
             continue
         if rel.get("direction") == "left":
             a, b = b, a
-        la, lb = regions[a]["label"], regions[b]["label"]
+        la, lb = labels[a], labels[b]
         if REFERENT_LABEL in (la, lb):
             if {la, lb} == {SOURCE, REFERENT_LABEL}:
                 source, referent = (a, b) if la == SOURCE else (b, a)
@@ -147,6 +147,38 @@ def _related(regions: dict[str, dict], relations: list[dict]) -> tuple[dict[str,
             a, b = b, a  # an arrow drawn from the source: it still belongs to the other end's attribution
         members[a].append(b)
     return members, referent_of
+
+
+def group_regions(labels: dict[str, str], relations: list[dict]) -> tuple[list[list[str]], dict[str, str]]:
+    """The attributions of a result as groups of region ids (anchor first, in anchor order), and each
+    SOURCE region's REFERENT.
+
+    `labels` maps every region that counts to its label, `relations` are the result's relations.
+    Anchors are CUE/CONTENT regions no relation points to; a group is its anchor plus every region
+    reachable from it (SOURCE regions end a path). The validator groups with this too, so that it
+    judges exactly the attributions an export makes.
+    """
+    members, referent_of = _related(labels, relations)
+    pointed_to = {b for targets in members.values() for b in targets if labels[b] != SOURCE}
+    spans_of = [rid for rid, label in labels.items() if label in (CUE, CONTENT)]
+    anchors = [rid for rid in spans_of if rid not in pointed_to]
+    in_cycles = [rid for rid in spans_of if rid in pointed_to]  # pointed to, yet reached from no anchor: a cycle
+    reached: set[str] = set()
+    groups = []
+    for anchor in anchors + in_cycles:
+        if anchor in reached:
+            continue
+        group, stack = [anchor], [anchor]
+        reached.add(anchor)
+        while stack:
+            for b in members.get(stack.pop(), ()):
+                if b not in group:
+                    group.append(b)
+                    if labels[b] != SOURCE:
+                        reached.add(b)
+                        stack.append(b)
+        groups.append(group)
+    return groups, referent_of
 
 
 def _region_fragment(text: str, value: dict, where: str, k: int, rid: Any) -> dict:
@@ -167,11 +199,11 @@ def _region_fragment(text: str, value: dict, where: str, k: int, rid: Any) -> di
 def result_to_attributions(text: str, result: list[dict], where: str = "result") -> list[dict]:
     """Record-format attributions from Label Studio regions and relations: the inverse of the mapping.
 
-    Anchors are CUE/CONTENT regions no relation points to; an attribution is its anchor plus every
-    region reachable from it (SOURCE regions end a path). Offsets are the truth: fragment text is
+    An attribution is a group of regions (group_regions). Offsets are the truth: fragment text is
     taken from `text`, not from the region's `value.text`.
     """
     regions: dict[str, dict] = {}
+    labels: dict[str, str] = {}
     choices: dict[str, dict[str, str]] = defaultdict(dict)
     relations: list[dict] = []
     for k, item in enumerate(result):
@@ -188,29 +220,11 @@ def result_to_attributions(text: str, result: list[dict], where: str = "result")
                 frag = _region_fragment(text, value, where, k, rid)
                 regions[rid] = {"label": label, "frag": frag, "span": (frag["start"], frag["end"]),
                                 "score": item.get("score")}
+                labels[rid] = label
         elif kind == "choices" and value.get("choices"):
             choices[rid].setdefault(item.get("from_name"), value["choices"][0])
-    members, referent_of = _related(regions, relations)
-    pointed_to = {b for targets in members.values() for b in targets if regions[b]["label"] != SOURCE}
-    spans_of = [rid for rid, r in regions.items() if r["label"] in (CUE, CONTENT)]
-    anchors = [rid for rid in spans_of if rid not in pointed_to]
-    in_cycles = [rid for rid in spans_of if rid in pointed_to]  # pointed to, yet reached from no anchor: a cycle
-    reached: set[str] = set()
-    attributions = []
-    for anchor in anchors + in_cycles:
-        if anchor in reached:
-            continue
-        group, stack = [anchor], [anchor]
-        reached.add(anchor)
-        while stack:
-            for b in members.get(stack.pop(), ()):
-                if b not in group:
-                    group.append(b)
-                    if regions[b]["label"] != SOURCE:
-                        reached.add(b)
-                        stack.append(b)
-        attributions.append(_attribution(f"a{len(attributions)}", group, regions, choices, referent_of))
-    return attributions
+    groups, referent_of = group_regions(labels, relations)
+    return [_attribution(f"a{n}", group, regions, choices, referent_of) for n, group in enumerate(groups)]
 
 
 def _attribution(aid: str, group: list[str], regions: dict, choices: dict, referent_of: dict) -> dict:

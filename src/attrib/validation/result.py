@@ -2,9 +2,9 @@
 
 Item by item: offsets against the text, the names of attrib's config (names.py), unique region ids,
 per-region choices on the right regions, relations between existing regions with allowed roles.
-Then the attributions: the well-formed items are grouped by the converter itself
-(`convert.result_to_attributions`), so what is checked is exactly what `attrib labelstudio
-records` would export, and each problem is located back at its region.
+Then the attributions: the well-formed regions and relations are grouped by the converter itself
+(`convert.group_regions`), so what is checked is exactly what `attrib labelstudio records` would
+export, and each problem is located back at its region.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterator, NamedTuple
 
-from ..labelstudio.convert import ROLE_OF_LABEL, result_to_attributions
+from ..labelstudio.convert import ROLE_OF_LABEL, group_regions
 from ..labelstudio.names import (
     KIND_NAME,
     KINDS,
@@ -47,7 +47,7 @@ class Region(NamedTuple):
 
 
 class _Check:
-    """State while checking one result: the regions found, the items fit for grouping, the findings.
+    """State while checking one result: the regions found, the relations fit for grouping, the findings.
 
     Most items are fine: a location (`Where`) is built only for a finding, and an offset is gone
     through by span_findings only when the quick test (integers, inside the text, same text) fails.
@@ -59,7 +59,7 @@ class _Check:
         self.found: list[Finding] = []  # in the order of the items they are about
         self.ids: set[str] = set()  # every region id, well-formed or not (relations to them are not dangling)
         self.regions: dict[str, Region] = {}
-        self.clean: list[dict] = []  # items the converter may group
+        self.relations: list[dict] = []  # relations between usable regions: the converter groups by them
         self.kinds: dict[str, str] = {}  # region id -> its kind choice
         self.choices: set[tuple[str, str]] = set()  # (choice name, region id) already seen
         self.referred: set[str] = set()  # REFERENT ids a SOURCE refers to
@@ -114,8 +114,6 @@ class _Check:
             return
         usable = fits and label is not None and from_name == LABELS_NAME
         self.regions[rid] = Region(rid, label, start, end, fits, usable, k)
-        if usable:
-            self.clean.append(item)
 
     def choice(self, item: dict, k: int) -> None:
         rid, name, value = item.get("id"), item.get("from_name"), item.get("value")
@@ -142,7 +140,6 @@ class _Check:
         self.choices.add((name, rid))
         if name == KIND_NAME:
             self.kinds[rid] = value["choices"][0]
-        self.clean.append(item)
 
     def _choice_problem(self, rid: str, name: Any, value: dict, k: int) -> Finding | None:
         """What makes a per-region choice unusable (a wrong type of `choices` is the schema's to report)."""
@@ -216,7 +213,7 @@ class _Check:
             found.append(self.at(k, "labels").finding("V406", f"the relation {a!r} -> {b!r} is labelled {labels[0]!r}, "
                                                               f"its target's role is {expected!r}", a))
         if ra.usable and rb.usable:
-            self.clean.append(item)
+            self.relations.append(item)
 
 
 def check_result(result: Any, text: str | None, where: Where) -> Iterator[Finding]:
@@ -249,23 +246,31 @@ def check_result(result: Any, text: str | None, where: Where) -> Iterator[Findin
 
 
 def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
-    """Group the well-formed items as the converter does, and report what the grouping leaves wrong."""
-    attributions = result_to_attributions(text, check.clean, str(check.where.path))
-    by_span: dict[tuple[str, int, int], list[Region]] = defaultdict(list)
-    for region in check.regions.values():
-        if region.usable:
-            by_span[(region.label, region.start, region.end)].append(region)
+    """Group the well-formed regions as the converter does, and report what the grouping leaves wrong.
 
-    def regions_of(attr: dict, role: str) -> list[Region]:
-        label = ROLE_LABELS[role]
-        return [r for f in attr[role] for r in by_span[(label, f["start"], f["end"])]]
+    An attribution's fragments are the distinct spans of its regions, as in the converter's output;
+    each span is located back at every usable region that has it.
+    """
+    usable = [region for region in check.regions.values() if region.usable]
+    groups, _ = group_regions({region.id: region.label for region in usable}, check.relations)
+    by_span: dict[tuple[str, int, int], list[Region]] = defaultdict(list)
+    for region in usable:
+        by_span[(region.label, region.start, region.end)].append(region)
+
+    def located(label: str, spans: list[tuple[int, int]]) -> list[Region]:
+        return [region for start, end in spans for region in by_span[(label, start, end)]]
 
     claims: dict[tuple[str, int, int], int] = defaultdict(int)
     sourced: set[str] = set()
     tainted = check.tainted
-    for attr in attributions:
-        cues, contents = regions_of(attr, "cue"), regions_of(attr, "content")
-        sourced.update(r.id for r in regions_of(attr, "source"))
+    for group in groups:
+        distinct: dict[str, set[tuple[int, int]]] = {CUE: set(), CONTENT: set(), SOURCE: set()}
+        for rid in group:
+            region = check.regions[rid]
+            distinct[region.label].add(region.span)
+        spans = {label: sorted(found) for label, found in distinct.items()}  # the attribution's fragments
+        cues, contents = located(CUE, spans[CUE]), located(CONTENT, spans[CONTENT])
+        sourced.update(region.id for region in located(SOURCE, spans[SOURCE]))
         if not (cues or contents) or (tainted and any(r.id in tainted for r in cues + contents)):
             continue
         anchor = (cues or contents)[0]
@@ -286,9 +291,9 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
             yield check.at(anchor.index).finding(
                 "V311", f"the attribution anchored at {_quote(text, anchor)} has kinds {', '.join(sorted(kinds))}: only "
                         "one is kept", anchor.id)
-        for role in ("cue", "content"):
-            for f in attr[role]:
-                key = (ROLE_LABELS[role], f["start"], f["end"])
+        for label in (CUE, CONTENT):
+            for start, end in spans[label]:
+                key = (label, start, end)
                 claims[key] += 1
                 if claims[key] == 2:
                     region = by_span[key][0]
