@@ -129,8 +129,8 @@ class _Check:
                 self.found.append(problem)
             return
         region = self.regions[rid]
-        if (region.fits and is_int(value.get("start")) and is_int(value.get("end"))
-                and (value["start"], value["end"]) != region.span):
+        if (region.fits and (value.get("start"), value.get("end")) != region.span
+                and is_int(value["start"]) and is_int(value["end"])):
             self.found.append(self.at(k, "value").finding(
                 "V310", f"the {name} choice spans [{value['start']}, {value['end']}), its region "
                         f"[{region.start}, {region.end})", rid))
