@@ -106,7 +106,7 @@ class _Check:
                     label = labels[0]
         text = self.text
         start, end = value.get("start"), value.get("end")
-        ints = type(start) is int and type(end) is int or is_int(start) and is_int(end)  # (the first: quick)
+        ints = type(start) is int and type(end) is int or is_int(start) and is_int(end)  # exact ints: the quick test
         fits = ints and text is not None and 0 <= start < end <= len(text)
         if text is not None and not (fits and value.get("text") == text[start:end]):
             found.extend(span_findings(text, value, self.at(k, "value"), tolerant=True, region_id=rid))
