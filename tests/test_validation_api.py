@@ -74,3 +74,11 @@ def test_a_file_cut_short_is_checked_up_to_the_break(tmp_path):
     path = tmp_path / "cut.json"
     path.write_text(body[: len(body) - 40], encoding="utf-8")
     assert [(f.code, f.path) for f in validate_path(path)] == [("V001", "$[1]")]
+
+
+def test_a_choice_without_offsets_is_reported_not_a_crash():
+    task = record_to_task(RECORD, "v1")
+    choice = next(item for item in task["predictions"][0]["result"] if item["type"] == "choices")
+    del choice["value"]["start"]
+    found = list(check_tasks([task]))
+    assert [f.code for f in found] == ["V101"] and found[0].path.endswith(".value")

@@ -129,11 +129,10 @@ class _Check:
                 self.found.append(problem)
             return
         region = self.regions[rid]
-        if (region.fits and (value.get("start"), value.get("end")) != region.span
-                and is_int(value["start"]) and is_int(value["end"])):
+        start, end = value.get("start"), value.get("end")
+        if region.fits and (start, end) != region.span and is_int(start) and is_int(end):
             self.found.append(self.at(k, "value").finding(
-                "V310", f"the {name} choice spans [{value['start']}, {value['end']}), its region "
-                        f"[{region.start}, {region.end})", rid))
+                "V310", f"the {name} choice spans [{start}, {end}), its region [{region.start}, {region.end})", rid))
         if (name, rid) in self.choices:
             self.found.append(self.at(k, "id").finding("V306", f"region {rid!r} has a second {name} choice", rid))
             return
