@@ -131,6 +131,15 @@ def test_fill_is_decided_on_the_calibration_documents_and_kept_with_the_model(tr
     assert combiner.fill == meta["rules"]["fill"] and combiner.prefer == "rules"
 
 
+def test_a_file_of_unknown_documents_is_refused_naming_the_file_and_no_missing_flag(tmp_path):
+    odd = tmp_path / "odd.json"
+    odd.write_text('[{"foo": 1}]', encoding="utf-8")
+    with pytest.raises(InputError, match=r"odd\.json: the first document is neither a task nor a record") as caught:
+        train([odd], tmp_path / "model")
+    assert "--as" not in str(caught.value)  # attrib train has no --as to point to
+    assert not (tmp_path / "model").exists()
+
+
 def test_the_learned_component_alone_learns_the_constructed_patterns(corpus, tmp_path):
     """With --prefer learned --no-fill every attribution (its content) on dev comes from what the model learned."""
     train_path, dev_path = corpus

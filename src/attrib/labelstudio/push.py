@@ -120,9 +120,9 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
                     replace.append((old["id"], fresh))
                     continue
             skipped += 1
-    checking = time.perf_counter()
-    gate(check_tasks([*new, *(task for _, task in replace)], "tasks"))  # before anything is changed on the server
-    checking = time.perf_counter() - checking
+        checking = time.perf_counter()
+        gate(check_tasks([*new, *(task for _, task in replace)], "tasks"))  # before anything is changed on the server
+        checking = time.perf_counter() - checking
 
     created = project is None
     if created:

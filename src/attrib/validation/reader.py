@@ -67,11 +67,11 @@ def _first_document(path: str | Path) -> tuple[bool, Any]:
     raise InputError(f"{path}: not JSON (starts with {first.decode('latin-1')!r}), expected a JSON array or JSON Lines")
 
 
-def detect(path: str | Path) -> str:
+def detect(path: str | Path, hint: str = "") -> str:
     """The kind of the file at `path` ("tasks", "export" or "records"), read from its first document.
 
     Raises InputError when the file cannot be read at all (missing, empty, not JSON) or when its
-    first document is none of the three.
+    first document is none of the three; `hint` ends that message (how the caller can name the kind).
     """
     is_array, doc = _first_document(path)
     if is_array and doc is None:
@@ -79,7 +79,7 @@ def detect(path: str | Path) -> str:
     kind = kind_of(doc)
     if kind is None:
         raise InputError(f"{path}: the first document is neither a task nor a record "
-                         "(no data, text or annotations key): say which with --as")
+                         f"(no data, text or annotations key){hint}")
     return kind
 
 
@@ -124,7 +124,7 @@ def validate_path(path: str | Path, as_: str | None = None, progress: Progress |
     if as_ is not None and as_ not in KINDS:
         raise InputError(f"--as must be one of {', '.join(KINDS)}, not {as_!r}")
     if as_ is None:
-        as_ = detect(path)
+        as_ = detect(path, hint=": say which with --as")
     else:
         _first_document(path)  # proves the file readable before anything is reported
     return _validate(path, as_, progress)
