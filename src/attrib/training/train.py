@@ -240,6 +240,8 @@ def train(
             fill_check = choose_fill(nlp, calib_records)
             log(f"fill: {'on' if combiner.fill else 'off'} (attribution F1 on the calibration documents "
                 f"{fill_check['attribution_f1_with']:.3f} with, {fill_check['attribution_f1_without']:.3f} without)")
+            if not combiner.fill:  # refit on the drafts that will be written: the dropped ones took matches
+                combiner.calibration = fit_calibration(nlp, calib_records)
     dev_scores = score(nlp, dev_records)
     attrib_meta = {
         "attrib_version": __version__,
