@@ -28,10 +28,10 @@ import spacy
 from attrib.annotate import annotate_documents, load_pipeline
 from attrib.cli.evaluate import format_scores
 from attrib.documents import Document
-from attrib.evaluate import Scores, evaluate
+from attrib.evaluate import evaluate
 from attrib.jsonio import atomic_write, dumps_line, iter_jsonl
 from attrib.records import iter_records
-from attrib.training.train import BASE_MODEL, TrainSettings, predict_records, train
+from attrib.training.train import BASE_MODEL, TrainSettings, score_both_ways, train
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 BARS = {("attributions", None): 0.72, ("source", "overlap"): 0.72, ("cue", "exact"): 0.68, ("content", "exact"): 0.60}
@@ -87,17 +87,8 @@ def figures(report: dict) -> dict:
 def with_and_without_fill(model: Path, dev: Path) -> dict:
     """Dev figures with the learned side's additions and without them, whichever the model settled on:
     what the learned side brings on documents it never saw."""
-    nlp = load_pipeline(str(model))
-    combiner = nlp.get_pipe("attrib_combine")
-    records = list(iter_records([dev]))
-    out = {}
-    for fill in (True, False):
-        combiner.fill = fill
-        scores = Scores()
-        for gold, pred in zip(records, predict_records(nlp, records)):
-            scores.add(gold, pred)
-        out["with fill" if fill else "without fill"] = figures(scores.as_dict())
-    return out
+    reports = score_both_ways(load_pipeline(str(model)), list(iter_records([dev])))
+    return {"with fill": figures(reports[True]), "without fill": figures(reports[False])}
 
 
 def learning_curve(args) -> dict:
