@@ -90,6 +90,21 @@ def test_calibration_follows_the_share_found_per_origin_and_bin():
     assert Calibration.from_dict(cal.to_dict()).counts == cal.counts
 
 
+def test_a_refitted_calibration_can_keep_one_origin_from_an_earlier_fit():
+    """When fill is turned off, rules drafts are recounted without the learned ones, but the learned
+    drafts keep the counts they had when they were written."""
+    with_fill, without = Calibration(), Calibration()
+    for i in range(10):
+        with_fill.add("learned", 0.55, i < 2)
+        with_fill.add("rules", 0.95, i < 5)
+        without.add("rules", 0.95, i < 8)
+    without.keep_origin(with_fill, "learned")
+    assert without.counts["learned"] == with_fill.counts["learned"]
+    assert without.counts["rules"][9] == [10, 8]
+    without.counts["learned"][5][0] += 1  # a copy, not shared with the earlier fit
+    assert with_fill.counts["learned"][5] == [10, 2]
+
+
 def test_calibration_counts_a_prediction_right_when_eval_would_find_it():
     gold = [attr(TEXT, "that taxes will fall")]
     predicted = [dict(attr(TEXT, "taxes will fall"), origin="learned", raw=0.9),

@@ -40,6 +40,11 @@ class Calibration:
         for i, attr in enumerate(predicted):
             self.add(attr["origin"], attr["raw"], i in found)
 
+    def keep_origin(self, other: "Calibration", origin: str) -> None:
+        """Take `origin`'s counts from `other`: the drafts of one side only, counted when they were
+        written, keep their calibration in a model that no longer writes them (fill can be turned back on)."""
+        self.counts[origin] = [list(cell) for cell in other.counts.get(origin, [[0, 0] for _ in range(BINS)])]
+
     def confidence(self, origin: str, raw: float) -> float:
         cells = self.counts.get(origin)
         total = sum(c[0] for c in cells) if cells else 0

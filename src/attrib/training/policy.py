@@ -21,13 +21,14 @@ ORIGINS = ("both", "learned", "rules")
 
 
 PREFER = ("rules", "learned")
+SECOND_SIDE = {"rules": "learned", "learned": "rules"}  # the side that fills, given the preferred one
 
 
 def combine(text: str, learned: list[dict], rules: list[dict], fill: bool = True, prefer: str = "rules") -> list[dict]:
     """Combined attributions, in text order of their content (see the module docstring)."""
     sides = {"learned": learned, "rules": rules}
     first_name = prefer
-    second_name = "learned" if prefer == "rules" else "rules"
+    second_name = SECOND_SIDE[prefer]
     first, second = sides[first_name], sides[second_name]
     pairs = dict(match_attributions(text, first, second))  # first index -> second index
     used = set(pairs.values())

