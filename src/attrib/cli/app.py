@@ -32,7 +32,6 @@ def _root(
     state["verbose"] = verbose
 
 
-
 @contextlib.contextmanager
 def progress_bar(*columns) -> Iterator:
     """A rich progress bar with these columns on stderr (never stdout, which may carry the output)
