@@ -214,3 +214,36 @@ def test_component_without_a_parser_fails_with_a_clear_message():
     nlp.add_pipe("attribution")
     with pytest.raises(Exception, match="dependency parser"):
         nlp("He said so.")
+
+
+@pytest.mark.parametrize(
+    "text, content",
+    [
+        ("The senator accused Republicans of being sore losers.", "Republicans of being sore losers"),
+        ("The mayor criticized the plan as a waste of money.", "the plan as a waste of money"),
+        ("The senator announced the plan on Tuesday.", "the plan"),
+    ],
+)
+def test_object_content_keeps_the_phrase_that_completes_it_but_not_a_time(nlp, text, content):
+    assert one(nlp, text)[3] == [content]
+
+
+def test_relative_clause_closing_the_content_is_the_writers_aside(nlp):
+    text = "Officials said the money went to Mr. Cruz, who is now the nominee."
+    assert one(nlp, text)[3] == ["the money went to Mr. Cruz"]
+
+
+def test_parenthetical_cue_outranks_a_cue_inside_its_content(nlp):
+    text = "The company, its lawyer said, denied any wrongdoing."
+    assert one(nlp, text) == ("indirect", ["its lawyer"], ["said"], ["The company", "denied any wrongdoing"])
+
+
+@pytest.mark.parametrize(
+    "text, quote",
+    [
+        ('He tells the crowd: "I don\'t want you to have the wrong impression."', '"I don\'t want you to have the wrong impression."'),
+        ('Trump responded: "Wrong."', '"Wrong."'),
+    ],
+)
+def test_quotation_opened_by_a_cue_with_a_hearer(nlp, text, quote):
+    assert one(nlp, text)[0::3] == ("direct", [quote])

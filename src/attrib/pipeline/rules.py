@@ -170,7 +170,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
             rule = NEEDS_QUOTE  # "told SANA": the object is the hearer; a quotation nearby may be the content
         elif obj and not relative:
             content, rule = set().union(*(subtree(o) for o in obj)), "object"
-            content |= set().union(*(subtree(c) for c in verb.children if c.dep_ == "prep" and c.lower_ == "as" and c.i > min(content)), set())
+            content |= set().union(*(subtree(c) for c in verb.children if _completes_object(c) and c.i > min(content)), set())
         elif preps:
             prep = preps[0]
             content, rule = subtree(prep) - {prep.i}, "prep-object"
@@ -179,7 +179,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
             content, rule = subtree(nsubjpass), "passive-subject"
         elif not obj:
             rule = NEEDS_QUOTE  # '"…." he said.' parsed as a sentence of its own
-    content = _within(content, verb) - cue
+    content = _without_trailing_aside(verb.doc, _within(content, verb) - cue)
     if not content and rule != NEEDS_QUOTE:
         return None
     subject = subject_of(verb)
@@ -193,6 +193,30 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
         source = _extend_left(source, verb, cue | content)
     content -= source
     return Candidate(cue=cue, content=content, source=source, rule=rule, prior=prior, source_root=subject.i if subject is not None else None)
+
+
+def _completes_object(prep: Token) -> bool:
+    """A prepositional phrase after the object that belongs to the content: "accused Republicans of
+    being sore losers", "described the plan as ..." (not a time: "announced it on Tuesday")."""
+    return prep.dep_ == "prep" and prep.lower_ in CONTENT_PREPS | {"as"} and not _is_when(prep)
+
+
+def _without_trailing_aside(doc: Doc, content: set[int]) -> set[int]:
+    """Content without a comma-set relative clause at its end ("…, who is now the nominee"): the
+    writer's aside, not the source's words. Asides inside content, and appositions, are kept: on
+    PolNeAR train cutting those loses as many exact matches as it gains."""
+    if not content:
+        return content
+    last = max(content)
+    for i in sorted(content):
+        token = doc[i]
+        if token.dep_ != "relcl" or token.head.i not in content or token.i < token.head.i:
+            continue
+        aside = subtree(token)
+        comma = min(aside) - 1
+        if doc[comma].text == "," and max(aside) >= last - 1 and comma in content:
+            return content - aside - set(range(comma, last + 1))
+    return content
 
 
 def _hangs_from(token: Token, verb: Token, stop: set[int]) -> bool:
