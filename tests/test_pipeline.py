@@ -247,3 +247,25 @@ def test_parenthetical_cue_outranks_a_cue_inside_its_content(nlp):
 )
 def test_quotation_opened_by_a_cue_with_a_hearer(nlp, text, quote):
     assert one(nlp, text)[0::3] == ("direct", [quote])
+
+
+@pytest.mark.parametrize(
+    "text, quote",
+    [
+        ('It ended.\n\n"Nobody understands the first thing about it,” said Daniel Benjamin.', '"Nobody understands the first thing about it,”'),
+        ("It ended.\n\n“We're going to build a wall,\" he said.", "“We're going to build a wall,\""),
+    ],
+)
+def test_straight_and_curly_marks_close_each_other(nlp, text, quote):
+    assert find_quotes(text) and text[slice(*find_quotes(text)[0])] == quote
+    assert one(nlp, text)[0::3] == ("direct", [quote])
+
+
+def test_inverted_speaker_after_the_quotation_is_the_source_even_when_misparsed(nlp):
+    text = 'The rally ended.\n\n"Anybody who attacks him, it\'s like buyer beware," said Louise Sunshine, who has known Trump since the 1970s.'
+    assert one(nlp, text)[:2] == ("direct", ["Louise Sunshine"])
+
+
+def test_quotation_in_the_next_paragraph_is_the_content_of_a_cue_parsed_with_it(nlp):
+    text = "The debate went on.\n\nReporter Jomana Karadsheh says:\n\n“Well, according to the eyewitness, it was over.”"
+    assert one(nlp, text) == ("direct", ["Reporter Jomana Karadsheh"], ["says"], ["“Well, according to the eyewitness, it was over.”"])

@@ -1,7 +1,7 @@
 """Quotations in raw text: the character spans of direct quotes, marks included.
 
 Works on characters, not tokens, so that it is independent of the tokenizer and exact on offsets.
-- Curly (“ ”), guillemet (« »), straight (") and doubled-apostrophe ('') double quotes; a straight mark opens after a space, a bracket or a line start and closes otherwise.
+- Curly (“ ”), guillemet (« »), straight (") and doubled-apostrophe ('') double quotes; a straight mark opens after a space, a bracket or a line start and closes otherwise; straight and curly marks close each other.
 - Paragraphs: where a text separates paragraphs by blank lines, a single line break is a wrapped
   line; elsewhere every line is a paragraph.
 - News convention: a paragraph that ends inside a quotation and is followed by one opening with a
@@ -18,6 +18,7 @@ import re
 DOUBLED = "''"
 OPENING = {"“": "”", "«": "»", '"': '"', DOUBLED: DOUBLED}
 STRAIGHT = {'"', DOUBLED}
+MIXABLE = {'"', "”"}
 ALL_MARKS = "“”«»\"‘’"
 
 
@@ -57,9 +58,12 @@ def _opening(text: str, i: int, mark: str) -> bool:
 
 
 def _closes(text: str, j: int, closer: str) -> bool:
-    """Whether the quotation closes at j. A curly mark typed the wrong way round (“…“) closes by position."""
+    """Whether the quotation closes at j. A curly mark typed the wrong way round (“…“) closes by position;
+    straight and curly double marks close each other ("…” and “…"), as copy edited by hand mixes them."""
     if closer == "”" and text[j] == "“":
         return j + 1 == len(text) or text[j + 1].isspace() or text[j + 1] in ".,;:!?)"
+    if closer in MIXABLE and text[j] in MIXABLE and text[j] != closer:
+        return text[j] == "”" or not _opens_straight(text, j)
     return text.startswith(closer, j) and (closer not in STRAIGHT or not _opens_straight(text, j, len(closer)))
 
 

@@ -111,9 +111,11 @@ def cue_tokens(verb: Token) -> set[int]:
 
 def subject_of(verb: Token, depth: int = 0) -> Token | None:
     """The grammatical subject of `verb`, inherited through conjunction, infinitives and participles."""
+    subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS and c.lower_ not in EXPLETIVES]
+    if subjects:
+        # two subjects are a misparse of '"Anybody who …," said X': the one after the verb speaks
+        return subjects[-1] if len(subjects) > 1 and subjects[-1].i > verb.i else subjects[0]
     for child in verb.children:
-        if child.dep_ in SUBJECT_DEPS and child.lower_ not in EXPLETIVES:
-            return child
         if child.dep_ == "agent":
             for pobj in child.children:
                 if pobj.dep_ == "pobj":
@@ -180,8 +182,10 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
         elif not obj:
             rule = NEEDS_QUOTE  # '"…." he said.' parsed as a sentence of its own
     content = _without_trailing_aside(verb.doc, _within(content, verb) - cue)
-    if not content and rule != NEEDS_QUOTE:
-        return None
+    if not content:
+        if not rule:
+            return None
+        rule = NEEDS_QUOTE  # the parser took a quotation in the sentence before for the complement
     subject = subject_of(verb)
     if subject is None:
         subject = _statement_agent(verb)
