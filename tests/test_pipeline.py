@@ -269,3 +269,19 @@ def test_inverted_speaker_after_the_quotation_is_the_source_even_when_misparsed(
 def test_quotation_in_the_next_paragraph_is_the_content_of_a_cue_parsed_with_it(nlp):
     text = "The debate went on.\n\nReporter Jomana Karadsheh says:\n\n“Well, according to the eyewitness, it was over.”"
     assert one(nlp, text) == ("direct", ["Reporter Jomana Karadsheh"], ["says"], ["“Well, according to the eyewitness, it was over.”"])
+
+
+@pytest.mark.parametrize(
+    "text, cue, content",
+    [
+        ("He appears to understand more than the rest of the party.", "appears", ["He", "to understand more than the rest of the party"]),
+        ("The convention, which is expected to draw 50,000 delegates, opens Monday.", "is expected", ["which", "to draw 50,000 delegates"]),
+    ],
+)
+def test_raised_subject_is_part_of_the_content_not_its_source(nlp, text, cue, content):
+    assert one(nlp, text) == ("indirect", [], [cue], content)
+
+
+def test_object_content_is_one_stretch_over_words_the_parser_hung_on_the_verb(nlp):
+    text = "The almanac lists the population of the town that year as 21,090."
+    assert one(nlp, text)[3] == ["the population of the town that year as 21,090"]

@@ -30,6 +30,8 @@ MISPARSED_VERB_DEPS = {"dobj", "pobj", "compound", "npadvmod", "dep", "amod", "n
 NEEDS_QUOTE = "needs-quote"  # a cue whose content can only be an adjacent quotation
 COLON_STOPWORDS = {"update", "latest", "note", "related", "source", "photo", "video", "read", "watch", "editor", "correction", "image", "credit", "see", "also", "more", "advertisement", "warning", "contact", "email", "posted", "published", "tags", "share"}
 PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
+RAISING_VERBS = {"seem", "appear"}
+RAISING_PASSIVES = {"expect", "know", "say", "believe", "report", "consider", "think", "rumor", "project", "predict"}
 
 
 @dataclass
@@ -181,13 +183,18 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
             content, rule = subtree(nsubjpass), "passive-subject"
         elif not obj:
             rule = NEEDS_QUOTE  # '"…." he said.' parsed as a sentence of its own
+    if rule == "object" and content:
+        content = set(range(min(content), max(content) + 1))  # "lists the population that year as …": one stretch
+    raised = _raised_subject(verb, lemma, passive) if rule == "object" else None
+    if raised is not None:
+        content |= subtree(raised)
     content = _without_trailing_aside(verb.doc, _within(content, verb) - cue)
     if not content:
         if not rule:
             return None
         rule = NEEDS_QUOTE  # the parser took a quotation in the sentence before for the complement
-    subject = subject_of(verb)
-    if subject is None:
+    subject = _agent(verb) if raised is not None else subject_of(verb)
+    if subject is None and raised is None:
         subject = _statement_agent(verb)
     if subject is None and verb.dep_ in MISPARSED_VERB_DEPS and (left := _left_phrase(verb)) is not None:
         source, subject = {t.i for t in left} - content, left.root
@@ -197,6 +204,20 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
         source = _extend_left(source, verb, cue | content)
     content -= source
     return Candidate(cue=cue, content=content, source=source, rule=rule, prior=prior, source_root=subject.i if subject is not None else None)
+
+
+def _raised_subject(verb: Token, lemma: str, passive: bool) -> Token | None:
+    """The subject of "X seems to …", "X is expected to …": part of what is reported, not who reports
+    it (PolNeAR gives such content two fragments and no source)."""
+    if not (lemma in RAISING_VERBS or (passive and lemma in RAISING_PASSIVES)):
+        return None
+    deps = {"nsubjpass"} if passive else {"nsubj"}
+    return next((c for c in verb.children if c.dep_ in deps and c.lower_ not in EXPLETIVES), None)
+
+
+def _agent(verb: Token) -> Token | None:
+    """The "by X" of a passive verb."""
+    return next((p for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"), None)
 
 
 def _completes_object(prep: Token) -> bool:
