@@ -166,9 +166,14 @@ def _continues(text: str, draft: Draft, quote: Span) -> bool:
 
 
 def _introduced_after(text: str, draft: Draft, quote: Span) -> bool:
-    """`"…," sources told SANA`: a quotation right before an attribution's source and cue is its content."""
-    return draft.kind == "indirect" and draft.rule in {"object", "prep-object", "parenthetical", NEEDS_QUOTE} and _only_punctuation(
-        text, quote[1], min(s for s, _ in draft.cue + draft.source)
+    """`"…," sources told SANA`: a quotation right before an attribution's source and cue, in the same
+    paragraph, is its content. (A quotation that ends a paragraph continues the speaker before it.)"""
+    start = min(s for s, _ in draft.cue + draft.source)
+    return (
+        draft.kind == "indirect"
+        and draft.rule in {"object", "prep-object", "parenthetical", NEEDS_QUOTE}
+        and _only_punctuation(text, quote[1], start)
+        and "\n" not in text[quote[1] : start]
     )
 
 
