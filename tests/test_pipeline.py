@@ -285,3 +285,9 @@ def test_raised_subject_is_part_of_the_content_not_its_source(nlp, text, cue, co
 def test_object_content_is_one_stretch_over_words_the_parser_hung_on_the_verb(nlp):
     text = "The almanac lists the population of the town that year as 21,090."
     assert one(nlp, text)[3] == ["the population of the town that year as 21,090"]
+
+
+def test_quotation_ending_a_paragraph_continues_its_speaker_not_the_next_paragraphs(nlp):
+    text = "“We have won the lottery,” Canova said. “There is a natural donor base for him.”\n\nSanders, who has sent pleas on his behalf, said he may campaign for him."
+    first = find(nlp, text)[0]
+    assert first == ("direct", ["Canova"], ["said"], ["“We have won the lottery,”", "“There is a natural donor base for him.”"])
