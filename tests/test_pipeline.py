@@ -291,3 +291,16 @@ def test_quotation_ending_a_paragraph_continues_its_speaker_not_the_next_paragra
     text = "“We have won the lottery,” Canova said. “There is a natural donor base for him.”\n\nSanders, who has sent pleas on his behalf, said he may campaign for him."
     first = find(nlp, text)[0]
     assert first == ("direct", ["Canova"], ["said"], ["“We have won the lottery,”", "“There is a natural donor base for him.”"])
+
+
+@pytest.mark.parametrize(
+    "text, quotes",
+    [
+        ("“Many of the thugs were paid,” he tweeted on June 4. “They burned the flag.”",
+         ["“Many of the thugs were paid,”", "“They burned the flag.”"]),
+        ("“There is something about those stories, right?” said Murphy, who thinks often about his son.\n\n“I mean, I do not think they are coincidences.”",
+         ["“There is something about those stories, right?”", "“I mean, I do not think they are coincidences.”"]),
+    ],
+)
+def test_quotation_after_the_rest_of_the_speakers_sentence_continues_it(nlp, text, quotes):
+    assert one(nlp, text)[0::3] == ("direct", quotes)

@@ -12,6 +12,7 @@ pipeline (`to_disk`/`from_disk`), so a pipeline saved with a tuned lexicon carri
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from ..records import fragment
 from ..spacy_doc import set_attributions
 from .confidence import confidence
 from .lexicon import Lexicon
-from .quotes import blank_line_paragraphs, find_quotes
+from .quotes import ALL_MARKS, blank_line_paragraphs, find_quotes
 from .rules import NEEDS_QUOTE, PRONOUNS, Candidate, Settings, find_candidates
 
 PRONOUN_ENTITY_LABELS = {
@@ -158,11 +159,15 @@ def _only_punctuation(text: str, start: int, end: int) -> bool:
     return start <= end and not text[start:end].strip(" \t\r\n.,;:—–-")
 
 
+SENTENCE_END = re.compile(r"[.!?]\s")
+
+
 def _continues(text: str, draft: Draft, quote: Span) -> bool:
-    """A quotation right after the cue of a quote's attribution (`"A," he said, "B."`) continues it."""
+    """A quotation after the sentence of a quote's attribution (`"A," he said on Monday. "B."`) continues it."""
     if draft.kind == "indirect" or draft.content_end() > max(e for _, e in draft.cue + draft.source):
         return False
-    return _only_punctuation(text, draft.end(), quote[0])
+    rest = text[draft.end() : quote[0]].rstrip()
+    return draft.end() <= quote[0] and not SENTENCE_END.search(rest) and not any(m in rest for m in ALL_MARKS) and "\n" not in rest.strip()
 
 
 def _introduced_after(text: str, draft: Draft, quote: Span) -> bool:
@@ -210,10 +215,11 @@ def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> list[dic
             continue
         following = next((d for d in drafts if _introduced_after(text, d, quote)), None)
         previous = max((d for d in drafts if d.end() <= quote[0]), key=Draft.end, default=None)
+        speaker = max((d for d in drafts if _continues(text, d, quote)), key=Draft.end, default=None)
         if following is not None:
             following.content, following.kind = [quote], "direct"
-        elif previous is not None and _continues(text, previous, quote):
-            previous.content.append(quote)
+        elif speaker is not None:
+            speaker.content.append(quote)
         elif previous is not None and _introduces(text, previous, quote):
             previous.content, previous.kind = [quote], "direct"
         else:
