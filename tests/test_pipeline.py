@@ -304,3 +304,8 @@ def test_quotation_ending_a_paragraph_continues_its_speaker_not_the_next_paragra
 )
 def test_quotation_after_the_rest_of_the_speakers_sentence_continues_it(nlp, text, quotes):
     assert one(nlp, text)[0::3] == ("direct", quotes)
+
+
+def test_quotation_after_an_indirect_report_continues_it(nlp):
+    text = 'The senator said the plan was dead. "We will not vote for it."'
+    assert one(nlp, text) == ("mixed", ["The senator"], ["said"], ["the plan was dead", '"We will not vote for it."'])

@@ -163,9 +163,8 @@ SENTENCE_END = re.compile(r"[.!?]\s")
 
 
 def _continues(text: str, draft: Draft, quote: Span) -> bool:
-    """A quotation after the sentence of a quote's attribution (`"A," he said on Monday. "B."`) continues it."""
-    if draft.kind == "indirect" or draft.content_end() > max(e for _, e in draft.cue + draft.source):
-        return False
+    """A quotation right after the sentence of an attribution continues it (`"A," he said on Monday. "B."`,
+    `He said the plan was dead. "We will not vote for it."`)."""
     rest = text[draft.end() : quote[0]].rstrip()
     return draft.end() <= quote[0] and not SENTENCE_END.search(rest) and not any(m in rest for m in ALL_MARKS) and "\n" not in rest.strip()
 
@@ -219,6 +218,7 @@ def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> list[dic
         if following is not None:
             following.content, following.kind = [quote], "direct"
         elif speaker is not None:
+            speaker.kind = "direct" if speaker.kind == "direct" or not speaker.content else "mixed"
             speaker.content.append(quote)
         elif previous is not None and _introduces(text, previous, quote):
             previous.content, previous.kind = [quote], "direct"
