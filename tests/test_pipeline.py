@@ -298,6 +298,8 @@ def test_quotation_ending_a_paragraph_continues_its_speaker_not_the_next_paragra
     [
         ("“Many of the thugs were paid,” he tweeted on June 4. “They burned the flag.”",
          ["“Many of the thugs were paid,”", "“They burned the flag.”"]),
+        ("“You can aim for a lot of policies,” said Gene B. Sperling, an adviser to Mr. Obama. “Few come close.”",
+         ["“You can aim for a lot of policies,”", "“Few come close.”"]),
         ("“There is something about those stories, right?” said Murphy, who thinks often about his son.\n\n“I mean, I do not think they are coincidences.”",
          ["“There is something about those stories, right?”", "“I mean, I do not think they are coincidences.”"]),
     ],

@@ -159,7 +159,7 @@ def _only_punctuation(text: str, start: int, end: int) -> bool:
     return start <= end and not text[start:end].strip(" \t\r\n.,;:—–-")
 
 
-SENTENCE_END = re.compile(r"[.!?]\s")
+SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\bMrs)(?<!\b(?:Mr|Ms|Dr|St|Jr|Lt))(?<!\b(?:Sen|Rep|Gov|Gen|Sgt))[.!?]\s")  # not "Mr. ", "B. "
 
 
 def _continues(text: str, draft: Draft, quote: Span) -> bool:
