@@ -311,3 +311,8 @@ def test_quotation_after_the_rest_of_the_speakers_sentence_continues_it(nlp, tex
 def test_quotation_after_an_indirect_report_continues_it(nlp):
     text = 'The senator said the plan was dead. "We will not vote for it."'
     assert one(nlp, text) == ("mixed", ["The senator"], ["said"], ["the plan was dead", '"We will not vote for it."'])
+
+
+def test_as_x_put_it_keeps_the_pronoun_in_the_cue(nlp):
+    text = "As the chief executive put it in his memo, the company must change."
+    assert one(nlp, text) == ("indirect", ["the chief executive"], ["put it"], ["the company must change"])

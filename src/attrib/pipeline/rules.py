@@ -157,6 +157,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
         content, rule = subtree(verb.head) - subtree(verb), "parenthetical"
     elif verb.dep_ == "advcl" and any(c.lower_ == "as" and c.dep_ == "mark" for c in verb.children) and prior >= settings.min_clause_prior:
         content, rule = subtree(verb.head) - subtree(verb), "as-clause"
+        cue |= {c.i for c in verb.children if c.dep_ == "dobj" and c.lower_ == "it"}  # "as X put it"
     elif prior >= settings.min_object_prior:
         obj = [c for c in verb.children if c.dep_ in OBJECT_DEPS]
         preps = [c for c in verb.children if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > verb.i and not _is_when(c)]
