@@ -316,3 +316,7 @@ def test_quotation_after_an_indirect_report_continues_it(nlp):
 def test_as_x_put_it_keeps_the_pronoun_in_the_cue(nlp):
     text = "As the chief executive put it in his memo, the company must change."
     assert one(nlp, text) == ("indirect", ["the chief executive"], ["put it"], ["the company must change"])
+
+
+def test_aspectual_verb_with_an_infinitive_is_no_cue(nlp):
+    assert find(nlp, "The senator continues to lead the Republican field.") == []

@@ -31,6 +31,7 @@ NEEDS_QUOTE = "needs-quote"  # a cue whose content can only be an adjacent quota
 COLON_STOPWORDS = {"update", "latest", "note", "related", "source", "photo", "video", "read", "watch", "editor", "correction", "image", "credit", "see", "also", "more", "advertisement", "warning", "contact", "email", "posted", "published", "tags", "share"}
 PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
 RAISING_VERBS = {"seem", "appear"}
+ASPECTUAL_VERBS = {"continue", "begin", "start", "keep", "stop"}
 RAISING_PASSIVES = {"expect", "know", "say", "believe", "report", "consider", "think", "rumor", "project", "predict"}
 
 
@@ -166,6 +167,8 @@ def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate |
         relative = [o for o in obj if o.tag_ in {"WDT", "WP"}]
         if any(o.lower_ in REFLEXIVES for o in obj):
             return None  # "a group calling itself ...": naming, not saying
+        if lemma in ASPECTUAL_VERBS and obj and all(o.dep_ == "xcomp" for o in obj):
+            return None  # "continues to lead the field": the action goes on, nobody reports it
         if obj and all(o.dep_ == "dobj" and o.pos_ == "VERB" for o in obj):
             return None  # "videos shared on social media show that ...": a verb as object is a misparse
         if lemma in AS_VERBS and as_prep is not None and (relative or not obj):
