@@ -320,3 +320,8 @@ def test_as_x_put_it_keeps_the_pronoun_in_the_cue(nlp):
 
 def test_aspectual_verb_with_an_infinitive_is_no_cue(nlp):
     assert find(nlp, "The senator continues to lead the Republican field.") == []
+
+
+@pytest.mark.parametrize("text", ["Q: Does Ted Cruz have a chance?\n\nA: No, he does not.", "Hillary Clinton: 1,769.\n\nBernie Sanders: 1,501."])
+def test_interview_labels_and_tallies_are_not_speaker_colons(nlp, text):
+    assert find(nlp, text) == []

@@ -28,7 +28,7 @@ ADDRESSEE_VERBS = {"tell", "ask", "inform", "assure", "warn", "remind", "urge", 
 REFLEXIVES = {"itself", "themselves", "himself", "herself", "ourselves", "myself", "yourself"}
 MISPARSED_VERB_DEPS = {"dobj", "pobj", "compound", "npadvmod", "dep", "amod", "nmod"}  # a verb there is a parse error
 NEEDS_QUOTE = "needs-quote"  # a cue whose content can only be an adjacent quotation
-COLON_STOPWORDS = {"update", "latest", "note", "related", "source", "photo", "video", "read", "watch", "editor", "correction", "image", "credit", "see", "also", "more", "advertisement", "warning", "contact", "email", "posted", "published", "tags", "share"}
+COLON_STOPWORDS = {"update", "latest", "note", "related", "source", "photo", "video", "read", "watch", "editor", "correction", "image", "credit", "see", "also", "more", "advertisement", "warning", "contact", "email", "posted", "published", "tags", "share", "q", "a", "poll", "busted", "breaking", "exclusive"}
 PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
 RAISING_VERBS = {"seem", "appear"}
 ASPECTUAL_VERBS = {"continue", "begin", "start", "keep", "stop"}
@@ -417,8 +417,8 @@ def _name_then_colon(doc: Doc, start: int, end: int) -> list[Candidate]:
         quote_follows = i + 1 < end and doc[i + 1].is_quote
         if doc[i].text == ":" or (doc[i].text in DASHES and quote_follows and i > start):
             name = list(doc[start:i])
-            if i + 1 >= end or not _is_name(name):
-                return []
+            if i + 1 >= end or not _is_name(name) or not any(t.pos_ in {"VERB", "AUX"} for t in doc[i + 1 : end]):
+                return []  # a speaker label, then a claim (not "Clinton: 1,769.")
             return [Candidate(cue={i}, content=set(range(i + 1, end)), source={t.i for t in name}, rule="colon", prior=0.5, source_root=name[-1].i)]
         if doc[i].text in DASHES:
             start = i + 1  # "Headline - HuffPollster: ..."
