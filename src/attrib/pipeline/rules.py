@@ -118,11 +118,9 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
     if subjects:
         # two subjects are a misparse of '"Anybody who …," said X': the one after the verb speaks
         return subjects[-1] if len(subjects) > 1 and subjects[-1].i > verb.i else subjects[0]
-    for child in verb.children:
-        if child.dep_ == "agent":
-            for pobj in child.children:
-                if pobj.dep_ == "pobj":
-                    return pobj
+    agent = _agent(verb)
+    if agent is not None:
+        return agent
     if depth < 3 and verb.dep_ in INHERIT_SUBJECT_DEPS and verb.head.i != verb.i:
         return subject_of(verb.head, depth + 1)
     if verb.dep_ in {"relcl", "acl"} and verb.head.pos_ in {"NOUN", "PROPN", "PRON"}:
