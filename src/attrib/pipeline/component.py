@@ -166,7 +166,12 @@ def _continues(text: str, draft: Draft, quote: Span) -> bool:
     """A quotation right after the sentence of an attribution continues it (`"A," he said on Monday. "B."`,
     `He said the plan was dead. "We will not vote for it."`)."""
     rest = text[draft.end() : quote[0]].rstrip()
-    return draft.end() <= quote[0] and not SENTENCE_END.search(rest) and not any(m in rest for m in ALL_MARKS) and "\n" not in rest.strip()
+    return (
+        draft.end() <= quote[0]
+        and not SENTENCE_END.search(rest)
+        and not any(m in rest for m in ALL_MARKS)
+        and "\n" not in rest.strip()
+    )
 
 
 def _introduced_after(text: str, draft: Draft, quote: Span) -> bool:
