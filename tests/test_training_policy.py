@@ -9,7 +9,8 @@ import spacy
 from attrib.records import fragment
 from attrib.training.calibration import Calibration, expected_calibration_error, reliability
 from attrib.training.corpus import CANDIDATE_KEYS, GOLD_KEY, record_to_doc, split
-from attrib.training.policy import combine
+from attrib.evaluate import Counts
+from attrib.training.policy import FILL_WINS, combine, fill_wins
 
 TEXT = "The minister said that taxes will fall. Critics warned that debt would rise. “No,” he said."
 
@@ -88,6 +89,25 @@ def test_calibration_follows_the_share_found_per_origin_and_bin():
     assert abs(cal.confidence("learned", 0.15) - 0.6) < 0.01
     assert cal.confidence("both", 0.42) == 0.42
     assert Calibration.from_dict(cal.to_dict()).counts == cal.counts
+
+
+def test_fill_is_turned_on_by_a_gain_that_holds_across_documents_not_by_one_document():
+    without = [Counts(tp=5, fp=1, fn=1) for _ in range(10)]
+    # one more match in one document, one more false draft in another: higher F1 in total (83.6 vs 83.3)
+    lucky = [Counts(tp=6, fp=1, fn=0), Counts(tp=5, fp=2, fn=1), *without[2:]]
+    total = {name: Counts() for name in ("lucky", "without")}
+    for a, b in zip(lucky, without):
+        total["lucky"].merge(a)
+        total["without"].merge(b)
+    assert total["lucky"].as_dict()["f1"] > total["without"].as_dict()["f1"]
+    assert fill_wins(lucky, without) < FILL_WINS
+    # one more match in every document of forty: a gain that holds
+    steady = [Counts(tp=6, fp=1, fn=0) for _ in range(40)]
+    assert fill_wins(steady, [Counts(tp=5, fp=1, fn=1) for _ in range(40)]) == 1.0
+    # a tie never wins; the same documents give the same answer
+    assert fill_wins(without, without) == 0.0
+    assert fill_wins(lucky, without) == fill_wins(lucky, without)
+    assert fill_wins([], []) == 0.0
 
 
 def test_a_refitted_calibration_can_keep_one_origin_from_an_earlier_fit():
