@@ -6,10 +6,10 @@ import json
 
 import spacy
 
+from attrib.evaluate import Counts
 from attrib.records import fragment
 from attrib.training.calibration import Calibration, expected_calibration_error, reliability
 from attrib.training.corpus import CANDIDATE_KEYS, GOLD_KEY, record_to_doc, split
-from attrib.evaluate import Counts
 from attrib.training.policy import FILL_WINS, combine, fill_wins
 
 TEXT = "The minister said that taxes will fall. Critics warned that debt would rise. “No,” he said."
