@@ -7,6 +7,7 @@ import spacy
 
 from attrib.annotate import load_pipeline
 from attrib.pipeline.quotes import find_quotes
+from attrib.pipeline.rules import infinitive_frame
 from attrib.spacy_doc import SPAN_KEYS
 
 
@@ -325,3 +326,43 @@ def test_aspectual_verb_with_an_infinitive_is_no_cue(nlp):
 @pytest.mark.parametrize("text", ["Q: Does Ted Cruz have a chance?\n\nA: No, he does not.", "Hillary Clinton: 1,769.\n\nBernie Sanders: 1,501."])
 def test_interview_labels_and_tallies_are_not_speaker_colons(nlp, text):
     assert find(nlp, text) == []
+
+
+def test_a_paragraph_break_starts_a_sentence_for_the_parser(nlp):
+    # without the preset sentence start the parser runs the quotation's sentence on into the next
+    # paragraph, hangs the quotation from "said" as its clause, and the rules find nothing
+    text = ('The deal was signed on Saturday.\n\n"Together we have shown what is possible when the world stands as one."'
+            "\n\nObama said the accord would send a powerful signal.")
+    doc = nlp(text)
+    assert [s.text.strip() for s in doc.sents][-1] == "Obama said the accord would send a powerful signal."
+    assert one(nlp, text) == ("indirect", ["Obama"], ["said"], ["the accord would send a powerful signal"])
+    assert nlp.pipe_names.index("attrib_paragraph_starts") < nlp.pipe_names.index("parser")
+
+
+@pytest.mark.parametrize(
+    "text, cue",
+    [
+        ("Hillary Clinton is trying to show that Bernie Sanders is not ready.", "is trying to show"),
+        ("Lewandowski continued to say he had never touched her.", "continued to say"),
+        ("Prager goes on to list reasons why a victory for Trump would be good.", "goes on to list"),
+        ("Republican candidates were quick to cast the attacks as the consequence of his policies.", "were quick to cast"),
+    ],
+)
+def test_an_infinitive_cue_keeps_its_to_and_the_verb_it_completes(nlp, text, cue):
+    assert cue in [c for found in find(nlp, text) for c in found[2]]
+
+
+def test_an_infinitive_completing_a_cue_of_its_own_keeps_only_its_to(nlp):
+    doc = nlp("The senator plans to announce that she will run again.")
+    finder = nlp.get_pipe("attribution")
+    frame = infinitive_frame(doc[4], finder.lexicon, finder.settings)
+    assert doc[4].text == "announce" and [doc[i].text for i in frame] == ["to"]
+
+
+def test_a_quotation_before_a_speaker_goes_to_the_nearest_cue(nlp):
+    quote = "“Let’s say they’re in the majority. Let’s say they’re at 54, 56, wherever we were before,”"
+    text = f"{quote} Manchin said, referring to the number of seats Senate Democrats control."
+    assert find(nlp, text) == [
+        ("direct", ["Manchin"], ["said"], [quote]),
+        ("indirect", ["Manchin"], ["referring to"], ["the number of seats Senate Democrats control"]),
+    ]

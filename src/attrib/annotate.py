@@ -16,7 +16,7 @@ from spacy.language import Language
 from . import __version__
 from .documents import Document
 from .errors import ModelError
-from .pipeline import component as _component  # noqa: F401  (registers the "attribution" factory)
+from .pipeline import add_paragraph_starts  # (importing the package registers the "attribution" factory)
 from .training import components as _learned  # noqa: F401  (registers the factories of trained models)
 from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
@@ -47,6 +47,7 @@ def load_pipeline(model: str | None = None) -> Language:
     if "parser" not in nlp.pipe_names and COMPONENT not in nlp.pipe_names:
         raise ModelError(f"pipeline {model_name(nlp)} has no dependency parser; the attribution rules need one")
     if COMPONENT not in nlp.pipe_names:
+        add_paragraph_starts(nlp)
         nlp.add_pipe(COMPONENT, last=True)
     return nlp
 

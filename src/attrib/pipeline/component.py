@@ -217,7 +217,7 @@ def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> list[dic
     for quote in quotes:
         if any(_overlaps(quote, f) for f in claimed):
             continue
-        following = next((d for d in drafts if _introduced_after(text, d, quote)), None)
+        following = min((d for d in drafts if _introduced_after(text, d, quote)), key=lambda d: d.cue[0], default=None)
         previous = max((d for d in drafts if d.end() <= quote[0]), key=Draft.end, default=None)
         speaker = max((d for d in drafts if _continues(text, d, quote)), key=Draft.end, default=None)
         if following is not None:

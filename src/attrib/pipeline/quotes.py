@@ -30,6 +30,12 @@ def blank_line_paragraphs(text: str) -> bool:
     return BLANK_LINE.search(text) is not None
 
 
+def ends_paragraph(space: str, blank_lines: bool) -> bool:
+    """Whether whitespace `space` ends a paragraph, in a text that does (`blank_lines`) or does not
+    separate paragraphs by blank lines."""
+    return "\n" in space and (not blank_lines or space.count("\n") > 1)
+
+
 def _opens_straight(text: str, i: int, width: int = 1) -> bool:
     before = text[i - 1] if i > 0 else "\n"
     after = text[i + width] if i + width < len(text) else " "

@@ -3,7 +3,8 @@
 Every rule works on token indices and returns a `Candidate`; the component turns token sets into
 character fragments and merges them with the quotations found in the raw text.
 Conventions follow news attribution corpora (PolNeAR): a cue keeps its auxiliaries, negation and
-particles ("has not said"), indirect content keeps its "that", a source is its whole noun phrase.
+particles ("has not said") and an infinitive its frame ("went on to say"), indirect content keeps
+its "that", a source is its whole noun phrase.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Token
 
 from .lexicon import Lexicon
-from .quotes import blank_line_paragraphs
+from .quotes import blank_line_paragraphs, ends_paragraph
 
 CUE_CHILD_DEPS = {"aux", "auxpass", "neg", "prt"}
 SUBJECT_DEPS = {"nsubj", "csubj"}
@@ -66,7 +67,7 @@ def is_break(token: Token) -> bool:
     doc = token.doc
     if "attrib_blank_lines" not in doc.user_data:
         doc.user_data["attrib_blank_lines"] = blank_line_paragraphs(doc.text)
-    return not doc.user_data["attrib_blank_lines"] or token.text.count("\n") > 1
+    return ends_paragraph(token.text, doc.user_data["attrib_blank_lines"])
 
 
 def paragraph_ids(doc: Doc) -> list[int]:
@@ -92,7 +93,7 @@ def _within(ids: set[int], token: Token) -> set[int]:
 def cue_tokens(verb: Token) -> set[int]:
     """The verb with what news corpora count as part of the cue: auxiliaries, negation, particles,
     adverbs before it ("has also said", "later said"; not "when"), a date right after it ("said Tuesday") and the
-    channel ("said in a statement"). Never an infinitive's "to"."""
+    channel ("said in a statement"). An infinitive's "to" only with its frame (infinitive_frame)."""
     ids = {verb.i} | {c.i for c in verb.children if c.dep_ in CUE_CHILD_DEPS and c.tag_ != "TO"}
     first = min(ids)
     ids |= {c.i for c in verb.children if c.dep_ == "advmod" and first < c.i < verb.i}
@@ -110,6 +111,34 @@ def cue_tokens(verb: Token) -> set[int]:
         else:
             break
     return ids
+
+
+FRAME_DEPS = {"xcomp", "advcl"}  # an infinitive completing a verb ("is trying to show", "went on to say")
+
+
+def infinitive_frame(verb: Token, lexicon: Lexicon, settings: Settings) -> set[int]:
+    """The words before an infinitive cue that PolNeAR counts in it: its "to", and from the verb it
+    completes on ("continued to say", "were quick to cast", "is trying to show"; of the infinitive
+    cues of attributions found in PolNeAR train, 48% have the frame in their reference cue, 16% "to"
+    alone, 3% neither). Cue exact F1 on train went from 64.7 to 65.6.
+    A completed verb that is a cue of its own ("decided to endorse") is an attribution of its own: then
+    only "to" joins; aspectual verbs never are ("continued to say")."""
+    to = next((c for c in verb.children if c.dep_ == "aux" and c.tag_ == "TO"), None)
+    if to is None:
+        return set()
+    head = verb.head
+    head_lemma = head.lemma_.lower()
+    if verb.dep_ not in FRAME_DEPS or head.i > verb.i:
+        return {to.i}
+    if head_lemma not in ASPECTUAL_VERBS and lexicon.verbs.get(head_lemma, 0) >= settings.min_object_prior:
+        return {to.i}
+    if head.pos_ in {"VERB", "AUX"}:
+        frame = cue_tokens(head)
+    elif head.dep_ == "acomp":
+        frame = {head.i} | cue_tokens(head.head)  # "were quick to"
+    else:
+        frame = {head.i}
+    return set(range(min(frame), to.i + 1))
 
 
 def subject_of(verb: Token, depth: int = 0) -> Token | None:
@@ -142,9 +171,9 @@ def source_tokens(root: Token, exclude: set[int]) -> set[int]:
     return _within(ids - exclude, root)
 
 
-def verb_candidate(verb: Token, prior: float, settings: Settings) -> Candidate | None:
+def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexicon) -> Candidate | None:
     """A reporting verb and what it governs; None when it governs nothing attributable."""
-    cue = cue_tokens(verb)
+    cue = cue_tokens(verb) | infinitive_frame(verb, lexicon, settings)
     lemma = verb.lemma_.lower()
     passive = any(c.dep_ == "auxpass" for c in verb.children)
     content: set[int] = set()
@@ -444,7 +473,7 @@ def find_candidates(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[Cand
         if lemma == "accord" and token.lower_ == "according":
             candidate = according_to_candidate(token)
         elif token.pos_ == "VERB" and lemma in lexicon.verbs:
-            candidate = verb_candidate(token, lexicon.verbs[lemma], settings)
+            candidate = verb_candidate(token, lexicon.verbs[lemma], settings, lexicon)
         elif token.pos_ == "NOUN" and lexicon.verbs.get(lemma, 0) >= settings.min_object_prior and _that_clause(token) is not None:
             candidate = mistagged_verb_candidate(token, lexicon.verbs[lemma])
         elif token.pos_ == "NOUN" and lemma in lexicon.nouns:

@@ -82,18 +82,20 @@ def _load_base(name: str) -> Language:
 
 
 def add_rules(nlp: Language) -> bool:
-    """Put the rule-based component before the combiner when this attrib provides it.
+    """Put the rule-based component before the combiner, and paragraph sentence starts before the
+    parser (pipeline/paragraphs.py), when this attrib provides them.
 
     It is always there, even when its attributions are not added (prefer learned, no fill): `attrib annotate`
     appends the rule component to any pipeline that lacks it, after which it would overwrite the
     combiner's output.
     """
     try:
-        from .. import pipeline as _rules  # noqa: F401  (registers the "attribution" factory)
+        from ..pipeline import add_paragraph_starts  # (importing the package registers the "attribution" factory)
     except ImportError:
         return False
     if not nlp.has_factory(RULES_FACTORY) or RULES_FACTORY in nlp.pipe_names:
         return False
+    add_paragraph_starts(nlp)
     nlp.add_pipe(RULES_FACTORY, before=COMBINER)
     return True
 
