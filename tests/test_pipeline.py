@@ -366,3 +366,18 @@ def test_a_quotation_before_a_speaker_goes_to_the_nearest_cue(nlp):
         ("direct", ["Manchin"], ["said"], [quote]),
         ("indirect", ["Manchin"], ["referring to"], ["the number of seats Senate Democrats control"]),
     ]
+
+
+@pytest.mark.parametrize(
+    "text, first, second",
+    [
+        ('He said it was too early to congratulate winners but added, "I think you all have an idea of the results."',
+         ("indirect", ["He"], ["said"], ["it was too early to congratulate winners"]),
+         ("direct", ["He"], ["added"], ['"I think you all have an idea of the results."'])),
+        ("Podesta said Gates was not working for the party and said Manafort was not involved.",
+         ("indirect", ["Podesta"], ["said"], ["Gates was not working for the party"]),
+         ("indirect", ["Podesta"], ["said"], ["Manafort was not involved"])),
+    ],
+)
+def test_a_second_report_the_parser_hung_inside_the_first_is_its_own_attribution(nlp, text, first, second):
+    assert find(nlp, text) == [first, second]
