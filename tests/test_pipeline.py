@@ -381,3 +381,11 @@ def test_a_quotation_before_a_speaker_goes_to_the_nearest_cue(nlp):
 )
 def test_a_second_report_the_parser_hung_inside_the_first_is_its_own_attribution(nlp, text, first, second):
     assert find(nlp, text) == [first, second]
+
+
+def test_a_cue_opening_its_quotation_with_a_comma_is_its_own_attribution_inside_anothers_content(nlp):
+    text = 'The agents knew to brace for the eruptions, she wrote, saying, "They did not happen every day."'
+    assert find(nlp, text) == [
+        ("indirect", ["she"], ["wrote"], ["The agents knew to brace for the eruptions"]),
+        ("direct", ["she"], ["saying"], ['"They did not happen every day."']),
+    ]

@@ -212,6 +212,7 @@ def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> list[dic
     drafts = [d for d in drafts if not any(q[0] < d.cue[0][0] and d.cue[-1][1] < q[1] for q in quotes)]
     for draft in drafts:
         _attach_quotes(draft, quotes)
+    _split_introduced(text, drafts, quotes)
     drafts = _without_nesting(_dedupe(drafts))
     claimed = [f for d in drafts for f in d.content + d.cue + d.source]
     for quote in quotes:
@@ -233,6 +234,31 @@ def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> list[dic
     drafts = [d for d in drafts if d.content]  # a cue that found no quotation
     drafts.sort(key=lambda d: d.cue[0])
     return [_attribution(doc, text, i, d) for i, d in enumerate(drafts)]
+
+
+TRAILING_JOINS = re.compile(r"[\s,;:—–-]*(?:\b(?:and|but|while|before|after|as)\b)?[\s,;:—–-]*$")
+
+
+def _split_introduced(text: str, drafts: list[Draft], quotes: list[Span]) -> None:
+    """'…, she wrote, saying, "…"': a cue that opens its quotation with a comma or colon is an attribution
+    of its own even where the parser hung it (or its quotation) inside another's content; that content
+    ends before it (PolNeAR train: content exact 59.1 -> 59.2)."""
+    for inner in drafts:
+        if inner.kind != "direct" or len(inner.content) != 1:
+            continue
+        gap = text[inner.cue[-1][1] : inner.content[0][0]]
+        if gap.strip() not in {",", ":"}:
+            continue
+        cut = inner.cue[0][0]
+        for outer in drafts:
+            took_quote = inner.content[0] in outer.content and outer.cue[0][0] < cut
+            if outer is inner or not (_inside(inner.cue, outer.content) or took_quote):
+                continue
+            kept = [(s, min(e, cut)) for s, e in outer.content if s < cut]
+            kept = [(s, s + len(TRAILING_JOINS.sub("", text[s:e]))) for s, e in kept]
+            outer.content = [(s, e) for s, e in kept if e > s]
+            if not any(_overlaps(q, f) for q in quotes for f in outer.content):
+                outer.kind = "indirect"
 
 
 def _dedupe(drafts: list[Draft]) -> list[Draft]:
