@@ -389,3 +389,8 @@ def test_a_cue_opening_its_quotation_with_a_comma_is_its_own_attribution_inside_
         ("indirect", ["she"], ["wrote"], ["The agents knew to brace for the eruptions"]),
         ("direct", ["she"], ["saying"], ['"They did not happen every day."']),
     ]
+
+
+def test_a_that_clause_after_the_verbs_adjuncts_is_its_content(nlp):
+    text = "GOP front-runner Donald Trump said at a Saturday rally in Texas that the United States should also close its borders to refugees."
+    assert one(nlp, text)[1:] == (["GOP front-runner Donald Trump"], ["said"], ["that the United States should also close its borders to refugees"])

@@ -212,6 +212,8 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
             cue.add(prep.i)
         elif passive and nsubjpass is not None and prior >= settings.min_passive_prior:
             content, rule = subtree(nsubjpass), "passive-subject"
+        elif not obj and (late := _late_that_clause(verb, lexicon, settings)) is not None:
+            content, rule = subtree(late), "clause"
         elif not obj:
             rule = NEEDS_QUOTE  # '"…." he said.' parsed as a sentence of its own
     if rule == "object" and content:
@@ -241,6 +243,21 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
 
 
 STRAY_PRIOR = 0.5  # verbs that mostly report (say, add, note); from 0.1 the split cost content matches on train
+
+
+def _late_that_clause(verb: Token, lexicon: Lexicon, settings: Settings) -> Token | None:
+    """"X said at a rally in Texas that …", "said before attending the town hall that …": a that-clause
+    after the verb's adjuncts, which the parser hung from a word inside them; no other cue in between."""
+    for token in verb.subtree:
+        if token.i <= verb.i or token.dep_ != "mark" or token.lower_ != "that" or token.head.head.i == verb.i:
+            continue
+        between = verb.doc[verb.i + 1 : token.i]
+        if any(t.pos_ == "VERB" and lexicon.verbs.get(t.lemma_.lower(), 0) >= settings.min_object_prior for t in between):
+            return None
+        if any(t.is_punct and t.text not in {",", "-", "—", "–"} for t in between):
+            return None
+        return token.head
+    return None
 
 
 def _is_stray_report(verb: Token, lexicon: Lexicon) -> bool:
