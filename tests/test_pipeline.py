@@ -392,5 +392,5 @@ def test_a_cue_opening_its_quotation_with_a_comma_is_its_own_attribution_inside_
 
 
 def test_a_that_clause_after_the_verbs_adjuncts_is_its_content(nlp):
-    text = "GOP front-runner Donald Trump said at a Saturday rally in Texas that the United States should also close its borders to refugees."
-    assert one(nlp, text)[1:] == (["GOP front-runner Donald Trump"], ["said"], ["that the United States should also close its borders to refugees"])
+    text = "Courted by most of the Republican candidates, Adelson said earlier on Friday during a news conference that he may wait until February's primaries to decide who to back."
+    assert one(nlp, text)[1:] == (["Adelson"], ["said"], ["that he may wait until February's primaries to decide who to back"])
