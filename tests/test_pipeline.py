@@ -394,3 +394,10 @@ def test_a_cue_opening_its_quotation_with_a_comma_is_its_own_attribution_inside_
 def test_a_that_clause_after_the_verbs_adjuncts_is_its_content(nlp):
     text = "Courted by most of the Republican candidates, Adelson said earlier on Friday during a news conference that he may wait until February's primaries to decide who to back."
     assert one(nlp, text)[1:] == (["Adelson"], ["said"], ["that he may wait until February's primaries to decide who to back"])
+
+
+def test_a_statement_issued_saying_is_one_cue_from_the_issuing_verb(nlp):
+    text = "Minutes later, the Trump campaign issued a statement saying that Trump meant people who support the Second Amendment."
+    assert find(nlp, text) == [
+        ("indirect", ["the Trump campaign"], ["issued a statement saying"], ["that Trump meant people who support the Second Amendment"])
+    ]

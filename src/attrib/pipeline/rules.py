@@ -174,6 +174,9 @@ def source_tokens(root: Token, exclude: set[int]) -> set[int]:
 def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexicon) -> Candidate | None:
     """A reporting verb and what it governs; None when it governs nothing attributable."""
     cue = cue_tokens(verb) | infinitive_frame(verb, lexicon, settings)
+    issuer = _issuer(verb, lexicon, settings)
+    if issuer is not None:
+        cue |= set(range(min(cue_tokens(issuer)), verb.i))
     lemma = verb.lemma_.lower()
     passive = any(c.dep_ == "auxpass" for c in verb.children)
     content: set[int] = set()
@@ -196,6 +199,8 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
             return None  # "a group calling itself ...": naming, not saying
         if lemma in ASPECTUAL_VERBS and obj and all(o.dep_ == "xcomp" for o in obj):
             return None  # "continues to lead the field": the action goes on, nobody reports it
+        if any(_issuer(c, lexicon, settings) == verb for o in obj for c in o.children):
+            return None  # "issued a statement saying …": the candidate of "saying" has the whole cue
         if obj and all(o.dep_ == "dobj" and o.pos_ == "VERB" for o in obj):
             return None  # "videos shared on social media show that ...": a verb as object is a misparse
         if lemma in AS_VERBS and as_prep is not None and (relative or not obj):
@@ -228,6 +233,8 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
         rule = NEEDS_QUOTE  # the parser took a quotation in the sentence before for the complement
     if raised is not None:
         subject = _agent(verb)
+    elif issuer is not None:
+        subject = subject_of(issuer)
     else:
         subject = subject_of(verb.head.head if _is_stray_report(verb, lexicon) else verb)
     if subject is None and raised is None:
@@ -243,6 +250,18 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
 
 
 STRAY_PRIOR = 0.5  # verbs that mostly report (say, add, note); from 0.1 the split cost content matches on train
+
+
+def _issuer(verb: Token, lexicon: Lexicon, settings: Settings) -> Token | None:
+    """For "saying" in "the campaign issued a statement saying …": "issued". PolNeAR's cue runs from
+    that verb to the participle ("issued a statement saying"), its source is that verb's subject."""
+    channel = verb.head
+    if verb.dep_ != "acl" or verb.tag_ != "VBG" or channel.dep_ != "dobj" or channel.lemma_.lower() not in CHANNELS:
+        return None
+    issuing = channel.head
+    if issuing.pos_ != "VERB" or lexicon.verbs.get(issuing.lemma_.lower(), 0) < settings.min_object_prior:
+        return None
+    return issuing
 
 
 def _late_that_clause(verb: Token, lexicon: Lexicon, settings: Settings) -> Token | None:
