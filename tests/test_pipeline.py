@@ -401,3 +401,16 @@ def test_a_statement_issued_saying_is_one_cue_from_the_issuing_verb(nlp):
     assert find(nlp, text) == [
         ("indirect", ["the Trump campaign"], ["issued a statement saying"], ["that Trump meant people who support the Second Amendment"])
     ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("He has also called on the United States to do more.",
+         ("indirect", ["He"], ["has also called on"], ["the United States to do more"])),
+        ("Trump made it clear that he felt they should drop out.",
+         ("indirect", ["Trump"], ["made it clear"], ["that he felt they should drop out"])),
+    ],
+)
+def test_multiword_cues_called_on_and_made_it_clear(nlp, text, expected):
+    assert one(nlp, text) == expected

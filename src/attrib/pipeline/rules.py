@@ -210,6 +210,10 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
             rule = NEEDS_QUOTE  # "told SANA": the object is the hearer; a quotation nearby may be the content
         elif obj and not relative:
             content, rule = set().union(*(subtree(o) for o in obj)), "object"
+            addressee = _called_on(verb, obj, cue)
+            if addressee is not None:  # "called on Muslims to stand up": PolNeAR's cue is "called on"
+                cue.add(addressee.i)
+                content |= subtree(addressee) - {addressee.i}
             content |= set().union(*(subtree(c) for c in verb.children if _completes_object(c) and c.i > min(content)), set())
         elif preps:
             prep = preps[0]
@@ -262,6 +266,30 @@ def _issuer(verb: Token, lexicon: Lexicon, settings: Settings) -> Token | None:
     if issuing.pos_ != "VERB" or lexicon.verbs.get(issuing.lemma_.lower(), 0) < settings.min_object_prior:
         return None
     return issuing
+
+
+def _called_on(verb: Token, obj: list[Token], cue: set[int]) -> Token | None:
+    """The "on" of "called on X to …", right after the cue, when the verb's object is an infinitive."""
+    on = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ in {"on", "upon"} and c.i == max(cue) + 1), None)
+    if on is None or not all(o.dep_ == "xcomp" for o in obj) or not any(c.dep_ == "pobj" for c in on.children):
+        return None
+    return on
+
+
+def made_clear_candidate(verb: Token) -> Candidate | None:
+    """"X made it clear that …": no reporting verb, but a cue of three words and a that-clause."""
+    clear = next((c for c in verb.children if c.dep_ in {"ccomp", "oprd", "xcomp"} and c.lower_ == "clear"), None)
+    it = next((t for t in verb.doc[verb.i + 1 : verb.i + 2] if t.lower_ == "it"), None)
+    if clear is None or it is None or clear.i != verb.i + 2:
+        return None
+    clause = next((c for c in clear.children if any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+    if clause is None:
+        return None
+    content = _within(subtree(clause), verb)
+    subject = subject_of(verb)
+    source = source_tokens(subject, content) if subject is not None else set()
+    cue = cue_tokens(verb) | {it.i, clear.i}
+    return Candidate(cue=cue, content=content, source=source, rule="clause", prior=0.85, source_root=subject.i if subject is not None else None)
 
 
 def _late_that_clause(verb: Token, lexicon: Lexicon, settings: Settings) -> Token | None:
@@ -543,6 +571,8 @@ def find_candidates(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[Cand
         candidate = None
         if lemma == "accord" and token.lower_ == "according":
             candidate = according_to_candidate(token)
+        elif token.pos_ == "VERB" and lemma == "make" and (made_clear := made_clear_candidate(token)) is not None:
+            candidate = made_clear
         elif token.pos_ == "VERB" and lemma in lexicon.verbs:
             candidate = verb_candidate(token, lexicon.verbs[lemma], settings, lexicon)
         elif token.pos_ == "NOUN" and lexicon.verbs.get(lemma, 0) >= settings.min_object_prior and _that_clause(token) is not None:
