@@ -414,3 +414,11 @@ def test_a_statement_issued_saying_is_one_cue_from_the_issuing_verb(nlp):
 )
 def test_multiword_cues_called_on_and_made_it_clear(nlp, text, expected):
     assert one(nlp, text) == expected
+
+
+def test_a_poll_opening_the_sentence_is_the_source_of_its_clause(nlp):
+    text = "In an NBC News/Wall Street Journal poll released Monday, 50 percent of respondents chose Clinton while 40 percent chose Trump."
+    assert one(nlp, text) == (
+        "indirect", ["an NBC News/Wall Street Journal poll released Monday"], ["In"],
+        ["50 percent of respondents chose Clinton while 40 percent chose Trump"],
+    )
