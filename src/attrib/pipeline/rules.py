@@ -186,7 +186,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
         content, rule = subtree(clause) - _stray_reports(clause, lexicon), "clause"
     elif verb.dep_ in {"parataxis", "ccomp"} and verb.head.pos_ in {"VERB", "AUX"} and prior >= settings.min_clause_prior and _is_parenthetical(verb):
         content, rule = subtree(verb.head) - subtree(verb), "parenthetical"
-    elif verb.dep_ == "advcl" and any(c.lower_ == "as" and c.dep_ == "mark" for c in verb.children) and prior >= settings.min_clause_prior:
+    elif verb.dep_ == "advcl" and any(c.lower_ == "as" and c.dep_ == "mark" for c in verb.children) and prior >= settings.min_clause_prior and not _has_complement(verb):
         content, rule = subtree(verb.head) - subtree(verb), "as-clause"
         cue |= {c.i for c in verb.children if c.dep_ == "dobj" and c.lower_ == "it"}  # "as X put it"
     elif prior >= settings.min_object_prior:
@@ -334,6 +334,12 @@ def _stray_reports(clause: Token, lexicon: Lexicon) -> set[int]:
                 i -= 1
             out |= stray
     return out
+
+
+def _has_complement(verb: Token) -> bool:
+    """"As Karadsheh spoke about the consulate, …" reports nothing of the main clause ("as" is "while"),
+    unlike "as Trump put it", "as the report notes": an as-clause verb with its own object or topic."""
+    return any((c.dep_ in OBJECT_DEPS and c.lower_ != "it") or (c.dep_ == "prep" and c.lower_ in CONTENT_PREPS) for c in verb.children)
 
 
 def _raised_subject(verb: Token, lemma: str, passive: bool) -> Token | None:
