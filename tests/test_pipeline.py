@@ -427,3 +427,8 @@ def test_a_poll_opening_the_sentence_is_the_source_of_its_clause(nlp):
 def test_an_as_clause_with_its_own_topic_is_a_time_not_a_report_of_the_main_clause(nlp):
     assert find(nlp, "As Karadsheh spoke about how the consulate had been taken over, eerie video played.") == []
     assert one(nlp, "The plan, as Trump put it, is a disaster.") == ("indirect", ["Trump"], ["put it"], ["The plan", "is a disaster"])
+
+
+def test_a_noun_cue_keeps_its_adjective(nlp):
+    text = "Mr. Trump faced sharp criticism on France's national security."
+    assert ["sharp criticism on"] in [found[2] for found in find(nlp, text)]
