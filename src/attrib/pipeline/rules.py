@@ -476,7 +476,7 @@ def poll_candidate(prep: Token) -> Candidate | None:
     if not content:
         return None
     source = subtree(pobj)
-    return Candidate(cue={prep.i}, content=content, source=source, rule="according-to", prior=0.9, source_root=pobj.i)
+    return Candidate(cue={prep.i}, content=content, source=source, rule="poll", prior=0.9, source_root=pobj.i)
 
 
 def _that_clause(noun: Token) -> Token | None:
