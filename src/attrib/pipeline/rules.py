@@ -276,8 +276,7 @@ def _called_on(verb: Token, obj: list[Token], cue: set[int]) -> Token | None:
 def made_clear_candidate(verb: Token) -> Candidate | None:
     """"X made it clear that …": no reporting verb, but a cue of three words and a that-clause."""
     clear = next((c for c in verb.children if c.dep_ in {"ccomp", "oprd", "xcomp"} and c.lower_ == "clear"), None)
-    it = next((t for t in verb.doc[verb.i + 1 : verb.i + 2] if t.lower_ == "it"), None)
-    if clear is None or it is None or clear.i != verb.i + 2:
+    if clear is None or clear.i != verb.i + 2 or verb.doc[verb.i + 1].lower_ != "it":
         return None
     clause = next((c for c in clear.children if any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
     if clause is None:
@@ -285,7 +284,7 @@ def made_clear_candidate(verb: Token) -> Candidate | None:
     content = _within(subtree(clause), verb)
     subject = subject_of(verb)
     source = source_tokens(subject, content) if subject is not None else set()
-    cue = cue_tokens(verb) | {it.i, clear.i}
+    cue = cue_tokens(verb) | {verb.i + 1, clear.i}
     return Candidate(cue=cue, content=content, source=source, rule="clause", prior=0.85, source_root=subject.i if subject is not None else None)
 
 
