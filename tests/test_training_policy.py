@@ -85,10 +85,25 @@ def test_calibration_follows_the_share_found_per_origin_and_bin():
     assert abs(cal.confidence("learned", 0.95) - 0.9) < 0.02
     assert abs(cal.confidence("learned", 0.55) - 0.3) < 0.03
     assert abs(cal.confidence("rules", 0.95) - 0.5) < 0.02
-    # an empty bin falls back to the origin's overall share, an unseen origin to the raw score
-    assert abs(cal.confidence("learned", 0.15) - 0.6) < 0.01
+    # an empty bin takes the nearest bin below it (above, for the lowest), an unseen origin the raw score
+    assert cal.confidence("learned", 0.15) == cal.confidence("learned", 0.55)
+    assert cal.confidence("learned", 0.75) == cal.confidence("learned", 0.55)
     assert cal.confidence("both", 0.42) == 0.42
     assert Calibration.from_dict(cal.to_dict()).counts == cal.counts
+
+
+def test_calibration_never_falls_as_the_raw_score_rises():
+    """A sparse bin with a low share (1 of 7) is pooled with the bin below it instead of dropping under it."""
+    cal = Calibration()
+    for raw, drafts, found in ((0.55, 44, 17), (0.75, 7, 1), (0.85, 14, 10), (0.95, 19, 13)):
+        for i in range(drafts):
+            cal.add("rules", raw, i < found)
+    prior = 41 / 84
+    pooled = round((17 + 1 + 4 * prior) / (44 + 7 + 4), 4)
+    assert cal.confidence("rules", 0.55) == cal.confidence("rules", 0.75) == pooled
+    values = cal.fitted("rules")
+    assert values == sorted(values)
+    assert cal.confidence("rules", 0.85) > pooled
 
 
 def test_fill_is_turned_on_by_a_gain_that_holds_across_documents_not_by_one_document():

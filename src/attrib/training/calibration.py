@@ -1,11 +1,16 @@
-"""Calibrated confidence: histogram binning of raw scores, per origin, fitted on held-out documents.
+"""Calibrated confidence: monotone histogram binning of raw scores, per origin, fitted on held-out documents.
 
 A draft's raw score (the classifier's probabilities, or the rules' own confidence) is not a
 probability of being right. On documents the model did not train on, each predicted attribution is
 marked right when `attrib eval` would count it found (its content matched one-to-one to a gold
 attribution's). Per origin (both, learned, rules) and per tenth of the raw score, the calibrated
 confidence is the share found, smoothed toward the origin's overall share (m-estimate, m=4) so a
-sparse bin does not jump to 0 or 1. The reliability table puts the same numbers side by side.
+sparse bin does not jump to 0 or 1. Adjacent bins are pooled where the share would fall as the raw
+score rises (pool-adjacent-violators, as in isotonic calibration): a higher score never means a
+lower confidence, and a bin of seven drafts does not drop below the floor on its own (1 of 7 found
+at 0.7-0.8 among the rules' drafts on PolNeAR, against 17 of 44 at 0.5-0.6). Empty bins take the
+value of the nearest bin below them (above, for the lowest). The reliability table puts the same
+numbers side by side.
 """
 
 from __future__ import annotations
@@ -46,13 +51,40 @@ class Calibration:
         self.counts[origin] = [list(cell) for cell in other.counts.get(origin, [[0, 0] for _ in range(BINS)])]
 
     def confidence(self, origin: str, raw: float) -> float:
+        values = self.fitted(origin)
+        if values is None:
+            return round(min(1.0, max(0.0, raw)), 4)
+        return values[_bin(raw)]
+
+    def fitted(self, origin: str) -> list[float] | None:
+        """The calibrated confidence of every bin of `origin` (None when it has no counts)."""
         cells = self.counts.get(origin)
         total = sum(c[0] for c in cells) if cells else 0
         if not total:
-            return round(min(1.0, max(0.0, raw)), 4)
+            return None
         prior = sum(c[1] for c in cells) / total
-        n, k = cells[_bin(raw)]
-        return round((k + M * prior) / (n + M), 4)
+
+        def smoothed(block: list) -> float:
+            return (block[1] + M * prior) / (block[0] + M)
+
+        blocks = []  # [drafts, found, bins], in raw-score order, non-decreasing in smoothed share
+        for b, (n, k) in enumerate(cells):
+            if not n:
+                continue
+            blocks.append([n, k, [b]])
+            while len(blocks) > 1 and smoothed(blocks[-2]) > smoothed(blocks[-1]):
+                n2, k2, bins2 = blocks.pop()
+                blocks[-1][0] += n2
+                blocks[-1][1] += k2
+                blocks[-1][2] += bins2
+        values: list[float | None] = [None] * len(cells)
+        for block in blocks:
+            for b in block[2]:
+                values[b] = round(smoothed(block), 4)
+        first = next(v for v in values if v is not None)
+        for b, value in enumerate(values):
+            values[b] = value if value is not None else (values[b - 1] if b else first)
+        return values
 
     def to_dict(self) -> dict:
         return {"bins": BINS, "m": M, "counts": self.counts}
