@@ -6,9 +6,11 @@ from pathlib import Path
 
 import typer
 
-from ..training.train import BASE_MODEL, TrainSettings, train
+from ..training.train import TrainSettings, train
 from .app import app
 from .evaluate import format_scores
+
+DEFAULTS = TrainSettings()
 
 
 @app.command("train")
@@ -18,19 +20,19 @@ def train_command(
     ),
     output: Path = typer.Option(..., "--output", "-o", help="Model directory to write (replaces an earlier model there)."),
     dev: list[Path] = typer.Option(None, "--dev", help="Dev documents for model selection (default: split off DATA)."),
-    dev_fraction: float = typer.Option(0.1, "--dev-fraction", min=0.0, max=0.5, help="Share of DATA held out as dev when --dev is not given."),
+    dev_fraction: float = typer.Option(DEFAULTS.dev_fraction, "--dev-fraction", min=0.0, max=0.5, help="Share of DATA held out as dev when --dev is not given."),
     calibration_fraction: float = typer.Option(
-        0.05, "--calibration-fraction", min=0.0, max=0.5, help="Share of the training documents held out to calibrate confidence."
+        DEFAULTS.calibration_fraction, "--calibration-fraction", min=0.0, max=0.5, help="Share of the training documents held out to calibrate confidence."
     ),
-    max_steps: int = typer.Option(2000, "--max-steps", min=1, help="Training steps (batches of about 2,000 words)."),
-    eval_frequency: int = typer.Option(200, "--eval-frequency", min=1, help="Steps between dev evaluations (the best is kept)."),
-    base: str = typer.Option(BASE_MODEL, "--base", help="Installed spaCy pipeline to start from (its tok2vec, tagger, parser)."),
-    prefer: str = typer.Option("rules", "--prefer", help="Whose attributions come first: rules (default: the more "
+    max_steps: int = typer.Option(DEFAULTS.max_steps, "--max-steps", min=1, help="Training steps (batches of about 2,000 words)."),
+    eval_frequency: int = typer.Option(DEFAULTS.eval_frequency, "--eval-frequency", min=1, help="Steps between dev evaluations (the best is kept)."),
+    base: str = typer.Option(DEFAULTS.base, "--base", help="Installed spaCy pipeline to start from (its tok2vec, tagger, parser)."),
+    prefer: str = typer.Option(DEFAULTS.prefer, "--prefer", help="Whose attributions come first: rules (default: the more "
                                "precise on PolNeAR) or learned; the other side fills roles left empty."),
     fill: bool = typer.Option(None, "--fill/--no-fill", help="Also add the other side's attributions that the first "
                               "missed (default: when that raises attribution F1 on the held-out calibration documents, "
                               "in 90% of bootstrap resamples of them)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed for splits and training."),
+    seed: int = typer.Option(DEFAULTS.seed, "--seed", help="Random seed for splits and training."),
     progress: bool = typer.Option(False, "--progress", help="Show spaCy's training table (on stderr)."),
 ) -> None:
     """Train a pipeline that finds SOURCE, CUE and CONTENT from annotated documents, and write it to MODEL_DIR.
