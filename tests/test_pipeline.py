@@ -432,3 +432,11 @@ def test_an_as_clause_with_its_own_topic_is_a_time_not_a_report_of_the_main_clau
 def test_a_noun_cue_keeps_its_adjective(nlp):
     text = "Mr. Trump faced sharp criticism on France's national security."
     assert ["sharp criticism on"] in [found[2] for found in find(nlp, text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Asked if her email practices were illegal, 46 percent of voters said yes.", (["46 percent of voters"], ["said"], ["yes"])),
+    ("Asked if he was ever bullied, the candidate said no.", (["the candidate"], ["said"], ["no"])),
+])
+def test_an_answer_word_after_the_verb_is_the_content(nlp, text, expected):
+    assert one(nlp, text)[1:] == expected

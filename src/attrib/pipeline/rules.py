@@ -31,6 +31,7 @@ MISPARSED_VERB_DEPS = {"dobj", "pobj", "compound", "npadvmod", "dep", "amod", "n
 NEEDS_QUOTE = "needs-quote"  # a cue whose content can only be an adjacent quotation
 COLON_STOPWORDS = {"update", "latest", "note", "related", "source", "photo", "video", "read", "watch", "editor", "correction", "image", "credit", "see", "also", "more", "advertisement", "warning", "contact", "email", "posted", "published", "tags", "share", "q", "a", "poll", "busted", "breaking", "exclusive"}
 PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
+ANSWERS = {"yes", "no", "so"}  # "46 percent said yes", "half said so": the whole content, right after the verb
 RAISING_VERBS = {"seem", "appear"}
 ASPECTUAL_VERBS = {"continue", "begin", "start", "keep", "stop"}
 RAISING_PASSIVES = {"expect", "know", "say", "believe", "report", "consider", "think", "rumor", "project", "predict"}
@@ -190,7 +191,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
         content, rule = subtree(verb.head) - subtree(verb), "as-clause"
         cue |= {c.i for c in verb.children if c.dep_ == "dobj" and c.lower_ == "it"}  # "as X put it"
     elif prior >= settings.min_object_prior:
-        obj = [c for c in verb.children if c.dep_ in OBJECT_DEPS]
+        obj = [c for c in verb.children if c.dep_ in OBJECT_DEPS or (c.i == verb.i + 1 and c.lower_ in ANSWERS)]
         preps = [c for c in verb.children if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > verb.i and not _is_when(c)]
         nsubjpass = next((c for c in verb.children if c.dep_ == "nsubjpass" and c.lower_ not in EXPLETIVES), None)
         as_prep = next((c for c in verb.children if c.dep_ == "prep" and c.lower_ == "as" and c.i > verb.i), None)
