@@ -440,3 +440,14 @@ def test_a_noun_cue_keeps_its_adjective(nlp):
 ])
 def test_an_answer_word_after_the_verb_is_the_content(nlp, text, expected):
     assert one(nlp, text)[1:] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("In nearby Decatur, the big steel plant is hanging on, but it is under intense pressure from Asian imports, said the company's chief executive, John J. Ferriola.",
+     (["the company's chief executive, John J. Ferriola"], ["said"],
+      ["In nearby Decatur, the big steel plant is hanging on, but it is under intense pressure from Asian imports"])),
+    ('Couple global exposure with a "candidate who is a lightning rod" and Clevelanders get nervous, said Christine Link.',
+     (["Christine Link"], ["said"], ['Couple global exposure with a "candidate who is a lightning rod" and Clevelanders get nervous'])),
+])
+def test_an_inverted_said_after_a_clause_the_parser_hung_elsewhere_reports_that_clause(nlp, text, expected):
+    assert one(nlp, text)[1:] == expected

@@ -185,8 +185,10 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
     clause = next((c for c in verb.children if c.dep_ in CLAUSE_DEPS), None)
     if clause is not None and prior >= settings.min_clause_prior:
         content, rule = subtree(clause) - _stray_reports(clause, lexicon), "clause"
-    elif verb.dep_ in {"parataxis", "ccomp"} and verb.head.pos_ in {"VERB", "AUX"} and prior >= settings.min_clause_prior and _is_parenthetical(verb):
+    elif _reports_head_clause(verb) and prior >= settings.min_clause_prior and _is_parenthetical(verb):
         content, rule = subtree(verb.head) - subtree(verb), "parenthetical"
+    elif (fronted := _fronted_subject_clause(verb)) is not None and prior >= settings.min_clause_prior:
+        content, rule = subtree(fronted), "parenthetical"
     elif verb.dep_ == "advcl" and any(c.lower_ == "as" and c.dep_ == "mark" for c in verb.children) and prior >= settings.min_clause_prior and not _has_complement(verb):
         content, rule = subtree(verb.head) - subtree(verb), "as-clause"
         cue |= {c.i for c in verb.children if c.dep_ == "dobj" and c.lower_ == "it"}  # "as X put it"
@@ -427,6 +429,30 @@ def _statement_agent(verb: Token) -> Token | None:
                 if token.dep_ == "pobj" and token.head.dep_ == "agent":
                     return token
     return None
+
+
+def _reports_head_clause(verb: Token) -> bool:
+    """Whether the verb hangs from the clause it reports: "…, he said" parsed as parataxis or ccomp,
+    or "…, but it is under pressure, said the chief executive" parsed as a conjunct with its own
+    subject and no "and"."""
+    if verb.head.pos_ not in {"VERB", "AUX"}:
+        return False
+    if verb.dep_ in {"parataxis", "ccomp"}:
+        return True
+    return (
+        verb.dep_ == "conj" and verb.head.i < verb.i
+        and any(c.dep_ in SUBJECT_DEPS for c in verb.children)
+        and not any(c.dep_ in OBJECT_DEPS | {"cc"} for c in verb.children)
+    )
+
+
+def _fronted_subject_clause(verb: Token) -> Token | None:
+    """'… and Clevelanders get nervous, said Christine Link': the parser made the clause before the
+    verb a second subject; the one after the verb speaks (see subject_of), the one before is the content."""
+    subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS]
+    if len(subjects) < 2 or subjects[0].i > verb.i or subjects[-1].i < verb.i or verb.doc[verb.i - 1].text != ",":
+        return None
+    return subjects[0]
 
 
 def _is_parenthetical(verb: Token) -> bool:
