@@ -31,6 +31,7 @@ MISPARSED_VERB_DEPS = {"dobj", "pobj", "compound", "npadvmod", "dep", "amod", "n
 NEEDS_QUOTE = "needs-quote"  # a cue whose content can only be an adjacent quotation
 COLON_STOPWORDS = {"update", "latest", "note", "related", "source", "photo", "video", "read", "watch", "editor", "correction", "image", "credit", "see", "also", "more", "advertisement", "warning", "contact", "email", "posted", "published", "tags", "share", "q", "a", "poll", "busted", "breaking", "exclusive"}
 PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
+QUESTION_VERBS = {"ask", "wonder", "inquire"}
 ANSWERS = {"yes", "no", "so"}  # "46 percent said yes", "half said so": the whole content, right after the verb
 RAISING_VERBS = {"seem", "appear"}
 ASPECTUAL_VERBS = {"continue", "begin", "start", "keep", "stop"}
@@ -182,7 +183,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
     passive = any(c.dep_ == "auxpass" for c in verb.children)
     content: set[int] = set()
     rule = ""
-    clause = next((c for c in verb.children if c.dep_ in CLAUSE_DEPS), None)
+    clause = next((c for c in verb.children if c.dep_ in CLAUSE_DEPS), None) or _question(verb, lemma)
     if clause is not None and prior >= settings.min_clause_prior:
         content, rule = subtree(clause) - _stray_reports(clause, lexicon), "clause"
     elif _reports_head_clause(verb) and prior >= settings.min_clause_prior and _is_parenthetical(verb):
@@ -192,7 +193,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
     elif verb.dep_ == "advcl" and any(c.lower_ == "as" and c.dep_ == "mark" for c in verb.children) and prior >= settings.min_clause_prior and not _has_complement(verb):
         content, rule = subtree(verb.head) - subtree(verb), "as-clause"
         cue |= {c.i for c in verb.children if c.dep_ == "dobj" and c.lower_ == "it"}  # "as X put it"
-    elif prior >= settings.min_object_prior:
+    elif prior >= settings.min_object_prior or (lemma in AS_VERBS and prior >= settings.min_clause_prior and _as_complement(verb)):
         obj = [c for c in verb.children if c.dep_ in OBJECT_DEPS or (c.i == verb.i + 1 and c.lower_ in ANSWERS)]
         preps = [c for c in verb.children if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > verb.i and not _is_when(c)]
         nsubjpass = next((c for c in verb.children if c.dep_ == "nsubjpass" and c.lower_ not in EXPLETIVES), None)
@@ -431,10 +432,26 @@ def _statement_agent(verb: Token) -> Token | None:
     return None
 
 
+def _as_complement(verb: Token) -> bool:
+    """"sees the piece as a return to …": an object and its as-phrase, a judgement even from a verb
+    as weak as "see"."""
+    return any(c.dep_ == "dobj" for c in verb.children) and any(c.dep_ == "prep" and c.lower_ == "as" and c.i > verb.i for c in verb.children)
+
+
+def _question(verb: Token, lemma: str) -> Token | None:
+    """The if- or whether-clause of "asked (them) if …", which the parser hangs as an adverbial clause."""
+    if lemma not in QUESTION_VERBS:
+        return None
+    return next(
+        (c for c in verb.children if c.dep_ == "advcl" and c.i > verb.i and any(m.dep_ == "mark" and m.lower_ in {"if", "whether"} for m in c.children)),
+        None,
+    )
+
+
 def _reports_head_clause(verb: Token) -> bool:
     """Whether the verb hangs from the clause it reports: "…, he said" parsed as parataxis or ccomp,
     or "…, but it is under pressure, said the chief executive" parsed as a conjunct with its own
-    subject and no "and"."""
+    subject, no "and" and no object but a hearer."""
     if verb.head.pos_ not in {"VERB", "AUX"}:
         return False
     if verb.dep_ in {"parataxis", "ccomp"}:
@@ -442,8 +459,13 @@ def _reports_head_clause(verb: Token) -> bool:
     return (
         verb.dep_ == "conj" and verb.head.i < verb.i
         and any(c.dep_ in SUBJECT_DEPS for c in verb.children)
-        and not any(c.dep_ in OBJECT_DEPS | {"cc"} for c in verb.children)
+        and not any(c.dep_ == "cc" or (c.dep_ in OBJECT_DEPS and not _hearer(c)) for c in verb.children)
     )
+
+
+def _hearer(obj: Token) -> bool:
+    """The object of "told a Senate panel", "assured them": who hears, not what is said."""
+    return obj.dep_ == "dobj" and obj.head.lemma_.lower() in ADDRESSEE_VERBS
 
 
 def _fronted_subject_clause(verb: Token) -> Token | None:
