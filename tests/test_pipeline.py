@@ -472,3 +472,21 @@ def test_an_inverted_told_after_a_clause_reports_it_and_its_object_is_the_hearer
     text = "This includes a special force to assist Kurdish Peshmerga, Defense Secretary Ash Carter told a Senate panel."
     assert one(nlp, text)[1:] == (["Defense Secretary Ash Carter"], ["told"], ["This includes a special force to assist Kurdish Peshmerga"])
 
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("The administration expressed confidence it was holding the better political hand.",
+     (["The administration"], ["expressed confidence"], ["it was holding the better political hand"])),
+    ("Le Pen voiced support for Donald Trump.", (["Le Pen"], ["voiced support for"], ["Donald Trump"])),
+    ("He made clear that he did not intend to hold back.", (["He"], ["made clear"], ["that he did not intend to hold back"])),
+])
+def test_a_stance_noun_after_the_verb_belongs_to_the_cue(nlp, text, expected):
+    assert one(nlp, text)[1:] == expected
+
+
+def test_a_second_speakers_report_coordinated_with_the_first_clause_is_its_own(nlp):
+    text = "Among Trump voters, 74 percent said they are set on voting for him, while 22 percent said they might change their mind."
+    assert [found[1:] for found in find(nlp, text)] == [
+        (["74 percent"], ["said"], ["they are set on voting for him"]),
+        (["22 percent"], ["said"], ["they might change their mind"]),
+    ]

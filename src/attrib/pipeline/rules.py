@@ -212,6 +212,9 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
             cue.add(as_prep.i)
         elif lemma in ADDRESSEE_VERBS and obj and all(o.dep_ == "dobj" for o in obj):
             rule = NEEDS_QUOTE  # "told SANA": the object is the hearer; a quotation nearby may be the content
+        elif (stance := _stance_noun(obj, cue)) is not None:
+            content, rule = stance[1], "object"  # "expressed concern that …", "voiced support for X"
+            cue |= stance[0]
         elif obj and not relative:
             content, rule = set().union(*(subtree(o) for o in obj)), "object"
             addressee = _called_on(verb, obj, cue)
@@ -278,17 +281,18 @@ def _called_on(verb: Token, obj: list[Token], cue: set[int]) -> Token | None:
 
 
 def made_clear_candidate(verb: Token) -> Candidate | None:
-    """"X made it clear that …": no reporting verb, but a cue of three words and a that-clause."""
+    """"X made it clear that …", "X made clear that …": no reporting verb, but a cue of two or three
+    words and a that-clause (hung from "clear" or, without "it", from the verb)."""
     clear = next((c for c in verb.children if c.dep_ in {"ccomp", "oprd", "xcomp"} and c.lower_ == "clear"), None)
-    if clear is None or clear.i != verb.i + 2 or verb.doc[verb.i + 1].lower_ != "it":
+    if clear is None or not (clear.i == verb.i + 1 or (clear.i == verb.i + 2 and verb.doc[verb.i + 1].lower_ == "it")):
         return None
-    clause = next((c for c in clear.children if any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+    clause = next((c for c in [*clear.children, *verb.children] if c.i > clear.i and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
     if clause is None:
         return None
     content = _within(subtree(clause), verb)
     subject = subject_of(verb)
     source = source_tokens(subject, content) if subject is not None else set()
-    cue = cue_tokens(verb) | {verb.i + 1, clear.i}
+    cue = cue_tokens(verb) | set(range(verb.i + 1, clear.i + 1))
     return Candidate(cue=cue, content=content, source=source, rule="clause", prior=0.85, source_root=subject.i if subject is not None else None)
 
 
@@ -325,11 +329,25 @@ def _is_stray_report(verb: Token, lexicon: Lexicon) -> bool:
     )
 
 
+def _second_report(verb: Token, clause: Token, lexicon: Lexicon) -> bool:
+    """"… said they were worried, and more than 4 in 10 said Trump would be best", "…, while other voters
+    said …": another speaker's report, with its own subject and clause, that the parser coordinated with
+    (or hung as an adverbial of) the first report's clause. PolNeAR never nests one attribution in another's content."""
+    return (
+        verb.i > clause.i
+        and (verb.dep_ == "conj" or (verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in {"while", "whereas"} for c in verb.children)))
+        and verb.pos_ == "VERB"
+        and lexicon.verbs.get(verb.lemma_.lower(), 0) >= STRAY_PRIOR
+        and any(c.dep_ in SUBJECT_DEPS for c in verb.children)
+        and any(c.dep_ in CLAUSE_DEPS for c in verb.children)
+    )
+
+
 def _stray_reports(clause: Token, lexicon: Lexicon) -> set[int]:
-    """The stray reports coordinated with `clause`, with the conjunction and comma before each: not its content."""
+    """The stray and second reports hung from `clause`, with the conjunction and comma before each: not its content."""
     out: set[int] = set()
     for child in clause.children:
-        if _is_stray_report(child, lexicon):
+        if _is_stray_report(child, lexicon) or _second_report(child, clause, lexicon):
             stray = subtree(child)
             i = min(stray) - 1
             while i > clause.i and (clause.doc[i].dep_ in {"cc", "punct"} and clause.doc[i].head.i in {clause.i, child.i}):
@@ -436,6 +454,23 @@ def _as_complement(verb: Token) -> bool:
     """"sees the piece as a return to …": an object and its as-phrase, a judgement even from a verb
     as weak as "see"."""
     return any(c.dep_ == "dobj" for c in verb.children) and any(c.dep_ == "prep" and c.lower_ == "as" and c.i > verb.i for c in verb.children)
+
+
+def _stance_noun(obj: list[Token], cue: set[int]) -> tuple[set[int], set[int]] | None:
+    """A bare noun right after the verb that carries the content: "expressed concern that …", "voiced
+    support for X". PolNeAR's cue is verb and noun (and the preposition); the content is the noun's."""
+    if len(obj) != 1 or obj[0].dep_ != "dobj" or obj[0].pos_ != "NOUN" or obj[0].i != max(cue) + 1:
+        return None
+    noun = obj[0]
+    children = list(noun.children)
+    if len(children) != 1:
+        return None
+    child = children[0]
+    if child.dep_ in {"acl", "ccomp"} and child.i > noun.i and any(t.dep_ in {"nsubj", "nsubjpass"} for t in child.subtree):
+        return {noun.i}, subtree(child)
+    if child.dep_ == "prep" and child.lower_ in CONTENT_PREPS and child.i == noun.i + 1 and not _is_when(child):
+        return {noun.i, child.i}, subtree(child) - {child.i}
+    return None
 
 
 def _question(verb: Token, lemma: str) -> Token | None:
