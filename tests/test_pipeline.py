@@ -490,3 +490,13 @@ def test_a_second_speakers_report_coordinated_with_the_first_clause_is_its_own(n
         (["74 percent"], ["said"], ["they are set on voting for him"]),
         (["22 percent"], ["said"], ["they might change their mind"]),
     ]
+
+
+def test_content_fragments_joined_by_only_a_comma_or_conjunction_are_one_span(nlp):
+    text = "Zimmerman said he had received offers for the gun, but “the offers were to use the gun in a fashion I did not like.”"
+    assert one(nlp, text) == (
+        "mixed", ["Zimmerman"], ["said"],
+        ["he had received offers for the gun, but “the offers were to use the gun in a fashion I did not like.”"],
+    )
+    # a speaker between two quotations still splits them
+    assert one(nlp, "“We must act,” he said, “and we must act now.”")[3] == ["“We must act,”", "“and we must act now.”"]
