@@ -500,3 +500,9 @@ def test_content_fragments_joined_by_only_a_comma_or_conjunction_are_one_span(nl
     )
     # a speaker between two quotations still splits them
     assert one(nlp, "“We must act,” he said, “and we must act now.”")[3] == ["“We must act,”", "“and we must act now.”"]
+
+
+def test_an_apostrophe_between_speaker_and_next_quotation_does_not_stop_the_continuation(nlp):
+    text = ("“We like a lot of the candidates,” Adelson said in Macau, the world’s largest gambling hub.\n\n"
+            "“It’s changing every day.”")
+    assert one(nlp, text)[3] == ["“We like a lot of the candidates,”", "“It’s changing every day.”"]

@@ -159,6 +159,7 @@ def _only_punctuation(text: str, start: int, end: int) -> bool:
     return start <= end and not text[start:end].strip(" \t\r\n.,;:—–-")
 
 
+APOSTROPHE = re.compile(r"(?<=\w)[’'](?=\w)")  # "world’s": not a quotation mark
 SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\bMrs)(?<!\b(?:Mr|Ms|Dr|St|Jr|Lt))(?<!\b(?:Sen|Rep|Gov|Gen|Sgt))[.!?]\s")  # not "Mr. ", "B. "
 
 
@@ -169,7 +170,7 @@ def _continues(text: str, draft: Draft, quote: Span) -> bool:
     return (
         draft.end() <= quote[0]
         and not SENTENCE_END.search(rest)
-        and not any(m in rest for m in ALL_MARKS)
+        and not any(m in APOSTROPHE.sub("", rest) for m in ALL_MARKS)
         and "\n" not in rest.strip()
     )
 
