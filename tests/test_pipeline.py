@@ -506,3 +506,12 @@ def test_an_apostrophe_between_speaker_and_next_quotation_does_not_stop_the_cont
     text = ("“We like a lot of the candidates,” Adelson said in Macau, the world’s largest gambling hub.\n\n"
             "“It’s changing every day.”")
     assert one(nlp, text)[3] == ["“We like a lot of the candidates,”", "“It’s changing every day.”"]
+
+
+@pytest.mark.parametrize("text, cue", [
+    ("Trump shot back that the journalist had not been called on.", ["shot back"]),
+    ("Sanders has said repeatedly that the Clinton campaign is wrong.", ["has said repeatedly"]),
+    ("“You answer it,” he said recently.", ["said recently"]),
+])
+def test_an_adverb_right_after_the_verb_belongs_to_the_cue(nlp, text, cue):
+    assert one(nlp, text)[2] == cue

@@ -94,8 +94,8 @@ def _within(ids: set[int], token: Token) -> set[int]:
 
 def cue_tokens(verb: Token) -> set[int]:
     """The verb with what news corpora count as part of the cue: auxiliaries, negation, particles,
-    adverbs before it ("has also said", "later said"; not "when"), a date right after it ("said Tuesday") and the
-    channel ("said in a statement"). An infinitive's "to" only with its frame (infinitive_frame)."""
+    adverbs before it ("has also said", "later said"; not "when"), a date right after it ("said Tuesday"), the
+    channel ("said in a statement") and an adverb ("fired back", "said repeatedly"). An infinitive's "to" only with its frame (infinitive_frame)."""
     ids = {verb.i} | {c.i for c in verb.children if c.dep_ in CUE_CHILD_DEPS and c.tag_ != "TO"}
     first = min(ids)
     ids |= {c.i for c in verb.children if c.dep_ == "advmod" and first < c.i < verb.i}
@@ -110,6 +110,8 @@ def cue_tokens(verb: Token) -> set[int]:
             ids |= subtree(child)
         elif child.dep_ == "prep" and child.lower_ == "in" and any(g.dep_ == "pobj" and g.lemma_.lower() in CHANNELS for g in child.children):
             ids |= subtree(child)
+        elif child.dep_ == "advmod" and (child.lower_ == "back" or (child.tag_ == "RB" and not any(child.children))):
+            ids.add(child.i)  # "shot back" (25 to 0 on PolNeAR train), "said recently", "has said repeatedly"
         else:
             break
     return ids
