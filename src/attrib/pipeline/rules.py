@@ -94,8 +94,9 @@ def _within(ids: set[int], token: Token) -> set[int]:
 
 def cue_tokens(verb: Token) -> set[int]:
     """The verb with what news corpora count as part of the cue: auxiliaries, negation, particles,
-    adverbs before it ("has also said", "later said"; not "when"), a date right after it ("said Tuesday"), the
-    channel ("said in a statement") and an adverb ("fired back", "said repeatedly"). An infinitive's "to" only with its frame (infinitive_frame)."""
+    adverbs before it ("has also said", "later said"; not "when") and, right after it, a date ("said Tuesday"),
+    the channel ("said in a statement") and an adverb ("fired back", "said repeatedly"). An infinitive's "to"
+    only with its frame (infinitive_frame)."""
     ids = {verb.i} | {c.i for c in verb.children if c.dep_ in CUE_CHILD_DEPS and c.tag_ != "TO"}
     first = min(ids)
     ids |= {c.i for c in verb.children if c.dep_ == "advmod" and first < c.i < verb.i}
@@ -195,7 +196,9 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
     elif verb.dep_ == "advcl" and any(c.lower_ == "as" and c.dep_ == "mark" for c in verb.children) and prior >= settings.min_clause_prior and not _has_complement(verb):
         content, rule = subtree(verb.head) - subtree(verb), "as-clause"
         cue |= {c.i for c in verb.children if c.dep_ == "dobj" and c.lower_ == "it"}  # "as X put it"
-    elif prior >= settings.min_object_prior or (lemma in AS_VERBS and prior >= settings.min_clause_prior and _as_complement(verb)):
+    elif prior >= settings.min_object_prior or (
+        lemma in AS_VERBS and prior >= settings.min_clause_prior and _as_complement(verb)
+    ):
         obj = [c for c in verb.children if c.dep_ in OBJECT_DEPS or (c.i == verb.i + 1 and c.lower_ in ANSWERS)]
         preps = [c for c in verb.children if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > verb.i and not _is_when(c)]
         nsubjpass = next((c for c in verb.children if c.dep_ == "nsubjpass" and c.lower_ not in EXPLETIVES), None)
