@@ -58,6 +58,11 @@ class Candidate:
     source_root: int | None = None
 
 
+def _marked(clause: Token, words: set[str]) -> bool:
+    """Whether the clause opens with one of `words` as its marker ("that", "if", "as", "while")."""
+    return any(c.dep_ == "mark" and c.lower_ in words for c in clause.children)
+
+
 def subtree(token: Token) -> set[int]:
     return {t.i for t in token.subtree}
 
@@ -193,7 +198,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
         content, rule = subtree(verb.head) - subtree(verb), "parenthetical"
     elif (fronted := _fronted_subject_clause(verb)) is not None and prior >= settings.min_clause_prior:
         content, rule = subtree(fronted), "parenthetical"
-    elif verb.dep_ == "advcl" and any(c.lower_ == "as" and c.dep_ == "mark" for c in verb.children) and prior >= settings.min_clause_prior and not _has_complement(verb):
+    elif verb.dep_ == "advcl" and _marked(verb, {"as"}) and prior >= settings.min_clause_prior and not _has_complement(verb):
         content, rule = subtree(verb.head) - subtree(verb), "as-clause"
         cue |= {c.i for c in verb.children if c.dep_ == "dobj" and c.lower_ == "it"}  # "as X put it"
     elif prior >= settings.min_object_prior or (
@@ -215,7 +220,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
         if lemma in AS_VERBS and as_prep is not None and (relative or not obj):
             content, rule = subtree(as_prep) - {as_prep.i}, "prep-object"  # "which local media described as ..."
             cue.add(as_prep.i)
-        elif lemma in ADDRESSEE_VERBS and obj and all(o.dep_ == "dobj" for o in obj):
+        elif obj and all(_hearer(o) for o in obj):
             rule = NEEDS_QUOTE  # "told SANA": the object is the hearer; a quotation nearby may be the content
         elif (stance := _stance_noun(obj, cue)) is not None:
             content, rule = stance[1], "object"  # "expressed concern that …", "voiced support for X"
@@ -291,7 +296,7 @@ def made_clear_candidate(verb: Token) -> Candidate | None:
     clear = next((c for c in verb.children if c.dep_ in {"ccomp", "oprd", "xcomp"} and c.lower_ == "clear"), None)
     if clear is None or not (clear.i == verb.i + 1 or (clear.i == verb.i + 2 and verb.doc[verb.i + 1].lower_ == "it")):
         return None
-    clause = next((c for c in [*clear.children, *verb.children] if c.i > clear.i and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+    clause = next((c for c in [*clear.children, *verb.children] if c.i > clear.i and _marked(c, {"that"})), None)
     if clause is None:
         return None
     content = _within(subtree(clause), verb)
@@ -340,7 +345,7 @@ def _second_report(verb: Token, clause: Token, lexicon: Lexicon) -> bool:
     (or hung as an adverbial of) the first report's clause. PolNeAR never nests one attribution in another's content."""
     return (
         verb.i > clause.i
-        and (verb.dep_ == "conj" or (verb.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in {"while", "whereas"} for c in verb.children)))
+        and (verb.dep_ == "conj" or (verb.dep_ == "advcl" and _marked(verb, {"while", "whereas"})))
         and verb.pos_ == "VERB"
         and lexicon.verbs.get(verb.lemma_.lower(), 0) >= STRAY_PRIOR
         and any(c.dep_ in SUBJECT_DEPS for c in verb.children)
@@ -483,7 +488,7 @@ def _question(verb: Token, lemma: str) -> Token | None:
     if lemma not in QUESTION_VERBS:
         return None
     return next(
-        (c for c in verb.children if c.dep_ == "advcl" and c.i > verb.i and any(m.dep_ == "mark" and m.lower_ in {"if", "whether"} for m in c.children)),
+        (c for c in verb.children if c.dep_ == "advcl" and c.i > verb.i and _marked(c, {"if", "whether"})),
         None,
     )
 
@@ -569,7 +574,7 @@ def poll_candidate(prep: Token) -> Candidate | None:
 
 def _that_clause(noun: Token) -> Token | None:
     return next(
-        (c for c in noun.children if c.dep_ in {"acl", "ccomp"} and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)),
+        (c for c in noun.children if c.dep_ in {"acl", "ccomp"} and _marked(c, {"that"})),
         None,
     )
 
