@@ -62,16 +62,16 @@ def test_speaker_and_cue_in_every_order(nlp, text, source, content):
 
 
 def test_cue_inside_the_clause_it_reports(nlp):
-    kind, source, cue, content = one(nlp, "Many of the closures, he said, have involved public courses.")
+    kind, source, cue, content = one(nlp, "Several of the closures, he said, have involved city parks.")
     assert (kind, source, cue) == ("indirect", ["he"], ["said"])
-    assert content == ["Many of the closures", "have involved public courses"]
+    assert content == ["Several of the closures", "have involved city parks"]
 
 
 def test_curly_quote_closed_with_the_wrong_mark(nlp):
-    text = "“That could create real problems for her here,“ said Jim Clyburn, a congressman."
+    text = "“That could cause real trouble for them here,“ said Tom Baker, a congressman."
     kind, source, cue, content = one(nlp, text)
-    assert (kind, cue, content) == ("direct", ["said"], ["“That could create real problems for her here,“"])
-    assert source[0].startswith("Jim Clyburn")
+    assert (kind, cue, content) == ("direct", ["said"], ["“That could cause real trouble for them here,“"])
+    assert source[0].startswith("Tom Baker")
 
 
 def test_quote_continued_after_the_cue_is_one_attribution_with_two_fragments(nlp):
@@ -263,8 +263,8 @@ def test_straight_and_curly_marks_close_each_other(nlp, text, quote):
 
 
 def test_inverted_speaker_after_the_quotation_is_the_source_even_when_misparsed(nlp):
-    text = 'The rally ended.\n\n"Anybody who attacks him, it\'s like buyer beware," said Louise Sunshine, who has known Trump since the 1970s.'
-    assert one(nlp, text)[:2] == ("direct", ["Louise Sunshine"])
+    text = 'The rally ended.\n\n"Anybody who crosses him, it\'s like a coin toss," said Linda Moore, who has known the mayor since the 1980s.'
+    assert one(nlp, text)[:2] == ("direct", ["Linda Moore"])
 
 
 def test_quotation_in_the_next_paragraph_is_the_content_of_a_cue_parsed_with_it(nlp):
@@ -275,7 +275,7 @@ def test_quotation_in_the_next_paragraph_is_the_content_of_a_cue_parsed_with_it(
 @pytest.mark.parametrize(
     "text, cue, content",
     [
-        ("He appears to understand more than the rest of the party.", "appears", ["He", "to understand more than the rest of the party"]),
+        ("She appears to know more than the rest of the board.", "appears", ["She", "to know more than the rest of the board"]),
         ("The convention, which is expected to draw 50,000 delegates, opens Monday.", "is expected", ["which", "to draw 50,000 delegates"]),
     ],
 )
@@ -284,8 +284,8 @@ def test_raised_subject_is_part_of_the_content_not_its_source(nlp, text, cue, co
 
 
 def test_object_content_is_one_stretch_over_words_the_parser_hung_on_the_verb(nlp):
-    text = "The almanac lists the population of the town that year as 21,090."
-    assert one(nlp, text)[3] == ["the population of the town that year as 21,090"]
+    text = "The census lists the population of the village that year as 8,412."
+    assert one(nlp, text)[3] == ["the population of the village that year as 8,412"]
 
 
 def test_quotation_ending_a_paragraph_continues_its_speaker_not_the_next_paragraphs(nlp):
@@ -297,12 +297,12 @@ def test_quotation_ending_a_paragraph_continues_its_speaker_not_the_next_paragra
 @pytest.mark.parametrize(
     "text, quotes",
     [
-        ("“Many of the thugs were paid,” he tweeted on June 4. “They burned the flag.”",
-         ["“Many of the thugs were paid,”", "“They burned the flag.”"]),
+        ("“Many of the rioters were paid,” she tweeted on May 2. “They broke the windows.”",
+         ["“Many of the rioters were paid,”", "“They broke the windows.”"]),
         ("“You can aim for a lot of policies,” said Gene B. Sperling, an adviser to Mr. Obama. “Few come close.”",
          ["“You can aim for a lot of policies,”", "“Few come close.”"]),
-        ("“There is something about those stories, right?” said Murphy, who thinks often about his son.\n\n“I mean, I do not think they are coincidences.”",
-         ["“There is something about those stories, right?”", "“I mean, I do not think they are coincidences.”"]),
+        ("“There is something about these cases, right?” said Walsh, who thinks often about her brother.\n\n“I mean, I don\'t believe they are accidents.”",
+         ["“There is something about these cases, right?”", "“I mean, I don\'t believe they are accidents.”"]),
     ],
 )
 def test_quotation_after_the_rest_of_the_speakers_sentence_continues_it(nlp, text, quotes):
@@ -332,10 +332,10 @@ def test_a_paragraph_break_starts_a_sentence_for_the_parser(nlp):
     # without the preset sentence start the parser runs the quotation's sentence on into the next
     # paragraph, hangs the quotation from "said" as its clause, and the rules find nothing
     text = ('The deal was signed on Saturday.\n\n"Together we have shown what is possible when the world stands as one."'
-            "\n\nObama said the accord would send a powerful signal.")
+            "\n\nMerkel said the treaty would send a strong signal.")
     doc = nlp(text)
-    assert [s.text.strip() for s in doc.sents][-1] == "Obama said the accord would send a powerful signal."
-    assert one(nlp, text) == ("indirect", ["Obama"], ["said"], ["the accord would send a powerful signal"])
+    assert [s.text.strip() for s in doc.sents][-1] == "Merkel said the treaty would send a strong signal."
+    assert one(nlp, text) == ("indirect", ["Merkel"], ["said"], ["the treaty would send a strong signal"])
     assert nlp.pipe_names.index("attrib_paragraph_starts") < nlp.pipe_names.index("parser")
 
 
@@ -343,9 +343,9 @@ def test_a_paragraph_break_starts_a_sentence_for_the_parser(nlp):
     "text, cue",
     [
         ("Hillary Clinton is trying to show that Bernie Sanders is not ready.", "is trying to show"),
-        ("Lewandowski continued to say he had never touched her.", "continued to say"),
-        ("Prager goes on to list reasons why a victory for Trump would be good.", "goes on to list"),
-        ("Republican candidates were quick to cast the attacks as the consequence of his policies.", "were quick to cast"),
+        ("Dawson continued to say he had never met her.", "continued to say"),
+        ("Baxter goes on to list reasons why a win for the mayor would help.", "goes on to list"),
+        ("Rival candidates were quick to cast the riots as the result of her policies.", "were quick to cast"),
     ],
 )
 def test_an_infinitive_cue_keeps_its_to_and_the_verb_it_completes(nlp, text, cue):
@@ -360,20 +360,20 @@ def test_an_infinitive_completing_a_cue_of_its_own_keeps_only_its_to(nlp):
 
 
 def test_a_quotation_before_a_speaker_goes_to_the_nearest_cue(nlp):
-    quote = "“Let’s say they’re in the majority. Let’s say they’re at 54, 56, wherever we were before,”"
-    text = f"{quote} Manchin said, referring to the number of seats Senate Democrats control."
+    quote = "“Say they win the majority. Say they get to 54 or 56, wherever they were before,”"
+    text = f"{quote} Tester said, referring to the number of seats House Republicans control."
     assert find(nlp, text) == [
-        ("direct", ["Manchin"], ["said"], [quote]),
-        ("indirect", ["Manchin"], ["referring to"], ["the number of seats Senate Democrats control"]),
+        ("direct", ["Tester"], ["said"], [quote]),
+        ("indirect", ["Tester"], ["referring to"], ["the number of seats House Republicans control"]),
     ]
 
 
 @pytest.mark.parametrize(
     "text, first, second",
     [
-        ('He said it was too early to congratulate winners but added, "I think you all have an idea of the results."',
-         ("indirect", ["He"], ["said"], ["it was too early to congratulate winners"]),
-         ("direct", ["He"], ["added"], ['"I think you all have an idea of the results."'])),
+        ('He said it was too soon to name winners but added, "I think you all know how this ends."',
+         ("indirect", ["He"], ["said"], ["it was too soon to name winners"]),
+         ("direct", ["He"], ["added"], ['"I think you all know how this ends."'])),
         ("Podesta said Gates was not working for the party and said Manafort was not involved.",
          ("indirect", ["Podesta"], ["said"], ["Gates was not working for the party"]),
          ("indirect", ["Podesta"], ["said"], ["Manafort was not involved"])),
@@ -392,24 +392,24 @@ def test_a_cue_opening_its_quotation_with_a_comma_is_its_own_attribution_inside_
 
 
 def test_a_that_clause_after_the_verbs_adjuncts_is_its_content(nlp):
-    text = "Courted by most of the Republican candidates, Adelson said earlier on Friday during a news conference that he may wait until February's primaries to decide who to back."
-    assert one(nlp, text)[1:] == (["Adelson"], ["said"], ["that he may wait until February's primaries to decide who to back"])
+    text = "Courted by most of the Democratic candidates, Miller said earlier on Friday during a press conference that she may wait until March's primaries to decide who to support."
+    assert one(nlp, text)[1:] == (["Miller"], ["said"], ["that she may wait until March's primaries to decide who to support"])
 
 
 def test_a_statement_issued_saying_is_one_cue_from_the_issuing_verb(nlp):
-    text = "Minutes later, the Trump campaign issued a statement saying that Trump meant people who support the Second Amendment."
+    text = "Minutes later, the Baker campaign issued a statement saying that Baker meant people who back the gun bill."
     assert find(nlp, text) == [
-        ("indirect", ["the Trump campaign"], ["issued a statement saying"], ["that Trump meant people who support the Second Amendment"])
+        ("indirect", ["the Baker campaign"], ["issued a statement saying"], ["that Baker meant people who back the gun bill"])
     ]
 
 
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("He has also called on the United States to do more.",
-         ("indirect", ["He"], ["has also called on"], ["the United States to do more"])),
-        ("Trump made it clear that he felt they should drop out.",
-         ("indirect", ["Trump"], ["made it clear"], ["that he felt they should drop out"])),
+        ("He has also called on the European Union to do more.",
+         ("indirect", ["He"], ["has also called on"], ["the European Union to do more"])),
+        ("Baker made it clear that he thought they should quit the race.",
+         ("indirect", ["Baker"], ["made it clear"], ["that he thought they should quit the race"])),
     ],
 )
 def test_multiword_cues_called_on_and_made_it_clear(nlp, text, expected):
@@ -417,15 +417,15 @@ def test_multiword_cues_called_on_and_made_it_clear(nlp, text, expected):
 
 
 def test_a_poll_opening_the_sentence_is_the_source_of_its_clause(nlp):
-    text = "In an NBC News/Wall Street Journal poll released Monday, 50 percent of respondents chose Clinton while 40 percent chose Trump."
+    text = "In a Gallup poll released Tuesday, 48 percent of voters chose Smith while 41 percent chose Jones."
     assert one(nlp, text) == (
-        "indirect", ["an NBC News/Wall Street Journal poll released Monday"], ["In"],
-        ["50 percent of respondents chose Clinton while 40 percent chose Trump"],
+        "indirect", ["a Gallup poll released Tuesday"], ["In"],
+        ["48 percent of voters chose Smith while 41 percent chose Jones"],
     )
 
 
 def test_an_as_clause_with_its_own_topic_is_a_time_not_a_report_of_the_main_clause(nlp):
-    assert find(nlp, "As Karadsheh spoke about how the consulate had been taken over, eerie video played.") == []
+    assert find(nlp, "As the reporter spoke about how the embassy had been looted, grainy video played.") == []
     assert one(nlp, "The plan, as Trump put it, is a disaster.") == ("indirect", ["Trump"], ["put it"], ["The plan", "is a disaster"])
 
 
@@ -435,7 +435,7 @@ def test_a_noun_cue_keeps_its_adjective(nlp):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("Asked if her email practices were illegal, 46 percent of voters said yes.", (["46 percent of voters"], ["said"], ["yes"])),
+    ("Asked if the tax plan was fair, 46 percent of voters said yes.", (["46 percent of voters"], ["said"], ["yes"])),
     ("Asked if he was ever bullied, the candidate said no.", (["the candidate"], ["said"], ["no"])),
 ])
 def test_an_answer_word_after_the_verb_is_the_content(nlp, text, expected):
@@ -443,11 +443,11 @@ def test_an_answer_word_after_the_verb_is_the_content(nlp, text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("In nearby Decatur, the big steel plant is hanging on, but it is under intense pressure from Asian imports, said the company's chief executive, John J. Ferriola.",
-     (["the company's chief executive, John J. Ferriola"], ["said"],
-      ["In nearby Decatur, the big steel plant is hanging on, but it is under intense pressure from Asian imports"])),
-    ('Couple global exposure with a "candidate who is a lightning rod" and Clevelanders get nervous, said Christine Link.',
-     (["Christine Link"], ["said"], ['Couple global exposure with a "candidate who is a lightning rod" and Clevelanders get nervous'])),
+    ("In nearby Joliet, the old paper mill is hanging on, but it is under heavy pressure from cheap imports, said the mill's chief executive, Mary Olsen.",
+     (["the mill's chief executive, Mary Olsen"], ["said"],
+      ["In nearby Joliet, the old paper mill is hanging on, but it is under heavy pressure from cheap imports"])),
+    ('Couple national exposure with a "mayor who is a lightning rod" and residents get nervous, said Karen Cole.',
+     (["Karen Cole"], ["said"], ['Couple national exposure with a "mayor who is a lightning rod" and residents get nervous'])),
 ])
 def test_an_inverted_said_after_a_clause_the_parser_hung_elsewhere_reports_that_clause(nlp, text, expected):
     assert one(nlp, text)[1:] == expected
@@ -455,62 +455,62 @@ def test_an_inverted_said_after_a_clause_the_parser_hung_elsewhere_reports_that_
 
 @pytest.mark.parametrize("text, expected", [
     ("Asked if he was ever bullied, the candidate said no.", ("Asked", "if he was ever bullied")),
-    ("He shook hands and asked workers if they planned to attend the caucuses.", ("asked", "if they planned to attend the caucuses")),
+    ("She shook hands and asked nurses if they planned to vote in the primary.", ("asked", "if they planned to vote in the primary")),
 ])
 def test_the_if_clause_of_asked_is_its_content(nlp, text, expected):
     assert ([expected[0]], [expected[1]]) in [(found[2], found[3]) for found in find(nlp, text)]
 
 
 def test_a_weak_verb_with_an_object_and_an_as_phrase_is_a_judgement(nlp):
-    text = "The New Republic's Jeet Heer sees the piece as a return to the magazine's founding conservatism."
+    text = "The Atlantic's Anne Lowe sees the essay as a return to the journal's founding liberalism."
     assert one(nlp, text)[1:] == (
-        ["The New Republic's Jeet Heer"], ["sees"], ["the piece as a return to the magazine's founding conservatism"]
+        ["The Atlantic's Anne Lowe"], ["sees"], ["the essay as a return to the journal's founding liberalism"]
     )
 
 
 def test_an_inverted_told_after_a_clause_reports_it_and_its_object_is_the_hearer(nlp):
-    text = "This includes a special force to assist Kurdish Peshmerga, Defense Secretary Ash Carter told a Senate panel."
-    assert one(nlp, text)[1:] == (["Defense Secretary Ash Carter"], ["told"], ["This includes a special force to assist Kurdish Peshmerga"])
+    text = "This includes a new unit to train local police, Interior Minister Paul Grant told a House panel."
+    assert one(nlp, text)[1:] == (["Interior Minister Paul Grant"], ["told"], ["This includes a new unit to train local police"])
 
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("The administration expressed confidence it was holding the better political hand.",
-     (["The administration"], ["expressed confidence"], ["it was holding the better political hand"])),
+    ("The union expressed confidence it was holding the stronger hand in the talks.",
+     (["The union"], ["expressed confidence"], ["it was holding the stronger hand in the talks"])),
     ("Le Pen voiced support for Donald Trump.", (["Le Pen"], ["voiced support for"], ["Donald Trump"])),
-    ("He made clear that he did not intend to hold back.", (["He"], ["made clear"], ["that he did not intend to hold back"])),
+    ("She made clear that she did not plan to step aside.", (["She"], ["made clear"], ["that she did not plan to step aside"])),
 ])
 def test_a_stance_noun_after_the_verb_belongs_to_the_cue(nlp, text, expected):
     assert one(nlp, text)[1:] == expected
 
 
 def test_a_second_speakers_report_coordinated_with_the_first_clause_is_its_own(nlp):
-    text = "Among Trump voters, 74 percent said they are set on voting for him, while 22 percent said they might change their mind."
+    text = "Among Smith voters, 71 percent said they are sure of their choice, while 25 percent said they could still switch."
     assert [found[1:] for found in find(nlp, text)] == [
-        (["74 percent"], ["said"], ["they are set on voting for him"]),
-        (["22 percent"], ["said"], ["they might change their mind"]),
+        (["71 percent"], ["said"], ["they are sure of their choice"]),
+        (["25 percent"], ["said"], ["they could still switch"]),
     ]
 
 
 def test_content_fragments_joined_by_only_a_comma_or_conjunction_are_one_span(nlp):
-    text = "Zimmerman said he had received offers for the gun, but “the offers were to use the gun in a fashion I did not like.”"
+    text = "Walker said he had received offers for the painting, but “the offers were far too low for a piece I love.”"
     assert one(nlp, text) == (
-        "mixed", ["Zimmerman"], ["said"],
-        ["he had received offers for the gun, but “the offers were to use the gun in a fashion I did not like.”"],
+        "mixed", ["Walker"], ["said"],
+        ["he had received offers for the painting, but “the offers were far too low for a piece I love.”"],
     )
     # a speaker between two quotations still splits them
     assert one(nlp, "“We must act,” he said, “and we must act now.”")[3] == ["“We must act,”", "“and we must act now.”"]
 
 
 def test_an_apostrophe_between_speaker_and_next_quotation_does_not_stop_the_continuation(nlp):
-    text = ("“We like a lot of the candidates,” Adelson said in Macau, the world’s largest gambling hub.\n\n"
-            "“It’s changing every day.”")
-    assert one(nlp, text)[3] == ["“We like a lot of the candidates,”", "“It’s changing every day.”"]
+    text = ("“We like several of the players,” Keller said in Monaco, the world’s richest city.\n\n"
+            "“It’s changing every week.”")
+    assert one(nlp, text)[3] == ["“We like several of the players,”", "“It’s changing every week.”"]
 
 
 @pytest.mark.parametrize("text, cue", [
-    ("Trump shot back that the journalist had not been called on.", ["shot back"]),
-    ("Sanders has said repeatedly that the Clinton campaign is wrong.", ["has said repeatedly"]),
+    ("The mayor shot back that the reporter had not been recognized.", ["shot back"]),
+    ("Warren has said repeatedly that the bank's lawyers are wrong.", ["has said repeatedly"]),
     ("“You answer it,” he said recently.", ["said recently"]),
 ])
 def test_an_adverb_right_after_the_verb_belongs_to_the_cue(nlp, text, cue):

@@ -637,7 +637,7 @@ def noun_candidate(noun: Token, prior: float, settings: Settings) -> Candidate |
 
 def paragraph_candidates(doc: Doc) -> list[Candidate]:
     """The colon and dash forms of news copy, which have no reporting verb:
-    "Sanders: Brexit's message could ...", "BENENSON: Senator Sanders doesn't ...", 'Obama — "We must act"',
+    "Merkel: Europe's budget talks could ...", "SMITH: The senator doesn't ...", 'Obama — "We must act"',
     '"We must act." — Barack Obama'."""
     found = []
     start = 0
