@@ -63,6 +63,11 @@ def _marked(clause: Token, words: set[str]) -> bool:
     return any(c.dep_ == "mark" and c.lower_ in words for c in clause.children)
 
 
+def _verb_prior(token: Token, lexicon: Lexicon) -> float:
+    """The lexicon's prior for the token's lemma as a reporting verb (0 when it is not one)."""
+    return lexicon.verbs.get(token.lemma_.lower(), 0)
+
+
 def subtree(token: Token) -> set[int]:
     return {t.i for t in token.subtree}
 
@@ -277,7 +282,7 @@ def _issuer(verb: Token, lexicon: Lexicon, settings: Settings) -> Token | None:
     if verb.dep_ != "acl" or verb.tag_ != "VBG" or channel.dep_ != "dobj" or channel.lemma_.lower() not in CHANNELS:
         return None
     issuing = channel.head
-    if issuing.pos_ != "VERB" or lexicon.verbs.get(issuing.lemma_.lower(), 0) < settings.min_object_prior:
+    if issuing.pos_ != "VERB" or _verb_prior(issuing, lexicon) < settings.min_object_prior:
         return None
     return issuing
 
@@ -313,7 +318,7 @@ def _late_that_clause(verb: Token, lexicon: Lexicon, settings: Settings) -> Toke
         if token.i <= verb.i or token.dep_ != "mark" or token.lower_ != "that" or token.head.head.i == verb.i:
             continue
         between = verb.doc[verb.i + 1 : token.i]
-        if any(t.pos_ == "VERB" and lexicon.verbs.get(t.lemma_.lower(), 0) >= settings.min_object_prior for t in between):
+        if any(t.pos_ == "VERB" and _verb_prior(t, lexicon) >= settings.min_object_prior for t in between):
             return None
         if any(t.is_punct and t.text not in {",", "-", "—", "–"} for t in between):
             return None
@@ -332,7 +337,7 @@ def _is_stray_report(verb: Token, lexicon: Lexicon) -> bool:
     return (
         verb.dep_ == "conj"
         and verb.pos_ == "VERB"
-        and lexicon.verbs.get(verb.lemma_.lower(), 0) >= STRAY_PRIOR
+        and _verb_prior(verb, lexicon) >= STRAY_PRIOR
         and not any(c.dep_ in SUBJECT_DEPS | {"nsubjpass"} for c in verb.children)
         and verb.head.dep_ in CLAUSE_DEPS
         and verb.head.head.lemma_.lower() in lexicon.verbs
@@ -347,7 +352,7 @@ def _second_report(verb: Token, clause: Token, lexicon: Lexicon) -> bool:
         verb.i > clause.i
         and (verb.dep_ == "conj" or (verb.dep_ == "advcl" and _marked(verb, {"while", "whereas"})))
         and verb.pos_ == "VERB"
-        and lexicon.verbs.get(verb.lemma_.lower(), 0) >= STRAY_PRIOR
+        and _verb_prior(verb, lexicon) >= STRAY_PRIOR
         and any(c.dep_ in SUBJECT_DEPS for c in verb.children)
         and any(c.dep_ in CLAUSE_DEPS for c in verb.children)
     )
