@@ -22,8 +22,9 @@ from pathlib import Path
 
 from attrib.labelstudio import server
 from attrib.labelstudio.client import Client
-from attrib.labelstudio.convert import record_to_task
-from attrib.labelstudio.push import acyclic, push
+from attrib.lsjson.convert import record_to_task
+from attrib.labelstudio.projects import push
+from attrib.lsjson.convert import acyclic
 from attrib.records import iter_records
 from attrib.validation import check_tasks
 

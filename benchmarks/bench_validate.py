@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from attrib.labelstudio.convert import record_to_task
+from attrib.lsjson.convert import record_to_task
 from attrib.records import fragment
 
 PARAGRAPH = (

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from attrib.agreement import Changes, agreement
 from attrib.cli import app
 from attrib.errors import InputError
-from attrib.labelstudio.convert import attributions_to_result, record_to_task
+from attrib.lsjson.convert import attributions_to_result, record_to_task
 from attrib.records import fragment, make_record
 
 TEXT = 'Officials said the plan failed. "We will win," the minister said, "and soon." It is believed that rain helps. Critics warned of delays.'

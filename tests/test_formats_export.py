@@ -14,7 +14,7 @@ from spacy.tokens import DocBin
 from attrib.errors import BrokenJsonError, InvalidDataError
 from attrib.formats import FORMATS, brat, export
 from attrib.formats.inputs import read_input
-from attrib.labelstudio.convert import record_to_task
+from attrib.lsjson.convert import record_to_task
 from attrib.records import ROLES, iter_records
 from attrib.spacy_doc import SPAN_KEYS, get_attributions
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from attrib.labelstudio.convert import record_to_task, result_to_attributions
+from attrib.lsjson.convert import record_to_task, result_to_attributions
 from attrib.review import ANNOTATOR_VERSION, REVIEW_VERSION, review_tasks
 from attrib.validation import check_tasks
 from lsserver import ATTRIB

@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from attrib.labelstudio import server
-from attrib.labelstudio.config import COLORS, guidelines
-from attrib.labelstudio.push import push
+from attrib.lsjson.config import COLORS, guidelines
+from attrib.labelstudio.projects import push
 from attrib.records import iter_records
 from test_labelstudio_server import RECORDS
 

@@ -13,16 +13,16 @@ from hypothesis import strategies as st
 from attrib.cli import main
 from attrib.errors import InputError, OffsetError
 from attrib.jsonio import dumps_line
-from attrib.labelstudio.commands import write_tasks
-from attrib.labelstudio.config import label_config
-from attrib.labelstudio.convert import (
+from attrib.formats.tasks import write_tasks
+from attrib.lsjson.config import label_config
+from attrib.lsjson.convert import (
     attributions_to_result,
     group_regions,
     record_to_task,
     result_to_attributions,
     task_records,
 )
-from attrib.labelstudio.names import KIND_NAME, LABELS_NAME, SOURCE_TYPE_NAME, TEXT_NAME
+from attrib.lsjson.names import KIND_NAME, LABELS_NAME, SOURCE_TYPE_NAME, TEXT_NAME
 from attrib.records import fragment, normalize_record
 
 # An emoji, a decomposed accent (e + U+0301) and CRLF before the spans: offsets must stay code points.

@@ -9,7 +9,7 @@ import pytest
 from attrib.cli import main
 from attrib.errors import InputError
 from attrib.jsonio import dumps_line
-from attrib.labelstudio.convert import RECORD_ID
+from attrib.lsjson.convert import RECORD_ID
 from attrib.records import fragment
 from attrib.training.uncertainty import order_records, uncertainty
 

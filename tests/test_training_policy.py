@@ -180,7 +180,7 @@ def test_split_is_seeded_and_keeps_every_document_once():
 def test_training_data_reads_records_brat_folders_and_label_studio_exports_alike(tmp_path):
     from attrib.formats import brat
     from attrib.jsonio import dumps_line
-    from attrib.labelstudio.convert import record_to_task
+    from attrib.lsjson.convert import record_to_task
     from attrib.records import normalize_record, spans
     from attrib.training.corpus import read_training_records
 

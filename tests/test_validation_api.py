@@ -7,7 +7,7 @@ import json
 import pytest
 
 from attrib.errors import InputError
-from attrib.labelstudio.convert import record_to_task
+from attrib.lsjson.convert import record_to_task
 from attrib.records import fragment
 from attrib.validation import CODES, Finding, check_export, check_records, check_tasks, validate_path
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from attrib.labelstudio.convert import export_records
+from attrib.lsjson.convert import export_records
 from attrib.validation import CODES, check_records, validate_path
 
 CORPUS = Path(__file__).parent / "data" / "broken_exports"

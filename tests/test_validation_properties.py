@@ -16,7 +16,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attrib.labelstudio.convert import export_records
+from attrib.lsjson.convert import export_records
 from attrib.validation import CODES, Finding, check_export, check_records, check_tasks, validate_path
 from attrib.validation.structure import element_validator, fast_validator
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from attrib.labelstudio.convert import record_to_task
+from attrib.lsjson.convert import record_to_task
 from attrib.records import fragment, iter_records
 from attrib.validation import check_records, check_tasks, detect, validate_path
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from .errors import AttribError, InputError
 from .evaluate import Scores, overlapping_pairs, greedy_pairs, ratio, role_units
 from .jsonio import read_json
-from .labelstudio.convert import result_to_attributions, task_records
+from .lsjson.convert import result_to_attributions, task_records
 from .records import ROLES, make_record
 
 CHANGES = ("kept", "moved", "deleted", "added")

@@ -16,8 +16,7 @@ from spacy.language import Language
 from . import __version__
 from .documents import Document
 from .errors import ModelError
-from .pipeline import add_paragraph_starts  # (importing the package registers the "attribution" factory)
-from .training import components as _learned  # noqa: F401  (registers the factories of trained models)
+from .pipeline import add_paragraph_starts  # (spaCy finds attrib's factories through their entry points)
 from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
 

@@ -5,17 +5,14 @@ source type or referent: what `accepted_unchanged` compares) becomes one task to
 project, holding the same data and one prediction per annotation, its `model_version` naming the
 annotator (`annotator:a@example.org`). No prediction has the review project's model version, so none
 is pre-filled: the reviewer looks at each, and starts from the one closest to right.
+`attrib labelstudio push --review` pushes them (labelstudio.projects.push_review).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
-from .formats.inputs import checked_tasks
-from .labelstudio.client import Client
-from .labelstudio.convert import comparison_key, record_to_task, task_records
-from .labelstudio.push import BATCH, PushReport, push
+from .lsjson.convert import comparison_key, record_to_task, task_records
 
 ANNOTATOR_VERSION = "annotator:"  # model_version prefix of an annotator's version
 REVIEW_VERSION = "review"  # the review project's model version: none of the predictions'
@@ -44,10 +41,3 @@ def review_tasks(tasks: Iterable[dict]) -> Iterator[dict]:
         records = task_records(task, "each")
         if len(records) > 1 and disagree(records):
             yield review_task(records)
-
-
-def push_review(client: Client, exports: list[Path], title: str, batch: int = BATCH,
-                progress: Callable[[PushReport], None] | None = None) -> PushReport:
-    """Push the review tasks of the Label Studio `exports` (each task validated first) into project `title`."""
-    tasks = [task for export in exports for task in review_tasks(checked_tasks(export))]
-    return push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=tasks)

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from .bundled import bundled
+
 SCHEMA_NAMES = ("record", "tasks", "export")
 
 
 def schema_dir() -> Path:
-    """The schemas bundled in an installed wheel, else the repository's schemas/ (editable install)."""
-    bundled = Path(__file__).parent / "schemas"
-    return bundled if bundled.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
+    """The folder of the schemas (see bundled.py)."""
+    return bundled("schemas")
 
 
 @cache

@@ -7,7 +7,6 @@ from typing import List, Optional
 import typer
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
-from ..annotate import annotate_documents, load_pipeline
 from ..documents import iter_documents
 from ..errors import InputError
 from ..jsonio import atomic_write, dumps_line
@@ -30,6 +29,8 @@ def annotate(
 
     Example: attrib annotate annotations/examples/seed-000.txt -o seed.records.jsonl
     """
+    from ..annotate import annotate_documents, load_pipeline  # spaCy: only for this command
+
     skipped: list[InputError] = []
 
     def on_error(exc: InputError) -> None:

@@ -10,7 +10,7 @@ import typer
 from ..formats import FORMATS, brat, export
 from ..formats.inputs import read_input
 from ..formats.jsonl import write_records
-from ..labelstudio.convert import CHOOSE
+from ..lsjson.convert import CHOOSE
 from .app import app
 
 

@@ -7,15 +7,13 @@ from pathlib import Path
 
 import typer
 
-from ..jsonio import atomic_write
-from ..labelstudio import commands
-from ..labelstudio import studio as local
-from ..labelstudio.convert import CHOOSE
-from ..labelstudio.push import BATCH, PushReport, push
-from ..records import iter_records
-from ..review import push_review
-from ..training.uncertainty import ORDERS, order_records
+from ..labelstudio import BATCH
+from ..lsjson.convert import CHOOSE
+from ..training.uncertainty import ORDERS
 from .app import app
+
+# The library modules are imported inside each command: `attrib --help` and the commands that need
+# no server do not pay for label_studio_sdk and httpx.
 
 labelstudio = typer.Typer(
     help="Label Studio projects: pre-annotated tasks in, annotations out.\n\nExample: attrib labelstudio push out/seed.records.jsonl --project 'attrib seed'",
@@ -37,8 +35,16 @@ def _say(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _progress(report: PushReport) -> None:
+def _progress(report) -> None:
     _say(f"  {report.imported} imported, {report.updated} updated")
+
+
+def _summary(report, title: str) -> str:
+    """One line for a push: what it did and where the time went."""
+    made = "created" if report.created else "found"
+    own = report.total_seconds - report.server_seconds
+    return (f"project {title!r} (id {report.project_id}) {made}: {report.imported} imported, {report.updated} updated, "
+            f"{report.skipped} already there ({report.total_seconds:.1f} s, {own:.1f} s of it attrib's own)")
 
 
 @labelstudio.command("tasks")
@@ -51,7 +57,10 @@ def tasks_command(
 
     Example: attrib labelstudio tasks out/seed.records.jsonl -o out/seed.tasks.json
     """
-    count = commands.write_tasks(list(iter_records(records)), output, model_version)
+    from ..formats.tasks import write_tasks
+    from ..records import iter_records
+
+    count = write_tasks(list(iter_records(records)), output, model_version)
     _say(f"{count} tasks written to {output}")
 
 
@@ -77,13 +86,18 @@ def push_command(
 
     Example: LABEL_STUDIO_API_KEY=... attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --url http://localhost:8080
     """
-    client = commands.connect(url, studio)
+    from ..labelstudio.connect import connect
+    from ..labelstudio.projects import push, push_review
+    from ..records import iter_records
+    from ..training.uncertainty import order_records
+
+    client = connect(url, studio)
     if review:
         report = push_review(client, records, project, batch=batch, progress=_progress)
     else:
         report = push(client, order_records(list(iter_records(records)), order.value), project, model_version, batch=batch, update=update,
                       progress=_progress)
-    _say(commands.summary(report, project))
+    _say(_summary(report, project))
     typer.echo(report.project_url)
 
 
@@ -98,9 +112,13 @@ def pull_command(
 
     Example: attrib labelstudio pull --project 'attrib seed' -o out/seed.export.json --studio .studio
     """
-    client = commands.connect(url, studio)
+    from ..jsonio import atomic_write
+    from ..labelstudio.connect import connect
+    from ..labelstudio.projects import pull
+
+    client = connect(url, studio)
     with atomic_write(output, "wb") as out:
-        project_id = commands.pull(client, project, out)
+        project_id = pull(client, project, out)
     _say(f"project {project!r} (id {project_id}) exported to {output}")
 
 
@@ -117,7 +135,11 @@ def records_command(
 
     Example: attrib labelstudio records out/seed.export.json -o out/seed.annotated.jsonl --choose latest
     """
-    count = commands.write_records(export, output, choose.value)
+    from ..formats.inputs import read_input
+    from ..formats.jsonl import write_records
+    from ..validation.gate import gated
+
+    count = write_records(gated("records", read_input(export, choose.value), str(output)), output)
     _say(f"{count} records written to {output}")
 
 
@@ -136,6 +158,10 @@ def studio_command(
 
     Example: attrib studio --data-dir .studio --push out/seed.records.jsonl --project 'attrib seed'
     """
+    from ..labelstudio import studio as local
+    from ..labelstudio.projects import push
+    from ..records import iter_records
+
     if stop:
         pid = local.down(data_dir)
         typer.echo(f"stopped Label Studio (pid {pid})" if pid else f"no Label Studio running for {data_dir}")
@@ -146,5 +172,5 @@ def studio_command(
         typer.echo(f"Log in as {studio.email} with password {studio.password} (shown once; kept in {Path(studio.data_dir) / local.STATE})")
     if records:
         report = push(studio.client(), list(iter_records([records])), project, progress=_progress)
-        _say(commands.summary(report, project))
+        _say(_summary(report, project))
         typer.echo(f"Open {report.project_url}")

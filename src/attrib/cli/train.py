@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..training.train import TrainSettings, train
+from ..training.settings import TrainSettings
 from .app import app
 from .evaluate import format_scores
 
@@ -43,6 +43,8 @@ def train_command(
 
     Example: attrib train annotated.jsonl --dev dev.jsonl -o models/desk-v1
     """
+    from ..training.train import train  # spaCy: only for this command
+
     settings = TrainSettings(
         base=base, dev_fraction=dev_fraction, calibration_fraction=calibration_fraction, max_steps=max_steps,
         eval_frequency=eval_frequency, seed=seed, show_progress=progress, prefer=prefer, fill=fill,

@@ -10,11 +10,11 @@ import typer
 from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from ..jsonio import atomic_write
-from ..validation import KINDS, validate_path
+from ..validation import DOCUMENT_KINDS, validate_path
 from ..validation.report import JsonReport, Summary, format_text
 from .app import app, progress_bar
 
-Kind = Enum("Kind", {kind: kind for kind in KINDS}, type=str)
+Kind = Enum("Kind", {kind: kind for kind in DOCUMENT_KINDS}, type=str)
 Format = Enum("Format", {"text": "text", "json": "json"}, type=str)
 
 

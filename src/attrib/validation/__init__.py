@@ -6,9 +6,9 @@ Checks yield `Finding`s (values, never printed or raised); `report` ranks and fo
     errors = [f for f in validate_path("export.json") if f.severity == "error"]
 """
 
-from .checks import KINDS, check_export, check_records, check_tasks
+from .checks import DOCUMENT_KINDS, check_export, check_records, check_tasks
 from .findings import CODES, Finding, has_errors
 from .reader import detect, validate_path
 
-__all__ = ["CODES", "KINDS", "Finding", "check_export", "check_records", "check_tasks", "detect", "has_errors",
+__all__ = ["CODES", "DOCUMENT_KINDS", "Finding", "check_export", "check_records", "check_tasks", "detect", "has_errors",
            "validate_path"]

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable, Iterator
 
-from ..labelstudio.convert import RECORD_ID, annotator_of
-from ..labelstudio.names import TEXT_NAME
+from ..lsjson.convert import RECORD_ID, annotator_of
+from ..lsjson.names import TEXT_NAME
 from ..records import ROLES
 from .findings import Finding, Where
 from .result import check_result
 from .spans import is_int, span_findings
 from .structure import schema_findings
 
-KINDS = ("tasks", "export", "records")
+DOCUMENT_KINDS = ("tasks", "export", "records")
 
 Located = tuple[Where, Any]  # a document and where it is in its file
 
@@ -54,8 +54,8 @@ class Checker:
     """Checks the documents of one stream one at a time, remembering the record ids seen."""
 
     def __init__(self, kind: str) -> None:
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        if kind not in DOCUMENT_KINDS:
+            raise ValueError(f"kind must be one of {DOCUMENT_KINDS}, not {kind!r}")
         self.kind = kind
         self.seen: dict[Any, str] = {}  # record id (and annotation, for records) -> where it was first
 

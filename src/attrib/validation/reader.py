@@ -14,7 +14,7 @@ from typing import IO, Any, Callable, Iterator
 
 from ..errors import BrokenJsonError, InputError
 from ..jsonio import iter_json_array, iter_jsonl, open_binary
-from .checks import KINDS, Checker
+from .checks import DOCUMENT_KINDS, Checker
 from .findings import Finding, Where
 
 Progress = Callable[[int, float | None], None]  # (documents read, fraction of the file read, if known)
@@ -121,8 +121,8 @@ def validate_path(path: str | Path, as_: str | None = None, progress: Progress |
     Raises InputError (exit 2) at once when the file cannot be read at all: missing, empty, not JSON.
     `progress(documents, fraction)` is called after each document (for a progress bar).
     """
-    if as_ is not None and as_ not in KINDS:
-        raise InputError(f"--as must be one of {', '.join(KINDS)}, not {as_!r}")
+    if as_ is not None and as_ not in DOCUMENT_KINDS:
+        raise InputError(f"--as must be one of {', '.join(DOCUMENT_KINDS)}, not {as_!r}")
     if as_ is None:
         as_ = detect(path, hint=": say which with --as")
     else:

@@ -12,23 +12,25 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterator, NamedTuple
 
-from ..labelstudio.convert import ROLE_OF_LABEL, group_regions
-from ..labelstudio.names import (
+from ..lsjson.convert import group_regions
+from ..lsjson.names import (
+    CONTENT,
+    CUE,
+    ROLE_OF_LABEL,
+    SOURCE,
     KIND_NAME,
-    KINDS,
     LABELS_NAME,
     REFERENT_LABEL,
     RELATION_LABELS,
-    ROLE_LABELS,
     SOURCE_TYPE_NAME,
     SOURCE_TYPES,
     SPAN_LABELS,
     TEXT_NAME,
 )
+from ..records import KINDS
 from .findings import Finding, Where
 from .spans import is_int, span_findings
 
-SOURCE, CUE, CONTENT = ROLE_LABELS["source"], ROLE_LABELS["cue"], ROLE_LABELS["content"]
 CHOICES = {KIND_NAME: (KINDS, (CUE, CONTENT)), SOURCE_TYPE_NAME: (SOURCE_TYPES, (SOURCE,))}
 
 

@@ -8,12 +8,20 @@ their anchors in the result.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import defaultdict
 from typing import Any, Iterator
+
+from .. import __version__
 
 from ..errors import InputError
 from ..records import ROLES, check_fragment, make_record
 from .names import (
+    CONTENT,
+    CUE,
+    ROLE_OF_LABEL,
+    SOURCE,
     KIND_NAME,
     LABELS_NAME,
     REFERENT_LABEL,
@@ -26,8 +34,6 @@ RECORD_ID = "record_id"  # data key holding the record id: the dedup key of a pu
 META = "meta"  # data key holding the record's meta
 CHOOSE = ("each", "ground_truth", "latest", "prediction")
 
-ROLE_OF_LABEL = {label: role for role, label in ROLE_LABELS.items()}
-SOURCE, CUE, CONTENT = ROLE_LABELS["source"], ROLE_LABELS["cue"], ROLE_LABELS["content"]
 
 
 def _value(text: str, start: int, end: int) -> dict:
@@ -123,6 +129,28 @@ def record_to_task(record: dict, model_version: str) -> dict:
         prediction["score"] = min(confidences)
     data = {TEXT_NAME: record["text"], RECORD_ID: record["id"], META: record.get("meta") or {}}
     return {"data": data, "predictions": [prediction]}
+
+
+def model_version(records: list[dict]) -> str:
+    """`attrib-<version>+<spaCy pipeline>` from the records' generator, `+records` when none says."""
+    for record in records:
+        generator = record.get("generator") or {}
+        if generator.get("model"):
+            return f"attrib-{generator.get('attrib') or __version__}+{generator['model']}"
+    return f"attrib-{__version__}+records"
+
+
+@contextlib.contextmanager
+def acyclic() -> Iterator[None]:
+    """Pause the cycle collector while building many tasks or records: they hold no cycles, and its
+    rescans of the growing heap would take most of the time."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _related(labels: dict[str, str], relations: list[dict]) -> tuple[dict[str, list[str]], dict[str, str]]:

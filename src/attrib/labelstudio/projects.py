@@ -1,4 +1,5 @@
-"""Pushing records into a Label Studio project: find or create it, import in batches, resume.
+"""Label Studio projects: push records in (find or create the project, import in batches, resume),
+push the documents annotators disagree on into a review project, pull the export out.
 
 The record id (the task's `data.record_id`) is the dedup key: a document already in the project is
 skipped, or with `update` its prediction is replaced while nobody has annotated it. So running the
@@ -7,21 +8,19 @@ same push twice adds nothing, and an interrupted push is finished by running it 
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from pathlib import Path
+from typing import IO, Callable
 
-from .. import __version__
 from ..errors import InputError
+from ..lsjson.config import guidelines, label_config, to_html
+from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task
 from ..validation import check_tasks
+from ..review import REVIEW_VERSION, review_tasks
+from ..validation.gate import checked_export, gate
+from . import BATCH
 from .client import Client
-from .config import guidelines, label_config, to_html
-from .convert import RECORD_ID, record_to_task
-from .gate import gate
-
-BATCH = 1000
 
 
 @dataclass
@@ -38,28 +37,6 @@ class PushReport:
     check_seconds: float = 0.0  # validating the tasks before they are sent
     total_seconds: float = 0.0
     task_ids: list[int] = field(default_factory=list)
-
-
-def model_version(records: list[dict]) -> str:
-    """`attrib-<version>+<spaCy pipeline>` from the records' generator, `+records` when none says."""
-    for record in records:
-        generator = record.get("generator") or {}
-        if generator.get("model"):
-            return f"attrib-{generator.get('attrib') or __version__}+{generator['model']}"
-    return f"attrib-{__version__}+records"
-
-
-@contextlib.contextmanager
-def acyclic() -> Iterator[None]:
-    """Pause the cycle collector while building many tasks: they hold no cycles, and its rescans of
-    the growing heap made converting 10,000 documents take 6 s instead of 1 s."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def unique_ids(records: list[dict]) -> None:
@@ -151,3 +128,17 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
     report.server_seconds = server
     report.total_seconds = time.perf_counter() - started
     return report
+
+
+def push_review(client: Client, exports: list[Path], title: str, batch: int = BATCH,
+                progress: Callable[[PushReport], None] | None = None) -> PushReport:
+    """Push the review tasks of the Label Studio `exports` (each task validated first) into project `title`."""
+    tasks = [task for export in exports for task in review_tasks(checked_export(str(export)))]
+    return push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=tasks)
+
+
+def pull(client: Client, title: str, out: IO[bytes]) -> int:
+    """Write the full JSON export of project `title` to `out`; its id."""
+    project = client.project(title)
+    client.export(project["id"], out)
+    return project["id"]

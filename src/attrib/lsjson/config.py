@@ -7,14 +7,14 @@ of source type (on SOURCE regions), and the guidelines in a collapsible panel ab
 
 from __future__ import annotations
 
-from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from markdown_it import MarkdownIt  # comes with rich
+from markdown_it import MarkdownIt
 
+from ..bundled import bundled
+from ..records import KINDS
 from .names import (
     KIND_NAME,
-    KINDS,
     LABELS_NAME,
     REFERENT_LABEL,
     RELATION_LABELS,
@@ -24,7 +24,7 @@ from .names import (
     TEXT_NAME,
 )
 
-GUIDELINES = Path(__file__).resolve().parents[3] / "annotations" / "guidelines.md"
+GUIDELINES = "annotations/guidelines.md"
 GUIDELINES_NAME = "guidelines"  # an inline <HyperText>: nothing is labelled on it
 
 COLORS = {"SOURCE": "#1f77b4", "CUE": "#ff7f0e", "CONTENT": "#2ca02c", REFERENT_LABEL: "#9467bd"}
@@ -32,9 +32,9 @@ HOTKEYS = {"SOURCE": "s", "CUE": "c", "CONTENT": "t", REFERENT_LABEL: "r"}
 
 
 def guidelines() -> str | None:
-    """The annotation guidelines (annotations/guidelines.md in a checkout), or None when absent."""
+    """The annotation guidelines (annotations/guidelines.md, shipped with the package), or None when absent."""
     try:
-        return GUIDELINES.read_text(encoding="utf-8")
+        return bundled(GUIDELINES).read_text(encoding="utf-8")
     except OSError:
         return None
 

@@ -1,6 +1,6 @@
 """The names attrib's Label Studio config uses: shared by the config, the converters and the validator.
 
-One attribution becomes regions and relations (see labelstudio/convert.py):
+One attribution becomes regions and relations (see convert.py):
 - one region per fragment, labelled SOURCE, CUE or CONTENT on the `Text` tag;
 - the attribution's anchor is its first CUE region (its first CONTENT region if it has no cue);
   a relation from the anchor to every other region of the attribution ties them together
@@ -17,9 +17,10 @@ KIND_NAME = "kind"  # per-region <Choices> on the anchor region
 SOURCE_TYPE_NAME = "source_type"  # per-region <Choices> on SOURCE regions
 
 ROLE_LABELS = {"source": "SOURCE", "cue": "CUE", "content": "CONTENT"}
+ROLE_OF_LABEL = {label: role for role, label in ROLE_LABELS.items()}
+SOURCE, CUE, CONTENT = ROLE_LABELS["source"], ROLE_LABELS["cue"], ROLE_LABELS["content"]
 REFERENT_LABEL = "REFERENT"
 SPAN_LABELS = (*ROLE_LABELS.values(), REFERENT_LABEL)
 
 RELATION_LABELS = ("source", "cue", "content", "refers_to")
-KINDS = ("direct", "indirect", "mixed")
 SOURCE_TYPES = ("named", "unnamed", "anonymous")

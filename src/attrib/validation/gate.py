@@ -1,0 +1,41 @@
+"""The validation gate: nothing is written or pushed in which `attrib.validation` finds an error.
+
+The server does not check predictions (unknown labels, offsets beyond the text, relations to
+missing regions are all accepted), so attrib checks every task before it leaves, and every task
+of an export before it becomes a record.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+from ..errors import InvalidDataError
+from ..jsonio import iter_json_array, open_binary
+from .checks import Checker
+from .findings import Finding, Where
+
+
+def gate(findings: Iterable[Finding]) -> None:
+    """Raise InvalidDataError for the first error found (saying how many more there are)."""
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more: `attrib validate` lists them)" if len(errors) > 1 else ""
+        raise InvalidDataError(f"{first.where()}: {first.code} {first.message}{more}")
+
+
+def gated(kind: str, documents: Iterable[Any], file: str | None = None) -> Iterator[Any]:
+    """The documents of `kind` ("tasks", "export", "records"), each handed on only once it passed the gate.
+
+    They are located `$[i]` in `file`; a stream stops at the first document with an error.
+    """
+    checker = Checker(kind)
+    for index, document in enumerate(documents):
+        gate(checker.check(Where(file, f"$[{index}]"), document))
+        yield document
+
+
+def checked_export(path: str) -> Iterator[dict]:
+    """The tasks of the Label Studio JSON export at `path`, streamed, each validated before it is handed on."""
+    with open_binary(path) as handle:
+        yield from gated("export", iter_json_array(handle, path), str(path))
