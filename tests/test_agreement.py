@@ -13,23 +13,17 @@ from attrib.cli import app
 from attrib.errors import InputError
 from attrib.lsjson.convert import attributions_to_result, record_to_task
 from attrib.records import fragment, make_record
+from fragments import frag_of
 
 TEXT = 'Officials said the plan failed. "We will win," the minister said, "and soon." It is believed that rain helps. Critics warned of delays.'
 TEXT2 = "Sources said talks stalled. Nothing else."
-
-
-def span(text: str, sub: str, nth: int = 0) -> dict:
-    start = -1
-    for _ in range(nth + 1):
-        start = text.index(sub, start + 1)
-    return fragment(text, start, start + len(sub))
 
 
 def at(text: str, kind: str, source=(), cue=(), content=()) -> dict:
     """An attribution from (substring, nth occurrence) or substrings."""
 
     def frags(items):
-        return [span(text, *i) if isinstance(i, tuple) else span(text, i) for i in items]
+        return [frag_of(text, *i) if isinstance(i, tuple) else frag_of(text, i) for i in items]
 
     return {
         "kind": kind,

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from attrib.cli import app
 from attrib.evaluate import Scores, evaluate, jaccard, match_overlap, trim
 from attrib.records import fragment, make_record, normalize_record
+from fragments import frag_of
 
 TEXT = 'Officials said the plan failed. "We will win," the minister said, "and soon." It is believed that rain helps.'
 SAID = (60, 64)  # the minister's "said" (the first "said" is the officials')
@@ -25,8 +26,7 @@ def at(text: str, content, source=None, cue=None, kind="indirect") -> dict:
             return []
         out = []
         for item in value if isinstance(value, list) else [value]:
-            start, end = item if isinstance(item, tuple) else (text.index(item), text.index(item) + len(item))
-            out.append(fragment(text, start, end))
+            out.append(fragment(text, *item) if isinstance(item, tuple) else frag_of(text, item))
         return out
 
     return {"kind": kind, "source": frags(source), "cue": frags(cue), "content": frags(content)}

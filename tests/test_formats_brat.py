@@ -15,6 +15,7 @@ import pytest
 from attrib.errors import InputError, OffsetError, OutputError
 from attrib.formats import brat, export
 from attrib.records import iter_records
+from fragments import frag_of
 
 DOC = "city-hall_2016-10-01_budget-balanced"
 TEXT = (
@@ -29,8 +30,8 @@ TEXT = (
 
 def at(fragment: str, after: str = "") -> tuple[int, int]:
     """The offsets of `fragment` in TEXT, searching after the first occurrence of `after`."""
-    start = TEXT.index(fragment, TEXT.index(after) + len(after) if after else 0)
-    return start, start + len(fragment)
+    found = frag_of(TEXT, fragment, after=after)
+    return found["start"], found["end"]
 
 
 def t_line(n: int, label: str, *frags: tuple[int, int]) -> str:

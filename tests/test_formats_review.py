@@ -10,14 +10,14 @@ import pytest
 from attrib.lsjson.convert import record_to_task, result_to_attributions
 from attrib.review import ANNOTATOR_VERSION, REVIEW_VERSION, review_tasks
 from attrib.validation import check_tasks
+from fragments import frag_of
 from lsserver import ATTRIB
 
 TEXT = "“Rates will fall,” the governor said. Critics said the plan was late, according to Reuters."
 
 
 def frag(sub: str, after: str = "") -> dict:
-    start = TEXT.index(sub, TEXT.index(after) if after else 0)
-    return {"start": start, "end": start + len(sub), "text": sub}
+    return frag_of(TEXT, sub, after=after)
 
 
 def attribution(source: str, cue: str, content: str, kind: str) -> dict:

@@ -24,16 +24,14 @@ from attrib.lsjson.convert import (
 )
 from attrib.lsjson.names import KIND_NAME, LABELS_NAME, SOURCE_TYPE_NAME, TEXT_NAME
 from attrib.records import fragment, normalize_record
+from fragments import frag_of
 
 # An emoji, a decomposed accent (e + U+0301) and CRLF before the spans: offsets must stay code points.
 TEXT = "Le maire 🙂 a dit\r\n: « Cafe\u0301 fermé », et il a ajouté que tout irait bien. Elle aussi, selon Paul."
 
 
 def frag(sub: str, nth: int = 0) -> dict:
-    start = -1
-    for _ in range(nth + 1):
-        start = TEXT.index(sub, start + 1)
-    return fragment(TEXT, start, start + len(sub))
+    return frag_of(TEXT, sub, nth)
 
 
 def attr(kind="direct", source=(), cue=(), content=(), entity=None, confidence=0.8) -> dict:

@@ -19,6 +19,7 @@ from attrib.cli import main
 from attrib.jsonio import dumps_line
 from attrib.labelstudio import server, studio
 from attrib.records import fragment, normalize_record
+from fragments import frag_of
 from lsserver import ATTRIB
 
 pytestmark = pytest.mark.labelstudio
@@ -28,17 +29,10 @@ TEXT_1 = "Le maire 🙂 a dit\r\n: « Cafe\u0301 fermé », et il a ajouté que 
 TEXT_2 = "Rain 🌧️ is coming, forecasters warned on Monday. Roads were closed\r\nand the schools too, officials said."
 
 
-def frag(text: str, sub: str, nth: int = 0) -> dict:
-    start = -1
-    for _ in range(nth + 1):
-        start = text.index(sub, start + 1)
-    return fragment(text, start, start + len(sub))
-
-
 def attribution(text, kind, source=(), cue=(), content=(), entity=None, confidence=0.7):
-    f = lambda subs: [frag(text, s) for s in subs]  # noqa: E731
+    f = lambda subs: [frag_of(text, s) for s in subs]  # noqa: E731
     return {"kind": kind, "confidence": confidence, "source": f(source), "cue": f(cue), "content": f(content),
-            "source_entity": frag(text, entity) if entity else None}
+            "source_entity": frag_of(text, entity) if entity else None}
 
 
 RECORDS = [

@@ -7,10 +7,10 @@ import json
 import spacy
 
 from attrib.evaluate import Counts
-from attrib.records import fragment
 from attrib.training.calibration import Calibration, expected_calibration_error, reliability
 from attrib.training.corpus import CANDIDATE_KEYS, GOLD_KEY, record_to_doc, split
 from attrib.training.policy import FILL_WINS, combine, fill_wins
+from fragments import frag_of
 
 TEXT = "The minister said that taxes will fall. Critics warned that debt would rise. “No,” he said."
 
@@ -19,8 +19,7 @@ def attr(text: str, content: str, cue: str | None = None, source: str | None = N
     def frags(part: str | None) -> list[dict]:
         if part is None:
             return []
-        start = text.index(part)
-        return [fragment(text, start, start + len(part))]
+        return [frag_of(text, part)]
 
     return {"id": "x", "kind": "indirect", "confidence": confidence, "content": frags(content), "cue": frags(cue),
             "source": frags(source), "source_entity": None}

@@ -8,15 +8,14 @@ import pytest
 
 from attrib.errors import InputError
 from attrib.lsjson.convert import record_to_task
-from attrib.records import fragment
 from attrib.validation import CODES, Finding, check_export, check_records, check_tasks, validate_path
+from fragments import frag_of
 
 TEXT = "Le maire a dit: « Café fermé », et Paul ajoute que tout va bien."
 
 
 def frag(sub: str) -> dict:
-    start = TEXT.index(sub)
-    return fragment(TEXT, start, start + len(sub))
+    return frag_of(TEXT, sub)
 
 
 RECORD = {"id": "r1", "text": TEXT, "meta": {}, "attributions": [

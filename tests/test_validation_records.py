@@ -8,16 +8,16 @@ import json
 import pytest
 
 from attrib.lsjson.convert import record_to_task
-from attrib.records import fragment, iter_records
+from attrib.records import iter_records
 from attrib.validation import check_records, check_tasks, detect, validate_path
+from fragments import frag_of
 
 # an emoji, CRLF and a decomposed accent before the spans: offsets are code points
 TEXT = "Hier 🙂\r\nla ministre a déclaré : « Tout va bien. » Le cafe\u0301 ferme, selon Paul."
 
 
 def frag(sub: str) -> dict:
-    start = TEXT.index(sub)
-    return fragment(TEXT, start, start + len(sub))
+    return frag_of(TEXT, sub)
 
 
 def record(**changes) -> dict:

@@ -1,9 +1,8 @@
 """Texts in, records out: load the spaCy pipeline with the attribution component and stream documents through it.
 
 Documents longer than 20,000 characters are cut at line breaks into chunks, so that a batch of
-`nlp.pipe` holds at most batch-size chunks (the parser's memory grows with the characters in flight:
-a batch of 32 chunks of 100,000 characters peaked at 10 GB); attributions are shifted back to
-document offsets, so a 5 MB article works and every offset stays exact.
+`nlp.pipe` holds at most batch-size chunks (the parser's memory grows with the characters in flight);
+attributions are shifted back to document offsets, so a long article works and every offset stays exact.
 """
 
 from __future__ import annotations

@@ -1,10 +1,18 @@
 """Named exceptions. The library raises them; the CLI turns each into one line and an exit code.
 
 Every message says what went wrong and where (file, line, task id, JSON path), and where it can,
-how to fix it. Nothing here prints.
+how to fix it; `shorten` keeps the text a message quotes short. Nothing here prints.
 """
 
 from __future__ import annotations
+
+
+def shorten(text: str, limit: int, one_line: bool = False) -> str:
+    """`text` cut to `limit` characters, "…" at the cut; with `one_line`, runs of whitespace first
+    become one space (for display; a message about differing text must show it as it is)."""
+    if one_line:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class AttribError(Exception):

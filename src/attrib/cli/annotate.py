@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
 from ..documents import iter_documents
-from ..errors import InputError
+from ..errors import InputError, shorten
 from ..jsonio import atomic_write, dumps_line
 from ..records import iter_records
 from .app import app, progress_bar
@@ -57,11 +57,6 @@ def annotate(
         raise typer.Exit(1)
 
 
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 @app.command()
 def show(
     records: List[str] = typer.Argument(..., help="Records JSONL files (attrib's or the gold format)."),
@@ -77,4 +72,4 @@ def show(
             role = lambda name: " … ".join(f["text"] for f in attr[name]) or "-"  # noqa: E731
             confidence = attr.get("confidence")
             score = f"{confidence:.2f}" if isinstance(confidence, (int, float)) else "  - "
-            typer.echo(f"{attr.get('kind') or '-':8} {score}  {_clip(role('source'), 40)} | {role('cue')} | {_clip(role('content'), width)}")
+            typer.echo(f"{attr.get('kind') or '-':8} {score}  {shorten(role('source'), 40, one_line=True)} | {role('cue')} | {shorten(role('content'), width, one_line=True)}")

@@ -1,6 +1,6 @@
 """Starting and stopping a local Label Studio on 127.0.0.1, for `attrib studio` and the tests.
 
-Migrating a fresh database takes 20-40 s, so it is done once into a template under the user's
+Migrating a fresh database takes most of a cold start, so it is done once into a template under the user's
 cache dir (keyed by the Label Studio version) and copied into each new data dir, without the
 template's secret key: Label Studio makes a fresh one per data dir. The admin is created on the
 first start of a data dir, with legacy API tokens enabled (the flag only counts then).

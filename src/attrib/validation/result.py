@@ -27,6 +27,7 @@ from ..lsjson.names import (
     SPAN_LABELS,
     TEXT_NAME,
 )
+from ..errors import shorten
 from ..records import KINDS
 from .findings import Finding, Where
 from .spans import is_int, span_findings
@@ -311,6 +312,5 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
                                                  region.id)
 
 
-def _quote(text: str, region: Region, limit: int = 40) -> str:
-    covered = text[region.start:region.end]
-    return repr(covered if len(covered) <= limit else covered[: limit - 1] + "…")
+def _quote(text: str, region: Region) -> str:
+    return repr(shorten(text[region.start:region.end], 40))

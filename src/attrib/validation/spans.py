@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from ..errors import shorten
 from .findings import Finding, Where
 
 
@@ -50,9 +51,5 @@ def span_findings(text: str, span: Any, where: Where, *, tolerant: bool, region_
         yield where.at("text").finding("V204", f"text {covered!r} differs in whitespace from the text at "
                                                f"[{start}, {end}): {actual!r}", region_id)
     else:
-        yield where.at("text").finding("V203", f"text {_short(covered)!r} differs from the text at [{start}, {end}): "
-                                               f"{_short(actual)!r}", region_id)
-
-
-def _short(s: str, limit: int = 60) -> str:
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+        yield where.at("text").finding("V203", f"text {shorten(covered, 60)!r} differs from the text at [{start}, {end}): "
+                                               f"{shorten(actual, 60)!r}", region_id)
