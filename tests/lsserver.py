@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +16,8 @@ import pytest
 
 from attrib.labelstudio import server, studio
 from attrib.labelstudio.client import Client
+from runs import ATTRIB
 
-ATTRIB = str(Path(sys.executable).parent / "attrib")
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -45,9 +44,13 @@ class LabelStudio:
     def client(self) -> Client:
         return Client(self.url, self.token)
 
+    def settings(self) -> dict[str, str]:
+        """The variables that point `attrib` at this server."""
+        return {"LABEL_STUDIO_URL": self.url, "LABEL_STUDIO_API_KEY": self.token, "ATTRIB_STUDIO": ""}
+
     def env(self, **extra: str) -> dict[str, str]:
         """The environment for an `attrib` subprocess talking to this server."""
-        return clean_env(LABEL_STUDIO_URL=self.url, LABEL_STUDIO_API_KEY=self.token, **extra)
+        return clean_env(**self.settings(), **extra)
 
 
 @pytest.fixture(scope="session")

@@ -6,14 +6,13 @@ import json
 import re
 
 import pytest
-from typer.testing import CliRunner
 
 from attrib.agreement import Changes, agreement
-from attrib.cli import app
 from attrib.errors import InputError
 from attrib.lsjson.convert import attributions_to_result, record_to_task
 from attrib.records import fragment, make_record
 from fragments import frag_of
+from runs import attrib
 
 TEXT = 'Officials said the plan failed. "We will win," the minister said, "and soon." It is believed that rain helps. Critics warned of delays.'
 TEXT2 = "Sources said talks stalled. Nothing else."
@@ -258,17 +257,16 @@ def test_bad_exports_name_the_file_and_the_task(tmp_path):
 
 
 def test_cli_table_json_and_html(two_annotators, tmp_path):
-    runner = CliRunner()
     out = tmp_path / "report.html"
-    result = runner.invoke(app, ["agreement", str(two_annotators), "--html", str(out)])
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    result = attrib("agreement", two_annotators, "--html", out)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
     assert lines[0] == "3 tasks, 2 with two or more annotators"
     assert lines[2].split() == ["pair", "role", "tasks", "exact", "F1%", "overlap", "F1%"]
-    assert re.search(r"^2 / alice@example.org\s+source\s+2\s+57\.1\s+85\.7$", result.stdout, re.M)
-    assert re.search(r"^overall \(micro\)\s+2\s+75\.0\s+75\.0\s+75\.0\s+3\s+1\s+1$", result.stdout, re.M)
-    assert re.search(r"^alice@example.org\s+2\s+12\s+91\.7\s+8\.3\s+0\.0\s+0\s+0\.0$", result.stdout, re.M)
-    assert "(1 annotations without a readable prediction)" in result.stdout
+    assert re.search(r"^2 / alice@example.org\s+source\s+2\s+57\.1\s+85\.7$", result.out, re.M)
+    assert re.search(r"^overall \(micro\)\s+2\s+75\.0\s+75\.0\s+75\.0\s+3\s+1\s+1$", result.out, re.M)
+    assert re.search(r"^alice@example.org\s+2\s+12\s+91\.7\s+8\.3\s+0\.0\s+0\s+0\.0$", result.out, re.M)
+    assert "(1 annotations without a readable prediction)" in result.out
 
     page = out.read_text(encoding="utf-8")
     assert page.count("<svg") == 5  # source, cue, content, attributions, changes
@@ -277,7 +275,7 @@ def test_cli_table_json_and_html(two_annotators, tmp_path):
     assert "85.7" in page and "alice@example.org" in page
     assert not list(tmp_path.glob(".report.html.*"))  # no temporary file left behind
 
-    as_json = json.loads(runner.invoke(app, ["agreement", str(two_annotators), "--json"]).stdout)
+    as_json = json.loads(attrib("agreement", two_annotators, "--json").out)
     assert set(as_json) == {"tasks", "annotators", "pairs", "overall", "prediction_changes"}
     assert as_json["pairs"][0]["roles"]["source"]["overlap"]["f1"] == 6 / 7
 

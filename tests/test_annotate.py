@@ -1,10 +1,12 @@
-"""`attrib annotate` end to end: inputs of every kind, bad input, exact offsets, the record schema, the seed bar."""
+"""`attrib annotate` end to end: inputs of every kind, bad input, exact offsets, the record schema, the seed bar.
+
+The console script runs as a real process for the quick start's own command and for stdin; the other
+runs are in this process (runs.attrib), where the pipeline is loaded once.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,12 +17,7 @@ from attrib.evaluate import evaluate
 from attrib.schemas import validator
 
 from conftest import EXAMPLES
-
-ATTRIB = [sys.executable, "-m", "attrib"]
-
-
-def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*ATTRIB, *args], input=stdin, capture_output=True, cwd=cwd, timeout=300)
+from runs import attrib, attrib_process
 
 
 def records_of(path: Path) -> list[dict]:
@@ -44,18 +41,18 @@ def nlp():
 
 def test_bundled_example_gives_schema_valid_records(tmp_path):
     out = tmp_path / "seed.jsonl"
-    result = run("annotate", str(EXAMPLES / "seed-000.txt"), "-o", str(out))
-    assert result.returncode == 0, result.stderr
+    result = attrib_process("annotate", EXAMPLES / "seed-000.txt", "-o", out)
+    assert result.code == 0, result.err
     (record,) = records_of(out)
     assert record["id"] == "seed-000" and len(record["attributions"]) >= 10
     assert record["generator"]["model"].startswith("en_core_web_sm")
     assert_exact(record)
-    assert b"annotated 1 documents" in result.stderr
+    assert "annotated 1 documents" in result.err
 
 
 def test_seed_bar_every_gold_attribution_found_with_its_source(seed_gold, tmp_path):
     out = tmp_path / "seed.jsonl"
-    assert run("annotate", str(seed_gold), "-o", str(out)).returncode == 0
+    assert attrib("annotate", seed_gold, "-o", out).code == 0
     report = evaluate(str(seed_gold), str(out))
     assert report["attributions"]["recall"] == 1.0
     assert report["given_found"]["source"]["accuracy"] == 1.0
@@ -69,8 +66,8 @@ def test_inputs_of_every_kind_in_one_run(tmp_path):
     jsonl = tmp_path / "docs.jsonl"
     jsonl.write_text(json.dumps({"id": 7, "text": "The mayor said taxes would fall.", "source": "wire"}) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    result = run("annotate", str(folder), str(jsonl), "-o", str(out))
-    assert result.returncode == 0, result.stderr
+    result = attrib("annotate", folder, jsonl, "-o", out)
+    assert result.code == 0, result.err
     records = records_of(out)
     assert [r["id"] for r in records] == ["a", "sub/b", "7"]
     assert records[2]["meta"] == {"source": "wire"}
@@ -78,10 +75,10 @@ def test_inputs_of_every_kind_in_one_run(tmp_path):
 
 
 def test_stdin_plain_text_and_jsonl():
-    text = run("annotate", "-", stdin="Officials said the road was closed.".encode())
-    assert json.loads(text.stdout)["id"] == "stdin"
-    lines = run("annotate", "-", stdin=b'{"id": "x", "text": "Officials said the road was closed."}\n')
-    assert json.loads(lines.stdout)["id"] == "x"
+    text = attrib_process("annotate", "-", stdin="Officials said the road was closed.".encode())
+    assert json.loads(text.out)["id"] == "stdin"
+    lines = attrib("annotate", "-", stdin=b'{"id": "x", "text": "Officials said the road was closed."}\n')
+    assert json.loads(lines.out)["id"] == "x"
 
 
 def test_bad_documents_are_reported_by_name_and_skipped(tmp_path):
@@ -92,9 +89,9 @@ def test_bad_documents_are_reported_by_name_and_skipped(tmp_path):
     jsonl = tmp_path / "bad.jsonl"
     jsonl.write_text('{"id": "ok", "text": "He said no."}\nnot json\n{"id": "x"}\n', encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    result = run("annotate", str(good), str(tmp_path / "binary.txt"), str(tmp_path / "latin1.txt"), str(jsonl), "-o", str(out))
-    assert result.returncode == 0
-    err = result.stderr.decode()
+    result = attrib("annotate", good, tmp_path / "binary.txt", tmp_path / "latin1.txt", jsonl, "-o", out)
+    assert result.code == 0
+    err = result.err
     assert "binary.txt: binary data" in err
     assert "latin1.txt: not valid UTF-8 (byte 15)" in err
     assert "bad.jsonl:2: not JSON" in err
@@ -108,24 +105,24 @@ def test_strict_fails_with_one_line_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "text": "He said no."}\n{"text": 5}\n', encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    result = run("annotate", str(bad), "-o", str(out), "--strict")
-    assert result.returncode == 2
-    assert result.stderr.decode().strip().splitlines() == [f'attrib: E100 {bad}:2: no "text" string']
+    result = attrib("annotate", bad, "-o", out, "--strict")
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [f'attrib: E100 {bad}:2: no "text" string']
     assert not out.exists() and not list(tmp_path.glob(".out.jsonl*"))
 
 
 def test_missing_input_and_bad_model_are_one_line_errors(tmp_path):
-    missing = run("annotate", str(tmp_path / "nope.txt"), "--strict")
-    assert missing.returncode == 2 and "nope.txt: no such file or folder" in missing.stderr.decode()
-    model = run("annotate", "-", "--model", "no_such_pipeline", stdin=b"He said no.")
-    assert model.returncode == 2
-    assert len(model.stderr.decode().strip().splitlines()) == 1 and "--model" in model.stderr.decode()
+    missing = attrib("annotate", tmp_path / "nope.txt", "--strict")
+    assert missing.code == 2 and "nope.txt: no such file or folder" in missing.err
+    model = attrib("annotate", "-", "--model", "no_such_pipeline", stdin=b"He said no.")
+    assert model.code == 2
+    assert len(model.err.strip().splitlines()) == 1 and "--model" in model.err
 
 
 def test_empty_file_gives_an_empty_record(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
-    result = run("annotate", str(tmp_path / "empty.txt"))
-    assert json.loads(result.stdout) | {"generator": None} == {"id": "empty", "text": "", "meta": {"path": str(tmp_path / "empty.txt")}, "attributions": [], "generator": None}
+    result = attrib("annotate", tmp_path / "empty.txt")
+    assert json.loads(result.out) | {"generator": None} == {"id": "empty", "text": "", "meta": {"path": str(tmp_path / "empty.txt")}, "attributions": [], "generator": None}
 
 
 def test_emoji_crlf_and_combining_marks_keep_offsets_exact(nlp):

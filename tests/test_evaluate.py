@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
-from typer.testing import CliRunner
 
-from attrib.cli import app
 from attrib.evaluate import Scores, evaluate, jaccard, match_overlap, trim
 from attrib.records import fragment, make_record, normalize_record
 from fragments import frag_of
+from runs import attrib
 
 TEXT = 'Officials said the plan failed. "We will win," the minister said, "and soon." It is believed that rain helps.'
 SAID = (60, 64)  # the minister's "said" (the first "said" is the officials')
@@ -214,16 +211,15 @@ def test_evaluate_refuses_different_texts_and_duplicate_ids(tmp_path, files):
 
 def test_cli_table_json_and_warning(files):
     gold, pred = files
-    runner = CliRunner()
-    result = runner.invoke(app, ["eval", str(gold), str(pred)])
-    assert result.exit_code == 0, result.output
-    lines = result.stdout.splitlines()
+    result = attrib("eval", gold, pred)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
     assert lines[0] == "2 documents scored; 1 had no prediction (scored as predicting nothing)"
     assert lines[2].split() == ["role", "match", "P%", "R%", "F1%", "tp", "fp", "fn"]
     assert "content      exact    100.0  50.0  66.7   3   0   3" in lines
     assert "attribution  found    100.0  50.0  66.7   2   0   2" in lines
-    assert "1 predicted document(s) not in" in result.stderr and "extra" in result.stderr
-    as_json = json.loads(runner.invoke(app, ["eval", str(gold), str(pred), "--json"]).stdout)
+    assert "1 predicted document(s) not in" in result.err and "extra" in result.err
+    as_json = json.loads(attrib("eval", gold, pred, "--json").out)
     assert as_json["roles"]["cue"]["exact"] == {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "tp": 2, "fp": 0, "fn": 2}
     assert set(as_json) == {"documents", "roles", "attributions", "given_found", "recall_by_kind"}
 
@@ -234,13 +230,9 @@ def test_cli_bad_input_is_one_line(tmp_path, files):
     bad.write_text(
         '{"id": "d1", "text": "abc", "attributions": [{"kind": "direct", "source": [], "cue": [], "content": [{"start": 0, "end": 9, "text": "abc"}]}]}\n'
     )
-    run = subprocess.run(
-        [sys.executable, "-c", "from attrib.cli import main; main()", "eval", str(gold), str(bad)],
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode != 0
-    assert run.stderr.strip().splitlines() == [
+    run = attrib("eval", gold, bad)
+    assert run.code != 0
+    assert run.err.strip().splitlines() == [
         f"attrib: E110 {bad}:1: $.attributions[0].content[0]: span [0, 9) does not fit a text of 3 characters"
     ]
 

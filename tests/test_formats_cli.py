@@ -1,45 +1,36 @@
-"""`attrib import brat` and `attrib export` as a user runs them: the real console script."""
+"""`attrib import brat` and `attrib export` as a user runs them: messages, exit codes, files written."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
+from runs import attrib
 from test_formats_brat import files, polnear_folder
-
-ATTRIB = Path(sys.executable).with_name("attrib")
-
-
-def attrib(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(ATTRIB), *map(str, args)], capture_output=True, text=True, timeout=120)
 
 
 def test_polnear_folder_in_and_out_again(tmp_path):
     source = polnear_folder(tmp_path / "dev")
     imported = attrib("import", "brat", source, "-o", tmp_path / "dev.jsonl")
-    assert imported.returncode == 0, imported.stderr
-    assert imported.stderr == f"2 records written to {tmp_path / 'dev.jsonl'}\n"
+    assert imported.code == 0, imported.err
+    assert imported.err == f"2 records written to {tmp_path / 'dev.jsonl'}\n"
     exported = attrib("export", tmp_path / "dev.jsonl", "-f", "brat", "--layout", "polnear", "-o", tmp_path / "again")
-    assert exported.returncode == 0, exported.stderr
-    assert "2 documents, 10 attributions written to" in exported.stderr
+    assert exported.code == 0, exported.err
+    assert "2 documents, 10 attributions written to" in exported.err
     assert files(tmp_path / "again") == files(source)
 
 
 def test_bad_input_is_one_line_and_an_exit_code(tmp_path):
     missing = attrib("export", tmp_path / "nope.jsonl", "-f", "jsonl", "-o", tmp_path / "out.jsonl")
-    assert missing.returncode == 2
-    assert missing.stderr == f"attrib: E100 {tmp_path / 'nope.jsonl'}: no such file\n"
+    assert missing.code == 2
+    assert missing.err == f"attrib: E100 {tmp_path / 'nope.jsonl'}: no such file\n"
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "doc.txt").write_text("Ann said so.")
     (tmp_path / "in" / "doc.ann").write_text("T1\tContent 0 3\tBob\n")
     broken = attrib("import", "brat", tmp_path / "in", "-o", tmp_path / "out.jsonl")
-    assert broken.returncode == 1 and broken.stderr.startswith("attrib: E110 ") and len(broken.stderr.splitlines()) == 1
-    assert f"{tmp_path / 'in' / 'doc.ann'}:1: T1 says 'Bob'" in broken.stderr
+    assert broken.code == 1 and broken.err.startswith("attrib: E110 ") and len(broken.err.splitlines()) == 1
+    assert f"{tmp_path / 'in' / 'doc.ann'}:1: T1 says 'Bob'" in broken.err
     assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_help_ends_with_an_example():
     for command in (["export"], ["import"], ["import", "brat"]):
-        help_text = attrib(*command, "--help").stdout
+        help_text = attrib(*command, "--help").out
         assert "Example: attrib " in help_text, command

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
@@ -11,7 +10,7 @@ from attrib.lsjson.convert import record_to_task, result_to_attributions
 from attrib.review import ANNOTATOR_VERSION, REVIEW_VERSION, review_tasks
 from attrib.validation import check_tasks
 from fragments import frag_of
-from lsserver import ATTRIB
+from runs import attrib
 
 TEXT = "“Rates will fall,” the governor said. Critics said the plan was late, according to Reuters."
 
@@ -71,10 +70,10 @@ def test_review_tasks_pass_the_import_checks():
 def test_push_review_into_a_real_label_studio(label_studio, tmp_path):
     export = tmp_path / "export.json"
     export.write_text(json.dumps(EXPORT), encoding="utf-8")
-    command = [ATTRIB, "labelstudio", "push", str(export), "--review", "--project", "adjudication"]
-    done = subprocess.run(command, env=label_studio.env(), capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert "created: 2 imported, 0 updated, 0 already there" in done.stderr
+    command = ["labelstudio", "push", export, "--review", "--project", "adjudication"]
+    done = attrib(*command, env=label_studio.settings())
+    assert done.code == 0, done.err
+    assert "created: 2 imported, 0 updated, 0 already there" in done.err
     client = label_studio.client()
     project = client.project("adjudication")
     assert project["model_version"] == REVIEW_VERSION  # no annotator's version is pre-filled
@@ -86,5 +85,5 @@ def test_push_review_into_a_real_label_studio(label_studio, tmp_path):
              for p in tasks["doc-4"]["predictions"]}
     assert kinds == {f"{ANNOTATOR_VERSION}1": ["direct"], f"{ANNOTATOR_VERSION}2": ["mixed"],
                      f"{ANNOTATOR_VERSION}3": ["direct", "indirect"]}
-    again = subprocess.run(command, env=label_studio.env(), capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0 and "found: 0 imported, 0 updated, 2 already there" in again.stderr
+    again = attrib(*command, env=label_studio.settings())
+    assert again.code == 0 and "found: 0 imported, 0 updated, 2 already there" in again.err

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import json
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attrib.cli import main
 from attrib.errors import InputError, OffsetError
 from attrib.jsonio import dumps_line
 from attrib.formats.tasks import write_tasks
@@ -25,6 +25,7 @@ from attrib.lsjson.convert import (
 from attrib.lsjson.names import KIND_NAME, LABELS_NAME, SOURCE_TYPE_NAME, TEXT_NAME
 from attrib.records import fragment, normalize_record
 from fragments import frag_of
+from runs import attrib
 
 # An emoji, a decomposed accent (e + U+0301) and CRLF before the spans: offsets must stay code points.
 TEXT = "Le maire 🙂 a dit\r\n: « Cafe\u0301 fermé », et il a ajouté que tout irait bien. Elle aussi, selon Paul."
@@ -233,25 +234,18 @@ def test_any_attributions_roundtrip(attributions):
     assert without_ids(roundtrip(attributions)) == attributions
 
 
-def run_attrib(monkeypatch, capsys, *argv) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["attrib", *map(str, argv)])
-    with pytest.raises(SystemExit) as done:
-        main()
-    return done.value.code, capsys.readouterr().err
-
-
-def test_tasks_command_writes_checked_tasks(tmp_path, monkeypatch, capsys):
+def test_tasks_command_writes_checked_tasks(tmp_path):
     record = normalize_record({"id": "d1", "text": TEXT, "attributions": CASES["shared source"],
                                "generator": {"attrib": "0.1.0", "model": "en_core_web_sm-3.8.0"}}, "x")
     (tmp_path / "in.jsonl").write_text(dumps_line(record), encoding="utf-8")
-    code, err = run_attrib(monkeypatch, capsys, "labelstudio", "tasks", tmp_path / "in.jsonl", "-o", tmp_path / "t.json")
+    code, _, err = astuple(attrib("labelstudio", "tasks", tmp_path / "in.jsonl", "-o", tmp_path / "t.json"))
     assert code == 0 and err == f"1 tasks written to {tmp_path / 't.json'}\n"
     tasks = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
     assert tasks == [record_to_task(record, "attrib-0.1.0+en_core_web_sm-3.8.0")]
 
     record["attributions"][0]["kind"] = "rumour"
     (tmp_path / "bad.jsonl").write_text(dumps_line(record), encoding="utf-8")
-    code, err = run_attrib(monkeypatch, capsys, "labelstudio", "tasks", tmp_path / "bad.jsonl", "-o", tmp_path / "bad.json")
+    code, _, err = astuple(attrib("labelstudio", "tasks", tmp_path / "bad.jsonl", "-o", tmp_path / "bad.json"))
     assert code == 1 and err.startswith("attrib: E150 ") and "V307" in err and not (tmp_path / "bad.json").exists()
 
 

@@ -11,16 +11,14 @@ import os
 import signal
 import stat
 import subprocess
-import sys
 
 import pytest
 
-from attrib.cli import main
 from attrib.jsonio import dumps_line
 from attrib.labelstudio import server, studio
 from attrib.records import fragment, normalize_record
 from fragments import frag_of
-from lsserver import ATTRIB
+from runs import ATTRIB, attrib
 
 pytestmark = pytest.mark.labelstudio
 
@@ -62,18 +60,11 @@ def records_file(tmp_path):
 
 
 @pytest.fixture
-def cli(label_studio, monkeypatch, capsys):
+def cli(label_studio):
     """Run `attrib ARGS...` in-process against the test server: (exit code, stdout, stderr)."""
     def run(*argv: str, **env: str) -> tuple[int, str, str]:
-        for key in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "ATTRIB_STUDIO"):
-            monkeypatch.delenv(key, raising=False)
-        for key, value in {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": label_studio.token, **env}.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setattr(sys, "argv", ["attrib", *map(str, argv)])
-        with pytest.raises(SystemExit) as done:
-            main()
-        out = capsys.readouterr()
-        return done.value.code, out.out, out.err
+        ran = attrib(*argv, env={**label_studio.settings(), **env})
+        return ran.code, ran.out, ran.err
     return run
 
 
@@ -92,14 +83,14 @@ def test_studio_prints_the_login_once_and_keeps_it_private(label_studio, records
     assert state.token not in label_studio.first_output
     assert stat.S_IMODE(os.stat(label_studio.data_dir / studio.STATE).st_mode) == 0o600
     # The quick start: the server is found running, the records pushed, the project's URL printed.
-    again = subprocess.run([ATTRIB, "studio", "--data-dir", str(label_studio.data_dir), "--push", str(records_file),
-                            "--project", "quick start"], env=label_studio.env(), capture_output=True, text=True, timeout=120)
-    assert again.returncode == 0, again.stderr
-    said = again.stdout + again.stderr
-    assert again.stdout.startswith(f"Label Studio running at {label_studio.url} (pid {label_studio.pid}")
+    again = attrib("studio", "--data-dir", label_studio.data_dir, "--push", records_file, "--project", "quick start",
+                   env=label_studio.settings())
+    assert again.code == 0, again.err
+    said = again.out + again.err
+    assert again.out.startswith(f"Label Studio running at {label_studio.url} (pid {label_studio.pid}")
     assert state.password not in said and state.token not in said
     project_id = label_studio.client().project("quick start")["id"]
-    assert again.stdout.endswith(f"Open {label_studio.url}/projects/{project_id}/data\n")
+    assert again.out.endswith(f"Open {label_studio.url}/projects/{project_id}/data\n")
     assert len(project_tasks(label_studio, "quick start")) == 3
 
 

