@@ -7,7 +7,7 @@ import spacy
 
 from attrib.annotate import load_pipeline
 from attrib.pipeline.quotes import find_quotes
-from attrib.pipeline.rules import infinitive_frame
+from attrib.pipeline.rules.verbs import infinitive_frame
 from attrib.spacy_doc import SPAN_KEYS
 
 

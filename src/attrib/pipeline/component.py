@@ -25,8 +25,10 @@ from ..spacy_doc import set_attributions
 from .confidence import confidence
 from .lexicon import Lexicon
 from .quotes import ALL_MARKS, blank_line_paragraphs, find_quotes
-from .rules import NEEDS_QUOTE, PRONOUNS, Candidate, Settings, find_candidates
+from .rules import Candidate, Settings, find_candidates
+from .rules.parse import NEEDS_QUOTE
 
+PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
 PRONOUN_ENTITY_LABELS = {
     "he": {"PERSON"}, "she": {"PERSON"}, "i": {"PERSON"},
     "they": {"PERSON", "ORG", "NORP", "GPE"}, "we": {"ORG", "NORP", "GPE", "PERSON"}, "it": {"ORG", "GPE"},
@@ -201,7 +203,7 @@ def find_attributions(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[di
     doc.user_data["attrib_blank_lines"] = blank_line_paragraphs(text)
     try:
         return _find(doc, text, lexicon, settings)
-    finally:  # per-call caches (rules.paragraph_ids): not for DocBin or other processes
+    finally:  # per-call caches (rules.parse.paragraph_ids): not for DocBin or other processes
         doc.user_data.pop("attrib_blank_lines", None)
         doc.user_data.pop("attrib_paragraphs", None)
 

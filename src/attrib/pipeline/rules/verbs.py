@@ -1,36 +1,33 @@
-"""Dependency rules: the reporting cues of a parsed Doc and the source and content each one governs.
-
-Every rule works on token indices and returns a `Candidate`; the component turns token sets into
-character fragments and merges them with the quotations found in the raw text.
-Conventions follow news attribution corpora (PolNeAR): a cue keeps its auxiliaries, negation and
-particles ("has not said") and an infinitive its frame ("went on to say"), indirect content keeps
-its "that", a source is its whole noun phrase.
-"""
+"""Reporting verbs: the cue's extent around the verb, the complement that is its content, and
+the constructions in which the parser hangs that content or the source somewhere else."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from spacy.tokens import Doc, Token
 
-from .lexicon import Lexicon
-from .quotes import blank_line_paragraphs, ends_paragraph
+from ..lexicon import Lexicon
+from .parse import (
+    CLAUSE_DEPS,
+    CONTENT_PREPS,
+    CUE_CHILD_DEPS,
+    EXPLETIVES,
+    FRAME_DEPS,
+    MISPARSED_VERB_DEPS,
+    NEEDS_QUOTE,
+    OBJECT_DEPS,
+    SUBJECT_DEPS,
+    Candidate,
+    Settings,
+    marked,
+    subtree,
+    within,
+)
+from .sources import extend_left, left_phrase, passive_agent, source_tokens, statement_agent, subject_of
 
-CUE_CHILD_DEPS = {"aux", "auxpass", "neg", "prt"}
-SUBJECT_DEPS = {"nsubj", "csubj"}
-CLAUSE_DEPS = {"ccomp", "csubj"}
-OBJECT_DEPS = {"dobj", "xcomp", "oprd"}
-INHERIT_SUBJECT_DEPS = {"conj", "xcomp", "advcl"}
-CONTENT_PREPS = {"for", "to", "about", "on", "of", "against", "that"}
-EXPLETIVES = {"it", "there"}
 CHANNELS = {"statement", "interview", "email", "tweet", "release", "post", "speech", "letter", "op", "memo", "message", "video"}
 AS_VERBS = {"describe", "portray", "characterize", "label", "brand", "depict", "cast", "see", "view", "dismiss", "regard", "paint"}
 ADDRESSEE_VERBS = {"tell", "ask", "inform", "assure", "warn", "remind", "urge", "notify", "brief"}
 REFLEXIVES = {"itself", "themselves", "himself", "herself", "ourselves", "myself", "yourself"}
-MISPARSED_VERB_DEPS = {"dobj", "pobj", "compound", "npadvmod", "dep", "amod", "nmod"}  # a verb there is a parse error
-NEEDS_QUOTE = "needs-quote"  # a cue whose content can only be an adjacent quotation
-COLON_STOPWORDS = {"update", "latest", "note", "related", "source", "photo", "video", "read", "watch", "editor", "correction", "image", "credit", "see", "also", "more", "advertisement", "warning", "contact", "email", "posted", "published", "tags", "share", "q", "a", "poll", "busted", "breaking", "exclusive"}
-PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
 QUESTION_VERBS = {"ask", "wonder", "inquire"}
 ANSWERS = {"yes", "no", "so"}  # "46 percent said yes", "half said so": the whole content, right after the verb
 RAISING_VERBS = {"seem", "appear"}
@@ -38,68 +35,9 @@ ASPECTUAL_VERBS = {"continue", "begin", "start", "keep", "stop"}
 RAISING_PASSIVES = {"expect", "know", "say", "believe", "report", "consider", "think", "rumor", "project", "predict"}
 
 
-@dataclass
-class Settings:
-    """Thresholds on a cue's prior: which complements a cue of that prior may take."""
-
-    min_clause_prior: float = 0.1  # a verb with a clausal complement ("think that ...")
-    min_object_prior: float = 0.2  # a verb with an object or infinitive ("announced the plan")
-    min_passive_prior: float = 0.3  # a passive verb with its subject as content ("... have been reported")
-    min_noun_prior: float = 0.15  # a noun with a that-clause or prepositional content ("claim that ...")
-
-
-@dataclass
-class Candidate:
-    cue: set[int]
-    content: set[int]
-    source: set[int] = field(default_factory=set)
-    rule: str = ""
-    prior: float = 0.5
-    source_root: int | None = None
-
-
-def _marked(clause: Token, words: set[str]) -> bool:
-    """Whether the clause opens with one of `words` as its marker ("that", "if", "as", "while")."""
-    return any(c.dep_ == "mark" and c.lower_ in words for c in clause.children)
-
-
 def _verb_prior(token: Token, lexicon: Lexicon) -> float:
     """The lexicon's prior for the token's lemma as a reporting verb (0 when it is not one)."""
     return lexicon.verbs.get(token.lemma_.lower(), 0)
-
-
-def subtree(token: Token) -> set[int]:
-    return {t.i for t in token.subtree}
-
-
-def is_break(token: Token) -> bool:
-    """Whether a whitespace token ends a paragraph (see quotes.blank_line_paragraphs)."""
-    if "\n" not in token.text:
-        return False
-    doc = token.doc
-    if "attrib_blank_lines" not in doc.user_data:
-        doc.user_data["attrib_blank_lines"] = blank_line_paragraphs(doc.text)
-    return ends_paragraph(token.text, doc.user_data["attrib_blank_lines"])
-
-
-def paragraph_ids(doc: Doc) -> list[int]:
-    """The paragraph number of every token, computed once per Doc."""
-    if "attrib_paragraphs" not in doc.user_data:
-        ids, number = [], 0
-        for token in doc:
-            if is_break(token):
-                number += 1
-            ids.append(number)
-        doc.user_data["attrib_paragraphs"] = ids
-    return doc.user_data["attrib_paragraphs"]
-
-
-def _within(ids: set[int], token: Token) -> set[int]:
-    """Keep the ids in `token`'s sentence and paragraph (the parser joins a headline to the next line)."""
-    sent = token.sent
-    paragraph = paragraph_ids(token.doc)
-    here = paragraph[token.i]
-    return {i for i in ids if sent.start <= i < sent.end and paragraph[i] == here}
 
 
 def cue_tokens(verb: Token) -> set[int]:
@@ -128,9 +66,6 @@ def cue_tokens(verb: Token) -> set[int]:
     return ids
 
 
-FRAME_DEPS = {"xcomp", "advcl"}  # an infinitive completing a verb ("is trying to show", "went on to say")
-
-
 def infinitive_frame(verb: Token, lexicon: Lexicon, settings: Settings) -> set[int]:
     """The words before an infinitive cue that PolNeAR counts in it: its "to", and from the verb it
     completes on ("continued to say", "were quick to cast", "is trying to show"; of the infinitive
@@ -156,36 +91,6 @@ def infinitive_frame(verb: Token, lexicon: Lexicon, settings: Settings) -> set[i
     return set(range(min(frame), to.i + 1))
 
 
-def subject_of(verb: Token, depth: int = 0) -> Token | None:
-    """The grammatical subject of `verb`, inherited through conjunction, infinitives and participles."""
-    subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS and c.lower_ not in EXPLETIVES]
-    if subjects:
-        # two subjects are a misparse of '"Anybody who …," said X': the one after the verb speaks
-        return subjects[-1] if len(subjects) > 1 and subjects[-1].i > verb.i else subjects[0]
-    agent = _agent(verb)
-    if agent is not None:
-        return agent
-    if depth < 3 and verb.dep_ in INHERIT_SUBJECT_DEPS and verb.head.i != verb.i:
-        return subject_of(verb.head, depth + 1)
-    if verb.dep_ in {"relcl", "acl"} and verb.head.pos_ in {"NOUN", "PROPN", "PRON"}:
-        return verb.head
-    return None
-
-
-def source_tokens(root: Token, exclude: set[int]) -> set[int]:
-    """The whole noun phrase of a source, without relative clauses and comma-set participles
-    ("Mr. Kamin, who emphasized ...", "Trump, speaking to veterans, said") that corpora leave out."""
-    ids = subtree(root)
-    for child in root.children:
-        if child.dep_ == "relcl" or (child.dep_ == "acl" and child.i > root.i and child.doc[min(t.i for t in child.subtree) - 1].is_punct):
-            cut = subtree(child)
-            before = min(cut) - 1
-            if child.doc[before].is_punct:
-                cut.add(before)
-            ids -= cut
-    return _within(ids - exclude, root)
-
-
 def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexicon) -> Candidate | None:
     """A reporting verb and what it governs; None when it governs nothing attributable."""
     cue = cue_tokens(verb) | infinitive_frame(verb, lexicon, settings)
@@ -203,7 +108,7 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
         content, rule = subtree(verb.head) - subtree(verb), "parenthetical"
     elif (fronted := _fronted_subject_clause(verb)) is not None and prior >= settings.min_clause_prior:
         content, rule = subtree(fronted), "parenthetical"
-    elif verb.dep_ == "advcl" and _marked(verb, {"as"}) and prior >= settings.min_clause_prior and not _has_complement(verb):
+    elif verb.dep_ == "advcl" and marked(verb, {"as"}) and prior >= settings.min_clause_prior and not _has_complement(verb):
         content, rule = subtree(verb.head) - subtree(verb), "as-clause"
         cue |= {c.i for c in verb.children if c.dep_ == "dobj" and c.lower_ == "it"}  # "as X put it"
     elif prior >= settings.min_object_prior or (
@@ -252,25 +157,25 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
     raised = _raised_subject(verb, lemma, passive) if rule == "object" else None
     if raised is not None:
         content |= subtree(raised)
-    content = _without_trailing_aside(verb.doc, _within(content, verb) - cue)
+    content = _without_trailing_aside(verb.doc, within(content, verb) - cue)
     if not content:
         if not rule:
             return None
         rule = NEEDS_QUOTE  # the parser took a quotation in the sentence before for the complement
     if raised is not None:
-        subject = _agent(verb)
+        subject = passive_agent(verb)
     elif issuer is not None:
         subject = subject_of(issuer)
     else:
         subject = subject_of(verb.head.head if _is_stray_report(verb, lexicon) else verb)
     if subject is None and raised is None:
-        subject = _statement_agent(verb)
-    if subject is None and verb.dep_ in MISPARSED_VERB_DEPS and (left := _left_phrase(verb)) is not None:
+        subject = statement_agent(verb)
+    if subject is None and verb.dep_ in MISPARSED_VERB_DEPS and (left := left_phrase(verb)) is not None:
         source, subject = {t.i for t in left} - content, left.root
     else:
         source = source_tokens(subject, cue | content) if subject is not None else set()
     if source and max(source) < verb.i:
-        source = _extend_left(source, verb, cue | content)
+        source = extend_left(source, verb, cue | content)
     content -= source
     return Candidate(cue=cue, content=content, source=source, rule=rule, prior=prior, source_root=subject.i if subject is not None else None)
 
@@ -301,10 +206,10 @@ def made_clear_candidate(verb: Token) -> Candidate | None:
     clear = next((c for c in verb.children if c.dep_ in {"ccomp", "oprd", "xcomp"} and c.lower_ == "clear"), None)
     if clear is None or not (clear.i == verb.i + 1 or (clear.i == verb.i + 2 and verb.doc[verb.i + 1].lower_ == "it")):
         return None
-    clause = next((c for c in [*clear.children, *verb.children] if c.i > clear.i and _marked(c, {"that"})), None)
+    clause = next((c for c in [*clear.children, *verb.children] if c.i > clear.i and marked(c, {"that"})), None)
     if clause is None:
         return None
-    content = _within(subtree(clause), verb)
+    content = within(subtree(clause), verb)
     subject = subject_of(verb)
     source = source_tokens(subject, content) if subject is not None else set()
     cue = cue_tokens(verb) | set(range(verb.i + 1, clear.i + 1))
@@ -350,7 +255,7 @@ def _second_report(verb: Token, clause: Token, lexicon: Lexicon) -> bool:
     (or hung as an adverbial of) the first report's clause. PolNeAR never nests one attribution in another's content."""
     return (
         verb.i > clause.i
-        and (verb.dep_ == "conj" or (verb.dep_ == "advcl" and _marked(verb, {"while", "whereas"})))
+        and (verb.dep_ == "conj" or (verb.dep_ == "advcl" and marked(verb, {"while", "whereas"})))
         and verb.pos_ == "VERB"
         and _verb_prior(verb, lexicon) >= STRAY_PRIOR
         and any(c.dep_ in SUBJECT_DEPS for c in verb.children)
@@ -387,11 +292,6 @@ def _raised_subject(verb: Token, lemma: str, passive: bool) -> Token | None:
     return next((c for c in verb.children if c.dep_ in deps and c.lower_ not in EXPLETIVES), None)
 
 
-def _agent(verb: Token) -> Token | None:
-    """The "by X" of a passive verb."""
-    return next((p for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"), None)
-
-
 def _completes_object(prep: Token) -> bool:
     """A prepositional phrase after the object that belongs to the content: "accused Republicans of
     being sore losers", "described the plan as ..." (not a time: "announced it on Tuesday")."""
@@ -416,53 +316,9 @@ def _without_trailing_aside(doc: Doc, content: set[int]) -> set[int]:
     return content
 
 
-def _hangs_from(token: Token, verb: Token, stop: set[int]) -> bool:
-    """Whether `token`'s chain of heads reaches `verb` before any token of `stop`."""
-    while token.head.i != token.i and token.i not in stop:
-        token = token.head
-        if token.i == verb.i:
-            return True
-    return False
-
-
-def _extend_left(source: set[int], verb: Token, taken: set[int]) -> set[int]:
-    """Grow a subject leftwards over words the parser left unattached to the verb.
-
-    The small parser sometimes splits a long name into a second root ("sources in the Hayat Tahrir
-    al-Sham (HTS)-led Ministry of Defense"); the words before the subject that hang from that root
-    rather than from the cue verb belong to the source.
-    """
-    doc, sent = verb.doc, verb.sent
-    i = min(source) - 1
-    while i >= sent.start:
-        token = doc[i]
-        if i in taken or token.is_quote or token.text in {",", ";", ":", "—", "–"} or is_break(token) or token.pos_ in {"VERB", "AUX", "SCONJ", "CCONJ"}:
-            break
-        if token.text not in {"(", ")"} and _hangs_from(token, verb, source):
-            break
-        i -= 1
-    start = i + 1
-    while start < min(source) and (doc[start].pos_ in {"ADP", "PUNCT"}):
-        start += 1
-    extension = set(range(start, min(source)))
-    if not any(doc[j].head.i == j for j in extension):
-        return source  # words the parser attached elsewhere, not a second root: leave them
-    return source | extension
-
-
 def _is_when(prep: Token) -> bool:
     """"on Thursday", "for a week": a time, not what the verb is about."""
     return any(c.dep_ == "pobj" and c.ent_type_ in {"DATE", "TIME"} for c in prep.children)
-
-
-def _statement_agent(verb: Token) -> Token | None:
-    """"In a statement released by X, announced ...": X, when the verb has no subject of its own."""
-    for child in verb.children:
-        if child.dep_ == "prep" and child.i < verb.i:
-            for token in child.subtree:
-                if token.dep_ == "pobj" and token.head.dep_ == "agent":
-                    return token
-    return None
 
 
 def _as_complement(verb: Token) -> bool:
@@ -493,7 +349,7 @@ def _question(verb: Token, lemma: str) -> Token | None:
     if lemma not in QUESTION_VERBS:
         return None
     return next(
-        (c for c in verb.children if c.dep_ == "advcl" and c.i > verb.i and _marked(c, {"if", "whether"})),
+        (c for c in verb.children if c.dep_ == "advcl" and c.i > verb.i and marked(c, {"if", "whether"})),
         None,
     )
 
@@ -537,179 +393,3 @@ def _is_parenthetical(verb: Token) -> bool:
     if verb.head.i < verb.i:
         return True
     return doc[last].is_punct or (last + 1 < len(doc) and doc[last + 1].is_punct)
-
-
-def according_to_candidate(accord: Token) -> Candidate | None:
-    """"…, according to X": X is the source, the clause "according" hangs from is the content."""
-    to = next((c for c in accord.children if c.lower_ == "to"), None)
-    if to is None:
-        return None
-    pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
-    if pobj is None:
-        return None
-    phrase = subtree(accord)
-    head = accord.head
-    if head.i == accord.i:
-        content = {t.i for t in accord.sent} - phrase
-    else:
-        content = subtree(head) - phrase
-    content = _within(content, accord)
-    if not content:
-        return None
-    return Candidate(cue={accord.i, to.i}, content=content, source=subtree(pobj), rule="according-to", prior=0.92, source_root=pobj.i)
-
-
-POLL_NOUNS = {"poll", "survey", "study", "analysis", "word"}
-
-
-def poll_candidate(prep: Token) -> Candidate | None:
-    """"In a CBS News poll released Monday, 50 percent chose Clinton": the poll is the source, "In" the
-    cue and the clause it opens the content (PolNeAR's reading, 67 times in train)."""
-    pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
-    head = prep.head
-    if pobj is None or pobj.lemma_.lower() not in POLL_NOUNS or prep.i != prep.sent.start or head.pos_ not in {"VERB", "AUX"}:
-        return None
-    phrase = subtree(prep)
-    content = {i for i in _within(subtree(head) - phrase, prep) if i > max(phrase) and not (i == max(phrase) + 1 and prep.doc[i].is_punct)}
-    if not content:
-        return None
-    source = subtree(pobj)
-    return Candidate(cue={prep.i}, content=content, source=source, rule="poll", prior=0.9, source_root=pobj.i)
-
-
-def _that_clause(noun: Token) -> Token | None:
-    return next(
-        (c for c in noun.children if c.dep_ in {"acl", "ccomp"} and _marked(c, {"that"})),
-        None,
-    )
-
-
-def mistagged_verb_candidate(word: Token, prior: float) -> Candidate | None:
-    """"Videos shared on social media show that ...": a reporting verb the tagger took for a noun, with a
-    that-clause; its source is the noun phrase before it up to the previous clause boundary."""
-    clause = _that_clause(word)
-    left = _left_phrase(word)
-    if clause is None or left is None:
-        return None
-    return Candidate(cue={word.i}, content=_within(subtree(clause), word), source={t.i for t in left}, rule="clause", prior=prior, source_root=left.root.i)
-
-
-def _left_phrase(word: Token):
-    """The words before `word` back to the previous punctuation, if they read as a noun phrase
-    (nouns, no finite verb): the subject the parser failed to attach."""
-    start = word.i
-    while start > word.sent.start and not (word.doc[start - 1].is_punct or is_break(word.doc[start - 1])):
-        start -= 1
-    left = word.doc[start : word.i]
-    if not any(t.pos_ in {"NOUN", "PROPN"} for t in left) or any(t.pos_ in {"VERB", "AUX"} and not _participle(t) for t in left):
-        return None
-    return left
-
-
-def _participle(token: Token) -> bool:
-    """A participle, or a past form right after a noun ("videos shared on ..."): a reduced relative clause."""
-    return token.tag_ in {"VBN", "VBG"} or (token.tag_ == "VBD" and token.i > 0 and token.doc[token.i - 1].pos_ in {"NOUN", "PROPN"})
-
-
-NOUN_CUE_DEPS = {"amod", "det"}  # PolNeAR train: +10 exact cue matches, -3 false
-
-
-def noun_candidate(noun: Token, prior: float, settings: Settings) -> Candidate | None:
-    """A reporting noun with a that-clause or prepositional content: "X's claim that ...", "calls for ..."."""
-    if prior < settings.min_noun_prior:
-        return None
-    cue = {noun.i}
-    left = noun.i - 1
-    while left >= 0 and noun.doc[left].dep_ in NOUN_CUE_DEPS and noun.doc[left].head.i == noun.i:
-        cue.add(left)  # "sharp criticism of", "full embrace of", "an assertion that"
-        left -= 1
-    content: set[int] = set()
-    clause = _that_clause(noun)
-    if clause is not None:
-        content = subtree(clause)
-    else:
-        prep = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ in CONTENT_PREPS and c.i > noun.i), None)
-        if prep is not None:
-            content = subtree(prep) - {prep.i}
-            cue.add(prep.i)
-    content = _within(content, noun)
-    if not content:
-        return None
-    owner = next((c for c in noun.children if c.dep_ == "poss"), None)
-    source = subtree(owner) if owner is not None else set()
-    return Candidate(cue=cue, content=content - source, source=source, rule="noun", prior=prior, source_root=owner.i if owner is not None else None)
-
-
-def paragraph_candidates(doc: Doc) -> list[Candidate]:
-    """The colon and dash forms of news copy, which have no reporting verb:
-    "Merkel: Europe's budget talks could ...", "SMITH: The senator doesn't ...", 'Obama — "We must act"',
-    '"We must act." — Barack Obama'."""
-    found = []
-    start = 0
-    while start < len(doc):
-        end = start
-        while end < len(doc) and not is_break(doc[end]):
-            end += 1
-        found.extend(_name_then_colon(doc, start, end) + _quote_then_name(doc, start, end))
-        start = end + 1
-    return found
-
-
-DASHES = {"-", "—", "–", "--"}
-
-
-def _is_name(tokens: list[Token]) -> bool:
-    """A short speaker label: nouns and names, no verb, not a section label like "UPDATE"."""
-    if not 1 <= len(tokens) <= 6:
-        return False
-    if not all(t.pos_ in {"PROPN", "NOUN", "ADJ", "DET", "PART"} or t.text in {".", "'s", "’s"} for t in tokens):
-        return False
-    return not any(t.lower_ in COLON_STOPWORDS for t in tokens) and any(t.pos_ in {"PROPN", "NOUN"} for t in tokens)
-
-
-def _name_then_colon(doc: Doc, start: int, end: int) -> list[Candidate]:
-    for i in range(start, min(end, start + 12)):
-        quote_follows = i + 1 < end and doc[i + 1].is_quote
-        if doc[i].text == ":" or (doc[i].text in DASHES and quote_follows and i > start):
-            name = list(doc[start:i])
-            if i + 1 >= end or not _is_name(name) or not any(t.pos_ in {"VERB", "AUX"} for t in doc[i + 1 : end]):
-                return []  # a speaker label, then a claim (not "Clinton: 1,769.")
-            return [Candidate(cue={i}, content=set(range(i + 1, end)), source={t.i for t in name}, rule="colon", prior=0.5, source_root=name[-1].i)]
-        if doc[i].text in DASHES:
-            start = i + 1  # "Headline - HuffPollster: ..."
-    return []
-
-
-def _quote_then_name(doc: Doc, start: int, end: int) -> list[Candidate]:
-    """'"We must act." — Barack Obama, in 2009': a quotation, a dash, and the speaker to the paragraph's end."""
-    for i in range(start + 2, end - 1):
-        if doc[i].text in DASHES and doc[i - 1].is_quote and doc[start].is_quote:
-            name = [t for t in doc[i + 1 : end] if not t.is_punct]
-            head = [t for t in name[: next((k for k, t in enumerate(name) if t.pos_ not in {"PROPN", "NOUN", "DET", "ADJ"}), len(name))]]
-            if head and head[0].pos_ == "PROPN" and len(name) <= 12:
-                return [Candidate(cue={i}, content=set(range(start, i)), source=set(range(i + 1, end)), rule="colon", prior=0.5, source_root=head[-1].i)]
-            return []
-    return []
-
-
-def find_candidates(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[Candidate]:
-    """Every attribution the rules find in `doc`, in text order of their cues."""
-    found = []
-    for token in doc:
-        lemma = token.lemma_.lower()
-        candidate = None
-        if lemma == "accord" and token.lower_ == "according":
-            candidate = according_to_candidate(token)
-        elif token.lower_ == "in" and token.dep_ == "prep":
-            candidate = poll_candidate(token)
-        elif token.pos_ == "VERB" and lemma == "make" and (made_clear := made_clear_candidate(token)) is not None:
-            candidate = made_clear
-        elif token.pos_ == "VERB" and lemma in lexicon.verbs:
-            candidate = verb_candidate(token, lexicon.verbs[lemma], settings, lexicon)
-        elif token.pos_ == "NOUN" and lexicon.verbs.get(lemma, 0) >= settings.min_object_prior and _that_clause(token) is not None:
-            candidate = mistagged_verb_candidate(token, lexicon.verbs[lemma])
-        elif token.pos_ == "NOUN" and lemma in lexicon.nouns:
-            candidate = noun_candidate(token, lexicon.nouns[lemma], settings)
-        if candidate is not None:
-            found.append(candidate)
-    return found + paragraph_candidates(doc)
