@@ -26,7 +26,7 @@ from .confidence import confidence
 from .lexicon import Lexicon
 from .quotes import ALL_MARKS, blank_line_paragraphs, find_quotes
 from .rules import Candidate, Settings, find_candidates
-from .rules.parse import NEEDS_QUOTE
+from .rules.names import AS_CLAUSE, NEEDS_QUOTE, OBJECT, PARENTHETICAL, PREP_OBJECT
 
 PRONOUNS = {"he", "she", "they", "i", "we", "it", "you"}
 PRONOUN_ENTITY_LABELS = {
@@ -34,7 +34,7 @@ PRONOUN_ENTITY_LABELS = {
     "they": {"PERSON", "ORG", "NORP", "GPE"}, "we": {"ORG", "NORP", "GPE", "PERSON"}, "it": {"ORG", "GPE"},
 }
 DEFAULT_CONFIG = asdict(Settings())
-POSITIONAL_RULES = {"as-clause"}
+POSITIONAL_RULES = {AS_CLAUSE}
 
 
 @Language.factory("attribution", default_config=DEFAULT_CONFIG, requires=["token.dep", "token.lemma", "doc.ents"])
@@ -183,7 +183,7 @@ def _introduced_after(text: str, draft: Draft, quote: Span) -> bool:
     start = min(s for s, _ in draft.cue + draft.source)
     return (
         draft.kind == "indirect"
-        and draft.rule in {"object", "prep-object", "parenthetical", NEEDS_QUOTE}
+        and draft.rule in {OBJECT, PREP_OBJECT, PARENTHETICAL, NEEDS_QUOTE}
         and _only_punctuation(text, quote[1], start)
         and "\n" not in text[quote[1] : start]
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Token
 
+from .names import COLON
 from .parse import Candidate, is_break
 
 COLON_STOPWORDS = {"update", "latest", "note", "related", "source", "photo", "video", "read", "watch", "editor", "correction", "image", "credit", "see", "also", "more", "advertisement", "warning", "contact", "email", "posted", "published", "tags", "share", "q", "a", "poll", "busted", "breaking", "exclusive"}
@@ -42,7 +43,7 @@ def _name_then_colon(doc: Doc, start: int, end: int) -> list[Candidate]:
             name = list(doc[start:i])
             if i + 1 >= end or not _is_name(name) or not any(t.pos_ in {"VERB", "AUX"} for t in doc[i + 1 : end]):
                 return []  # a speaker label, then a claim (not "Clinton: 1,769.")
-            return [Candidate(cue={i}, content=set(range(i + 1, end)), source={t.i for t in name}, rule="colon", prior=0.5, source_root=name[-1].i)]
+            return [Candidate(cue={i}, content=set(range(i + 1, end)), source={t.i for t in name}, rule=COLON, prior=0.5, source_root=name[-1].i)]
         if doc[i].text in DASHES:
             start = i + 1  # "Headline - HuffPollster: ..."
     return []
@@ -55,6 +56,6 @@ def _quote_then_name(doc: Doc, start: int, end: int) -> list[Candidate]:
             name = [t for t in doc[i + 1 : end] if not t.is_punct]
             head = [t for t in name[: next((k for k, t in enumerate(name) if t.pos_ not in {"PROPN", "NOUN", "DET", "ADJ"}), len(name))]]
             if head and head[0].pos_ == "PROPN" and len(name) <= 12:
-                return [Candidate(cue={i}, content=set(range(start, i)), source=set(range(i + 1, end)), rule="colon", prior=0.5, source_root=head[-1].i)]
+                return [Candidate(cue={i}, content=set(range(start, i)), source=set(range(i + 1, end)), rule=COLON, prior=0.5, source_root=head[-1].i)]
             return []
     return []

@@ -19,7 +19,6 @@ MISPARSED_VERB_DEPS = {"dobj", "pobj", "compound", "npadvmod", "dep", "amod", "n
 NOUN_CUE_DEPS = {"amod", "det"}  # PolNeAR train: +10 exact cue matches, -3 false
 CONTENT_PREPS = {"for", "to", "about", "on", "of", "against", "that"}
 EXPLETIVES = {"it", "there"}
-NEEDS_QUOTE = "needs-quote"  # a cue whose content can only be an adjacent quotation
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
+from .names import ACCORDING_TO, CLAUSE, NOUN, POLL
 from .parse import CONTENT_PREPS, NOUN_CUE_DEPS, Candidate, Settings, marked, subtree, within
 from .sources import left_phrase
 
@@ -26,7 +27,7 @@ def according_to_candidate(accord: Token) -> Candidate | None:
     content = within(content, accord)
     if not content:
         return None
-    return Candidate(cue={accord.i, to.i}, content=content, source=subtree(pobj), rule="according-to", prior=0.92, source_root=pobj.i)
+    return Candidate(cue={accord.i, to.i}, content=content, source=subtree(pobj), rule=ACCORDING_TO, prior=0.92, source_root=pobj.i)
 
 
 POLL_NOUNS = {"poll", "survey", "study", "analysis", "word"}
@@ -44,7 +45,7 @@ def poll_candidate(prep: Token) -> Candidate | None:
     if not content:
         return None
     source = subtree(pobj)
-    return Candidate(cue={prep.i}, content=content, source=source, rule="poll", prior=0.9, source_root=pobj.i)
+    return Candidate(cue={prep.i}, content=content, source=source, rule=POLL, prior=0.9, source_root=pobj.i)
 
 
 def that_clause(noun: Token) -> Token | None:
@@ -61,7 +62,7 @@ def mistagged_verb_candidate(word: Token, prior: float) -> Candidate | None:
     left = left_phrase(word)
     if clause is None or left is None:
         return None
-    return Candidate(cue={word.i}, content=within(subtree(clause), word), source={t.i for t in left}, rule="clause", prior=prior, source_root=left.root.i)
+    return Candidate(cue={word.i}, content=within(subtree(clause), word), source={t.i for t in left}, rule=CLAUSE, prior=prior, source_root=left.root.i)
 
 
 def noun_candidate(noun: Token, prior: float, settings: Settings) -> Candidate | None:
@@ -87,4 +88,4 @@ def noun_candidate(noun: Token, prior: float, settings: Settings) -> Candidate |
         return None
     owner = next((c for c in noun.children if c.dep_ == "poss"), None)
     source = subtree(owner) if owner is not None else set()
-    return Candidate(cue=cue, content=content - source, source=source, rule="noun", prior=prior, source_root=owner.i if owner is not None else None)
+    return Candidate(cue=cue, content=content - source, source=source, rule=NOUN, prior=prior, source_root=owner.i if owner is not None else None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from spacy.tokens import Doc, Token
 
 from ..lexicon import Lexicon
+from .names import AS_CLAUSE, CLAUSE, NEEDS_QUOTE, OBJECT, PARENTHETICAL, PASSIVE_SUBJECT, PREP_OBJECT
 from .parse import (
     CLAUSE_DEPS,
     CONTENT_PREPS,
@@ -13,7 +14,6 @@ from .parse import (
     EXPLETIVES,
     FRAME_DEPS,
     MISPARSED_VERB_DEPS,
-    NEEDS_QUOTE,
     OBJECT_DEPS,
     SUBJECT_DEPS,
     Candidate,
@@ -103,13 +103,13 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
     rule = ""
     clause = next((c for c in verb.children if c.dep_ in CLAUSE_DEPS), None) or _question(verb, lemma)
     if clause is not None and prior >= settings.min_clause_prior:
-        content, rule = subtree(clause) - _stray_reports(clause, lexicon), "clause"
+        content, rule = subtree(clause) - _stray_reports(clause, lexicon), CLAUSE
     elif _reports_head_clause(verb) and prior >= settings.min_clause_prior and _is_parenthetical(verb):
-        content, rule = subtree(verb.head) - subtree(verb), "parenthetical"
+        content, rule = subtree(verb.head) - subtree(verb), PARENTHETICAL
     elif (fronted := _fronted_subject_clause(verb)) is not None and prior >= settings.min_clause_prior:
-        content, rule = subtree(fronted), "parenthetical"
+        content, rule = subtree(fronted), PARENTHETICAL
     elif verb.dep_ == "advcl" and marked(verb, {"as"}) and prior >= settings.min_clause_prior and not _has_complement(verb):
-        content, rule = subtree(verb.head) - subtree(verb), "as-clause"
+        content, rule = subtree(verb.head) - subtree(verb), AS_CLAUSE
         cue |= {c.i for c in verb.children if c.dep_ == "dobj" and c.lower_ == "it"}  # "as X put it"
     elif prior >= settings.min_object_prior or (
         lemma in AS_VERBS and prior >= settings.min_clause_prior and _as_complement(verb)
@@ -128,15 +128,15 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
         if obj and all(o.dep_ == "dobj" and o.pos_ == "VERB" for o in obj):
             return None  # "videos shared on social media show that ...": a verb as object is a misparse
         if lemma in AS_VERBS and as_prep is not None and (relative or not obj):
-            content, rule = subtree(as_prep) - {as_prep.i}, "prep-object"  # "which local media described as ..."
+            content, rule = subtree(as_prep) - {as_prep.i}, PREP_OBJECT  # "which local media described as ..."
             cue.add(as_prep.i)
         elif obj and all(_hearer(o) for o in obj):
             rule = NEEDS_QUOTE  # "told SANA": the object is the hearer; a quotation nearby may be the content
         elif (stance := _stance_noun(obj, cue)) is not None:
-            content, rule = stance[1], "object"  # "expressed concern that …", "voiced support for X"
+            content, rule = stance[1], OBJECT  # "expressed concern that …", "voiced support for X"
             cue |= stance[0]
         elif obj and not relative:
-            content, rule = set().union(*(subtree(o) for o in obj)), "object"
+            content, rule = set().union(*(subtree(o) for o in obj)), OBJECT
             addressee = _called_on(verb, obj, cue)
             if addressee is not None:  # "called on Muslims to stand up": PolNeAR's cue is "called on"
                 cue.add(addressee.i)
@@ -144,17 +144,17 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
             content |= set().union(*(subtree(c) for c in verb.children if _completes_object(c) and c.i > min(content)), set())
         elif preps:
             prep = preps[0]
-            content, rule = subtree(prep) - {prep.i}, "prep-object"
+            content, rule = subtree(prep) - {prep.i}, PREP_OBJECT
             cue.add(prep.i)
         elif passive and nsubjpass is not None and prior >= settings.min_passive_prior:
-            content, rule = subtree(nsubjpass), "passive-subject"
+            content, rule = subtree(nsubjpass), PASSIVE_SUBJECT
         elif not obj and (late := _late_that_clause(verb, lexicon, settings)) is not None:
-            content, rule = subtree(late), "clause"
+            content, rule = subtree(late), CLAUSE
         elif not obj:
             rule = NEEDS_QUOTE  # '"…." he said.' parsed as a sentence of its own
-    if rule == "object" and content:
+    if rule == OBJECT and content:
         content = set(range(min(content), max(content) + 1))  # "lists the population that year as …": one stretch
-    raised = _raised_subject(verb, lemma, passive) if rule == "object" else None
+    raised = _raised_subject(verb, lemma, passive) if rule == OBJECT else None
     if raised is not None:
         content |= subtree(raised)
     content = _without_trailing_aside(verb.doc, within(content, verb) - cue)
@@ -213,7 +213,7 @@ def made_clear_candidate(verb: Token) -> Candidate | None:
     subject = subject_of(verb)
     source = source_tokens(subject, content) if subject is not None else set()
     cue = cue_tokens(verb) | set(range(verb.i + 1, clear.i + 1))
-    return Candidate(cue=cue, content=content, source=source, rule="clause", prior=0.85, source_root=subject.i if subject is not None else None)
+    return Candidate(cue=cue, content=content, source=source, rule=CLAUSE, prior=0.85, source_root=subject.i if subject is not None else None)
 
 
 def _late_that_clause(verb: Token, lexicon: Lexicon, settings: Settings) -> Token | None:
