@@ -1,7 +1,7 @@
 """Dependency rules: the reporting cues of a parsed Doc and the source and content each one governs.
 
-Every rule works on token indices and returns a `Candidate`; the component turns token sets into
-character fragments and merges them with the quotations found in the raw text.
+Every rule works on token indices and returns a `Candidate`; the assembly (pipeline/assembly.py) turns
+token sets into character fragments and merges them with the quotations found in the raw text.
 Conventions follow news attribution corpora (PolNeAR): a cue keeps its auxiliaries, negation and
 particles ("has not said") and an infinitive its frame ("went on to say"), indirect content keeps
 its "that", a source is its whole noun phrase.
