@@ -1,7 +1,7 @@
 """Confidence of a drafted attribution: the share of drafts of the same kind that were right.
 
 The table holds, per rule and band of the cue's prior, the share of the rules' drafts on PolNeAR
-train (19,832 gold attributions) whose cue overlaps a gold cue: measured figures, not guesses.
+train whose cue overlaps a gold cue: measured figures, not guesses.
 `benchmarks/bench_confidence.py` checks the calibration on other data (a reliability table).
 """
 
@@ -27,7 +27,7 @@ MEASURED = {
     OBJECT: (0.82, 0.56, 0.56),
     PREP_OBJECT: (0.76, 0.52, 0.52),
     ACCORDING_TO: (0.95, 0.95, 0.95),
-    POLL: (0.53, 0.53, 0.53),  # "In a CBS News poll, …" (30 drafts on train)
+    POLL: (0.53, 0.53, 0.53),  # "In a CBS News poll, …"
     COLON: (0.51, 0.51, 0.51),
     NEEDS_QUOTE: (0.94, 0.60, 0.60),
     NOUN: (0.88, 0.64, 0.58),

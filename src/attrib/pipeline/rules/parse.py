@@ -16,7 +16,7 @@ OBJECT_DEPS = {"dobj", "xcomp", "oprd"}
 INHERIT_SUBJECT_DEPS = {"conj", "xcomp", "advcl"}
 FRAME_DEPS = {"xcomp", "advcl"}  # an infinitive completing a verb ("is trying to show", "went on to say")
 MISPARSED_VERB_DEPS = {"dobj", "pobj", "compound", "npadvmod", "dep", "amod", "nmod"}  # a verb there is a parse error
-NOUN_CUE_DEPS = {"amod", "det"}  # PolNeAR train: +10 exact cue matches, -3 false
+NOUN_CUE_DEPS = {"amod", "det"}  # "sharp criticism of", "an assertion that": PolNeAR counts them in a noun cue
 CONTENT_PREPS = {"for", "to", "about", "on", "of", "against", "that"}
 EXPLETIVES = {"it", "there"}
 

@@ -35,7 +35,7 @@ POLL_NOUNS = {"poll", "survey", "study", "analysis", "word"}
 
 def poll_candidate(prep: Token) -> Candidate | None:
     """"In a CBS News poll released Monday, 50 percent chose Clinton": the poll is the source, "In" the
-    cue and the clause it opens the content (PolNeAR's reading, 67 times in train)."""
+    cue and the clause it opens the content, as PolNeAR reads it."""
     pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
     head = prep.head
     if pobj is None or pobj.lemma_.lower() not in POLL_NOUNS or prep.i != prep.sent.start or head.pos_ not in {"VERB", "AUX"}:

@@ -60,7 +60,7 @@ def cue_tokens(verb: Token) -> set[int]:
         elif child.dep_ == "prep" and child.lower_ == "in" and any(g.dep_ == "pobj" and g.lemma_.lower() in CHANNELS for g in child.children):
             ids |= subtree(child)
         elif child.dep_ == "advmod" and (child.lower_ == "back" or (child.tag_ == "RB" and not any(child.children))):
-            ids.add(child.i)  # "shot back" (25 to 0 on PolNeAR train), "said recently", "has said repeatedly"
+            ids.add(child.i)  # "shot back", "said recently", "has said repeatedly": PolNeAR's cue has the adverb
         else:
             break
     return ids
@@ -68,9 +68,8 @@ def cue_tokens(verb: Token) -> set[int]:
 
 def infinitive_frame(verb: Token, lexicon: Lexicon, settings: Settings) -> set[int]:
     """The words before an infinitive cue that PolNeAR counts in it: its "to", and from the verb it
-    completes on ("continued to say", "were quick to cast", "is trying to show"; of the infinitive
-    cues of attributions found in PolNeAR train, 48% have the frame in their reference cue, 16% "to"
-    alone, 3% neither). Cue exact F1 on train went from 64.7 to 65.7.
+    completes on ("continued to say", "were quick to cast", "is trying to show"), which PolNeAR's
+    infinitive cues include far more often than "to" alone.
     A completed verb that is a cue of its own ("decided to endorse") is an attribution of its own: then
     only "to" joins; aspectual verbs never are ("continued to say")."""
     to = next((c for c in verb.children if c.dep_ == "aux" and c.tag_ == "TO"), None)
@@ -231,14 +230,13 @@ def _late_that_clause(verb: Token, lexicon: Lexicon, settings: Settings) -> Toke
     return None
 
 
-STRAY_PRIOR = 0.5  # verbs that mostly report (say, add, note); from 0.1 the split cost content matches on train
+STRAY_PRIOR = 0.5  # verbs that mostly report (say, add, note); with weaker ones the split loses more than it finds
 
 
 def _is_stray_report(verb: Token, lexicon: Lexicon) -> bool:
     """"He said it was too early but added that …": a reporting verb without a subject that the parser
     coordinated with the clause of another reporting verb; the writer coordinated it with that verb.
-    It is an attribution of its own, with that verb's source (PolNeAR train: content exact 59.0 -> 59.1,
-    cue exact 65.7 -> 65.8)."""
+    It is an attribution of its own, with that verb's source."""
     return (
         verb.dep_ == "conj"
         and verb.pos_ == "VERB"
@@ -300,8 +298,8 @@ def _completes_object(prep: Token) -> bool:
 
 def _without_trailing_aside(doc: Doc, content: set[int]) -> set[int]:
     """Content without a comma-set relative clause at its end ("…, who is now the nominee"): the
-    writer's aside, not the source's words. Asides inside content, and appositions, are kept: on
-    PolNeAR train cutting those loses as many exact matches as it gains."""
+    writer's aside, not the source's words. Asides inside content, and appositions, are kept:
+    PolNeAR keeps them about as often as it leaves them out."""
     if not content:
         return content
     last = max(content)
