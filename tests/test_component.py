@@ -36,10 +36,20 @@ def test_a_rule_without_a_measured_confidence_is_an_error():
         confidence("no-such-rule", 0.9)
 
 
-def test_bytes_round_trip_keeps_a_tuned_lexicon(nlp):
+def saved_to_disk(nlp, tmp_path):
+    nlp.to_disk(tmp_path / "model")
+    return spacy.load(tmp_path / "model")
+
+
+def saved_to_bytes(nlp, tmp_path):
+    return load_pipeline().from_bytes(nlp.to_bytes())
+
+
+@pytest.mark.parametrize("round_trip", [saved_to_disk, saved_to_bytes])
+def test_a_tuned_lexicon_is_saved_with_the_pipeline(nlp, tmp_path, round_trip):
     tuned = load_pipeline()
     tuned.get_pipe("attribution").lexicon.verbs["joke"] = 0.05  # too weak a cue for a that-clause
-    reloaded = load_pipeline().from_bytes(tuned.to_bytes())
+    reloaded = round_trip(tuned, tmp_path)
     assert reloaded.get_pipe("attribution").lexicon.verbs["joke"] == 0.05
     assert cues(nlp, JOKE) == ["joked"]
     assert cues(reloaded, JOKE) == []
@@ -78,3 +88,10 @@ def test_the_component_declares_what_it_requires_and_assigns(nlp):
     analysis = nlp.analyze_pipes()
     assert analysis["summary"]["attribution"]["assigns"] == ["doc.spans", "doc._.attributions"]
     assert analysis["problems"]["attribution"] == []
+
+
+def test_component_without_a_parser_fails_with_a_clear_message():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("attribution")
+    with pytest.raises(Exception, match="dependency parser"):
+        nlp("He said so.")
