@@ -20,7 +20,7 @@ PRONOUN_ENTITY_LABELS = {
     "he": {"PERSON"}, "she": {"PERSON"}, "i": {"PERSON"},
     "they": {"PERSON", "ORG", "NORP", "GPE"}, "we": {"ORG", "NORP", "GPE", "PERSON"}, "it": {"ORG", "GPE"},
 }
-POSITIONAL_RULES = {AS_CLAUSE}
+POSITIONAL_RULES = {AS_CLAUSE}  # lose to a cue inside their content (see _without_nesting)
 QUOTE_BEFORE_RULES = {OBJECT, PREP_OBJECT, PARENTHETICAL, NEEDS_QUOTE}  # drafts a quotation right before may complete
 
 Span = tuple[int, int]

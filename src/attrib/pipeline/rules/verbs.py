@@ -76,10 +76,9 @@ def infinitive_frame(verb: Token, lexicon: Lexicon, settings: Settings) -> set[i
     if to is None:
         return set()
     head = verb.head
-    head_lemma = head.lemma_.lower()
     if verb.dep_ not in FRAME_DEPS or head.i > verb.i:
         return {to.i}
-    if head_lemma not in ASPECTUAL_VERBS and lexicon.verbs.get(head_lemma, 0) >= settings.min_object_prior:
+    if head.lemma_.lower() not in ASPECTUAL_VERBS and _verb_prior(head, lexicon) >= settings.min_object_prior:
         return {to.i}
     if head.pos_ in {"VERB", "AUX"}:
         frame = cue_tokens(head)
