@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import spacy
 
 from attrib.annotate import load_pipeline
 from attrib.pipeline.quotes import find_quotes
-from attrib.pipeline.rules import infinitive_frame
+from attrib.pipeline.rules.verbs import infinitive_frame
 from attrib.spacy_doc import SPAN_KEYS
 
 
@@ -197,24 +196,6 @@ def test_results_are_span_groups_too(nlp):
     doc = nlp('"Prices will rise," Smith said.')
     assert [s.text for s in doc.spans[SPAN_KEYS["source"]]] == ["Smith"]
     assert doc.spans[SPAN_KEYS["cue"]][0].id_ == doc._.attributions[0]["id"]
-
-
-def test_component_serialises_its_lexicon_with_the_pipeline(nlp, tmp_path):
-    nlp.get_pipe("attribution").lexicon.verbs["opine"] = 0.9
-    try:
-        nlp.to_disk(tmp_path / "model")
-        loaded = spacy.load(tmp_path / "model")
-        assert loaded.get_pipe("attribution").lexicon.verbs["opine"] == 0.9
-        assert loaded("Experts opine that prices will rise.")._.attributions[0]["cue"][0]["text"] == "opine"
-    finally:
-        del nlp.get_pipe("attribution").lexicon.verbs["opine"]
-
-
-def test_component_without_a_parser_fails_with_a_clear_message():
-    nlp = spacy.blank("en")
-    nlp.add_pipe("attribution")
-    with pytest.raises(Exception, match="dependency parser"):
-        nlp("He said so.")
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,10 @@ if not Doc.has_extension("attributions"):
     Doc.set_extension("attributions", default=None)
 
 
-def set_attributions(doc: Doc, attributions: list[dict]) -> None:
-    """Store record-format attributions on `doc` (extension and span groups)."""
+def set_attributions(doc: Doc, attributions: list[dict], keys: dict[str, str] = SPAN_KEYS) -> None:
+    """Store record-format attributions on `doc`: the extension, and a span group per role under `keys[role]`."""
     doc._.attributions = attributions
-    for role, key in SPAN_KEYS.items():
+    for role, key in keys.items():
         group = []
         for attr in attributions:
             for frag in attr.get(role) or []:
@@ -43,12 +43,12 @@ def _lists(value):
     return value
 
 
-def get_attributions(doc: Doc) -> list[dict]:
-    """The record-format attributions of `doc`: the extension if set, else rebuilt from the span groups."""
+def get_attributions(doc: Doc, keys: dict[str, str] = SPAN_KEYS) -> list[dict]:
+    """The record-format attributions of `doc`: the extension if set, else rebuilt from the span groups under `keys`."""
     if doc._.attributions is not None:
         return _lists(doc._.attributions)
     grouped: dict[str, dict] = {}
-    for role, key in SPAN_KEYS.items():
+    for role, key in keys.items():
         for span in doc.spans.get(key, []):
             attr = grouped.setdefault(span.id_, {"id": span.id_, "kind": None, "source": [], "cue": [], "content": []})
             attr[role].append({"start": span.start_char, "end": span.end_char, "text": span.text})

@@ -1,6 +1,7 @@
 """The rule-based pre-annotator as a spaCy component (factory "attribution")."""
 
-from .component import AttributionFinder, find_attributions
+from .assembly import find_attributions
+from .component import AttributionFinder
 from .paragraphs import add_paragraph_starts
 
 __all__ = ["AttributionFinder", "add_paragraph_starts", "find_attributions"]

@@ -1,30 +1,43 @@
 """Confidence of a drafted attribution: the share of drafts of the same kind that were right.
 
 The table holds, per rule and band of the cue's prior, the share of the rules' drafts on PolNeAR
-train (19,832 gold attributions) whose cue overlaps a gold cue: measured figures, not guesses.
+train whose cue overlaps a gold cue: measured figures, not guesses.
 `benchmarks/bench_confidence.py` checks the calibration on other data (a reliability table).
 """
 
 from __future__ import annotations
 
+from .rules.names import (
+    ACCORDING_TO,
+    AS_CLAUSE,
+    CLAUSE,
+    COLON,
+    NEEDS_QUOTE,
+    NOUN,
+    OBJECT,
+    PARENTHETICAL,
+    PASSIVE_SUBJECT,
+    POLL,
+    PREP_OBJECT,
+)
+
 PRIOR_BANDS = (0.5, 0.2, 0.0)  # a prior falls in the first band it reaches
 MEASURED = {
-    "clause": (0.96, 0.78, 0.51),
-    "object": (0.82, 0.56, 0.56),
-    "prep-object": (0.76, 0.52, 0.52),
-    "according-to": (0.95, 0.95, 0.95),
-    "poll": (0.53, 0.53, 0.53),  # "In a CBS News poll, …" (30 drafts on train)
-    "colon": (0.51, 0.51, 0.51),
-    "needs-quote": (0.94, 0.60, 0.60),
-    "noun": (0.88, 0.64, 0.58),
-    "passive-subject": (0.74, 0.62, 0.62),
-    "as-clause": (0.83, 0.52, 0.37),
-    "parenthetical": (0.93, 0.93, 0.43),
+    CLAUSE: (0.96, 0.78, 0.51),
+    OBJECT: (0.82, 0.56, 0.56),
+    PREP_OBJECT: (0.76, 0.52, 0.52),
+    ACCORDING_TO: (0.95, 0.95, 0.95),
+    POLL: (0.53, 0.53, 0.53),  # "In a CBS News poll, …"
+    COLON: (0.51, 0.51, 0.51),
+    NEEDS_QUOTE: (0.94, 0.60, 0.60),
+    NOUN: (0.88, 0.64, 0.58),
+    PASSIVE_SUBJECT: (0.74, 0.62, 0.62),
+    AS_CLAUSE: (0.83, 0.52, 0.37),
+    PARENTHETICAL: (0.93, 0.93, 0.43),
 }
-UNMEASURED = 0.5
 
 
 def confidence(rule: str, prior: float) -> float:
-    """The measured precision of `rule` for cues whose prior is `prior`."""
+    """The measured precision of `rule` for cues whose prior is `prior` (a rule without a measure is a KeyError)."""
     band = next(i for i, floor in enumerate(PRIOR_BANDS) if prior >= floor)
-    return MEASURED.get(rule, (UNMEASURED,) * 3)[band]
+    return MEASURED[rule][band]

@@ -28,16 +28,15 @@ class Lexicon:
 
     @classmethod
     def default(cls) -> "Lexicon":
-        return cls.from_file(DEFAULT_PATH)
+        return cls.from_bytes(DEFAULT_PATH.read_bytes())
 
     @classmethod
-    def from_file(cls, path: Path) -> "Lexicon":
-        with open(path, encoding="utf-8") as handle:
-            return cls.from_dict(json.load(handle))
+    def from_bytes(cls, data: bytes) -> "Lexicon":
+        return cls.from_dict(json.loads(data.decode("utf-8")))
 
     def to_dict(self) -> dict:
         return {"verbs": self.verbs, "nouns": self.nouns, "phrases": self.phrases}
 
-    def to_file(self, path: Path) -> None:
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(self.to_dict(), handle, indent=1, ensure_ascii=False)
+    def to_bytes(self) -> bytes:
+        """JSON in the layout of cues.json, so that the lexicon a pipeline saves can be read and edited."""
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,103 @@
+"""Who speaks: the subject, agent or noun phrase that is a cue's source, and its extent."""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+from .parse import EXPLETIVES, INHERIT_SUBJECT_DEPS, SUBJECT_DEPS, is_break, subtree, within
+
+
+def subject_of(verb: Token, depth: int = 0) -> Token | None:
+    """The grammatical subject of `verb`, inherited through conjunction, infinitives and participles."""
+    subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS and c.lower_ not in EXPLETIVES]
+    if subjects:
+        # two subjects are a misparse of '"Anybody who …," said X': the one after the verb speaks
+        return subjects[-1] if len(subjects) > 1 and subjects[-1].i > verb.i else subjects[0]
+    agent = passive_agent(verb)
+    if agent is not None:
+        return agent
+    if depth < 3 and verb.dep_ in INHERIT_SUBJECT_DEPS and verb.head.i != verb.i:
+        return subject_of(verb.head, depth + 1)
+    if verb.dep_ in {"relcl", "acl"} and verb.head.pos_ in {"NOUN", "PROPN", "PRON"}:
+        return verb.head
+    return None
+
+
+def passive_agent(verb: Token) -> Token | None:
+    """The "by X" of a passive verb."""
+    return next((p for c in verb.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj"), None)
+
+
+def source_tokens(root: Token, exclude: set[int]) -> set[int]:
+    """The whole noun phrase of a source, without relative clauses and comma-set participles
+    ("Mr. Kamin, who emphasized ...", "Trump, speaking to veterans, said") that corpora leave out."""
+    ids = subtree(root)
+    for child in root.children:
+        if child.dep_ == "relcl" or (child.dep_ == "acl" and child.i > root.i and child.doc[min(t.i for t in child.subtree) - 1].is_punct):
+            cut = subtree(child)
+            before = min(cut) - 1
+            if child.doc[before].is_punct:
+                cut.add(before)
+            ids -= cut
+    return within(ids - exclude, root)
+
+
+def statement_agent(verb: Token) -> Token | None:
+    """"In a statement released by X, announced ...": X, when the verb has no subject of its own."""
+    for child in verb.children:
+        if child.dep_ == "prep" and child.i < verb.i:
+            for token in child.subtree:
+                if token.dep_ == "pobj" and token.head.dep_ == "agent":
+                    return token
+    return None
+
+
+def _hangs_from(token: Token, verb: Token, stop: set[int]) -> bool:
+    """Whether `token`'s chain of heads reaches `verb` before any token of `stop`."""
+    while token.head.i != token.i and token.i not in stop:
+        token = token.head
+        if token.i == verb.i:
+            return True
+    return False
+
+
+def extend_left(source: set[int], verb: Token, taken: set[int]) -> set[int]:
+    """Grow a subject leftwards over words the parser left unattached to the verb.
+
+    The small parser sometimes splits a long name into a second root ("sources in the Hayat Tahrir
+    al-Sham (HTS)-led Ministry of Defense"); the words before the subject that hang from that root
+    rather than from the cue verb belong to the source.
+    """
+    doc, sent = verb.doc, verb.sent
+    i = min(source) - 1
+    while i >= sent.start:
+        token = doc[i]
+        if i in taken or token.is_quote or token.text in {",", ";", ":", "—", "–"} or is_break(token) or token.pos_ in {"VERB", "AUX", "SCONJ", "CCONJ"}:
+            break
+        if token.text not in {"(", ")"} and _hangs_from(token, verb, source):
+            break
+        i -= 1
+    start = i + 1
+    while start < min(source) and (doc[start].pos_ in {"ADP", "PUNCT"}):
+        start += 1
+    extension = set(range(start, min(source)))
+    if not any(doc[j].head.i == j for j in extension):
+        return source  # words the parser attached elsewhere, not a second root: leave them
+    return source | extension
+
+
+def left_phrase(word: Token) -> Span | None:
+    """The words before `word` back to the previous punctuation, if they read as a noun phrase
+    (nouns, no finite verb): the subject the parser failed to attach."""
+    start = word.i
+    while start > word.sent.start and not (word.doc[start - 1].is_punct or is_break(word.doc[start - 1])):
+        start -= 1
+    left = word.doc[start : word.i]
+    if not any(t.pos_ in {"NOUN", "PROPN"} for t in left) or any(t.pos_ in {"VERB", "AUX"} and not _participle(t) for t in left):
+        return None
+    return left
+
+
+def _participle(token: Token) -> bool:
+    """A participle, or a past form right after a noun ("videos shared on ..."): a reduced relative clause."""
+    return token.tag_ in {"VBN", "VBG"} or (token.tag_ == "VBD" and token.i > 0 and token.doc[token.i - 1].pos_ in {"NOUN", "PROPN"})

@@ -1,0 +1,97 @@
+"""The attribution component as a part of a spaCy pipeline: its rules' confidences, serialisation,
+span groups and metadata."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from attrib.annotate import load_pipeline
+from attrib.pipeline.confidence import MEASURED, confidence
+from attrib.pipeline.rules import names
+from attrib.records import ROLES
+from attrib.spacy_doc import SPAN_KEYS, get_attributions
+
+JOKE = "The senator joked that taxes would fall."
+QUOTE = '"Prices will rise," Smith said.'
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_pipeline()
+
+
+def cues(nlp, text: str) -> list[str]:
+    return [f["text"] for attr in nlp(text)._.attributions for f in attr["cue"]]
+
+
+def test_every_rule_name_has_a_measured_confidence_and_every_confidence_a_rule():
+    rules = {value for key, value in vars(names).items() if key.isupper()}
+    assert len(rules) == len([key for key in vars(names) if key.isupper()])  # no name spelled twice
+    assert set(MEASURED) == rules
+
+
+def test_a_rule_without_a_measured_confidence_is_an_error():
+    with pytest.raises(KeyError):
+        confidence("no-such-rule", 0.9)
+
+
+def saved_to_disk(nlp, tmp_path):
+    nlp.to_disk(tmp_path / "model")
+    return spacy.load(tmp_path / "model")
+
+
+def saved_to_bytes(nlp, tmp_path):
+    return load_pipeline().from_bytes(nlp.to_bytes())
+
+
+@pytest.mark.parametrize("round_trip", [saved_to_disk, saved_to_bytes])
+def test_a_tuned_lexicon_is_saved_with_the_pipeline(nlp, tmp_path, round_trip):
+    tuned = load_pipeline()
+    tuned.get_pipe("attribution").lexicon.verbs["joke"] = 0.05  # too weak a cue for a that-clause
+    reloaded = round_trip(tuned, tmp_path)
+    assert reloaded.get_pipe("attribution").lexicon.verbs["joke"] == 0.05
+    assert cues(nlp, JOKE) == ["joked"]
+    assert cues(reloaded, JOKE) == []
+
+
+def test_the_lexicon_can_be_left_out_of_the_bytes(nlp):
+    tuned = load_pipeline()
+    tuned.get_pipe("attribution").lexicon.verbs["joke"] = 0.05
+    finder = load_pipeline().get_pipe("attribution")
+    finder.from_bytes(tuned.get_pipe("attribution").to_bytes(exclude=["cues"]))
+    assert finder.lexicon.verbs["joke"] == nlp.get_pipe("attribution").lexicon.verbs["joke"]
+
+
+def test_the_default_span_groups_are_the_ones_exports_read(nlp):
+    assert nlp.get_pipe("attribution").span_keys == SPAN_KEYS
+    assert {key for key in nlp(QUOTE).spans} == set(SPAN_KEYS.values())
+
+
+def test_a_spans_key_prefix_puts_the_span_groups_under_it_and_is_saved_with_the_pipeline(tmp_path):
+    nlp = load_pipeline()
+    nlp.remove_pipe("attribution")
+    nlp.add_pipe("attribution", config={"spans_key_prefix": "rules_"})
+    keys = {role: f"rules_{role}" for role in ROLES}
+    doc = nlp(QUOTE)
+    assert set(doc.spans) == set(keys.values())
+    assert [span.text for span in doc.spans["rules_cue"]] == ["said"]
+    found = get_attributions(doc)
+    doc._.attributions = None  # as after a DocBin without user data: rebuilt from the span groups
+    assert [a["cue"] for a in get_attributions(doc, keys)] == [a["cue"] for a in found]
+    nlp.to_disk(tmp_path / "model")
+    assert set(spacy.load(tmp_path / "model")(QUOTE).spans) == set(keys.values())
+
+
+def test_the_component_declares_what_it_requires_and_assigns(nlp):
+    assert nlp.get_pipe_meta("attribution").assigns == ["doc.spans", "doc._.attributions"]
+    analysis = nlp.analyze_pipes()
+    assert analysis["summary"]["attribution"]["assigns"] == ["doc.spans", "doc._.attributions"]
+    assert analysis["problems"]["attribution"] == []
+
+
+def test_component_without_a_parser_fails_with_a_clear_message():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("attribution")
+    with pytest.raises(Exception, match="dependency parser"):
+        nlp("He said so.")
