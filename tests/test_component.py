@@ -21,6 +21,11 @@ def nlp():
     return load_pipeline()
 
 
+def fresh_pipeline():
+    """A pipeline of its own, to change (load_pipeline's is shared by everything in this process)."""
+    return load_pipeline.__wrapped__()
+
+
 def cues(nlp, text: str) -> list[str]:
     return [f["text"] for attr in nlp(text)._.attributions for f in attr["cue"]]
 
@@ -42,12 +47,12 @@ def saved_to_disk(nlp, tmp_path):
 
 
 def saved_to_bytes(nlp, tmp_path):
-    return load_pipeline().from_bytes(nlp.to_bytes())
+    return fresh_pipeline().from_bytes(nlp.to_bytes())
 
 
 @pytest.mark.parametrize("round_trip", [saved_to_disk, saved_to_bytes])
 def test_a_tuned_lexicon_is_saved_with_the_pipeline(nlp, tmp_path, round_trip):
-    tuned = load_pipeline()
+    tuned = fresh_pipeline()
     tuned.get_pipe("attribution").lexicon.verbs["joke"] = 0.05  # too weak a cue for a that-clause
     reloaded = round_trip(tuned, tmp_path)
     assert reloaded.get_pipe("attribution").lexicon.verbs["joke"] == 0.05
@@ -56,9 +61,9 @@ def test_a_tuned_lexicon_is_saved_with_the_pipeline(nlp, tmp_path, round_trip):
 
 
 def test_the_lexicon_can_be_left_out_of_the_bytes(nlp):
-    tuned = load_pipeline()
+    tuned = fresh_pipeline()
     tuned.get_pipe("attribution").lexicon.verbs["joke"] = 0.05
-    finder = load_pipeline().get_pipe("attribution")
+    finder = fresh_pipeline().get_pipe("attribution")
     finder.from_bytes(tuned.get_pipe("attribution").to_bytes(exclude=["cues"]))
     assert finder.lexicon.verbs["joke"] == nlp.get_pipe("attribution").lexicon.verbs["joke"]
 
@@ -69,7 +74,7 @@ def test_the_default_span_groups_are_the_ones_exports_read(nlp):
 
 
 def test_a_spans_key_prefix_puts_the_span_groups_under_it_and_is_saved_with_the_pipeline(tmp_path):
-    nlp = load_pipeline()
+    nlp = fresh_pipeline()
     nlp.remove_pipe("attribution")
     nlp.add_pipe("attribution", config={"spans_key_prefix": "rules_"})
     keys = {role: f"rules_{role}" for role in ROLES}

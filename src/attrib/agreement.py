@@ -23,7 +23,7 @@ from itertools import combinations
 from pathlib import Path
 
 from .errors import AttribError, InputError
-from .evaluate import Scores, overlapping_pairs, greedy_pairs, ratio, role_units
+from .evaluate import Scores, greedy_pairs, overlapping_pairs, percent, ratio, role_units
 from .jsonio import read_json
 from .lsjson.convert import result_to_attributions, task_records
 from .records import ROLES, make_record
@@ -141,6 +141,16 @@ def change_rows(report: dict) -> list[tuple[str, dict]]:
     """(annotator, changes) per annotator, then all annotators together."""
     changes = report["prediction_changes"]
     return [*changes["by_annotator"].items(), ("all annotators", changes["overall"])]
+
+
+CHANGE_COLUMNS = ["annotations", "predicted", "kept %", "moved %", "deleted %", "added", "added % of regions"]
+
+
+def change_cells(changes: dict) -> list:
+    """The cells of one row of CHANGE_COLUMNS, shares as percentages (terminal table and HTML page)."""
+    return [changes["annotations"], changes["predicted_regions"],
+            *(percent(changes[f"{k}_share"]) for k in ("kept", "moved", "deleted")),
+            changes["added"], percent(changes["added_share"])]
 
 
 def agreement(export_path: str | Path) -> dict:

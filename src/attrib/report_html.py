@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from .agreement import change_rows, pair_rows
+from .agreement import CHANGE_COLUMNS, change_cells, change_rows, pair_rows
 from .evaluate import percent
 from .jsonio import atomic_write
 from .records import ROLES
@@ -119,20 +119,7 @@ def agreement_html(report: dict, title: str) -> str:
         )
     )
     parts.append(
-        _table(
-            ["annotator", "annotations", "predicted", "kept %", "moved %", "deleted %", "added", "added % of regions"],
-            [
-                [
-                    who,
-                    c["annotations"],
-                    c["predicted_regions"],
-                    *(percent(c[f"{k}_share"]) for k in ("kept", "moved", "deleted")),
-                    c["added"],
-                    percent(c["added_share"]),
-                ]
-                for who, c in rows
-            ],
-        )
+        _table(["annotator", *CHANGE_COLUMNS], [[who, *change_cells(c)] for who, c in rows])
     )
     parts.append(
         f"<p>Annotations without a readable prediction: {report['prediction_changes']['annotations_without_prediction']}.</p>"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ..agreement import agreement, change_rows, pair_rows
+from ..agreement import CHANGE_COLUMNS, agreement, change_cells, change_rows, pair_rows
 from ..evaluate import MATCHINGS, evaluate, percent
 from ..records import ROLES
 from ..report_html import write_agreement_html
@@ -96,26 +96,14 @@ def format_agreement(report: dict) -> str:
         for role in ROLES
     ]
     attributions = [[name, s["documents"], *_prf(s["attributions"])] for name, s in pairs]
-    changed = [
-        [
-            who,
-            c["annotations"],
-            c["predicted_regions"],
-            *(percent(c[f"{k}_share"]) for k in ("kept", "moved", "deleted")),
-            c["added"],
-            percent(c["added_share"]),
-        ]
-        for who, c in change_rows(report)
-    ]
+    changed = [[who, *change_cells(c)] for who, c in change_rows(report)]
     tasks = report["tasks"]
     return "\n\n".join(
         [
             f"{tasks['total']} tasks, {tasks['multi_annotated']} with two or more annotators",
             _table(["pair", "role", "tasks", "exact F1%", "overlap F1%"], roles, labels=2),
             _table(["pair", "tasks", "P%", "R%", "F1%", "tp", "fp", "fn"], attributions),
-            _table(
-                ["pre-annotations", "annotations", "regions", "kept%", "moved%", "deleted%", "added", "added%"], changed
-            )
+            _table(["pre-annotations", *CHANGE_COLUMNS], changed)
             + f"\n({report['prediction_changes']['annotations_without_prediction']} annotations without a readable prediction)",
         ]
     )

@@ -1,7 +1,7 @@
 """The rule-based pre-annotator as a spaCy component (factory "attribution")."""
 
 from .assembly import find_attributions
-from .component import AttributionFinder
+from .component import FACTORY, AttributionFinder
 from .paragraphs import add_paragraph_starts
 
-__all__ = ["AttributionFinder", "add_paragraph_starts", "find_attributions"]
+__all__ = ["FACTORY", "AttributionFinder", "add_paragraph_starts", "find_attributions"]

@@ -28,13 +28,14 @@ from .assembly import find_attributions
 from .lexicon import Lexicon
 from .rules import Settings
 
+FACTORY = "attribution"
 SPANS_KEY_PREFIX = "attrib_"  # the groups spacy_doc.SPAN_KEYS names: attrib_source, attrib_cue, attrib_content
 DEFAULT_CONFIG = {**asdict(Settings()), "spans_key_prefix": SPANS_KEY_PREFIX}
 LEXICON_FILE = "cues.json"  # the key in to_bytes and the file in to_disk; exclude=["cues"] leaves it out
 
 
 @Language.factory(
-    "attribution",
+    FACTORY,
     default_config=DEFAULT_CONFIG,
     requires=["token.dep", "token.lemma", "doc.ents"],
     assigns=["doc.spans", "doc._.attributions"],
@@ -57,7 +58,7 @@ class AttributionFinder:
 
     def __init__(
         self,
-        name: str = "attribution",
+        name: str = FACTORY,
         settings: Settings | None = None,
         lexicon: Lexicon | None = None,
         spans_key_prefix: str = SPANS_KEY_PREFIX,

@@ -26,11 +26,12 @@ from typing import Callable, Iterable, Iterator
 import spacy
 from spacy.cli.train import train as spacy_train
 from spacy.language import Language
-from spacy.util import logger as spacy_logger
+from spacy.util import get_minor_version_range, logger as spacy_logger
 
 from .. import __version__
 from ..errors import InputError, ModelError, OutputError
 from ..evaluate import Scores, match_attributions
+from ..pipeline import FACTORY, add_paragraph_starts
 from ..records import make_record
 from ..spacy_doc import get_attributions
 from . import components  # noqa: F401  (registers attrib_combine and the suggester)
@@ -39,7 +40,6 @@ from .corpus import read_training_records, split, to_docbin
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins
 from .settings import TrainSettings
 
-RULES_FACTORY = "attribution"
 COMBINER = "attrib_combine"
 
 
@@ -67,20 +67,16 @@ def _load_base(name: str) -> Language:
 
 def add_rules(nlp: Language) -> bool:
     """Put the rule-based component before the combiner, and paragraph sentence starts before the
-    parser (pipeline/paragraphs.py), when this attrib provides them.
+    parser (pipeline/paragraphs.py), unless the pipeline has them.
 
     It is always there, even when its attributions are not added (prefer learned, no fill): `attrib annotate`
     appends the rule component to any pipeline that lacks it, after which it would overwrite the
     combiner's output.
     """
-    try:
-        from ..pipeline import add_paragraph_starts  # (importing the package registers the "attribution" factory)
-    except ImportError:
-        return False
-    if not nlp.has_factory(RULES_FACTORY) or RULES_FACTORY in nlp.pipe_names:
+    if FACTORY in nlp.pipe_names:
         return False
     add_paragraph_starts(nlp)
-    nlp.add_pipe(RULES_FACTORY, before=COMBINER)
+    nlp.add_pipe(FACTORY, before=COMBINER)
     return True
 
 
@@ -283,6 +279,8 @@ def train(
     nlp.meta["version"] = f"{__version__}+{started:%Y%m%d%H%M%S}"  # a new model_version per trained model
     nlp.meta["description"] = "attrib pre-annotator with learned SOURCE/CUE/CONTENT spans (attrib train)"
     nlp.meta["attrib"] = attrib_meta
+    # its components are attrib's: `spacy package` makes a wheel that requires this attrib
+    nlp.meta["requirements"] = [f"attrib{get_minor_version_range(__version__)}"]
     _write_model(nlp, Path(output))
     log(f"model written to {output}")
     return attrib_meta
