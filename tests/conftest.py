@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 EXAMPLES = ROOT / "annotations" / "examples"
 
-pytest_plugins = ["lsserver"]
+pytest_plugins = ["lsserver", "constructed"]
 
 
 def shared_file(relative: str) -> Path:

@@ -17,59 +17,7 @@ from attrib.jsonio import dumps_line
 from attrib.schemas import validator
 from attrib.training.policy import FILL_WINS
 from attrib.training.train import TrainSettings, train
-
-SOURCES = ["The minister", "Maria Lopez", "A spokesman for the council", "Union leaders", "The report", "Dr. Chen"]
-CONTENTS = ["taxes will fall next year", "the bridge is unsafe", "talks had broken down", "prices would keep rising",
-            "the plan was never approved", "the vote should be delayed"]
-TEMPLATES = [
-    ("{s} said that {c}.", "said", "that {c}"),
-    ("{s} warned that {c}.", "warned", "that {c}"),
-    ("“{C},” {s} said.", "said", "“{C},”"),
-    ("According to {s}, {c}.", "According to", "{c}"),
-    ("{s} told reporters that {c}.", "told", "that {c}"),
-]
-
-
-def constructed_record(doc_id: str, rng: random.Random, sentences: int = 4) -> dict:
-    """A small news-like document whose attributions are known by construction (no corpus text)."""
-    text, attributions = "", []
-    for _ in range(sentences):
-        template, cue, content = rng.choice(TEMPLATES)
-        s, c = rng.choice(SOURCES), rng.choice(CONTENTS)
-        s_here = s if template.startswith("{s}") else s[0].lower() + s[1:] if s.startswith(("The", "A ")) else s
-        sentence = template.format(s=s_here, c=c, C=c[0].upper() + c[1:])
-        content_text = content.format(c=c, C=c[0].upper() + c[1:])
-        base = len(text) + (1 if text else 0)
-        text += (" " if text else "") + sentence
-        spans = {}
-        for role, part in (("source", s_here), ("cue", cue), ("content", content_text)):
-            start = base + sentence.index(part)
-            spans[role] = [[start, start + len(part)]]
-        attributions.append({"content": spans["content"][0], "source": spans["source"][0], "cue": spans["cue"][0],
-                             "kind": "direct" if content_text.startswith("“") else "indirect",
-                             "parts": spans})
-        text += " Nothing else happened." if rng.random() < 0.3 else ""
-    return {"id": doc_id, "text": text, "attributions": attributions}
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    rng = random.Random(7)
-    folder = tmp_path_factory.mktemp("corpus")
-    train_path, dev_path = folder / "train.gold.jsonl", folder / "dev.gold.jsonl"
-    train_path.write_text("".join(dumps_line(constructed_record(f"t{i}", rng)) for i in range(16)), encoding="utf-8")
-    dev_path.write_text("".join(dumps_line(constructed_record(f"d{i}", rng)) for i in range(4)), encoding="utf-8")
-    return train_path, dev_path
-
-
-@pytest.fixture(scope="module")
-def trained(corpus, tmp_path_factory):
-    train_path, dev_path = corpus
-    model_dir = tmp_path_factory.mktemp("models") / "tiny"
-    settings = TrainSettings(max_steps=40, eval_frequency=20, calibration_fraction=0.2)
-    meta = train([train_path], model_dir, dev=[dev_path], settings=settings)
-    return model_dir, meta
-
+from constructed import constructed_record
 
 def test_the_model_carries_its_metadata(trained, corpus):
     model_dir, meta = trained
