@@ -264,7 +264,7 @@ def test_cli_table_json_and_html(two_annotators, tmp_path):
     assert lines[0] == "3 tasks, 2 with two or more annotators"
     assert lines[2].split() == ["pair", "role", "tasks", "exact", "F1%", "overlap", "F1%"]
     assert re.search(r"^2 / alice@example.org\s+source\s+2\s+57\.1\s+85\.7$", result.out, re.M)
-    assert re.search(r"^overall \(micro\)\s+2\s+75\.0\s+75\.0\s+75\.0\s+3\s+1\s+1$", result.out, re.M)
+    assert re.search(r"^overall \(micro\)\s+found_any_char\s+2\s+75\.0\s+75\.0\s+75\.0\s+3\s+1\s+1$", result.out, re.M)
     assert re.search(r"^alice@example.org\s+2\s+12\s+91\.7\s+8\.3\s+0\.0\s+0\s+0\.0$", result.out, re.M)
     assert "(1 annotations without a readable prediction)" in result.out
 

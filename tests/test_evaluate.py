@@ -142,6 +142,24 @@ def test_attribution_matching_ignores_shared_whitespace_and_is_one_to_one():
     assert report["given_found"]["kind"]["correct"] == 0
 
 
+def test_the_two_definitions_of_a_found_attribution_where_they_disagree():
+    text = "The minister said that the new budget would cut taxes for most families next year."
+    gold = [at(text, "that the new budget would cut taxes for most families next year")]
+    by = lambda report: {d: f["tp"] for d, f in report["attributions_by_definition"].items()}  # noqa: E731
+    # a prediction sharing a few characters: found for any_char, not for jaccard50 (Jaccard 8 / 64)
+    assert by(score(text, gold, [at(text, "that the")])) == {"found_any_char": 1, "found_jaccard50": 0}
+    # half the content and more: found for both
+    assert by(score(text, gold, [at(text, "that the new budget would cut taxes")])) == {"found_any_char": 1, "found_jaccard50": 1}
+    # jaccard50 compares hulls: two fragments far apart span the whole content, though they cover little of it
+    assert by(score(text, gold, [at(text, ["that", "next year"])])) == {"found_any_char": 1, "found_jaccard50": 1}
+    # one prediction over two reference contents: any_char finds one of them, jaccard50 neither (each < 0.5)
+    two = "Ann said it rains. Bob said it snows."
+    pair = [at(two, "it rains"), at(two, "it snows")]
+    assert by(score(two, pair, [at(two, (9, 37))])) == {"found_any_char": 1, "found_jaccard50": 0}
+    # both are one-to-one: two predictions of one content find it once
+    assert by(score(text, gold, gold + gold)) == {"found_any_char": 1, "found_jaccard50": 1}
+
+
 def test_given_found_source_and_cue_accuracy():
     gold = [
         at(TEXT, "the plan failed", "Officials", "said"),
@@ -216,12 +234,15 @@ def test_cli_table_json_and_warning(files):
     lines = result.out.splitlines()
     assert lines[0] == "2 documents scored; 1 had no prediction (scored as predicting nothing)"
     assert lines[2].split() == ["role", "match", "P%", "R%", "F1%", "tp", "fp", "fn"]
-    assert "content      exact    100.0  50.0  66.7   3   0   3" in lines
-    assert "attribution  found    100.0  50.0  66.7   2   0   2" in lines
+    rows = [line.split() for line in lines]
+    assert ["content", "exact", "100.0", "50.0", "66.7", "3", "0", "3"] in rows
+    assert ["attribution", "found_any_char", "100.0", "50.0", "66.7", "2", "0", "2"] in rows
+    assert ["attribution", "found_jaccard50", "100.0", "50.0", "66.7", "2", "0", "2"] in rows
     assert "1 predicted document(s) not in" in result.err and "extra" in result.err
     as_json = json.loads(attrib("eval", gold, pred, "--json").out)
     assert as_json["roles"]["cue"]["exact"] == {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "tp": 2, "fp": 0, "fn": 2}
-    assert set(as_json) == {"documents", "roles", "attributions", "given_found", "recall_by_kind"}
+    assert set(as_json) == {"documents", "roles", "attributions", "attributions_by_definition", "given_found", "recall_by_kind"}
+    assert as_json["attributions_by_definition"]["found_any_char"] == as_json["attributions"]
 
 
 def test_cli_bad_input_is_one_line(tmp_path, files):

@@ -8,11 +8,17 @@ prediction alike. Two matchings, both one-to-one:
 - overlap: character Jaccard of the trimmed spans >= 0.5, as many pairs as possible (maximum bipartite
   matching, not greedy).
 
-Attribution level. A reference attribution is found when a predicted one's content shares a
-non-whitespace character with its content; pairs are made one-to-one, largest shared count first
-(greedy). On the found pairs: source accuracy (reference has a source, and the predicted source has
-Jaccard >= 0.5 with it; a missing predicted source is wrong), cue accuracy (the same for cues) and
-kind accuracy; and recall by the reference's kind.
+Attribution level, under two definitions of a found attribution (ATTRIBUTION_DEFINITIONS), both
+one-to-one:
+- `found_any_char` (attrib's first definition, kept for continuity): a predicted attribution's content
+  shares a non-whitespace character with the reference's content; pairs are made largest shared count
+  first (greedy);
+- `found_jaccard50` (the stricter one GenderGapTracker's and citron's published scores use): the
+  contents' hulls (first start to last end of their fragments) have character Jaccard >= 0.5; as many
+  pairs as possible (maximum matching).
+`attributions` in a report is `found_any_char`. On its found pairs: source accuracy (reference has a
+source, and the predicted source has Jaccard >= 0.5 with it; a missing predicted source is wrong), cue
+accuracy (the same for cues) and kind accuracy; and recall by the reference's kind.
 
 Micro averages throughout: counts are summed over documents (and annotator pairs), then divided.
 A ratio whose denominator is zero is None ("-" in tables), never a made-up 0 or 1.
@@ -30,6 +36,7 @@ from .errors import InputError
 from .records import KINDS, ROLES, Span, iter_records, spans
 
 MATCHINGS = ("exact", "overlap")
+ATTRIBUTION_DEFINITIONS = ("found_any_char", "found_jaccard50")
 MIN_JACCARD = 0.5
 QUOTE_SYMBOLS = "`´"  # quote-like characters outside Unicode's punctuation categories (primes are punctuation)
 
@@ -106,7 +113,9 @@ def match_exact(gold: list[Span], pred: list[Span]) -> int:
 
 
 def match_overlap(gold: list[Span], pred: list[Span]) -> int:
-    """Size of a maximum one-to-one matching where spans with Jaccard >= 0.5 may pair (Kuhn's algorithm)."""
+    """Size of a maximum one-to-one matching of the spans whose Jaccard is >= 0.5 (Kuhn's algorithm).
+
+    `gold` and `pred` are sorted, and may repeat a span (two attributions with the same hull)."""
     edges: dict[int, list[int]] = {}
     for g, p in overlapping_pairs(gold, pred):
         if jaccard([gold[g]], [pred[p]]) >= MIN_JACCARD:
@@ -149,6 +158,19 @@ def match_attributions(text: str, gold: list[dict], pred: list[dict]) -> list[tu
                 if shared:
                     weights[g, p] = shared
     return greedy_pairs(weights)
+
+
+def content_hull(attribution: dict) -> Span | None:
+    """From the first start to the last end of an attribution's content fragments; None without content."""
+    fragments = spans(attribution, "content")
+    return (fragments[0][0], max(e for _, e in fragments)) if fragments else None
+
+
+def match_hulls(gold: list[dict], pred: list[dict]) -> int:
+    """How many attributions are found under `found_jaccard50`: a maximum one-to-one matching of
+    content hulls with character Jaccard >= 0.5."""
+    hulls = [sorted(h for h in map(content_hull, attributions) if h is not None) for attributions in (gold, pred)]
+    return match_overlap(*hulls)
 
 
 def _trimmed(text: str, attribution: dict, role: str) -> list[Span]:
@@ -217,7 +239,8 @@ class Scores:
     roles: dict[str, dict[str, Counts]] = field(
         default_factory=lambda: {r: {m: Counts() for m in MATCHINGS} for r in ROLES}
     )
-    attributions: Counts = field(default_factory=Counts)
+    attributions: Counts = field(default_factory=Counts)  # found_any_char
+    attributions_jaccard50: Counts = field(default_factory=Counts)  # found_jaccard50
     given_found: dict[str, Share] = field(default_factory=lambda: {k: Share() for k in ("source", "cue", "kind")})
     recall_by_kind: dict[str, Share] = field(default_factory=lambda: {k: Share() for k in KINDS})
 
@@ -232,6 +255,7 @@ class Scores:
         gold_attrs, pred_attrs = gold["attributions"], pred["attributions"]
         pairs = match_attributions(text, gold_attrs, pred_attrs)
         self.attributions.add(len(pairs), len(gold_attrs), len(pred_attrs))
+        self.attributions_jaccard50.add(match_hulls(gold_attrs, pred_attrs), len(gold_attrs), len(pred_attrs))
         found = dict(pairs)
         for g, attr in enumerate(gold_attrs):
             self.recall_by_kind.setdefault(attr.get("kind") or "unset", Share()).add(g in found)
@@ -248,6 +272,7 @@ class Scores:
             for m in MATCHINGS:
                 self.roles[role][m].merge(other.roles[role][m])
         self.attributions.merge(other.attributions)
+        self.attributions_jaccard50.merge(other.attributions_jaccard50)
         for table, theirs in ((self.given_found, other.given_found), (self.recall_by_kind, other.recall_by_kind)):
             for key, share in theirs.items():
                 table.setdefault(key, Share()).merge(share)
@@ -257,6 +282,10 @@ class Scores:
             "documents": self.documents,
             "roles": {r: {m: c.as_dict() for m, c in by.items()} for r, by in self.roles.items()},
             "attributions": self.attributions.as_dict(),
+            "attributions_by_definition": {
+                "found_any_char": self.attributions.as_dict(),
+                "found_jaccard50": self.attributions_jaccard50.as_dict(),
+            },
             "given_found": {k: s.as_dict() for k, s in self.given_found.items()},
             "recall_by_kind": {k: s.as_dict("recall", "found") for k, s in self.recall_by_kind.items()},
         }

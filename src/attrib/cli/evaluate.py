@@ -39,7 +39,7 @@ def format_scores(report: dict) -> str:
     """The role, attribution, given-found and by-kind tables of one scores dict."""
     prf = ["P%", "R%", "F1%", "tp", "fp", "fn"]
     roles = [[role, m, *_prf(report["roles"][role][m])] for role in ROLES for m in MATCHINGS]
-    roles.append(["attribution", "found", *_prf(report["attributions"])])
+    roles += [["attribution", name, *_prf(figures)] for name, figures in report["attributions_by_definition"].items()]
     found = [[k, percent(s["accuracy"]), s["correct"], s["total"]] for k, s in report["given_found"].items()]
     kinds = [[k, percent(s["recall"]), s["found"], s["total"]] for k, s in report["recall_by_kind"].items()]
     return "\n\n".join(
@@ -95,14 +95,15 @@ def format_agreement(report: dict) -> str:
         for name, s in pairs
         for role in ROLES
     ]
-    attributions = [[name, s["documents"], *_prf(s["attributions"])] for name, s in pairs]
+    attributions = [[name, definition, s["documents"], *_prf(figures)]
+                    for name, s in pairs for definition, figures in s["attributions_by_definition"].items()]
     changed = [[who, *change_cells(c)] for who, c in change_rows(report)]
     tasks = report["tasks"]
     return "\n\n".join(
         [
             f"{tasks['total']} tasks, {tasks['multi_annotated']} with two or more annotators",
             _table(["pair", "role", "tasks", "exact F1%", "overlap F1%"], roles, labels=2),
-            _table(["pair", "tasks", "P%", "R%", "F1%", "tp", "fp", "fn"], attributions),
+            _table(["pair", "attribution", "tasks", "P%", "R%", "F1%", "tp", "fp", "fn"], attributions, labels=2),
             _table(["pre-annotations", *CHANGE_COLUMNS], changed)
             + f"\n({report['prediction_changes']['annotations_without_prediction']} annotations without a readable prediction)",
         ]
