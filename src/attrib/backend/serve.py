@@ -1,0 +1,136 @@
+"""Running the backend: the app on uvicorn in this process (`attrib backend`), or as a process of its own
+next to a local Label Studio (`attrib studio --backend`), found again through a state file in its folder.
+
+The log goes to stderr and to DATA_DIR/backend.log. Nothing secret is logged: the login comes from
+the environment (ATTRIB_BACKEND_AUTH=user:password), and the token Label Studio sends with /setup is
+never read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ..errors import BackendError, InputError
+from ..labelstudio import server
+from ..training.settings import TrainSettings
+from . import app as http
+from .learning import Learner, Serving, starting_model
+
+AUTH_ENV = "ATTRIB_BACKEND_AUTH"
+LOG = "backend.log"
+STATE = "attrib-backend.json"
+logger = logging.getLogger("attrib.backend")
+
+
+def basic_auth_from_env() -> tuple[str, str] | None:
+    """The login the backend asks for, from ATTRIB_BACKEND_AUTH=user:password (never a flag: `ps` shows those)."""
+    value = os.environ.get(AUTH_ENV, "")
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise InputError(f"{AUTH_ENV} must be user:password")
+    return user, password
+
+
+def _log_to(data_dir: Path) -> None:
+    handler = logging.FileHandler(data_dir / LOG, encoding="utf-8")
+    stream = logging.StreamHandler()
+    for h in (handler, stream):
+        h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(h)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def build(model: str, data_dir: Path, train_every: int | None = None, train_steps: int | None = None,
+          max_chars: int | None = None, basic_auth: tuple[str, str] | None = None) -> http.Backend:
+    """The backend for `model` with its data in `data_dir` (created if needed)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    serving = Serving(starting_model(data_dir, model))
+    defaults = TrainSettings()
+    steps = train_steps or defaults.max_steps
+    settings = TrainSettings(max_steps=steps, eval_frequency=min(defaults.eval_frequency, max(1, steps // 2)))
+    learner = Learner(data_dir, serving, model, train_every, settings)
+    return http.Backend(serving, learner, max_chars=max_chars or http.models.MAX_TEXT_CHARS, basic_auth=basic_auth)
+
+
+def run(backend: http.Backend, host: str, port: int) -> None:
+    """Serve until interrupted; a training round still running is ended with the server."""
+    import uvicorn
+
+    _log_to(backend.learner.data_dir)
+    logger.info("serving %s on http://%s:%d (data in %s%s)", backend.serving.current.version, host, port,
+                backend.learner.data_dir, ", basic auth" if backend.basic_auth else "")
+    config = uvicorn.Config(http.create_app(backend), host=host, port=port, log_level="warning", access_log=False,
+                            server_header=False, timeout_graceful_shutdown=5, lifespan="off")
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        backend.learner.stop()
+
+
+def start(data_dir: Path, model: str, port: int, env: dict[str, str] | None = None,
+          options: tuple[str, ...] = ()) -> subprocess.Popen:
+    """`attrib backend` as a process of its own session on 127.0.0.1:port, output to DATA_DIR/backend.out."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "attrib", "backend", "--model", model, "--port", str(port),
+               "--data-dir", str(data_dir), *options]
+    with open(data_dir / "backend.out", "ab") as out:
+        return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def wait_ready(url: str, process: subprocess.Popen, data_dir: Path, timeout: float = 120,
+               basic_auth: tuple[str, str] | None = None) -> dict:
+    """Wait until /health answers; fail early if the process died. Its answer."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise BackendError(f"attrib backend (pid {process.pid}) stopped before it was ready: see {data_dir / 'backend.out'}")
+        try:
+            answer = httpx.get(f"{url}/health", timeout=2, auth=basic_auth)
+            if answer.status_code == 200:
+                return answer.json()
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise BackendError(f"attrib backend (pid {process.pid}) not ready at {url} after {timeout:.0f} s: "
+                               f"see {data_dir / 'backend.out'}")
+        time.sleep(0.3)
+
+
+def save_state(data_dir: Path, url: str, pid: int, model: str) -> None:
+    (data_dir / STATE).write_text(json.dumps({"url": url, "pid": pid, "model": model}), encoding="utf-8")
+
+
+def load_state(data_dir: Path) -> dict | None:
+    try:
+        return json.loads((data_dir / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_backend(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return server.alive(pid)
+    return b"attrib\0backend" in command
+
+
+def stop(data_dir: Path) -> int | None:
+    """Stop the backend started for `data_dir`, if it runs: its pid, else None."""
+    state = load_state(data_dir)
+    if not state or not is_backend(state["pid"]):
+        return None
+    server.stop(state["pid"])
+    return state["pid"]

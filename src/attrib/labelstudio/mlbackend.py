@@ -1,0 +1,57 @@
+"""Connecting an ML backend (`attrib backend`) to a Label Studio project, through the API.
+
+Label Studio adds the backend, asks its /health and /setup (which name the model_version), and makes a
+webhook to its /webhook for every action. attrib narrows that webhook to the annotation events the
+backend learns from (and gives it the backend's login: Label Studio sends the backend's basic auth to
+its ML endpoints only), and turns on drafts when a task is opened: the project pre-labels with the
+backend's predictions and asks it for them when a task without one is loaded.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+from ..errors import LabelStudioError
+from .client import Client
+
+TITLE = "attrib"
+EVENTS = ("ANNOTATION_CREATED", "ANNOTATIONS_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED")
+
+
+@dataclass
+class Connection:
+    """A backend connected to a project: its id in Label Studio, the model_version it announced, its webhook."""
+
+    ml_backend_id: int
+    model_version: str
+    webhook_id: int
+
+
+def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple[str, str] | None = None) -> Connection:
+    """Connect the backend at `url` to the project (or find it connected), drafts on task open turned on."""
+    url = url.rstrip("/")
+    sdk = client.sdk
+    with client._errors(f"connecting the ML backend at {url} to project {project_id}"):
+        found = [b for b in sdk.ml.list(project=project_id) if (b.url or "").rstrip("/") == url]
+        auth = {"auth_method": "BASIC_AUTH", "basic_auth_user": basic_auth[0], "basic_auth_pass": basic_auth[1]} if basic_auth else {}
+        if found:
+            backend = sdk.ml.update(found[0].id, url=url, title=TITLE, is_interactive=False, **auth)
+        else:
+            backend = sdk.ml.create(project=project_id, url=url, title=TITLE, is_interactive=False, **auth)
+        backend = sdk.ml.get(backend.id)  # its state and model_version after Label Studio asked /setup
+    if backend.state != "CO":
+        raise LabelStudioError(f"Label Studio at {client.url} cannot use the ML backend at {url} "
+                                   f"(state {backend.state}: {backend.error_message or 'no answer to /health'})")
+    with client._errors(f"turning on drafts on task open in project {project_id}"):
+        sdk.projects.update(id=project_id, show_collab_predictions=True, evaluate_predictions_automatically=True,
+                            model_version=backend.model_version)
+    headers = {"Authorization": "Basic " + base64.b64encode(":".join(basic_auth).encode()).decode()} if basic_auth else {}
+    hook_url = f"{url}/webhook"
+    with client._errors(f"subscribing the ML backend at {url} to the annotation events of project {project_id}"):
+        hooks = [h for h in sdk.webhooks.list(project=str(project_id)) if h.url == hook_url]
+        settings = dict(actions=list(EVENTS), send_for_all_actions=False, send_payload=True, is_active=True, headers=headers)
+        hook = (sdk.webhooks.update(hooks[0].id, url=hook_url, **settings) if hooks
+                else sdk.webhooks.create(url=hook_url, project=project_id, **settings))
+    return Connection(backend.id, backend.model_version or "", hook.id)
+
