@@ -134,3 +134,21 @@ def stop(data_dir: Path) -> int | None:
         return None
     server.stop(state["pid"])
     return state["pid"]
+
+
+def up(data_dir: Path, model: str) -> tuple[str, int, bool]:
+    """Start (or find running) the backend of `data_dir` serving `model` on a free loopback port:
+    (url, pid, just started). Its basic auth login, if any, comes from the environment."""
+    data_dir = data_dir.resolve()
+    login = basic_auth_from_env()
+    state = load_state(data_dir)
+    if state and is_backend(state["pid"]):
+        if state.get("model") == model:
+            return state["url"], state["pid"], False
+        server.stop(state["pid"])  # another model was asked for
+    port = server.free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = start(data_dir, model, port)
+    save_state(data_dir, url, process.pid, model)
+    wait_ready(url, process, data_dir, basic_auth=login)
+    return url, process.pid, True

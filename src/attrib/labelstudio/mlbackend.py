@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..errors import LabelStudioError
 from .client import Client
 
-TITLE = "attrib"
+TITLE = "attrib"  # until Label Studio has asked the backend its model_version, which then becomes the title
 EVENTS = ("ANNOTATION_CREATED", "ANNOTATIONS_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED")
 
 
@@ -34,18 +34,21 @@ def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple
     sdk = client.sdk
     with client._errors(f"connecting the ML backend at {url} to project {project_id}"):
         found = [b for b in sdk.ml.list(project=project_id) if (b.url or "").rstrip("/") == url]
-        auth = {"auth_method": "BASIC_AUTH", "basic_auth_user": basic_auth[0], "basic_auth_pass": basic_auth[1]} if basic_auth else {}
-        if found:
-            backend = sdk.ml.update(found[0].id, url=url, title=TITLE, is_interactive=False, **auth)
-        else:
-            backend = sdk.ml.create(project=project_id, url=url, title=TITLE, is_interactive=False, **auth)
+        fields = dict(project=project_id, url=url, is_interactive=False)
+        if basic_auth:
+            fields.update(auth_method="BASIC_AUTH", basic_auth_user=basic_auth[0], basic_auth_pass=basic_auth[1])
+        backend = (sdk.ml.update(found[0].id, **fields) if found else sdk.ml.create(title=TITLE, **fields))
         backend = sdk.ml.get(backend.id)  # its state and model_version after Label Studio asked /setup
-    if backend.state != "CO":
+    if backend.state != "CO" or not backend.model_version:
         raise LabelStudioError(f"Label Studio at {client.url} cannot use the ML backend at {url} "
-                                   f"(state {backend.state}: {backend.error_message or 'no answer to /health'})")
+                               f"(state {backend.state}: {backend.error_message or 'no answer to /health'})")
+    version = backend.model_version
     with client._errors(f"turning on drafts on task open in project {project_id}"):
+        # Annotators get the predictions of the project's model_version; a live model is named by its title.
+        if backend.title != version:
+            sdk.ml.update(backend.id, **fields, title=version)
         sdk.projects.update(id=project_id, show_collab_predictions=True, evaluate_predictions_automatically=True,
-                            model_version=backend.model_version)
+                            model_version=version)
     headers = {"Authorization": "Basic " + base64.b64encode(":".join(basic_auth).encode()).decode()} if basic_auth else {}
     hook_url = f"{url}/webhook"
     with client._errors(f"subscribing the ML backend at {url} to the annotation events of project {project_id}"):
@@ -53,5 +56,5 @@ def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple
         settings = dict(actions=list(EVENTS), send_for_all_actions=False, send_payload=True, is_active=True, headers=headers)
         hook = (sdk.webhooks.update(hooks[0].id, url=hook_url, **settings) if hooks
                 else sdk.webhooks.create(url=hook_url, project=project_id, **settings))
-    return Connection(backend.id, backend.model_version or "", hook.id)
+    return Connection(backend.id, version, hook.id)
 
