@@ -77,7 +77,7 @@ async def read_json(request: Request, limit: int) -> Any:
             await _drain(request)
             raise too_large
     try:
-        return json.loads(body)
+        return json.loads(body.decode("utf-8"))  # JSON in any other encoding is not what Label Studio sends
     except UnicodeDecodeError as exc:
         raise HTTPProblem(400, f"the request body is not UTF-8 (byte {exc.start})") from None
     except ValueError as exc:

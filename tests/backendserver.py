@@ -1,0 +1,51 @@
+"""A real `attrib backend` process on 127.0.0.1 for the tests (a pytest plugin, see conftest.py).
+
+One per test session, started the way `attrib studio --backend` starts it (backend.serve.start): a free
+port, a temporary data folder, a tiny training round after every 4 accepted annotations. Stopped by
+its pid at the end of the session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from attrib.backend import serve
+from attrib.labelstudio import server
+
+TRAIN_EVERY = 4
+
+
+@dataclass(frozen=True)
+class Backend:
+    url: str
+    data_dir: Path
+    pid: int
+    version: str  # the model_version it started with
+
+    def health(self) -> dict:
+        answer = httpx.get(f"{self.url}/health", timeout=5)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def post(self, path: str, **kwargs) -> httpx.Response:
+        return httpx.post(f"{self.url}/{path}", timeout=120, **kwargs)
+
+    def log(self) -> str:
+        return (self.data_dir / serve.LOG).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def attrib_backend(tmp_path_factory) -> Backend:
+    data_dir = tmp_path_factory.mktemp("backend")
+    port = server.free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = serve.start(data_dir, "rules", port, options=("--train-every", str(TRAIN_EVERY), "--train-steps", "40"))
+    try:
+        health = serve.wait_ready(url, process, data_dir)
+        yield Backend(url, data_dir, process.pid, health["model_version"])
+    finally:
+        server.stop(process.pid)
