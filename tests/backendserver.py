@@ -1,23 +1,22 @@
 """A real `attrib backend` process on 127.0.0.1 for the tests (a pytest plugin, see conftest.py).
 
-One per test session, started the way `attrib studio --backend` starts it (backend.serve.start): a free
-port, a temporary data folder, a tiny training round after every 4 accepted annotations. Stopped by
-its pid at the end of the session.
+Started the way `attrib studio --backend` starts it (backend.serve.start): a free port, a temporary data
+folder; stopped by its pid. `attrib_backend` serves the rules for the whole session and never trains;
+`running_backend(...)` starts one with other options (a tiny training round after every few annotations).
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
 
 from attrib.backend import serve
 from attrib.labelstudio import server
-
-TRAIN_EVERY = 4
-
 
 @dataclass(frozen=True)
 class Backend:
@@ -38,14 +37,19 @@ class Backend:
         return (self.data_dir / serve.LOG).read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
-def attrib_backend(tmp_path_factory) -> Backend:
-    data_dir = tmp_path_factory.mktemp("backend")
+@contextlib.contextmanager
+def running_backend(data_dir: Path, *options: str, model: str = "rules") -> Iterator[Backend]:
     port = server.free_port()
     url = f"http://127.0.0.1:{port}"
-    process = serve.start(data_dir, "rules", port, options=("--train-every", str(TRAIN_EVERY), "--train-steps", "40"))
+    process = serve.start(data_dir, model, port, options=options)
     try:
         health = serve.wait_ready(url, process, data_dir)
         yield Backend(url, data_dir, process.pid, health["model_version"])
     finally:
         server.stop(process.pid)
+
+
+@pytest.fixture(scope="session")
+def attrib_backend(tmp_path_factory) -> Backend:
+    with running_backend(tmp_path_factory.mktemp("backend")) as backend:
+        yield backend

@@ -21,7 +21,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..errors import AttribError
+from ..errors import AttribError, InvalidDataError
 from ..jsonio import atomic_write, dumps_line
 from ..lsjson.convert import task_records
 from ..training.settings import TrainSettings
@@ -53,7 +53,9 @@ class EventOutcome:
 
 
 def _findings_line(findings: list) -> str:
-    shown = "; ".join(f"{f.code} {f.path}{f' region {f.region_id}' if f.region_id else ''}: {f.message}" for f in findings[:5])
+    """The first findings on one line, each located in the event's payload ($.annotation.result[…])."""
+    shown = "; ".join(f"{f.code} {f.path.replace('$[0].annotations[0]', '$.annotation').replace('$[0]', '$.task')}"
+                      f"{f' region {f.region_id}' if f.region_id else ''}: {f.message}" for f in findings[:5])
     return shown + (f" (and {len(findings) - 5} more)" if len(findings) > 5 else "")
 
 
@@ -62,7 +64,7 @@ def accepted_event(action: str, annotation: dict, task: dict) -> dict:
     export_task = {"id": task.get("id"), "data": task.get("data"), "annotations": [annotation]}
     errors = [f for f in check_export([export_task]) if f.severity == "error"]
     if errors:
-        raise AttribError(_findings_line(errors))
+        raise InvalidDataError(_findings_line(errors))
     record, = task_records(export_task, "each")
     return {"event": "accepted", "action": action, "annotation_id": annotation.get("id"), "task_id": task.get("id"),
             "updated_at": annotation.get("updated_at"), "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
