@@ -33,7 +33,7 @@ MIN_DOCUMENTS = 4  # one held out, and the three `attrib train` needs
 
 def held_out_split(records: list[dict], share: float = HELD_OUT_SHARE) -> tuple[list[dict], list[dict]]:
     """(train, held out): the documents ordered by a hash of their id, the first `share` of them held out
-    (at least one), so that a document stays on its side from one round to the next."""
+    (at least one): the same documents give the same split, whatever order the events came in."""
     ordered = sorted(records, key=lambda r: hashlib.sha256(str(r["id"]).encode()).hexdigest())
     n_out = max(1, round(len(ordered) * share))
     return ordered[n_out:], ordered[:n_out]
