@@ -66,12 +66,15 @@ def test_twenty_concurrent_predicts_are_all_answered_right(attrib_backend):
 
 def test_a_task_that_cannot_be_drafted_gets_an_error_and_the_others_their_drafts(attrib_backend):
     tasks = [{"id": 1, "data": {"text": TEXTS[0]}}, {"id": 2, "data": {}}, {"id": 3, "data": {"text": ["a list"]}},
-             {"id": 4, "data": {"text": "x " * 100_001}}]
+             {"id": 4, "data": {"text": "x " * 100_001}}, {"id": 5, "data": {"text": "/data/upload/1/4070b4d2-article.txt"}}]
     body = attrib_backend.post("predict", json={"tasks": tasks}).json()
     assert body["results"][0] == expected_predictions(TEXTS[:1], attrib_backend.version)[0]
     assert body["results"][1] == {"error": "E100 task 2: data.text must be a string, got nothing"}
     assert body["results"][2] == {"error": "E100 task 3: data.text must be a string, got list"}
     assert "task 4: data.text has 200,002 characters, more than this backend drafts (200,000" in body["results"][3]["error"]
+    assert body["results"][4] == {"error": "E100 task 5: data.text is a file reference (/data/upload/1/4070b4d2-article.txt), "
+                                           "not the text: import text files as a list of tasks (one per line) or as JSON "
+                                           "with a text field"}
     attrib_backend.health()
 
 

@@ -18,12 +18,14 @@ from spacy.language import Language
 from .. import __version__
 from ..annotate import annotate_documents, load_pipeline, model_name
 from ..documents import Document
-from ..errors import InputError, ModelError
+from ..errors import InputError, ModelError, shorten
 from ..lsjson.convert import RECORD_ID, record_to_task
 from ..lsjson.names import TEXT_NAME
 
 RULES = "rules"
 MAX_TEXT_CHARS = 200_000  # ~30,000 words: drafted in seconds, well inside Label Studio's 100 s predict timeout
+# What Label Studio puts in data.text for a file imported whole, or a task in cloud storage: a reference, not text
+FILE_REFERENCE = re.compile(r"(/data/(upload|local-files)/|(s3|gs|azure-blob)://)\S*")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ def document_of(task: object, max_chars: int) -> Document:
     if not isinstance(text, str):
         got = "nothing" if text is None else type(text).__name__
         raise InputError(f"{where}: data.{TEXT_NAME} must be a string, got {got}")
+    if FILE_REFERENCE.fullmatch(text):
+        raise InputError(f"{where}: data.{TEXT_NAME} is a file reference ({shorten(text, 80)}), not the text: import "
+                         "text files as a list of tasks (one per line) or as JSON with a text field")
     if len(text) > max_chars:
         raise InputError(f"{where}: data.{TEXT_NAME} has {len(text):,} characters, more than this backend drafts "
                          f"({max_chars:,}, `attrib backend --max-chars`)")
