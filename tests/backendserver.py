@@ -38,10 +38,10 @@ class Backend:
 
 
 @contextlib.contextmanager
-def running_backend(data_dir: Path, *options: str, model: str = "rules") -> Iterator[Backend]:
+def running_backend(data_dir: Path, *options: str, model: str = "rules", env: dict | None = None) -> Iterator[Backend]:
     port = server.free_port()
     url = f"http://127.0.0.1:{port}"
-    process = serve.start(data_dir, model, port, options=options)
+    process = serve.start(data_dir, model, port, env=env, options=options)
     try:
         health = serve.wait_ready(url, process, data_dir)
         yield Backend(url, data_dir, process.pid, health["model_version"])

@@ -11,7 +11,7 @@ import pytest
 
 from attrib.backend.learning import MODELS, REJECTED, ROUNDS
 from attrib.backend.store import AnnotationLog
-from attrib.labelstudio.mlbackend import EVENTS, connect_backend
+from attrib.labelstudio.mlbackend import EVENTS, connect_backend, rename_live_model
 from attrib.labelstudio.projects import push
 from attrib.lsjson.convert import attributions_to_result
 from attrib.records import normalize_record
@@ -74,7 +74,8 @@ def test_the_backend_learns_from_annotations_submitted_in_label_studio(label_stu
     client = label_studio.client()
     rng = random.Random(3)
     docs = [annotated(f"c{i}", rng) for i in range(7)]
-    with running_backend(tmp_path / "backend", "--train-every", "4", "--train-steps", "40") as backend:
+    with running_backend(tmp_path / "backend", "--train-every", "4", "--train-steps", "40",
+                         env=label_studio.env()) as backend:
         project_id, first_version = project_with_backend(client, "backend learns", backend.url)
         task_ids = client.import_tasks(project_id, [{"text": d["text"]} for d in docs])
         log = AnnotationLog(backend.data_dir)
@@ -105,4 +106,15 @@ def test_the_backend_learns_from_annotations_submitted_in_label_studio(label_stu
 
         late = client.import_tasks(project_id, [{"text": docs[6]["text"]}])
         (prediction,) = retrieve(client, project_id, late)[late[0]]
-        assert prediction["model_version"] == (result["candidate"]["version"] if won else first_version)
+        serving = result["candidate"]["version"] if won else first_version
+        assert prediction["model_version"] == serving
+        assert client.sdk.projects.get(id=project_id).model_version == serving  # what annotators are given
+    assert label_studio.token not in backend.log()
+
+
+def test_renaming_the_live_model_moves_the_projects_model_version(label_studio, attrib_backend):
+    client = label_studio.client()
+    project_id, version = project_with_backend(client, "backend renamed", attrib_backend.url)
+    assert rename_live_model(client, [project_id], version, "attrib-test+trained-0123456789ab-20260101000000") == [project_id]
+    assert client.sdk.projects.get(id=project_id).model_version == "attrib-test+trained-0123456789ab-20260101000000"
+    assert rename_live_model(client, [project_id], version, "other") == []  # no backend of that title is left

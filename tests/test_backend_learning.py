@@ -98,7 +98,9 @@ def test_a_candidate_replaces_the_serving_model_only_if_it_scores_higher(trained
     model_dir, _ = trained
     rules = models.load(models.RULES)
     serving = Serving(rules)
-    learner = Learner(tmp_path, serving, models.RULES, None, TrainSettings())
+    told = []  # what Label Studio would be told (the real call is tested against a real server elsewhere)
+    learner = Learner(tmp_path, serving, models.RULES, None, TrainSettings(), on_promote=lambda *a: told.append(a))
+    learner.projects.add(7)
     round_dir = tmp_path / "rounds" / "r1"
     shutil.copytree(model_dir, round_dir / CANDIDATE)
     version = models.version_of(models.load(str(model_dir), fresh=True).nlp)
@@ -107,6 +109,7 @@ def test_a_candidate_replaces_the_serving_model_only_if_it_scores_higher(trained
     with caplog.at_level("INFO", logger="attrib.backend"):
         learner._decide(round_dir, result)
     assert serving.current.version == (version if promoted else rules.version)
+    assert told == ([({7}, rules.version, version)] if promoted else [])
     assert (tmp_path / (MODELS if promoted else REJECTED) / version / "meta.json").is_file()
     assert ("now serves" if promoted else "kept aside") in caplog.text and "on 3 held-out annotated documents" in caplog.text
     # a restart serves what was promoted, for the same starting model only

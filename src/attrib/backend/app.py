@@ -96,6 +96,10 @@ async def _object(request: Request, backend: Backend) -> dict:
     body = await read_json(request, backend.max_body)
     if not isinstance(body, dict):
         raise HTTPProblem(400, f"the request body must be a JSON object, got {type(body).__name__}")
+    project = body.get("project")  # "<id>.<created at>" from /setup and /predict, an object in events
+    project = project.get("id") if isinstance(project, dict) else str(project).partition(".")[0]
+    if str(project).isdigit():
+        backend.learner.projects.add(int(project))
     return body
 
 

@@ -20,6 +20,7 @@ import sys
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..errors import AttribError, InvalidDataError
 from ..jsonio import atomic_write, dumps_line
@@ -112,8 +113,11 @@ class Serving:
 class Learner:
     """Keeps accepted annotations in `data_dir` and runs training rounds after every `train_every` of them."""
 
-    def __init__(self, data_dir: Path, serving: Serving, base: str, train_every: int | None, settings: TrainSettings) -> None:
+    def __init__(self, data_dir: Path, serving: Serving, base: str, train_every: int | None, settings: TrainSettings,
+                 on_promote: Callable[[set[int], str, str], None] | None = None) -> None:
         self.data_dir, self.serving, self.base, self.train_every, self.settings = data_dir, serving, base, train_every, settings
+        self.on_promote = on_promote  # (projects seen, old version, new version): tell Label Studio
+        self.projects: set[int] = set()  # the Label Studio projects that asked for drafts or sent events
         self.log = AnnotationLog(data_dir)
         self._lock = threading.Lock()
         self._round: subprocess.Popen | None = None
@@ -201,9 +205,11 @@ class Learner:
             served = models.load(str(target), fresh=True)  # loaded before the switch: requests go on meanwhile
             with atomic_write(self.data_dir / SERVING) as out:
                 json.dump({"base": self.base, "model": str(target), "version": served.version, "round": round_dir.name}, out)
-            self.serving.current = served
+            old, self.serving.current = self.serving.current, served
             logger.info("model %s now serves, replacing %s: attribution F1 on %d held-out annotated documents "
                         "%.3f > %.3f", served.version, serving["version"], held, candidate["f1"], serving["f1"])
+            if self.on_promote is not None:
+                self.on_promote(set(self.projects), old.version, served.version)
         else:
             target = self.data_dir / REJECTED / candidate["version"]
             target.parent.mkdir(exist_ok=True)

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import BackendError, InputError
+from ..errors import AttribError, BackendError, InputError
 from ..labelstudio import server
 from ..training.settings import TrainSettings
 from . import app as http
@@ -57,8 +57,29 @@ def build(model: str, data_dir: Path, train_every: int | None = None, train_step
     defaults = TrainSettings()
     steps = train_steps or defaults.max_steps
     settings = TrainSettings(max_steps=steps, eval_frequency=min(defaults.eval_frequency, max(1, steps // 2)))
-    learner = Learner(data_dir, serving, model, train_every, settings)
+    learner = Learner(data_dir, serving, model, train_every, settings, on_promote=_label_studio_follower(basic_auth))
     return http.Backend(serving, learner, max_chars=max_chars or http.models.MAX_TEXT_CHARS, basic_auth=basic_auth)
+
+
+def _label_studio_follower(basic_auth: tuple[str, str] | None):
+    """With LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY in the environment: after a switch of models, rename
+    the backend's live model in the projects it serves, so that their annotators get the new drafts."""
+    url, key = os.environ.get("LABEL_STUDIO_URL"), os.environ.get("LABEL_STUDIO_API_KEY")
+    if not (url and key):
+        return None
+
+    def follow(projects: set[int], old: str, new: str) -> None:
+        from ..labelstudio.client import Client
+        from ..labelstudio.mlbackend import rename_live_model
+
+        try:
+            renamed = rename_live_model(Client(url, key), sorted(projects), old, new, basic_auth)
+        except AttribError as exc:  # the message never holds the key: Client scrubs it
+            logger.warning("Label Studio not told of the new model: %s", exc)
+            return
+        logger.info("Label Studio at %s: projects %s pre-fill the drafts of %s", url, renamed or "none", new)
+
+    return follow
 
 
 def run(backend: http.Backend, host: str, port: int) -> None:
@@ -136,9 +157,10 @@ def stop(data_dir: Path) -> int | None:
     return state["pid"]
 
 
-def up(data_dir: Path, model: str) -> tuple[str, int, bool]:
+def up(data_dir: Path, model: str, label_studio: tuple[str, str]) -> tuple[str, int, bool]:
     """Start (or find running) the backend of `data_dir` serving `model` on a free loopback port:
-    (url, pid, just started). Its basic auth login, if any, comes from the environment."""
+    (url, pid, just started). Its basic auth login, if any, comes from the environment; the Label Studio
+    it serves (URL, token) goes into its environment, never onto its command line."""
     data_dir = data_dir.resolve()
     login = basic_auth_from_env()
     state = load_state(data_dir)
@@ -148,7 +170,8 @@ def up(data_dir: Path, model: str) -> tuple[str, int, bool]:
         server.stop(state["pid"])  # another model was asked for
     port = server.free_port()
     url = f"http://127.0.0.1:{port}"
-    process = start(data_dir, model, port)
+    env = dict(os.environ, LABEL_STUDIO_URL=label_studio[0], LABEL_STUDIO_API_KEY=label_studio[1])
+    process = start(data_dir, model, port, env=env)
     save_state(data_dir, url, process.pid, model)
     wait_ready(url, process, data_dir, basic_auth=login)
     return url, process.pid, True

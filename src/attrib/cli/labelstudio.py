@@ -189,7 +189,7 @@ def _backend_up(studio, data_dir: Path, project_id: int, model: str) -> None:
     from ..backend import serve
     from ..labelstudio.mlbackend import connect_backend
 
-    url, pid, started = serve.up(data_dir / "backend", model)
+    url, pid, started = serve.up(data_dir / "backend", model, (studio.url, studio.token))
     connection = connect_backend(studio.client(), project_id, url, serve.basic_auth_from_env())
     typer.echo(f"attrib backend {'started' if started else 'running'} at {url} (pid {pid}, model_version "
                f"{connection.model_version}): drafts tasks when they are opened, learns from submitted annotations")

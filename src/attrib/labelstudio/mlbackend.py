@@ -58,3 +58,22 @@ def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple
                 else sdk.webhooks.create(url=hook_url, project=project_id, **settings))
     return Connection(backend.id, version, hook.id)
 
+
+
+def rename_live_model(client: Client, project_ids: list[int], old: str, new: str,
+                      basic_auth: tuple[str, str] | None = None) -> list[int]:
+    """After the backend switched models: its entries titled `old` in these projects get the title `new`, and
+    Label Studio moves each project's model_version along, so annotators are given the new model's drafts.
+    The projects renamed."""
+    renamed = []
+    for project_id in sorted(project_ids):
+        with client._errors(f"renaming the live model of project {project_id} to {new}"):
+            for backend in client.sdk.ml.list(project=project_id):
+                if backend.title != old:
+                    continue
+                fields = dict(project=project_id, url=backend.url, title=new)
+                if basic_auth:
+                    fields.update(auth_method="BASIC_AUTH", basic_auth_user=basic_auth[0], basic_auth_pass=basic_auth[1])
+                client.sdk.ml.update(backend.id, **fields)
+                renamed.append(project_id)
+    return renamed
