@@ -18,6 +18,8 @@ from attrib.records import normalize_record
 from attrib.validation import check_export
 from backendserver import running_backend
 from constructed import constructed_record
+from lsserver import clean_env
+from runs import attrib
 from test_backend_server import TEXTS, expected_predictions
 
 pytestmark = pytest.mark.labelstudio
@@ -118,3 +120,23 @@ def test_renaming_the_live_model_moves_the_projects_model_version(label_studio, 
     assert rename_live_model(client, [project_id], version, "attrib-test+trained-0123456789ab-20260101000000") == [project_id]
     assert client.sdk.projects.get(id=project_id).model_version == "attrib-test+trained-0123456789ab-20260101000000"
     assert rename_live_model(client, [project_id], version, "other") == []  # no backend of that title is left
+
+
+def test_studio_backend_starts_the_backend_and_connects_it(label_studio):
+    from attrib.backend import serve
+
+    try:
+        ran = attrib("studio", "--data-dir", label_studio.data_dir, "--project", "studio backend", "--backend",
+                     env=clean_env())
+        assert ran.code == 0, ran.err
+        state = serve.load_state(label_studio.data_dir / "backend")
+        assert f"attrib backend started at {state['url']} (pid {state['pid']}, model_version attrib-0.1.0+" in ran.out
+        project = label_studio.client().project("studio backend")
+        (connected,) = label_studio.client().sdk.ml.list(project=project["id"])
+        assert connected.url == state["url"] and connected.state == "CO" and project["model_version"] == connected.title
+        again = attrib("studio", "--data-dir", label_studio.data_dir, "--project", "studio backend", "--backend",
+                       env=clean_env())
+        assert f"attrib backend running at {state['url']}" in again.out  # found, not started twice
+        assert len(label_studio.client().sdk.ml.list(project=project["id"])) == 1
+    finally:
+        assert serve.stop(label_studio.data_dir / "backend") is not None
