@@ -16,6 +16,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,12 +141,15 @@ def create_app(backend: Backend) -> Starlette:
         tasks = (await _object(request, backend)).get("tasks")
         if not isinstance(tasks, list):
             raise HTTPProblem(400, "$.tasks must be a list of tasks")
+        started = time.perf_counter()
         version, answers = await run_in_threadpool(backend.predict, tasks)
+        seconds = time.perf_counter() - started
         for answer in answers:
             if "error" in answer:
                 logger.warning("predict: %s", answer["error"])
-        logger.info("predict: %d tasks drafted by %s", sum("error" not in a for a in answers), version)
-        return JSONResponse({"results": answers, "model_version": version})
+        logger.info("predict: %d tasks drafted by %s in %.2f s", sum("error" not in a for a in answers), version, seconds)
+        return JSONResponse({"results": answers, "model_version": version},
+                            headers={"Server-Timing": f"predict;dur={seconds * 1000:.1f}"})
 
     async def webhook(request: Request) -> JSONResponse:
         payload = await _object(request, backend)
