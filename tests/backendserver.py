@@ -38,12 +38,13 @@ class Backend:
 
 
 @contextlib.contextmanager
-def running_backend(data_dir: Path, *options: str, model: str = "rules", env: dict | None = None) -> Iterator[Backend]:
+def running_backend(data_dir: Path, *options: str, model: str = "rules", env: dict | None = None,
+                    login: tuple[str, str] | None = None) -> Iterator[Backend]:
     port = server.free_port()
     url = f"http://127.0.0.1:{port}"
     process = serve.start(data_dir, model, port, env=env, options=options)
     try:
-        health = serve.wait_ready(url, process, data_dir)
+        health = serve.wait_ready(url, process, data_dir, basic_auth=login)
         yield Backend(url, data_dir, process.pid, health["model_version"])
     finally:
         server.stop(process.pid)

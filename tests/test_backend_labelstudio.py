@@ -7,6 +7,7 @@ import json
 import random
 import time
 
+import httpx
 import pytest
 
 from attrib.backend.learning import MODELS, REJECTED, ROUNDS
@@ -140,3 +141,21 @@ def test_studio_backend_starts_the_backend_and_connects_it(label_studio):
         assert len(label_studio.client().sdk.ml.list(project=project["id"])) == 1
     finally:
         assert serve.stop(label_studio.data_dir / "backend") is not None
+
+
+def test_a_backend_with_basic_auth_is_used_with_its_login(label_studio, tmp_path):
+    login = ("attrib", "s3cret-pass-0817")
+    env = clean_env(ATTRIB_BACKEND_AUTH=":".join(login))
+    with running_backend(tmp_path / "backend", env=env, login=login) as backend:
+        refused = httpx.get(f"{backend.url}/health", timeout=5)
+        assert refused.status_code == 401 and "basic auth" in refused.json()["error"]
+        assert httpx.get(f"{backend.url}/health", auth=("attrib", "wrong"), timeout=5).status_code == 401
+        client = label_studio.client()
+        project_id = push(client, [], "backend with login").project_id
+        assert connect_backend(client, project_id, backend.url, login).model_version == backend.version
+        (task_id,) = client.import_tasks(project_id, [{"text": TEXTS[0]}])
+        (prediction,) = retrieve(client, project_id, [task_id])[task_id]
+        assert prediction["model_version"] == backend.version
+        client.sdk.annotations.create(id=task_id, result=prediction["result"])
+        assert AnnotationLog(backend.data_dir).accepted == 1  # the webhook carries the login too
+        assert login[1] not in backend.log()
