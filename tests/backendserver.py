@@ -25,13 +25,15 @@ class Backend:
     pid: int
     version: str  # the model_version it started with
 
+    login: tuple[str, str] | None = None
+
     def health(self) -> dict:
-        answer = httpx.get(f"{self.url}/health", timeout=5)
+        answer = httpx.get(f"{self.url}/health", timeout=5, auth=self.login)
         assert answer.status_code == 200, answer.text
         return answer.json()
 
     def post(self, path: str, **kwargs) -> httpx.Response:
-        return httpx.post(f"{self.url}/{path}", timeout=120, **kwargs)
+        return httpx.post(f"{self.url}/{path}", timeout=120, auth=self.login, **kwargs)
 
     def log(self) -> str:
         return (self.data_dir / serve.LOG).read_text(encoding="utf-8")
@@ -45,7 +47,7 @@ def running_backend(data_dir: Path, *options: str, model: str = "rules", env: di
     process = serve.start(data_dir, model, port, env=env, options=options)
     try:
         health = serve.wait_ready(url, process, data_dir, basic_auth=login)
-        yield Backend(url, data_dir, process.pid, health["model_version"])
+        yield Backend(url, data_dir, process.pid, health["model_version"], login)
     finally:
         server.stop(process.pid)
 

@@ -26,9 +26,9 @@ from test_backend_server import TEXTS, expected_predictions
 pytestmark = pytest.mark.labelstudio
 
 
-def project_with_backend(client, title: str, url: str) -> tuple[int, str]:
+def project_with_backend(client, title: str, url: str, login: tuple[str, str] | None = None) -> tuple[int, str]:
     project_id = push(client, [], title).project_id
-    return project_id, connect_backend(client, project_id, url).model_version
+    return project_id, connect_backend(client, project_id, url, login).model_version
 
 
 def retrieve(client, project_id: int, task_ids: list[int]) -> dict[int, list[dict]]:
@@ -74,12 +74,17 @@ def wait_for_round(backend, timeout: float = 240) -> dict:
 
 
 def test_the_backend_learns_from_annotations_submitted_in_label_studio(label_studio, tmp_path):
+    """With a basic auth login too: Label Studio's calls and its webhook must carry it."""
     client = label_studio.client()
     rng = random.Random(3)
     docs = [annotated(f"c{i}", rng) for i in range(7)]
-    with running_backend(tmp_path / "backend", "--train-every", "4", "--train-steps", "40",
-                         env=label_studio.env()) as backend:
-        project_id, first_version = project_with_backend(client, "backend learns", backend.url)
+    login = ("attrib", "s3cret-pass-0817")
+    env = label_studio.env(ATTRIB_BACKEND_AUTH=":".join(login))
+    with running_backend(tmp_path / "backend", "--train-every", "4", "--train-steps", "40", env=env, login=login) as backend:
+        refused = httpx.get(f"{backend.url}/health", timeout=5)
+        assert refused.status_code == 401 and "basic auth" in refused.json()["error"]
+        assert httpx.get(f"{backend.url}/health", auth=("attrib", "wrong"), timeout=5).status_code == 401
+        project_id, first_version = project_with_backend(client, "backend learns", backend.url, login)
         task_ids = client.import_tasks(project_id, [{"text": d["text"]} for d in docs])
         log = AnnotationLog(backend.data_dir)
 
@@ -112,7 +117,7 @@ def test_the_backend_learns_from_annotations_submitted_in_label_studio(label_stu
         serving = result["candidate"]["version"] if won else first_version
         assert prediction["model_version"] == serving
         assert client.sdk.projects.get(id=project_id).model_version == serving  # what annotators are given
-    assert label_studio.token not in backend.log()
+    assert label_studio.token not in backend.log() and login[1] not in backend.log()
 
 
 def test_renaming_the_live_model_moves_the_projects_model_version(label_studio, attrib_backend):
@@ -142,20 +147,3 @@ def test_studio_backend_starts_the_backend_and_connects_it(label_studio):
     finally:
         assert serve.stop(label_studio.data_dir / "backend") is not None
 
-
-def test_a_backend_with_basic_auth_is_used_with_its_login(label_studio, tmp_path):
-    login = ("attrib", "s3cret-pass-0817")
-    env = clean_env(ATTRIB_BACKEND_AUTH=":".join(login))
-    with running_backend(tmp_path / "backend", env=env, login=login) as backend:
-        refused = httpx.get(f"{backend.url}/health", timeout=5)
-        assert refused.status_code == 401 and "basic auth" in refused.json()["error"]
-        assert httpx.get(f"{backend.url}/health", auth=("attrib", "wrong"), timeout=5).status_code == 401
-        client = label_studio.client()
-        project_id = push(client, [], "backend with login").project_id
-        assert connect_backend(client, project_id, backend.url, login).model_version == backend.version
-        (task_id,) = client.import_tasks(project_id, [{"text": TEXTS[0]}])
-        (prediction,) = retrieve(client, project_id, [task_id])[task_id]
-        assert prediction["model_version"] == backend.version
-        client.sdk.annotations.create(id=task_id, result=prediction["result"])
-        assert AnnotationLog(backend.data_dir).accepted == 1  # the webhook carries the login too
-        assert login[1] not in backend.log()
