@@ -116,3 +116,22 @@ def test_a_candidate_replaces_the_serving_model_only_if_it_scores_higher(trained
     assert starting_model(tmp_path, models.RULES).version == serving.current.version
     assert (tmp_path / SERVING).exists() == promoted
     assert starting_model(tmp_path, str(model_dir)).source == str(model_dir)
+
+
+def test_a_catch_up_takes_only_the_annotations_the_log_lacks(tmp_path):
+    text = "The minister said that taxes will fall."
+    cue = {"id": "c", "from_name": "role", "to_name": "text", "type": "labels",
+           "value": {"start": 13, "end": 17, "text": "said", "labels": ["CUE"]}}
+    content = {"id": "t", "from_name": "role", "to_name": "text", "type": "labels",
+               "value": {"start": 18, "end": 38, "text": "that taxes will fall", "labels": ["CONTENT"]}}
+    kind = {"id": "c", "from_name": "kind", "to_name": "text", "type": "choices",
+            "value": {"start": 13, "end": 17, "text": "said", "choices": ["indirect"]}}
+    relation = {"from_id": "c", "to_id": "t", "type": "relation", "direction": "right", "labels": ["content"]}
+    annotation = {"id": 11, "result": [cue, content, kind, relation], "updated_at": "2026-01-01T10:00:00Z"}
+    exported = [{"id": 5, "data": {"text": text}, "annotations": [annotation]}, {"id": 6, "data": {"text": text}}]
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    assert learner.catch_up(exported).accepted == 1
+    assert learner.catch_up(exported).accepted == 0  # already in the log
+    exported[0]["annotations"][0] = dict(annotation, result=[], updated_at="2026-01-02T10:00:00Z")
+    assert learner.catch_up(exported).accepted == 1  # a newer version of it
+    assert [r["attributions"] for r in AnnotationLog(tmp_path).current()] == [[]]

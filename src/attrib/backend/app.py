@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from ..errors import AttribError
 from ..lsjson.names import LABELS_NAME, TEXT_NAME
 from . import models
 from .learning import ANNOTATION_ACTIONS, Learner, Serving
@@ -56,6 +57,22 @@ class Backend:
 
     def __post_init__(self) -> None:
         self.predicting = threading.Lock()
+
+    def train_on(self, tasks: list) -> dict:
+        """Catch up on the annotations of these tasks, then start a round."""
+        outcome = self.learner.catch_up(tasks)
+        return {**outcome.as_dict(), "status": self.learner.maybe_train(now=True)}
+
+    def train_project(self, project: object) -> dict:
+        project_id = project.get("id") if isinstance(project, dict) else None
+        if self.learner.fetch_tasks is None or not isinstance(project_id, int):
+            return {"status": self.learner.maybe_train(now=True)}  # on the annotations the events brought
+        try:
+            tasks = self.learner.fetch_tasks(project_id)
+        except AttribError as exc:  # Client's messages never hold the key
+            logger.warning("no catch-up on project %s: %s", project_id, exc)
+            tasks = []
+        return self.train_on(tasks)
 
     def predict(self, tasks: list) -> tuple[str, list[dict]]:
         with self.predicting:
@@ -154,17 +171,19 @@ def create_app(backend: Backend) -> Starlette:
     async def webhook(request: Request) -> JSONResponse:
         payload = await _object(request, backend)
         action = payload.get("action")
-        if action == "START_TRAINING":
-            return JSONResponse({"status": await run_in_threadpool(backend.learner.maybe_train, True)})
+        if action == "START_TRAINING":  # Label Studio's "Start training" (one of its two ways): the project only
+            return JSONResponse(await run_in_threadpool(backend.train_project, payload.get("project")))
         if action not in ANNOTATION_ACTIONS:
             return JSONResponse({"status": f"ignored: attrib learns from {', '.join(ANNOTATION_ACTIONS)}"})
         outcome = await run_in_threadpool(backend.learner.on_event, payload)
         status = 422 if outcome.rejected and not outcome.accepted else 200
         return JSONResponse(outcome.as_dict(), status_code=status)
 
-    async def train(request: Request) -> JSONResponse:
-        await _object(request, backend)
-        return JSONResponse({"status": await run_in_threadpool(backend.learner.maybe_train, True)})
+    async def train(request: Request) -> JSONResponse:  # "Start training", the other way: every annotated task
+        tasks = (await _object(request, backend)).get("annotations")
+        if not isinstance(tasks, list):
+            raise HTTPProblem(400, "$.annotations must be a list of annotated tasks")
+        return JSONResponse(await run_in_threadpool(backend.train_on, tasks))
 
     async def problem(request: Request, exc: HTTPProblem) -> JSONResponse:
         logger.warning("%s %s: %d %s", request.method, request.url.path, exc.status, exc.message)

@@ -28,7 +28,7 @@ from ..lsjson.convert import task_records
 from ..training.settings import TrainSettings
 from ..validation import check_export
 from . import models, round as training_round
-from .store import AnnotationLog
+from .store import AnnotationLog, key
 
 logger = logging.getLogger("attrib.backend")
 
@@ -103,6 +103,20 @@ def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
     return events, outcome
 
 
+def exported_events(tasks: list) -> tuple[list[dict], EventOutcome]:
+    """Events for the annotations of exported tasks (the body of Label Studio's /train, a project export)."""
+    events, outcome = [], EventOutcome()
+    for task in tasks:
+        if not isinstance(task, dict) or not isinstance(task.get("annotations"), list):
+            continue
+        annotations = [dict(a, task=task.get("id")) for a in task["annotations"] if isinstance(a, dict)]
+        found, seen = annotation_events({"action": "EXPORT", "annotation": annotations, "task": [task]})
+        events += found
+        outcome.rejected += seen.rejected
+        outcome.skipped += seen.skipped
+    return events, outcome
+
+
 class Serving:
     """The model requests are answered from; replaced whole by one assignment."""
 
@@ -117,6 +131,7 @@ class Learner:
                  on_promote: Callable[[set[int], str, str], None] | None = None) -> None:
         self.data_dir, self.serving, self.base, self.train_every, self.settings = data_dir, serving, base, train_every, settings
         self.on_promote = on_promote  # (projects seen, old version, new version): tell Label Studio
+        self.fetch_tasks: Callable[[int], list] | None = None  # a project's exported tasks, from Label Studio
         self.projects: set[int] = set()  # the Label Studio projects that asked for drafts or sent events
         self.log = AnnotationLog(data_dir)
         self._lock = threading.Lock()
@@ -132,16 +147,27 @@ class Learner:
         return self._round is not None
 
     def on_event(self, payload: dict) -> EventOutcome:
-        events, outcome = annotation_events(payload)
+        return self._take(*annotation_events(payload), payload.get("action"))
+
+    def catch_up(self, tasks: list) -> EventOutcome:
+        """Take the annotations of exported tasks that the log does not hold yet (made while the backend was
+        down, or whose events were lost), then start a round."""
+        events, outcome = exported_events(tasks)
+        outcome = self._take([e for e in events if key(e) not in self.log.known], outcome, "catch-up", train=False)
+        return outcome
+
+    def _take(self, events: list[dict], outcome: EventOutcome, action: str | None, train: bool = True) -> EventOutcome:
+        outcome.accepted = sum(e["event"] == "accepted" for e in events)
         self.log.append(events)
         for message in outcome.rejected:
             logger.warning("rejected %s", message)
         for message in outcome.skipped:
             logger.info("skipped %s", message)
         if outcome.accepted or outcome.deleted:
-            logger.info("%s: %d accepted, %d deleted (%d accepted in all)", payload.get("action"), outcome.accepted,
-                        outcome.deleted, self.log.accepted)
-        self.maybe_train()
+            logger.info("%s: %d accepted, %d deleted (%d accepted in all)", action, outcome.accepted, outcome.deleted,
+                        self.log.accepted)
+        if train:
+            self.maybe_train()
         return outcome
 
     def maybe_train(self, now: bool = False) -> str:

@@ -8,6 +8,7 @@ never read.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -58,28 +59,50 @@ def build(model: str, data_dir: Path, train_every: int | None = None, train_step
     steps = train_steps or defaults.max_steps
     settings = TrainSettings(max_steps=steps, eval_frequency=min(defaults.eval_frequency, max(1, steps // 2)))
     learner = Learner(data_dir, serving, model, train_every, settings, on_promote=_label_studio_follower(basic_auth))
+    learner.fetch_tasks = _label_studio_export()
     return http.Backend(serving, learner, max_chars=max_chars or http.models.MAX_TEXT_CHARS, basic_auth=basic_auth)
 
 
 def _label_studio_follower(basic_auth: tuple[str, str] | None):
     """With LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY in the environment: after a switch of models, rename
     the backend's live model in the projects it serves, so that their annotators get the new drafts."""
-    url, key = os.environ.get("LABEL_STUDIO_URL"), os.environ.get("LABEL_STUDIO_API_KEY")
-    if not (url and key):
+    if _label_studio_client() is None:
         return None
 
     def follow(projects: set[int], old: str, new: str) -> None:
-        from ..labelstudio.client import Client
         from ..labelstudio.mlbackend import rename_live_model
 
+        client = _label_studio_client()
         try:
-            renamed = rename_live_model(Client(url, key), sorted(projects), old, new, basic_auth)
+            renamed = rename_live_model(client, sorted(projects), old, new, basic_auth)
         except AttribError as exc:  # the message never holds the key: Client scrubs it
             logger.warning("Label Studio not told of the new model: %s", exc)
             return
-        logger.info("Label Studio at %s: projects %s pre-fill the drafts of %s", url, renamed or "none", new)
+        logger.info("Label Studio at %s: projects %s pre-fill the drafts of %s", client.url, renamed or "none", new)
 
     return follow
+
+
+def _label_studio_client():
+    url, key = os.environ.get("LABEL_STUDIO_URL"), os.environ.get("LABEL_STUDIO_API_KEY")
+    if not (url and key):
+        return None
+    from ..labelstudio.client import Client
+
+    return Client(url, key)
+
+
+def _label_studio_export():
+    """With LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY: a project's tasks, exported, for a catch-up."""
+    if _label_studio_client() is None:
+        return None
+
+    def fetch(project_id: int) -> list:
+        buffer = io.BytesIO()
+        _label_studio_client().export(project_id, buffer)
+        return json.loads(buffer.getvalue())
+
+    return fetch
 
 
 def run(backend: http.Backend, host: str, port: int) -> None:

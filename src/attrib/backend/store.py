@@ -23,13 +23,20 @@ LOG = "annotations.jsonl"
 logger = logging.getLogger("attrib.backend")
 
 
+def key(event: dict) -> tuple:
+    """What tells one version of an annotation from another."""
+    return event.get("annotation_id"), event.get("updated_at")
+
+
 class AnnotationLog:
-    """The log in `data_dir`; `accepted` counts its accepted-annotation events."""
+    """The log in `data_dir`; `accepted` counts its accepted-annotation events, `known` holds their
+    (annotation id, updated_at): an annotation sent again unchanged is not stored twice."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / LOG
         self._lock = threading.Lock()
-        self.accepted = sum(1 for event in self.events() if event.get("event") == "accepted")
+        accepted = [key(event) for event in self.events() if event.get("event") == "accepted"]
+        self.known, self.accepted = set(accepted), len(accepted)
 
     def append(self, events: list[dict]) -> None:
         if not events:
@@ -46,6 +53,7 @@ class AnnotationLog:
             finally:
                 os.close(fd)  # releases the flock
             self.accepted += sum(1 for event in events if event.get("event") == "accepted")
+            self.known.update(key(event) for event in events if event.get("event") == "accepted")
 
     def events(self) -> Iterator[dict]:
         try:
