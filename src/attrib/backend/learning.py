@@ -128,15 +128,16 @@ class Learner:
     """Keeps accepted annotations in `data_dir` and runs training rounds after every `train_every` of them."""
 
     def __init__(self, data_dir: Path, serving: Serving, base: str, train_every: int | None, settings: TrainSettings,
-                 on_promote: Callable[[set[int], str, str], None] | None = None) -> None:
-        self.data_dir, self.serving, self.base, self.train_every, self.settings = data_dir, serving, base, train_every, settings
+                 on_promote: Callable[[set[int], str, str], None] | None = None,
+                 fetch_tasks: Callable[[int], list] | None = None) -> None:
+        self.data_dir, self.serving, self.base = data_dir, serving, base
+        self.train_every, self.settings = train_every, settings
         self.on_promote = on_promote  # (projects seen, old version, new version): tell Label Studio
-        self.fetch_tasks: Callable[[int], list] | None = None  # a project's exported tasks, from Label Studio
+        self.fetch_tasks = fetch_tasks  # a project's exported tasks, from Label Studio
         self.projects: set[int] = set()  # the Label Studio projects that asked for drafts or sent events
         self.log = AnnotationLog(data_dir)
         self._lock = threading.Lock()
         self._round: subprocess.Popen | None = None
-        self._waiter: threading.Thread | None = None
         try:
             self.trained_upto = json.loads((data_dir / STATE).read_text(encoding="utf-8"))["trained_upto"]
         except (OSError, ValueError, KeyError):
@@ -151,10 +152,9 @@ class Learner:
 
     def catch_up(self, tasks: list) -> EventOutcome:
         """Take the annotations of exported tasks that the log does not hold yet (made while the backend was
-        down, or whose events were lost), then start a round."""
+        down, or whose events were lost)."""
         events, outcome = exported_events(tasks)
-        outcome = self._take([e for e in events if key(e) not in self.log.known], outcome, "catch-up", train=False)
-        return outcome
+        return self._take([e for e in events if key(e) not in self.log.known], outcome, "catch-up", train=False)
 
     def _take(self, events: list[dict], outcome: EventOutcome, action: str | None, train: bool = True) -> EventOutcome:
         outcome.accepted = sum(e["event"] == "accepted" for e in events)
@@ -193,8 +193,7 @@ class Learner:
                 self._round = subprocess.Popen([sys.executable, "-m", "attrib.backend.round", str(round_dir)],
                                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
             logger.info("training round %s started on %d documents (pid %d)", round_dir.name, len(records), self._round.pid)
-            self._waiter = threading.Thread(target=self._finish, args=(self._round, round_dir), daemon=True)
-            self._waiter.start()
+            threading.Thread(target=self._finish, args=(self._round, round_dir), daemon=True).start()
             return f"training round {round_dir.name} started on {len(records)} documents"
 
     def _prepare_round(self, records: list[dict]) -> Path:

@@ -58,8 +58,8 @@ def build(model: str, data_dir: Path, train_every: int | None = None, train_step
     defaults = TrainSettings()
     steps = train_steps or defaults.max_steps
     settings = TrainSettings(max_steps=steps, eval_frequency=min(defaults.eval_frequency, max(1, steps // 2)))
-    learner = Learner(data_dir, serving, model, train_every, settings, on_promote=_label_studio_follower(basic_auth))
-    learner.fetch_tasks = _label_studio_export()
+    learner = Learner(data_dir, serving, model, train_every, settings, on_promote=_label_studio_follower(basic_auth),
+                      fetch_tasks=_label_studio_export())
     return http.Backend(serving, learner, max_chars=max_chars or http.models.MAX_TEXT_CHARS, basic_auth=basic_auth)
 
 
@@ -112,6 +112,9 @@ def run(backend: http.Backend, host: str, port: int) -> None:
     _log_to(backend.learner.data_dir)
     logger.info("serving %s on http://%s:%d (data in %s%s)", backend.serving.current.version, host, port,
                 backend.learner.data_dir, ", basic auth" if backend.basic_auth else "")
+    if host not in ("127.0.0.1", "localhost", "::1") and not backend.basic_auth:
+        logger.warning("listening on %s without a login: anyone who reaches this port can read drafts and send "
+                       "annotations (set %s=user:password)", host, AUTH_ENV)
     config = uvicorn.Config(http.create_app(backend), host=host, port=port, log_level="warning", access_log=False,
                             server_header=False, timeout_graceful_shutdown=5, lifespan="off")
     try:
