@@ -98,6 +98,9 @@ def test_the_backend_learns_from_annotations_submitted_in_label_studio(label_stu
         made = [client.sdk.annotations.create(id=task_id, result=attributions_to_result(doc["text"], doc["attributions"]))
                 for task_id, doc in zip(task_ids[1:6], docs[1:6])]
         assert AnnotationLog(backend.data_dir).accepted == 5  # each event stored before Label Studio's request returned
+        assert backend.health()["training"]  # the 4th started a round (it loads spaCy's training: seconds)
+        answer = backend.post("predict", json={"tasks": [{"id": 1, "data": {"text": TEXTS[1]}}]})
+        assert answer.json()["results"] == expected_predictions(TEXTS[1:2], first_version)  # the old model meanwhile
         client.sdk.annotations.update(id=made[0].id, result=[])  # updated: no attributions after all
         client.sdk.annotations.delete(id=made[1].id)
         log = AnnotationLog(backend.data_dir)
