@@ -30,7 +30,7 @@ def _append_from_a_process(folder, first: int) -> None:
 
 def test_concurrent_appends_from_threads_and_processes_all_land_whole(tmp_path):
     log = AnnotationLog(tmp_path)
-    processes = [multiprocessing.get_context("spawn").Process(target=_append_from_a_process, args=(tmp_path, n))
+    processes = [multiprocessing.get_context("fork").Process(target=_append_from_a_process, args=(tmp_path, n))
                  for n in (1000, 2000)]
     for p in processes:
         p.start()
