@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import AttribError, BackendError, InputError
 from ..labelstudio import server
 from ..training.settings import TrainSettings
-from . import app as http
+from . import app as http, models
 from .learning import Learner, Serving, starting_model
 
 AUTH_ENV = "ATTRIB_BACKEND_AUTH"
@@ -60,7 +60,7 @@ def build(model: str, data_dir: Path, train_every: int | None = None, train_step
     settings = TrainSettings(max_steps=steps, eval_frequency=min(defaults.eval_frequency, max(1, steps // 2)))
     learner = Learner(data_dir, serving, model, train_every, settings, on_promote=_label_studio_follower(basic_auth),
                       fetch_tasks=_label_studio_export())
-    return http.Backend(serving, learner, max_chars=max_chars or http.models.MAX_TEXT_CHARS, basic_auth=basic_auth)
+    return http.Backend(serving, learner, max_chars=max_chars or models.MAX_TEXT_CHARS, basic_auth=basic_auth)
 
 
 def _label_studio_follower(basic_auth: tuple[str, str] | None):
