@@ -47,8 +47,11 @@ def test_label_studio_retrieves_the_backends_drafts_for_raw_tasks(label_studio, 
     (hook,) = [h for h in client.sdk.webhooks.list(project=str(project_id)) if h.url == f"{attrib_backend.url}/webhook"]
     assert not hook.send_for_all_actions and sorted(hook.actions) == sorted(EVENTS)
 
-    task_ids = client.import_tasks(project_id, [{"text": text} for text in TEXTS])  # no predictions
-    predictions = retrieve(client, project_id, task_ids)
+    *task_ids, bad_id = client.import_tasks(project_id, [{"text": text} for text in TEXTS] + [{"text": 5}])  # no predictions
+    predictions = retrieve(client, project_id, [*task_ids, bad_id])
+    assert predictions[bad_id] == []  # Label Studio logs the backend's answer for it, and stores the others' drafts
+    log = (label_studio.data_dir / "label-studio.log").read_text(encoding="utf-8")
+    assert f"'error': 'E100 task {bad_id}: data.text must be a string, got int'" in log
     expected = expected_predictions(TEXTS, version)
     for task_id, want in zip(task_ids, expected):
         (got,) = predictions[task_id]
