@@ -150,6 +150,12 @@ def test_studio_backend_starts_the_backend_and_connects_it(label_studio):
                        env=clean_env())
         assert f"attrib backend running at {state['url']}" in again.out  # found, not started twice
         assert len(label_studio.client().sdk.ml.list(project=project["id"])) == 1
+        serve.stop(label_studio.data_dir / "backend")  # it died: the next start replaces it in the project
+        attrib("studio", "--data-dir", label_studio.data_dir, "--project", "studio backend", "--backend", env=clean_env())
+        url = serve.load_state(label_studio.data_dir / "backend")["url"]
+        (connected,) = label_studio.client().sdk.ml.list(project=project["id"])
+        hooks = label_studio.client().sdk.webhooks.list(project=str(project["id"]))
+        assert connected.url == url and [h.url for h in hooks] == [f"{url}/webhook"]
     finally:
         assert serve.stop(label_studio.data_dir / "backend") is not None
 

@@ -33,7 +33,14 @@ def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple
     url = url.rstrip("/")
     sdk = client.sdk
     with client._errors(f"connecting the ML backend at {url} to project {project_id}"):
-        found = [b for b in sdk.ml.list(project=project_id) if (b.url or "").rstrip("/") == url]
+        connected = sdk.ml.list(project=project_id)
+        found = [b for b in connected if (b.url or "").rstrip("/") == url]
+        for stale in connected:  # an attrib backend that ran elsewhere before (another port): Label Studio would ask it first
+            if stale not in found and ((stale.title or "") == TITLE or (stale.title or "").startswith("attrib-")):
+                sdk.ml.delete(stale.id)
+                for hook in sdk.webhooks.list(project=str(project_id)):
+                    if hook.url == f"{(stale.url or '').rstrip('/')}/webhook":
+                        sdk.webhooks.delete(hook.id)
         fields = dict(project=project_id, url=url, is_interactive=False)
         if basic_auth:
             fields.update(auth_method="BASIC_AUTH", basic_auth_user=basic_auth[0], basic_auth_pass=basic_auth[1])
