@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -12,6 +13,7 @@ from attrib.annotate import annotate_documents, load_pipeline
 from attrib.backend.store import LOG as ANNOTATIONS
 from attrib.documents import Document
 from attrib.lsjson.convert import record_to_task
+from runs import attrib
 
 TEXTS = [
     "The minister said that taxes will fall next year.",
@@ -114,3 +116,15 @@ def test_other_actions_are_ignored(attrib_backend):
     answer = attrib_backend.post("webhook", json={"action": "PROJECT_UPDATED", "project": {"id": 1}})
     assert answer.status_code == 200 and answer.json()["status"].startswith("ignored")
     assert httpx.post(f"{attrib_backend.url}/predict", content=json.dumps({"tasks": "no"}), timeout=10).status_code == 400
+
+
+def test_what_users_see_when_the_backend_cannot_start(tmp_path):
+    ran = attrib("backend", "--model", tmp_path / "nowhere", "--data-dir", tmp_path / "data")
+    assert (ran.code, ran.err) == (2, f"attrib: E120 {tmp_path / 'nowhere'}: not a model folder (no meta.json): pass "
+                                      "`rules` or a folder `attrib train` wrote\n")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        ran = attrib("backend", "--port", port, "--data-dir", tmp_path / "data")
+    assert ran.code == 3 and ran.err == f"attrib: E210 cannot listen on 127.0.0.1:{port} (Address already in use): choose another --port\n"

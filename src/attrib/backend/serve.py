@@ -12,6 +12,7 @@ import io
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -109,6 +110,12 @@ def run(backend: http.Backend, host: str, port: int) -> None:
     """Serve until interrupted; a training round still running is ended with the server."""
     import uvicorn
 
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise BackendError(f"cannot listen on {host}:{port} ({exc.strerror}): choose another --port") from None
     _log_to(backend.learner.data_dir)
     logger.info("serving %s on http://%s:%d (data in %s%s)", backend.serving.current.version, host, port,
                 backend.learner.data_dir, ", basic auth" if backend.basic_auth else "")
