@@ -28,9 +28,16 @@ class Connection:
     webhook_id: int
 
 
-def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple[str, str] | None = None) -> Connection:
-    """Connect the backend at `url` to the project (or find it connected), drafts on task open turned on."""
-    url = url.rstrip("/")
+def _fields(project_id: int, url: str, basic_auth: tuple[str, str] | None) -> dict:
+    """What an add or update of the backend's entry sends (Label Studio checks /health and /setup with them)."""
+    fields = dict(project=project_id, url=url, is_interactive=False)
+    if basic_auth:
+        fields.update(auth_method="BASIC_AUTH", basic_auth_user=basic_auth[0], basic_auth_pass=basic_auth[1])
+    return fields
+
+
+def _add(client: Client, project_id: int, url: str, basic_auth: tuple[str, str] | None):
+    """The project's entry for the backend at `url`, added or updated, as Label Studio then sees it."""
     sdk = client.sdk
     with client._errors(f"connecting the ML backend at {url} to project {project_id}"):
         connected = sdk.ml.list(project=project_id)
@@ -41,11 +48,24 @@ def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple
                 for hook in sdk.webhooks.list(project=str(project_id)):
                     if hook.url == f"{(stale.url or '').rstrip('/')}/webhook":
                         sdk.webhooks.delete(hook.id)
-        fields = dict(project=project_id, url=url, is_interactive=False)
-        if basic_auth:
-            fields.update(auth_method="BASIC_AUTH", basic_auth_user=basic_auth[0], basic_auth_pass=basic_auth[1])
-        backend = (sdk.ml.update(found[0].id, **fields) if found else sdk.ml.create(title=TITLE, **fields))
-        backend = sdk.ml.get(backend.id)  # its state and model_version after Label Studio asked /setup
+        fields = _fields(project_id, url, basic_auth)
+        backend = sdk.ml.update(found[0].id, **fields) if found else sdk.ml.create(title=TITLE, **fields)
+        return sdk.ml.get(backend.id)  # its state and model_version after Label Studio asked /setup
+
+
+def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple[str, str] | None = None) -> Connection:
+    """Connect the backend at `url` to the project (or find it connected), drafts on task open turned on."""
+    url = url.rstrip("/")
+    sdk = client.sdk
+    try:
+        backend = _add(client, project_id, url, basic_auth)
+    except LabelStudioError as exc:
+        if "reserved network address" not in str(exc):
+            raise
+        raise LabelStudioError(f"{str(exc).partition(' ')[2]}: this Label Studio refuses ML backends on loopback (its SSRF "
+                               "guard); a local server `attrib studio` started before it allowed them needs a restart "
+                               "(`attrib studio --data-dir DIR --stop`, then again); one you run yourself, the two variables in "
+                               "README's `attrib backend` section") from None
     if backend.state != "CO" or not backend.model_version:
         raise LabelStudioError(f"Label Studio at {client.url} cannot use the ML backend at {url} "
                                f"(state {backend.state}: {backend.error_message or 'no answer to /health'})")
@@ -53,7 +73,7 @@ def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple
     with client._errors(f"turning on drafts on task open in project {project_id}"):
         # Annotators get the predictions of the project's model_version; a live model is named by its title.
         if backend.title != version:
-            sdk.ml.update(backend.id, **fields, title=version)
+            sdk.ml.update(backend.id, **_fields(project_id, url, basic_auth), title=version)
         sdk.projects.update(id=project_id, show_collab_predictions=True, evaluate_predictions_automatically=True,
                             model_version=version)
     headers = {"Authorization": "Basic " + base64.b64encode(":".join(basic_auth).encode()).decode()} if basic_auth else {}
@@ -64,7 +84,6 @@ def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple
         hook = (sdk.webhooks.update(hooks[0].id, url=hook_url, **settings) if hooks
                 else sdk.webhooks.create(url=hook_url, project=project_id, **settings))
     return Connection(backend.id, version, hook.id)
-
 
 
 def rename_live_model(client: Client, project_ids: list[int], old: str, new: str,
@@ -78,9 +97,6 @@ def rename_live_model(client: Client, project_ids: list[int], old: str, new: str
             for backend in client.sdk.ml.list(project=project_id):
                 if backend.title != old:
                     continue
-                fields = dict(project=project_id, url=backend.url, title=new)
-                if basic_auth:
-                    fields.update(auth_method="BASIC_AUTH", basic_auth_user=basic_auth[0], basic_auth_pass=basic_auth[1])
-                client.sdk.ml.update(backend.id, **fields)
+                client.sdk.ml.update(backend.id, **_fields(project_id, backend.url, basic_auth), title=new)
                 renamed.append(project_id)
     return renamed
