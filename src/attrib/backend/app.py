@@ -3,8 +3,8 @@
 GET /health and POST /setup answer at once (Label Studio gives them 1 s and 3 s, and asks both before
 every batch of predictions), also while a prediction or a training round runs. POST /predict drafts in
 a worker thread, one request at a time (one model, and spaCy pipelines are not made for concurrent
-calls). POST /webhook takes the project's annotation events (and START_TRAINING), POST /train starts a
-round on what the backend has. A bad request gets {"error": "..."} with a 4xx status and leaves nothing
+calls). POST /webhook takes the project's annotation events (and START_TRAINING), POST /train (Label
+Studio's "Start training") catches up on the annotations it carries and starts a round. A bad request gets {"error": "..."} with a 4xx status and leaves nothing
 behind; a body past the size limit is refused without being kept in memory.
 """
 
@@ -40,6 +40,8 @@ DRAIN_LIMIT = 256 * 1024 * 1024  # read (and drop) this much of a too-large body
 
 
 class HTTPProblem(Exception):
+    """A request the backend refuses: its status and the one-line reason the answer carries."""
+
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status, self.message = status, message
