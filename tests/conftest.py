@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 EXAMPLES = ROOT / "annotations" / "examples"
 
-pytest_plugins = ["lsserver", "constructed"]
+pytest_plugins = ["lsserver", "backendserver", "constructed"]
 
 
 def shared_file(relative: str) -> Path:

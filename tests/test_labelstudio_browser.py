@@ -1,4 +1,5 @@
-"""The example task opened in a real browser (headless Chromium) shows the pre-annotated regions.
+"""The example task opened in a real browser (headless Chromium) shows the pre-annotated regions; so does a
+task imported through the UI into a project that `attrib backend` drafts.
 
 Needs Debian's `chromium` and `chromium-driver` (skipped without them). Talks W3C WebDriver to
 chromedriver over HTTP directly: no Selenium. Logs in as the test server's admin, opens the task in
@@ -129,15 +130,28 @@ def tinted_pixels(png: Path, label: str) -> int:
     return sum(n for n, color in colors if all(abs(c - t) <= 4 for c, t in zip(color, tint)))
 
 
+def wait_for(check, timeout: float = 60, every: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(every)
+    return found
+
+
+def log_in(browser: Browser, label_studio) -> None:
+    browser.open(f"{label_studio.url}/user/login/")
+    browser.type("input[name=email]", label_studio.login.email)
+    browser.type("input[name=password]", label_studio.login.password)
+    browser.click("form button[type=submit], form input[type=submit]")
+    wait_for(lambda: "/user/login" not in browser.command("GET", "/url"))  # logged in before going on
+
+
 def test_the_example_task_shows_its_regions(label_studio, browser, seed_gold, tmp_path):
     client = label_studio.client()
     records = [*iter_records([seed_gold]), RECORDS[0]]  # the bundled example, and the emoji/CRLF document
     report = push(client, records, "browser check", "attrib-browser-check")
 
-    browser.open(f"{label_studio.url}/user/login/")
-    browser.type("input[name=email]", label_studio.login.email)
-    browser.type("input[name=password]", label_studio.login.password)
-    browser.click("form button[type=submit], form input[type=submit]")
+    log_in(browser, label_studio)
     for task_id in report.task_ids:
         (prediction,) = client.sdk.tasks.get(id=str(task_id)).predictions
         regions = {r["id"]: r for r in prediction.result if r["type"] == "labels"}
@@ -155,3 +169,44 @@ def test_the_example_task_shows_its_regions(label_studio, browser, seed_gold, tm
             assert drawn[rid][2] == f"rgba({', '.join(map(str, rgb(label)))}, 0.3)", rid
         tinted = {label: tinted_pixels(shot, label) for label in ("SOURCE", "CUE", "CONTENT")}
         assert all(n > 500 for n in tinted.values()), (shot, tinted)  # every label's colour is on the screen
+
+
+# Once the file is uploaded: "treat as a list of tasks" (a line, a task; the page may render again and reset it),
+# then the import dialog's Import button (the last one: the page has its own).
+IMPORT_AS_TASKS = """const radio = document.querySelector('input[type=radio][value=tasks]');
+if (!radio) return false;
+if (!radio.checked) { radio.click(); return false; }
+const button = Array.from(document.querySelectorAll('button')).filter(e => e.textContent.trim() == 'Import').pop();
+if (!button || button.disabled) return false;
+button.click(); return true"""
+
+
+def test_a_task_imported_through_the_ui_opens_with_the_backends_drafts(label_studio, attrib_backend, browser, tmp_path):
+    from attrib.labelstudio.mlbackend import connect_backend
+    from test_backend_server import expected_predictions
+
+    client = label_studio.client()
+    project_id = push(client, [], "browser backend").project_id
+    connect_backend(client, project_id, attrib_backend.url)
+    text = "Rain 🌧️ is coming, forecasters warned on Monday. “Roads are closed,” the mayor told reporters."
+    article = tmp_path / "article.txt"
+    article.write_text(text + "\n", encoding="utf-8")
+
+    log_in(browser, label_studio)
+    browser.open(f"{label_studio.url}/projects/{project_id}/data/import")
+    wait_for(lambda: browser.run("return document.querySelector('input[type=file]') !== null"))
+    browser.type("input[type=file]", str(article))  # the file dialog's input
+    wait_for(lambda: browser.run(IMPORT_AS_TASKS))
+    (task,) = wait_for(lambda: list(client.tasks(project_id)))  # imported without a prediction: the backend drafts it
+    assert task["data"]["text"] == text and task["total_annotations"] == 0
+
+    browser.open(f"{label_studio.url}/projects/{project_id}/data?task={task['id']}")
+    (want,) = expected_predictions([text], attrib_backend.version)
+    regions = {r["id"]: r for r in want["result"] if r["type"] == "labels"}
+    drawn = drawn_regions(browser, len(regions))
+    (tmp_path / "ui-import.png").write_bytes(browser.screenshot())
+    assert sorted(drawn) == sorted(regions)
+    for rid, region in regions.items():
+        assert drawn[rid][:2] == (region["value"]["start"], region["value"]["end"]), rid
+    (prediction,) = client.sdk.tasks.get(id=str(task["id"])).predictions
+    assert prediction.model_version == attrib_backend.version and prediction.result == want["result"]

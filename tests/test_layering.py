@@ -35,6 +35,7 @@ LAYERS = [
     "annotate",
     "training",
     "labelstudio",  # the network: client, servers, project operations
+    "backend",  # attrib backend: the Label Studio ML backend (an HTTP server)
     "cli",
     "__main__",
 ]

@@ -77,3 +77,10 @@ class BrokenJsonError(InputError):
     def __init__(self, file: str, index: int, reason: str) -> None:
         super().__init__(f"{file}: $[{index}]: the JSON breaks off ({reason})")
         self.file, self.index, self.reason = file, index, reason
+
+
+class BackendError(AttribError):
+    """`attrib backend` cannot start, or a started one does not answer."""
+
+    code = "E210"
+    exit_code = 3

@@ -150,13 +150,17 @@ def studio_command(
     stop: bool = typer.Option(False, "--stop", help="Stop the server of --data-dir instead."),
     records: Path = typer.Option(None, "--push", help="Then push these records (JSONL) ..."),
     project: str = typer.Option("attrib", "--project", "-p", help="... into the project with this title."),
+    backend: bool = typer.Option(False, "--backend", help="Also run `attrib backend` (data in DIR/backend) and connect it "
+                                 "to the project: tasks imported any way are drafted when opened, annotations train it."),
+    model: str = typer.Option("rules", "--model", "-m", help="The backend's model: `rules` or a folder from `attrib train`."),
 ) -> None:
     """Start a local Label Studio on 127.0.0.1 (or find it running) and leave it running for `push`.
 
     The first start creates an admin and prints the login once; it is kept, with the API token, in
     DIR/attrib-studio.json (readable only by you). Push with `--studio DIR`, or at once with --push.
+    With --backend, `attrib backend` runs beside it and drafts the project's tasks; --stop stops both.
 
-    Example: attrib studio --data-dir .studio --push out/seed.records.jsonl --project 'attrib seed'
+    Example: attrib studio --data-dir .studio --push out/seed.records.jsonl --project 'attrib seed' --backend
     """
     from ..labelstudio import studio as local
     from ..labelstudio.projects import push
@@ -165,12 +169,33 @@ def studio_command(
     if stop:
         pid = local.down(data_dir)
         typer.echo(f"stopped Label Studio (pid {pid})" if pid else f"no Label Studio running for {data_dir}")
+        if (backend_pid := _backend_stop(data_dir)) is not None:
+            typer.echo(f"stopped attrib backend (pid {backend_pid})")
         return
     studio, created, started = local.up(data_dir, port)
     typer.echo(f"Label Studio {'started' if started else 'running'} at {studio.url} (pid {studio.pid}, data in {studio.data_dir})")
     if created:
         typer.echo(f"Log in as {studio.email} with password {studio.password} (shown once; kept in {Path(studio.data_dir) / local.STATE})")
-    if records:
-        report = push(studio.client(), list(iter_records([records])), project, progress=_progress)
+    if records or backend:
+        report = push(studio.client(), list(iter_records([records])) if records else [], project, progress=_progress)
         _say(_summary(report, project))
+    if backend:
+        _backend_up(studio, data_dir, report.project_id, model)
+    if records or backend:
         typer.echo(f"Open {report.project_url}")
+
+
+def _backend_up(studio, data_dir: Path, project_id: int, model: str) -> None:
+    from ..backend import serve
+    from ..labelstudio.mlbackend import connect_backend
+
+    url, pid, started = serve.up(data_dir / "backend", model, (studio.url, studio.token))
+    connection = connect_backend(studio.client(), project_id, url, serve.basic_auth_from_env())
+    typer.echo(f"attrib backend {'started' if started else 'running'} at {url} (pid {pid}, model_version "
+               f"{connection.model_version}): drafts tasks when they are opened, learns from submitted annotations")
+
+
+def _backend_stop(data_dir: Path) -> int | None:
+    from ..backend import serve
+
+    return serve.stop((data_dir / "backend").resolve())

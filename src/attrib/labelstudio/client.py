@@ -50,7 +50,8 @@ class Client:
             if status == 401:
                 message = f"{where} refused the token (401{': ' + detail if detail else ''}) while {doing}: check LABEL_STUDIO_API_KEY"
             elif status == 403:
-                message = f"{where} forbids {doing} (403): the token's user lacks the permission"
+                message = (f"{where} forbids {doing} (403: {detail})" if detail else
+                           f"{where} forbids {doing} (403): the token's user lacks the permission")
             elif status == 404:
                 message = f"{where} has no such object (404) while {doing}"
             else:

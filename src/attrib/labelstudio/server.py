@@ -28,6 +28,16 @@ DATABASE = "label_studio.sqlite3"
 # Read by Label Studio as fallbacks for its own settings: never let the caller's environment leak in.
 FALLBACK_ENV = ("HOST", "PORT", "USERNAME", "PASSWORD", "USER_TOKEN", "DEBUG")
 QUIET_ENV = {"SENTRY_DSN": "", "FRONTEND_SENTRY_DSN": "", "LATEST_VERSION_CHECK": "false", "COLLECT_ANALYTICS": "false"}
+# Label Studio refuses ML backends and webhooks on reserved addresses (its SSRF guard, core/utils/io.py). A local
+# server is one user's, on 127.0.0.1 next to `attrib backend`: loopback is allowed, every other range stays banned.
+BANNED_BUT_LOOPBACK = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24",
+    "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",
+    "233.252.0.0/24", "240.0.0.0/4", "255.255.255.255/32", "::/128", "::ffff:0:0/96", "::ffff:0:0:0/96",
+    "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:0000::/32", "2001:20::/28", "2001:db8::/32", "2002::/16",
+    "fc00::/7", "fe80::/10", "ff00::/8",
+)
+LOOPBACK_ENV = {"USE_DEFAULT_BANNED_SUBNETS": "false", "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(BANNED_BUT_LOOPBACK)}
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,7 @@ def executable() -> str:
 def server_env(data_dir: Path, url: str | None = None, login: Login | None = None) -> dict[str, str]:
     """The environment a server (or a `label-studio` maintenance command) runs with."""
     env = {k: v for k, v in os.environ.items() if k not in FALLBACK_ENV}
-    env.update(QUIET_ENV, LABEL_STUDIO_BASE_DATA_DIR=str(data_dir))
+    env.update(QUIET_ENV, **LOOPBACK_ENV, LABEL_STUDIO_BASE_DATA_DIR=str(data_dir))
     if url:
         env["LABEL_STUDIO_HOST"] = url
     if login:

