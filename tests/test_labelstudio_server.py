@@ -167,7 +167,7 @@ def test_a_killed_push_resumes(label_studio, tmp_path):
     first = process.stderr.readline()
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    assert first.strip() == "3 imported, 0 updated"
+    assert first.strip() == "batch 1 of 20: 3 imported, 0 updated"
     partial = len(project_tasks(label_studio, "killed"))
     assert 3 <= partial < 60
     done = subprocess.run(command, env=label_studio.env(), capture_output=True, text=True, timeout=120)

@@ -70,7 +70,7 @@ def eval_command(
     Documents pair by id; a reference document without a prediction counts as predicting nothing, and
     predicted documents the reference lacks are left out with a warning.
 
-    Example: attrib eval dev.gold.jsonl dev.records.jsonl --json
+    Example: attrib eval out/seed.annotated.jsonl out/seed.records.jsonl
     """
     report = evaluate(str(gold), str(pred))
     docs = report["documents"]
@@ -122,7 +122,7 @@ def agreement_command(
     with two or more annotators; each annotation is compared region by region with the prediction it
     started from (kept, moved, deleted, added).
 
-    Example: attrib agreement export.json --html agreement.html
+    Example: attrib agreement out/seed.export.json --html out/agreement.html --studio .studio
     """
     report = agreement(export)
     if html is not None:

@@ -16,7 +16,7 @@ from .app import app
 # no server do not pay for label_studio_sdk and httpx.
 
 labelstudio = typer.Typer(
-    help="Label Studio projects: pre-annotated tasks in, annotations out.\n\nExample: attrib labelstudio push out/seed.records.jsonl --project 'attrib seed'",
+    help="Label Studio projects: pre-annotated tasks in, annotations out.\n\nExample: attrib labelstudio pull --project 'attrib seed' -o out/seed.export.json --studio .studio",
     no_args_is_help=True, rich_markup_mode=None,
 )
 app.add_typer(labelstudio, name="labelstudio")
@@ -36,7 +36,7 @@ def _say(message: str) -> None:
 
 
 def _progress(report) -> None:
-    _say(f"  {report.imported} imported, {report.updated} updated")
+    _say(f"  batch {report.batches_sent} of {report.batches}: {report.imported} imported, {report.updated} updated")
 
 
 def _summary(report, title: str) -> str:
@@ -84,7 +84,7 @@ def push_command(
     replaced if nobody has annotated it; an interrupted push is finished by running it again.
     With --review, each annotator's version is a prediction named `annotator:<who>`, none pre-filled.
 
-    Example: LABEL_STUDIO_API_KEY=... attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --url http://localhost:8080
+    Example: attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --studio .studio
     """
     from ..labelstudio.connect import connect
     from ..labelstudio.projects import push, push_review

@@ -33,6 +33,8 @@ class PushReport:
     imported: int = 0
     updated: int = 0
     skipped: int = 0
+    batches: int = 0  # import requests this push makes, and how many are done: a long push shows "k of n"
+    batches_sent: int = 0
     server_seconds: float = 0.0
     check_seconds: float = 0.0  # validating the tasks before they are sent
     total_seconds: float = 0.0
@@ -107,18 +109,20 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
         project = call(client.create_project, title, label_config(instructions), version,
                        instructions and to_html(instructions))
     report = PushReport(project["id"], f"{client.url}/projects/{project['id']}/data", created, skipped=skipped,
-                        check_seconds=checking)
+                        check_seconds=checking, batches=-(-len(replace) // batch) - (-len(new) // batch))
     for i in range(0, len(replace), batch):
         chunk = replace[i:i + batch]
         call(client.delete_predictions, project["id"], [task_id for task_id, _ in chunk])
         call(client.import_predictions, project["id"], [{**task["predictions"][0], "task": task_id} for task_id, task in chunk])
         report.updated += len(chunk)
+        report.batches_sent += 1
         if progress:
             progress(report)
     for i in range(0, len(new), batch):
         chunk = new[i:i + batch]
         report.task_ids += call(client.import_tasks, project["id"], chunk)
         report.imported += len(chunk)
+        report.batches_sent += 1
         if progress:
             progress(report)
     # Only predictions of the project's model version are pre-filled; the server accepts a version only
