@@ -77,3 +77,10 @@ class BrokenJsonError(InputError):
     def __init__(self, file: str, index: int, reason: str) -> None:
         super().__init__(f"{file}: $[{index}]: the JSON breaks off ({reason})")
         self.file, self.index, self.reason = file, index, reason
+
+
+class NothingToDoError(AttribError):
+    """The input is readable but holds nothing for the command to work on (nobody has annotated yet, no
+    records): said, with what to do, instead of writing an empty output."""
+
+    code = "E160"
