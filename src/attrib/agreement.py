@@ -32,7 +32,7 @@ from .evaluate import Scores, greedy_pairs, overlapping_pairs, percent, ratio, r
 from .jsonio import read_json
 from .lsjson.convert import result_to_attributions, task_records
 from .records import ROLES, make_record
-from .review import disagree
+from .review import annotator, disagree
 
 CHANGES = ("kept", "moved", "deleted", "added")
 
@@ -83,11 +83,6 @@ class Changes:
         }
 
 
-def _who(record: dict) -> str:
-    prov = record["provenance"]
-    return str(prov["annotator"]) if prov["annotator"] is not None else f"annotation {prov['annotation_id']}"
-
-
 @dataclass
 class Agreement:
     """Pairwise agreement and pre-annotation changes, accumulated one exported task at a time."""
@@ -104,7 +99,7 @@ class Agreement:
 
     def add(self, task: dict) -> None:
         self.tasks += 1
-        by_annotator = {_who(r): r for r in task_records(task, "each")}
+        by_annotator = {annotator(r["provenance"]): r for r in task_records(task, "each")}
         self.annotators.update(by_annotator)
         if len(by_annotator) > 1:
             self.multi_annotated += 1

@@ -77,12 +77,17 @@ def push_command(
     model_version: str = VERSION,
     review: bool = typer.Option(False, "--review", help="Adjudication: RECORDS are Label Studio exports; push the "
                                 "documents annotators disagree on, each annotator's version as a prediction."),
+    overlap: int = typer.Option(None, "--overlap", min=1, help="Annotators per task (Label Studio's \"maximum "
+                                "annotations\", on every task): 2 or more for `attrib agreement` [default: the "
+                                "project's; 1 for a new one]."),
 ) -> None:
     """Create (or reuse) a project and import the records as pre-annotated tasks; safe to re-run.
 
     A document already in the project (same record id) is skipped, or with --update its prediction is
     replaced if nobody has annotated it; an interrupted push is finished by running it again.
-    With --review, each annotator's version is a prediction named `annotator:<who>`, none pre-filled.
+    --overlap 2 has two annotators label every task, each starting from the drafts (for agreement).
+    With --review, each annotator's version is a prediction tab (A: who, B: who, ...), and the
+    reviewer's annotation starts empty.
 
     Example: attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --studio .studio
     """
@@ -96,7 +101,7 @@ def push_command(
         report = push_review(client, records, project, batch=batch, progress=_progress)
     else:
         report = push(client, order_records(list(iter_records(records)), order.value), project, model_version, batch=batch, update=update,
-                      progress=_progress)
+                      progress=_progress, overlap=overlap)
     _say(_summary(report, project))
     typer.echo(report.project_url)
 

@@ -4,6 +4,11 @@ push the documents annotators disagree on into a review project, pull the export
 The record id (the task's `data.record_id`) is the dedup key: a document already in the project is
 skipped, or with `update` its prediction is replaced while nobody has annotated it. So running the
 same push twice adds nothing, and an interrupted push is finished by running it again.
+
+`overlap` is how many annotators label each task. Label Studio Community sets it per project (its
+"maximum annotations", on every task: overlap cohort 100%): a task stays in the labeling stream of
+the next annotator until that many have submitted, and each starts a fresh annotation from the drafts.
+A new project also gets a Data Manager view that shows the drafts' score (lsjson/views.py).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import IO, Callable
 from ..errors import InputError
 from ..lsjson.config import guidelines, label_config, to_html
 from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task
+from ..lsjson.views import default_view
 from ..validation import check_tasks
 from ..review import REVIEW_VERSION, review_tasks
 from ..validation.gate import checked_export, gate
@@ -58,13 +64,17 @@ def _current(old: dict, new: dict) -> bool:
 
 
 def push(client: Client, records: list[dict], title: str, version: str | None = None, batch: int = BATCH, update: bool = False,
-         progress: Callable[[PushReport], None] | None = None, tasks: list[dict] | None = None) -> PushReport:
+         progress: Callable[[PushReport], None] | None = None, tasks: list[dict] | None = None,
+         overlap: int | None = None) -> PushReport:
     """Make project `title` hold one task per record, its prediction from `version` pre-filled for annotators.
 
     `version` defaults to model_version(records). The tasks to import (or whose prediction to replace)
     are validated before the server is changed. `tasks` made elsewhere (review.review_tasks: a
-    prediction per annotator) are pushed instead of the records' own.
+    prediction per annotator) are pushed instead of the records' own. `overlap` (annotators per task)
+    is set on the project when given; a project keeps the one it has otherwise.
     """
+    if overlap is not None and overlap < 1:
+        raise InputError(f"overlap must be 1 or more annotators per task, not {overlap}")
     started = time.perf_counter()
     unique_ids(records)
     version = version or model_version(records)
@@ -104,10 +114,13 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
         checking = time.perf_counter() - checking
 
     created = project is None
+    sharing = {} if overlap is None else {"maximum_annotations": overlap, "overlap_cohort_percentage": 100}
     if created:
         instructions = guidelines()
-        project = call(client.create_project, title, label_config(instructions), version,
-                       instructions and to_html(instructions))
+        project = call(lambda: client.create_project(title, label_config(instructions), version,
+                                                     instructions and to_html(instructions), **sharing))
+    elif sharing and (project.get("maximum_annotations"), project.get("overlap_cohort_percentage")) != (overlap, 100):
+        call(lambda: client.update_project(project["id"], **sharing))
     report = PushReport(project["id"], f"{client.url}/projects/{project['id']}/data", created, skipped=skipped,
                         check_seconds=checking, batches=-(-len(replace) // batch) - (-len(new) // batch))
     for i in range(0, len(replace), batch):
@@ -129,6 +142,8 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
     # once predictions of it exist, and sets it by itself only on a project's first import.
     if project.get("model_version") != version and version in call(client.model_versions, project["id"]):
         call(client.set_model_version, project["id"], version)
+    if created:  # after the import: the task data's columns exist only then
+        call(lambda: client.create_view(project["id"], default_view(client.columns(project["id"]))))
     report.server_seconds = server
     report.total_seconds = time.perf_counter() - started
     return report
