@@ -82,7 +82,7 @@ def test_spacy_docbin_loads_back_with_the_same_spans(records, tmp_path):
             for attr in record["attributions"]:
                 for frag in attr[role]:
                     span = doc.char_span(frag["start"], frag["end"], alignment_mode="expand")
-                    expected.append((span.start_char, span.end_char, attr["id"], role))
+                    expected.append((span.start_char, span.end_char, attr["id"], role.upper()))  # as in Label Studio
             got = [(s.start_char, s.end_char, s.id_, s.label_) for s in doc.spans[SPAN_KEYS[role]]]
             assert got == expected and got
 
