@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable
 
-from ..errors import InputError
+from ..errors import InputError, NothingToDoError
 from ..lsjson.config import guidelines, label_config, to_html
 from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task
 from ..lsjson.views import default_view
@@ -153,6 +153,9 @@ def push_review(client: Client, exports: list[Path], title: str, batch: int = BA
                 progress: Callable[[PushReport], None] | None = None) -> PushReport:
     """Push the review tasks of the Label Studio `exports` (each task validated first) into project `title`."""
     tasks = [task for export in exports for task in review_tasks(checked_export(str(export)))]
+    if not tasks:
+        raise NothingToDoError(f"{', '.join(map(str, exports))}: no task where annotators disagree (two or more "
+                               "annotations that differ): nothing to review")
     return push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=tasks)
 
 
