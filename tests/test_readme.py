@@ -19,7 +19,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
 import pytest
 
 from attrib.cli import command
@@ -28,6 +27,7 @@ from attrib.lsjson.convert import attributions_to_result
 from attrib.records import iter_records
 from conftest import ROOT
 from runs import Ran, attrib
+from test_cli_help import ALL
 
 pytestmark = pytest.mark.labelstudio
 
@@ -162,24 +162,14 @@ def test_the_readme_walk_works_as_written(label_studio, tmp_path, monkeypatch):
     (python,) = blocks(section("Datasets"), "python")
     scope: dict = {}
     exec(python, scope)  # noqa: S102  the README's DocBin snippet, as written
-    assert scope["docs"][0]._.attributions == record["attributions"]
+    assert scope["attributions"] == record["attributions"]
+    assert json.loads(json.dumps(scope["docs"][0]._.attributions)) == record["attributions"]
 
-    for path, example in help_examples():
+    for path, cmd in ALL:
+        example = example_of(cmd)
         words = shlex.split(example)
         if path == ("train",):  # a training run: parsed, not run
             command().commands["train"].make_context("train", words[2:])
             continue
         done = run(example)
         assert done.code == 0, f"{' '.join(path)}: $ {example}\n{done.out}"
-
-
-def help_examples() -> list[tuple[tuple[str, ...], str]]:
-    found = []
-
-    def visit(cmd: click.Command, path: tuple[str, ...]) -> None:
-        found.append((path, example_of(cmd)))
-        for name, sub in getattr(cmd, "commands", {}).items():
-            visit(sub, path + (name,))
-
-    visit(command(), ())
-    return found
