@@ -130,7 +130,7 @@ def annotate_as_two_people(label_studio) -> None:
     (prediction,) = task["predictions"]
     (record,) = iter_records([Path("out/seed.records.jsonl")])
     corrected = attributions_to_result(record["text"], record["attributions"][1:])
-    second = client._http("POST", "api/users/", "adding an annotator", json={"email": "second@localhost", "username": "second"})
+    second = client._http("POST", "api/users/", "adding an annotator", json={"email": "reader-two@localhost", "username": "reader-two"})
     client.sdk.annotations.create(id=task["id"], result=corrected, lead_time=30.0, parent_prediction=prediction["id"])
     client.sdk.annotations.create(id=task["id"], result=prediction["result"], lead_time=12.0,
                                   parent_prediction=prediction["id"], completed_by=second["id"])
