@@ -122,3 +122,16 @@ def test_with_no_annotation_at_all_it_stops_and_says_why(tmp_path):
     done = attrib("agreement", path, "--html", tmp_path / "report.html")
     assert done.code == 1 and done.err.startswith("attrib: E160 ") and "annotate in Label Studio first" in done.err
     assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.parametrize("coders", [3, 25])  # rows packed into one number each, and too many coders for that
+def test_many_coders_of_a_text(coders):
+    rng = np.random.default_rng(coders)
+    text = "Officials said the plan failed, and critics agreed.\nIt did."
+    masks = [rng.integers(0, 8, len(text)).astype(np.uint8) for _ in range(coders)]
+    ours = RoleAlpha()
+    ours.add(text, masks)
+    kept = [i for i, ch in enumerate(text) if not ch.isspace()]
+    assert ours.units == len(kept)
+    assert ours.labels.alpha() == pytest.approx(reference_alpha([[int(m[i]) for i in kept] for m in masks]))
+    assert ours.roles["cue"].alpha() == pytest.approx(reference_alpha([[bool(m[i] & 2) for i in kept] for m in masks]))

@@ -126,7 +126,11 @@ class Agreement:
         self.alpha.merge(here)
         for a, b in combinations(names, 2):
             self.pairs.setdefault((a, b), Scores()).add(by_annotator[a], by_annotator[b])
-            self.pair_alpha.setdefault((a, b), RoleAlpha()).add(text, [masks[a], masks[b]])
+            pair = self.pair_alpha.setdefault((a, b), RoleAlpha())
+            if len(names) == 2:
+                pair.merge(here)  # the task's own units
+            else:
+                pair.add(text, [masks[a], masks[b]])
         if disagree([by_annotator[who] for who in names]):
             self.disagreements.append({
                 "task_id": task.get("id"), "project_id": task.get("project"), "record_id": by_annotator[names[0]]["id"],

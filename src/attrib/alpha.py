@@ -20,19 +20,23 @@ from __future__ import annotations
 from collections import Counter
 from typing import Hashable, Iterable, Sequence
 
+import re
+
+import numpy as np
+
 from .records import ROLES
 
 BITS = {role: 1 << i for i, role in enumerate(ROLES)}
+WHITESPACE = re.compile(r"\s+")  # what str.isspace() calls whitespace
 
 
-def role_masks(record: dict) -> list[int]:
+def role_masks(record: dict) -> np.ndarray:
     """Per character of the record's text, the roles covering it as bits of BITS."""
-    masks = [0] * len(record["text"])
+    masks = np.zeros(len(record["text"]), dtype=np.uint8)
     for attr in record.get("attributions") or []:
         for role, bit in BITS.items():
             for frag in attr.get(role) or []:
-                for i in range(frag["start"], frag["end"]):
-                    masks[i] |= bit
+                masks[frag["start"]:frag["end"]] |= bit
     return masks
 
 
@@ -78,16 +82,22 @@ class RoleAlpha:
         self.roles = {role: Coincidences() for role in ROLES}
         self.units = 0
 
-    def add(self, text: str, masks: Iterable[list[int]]) -> None:
+    def add(self, text: str, masks: Iterable[np.ndarray]) -> None:
         """The characters of `text` as labelled by each annotator (their role_masks)."""
-        runs = Counter(row[1:] for row in zip(text, *masks) if not row[0].isspace())
-        for values, units in runs.items():
-            if len(values) < 2:
-                continue
+        coded = np.stack(list(masks), axis=1)
+        if coded.shape[1] < 2:
+            return
+        blank = np.zeros(len(text), dtype=bool)
+        for run in WHITESPACE.finditer(text):
+            blank[run.start():run.end()] = True
+        kept = coded[~blank]
+        if not len(kept):
+            return
+        for row, units in _distinct_rows(kept):
             self.units += units
-            self.labels.add(values, units)
+            self.labels.add(row, units)
             for role, bit in BITS.items():
-                self.roles[role].add([bool(v & bit) for v in values], units)
+                self.roles[role].add([bool(v & bit) for v in row], units)
 
     def merge(self, other: RoleAlpha) -> None:
         self.labels.merge(other.labels)
@@ -98,3 +108,20 @@ class RoleAlpha:
     def as_dict(self) -> dict:
         return {"labels": self.labels.alpha(), "roles": {role: c.alpha() for role, c in self.roles.items()},
                 "characters": self.units}
+
+
+def _distinct_rows(coded: np.ndarray) -> list[tuple[list[int], int]]:
+    """Each distinct row of role masks (a character as its coders coded it) with how many characters have it.
+
+    Rows are packed into one integer each (3 bits a coder) where they fit, so that numpy sorts numbers,
+    not rows: most of the time alpha takes on a long text.
+    """
+    coders = coded.shape[1]
+    if coders * len(BITS) > 64:
+        rows, counts = np.unique(coded, axis=0, return_counts=True)
+        return list(zip(rows.tolist(), counts.tolist()))
+    shifts = np.arange(coders, dtype=np.uint64) * np.uint64(len(BITS))
+    keys, counts = np.unique((coded.astype(np.uint64) << shifts).sum(axis=1, dtype=np.uint64), return_counts=True)
+    mask = (1 << len(BITS)) - 1
+    return [([(key >> (len(BITS) * i)) & mask for i in range(coders)], units)
+            for key, units in zip(keys.tolist(), counts.tolist())]
