@@ -206,7 +206,9 @@ def test_lead_reviewer_and_second_annotator(label_studio, browser, seed_gold, tm
     browser.open(f"{label_studio.url}/projects/{review.project_id}/data?task={disputed['id']}")
     page = browser.text(until="C · 3")
     assert sorted(line for line in page.splitlines() if re.match(r"^[A-Z] · ", line)) == ["A · 1", "B · 2", "C · 3"]
-    assert REVIEW_VERSION in page and drawn_regions(browser, 1, timeout=3) == {}
+    time.sleep(1)  # the editor is up (its tabs are): give a pre-filled annotation the time to be drawn
+    assert browser.run("return document.querySelectorAll('.htx-highlight').length") == 0
+    assert REVIEW_VERSION in page
 
     # a second annotator joins through the organization's invite link and labels with "Label All Tasks"
     invite = client._http("GET", "api/invite", "reading the invite link")["invite_url"]
