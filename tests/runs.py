@@ -27,10 +27,12 @@ class Ran:
     err: str
 
 
-def attrib(*args: object, stdin: bytes = b"", env: dict[str, str] | None = None) -> Ran:
+def attrib(*args: object, stdin: bytes = b"", env: dict[str, str] | None = None, merged: bool = False) -> Ran:
     """`attrib ARGS...` in this process: main() as the console script calls it, with stdin, stdout and
-    stderr of its own and the environment changed by `env` for the run only."""
-    out, err = io.StringIO(), io.StringIO()
+    stderr of its own and the environment changed by `env` for the run only. `merged`: stdout and stderr
+    in one stream, in the order they were written, as a terminal shows them (Ran.out; Ran.err is empty)."""
+    out = io.StringIO()
+    err = out if merged else io.StringIO()
     fake_stdin = io.TextIOWrapper(io.BufferedReader(io.BytesIO(stdin)), encoding="utf-8")
     with mock.patch.dict(os.environ, env or {}), mock.patch.object(sys, "argv", ["attrib", *map(str, args)]), \
             mock.patch.object(sys, "stdin", fake_stdin), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -39,7 +41,7 @@ def attrib(*args: object, stdin: bytes = b"", env: dict[str, str] | None = None)
             code = 0
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    return Ran(code, out.getvalue(), err.getvalue())
+    return Ran(code, out.getvalue(), "" if merged else err.getvalue())
 
 
 def attrib_process(*args: object, stdin: bytes | None = None, env: dict[str, str] | None = None,

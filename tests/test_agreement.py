@@ -269,14 +269,15 @@ def test_cli_table_json_and_html(two_annotators, tmp_path):
     assert "(1 annotations without a readable prediction)" in result.out
 
     page = out.read_text(encoding="utf-8")
-    assert page.count("<svg") == 5  # source, cue, content, attributions, changes
+    assert page.count("<svg") == 5  # source, cue, content, attributions (both definitions), changes
+    assert "found_jaccard50" in page and "alpha (role sets)" in page
     assert "<script" not in page and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "src=" not in page and "<link" not in page
     assert "85.7" in page and "alice@example.org" in page
     assert not list(tmp_path.glob(".report.html.*"))  # no temporary file left behind
 
     as_json = json.loads(attrib("agreement", two_annotators, "--json").out)
-    assert set(as_json) == {"tasks", "annotators", "pairs", "overall", "prediction_changes"}
+    assert set(as_json) == {"tasks", "annotators", "pairs", "overall", "prediction_changes", "disagreements"}
     assert as_json["pairs"][0]["roles"]["source"]["overlap"]["f1"] == 6 / 7
 
 

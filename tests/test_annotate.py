@@ -7,6 +7,7 @@ runs are in this process (runs.attrib), where the pipeline is loaded once.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,22 @@ def test_long_document_is_cut_into_chunks_with_exact_offsets(nlp):
 def test_chunks_fall_back_to_spaces_and_hard_cuts():
     assert [p for _, p in chunks("aaaa bbbb cccc", 6)] == ["aaaa ", "bbbb ", "cccc"]
     assert [p for _, p in chunks("x" * 10, 4)] == ["xxxx", "xxxx", "xx"]
+
+
+def test_the_progress_bar_has_a_total_a_rate_and_an_eta_on_a_terminal_only(tmp_path):
+    from attrib.documents import count_documents
+
+    (tmp_path / "in").mkdir()
+    for n in range(3):
+        (tmp_path / "in" / f"{n}.txt").write_text(f"Officials said {n} roads were closed.", encoding="utf-8")
+    lines = tmp_path / "more.jsonl"
+    lines.write_text('{"text": "He said so."}\n\n{"text": "She said no."}\n', encoding="utf-8")
+    assert count_documents([str(tmp_path / "in"), str(lines)]) == 5
+    assert count_documents([str(lines), "-"]) is None  # stdin cannot be read twice
+
+    on = attrib("annotate", tmp_path / "in", lines, "-o", tmp_path / "out.jsonl", env={"TTY_COMPATIBLE": "1"})
+    assert on.code == 0
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", on.err)  # without the terminal's colours and cursor moves
+    assert re.search(r"annotating ━+ 5/5 docs [\d.]+ docs/s eta 0:00:00", shown), shown
+    off = attrib("annotate", tmp_path / "in", lines, "-o", tmp_path / "out.jsonl", env={"TTY_COMPATIBLE": "0"})
+    assert re.fullmatch(rf"annotated 5 documents, \d+ attributions, 0 skipped -> {re.escape(str(tmp_path))}/out.jsonl\n", off.err)

@@ -1,22 +1,26 @@
-"""Every command has help that ends with a runnable `Example:` of that very command."""
+"""Every command's help ends with an `Example:` of that very command, printed last, on one line.
+
+tests/test_readme.py runs each example on the demo's files."""
 
 from __future__ import annotations
 
 import pytest
-import typer.main
 
-from attrib.cli import app
+from attrib import __version__
+from attrib.cli import command
+from attrib.cli.app import example_of
+from runs import attrib
 
 
 def commands(group, path: tuple[str, ...] = ()) -> list:
     found = [(path, group)]
     if hasattr(group, "commands"):
-        for name, command in group.commands.items():
-            found.extend(commands(command, path + (name,)))
+        for name, sub in group.commands.items():
+            found.extend(commands(sub, path + (name,)))
     return found
 
 
-ALL = commands(typer.main.get_command(app))
+ALL = commands(command())
 
 
 def test_the_tree_holds_the_main_commands():
@@ -24,16 +28,22 @@ def test_the_tree_holds_the_main_commands():
     assert {"annotate", "eval", "validate", "export", "labelstudio push", "labelstudio pull"} <= names
 
 
-@pytest.mark.parametrize("path, command", ALL, ids=[" ".join(p) or "attrib" for p, _ in ALL])
-def test_help_ends_with_an_example_of_the_command(path, command):
-    help_text = (command.help or "").strip()
-    assert help_text, f"attrib {' '.join(path)} has no help"
-    last = help_text.splitlines()[-1].strip()
-    assert last.startswith("Example: "), last
-    words = last.removeprefix("Example: ").split()
-    at = words.index("attrib")
-    assert all("=" in w for w in words[:at]), last  # only environment settings before the command
-    assert words[at + 1 : at + 1 + len(path)] == list(path), last
+@pytest.mark.parametrize("path, cmd", ALL, ids=[" ".join(p) or "attrib" for p, _ in ALL])
+def test_help_ends_with_an_example_of_the_command(path, cmd):
+    assert (cmd.help or "").strip(), f"attrib {' '.join(path)} has no help"
+    shown = attrib(*path, "--help", env={"COLUMNS": "80"})
+    assert shown.code == 0
+    last = shown.out.rstrip("\n").split("\n\n")[-1]
+    assert "\n" not in last.strip(), last  # one line, however long: click does not rewrap it
+    assert last.strip() == f"Example: {example_of(cmd)}"
+    words = example_of(cmd).split()
+    assert words[: 1 + len(path)] == ["attrib", *path], last
+    assert "Options:" in shown.out.split(last)[0]  # after the options
+
+
+def test_version():
+    done = attrib("--version")
+    assert done.code == 0 and done.out == f"attrib {__version__}\n"
 
 
 def test_usage_errors_are_short_and_exit_2():

@@ -177,19 +177,6 @@ def test_every_type_used_is_declared_in_annotation_conf(tmp_path, seed_gold):
     assert used == declared == {"Source", "Cue", "Content", "Referent", "Attribution", "Kind", "SourceType", "RefersTo"}
 
 
-def test_text_field_flattens_line_breaks(tmp_path):
-    across = frag(*at("decade. “We did it"))
-    across["start"] = TEXT.index("Budget")  # a content running over the CRLF
-    across["text"] = TEXT[across["start"]:across["end"]]
-    record = {"id": "crlf", "text": TEXT, "attributions": [
-        {"id": "a0", "kind": "mixed", "source": [], "cue": [], "content": [across], "source_entity": None}]}
-    export([record], "brat", tmp_path / "out")
-    lines = (tmp_path / "out" / "crlf.ann").read_bytes().decode().split("\n")
-    assert lines[0].startswith("T1\tContent ") and "\r" not in lines[0] and len(lines) == 5  # T, trigger, E, Kind, ""
-    [back] = brat.read(tmp_path / "out")
-    assert back["attributions"] == record["attributions"]
-
-
 @pytest.mark.parametrize("kind, content", [
     ("direct", "“We did it without cutting a single library 📚,”"),
     ("direct", "\"Here we go.\"."),

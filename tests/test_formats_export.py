@@ -18,7 +18,7 @@ from attrib.lsjson.convert import record_to_task
 from attrib.records import ROLES, iter_records
 from attrib.spacy_doc import SPAN_KEYS, get_attributions
 
-from test_formats_brat import DOC, TEXT, at, polnear_folder
+from test_formats_brat import TEXT, at, polnear_folder
 
 
 @pytest.fixture(params=["seed", "polnear"])
@@ -69,71 +69,6 @@ def test_card_counts_kinds_roles_and_annotators(tmp_path):
     assert "| content | 12 | 10 | 2 |" in card and "| ab12 | 1 |" in card and "| mixed | 4 |" in card
 
 
-def conll_documents(path: Path) -> dict[str, list[list[tuple[str, str, str]]]]:
-    """doc id -> sentences -> (token, tag, index) rows; checks the layout on the way."""
-    docs: dict[str, list] = {}
-    sentence: list = []
-    for line in path.read_text(encoding="utf-8").split("\n"):
-        if line.startswith("# doc_id = "):
-            assert not sentence
-            current = docs.setdefault(line.removeprefix("# doc_id = "), [])
-        elif line:
-            token, tag, index = line.split("\t")
-            assert token.strip() == token and token
-            assert len(tag.split("|")) == len(index.split("|"))
-            sentence.append((token, tag, index))
-        elif sentence:
-            current.append(sentence)
-            sentence = []
-    assert not sentence
-    return docs
-
-
-def test_conll_is_valid_bio_per_sentence(records, tmp_path):
-    export(records, "conll", tmp_path / "data.conll")
-    docs = conll_documents(tmp_path / "data.conll")
-    assert list(docs) == list(dict.fromkeys(r["id"] for r in records))
-    for sentences in docs.values():
-        for sentence in sentences:
-            previous: set = set()
-            for _, tag, index in sentence:
-                labels = set() if tag == "O" else set(zip(tag.split("|"), index.split("|")))
-                for label, i in labels:
-                    if label.startswith("I-"):
-                        assert ("B-" + label[2:], i) in previous or (label, i) in previous
-                    else:
-                        assert label.startswith("B-") and label[2:] in ("SOURCE", "CUE", "CONTENT")
-                previous = labels
-
-
-def test_conll_tags_of_a_known_document(tmp_path):
-    [record] = list(brat.read(polnear_folder(tmp_path / "polnear")))[:1]
-    export([record], "conll", tmp_path / "data.conll")
-    rows = [row for sentence in conll_documents(tmp_path / "data.conll")[DOC] for row in sentence]
-    assert ("told", "B-CUE", "2") in rows and ("📚", "I-CONTENT", "2") in rows
-    assert ("Ortiz", "B-SOURCE|B-SOURCE", "2|4") in rows  # the source of two attributions
-    assert ("reporters", "O", "_") in rows
-    # the second content fragment starts again with B-, after the cue: discontinuous, same attribution
-    assert rows[[r[0] for r in rows].index("and") - 1] == ("“", "B-CONTENT", "2")
-    # a headline line is its own sentence
-    assert conll_documents(tmp_path / "data.conll")[DOC][0][-1][0] == "”"
-
-
-def test_conll_nested_attributions_carry_both_tags(tmp_path):
-    text = "He said “she told me it works.”"
-    record = {"id": "nested", "text": text, "attributions": [
-        {"id": "a0", "kind": "direct", "source": [{"start": 0, "end": 2, "text": "He"}], "cue": [{"start": 3, "end": 7, "text": "said"}],
-         "content": [{"start": 8, "end": len(text), "text": text[8:]}], "source_entity": None},
-        {"id": "a1", "kind": "indirect", "source": [{"start": 9, "end": 12, "text": "she"}],
-         "cue": [{"start": 13, "end": 17, "text": "told"}], "content": [{"start": 21, "end": 29, "text": "it works"}],
-         "source_entity": None}]}
-    export([record], "conll", tmp_path / "data.conll")
-    [[rows]] = conll_documents(tmp_path / "data.conll").values()
-    assert rows[3] == ("she", "I-CONTENT|B-SOURCE", "0|1")
-    assert rows[6] == ("it", "I-CONTENT|B-CONTENT", "0|1")
-    assert rows[-1] == ("”", "I-CONTENT", "0")
-
-
 def test_spacy_docbin_loads_back_with_the_same_spans(records, tmp_path):
     export(records, "spacy", tmp_path / "data.spacy")
     nlp = spacy.blank("en")
@@ -147,7 +82,7 @@ def test_spacy_docbin_loads_back_with_the_same_spans(records, tmp_path):
             for attr in record["attributions"]:
                 for frag in attr[role]:
                     span = doc.char_span(frag["start"], frag["end"], alignment_mode="expand")
-                    expected.append((span.start_char, span.end_char, attr["id"], role))
+                    expected.append((span.start_char, span.end_char, attr["id"], role.upper()))  # as in Label Studio
             got = [(s.start_char, s.end_char, s.id_, s.label_) for s in doc.spans[SPAN_KEYS[role]]]
             assert got == expected and got
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from attrib.lsjson.convert import record_to_task, result_to_attributions
-from attrib.review import ANNOTATOR_VERSION, REVIEW_VERSION, review_tasks
+from attrib.review import REVIEW_VERSION, review_tasks
 from attrib.validation import check_tasks
 from fragments import frag_of
 from runs import attrib
@@ -52,13 +52,16 @@ def test_one_review_task_per_disagreement_with_each_version():
     tasks = list(review_tasks(EXPORT))
     assert [t["data"]["record_id"] for t in tasks] == ["doc-1", "doc-4"]
     assert [t["data"]["meta"] for t in tasks] == [{"n": 1}, {"n": 4}]
+    # an empty prediction first (the project's model version: the reviewer starts from it), then each
+    # annotator's version, its tab name starting with a letter so that tabs cut short still differ
     assert [[p["model_version"] for p in t["predictions"]] for t in tasks] == [
-        [f"{ANNOTATOR_VERSION}1", f"{ANNOTATOR_VERSION}b@example.org"],
-        [f"{ANNOTATOR_VERSION}1", f"{ANNOTATOR_VERSION}2", f"{ANNOTATOR_VERSION}3"],
+        [REVIEW_VERSION, "A · 1", "B · b@example.org"],
+        [REVIEW_VERSION, "A · 1", "B · 2", "C · 3"],
     ]
-    versions = [result_to_attributions(TEXT, p["result"]) for p in tasks[1]["predictions"]]
+    assert all(t["predictions"][0]["result"] == [] for t in tasks)
+    versions = [result_to_attributions(TEXT, p["result"]) for p in tasks[1]["predictions"][1:]]
     assert [[a["kind"] for a in v] for v in versions] == [["direct"], ["mixed"], ["direct", "indirect"]]
-    assert [a["cue"] for a in result_to_attributions(TEXT, tasks[0]["predictions"][1]["result"])] == [
+    assert [a["cue"] for a in result_to_attributions(TEXT, tasks[0]["predictions"][2]["result"])] == [
         [frag("said", "governor")], [frag("said", "Critics")]]
 
 
@@ -76,14 +79,11 @@ def test_push_review_into_a_real_label_studio(label_studio, tmp_path):
     assert "created: 2 imported, 0 updated, 0 already there" in done.err
     client = label_studio.client()
     project = client.project("adjudication")
-    assert project["model_version"] == REVIEW_VERSION  # no annotator's version is pre-filled
+    assert project["model_version"] == REVIEW_VERSION  # the empty prediction's: no annotator's version is pre-filled
     tasks = {t["data"]["record_id"]: t for t in client.tasks(project["id"], predictions=True)}
     assert sorted(tasks) == ["doc-1", "doc-4"]
-    assert sorted(p["model_version"] for p in tasks["doc-4"]["predictions"]) == [
-        f"{ANNOTATOR_VERSION}{who}" for who in (1, 2, 3)]
     kinds = {p["model_version"]: [a["kind"] for a in result_to_attributions(TEXT, p["result"])]
              for p in tasks["doc-4"]["predictions"]}
-    assert kinds == {f"{ANNOTATOR_VERSION}1": ["direct"], f"{ANNOTATOR_VERSION}2": ["mixed"],
-                     f"{ANNOTATOR_VERSION}3": ["direct", "indirect"]}
+    assert kinds == {REVIEW_VERSION: [], "A · 1": ["direct"], "B · 2": ["mixed"], "C · 3": ["direct", "indirect"]}
     again = attrib(*command, env=label_studio.settings())
     assert again.code == 0 and "found: 0 imported, 0 updated, 2 already there" in again.err

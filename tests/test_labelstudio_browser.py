@@ -1,15 +1,17 @@
-"""The example task opened in a real browser (headless Chromium) shows the pre-annotated regions; so does a
-task imported through the UI into a project that `attrib backend` drafts.
+"""attrib's projects in a real browser (headless Chromium), as annotators, a lead and a reviewer see them.
 
 Needs Debian's `chromium` and `chromium-driver` (skipped without them). Talks W3C WebDriver to
-chromedriver over HTTP directly: no Selenium. Logs in as the test server's admin, opens the task in
-the labeling view, and checks that every predicted region is drawn at its offsets, in its label's
-colour, on the screenshot.
+chromedriver over HTTP directly: no Selenium. The example task shows every predicted region at its
+offsets, in its label's colour, on the screenshot; the Data Manager shows the drafts' score; with
+`--overlap 2`, a second annotator (signed up through the organization's invite link) gets a task the
+first has submitted and starts a fresh annotation from the drafts; a reviewer starts empty, with
+each annotator's version a tab of its own name.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
 import subprocess
@@ -21,8 +23,10 @@ import pytest
 
 from attrib.labelstudio import server
 from attrib.lsjson.config import COLORS, guidelines
-from attrib.labelstudio.projects import push
+from attrib.labelstudio.projects import push, push_review
 from attrib.records import iter_records
+from attrib.review import REVIEW_VERSION
+from test_formats_review import EXPORT
 from test_labelstudio_server import RECORDS
 
 Image = pytest.importorskip("PIL.Image")  # a label-studio dependency
@@ -78,6 +82,27 @@ class Browser:
 
     def run(self, script: str):
         return self.command("POST", "/execute/sync", {"script": script, "args": []})
+
+    def log_in(self, url: str, email: str, password: str) -> None:
+        self.open(f"{url}/user/login/")
+        self.submit_form({"email": email, "password": password})
+
+    def submit_form(self, fields: dict[str, str]) -> None:
+        """Fill the page's form and submit it; back when the browser has left the page."""
+        page = self.run("return location.href")
+        for name, value in fields.items():
+            self.type(f"input[name={name}]", value)
+        self.click("form button[type=submit], form input[type=submit]")
+        deadline = time.monotonic() + 30
+        while self.run("return location.href") == page and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def text(self, timeout: float = 30, until: str = "") -> str:
+        """The page's text, once it holds `until`."""
+        deadline = time.monotonic() + timeout
+        while until not in (body := self.run("return document.body.innerText")) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        return body
 
     def screenshot(self) -> bytes:
         return base64.b64decode(self.command("GET", "/screenshot"))
@@ -138,20 +163,12 @@ def wait_for(check, timeout: float = 60, every: float = 0.5):
     return found
 
 
-def log_in(browser: Browser, label_studio) -> None:
-    browser.open(f"{label_studio.url}/user/login/")
-    browser.type("input[name=email]", label_studio.login.email)
-    browser.type("input[name=password]", label_studio.login.password)
-    browser.click("form button[type=submit], form input[type=submit]")
-    wait_for(lambda: "/user/login" not in browser.command("GET", "/url"))  # logged in before going on
-
-
 def test_the_example_task_shows_its_regions(label_studio, browser, seed_gold, tmp_path):
     client = label_studio.client()
     records = [*iter_records([seed_gold]), RECORDS[0]]  # the bundled example, and the emoji/CRLF document
     report = push(client, records, "browser check", "attrib-browser-check")
 
-    log_in(browser, label_studio)
+    browser.log_in(label_studio.url, label_studio.login.email, label_studio.login.password)
     for task_id in report.task_ids:
         (prediction,) = client.sdk.tasks.get(id=str(task_id)).predictions
         regions = {r["id"]: r for r in prediction.result if r["type"] == "labels"}
@@ -192,7 +209,7 @@ def test_a_task_imported_through_the_ui_opens_with_the_backends_drafts(label_stu
     article = tmp_path / "article.txt"
     article.write_text(text + "\n", encoding="utf-8")
 
-    log_in(browser, label_studio)
+    browser.log_in(label_studio.url, label_studio.login.email, label_studio.login.password)
     browser.open(f"{label_studio.url}/projects/{project_id}/data/import")
     wait_for(lambda: browser.run("return document.querySelector('input[type=file]') !== null"))
     browser.type("input[type=file]", str(article))  # the file dialog's input
@@ -210,3 +227,49 @@ def test_a_task_imported_through_the_ui_opens_with_the_backends_drafts(label_stu
         assert drawn[rid][:2] == (region["value"]["start"], region["value"]["end"]), rid
     (prediction,) = client.sdk.tasks.get(id=str(task["id"])).predictions
     assert prediction.model_version == attrib_backend.version and prediction.result == want["result"]
+
+
+SUBMIT = "Array.from(document.querySelectorAll('button')).find(b => b.textContent.trim() === 'Submit').click()"
+
+
+def test_lead_reviewer_and_second_annotator(label_studio, browser, seed_gold, tmp_path):
+    client = label_studio.client()
+    report = push(client, list(iter_records([seed_gold])), "two annotators", "attrib-overlap", overlap=2)
+    (task_id,) = report.task_ids
+    (prediction,) = client.sdk.tasks.get(id=str(task_id)).predictions
+    regions = [r["id"] for r in prediction.result if r["type"] == "labels"]
+    # the first annotator deletes a region of the drafts and submits
+    first = [r for r in prediction.result if regions[0] not in (r.get("id"), r.get("from_id"), r.get("to_id"))]
+    client.sdk.annotations.create(id=task_id, result=first, lead_time=2.0)
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(EXPORT), encoding="utf-8")
+    review = push_review(client, [export], "review in a browser")
+    browser.log_in(label_studio.url, label_studio.login.email, label_studio.login.password)
+
+    # the lead: the drafts' score is a column of the project's Data Manager, ready to sort by
+    browser.open(f"{label_studio.url}/projects/{report.project_id}/data")
+    assert "Prediction score" in browser.text(until="Prediction score")
+
+    # the reviewer: each annotator's version is a tab with a name of its own; their own annotation starts empty
+    disputed = next(t for t in client.tasks(review.project_id) if t["data"]["record_id"] == "doc-4")
+    browser.open(f"{label_studio.url}/projects/{review.project_id}/data?task={disputed['id']}")
+    page = browser.text(until="C · 3")
+    assert sorted(line for line in page.splitlines() if re.match(r"^[A-Z] · ", line)) == ["A · 1", "B · 2", "C · 3"]
+    time.sleep(1)  # the editor is up (its tabs are): give a pre-filled annotation the time to be drawn
+    assert browser.run("return document.querySelectorAll('.htx-highlight').length") == 0
+    assert REVIEW_VERSION in page
+
+    # a second annotator joins through the organization's invite link and labels with "Label All Tasks"
+    invite = client._http("GET", "api/invite", "reading the invite link")["invite_url"]
+    browser.command("DELETE", "/cookie")  # logged out
+    browser.open(f"{label_studio.url}{invite}")
+    browser.submit_form({"email": "second@localhost", "password": "second-annotator-1"})
+    browser.open(f"{label_studio.url}/projects/{report.project_id}/data?labeling=1")
+    drawn = drawn_regions(browser, len(regions))
+    assert sorted(drawn) == sorted(regions)  # the drafts, not the first annotator's annotation
+    browser.run(SUBMIT)
+    deadline = time.monotonic() + 30
+    while len(annotations := client.sdk.tasks.get(id=str(task_id)).annotations) < 2 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert [a["completed_by"]["email"] for a in annotations] == [label_studio.login.email, "second@localhost"]
+    assert sorted(r["id"] for r in annotations[1]["result"] if r["type"] == "labels") == sorted(regions)

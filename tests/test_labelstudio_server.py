@@ -167,7 +167,7 @@ def test_a_killed_push_resumes(label_studio, tmp_path):
     first = process.stderr.readline()
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    assert first.strip() == "3 imported, 0 updated"
+    assert first.strip() == "batch 1 of 20: 3 imported, 0 updated"
     partial = len(project_tasks(label_studio, "killed"))
     assert 3 <= partial < 60
     done = subprocess.run(command, env=label_studio.env(), capture_output=True, text=True, timeout=120)
@@ -208,3 +208,24 @@ def test_push_refuses_invalid_tasks_before_touching_the_server(cli, label_studio
     assert code == 1 and err.startswith("attrib: E150 tasks $[0].predictions[0].result[1].value.choices "
                                         "(record b1, region a0-cue-0): V307 kind must be exactly one of"), err
     assert label_studio.client().find_project("never made") is None
+
+
+def test_overlap_and_the_score_column(cli, label_studio, records_file):
+    code, _, err = cli("labelstudio", "push", records_file, "--project", "overlap", "--overlap", "2")
+    assert code == 0, err
+    client = label_studio.client()
+    project = client.project("overlap")
+    assert (project["maximum_annotations"], project["overlap_cohort_percentage"]) == (2, 100)
+    views = client._http("GET", "api/dm/views/", "reading views", params={"project": project["id"]})
+    (view,) = views
+    assert "tasks:predictions_score" not in view["data"]["hiddenColumns"]["explore"]
+    assert {"tasks:annotations_results", "tasks:predictions_results"} <= set(view["data"]["hiddenColumns"]["explore"])
+    assert "tasks:data.record_id" in view["data"]["hiddenColumns"]["labeling"]  # the imported data's columns too
+    # a later push changes the overlap of the project and of its tasks, and adds nothing
+    code, _, err = cli("labelstudio", "push", records_file, "--project", "overlap", "--overlap", "3")
+    assert code == 0 and "0 imported, 0 updated, 3 already there" in err
+    assert client.project("overlap")["maximum_annotations"] == 3
+    overlaps = client._http("GET", "api/tasks/", "listing", params={"project": project["id"], "fields": "all"})["tasks"]
+    assert {t["overlap"] for t in overlaps} == {3}
+    code, _, err = cli("labelstudio", "push", records_file, "--project", "overlap", "--overlap", "0")
+    assert code == 2 and "--overlap" in err

@@ -27,6 +27,7 @@ LAYERS = [
     "evaluate",
     "validation",
     "review",
+    "alpha",  # chance-corrected agreement over characters
     "agreement",
     "report_html",
     "spacy_doc",

@@ -14,6 +14,10 @@ Pre-annotation changes compare each annotation with the prediction it was starte
 - deleted: neither; added: annotation regions that are neither kept nor the end of a move.
 kept + moved + deleted = the predicted regions; added is counted against the annotation's regions.
 Annotations drawn from scratch, or whose prediction the export holds only as an id, are counted apart.
+
+Next to the F1s, Krippendorff's alpha over the role labels of characters (alpha.py: why alpha, why
+characters), overall and per pair, and the tasks whose annotators disagree, least agreement first,
+for a lead to open in Label Studio.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
-from .errors import AttribError, InputError
+from .alpha import RoleAlpha, role_masks
+from .errors import AttribError, InputError, NothingToDoError
 from .evaluate import Scores, greedy_pairs, overlapping_pairs, percent, ratio, role_units
 from .jsonio import read_json
 from .lsjson.convert import result_to_attributions, task_records
 from .records import ROLES, make_record
+from .review import annotator, disagree
 
 CHANGES = ("kept", "moved", "deleted", "added")
 
@@ -77,11 +83,6 @@ class Changes:
         }
 
 
-def _who(record: dict) -> str:
-    prov = record["provenance"]
-    return str(prov["annotator"]) if prov["annotator"] is not None else f"annotation {prov['annotation_id']}"
-
-
 @dataclass
 class Agreement:
     """Pairwise agreement and pre-annotation changes, accumulated one exported task at a time."""
@@ -92,15 +93,17 @@ class Agreement:
     changes: dict[str, Changes] = field(default_factory=dict)
     without_prediction: int = 0
     annotators: set[str] = field(default_factory=set)
+    alpha: RoleAlpha = field(default_factory=RoleAlpha)
+    pair_alpha: dict[tuple[str, str], RoleAlpha] = field(default_factory=dict)
+    disagreements: list[dict] = field(default_factory=list)
 
     def add(self, task: dict) -> None:
         self.tasks += 1
-        by_annotator = {_who(r): r for r in task_records(task, "each")}
+        by_annotator = {annotator(r["provenance"]): r for r in task_records(task, "each")}
         self.annotators.update(by_annotator)
         if len(by_annotator) > 1:
             self.multi_annotated += 1
-        for a, b in combinations(sorted(by_annotator), 2):
-            self.pairs.setdefault((a, b), Scores()).add(by_annotator[a], by_annotator[b])
+            self._compare(task, by_annotator)
         predictions = {p["id"]: p for p in task.get("predictions") or [] if isinstance(p, dict) and p.get("id") is not None}
         for who, record in by_annotator.items():
             parent = predictions.get(record["provenance"]["prediction_id"])
@@ -113,6 +116,28 @@ class Agreement:
             )
             self.changes.setdefault(who, Changes()).add(predicted, record)
 
+    def _compare(self, task: dict, by_annotator: dict[str, dict]) -> None:
+        """Score every pair of the task's annotators, and list the task if they disagree."""
+        names = sorted(by_annotator)
+        text = by_annotator[names[0]]["text"]
+        masks = {who: role_masks(by_annotator[who]) for who in names}
+        here = RoleAlpha()
+        here.add(text, [masks[who] for who in names])
+        self.alpha.merge(here)
+        for a, b in combinations(names, 2):
+            self.pairs.setdefault((a, b), Scores()).add(by_annotator[a], by_annotator[b])
+            pair = self.pair_alpha.setdefault((a, b), RoleAlpha())
+            if len(names) == 2:
+                pair.merge(here)  # the task's own units
+            else:
+                pair.add(text, [masks[a], masks[b]])
+        if disagree([by_annotator[who] for who in names]):
+            self.disagreements.append({
+                "task_id": task.get("id"), "project_id": task.get("project"), "record_id": by_annotator[names[0]]["id"],
+                "annotators": names, "attributions": {who: len(by_annotator[who]["attributions"]) for who in names},
+                "alpha": here.labels.alpha(),
+            })
+
     def as_dict(self) -> dict:
         overall, changed = Scores(), Changes()
         for scores in self.pairs.values():
@@ -122,14 +147,25 @@ class Agreement:
         return {
             "tasks": {"total": self.tasks, "multi_annotated": self.multi_annotated},
             "annotators": sorted(self.annotators),
-            "pairs": [{"annotators": list(pair), **scores.as_dict()} for pair, scores in sorted(self.pairs.items())],
-            "overall": overall.as_dict(),
+            "pairs": [{"annotators": list(pair), **scores.as_dict(), "alpha": self.pair_alpha[pair].as_dict()}
+                      for pair, scores in sorted(self.pairs.items())],
+            "overall": {**overall.as_dict(), "alpha": self.alpha.as_dict()},
+            "disagreements": sorted(self.disagreements, key=lambda d: (d["alpha"] is not None, d["alpha"] or 0)),
             "prediction_changes": {
                 "overall": changed.as_dict(),
                 "by_annotator": {who: c.as_dict() for who, c in sorted(self.changes.items())},
                 "annotations_without_prediction": self.without_prediction,
             },
         }
+
+
+def no_pairs_note(report: dict) -> str | None:
+    """What to do when no task has two annotators (there is nothing to compare yet); None when some have."""
+    if report["tasks"]["multi_annotated"]:
+        return None
+    return ("no task has annotations by two annotators yet, so there is no agreement to measure: push with "
+            "--overlap 2 and have a second annotator label the same tasks (the changes to the pre-annotations "
+            "need one annotator only)")
 
 
 def pair_rows(report: dict) -> list[tuple[str, dict]]:
@@ -153,6 +189,31 @@ def change_cells(changes: dict) -> list:
             changes["added"], percent(changes["added_share"])]
 
 
+ALPHA_COLUMNS = ["alpha (role sets)", *(f"alpha {role}" for role in ROLES), "characters"]
+DISAGREEMENT_COLUMNS = ["task", "document", "attributions per annotator", "alpha"]
+
+
+def coefficient(value: float | None) -> str:
+    """alpha with three decimals for tables; "-" when it is undefined."""
+    return "-" if value is None else f"{value:.3f}"
+
+
+def alpha_cells(alpha: dict) -> list:
+    """The cells of one row of ALPHA_COLUMNS."""
+    return [coefficient(alpha["labels"]), *(coefficient(alpha["roles"][role]) for role in ROLES), alpha["characters"]]
+
+
+def task_url(base_url: str, disagreement: dict) -> str:
+    """Where Label Studio shows the task of a disagreement (its Data Manager with the task open)."""
+    return f"{base_url.rstrip('/')}/projects/{disagreement['project_id']}/data?task={disagreement['task_id']}"
+
+
+def disagreement_cells(disagreement: dict) -> list:
+    """The cells of one row of DISAGREEMENT_COLUMNS (the task cell is its id: the caller may link it)."""
+    counts = ", ".join(f"{who}: {n}" for who, n in disagreement["attributions"].items())
+    return [disagreement["task_id"], disagreement["record_id"], counts, coefficient(disagreement["alpha"])]
+
+
 def agreement(export_path: str | Path) -> dict:
     """The agreement report of a Label Studio JSON export file; errors name the file and the task."""
     tasks = read_json(export_path)
@@ -166,4 +227,9 @@ def agreement(export_path: str | Path) -> dict:
             result.add(task)
         except AttribError as exc:
             raise type(exc)(f"{export_path}: $[{i}]: {exc.args[0]}") from None
+    if not result.annotators:
+        counted = f"{result.tasks} task{'s' if result.tasks != 1 else ''}"
+        raise NothingToDoError(f"{export_path}: nobody has annotated yet (no annotation in its {counted}): agreement "
+                               "compares annotators' annotations: annotate in Label Studio first (two annotators per "
+                               "task: `attrib labelstudio push --overlap 2`) and pull again")
     return result.as_dict()

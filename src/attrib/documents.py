@@ -102,3 +102,21 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
             yield from _jsonl(path, on_error)
         else:
             yield from _text_file(path, path.stem, on_error)
+
+
+def count_documents(inputs: Iterable[str]) -> int | None:
+    """How many documents `inputs` hold, for a progress bar: .txt files are counted, JSONL lines that are
+    not blank are counted in one pass over the bytes; None when stdin is among them (it cannot be read twice)."""
+    total = 0
+    for name in inputs:
+        if name == STDIO:
+            return None
+        path = Path(name)
+        if path.is_dir():
+            total += sum(1 for p in path.rglob("*.txt") if p.is_file())
+        elif path.suffix.lower() in {".jsonl", ".ndjson"} and path.is_file():
+            with open(path, "rb") as handle:
+                total += sum(1 for line in handle if line.strip())
+        elif path.exists():
+            total += 1
+    return total

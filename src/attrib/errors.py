@@ -84,3 +84,10 @@ class BackendError(AttribError):
 
     code = "E210"
     exit_code = 3
+
+
+class NothingToDoError(AttribError):
+    """The input is readable but holds nothing for the command to work on (nobody has annotated yet, no
+    records): said, with what to do, instead of writing an empty output."""
+
+    code = "E160"

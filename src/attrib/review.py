@@ -2,10 +2,14 @@
 
 From a Label Studio export, every task with two or more annotations that differ (in any span, kind,
 source type or referent: what `accepted_unchanged` compares) becomes one task to import into a review
-project, holding the same data and one prediction per annotation, its `model_version` naming the
-annotator (`annotator:a@example.org`). No prediction has the review project's model version, so none
-is pre-filled: the reviewer looks at each, and starts from the one closest to right.
-`attrib labelstudio push --review` pushes them (labelstudio.projects.push_review).
+project, holding the same data and one prediction per annotation, its `model_version` the tab name
+Label Studio shows: a letter, then the annotator (`A · alice@example.org`), so that tabs cut short by
+the editor still read differently. The reviewer's annotation starts empty, not as one annotator's
+version (which would tip the decision towards it): each task also holds an empty prediction under
+the review project's model version, and Label Studio starts an annotation from the prediction of the
+project's model version. The reviewer opens each task from the Data Manager, where every version is a
+tab ("Compare All" shows them side by side). `attrib labelstudio push --review` pushes them
+(labelstudio.projects.push_review).
 """
 
 from __future__ import annotations
@@ -14,8 +18,7 @@ from typing import Iterable, Iterator
 
 from .lsjson.convert import comparison_key, record_to_task, task_records
 
-ANNOTATOR_VERSION = "annotator:"  # model_version prefix of an annotator's version
-REVIEW_VERSION = "review"  # the review project's model version: none of the predictions'
+REVIEW_VERSION = "empty"  # the review project's model version: the empty prediction's, so nobody's is pre-filled
 
 
 def disagree(records: list[dict]) -> bool:
@@ -23,16 +26,25 @@ def disagree(records: list[dict]) -> bool:
     return len({tuple(comparison_key(r["attributions"])) for r in records}) > 1
 
 
-def review_task(records: list[dict]) -> dict:
-    """One task for the annotators' `records` of one document: a prediction per annotator."""
-    task = record_to_task(records[0], "")
-    task["predictions"] = [record_to_task(r, _version(r["provenance"]))["predictions"][0] for r in records]
-    return task
-
-
-def _version(provenance: dict) -> str:
+def annotator(provenance: dict) -> str:
+    """Who made an annotation: the annotator, else the annotation's id."""
     who = provenance.get("annotator")
-    return f"{ANNOTATOR_VERSION}{who if who is not None else 'annotation ' + str(provenance.get('annotation_id'))}"
+    return str(who) if who is not None else f"annotation {provenance.get('annotation_id')}"
+
+
+def version_name(index: int, who: str) -> str:
+    """The tab name of the `index`-th version of a task: A, B, ... (then numbers), and who made it."""
+    return f"{chr(ord('A') + index) if index < 26 else index + 1} · {who}"
+
+
+def review_task(records: list[dict]) -> dict:
+    """One task for the annotators' `records` of one document: the empty prediction, then one per annotator
+    in the order of their names."""
+    task = record_to_task({**records[0], "attributions": []}, REVIEW_VERSION)
+    ordered = sorted(records, key=lambda r: annotator(r["provenance"]))
+    task["predictions"] += [record_to_task(r, version_name(i, annotator(r["provenance"])))["predictions"][0]
+                            for i, r in enumerate(ordered)]
+    return task
 
 
 def review_tasks(tasks: Iterable[dict]) -> Iterator[dict]:

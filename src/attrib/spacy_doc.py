@@ -1,8 +1,13 @@
 """Attributions on a spaCy Doc: where the pre-annotator puts them and where exports and training read them.
 
 - `doc.spans["attrib_source"]`, `["attrib_cue"]`, `["attrib_content"]`: one Span per fragment, its
-  `label_` the role and its `id_` the attribution id, so the groups survive a DocBin round trip;
+  `label_` the role's label in Label Studio (SOURCE, CUE, CONTENT: one name for a role wherever people
+  see it) and its `id_` the attribution id, so the groups survive a DocBin round trip;
 - `doc._.attributions`: the attributions in the record format (character offsets, see records.py).
+
+Importing this module registers the extension; so does loading any pipeline with attrib's component
+(spaCy imports the component's module through its entry point). A script that only reads a DocBin
+imports it itself: `import attrib.spacy_doc`.
 
 Character offsets are the truth; a fragment that does not fall on token boundaries is snapped
 outward (`alignment_mode="expand"`) for its Span but kept exact in `doc._.attributions`.
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
+from .lsjson.names import ROLE_LABELS
 from .records import ROLES
 
 SPAN_KEYS = {role: f"attrib_{role}" for role in ROLES}
@@ -27,7 +33,7 @@ def set_attributions(doc: Doc, attributions: list[dict], keys: dict[str, str] = 
         group = []
         for attr in attributions:
             for frag in attr.get(role) or []:
-                span = doc.char_span(frag["start"], frag["end"], label=role, alignment_mode="expand")
+                span = doc.char_span(frag["start"], frag["end"], label=ROLE_LABELS[role], alignment_mode="expand")
                 if span is not None:
                     span.id_ = attr["id"]
                     group.append(span)

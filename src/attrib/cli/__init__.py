@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import sys
 
+import click
 import typer
 
 from ..errors import AttribError
-from .app import app, state
+from .app import app, examples_last, state
 from . import annotate as _annotate  # noqa: F401  (registers commands)
 from . import backend as _backend  # noqa: F401
 from . import evaluate as _evaluate  # noqa: F401
@@ -19,13 +20,18 @@ from . import labelstudio as _labelstudio  # noqa: F401
 from . import validate as _validate  # noqa: F401
 from . import train as _train  # noqa: F401
 
-__all__ = ["app", "main"]
+__all__ = ["app", "command", "main"]
+
+
+def command() -> click.Command:
+    """The click command tree of `app`, each command's example placed after its options."""
+    return examples_last(typer.main.get_command(app))
 
 
 def main() -> None:
     """Entry point of the `attrib` console script."""
     try:
-        code = app(standalone_mode=False)
+        code = command()(standalone_mode=False)
     except AttribError as exc:
         if state["verbose"]:
             raise

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import List, Optional
 
 import typer
-from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
-from ..documents import iter_documents
+from ..documents import count_documents, iter_documents
 from ..errors import InputError, shorten
 from ..jsonio import atomic_write, dumps_line
 from ..records import iter_records
-from .app import app, progress_bar
+from .app import app, count_columns, progress_bar
 
 
 @app.command()
@@ -27,24 +26,25 @@ def annotate(
 
     A document that cannot be read is reported with its name and skipped (or stops the run with --strict).
 
-    Example: attrib annotate annotations/examples/seed-000.txt -o seed.records.jsonl
+    Example: attrib annotate annotations/examples/seed-000.txt -o out/seed.records.jsonl
     """
     from ..annotate import annotate_documents, load_pipeline  # spaCy: only for this command
 
     skipped: list[InputError] = []
+    bar = task = None
 
     def on_error(exc: InputError) -> None:
         if strict:
             raise exc
         skipped.append(exc)
         typer.echo(f"attrib: skipped: {exc}", err=True)
+        if bar:
+            bar.advance(task)
 
     nlp = load_pipeline(model)
     documents = attributions = 0
-    with atomic_write(output) as handle, progress_bar(
-        TextColumn("annotating"), BarColumn(), TextColumn("{task.completed} docs"), TimeElapsedColumn()
-    ) as bar:
-        task = bar.add_task("annotate", total=None) if bar else None
+    with atomic_write(output) as handle, progress_bar(*count_columns("docs")) as bar:
+        task = bar.add_task("annotating", total=count_documents(inputs)) if bar else None
         for record in annotate_documents(nlp, iter_documents(inputs, on_error), batch_size, n_process):
             handle.write(dumps_line(record))
             documents += 1
@@ -64,7 +64,7 @@ def show(
 ) -> None:
     """Print the attributions of records, one per line: kind, confidence, SOURCE | CUE | CONTENT.
 
-    Example: attrib show seed.records.jsonl
+    Example: attrib show out/seed.records.jsonl
     """
     for record in iter_records(records):
         typer.echo(f"# {record['id']}: {len(record['attributions'])} attributions")

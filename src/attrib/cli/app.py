@@ -1,14 +1,19 @@
-"""The typer application every command module registers on, and the --verbose switch."""
+"""The typer application every command module registers on, the --verbose and --version switches,
+and the help layout: each command's closing `Example:` paragraph printed last, on one line."""
 
 from __future__ import annotations
 
 import contextlib
-import sys
 from typing import Iterator
 
+import click
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.text import Text
+
+from .. import __version__
 
 app = typer.Typer(
     name="attrib",
@@ -19,25 +24,70 @@ app = typer.Typer(
 )
 
 state = {"verbose": False}
+EXAMPLE = "Example: "
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"attrib {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                 help="Print attrib's version and exit."),
 ) -> None:
     """Find, review and measure who says what in news text.
 
-    Example: attrib annotate article.txt -o article.records.jsonl
+    Example: attrib annotate annotations/examples/seed-000.txt -o out/seed.records.jsonl
     """
     state["verbose"] = verbose
+
+
+def examples_last(command: click.Command) -> click.Command:
+    """Move the closing `Example:` paragraph of every command's help (its docstring's last line) after
+    the options, where a reader looks for it, marked so that click does not rewrap it mid-command."""
+    paragraphs = (command.help or "").rstrip().split("\n\n")
+    if paragraphs[-1].strip().startswith(EXAMPLE):
+        command.help = "\n\n".join(paragraphs[:-1])
+        command.epilog = "\b\n" + paragraphs[-1].strip()
+    for sub in getattr(command, "commands", {}).values():
+        examples_last(sub)
+    return command
+
+
+def example_of(command: click.Command) -> str:
+    """The command line of a command's example (after examples_last), '' if it has none."""
+    return (command.epilog or "").removeprefix("\b\n").removeprefix(EXAMPLE)
 
 
 @contextlib.contextmanager
 def progress_bar(*columns) -> Iterator:
     """A rich progress bar with these columns on stderr (never stdout, which may carry the output)
-    when stderr is a terminal; None otherwise."""
-    if not sys.stderr.isatty():
+    when stderr is a terminal (as rich tells it: TTY_COMPATIBLE=1 forces it); None otherwise."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
         yield None
         return
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         yield bar
+
+
+class RateColumn(ProgressColumn):
+    """Items per second, e.g. `12.5 docs/s` (rich's own speed column counts bytes)."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} {self.unit}/s" if speed else f"- {self.unit}/s", style="progress.data.speed")
+
+
+def count_columns(unit: str) -> tuple[ProgressColumn, ...]:
+    """A bar for counted items: description, bar, k/n, rate, time left and time spent."""
+    return (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn(unit), RateColumn(unit),
+            TextColumn("eta"), TimeRemainingColumn(), TimeElapsedColumn())

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from ..agreement import CHANGE_COLUMNS, agreement, change_cells, change_rows, pair_rows
+from ..agreement import (ALPHA_COLUMNS, CHANGE_COLUMNS, DISAGREEMENT_COLUMNS, agreement, alpha_cells, change_cells,
+                         change_rows, disagreement_cells, no_pairs_note, pair_rows, task_url)
 from ..evaluate import MATCHINGS, evaluate, percent
 from ..records import ROLES
 from ..report_html import write_agreement_html
@@ -70,7 +71,7 @@ def eval_command(
     Documents pair by id; a reference document without a prediction counts as predicting nothing, and
     predicted documents the reference lacks are left out with a warning.
 
-    Example: attrib eval dev.gold.jsonl dev.records.jsonl --json
+    Example: attrib eval out/seed.annotated.jsonl out/seed.records.jsonl
     """
     report = evaluate(str(gold), str(pred))
     docs = report["documents"]
@@ -87,27 +88,34 @@ def eval_command(
     typer.echo(head + "\n\n" + format_scores(report))
 
 
-def format_agreement(report: dict) -> str:
-    """Role F1 and attribution P/R/F1 per annotator pair and overall, then the pre-annotation changes."""
+def format_agreement(report: dict, base_url: str | None = None, shown: int = 10) -> str:
+    """Role F1, attribution P/R/F1 and alpha per annotator pair and overall, the tasks annotators disagree on
+    (the first `shown`, linked when `base_url` is known), then the pre-annotation changes."""
     pairs = pair_rows(report)
-    roles = [
-        [name, role, s["documents"], *(percent(s["roles"][role][m]["f1"]) for m in MATCHINGS)]
-        for name, s in pairs
-        for role in ROLES
-    ]
-    attributions = [[name, definition, s["documents"], *_prf(figures)]
-                    for name, s in pairs for definition, figures in s["attributions_by_definition"].items()]
-    changed = [[who, *change_cells(c)] for who, c in change_rows(report)]
     tasks = report["tasks"]
-    return "\n\n".join(
-        [
-            f"{tasks['total']} tasks, {tasks['multi_annotated']} with two or more annotators",
+    parts = [f"{tasks['total']} tasks, {tasks['multi_annotated']} with two or more annotators"]
+    if report["pairs"]:
+        roles = [
+            [name, role, s["documents"], *(percent(s["roles"][role][m]["f1"]) for m in MATCHINGS)]
+            for name, s in pairs
+            for role in ROLES
+        ]
+        attributions = [[name, definition, s["documents"], *_prf(figures)]
+                        for name, s in pairs for definition, figures in s["attributions_by_definition"].items()]
+        parts += [
             _table(["pair", "role", "tasks", "exact F1%", "overlap F1%"], roles, labels=2),
             _table(["pair", "attribution", "tasks", "P%", "R%", "F1%", "tp", "fp", "fn"], attributions, labels=2),
-            _table(["pre-annotations", *CHANGE_COLUMNS], changed)
-            + f"\n({report['prediction_changes']['annotations_without_prediction']} annotations without a readable prediction)",
+            _table(["pair", *ALPHA_COLUMNS], [[name, *alpha_cells(s["alpha"])] for name, s in pairs]),
         ]
-    )
+        listed = report["disagreements"]
+        rows = [[task_url(base_url, d) if base_url else d["task_id"], *disagreement_cells(d)[1:]] for d in listed[:shown]]
+        more = f"\n(and {len(listed) - shown} more: --json or --html lists them all)" if len(listed) > shown else ""
+        parts.append(f"{len(listed)} tasks where annotators disagree, least agreement first"
+                     + ("\n" + _table(DISAGREEMENT_COLUMNS, rows, labels=3) + more if listed else ""))
+    changed = [[who, *change_cells(c)] for who, c in change_rows(report)]
+    parts.append(_table(["pre-annotations", *CHANGE_COLUMNS], changed)
+                 + f"\n({report['prediction_changes']['annotations_without_prediction']} annotations without a readable prediction)")
+    return "\n\n".join(parts)
 
 
 @app.command("agreement")
@@ -115,19 +123,32 @@ def agreement_command(
     export: Path = typer.Argument(..., help="Label Studio JSON export of an attrib project (with full predictions)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON (fractions 0..1 and counts)."),
     html: Path = typer.Option(None, "--html", help="Also write a self-contained HTML report with a chart per role."),
+    url: str = typer.Option(None, "--url", envvar="LABEL_STUDIO_URL", show_envvar=True,
+                            help="Label Studio URL, to link each task annotators disagree on."),
+    studio: Path = typer.Option(None, "--studio", envvar="ATTRIB_STUDIO", show_envvar=True,
+                                help="Or the local server `attrib studio --data-dir DIR` started (its URL)."),
 ) -> None:
     """Agreement between annotators (per pair and overall) and how much they changed the pre-annotations.
 
     Pairs are scored as in `attrib eval` (exact and overlap F1 per role, attribution level) on tasks
-    with two or more annotators; each annotation is compared region by region with the prediction it
-    started from (kept, moved, deleted, added).
+    with two or more annotators, with Krippendorff's alpha over the role labels of characters; the
+    tasks they disagree on are listed, least agreement first. Each annotation is compared region by
+    region with the prediction it started from (kept, moved, deleted, added).
 
-    Example: attrib agreement export.json --html agreement.html
+    Example: attrib agreement out/seed.export.json --html out/agreement.html --studio .studio
     """
     report = agreement(export)
+    if url is None and studio is not None:
+        from ..labelstudio.studio import load  # label_studio_sdk: only for a link
+
+        found = load(studio)
+        url = found.url if found is not None else None
     if html is not None:
-        write_agreement_html(report, html, f"attrib agreement: {export.name}")
+        write_agreement_html(report, html, f"attrib agreement: {export.name}", url)
     if as_json:
         _echo_json(report)
     else:
-        typer.echo(format_agreement(report))
+        typer.echo(format_agreement(report, url))
+    note = no_pairs_note(report)
+    if note:
+        typer.echo(f"attrib: note: {note}", err=True)

@@ -7,7 +7,7 @@ from typing import Literal
 
 import typer
 
-from ..formats import FORMATS, brat, export
+from ..formats import CONLL_FORMS, FORMATS, brat, export
 from ..formats.inputs import read_input
 from ..formats.jsonl import write_records
 from ..lsjson.convert import CHOOSE
@@ -27,16 +27,20 @@ def export_command(
     layout: Literal[brat.LAYOUTS] = typer.Option("brat", "--layout",
                                help="brat only: a brat collection (id.txt, id.ann, annotation.conf), or PolNeAR's "
                                     "tree (text/id.txt, attributions/id_annotator.ann)."),
+    tags: Literal[CONLL_FORMS] = typer.Option("flat", "--tags",
+                               help="conll only: flat (one IOB2 tag per token, as seqeval reads it; where roles "
+                                    "overlap CUE > SOURCE > CONTENT), or rich (every attribution's tag, and its index)."),
 ) -> None:
     """Write attributions as a dataset: jsonl with a dataset card, brat standoff, CoNLL BIO, a spaCy DocBin, Parquet.
 
     A Label Studio export is validated task by task first and stops at the first error.
     jsonl and parquet keep everything; brat keeps the attributions but not confidences or meta;
-    conll and spacy tokenise (spaCy's rule-based English tokenizer) and snap spans to tokens.
+    conll and spacy tokenise (spaCy's rule-based English tokenizer) and snap spans to tokens; conll's
+    default flat form has one tag per token (what seqeval reads), --tags rich keeps every attribution's.
 
     Example: attrib export out/seed.records.jsonl -f brat -o out/seed-brat
     """
-    options = {"layout": layout} if fmt == "brat" else {}
+    options = {"brat": {"layout": layout}, "conll": {"tags": tags}}.get(fmt, {})
     summary = export(read_input(source, choose), fmt, output, **options)
     typer.echo(f"{summary['documents']} documents, {summary['attributions']} attributions written to {output} ({fmt})",
                err=True)

@@ -16,7 +16,7 @@ from .app import app
 # no server do not pay for label_studio_sdk and httpx.
 
 labelstudio = typer.Typer(
-    help="Label Studio projects: pre-annotated tasks in, annotations out.\n\nExample: attrib labelstudio push out/seed.records.jsonl --project 'attrib seed'",
+    help="Label Studio projects: pre-annotated tasks in, annotations out.\n\nExample: attrib labelstudio pull --project 'attrib seed' -o out/seed.export.json --studio .studio",
     no_args_is_help=True, rich_markup_mode=None,
 )
 app.add_typer(labelstudio, name="labelstudio")
@@ -36,7 +36,7 @@ def _say(message: str) -> None:
 
 
 def _progress(report) -> None:
-    _say(f"  {report.imported} imported, {report.updated} updated")
+    _say(f"  batch {report.batches_sent} of {report.batches}: {report.imported} imported, {report.updated} updated")
 
 
 def _summary(report, title: str) -> str:
@@ -77,14 +77,19 @@ def push_command(
     model_version: str = VERSION,
     review: bool = typer.Option(False, "--review", help="Adjudication: RECORDS are Label Studio exports; push the "
                                 "documents annotators disagree on, each annotator's version as a prediction."),
+    overlap: int = typer.Option(None, "--overlap", min=1, help="Annotators per task (Label Studio's \"maximum "
+                                "annotations\", on every task): 2 or more for `attrib agreement` [default: the "
+                                "project's; 1 for a new one]."),
 ) -> None:
     """Create (or reuse) a project and import the records as pre-annotated tasks; safe to re-run.
 
     A document already in the project (same record id) is skipped, or with --update its prediction is
     replaced if nobody has annotated it; an interrupted push is finished by running it again.
-    With --review, each annotator's version is a prediction named `annotator:<who>`, none pre-filled.
+    --overlap 2 has two annotators label every task, each starting from the drafts (for agreement).
+    With --review, each annotator's version is a prediction tab (A: who, B: who, ...), and the
+    reviewer's annotation starts empty.
 
-    Example: LABEL_STUDIO_API_KEY=... attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --url http://localhost:8080
+    Example: attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --studio .studio
     """
     from ..labelstudio.connect import connect
     from ..labelstudio.projects import push, push_review
@@ -96,7 +101,7 @@ def push_command(
         report = push_review(client, records, project, batch=batch, progress=_progress)
     else:
         report = push(client, order_records(list(iter_records(records)), order.value), project, model_version, batch=batch, update=update,
-                      progress=_progress)
+                      progress=_progress, overlap=overlap)
     _say(_summary(report, project))
     typer.echo(report.project_url)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.console import Console
 
 from ..training.settings import TrainSettings
 from .app import app
@@ -33,7 +34,8 @@ def train_command(
                               "missed (default: when that raises attribution F1 on the held-out calibration documents, "
                               "in 90% of bootstrap resamples of them)."),
     seed: int = typer.Option(DEFAULTS.seed, "--seed", help="Random seed for splits and training."),
-    progress: bool = typer.Option(False, "--progress", help="Show spaCy's training table (on stderr)."),
+    progress: bool = typer.Option(None, "--progress/--no-progress", help="Show a bar over the training steps and spaCy's "
+                                  "training table, on stderr [default: when stderr is a terminal]."),
 ) -> None:
     """Train a pipeline that finds SOURCE, CUE and CONTENT from annotated documents, and write it to MODEL_DIR.
 
@@ -41,13 +43,14 @@ def train_command(
     classifier, and calibrates each attribution's confidence on held-out documents; meta.json records
     the data, date, settings and dev scores. Load it with `attrib annotate --model MODEL_DIR`.
 
-    Example: attrib train annotated.jsonl --dev dev.jsonl -o models/desk-v1
+    Example: attrib train out/seed.annotated.jsonl -o models/desk-v1
     """
     from ..training.train import train  # spaCy: only for this command
 
     settings = TrainSettings(
         base=base, dev_fraction=dev_fraction, calibration_fraction=calibration_fraction, max_steps=max_steps,
-        eval_frequency=eval_frequency, seed=seed, show_progress=progress, prefer=prefer, fill=fill,
+        eval_frequency=eval_frequency, seed=seed, prefer=prefer, fill=fill,
+        show_progress=Console(stderr=True).is_terminal if progress is None else progress,
     )
     meta = train(data, output, dev=dev or None, settings=settings, log=lambda line: typer.echo(line, err=True))
     typer.echo(f"trained in {meta['training_seconds']:.0f} s; dev scores ({meta['data']['documents']['dev']} documents):")

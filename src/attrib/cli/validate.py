@@ -56,7 +56,7 @@ def validate_command(
     annotations, duplicate documents) with its code, file, task, annotation, region and JSON path.
     Exit status: 0 clean (warnings allowed), 1 errors found, 2 a file cannot be read at all.
 
-    Example: attrib validate project.export.json --limit 3
+    Example: attrib validate out/seed.export.json --limit 3
     """
     with progress_bar(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn()) as bar:
         counter = _Counter(bar)

@@ -15,6 +15,7 @@ from .card import DatasetStats
 # format name -> module in this package; each module documents what its format keeps and drops
 MODULES = {"jsonl": "jsonl", "brat": "brat", "conll": "conll", "spacy": "docbin", "parquet": "parquet"}
 FORMATS = tuple(MODULES)
+CONLL_FORMS = ("flat", "rich")  # conll.py's two forms, named here so that the CLI need not import spaCy
 
 
 def writer(fmt: str) -> Callable[..., list[Path]]:

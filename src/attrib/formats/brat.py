@@ -10,8 +10,11 @@ One attribution is one brat event, written the way PolNeAR's release writes it:
 
 Each role is one text-bound annotation whose fragments are joined by `;` (`Content 315 448;463 553`),
 the event's trigger repeats the cue (the content when there is no cue), and a source shared by several
-attributions is one T line. The text field joins the fragments with a space, tabs and line breaks
-flattened to spaces (an .ann line cannot hold them); offsets are the truth.
+attributions is one T line. A fragment that runs over a line break is split there, as brat itself
+does (`Content 0 20;22 40`: no span holds a line break, and the text field, the fragments joined by a
+space, tabs flattened to spaces, is exactly what brat shows). Reading splits a span over a line break
+the same way, so a file in the older form (one span, a space for the break in its text field) reads
+as brat's own. Offsets are the truth.
 
 Layout "brat" (the default) is a collection brat opens as is: `<id>.txt`, `<id>.ann` and an
 annotation.conf. It adds what PolNeAR lacks: `A Kind E1 direct` on each event, `SourceType` on a
@@ -23,6 +26,7 @@ file name); "polnear" also drops kind (re-inferred from quote marks on reading),
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -59,6 +63,7 @@ ANNOTATION_CONF = f"""\
 """
 
 _FLAT = str.maketrans("\t\n\r", "   ")
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")  # what str.splitlines splits at
 _OPENING, _CLOSING, _QUOTES = "\"“”«", "\"”»", "\"“”«»"
 
 
@@ -68,6 +73,21 @@ def _span_key(frags: list[dict]) -> tuple:
 
 def _text_field(text: str, frags: list[dict]) -> str:
     return " ".join(text[f["start"]:f["end"]] for f in frags).translate(_FLAT)
+
+
+def split_at_line_breaks(text: str, frags: list[dict]) -> list[dict]:
+    """The fragments cut at every line break in them, the breaks (and pieces of whitespace between two
+    breaks) left out: brat's way with a span over several lines, and so PolNeAR's."""
+    pieces = []
+    for frag in frags:
+        start, cut = frag["start"], []
+        for found in _LINE_BREAKS.finditer(text, frag["start"], frag["end"]):
+            cut.append((start, found.start()))
+            start = found.end()
+        cut.append((start, frag["end"]))
+        kept = [(s, e) for s, e in cut if s < e and (len(cut) == 1 or text[s:e].strip())]
+        pieces += [fragment(text, s, e) for s, e in kept]
+    return pieces
 
 
 class _Ann:
@@ -88,6 +108,7 @@ class _Ann:
     def span(self, label: str, frags: list[dict], key: tuple | None = None) -> str:
         if key is not None and key in self.shared:
             return self.shared[key]
+        frags = split_at_line_breaks(self.text, frags)
         spans = ";".join(f"{f['start']} {f['end']}" for f in frags)
         tid = self.add("T", f"{label} {spans}\t{_text_field(self.text, frags)}")
         if key is not None:
@@ -224,7 +245,7 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
             if field.split() != _text_field(text, frags).split():  # whitespace may differ (e.g. no-break spaces)
                 raise OffsetError(f"{at}: {ident} says {field!r} but the text there is {_text_field(text, frags)!r}: "
                                   "is this the .txt it was annotated on?")
-            spans[ident] = frags
+            spans[ident] = split_at_line_breaks(text, frags)
         elif line.startswith("E"):
             ident, *args = _fields(line, at, 2)
             if args[0].partition(":")[0] == EVENT:

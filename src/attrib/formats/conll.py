@@ -1,71 +1,133 @@
-"""`conll`: one token per line with BIO tags for SOURCE, CUE and CONTENT and the attribution index.
+"""`conll`: one token per line with BIO tags for SOURCE, CUE and CONTENT, in two forms.
+
+flat (the default): the form sequence-labelling tools read (seqeval, CoNLL-2003-style readers), two
+tab-separated columns, the token and one IOB2 tag:
 
     # doc_id = seed-000
-    “	B-CONTENT	1
-    Huge	I-CONTENT	1
+    “	B-CONTENT
+    Huge	I-CONTENT
     ...
-    sources	B-SOURCE	1
+    sources	B-SOURCE
 
-Columns (tab-separated): the token, its tag, the index of its attribution in the record (0-based);
-`O` and `_` outside any attribution. A token in several attributions (a quote inside a quote) has all
-its tags joined by `|`, in the order of the indexes: `I-CONTENT|B-SOURCE` with `0|1`. A blank line ends
-each sentence; `# doc_id = ...` starts each document. A fragment's tag starts with B- at its first
-token and again at the first token of each further sentence it runs into, so that every sentence is a
-valid BIO sequence. Tokens and sentences: see tokens.py; whitespace tokens are left out.
+Where roles overlap (attributions nest: a quotation holds the source and cue of another), a token
+takes the tag of the role that comes first in CUE, SOURCE, CONTENT (then the shorter fragment, then
+the earlier attribution): cues and sources are short and sit inside contents, so every attribution's
+cue and source stay visible and the content around them is cut into pieces. A chunk is one fragment:
+B- on its first token, I- on the others, B- again where another fragment takes over (the second
+fragment of a discontinuous content, a content that resumes after a nested source).
 
-Drops character offsets (fragments snap outward to whole tokens), kind, confidence, source entity,
-meta and provenance.
+rich (`tags="rich"`): three columns, every tag of every attribution over the token joined by `|` in
+the order of their attributions, and the index of each attribution in the record (0-based):
+`I-CONTENT|B-SOURCE` with `0|1`; `O` and `_` outside any attribution.
 
-    attrib export dataset.jsonl -f conll -o dataset.conll
+In both, a blank line ends a sentence and `# doc_id = ...` starts each document. Sentences are
+spaCy's rule-based ones plus a break at every line break (tokens.py), except that no sentence ends
+inside a fragment: a quotation of three sentences is one sequence, so every chunk starts with B- in
+its own sequence and continues with I- (a reader that takes each sentence on its own, as seqeval's
+strict mode does, would drop a chunk that starts with I-). Whitespace tokens are left out.
+
+Both drop character offsets (fragments snap outward to whole tokens), kind, confidence, source entity,
+meta and provenance; flat also drops which source, cue and content belong together and the roles a
+token loses to a higher one.
+
+    attrib export dataset.jsonl -f conll -o dataset.conll [--tags rich]
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Iterable, Iterator, NamedTuple
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
+from ..errors import InputError
 from ..jsonio import atomic_write
 from ..records import ROLES
+from . import CONLL_FORMS as FORMS
 from .tokens import docs
 
+PRIORITY = {"cue": 0, "source": 1, "content": 2}  # flat: the role a token shows where roles overlap
 
-def _marks(doc: Doc, attributions: list[dict]) -> dict[int, list[tuple[int, int, str, int]]]:
-    """token index -> (attribution index, role order, role, fragment index) of each fragment over it."""
-    marks: dict[int, list] = defaultdict(list)
+
+class Mark(NamedTuple):
+    """A fragment over a token: its attribution's index, role, fragment index and token span."""
+
+    attribution: int
+    role: str
+    fragment: int
+    start: int
+    end: int
+
+    def flat_order(self) -> tuple:
+        return PRIORITY[self.role], self.end - self.start, self.attribution, self.fragment
+
+
+def _marks(doc: Doc, attributions: list[dict]) -> dict[int, list[Mark]]:
+    """token index -> the fragments over it, in attribution and role order."""
+    marks: dict[int, list[Mark]] = defaultdict(list)
     for i, attr in enumerate(attributions):
-        for r, role in enumerate(ROLES):
+        for role in ROLES:
             for j, frag in enumerate(attr.get(role) or []):
                 span = doc.char_span(frag["start"], frag["end"], alignment_mode="expand")
                 for token in span if span is not None else ():
-                    marks[token.i].append((i, r, role, j))
+                    marks[token.i].append(Mark(i, role, j, span.start, span.end))
     return marks
 
 
-def _write_doc(handle: IO[str], doc: Doc, record: dict) -> None:
+def _sentences(doc: Doc, marks: dict[int, list[Mark]]) -> Iterator[list[Token]]:
+    """The document's sentences without whitespace tokens, none ending inside a fragment."""
+    spans = {(m.start, m.end) for token_marks in marks.values() for m in token_marks}
+    inside = {t for start, end in spans for t in range(start + 1, end)}
+    sentence: list[Token] = []
+    for token in doc:
+        if token.is_sent_start and token.i not in inside and sentence:
+            yield sentence
+            sentence = []
+        if not token.is_space:
+            sentence.append(token)
+    if sentence:
+        yield sentence
+
+
+def _flat_rows(sentence: list[Token], marks: dict[int, list[Mark]], previous: tuple | None) -> tuple[list[str], tuple | None]:
+    rows = []
+    for token in sentence:
+        here = min(marks.get(token.i, ()), key=Mark.flat_order, default=None)
+        chunk = None if here is None else (here.role, here.start, here.end)  # a shared source is one chunk
+        tag = "O" if chunk is None else f"{'I' if chunk == previous else 'B'}-{here.role.upper()}"
+        rows.append(f"{token.text}\t{tag}\n")
+        previous = chunk
+    return rows, previous
+
+
+def _rich_rows(sentence: list[Token], marks: dict[int, list[Mark]], previous: set) -> tuple[list[str], set]:
+    rows = []
+    for token in sentence:
+        here = sorted(marks.get(token.i, ()))
+        tags = [f"{'I' if m in previous else 'B'}-{m.role.upper()}" for m in here]
+        indexes = [str(m.attribution) for m in here]
+        rows.append(f"{token.text}\t{'|'.join(tags) or 'O'}\t{'|'.join(indexes) or '_'}\n")
+        previous = set(here)
+    return rows, previous
+
+
+def _write_doc(handle: IO[str], doc: Doc, record: dict, form: str) -> None:
     """The lines of one document."""
     marks = _marks(doc, record.get("attributions") or [])
+    rows_of = _flat_rows if form == "flat" else _rich_rows
+    previous = None if form == "flat" else set()
     handle.write(f"# doc_id = {record['id']}\n")
-    for sent in doc.sents:
-        previous: set = set()
-        lines = []
-        for token in sent:
-            if token.is_space:
-                continue
-            here = sorted(marks.get(token.i, ()))
-            tags = [f"{'I' if m in previous else 'B'}-{m[2].upper()}" for m in here]
-            indexes = [str(m[0]) for m in here]
-            lines.append(f"{token.text}\t{'|'.join(tags) or 'O'}\t{'|'.join(indexes) or '_'}\n")
-            previous = set(here)
-        if lines:
-            handle.write("".join(lines) + "\n")
+    for sentence in _sentences(doc, marks):
+        rows, previous = rows_of(sentence, marks, previous)
+        handle.write("".join(rows) + "\n")
 
 
-def write(records: Iterable[dict], out: Path) -> list[Path]:
-    """Stream `records` to one CoNLL file."""
+def write(records: Iterable[dict], out: Path, tags: str = "flat") -> list[Path]:
+    """Stream `records` to one CoNLL file, in the `tags` form (flat or rich)."""
+    if tags not in FORMS:
+        raise InputError(f"unknown CoNLL form {tags!r}: choose one of {', '.join(FORMS)}")
     with atomic_write(out) as handle:
         for doc, record in docs(records):
-            _write_doc(handle, doc, record)
+            _write_doc(handle, doc, record, tags)
     return [out]

@@ -1,10 +1,11 @@
 """`spacy`: a DocBin file (`.spacy`) for spaCy training and analysis, loadable by `DocBin().from_disk`.
 
 Each Doc has the roles in `doc.spans["attrib_source"]`, `["attrib_cue"]`, `["attrib_content"]` (a span's
-`id_` is its attribution id), the attributions with exact character offsets in `doc._.attributions`
-(see spacy_doc.py) and the record id in `doc.user_data["record_id"]`:
+`label_` is SOURCE, CUE or CONTENT as in Label Studio, its `id_` its attribution id), the attributions with
+exact character offsets in `doc._.attributions` (see spacy_doc.py; importing it registers the extension)
+and the record id in `doc.user_data["record_id"]`:
 
-    import spacy, attrib.spacy_doc
+    import spacy, attrib.spacy_doc  # attrib.spacy_doc registers doc._.attributions
     from spacy.tokens import DocBin
     docs = list(DocBin().from_disk("dataset.spacy").get_docs(spacy.blank("en").vocab))
 

@@ -1,30 +1,85 @@
-"""What `attrib export` reads: attrib records (JSONL, gold format too) or a Label Studio JSON export.
+"""What `attrib export` and `attrib labelstudio records` read: attrib records (JSONL, gold format too)
+or a Label Studio JSON export.
 
 Both are streamed. Each exported task is validated (as `attrib validate` does) and goes through the
 gate before it is converted, so a broken export stops with the first error and its location instead
-of becoming a broken dataset.
+of becoming a broken dataset. An input that yields no record at all (an export nobody has annotated
+yet, an empty file) stops with what to do instead of becoming an empty dataset.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
-from ..errors import InputError
+from ..errors import InputError, NothingToDoError
+from ..jsonio import open_binary
 from ..lsjson.convert import export_records
 from ..records import iter_records
 from ..validation import detect
 from ..validation.gate import checked_export
+
+BLANK_PROBE = 65536  # bytes read to tell an empty (or blank) file from one that holds something
 
 
 def read_input(path: str | Path, choose: str = "each") -> Iterator[dict]:
     """attrib records from `path`: a records JSONL file as is, a Label Studio export converted
     (`choose` as in lsjson.convert.task_records)."""
     path = Path(path)
+    if _blank(path):
+        raise NothingToDoError(f"{path}: empty file, no records in it: write records with `attrib annotate` or "
+                               "`attrib labelstudio records`")
     kind = detect(path)
     if kind == "records":
-        return iter_records([path])
+        return _not_empty(iter_records([path]), lambda: f"{path}: holds no records")
     if kind == "export":
-        return export_records(checked_export(str(path)), choose)
+        tasks = _Counted(checked_export(str(path)))
+        return _not_empty(export_records(tasks, choose), lambda: nothing_chosen(path, tasks.count, choose))
     raise InputError(f"{path}: holds tasks to import, not an export: export the project from Label Studio "
                      "(`attrib labelstudio pull`) and export that")
+
+
+def nothing_chosen(path: str | Path, tasks: int, choose: str) -> str:
+    """Why an export of `tasks` tasks gave no record under --choose `choose`, and what to do."""
+    if not tasks:
+        return f"{path}: the export holds no tasks: push documents (`attrib labelstudio push`), then pull again"
+    counted = f"{tasks} task{'s' if tasks != 1 else ''}"
+    if choose == "prediction":
+        return f"{path}: no prediction in its {counted}: push records made by `attrib annotate`"
+    if choose == "ground_truth":
+        return (f"{path}: no annotation in its {counted} is marked ground truth: mark one in Label Studio "
+                "(the star on an annotation), or use --choose latest")
+    return (f"{path}: nobody has annotated yet (no annotation in its {counted}; cancelled ones do not count): "
+            "annotate in Label Studio first (correct the drafts, Submit) and pull again, or take the drafts as "
+            "they are with --choose prediction")
+
+
+class _Counted:
+    """An iterable that counts what went through it."""
+
+    def __init__(self, items: Iterable) -> None:
+        self.items, self.count = items, 0
+
+    def __iter__(self) -> Iterator:
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+def _not_empty(records: Iterable[dict], why: Callable[[], str]) -> Iterator[dict]:
+    """`records`, then NothingToDoError(why()) if there were none (writers write to a temporary file, so
+    the error leaves no output behind)."""
+    empty = True
+    for record in records:
+        empty = False
+        yield record
+    if empty:
+        raise NothingToDoError(why())
+
+
+def _blank(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    with open_binary(path) as handle:
+        head = handle.read(BLANK_PROBE)
+    return len(head) < BLANK_PROBE and not head.strip()

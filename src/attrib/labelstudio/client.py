@@ -107,12 +107,30 @@ class Client:
             raise LabelStudioError(f"Label Studio at {self.url} has no project titled {title!r} (projects: {known})")
         return found
 
-    def create_project(self, title: str, label_config: str, model_version: str, instructions: str | None) -> dict:
+    def create_project(self, title: str, label_config: str, model_version: str, instructions: str | None,
+                       **settings: Any) -> dict:
+        """A new project; `settings` are further project fields (maximum_annotations, ...)."""
         with self._errors(f"creating project {title!r}"):
             return self.sdk.projects.create(
                 title=title, label_config=label_config, model_version=model_version,
                 expert_instruction=instructions or "", show_instruction=bool(instructions), request_options=ONCE,
+                **settings,
             ).dict()
+
+    def update_project(self, project_id: int, **settings: Any) -> None:
+        with self._errors(f"changing the settings of project {project_id}"):
+            self.sdk.projects.update(id=project_id, **settings)
+
+    def columns(self, project_id: int) -> list[dict]:
+        """The Data Manager's columns of a project, with their default visibility."""
+        body = self._http("GET", "api/dm/columns/", f"reading the Data Manager columns of project {project_id}",
+                          params={"project": project_id})
+        return body.get("columns", []) if isinstance(body, dict) else []
+
+    def create_view(self, project_id: int, data: dict) -> None:
+        """Save a Data Manager view (tab) of a project; the first one is what the project opens with."""
+        self._http("POST", "api/dm/views/", f"saving a Data Manager view of project {project_id}",
+                   json={"project": project_id, "data": data})
 
     def model_versions(self, project_id: int) -> dict[str, int]:
         """The model versions of a project's predictions, with their counts."""

@@ -4,6 +4,11 @@ push the documents annotators disagree on into a review project, pull the export
 The record id (the task's `data.record_id`) is the dedup key: a document already in the project is
 skipped, or with `update` its prediction is replaced while nobody has annotated it. So running the
 same push twice adds nothing, and an interrupted push is finished by running it again.
+
+`overlap` is how many annotators label each task. Label Studio Community sets it per project (its
+"maximum annotations", on every task: overlap cohort 100%): a task stays in the labeling stream of
+the next annotator until that many have submitted, and each starts a fresh annotation from the drafts.
+A new project also gets a Data Manager view that shows the drafts' score (lsjson/views.py).
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable
 
-from ..errors import InputError
+from ..errors import InputError, NothingToDoError
 from ..lsjson.config import guidelines, label_config, to_html
 from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task
+from ..lsjson.views import default_view
 from ..validation import check_tasks
 from ..review import REVIEW_VERSION, review_tasks
 from ..validation.gate import checked_export, gate
@@ -33,6 +39,8 @@ class PushReport:
     imported: int = 0
     updated: int = 0
     skipped: int = 0
+    batches: int = 0  # import requests this push makes, and how many are done: a long push shows "k of n"
+    batches_sent: int = 0
     server_seconds: float = 0.0
     check_seconds: float = 0.0  # validating the tasks before they are sent
     total_seconds: float = 0.0
@@ -56,13 +64,17 @@ def _current(old: dict, new: dict) -> bool:
 
 
 def push(client: Client, records: list[dict], title: str, version: str | None = None, batch: int = BATCH, update: bool = False,
-         progress: Callable[[PushReport], None] | None = None, tasks: list[dict] | None = None) -> PushReport:
+         progress: Callable[[PushReport], None] | None = None, tasks: list[dict] | None = None,
+         overlap: int | None = None) -> PushReport:
     """Make project `title` hold one task per record, its prediction from `version` pre-filled for annotators.
 
     `version` defaults to model_version(records). The tasks to import (or whose prediction to replace)
     are validated before the server is changed. `tasks` made elsewhere (review.review_tasks: a
-    prediction per annotator) are pushed instead of the records' own.
+    prediction per annotator) are pushed instead of the records' own. `overlap` (annotators per task)
+    is set on the project when given; a project keeps the one it has otherwise.
     """
+    if overlap is not None and overlap < 1:
+        raise InputError(f"overlap must be 1 or more annotators per task, not {overlap}")
     started = time.perf_counter()
     unique_ids(records)
     version = version or model_version(records)
@@ -102,29 +114,36 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
         checking = time.perf_counter() - checking
 
     created = project is None
+    sharing = {} if overlap is None else {"maximum_annotations": overlap, "overlap_cohort_percentage": 100}
     if created:
         instructions = guidelines()
-        project = call(client.create_project, title, label_config(instructions), version,
-                       instructions and to_html(instructions))
+        project = call(lambda: client.create_project(title, label_config(instructions), version,
+                                                     instructions and to_html(instructions), **sharing))
+    elif sharing and (project.get("maximum_annotations"), project.get("overlap_cohort_percentage")) != (overlap, 100):
+        call(lambda: client.update_project(project["id"], **sharing))
     report = PushReport(project["id"], f"{client.url}/projects/{project['id']}/data", created, skipped=skipped,
-                        check_seconds=checking)
+                        check_seconds=checking, batches=-(-len(replace) // batch) - (-len(new) // batch))
     for i in range(0, len(replace), batch):
         chunk = replace[i:i + batch]
         call(client.delete_predictions, project["id"], [task_id for task_id, _ in chunk])
         call(client.import_predictions, project["id"], [{**task["predictions"][0], "task": task_id} for task_id, task in chunk])
         report.updated += len(chunk)
+        report.batches_sent += 1
         if progress:
             progress(report)
     for i in range(0, len(new), batch):
         chunk = new[i:i + batch]
         report.task_ids += call(client.import_tasks, project["id"], chunk)
         report.imported += len(chunk)
+        report.batches_sent += 1
         if progress:
             progress(report)
     # Only predictions of the project's model version are pre-filled; the server accepts a version only
     # once predictions of it exist, and sets it by itself only on a project's first import.
     if project.get("model_version") != version and version in call(client.model_versions, project["id"]):
         call(client.set_model_version, project["id"], version)
+    if created:  # after the import: the task data's columns exist only then
+        call(lambda: client.create_view(project["id"], default_view(client.columns(project["id"]))))
     report.server_seconds = server
     report.total_seconds = time.perf_counter() - started
     return report
@@ -134,6 +153,9 @@ def push_review(client: Client, exports: list[Path], title: str, batch: int = BA
                 progress: Callable[[PushReport], None] | None = None) -> PushReport:
     """Push the review tasks of the Label Studio `exports` (each task validated first) into project `title`."""
     tasks = [task for export in exports for task in review_tasks(checked_export(str(export)))]
+    if not tasks:
+        raise NothingToDoError(f"{', '.join(map(str, exports))}: no task where annotators disagree (two or more "
+                               "annotations that differ): nothing to review")
     return push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=tasks)
 
 

@@ -236,6 +236,7 @@ def train(
             "training.max_steps": settings.max_steps,
             "training.eval_frequency": settings.eval_frequency,
             "training.logger.console_output": settings.show_progress,
+            "training.logger.progress_bar": "train" if settings.show_progress else None,
             "training.logger.output_file": str(tmp / "training.jsonl"),
             "components.attrib_combine.prefer": settings.prefer,
             "components.attrib_combine.fill": settings.fill is not False,

@@ -1,0 +1,71 @@
+"""Inputs that hold nothing to work on: each says what is going on and what to do (E160, exit 1) and
+writes nothing, instead of an empty dataset, an empty records file or a page of empty charts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from attrib.errors import NothingToDoError
+from attrib.labelstudio.projects import push_review
+from runs import attrib
+from test_agreement import PREDICTED, TEXT, annotation, task
+from test_formats_review import EXPORT
+
+
+@pytest.fixture
+def unannotated(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([task(1, TEXT, PREDICTED, []), task(2, TEXT, PREDICTED, [])]), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", [
+    ["labelstudio", "records", "{export}", "-o", "{out}/records.jsonl", "--choose", "latest"],
+    ["export", "{export}", "-f", "jsonl", "-o", "{out}/records.jsonl"],
+    ["export", "{export}", "-f", "brat", "--layout", "polnear", "-o", "{out}/pn"],
+    ["export", "{export}", "-f", "conll", "-o", "{out}/records.conll"],
+])
+def test_an_export_nobody_annotated_says_annotate_first(unannotated, tmp_path, command):
+    out = tmp_path / "out"
+    out.mkdir()
+    done = attrib(*(word.format(export=unannotated, out=out) for word in command))
+    assert done.code == 1
+    assert done.err == (f"attrib: E160 {unannotated}: nobody has annotated yet (no annotation in its 2 tasks; cancelled "
+                        "ones do not count): annotate in Label Studio first (correct the drafts, Submit) and pull "
+                        "again, or take the drafts as they are with --choose prediction\n")
+    assert list(out.iterdir()) == []  # nothing written, not even a temporary file
+
+
+def test_the_drafts_are_there_with_choose_prediction(unannotated, tmp_path):
+    done = attrib("labelstudio", "records", unannotated, "-o", tmp_path / "drafts.jsonl", "--choose", "prediction")
+    assert done.code == 0 and done.err == f"2 records written to {tmp_path / 'drafts.jsonl'}\n"
+
+
+def test_no_ground_truth_and_no_tasks(tmp_path):
+    annotated = tmp_path / "annotated.json"
+    annotated.write_text(json.dumps([task(1, TEXT, PREDICTED, [annotation(11, 1, TEXT, PREDICTED, 101)])]), encoding="utf-8")
+    done = attrib("export", annotated, "-f", "jsonl", "-o", tmp_path / "gt.jsonl", "--choose", "ground_truth")
+    assert done.code == 1 and "no annotation in its 1 task is marked ground truth" in done.err
+    empty = tmp_path / "empty.json"
+    empty.write_text("[]", encoding="utf-8")
+    done = attrib("export", empty, "-f", "jsonl", "-o", tmp_path / "none.jsonl")
+    assert done.code == 1 and "the export holds no tasks: push documents" in done.err
+    assert not (tmp_path / "gt.jsonl").exists() and not (tmp_path / "none.jsonl").exists()
+
+
+@pytest.mark.parametrize("content", ["", "\n  \n"])
+def test_an_empty_records_file(tmp_path, content):
+    path = tmp_path / "records.jsonl"
+    path.write_text(content, encoding="utf-8")
+    done = attrib("export", path, "-f", "jsonl", "-o", tmp_path / "data.jsonl")
+    assert done.code == 1 and done.err.startswith(f"attrib: E160 {path}: empty file, no records in it")
+    assert not (tmp_path / "data.jsonl").exists()
+
+
+def test_review_without_disagreement_creates_nothing(tmp_path):
+    agreed = tmp_path / "agreed.json"
+    agreed.write_text(json.dumps([EXPORT[1], EXPORT[2]]), encoding="utf-8")  # the same version, or one annotator
+    with pytest.raises(NothingToDoError, match="no task where annotators disagree"):
+        push_review(None, [agreed], "review")  # stops before it needs a server: no client is the point
