@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from attrib.backend import serve
 from attrib.labelstudio import server, studio
 from attrib.labelstudio.client import Client
 from runs import ATTRIB
@@ -70,3 +71,4 @@ def label_studio(tmp_path_factory) -> LabelStudio:
         if state is not None and state.pid is not None:
             studio.down(data_dir)
             server.stop(state.pid)  # no-op when down() stopped it
+        serve.stop((data_dir / "backend").resolve())  # the backend the README walk's `make demo` started, if any

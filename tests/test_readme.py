@@ -81,7 +81,8 @@ def demo_recipe() -> list[str]:
     """The commands of the Makefile's `demo` target, as attrib command lines."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     recipe = re.search(r"^demo:.*\n((?:\t.*\n)+)", makefile, re.M)[1]
-    return [line.strip().replace("$(BIN)/attrib", "attrib") for line in recipe.splitlines()]
+    lines = [line.strip() for line in recipe.splitlines()]
+    return [line.replace("$(BIN)/attrib", "attrib") for line in lines if not line.startswith("@echo")]
 
 
 def run(line: str) -> Ran:
