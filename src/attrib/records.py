@@ -124,6 +124,4 @@ def iter_records(paths: Iterable[str | Path]) -> Iterator[dict]:
     """Stream checked records from JSONL files (attrib records or gold); stop at the first bad line."""
     for path in paths:
         for line in iter_jsonl(path):
-            if line.error is not None:
-                raise line.error
-            yield normalize_record(line.value, line.where)
+            yield normalize_record(line.checked(), line.where)

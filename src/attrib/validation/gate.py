@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator
 
 from ..errors import InvalidDataError
-from ..jsonio import iter_json_array, open_binary
 from .checks import Checker
 from .findings import Finding, Where
+from .reader import array_documents
 
 
 def gate(findings: Iterable[Finding]) -> None:
@@ -36,6 +36,13 @@ def gated(kind: str, documents: Iterable[Any], file: str | None = None) -> Itera
 
 
 def checked_export(path: str) -> Iterator[dict]:
-    """The tasks of the Label Studio JSON export at `path`, streamed, each validated before it is handed on."""
-    with open_binary(path) as handle:
-        yield from gated("export", iter_json_array(handle, path), str(path))
+    """The tasks of the Label Studio JSON export at `path`, streamed, each validated before it is handed on.
+
+    A task that cannot be read as it is (too deep, a number or string no output holds) stops it like any
+    other error; BrokenJsonError where the JSON breaks off.
+    """
+    checker = Checker("export")
+    for where, task, unusable in array_documents(path):
+        gate(unusable)
+        gate(checker.check(where, task))
+        yield task
