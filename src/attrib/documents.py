@@ -45,7 +45,10 @@ def from_json(value: object, where: str) -> Document:
     doc_id = value.get("id", where)
     if isinstance(doc_id, (dict, list, bool)) or doc_id is None:
         raise InputError(f"{where}: \"id\" must be a string or a number")
-    meta = dict(value.get("meta") or {})
+    meta = value.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise InputError(f"{where}: \"meta\" must be an object, got {type(meta).__name__}")
+    meta = dict(meta)
     meta.update({k: v for k, v in value.items() if k not in ("id", "text", "meta", "attributions")})
     return Document(str(doc_id), text, meta)
 

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import IO, Any, Iterator
 
-from .errors import BrokenJsonError
-from .jsonsafe import BOM, Decoder, Problem, element_nesting, max_depth, too_deep
+from .errors import BrokenJsonError, InputError
+from .jsonsafe import BOM, Decoder, Problem, element_nesting, max_depth, too_deep, too_deep_for_python
 
 CHUNK = 1 << 16  # bytes per read
 FIRST_WINDOW = 1 << 12  # characters tried first for an element; doubled until it fits
@@ -90,13 +90,13 @@ class _Text:
 def iter_json_array(handle: IO[bytes], file: str) -> Iterator[JsonElement]:
     """The elements of the JSON array read from `handle` (a leading byte order mark is skipped).
 
-    Raises BrokenJsonError (an InputError) naming `file` and the index of the element where the text
-    stops being JSON or UTF-8; the elements before it were yielded.
+    Raises InputError when the text is no JSON array, BrokenJsonError (an InputError) naming `file` and
+    the index of the element where the text stops being JSON or UTF-8; the elements before it were yielded.
     """
     text = _Text(handle, str(file))
     decoder, limit = Decoder(), max_depth.get()
-    if text.peek() != "[":
-        raise text.fail(0, "not a JSON array")
+    if (first := text.peek()) != "[":
+        raise InputError(f"{file}: expected a JSON array ([...]), found {first or 'nothing'!r}")
     text.pos += 1
     index, size = 0, FIRST_WINDOW
     if text.peek() == "]":
@@ -129,7 +129,7 @@ def _element(text: _Text, decoder: Decoder, index: int, limit: int, size: int) -
         try:
             value, end, problems = decoder.raw_decode(window)
         except RecursionError:  # a --max-depth beyond what this Python's parser can recurse
-            return JsonElement(index, problems=(too_deep(limit),)), _skip(text, index)
+            return JsonElement(index, problems=(too_deep_for_python(),)), _skip(text, index)
         except json.JSONDecodeError as exc:
             cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(window) - 8  # the window ends too soon
             if whole or not cut:

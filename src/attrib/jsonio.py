@@ -1,5 +1,5 @@
-"""Opening input files, reading JSON Lines with line numbers and whole JSON files safely (jsonsafe),
-and writing any output atomically.
+"""Opening input files, reading JSON Lines with line numbers (safely: jsonsafe), and writing any
+output atomically.
 
 Every output attrib writes goes through `atomic_write`: a temporary file beside the target,
 renamed over it only when the whole output was written, so a failed run leaves no half file.
@@ -37,6 +37,11 @@ class JsonLine:
     value: Any = None
     error: InputError | None = None
     problems: tuple[Problem, ...] = ()
+
+    @property
+    def number(self) -> int:
+        """The line number."""
+        return int(self.where.rsplit(":", 1)[1])
 
     def checked(self) -> Any:
         """The value, or InputError naming the line (and the JSON path of a problem)."""
@@ -105,21 +110,6 @@ def iter_jsonl(path: str | Path) -> Iterator[JsonLine]:
                 yield JsonLine(where, error=InputError(f"{where}: not JSON ({exc.msg}, column {exc.colno})"))
                 continue
             yield JsonLine(where, value, problems=problems)
-
-
-def read_json(path: str | Path) -> Any:
-    """Parse a whole JSON file (a JSON array of documents), raising InputError that names the file, the
-    line, or the JSON path of a problem."""
-    with open_text(path) as handle:
-        try:
-            text = handle.read().removeprefix("\ufeff")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not valid UTF-8 (byte {exc.start + 1})") from None
-    try:
-        value, problems = Decoder().decode(text, max_depth.get() + 1)  # + 1: the array that holds the documents
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: not JSON ({exc.msg}, column {exc.colno})") from None
-    return JsonLine(str(path), value, problems=problems).checked()
 
 
 def dumps_line(value: Any) -> str:

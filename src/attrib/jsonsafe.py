@@ -34,6 +34,8 @@ _BRACKET = re.compile(r"[\[\]{}]")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# escaped backslashes and surrogate pairs are consumed whole, so what matches `lone` is a lone surrogate
+_ESCAPES = re.compile(r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|(?P<lone>\\u[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,12 @@ def too_deep(limit: int) -> Problem:
     return Problem(DEPTH, f"nests deeper than {limit} levels, the limit (`attrib --max-depth N` raises it): not read")
 
 
+def too_deep_for_python() -> Problem:
+    """For a document within a raised --max-depth that Python's parser still cannot recurse through."""
+    return Problem(DEPTH, f"nests deeper than Python's parser goes (its recursion limit, {sys.getrecursionlimit()}): "
+                          "not read")
+
+
 class Decoder:
     """json's C decoder, noting the numbers no output can carry as it meets them.
 
@@ -129,7 +137,8 @@ class Decoder:
         """
         self.odd = False
         value, end = self._parse(text, start)
-        if self.odd or _SURROGATE_ESCAPE.search(text, start, end):
+        if self.odd or _SURROGATE_ESCAPE.search(text, start, end) and any(
+                match.lastgroup for match in _ESCAPES.finditer(text, start, end)):
             return value, end, tuple(problems_in(value))
         return value, end, ()
 
@@ -140,7 +149,7 @@ class Decoder:
         try:
             value, end, problems = self.raw_decode(text, len(text) - len(text.lstrip(" \t\n\r")))
         except RecursionError:
-            return None, (too_deep(limit),)
+            return None, (too_deep_for_python(),)
         if text[end:].strip(" \t\n\r"):
             raise json.JSONDecodeError("Extra data", text, end)
         return value, problems

@@ -10,6 +10,9 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from .. import jsonsafe
+from ..jsonsafe import MAX_DEPTH
+
 app = typer.Typer(
     name="attrib",
     no_args_is_help=True,
@@ -24,12 +27,16 @@ state = {"verbose": False}
 @app.callback()
 def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks for errors."),
+    max_depth: int = typer.Option(MAX_DEPTH, "--max-depth", min=1, envvar="ATTRIB_MAX_DEPTH",
+                                  help="Levels of nesting a document (a JSONL line, an element of a JSON array) may "
+                                       "have; deeper ones are reported, never parsed."),
 ) -> None:
     """Find, review and measure who says what in news text.
 
     Example: attrib annotate article.txt -o article.records.jsonl
     """
     state["verbose"] = verbose
+    jsonsafe.max_depth.set(max_depth)
 
 
 @contextlib.contextmanager

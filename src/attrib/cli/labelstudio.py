@@ -58,9 +58,9 @@ def tasks_command(
     Example: attrib labelstudio tasks out/seed.records.jsonl -o out/seed.tasks.json
     """
     from ..formats.tasks import write_tasks
-    from ..records import iter_records
+    from ..validation.gate import checked_records
 
-    count = write_tasks(list(iter_records(records)), output, model_version)
+    count = write_tasks(list(checked_records(records)), output, model_version)
     _say(f"{count} tasks written to {output}")
 
 
@@ -88,14 +88,14 @@ def push_command(
     """
     from ..labelstudio.connect import connect
     from ..labelstudio.projects import push, push_review
-    from ..records import iter_records
     from ..training.uncertainty import order_records
+    from ..validation.gate import checked_records
 
     client = connect(url, studio)
     if review:
         report = push_review(client, records, project, batch=batch, progress=_progress)
     else:
-        report = push(client, order_records(list(iter_records(records)), order.value), project, model_version, batch=batch, update=update,
+        report = push(client, order_records(list(checked_records(records)), order.value), project, model_version, batch=batch, update=update,
                       progress=_progress)
     _say(_summary(report, project))
     typer.echo(report.project_url)
@@ -160,7 +160,7 @@ def studio_command(
     """
     from ..labelstudio import studio as local
     from ..labelstudio.projects import push
-    from ..records import iter_records
+    from ..validation.gate import checked_records
 
     if stop:
         pid = local.down(data_dir)
@@ -171,6 +171,6 @@ def studio_command(
     if created:
         typer.echo(f"Log in as {studio.email} with password {studio.password} (shown once; kept in {Path(studio.data_dir) / local.STATE})")
     if records:
-        report = push(studio.client(), list(iter_records([records])), project, progress=_progress)
+        report = push(studio.client(), list(checked_records([records])), project, progress=_progress)
         _say(_summary(report, project))
         typer.echo(f"Open {report.project_url}")

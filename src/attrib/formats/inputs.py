@@ -2,7 +2,7 @@
 
 Both are streamed. Each exported task is validated (as `attrib validate` does) and goes through the
 gate before it is converted, so a broken export stops with the first error and its location instead
-of becoming a broken dataset.
+of becoming a broken dataset; each record is checked against the record schema.
 """
 
 from __future__ import annotations
@@ -12,9 +12,8 @@ from typing import Iterator
 
 from ..errors import InputError
 from ..lsjson.convert import export_records
-from ..records import iter_records
 from ..validation import detect
-from ..validation.gate import checked_export
+from ..validation.gate import checked_export, checked_records
 
 
 def read_input(path: str | Path, choose: str = "each") -> Iterator[dict]:
@@ -23,7 +22,7 @@ def read_input(path: str | Path, choose: str = "each") -> Iterator[dict]:
     path = Path(path)
     kind = detect(path)
     if kind == "records":
-        return iter_records([path])
+        return checked_records([path])
     if kind == "export":
         return export_records(checked_export(str(path)), choose)
     raise InputError(f"{path}: holds tasks to import, not an export: export the project from Label Studio "

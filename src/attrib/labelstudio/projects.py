@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable
 
-from ..errors import InputError
 from ..lsjson.config import guidelines, label_config, to_html
 from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task
 from ..validation import check_tasks
 from ..review import REVIEW_VERSION, review_tasks
 from ..validation.gate import checked_export, gate
+from ..formats.tasks import unique_ids
 from . import BATCH
 from .client import Client
 
@@ -37,15 +37,6 @@ class PushReport:
     check_seconds: float = 0.0  # validating the tasks before they are sent
     total_seconds: float = 0.0
     task_ids: list[int] = field(default_factory=list)
-
-
-def unique_ids(records: list[dict]) -> None:
-    """Refuse a push in which two documents share an id: the id is what makes a re-run safe."""
-    first: dict[str, int] = {}
-    for n, record in enumerate(records, 1):
-        if record["id"] in first:
-            raise InputError(f"documents {first[record['id']]} and {n} share the id {record['id']!r}: ids must be unique")
-        first[record["id"]] = n
 
 
 def _current(old: dict, new: dict) -> bool:

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
+from pathlib import Path
+
 from ..errors import InvalidDataError
+from ..jsonio import iter_jsonl
+from ..records import normalize_record
 from .checks import Checker
 from .findings import Finding, Where
 from .reader import array_documents
+from .structure import schema_findings
 
 
 def gate(findings: Iterable[Finding]) -> None:
@@ -46,3 +51,15 @@ def checked_export(path: str) -> Iterator[dict]:
         gate(unusable)
         gate(checker.check(where, task))
         yield task
+
+
+def checked_records(paths: Iterable[str | Path]) -> Iterator[dict]:
+    """attrib records (or the gold format, converted) from JSON Lines files, streamed, each handed on only
+    once it fits the record schema: what every writer relies on. Stops at the first that does not, with
+    its file, line and JSON path; the meaning (`attrib validate`) is not judged here.
+    """
+    for path in paths:
+        for line in iter_jsonl(path):
+            record = normalize_record(line.checked(), line.where)
+            gate(schema_findings("record", record, Where(str(path), line=line.number)))
+            yield record

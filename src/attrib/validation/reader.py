@@ -128,8 +128,7 @@ def _lines(path: str | Path, progress: Progress | None) -> Iterator[Document]:
     """The objects of a JSON Lines file, located by line; a line that is not JSON or UTF-8 is finding V002."""
     count = 0
     for line in iter_jsonl(path):
-        number = int(line.where.rsplit(":", 1)[1])
-        where = Where(str(path), line=number)
+        where = Where(str(path), line=line.number)
         if line.error is not None:
             yield where, None, [where.finding("V002", line.error.args[0].split(": ", 1)[-1])]
             continue

@@ -15,8 +15,11 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from ..errors import shorten
 from ..schemas import load_schema
 from .findings import Finding, Where
+
+MESSAGE = 200  # characters of a schema error's message kept
 
 _KEYWORD_CODES = {
     "required": "V101",
@@ -76,7 +79,7 @@ def schema_findings(name: str, document: object, where: Where) -> Iterator[Findi
         for leaf in _leaves(error):
             code = "V102" if leaf.context else _KEYWORD_CODES.get(leaf.validator, "V104")
             at, region_id = _locate(document, list(leaf.absolute_path), where)
-            yield at.finding(code, leaf.message, region_id)
+            yield at.finding(code, shorten(leaf.message, MESSAGE), region_id)  # it quotes the value, of any length
 
 
 def _locate(document: Any, path: list, where: Where) -> tuple[Where, str | None]:
