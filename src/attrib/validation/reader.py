@@ -65,18 +65,18 @@ def _is_array(path: str | Path) -> bool:
 
 
 def _first_document(path: str | Path, is_array: bool) -> Any:
-    """The first document that can be used; None when there is none. InputError when not even the first
-    document can be parsed (the file is not JSON)."""
+    """The first document that could be parsed (its kind is in its keys, whatever problems it has); None
+    when there is none. InputError when the file is not JSON: not even its first document can be parsed."""
     if is_array:
         try:
-            return next((doc for _, doc, found in array_documents(path) if not found), None)
+            return next((doc for _, doc, _ in array_documents(path) if doc is not None), None)
         except BrokenJsonError as exc:
             if exc.index == 0:
                 raise InputError(f"{path}: not JSON ({exc.reason})") from None
             return None
     first_error = None
     for line in iter_jsonl(path):
-        if line.error is None and not line.problems:
+        if line.value is not None:
             return line.value
         first_error = first_error or line.error
     if first_error is not None:
@@ -90,8 +90,8 @@ def _container_fits(path: str | Path, kind: str, is_array: bool) -> None:
         raise InputError(f"{path}: is a JSON array, but records are JSON Lines (one record a line); tasks and exports "
                          "are the JSON arrays")
     if not is_array and kind in ARRAY_KINDS:
-        raise InputError(f"{path}: is JSON Lines (or one JSON object), but Label Studio {kind} are one JSON array "
-                         "([...]); records are the JSON Lines")
+        raise InputError(f"{path}: is JSON Lines (or one JSON object) holding {kind}, but Label Studio tasks and "
+                         "exports are one JSON array ([...]); records are the JSON Lines")
 
 
 def detect(path: str | Path, hint: str = "") -> str:
@@ -103,8 +103,8 @@ def detect(path: str | Path, hint: str = "") -> str:
     """
     is_array = _is_array(path)
     doc = _first_document(path, is_array)
-    if is_array and doc is None:
-        return "export"  # an empty array (or none of its elements usable) is checked as an export
+    if doc is None:  # an empty array or file, or documents too deep to read: checked as what the shape holds
+        return "export" if is_array else "records"
     kind = kind_of(doc)
     if kind is None:
         raise InputError(f"{path}: the first document is neither a task nor a record "
