@@ -54,11 +54,17 @@ def from_json(value: object, where: str) -> Document:
 
 
 def _jsonl(path: str | Path, on_error: ErrorHandler) -> Iterator[Document]:
-    for line in iter_jsonl(path):
+    lines = iter_jsonl(path)
+    while True:
         try:
-            yield from_json(line.checked(), line.where)
+            line = next(lines)  # a file that cannot be opened raises here, once
+            document = from_json(line.checked(), line.where)
+        except StopIteration:
+            return
         except InputError as exc:
             on_error(exc)
+            continue
+        yield document
 
 
 def _text_file(path: Path, doc_id: str, on_error: ErrorHandler) -> Iterator[Document]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 import traceback
 
-import click
 import typer
 
 from ..errors import AttribError, InputError
@@ -32,10 +31,10 @@ def main() -> None:
             traceback.print_exc()  # and the same exit status as without -v
         print(f"attrib: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except click.BadParameter as exc:
-        if not isinstance(exc.param and exc.param.type, click.Path):
+    except typer.BadParameter as exc:
+        if "is not readable" not in exc.format_message():  # typer checks path arguments before attrib opens them
             _usage(exc)
-        print(f"attrib: {InputError.code} {exc.format_message()}", file=sys.stderr)  # a file it cannot read
+        print(f"attrib: {InputError.code} {exc.format_message()}", file=sys.stderr)
         sys.exit(InputError.exit_code)
     except typer.TyperException as exc:  # usage errors raised by typer's own click
         _usage(exc)
