@@ -43,8 +43,10 @@ def _summary(report, title: str) -> str:
     """One line for a push: what it did and where the time went."""
     made = "created" if report.created else "found"
     own = report.total_seconds - report.server_seconds
+    repaired = (f", {report.repaired} repaired (left without a prediction by an interrupted update)"
+                if report.repaired else "")
     return (f"project {title!r} (id {report.project_id}) {made}: {report.imported} imported, {report.updated} updated, "
-            f"{report.skipped} already there ({report.total_seconds:.1f} s, {own:.1f} s of it attrib's own)")
+            f"{report.skipped} already there{repaired} ({report.total_seconds:.1f} s, {own:.1f} s of it attrib's own)")
 
 
 @labelstudio.command("tasks")

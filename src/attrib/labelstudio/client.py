@@ -123,8 +123,9 @@ class Client:
             self.sdk.projects.update(id=project_id, model_version=model_version)
 
     def tasks(self, project_id: int, predictions: bool = False) -> Iterator[dict]:
-        """Every task of a project: id, data, annotation count (and predictions if asked), page by page."""
-        include = "id,data,total_annotations" + (",predictions" if predictions else "")
+        """Every task of a project: id, data, annotation and prediction counts (and predictions if asked),
+        page by page."""
+        include = "id,data,total_annotations,total_predictions" + (",predictions" if predictions else "")
         page = 1
         while True:
             body = self._http("GET", "api/tasks/", f"listing the tasks of project {project_id}",

@@ -4,6 +4,11 @@ push the documents annotators disagree on into a review project, pull the export
 The record id (the task's `data.record_id`) is the dedup key: a document already in the project is
 skipped, or with `update` its prediction is replaced while nobody has annotated it. So running the
 same push twice adds nothing, and an interrupted push is finished by running it again.
+
+A prediction is replaced by deleting the task's predictions, then importing the new one (batch by
+batch: the server deletes only all of a task's predictions at once). A push killed between the two
+leaves tasks without a prediction; every push, with `update` or not, finds the unannotated tasks that
+have none and imports theirs ("repaired"), so any re-run makes the project whole again.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class PushReport:
     created: bool
     imported: int = 0
     updated: int = 0
+    repaired: int = 0  # tasks an interrupted update had left without a prediction
     skipped: int = 0
     server_seconds: float = 0.0
     check_seconds: float = 0.0  # validating the tasks before they are sent
@@ -73,23 +79,27 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
             server += time.perf_counter() - t0
 
     project = call(client.find_project, title)
-    existing = {} if project is None else {
+    existing = {} if project is None else {  # with their annotation and prediction counts
         t["data"].get(RECORD_ID): t for t in call(lambda: list(client.tasks(project["id"], predictions=update)))}
-    new, replace, skipped = [], [], 0
+    new, replace, skipped = [], [], 0  # replace: (task id, the task with its new prediction, is it a repair)
     with acyclic():
         for i, key in enumerate(keys):
             old = existing.get(key)
             if old is None:
                 new.append(task(i))
                 continue
-            if update and not old.get("total_annotations"):
+            unannotated = not old.get("total_annotations")
+            if unannotated and not old.get("total_predictions"):  # an update was killed between delete and import
+                replace.append((old["id"], task(i), True))
+                continue
+            if update and unannotated:
                 fresh = task(i)
                 if not _current(old, fresh):
-                    replace.append((old["id"], fresh))
+                    replace.append((old["id"], fresh, False))
                     continue
             skipped += 1
         checking = time.perf_counter()
-        gate(check_tasks([*new, *(task for _, task in replace)], "tasks"))  # before anything is changed on the server
+        gate(check_tasks([*new, *(task for _, task, _ in replace)], "tasks"))  # before anything is changed on the server
         checking = time.perf_counter() - checking
 
     created = project is None
@@ -101,9 +111,11 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
                         check_seconds=checking)
     for i in range(0, len(replace), batch):
         chunk = replace[i:i + batch]
-        call(client.delete_predictions, project["id"], [task_id for task_id, _ in chunk])
-        call(client.import_predictions, project["id"], [{**task["predictions"][0], "task": task_id} for task_id, task in chunk])
-        report.updated += len(chunk)
+        call(client.delete_predictions, project["id"], [task_id for task_id, _, _ in chunk])
+        call(client.import_predictions, project["id"],
+             [{**task["predictions"][0], "task": task_id} for task_id, task, _ in chunk])
+        repaired = sum(repair for _, _, repair in chunk)
+        report.updated, report.repaired = report.updated + len(chunk) - repaired, report.repaired + repaired
         if progress:
             progress(report)
     for i in range(0, len(new), batch):
