@@ -15,7 +15,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from ..errors import LabelStudioError
+from ..errors import LabelStudioError, TokenRefusedError
 
 PAGE_SIZE = 1000
 ONCE = {"max_retries": 0}
@@ -48,8 +48,9 @@ class Client:
             detail = _detail(exc.body)
             status = exc.status_code
             if status == 401:
-                message = f"{where} refused the token (401{': ' + detail if detail else ''}) while {doing}: check LABEL_STUDIO_API_KEY"
-            elif status == 403:
+                raise TokenRefusedError(self._say(f"{where} refused the token (401{': ' + detail if detail else ''}) "
+                                                  f"while {doing}: check LABEL_STUDIO_API_KEY")) from None
+            if status == 403:
                 message = f"{where} forbids {doing} (403): the token's user lacks the permission"
             elif status == 404:
                 message = f"{where} has no such object (404) while {doing}"
