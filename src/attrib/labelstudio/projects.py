@@ -98,6 +98,7 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
                     replace.append((old["id"], fresh, False))
                     continue
             skipped += 1
+        replace.sort(key=lambda item: not item[2])  # repairs first: no task stays without a prediction for long
         checking = time.perf_counter()
         gate(check_tasks([*new, *(task for _, task, _ in replace)], "tasks"))  # before anything is changed on the server
         checking = time.perf_counter() - checking
