@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -236,13 +237,21 @@ def _tasks(records: list[dict], out: Path) -> None:
     _clean(out, "tasks")
 
 
+def _fresh(path: Path) -> Path:
+    """`path` with nothing at it (a brat folder of an earlier example would be refused as not empty)."""
+    shutil.rmtree(path, ignore_errors=True)
+    return path
+
+
 def _brat_round_trip(records: list[dict], out: Path) -> None:
     """brat holds what it can name: an id that is no file name, or one document twice, is refused by design."""
     try:
-        export(records, "brat", out)
+        export(records, "brat", _fresh(out))
     except OutputError as exc:
         assert "cannot be a file name" in str(exc) or "two records for" in str(exc), exc
         return
+    if not records:
+        return  # an empty collection: `attrib import brat` refuses a folder without .ann files
     back = {r["id"]: r for r in brat.read(out)}
     for record in records:  # a fragment listed twice in one role is written once
         spans = lambda r: {(role, f["start"], f["end"]) for a in r["attributions"] for role in ROLES  # noqa: E731
@@ -258,7 +267,7 @@ def check_records_file(data: bytes, tmp: Path, full: bool = False) -> None:
     formats = FORMATS if full else ("jsonl",)
     if not _validates(source):
         for fmt in formats:
-            _refused_or_done(lambda: export(read_input(source), fmt, tmp / f"refused-{fmt}"))
+            _refused_or_done(lambda: export(read_input(source), fmt, _fresh(tmp / f"refused-{fmt}")))
         _refused_or_done(lambda: write_tasks(list(checked_records([source])), tmp / "refused.tasks.json"))
         return
     records = list(checked_records([source]))
