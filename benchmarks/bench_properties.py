@@ -15,7 +15,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,8 +31,7 @@ def child(kind: str, examples: int, seed: int) -> None:
     check, files = {"records": (robustness.check_records_file, robustness.record_files),
                     "export": (robustness.check_export_file, robustness.export_files)}[kind]
     counts = {"examples": 0, "clean": 0}
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+    with robustness.scratch() as folder:
 
         @seeded(seed)
         @settings(max_examples=examples, deadline=None, database=None, derandomize=False, print_blob=True,

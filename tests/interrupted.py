@@ -1,4 +1,4 @@
-"""`push --update` killed at random points, shared by tests/test_labelstudio_interrupted.py (eight rounds) and
+"""`push --update` killed at random points, shared by tests/test_labelstudio_interrupted.py (six rounds) and
 benchmarks/bench_push_kill.py (hundreds): whatever the point, the project never holds a task with two
 predictions or more empty tasks than one batch, a plain re-run fills the empty ones and changes nothing else,
 and a last `push --update` ends with every task holding exactly one prediction, the new one, and the

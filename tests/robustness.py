@@ -16,11 +16,14 @@ every --choose and adds every other format, a brat round trip, `agreement` and `
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import random
 import shutil
+import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from hypothesis import strategies as st
@@ -192,6 +195,15 @@ def _export_file(rng: random.Random) -> bytes:
 # draws through Hypothesis (no shrinking: a failure shows the file's bytes instead).
 record_files = st.randoms(use_true_random=True).map(_record_file)  # JSON Lines of 1-3 records; BOM, CRLF, bad UTF-8
 export_files = st.randoms(use_true_random=True).map(_export_file)  # an export (a JSON array of tasks); a BOM
+
+
+@contextlib.contextmanager
+def scratch() -> Iterator[Path]:
+    """A folder for the examples' files, in memory where the system has one (/dev/shm): thousands of small files
+    are written and renamed, and a disk makes that most of the time."""
+    memory = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(dir=memory if memory.is_dir() else None) as folder:
+        yield Path(folder)
 
 
 def _strict_lines(path: Path) -> list:
