@@ -16,8 +16,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from ..errors import shorten
+from ..jsonsafe import problems_in
 from ..schemas import load_schema
-from .findings import Finding, Where
+from .findings import Finding, Where, problem_findings
 
 MESSAGE = 200  # characters of a schema error's message kept
 
@@ -70,8 +71,19 @@ def _leaves(error: ValidationError) -> Iterator[ValidationError]:
 
 
 def schema_findings(name: str, document: object, where: Where) -> Iterator[Finding]:
-    """Every error of `document` against schema `name` (tasks/export: one task), in document order."""
-    if fast_validator(name).is_valid(document):
+    """Every error of `document` against schema `name` (tasks/export: one task), in document order.
+
+    A document built in Python (not read from a file, whose reader reports them) may hold what JSON Schema
+    does not see and no output can hold: NaN passes `minimum`, jsonschema-rs refuses a lone surrogate in a
+    key. Those are its findings (V004, V005) instead.
+    """
+    try:
+        if fast_validator(name).is_valid(document):
+            return
+    except ValueError:  # (UnicodeEncodeError too) what jsonschema-rs cannot convert: looked for below
+        pass
+    if problems := list(problems_in(document)):
+        yield from problem_findings(where, problems)
         return
     errors = sorted(element_validator(name).iter_errors(document),
                     key=lambda e: [(isinstance(p, str), p) for p in e.absolute_path])
