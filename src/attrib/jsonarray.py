@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Iterator
 
 from .errors import BrokenJsonError, InputError
-from .jsonsafe import BOM, Decoder, Problem, element_nesting, max_depth, too_deep, too_deep_for_python
+from .jsonsafe import BOM, Decoder, Problem, element_too_deep, max_depth, too_deep, too_deep_for_python
 
 CHUNK = 1 << 16  # bytes per read
 FIRST_WINDOW = 1 << 12  # characters tried first for an element; doubled until it fits
@@ -123,8 +123,7 @@ def _element(text: _Text, decoder: Decoder, index: int, limit: int, size: int) -
         raise text.fail(index, "the array is not closed")
     while True:
         window, whole = text.window(size)
-        container = window[0] in "[{"
-        if container and element_nesting(window, limit)[0]:
+        if window[0] in "[{" and element_too_deep(window, limit):
             return JsonElement(index, problems=(too_deep(limit),)), _skip(text, index)
         try:
             value, end, problems = decoder.raw_decode(window)

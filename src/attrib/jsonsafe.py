@@ -35,7 +35,9 @@ _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # escaped backslashes and surrogate pairs are consumed whole, so what matches `lone` is a lone surrogate
-_ESCAPES = re.compile(r"\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|(?P<lone>\\u[dD][89a-fA-F][0-9a-fA-F]{2})")
+_ESCAPES = re.compile(r"\\\\"  # an escaped backslash
+                      r"|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a surrogate pair
+                      r"|(?P<lone>\\u[dD][89a-fA-F][0-9a-fA-F]{2})")
 
 
 @dataclass(frozen=True)
@@ -61,26 +63,24 @@ def _brackets(text: str) -> str:
     return "".join(_BRACKET.findall(structural if quote < 0 else structural[:quote]))
 
 
-def may_exceed(text: str, limit: int) -> bool:
+def _may_exceed(text: str, limit: int) -> bool:
     """False when `text` cannot nest deeper than `limit`: it holds no more opening brackets than that."""
     return text.count("[") + text.count("{") > limit
 
 
 def deeper_than(text: str, limit: int) -> bool:
     """True if the JSON in `text` nests deeper than `limit` levels (brackets in strings do not count)."""
-    return may_exceed(text, limit) and max(accumulate(map(_STEP.__getitem__, _brackets(text))), default=0) > limit
+    return _may_exceed(text, limit) and max(accumulate(map(_STEP.__getitem__, _brackets(text))), default=0) > limit
 
 
-def element_nesting(text: str, limit: int) -> tuple[bool, bool]:
-    """For the array or object that starts `text`: (it nests deeper than `limit`, it closes within `text`).
+def element_too_deep(text: str, limit: int) -> bool:
+    """True if the array or object that starts `text` nests deeper than `limit` within `text`.
 
-    Only its own brackets count, up to where it closes; text after it (the next elements) is not its.
+    Only its own brackets count, up to where it closes: the next elements after it are not its.
     """
-    if not may_exceed(text, limit):
-        return False, False  # not too deep within `text`; whether it closes there is for the parser to say
-    brackets = _brackets(text)
-    depths = list(takewhile(bool, accumulate(map(_STEP.__getitem__, brackets))))
-    return max(depths, default=0) > limit, len(depths) < len(brackets)
+    if not _may_exceed(text, limit):
+        return False
+    return max(takewhile(bool, accumulate(map(_STEP.__getitem__, _brackets(text)))), default=0) > limit
 
 
 def too_deep(limit: int) -> Problem:
