@@ -173,8 +173,8 @@ def problems_in(value: Any) -> Iterator[Problem]:
                 yield Problem(SURROGATE, f"the string holds a lone surrogate ({ascii(found.group())} at character "
                                          f"{found.start()}): not Unicode, no UTF-8 output can hold it", keys)
         elif isinstance(node, float) and not math.isfinite(node):
-            yield Problem(NUMBER, f"{node} is not a JSON number (NaN, Infinity, or beyond ±1.8e308): no JSON output "
-                                  "can hold it", keys)
+            what = "NaN" if math.isnan(node) else f"{'-' if node < 0 else ''}Infinity (or a number beyond ±1.8e308)"
+            yield Problem(NUMBER, f"{what} is not a JSON number: no JSON output can hold it", keys)
         elif isinstance(node, LongInteger):
             yield Problem(NUMBER, f"an integer of {node.digits} digits: more than the {sys.get_int_max_str_digits()} "
                                   "Python reads", keys)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Iterable, Literal, NamedTuple
 
-from ..jsonsafe import DEPTH, NUMBER, SURROGATE, Problem, json_path
+from ..jsonsafe import json_path
 
 Severity = Literal["error", "warning"]
 
@@ -132,14 +132,6 @@ class Where(NamedTuple):
         severity, _ = CODES[code]
         return Finding(severity, code, message, self.file, self.task_id, self.annotation_id,
                        None if region_id is None else str(region_id), self.path, self.line, self.record_id)
-
-
-_PROBLEM_CODES = {DEPTH: "V003", NUMBER: "V004", SURROGATE: "V005"}
-
-
-def problem_findings(where: Where, problems: Iterable[Problem]) -> list[Finding]:
-    """The findings of a document's reading problems (jsonsafe), each at its JSON path below `where`."""
-    return [where.at(*problem.keys).finding(_PROBLEM_CODES[problem.kind], problem.message) for problem in problems]
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

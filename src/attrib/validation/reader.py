@@ -20,7 +20,8 @@ from ..jsonarray import iter_json_array
 from ..jsonio import iter_jsonl, open_binary
 from ..jsonsafe import BOM
 from .checks import DOCUMENT_KINDS, Checker
-from .findings import Finding, Where, problem_findings
+from .findings import Finding, Where
+from .structure import problem_findings
 
 Progress = Callable[[int, float | None], None]  # (documents read, fraction of the file read, if known)
 Document = tuple[Where, Any, list[Finding]]  # where, the document, and the findings that keep it from being checked
@@ -119,7 +120,7 @@ def array_documents(path: str | Path, progress: Progress | None = None) -> Itera
         size = os.fstat(handle.fileno()).st_size or None
         for element in iter_json_array(handle, path):
             where = Where(str(path), f"$[{element.index}]")
-            yield where, element.value, problem_findings(where, element.problems)
+            yield where, element.value, problem_findings(element.value, where, element.problems)
             if progress is not None:
                 progress(element.index + 1, handle.tell() / size if size else None)
 
@@ -132,7 +133,7 @@ def _lines(path: str | Path, progress: Progress | None) -> Iterator[Document]:
         if line.error is not None:
             yield where, None, [where.finding("V002", line.error.args[0].split(": ", 1)[-1])]
             continue
-        yield where, line.value, problem_findings(where, line.problems)
+        yield where, line.value, problem_findings(line.value, where, line.problems)
         count += 1
         if progress is not None:
             progress(count, None)
