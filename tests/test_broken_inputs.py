@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from attrib.jsonsafe import MAX_DEPTH, max_depth
 from attrib.validation import CODES, validate_path
 from runs import attrib
 
@@ -76,3 +77,34 @@ def test_the_corpus_covers_every_class():
                                                              for f in c["validate"].get("findings", [])} == {"V001"}
     assert sorted(p.name for p in CORPUS.iterdir() if p.suffix != ".py") == sorted([*(c["file"] for c in CASES),
                                                                                     "expected.json"])
+
+
+@pytest.mark.parametrize("raised", [("--max-depth", "400"), ("ATTRIB_MAX_DEPTH", "400")])
+def test_the_nesting_limit_is_raised_by_an_option_or_the_environment(raised):
+    line_300_deep = CORPUS / "depth-line.jsonl"
+    default = attrib("validate", line_300_deep)
+    assert default.code == 1 and "nests deeper than 256 levels" in default.out
+    option, env = (raised, None) if raised[0].startswith("--") else ((), dict([raised]))
+    ran = attrib(*option, "validate", line_300_deep, env=env)
+    assert (ran.code, ran.out) == (0, "3 documents in 1 file: clean\n"), ran.out
+    deeper = attrib(*option, "validate", CORPUS / "depth-array.json", env=env)  # 1,000 deep: still too deep
+    assert deeper.code == 1 and "$[0]: nests deeper than 400 levels" in deeper.out
+
+
+def test_a_limit_raised_past_what_python_parses_is_a_finding_not_a_recursion_error(tmp_path):
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text('{"id": "a", "text": "x", "attributions": [], "meta": ' + "[" * 5000 + "]" * 5000 + "}\n"
+                     '{"id": "b", "text": "y", "attributions": []}\n', encoding="utf-8")
+    array = tmp_path / "deep.json"
+    array.write_text("[" + "[" * 5000 + "]" * 5000 + "]", encoding="utf-8")
+    for path, where in ((lines, "deep.jsonl:1 $"), (array, "deep.json $[0]")):
+        ran = attrib("--max-depth", "100000", "validate", path)
+        assert ran.code == 1 and f"{where}: nests deeper than Python's parser goes" in ran.out, ran.out
+    annotated = attrib("--max-depth", "100000", "annotate", lines, "-o", tmp_path / "out.jsonl")
+    assert annotated.code == 0 and "deep.jsonl:1: $: nests deeper than Python's parser goes" in annotated.err
+    assert "Traceback" not in annotated.err and len((tmp_path / "out.jsonl").read_text().splitlines()) == 1
+
+
+def test_a_raised_limit_ends_with_its_run():
+    attrib("--max-depth", "400", "validate", CORPUS / "depth-line.jsonl")
+    assert max_depth.get() == MAX_DEPTH  # the library calls of other tests keep the default
