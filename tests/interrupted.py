@@ -7,6 +7,10 @@ project on the new model version.
 Each push runs in a forked child (a fresh client: nothing of the parent's connections is shared) that is
 killed with SIGKILL after a random delay spread over the time a whole update takes. The rounds alternate
 between two model versions, so every kill falls into a project that is half one and half the other.
+
+A request the server had received when its client was killed runs to its end all the same (the
+predictions written, then the tasks' prediction counters), so the project is looked at once it has
+settled: what a user who runs the push again finds.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from attrib.labelstudio.projects import push
 from attrib.lsjson.convert import record_to_task
 from fragments import frag_of
 
+SETTLE = 60.0  # seconds the server may take to finish a killed push's last request
 TEXT = "The mayor said that the road would reopen on Monday, officials added."
 
 
@@ -57,7 +62,19 @@ def _killed_update(url: str, token: str, version: tuple[str, list[dict]], title:
 
 
 def _predictions(client: Client, project_id: int) -> dict[str, list[dict]]:
-    return {t["data"]["record_id"]: t["predictions"] for t in client.tasks(project_id, predictions=True)}
+    """Each task's predictions, once two looks a moment apart agree and every task's prediction counter
+    matches its predictions (the killed push's last request finished on the server)."""
+    def look() -> list[dict]:
+        return [{k: t[k] for k in ("id", "data", "predictions", "total_predictions")}
+                for t in client.tasks(project_id, predictions=True)]
+    last, deadline = look(), time.monotonic() + SETTLE
+    while True:
+        time.sleep(0.2)
+        now = look()
+        if now == last and all(len(t["predictions"]) == t["total_predictions"] for t in now):
+            return {t["data"]["record_id"]: t["predictions"] for t in now}
+        assert time.monotonic() < deadline, f"the project did not settle within {SETTLE} s"
+        last = now
 
 
 def kill_rounds(url: str, token: str, title: str, rounds: int, documents: int = 12, batch: int = 2,

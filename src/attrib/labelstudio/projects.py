@@ -89,7 +89,9 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
                 new.append(task(i))
                 continue
             unannotated = not old.get("total_annotations")
-            if unannotated and not old.get("total_predictions"):  # an update was killed between delete and import
+            # an update killed between delete and import; the predictions themselves where they were listed
+            # (the counter lags behind them while the server finishes a request)
+            if unannotated and not old.get("predictions" if update else "total_predictions"):
                 replace.append((old["id"], task(i), True))
                 continue
             if update and unannotated:
