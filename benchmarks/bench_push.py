@@ -14,11 +14,13 @@ validation gate (check_tasks) is timed, best of three.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 from attrib.labelstudio import server
 from attrib.labelstudio.client import Client
@@ -79,6 +81,13 @@ def main() -> None:
     if args.url:
         run(Client(args.url, os.environ.get("LABEL_STUDIO_API_KEY", ""), timeout=600), args.n, args.batch)
         return
+    with local_server() as (url, token):
+        run(Client(url, token, timeout=600), args.n, args.batch)
+
+
+@contextlib.contextmanager
+def local_server() -> Iterator[tuple[str, str]]:
+    """A throw-away Label Studio (a temporary data dir from the migrated template): its URL and token."""
     with tempfile.TemporaryDirectory(prefix="attrib-bench-") as tmp:
         data_dir = Path(tmp)
         server.prepare(data_dir)
@@ -88,7 +97,7 @@ def main() -> None:
         try:
             url = f"http://127.0.0.1:{port}"
             server.wait_ready(url, login.token, process.pid, data_dir / "label-studio.log")
-            run(Client(url, login.token, timeout=600), args.n, args.batch)
+            yield url, login.token
         finally:
             server.stop(process.pid)
 

@@ -1,4 +1,5 @@
-"""Throughput of `attrib validate` on a generated Label Studio export: tasks per second and peak memory.
+"""Throughput of `attrib validate` (or `labelstudio records`) on a generated Label Studio export: tasks per
+second and peak memory.
 
 Writes an export of N tasks (default 100,000) as `attrib labelstudio pull` gets it: each task a
 ~1,000-character text with three attributions (source, cue, content; one with a pronoun source
@@ -7,8 +8,12 @@ child process, structure plus meaning, exactly as `attrib validate` does (valida
 reports the child's time and peak resident memory. The same is measured on a tenth of the tasks:
 memory that does not grow with the file shows as two equal peaks.
 
+With --records, the child runs what `attrib labelstudio records EXPORT -o OUT` runs instead (each task
+validated, converted, each record checked and written to a file), streamed as validate is.
+
     .venv/bin/python benchmarks/bench_validate.py            # 100,000 tasks (~1 GB of JSON)
     .venv/bin/python benchmarks/bench_validate.py --tasks 5000
+    .venv/bin/python benchmarks/bench_validate.py --records
 """
 
 from __future__ import annotations
@@ -86,36 +91,40 @@ def write_export(path: Path, tasks: int) -> None:
         out.write("\n]\n")
 
 
-def child(path: str) -> None:
-    """Validate `path` and print the figures as one JSON line (run in its own process)."""
+def child(path: str, records: bool) -> None:
+    """Validate `path` (or turn it into records) and print the figures as one JSON line (in its own process)."""
+    from attrib.formats.inputs import read_input
+    from attrib.formats.jsonl import write_records
     from attrib.validation import validate_path
+    from attrib.validation.gate import gated
 
     start = time.perf_counter()
-    documents = 0
-
-    def progress(count: int, fraction: float | None) -> None:
-        nonlocal documents
-        documents = count
-
-    findings = sum(1 for _ in validate_path(path, progress=progress))
+    if records:  # what `attrib labelstudio records` runs
+        out = Path(path).with_suffix(".records.jsonl")
+        figures = {"records": write_records(gated("records", read_input(path)), out)}
+        out.unlink()
+    else:
+        figures = {"findings": sum(1 for _ in validate_path(path))}
     seconds = time.perf_counter() - start
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"tasks": documents, "findings": findings, "seconds": round(seconds, 2),
-                      "tasks_per_second": round(documents / seconds), "peak_rss_mib": round(peak_mib, 1)}))
+    tasks = sum(1 for line in open(path, "rb") if line.startswith(b"{"))  # write_export: one task a line
+    print(json.dumps({"tasks": tasks, **figures, "seconds": round(seconds, 2),
+                      "tasks_per_second": round(tasks / seconds), "peak_rss_mib": round(peak_mib, 1)}))
 
 
-def measure(path: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+def measure(path: Path, records: bool) -> dict:
+    command = [sys.executable, __file__, "--child", str(path), *(["--records"] if records else [])]
+    return json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--records", action="store_true", help="time `labelstudio records` instead of validate")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.records)
         return
     with tempfile.TemporaryDirectory() as tmp:
         for n in (max(args.tasks // 10, 1), args.tasks):
@@ -124,7 +133,7 @@ def main() -> None:
             write_export(path, n)
             size_mb = path.stat().st_size / 1e6
             print(f"generated {n:,} tasks, {size_mb:,.0f} MB, in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-            figures = measure(path)
+            figures = measure(path, args.records)
             figures["file_mb"] = round(size_mb)
             print(json.dumps(figures))
             path.unlink()

@@ -5,6 +5,7 @@ pipes, the console script)."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import io
 import os
 import subprocess
@@ -29,15 +30,16 @@ class Ran:
 
 def attrib(*args: object, stdin: bytes = b"", env: dict[str, str] | None = None, merged: bool = False) -> Ran:
     """`attrib ARGS...` in this process: main() as the console script calls it, with stdin, stdout and
-    stderr of its own and the environment changed by `env` for the run only. `merged`: stdout and stderr
-    in one stream, in the order they were written, as a terminal shows them (Ran.out; Ran.err is empty)."""
+    stderr of its own and the environment changed by `env` for the run only, in a copy of the current context, so
+    what the run sets (`attrib --max-depth`) ends with it. `merged`: stdout and stderr in one stream, in the order
+    they were written, as a terminal shows them (Ran.out; Ran.err is empty)."""
     out = io.StringIO()
     err = out if merged else io.StringIO()
     fake_stdin = io.TextIOWrapper(io.BufferedReader(io.BytesIO(stdin)), encoding="utf-8")
     with mock.patch.dict(os.environ, env or {}), mock.patch.object(sys, "argv", ["attrib", *map(str, args)]), \
             mock.patch.object(sys, "stdin", fake_stdin), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            main()
+            contextvars.copy_context().run(main)
             code = 0
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)

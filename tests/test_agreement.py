@@ -8,7 +8,7 @@ import re
 import pytest
 
 from attrib.agreement import Changes, agreement
-from attrib.errors import InputError
+from attrib.errors import InputError, InvalidDataError
 from attrib.lsjson.convert import attributions_to_result, record_to_task
 from attrib.records import fragment, make_record
 from fragments import frag_of
@@ -246,14 +246,13 @@ def test_overall_is_micro_over_pairs(tmp_path):
 
 def test_bad_exports_name_the_file_and_the_task(tmp_path):
     path = export(tmp_path, {"tasks": []})
-    with pytest.raises(InputError, match=r"export.json: expected a JSON list of tasks"):
+    with pytest.raises(InputError, match=r"export.json: expected a JSON array"):
         agreement(path)
     broken = task(7, TEXT2, [SOURCES], [annotation(71, 1, TEXT2, [SOURCES], 107)])
     broken["annotations"][0]["result"][0]["value"]["end"] = 999
-    with pytest.raises(
-        Exception, match=r"E110 .*export.json: \$\[0\]: task 7 annotation 71\[0\] \(region .*\): span \[8, 999\)"
-    ):
-        agreement(export(tmp_path, [broken]))
+    with pytest.raises(InvalidDataError, match=r"export.json \$\[0\]\.annotations\[0\]\.result\[0\]\.value\.end "
+                                               r"\(record doc-7, task 7, annotation 71, region .*\): V201 span \[8, 999\)"):
+        agreement(export(tmp_path, [broken]))  # validated as it is read
 
 
 def test_cli_table_json_and_html(two_annotators, tmp_path):

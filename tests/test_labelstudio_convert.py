@@ -246,7 +246,8 @@ def test_tasks_command_writes_checked_tasks(tmp_path):
     record["attributions"][0]["kind"] = "rumour"
     (tmp_path / "bad.jsonl").write_text(dumps_line(record), encoding="utf-8")
     code, _, err = astuple(attrib("labelstudio", "tasks", tmp_path / "bad.jsonl", "-o", tmp_path / "bad.json"))
-    assert code == 1 and err.startswith("attrib: E150 ") and "V307" in err and not (tmp_path / "bad.json").exists()
+    assert code == 1 and err.startswith("attrib: E150 ") and not (tmp_path / "bad.json").exists()
+    assert "bad.jsonl:1 $.attributions[0].kind: V103 " in err  # the record is refused where it is, before any task
 
 
 def test_the_tasks_file_is_the_json_array_json_dump_writes(tmp_path):

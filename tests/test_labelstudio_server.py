@@ -205,8 +205,8 @@ def test_push_refuses_invalid_tasks_before_touching_the_server(cli, label_studio
         {"kind": "sometimes", "source": [fragment(text, 0, 2)], "cue": [fragment(text, 3, 7)], "content": [fragment(text, 8, 10)]}]}
     path.write_text(dumps_line(bad), encoding="utf-8")
     code, _, err = cli("labelstudio", "push", path, "--project", "never made")
-    assert code == 1 and err.startswith("attrib: E150 tasks $[0].predictions[0].result[1].value.choices "
-                                        "(record b1, region a0-cue-0): V307 kind must be exactly one of"), err
+    assert code == 1 and err.startswith(f"attrib: E150 {path}:1 $.attributions[0].kind: V103 'sometimes' is not one "
+                                        "of"), err  # the record is refused where it is, before it becomes a task
     assert label_studio.client().find_project("never made") is None
 
 

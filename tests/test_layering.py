@@ -19,6 +19,8 @@ LAYERS = [
     "__init__",  # the version
     "errors",
     "bundled",  # files shipped with the package
+    "jsonsafe",  # parsing one JSON text: depth, numbers, surrogates
+    "jsonarray",  # a JSON array element by element
     "jsonio",
     "records",
     "schemas",

@@ -88,9 +88,14 @@ def test_unreadable_input_exits_2_with_one_line(tmp_path, content, reason):
     assert err.startswith("attrib: E100 ") and reason in err and err.count("\n") == 1
 
 
-def test_as_overrides_detection():
-    code, out, _ = run(str(CLEAN), "--as", "records")
-    assert code == 1 and "V101" in out  # an exported task is no record: it lacks `text` and `attributions`
+def test_as_overrides_detection_but_not_the_shape_of_the_file(tmp_path):
+    tasks = tmp_path / "tasks.json"
+    tasks.write_text(json.dumps([{"data": {"text": "x", "record_id": "r"}}]), encoding="utf-8")
+    assert run(str(tasks))[0] == 0  # detected: a task to import
+    code, out, _ = run(str(tasks), "--as", "export")
+    assert code == 1 and "V101" in out  # an exported task has an id and annotations
+    code, out, err = run(str(CLEAN), "--as", "records")
+    assert code == 2 and out == "" and "records are JSON Lines" in err  # no command reads records from an array
 
 
 def test_help_ends_with_an_example():

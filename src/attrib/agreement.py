@@ -27,10 +27,10 @@ from itertools import combinations
 from pathlib import Path
 
 from .alpha import RoleAlpha, role_masks
-from .errors import AttribError, InputError, NothingToDoError
+from .errors import AttribError, NothingToDoError
 from .evaluate import Scores, greedy_pairs, overlapping_pairs, percent, ratio, role_units
-from .jsonio import read_json
 from .lsjson.convert import result_to_attributions, task_records
+from .validation.gate import checked_export
 from .records import ROLES, make_record
 from .review import annotator, disagree
 
@@ -215,14 +215,10 @@ def disagreement_cells(disagreement: dict) -> list:
 
 
 def agreement(export_path: str | Path) -> dict:
-    """The agreement report of a Label Studio JSON export file; errors name the file and the task."""
-    tasks = read_json(export_path)
-    if not isinstance(tasks, list):
-        raise InputError(f"{export_path}: expected a JSON list of tasks (Label Studio's JSON export)")
+    """The agreement report of a Label Studio JSON export file (each task validated as it is read: the
+    first error stops it); errors name the file and the task."""
     result = Agreement()
-    for i, task in enumerate(tasks):
-        if not isinstance(task, dict):
-            raise InputError(f"{export_path}: $[{i}]: expected a task object")
+    for i, task in enumerate(checked_export(str(export_path))):
         try:
             result.add(task)
         except AttribError as exc:

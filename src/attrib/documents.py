@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .errors import InputError
-from .jsonio import STDIO, iter_jsonl
+from .jsonio import BOM, STDIO, iter_jsonl, open_binary
 
 ErrorHandler = Callable[[InputError], None]
 
@@ -45,36 +45,43 @@ def from_json(value: object, where: str) -> Document:
     doc_id = value.get("id", where)
     if isinstance(doc_id, (dict, list, bool)) or doc_id is None:
         raise InputError(f"{where}: \"id\" must be a string or a number")
-    meta = dict(value.get("meta") or {})
+    meta = value.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise InputError(f"{where}: \"meta\" must be an object, got {type(meta).__name__}")
+    meta = dict(meta)
     meta.update({k: v for k, v in value.items() if k not in ("id", "text", "meta", "attributions")})
     return Document(str(doc_id), text, meta)
 
 
 def _jsonl(path: str | Path, on_error: ErrorHandler) -> Iterator[Document]:
-    for line in iter_jsonl(path):
+    lines = iter_jsonl(path)
+    while True:
         try:
-            if line.error is not None:
-                raise line.error
-            yield from_json(line.value, line.where)
+            line = next(lines)  # a file that cannot be opened raises here, once
+            document = from_json(line.checked(), line.where)
+        except StopIteration:
+            return
         except InputError as exc:
             on_error(exc)
+            continue
+        yield document
 
 
 def _text_file(path: Path, doc_id: str, on_error: ErrorHandler) -> Iterator[Document]:
     try:
-        data = path.read_bytes()
+        with open_binary(path) as handle:
+            text = decode(handle.read(), str(path))
     except OSError as exc:
         on_error(InputError(f"{path}: cannot read ({exc.strerror})"))
-        return
-    try:
-        yield Document(doc_id, decode(data, str(path)), {"path": str(path)})
     except InputError as exc:
         on_error(exc)
+    else:
+        yield Document(doc_id, text, {"path": str(path)})
 
 
 def _stdin(on_error: ErrorHandler) -> Iterator[Document]:
     """stdin holds JSONL when it starts with "{", else one plain-text document with id "stdin"."""
-    if sys.stdin.buffer.peek(64).lstrip()[:1] == b"{":
+    if sys.stdin.buffer.peek(64).removeprefix(BOM).lstrip()[:1] == b"{":
         yield from _jsonl(STDIO, on_error)
         return
     try:
@@ -90,13 +97,18 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
             yield from _stdin(on_error)
             continue
         path = Path(name)
-        if path.is_dir():
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except OSError as exc:  # a folder on the way that cannot be entered
+            on_error(InputError(f"{path}: cannot open ({exc.strerror})"))
+            continue
+        if is_dir:
             files = sorted(p for p in path.rglob("*.txt") if p.is_file())
             if not files:
                 on_error(InputError(f"{path}: folder holds no .txt files"))
             for file in files:
                 yield from _text_file(file, file.relative_to(path).with_suffix("").as_posix(), on_error)
-        elif not path.exists():
+        elif not exists:
             on_error(InputError(f"{path}: no such file or folder"))
         elif path.suffix.lower() in {".jsonl", ".ndjson"}:
             yield from _jsonl(path, on_error)

@@ -65,6 +65,10 @@ class LabelStudioError(AttribError):
     exit_code = 3
 
 
+class TokenRefusedError(LabelStudioError):
+    """The Label Studio server answered, and refused the token (HTTP 401): it runs, the token is wrong."""
+
+
 class InvalidDataError(AttribError):
     """What attrib is about to write or push fails validation (attrib.validation finds an error in it)."""
 

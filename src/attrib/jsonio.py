@@ -1,7 +1,9 @@
-"""Reading JSON Lines with line numbers, and writing any output atomically.
+"""Opening input files, reading JSON Lines with line numbers (safely: jsonsafe), and writing any
+output atomically.
 
 Every output attrib writes goes through `atomic_write`: a temporary file beside the target,
 renamed over it only when the whole output was written, so a failed run leaves no half file.
+Inputs are regular files or stdin: a named pipe or a device would block or never end.
 """
 
 from __future__ import annotations
@@ -10,26 +12,46 @@ import contextlib
 import io
 import json
 import os
+import stat
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-import ijson
-
-from .errors import BrokenJsonError, InputError, OutputError
+from .errors import InputError, OutputError
+from .jsonsafe import BOM, Decoder, Problem, json_path, max_depth
 
 STDIO = "-"
+_NOT_REGULAR = {stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+                stat.S_IFSOCK: "a socket"}
 
 
 @dataclass(frozen=True)
 class JsonLine:
-    """One line of a JSONL file: where it is, and its value or the error that stops reading it."""
+    """One line of a JSONL file: where it is, and its value or what keeps it from being used: the error
+    that stops reading it (not UTF-8, not JSON), or its problems (jsonsafe: too deep, a number or a
+    string no output can hold)."""
 
     where: str  # "file.jsonl:12"
     value: Any = None
     error: InputError | None = None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def number(self) -> int:
+        """The line number."""
+        return int(self.where.rsplit(":", 1)[1])
+
+    def checked(self) -> Any:
+        """The value, or InputError naming the line (and the JSON path of a problem)."""
+        if self.error is not None:
+            raise self.error
+        if self.problems:
+            first, more = self.problems[0], len(self.problems) - 1
+            raise InputError(f"{self.where}: ${json_path(first.keys)}: {first.message}"
+                             + (f" (and {more} more: `attrib validate` lists them)" if more else ""))
+        return self.value
 
 
 def open_text(path: str | Path) -> IO[str]:
@@ -46,6 +68,9 @@ def open_binary(path: str | Path) -> IO[bytes]:
 
 def _open(path: str | Path, mode: str, **kwargs: Any) -> IO:
     try:
+        kind = stat.S_IFMT(os.stat(path).st_mode)
+        if kind in _NOT_REGULAR:  # checked before open(): opening a pipe nobody writes to would wait forever
+            raise InputError(f"{path}: is {_NOT_REGULAR[kind]}, not a file: save what it gives to a file and read that")
         return open(path, mode, **kwargs)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
@@ -55,62 +80,41 @@ def _open(path: str | Path, mode: str, **kwargs: Any) -> IO:
         raise InputError(f"{path}: cannot open ({exc.strerror})") from None
 
 
+def _lines(path: str | Path) -> contextlib.AbstractContextManager[IO[bytes]]:
+    return contextlib.nullcontext(sys.stdin.buffer) if str(path) == STDIO else open_binary(path)
+
+
 def iter_jsonl(path: str | Path) -> Iterator[JsonLine]:
     """Yield each non-blank line of a JSONL file, parsed, with its location; never loads the file whole.
 
-    A line that is not valid UTF-8 or not JSON is yielded with an `error` so that the caller can
-    report it and go on (or stop, with --strict).
+    Lines are split on "\\n" and decoded one by one, so a line that is not valid UTF-8 is located exactly and
+    the lines after it are read. A line that is not UTF-8 or not JSON is yielded with an `error`, one that
+    is but cannot be used with its `problems`, so that the caller can report it and go on (or stop).
+    A byte order mark before the first line is skipped.
     """
     name = "<stdin>" if str(path) == STDIO else str(path)
-    with open_text(path) as handle:
-        line_no = 0
-        while True:
-            line_no += 1
-            where = f"{name}:{line_no}"
+    decoder, limit = Decoder(), max_depth.get()
+    with _lines(path) as handle:
+        for number, raw in enumerate(handle, 1):
+            where = f"{name}:{number}"
             try:
-                line = handle.readline()
+                line = (raw.removeprefix(BOM) if number == 1 else raw).decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield JsonLine(where, error=InputError(f"{where}: not valid UTF-8 (byte {exc.start})"))
-                return  # the decoder's position is lost: nothing after this can be located
-            if not line:
-                return
-            if not line.strip():
+                yield JsonLine(where, error=InputError(f"{where}: not valid UTF-8 (byte {exc.start + 1} of the line)"))
+                continue
+            if not line.strip(" \t\r\n"):
                 continue
             try:
-                yield JsonLine(where, json.loads(line))
+                value, problems = decoder.decode(line, limit)
             except json.JSONDecodeError as exc:
                 yield JsonLine(where, error=InputError(f"{where}: not JSON ({exc.msg}, column {exc.colno})"))
-
-
-def read_json(path: str | Path) -> Any:
-    """Parse a whole JSON file, raising InputError that names the file and the line."""
-    with open_text(path) as handle:
-        try:
-            return json.load(handle)
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{exc.lineno}: not JSON ({exc.msg}, column {exc.colno})") from None
-
-
-def iter_json_array(handle: IO[bytes], file: str | Path) -> Iterator[Any]:
-    """The elements of the JSON array read from `handle`, parsed one at a time (ijson), never the file whole.
-
-    Numbers with a fraction come back as float, not Decimal. Raises BrokenJsonError (an InputError)
-    naming `file` and the index of the element that is not JSON or not UTF-8.
-    """
-    read = 0  # elements parsed so far: the index of the one that breaks off
-    try:
-        for item in ijson.items(handle, "item", use_float=True):
-            yield item
-            read += 1
-    except (ijson.JSONError, UnicodeDecodeError) as exc:
-        raise BrokenJsonError(str(file), read, (str(exc).splitlines() or [type(exc).__name__])[0][:120]) from None
+                continue
+            yield JsonLine(where, value, problems=problems)
 
 
 def dumps_line(value: Any) -> str:
     """One JSONL line: compact, non-ASCII kept as is (offsets count code points, not escapes)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def _umask() -> int:

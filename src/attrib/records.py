@@ -57,10 +57,13 @@ def check_fragment(text: str, frag: Any, where: str) -> None:
 
 
 def _gold_fragments(text: str, attr: dict, role: str, where: str) -> list[dict]:
-    parts = (attr.get("parts") or {}).get(role)
+    parts = attr.get("parts")
+    parts = parts.get(role) if isinstance(parts, dict) else None
     if parts is None:
         whole = attr.get(role)
         parts = [] if whole is None else [whole]
+    if not isinstance(parts, list):
+        raise OffsetError(f"{where}.parts.{role}: expected a list of [start, end] pairs, got {type(parts).__name__}")
     frags = []
     for i, pair in enumerate(parts):
         if not (isinstance(pair, list) and len(pair) == 2):
@@ -107,6 +110,8 @@ def normalize_record(obj: Any, where: str) -> dict:
             out.setdefault("id", f"a{i}")
             for role in ROLES:
                 frags = out.get(role) or []
+                if not isinstance(frags, list):
+                    raise InputError(f"{path}.{role}: expected a list of fragments, got {type(frags).__name__}")
                 for j, frag in enumerate(frags):
                     check_fragment(text, frag, f"{path}.{role}[{j}]")
                 out[role] = frags
@@ -114,8 +119,10 @@ def normalize_record(obj: Any, where: str) -> dict:
                 check_fragment(text, out["source_entity"], f"{path}.source_entity")
             out.setdefault("source_entity", None)
         attributions.append(out)
-    meta = dict(obj.get("meta") or {})
-    meta.update({k: v for k, v in obj.items() if k not in RECORD_KEYS})
+    meta = obj.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise InputError(f"{where}: $.meta: expected an object, got {type(meta).__name__}")
+    meta = {**meta, **{k: v for k, v in obj.items() if k not in RECORD_KEYS}}
     extra = {k: obj[k] for k in ("generator", "provenance") if k in obj}
     return make_record(str(doc_id), text, attributions, meta, **extra)
 
@@ -124,6 +131,4 @@ def iter_records(paths: Iterable[str | Path]) -> Iterator[dict]:
     """Stream checked records from JSONL files (attrib records or gold); stop at the first bad line."""
     for path in paths:
         for line in iter_jsonl(path):
-            if line.error is not None:
-                raise line.error
-            yield normalize_record(line.value, line.where)
+            yield normalize_record(line.checked(), line.where)

@@ -6,11 +6,12 @@ Each command lives in its own module and registers on `app`; the library never p
 from __future__ import annotations
 
 import sys
+import traceback
 
 import click
 import typer
 
-from ..errors import AttribError
+from ..errors import AttribError, InputError
 from .app import app, examples_last, state
 from . import annotate as _annotate  # noqa: F401  (registers commands)
 from . import backend as _backend  # noqa: F401
@@ -34,17 +35,27 @@ def main() -> None:
         code = command()(standalone_mode=False)
     except AttribError as exc:
         if state["verbose"]:
-            raise
+            traceback.print_exc()  # and the same exit status as without -v
         print(f"attrib: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except typer.BadParameter as exc:
+        if "is not readable" not in exc.format_message():  # typer checks path arguments before attrib opens them
+            _usage(exc)
+        print(f"attrib: {InputError.code} {exc.format_message()}", file=sys.stderr)
+        sys.exit(InputError.exit_code)
     except typer.TyperException as exc:  # usage errors raised by typer's own click
-        if not hasattr(exc, "show"):
-            raise
-        exc.show()
-        sys.exit(getattr(exc, "exit_code", 2))
+        _usage(exc)
     except (typer.Abort, KeyboardInterrupt):
         print("attrib: interrupted", file=sys.stderr)
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage(exc: Exception) -> None:
+    """Click's usage message (what was wrong, and how to get help), then exit 2."""
+    if not hasattr(exc, "show"):
+        raise exc
+    exc.show()
+    sys.exit(getattr(exc, "exit_code", 2))

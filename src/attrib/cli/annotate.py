@@ -9,7 +9,6 @@ import typer
 from ..documents import count_documents, iter_documents
 from ..errors import InputError, shorten
 from ..jsonio import atomic_write, dumps_line
-from ..records import iter_records
 from .app import app, count_columns, progress_bar
 
 
@@ -66,7 +65,9 @@ def show(
 
     Example: attrib show out/seed.records.jsonl
     """
-    for record in iter_records(records):
+    from ..validation.gate import checked_records
+
+    for record in checked_records(records):
         typer.echo(f"# {record['id']}: {len(record['attributions'])} attributions")
         for attr in record["attributions"]:
             role = lambda name: " … ".join(f["text"] for f in attr[name]) or "-"  # noqa: E731

@@ -15,6 +15,9 @@ from rich.text import Text
 
 from .. import __version__
 
+from .. import jsonsafe
+from ..jsonsafe import MAX_DEPTH
+
 app = typer.Typer(
     name="attrib",
     no_args_is_help=True,
@@ -38,12 +41,16 @@ def _root(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks for errors."),
     version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
                                  help="Print attrib's version and exit."),
+    max_depth: int = typer.Option(MAX_DEPTH, "--max-depth", min=1, envvar="ATTRIB_MAX_DEPTH",
+                                  help="Levels of nesting a document (a JSONL line, an element of a JSON array) may "
+                                       "have; deeper ones are reported, never parsed."),
 ) -> None:
     """Find, review and measure who says what in news text.
 
     Example: attrib annotate annotations/examples/seed-000.txt -o out/seed.records.jsonl
     """
     state["verbose"] = verbose
+    jsonsafe.max_depth.set(max_depth)
 
 
 def examples_last(command: click.Command) -> click.Command:

@@ -43,8 +43,10 @@ def _summary(report, title: str) -> str:
     """One line for a push: what it did and where the time went."""
     made = "created" if report.created else "found"
     own = report.total_seconds - report.server_seconds
+    repaired = (f", {report.repaired} repaired (left without a prediction by an interrupted update)"
+                if report.repaired else "")
     return (f"project {title!r} (id {report.project_id}) {made}: {report.imported} imported, {report.updated} updated, "
-            f"{report.skipped} already there ({report.total_seconds:.1f} s, {own:.1f} s of it attrib's own)")
+            f"{report.skipped} already there{repaired} ({report.total_seconds:.1f} s, {own:.1f} s of it attrib's own)")
 
 
 @labelstudio.command("tasks")
@@ -58,9 +60,9 @@ def tasks_command(
     Example: attrib labelstudio tasks out/seed.records.jsonl -o out/seed.tasks.json
     """
     from ..formats.tasks import write_tasks
-    from ..records import iter_records
+    from ..validation.gate import checked_records
 
-    count = write_tasks(list(iter_records(records)), output, model_version)
+    count = write_tasks(list(checked_records(records)), output, model_version)
     _say(f"{count} tasks written to {output}")
 
 
@@ -93,14 +95,14 @@ def push_command(
     """
     from ..labelstudio.connect import connect
     from ..labelstudio.projects import push, push_review
-    from ..records import iter_records
     from ..training.uncertainty import order_records
+    from ..validation.gate import checked_records
 
     client = connect(url, studio)
     if review:
         report = push_review(client, records, project, batch=batch, progress=_progress)
     else:
-        report = push(client, order_records(list(iter_records(records)), order.value), project, model_version, batch=batch, update=update,
+        report = push(client, order_records(list(checked_records(records)), order.value), project, model_version, batch=batch, update=update,
                       progress=_progress, overlap=overlap)
     _say(_summary(report, project))
     typer.echo(report.project_url)
@@ -169,7 +171,7 @@ def studio_command(
     """
     from ..labelstudio import studio as local
     from ..labelstudio.projects import push
-    from ..records import iter_records
+    from ..validation.gate import checked_records
 
     if stop:
         pid = local.down(data_dir)
@@ -182,7 +184,7 @@ def studio_command(
     if created:
         typer.echo(f"Log in as {studio.email} with password {studio.password} (shown once; kept in {Path(studio.data_dir) / local.STATE})")
     if records or backend:
-        report = push(studio.client(), list(iter_records([records])) if records else [], project, progress=_progress)
+        report = push(studio.client(), list(checked_records([records])) if records else [], project, progress=_progress)
         _say(_summary(report, project))
     if backend:
         _backend_up(studio, data_dir, report.project_id, model)

@@ -31,7 +31,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..errors import InputError, OffsetError, OutputError
+from ..errors import InputError, OffsetError, OutputError, shorten
 from ..jsonio import open_text
 from ..records import KINDS, ROLES, check_fragment, fragment, make_record
 from .outdir import safe_name, staged_dir, write_text
@@ -145,7 +145,7 @@ def ann_lines(record: dict, extras: bool = True) -> list[str]:
 
 
 def _paths(root: Path, record: dict, layout: str) -> tuple[Path, Path]:
-    name = safe_name(record["id"], f"record {record['id']!r}")
+    name = safe_name(record["id"], f"record {shorten(record['id'], 40)!r}")
     if layout == "brat":
         return root / f"{name}.txt", root / f"{name}.ann"
     who = (record.get("provenance") or {}).get("annotator")

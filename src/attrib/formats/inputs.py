@@ -3,8 +3,9 @@ or a Label Studio JSON export.
 
 Both are streamed. Each exported task is validated (as `attrib validate` does) and goes through the
 gate before it is converted, so a broken export stops with the first error and its location instead
-of becoming a broken dataset. An input that yields no record at all (an export nobody has annotated
-yet, an empty file) stops with what to do instead of becoming an empty dataset.
+of becoming a broken dataset; each record is checked against the record schema. An input that yields no
+record at all (an export nobody has annotated yet, an empty file) stops with what to do instead of becoming an
+empty dataset.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from typing import Callable, Iterable, Iterator
 from ..errors import InputError, NothingToDoError
 from ..jsonio import open_binary
 from ..lsjson.convert import export_records
-from ..records import iter_records
 from ..validation import detect
-from ..validation.gate import checked_export
+from ..validation.gate import checked_export, checked_records
 
 BLANK_PROBE = 65536  # bytes read to tell an empty (or blank) file from one that holds something
 
@@ -31,7 +31,7 @@ def read_input(path: str | Path, choose: str = "each") -> Iterator[dict]:
                                "`attrib labelstudio records`")
     kind = detect(path)
     if kind == "records":
-        return _not_empty(iter_records([path]), lambda: f"{path}: holds no records")
+        return _not_empty(checked_records([path]), lambda: f"{path}: holds no records")
     if kind == "export":
         tasks = _Counted(checked_export(str(path)))
         return _not_empty(export_records(tasks, choose), lambda: nothing_chosen(path, tasks.count, choose))

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import OutputError
+from ..errors import OutputError, shorten
 
 
 @contextlib.contextmanager
@@ -48,8 +48,13 @@ def write_text(path: Path, content: str) -> None:
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
 
 
+NAME_BYTES = 200  # a file name's stem at most: file systems allow 255 bytes, with room for `_annotator.ann`
+
+
 def safe_name(name: str, what: str) -> str:
     """`name` if it can be a file name in one folder, else OutputError: ids never choose where files go."""
     if name in ("", ".", "..") or name.startswith(".") or any(c in name for c in "/\\\0"):
         raise OutputError(f"{what}: {name!r} cannot be a file name (it is empty, hidden or holds a path separator)")
+    if len(name.encode("utf-8")) > NAME_BYTES:
+        raise OutputError(f"{what}: {shorten(name, 40)!r} cannot be a file name (longer than {NAME_BYTES} bytes)")
     return name

@@ -15,7 +15,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from ..errors import LabelStudioError
+from ..errors import LabelStudioError, TokenRefusedError
 
 PAGE_SIZE = 1000
 ONCE = {"max_retries": 0}
@@ -48,8 +48,9 @@ class Client:
             detail = _detail(exc.body)
             status = exc.status_code
             if status == 401:
-                message = f"{where} refused the token (401{': ' + detail if detail else ''}) while {doing}: check LABEL_STUDIO_API_KEY"
-            elif status == 403:
+                raise TokenRefusedError(self._say(f"{where} refused the token (401{': ' + detail if detail else ''}) "
+                                                  f"while {doing}: check LABEL_STUDIO_API_KEY")) from None
+            if status == 403:
                 message = (f"{where} forbids {doing} (403: {detail})" if detail else
                            f"{where} forbids {doing} (403): the token's user lacks the permission")
             elif status == 404:
@@ -142,8 +143,9 @@ class Client:
             self.sdk.projects.update(id=project_id, model_version=model_version)
 
     def tasks(self, project_id: int, predictions: bool = False) -> Iterator[dict]:
-        """Every task of a project: id, data, annotation count (and predictions if asked), page by page."""
-        include = "id,data,total_annotations" + (",predictions" if predictions else "")
+        """Every task of a project: id, data, annotation and prediction counts (and predictions if asked),
+        page by page."""
+        include = "id,data,total_annotations,total_predictions" + (",predictions" if predictions else "")
         page = 1
         while True:
             body = self._http("GET", "api/tasks/", f"listing the tasks of project {project_id}",

@@ -5,6 +5,11 @@ The record id (the task's `data.record_id`) is the dedup key: a document already
 skipped, or with `update` its prediction is replaced while nobody has annotated it. So running the
 same push twice adds nothing, and an interrupted push is finished by running it again.
 
+A prediction is replaced by deleting the task's predictions, then importing the new one (batch by
+batch: the server deletes only all of a task's predictions at once). A push killed between the two
+leaves tasks without a prediction; every push, with `update` or not, finds the unannotated tasks that
+have none and imports theirs ("repaired"), so any re-run makes the project whole again.
+
 `overlap` is how many annotators label each task. Label Studio Community sets it per project (its
 "maximum annotations", on every task: overlap cohort 100%): a task stays in the labeling stream of
 the next annotator until that many have submitted, and each starts a fresh annotation from the drafts.
@@ -25,6 +30,7 @@ from ..lsjson.views import default_view
 from ..validation import check_tasks
 from ..review import REVIEW_VERSION, review_tasks
 from ..validation.gate import checked_export, gate
+from ..formats.tasks import unique_ids
 from . import BATCH
 from .client import Client
 
@@ -38,6 +44,7 @@ class PushReport:
     created: bool
     imported: int = 0
     updated: int = 0
+    repaired: int = 0  # tasks an interrupted update had left without a prediction
     skipped: int = 0
     batches: int = 0  # import requests this push makes, and how many are done: a long push shows "k of n"
     batches_sent: int = 0
@@ -45,15 +52,6 @@ class PushReport:
     check_seconds: float = 0.0  # validating the tasks before they are sent
     total_seconds: float = 0.0
     task_ids: list[int] = field(default_factory=list)
-
-
-def unique_ids(records: list[dict]) -> None:
-    """Refuse a push in which two documents share an id: the id is what makes a re-run safe."""
-    first: dict[str, int] = {}
-    for n, record in enumerate(records, 1):
-        if record["id"] in first:
-            raise InputError(f"documents {first[record['id']]} and {n} share the id {record['id']!r}: ids must be unique")
-        first[record["id"]] = n
 
 
 def _current(old: dict, new: dict) -> bool:
@@ -94,23 +92,30 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
             server += time.perf_counter() - t0
 
     project = call(client.find_project, title)
-    existing = {} if project is None else {
+    existing = {} if project is None else {  # with their annotation and prediction counts
         t["data"].get(RECORD_ID): t for t in call(lambda: list(client.tasks(project["id"], predictions=update)))}
-    new, replace, skipped = [], [], 0
+    new, replace, skipped = [], [], 0  # replace: (task id, the task with its new prediction, is it a repair)
     with acyclic():
         for i, key in enumerate(keys):
             old = existing.get(key)
             if old is None:
                 new.append(task(i))
                 continue
-            if update and not old.get("total_annotations"):
+            unannotated = not old.get("total_annotations")
+            # an update killed between delete and import; the predictions themselves where they were listed
+            # (the counter lags behind them while the server finishes a request)
+            if unannotated and not old.get("predictions" if update else "total_predictions"):
+                replace.append((old["id"], task(i), True))
+                continue
+            if update and unannotated:
                 fresh = task(i)
                 if not _current(old, fresh):
-                    replace.append((old["id"], fresh))
+                    replace.append((old["id"], fresh, False))
                     continue
             skipped += 1
+        replace.sort(key=lambda item: not item[2])  # repairs first: no task stays without a prediction for long
         checking = time.perf_counter()
-        gate(check_tasks([*new, *(task for _, task in replace)], "tasks"))  # before anything is changed on the server
+        gate(check_tasks([*new, *(task for _, task, _ in replace)], "tasks"))  # before anything is changed on the server
         checking = time.perf_counter() - checking
 
     created = project is None
@@ -125,9 +130,11 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
                         check_seconds=checking, batches=-(-len(replace) // batch) - (-len(new) // batch))
     for i in range(0, len(replace), batch):
         chunk = replace[i:i + batch]
-        call(client.delete_predictions, project["id"], [task_id for task_id, _ in chunk])
-        call(client.import_predictions, project["id"], [{**task["predictions"][0], "task": task_id} for task_id, task in chunk])
-        report.updated += len(chunk)
+        call(client.delete_predictions, project["id"], [task_id for task_id, _, _ in chunk])
+        call(client.import_predictions, project["id"],
+             [{**task["predictions"][0], "task": task_id} for task_id, task, _ in chunk])
+        repaired = sum(repair for _, _, repair in chunk)
+        report.updated, report.repaired = report.updated + len(chunk) - repaired, report.repaired + repaired
         report.batches_sent += 1
         if progress:
             progress(report)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from ..errors import LabelStudioError
+from ..errors import LabelStudioError, TokenRefusedError
 from .client import Client
 
 DATABASE = "label_studio.sqlite3"
@@ -151,6 +151,9 @@ def wait_ready(url: str, token: str, pid: int, log: Path, timeout: float = 180) 
         try:
             client.whoami()
             return
+        except TokenRefusedError:  # it is up: waiting would not make the token right
+            raise TokenRefusedError(f"label-studio (pid {pid}) answers at {url} but refuses the token it was started "
+                                    f"with; it was left running: see {log}") from None
         except LabelStudioError:
             if time.monotonic() > deadline:
                 raise LabelStudioError(f"label-studio (pid {pid}) not ready at {url} after {timeout:.0f} s: see {log}") from None

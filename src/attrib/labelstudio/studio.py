@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..errors import LabelStudioError
+from ..errors import LabelStudioError, TokenRefusedError
 from . import server
 from .client import Client
 
@@ -45,10 +45,20 @@ class Studio:
         return Client(self.url, self.token)
 
     def running(self) -> bool:
+        """True when the server answers to the token; False when its process is gone or it does not answer.
+
+        TokenRefusedError when it answers and refuses the token (reset in Label Studio's Account & Settings):
+        a server that refuses a token is running, and is never stopped or started again for it.
+        """
         if self.pid is None or not server.is_label_studio(self.pid):
             return False
         try:
             Client(self.url, self.token, timeout=5).whoami()
+        except TokenRefusedError:
+            raise TokenRefusedError(
+                f"the local Label Studio of {self.data_dir} runs (pid {self.pid}, {self.url}) but refused the token "
+                f"kept in {Path(self.data_dir) / STATE} (was it reset in Account & Settings?): with its new token in "
+                f"LABEL_STUDIO_API_KEY, use --url {self.url}; the server was left running") from None
         except LabelStudioError:
             return False
         return True

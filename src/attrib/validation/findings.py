@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Iterable, Literal, NamedTuple
 
+from ..jsonsafe import json_path
+
 Severity = Literal["error", "warning"]
 
 ERROR: Severity = "error"
@@ -19,6 +21,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     # V0xx: reading
     "V001": (ERROR, "JSON breaks off inside the file"),
     "V002": (ERROR, "a line is not JSON"),
+    "V003": (ERROR, "a document nests deeper than the limit (attrib --max-depth)"),
+    "V004": (ERROR, "a number no JSON output can hold: NaN, Infinity, beyond the float range, or too many digits"),
+    "V005": (ERROR, "a string holds a lone surrogate: not Unicode"),
+    "V006": (WARNING, "the file starts with a UTF-8 byte order mark"),
     # V1xx: structure (the JSON Schemas)
     "V101": (ERROR, "a required key is missing"),
     "V102": (ERROR, "a value has the wrong type"),
@@ -126,19 +132,6 @@ class Where(NamedTuple):
         severity, _ = CODES[code]
         return Finding(severity, code, message, self.file, self.task_id, self.annotation_id,
                        None if region_id is None else str(region_id), self.path, self.line, self.record_id)
-
-
-def json_path(keys: Iterable[str | int]) -> str:
-    """`("result", 2, "value")` -> `.result[2].value`; keys that are not identifiers are quoted."""
-    out = []
-    for key in keys:
-        if isinstance(key, int):
-            out.append(f"[{key}]")
-        elif key.isidentifier():
-            out.append(f".{key}")
-        else:
-            out.append("[" + repr(key) + "]")
-    return "".join(out)
 
 
 def has_errors(findings: Iterable[Finding]) -> bool:

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
 
+from pathlib import Path
+
 from ..errors import InvalidDataError
-from ..jsonio import iter_json_array, open_binary
+from ..jsonio import iter_jsonl
+from ..records import normalize_record
 from .checks import Checker
 from .findings import Finding, Where
+from .reader import array_documents
+from .structure import schema_findings
 
 
 def gate(findings: Iterable[Finding]) -> None:
@@ -36,6 +41,25 @@ def gated(kind: str, documents: Iterable[Any], file: str | None = None) -> Itera
 
 
 def checked_export(path: str) -> Iterator[dict]:
-    """The tasks of the Label Studio JSON export at `path`, streamed, each validated before it is handed on."""
-    with open_binary(path) as handle:
-        yield from gated("export", iter_json_array(handle, path), str(path))
+    """The tasks of the Label Studio JSON export at `path`, streamed, each validated before it is handed on.
+
+    A task that cannot be read as it is (too deep, a number or string no output holds) stops it like any
+    other error; BrokenJsonError where the JSON breaks off.
+    """
+    checker = Checker("export")
+    for where, task, unusable in array_documents(path):
+        gate(unusable)
+        gate(checker.check(where, task))
+        yield task
+
+
+def checked_records(paths: Iterable[str | Path]) -> Iterator[dict]:
+    """attrib records (or the gold format, converted) from JSON Lines files, streamed, each handed on only
+    once it fits the record schema: what every writer relies on. Stops at the first that does not, with
+    its file, line and JSON path; the meaning (`attrib validate`) is not judged here.
+    """
+    for path in paths:
+        for line in iter_jsonl(path):
+            record = normalize_record(line.checked(), line.where)
+            gate(schema_findings("record", record, Where(str(path), line=line.number)))
+            yield record

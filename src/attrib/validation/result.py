@@ -185,7 +185,9 @@ class _Check:
             [name for name in labels if name not in RELATION_LABELS]
         if unknown:
             found.append(self.at(k, "labels").finding(
-                "V402", f"relation label {unknown[0]!r} is not one of {', '.join(RELATION_LABELS)}", a))
+                "V402", f"relation label {shorten(repr(unknown[0]), 60)} is not one of {', '.join(RELATION_LABELS)}", a))
+        elif len(labels) > 1:
+            found.append(self.at(k, "labels").finding("V402", f"a relation has {len(labels)} labels, needs one at most", a))
         if item.get("direction") == "left":
             a, b, ra, rb = b, a, rb, ra
         key = (a, b)

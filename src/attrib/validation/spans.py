@@ -17,6 +17,11 @@ def same_but_whitespace(a: str, b: str) -> bool:
     return a.split() == b.split()
 
 
+def _offset(value: int) -> str:
+    """An offset for a message: an integer of a hundred digits is shown by its size."""
+    return str(value) if value < 10**12 else f"(an integer of {len(str(value))} digits)"
+
+
 def span_findings(text: str, span: Any, where: Where, *, tolerant: bool, region_id: str | None = None) -> Iterator[Finding]:
     """Findings for `span` ({"start", "end", "text"}) inside `text`.
 
@@ -34,11 +39,11 @@ def span_findings(text: str, span: Any, where: Where, *, tolerant: bool, region_
     if not (is_int(start) and is_int(end)) or start < 0:
         return  # the schema reports wrong types and negative offsets
     if end > len(text):
-        yield where.at("end").finding("V201", f"span [{start}, {end}) does not fit a text of {len(text)} characters",
-                                      region_id)
+        yield where.at("end").finding("V201", f"span [{_offset(start)}, {_offset(end)}) does not fit a text of "
+                                              f"{len(text)} characters", region_id)
         return
     if start >= end:
-        yield where.at("start").finding("V202", f"span [{start}, {end}) is {'empty' if start == end else 'reversed'}",
+        yield where.at("start").finding("V202", f"span [{_offset(start)}, {end}) is {'empty' if start == end else 'reversed'}",
                                         region_id)
         return
     covered = span.get("text")

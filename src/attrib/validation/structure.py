@@ -9,15 +9,20 @@ jsonschema, whose errors (every one, with its path and keyword) become the findi
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from ..errors import shorten
+from ..jsonsafe import DEPTH, NUMBER, SURROGATE, Problem, problems_in
 from ..schemas import load_schema
 from .findings import Finding, Where
 
+MESSAGE = 200  # characters of a schema error's message kept
+
+_PROBLEM_CODES = {DEPTH: "V003", NUMBER: "V004", SURROGATE: "V005"}
 _KEYWORD_CODES = {
     "required": "V101",
     "type": "V102",
@@ -67,8 +72,19 @@ def _leaves(error: ValidationError) -> Iterator[ValidationError]:
 
 
 def schema_findings(name: str, document: object, where: Where) -> Iterator[Finding]:
-    """Every error of `document` against schema `name` (tasks/export: one task), in document order."""
-    if fast_validator(name).is_valid(document):
+    """Every error of `document` against schema `name` (tasks/export: one task), in document order.
+
+    A document built in Python (not read from a file, whose reader reports them) may hold what JSON Schema
+    does not see and no output can hold: NaN passes `minimum`, jsonschema-rs refuses a lone surrogate in a
+    key. Those are its findings (V004, V005) instead.
+    """
+    try:
+        if fast_validator(name).is_valid(document):
+            return
+    except ValueError:  # (UnicodeEncodeError too) what jsonschema-rs cannot convert: looked for below
+        pass
+    if problems := list(problems_in(document)):
+        yield from problem_findings(document, where, problems)
         return
     errors = sorted(element_validator(name).iter_errors(document),
                     key=lambda e: [(isinstance(p, str), p) for p in e.absolute_path])
@@ -76,7 +92,17 @@ def schema_findings(name: str, document: object, where: Where) -> Iterator[Findi
         for leaf in _leaves(error):
             code = "V102" if leaf.context else _KEYWORD_CODES.get(leaf.validator, "V104")
             at, region_id = _locate(document, list(leaf.absolute_path), where)
-            yield at.finding(code, leaf.message, region_id)
+            yield at.finding(code, shorten(leaf.message, MESSAGE), region_id)  # it quotes the value, of any length
+
+
+def problem_findings(document: Any, where: Where, problems: Iterable[Problem]) -> list[Finding]:
+    """The findings of a document's reading problems (jsonsafe), each at its JSON path below `where`, with the
+    annotation and region it is in (`document` is None when it was not parsed: too deep)."""
+    found = []
+    for problem in problems:
+        at, region_id = _locate(document, list(problem.keys), where)
+        found.append(at.finding(_PROBLEM_CODES[problem.kind], problem.message, region_id))
+    return found
 
 
 def _locate(document: Any, path: list, where: Where) -> tuple[Where, str | None]:

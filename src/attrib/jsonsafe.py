@@ -1,0 +1,195 @@
+"""Parsing JSON that anyone may have written: what would crash Python's json, exhaust memory, or pass
+and break a later command becomes a `Problem` with its JSON path instead.
+
+- Nesting deeper than the limit (`max_depth`, 256 levels per document unless `attrib --max-depth`
+  says otherwise) is found by counting the brackets outside strings, before the parser recurses or
+  allocates anything: a document is a JSON Lines line or one element of a JSON array.
+- Numbers no output can carry: NaN and Infinity (not JSON, though Python's json reads them), floats
+  beyond the float range (1e400 reads as inf), integers of more than 4,300 digits (Python refuses
+  to convert them).
+- Lone surrogates: an escape like `\\udc00` is valid JSON but not Unicode, and no UTF-8 output can hold it.
+
+A document with a problem is reported, never half used: callers skip it or stop at it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from contextvars import ContextVar
+from dataclasses import dataclass
+from itertools import accumulate, takewhile
+from typing import Any, Iterable, Iterator
+
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark: skipped before the first document
+MAX_DEPTH = 256
+max_depth: ContextVar[int] = ContextVar("attrib_max_depth", default=MAX_DEPTH)
+
+DEPTH, NUMBER, SURROGATE = "depth", "number", "surrogate"  # the kinds of Problem
+
+_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)  # possessive: no backtracking in a long string
+_BRACKET = re.compile(r"[\[\]{}]")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# escaped backslashes and surrogate pairs are consumed whole, so what matches `lone` is a lone surrogate;
+# the backslash they all start with is searched for first (a literal prefix: fast on long text)
+_ESCAPES = re.compile(r"\\(?:\\"  # an escaped backslash
+                      r"|u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"  # a surrogate pair
+                      r"|(?P<lone>u[dD][89a-fA-F][0-9a-fA-F]{2}))")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a document cannot be taken as it is, and where in it (keys below the document's root)."""
+
+    kind: str  # DEPTH, NUMBER or SURROGATE
+    message: str
+    keys: tuple[str | int, ...] = ()
+
+
+class LongInteger:
+    """Stands for an integer Python will not convert (more digits than sys.get_int_max_str_digits())."""
+
+    def __init__(self, digits: str) -> None:
+        self.digits = len(digits.lstrip("-"))
+
+
+def _brackets(text: str) -> str:
+    """The brackets of `text` outside strings, up to an unterminated string (whose end is not in `text`)."""
+    structural = _STRING.sub("", text)
+    quote = structural.find('"')
+    return "".join(_BRACKET.findall(structural if quote < 0 else structural[:quote]))
+
+
+def _may_exceed(text: str, limit: int) -> bool:
+    """False when `text` cannot nest deeper than `limit`: it holds no more opening brackets than that."""
+    return text.count("[") + text.count("{") > limit
+
+
+def deeper_than(text: str, limit: int) -> bool:
+    """True if the JSON in `text` nests deeper than `limit` levels (brackets in strings do not count)."""
+    return _may_exceed(text, limit) and max(accumulate(map(_STEP.__getitem__, _brackets(text))), default=0) > limit
+
+
+def element_too_deep(text: str, limit: int) -> bool:
+    """True if the array or object that starts `text` nests deeper than `limit` within `text`.
+
+    Only its own brackets count, up to where it closes: the next elements after it are not its.
+    """
+    if not _may_exceed(text, limit):
+        return False
+    return max(takewhile(bool, accumulate(map(_STEP.__getitem__, _brackets(text)))), default=0) > limit
+
+
+def too_deep(limit: int) -> Problem:
+    return Problem(DEPTH, f"nests deeper than {limit} levels, the limit (`attrib --max-depth N` raises it): not read")
+
+
+def too_deep_for_python() -> Problem:
+    """For a document within a raised --max-depth that Python's parser still cannot recurse through."""
+    return Problem(DEPTH, f"nests deeper than Python's parser goes (its recursion limit, {sys.getrecursionlimit()}): "
+                          "not read")
+
+
+class Decoder:
+    """json's C decoder, noting the numbers no output can carry as it meets them.
+
+    `decode` and `raw_decode` return the value and its problems; they raise json.JSONDecodeError for
+    text that is not JSON. An integer too long for Python is read again with a hook that marks it.
+    """
+
+    def __init__(self) -> None:
+        self.odd = False
+        self._plain = json.JSONDecoder(parse_float=self._float, parse_constant=self._constant)
+        self._marking = json.JSONDecoder(parse_float=self._float, parse_constant=self._constant, parse_int=self._int)
+
+    def _float(self, literal: str) -> float:
+        value = float(literal)
+        if math.isinf(value):
+            self.odd = True
+        return value
+
+    def _constant(self, literal: str) -> float:
+        self.odd = True
+        return float(literal)
+
+    def _int(self, literal: str) -> int | LongInteger:
+        try:
+            return int(literal)
+        except ValueError:
+            self.odd = True
+            return LongInteger(literal)
+
+    def _parse(self, text: str, start: int) -> tuple[Any, int]:
+        try:
+            return self._plain.raw_decode(text, start)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer of more digits than Python converts
+            return self._marking.raw_decode(text, start)
+
+    def raw_decode(self, text: str, start: int = 0) -> tuple[Any, int, tuple[Problem, ...]]:
+        """The value at text[start:] (its depth checked already), where it ends, and its problems.
+
+        RecursionError when a --max-depth above what this Python's parser recurses lets a document through.
+        """
+        self.odd = False
+        value, end = self._parse(text, start)
+        if self.odd or _SURROGATE_ESCAPE.search(text, start, end) and any(
+                match.lastgroup for match in _ESCAPES.finditer(text, start, end)):
+            return value, end, tuple(problems_in(value))
+        return value, end, ()
+
+    def decode(self, text: str, limit: int) -> tuple[Any, tuple[Problem, ...]]:
+        """The one JSON value of `text`, or None and the depth problem when it nests deeper than `limit`."""
+        if deeper_than(text, limit):
+            return None, (too_deep(limit),)
+        try:
+            value, end, problems = self.raw_decode(text, len(text) - len(text.lstrip(" \t\n\r")))
+        except RecursionError:
+            return None, (too_deep_for_python(),)
+        if text[end:].strip(" \t\n\r"):
+            raise json.JSONDecodeError("Extra data", text, end)
+        return value, problems
+
+
+def problems_in(value: Any) -> Iterator[Problem]:
+    """The numbers and strings of a parsed value that no output can carry, each with its keys."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
+    while stack:
+        keys, node = stack.pop()
+        if isinstance(node, dict):
+            for key, child in reversed(node.items()):
+                if _SURROGATE.search(key):
+                    yield Problem(SURROGATE, f"the key {ascii(key)} holds a lone surrogate: not Unicode, no UTF-8 "
+                                             "output can hold it", keys)
+                stack.append(((*keys, key), child))
+        elif isinstance(node, list):
+            stack.extend(((*keys, i), child) for i, child in reversed(list(enumerate(node))))
+        elif isinstance(node, str):
+            if found := _SURROGATE.search(node):
+                yield Problem(SURROGATE, f"the string holds a lone surrogate ({ascii(found.group())} at character "
+                                         f"{found.start()}): not Unicode, no UTF-8 output can hold it", keys)
+        elif isinstance(node, float) and not math.isfinite(node):
+            what = "NaN" if math.isnan(node) else f"{'-' if node < 0 else ''}Infinity (or a number beyond ±1.8e308)"
+            yield Problem(NUMBER, f"{what} is not a JSON number: no JSON output can hold it", keys)
+        elif isinstance(node, LongInteger):
+            yield Problem(NUMBER, f"an integer of {node.digits} digits: more than the {sys.get_int_max_str_digits()} "
+                                  "Python reads", keys)
+
+
+def json_path(keys: Iterable[str | int]) -> str:
+    """`("result", 2, "value")` -> `.result[2].value`; keys that are not identifiers are quoted (repr:
+    escapes included, so a path is one printable line)."""
+    out = []
+    for key in keys:
+        if isinstance(key, int):
+            out.append(f"[{key}]")
+        elif key.isidentifier():
+            out.append(f".{key}")
+        else:
+            out.append("[" + repr(key) + "]")
+    return "".join(out)

@@ -1,0 +1,110 @@
+"""The corpus of broken inputs (tests/data/broken_inputs, made by its make.py): every class of input that
+crashed attrib, exhausted its memory, or passed and broke a later command. `validate` reports each where it
+is; `labelstudio records` and `export` refuse it in one line that names the place (or, for what validate
+only warns about, write); `annotate` reports and skips each line it cannot use and reads the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from attrib.jsonsafe import MAX_DEPTH, max_depth
+from attrib.validation import CODES, validate_path
+from runs import attrib
+
+CORPUS = Path(__file__).parent / "data" / "broken_inputs"
+CASES = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
+ANNOTATE = [c for c in CASES if "annotate" in c]
+
+
+def one_line(err: str) -> bool:
+    return err.startswith("attrib: E") and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_validate_reports_each_where_it_is(case):
+    path = CORPUS / case["file"]
+    expected = case["validate"]
+    ran = attrib("validate", path)
+    if "stderr" in expected:  # the file cannot be read at all
+        assert ran.code == 2 and ran.out == "" and one_line(ran.err) and expected["stderr"] in ran.err, ran.err
+        return
+    found = sorted((f.code, f.path, f.line) for f in validate_path(path))
+    assert found == sorted((f["code"], f["path"], f["line"]) for f in expected["findings"]), case["about"]
+    assert ran.code == (1 if any(CODES[f["code"]][0] == "error" for f in expected["findings"]) else 0), ran.out
+
+
+@pytest.mark.parametrize("command", ["labelstudio records", "export"])
+@pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+def test_records_and_export_refuse_in_one_line_that_names_the_place(case, command, tmp_path):
+    out = tmp_path / "out.jsonl"
+    ran = attrib(*command.split(), CORPUS / case["file"], "-o", out, *(["-f", "jsonl"] if command == "export" else []))
+    expected = case["commands"]
+    assert ran.code == expected["exit"], ran.err
+    if expected["exit"]:
+        assert one_line(ran.err) and all(part in ran.err for part in expected["stderr"]), ran.err
+        assert not out.exists()
+    else:
+        assert out.exists() and ran.err.count("\n") == 1 and "written" in ran.err
+
+
+@pytest.mark.parametrize("case", ANNOTATE, ids=[c["file"] for c in ANNOTATE])
+def test_annotate_reports_each_line_it_cannot_use_and_reads_the_rest(case, tmp_path):
+    out = tmp_path / "out.jsonl"
+    ran = attrib("annotate", CORPUS / case["file"], "-o", out)
+    expected = case["annotate"]
+    assert ran.code == expected["exit"], ran.err
+    skipped = [line for line in ran.err.splitlines() if line.startswith("attrib: skipped: E100 ")]
+    assert len(skipped) == len([part for part in expected["skipped"] if ".jsonl:" in part]) or not expected["skipped"]
+    assert all(part in ran.err for part in expected["skipped"]) and "Traceback" not in ran.err
+    assert len(out.read_text(encoding="utf-8").splitlines()) == expected["written"]
+
+
+def test_annotate_reads_stdin_with_the_same_limits():
+    lines = (CORPUS / "depth-line.jsonl").read_bytes()
+    ran = attrib("annotate", "-", stdin=lines)
+    assert ran.code == 0 and "attrib: skipped: E100 <stdin>:2: $: nests deeper than 256 levels" in ran.err
+    assert [json.loads(line)["id"] for line in ran.out.splitlines()] == ["r1", "r3"]
+
+
+def test_the_corpus_covers_every_class():
+    classes = {c["file"].split("-")[0] for c in CASES}
+    assert classes == {"depth", "number", "surrogate", "accepted", "location"}
+    assert {"V001", "V002", "V003", "V004", "V005", "V006"} - {f["code"] for c in CASES
+                                                             for f in c["validate"].get("findings", [])} == {"V001"}
+    assert sorted(p.name for p in CORPUS.iterdir() if p.suffix != ".py") == sorted([*(c["file"] for c in CASES),
+                                                                                    "expected.json"])
+
+
+@pytest.mark.parametrize("raised", [("--max-depth", "400"), ("ATTRIB_MAX_DEPTH", "400")])
+def test_the_nesting_limit_is_raised_by_an_option_or_the_environment(raised):
+    line_300_deep = CORPUS / "depth-line.jsonl"
+    default = attrib("validate", line_300_deep)
+    assert default.code == 1 and "nests deeper than 256 levels" in default.out
+    option, env = (raised, None) if raised[0].startswith("--") else ((), dict([raised]))
+    ran = attrib(*option, "validate", line_300_deep, env=env)
+    assert (ran.code, ran.out) == (0, "3 documents in 1 file: clean\n"), ran.out
+    deeper = attrib(*option, "validate", CORPUS / "depth-array.json", env=env)  # 1,000 deep: still too deep
+    assert deeper.code == 1 and "$[0]: nests deeper than 400 levels" in deeper.out
+
+
+def test_a_limit_raised_past_what_python_parses_is_a_finding_not_a_recursion_error(tmp_path):
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text('{"id": "a", "text": "x", "attributions": [], "meta": ' + "[" * 5000 + "]" * 5000 + "}\n"
+                     '{"id": "b", "text": "y", "attributions": []}\n', encoding="utf-8")
+    array = tmp_path / "deep.json"
+    array.write_text("[" + "[" * 5000 + "]" * 5000 + "]", encoding="utf-8")
+    for path, where in ((lines, "deep.jsonl:1 $"), (array, "deep.json $[0]")):
+        ran = attrib("--max-depth", "100000", "validate", path)
+        assert ran.code == 1 and f"{where}: nests deeper than Python's parser goes" in ran.out, ran.out
+    annotated = attrib("--max-depth", "100000", "annotate", lines, "-o", tmp_path / "out.jsonl")
+    assert annotated.code == 0 and "deep.jsonl:1: $: nests deeper than Python's parser goes" in annotated.err
+    assert "Traceback" not in annotated.err and len((tmp_path / "out.jsonl").read_text().splitlines()) == 1
+
+
+def test_a_raised_limit_ends_with_its_run():
+    attrib("--max-depth", "400", "validate", CORPUS / "depth-line.jsonl")
+    assert max_depth.get() == MAX_DEPTH  # the library calls of other tests keep the default

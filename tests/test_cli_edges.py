@@ -1,0 +1,112 @@
+"""The edges of the command line: a named pipe nobody writes to, a file the user may not read, and -v,
+which shows the traceback but keeps the exit status of the error it shows."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from runs import attrib, attrib_process
+
+RECORD = '{"id": "r1", "text": "x", "attributions": []}\n'
+
+
+@contextlib.contextmanager
+def at_most(seconds: int):
+    """Fail instead of waiting forever (an open() of a pipe without a writer blocks)."""
+    def expire(signum, frame):
+        raise TimeoutError(f"still waiting after {seconds} s")
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def fifo(tmp_path) -> Path:
+    path = tmp_path / "pipe.jsonl"
+    os.mkfifo(path)
+    return path
+
+
+def test_a_named_pipe_is_refused_not_waited_on(fifo):
+    ran = attrib_process("validate", fifo, timeout=60)  # the process, since waiting forever is what is tested
+    assert ran.code == 2 and ran.err == f"attrib: E100 {fifo}: is a named pipe, not a file: save what it gives to a " \
+                                        "file and read that\n"
+    with at_most(20):
+        for args in (("export", fifo, "-f", "jsonl", "-o", fifo.with_name("out.jsonl")),
+                     ("labelstudio", "records", fifo, "-o", fifo.with_name("out.jsonl")),
+                     ("labelstudio", "tasks", fifo, "-o", fifo.with_name("out.json"))):
+            ran = attrib(*args)
+            assert ran.code == 2 and "is a named pipe, not a file" in ran.err and ran.err.count("\n") == 1, args
+
+
+def test_annotate_skips_a_named_pipe_and_a_device(fifo, tmp_path):
+    (tmp_path / "ok.jsonl").write_text('{"id": "ok", "text": "The mayor said it rains."}\n', encoding="utf-8")
+    with at_most(60):
+        ran = attrib("annotate", fifo, "/dev/zero", tmp_path / "ok.jsonl", "-o", tmp_path / "out.jsonl")
+    assert ran.code == 0, ran.err
+    assert f"attrib: skipped: E100 {fifo}: is a named pipe" in ran.err
+    assert "attrib: skipped: E100 /dev/zero: is a character device" in ran.err  # would be read forever
+    assert [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text().splitlines()] == ["ok"]
+
+
+@pytest.mark.parametrize("args, code", [
+    (("validate", "missing.json"), 2),  # InputError
+    (("labelstudio", "pull", "--project", "p", "-o", "out.json"), 3),  # LabelStudioError: no server named
+])
+def test_verbose_shows_the_traceback_and_keeps_the_exit_status(args, code, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = {"LABEL_STUDIO_URL": "", "ATTRIB_STUDIO": ""}
+    quiet, verbose = attrib(*args, env=env), attrib("-v", *args, env=env)
+    assert quiet.code == verbose.code == code
+    assert "Traceback" not in quiet.err and quiet.err.count("\n") == 1
+    assert verbose.err.startswith("Traceback (most recent call last):") and verbose.err.endswith(quiet.err)
+
+
+def test_a_file_click_finds_unreadable_is_one_line(tmp_path, monkeypatch):
+    """Typer's path arguments ask os.access first; this process runs as root, for whom every file is
+    readable, so os.access is made to answer as it does for another user (the point is the message)."""
+    path = tmp_path / "secret.jsonl"
+    path.write_text(RECORD, encoding="utf-8")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if Path(p) == path else real(p, mode, *a, **k))
+    ran = attrib("validate", path)
+    assert ran.code == 2 and ran.out == ""
+    assert ran.err.startswith("attrib: E100 Invalid value for ") and ran.err.count("\n") == 1
+    assert ran.err.endswith(f"'{path}' is not readable.\n") and "Usage" not in ran.err
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or os.geteuid() != 0, reason="drops root in a forked child")
+def test_a_file_without_permission_is_one_line(tmp_path):
+    """The real thing: a child process that is no longer root opens a file only root may read."""
+    path = tmp_path / "secret.jsonl"
+    path.write_text(RECORD, encoding="utf-8")
+    path.chmod(0o600)
+    tmp_path.chmod(0o755)
+    attrib("validate", path)  # everything validate imports is imported before the child drops root
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: nobody, running the command in-process, its answer down the pipe
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            ran = attrib("validate", path)
+            os.write(write, json.dumps([ran.code, ran.out, ran.err]).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        code, out, err = json.loads(answer.read() or "[null, null, null]")
+    os.waitpid(pid, 0)
+    assert code == 2 and out == "" and err.startswith("attrib: E100 ") and err.count("\n") == 1, err
+    assert err == f"attrib: E100 {path}: cannot open (Permission denied)\n"
+

@@ -1,0 +1,37 @@
+"""jsonsafe's Decoder: which escapes are lone surrogates, and the depth counted outside strings (the corpus in
+tests/data/broken_inputs covers the commands; these are the edge cases of the scanning itself)."""
+
+from __future__ import annotations
+
+import pytest
+
+from attrib.jsonsafe import DEPTH, SURROGATE, Decoder
+
+
+@pytest.mark.parametrize("text, lone", [
+    (r'["\ud83d\ude00"]', False),  # a pair: one emoji
+    (r'["\\ud800"]', False),  # an escaped backslash, then the letters u d 8 0 0
+    (r'["\\\ud800"]', True),  # an escaped backslash, then a lone high surrogate
+    (r'["\udc00"]', True),  # a lone low surrogate
+    (r'["\ud800x"]', True),  # a high surrogate not followed by a low one
+    (r'["\ud800\ud800\udc00"]', True),  # a lone high one, then a pair
+    (r'["x", {"\udfff": 1}]', True),  # in a key
+    ('["' + " " * 100_000 + r'\ud83d\ude00"]', False),  # far into a long string
+])
+def test_lone_surrogates_are_told_from_pairs_and_escaped_backslashes(text, lone):
+    value, problems = Decoder().decode(text, 256)
+    assert [p.kind for p in problems] == ([SURROGATE] if lone else []), problems
+    assert value is not None
+
+
+@pytest.mark.parametrize("text, deep", [
+    ("[" * 257 + "]" * 257, True),
+    ("[" * 256 + "]" * 256, False),
+    ('["' + "[" * 1000 + '"]', False),  # brackets in a string are text
+    ('["\\"' + "[" * 1000 + '"]', False),  # after an escaped quote, still in the string
+    ('[' + '"\\\\",' + '[' * 300 + ']' * 300 + ']', True),  # an escaped backslash ends no string early
+])
+def test_depth_counts_brackets_outside_strings_only(text, deep):
+    value, problems = Decoder().decode(text, 256)
+    assert [p.kind for p in problems] == ([DEPTH] if deep else []), problems
+    assert (value is None) == deep
