@@ -99,3 +99,18 @@ def test_the_scan_sees_relative_and_absolute_imports(tmp_path):
     assert {"lsjson", "records"} <= units
     cli = {unit for _, unit, _ in imported_units(SRC / "cli" / "labelstudio.py")}
     assert "labelstudio" in cli and "lsjson" in cli
+
+
+HEAVY = ("spacy", "numpy", "thinc", "torch", "label_studio_sdk", "starlette", "uvicorn", "dask", "distributed",
+         "pyarrow", "sklearn", "httpx")
+
+
+def test_the_cli_imports_no_heavy_library_before_a_command_runs():
+    """`attrib --help` and a command's start stay quick and small: heavy libraries are imported inside the
+    commands that use them (numpy alone reserves ~120 MB of address space for its thread pools)."""
+    import subprocess
+    import sys
+
+    code = "import sys, attrib.cli; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    assert not loaded & set(HEAVY), f"imported by attrib.cli at start: {sorted(loaded & set(HEAVY))}"

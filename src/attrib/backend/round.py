@@ -19,7 +19,7 @@ from pathlib import Path
 from ..annotate import annotate_documents
 from ..documents import Document
 from ..evaluate import Scores
-from ..jsonio import atomic_write, dumps_line, read_json
+from ..jsonio import atomic_write, dumps_line
 from ..training.settings import TrainSettings
 from . import models
 
@@ -51,7 +51,7 @@ def attribution_f1(served: models.Served, records: list[dict]) -> float:
 def run(round_dir: Path) -> dict:
     from ..training.train import train  # spaCy's training machinery: only in this process
 
-    spec = read_json(round_dir / SPEC)
+    spec = json.loads((round_dir / SPEC).read_text(encoding="utf-8"))  # written by the server
     records = [json.loads(line) for line in (round_dir / SNAPSHOT).read_text(encoding="utf-8").splitlines() if line]
     train_records, held_out = held_out_split(records)
     train_path = round_dir / "train.jsonl"

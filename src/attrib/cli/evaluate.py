@@ -7,11 +7,8 @@ from pathlib import Path
 
 import typer
 
-from ..agreement import (ALPHA_COLUMNS, CHANGE_COLUMNS, DISAGREEMENT_COLUMNS, agreement, alpha_cells, change_cells,
-                         change_rows, disagreement_cells, no_pairs_note, pair_rows, task_url)
 from ..evaluate import MATCHINGS, evaluate, percent
 from ..records import ROLES
-from ..report_html import write_agreement_html
 from .app import app
 
 
@@ -91,6 +88,9 @@ def eval_command(
 def format_agreement(report: dict, base_url: str | None = None, shown: int = 10) -> str:
     """Role F1, attribution P/R/F1 and alpha per annotator pair and overall, the tasks annotators disagree on
     (the first `shown`, linked when `base_url` is known), then the pre-annotation changes."""
+    from ..agreement import (ALPHA_COLUMNS, CHANGE_COLUMNS, DISAGREEMENT_COLUMNS, alpha_cells, change_cells, change_rows,
+                             disagreement_cells, pair_rows, task_url)
+
     pairs = pair_rows(report)
     tasks = report["tasks"]
     parts = [f"{tasks['total']} tasks, {tasks['multi_annotated']} with two or more annotators"]
@@ -137,6 +137,9 @@ def agreement_command(
 
     Example: attrib agreement out/seed.export.json --html out/agreement.html --studio .studio
     """
+    from ..agreement import agreement, no_pairs_note  # numpy (alpha): only when agreement runs
+    from ..report_html import write_agreement_html
+
     report = agreement(export)
     if url is None and studio is not None:
         from ..labelstudio.studio import load  # label_studio_sdk: only for a link
