@@ -23,12 +23,12 @@ import random
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from hypothesis import strategies as st
 
-from attrib.errors import AttribError, InputError, OutputError
+from attrib.errors import AttribError, InputError, NothingToDoError, OutputError
 from attrib.formats import FORMATS, brat, export
 from attrib.formats.inputs import read_input
 from attrib.formats.jsonl import write_records
@@ -229,6 +229,21 @@ def _refused_or_done(action) -> None:
         pass
 
 
+def _written_or_nothing(action: Callable[[], object], out: Path, nothing: Callable[[], bool]) -> bool:
+    """Run `action`, which writes `out`: True when it did. E160 (nothing to do) is an answer only for an input
+    that holds nothing for it (`nothing()`), and leaves no `out` behind."""
+    if out.is_dir():
+        _fresh(out)
+    out.unlink(missing_ok=True)  # an earlier example's
+    try:
+        action()
+    except NothingToDoError as exc:
+        assert nothing(), f"E160 for an input that holds something: {exc}"
+        assert not out.exists(), f"{out} written before E160"
+        return False
+    return True
+
+
 def _validates(path: Path) -> bool | None:
     """True: validate finds no error; False: it finds errors; None: it cannot read the file at all."""
     try:
@@ -283,6 +298,11 @@ def check_records_file(data: bytes, tmp: Path, full: bool = False) -> None:
         _refused_or_done(lambda: write_tasks(list(checked_records([source])), tmp / "refused.tasks.json"))
         return
     records = list(checked_records([source]))
+    if not records:  # a clean file with no record: every writer says there is nothing to do (E160), writes nothing
+        for fmt in formats:
+            _written_or_nothing(lambda: export(read_input(source), fmt, tmp / f"out-{fmt}"), tmp / f"out-{fmt}",
+                                lambda: True)
+        return
     for fmt in formats:
         if fmt != "brat":
             export(read_input(source), fmt, tmp / f"out-{fmt}")
@@ -308,22 +328,30 @@ def check_export_file(data: bytes, tmp: Path, chooses: tuple[str, ...] = CHOOSE,
         if full:
             _refused_or_done(lambda: agreement(str(source)))
         return
+    def chosen(choose: str) -> Callable[[], bool]:
+        return lambda: not any(True for _ in export_records(checked_export(str(source)), choose))
+
     for choose in chooses:
         out = tmp / f"out-{choose}.jsonl"
         try:
-            write_records(gated("records", read_input(source, choose)), out)
+            if not _written_or_nothing(lambda: write_records(gated("records", read_input(source, choose)), out), out,
+                                       chosen(choose)):
+                continue
         except InputError as exc:  # by design: the plain export lists predictions by id only
             assert choose == "prediction" and "prediction ids, not objects" in str(exc), exc
             continue
         _strict_lines(out)
-        if out.stat().st_size:
-            _clean(out, "records")
+        _clean(out, "records")
     if full:
+        latest = chosen("latest")
         for fmt in FORMATS:
             if fmt != "brat":
-                export(read_input(source, "latest"), fmt, tmp / f"out-{fmt}")
-        _brat_round_trip(list(read_input(source, "latest")), tmp / "out-brat")
-        agreement(str(source))
+                _written_or_nothing(lambda: export(read_input(source, "latest"), fmt, tmp / f"out-{fmt}"),
+                                    tmp / f"out-{fmt}", latest)
+        if not latest():
+            _brat_round_trip(list(read_input(source, "latest")), tmp / "out-brat")
+        _written_or_nothing(lambda: agreement(str(source)), tmp / "no-output",
+                            lambda: all(not t.get("annotations") for t in checked_export(str(source))))
         tasks = list(review_tasks(checked_export(str(source))))
         if tasks:
             with open(tmp / "review.tasks.json", "w", encoding="utf-8") as out:
