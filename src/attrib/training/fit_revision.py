@@ -11,6 +11,7 @@ document), so it is chosen on predictions for documents the model did not see.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy
@@ -97,20 +98,30 @@ def keep_threshold(found: numpy.ndarray, probabilities: numpy.ndarray, gold: int
     return best, {"f1_keep_all": round(before, 4), "f1_at_threshold": round(best_f1, 4), "threshold": round(best, 4)}
 
 
-def fit(examples: Examples, seed: int = 0) -> tuple[dict, dict[str, Table], dict]:
+def fittable(examples: Examples) -> str | None:
+    """Why the models cannot be fitted on `examples` (None when they can): each needs both labels."""
+    for model in MODELS:
+        if len(set(examples.labels[model])) < 2:
+            return f"the {model} model has {len(examples.rows[model])} examples, not of both kinds"
+    if len(set(examples.documents["keep"])) < 2:
+        return "fewer than two documents"
+    return None
+
+
+def fit(examples: Examples, seed: int = 0, log=lambda message: None) -> tuple[dict, dict[str, Table], dict]:
     """Fitted models and their tables, and a report (rows, the keep threshold and what it gains held out)."""
     models, tables, report = {}, {}, {"rows": {m: len(examples.rows[m]) for m in MODELS}}
     columns = {"keep": (keep.CATEGORICAL, keep.NUMERIC), **{s: (boundaries.CATEGORICAL, boundaries.NUMERIC) for s in SIDES}}
     for model in MODELS:
+        started = time.perf_counter()
         table = Table(*columns[model]).fit(examples.rows[model])
         X, y = table.matrix(examples.rows[model]), numpy.array(examples.labels[model])
         if model == "keep":
             groups = numpy.array(examples.documents[model])
-            folds = min(FOLDS, len(set(groups.tolist())))
-            held_out = cross_val_predict(_classifier(table, seed), X, y, groups=groups, cv=GroupKFold(folds),
-                                         method="predict_proba")[:, 1]
-            report["keep_threshold"], report["keep_check"] = keep_threshold(y, held_out, examples.gold_attributions)[0], \
-                keep_threshold(y, held_out, examples.gold_attributions)[1]
+            folds = GroupKFold(min(FOLDS, len(set(groups.tolist()))))
+            held_out = cross_val_predict(_classifier(table, seed), X, y, groups=groups, cv=folds, method="predict_proba")
+            report["keep_threshold"], report["keep_check"] = keep_threshold(y, held_out[:, 1], examples.gold_attributions)
         models[model] = _classifier(table, seed).fit(X, y)
         tables[model] = table
+        log(f"revision: {model} model fitted on {len(y):,} rows in {time.perf_counter() - started:.0f} s")
     return models, tables, report
