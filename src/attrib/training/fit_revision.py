@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold, cross_val_predict
+from threadpoolctl import threadpool_limits
 from spacy.tokens import Doc
 
 from ..evaluate import match_attributions, trim
@@ -29,6 +30,7 @@ from .reviser import MODELS
 from .tables import Table
 
 FOLDS = 5
+SMALL_TABLE = 5000  # rows under which a model is fitted on one thread
 
 
 @dataclass
@@ -109,19 +111,23 @@ def fittable(examples: Examples) -> str | None:
 
 
 def fit(examples: Examples, seed: int = 0, log=lambda message: None) -> tuple[dict, dict[str, Table], dict]:
-    """Fitted models and their tables, and a report (rows, the keep threshold and what it gains held out)."""
+    """Fitted models and their tables, and a report (rows, the keep threshold and what it gains held out).
+
+    A small table is fitted on one thread: there, starting threads costs more than it saves, and far
+    more on a machine whose cores are busy."""
     models, tables, report = {}, {}, {"rows": {m: len(examples.rows[m]) for m in MODELS}}
     columns = {"keep": (keep.CATEGORICAL, keep.NUMERIC), **{s: (boundaries.CATEGORICAL, boundaries.NUMERIC) for s in SIDES}}
     for model in MODELS:
         started = time.perf_counter()
         table = Table(*columns[model]).fit(examples.rows[model])
         X, y = table.matrix(examples.rows[model]), numpy.array(examples.labels[model])
-        if model == "keep":
-            groups = numpy.array(examples.documents[model])
-            folds = GroupKFold(min(FOLDS, len(set(groups.tolist()))))
-            held_out = cross_val_predict(_classifier(table, seed), X, y, groups=groups, cv=folds, method="predict_proba")
-            report["keep_threshold"], report["keep_check"] = keep_threshold(y, held_out[:, 1], examples.gold_attributions)
-        models[model] = _classifier(table, seed).fit(X, y)
+        with threadpool_limits(limits=1 if len(y) < SMALL_TABLE else None):
+            if model == "keep":
+                groups = numpy.array(examples.documents[model])
+                folds = GroupKFold(min(FOLDS, len(set(groups.tolist()))))
+                held_out = cross_val_predict(_classifier(table, seed), X, y, groups=groups, cv=folds, method="predict_proba")
+                report["keep_threshold"], report["keep_check"] = keep_threshold(y, held_out[:, 1], examples.gold_attributions)
+            models[model] = _classifier(table, seed).fit(X, y)
         tables[model] = table
         log(f"revision: {model} model fitted on {len(y):,} rows in {time.perf_counter() - started:.0f} s")
     return models, tables, report

@@ -2,8 +2,9 @@
 
 Steps: read the documents; hold out a dev set (given, or split off) and a calibration slice of
 the training documents; write them as DocBins; train with spaCy's own loop from the packaged
-config.cfg; add the rule component (if this attrib has it) before `attrib_combine`; fit the
-confidence calibration on the calibration slice; score the result on dev with attrib's evaluation;
+config.cfg; add the rule component (if this attrib has it) and `attrib_revise` before
+`attrib_combine`, and fit the revision of the rules' attributions on the training documents
+(fit_revision.py); fit the confidence calibration on the calibration slice; score the result on dev with attrib's evaluation;
 and write the pipeline with its metadata (data, date, settings, dev scores, reliability) in
 meta.json["attrib"]. The model directory is written whole or not at all.
 """
