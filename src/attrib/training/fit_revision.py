@@ -4,7 +4,8 @@ The rules' attributions are matched to the annotation as `attrib eval` matches t
 one row per attribution, labelled found or not. Boundary models: for each fragment of a found
 attribution that overlaps a fragment of the same role in its annotated attribution, one row per
 candidate start (and end), labelled whether it lands where the annotated one does after trimming.
-Both are scikit-learn's histogram gradient boosting (multi-threaded: it uses every core). The keep
+All three are scikit-learn's histogram gradient boosting, each fitted on one thread, the three side by
+side on two processes (joblib): its own OpenMP threads stall whenever another program holds a core. The keep
 threshold is the one that maximises attribution F1 on out-of-fold probabilities (5 folds by
 document), so it is chosen on predictions for documents the model did not see.
 """
@@ -15,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy
+from joblib import Parallel, delayed
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
@@ -30,7 +32,8 @@ from .reviser import MODELS
 from .tables import Table
 
 FOLDS = 5
-SMALL_TABLE = 5000  # rows under which a model is fitted on one thread
+PROCESSES = 2
+SMALL_TABLE = 5000  # rows under which the models are fitted in this process: starting workers costs more
 
 
 @dataclass
@@ -79,10 +82,10 @@ def _target(text: str, span: tuple[int, int], gold: list[tuple[int, int]]) -> tu
     return trim(text, *best) if best else None
 
 
-def _classifier(table: Table, seed: int) -> HistGradientBoostingClassifier:
+def _classifier(categorical: list[bool], seed: int) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(
         max_iter=300, learning_rate=0.08, max_leaf_nodes=31, l2_regularization=1.0,
-        categorical_features=table.categorical_mask(), early_stopping=False, random_state=seed,
+        categorical_features=categorical, early_stopping=False, random_state=seed,
     )
 
 
@@ -110,24 +113,33 @@ def fittable(examples: Examples) -> str | None:
     return None
 
 
-def fit(examples: Examples, seed: int = 0, log=lambda message: None) -> tuple[dict, dict[str, Table], dict]:
-    """Fitted models and their tables, and a report (rows, the keep threshold and what it gains held out).
+def _fit_one(model: str, X: numpy.ndarray, y: numpy.ndarray, groups: numpy.ndarray, categorical: list[bool],
+             seed: int, gold: int) -> tuple:
+    """One model fitted on one thread; for the keep model, its threshold from out-of-fold probabilities."""
+    started, report = time.perf_counter(), {}
+    with threadpool_limits(limits=1):
+        if model == "keep":
+            folds = GroupKFold(min(FOLDS, len(set(groups.tolist()))))
+            held_out = cross_val_predict(_classifier(categorical, seed), X, y, groups=groups, cv=folds, method="predict_proba")
+            report["keep_threshold"], report["keep_check"] = keep_threshold(y, held_out[:, 1], gold)
+        fitted = _classifier(categorical, seed).fit(X, y)
+    return fitted, report, time.perf_counter() - started
 
-    A small table is fitted on one thread: there, starting threads costs more than it saves, and far
-    more on a machine whose cores are busy."""
-    models, tables, report = {}, {}, {"rows": {m: len(examples.rows[m]) for m in MODELS}}
+
+def fit(examples: Examples, seed: int = 0, log=lambda message: None) -> tuple[dict, dict[str, Table], dict]:
+    """Fitted models and their tables, and a report (rows, the keep threshold and what it gains held out)."""
+    report = {"rows": {m: len(examples.rows[m]) for m in MODELS}}
     columns = {"keep": (keep.CATEGORICAL, keep.NUMERIC), **{s: (boundaries.CATEGORICAL, boundaries.NUMERIC) for s in SIDES}}
-    for model in MODELS:
-        started = time.perf_counter()
-        table = Table(*columns[model]).fit(examples.rows[model])
-        X, y = table.matrix(examples.rows[model]), numpy.array(examples.labels[model])
-        with threadpool_limits(limits=1 if len(y) < SMALL_TABLE else None):
-            if model == "keep":
-                groups = numpy.array(examples.documents[model])
-                folds = GroupKFold(min(FOLDS, len(set(groups.tolist()))))
-                held_out = cross_val_predict(_classifier(table, seed), X, y, groups=groups, cv=folds, method="predict_proba")
-                report["keep_threshold"], report["keep_check"] = keep_threshold(y, held_out[:, 1], examples.gold_attributions)
-            models[model] = _classifier(table, seed).fit(X, y)
-        tables[model] = table
-        log(f"revision: {model} model fitted on {len(y):,} rows in {time.perf_counter() - started:.0f} s")
+    tables = {m: Table(*columns[m]).fit(examples.rows[m]) for m in MODELS}
+    jobs = [
+        delayed(_fit_one)(m, tables[m].matrix(examples.rows[m]), numpy.array(examples.labels[m]),
+                          numpy.array(examples.documents[m]), tables[m].categorical_mask(), seed, examples.gold_attributions)
+        for m in MODELS
+    ]
+    processes = PROCESSES if sum(report["rows"].values()) >= SMALL_TABLE else 1
+    models = {}
+    for model, (fitted, extra, seconds) in zip(MODELS, Parallel(n_jobs=processes, return_as="generator")(jobs)):
+        models[model] = fitted
+        report.update(extra)
+        log(f"revision: {model} model fitted on {report['rows'][model]:,} rows in {seconds:.0f} s")
     return models, tables, report

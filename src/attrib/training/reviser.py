@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
+from threadpoolctl import threadpool_limits
 
 from ..errors import ModelError
 from ..pipeline.assembly import RULES_KEY
@@ -68,7 +69,8 @@ class Reviser:
         attributions, rules = doc._.attributions, doc.user_data.get(RULES_KEY)
         if not self.models or attributions is None or rules is None or len(rules) != len(attributions):
             return doc
-        set_attributions(doc, self.revise(doc, list(attributions), list(rules)))
+        with threadpool_limits(limits=1):  # its OpenMP threads stall whenever another program holds a core
+            set_attributions(doc, self.revise(doc, list(attributions), list(rules)))
         return doc
 
     def revise(self, doc: Doc, attributions: list[dict], rules: list[str]) -> list[dict]:
