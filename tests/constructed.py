@@ -23,14 +23,22 @@ TEMPLATES = [
 ]
 
 
-def constructed_record(doc_id: str, rng: random.Random, sentences: int = 4) -> dict:
-    """A small news-like document whose attributions are known by construction (no corpus text)."""
+DISTRACTOR = "{s} said goodbye to the staff."  # the rules draft it; the constructed annotation never has it
+
+
+def constructed_record(doc_id: str, rng: random.Random, sentences: int = 4, that_in_content: bool = True,
+                       distractors: float = 0.0) -> dict:
+    """A small news-like document whose attributions are known by construction (no corpus text).
+
+    `that_in_content=False` annotates "said that X" with X alone as content (a convention the rules do not
+    follow); `distractors` is the chance of a DISTRACTOR sentence after each attribution."""
     text, attributions = "", []
     for _ in range(sentences):
         template, cue, content = rng.choice(TEMPLATES)
         s, c = rng.choice(SOURCES), rng.choice(CONTENTS)
         s_here = s if template.startswith("{s}") else s[0].lower() + s[1:] if s.startswith(("The", "A ")) else s
         sentence = template.format(s=s_here, c=c, C=c[0].upper() + c[1:])
+        content = content if that_in_content else content.replace("that ", "")
         content_text = content.format(c=c, C=c[0].upper() + c[1:])
         base = len(text) + (1 if text else 0)
         text += (" " if text else "") + sentence
@@ -42,6 +50,7 @@ def constructed_record(doc_id: str, rng: random.Random, sentences: int = 4) -> d
                              "kind": "direct" if content_text.startswith("“") else "indirect",
                              "parts": spans})
         text += " Nothing else happened." if rng.random() < 0.3 else ""
+        text += " " + DISTRACTOR.format(s=rng.choice(SOURCES)) if rng.random() < distractors else ""
     return {"id": doc_id, "text": text, "attributions": attributions}
 
 
@@ -50,8 +59,14 @@ def corpus(tmp_path_factory):
     rng = random.Random(7)
     folder = tmp_path_factory.mktemp("corpus")
     train_path, dev_path = folder / "train.gold.jsonl", folder / "dev.gold.jsonl"
-    train_path.write_text("".join(dumps_line(constructed_record(f"t{i}", rng)) for i in range(16)), encoding="utf-8")
-    dev_path.write_text("".join(dumps_line(constructed_record(f"d{i}", rng)) for i in range(4)), encoding="utf-8")
+    # annotated by a convention the rules do not follow, with sentences the rules draft and the annotation
+    # never has: what attrib_revise learns to correct
+    def records(prefix: str, n: int) -> str:
+        return "".join(dumps_line(constructed_record(f"{prefix}{i}", rng, that_in_content=False, distractors=0.4))
+                       for i in range(n))
+
+    train_path.write_text(records("t", 16), encoding="utf-8")
+    dev_path.write_text(records("d", 4), encoding="utf-8")
     return train_path, dev_path
 
 

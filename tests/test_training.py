@@ -102,7 +102,7 @@ def test_the_learned_component_alone_learns_the_constructed_patterns(corpus, tmp
     assert all(scores["roles"][role]["exact"]["f1"] >= 0.9 for role in ("source", "cue", "content"))
     # the rule component sits before the combiner, so `attrib annotate` does not append one after it
     nlp = load_pipeline(str(tmp_path / "learned-only"))
-    assert nlp.pipe_names[-2:] == ["attribution", "attrib_combine"]
+    assert nlp.pipe_names[-3:] == ["attribution", "attrib_revise", "attrib_combine"]
     assert not nlp.get_pipe("attrib_combine").fill
 
 

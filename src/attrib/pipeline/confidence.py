@@ -12,6 +12,7 @@ from .rules.names import (
     AS_CLAUSE,
     CLAUSE,
     COLON,
+    CONTINUED_QUOTE,
     NEEDS_QUOTE,
     NOUN,
     OBJECT,
@@ -34,6 +35,7 @@ MEASURED = {
     PASSIVE_SUBJECT: (0.74, 0.62, 0.62),
     AS_CLAUSE: (0.83, 0.52, 0.37),
     PARENTHETICAL: (0.93, 0.93, 0.43),
+    CONTINUED_QUOTE: (0.63, 0.63, 0.63),  # its content found in the annotation (17 of 27 on PolNeAR train)
 }
 
 

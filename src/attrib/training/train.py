@@ -2,8 +2,9 @@
 
 Steps: read the documents; hold out a dev set (given, or split off) and a calibration slice of
 the training documents; write them as DocBins; train with spaCy's own loop from the packaged
-config.cfg; add the rule component (if this attrib has it) before `attrib_combine`; fit the
-confidence calibration on the calibration slice; score the result on dev with attrib's evaluation;
+config.cfg; add the rule component (if this attrib has it) and `attrib_revise` before
+`attrib_combine`, and fit the revision of the rules' attributions on the training documents
+(fit_revision.py); fit the confidence calibration on the calibration slice; score the result on dev with attrib's evaluation;
 and write the pipeline with its metadata (data, date, settings, dev scores, reliability) in
 meta.json["attrib"]. The model directory is written whole or not at all.
 """
@@ -26,6 +27,7 @@ from typing import Callable, Iterable, Iterator
 import spacy
 from spacy.cli.train import train as spacy_train
 from spacy.language import Language
+from spacy.tokens import Doc
 from spacy.util import get_minor_version_range, logger as spacy_logger
 
 from .. import __version__
@@ -34,13 +36,19 @@ from ..evaluate import Scores, match_attributions
 from ..pipeline import FACTORY, add_paragraph_starts
 from ..records import make_record
 from ..spacy_doc import get_attributions
-from . import components  # noqa: F401  (registers attrib_combine and the suggester)
+from . import components, reviser  # noqa: F401  (register attrib_combine, attrib_revise and the suggester)
 from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import read_training_records, split, to_docbin
+from .fit_revision import Examples, add_document, fit, fittable
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins
+from .progress import Progress
+from .reviser import REVISER
 from .settings import TrainSettings
 
 COMBINER = "attrib_combine"
+LEARNED = ("attrib_tok2vec", "attrib_find_source", "attrib_find_cue", "attrib_find_content", "attrib_spancat")
+PROCESSES = 2  # parse on both cores
+MIN_DOCUMENTS_TO_FORK = 100  # below this, starting a second process costs more than it saves
 
 
 def config_path() -> Path:
@@ -66,8 +74,8 @@ def _load_base(name: str) -> Language:
 
 
 def add_rules(nlp: Language) -> bool:
-    """Put the rule-based component before the combiner, and paragraph sentence starts before the
-    parser (pipeline/paragraphs.py), unless the pipeline has them.
+    """Put the rule-based component and `attrib_revise` before the combiner, and paragraph sentence
+    starts before the parser (pipeline/paragraphs.py), unless the pipeline has them.
 
     It is always there, even when its attributions are not added (prefer learned, no fill): `attrib annotate`
     appends the rule component to any pipeline that lacks it, after which it would overwrite the
@@ -77,7 +85,35 @@ def add_rules(nlp: Language) -> bool:
         return False
     add_paragraph_starts(nlp)
     nlp.add_pipe(FACTORY, before=COMBINER)
+    nlp.add_pipe(REVISER, before=COMBINER)
     return True
+
+
+def rule_docs(nlp: Language, records: list[dict], log: Callable[[str], None]) -> Iterator[Doc]:
+    """The records' texts parsed, with the rules' attributions, in order: on two processes for a
+    corpus worth forking for, with progress and the time left in `log`."""
+    keep = [name for name in nlp.pipe_names if name not in LEARNED and name not in (REVISER, COMBINER)]
+    progress = Progress(log, "revision: parsing the training documents", len(records))
+    processes = PROCESSES if len(records) >= MIN_DOCUMENTS_TO_FORK else 1
+    with nlp.select_pipes(enable=keep):
+        for doc in nlp.pipe((r["text"] for r in records), batch_size=16, n_process=processes):
+            progress.step()
+            yield doc
+
+
+def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[str], None]) -> dict:
+    """Fit `attrib_revise` on the training documents (fit_revision.py); its report, for meta.json."""
+    examples = Examples()
+    for number, (record, doc) in enumerate(zip(records, rule_docs(nlp, records, log))):
+        add_document(examples, number, doc, record["attributions"])
+    reason = fittable(examples)
+    if reason is not None:
+        log(f"revision: not fitted ({reason}); the rules' attributions stay as they are")
+        return {"fitted": False, "reason": reason}
+    reviser = nlp.get_pipe(REVISER)
+    reviser.models, reviser.tables, report = fit(examples, seed, log)
+    reviser.keep_threshold = report["keep_threshold"]
+    return {"fitted": True, **report}
 
 
 def predict_records(nlp: Language, records: list[dict], batch_size: int = 8) -> list[dict]:
@@ -243,10 +279,11 @@ def train(
         }
         with _quiet(settings.show_progress):
             spacy_train(config_path(), tmp / "out", use_gpu=-1, overrides=overrides)
-        train_seconds = time.perf_counter() - clock
         nlp = spacy.load(tmp / "out" / "model-best")
         log_lines = (tmp / "training.jsonl").read_text(encoding="utf-8").splitlines()
     with_rules = add_rules(nlp)
+    revision = fit_reviser(nlp, train_records, settings.seed, log) if with_rules else {"fitted": False, "reason": "rules absent"}
+    train_seconds = time.perf_counter() - clock
     combiner = nlp.get_pipe(COMBINER)
     fill_check = None
     if calib_records:
@@ -267,6 +304,7 @@ def train(
         "training_seconds": round(train_seconds, 1),
         "base": settings.base,
         "rules": {"component": with_rules, "prefer": settings.prefer, "fill": combiner.fill, "fill_check": fill_check},
+        "revision": revision,
         "data": {
             "train": _fingerprint(data),
             "dev": _fingerprint(dev) if dev else "split off the training data",

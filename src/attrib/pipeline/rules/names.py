@@ -12,3 +12,4 @@ NOUN = "noun"  # a reporting noun's that-clause or prepositional content
 ACCORDING_TO = "according-to"  # "…, according to X"
 POLL = "poll"  # "In a CBS News poll, …"
 COLON = "colon"  # a speaker label and a colon, or a quotation and a dash before its speaker
+CONTINUED_QUOTE = "continued-quote"  # a quotation no cue reaches, given to the last attribution's speaker

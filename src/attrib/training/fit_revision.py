@@ -1,0 +1,145 @@
+"""Fitting `attrib_revise` (reviser.py) on annotated documents the rules have been run on.
+
+The rules' attributions are matched to the annotation as `attrib eval` matches them. Keep model:
+one row per attribution, labelled found or not. Boundary models: for each fragment of a found
+attribution that overlaps a fragment of the same role in its annotated attribution, one row per
+candidate start (and end), labelled whether it lands where the annotated one does after trimming.
+All three are scikit-learn's histogram gradient boosting, each fitted on one thread, the three side by
+side on two processes (joblib): its own OpenMP threads stall whenever another program holds a core. The keep
+threshold is the one that maximises attribution F1 on out-of-fold probabilities (5 folds by
+document), so it is chosen on predictions for documents the model did not see.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy
+from joblib import Parallel, delayed
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import GroupKFold, cross_val_predict
+from threadpoolctl import threadpool_limits
+from spacy.tokens import Doc
+
+from ..evaluate import match_attributions, trim
+from ..pipeline.assembly import RULES_KEY
+from ..pipeline.quotes import find_quotes
+from ..records import spans
+from . import boundaries, keep
+from .boundaries import SIDES, DocView, sites
+from .reviser import MODELS
+from .tables import Table
+
+FOLDS = 5
+PROCESSES = 2
+SMALL_TABLE = 5000  # rows under which the models are fitted in this process: starting workers costs more
+
+
+@dataclass
+class Examples:
+    """Training rows and labels per model, and the document each row comes from (for the folds)."""
+
+    rows: dict[str, list[dict]] = field(default_factory=lambda: {m: [] for m in MODELS})
+    labels: dict[str, list[int]] = field(default_factory=lambda: {m: [] for m in MODELS})
+    documents: dict[str, list[int]] = field(default_factory=lambda: {m: [] for m in MODELS})
+    gold_attributions: int = 0
+
+    def add(self, model: str, row: dict, label: bool, document: int) -> None:
+        self.rows[model].append(row)
+        self.labels[model].append(int(label))
+        self.documents[model].append(document)
+
+
+def add_document(examples: Examples, number: int, doc: Doc, gold: list[dict]) -> None:
+    """Add the rows of one document: `doc` has the rules' attributions, `gold` its annotation."""
+    predicted = list(doc._.attributions or [])
+    rules = list(doc.user_data.get(RULES_KEY) or [])
+    text = doc.text
+    view = DocView(doc, find_quotes(text))
+    pairs = {p: g for g, p in match_attributions(text, gold, predicted)}
+    examples.gold_attributions += len(gold)
+    for p, row in enumerate(keep.rows(view, predicted, rules)):
+        examples.add("keep", row, p in pairs, number)
+    for site in sites(view, predicted, rules):
+        if site.attribution not in pairs:
+            continue
+        target = _target(text, site.span, spans(gold[pairs[site.attribution]], site.role))
+        if target is None:
+            continue
+        wanted = target[0] if site.side == "start" else target[1]
+        for candidate in site.candidates:
+            examples.add(site.side, candidate.row, candidate.trimmed == wanted, number)
+
+
+def _target(text: str, span: tuple[int, int], gold: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The trimmed annotated fragment that overlaps `span` most, if any does."""
+    best, most = None, 0
+    for s, e in gold:
+        shared = min(e, span[1]) - max(s, span[0])
+        if shared > most:
+            best, most = (s, e), shared
+    return trim(text, *best) if best else None
+
+
+def _classifier(categorical: list[bool], seed: int) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(
+        max_iter=300, learning_rate=0.08, max_leaf_nodes=31, l2_regularization=1.0,
+        categorical_features=categorical, early_stopping=False, random_state=seed,
+    )
+
+
+def keep_threshold(found: numpy.ndarray, probabilities: numpy.ndarray, gold: int) -> tuple[float, dict]:
+    """The threshold under which dropping the rules' attributions maximises attribution F1, given
+    which of them were found and their held-out keep probabilities; F1 with none dropped, and at it."""
+    order = numpy.argsort(probabilities)
+    tp, fp = int(found.sum()), int(len(found) - found.sum())
+    f1 = lambda tp, fp: 2 * tp / (2 * tp + fp + (gold - tp)) if gold + tp + fp else 0.0  # noqa: E731
+    best, best_f1, before = 0.0, f1(tp, fp), f1(tp, fp)
+    for i in order:  # drop in rising probability
+        tp, fp = tp - int(found[i]), fp - int(not found[i])
+        if f1(tp, fp) > best_f1:
+            best, best_f1 = float(probabilities[i]) + 1e-6, f1(tp, fp)
+    return best, {"f1_keep_all": round(before, 4), "f1_at_threshold": round(best_f1, 4), "threshold": round(best, 4)}
+
+
+def fittable(examples: Examples) -> str | None:
+    """Why the models cannot be fitted on `examples` (None when they can): each needs both labels."""
+    for model in MODELS:
+        if len(set(examples.labels[model])) < 2:
+            return f"the {model} model has {len(examples.rows[model])} examples, not of both kinds"
+    if len(set(examples.documents["keep"])) < 2:
+        return "fewer than two documents"
+    return None
+
+
+def _fit_one(model: str, X: numpy.ndarray, y: numpy.ndarray, groups: numpy.ndarray, categorical: list[bool],
+             seed: int, gold: int) -> tuple:
+    """One model fitted on one thread; for the keep model, its threshold from out-of-fold probabilities."""
+    started, report = time.perf_counter(), {}
+    with threadpool_limits(limits=1):
+        if model == "keep":
+            folds = GroupKFold(min(FOLDS, len(set(groups.tolist()))))
+            held_out = cross_val_predict(_classifier(categorical, seed), X, y, groups=groups, cv=folds, method="predict_proba")
+            report["keep_threshold"], report["keep_check"] = keep_threshold(y, held_out[:, 1], gold)
+        fitted = _classifier(categorical, seed).fit(X, y)
+    return fitted, report, time.perf_counter() - started
+
+
+def fit(examples: Examples, seed: int = 0, log=lambda message: None) -> tuple[dict, dict[str, Table], dict]:
+    """Fitted models and their tables, and a report (rows, the keep threshold and what it gains held out)."""
+    report = {"rows": {m: len(examples.rows[m]) for m in MODELS}}
+    columns = {"keep": (keep.CATEGORICAL, keep.NUMERIC), **{s: (boundaries.CATEGORICAL, boundaries.NUMERIC) for s in SIDES}}
+    tables = {m: Table(*columns[m]).fit(examples.rows[m]) for m in MODELS}
+    jobs = [
+        delayed(_fit_one)(m, tables[m].matrix(examples.rows[m]), numpy.array(examples.labels[m]),
+                          numpy.array(examples.documents[m]), tables[m].categorical_mask(), seed, examples.gold_attributions)
+        for m in MODELS
+    ]
+    processes = PROCESSES if sum(report["rows"].values()) >= SMALL_TABLE else 1
+    models = {}
+    for model, (fitted, extra, seconds) in zip(MODELS, Parallel(n_jobs=processes, return_as="generator")(jobs)):
+        models[model] = fitted
+        report.update(extra)
+        log(f"revision: {model} model fitted on {report['rows'][model]:,} rows in {seconds:.0f} s")
+    return models, tables, report

@@ -1,0 +1,135 @@
+"""The `attrib_revise` component: learned corrections of the rules' attributions, right after the rules.
+
+The rules stay the candidate generator; what they get wrong is learned from annotated documents
+(fit_revision.py): a keep model estimates, for each of the rules' attributions, how likely it is to
+be in the annotation (keep.py), and the attributions under `keep_threshold` are dropped; two
+boundary models (start, end) score the candidate boundaries near each fragment (boundaries.py), and
+each fragment's start and end move to the best-scored candidate when it beats the rule's own by
+more than `move_margin`. The keep probability becomes the attribution's confidence (attrib_combine
+calibrates it). Without fitted models (a fresh pipeline) the component changes nothing.
+
+The models are scikit-learn estimators, saved with pickle beside the pipeline (to_disk); a model
+directory is code to trust, as any spaCy pipeline with custom components is.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy
+from spacy.language import Language
+from spacy.tokens import Doc
+from threadpoolctl import threadpool_limits
+
+from ..errors import ModelError
+from ..pipeline.assembly import RULES_KEY
+from ..pipeline.quotes import find_quotes
+from ..records import fragment
+from ..spacy_doc import set_attributions
+from . import keep
+from .boundaries import SIDES, DocView, Site, sites
+from .tables import Table
+
+MODELS = ("keep", *SIDES)
+REVISER = "attrib_revise"
+
+
+def probabilities(model, table: Table, rows: list[dict]) -> numpy.ndarray:
+    """The model's probability of the positive class for each row (empty for no rows)."""
+    if not rows:
+        return numpy.zeros(0)
+    return model.predict_proba(table.matrix(rows))[:, 1]
+
+
+def best_positions(found: list[Site], scores: numpy.ndarray, margin: float) -> list[int]:
+    """For each site, the character offset of its best candidate, or of the rule's own (the first)
+    unless another beats it by more than `margin`. `scores` holds every candidate's, site by site."""
+    out, at = [], 0
+    for site in found:
+        block = scores[at : at + len(site.candidates)]
+        at += len(site.candidates)
+        best = int(numpy.argmax(block))
+        out.append(site.candidates[best if block[best] > block[0] + margin else 0].char)
+    return out
+
+
+class Reviser:
+    """See the module docstring."""
+
+    def __init__(self, name: str, keep_threshold: float, move_margin: float):
+        self.name = name
+        self.keep_threshold = keep_threshold
+        self.move_margin = move_margin
+        self.models: dict = {}
+        self.tables: dict[str, Table] = {}
+
+    def __call__(self, doc: Doc) -> Doc:
+        attributions, rules = doc._.attributions, doc.user_data.get(RULES_KEY)
+        if not self.models or attributions is None or rules is None or len(rules) != len(attributions):
+            return doc
+        with threadpool_limits(limits=1):  # its OpenMP threads stall whenever another program holds a core
+            set_attributions(doc, self.revise(doc, list(attributions), list(rules)))
+        return doc
+
+    def revise(self, doc: Doc, attributions: list[dict], rules: list[str]) -> list[dict]:
+        view = DocView(doc, find_quotes(doc.text))
+        keep_p = probabilities(self.models["keep"], self.tables["keep"], keep.rows(view, attributions, rules))
+        kept = [i for i, p in enumerate(keep_p) if p >= self.keep_threshold]
+        attributions = [dict(attributions[i], confidence=round(float(keep_p[i]), 4)) for i in kept]
+        rules = [rules[i] for i in kept]
+        return self.move_boundaries(view, attributions, rules)
+
+    def move_boundaries(self, view: DocView, attributions: list[dict], rules: list[str]) -> list[dict]:
+        found = sites(view, attributions, rules)
+        moved: dict[tuple, dict[str, int]] = {}
+        for side in SIDES:
+            on_side = [s for s in found if s.side == side]
+            rows = [c.row for s in on_side for c in s.candidates]
+            positions = best_positions(on_side, probabilities(self.models[side], self.tables[side], rows), self.move_margin)
+            for site, char in zip(on_side, positions):
+                moved.setdefault((site.attribution, site.role, site.fragment), {})[side] = char
+        text = view.text
+        out = []
+        for a, attr in enumerate(attributions):
+            attr = dict(attr, id=f"a{a}")
+            for role in ("source", "cue", "content"):
+                frags = []
+                for f, frag in enumerate(attr.get(role) or []):
+                    new = moved.get((a, role, f), {})
+                    start, end = new.get("start", frag["start"]), new.get("end", frag["end"])
+                    frags.append(fragment(text, start, end) if start < end else frag)
+                attr[role] = frags
+            out.append(attr)
+        return out
+
+    def to_disk(self, path, exclude=()):
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if not self.models:
+            return
+        settings = {"keep_threshold": self.keep_threshold, "move_margin": self.move_margin,
+                    "tables": {k: t.to_dict() for k, t in self.tables.items()}}
+        (path / "revision.json").write_text(json.dumps(settings), encoding="utf-8")
+        (path / "models.pkl").write_bytes(pickle.dumps(self.models))
+
+    def from_disk(self, path, exclude=()):
+        path = Path(path)
+        if not (path / "models.pkl").exists():
+            return self
+        try:
+            self.models = pickle.loads((path / "models.pkl").read_bytes())
+        except (ImportError, AttributeError, pickle.UnpicklingError) as exc:
+            raise ModelError(f"{path}: cannot load the revision models ({exc}); install attrib's dependencies") from None
+        settings = json.loads((path / "revision.json").read_text(encoding="utf-8"))
+        self.keep_threshold, self.move_margin = settings["keep_threshold"], settings["move_margin"]
+        self.tables = {k: Table.from_dict(v) for k, v in settings["tables"].items()}
+        return self
+
+
+@Language.factory(REVISER, default_config={"keep_threshold": 0.3, "move_margin": 0.0})
+def make_reviser(nlp: Language, name: str, keep_threshold: float, move_margin: float) -> Reviser:
+    """`keep_threshold` and `move_margin` are set by `attrib train` from held-out predictions and saved
+    with the models (revision.json), which then override these."""
+    return Reviser(name, keep_threshold, move_margin)

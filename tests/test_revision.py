@@ -1,0 +1,85 @@
+"""attrib_revise: learned corrections of the rules, trained by `attrib train` on constructed documents
+(tests/constructed.py annotates "said that X" with X alone as content, and never annotates a sentence
+the rules draft), saved with the model and loaded by plain `spacy.load` in a new process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy
+
+from attrib.annotate import annotate_documents, load_pipeline
+from attrib.documents import Document
+from attrib.evaluate import Scores
+from attrib.pipeline.quotes import find_quotes
+from attrib.records import iter_records
+from attrib.spacy_doc import get_attributions
+from attrib.training.boundaries import DocView, sites
+from attrib.training.fit_revision import keep_threshold
+from attrib.training.progress import Progress
+
+
+def _scores(nlp, records: list[dict]) -> dict:
+    scores = Scores()
+    docs = [Document(r["id"], r["text"], {}) for r in records]
+    for gold, pred in zip(records, annotate_documents(nlp, docs)):
+        scores.add(gold, pred)
+    return scores.as_dict()
+
+
+def test_the_revision_learns_the_annotation_and_beats_the_rules_on_documents_it_did_not_see(trained, corpus):
+    model_dir, meta = trained
+    assert meta["revision"]["fitted"] and meta["revision"]["rows"]["keep"] > 0
+    dev = list(iter_records([corpus[1]]))
+    rules, model = _scores(load_pipeline(), dev), _scores(load_pipeline(str(model_dir)), dev)
+    content = lambda s: s["roles"]["content"]["exact"]["f1"]  # noqa: E731
+    assert content(rules) < 0.6 < 0.9 <= content(model)  # "that X" -> "X", as annotated
+    assert rules["attributions"]["precision"] < 0.9 <= model["attributions"]["precision"]  # the distractors dropped
+
+
+NEW_PROCESS = """
+import sys, spacy
+assert not any(name.startswith("attrib") for name in sys.modules)
+doc = spacy.load(sys.argv[1])("Maria Lopez warned that the bridge is unsafe. The minister said goodbye to the staff.")
+print([f["text"] for a in doc._.attributions for f in a["content"]])
+"""
+
+
+def test_a_new_process_loads_the_revision_with_plain_spacy_load(trained):
+    model_dir, _ = trained
+    done = subprocess.run([sys.executable, "-c", NEW_PROCESS, str(model_dir)], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['the bridge is unsafe']"
+
+
+def test_every_candidate_boundary_is_an_exact_offset_with_emoji_crlf_and_combining_marks():
+    text = "Le\u0301a Dupont said that the 😀 plan\r\nwas dead.\r\n\r\n“It is over,” the mayor told reporters on Monday."
+    doc = load_pipeline()(text)
+    attributions, rules = get_attributions(doc), doc.user_data["attrib_rules"]
+    found = sites(DocView(doc, find_quotes(text)), attributions, rules)
+    assert {s.role for s in found} == {"source", "cue", "content"}
+    token_edges = {t.idx for t in doc} | {t.idx + len(t) for t in doc}
+    for site in found:
+        assert site.candidates[0].char == site.span[0 if site.side == "start" else 1]  # the rule's own comes first
+        for candidate in site.candidates:
+            assert 0 <= candidate.char <= len(text) and candidate.char in token_edges | set(site.span)
+
+
+def test_the_keep_threshold_maximises_f1_over_held_out_probabilities():
+    found = numpy.array([1, 1, 1, 0, 0, 1])
+    probabilities = numpy.array([0.9, 0.8, 0.7, 0.2, 0.1, 0.3])
+    threshold, check = keep_threshold(found, probabilities, gold=4)
+    assert 0.2 < threshold <= 0.3  # the two wrong ones go, every found one stays
+    assert (check["f1_keep_all"], check["f1_at_threshold"]) == (0.8, 1.0)
+    threshold, _ = keep_threshold(found, numpy.array([0.9, 0.8, 0.7, 0.2, 0.1, 0.15]), gold=4)
+    assert 0.1 < threshold <= 0.15  # dropping the wrong one at 0.2 would cost the found one at 0.15
+
+
+def test_progress_says_how_long_is_left(monkeypatch):
+    clock = iter([0.0, 10.0, 40.0])
+    monkeypatch.setattr("attrib.training.progress.time.perf_counter", lambda: next(clock))
+    lines: list[str] = []
+    progress = Progress(lines.append, "parsing", total=4, every=5.0)  # a fake clock: the time is the point
+    progress.step()
+    progress.step(3)
+    assert lines == ["parsing: 1/4, about 30s left", "parsing: 4/4 in 40s"]
