@@ -110,9 +110,9 @@ def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[st
     if reason is not None:
         log(f"revision: not fitted ({reason}); the rules' attributions stay as they are")
         return {"fitted": False, "reason": reason}
-    reviser = nlp.get_pipe(REVISER)
-    reviser.models, reviser.tables, report = fit(examples, seed, log)
-    reviser.keep_threshold = report["keep_threshold"]
+    revise = nlp.get_pipe(REVISER)
+    revise.models, revise.tables, report = fit(examples, seed, log)
+    revise.keep_threshold = report["keep_threshold"]
     return {"fitted": True, **report}
 
 
