@@ -24,7 +24,9 @@ from attrib.records import iter_records, make_record
 
 def export_of(records: list[dict], copies: int) -> list[dict]:
     tasks = []
-    for n, record in enumerate(r for _ in range(copies) for r in records):
+    for n, (copy, record) in enumerate((c, r) for c in range(copies) for r in records):
+        if copy:  # each copy a document of its own: an export holds a record id once (V701)
+            record = {**record, "id": f"{record['id']}~{copy}"}
         made = record_to_task(record, "bench")
         prediction = {**made["predictions"][0], "id": n}
         fewer = record_to_task(make_record(record["id"], record["text"], record["attributions"][::3]), "bench")
