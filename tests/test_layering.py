@@ -33,6 +33,7 @@ LAYERS = [
     "formats",
     "pipeline",  # the spaCy components
     "annotate",
+    "cluster",  # annotate and validate on Dask
     "training",
     "labelstudio",  # the network: client, servers, project operations
     "cli",

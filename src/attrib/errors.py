@@ -77,3 +77,10 @@ class BrokenJsonError(InputError):
     def __init__(self, file: str, index: int, reason: str) -> None:
         super().__init__(f"{file}: $[{index}]: the JSON breaks off ({reason})")
         self.file, self.index, self.reason = file, index, reason
+
+
+class ClusterError(AttribError):
+    """The Dask scheduler is unreachable, has no workers, or its workers cannot run attrib."""
+
+    code = "E300"
+    exit_code = 3

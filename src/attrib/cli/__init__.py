@@ -12,6 +12,7 @@ import typer
 from ..errors import AttribError
 from .app import app, state
 from . import annotate as _annotate  # noqa: F401  (registers commands)
+from . import cluster as _cluster  # noqa: F401
 from . import evaluate as _evaluate  # noqa: F401
 from . import export as _export  # noqa: F401
 from . import labelstudio as _labelstudio  # noqa: F401
