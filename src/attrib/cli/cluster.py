@@ -32,7 +32,7 @@ def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: 
     try:
         partition_bytes = parse_bytes(partition_size)
     except (ValueError, TypeError):
-        raise typer.BadParameter(f"{partition_size!r} is not a size (e.g. 8MiB, 500kB)", param_hint="--partition-size")
+        raise typer.BadParameter(f"{partition_size!r} is not a size (e.g. 1MiB, 500kB)", param_hint="--partition-size")
     if partition_bytes < 1:
         raise typer.BadParameter("must be at least 1 byte", param_hint="--partition-size")
     missing: list[InputError] = []  # inputs that do not exist; unreadable documents come back from the workers

@@ -49,7 +49,7 @@ def connect(address: str, quiet: bool = True) -> Iterator:
             if workers < 1:
                 raise ClusterError(f"--cluster {address}: a local cluster needs at least one worker")
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   silence_logs=logging.ERROR if quiet else logging.WARNING)
+                                   silence_logs=logging.CRITICAL if quiet else logging.WARNING)
             client = Client(cluster, timeout=timeout)
         elif address.endswith(".json"):
             client = Client(scheduler_file=address, timeout=timeout)

@@ -26,7 +26,7 @@ Progress = Callable[[int, int], None]  # (partitions done, partitions in all)
 
 
 def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHandler, *, model: str | None = None,
-                        fmt: str = "jsonl", partition_bytes: int = 8 << 20, batch_size: int = 32, force: bool = False,
+                        fmt: str = "jsonl", partition_bytes: int = 1 << 20, batch_size: int = 32, force: bool = False,
                         strict: bool = False, progress: Progress | None = None) -> tuple[dict, list[str]]:
     """Annotate `inputs` on the cluster of `client` into the folder `out`; (the manifest, the skipped documents'
     messages in input order). `on_error` hears about inputs that do not exist; with `strict`, the first

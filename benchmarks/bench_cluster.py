@@ -1,0 +1,100 @@
+"""`attrib annotate --cluster` against one local process and `--n-process`, memory per worker, and the cost model.
+
+    python benchmarks/bench_cluster.py ../shared/data/polnear-train.gold.jsonl ../shared/data/polnear-dev.gold.jsonl
+
+1. Throughput, as whole processes (what a user waits for, start-up included), on the articles of the first
+   corpus: `attrib annotate` in one process, with `--n-process N`, and with `--cluster local:N` (N = --workers,
+   default 2); also the cluster run's own time from its manifest (without starting the cluster). The merged
+   parts are checked to be the one-process output, byte for byte.
+2. Memory: for 1,000 and then 20,000 documents (the paragraphs of all corpora, cycled), a fresh LocalCluster of
+   N worker processes started here runs `attrib annotate --cluster tcp://...`; the peak RSS of each worker.
+3. Cost model: words per second per core of the cluster run, and the time for a 10-million-article archive of
+   six billion words on 64 such cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_annotate import texts_of, words
+
+from attrib.annotate import load_pipeline
+
+ATTRIB = str(Path(sys.executable).parent / "attrib")
+ARCHIVE_WORDS, ARCHIVE_CORES = 6e9, 64
+
+
+def write_documents(path: Path, texts: list[str]) -> Path:
+    with open(path, "w", encoding="utf-8") as out:
+        for number, text in enumerate(texts):
+            out.write(json.dumps({"id": f"doc{number}", "text": text}, ensure_ascii=False) + "\n")
+    return path
+
+
+def attrib(*args: object) -> float:
+    """Seconds for `attrib ARGS` as a whole process."""
+    start = time.perf_counter()
+    subprocess.run([ATTRIB, *map(str, args)], check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_memory(documents: Path, out: Path, workers: int) -> list[float]:
+    """Peak RSS (MB) of each worker of a fresh LocalCluster after it annotated `documents`."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+        attrib("annotate", documents, "-o", out, "--cluster", cluster.scheduler_address)
+        return sorted(client.run(peak_rss_mb).values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpora", nargs="+", help="JSONL with texts; the first one's articles measure throughput")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--articles", type=int, help="use only the first N articles for throughput")
+    parser.add_argument("--sizes", default="1000,20000", help="documents for the memory runs")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    articles = texts_of(args.corpora[0])[: args.articles]
+    nlp = load_pipeline()
+    n_words = words(nlp, articles)
+    documents = write_documents(scratch / "articles.jsonl", articles)
+    n = args.workers
+    one = attrib("annotate", documents, "-o", scratch / "one.jsonl")
+    several = attrib("annotate", documents, "-o", scratch / "several.jsonl", "--n-process", n)
+    cluster = attrib("annotate", documents, "-o", scratch / "parts", "--cluster", f"local:{n}")
+    attrib("merge", scratch / "parts", "-o", scratch / "merged.jsonl")
+    same = (scratch / "merged.jsonl").read_bytes() == (scratch / "one.jsonl").read_bytes()
+    in_run = json.loads((scratch / "parts" / "_SUCCESS.json").read_text(encoding="utf-8"))["duration_s"]
+    print(f"corpus: {len(articles)} articles, {n_words} words; {n} workers; merged parts = one-process output: {same}")
+    print("whole process (start-up included):")
+    for name, seconds in ((f"one process", one), (f"--n-process {n}", several), (f"--cluster local:{n}", cluster)):
+        print(f"  {name:18} {seconds:7.1f} s  {n_words / seconds:8.0f} words/s  {one / seconds:5.2f}x one process")
+    print(f"  --cluster local:{n} / --n-process {n}: {several / cluster:.2f} of its throughput")
+    print(f"cluster run's own time (manifest, cluster start excluded): {in_run:.1f} s, {n_words / in_run:.0f} words/s")
+    per_core = n_words / in_run / n
+    hours = ARCHIVE_WORDS / (per_core * ARCHIVE_CORES) / 3600
+    print(f"cost model: {per_core:.0f} words/s per core; 10M articles ({ARCHIVE_WORDS:.0e} words) on "
+          f"{ARCHIVE_CORES} cores: {hours:.1f} h ({ARCHIVE_WORDS / per_core / 86400:.1f} core-days)")
+    paragraphs = [p for corpus in args.corpora for t in texts_of(corpus) for p in t.split("\n\n") if p.strip()]
+    for size in map(int, args.sizes.split(",")):
+        docs = write_documents(scratch / f"paragraphs-{size}.jsonl", [paragraphs[i % len(paragraphs)] for i in range(size)])
+        peaks = worker_memory(docs, scratch / f"parts-{size}", n)
+        print(f"peak RSS per worker, {size:6d} documents: " + ", ".join(f"{mb:.0f} MB" for mb in peaks))
+
+
+if __name__ == "__main__":
+    main()
