@@ -81,7 +81,7 @@ def main() -> None:
     in_run = json.loads((scratch / "parts" / "_SUCCESS.json").read_text(encoding="utf-8"))["duration_s"]
     print(f"corpus: {len(articles)} articles, {n_words} words; {n} workers; merged parts = one-process output: {same}")
     print("whole process (start-up included):")
-    for name, seconds in ((f"one process", one), (f"--n-process {n}", several), (f"--cluster local:{n}", cluster)):
+    for name, seconds in (("one process", one), (f"--n-process {n}", several), (f"--cluster local:{n}", cluster)):
         print(f"  {name:18} {seconds:7.1f} s  {n_words / seconds:8.0f} words/s  {one / seconds:5.2f}x one process")
     print(f"  --cluster local:{n} / --n-process {n}: {several / cluster:.2f} of its throughput")
     print(f"cluster run's own time (manifest, cluster start excluded): {in_run:.1f} s, {n_words / in_run:.0f} words/s")

@@ -263,3 +263,17 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_3(corpus, tmp_path):
     assert ran.code == 3
     assert ran.err.count("\n") == 1 and ran.err.startswith("attrib: E300 cannot reach the Dask scheduler")
     assert not (tmp_path / "parts").exists()
+
+
+def test_a_run_removes_the_parts_of_earlier_runs_and_nothing_else(tmp_path):
+    """Without Dask: what a run keeps in its folder (another partition size or format leaves other parts)."""
+    from attrib.cluster.parts import Folder
+    from attrib.cluster.run import _remove_stale
+
+    for name in ("000-news-00000.jsonl", "000-news-00000.parquet", "000-news-00001.jsonl", "notes.jsonl",
+                 "_parts/000-news-00000.json", "_parts/000-news-00001.json"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    _remove_stale(Folder(str(tmp_path)), [{"part": "000-news-00000", "file": "000-news-00000.parquet"}])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == [
+        "000-news-00000.parquet", "_parts/000-news-00000.json", "notes.jsonl"]

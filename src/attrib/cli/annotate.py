@@ -40,7 +40,7 @@ def annotate(
     cluster: Optional[str] = typer.Option(None, "--cluster", help="Run on Dask: local:N (N worker processes here), a scheduler "
                                           "address (tcp://host:8786) or a scheduler file (*.json); -o is then a folder of parts."),
     fmt: PartFormat = typer.Option(PartFormat.jsonl, "--format", help="Part files of a --cluster run: jsonl or parquet."),
-    partition_size: str = typer.Option("1MiB", "--partition-size", help="Input bytes per partition (one part each) with --cluster."),
+    partition_size: str = typer.Option("1MiB", "--partition-size", help="With --cluster: the most input bytes per partition (one part each); small inputs are cut finer, into up to 64."),
     force: bool = typer.Option(False, "--force", help="With --cluster: redo parts a previous run already made from the same input."),
 ) -> None:
     """Pre-annotate documents: find every attribution (source, cue, content) and write one record per document.

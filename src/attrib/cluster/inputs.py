@@ -27,6 +27,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet)
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # universal newlines, as a local run reads JSONL
 _READ = 1 << 16
+MIN_PARTITIONS, MIN_BYTES = 64, 16 << 10  # a small corpus still makes work for 64 workers, in partitions of 16 KiB+
 
 
 @dataclass(frozen=True)
@@ -72,61 +73,84 @@ def _open(url: str):
     return fs.open(path, "rb")
 
 
-def plan(inputs: list[str], partition_bytes: int, on_error: ErrorHandler) -> list[Partition]:
-    """The partitions of every input, in input order; an input that does not exist goes to `on_error`."""
+def plan(inputs: list[str], most_bytes: int, on_error: ErrorHandler) -> list[Partition]:
+    """The partitions of every input, in input order; an input that does not exist goes to `on_error`.
+
+    Partitions hold at most `most_bytes`, and fewer when the inputs are small, so that even a small corpus is
+    cut into some MIN_PARTITIONS partitions (of at least MIN_BYTES): every worker of a cluster gets work. The
+    size depends on the inputs alone, never on the cluster, so a re-run on another cluster resumes.
+    """
+    listed = [item for number, name in enumerate(inputs) if (item := _list(number, name, on_error))]
+    total = sum(size for *_, sizes in listed for size in sizes)
+    size = min(most_bytes, max(MIN_BYTES, -(-total // MIN_PARTITIONS)))
     partitions: list[Partition] = []
-    for number, name in enumerate(inputs):
-        shown = _shown(name)
-        if name == "-":
-            raise InputError("-: stdin cannot be read by a cluster: give files, folders or URLs")
-        fs, path = fsspec.core.url_to_fs(name)
-        try:
-            info = fs.info(path)
-        except FileNotFoundError:
-            on_error(InputError(f"{shown}: no such file or folder"))
-            continue
-        except OSError as exc:
-            on_error(InputError(f"{shown}: cannot read ({exc})"))
-            continue
-        url = fs.unstrip_protocol(path)
-        suffix = PurePosixPath(path).suffix.lower()
-        if info["type"] == "directory":
-            partitions.extend(_folder(fs, path, number, shown, partition_bytes, on_error))
-        elif suffix in JSONL_SUFFIXES:
-            size = info["size"]
-            starts = range(0, max(size, 1), partition_bytes)
-            partitions.extend(Partition(number, shown, "jsonl", k, url, s, min(s + partition_bytes, size))
-                              for k, s in enumerate(starts))
-        elif suffix in PARQUET_SUFFIXES:
-            partitions.extend(_parquet(url, number, shown, partition_bytes))
-        else:
-            partitions.append(Partition(number, shown, "txt", 0, files=((url, shown, PurePosixPath(path).stem),)))
+    for number, shown, kind, url, units, sizes in listed:
+        if kind == "jsonl":
+            length = sizes[0]
+            partitions.extend(Partition(number, shown, kind, k, url, s, min(s + size, length))
+                              for k, s in enumerate(range(0, max(length, 1), size)))
+        else:  # runs of files (txt) or row groups (parquet), never split, each run about `size`
+            runs: list[list[int]] = [[]]
+            held = 0
+            for unit, unit_size in enumerate(sizes):
+                if runs[-1] and held + unit_size > size:
+                    runs.append([])
+                    held = 0
+                runs[-1].append(unit)
+                held += unit_size
+            for k, run in enumerate(runs):
+                if kind == "txt":
+                    partitions.append(Partition(number, shown, kind, k, files=tuple(units[i] for i in run)))
+                else:
+                    partitions.append(Partition(number, shown, kind, k, url, run[0] if run else 0, run[-1] + 1 if run else 0))
     return partitions
 
 
-def _folder(fs, path: str, number: int, shown: str, partition_bytes: int, on_error: ErrorHandler) -> list[Partition]:
-    """Runs of the folder's .txt files (recursive, in the order of a local run), each run about `partition_bytes`."""
+def _list(number: int, name: str, on_error: ErrorHandler) -> tuple | None:
+    """(number, shown, kind, url, units, unit sizes) of one input: a JSONL file is one unit, a folder its .txt
+    files (url, shown, id), a Parquet file its row groups; None (reported) when it does not exist."""
+    shown = _shown(name)
+    if name == "-":
+        raise InputError("-: stdin cannot be read by a cluster: give files, folders or URLs")
+    fs, path = fsspec.core.url_to_fs(name)
+    try:
+        info = fs.info(path)
+    except FileNotFoundError:
+        on_error(InputError(f"{shown}: no such file or folder"))
+        return None
+    except OSError as exc:
+        on_error(InputError(f"{shown}: cannot read ({exc})"))
+        return None
+    url = fs.unstrip_protocol(path)
+    suffix = PurePosixPath(path).suffix.lower()
+    if info["type"] == "directory":
+        files, sizes = _folder(fs, path, shown)
+        if not files:
+            on_error(InputError(f"{shown}: folder holds no .txt files"))
+            return None
+        return number, shown, "txt", url, files, sizes
+    if suffix in JSONL_SUFFIXES:
+        return number, shown, "jsonl", url, [], [info["size"]]
+    if suffix in PARQUET_SUFFIXES:
+        return number, shown, "parquet", url, [], _row_group_sizes(url, shown)
+    return number, shown, "txt", url, [(url, shown, PurePosixPath(path).stem)], [info["size"]]
+
+
+def _folder(fs, path: str, shown: str) -> tuple[list[tuple[str, str, str]], list[int]]:
+    """The folder's .txt files (recursive, in the order of a local run) as (url, shown, id), and their sizes."""
     found = fs.find(path, detail=True)
     files = sorted(((PurePosixPath(p).relative_to(path.rstrip("/")), info["size"]) for p, info in found.items()
                     if p.endswith(".txt") and info["type"] == "file"), key=lambda item: item[0].parts)
-    if not files:
-        on_error(InputError(f"{shown}: folder holds no .txt files"))
-        return []
-    runs: list[list[tuple[str, str, str]]] = [[]]
-    size = 0
-    for relative, file_size in files:
-        if runs[-1] and size + file_size > partition_bytes:
-            runs.append([])
-            size = 0
+    units = []
+    for relative, _ in files:
         url = fs.unstrip_protocol(f"{path.rstrip('/')}/{relative}")
         file_shown = f"{shown.rstrip('/')}/{relative}" if is_url(shown) else str(PurePosixPath(shown) / relative)
-        runs[-1].append((url, file_shown, relative.with_suffix("").as_posix()))
-        size += file_size
-    return [Partition(number, shown, "txt", k, files=tuple(run)) for k, run in enumerate(runs)]
+        units.append((url, file_shown, relative.with_suffix("").as_posix()))
+    return units, [size for _, size in files]
 
 
-def _parquet(url: str, number: int, shown: str, partition_bytes: int) -> list[Partition]:
-    """Runs of row groups, each about `partition_bytes` of uncompressed data (a row group is never split)."""
+def _row_group_sizes(url: str, shown: str) -> list[int]:
+    """The uncompressed size of each row group of a Parquet file (a partition never splits one)."""
     import pyarrow.parquet as pq
 
     with _open(url) as handle:
@@ -134,14 +158,7 @@ def _parquet(url: str, number: int, shown: str, partition_bytes: int) -> list[Pa
             metadata = pq.ParquetFile(handle).metadata
         except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
             raise InputError(f"{shown}: not a Parquet file ({str(exc).splitlines()[0]})") from None
-    partitions: list[Partition] = []
-    first = size = 0
-    for group in range(metadata.num_row_groups):
-        size += metadata.row_group(group).total_byte_size
-        if size >= partition_bytes or group == metadata.num_row_groups - 1:
-            partitions.append(Partition(number, shown, "parquet", len(partitions), url, first, group + 1))
-            first, size = group + 1, 0
-    return partitions or [Partition(number, shown, "parquet", 0, url, 0, 0)]
+    return [metadata.row_group(group).total_byte_size for group in range(metadata.num_row_groups)]
 
 
 def _line_start(handle, offset: int, size: int) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import uuid
 from pathlib import Path
@@ -29,6 +30,7 @@ from ..jsonio import dumps_line
 MANIFEST = "_SUCCESS.json"
 RECEIPTS = "_parts"
 FORMATS = {"jsonl": ".jsonl", "parquet": ".parquet"}
+PART_FILE = re.compile(r"\d{3,}-[A-Za-z0-9_-]+-\d{5,}\.(?:jsonl|parquet)")  # what Partition.part names, only
 _READ = 1 << 20
 
 

@@ -18,7 +18,7 @@ from typing import Callable
 from .. import __version__
 from ..errors import ClusterError
 from .inputs import ErrorHandler, Partition, plan
-from .parts import FORMATS, MANIFEST, RECEIPTS, Folder
+from .parts import MANIFEST, PART_FILE, RECEIPTS, Folder
 from .plugin import PipelineLoader
 from .worker import annotate_partition, scan_partition
 
@@ -64,7 +64,7 @@ def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHand
             raise ClusterError("the cluster cancelled the run (its scheduler stopped?)") from None
         raise
     ordered = [receipts[i] for i in range(len(partitions))]
-    _remove_stale(folder, {r["part"] for r in ordered})
+    _remove_stale(folder, ordered)
     folder.remove_temporaries()
     workers = len(client.scheduler_info().get("workers", {}))
     manifest = _manifest(partitions, scans, ordered, fmt, partition_bytes, written, workers, started,
@@ -84,14 +84,17 @@ def _first_lines(partitions: list[Partition], lines: list[int]) -> list[int]:
     return firsts
 
 
-def _remove_stale(folder: Folder, parts: set[str]) -> None:
-    """Parts (with their receipts) of an earlier run over other inputs or partition sizes: not this run's."""
-    for receipt_path in folder.fs.glob(folder.at(f"{RECEIPTS}/*.json")):
-        part = receipt_path.rsplit("/", 1)[1].removesuffix(".json")
-        if part not in parts:
-            for suffix in FORMATS.values():
-                folder.remove(part + suffix)
-            folder.fs.rm(receipt_path)
+def _remove_stale(folder: Folder, receipts: list[dict]) -> None:
+    """Parts and receipts of an earlier run that this run did not make (other inputs, partition size or format)."""
+    keep = {r["file"] for r in receipts}
+    for path in folder.fs.ls(folder.path, detail=False):
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+        if PART_FILE.fullmatch(name) and name not in keep:
+            folder.fs.rm(path)
+    parts = {r["part"] for r in receipts}
+    for path in folder.fs.glob(folder.at(f"{RECEIPTS}/*.json")):
+        if path.rsplit("/", 1)[-1].removesuffix(".json") not in parts:
+            folder.fs.rm(path)
 
 
 def _manifest(partitions: list[Partition], scans: list[dict], receipts: list[dict], fmt: str, partition_bytes: int,
