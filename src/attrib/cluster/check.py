@@ -50,7 +50,7 @@ class FolderCheck:
         """Every finding, parts in the manifest's order (at most `limit` a code from each part: `more` counts
         the others)."""
         yield from self.before
-        args = [(self.folder.url, part["file"], f"{self.shown}/{part['file']}", self.kind, self.limit)
+        args = [(self.folder.location, part["file"], f"{self.shown}/{part['file']}", self.kind, self.limit)
                 for part in self.parts]
         if client is None:
             results = (validate_part(*a) for a in args)

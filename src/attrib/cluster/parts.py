@@ -38,9 +38,10 @@ class Folder:
     """An output folder (a local path or an fsspec URL), written file by file, each atomically."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url = url  # as the user named it, for messages
         self.fs, self.path = fsspec.core.url_to_fs(url)
         self.path = self.path.rstrip("/")
+        self.location = self.fs.unstrip_protocol(self.path)  # absolute: what a worker elsewhere opens
 
     def at(self, name: str) -> str:
         return f"{self.path}/{name}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 from .. import __version__
@@ -38,16 +39,18 @@ def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHand
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     progress = progress or (lambda done, total: None)
     folder = Folder(out)
+    if model and Path(model).exists():
+        model = str(Path(model).resolve())  # a pipeline folder: workers may run elsewhere (on a shared file system)
     partitions = plan(inputs, partition_bytes, on_error)
     folder.prepare()
     folder.remove(MANIFEST)  # the folder is about to change: no manifest may describe it until it is whole again
     client.register_plugin(PipelineLoader(model))
-    settings = {"out_url": folder.url, "model": model, "fmt": fmt}
+    settings = {"out_url": folder.location, "model": model, "fmt": fmt}
     scans = client.gather(client.map(scan_partition, partitions, force=force, pure=False, **settings))
     firsts = _first_lines(partitions, [s["scan"].lines for s in scans])
     receipts = {i: s["receipt"] for i, s in enumerate(scans) if s["receipt"]}
     progress(len(receipts), len(partitions))
-    futures = {client.submit(annotate_partition, partitions[i], firsts[i], scans[i]["scan"].sha256, folder.url,
+    futures = {client.submit(annotate_partition, partitions[i], firsts[i], scans[i]["scan"].sha256, folder.location,
                              model, fmt, batch_size, strict, pure=False): i
                for i in range(len(partitions)) if i not in receipts}
     written = len(futures)
