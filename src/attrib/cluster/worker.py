@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,11 @@ from ..validation.report import Summary
 from . import inputs
 from .inputs import Partition
 from .parts import FORMATS, Folder, done_receipt, is_remote, receipt_name, sha256_file, write_records
+
+
+# A worker with several threads runs one partition at a time all the same: the pipeline is one per process,
+# and its memory zones must not overlap.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def generator_of(model: str | None) -> dict:
@@ -50,8 +56,9 @@ def annotate_partition(partition: Partition, first: int, input_sha256: str, out_
     file = partition.part + FORMATS[fmt]
     local = folder.staging(file)
     try:
-        records = annotate_documents(nlp, inputs.documents(partition, first, on_error), batch_size)
-        documents, attributions = write_records(records, local, fmt)
+        with _ONE_AT_A_TIME, nlp.memory_zone():  # strings and lexemes the partition adds to the vocab are freed after it
+            records = annotate_documents(nlp, inputs.documents(partition, first, on_error), batch_size)
+            documents, attributions = write_records(records, local, fmt)
         receipt = {"part": partition.part, "file": file, "format": fmt, "input": partition.name,
                    "partition": partition.index, "input_sha256": input_sha256, "first_line": first,
                    "sha256": sha256_file(local), "bytes": local.stat().st_size, "documents": documents,
