@@ -4,10 +4,12 @@
 
 1. Throughput, as whole processes (what a user waits for, start-up included), on the articles of the first
    corpus: `attrib annotate` in one process, with `--n-process N`, and with `--cluster local:N` (N = --workers,
-   default 2); also the cluster run's own time from its manifest (without starting the cluster). The merged
-   parts are checked to be the one-process output, byte for byte.
-2. Memory: for 1,000 and then 20,000 documents (the paragraphs of all corpora, cycled), a fresh LocalCluster of
-   N worker processes started here runs `attrib annotate --cluster tcp://...`; the peak RSS of each worker.
+   default 2); also the cluster run's own time from its manifest (without starting the cluster), and the CPU
+   seconds of each run with all its processes (on a shared machine, the overhead that wall time cannot show).
+   The merged parts are checked to be the one-process output, byte for byte.
+2. Memory: for 1,000 and then 20,000 documents (the paragraphs of all corpora, cycled, the 1,000 longest first,
+   so that the batch that sets a peak is in both runs), a fresh LocalCluster of N worker processes started here
+   runs `attrib annotate --cluster tcp://...`; the peak RSS of each worker, and its RSS at the end.
 3. Cost model: words per second per core of the cluster run, and the time for a 10-million-article archive of
    six billion words on 64 such cores.
 """
@@ -39,25 +41,32 @@ def write_documents(path: Path, texts: list[str]) -> Path:
     return path
 
 
-def attrib(*args: object) -> float:
-    """Seconds for `attrib ARGS` as a whole process."""
+def attrib(*args: object) -> tuple[float, float]:
+    """Wall seconds for `attrib ARGS` as a whole process, and the CPU seconds of it and all its processes
+    (workers included: they are its children, joined before it exits)."""
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([ATTRIB, *map(str, args)], check=True, capture_output=True)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, done.ru_utime + done.ru_stime - cpu.ru_utime - cpu.ru_stime
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mb() -> tuple[float, float]:
+    """(peak, current) resident memory of this process, MB."""
+    import psutil
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, psutil.Process().memory_info().rss / 2**20
 
 
-def worker_memory(documents: Path, out: Path, workers: int) -> list[float]:
-    """Peak RSS (MB) of each worker of a fresh LocalCluster after it annotated `documents`."""
+def worker_memory(documents: Path, out: Path, workers: int) -> list[tuple[float, float]]:
+    """(peak, current) RSS in MB of each worker of a fresh LocalCluster after it annotated `documents`."""
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
-        attrib("annotate", documents, "-o", out, "--cluster", cluster.scheduler_address)
-        return sorted(client.run(peak_rss_mb).values())
+        attrib("annotate", documents, "-o", out, "--cluster", cluster.scheduler_address)  # workers: not its children
+        return sorted(client.run(rss_mb).values())
 
 
 def main() -> None:
@@ -81,19 +90,24 @@ def main() -> None:
     in_run = json.loads((scratch / "parts" / "_SUCCESS.json").read_text(encoding="utf-8"))["duration_s"]
     print(f"corpus: {len(articles)} articles, {n_words} words; {n} workers; merged parts = one-process output: {same}")
     print("whole process (start-up included):")
-    for name, seconds in (("one process", one), (f"--n-process {n}", several), (f"--cluster local:{n}", cluster)):
-        print(f"  {name:18} {seconds:7.1f} s  {n_words / seconds:8.0f} words/s  {one / seconds:5.2f}x one process")
-    print(f"  --cluster local:{n} / --n-process {n}: {several / cluster:.2f} of its throughput")
+    for name, (seconds, cpu) in (("one process", one), (f"--n-process {n}", several), (f"--cluster local:{n}", cluster)):
+        print(f"  {name:18} {seconds:7.1f} s  {n_words / seconds:8.0f} words/s  {one[0] / seconds:5.2f}x one process"
+              f"   CPU {cpu:7.1f} s ({cpu / one[1]:.2f}x one process's)")
+    print(f"  --cluster local:{n} / --n-process {n}: {several[0] / cluster[0]:.2f} of its throughput")
     print(f"cluster run's own time (manifest, cluster start excluded): {in_run:.1f} s, {n_words / in_run:.0f} words/s")
     per_core = n_words / in_run / n
     hours = ARCHIVE_WORDS / (per_core * ARCHIVE_CORES) / 3600
     print(f"cost model: {per_core:.0f} words/s per core; 10M articles ({ARCHIVE_WORDS:.0e} words) on "
           f"{ARCHIVE_CORES} cores: {hours:.1f} h ({ARCHIVE_WORDS / per_core / 86400:.1f} core-days)")
     paragraphs = [p for corpus in args.corpora for t in texts_of(corpus) for p in t.split("\n\n") if p.strip()]
-    for size in map(int, args.sizes.split(",")):
+    sizes = [int(size) for size in args.sizes.split(",")]
+    longest = set(sorted(range(len(paragraphs)), key=lambda i: -len(paragraphs[i]))[: sizes[0]])
+    paragraphs = [paragraphs[i] for i in sorted(longest)] + [p for i, p in enumerate(paragraphs) if i not in longest]
+    for size in sizes:  # the smallest run holds the longest paragraphs too: a peak set by one batch is in every run
         docs = write_documents(scratch / f"paragraphs-{size}.jsonl", [paragraphs[i % len(paragraphs)] for i in range(size)])
-        peaks = worker_memory(docs, scratch / f"parts-{size}", n)
-        print(f"peak RSS per worker, {size:6d} documents: " + ", ".join(f"{mb:.0f} MB" for mb in peaks))
+        memory = worker_memory(docs, scratch / f"parts-{size}", n)
+        print(f"RSS per worker, {size:6d} documents: peak " + ", ".join(f"{peak:.0f}" for peak, _ in memory)
+              + " MB; at the end " + ", ".join(f"{now:.0f}" for _, now in memory) + " MB")
 
 
 if __name__ == "__main__":
