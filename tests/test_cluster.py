@@ -85,7 +85,7 @@ def scheduler(tmp_path_factory):
                                   start_new_session=True)]
     processes.append(subprocess.Popen([dask, "worker", "--scheduler-file", scheduler_file, "--nworkers", "2",
                                        "--nthreads", "1", "--no-dashboard"], stdout=log, stderr=log,
-                                      start_new_session=True))
+                                      start_new_session=True, cwd=folder))  # not the tests' directory
     try:
         with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
             client.wait_for_workers(2, timeout=60)
@@ -229,13 +229,15 @@ def test_a_corrupted_part_is_found_by_the_manifest_and_redone(killed_run, corpus
     assert merged(out, tmp_path) == local_run[0]
 
 
-def test_parquet_in_parquet_out(killed_run, corpus, local_run, tmp_path):
+def test_parquet_in_parquet_out(killed_run, corpus, local_run, tmp_path, monkeypatch):
+    """Paths relative to the client's directory, which is not the workers' (as on another host)."""
     local = {r["id"]: r for r in map(json.loads, local_run[0].decode("utf-8").splitlines())}
     rows = [{"id": r["id"], "text": r["text"]} for r in local.values() if not r["id"].startswith(("/", "t", "sub"))]
     source = tmp_path / "news.parquet"
     pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=40)
     out = tmp_path / "parts"
-    ran = attrib("annotate", source, "-o", out, "--cluster", killed_run["address"], "--format", "parquet",
+    monkeypatch.chdir(tmp_path)
+    ran = attrib("annotate", source.name, "-o", out.name, "--cluster", killed_run["address"], "--format", "parquet",
                  "--partition-size", "4kB")
     assert ran.code == 0, ran.err
     assert len(list(out.glob("*.parquet"))) > 1
@@ -277,3 +279,14 @@ def test_a_run_removes_the_parts_of_earlier_runs_and_nothing_else(tmp_path):
     _remove_stale(Folder(str(tmp_path)), [{"part": "000-news-00000", "file": "000-news-00000.parquet"}])
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == [
         "000-news-00000.parquet", "_parts/000-news-00000.json", "notes.jsonl"]
+
+
+def test_batches_are_bounded_by_characters_and_keep_the_order():
+    """Without Dask: a worker's nlp.pipe batches hold at most so many characters (a longer document alone)."""
+    from attrib.cluster.worker import batches
+    from attrib.documents import Document
+
+    docs = [Document(f"d{n}", "x" * length) for n, length in enumerate((5, 4, 12, 1, 1, 9, 3))]
+    got = list(batches(iter(docs), 10))
+    assert [[d.id for d in batch] for batch in got] == [["d0", "d1"], ["d2"], ["d3", "d4"], ["d5"], ["d6"]]
+    assert list(batches([], 10)) == []
