@@ -8,8 +8,8 @@
    seconds of each run with all its processes (on a shared machine, the overhead that wall time cannot show).
    The merged parts are checked to be the one-process output, byte for byte.
 2. Memory: for 1,000 and then 20,000 documents (the paragraphs of all corpora, cycled, the 1,000 longest first,
-   so that the batch that sets a peak is in both runs), a fresh LocalCluster of N worker processes started here
-   runs `attrib annotate --cluster tcp://...`; the peak RSS of each worker, and its RSS at the end.
+   so that the batch that sets a peak is in both runs), a fresh `local:N` cluster started here (as `--cluster
+   local:N` starts it) runs `attrib annotate --cluster tcp://...`; the peak RSS of each worker, and its RSS at the end.
 3. Cost model: words per second per core of the cluster run, and the time for a 10-million-article archive of
    six billion words on 64 such cores.
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import resource
 import subprocess
 import sys
@@ -60,12 +59,11 @@ def rss_mb() -> tuple[float, float]:
 
 
 def worker_memory(documents: Path, out: Path, workers: int) -> list[tuple[float, float]]:
-    """(peak, current) RSS in MB of each worker of a fresh LocalCluster after it annotated `documents`."""
-    from distributed import Client, LocalCluster
+    """(peak, current) RSS in MB of each worker of a fresh `local:N` cluster after it annotated `documents`."""
+    from attrib.cluster.connect import connect
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
-        attrib("annotate", documents, "-o", out, "--cluster", cluster.scheduler_address)  # workers: not its children
+    with connect(f"local:{workers}") as client:  # what --cluster local:N starts, kept here to ask its workers after
+        attrib("annotate", documents, "-o", out, "--cluster", client.scheduler.address)  # workers: not its children
         return sorted(client.run(rss_mb).values())
 
 

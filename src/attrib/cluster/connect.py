@@ -18,6 +18,9 @@ from .. import __version__
 from ..errors import ClusterError
 
 LOCAL = re.compile(r"local(?::(\d+))?")
+# Dask's statistical profiler keeps an hour of per-second stack samples in every worker: memory that grows with
+# the run's length (the dashboard's Profile page is all it serves). Off for the workers `local:N` starts.
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 HINT = ("start one with `dask scheduler` and workers with `dask worker ADDRESS` (attrib[cluster] installed), "
         "or use --cluster local:N")
 
@@ -48,8 +51,9 @@ def connect(address: str, quiet: bool = True) -> Iterator:
             workers = int(local.group(1) or os.cpu_count() or 1)
             if workers < 1:
                 raise ClusterError(f"--cluster {address}: a local cluster needs at least one worker")
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   silence_logs=logging.CRITICAL if quiet else logging.WARNING)
+            with dask.config.set(LOCAL_WORKER_CONFIG):  # the nannies hand it to the workers, restarted ones too
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       silence_logs=logging.CRITICAL if quiet else logging.WARNING)
             client = Client(cluster, timeout=timeout)
         elif address.endswith(".json"):
             client = Client(scheduler_file=address, timeout=timeout)
