@@ -4,7 +4,8 @@
 
 1. Throughput, as whole processes (what a user waits for, start-up included), on the articles of the first
    corpus: `attrib annotate` in one process, with `--n-process N`, and with `--cluster local:N` (N = --workers,
-   default 2); also the cluster run's own time from its manifest (without starting the cluster), and the CPU
+   default 2), and N plain processes at once on 1/N of the articles each (no coordination: what N processes of
+   this machine can do at that moment); also the cluster run's own time from its manifest (without starting the cluster), and the CPU
    seconds of each run with all its processes (on a shared machine, the overhead that wall time cannot show).
    The merged parts are checked to be the one-process output, byte for byte.
 2. Memory: for 1,000 and then 20,000 documents (the paragraphs of all corpora, cycled, the 1,000 longest first,
@@ -41,15 +42,30 @@ def write_documents(path: Path, texts: list[str]) -> Path:
     return path
 
 
+def children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def attrib(*args: object) -> tuple[float, float]:
     """Wall seconds for `attrib ARGS` as a whole process, and the CPU seconds of it and all its processes
     (workers included: they are its children, joined before it exits)."""
-    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
+    cpu, start = children_cpu(), time.perf_counter()
     subprocess.run([ATTRIB, *map(str, args)], check=True, capture_output=True)
-    wall = time.perf_counter() - start
-    done = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, done.ru_utime + done.ru_stime - cpu.ru_utime - cpu.ru_stime
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+def split_processes(texts: list[str], n: int, scratch: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of N plain `attrib annotate` processes at once, each on every N-th text: what N
+    processes of this machine can do at this moment with no coordination at all (on a shared machine, the
+    reference that wall-time ratios against one process cannot give)."""
+    paths = [write_documents(scratch / f"split-{k}.jsonl", texts[k::n]) for k in range(n)]
+    cpu, start = children_cpu(), time.perf_counter()
+    runs = [subprocess.Popen([ATTRIB, "annotate", path, "-o", path.with_suffix(".records.jsonl")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for path in paths]
+    if any(run.wait() for run in runs):
+        raise SystemExit("a split process failed")
+    return time.perf_counter() - start, children_cpu() - cpu
 
 
 def rss_mb() -> tuple[float, float]:
@@ -91,15 +107,19 @@ def main() -> None:
     one = attrib("annotate", documents, "-o", scratch / "one.jsonl")
     several = attrib("annotate", documents, "-o", scratch / "several.jsonl", "--n-process", n)
     cluster = attrib("annotate", documents, "-o", scratch / "parts", "--cluster", f"local:{n}")
+    split = split_processes(articles, n, scratch)
     attrib("merge", scratch / "parts", "-o", scratch / "merged.jsonl")
     same = (scratch / "merged.jsonl").read_bytes() == (scratch / "one.jsonl").read_bytes()
     in_run = json.loads((scratch / "parts" / "_SUCCESS.json").read_text(encoding="utf-8"))["duration_s"]
     print(f"corpus: {len(articles)} articles, {n_words} words; {n} workers; merged parts = one-process output: {same}")
     print("whole process (start-up included):")
-    for name, (seconds, cpu) in (("one process", one), (f"--n-process {n}", several), (f"--cluster local:{n}", cluster)):
-        print(f"  {name:18} {seconds:7.1f} s  {n_words / seconds:8.0f} words/s  {one[0] / seconds:5.2f}x one process"
+    runs = (("one process", one), (f"--n-process {n}", several), (f"--cluster local:{n}", cluster),
+            (f"{n} processes, 1/{n} each", split))
+    for name, (seconds, cpu) in runs:
+        print(f"  {name:22} {seconds:7.1f} s  {n_words / seconds:8.0f} words/s  {one[0] / seconds:5.2f}x one process"
               f"   CPU {cpu:7.1f} s ({cpu / one[1]:.2f}x one process's)")
     print(f"  --cluster local:{n} / --n-process {n}: {several[0] / cluster[0]:.2f} of its throughput")
+    print(f"  --cluster local:{n} / {n} processes on 1/{n} each: {split[0] / cluster[0]:.2f} of their throughput")
     print(f"cluster run's own time (manifest, cluster start excluded): {in_run:.1f} s, {n_words / in_run:.0f} words/s")
     print(f"cost model, wall time (the run's own time / {n} cores): {archive(n_words / in_run / n)}")
     print(f"cost model, CPU time (all the cluster run's processes, start-up included): {archive(n_words / cluster[1])}")
