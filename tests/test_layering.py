@@ -36,6 +36,7 @@ LAYERS = [
     "formats",
     "pipeline",  # the spaCy components
     "annotate",
+    "cluster",  # annotate and validate on Dask
     "training",
     "labelstudio",  # the network: client, servers, project operations
     "backend",  # attrib backend: the Label Studio ML backend (an HTTP server)

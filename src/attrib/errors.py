@@ -95,3 +95,10 @@ class NothingToDoError(AttribError):
     records): said, with what to do, instead of writing an empty output."""
 
     code = "E160"
+
+
+class ClusterError(AttribError):
+    """The Dask scheduler is unreachable, has no workers, or its workers cannot run attrib."""
+
+    code = "E300"
+    exit_code = 3

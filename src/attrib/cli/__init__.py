@@ -15,6 +15,7 @@ from ..errors import AttribError, InputError
 from .app import app, examples_last, state
 from . import annotate as _annotate  # noqa: F401  (registers commands)
 from . import backend as _backend  # noqa: F401
+from . import cluster as _cluster  # noqa: F401
 from . import evaluate as _evaluate  # noqa: F401
 from . import export as _export  # noqa: F401
 from . import labelstudio as _labelstudio  # noqa: F401

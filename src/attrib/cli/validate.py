@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import contextlib
 from enum import Enum
+from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
@@ -42,40 +42,78 @@ class _Counter:
 @app.command("validate")
 def validate_command(
     files: list[Path] = typer.Argument(..., help="Files to check: tasks (JSON array), a Label Studio JSON export, "
-                                                 "or attrib records (JSONL)."),
+                                                 "attrib records (JSONL), or folders of parts "
+                                                 "(attrib annotate --cluster)."),
     as_: Kind = typer.Option(None, "--as", help="What the files are (default: told by each file's first document)."),
     fmt: Format = typer.Option(Format.text, "--format",
                                help="text: grouped and counted, for people; json: every finding, for machines."),
     limit: int = typer.Option(None, "--limit", min=0,
                               help="Findings shown per code (default: 10 in text, all in JSON)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the report here (default: standard output)."),
+    cluster: str = typer.Option(None, "--cluster", help="Validate folders of parts on Dask: local:N, a scheduler address "
+                                                       "(tcp://host:8786) or a scheduler file (*.json)."),
 ) -> int:
     """Check tasks, Label Studio exports or attrib records against attrib's JSON Schemas and their text.
 
     Reports every schema error and every problem of meaning (offsets, labels, relations, attributions,
     annotations, duplicate documents) with its code, file, task, annotation, region and JSON path.
+    A folder is the output of `attrib annotate --cluster`: its parts are checked against its manifest and
+    validated (on the cluster with --cluster), in the same report.
     Exit status: 0 clean (warnings allowed), 1 errors found, 2 a file cannot be read at all.
 
     Example: attrib validate out/seed.export.json --limit 3
     """
-    with progress_bar(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn()) as bar:
+    kind = None if as_ is None else as_.value
+    shown = 10 if limit is None and fmt is Format.text else limit
+    with contextlib.ExitStack() as stack:
+        checks = _folder_checks(files, kind, shown)
+        client = _client(stack, cluster, bool(checks))
+        bar = stack.enter_context(progress_bar(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                                               TimeRemainingColumn()))
         counter = _Counter(bar)
-        kind = None if as_ is None else as_.value
-        streams = [validate_path(path, kind, counter.for_file(path.name)) for path in files]  # unreadable: stop now
+        streams = [checks[path].findings(client) if path in checks
+                   else validate_path(path, kind, counter.for_file(path.name)) for path in files]  # unreadable: stop now
         with atomic_write(output or "-") as out:
-            if fmt is Format.json:
-                report = JsonReport(out, limit)
-                for stream in streams:
-                    for finding in stream:
-                        report.add(finding)
-                report.close(counter.documents, map(str, files))
-                summary = report.summary
+            report = JsonReport(out, limit) if fmt is Format.json else None
+            summary = report.summary if report else Summary(shown)
+            for stream in streams:
+                for finding in stream:
+                    (report or summary).add(finding)
+            for check in checks.values():
+                summary.counts.update(check.more)  # findings past the limit, counted on the workers
+            documents = counter.documents + sum(check.documents for check in checks.values())
+            if report is not None:
+                report.close(documents, [str(p) for p in files])
             else:
-                summary = Summary(10 if limit is None else limit)
-                for stream in streams:
-                    for finding in stream:
-                        summary.add(finding)
                 if bar is not None:
                     bar.stop()
-                out.write(format_text(summary, counter.documents, len(files)))
+                parts = sum(len(check.parts) for check in checks.values())
+                out.write(format_text(summary, documents, len(files) - len(checks) + parts))
     return 1 if summary.errors else 0
+
+
+def _folder_checks(files: list[Path], kind: str | None, limit: int | None) -> dict:
+    """A FolderCheck for each folder among `files` (the parts of a cluster run); this reads their manifests."""
+    folders = [path for path in files if path.is_dir()]
+    if not folders:
+        return {}
+    from ..cluster import require
+
+    require()
+    from ..cluster.check import FolderCheck
+
+    return {path: FolderCheck(str(path), kind, limit) for path in folders}
+
+
+def _client(stack: contextlib.ExitStack, cluster: str | None, has_folders: bool):
+    """The Dask client for --cluster (closed with `stack`), None without it."""
+    if cluster is None:
+        return None
+    if not has_folders:
+        raise typer.BadParameter("--cluster validates folders of parts (the output of annotate --cluster)",
+                                 param_hint="--cluster")
+    from ..cluster.connect import connect
+
+    client = stack.enter_context(connect(cluster))
+    typer.echo(f"attrib: cluster {cluster}: dashboard {client.dashboard_link}", err=True)
+    return client

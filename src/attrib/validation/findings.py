@@ -70,6 +70,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "V701": (ERROR, "the same record id twice (imported twice)"),
     "V702": (WARNING, "a task carries no record id"),
     "V703": (ERROR, "two attributions of one record share an id"),
+    # V8xx: the parts of a cluster run against its manifest (_SUCCESS.json)
+    "V801": (ERROR, "a part's bytes differ from the manifest's hash"),
+    "V802": (ERROR, "a part the manifest lists is missing"),
+    "V803": (WARNING, "a part file the manifest does not list"),
+    "V804": (ERROR, "a folder of parts has no manifest (the run did not finish)"),
 }
 
 

@@ -1,0 +1,138 @@
+"""`attrib annotate --cluster` against one local process and `--n-process`, memory per worker, and the cost model.
+
+    python benchmarks/bench_cluster.py ../shared/data/polnear-train.gold.jsonl ../shared/data/polnear-dev.gold.jsonl
+
+1. Throughput, as whole processes (what a user waits for, start-up included), on the articles of the first
+   corpus: `attrib annotate` in one process, with `--n-process N`, and with `--cluster local:N` (N = --workers,
+   default 2), and N plain processes at once on 1/N of the articles each (no coordination: what N processes of
+   this machine can do at that moment); also the cluster run's own time from its manifest (without starting the cluster), and the CPU
+   seconds of each run with all its processes (on a shared machine, the overhead that wall time cannot show).
+   The merged parts are checked to be the one-process output, byte for byte.
+2. Memory: for 1,000 and then 20,000 documents (the paragraphs of all corpora, cycled, the 1,000 longest first,
+   so that the batch that sets a peak is in both runs), a fresh `local:N` cluster started here (as `--cluster
+   local:N` starts it) runs `attrib annotate --cluster tcp://...`; the peak RSS of each worker, and its RSS at the end.
+3. Cost model: words per second per core of the cluster run, and the time for a 10-million-article archive of
+   six billion words on 64 such cores; from wall time (the run's own time over N cores) and from CPU time (what
+   a core gives when it is not shared: the figure that holds on a busy machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_annotate import texts_of, words
+
+from attrib.annotate import load_pipeline
+
+ATTRIB = str(Path(sys.executable).parent / "attrib")
+ARCHIVE_WORDS, ARCHIVE_CORES = 6e9, 64
+
+
+def write_documents(path: Path, texts: list[str]) -> Path:
+    with open(path, "w", encoding="utf-8") as out:
+        for number, text in enumerate(texts):
+            out.write(json.dumps({"id": f"doc{number}", "text": text}, ensure_ascii=False) + "\n")
+    return path
+
+
+def children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def attrib(*args: object) -> tuple[float, float]:
+    """Wall seconds for `attrib ARGS` as a whole process, and the CPU seconds of it and all its processes
+    (workers included: they are its children, joined before it exits)."""
+    cpu, start = children_cpu(), time.perf_counter()
+    subprocess.run([ATTRIB, *map(str, args)], check=True, capture_output=True)
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+def split_processes(texts: list[str], n: int, scratch: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of N plain `attrib annotate` processes at once, each on every N-th text: what N
+    processes of this machine can do at this moment with no coordination at all (on a shared machine, the
+    reference that wall-time ratios against one process cannot give)."""
+    paths = [write_documents(scratch / f"split-{k}.jsonl", texts[k::n]) for k in range(n)]
+    cpu, start = children_cpu(), time.perf_counter()
+    runs = [subprocess.Popen([ATTRIB, "annotate", path, "-o", path.with_suffix(".records.jsonl")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for path in paths]
+    if any(run.wait() for run in runs):
+        raise SystemExit("a split process failed")
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+def rss_mb() -> tuple[float, float]:
+    """(peak, current) resident memory of this process, MB."""
+    import psutil
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, psutil.Process().memory_info().rss / 2**20
+
+
+def worker_memory(documents: Path, out: Path, workers: int) -> list[tuple[float, float]]:
+    """(peak, current) RSS in MB of each worker of a fresh `local:N` cluster after it annotated `documents`."""
+    from attrib.cluster.connect import connect
+
+    with connect(f"local:{workers}") as client:  # what --cluster local:N starts, kept here to ask its workers after
+        attrib("annotate", documents, "-o", out, "--cluster", client.scheduler.address)  # workers: not its children
+        return sorted(client.run(rss_mb).values())
+
+
+def archive(per_core: float) -> str:
+    """The cost model at `per_core` words/s per core: the 10-million-article archive on ARCHIVE_CORES cores."""
+    hours = ARCHIVE_WORDS / (per_core * ARCHIVE_CORES) / 3600
+    return (f"{per_core:.0f} words/s per core; 10M articles ({ARCHIVE_WORDS:.0e} words) on {ARCHIVE_CORES} cores: "
+            f"{hours:.1f} h ({ARCHIVE_WORDS / per_core / 86400:.1f} core-days)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpora", nargs="+", help="JSONL with texts; the first one's articles measure throughput")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--articles", type=int, help="use only the first N articles for throughput")
+    parser.add_argument("--sizes", default="1000,20000", help="documents for the memory runs")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    articles = texts_of(args.corpora[0])[: args.articles]
+    nlp = load_pipeline()
+    n_words = words(nlp, articles)
+    documents = write_documents(scratch / "articles.jsonl", articles)
+    n = args.workers
+    one = attrib("annotate", documents, "-o", scratch / "one.jsonl")
+    several = attrib("annotate", documents, "-o", scratch / "several.jsonl", "--n-process", n)
+    cluster = attrib("annotate", documents, "-o", scratch / "parts", "--cluster", f"local:{n}")
+    split = split_processes(articles, n, scratch)
+    attrib("merge", scratch / "parts", "-o", scratch / "merged.jsonl")
+    same = (scratch / "merged.jsonl").read_bytes() == (scratch / "one.jsonl").read_bytes()
+    in_run = json.loads((scratch / "parts" / "_SUCCESS.json").read_text(encoding="utf-8"))["duration_s"]
+    print(f"corpus: {len(articles)} articles, {n_words} words; {n} workers; merged parts = one-process output: {same}")
+    print("whole process (start-up included):")
+    runs = (("one process", one), (f"--n-process {n}", several), (f"--cluster local:{n}", cluster),
+            (f"{n} processes, 1/{n} each", split))
+    for name, (seconds, cpu) in runs:
+        print(f"  {name:22} {seconds:7.1f} s  {n_words / seconds:8.0f} words/s  {one[0] / seconds:5.2f}x one process"
+              f"   CPU {cpu:7.1f} s ({cpu / one[1]:.2f}x one process's)")
+    print(f"  --cluster local:{n} / --n-process {n}: {several[0] / cluster[0]:.2f} of its throughput")
+    print(f"  --cluster local:{n} / {n} processes on 1/{n} each: {split[0] / cluster[0]:.2f} of their throughput")
+    print(f"cluster run's own time (manifest, cluster start excluded): {in_run:.1f} s, {n_words / in_run:.0f} words/s")
+    print(f"cost model, wall time (the run's own time / {n} cores): {archive(n_words / in_run / n)}")
+    print(f"cost model, CPU time (all the cluster run's processes, start-up included): {archive(n_words / cluster[1])}")
+    paragraphs = [p for corpus in args.corpora for t in texts_of(corpus) for p in t.split("\n\n") if p.strip()]
+    sizes = [int(size) for size in args.sizes.split(",")]
+    longest = set(sorted(range(len(paragraphs)), key=lambda i: -len(paragraphs[i]))[: sizes[0]])
+    paragraphs = [paragraphs[i] for i in sorted(longest)] + [p for i, p in enumerate(paragraphs) if i not in longest]
+    for size in sizes:  # the smallest run holds the longest paragraphs too: a peak set by one batch is in every run
+        docs = write_documents(scratch / f"paragraphs-{size}.jsonl", [paragraphs[i % len(paragraphs)] for i in range(size)])
+        memory = worker_memory(docs, scratch / f"parts-{size}", n)
+        print(f"RSS per worker, {size:6d} documents: peak " + ", ".join(f"{peak:.0f}" for peak, _ in memory)
+              + " MB; at the end " + ", ".join(f"{now:.0f}" for _, now in memory) + " MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""`attrib annotate --cluster` (called by the annotate command) and `attrib merge`: Dask, only when asked for."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from ..errors import InputError
+from ..jsonio import atomic_write
+from .annotate import skip_or_stop
+from .app import app, progress_bar
+
+
+def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: Optional[str], fmt: str,
+                        partition_size: str, batch_size: int, n_process: int, force: bool, strict: bool) -> None:
+    """The cluster branch of `attrib annotate`: connect, print the dashboard, run with a bar over partitions."""
+    from ..cluster import require
+
+    if output == "-":
+        raise typer.BadParameter("--cluster writes a folder of parts: name it with -o OUT_DIR", param_hint="--output")
+    if n_process > 1:
+        raise typer.BadParameter("a cluster runs one process per worker: use more workers", param_hint="--n-process")
+
+    require()
+    from dask.utils import parse_bytes
+
+    from ..cluster.connect import connect
+    from ..cluster.run import annotate_on_cluster as run
+
+    try:
+        partition_bytes = parse_bytes(partition_size)
+    except (ValueError, TypeError):
+        raise typer.BadParameter(f"{partition_size!r} is not a size (e.g. 1MiB, 500kB)", param_hint="--partition-size")
+    if partition_bytes < 1:
+        raise typer.BadParameter("must be at least 1 byte", param_hint="--partition-size")
+    missing: list[InputError] = []  # inputs that do not exist; unreadable documents come back from the workers
+    on_error = skip_or_stop(strict, missing)
+    with connect(address) as client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        typer.echo(f"attrib: cluster {address}: {workers} workers, dashboard {client.dashboard_link}", err=True)
+        with progress_bar(TextColumn("annotating"), BarColumn(), MofNCompleteColumn(), TextColumn("parts"),
+                          TimeElapsedColumn(), TimeRemainingColumn()) as bar:
+            task = bar.add_task("annotate", total=None) if bar else None
+            progress = (lambda done, total: bar.update(task, completed=done, total=total)) if bar else None
+            manifest, skipped = run(client, inputs, output, on_error, model=model, fmt=fmt,
+                                    partition_bytes=partition_bytes, batch_size=batch_size, force=force,
+                                    strict=strict, progress=progress)
+    for message in skipped:
+        typer.echo(f"attrib: skipped: {message}", err=True)
+    counts = manifest["counts"]
+    typer.echo(f"annotated {counts['documents']} documents, {counts['attributions']} attributions, "
+               f"{counts['skipped'] + len(missing)} skipped -> {output} ({counts['parts']} parts: "
+               f"{counts['parts_written']} written, {counts['parts_resumed']} resumed; {manifest['duration_s']:.1f} s)",
+               err=True)
+    if (counts["skipped"] or missing) and not counts["documents"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def merge(
+    folder: str = typer.Argument(..., help="The output folder of `attrib annotate --cluster` (a path or an fsspec URL)."),
+    output: str = typer.Option("-", "--output", "-o", help="The one file to write (atomically); - for stdout."),
+) -> None:
+    """Merge the parts of a finished cluster run into one file, in input order, each part checked against the manifest.
+
+    JSONL parts give the records of a local run, byte for byte; Parquet parts give one Parquet file.
+    A part whose bytes differ from the manifest stops the merge (nothing is written).
+
+    Example: attrib merge out/corpus.parts -o out/corpus.records.jsonl
+    """
+    from ..cluster import require
+
+    require()
+    from ..cluster.parts import merge_parts
+
+    with atomic_write(output, "wb") as handle:
+        manifest = merge_parts(folder, handle)
+    counts = manifest["counts"]
+    where = "" if output == "-" else f" -> {output}"
+    typer.echo(f"merged {counts['parts']} parts, {counts['documents']} documents{where}", err=True)

@@ -1,0 +1,67 @@
+"""`attrib validate DIR`: a folder of parts checked against its manifest and each part validated, on a Dask
+cluster or in this process, into the one report of the command.
+
+The manifest check finds what a part-by-part validation cannot: a part whose bytes changed since the run
+(V801), a part gone (V802), a file the run did not write (V803), a run that never finished (V804).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import PurePosixPath
+from typing import Iterator
+
+from ..validation import Finding
+from ..validation.findings import Where
+from .parts import FORMATS, MANIFEST, Folder
+from .worker import validate_part
+
+
+class FolderCheck:
+    """The check of one folder of parts; `documents` counts what the validation read."""
+
+    def __init__(self, url: str, kind: str | None, limit: int | None) -> None:
+        self.folder = Folder(url)
+        self.shown = url.rstrip("/")
+        self.kind, self.limit = kind, limit
+        self.documents = 0
+        self.more: Counter[str] = Counter()
+        present = sorted(PurePosixPath(p).name for p in self.folder.fs.ls(self.folder.path, detail=False))
+        present = [name for name in present if name[:1] not in "._" and PurePosixPath(name).suffix in FORMATS.values()]
+        manifest = self.folder.read_json(MANIFEST)
+        self.before: list[Finding] = []
+        if manifest is None or not isinstance(manifest.get("parts"), list):
+            self.before.append(self._where(MANIFEST).finding("V804", f"no readable {MANIFEST}: the parts are "
+                                                             "validated, but nothing says they are all there"))
+            listed = [{"file": name} for name in present]
+        else:
+            listed = manifest["parts"]
+        names = {part["file"] for part in listed}
+        self.before += [self._where(name).finding("V803", "not listed in the manifest (left by another run?)")
+                        for name in present if name not in names]
+        self.before += [self._where(part["file"]).finding("V802", f"listed in {MANIFEST}, not in the folder")
+                        for part in listed if part["file"] not in present]
+        self.parts = [part for part in listed if part["file"] in present]
+
+    def _where(self, name: str) -> Where:
+        return Where(file=f"{self.shown}/{name}")
+
+    def findings(self, client=None) -> Iterator[Finding]:
+        """Every finding, parts in the manifest's order (at most `limit` a code from each part: `more` counts
+        the others)."""
+        yield from self.before
+        args = [(self.folder.location, part["file"], f"{self.shown}/{part['file']}", self.kind, self.limit)
+                for part in self.parts]
+        if client is None:
+            results = (validate_part(*a) for a in args)
+        else:
+            results = (future.result() for future in [client.submit(validate_part, *a, pure=False) for a in args])
+        for part, result in zip(self.parts, results):
+            expected = part.get("sha256")
+            if expected and result["sha256"] != expected:
+                yield self._where(part["file"]).finding(
+                    "V801", f"sha256 {result['sha256'][:12]}…, the manifest says {expected[:12]}…: changed since the "
+                            "run (re-running the same `attrib annotate --cluster` redoes it)")
+            self.documents += result["documents"]
+            yield from result["findings"]
+            self.more.update(result["more"])

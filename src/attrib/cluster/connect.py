@@ -1,0 +1,99 @@
+"""Reaching a Dask cluster: a scheduler's address, a scheduler file, or `local:N` worker processes here.
+
+Whatever the address, the client checks before any work that the cluster has workers and that they
+run this attrib version: a record names the attrib that made it, so mixed versions would mix records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import socket
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from .. import __version__
+from ..errors import ClusterError
+
+LOCAL = re.compile(r"local(?::(\d+))?")
+# Dask's statistical profiler keeps an hour of per-second stack samples in every worker: memory that grows with
+# the run's length (the dashboard's Profile page is all it serves). Off for the workers `local:N` starts.
+LOCAL_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+HINT = ("start one with `dask scheduler` and workers with `dask worker ADDRESS` (attrib[cluster] installed), "
+        "or use --cluster local:N")
+
+
+def attrib_version() -> str:
+    """Run on each worker: the attrib version it imports."""
+    return __version__
+
+
+@contextlib.contextmanager
+def connect(address: str, quiet: bool = True) -> Iterator:
+    """A `distributed.Client` for `address`: `local:N` (a LocalCluster of N one-thread worker processes;
+    `local` alone: one per core), `tcp://host:8786` (any Dask address), or a scheduler file `*.json`.
+
+    The connect timeout is Dask's (`distributed.comm.timeouts.connect`, e.g. DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s).
+    """
+    import dask
+    from dask.utils import parse_timedelta
+    from distributed import Client, LocalCluster
+
+    if quiet:  # worker restarts and port fallbacks are the cluster's business, not lines on the user's terminal
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+    timeout = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"))
+    local = LOCAL.fullmatch(address)
+    cluster = None
+    try:
+        if local:
+            workers = int(local.group(1) or os.cpu_count() or 1)
+            if workers < 1:
+                raise ClusterError(f"--cluster {address}: a local cluster needs at least one worker")
+            with dask.config.set(LOCAL_WORKER_CONFIG):  # the nannies hand it to the workers, restarted ones too
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       silence_logs=logging.CRITICAL if quiet else logging.WARNING)
+            client = Client(cluster, timeout=timeout)
+        elif address.endswith(".json"):
+            client = Client(scheduler_file=address, timeout=timeout)
+        else:
+            _probe(address, timeout)
+            client = Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        if cluster is not None:
+            cluster.close()
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ClusterError(f"cannot reach the Dask scheduler at {address} ({reason}): {HINT}") from None
+    try:
+        _check_workers(client, address, timeout)
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Fail at once (OSError) when nothing listens at a tcp:// address, instead of retrying until the timeout."""
+    parsed = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parsed.scheme == "tcp" and parsed.hostname:
+        with socket.create_connection((parsed.hostname, parsed.port or 8786), timeout=timeout):
+            pass
+
+
+def _check_workers(client, address: str, timeout: float) -> None:
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        raise ClusterError(f"the Dask scheduler at {address} has no workers after {timeout:g} s: {HINT}") from None
+    try:
+        versions = client.run(attrib_version)
+    except Exception as exc:  # a worker that cannot import attrib fails to unpickle the function
+        raise ClusterError(f"the workers of {address} cannot run attrib ({type(exc).__name__}: {exc}): "
+                           "install attrib[cluster] on every worker") from None
+    other = {worker: version for worker, version in versions.items() if version != __version__}
+    if other:
+        worker, version = next(iter(other.items()))
+        raise ClusterError(f"{len(other)} workers of {address} run attrib {version} (e.g. {worker}), "
+                           f"this client attrib {__version__}: install the same version everywhere")

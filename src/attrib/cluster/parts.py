@@ -1,0 +1,211 @@
+"""The output folder of a cluster run: part files, one receipt per part, and the manifest.
+
+    OUT/000-news-00000.jsonl        the records of partition 0 of the first input, in input order
+    OUT/_parts/000-news-00000.json  its receipt: the input hash it was made from, its own hash, counts
+    OUT/_SUCCESS.json               the manifest, written last: inputs and hashes, every part, totals
+
+A part is written under a temporary name and renamed, then its receipt; a part without a receipt is
+redone. A receipt whose input hash, model, attrib version and format match, over a part whose bytes
+still hash to what it says, is what lets a re-run skip the partition. Names starting with `_` or `.`
+are what Parquet readers (pyarrow.dataset, pandas, Spark) skip, so a folder of Parquet parts reads
+as one dataset. The folder may be any fsspec URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import uuid
+from pathlib import Path
+from typing import IO, Iterable, Iterator
+
+import fsspec
+
+from ..errors import InputError, OutputError
+from ..jsonio import dumps_line
+
+MANIFEST = "_SUCCESS.json"
+RECEIPTS = "_parts"
+FORMATS = {"jsonl": ".jsonl", "parquet": ".parquet"}
+PART_FILE = re.compile(r"\d{3,}-[A-Za-z0-9_-]+-\d{5,}\.(?:jsonl|parquet)")  # what Partition.part names, only
+_READ = 1 << 20
+
+
+class Folder:
+    """An output folder (a local path or an fsspec URL), written file by file, each atomically."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url  # as the user named it, for messages
+        self.fs, self.path = fsspec.core.url_to_fs(url)
+        self.path = self.path.rstrip("/")
+        self.location = self.fs.unstrip_protocol(self.path)  # absolute: what a worker elsewhere opens
+
+    def at(self, name: str) -> str:
+        return f"{self.path}/{name}"
+
+    def exists(self, name: str) -> bool:
+        return self.fs.exists(self.at(name))
+
+    def prepare(self) -> None:
+        """Make the folder (and its receipts folder); a file in its place is an OutputError."""
+        try:
+            if self.fs.isfile(self.path):
+                raise OutputError(f"{self.url}: is a file; --cluster writes a folder of parts")
+            self.fs.makedirs(self.at(RECEIPTS), exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{self.url}: cannot write ({exc.strerror or exc})") from None
+
+    def publish(self, local: Path, name: str) -> None:
+        """Move the finished local file `local` to `name` in the folder, atomically (a rename)."""
+        try:
+            if not is_remote(self.fs):
+                os.replace(local, self.at(name))  # same folder: a rename
+                return
+            temporary = self.at(f".{name}.{uuid.uuid4().hex}.tmp")
+            self.fs.put_file(str(local), temporary)
+            self.fs.mv(temporary, self.at(name))
+        except OSError as exc:
+            raise OutputError(f"{self.url}/{name}: cannot write ({exc.strerror or exc})") from None
+        finally:
+            local.unlink(missing_ok=True)
+
+    def staging(self, name: str) -> Path:
+        """A local temporary file to write `name` into before `publish`: beside it when the folder is local."""
+        folder = None if is_remote(self.fs) else Path(self.at(name)).parent
+        handle, path = tempfile.mkstemp(prefix=f".{Path(name).name}.", suffix=".tmp", dir=folder)
+        os.close(handle)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(path, 0o666 & ~umask)  # mkstemp makes 0600; a part gets the mode open() would give it
+        return Path(path)
+
+    def write_json(self, name: str, value: dict) -> None:
+        local = self.staging(name)
+        local.write_text(json.dumps(value, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        self.publish(local, name)
+
+    def read_json(self, name: str) -> dict | None:
+        """The JSON object at `name`, or None when it is missing or unreadable (a receipt half gone is no receipt)."""
+        try:
+            with self.fs.open(self.at(name), "rb") as handle:
+                value = json.loads(handle.read())
+        except (OSError, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def sha256(self, name: str) -> str | None:
+        """The hash of the file at `name`, None when it is missing."""
+        digest = hashlib.sha256()
+        try:
+            with self.fs.open(self.at(name), "rb") as handle:
+                while chunk := handle.read(_READ):
+                    digest.update(chunk)
+        except FileNotFoundError:
+            return None
+        return digest.hexdigest()
+
+    def remove(self, name: str) -> None:
+        if self.exists(name):
+            self.fs.rm(self.at(name))
+
+    def remove_temporaries(self) -> None:
+        """Temporary files left by tasks whose worker died while writing (call when no task runs)."""
+        for path in self.fs.glob(self.at(".*.tmp")) + self.fs.glob(self.at(f"{RECEIPTS}/.*.tmp")):
+            self.fs.rm(path)
+
+
+def is_remote(fs) -> bool:
+    return "file" not in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_READ):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def receipt_name(part: str) -> str:
+    return f"{RECEIPTS}/{part}.json"
+
+
+def write_records(records: Iterable[dict], local: Path, fmt: str) -> tuple[int, int]:
+    """Write `records` to the local file `local` as JSONL or Parquet; (documents, attributions)."""
+    counts = [0, 0]
+
+    def counted() -> Iterator[dict]:
+        for record in records:
+            counts[0] += 1
+            counts[1] += len(record["attributions"])
+            yield record
+
+    if fmt == "parquet":
+        from ..formats import parquet
+
+        parquet.write(counted(), local)
+    else:
+        with open(local, "w", encoding="utf-8", newline="") as handle:
+            for record in counted():
+                handle.write(dumps_line(record))
+    return counts[0], counts[1]
+
+
+def done_receipt(folder: Folder, part: str, input_sha256: str, generator: dict, fmt: str) -> dict | None:
+    """The receipt of `part` when the part on disk was made from the same input, model, attrib and format
+    and its bytes are still those the receipt names; else None (the partition is to be annotated)."""
+    receipt = folder.read_json(receipt_name(part))
+    if not receipt or (receipt.get("input_sha256"), receipt.get("generator"), receipt.get("format")) != (
+            input_sha256, generator, fmt):
+        return None
+    return receipt if folder.sha256(receipt.get("file", "")) == receipt.get("sha256") else None
+
+
+def manifest_of(folder: Folder) -> dict:
+    """The manifest of a finished run; InputError when the folder has none (the run did not finish)."""
+    manifest = folder.read_json(MANIFEST)
+    if manifest is None or not isinstance(manifest.get("parts"), list):
+        raise InputError(f"{folder.url}: no {MANIFEST}: not the output of a finished `attrib annotate --cluster` "
+                         "run (run it again: finished parts are kept)")
+    return manifest
+
+
+def verified_chunks(folder: Folder, part: dict) -> Iterator[bytes]:
+    """The bytes of a manifest's part, raising InputError if they do not hash to what the manifest says."""
+    digest = hashlib.sha256()
+    try:
+        with folder.fs.open(folder.at(part["file"]), "rb") as handle:
+            while chunk := handle.read(_READ):
+                digest.update(chunk)
+                yield chunk
+    except FileNotFoundError:
+        raise InputError(f"{folder.url}/{part['file']}: missing, though {MANIFEST} lists it") from None
+    if digest.hexdigest() != part["sha256"]:
+        raise InputError(f"{folder.url}/{part['file']}: its bytes differ from {MANIFEST} (sha256 "
+                         f"{digest.hexdigest()[:12]}…, expected {part['sha256'][:12]}…): re-run the same "
+                         "`attrib annotate --cluster` command to redo it")
+
+
+def merge_parts(url: str, out: IO[bytes]) -> dict:
+    """Write the parts of the finished run in the folder at `url` to `out` as one file, in input order: JSONL
+    parts byte for byte, Parquet parts as the row groups of one Parquet file. Every part is checked against
+    the manifest's hash on the way (InputError, before `out` is complete). Returns the manifest."""
+    folder = Folder(url)
+    manifest = manifest_of(folder)
+    if manifest.get("format") == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from ..formats.parquet import SCHEMA
+
+        with pq.ParquetWriter(out, SCHEMA) as writer:
+            for part in manifest["parts"]:
+                writer.write_table(pq.read_table(pa.BufferReader(b"".join(verified_chunks(folder, part)))))
+    else:
+        for part in manifest["parts"]:
+            for chunk in verified_chunks(folder, part):
+                out.write(chunk)
+    return manifest

@@ -1,0 +1,131 @@
+"""What runs on the workers: the three tasks (scan, annotate, validate a part).
+
+Tasks are plain functions of plain values (a Partition, the output folder's URL), so Dask can run a
+task again on another worker when one dies: annotating a partition twice writes the same part twice,
+by rename, never a second copy of its documents.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .. import __version__
+from ..annotate import CHUNK_CHARS, annotate_documents, load_pipeline, model_name
+from ..documents import Document
+from ..errors import InputError
+from ..jsonio import dumps_line
+from ..validation import validate_path
+from ..validation.report import Summary
+from . import inputs
+from .inputs import Partition
+from .parts import FORMATS, Folder, done_receipt, is_remote, receipt_name, sha256_file, write_records
+
+
+# A worker with several threads runs one partition at a time all the same: the pipeline is one per process,
+# and its memory zones must not overlap.
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def generator_of(model: str | None) -> dict:
+    return {"attrib": __version__, "model": model_name(load_pipeline(model))}
+
+
+def scan_partition(partition: Partition, out_url: str, model: str | None, fmt: str, force: bool) -> dict:
+    """The partition's hash and lines, and the receipt of its part when that part is already done."""
+    scan = inputs.scan(partition)
+    receipt = None if force else done_receipt(Folder(out_url), partition.part, scan.sha256, generator_of(model), fmt)
+    return {"scan": scan, "receipt": receipt}
+
+
+def annotate_partition(partition: Partition, first: int, input_sha256: str, out_url: str, model: str | None,
+                       fmt: str, batch_size: int, strict: bool) -> dict:
+    """Annotate one partition into its part (temporary name, then rename), then write its receipt."""
+    skipped: list[str] = []
+
+    def on_error(exc: InputError) -> None:
+        if strict:
+            raise exc
+        skipped.append(str(exc))
+
+    nlp = load_pipeline(model)
+    folder = Folder(out_url)
+    file = partition.part + FORMATS[fmt]
+    local = folder.staging(file)
+    try:
+        with _ONE_AT_A_TIME, nlp.memory_zone():  # strings and lexemes the partition adds to the vocab are freed after it
+            records = (record for batch in batches(inputs.documents(partition, first, on_error), CHUNK_CHARS)
+                       for record in annotate_documents(nlp, batch, batch_size))
+            documents, attributions = write_records(records, local, fmt)
+        receipt = {"part": partition.part, "file": file, "format": fmt, "input": partition.name,
+                   "partition": partition.index, "input_sha256": input_sha256, "first_line": first,
+                   "sha256": sha256_file(local), "bytes": local.stat().st_size, "documents": documents,
+                   "attributions": attributions, "skipped": skipped, "generator": generator_of(model)}
+    except BaseException:
+        local.unlink(missing_ok=True)
+        raise
+    folder.publish(local, file)
+    folder.write_json(receipt_name(partition.part), receipt)
+    return receipt
+
+
+def batches(documents: Iterable[Document], most_chars: int) -> Iterator[list[Document]]:
+    """Consecutive documents holding at most `most_chars` characters of text together (a longer one alone).
+
+    nlp.pipe's peak memory follows the text in a batch: 32 long documents take hundreds of MB more than 32
+    short ones. Bounded by characters too, a worker's peak no longer depends on its partitions' size (which
+    grows with the corpus up to --partition-size) nor on how long the documents are; the records are the same.
+    """
+    batch: list[Document] = []
+    held = 0
+    for document in documents:
+        if batch and held + len(document.text) > most_chars:
+            yield batch
+            batch, held = [], 0
+        batch.append(document)
+        held += len(document.text)
+    if batch:
+        yield batch
+
+
+def validate_part(out_url: str, file: str, shown: str, kind: str | None, limit: int | None) -> dict:
+    """Validate one part: the documents read, the findings to show (at most `limit` a code) and how many
+    more of each code there were. Findings name the part as `shown`."""
+    folder = Folder(out_url)
+    count = [0]
+
+    def progress(documents: int, fraction: float | None) -> None:
+        count[0] = documents
+
+    summary = Summary(limit)
+    with tempfile.TemporaryDirectory() as scratch:
+        local = Path(scratch) / "part.jsonl"
+        if file.endswith(FORMATS["parquet"]):
+            _parquet_as_jsonl(folder, file, local)
+        elif is_remote(folder.fs):
+            folder.fs.get_file(folder.at(file), str(local))
+        else:
+            local = Path(folder.at(file))
+        findings = validate_path(local, kind, progress) if local.stat().st_size else ()  # a part may hold no documents
+        shown_findings = [replace(f, file=shown) for f in findings if summary.add(f)]
+    more = summary.counts - Counter(f.code for f in shown_findings)
+    return {"documents": count[0], "findings": shown_findings, "more": dict(more), "sha256": folder.sha256(file)}
+
+
+def _parquet_as_jsonl(folder: Folder, file: str, local: Path) -> None:
+    """A Parquet part as the JSONL records it was written from (a row's line is its row number)."""
+    import pyarrow.parquet as pq
+
+    with folder.fs.open(folder.at(file), "rb") as handle, open(local, "w", encoding="utf-8", newline="") as out:
+        for batch in pq.ParquetFile(handle).iter_batches():
+            for row in batch.to_pylist():
+                record = {key: json.loads(value) if key in ("meta", "generator", "provenance") else value
+                          for key, value in row.items() if value is not None}
+                record["attributions"] = [{k: v for k, v in attr.items() if v is not None or k == "source_entity"}
+                                          for attr in record.get("attributions") or []]
+                out.write(dumps_line(record))

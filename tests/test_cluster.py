@@ -1,0 +1,292 @@
+"""`attrib annotate/validate --cluster` on a real Dask cluster of this machine: the records of a local run,
+byte for byte; a worker killed mid-run; resume; a corrupted part; an unreachable scheduler.
+
+A scheduler and two workers started with `dask scheduler` / `dask worker` serve the module (tests reach
+it by its tcp:// address or its scheduler file, as a user reaches a remote cluster); the `local:2` test
+starts its own LocalCluster, as the command does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("distributed")  # the `cluster` extra (make test installs it)
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+from distributed import Client  # noqa: E402
+
+from attrib.annotate import load_pipeline  # noqa: E402
+from attrib.cluster.inputs import documents, plan, scan  # noqa: E402
+from attrib.documents import iter_documents  # noqa: E402
+
+from constructed import constructed_record  # noqa: E402
+from runs import attrib  # noqa: E402
+
+PARTITION = "4kB"  # a few hundred short documents make a dozen partitions
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> dict:
+    """A JSONL of 300 short documents (a few without id, one extra key, CRLF, emoji, a blank line, a line
+    that is not JSON) and a folder of .txt files."""
+    root = tmp_path_factory.mktemp("corpus")
+    rng = random.Random(19)
+    lines = []
+    for number in range(300):
+        text = constructed_record(f"d{number}", rng, sentences=2)["text"]
+        doc = {"id": f"d{number}", "text": text}
+        if number % 50 == 7:
+            doc = {"text": text.replace(". ", ".\r\n") + " 🙂"}  # no id: named by its file and line
+        if number == 11:
+            doc["source"] = "wire"
+        lines.append(json.dumps(doc, ensure_ascii=False))
+    lines.insert(120, "")
+    lines.insert(200, "{not json")
+    jsonl = root / "news.jsonl"
+    jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    folder = root / "texts"
+    (folder / "sub").mkdir(parents=True)
+    for number in range(12):
+        name = folder / ("sub" if number % 3 else "") / f"t{number:02d}.txt"
+        name.write_text(constructed_record(f"t{number}", rng, sentences=3)["text"], encoding="utf-8")
+    return {"inputs": [str(jsonl), str(folder)], "jsonl": jsonl}
+
+
+@pytest.fixture(scope="module")
+def local_run(corpus, tmp_path_factory):
+    """The same inputs annotated by one local process."""
+    out = tmp_path_factory.mktemp("local") / "records.jsonl"
+    ran = attrib("annotate", *corpus["inputs"], "-o", out)
+    assert ran.code == 0, ran.err
+    return out.read_bytes(), ran
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """A scheduler and two one-thread workers started as a user starts them on other hosts (`dask scheduler`,
+    `dask worker`), as processes of their own: a client in this process is then what it is on a laptop."""
+    folder = tmp_path_factory.mktemp("dask")
+    scheduler_file = folder / "scheduler.json"
+    dask = str(Path(sys.executable).parent / "dask")
+    log = open(folder / "dask.log", "wb")
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--dashboard-address",
+                                   ":0", "--scheduler-file", scheduler_file], stdout=log, stderr=log,
+                                  start_new_session=True)]
+    processes.append(subprocess.Popen([dask, "worker", "--scheduler-file", scheduler_file, "--nworkers", "2",
+                                       "--nthreads", "1", "--no-dashboard"], stdout=log, stderr=log,
+                                      start_new_session=True, cwd=folder))  # not the tests' directory
+    try:
+        with Client(scheduler_file=str(scheduler_file), timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+            address = client.scheduler.address
+        yield {"address": address, "file": scheduler_file}
+    finally:
+        for process in processes:  # each with its worker processes: a session of its own
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        log.close()
+
+
+def on_workers(address: str, function):
+    """`function()` on every worker of the scheduler at `address`, from a client that is closed again."""
+    with Client(address, timeout=30) as client:
+        return client.run(function)
+
+
+def skipped_lines(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.startswith("attrib: skipped:")]
+
+
+def merged(folder: Path, tmp_path: Path) -> bytes:
+    ran = attrib("merge", folder, "-o", tmp_path / "merged.jsonl")
+    assert ran.code == 0, ran.err
+    return (tmp_path / "merged.jsonl").read_bytes()
+
+
+def manifest(folder: Path) -> dict:
+    return json.loads((folder / "_SUCCESS.json").read_text(encoding="utf-8"))
+
+
+def test_partitions_read_the_documents_of_a_local_run(corpus, tmp_path):
+    """Without Dask: at any partition size, the partitions' documents (ids from their first line on) and
+    unreadable lines are exactly those a local run reads; CR line ends count as in a local run."""
+    odd = tmp_path / "odd.jsonl"
+    odd.write_bytes(b'{"text": "one"}\r{"text": "two"}\r\n\r\n{"id": 3, "text": "thr\xc3\xa9e"}\n{"text": "four"}')
+    for path, sizes in ((corpus["jsonl"], (97, 3000, 1 << 20)), (odd, (1, 7, 40, 1 << 20))):
+        local_errors = []
+        expected = list(iter_documents([str(path)], local_errors.append))
+        for size in sizes:
+            cluster_errors = []
+            got, first = [], 1
+            for partition in plan([str(path)], size, cluster_errors.append):
+                got.extend(documents(partition, first, cluster_errors.append))
+                first += scan(partition).lines
+            assert got == expected, (path.name, size)
+            assert [str(e) for e in cluster_errors] == [str(e) for e in local_errors], (path.name, size)
+
+
+def test_a_line_that_is_not_utf8_is_skipped_alone(tmp_path):
+    """Unlike a local run, which stops reading the file at the first byte that is not UTF-8 (its decoder
+    loses count of lines there), a partition decodes line by line: the line is reported, the others read."""
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "one"}\n{"id": "b", "text": "t\xffo"}\n{"id": "c", "text": "three"}\n')
+    errors = []
+    (partition,) = plan([str(path)], 1 << 20, errors.append)
+    assert [d.id for d in documents(partition, 1, errors.append)] == ["a", "c"]
+    assert [str(e) for e in errors] == [f"E100 {path}:2: not valid UTF-8 (byte 22)"]
+
+
+def test_local_2_gives_the_records_of_a_local_run(corpus, local_run, tmp_path):
+    local_bytes, local_ran = local_run
+    out = tmp_path / "parts"
+    ran = attrib("annotate", *corpus["inputs"], "-o", out, "--cluster", "local:2", "--partition-size", PARTITION)
+    assert ran.code == 0, ran.err
+    assert "dashboard http" in ran.err
+    parts = sorted(p.name for p in out.glob("*.jsonl"))
+    assert len(parts) > 10 and parts[0].startswith("000-news-") and parts[-1].startswith("001-texts-")
+    assert merged(out, tmp_path) == local_bytes
+    assert b"".join((out / name).read_bytes() for name in parts) == local_bytes  # parts in name order: input order
+    assert skipped_lines(ran.err) == skipped_lines(local_ran.err) and len(skipped_lines(ran.err)) == 1
+    counts = manifest(out)["counts"]
+    assert counts["documents"] == local_bytes.count(b"\n") == 312 and counts["skipped"] == 1
+
+
+@pytest.fixture(scope="module")
+def killed_run(corpus, scheduler, tmp_path_factory):
+    """A run during which the test kills one worker process (SIGKILL, its pid asked of the cluster) once
+    two parts are done; the nanny starts a new one."""
+    out = tmp_path_factory.mktemp("killed") / "parts"
+    address = scheduler["address"]
+    before = on_workers(address, os.getpid)
+    killed: dict = {}
+
+    def kill_a_worker() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            done = list((out / "_parts").glob("*.json"))
+            if len(done) >= 2:
+                killed["parts_done"], killed["pid"] = len(done), next(iter(before.values()))
+                os.kill(killed["pid"], signal.SIGKILL)
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    ran = attrib("annotate", *corpus["inputs"], "-o", out, "--cluster", address, "--partition-size", PARTITION)
+    killed["done"] = True  # stops the killer if the run ended first
+    killer.join()
+    return {"out": out, "ran": ran, "killed": killed, "address": address,
+            "loads": on_workers(address, lambda: load_pipeline.cache_info().misses)}
+
+
+def test_a_worker_killed_mid_run_loses_and_doubles_nothing(killed_run, local_run, tmp_path):
+    out, ran = killed_run["out"], killed_run["ran"]
+    assert ran.code == 0, ran.err
+    parts = manifest(out)["counts"]["parts"]
+    assert 2 <= killed_run["killed"].get("parts_done", parts) < parts  # the kill came while parts were left
+    with pytest.raises(ProcessLookupError):
+        os.kill(killed_run["killed"]["pid"], 0)  # that worker process is gone (its nanny starts another)
+    assert merged(out, tmp_path) == local_run[0]
+    assert set(killed_run["loads"].values()) == {1}  # the pipeline was loaded once in each worker process
+
+
+def test_a_second_run_resumes_and_writes_nothing(killed_run, corpus, scheduler):
+    out = killed_run["out"]
+    stamps = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("*.jsonl")}
+    ran = attrib("annotate", *corpus["inputs"], "-o", out, "--cluster", scheduler["file"],  # a scheduler file, too
+                 "--partition-size", PARTITION)
+    assert ran.code == 0, ran.err
+    counts = manifest(out)["counts"]
+    assert counts["parts_written"] == 0 and counts["parts_resumed"] == counts["parts"] == len(stamps)
+    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("*.jsonl")} == stamps
+
+
+def test_a_corrupted_part_is_found_by_the_manifest_and_redone(killed_run, corpus, local_run, tmp_path):
+    out = tmp_path / "parts"
+    shutil.copytree(killed_run["out"], out)
+    victim = sorted(out.glob("000-news-*.jsonl"))[3]
+    victim.write_bytes(victim.read_bytes().replace(b'"confidence":0.', b'"confidence":1.', 1))
+    checked = attrib("validate", out, "--cluster", killed_run["address"])
+    assert checked.code == 1
+    assert "error V801" in checked.out and victim.name in checked.out
+    refused = attrib("merge", out, "-o", tmp_path / "merged.jsonl")
+    assert refused.code == 2 and victim.name in refused.err and "differ" in refused.err
+    assert not (tmp_path / "merged.jsonl").exists()
+    ran = attrib("annotate", *corpus["inputs"], "-o", out, "--cluster", killed_run["address"],
+                 "--partition-size", PARTITION)
+    assert ran.code == 0 and manifest(out)["counts"]["parts_written"] == 1
+    assert attrib("validate", out).out.endswith("clean\n")
+    assert merged(out, tmp_path) == local_run[0]
+
+
+def test_parquet_in_parquet_out(killed_run, corpus, local_run, tmp_path, monkeypatch):
+    """Paths relative to the client's directory, which is not the workers' (as on another host)."""
+    local = {r["id"]: r for r in map(json.loads, local_run[0].decode("utf-8").splitlines())}
+    rows = [{"id": r["id"], "text": r["text"]} for r in local.values() if not r["id"].startswith(("/", "t", "sub"))]
+    source = tmp_path / "news.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=40)
+    out = tmp_path / "parts"
+    monkeypatch.chdir(tmp_path)
+    ran = attrib("annotate", source.name, "-o", out.name, "--cluster", killed_run["address"], "--format", "parquet",
+                 "--partition-size", "4kB")
+    assert ran.code == 0, ran.err
+    assert len(list(out.glob("*.parquet"))) > 1
+    assert attrib("merge", out, "-o", tmp_path / "all.parquet").code == 0
+    got = pq.read_table(tmp_path / "all.parquet").to_pylist()
+    assert [r["id"] for r in got] == [r["id"] for r in rows]
+    def set_keys(attributions: list[dict]) -> list[dict]:
+        return [{key: value for key, value in a.items() if value is not None} for a in attributions]
+
+    assert all(set_keys(r["attributions"]) == set_keys(local[r["id"]]["attributions"]) for r in got)
+
+
+def test_strict_stops_at_the_line_that_is_not_json(killed_run, corpus, tmp_path):
+    ran = attrib("annotate", corpus["jsonl"], "-o", tmp_path / "parts", "--cluster", killed_run["address"],
+                 "--partition-size", PARTITION, "--strict")
+    line = corpus["jsonl"].read_text(encoding="utf-8").splitlines().index("{not json") + 1
+    assert ran.code == 2
+    assert ran.err.strip().splitlines()[-1] == f"attrib: E100 {corpus['jsonl']}:{line}: not JSON (Expecting property " \
+                                               "name enclosed in double quotes, column 2)"
+    assert "Traceback" not in ran.err and not (tmp_path / "parts" / "_SUCCESS.json").exists()
+
+
+def test_an_unreachable_scheduler_is_one_line_and_exit_3(corpus, tmp_path):
+    ran = attrib("annotate", corpus["jsonl"], "-o", tmp_path / "parts", "--cluster", "tcp://127.0.0.1:1")
+    assert ran.code == 3
+    assert ran.err.count("\n") == 1 and ran.err.startswith("attrib: E300 cannot reach the Dask scheduler")
+    assert not (tmp_path / "parts").exists()
+
+
+def test_a_run_removes_the_parts_of_earlier_runs_and_nothing_else(tmp_path):
+    """Without Dask: what a run keeps in its folder (another partition size or format leaves other parts)."""
+    from attrib.cluster.parts import Folder
+    from attrib.cluster.run import _remove_stale
+
+    for name in ("000-news-00000.jsonl", "000-news-00000.parquet", "000-news-00001.jsonl", "notes.jsonl",
+                 "_parts/000-news-00000.json", "_parts/000-news-00001.json"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("{}", encoding="utf-8")
+    _remove_stale(Folder(str(tmp_path)), [{"part": "000-news-00000", "file": "000-news-00000.parquet"}])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == [
+        "000-news-00000.parquet", "_parts/000-news-00000.json", "notes.jsonl"]
+
+
+def test_batches_are_bounded_by_characters_and_keep_the_order():
+    """Without Dask: a worker's nlp.pipe batches hold at most so many characters (a longer document alone)."""
+    from attrib.cluster.worker import batches
+    from attrib.documents import Document
+
+    docs = [Document(f"d{n}", "x" * length) for n, length in enumerate((5, 4, 12, 1, 1, 9, 3))]
+    got = list(batches(iter(docs), 10))
+    assert [[d.id for d in batch] for batch in got] == [["d0", "d1"], ["d2"], ["d3", "d4"], ["d5"], ["d6"]]
+    assert list(batches([], 10)) == []
