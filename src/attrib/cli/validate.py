@@ -94,7 +94,7 @@ def validate_command(
 
 def _folder_checks(files: list[Path], kind: str | None, limit: int | None) -> dict:
     """A FolderCheck for each folder among `files` (the parts of a cluster run); this reads their manifests."""
-    folders = [path for path in files if path.is_dir()]
+    folders = [path for path in files if _is_dir(path)]
     if not folders:
         return {}
     from ..cluster import require
@@ -103,6 +103,14 @@ def _folder_checks(files: list[Path], kind: str | None, limit: int | None) -> di
     from ..cluster.check import FolderCheck
 
     return {path: FolderCheck(str(path), kind, limit) for path in folders}
+
+
+def _is_dir(path: Path) -> bool:
+    """A folder we can look into; what cannot even be looked at is left to the file reader, which says why."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _client(stack: contextlib.ExitStack, cluster: str | None, has_folders: bool):
