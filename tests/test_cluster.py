@@ -120,9 +120,10 @@ def manifest(folder: Path) -> dict:
 
 def test_partitions_read_the_documents_of_a_local_run(corpus, tmp_path):
     """Without Dask: at any partition size, the partitions' documents (ids from their first line on) and
-    unreadable lines are exactly those a local run reads; CR line ends count as in a local run."""
+    unreadable lines are exactly those a local run reads; a lone CR ends no line, as in a local run."""
     odd = tmp_path / "odd.jsonl"
-    odd.write_bytes(b'{"text": "one"}\r{"text": "two"}\r\n\r\n{"id": 3, "text": "thr\xc3\xa9e"}\n{"text": "four"}')
+    deep = b'{"text": "deep", "meta": {"a": ' + b"[" * 2_000 + b"]" * 2_000 + b"}}\n"  # past the limit and Python's recursion
+    odd.write_bytes(b'{"text": "one"}\r{"text": "two"}\r\n\r\n{"id": 3, "text": "thr\xc3\xa9e"}\n' + deep + b'{"text": "four"}')
     for path, sizes in ((corpus["jsonl"], (97, 3000, 1 << 20)), (odd, (1, 7, 40, 1 << 20))):
         local_errors = []
         expected = list(iter_documents([str(path)], local_errors.append))
@@ -137,14 +138,15 @@ def test_partitions_read_the_documents_of_a_local_run(corpus, tmp_path):
 
 
 def test_a_line_that_is_not_utf8_is_skipped_alone(tmp_path):
-    """Unlike a local run, which stops reading the file at the first byte that is not UTF-8 (its decoder
-    loses count of lines there), a partition decodes line by line: the line is reported, the others read."""
+    """A partition decodes line by line, as a local run does: the line is reported, the others read."""
     path = tmp_path / "bad.jsonl"
     path.write_bytes(b'{"id": "a", "text": "one"}\n{"id": "b", "text": "t\xffo"}\n{"id": "c", "text": "three"}\n')
     errors = []
     (partition,) = plan([str(path)], 1 << 20, errors.append)
     assert [d.id for d in documents(partition, 1, errors.append)] == ["a", "c"]
-    assert [str(e) for e in errors] == [f"E100 {path}:2: not valid UTF-8 (byte 22)"]
+    assert [str(e) for e in errors] == [f"E100 {path}:2: not valid UTF-8 (byte 23 of the line)"]
+    local = []
+    assert [d.id for d in iter_documents([str(path)], local.append)] == ["a", "c"] and list(map(str, local)) == list(map(str, errors))
 
 
 def test_local_2_gives_the_records_of_a_local_run(corpus, local_run, tmp_path):

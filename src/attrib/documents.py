@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .errors import InputError
-from .jsonio import BOM, STDIO, iter_jsonl, open_binary
+from .jsonio import BOM, STDIO, JsonLine, iter_jsonl, open_binary
 
 ErrorHandler = Callable[[InputError], None]
 
@@ -54,7 +54,11 @@ def from_json(value: object, where: str) -> Document:
 
 
 def _jsonl(path: str | Path, on_error: ErrorHandler) -> Iterator[Document]:
-    lines = iter_jsonl(path)
+    yield from jsonl_documents(iter_jsonl(path), on_error)
+
+
+def jsonl_documents(lines: Iterator[JsonLine], on_error: ErrorHandler) -> Iterator[Document]:
+    """The documents of parsed JSONL lines; a line that is not one is reported to `on_error` and skipped."""
     while True:
         try:
             line = next(lines)  # a file that cannot be opened raises here, once

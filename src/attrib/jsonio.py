@@ -17,7 +17,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 from .errors import InputError, OutputError
 from .jsonsafe import BOM, Decoder, Problem, json_path, max_depth
@@ -92,24 +92,28 @@ def iter_jsonl(path: str | Path) -> Iterator[JsonLine]:
     is but cannot be used with its `problems`, so that the caller can report it and go on (or stop).
     A byte order mark before the first line is skipped.
     """
-    name = "<stdin>" if str(path) == STDIO else str(path)
-    decoder, limit = Decoder(), max_depth.get()
     with _lines(path) as handle:
-        for number, raw in enumerate(handle, 1):
-            where = f"{name}:{number}"
-            try:
-                line = (raw.removeprefix(BOM) if number == 1 else raw).decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield JsonLine(where, error=InputError(f"{where}: not valid UTF-8 (byte {exc.start + 1} of the line)"))
-                continue
-            if not line.strip(" \t\r\n"):
-                continue
-            try:
-                value, problems = decoder.decode(line, limit)
-            except json.JSONDecodeError as exc:
-                yield JsonLine(where, error=InputError(f"{where}: not JSON ({exc.msg}, column {exc.colno})"))
-                continue
-            yield JsonLine(where, value, problems=problems)
+        yield from parse_jsonl(handle, "<stdin>" if str(path) == STDIO else str(path))
+
+
+def parse_jsonl(raw_lines: Iterable[bytes], name: str, first: int = 1) -> Iterator[JsonLine]:
+    """iter_jsonl's reading of lines already split on "\\n" (a file's, or a slice of one starting at line `first`)."""
+    decoder, limit = Decoder(), max_depth.get()
+    for number, raw in enumerate(raw_lines, first):
+        where = f"{name}:{number}"
+        try:
+            line = (raw.removeprefix(BOM) if number == 1 else raw).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield JsonLine(where, error=InputError(f"{where}: not valid UTF-8 (byte {exc.start + 1} of the line)"))
+            continue
+        if not line.strip(" \t\r\n"):
+            continue
+        try:
+            value, problems = decoder.decode(line, limit)
+        except json.JSONDecodeError as exc:
+            yield JsonLine(where, error=InputError(f"{where}: not JSON ({exc.msg}, column {exc.colno})"))
+            continue
+        yield JsonLine(where, value, problems=problems)
 
 
 def dumps_line(value: Any) -> str:

@@ -10,6 +10,7 @@ document is named `file.jsonl:LINE` exactly as in a local run), `documents` read
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -18,14 +19,15 @@ from typing import Callable, Iterator
 
 import fsspec
 
-from ..documents import Document, decode, from_json
+from ..documents import Document, decode, from_json, jsonl_documents
 from ..errors import InputError
+from ..jsonio import JsonLine, parse_jsonl
+from ..jsonsafe import Decoder, max_depth
 
 ErrorHandler = Callable[[InputError], None]
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet)
-_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # universal newlines, as a local run reads JSONL
 _READ = 1 << 16
 MIN_PARTITIONS, MIN_BYTES = 64, 16 << 10  # a small corpus still makes work for 64 workers, in partitions of 16 KiB+
 
@@ -186,9 +188,8 @@ def jsonl_block(partition: Partition) -> bytes:
 
 
 def count_lines(data: bytes) -> int:
-    """Lines as universal newlines count them ("\\n", "\\r\\n", "\\r"), a last unterminated line included."""
-    ends = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
-    return ends + (1 if data and data[-1:] not in (b"\n", b"\r") else 0)
+    """Lines as JSON Lines counts them ("\\n" ends a line), a last unterminated line included."""
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
 def _row_group_bytes(handle, partition: Partition) -> Iterator[bytes]:
@@ -256,22 +257,9 @@ def documents(partition: Partition, first: int, on_error: ErrorHandler) -> Itera
 
 
 def _jsonl_documents(partition: Partition, first: int, on_error: ErrorHandler) -> Iterator[Document]:
-    for number, match in enumerate(_LINE.finditer(jsonl_block(partition)), first):
-        where = f"{partition.name}:{number}"
-        try:
-            try:
-                line = match.group().decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{where}: not valid UTF-8 (byte {exc.start})") from None
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: not JSON ({exc.msg}, column {exc.colno})") from None
-            yield from_json(value, where)
-        except InputError as exc:
-            on_error(exc)
+    """Read as a local run reads the file (documents.iter_documents): the same lines, limits and findings."""
+    lines = parse_jsonl(io.BytesIO(jsonl_block(partition)), partition.name, first)
+    yield from jsonl_documents(lines, on_error)
 
 
 def _row_as_object(row: dict, where: str) -> dict:
@@ -281,9 +269,10 @@ def _row_as_object(row: dict, where: str) -> dict:
     for key in JSON_COLUMNS:
         if isinstance(row.get(key), str):
             try:
-                row[key] = json.loads(row[key])
+                value, problems = Decoder().decode(row[key], max_depth.get())  # the limits a JSONL line has
             except json.JSONDecodeError:
                 raise InputError(f"{where}: column {key!r} holds a string that is not JSON") from None
+            row[key] = JsonLine(f"{where}: column {key!r}", value, problems=problems).checked()
     return row
 
 
