@@ -292,3 +292,16 @@ def test_batches_are_bounded_by_characters_and_keep_the_order():
     got = list(batches(iter(docs), 10))
     assert [[d.id for d in batch] for batch in got] == [["d0", "d1"], ["d2"], ["d3", "d4"], ["d5"], ["d6"]]
     assert list(batches([], 10)) == []
+
+
+def test_the_nesting_limit_of_the_client_holds_on_the_workers(tmp_path):
+    """`attrib --max-depth N` reaches the workers: a run on the cluster reads the lines a local run reads."""
+    path = tmp_path / "deep.jsonl"
+    meta = "[" * 300 + "]" * 300
+    path.write_text(f'{{"id": "a", "text": "One.", "meta": {{"deep": {meta}}}}}\n{{"id": "b", "text": "Two."}}\n',
+                    encoding="utf-8")
+    local = attrib("--max-depth", "400", "annotate", path, "-o", tmp_path / "local.jsonl")
+    ran = attrib("--max-depth", "400", "annotate", path, "-o", tmp_path / "parts", "--cluster", "local:1")
+    assert local.code == ran.code == 0, ran.err
+    assert merged(tmp_path / "parts", tmp_path) == (tmp_path / "local.jsonl").read_bytes()
+    assert [json.loads(line)["id"] for line in (tmp_path / "local.jsonl").read_text().splitlines()] == ["a", "b"]

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import PurePosixPath
 from typing import Iterator
 
+from ..jsonsafe import max_depth
 from ..validation import Finding
 from ..validation.findings import Where
 from .parts import FORMATS, MANIFEST, Folder
@@ -50,8 +51,8 @@ class FolderCheck:
         """Every finding, parts in the manifest's order (at most `limit` a code from each part: `more` counts
         the others)."""
         yield from self.before
-        args = [(self.folder.location, part["file"], f"{self.shown}/{part['file']}", self.kind, self.limit)
-                for part in self.parts]
+        args = [(self.folder.location, part["file"], f"{self.shown}/{part['file']}", self.kind, self.limit,
+                 max_depth.get()) for part in self.parts]
         if client is None:
             results = (validate_part(*a) for a in args)
         else:

@@ -18,6 +18,7 @@ from typing import Callable
 
 from .. import __version__
 from ..errors import ClusterError
+from ..jsonsafe import max_depth
 from .inputs import ErrorHandler, Partition, plan
 from .parts import MANIFEST, PART_FILE, RECEIPTS, Folder
 from .plugin import PipelineLoader
@@ -51,7 +52,7 @@ def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHand
     receipts = {i: s["receipt"] for i, s in enumerate(scans) if s["receipt"]}
     progress(len(receipts), len(partitions))
     futures = {client.submit(annotate_partition, partitions[i], firsts[i], scans[i]["scan"].sha256, folder.location,
-                             model, fmt, batch_size, strict, pure=False): i
+                             model, fmt, batch_size, strict, max_depth.get(), pure=False): i
                for i in range(len(partitions)) if i not in receipts}
     written = len(futures)
     try:

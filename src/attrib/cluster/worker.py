@@ -20,6 +20,7 @@ from ..annotate import CHUNK_CHARS, annotate_documents, load_pipeline, model_nam
 from ..documents import Document
 from ..errors import InputError
 from ..jsonio import dumps_line
+from ..jsonsafe import max_depth
 from ..validation import validate_path
 from ..validation.report import Summary
 from . import inputs
@@ -44,8 +45,10 @@ def scan_partition(partition: Partition, out_url: str, model: str | None, fmt: s
 
 
 def annotate_partition(partition: Partition, first: int, input_sha256: str, out_url: str, model: str | None,
-                       fmt: str, batch_size: int, strict: bool) -> dict:
-    """Annotate one partition into its part (temporary name, then rename), then write its receipt."""
+                       fmt: str, batch_size: int, strict: bool, depth: int) -> dict:
+    """Annotate one partition into its part (temporary name, then rename), then write its receipt; documents
+    nested deeper than `depth` (the client's --max-depth) are refused as a local run refuses them."""
+    max_depth.set(depth)
     skipped: list[str] = []
 
     def on_error(exc: InputError) -> None:
@@ -93,9 +96,10 @@ def batches(documents: Iterable[Document], most_chars: int) -> Iterator[list[Doc
         yield batch
 
 
-def validate_part(out_url: str, file: str, shown: str, kind: str | None, limit: int | None) -> dict:
+def validate_part(out_url: str, file: str, shown: str, kind: str | None, limit: int | None, depth: int) -> dict:
     """Validate one part: the documents read, the findings to show (at most `limit` a code) and how many
-    more of each code there were. Findings name the part as `shown`."""
+    more of each code there were. Findings name the part as `shown`; `depth` is the client's --max-depth."""
+    max_depth.set(depth)
     folder = Folder(out_url)
     count = [0]
 
