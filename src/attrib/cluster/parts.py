@@ -25,7 +25,8 @@ from typing import IO, Iterable, Iterator
 import fsspec
 
 from ..errors import InputError, OutputError
-from ..jsonio import dumps_line
+from ..formats import jsonl
+from ..jsonio import give_default_mode
 
 MANIFEST = "_SUCCESS.json"
 RECEIPTS = "_parts"
@@ -77,9 +78,7 @@ class Folder:
         folder = None if is_remote(self.fs) else Path(self.at(name)).parent
         handle, path = tempfile.mkstemp(prefix=f".{Path(name).name}.", suffix=".tmp", dir=folder)
         os.close(handle)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(path, 0o666 & ~umask)  # mkstemp makes 0600; a part gets the mode open() would give it
+        give_default_mode(path)
         return Path(path)
 
     def write_json(self, name: str, value: dict) -> None:
@@ -98,14 +97,11 @@ class Folder:
 
     def sha256(self, name: str) -> str | None:
         """The hash of the file at `name`, None when it is missing."""
-        digest = hashlib.sha256()
         try:
             with self.fs.open(self.at(name), "rb") as handle:
-                while chunk := handle.read(_READ):
-                    digest.update(chunk)
+                return _sha256(handle)
         except FileNotFoundError:
             return None
-        return digest.hexdigest()
 
     def remove(self, name: str) -> None:
         if self.exists(name):
@@ -122,10 +118,14 @@ def is_remote(fs) -> bool:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(_READ):
-            digest.update(chunk)
+        return _sha256(handle)
+
+
+def _sha256(handle: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := handle.read(_READ):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -148,9 +148,7 @@ def write_records(records: Iterable[dict], local: Path, fmt: str) -> tuple[int, 
 
         parquet.write(counted(), local)
     else:
-        with open(local, "w", encoding="utf-8", newline="") as handle:
-            for record in counted():
-                handle.write(dumps_line(record))
+        jsonl.write_records(counted(), local)
     return counts[0], counts[1]
 
 
