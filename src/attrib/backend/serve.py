@@ -174,11 +174,7 @@ def load_state(data_dir: Path) -> dict | None:
 
 
 def is_backend(pid: int) -> bool:
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return server.alive(pid)
-    return b"attrib\0backend" in command
+    return server.runs(pid, b"attrib\0backend")
 
 
 def stop(data_dir: Path) -> int | None:

@@ -131,14 +131,19 @@ def alive(pid: int) -> bool:
     return True
 
 
-def is_label_studio(pid: int) -> bool:
-    """True if `pid` runs `label-studio` (not a process that reused the pid of one that died)."""
+def runs(pid: int, command: bytes) -> bool:
+    """True if `pid` runs a command line holding `command` (arguments joined by NUL), not a process that
+    reused the pid of one that died."""
     try:
-        return b"label-studio" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return command in Path(f"/proc/{pid}/cmdline").read_bytes()
     except FileNotFoundError:
         return False
     except OSError:  # no /proc here: trust the pid
         return alive(pid)
+
+
+def is_label_studio(pid: int) -> bool:
+    return runs(pid, b"label-studio")
 
 
 def wait_ready(url: str, token: str, pid: int, log: Path, timeout: float = 180) -> None:
