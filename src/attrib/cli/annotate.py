@@ -61,7 +61,6 @@ def annotate(
 
     skipped: list[InputError] = []
     skip = skip_or_stop(strict, skipped)
-    bar = task = None
 
     def on_error(exc: InputError) -> None:
         skip(exc)

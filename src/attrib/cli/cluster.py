@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from ..errors import InputError
 from ..jsonio import atomic_write
 from .annotate import skip_or_stop
-from .app import app, progress_bar
+from .app import app, count_columns, progress_bar
 
 
 def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: Optional[str], fmt: str,
@@ -40,9 +39,8 @@ def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: 
     with connect(address) as client:
         workers = len(client.scheduler_info().get("workers", {}))
         typer.echo(f"attrib: cluster {address}: {workers} workers, dashboard {client.dashboard_link}", err=True)
-        with progress_bar(TextColumn("annotating"), BarColumn(), MofNCompleteColumn(), TextColumn("parts"),
-                          TimeElapsedColumn(), TimeRemainingColumn()) as bar:
-            task = bar.add_task("annotate", total=None) if bar else None
+        with progress_bar(*count_columns("parts")) as bar:
+            task = bar.add_task("annotating", total=None) if bar else None
             progress = (lambda done, total: bar.update(task, completed=done, total=total)) if bar else None
             manifest, skipped = run(client, inputs, output, on_error, model=model, fmt=fmt,
                                     partition_bytes=partition_bytes, batch_size=batch_size, force=force,
