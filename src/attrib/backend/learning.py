@@ -223,10 +223,11 @@ class Learner:
     def _decide(self, round_dir: Path, result: dict) -> None:
         candidate, serving = result["candidate"], result["serving"]
         held = result["documents"]["held_out"]
-        if candidate["f1"] > serving["f1"]:
-            target = self.data_dir / MODELS / candidate["version"]
-            target.parent.mkdir(exist_ok=True)
-            shutil.move(str(round_dir / training_round.CANDIDATE), target)
+        promoted = candidate["f1"] > serving["f1"]
+        target = self.data_dir / (MODELS if promoted else REJECTED) / candidate["version"]
+        target.parent.mkdir(exist_ok=True)
+        shutil.move(str(round_dir / training_round.CANDIDATE), target)
+        if promoted:
             served = models.load(str(target), fresh=True)  # loaded before the switch: requests go on meanwhile
             with atomic_write(self.data_dir / SERVING) as out:
                 json.dump({"base": self.base, "model": str(target), "version": served.version, "round": round_dir.name}, out)
@@ -236,9 +237,6 @@ class Learner:
             if self.on_promote is not None:
                 self.on_promote(set(self.projects), old.version, served.version)
         else:
-            target = self.data_dir / REJECTED / candidate["version"]
-            target.parent.mkdir(exist_ok=True)
-            shutil.move(str(round_dir / training_round.CANDIDATE), target)
             logger.info("model %s kept aside in %s: attribution F1 on %d held-out annotated documents %.3f, "
                         "not above the serving model %s (%.3f)", candidate["version"], target, held, candidate["f1"],
                         serving["version"], serving["f1"])
