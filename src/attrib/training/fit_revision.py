@@ -22,7 +22,7 @@ from sklearn.model_selection import GroupKFold, cross_val_predict
 from threadpoolctl import threadpool_limits
 from spacy.tokens import Doc
 
-from ..evaluate import match_attributions, trim
+from ..evaluate import match_attributions, ratio, trim
 from ..pipeline.assembly import RULES_KEY
 from ..pipeline.quotes import find_quotes
 from ..records import spans
@@ -94,7 +94,7 @@ def keep_threshold(found: numpy.ndarray, probabilities: numpy.ndarray, gold: int
     which of them were found and their held-out keep probabilities; F1 with none dropped, and at it."""
     order = numpy.argsort(probabilities)
     tp, fp = int(found.sum()), int(len(found) - found.sum())
-    f1 = lambda tp, fp: 2 * tp / (2 * tp + fp + (gold - tp)) if gold + tp + fp else 0.0  # noqa: E731
+    f1 = lambda tp, fp: ratio(2 * tp, 2 * tp + fp + (gold - tp)) or 0.0  # noqa: E731  attrib eval's F1
     best, best_f1, before = 0.0, f1(tp, fp), f1(tp, fp)
     for i in order:  # drop in rising probability
         tp, fp = tp - int(found[i]), fp - int(not found[i])
