@@ -232,9 +232,7 @@ def _refused_or_done(action) -> None:
 def _written_or_nothing(action: Callable[[], object], out: Path, nothing: Callable[[], bool]) -> bool:
     """Run `action`, which writes `out`: True when it did. E160 (nothing to do) is an answer only for an input
     that holds nothing for it (`nothing()`), and leaves no `out` behind."""
-    if out.is_dir():
-        _fresh(out)
-    out.unlink(missing_ok=True)  # an earlier example's
+    _fresh(out)  # an earlier example's
     try:
         action()
     except NothingToDoError as exc:
@@ -266,7 +264,9 @@ def _tasks(records: list[dict], out: Path) -> None:
 
 def _fresh(path: Path) -> Path:
     """`path` with nothing at it (a brat folder of an earlier example would be refused as not empty)."""
-    shutil.rmtree(path, ignore_errors=True)
+    if path.is_dir():
+        shutil.rmtree(path)
+    path.unlink(missing_ok=True)
     return path
 
 
