@@ -12,7 +12,7 @@ from spacy.tokens import Doc
 from ..records import fragment
 from .confidence import confidence
 from .lexicon import Lexicon
-from .quotes import ALL_MARKS, BLANK_LINE, blank_line_paragraphs, find_quotes
+from .quotes import ALL_MARKS, blank_line_paragraphs, find_quotes, paragraph_start
 from .rules import Candidate, Settings, find_candidates
 from .rules.names import AS_CLAUSE, CONTINUED_QUOTE, NEEDS_QUOTE, OBJECT, PARENTHETICAL, PREP_OBJECT
 
@@ -190,7 +190,7 @@ def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> list[dic
         else:
             continue
         claimed.append(quote)
-    drafts += _uncued_quotes(text, drafts, quotes, claimed)
+    drafts += _uncued_quotes(text, doc.user_data["attrib_blank_lines"], drafts, quotes, claimed)
     drafts = [d for d in drafts if d.content]  # a cue that found no quotation
     for draft in drafts:
         draft.content = _joined(text, draft.content)
@@ -217,25 +217,17 @@ def _joined(text: str, content: list[Span]) -> list[Span]:
     return out
 
 
-def _paragraph_start(text: str, at: int, blank_lines: bool) -> int:
-    """Where the paragraph holding offset `at` starts (see quotes.blank_line_paragraphs)."""
-    if not blank_lines:
-        return text.rfind("\n", 0, at) + 1
-    breaks = [m.end() for m in BLANK_LINE.finditer(text, 0, at)]
-    return breaks[-1] if breaks else 0
-
-
-def _uncued_quotes(text: str, drafts: list[Draft], quotes: list[Span], claimed: list[Span]) -> list[Draft]:
+def _uncued_quotes(text: str, blank_lines: bool, drafts: list[Draft], quotes: list[Span],
+                   claimed: list[Span]) -> list[Draft]:
     """Quotations no cue reaches: each that opens a paragraph with no cue of its own (a quote that
     continues the previous speaker, a line of dialogue, a paragraph-long quote under 'He said:')
     becomes a direct draft of the speaker of the last attribution before it, with that
     attribution's cue and source (a CONTENT needs a CUE to be a valid attribution), under its own
     rule name so that its confidence is its own. With no attribution before it, it stays alone.
     """
-    blank_lines = blank_line_paragraphs(text)
     out = []
     for quote in quotes:
-        start = _paragraph_start(text, quote[0], blank_lines)
+        start = paragraph_start(text, quote[0], blank_lines)
         if text[start : quote[0]].strip() or any(_overlaps(quote, f) for f in claimed):
             continue
         end = quote[1] + len(text[quote[1] :].split("\n", 1)[0])

@@ -36,6 +36,15 @@ def ends_paragraph(space: str, blank_lines: bool) -> bool:
     return "\n" in space and (not blank_lines or space.count("\n") > 1)
 
 
+def paragraph_start(text: str, at: int, blank_lines: bool) -> int:
+    """Where the paragraph holding offset `at` starts, in a text that does (`blank_lines`) or does not
+    separate paragraphs by blank lines."""
+    if not blank_lines:
+        return text.rfind("\n", 0, at) + 1
+    breaks = [m.end() for m in BLANK_LINE.finditer(text, 0, at)]
+    return breaks[-1] if breaks else 0
+
+
 def _opens_straight(text: str, i: int, width: int = 1) -> bool:
     before = text[i - 1] if i > 0 else "\n"
     after = text[i + width] if i + width < len(text) else " "
