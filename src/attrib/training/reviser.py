@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 from ..errors import ModelError
 from ..pipeline.assembly import RULES_KEY
 from ..pipeline.quotes import find_quotes
-from ..records import fragment
+from ..records import ROLES, fragment
 from ..spacy_doc import set_attributions
 from . import keep
 from .boundaries import SIDES, DocView, Site, sites
@@ -94,7 +94,7 @@ class Reviser:
         out = []
         for a, attr in enumerate(attributions):
             attr = dict(attr, id=f"a{a}")
-            for role in ("source", "cue", "content"):
+            for role in ROLES:
                 frags = []
                 for f, frag in enumerate(attr.get(role) or []):
                     new = moved.get((a, role, f), {})
