@@ -7,7 +7,10 @@ runs are in this process (runs.attrib), where the pipeline is loaded once.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,7 @@ from attrib.evaluate import evaluate
 from attrib.schemas import validator
 
 from conftest import EXAMPLES
-from runs import attrib, attrib_process
+from runs import ATTRIB, attrib, attrib_process
 
 
 def records_of(path: Path) -> list[dict]:
@@ -169,3 +172,29 @@ def test_the_progress_bar_has_a_total_a_rate_and_an_eta_on_a_terminal_only(tmp_p
     assert re.search(r"annotating ━+ 5/5 docs [\d.]+ docs/s eta 0:00:00", shown), shown
     off = attrib("annotate", tmp_path / "in", lines, "-o", tmp_path / "out.jsonl", env={"TTY_COMPATIBLE": "0"})
     assert re.fullmatch(rf"annotated 5 documents, \d+ attributions, 0 skipped -> {re.escape(str(tmp_path))}/out.jsonl\n", off.err)
+
+
+def test_annotate_runs_in_one_thread_even_with_a_progress_bar(tmp_path):
+    """A second thread (OpenBLAS's pool, rich's refresh thread) slows spaCy's parser by 10-13% (attrib.threads).
+
+    The process is looked at while it waits for its first batch on stdin: pipeline loaded, bar drawn."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"} | {"TTY_COMPATIBLE": "1"}
+    run = subprocess.Popen([ATTRIB, "annotate", "-", "-o", str(tmp_path / "out.jsonl")], env=env,
+                           stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        run.stdin.write(b'{"id": "a", "text": "The roads were closed, officials said."}\n')
+        run.stdin.flush()
+        seen = b""
+        os.set_blocking(run.stderr.fileno(), False)
+        deadline = time.monotonic() + 120
+        while b"annotating" not in seen and run.poll() is None and time.monotonic() < deadline:
+            seen += run.stderr.read() or b""
+            time.sleep(0.1)
+        assert b"annotating" in seen, seen[-500:]
+        threads = sorted(os.listdir(f"/proc/{run.pid}/task"))
+    finally:
+        run.stdin.close()
+        run.wait(60)
+    assert run.returncode == 0
+    assert threads == [str(run.pid)]
+    assert records_of(tmp_path / "out.jsonl")[0]["attributions"]

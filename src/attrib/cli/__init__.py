@@ -12,6 +12,7 @@ import click
 import typer
 
 from ..errors import AttribError, InputError
+from ..threads import single_threaded
 from .app import app, examples_last, state
 from . import annotate as _annotate  # noqa: F401  (registers commands)
 from . import backend as _backend  # noqa: F401
@@ -32,6 +33,7 @@ def command() -> click.Command:
 
 def main() -> None:
     """Entry point of the `attrib` console script."""
+    single_threaded()  # before any command imports numpy
     try:
         code = command()(standalone_mode=False)
     except AttribError as exc:

@@ -4,6 +4,7 @@ and the help layout: each command's closing `Example:` paragraph printed last, o
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Iterator
 
 import click
@@ -78,8 +79,36 @@ def progress_bar(*columns) -> Iterator:
     if not console.is_terminal:
         yield None
         return
-    with Progress(*columns, console=console, transient=True) as bar:
+    with CallerDrawnProgress(*columns, console=console, transient=True) as bar:
         yield bar
+
+
+class CallerDrawnProgress(Progress):
+    """A rich Progress redrawn by the thread that updates it, at most 10 times a second, instead of by a
+    refresh thread of its own: a second thread slows spaCy's parser down (see attrib.threads)."""
+
+    def __init__(self, *columns, **options) -> None:
+        super().__init__(*columns, auto_refresh=False, **options)
+        self._drawn = 0.0
+
+    def _draw(self) -> None:
+        now = time.monotonic()
+        if now - self._drawn >= 1 / self.live.refresh_per_second:
+            self._drawn = now
+            self.refresh()
+
+    def add_task(self, *args, **fields):
+        task = super().add_task(*args, **fields)
+        self.refresh()
+        return task
+
+    def update(self, *args, **fields) -> None:
+        super().update(*args, **fields)
+        self._draw()
+
+    def advance(self, *args, **fields) -> None:
+        super().advance(*args, **fields)
+        self._draw()
 
 
 class RateColumn(ProgressColumn):
