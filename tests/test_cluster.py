@@ -27,13 +27,15 @@ import pyarrow.parquet as pq  # noqa: E402
 from distributed import Client  # noqa: E402
 
 from attrib.annotate import load_pipeline  # noqa: E402
+from attrib.cluster.child import child  # noqa: E402
 from attrib.cluster.inputs import documents, plan, scan  # noqa: E402
 from attrib.documents import iter_documents  # noqa: E402
 
 from constructed import constructed_record  # noqa: E402
 from runs import attrib  # noqa: E402
 
-PARTITION = "4kB"  # a few hundred short documents make a dozen partitions
+PARTITION = "4kB"
+CHILD_LOADS = "__import__('attrib.annotate').annotate.load_pipeline.cache_info().misses"  # evaluated in a worker's child  # a few hundred short documents make a dozen partitions
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +190,8 @@ def killed_run(corpus, scheduler, tmp_path_factory):
     killed["done"] = True  # stops the killer if the run ended first
     killer.join()
     return {"out": out, "ran": ran, "killed": killed, "address": address,
-            "loads": on_workers(address, lambda: load_pipeline.cache_info().misses)}
+            "loads": on_workers(address, lambda: (load_pipeline.cache_info().misses, child().call(eval, CHILD_LOADS))),
+            "threads": on_workers(address, lambda: len(os.listdir(f"/proc/{child().pid}/task")))}
 
 
 def test_a_worker_killed_mid_run_loses_and_doubles_nothing(killed_run, local_run, tmp_path):
@@ -199,7 +202,12 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(killed_run, local_run
     with pytest.raises(ProcessLookupError):
         os.kill(killed_run["killed"]["pid"], 0)  # that worker process is gone (its nanny starts another)
     assert merged(out, tmp_path) == local_run[0]
-    assert set(killed_run["loads"].values()) == {1}  # the pipeline was loaded once in each worker process
+    assert set(killed_run["loads"].values()) == {(0, 1)}  # the pipeline: loaded once in each worker's child, not in the worker
+
+
+def test_workers_annotate_in_a_child_of_one_thread(killed_run):
+    """A worker has several threads, and in such a process spaCy's parser is 10-13% slower (attrib.threads)."""
+    assert set(killed_run["threads"].values()) == {1}
 
 
 def test_a_second_run_resumes_and_writes_nothing(killed_run, corpus, scheduler):
@@ -305,3 +313,14 @@ def test_the_nesting_limit_of_the_client_holds_on_the_workers(tmp_path):
     assert local.code == ran.code == 0, ran.err
     assert merged(tmp_path / "parts", tmp_path) == (tmp_path / "local.jsonl").read_bytes()
     assert [json.loads(line)["id"] for line in (tmp_path / "local.jsonl").read_text().splitlines()] == ["a", "b"]
+
+
+def test_local_workers_get_the_batch_settings():
+    """`local:N` workers run without Dask's profiler and with slower monitors (connect.LOCAL_WORKER_CONFIG)."""
+    import dask
+
+    from attrib.cluster.connect import LOCAL_WORKER_CONFIG, connect
+
+    with connect("local:1") as client:
+        got = client.run(lambda: {key: dask.config.get(key) for key in LOCAL_WORKER_CONFIG})
+    assert list(got.values()) == [LOCAL_WORKER_CONFIG]

@@ -3,7 +3,8 @@
     inputs   the inputs (JSONL, folders of .txt, Parquet; paths or fsspec URLs) cut into partitions by bytes
     parts    the output folder: part files, receipts, the manifest; merging parts into one file
     worker   the tasks workers run: scan a partition, annotate it into its part, validate a part
-    plugin   the spaCy pipeline loaded once per worker
+    child    the single-threaded process of each worker that annotates
+    plugin   the spaCy pipeline loaded once per worker, in its child
     connect  the client for `local:N`, a scheduler address or a scheduler file
     run      `attrib annotate --cluster`: scan, annotate what is not done, write the manifest
     check    `attrib validate DIR`: parts against the manifest, and each part validated

@@ -1,19 +1,23 @@
-"""The spaCy pipeline, loaded once per worker process: when the worker starts, not by its first task."""
+"""The spaCy pipeline, loaded once per worker, in its child: when the worker starts, not by its first task."""
 
 from __future__ import annotations
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from ..annotate import load_pipeline
+from .child import child
+from .worker import generator_of
 
 
 class PipelineLoader(WorkerPlugin):
-    """Loads the spaCy pipeline when a worker starts (and on every worker that joins later), so that the
-    first task does not pay for it; `load_pipeline` keeps it for every task the worker runs."""
+    """Starts the worker's child and loads the spaCy pipeline in it when a worker starts (and on every worker
+    that joins later), so that the first task does not pay for it; stops the child with the worker."""
 
     def __init__(self, model: str | None) -> None:
         self.model = model
         self.name = f"attrib-pipeline-{model or 'default'}"
 
     def setup(self, worker) -> None:
-        load_pipeline(self.model)
+        child().call(generator_of, self.model)
+
+    def teardown(self, worker) -> None:
+        child().close()

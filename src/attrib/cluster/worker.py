@@ -2,14 +2,14 @@
 
 Tasks are plain functions of plain values (a Partition, the output folder's URL), so Dask can run a
 task again on another worker when one dies: annotating a partition twice writes the same part twice,
-by rename, never a second copy of its documents.
+by rename, never a second copy of its documents. Whatever needs the spaCy pipeline runs in the worker's
+single-threaded child (attrib.cluster.child), one partition at a time.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-import threading
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -24,30 +24,34 @@ from ..jsonsafe import max_depth
 from ..validation import validate_path
 from ..validation.report import Summary
 from . import inputs
+from .child import child
 from .inputs import Partition
 from .parts import FORMATS, Folder, done_receipt, is_remote, receipt_name, sha256_file, write_records
 
 
-# A worker with several threads runs one partition at a time all the same: the pipeline is one per process,
-# and its memory zones must not overlap.
-_ONE_AT_A_TIME = threading.Lock()
-
-
 def generator_of(model: str | None) -> dict:
+    """In the child: the attrib version and the pipeline's name, as records name them (loads the pipeline)."""
     return {"attrib": __version__, "model": model_name(load_pipeline(model))}
 
 
 def scan_partition(partition: Partition, out_url: str, model: str | None, fmt: str, force: bool) -> dict:
     """The partition's hash and lines, and the receipt of its part when that part is already done."""
     scan = inputs.scan(partition)
-    receipt = None if force else done_receipt(Folder(out_url), partition.part, scan.sha256, generator_of(model), fmt)
+    receipt = None if force else done_receipt(Folder(out_url), partition.part, scan.sha256,
+                                              child().call(generator_of, model), fmt)
     return {"scan": scan, "receipt": receipt}
 
 
 def annotate_partition(partition: Partition, first: int, input_sha256: str, out_url: str, model: str | None,
                        fmt: str, batch_size: int, strict: bool, depth: int) -> dict:
-    """Annotate one partition into its part (temporary name, then rename), then write its receipt; documents
-    nested deeper than `depth` (the client's --max-depth) are refused as a local run refuses them."""
+    """Annotate one partition into its part, in this worker's child; the part's receipt."""
+    return child().call(write_part, partition, first, input_sha256, out_url, model, fmt, batch_size, strict, depth)
+
+
+def write_part(partition: Partition, first: int, input_sha256: str, out_url: str, model: str | None,
+               fmt: str, batch_size: int, strict: bool, depth: int) -> dict:
+    """In the child: annotate one partition into its part (temporary name, then rename), then write its receipt;
+    documents nested deeper than `depth` (the client's --max-depth) are refused as a local run refuses them."""
     max_depth.set(depth)
     skipped: list[str] = []
 
@@ -61,7 +65,7 @@ def annotate_partition(partition: Partition, first: int, input_sha256: str, out_
     file = partition.part + FORMATS[fmt]
     local = folder.staging(file)
     try:
-        with _ONE_AT_A_TIME, nlp.memory_zone():  # strings and lexemes the partition adds to the vocab are freed after it
+        with nlp.memory_zone():  # strings and lexemes the partition adds to the vocab are freed after it
             records = (record for batch in batches(inputs.documents(partition, first, on_error), CHUNK_CHARS)
                        for record in annotate_documents(nlp, batch, batch_size))
             documents, attributions = write_records(records, local, fmt)
