@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy
+import spacy
 
 from attrib.annotate import annotate_documents, load_pipeline
 from attrib.documents import Document
@@ -18,6 +19,7 @@ from attrib.spacy_doc import get_attributions
 from attrib.training.boundaries import DocView, sites
 from attrib.training.fit_revision import keep_threshold
 from attrib.training.progress import Progress
+from attrib.training.reviser import REVISER
 
 
 def _scores(nlp, records: list[dict]) -> dict:
@@ -50,6 +52,19 @@ def test_a_new_process_loads_the_revision_with_plain_spacy_load(trained):
     model_dir, _ = trained
     done = subprocess.run([sys.executable, "-c", NEW_PROCESS, str(model_dir)], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "['the bridge is unsafe']"
+
+
+def test_the_revision_survives_to_bytes_and_from_bytes(trained):
+    """`nlp.to_bytes()` / `from_bytes()`, what spaCy and other libraries use to hand a pipeline to another process,
+    carry the models: a pipeline without them (as one built from the config) gets them back from the bytes."""
+    model_dir, _ = trained
+    nlp, bare = spacy.load(model_dir), spacy.load(model_dir)
+    bare.get_pipe(REVISER).models = {}
+    text = "Maria Lopez warned that the bridge is unsafe. The minister said goodbye to the staff."
+    assert get_attributions(bare(text)) != get_attributions(nlp(text))  # without models: the rules' drafts
+    restored = bare.from_bytes(nlp.to_bytes())
+    assert restored.get_pipe(REVISER).models.keys() == nlp.get_pipe(REVISER).models.keys() == {"keep", "start", "end"}
+    assert get_attributions(restored(text)) == get_attributions(nlp(text))
 
 
 def test_every_candidate_boundary_is_an_exact_offset_with_emoji_crlf_and_combining_marks():

@@ -8,7 +8,8 @@ each fragment's start and end move to the best-scored candidate when it beats th
 more than `move_margin`. The keep probability becomes the attribution's confidence (attrib_combine
 calibrates it). Without fitted models (a fresh pipeline) the component changes nothing.
 
-The models are scikit-learn estimators, saved with pickle beside the pipeline (to_disk); a model
+The models are scikit-learn estimators, saved with pickle beside the pipeline (to_disk, and inside
+`nlp.to_bytes()`); a model
 directory is code to trust, as any spaCy pipeline with custom components is.
 """
 
@@ -19,6 +20,7 @@ import pickle
 from pathlib import Path
 
 import numpy
+import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
 from threadpoolctl import threadpool_limits
@@ -104,28 +106,44 @@ class Reviser:
             out.append(attr)
         return out
 
+    def to_bytes(self, exclude=()) -> bytes:
+        """The settings and the models, for `nlp.to_bytes()` (what spaCy ships to other processes)."""
+        if not self.models:
+            return srsly.msgpack_dumps({})
+        return srsly.msgpack_dumps({"revision": self._settings(), "models": pickle.dumps(self.models)})
+
+    def from_bytes(self, data: bytes, exclude=()):
+        state = srsly.msgpack_loads(data)
+        if state:
+            self._load(state["revision"], state["models"], "the pipeline's bytes")
+        return self
+
     def to_disk(self, path, exclude=()):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         if not self.models:
             return
-        settings = {"keep_threshold": self.keep_threshold, "move_margin": self.move_margin,
-                    "tables": {k: t.to_dict() for k, t in self.tables.items()}}
-        (path / "revision.json").write_text(json.dumps(settings), encoding="utf-8")
+        (path / "revision.json").write_text(json.dumps(self._settings()), encoding="utf-8")
         (path / "models.pkl").write_bytes(pickle.dumps(self.models))
 
     def from_disk(self, path, exclude=()):
         path = Path(path)
-        if not (path / "models.pkl").exists():
-            return self
+        if (path / "models.pkl").exists():
+            settings = json.loads((path / "revision.json").read_text(encoding="utf-8"))
+            self._load(settings, (path / "models.pkl").read_bytes(), str(path))
+        return self
+
+    def _settings(self) -> dict:
+        return {"keep_threshold": self.keep_threshold, "move_margin": self.move_margin,
+                "tables": {k: t.to_dict() for k, t in self.tables.items()}}
+
+    def _load(self, settings: dict, models: bytes, where: str) -> None:
         try:
-            self.models = pickle.loads((path / "models.pkl").read_bytes())
+            self.models = pickle.loads(models)
         except (ImportError, AttributeError, pickle.UnpicklingError) as exc:
-            raise ModelError(f"{path}: cannot load the revision models ({exc}); install attrib's dependencies") from None
-        settings = json.loads((path / "revision.json").read_text(encoding="utf-8"))
+            raise ModelError(f"{where}: cannot load the revision models ({exc}); install attrib's dependencies") from None
         self.keep_threshold, self.move_margin = settings["keep_threshold"], settings["move_margin"]
         self.tables = {k: Table.from_dict(v) for k, v in settings["tables"].items()}
-        return self
 
 
 @Language.factory(REVISER, default_config={"keep_threshold": 0.3, "move_margin": 0.0})
