@@ -210,6 +210,32 @@ def test_workers_annotate_in_a_child_of_one_thread(killed_run):
     assert set(killed_run["threads"].values()) == {1}
 
 
+def test_a_child_killed_mid_run_is_started_again_and_loses_nothing(corpus, scheduler, local_run, tmp_path):
+    """The test kills one worker's annotating child (SIGKILL) once two parts are done: the worker starts another
+    and redoes the call, and the run ends with every document once."""
+    out = tmp_path / "parts"
+    before = on_workers(scheduler["address"], lambda: child().pid)
+    killed: dict = {}
+
+    def kill_a_child() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            if len(list((out / "_parts").glob("*.json"))) >= 2:
+                killed["pid"] = next(iter(before.values()))
+                os.kill(killed["pid"], signal.SIGKILL)
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_a_child)
+    killer.start()
+    ran = attrib("annotate", *corpus["inputs"], "-o", out, "--cluster", scheduler["address"], "--partition-size", PARTITION)
+    killed["done"] = True
+    killer.join()
+    assert ran.code == 0, ran.err
+    assert "pid" in killed  # the kill came before the run ended
+    assert killed["pid"] not in on_workers(scheduler["address"], lambda: child().pid).values()
+    assert merged(out, tmp_path) == local_run[0]
+
+
 def test_a_second_run_resumes_and_writes_nothing(killed_run, corpus, scheduler):
     out = killed_run["out"]
     stamps = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.glob("*.jsonl")}

@@ -8,9 +8,8 @@ each fragment's start and end move to the best-scored candidate when it beats th
 more than `move_margin`. The keep probability becomes the attribution's confidence (attrib_combine
 calibrates it). Without fitted models (a fresh pipeline) the component changes nothing.
 
-The models are scikit-learn estimators, saved with pickle beside the pipeline (to_disk, and inside
-`nlp.to_bytes()`); a model
-directory is code to trust, as any spaCy pipeline with custom components is.
+The models are scikit-learn estimators, pickled beside the pipeline (to_disk) and inside `nlp.to_bytes()`;
+a model directory is code to trust, as any spaCy pipeline with custom components is.
 """
 
 from __future__ import annotations
