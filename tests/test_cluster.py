@@ -221,8 +221,9 @@ def test_a_child_killed_mid_run_is_started_again_and_loses_nothing(corpus, sched
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not killed:
             if len(list((out / "_parts").glob("*.json"))) >= 2:
-                killed["pid"] = next(iter(before.values()))
-                os.kill(killed["pid"], signal.SIGKILL)
+                pid = next(iter(before.values()))
+                os.kill(pid, signal.SIGKILL)  # the child of the run before this one: a run keeps the children
+                killed["pid"] = pid
             time.sleep(0.005)
 
     killer = threading.Thread(target=kill_a_child)

@@ -63,17 +63,6 @@ class Child:
             raise value
         return value
 
-    def close(self) -> None:
-        with self._lock:
-            if self._process is not None:
-                self._process.stdin.close()  # the child exits at the end of its input
-                try:
-                    self._process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    self._process.kill()
-                    self._process.wait()
-                self._process = None
-
     def _started(self) -> subprocess.Popen:
         if self._process is None or self._process.poll() is not None:
             env = single_threaded({k: v for k, v in os.environ.items() if k not in DROPPED_ENV})

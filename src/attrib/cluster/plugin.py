@@ -10,7 +10,8 @@ from .worker import generator_of
 
 class PipelineLoader(WorkerPlugin):
     """Starts the worker's child and loads the spaCy pipeline in it when a worker starts (and on every worker
-    that joins later), so that the first task does not pay for it; stops the child with the worker."""
+    that joins later), so that the first task does not pay for it. Every run registers the plugin again, which
+    tears the old one down: the child stays (it ends with its worker), and with it the loaded pipeline."""
 
     def __init__(self, model: str | None) -> None:
         self.model = model
@@ -18,6 +19,3 @@ class PipelineLoader(WorkerPlugin):
 
     def setup(self, worker) -> None:
         child().call(generator_of, self.model)
-
-    def teardown(self, worker) -> None:
-        child().close()
