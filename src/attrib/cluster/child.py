@@ -37,6 +37,10 @@ class Child:
 
     @property
     def pid(self) -> int:
+        """The running child's pid (started if none runs), without waiting for a call in progress."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            return process.pid
         with self._lock:
             return self._started().pid
 
