@@ -34,8 +34,9 @@ from attrib.documents import iter_documents  # noqa: E402
 from constructed import constructed_record  # noqa: E402
 from runs import attrib  # noqa: E402
 
-PARTITION = "4kB"
-CHILD_LOADS = "__import__('attrib.annotate').annotate.load_pipeline.cache_info().misses"  # evaluated in a worker's child  # a few hundred short documents make a dozen partitions
+PARTITION = "4kB"  # a few hundred short documents make a dozen partitions
+# evaluated in a worker's child: how many times it loaded a pipeline (a function of this module would not unpickle there)
+CHILD_LOADS = "__import__('attrib.annotate').annotate.load_pipeline.cache_info().misses"
 
 
 @pytest.fixture(scope="module")
