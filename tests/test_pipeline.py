@@ -496,3 +496,14 @@ def test_an_apostrophe_between_speaker_and_next_quotation_does_not_stop_the_cont
 ])
 def test_an_adverb_right_after_the_verb_belongs_to_the_cue(nlp, text, cue):
     assert one(nlp, text)[2] == cue
+
+
+@pytest.mark.parametrize("text, source, cue", [
+    ("Mr. Bush responded by saying that the plan was a good one.", ["Mr. Bush"], ["saying"]),
+    ("Trump hesitated in answering a question about the nominee.", ["Trump"], ["answering"]),
+    ("The ministry published new figures on Monday. It said that exports had fallen sharply.", ["It"], ["said"]),
+    ("It seems that the plan has failed.", [], ["seems"]),
+])
+def test_a_gerund_after_a_preposition_speaks_for_the_verbs_subject_and_it_speaks_unless_it_seems(nlp, text, source, cue):
+    found = [a for a in find(nlp, text) if a[2] == cue]
+    assert len(found) == 1 and found[0][1] == source, find(nlp, text)

@@ -19,6 +19,7 @@ MISPARSED_VERB_DEPS = {"dobj", "pobj", "compound", "npadvmod", "dep", "amod", "n
 NOUN_CUE_DEPS = {"amod", "det"}  # "sharp criticism of", "an assertion that": PolNeAR counts them in a noun cue
 CONTENT_PREPS = {"for", "to", "about", "on", "of", "against", "that"}
 EXPLETIVES = {"it", "there"}
+RAISING_VERBS = {"seem", "appear"}  # "it seems that …": their "it" is empty; "it said", "it added": an organisation, a text
 
 
 @dataclass

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 from spacy.tokens import Span, Token
 
-from .parse import EXPLETIVES, INHERIT_SUBJECT_DEPS, SUBJECT_DEPS, is_break, subtree, within
+from .parse import EXPLETIVES, INHERIT_SUBJECT_DEPS, RAISING_VERBS, SUBJECT_DEPS, is_break, subtree, within
 
 
 def subject_of(verb: Token, depth: int = 0) -> Token | None:
-    """The grammatical subject of `verb`, inherited through conjunction, infinitives and participles."""
+    """The grammatical subject of `verb`, inherited through conjunction, infinitives and participles
+    ("responded by first saying", "wavered in answering": the subject of the verb the preposition hangs from).
+    "It" is a subject only of a verb that does something ("it said", "it added"), not of "it seems"."""
     subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS and c.lower_ not in EXPLETIVES]
     if subjects:
         # two subjects are a misparse of '"Anybody who …," said X': the one after the verb speaks
         return subjects[-1] if len(subjects) > 1 and subjects[-1].i > verb.i else subjects[0]
+    if verb.pos_ == "VERB" and verb.lemma_.lower() not in RAISING_VERBS:
+        it = next((c for c in verb.children if c.dep_ == "nsubj" and c.lower_ == "it"), None)
+        if it is not None:
+            return it
     agent = passive_agent(verb)
     if agent is not None:
         return agent
     if depth < 3 and verb.dep_ in INHERIT_SUBJECT_DEPS and verb.head.i != verb.i:
         return subject_of(verb.head, depth + 1)
+    if depth < 3 and verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.head.pos_ in {"VERB", "AUX"}:
+        return subject_of(verb.head.head, depth + 1)
     if verb.dep_ in {"relcl", "acl"} and verb.head.pos_ in {"NOUN", "PROPN", "PRON"}:
         return verb.head
     return None

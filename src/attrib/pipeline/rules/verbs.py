@@ -15,6 +15,7 @@ from .parse import (
     FRAME_DEPS,
     MISPARSED_VERB_DEPS,
     OBJECT_DEPS,
+    RAISING_VERBS,
     SUBJECT_DEPS,
     Candidate,
     Settings,
@@ -30,7 +31,6 @@ ADDRESSEE_VERBS = {"tell", "ask", "inform", "assure", "warn", "remind", "urge", 
 REFLEXIVES = {"itself", "themselves", "himself", "herself", "ourselves", "myself", "yourself"}
 QUESTION_VERBS = {"ask", "wonder", "inquire"}
 ANSWERS = {"yes", "no", "so"}  # "46 percent said yes", "half said so": the whole content, right after the verb
-RAISING_VERBS = {"seem", "appear"}
 ASPECTUAL_VERBS = {"continue", "begin", "start", "keep", "stop"}
 RAISING_PASSIVES = {"expect", "know", "say", "believe", "report", "consider", "think", "rumor", "project", "predict"}
 
