@@ -9,7 +9,7 @@ from .parse import EXPLETIVES, INHERIT_SUBJECT_DEPS, RAISING_VERBS, SUBJECT_DEPS
 
 def subject_of(verb: Token, depth: int = 0) -> Token | None:
     """The grammatical subject of `verb`, inherited through conjunction, infinitives and participles
-    ("responded by first saying", "wavered in answering": the subject of the verb the preposition hangs from).
+    ("responded by first saying", "hesitated in answering": the subject of the verb the preposition hangs from).
     "It" is a subject only of a verb that does something ("it said", "it added"), not of "it seems"."""
     subjects = [c for c in verb.children if c.dep_ in SUBJECT_DEPS and c.lower_ not in EXPLETIVES]
     if subjects:
