@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import random
 import sys
 import tempfile
 import time
@@ -27,11 +26,9 @@ from pathlib import Path
 
 import numpy
 
-from attrib.annotate import load_pipeline
-from attrib.records import iter_records, spans
-from attrib.training import boundaries, fit_revision, keep
-from attrib.training.reviser import Reviser
-from bench_revision_heldout import scores
+from attrib.records import spans
+from attrib.training import boundaries, keep
+from bench_revision_heldout import fitted, parsed_split, reviser, scores
 
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 WINDOW, STRIDE = 254, 190
@@ -120,10 +117,7 @@ def main() -> None:
     parser.add_argument("--fit", type=float, default=0.8, help="share of the documents the revision is fitted on")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    records = list(iter_records([args.train]))
-    random.Random(args.seed).shuffle(records)
-    cut = round(len(records) * args.fit)
-    docs = list(load_pipeline().pipe([r["text"] for r in records], batch_size=16, n_process=2))
+    records, docs, cut = parsed_split(args.train, args.fit, args.seed)
     with tempfile.TemporaryDirectory() as folder:
         encoder = args.encoder or packaged_minilm(Path(folder))
         vectors, seconds, pieces = token_vectors(encoder, args.layer, docs)
@@ -139,13 +133,8 @@ def main() -> None:
         if label != "revision":
             add_vector_columns({id(d): (v - mean) @ projection for d, v in zip(docs, vectors)},
                                {id(d): v for d, v in zip(docs, vectors)}, args.dims)
-        examples = fit_revision.Examples()
-        for number, (record, doc) in enumerate(zip(records[:cut], docs[:cut])):
-            fit_revision.add_document(examples, number, doc, record["attributions"])
-        models, tables, report = fit_revision.fit(examples, seed=args.seed)
-        reviser = Reviser("attrib_revise", report["keep_threshold"], 0.0)
-        reviser.models, reviser.tables = models, tables
-        print(f"{label:<22} {scores(held_records, held_docs, reviser)}")
+        revision = reviser(*fitted(records[:cut], docs[:cut], args.seed))
+        print(f"{label:<22} {scores(held_records, held_docs, revision)}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,28 @@ def scores(records: list[dict], docs: list, reviser: Reviser | None) -> str:
             f"jaccard50 {100 * figures['attributions_by_definition']['found_jaccard50']['f1']:.2f}")
 
 
+def parsed_split(train: str, fit: float, seed: int) -> tuple[list[dict], list, int]:
+    """The documents of `train` shuffled with `seed`, parsed (rules included), and where the fitting part ends."""
+    records = list(iter_records([train]))
+    random.Random(seed).shuffle(records)
+    docs = list(load_pipeline().pipe([r["text"] for r in records], batch_size=16, n_process=2))
+    return records, docs, round(len(records) * fit)
+
+
+def fitted(records: list[dict], docs: list, seed: int) -> tuple[dict, dict, dict]:
+    """The revision's models, tables and report, fitted on these documents as `attrib train` fits them."""
+    examples = fit_revision.Examples()
+    for number, (record, doc) in enumerate(zip(records, docs)):
+        fit_revision.add_document(examples, number, doc, record["attributions"])
+    return fit_revision.fit(examples, seed=seed)
+
+
+def reviser(models: dict, tables: dict, report: dict, margin: float = 0.0) -> Reviser:
+    revision = Reviser("attrib_revise", report["keep_threshold"], margin)
+    revision.models, revision.tables = models, tables
+    return revision
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("train", help="PolNeAR train (gold JSONL)")
@@ -42,26 +64,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--margins", default="0,0.05,0.1", help="move margins to score the revision at")
     args = parser.parse_args()
-    records = list(iter_records([args.train]))
-    random.Random(args.seed).shuffle(records)
-    cut = round(len(records) * args.fit)
     started = time.perf_counter()
-    docs = list(load_pipeline().pipe([r["text"] for r in records], batch_size=16, n_process=2))
+    records, docs, cut = parsed_split(args.train, args.fit, args.seed)
     print(f"{len(records)} documents: fitted on {cut}, scored on {len(records) - cut}; parsed in "
           f"{time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
-    examples = fit_revision.Examples()
-    for number, (record, doc) in enumerate(zip(records[:cut], docs[:cut])):
-        fit_revision.add_document(examples, number, doc, record["attributions"])
-    models, tables, report = fit_revision.fit(examples, seed=args.seed)
+    models, tables, report = fitted(records[:cut], docs[:cut], args.seed)
     print(f"fitted in {time.perf_counter() - started:.0f} s; rows {report['rows']}; keep threshold "
           f"{report['keep_threshold']:.3f}")
     held_records, held_docs = records[cut:], docs[cut:]
     print(f"rules                  {scores(held_records, held_docs, None)}")
     for margin in map(float, args.margins.split(",")):
-        reviser = Reviser("attrib_revise", report["keep_threshold"], margin)
-        reviser.models, reviser.tables = models, tables
-        print(f"revision, margin {margin:<5g} {scores(held_records, held_docs, reviser)}")
+        print(f"revision, margin {margin:<5g} {scores(held_records, held_docs, reviser(models, tables, report, margin))}")
 
 
 if __name__ == "__main__":
