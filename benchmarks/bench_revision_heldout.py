@@ -22,12 +22,15 @@ from attrib.training import fit_revision
 from attrib.training.reviser import Reviser
 
 
-def scores(records: list[dict], docs: list, reviser: Reviser | None) -> str:
+def scores(records: list[dict], docs: list, reviser: Reviser | None, finder: list[dict] | None = None) -> str:
+    """`attrib eval`'s figures of the rules, or of the revision (reading `finder`, the span finders' scores per
+    document, when given)."""
     found = Scores()
-    for record, doc in zip(records, docs):
+    for number, (record, doc) in enumerate(zip(records, docs)):
         attributions = list(doc._.attributions or [])
         if reviser is not None and attributions:
-            attributions = reviser.revise(doc, attributions, list(doc.user_data.get(RULES_KEY) or []))
+            rules = list(doc.user_data.get(RULES_KEY) or [])
+            attributions = reviser.revise(doc, attributions, rules, finder[number] if finder else None)
         found.add(record, make_record(record["id"], record["text"], attributions, {}))
     figures = found.as_dict()
     exact = " ".join(f"{role} {100 * figures['roles'][role]['exact']['f1']:.2f}" for role in ("source", "cue", "content"))
@@ -43,12 +46,13 @@ def parsed_split(train: str, fit: float, seed: int) -> tuple[list[dict], list, i
     return records, docs, round(len(records) * fit)
 
 
-def fitted(records: list[dict], docs: list, seed: int) -> tuple[dict, dict, dict]:
-    """The revision's models, tables and report, fitted on these documents as `attrib train` fits them."""
+def fitted(records: list[dict], docs: list, seed: int, finder: list[dict] | None = None) -> tuple[dict, dict, dict]:
+    """The revision's models, tables and report, fitted on these documents as `attrib train` fits them
+    (reading `finder`, the span finders' scores per document, when given)."""
     examples = fit_revision.Examples()
     for number, (record, doc) in enumerate(zip(records, docs)):
-        fit_revision.add_document(examples, number, doc, record["attributions"])
-    return fit_revision.fit(examples, seed=seed)
+        fit_revision.add_document(examples, number, doc, record["attributions"], finder[number] if finder else None)
+    return fit_revision.fit(examples, seed=seed, finder=finder is not None)
 
 
 def reviser(models: dict, tables: dict, report: dict, margin: float = 0.0) -> Reviser:

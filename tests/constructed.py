@@ -65,7 +65,7 @@ def corpus(tmp_path_factory):
         return "".join(dumps_line(constructed_record(f"{prefix}{i}", rng, that_in_content=False, distractors=0.4))
                        for i in range(n))
 
-    train_path.write_text(records("t", 16), encoding="utf-8")
+    train_path.write_text(records("t", 30), encoding="utf-8")  # 24 to train on: enough to cross-fit (cross_fit.py)
     dev_path.write_text(records("d", 4), encoding="utf-8")
     return train_path, dev_path
 

@@ -9,6 +9,7 @@ import sys
 
 import numpy
 import spacy
+from spacy.language import Language
 
 from attrib.annotate import annotate_documents, load_pipeline
 from attrib.documents import Document
@@ -16,7 +17,8 @@ from attrib.evaluate import Scores
 from attrib.pipeline.quotes import find_quotes
 from attrib.records import iter_records
 from attrib.spacy_doc import get_attributions
-from attrib.training.boundaries import DocView, sites
+from attrib.training import cross_fit, finder_scores
+from attrib.training.boundaries import FINDER_NUMERIC as FINDER_COLUMNS, DocView, sites
 from attrib.training.fit_revision import keep_threshold
 from attrib.training.progress import Progress
 from attrib.training.reviser import REVISER
@@ -98,3 +100,45 @@ def test_progress_says_how_long_is_left(monkeypatch):
     progress.step()
     progress.step(3)
     assert lines == ["parsing: 1/4, about 30s left", "parsing: 4/4 in 40s"]
+
+
+def test_the_revision_reads_the_span_finders_scores_and_takes_them_off_the_doc(trained):
+    model_dir, _ = trained
+    nlp = spacy.load(model_dir)
+    assert set(FINDER_COLUMNS) <= set(nlp.get_pipe(REVISER).tables["start"].numeric)
+    text = "Maria Lopez warned that the bridge is unsafe. The minister said goodbye to the staff."
+    with nlp.select_pipes(disable=[REVISER, "attrib_combine"]):
+        left = nlp(text).user_data[finder_scores.SCORES_KEY]
+    assert set(left) == {"source", "cue", "content"} and all(table.shape == (len(nlp.make_doc(text)), 2) for table in left.values())
+    assert finder_scores.SCORES_KEY not in nlp(text).user_data  # the revision's input, not the output
+
+
+@Language.factory("test_fake_finder", default_config={"number": 0})
+def _fake_finder(nlp, name, number):
+    """A stand-in for the span finders (real ones are trained by the `trained` fixture): every token's
+    score is the number of the half whose pipeline scored it."""
+
+    def score(doc):
+        finder_scores.store(doc, "attrib_cand_content", numpy.full((len(doc), 2), number, numpy.float32))
+        return doc
+
+    return score
+
+
+def test_cross_fitting_scores_each_document_with_finders_trained_on_the_other_half():
+    records = [{"id": str(i), "text": f"Document number {i} said so.", "attributions": []} for i in range(cross_fit.MIN_DOCUMENTS)]
+    trained_on = {}
+
+    def train_half(half: list[dict], number: int):
+        nlp = spacy.blank("en")
+        nlp.add_pipe("test_fake_finder", name="attrib_find_content", config={"number": number})
+        trained_on[number] = {r["id"] for r in half}
+        return nlp
+
+    scores = cross_fit.cross_fitted(records, train_half, seed=3, log=lambda message: None)
+    assert sorted(trained_on[0] | trained_on[1]) == sorted(r["id"] for r in records) and not trained_on[0] & trained_on[1]
+    for record, table in zip(records, scores):
+        number = int(table["content"][0, 0])
+        assert table["content"].shape == (6, 2) and record["id"] in trained_on[1 - number]
+    assert {int(t["content"][0, 0]) for t in scores} == {0, 1}
+    assert cross_fit.cross_fitted(records[:-1], train_half, seed=3, log=lambda message: None) is None  # too few to halve

@@ -25,7 +25,8 @@ def test_the_model_carries_its_metadata(trained, corpus):
     written = meta_json["attrib"]
     # each trained model is its own Label Studio model_version (push --update relies on it)
     assert meta_json["version"].startswith(f"{attrib.__version__}+") and len(meta_json["version"]) > len(attrib.__version__) + 8
-    assert written["data"]["documents"] == {"train": 13, "calibration": 3, "dev": 4}
+    assert written["data"]["documents"] == {"train": 24, "calibration": 6, "dev": 4}
+    assert written["revision"]["finder_scores"] is True  # 24 documents: enough to cross-fit (cross_fit.py)
     assert written["data"]["train"][0]["path"] == str(corpus[0]) and len(written["data"]["train"][0]["sha256"]) == 64
     assert written["trained_at"] == meta["trained_at"]
     scores = written["dev_scores"]
@@ -74,7 +75,7 @@ def test_fill_is_decided_on_the_calibration_documents_and_kept_with_the_model(tr
     calibration documents in most bootstrap resamples; the decision travels with the model (attrib_combine/policy.json)."""
     model_dir, meta = trained
     check = meta["rules"]["fill_check"]
-    assert check["documents"] == 3
+    assert check["documents"] == 6
     assert 0.0 <= check["fill_wins_in"] <= 1.0
     gain = check["attribution_f1_with"] > check["attribution_f1_without"]
     assert meta["rules"]["fill"] == (gain and check["fill_wins_in"] >= FILL_WINS)

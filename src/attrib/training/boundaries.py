@@ -10,10 +10,12 @@ whitespace, punctuation and quote marks, so two candidates that trim to the same
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
 
+import numpy
 from spacy.tokens import Doc
 
 from ..evaluate import trim
@@ -27,6 +29,9 @@ NUMERIC = (
     "in_quote", "word_quote", "subtree_edge", "root_subtree_edge", "tokens", "cue_side", "cue_distance",
     "crosses_cue", "verbs_crossed", "commas_crossed", "original", "head_in_cue",
 )
+# the learned span finder's score (finder_scores.py) of this boundary's token, of the rule's own, their
+# difference, and the token outside's score on the other side (an end just before a start); NaN without it
+FINDER_NUMERIC = ("finder_in", "finder_own", "finder_gain", "finder_out_other")
 
 
 @dataclass
@@ -41,8 +46,9 @@ class Candidate:
 class DocView:
     """Per-token facts of a parsed Doc that every candidate reads, computed once per document."""
 
-    def __init__(self, doc: Doc, quotes: list[tuple[int, int]]):
+    def __init__(self, doc: Doc, quotes: list[tuple[int, int]], finder: dict[str, numpy.ndarray] | None = None):
         self.doc = doc
+        self.finder = finder or {}  # the span finders' scores per role (finder_scores.py), if any
         self.text = doc.text
         self.n = len(doc)
         sentence, count = [], 0
@@ -109,7 +115,7 @@ def _row(view: DocView, role, rule, kind, side, i, anchor, first, last, root, cu
         head_in_cue = int(cue_tokens[0] <= token.head.i <= cue_tokens[1])
     edge = token.left_edge.i if side == "start" else token.right_edge.i
     root_edge = root.left_edge.i if side == "start" else root.right_edge.i
-    return {
+    return {**_finder_columns(view.finder.get(role), side, i, anchor, outside), **{
         "role": role, "rule": rule, "kind": kind,
         "word": _word(token), "pos": token.pos_, "dep": token.dep_,
         "out_word": _word(out_token) if out_token is not None else "<edge>",
@@ -133,7 +139,16 @@ def _row(view: DocView, role, rule, kind, side, i, anchor, first, last, root, cu
         "commas_crossed": view.commas[high] - view.commas[low],
         "original": int(original),
         "head_in_cue": head_in_cue,
-    }
+    }}
+
+
+def _finder_columns(scores: numpy.ndarray | None, side: str, i: int, anchor: int, outside: int) -> dict:
+    if scores is None:
+        return dict.fromkeys(FINDER_NUMERIC, math.nan)
+    column = 0 if side == "start" else 1
+    here, own = float(scores[i, column]), float(scores[anchor, column])
+    other = float(scores[outside, 1 - column]) if 0 <= outside < len(scores) else 0.0
+    return {"finder_in": here, "finder_own": own, "finder_gain": here - own, "finder_out_other": other}
 
 
 @dataclass

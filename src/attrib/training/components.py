@@ -27,6 +27,7 @@ from thinc.types import Ragged
 from ..errors import ModelError
 from ..records import fragment
 from ..spacy_doc import get_attributions, set_attributions
+from . import finder_scores
 from .calibration import Calibration
 from .corpus import GOLD_KEY, LABELS
 from .grouping import Group, Scored, group_spans
@@ -53,7 +54,8 @@ def copy_base_tok2vec(base: str, component: str):
 
 class CappedSpanFinder(SpanFinder):
     """spaCy's span finder with a budget: at most `max_share` of the tokens as starts (and as ends,
-    best-scored first), and each start paired with its `max_ends` nearest ends only.
+    best-scored first), and each start paired with its `max_ends` nearest ends only; and its scores kept on
+    the Doc for `attrib_revise` (finder_scores.py).
 
     The stock finder pairs every start with every end within max_length; early in training, or
     under dropout, when most tokens pass the threshold, that is tokens x max_length spans per
@@ -69,6 +71,7 @@ class CappedSpanFinder(SpanFinder):
         for doc in docs:
             doc_scores = scores[offset : offset + len(doc)]
             offset += len(doc)
+            finder_scores.store(doc, self.cfg["spans_key"], doc_scores)
             budget = max(1, int(self.cfg["max_share"] * len(doc)))
             starts, ends = (self._best(doc_scores[:, col], threshold, budget) for col in (0, 1))
             doc.spans[self.cfg["spans_key"]] = [
@@ -225,6 +228,7 @@ class AttributionCombiner:
         return combine(doc.text, self.learned(doc), rules, fill=self.fill, prefer=self.prefer)
 
     def __call__(self, doc: Doc) -> Doc:
+        finder_scores.take(doc)  # attrib_revise's input, left behind when the pipeline has no attrib_revise
         out = []
         for attr in self.combined(doc):
             origin, raw = attr.pop("origin"), attr.pop("raw")

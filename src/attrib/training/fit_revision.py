@@ -51,12 +51,13 @@ class Examples:
         self.documents[model].append(document)
 
 
-def add_document(examples: Examples, number: int, doc: Doc, gold: list[dict]) -> None:
-    """Add the rows of one document: `doc` has the rules' attributions, `gold` its annotation."""
+def add_document(examples: Examples, number: int, doc: Doc, gold: list[dict], finder: dict | None = None) -> None:
+    """Add the rows of one document: `doc` has the rules' attributions, `gold` its annotation, `finder`
+    the span finders' scores of its tokens (finder_scores.py) from finders not trained on it, if any."""
     predicted = list(doc._.attributions or [])
     rules = list(doc.user_data.get(RULES_KEY) or [])
     text = doc.text
-    view = DocView(doc, find_quotes(text))
+    view = DocView(doc, find_quotes(text), finder)
     pairs = {p: g for g, p in match_attributions(text, gold, predicted)}
     examples.gold_attributions += len(gold)
     for p, row in enumerate(keep.rows(view, predicted, rules)):
@@ -126,10 +127,13 @@ def _fit_one(model: str, X: numpy.ndarray, y: numpy.ndarray, groups: numpy.ndarr
     return fitted, report, time.perf_counter() - started
 
 
-def fit(examples: Examples, seed: int = 0, log=lambda message: None) -> tuple[dict, dict[str, Table], dict]:
-    """Fitted models and their tables, and a report (rows, the keep threshold and what it gains held out)."""
-    report = {"rows": {m: len(examples.rows[m]) for m in MODELS}}
-    columns = {"keep": (keep.CATEGORICAL, keep.NUMERIC), **{s: (boundaries.CATEGORICAL, boundaries.NUMERIC) for s in SIDES}}
+def fit(examples: Examples, seed: int = 0, log=lambda message: None, finder: bool = False) -> tuple[dict, dict[str, Table], dict]:
+    """Fitted models and their tables, and a report (rows, the keep threshold and what it gains held out).
+    With `finder`, the models also read the span finders' scores (the rows must have been given them)."""
+    report = {"rows": {m: len(examples.rows[m]) for m in MODELS}, "finder_scores": finder}
+    keep_numeric = keep.NUMERIC + (keep.FINDER_NUMERIC if finder else ())
+    boundary_numeric = boundaries.NUMERIC + (boundaries.FINDER_NUMERIC if finder else ())
+    columns = {"keep": (keep.CATEGORICAL, keep_numeric), **{s: (boundaries.CATEGORICAL, boundary_numeric) for s in SIDES}}
     tables = {m: Table(*columns[m]).fit(examples.rows[m]) for m in MODELS}
     jobs = [
         delayed(_fit_one)(m, tables[m].matrix(examples.rows[m]), numpy.array(examples.labels[m]),

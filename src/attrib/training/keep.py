@@ -9,6 +9,8 @@ likely the attribution is to be found in the annotation; `attrib_revise` drops t
 
 from __future__ import annotations
 
+import math
+
 from spacy.tokens import Doc, Span
 
 from ..records import spans
@@ -20,6 +22,9 @@ NUMERIC = (
     "gap", "content_quoted", "cue_in_quote", "same_sentence", "attributions_in_sentence", "sentence_start",
     "paragraph_start", "cue_negated", "content_sentences", "source_entity",
 )
+# the learned span finders' scores (finder_scores.py) of each role's first token as a start and last as an
+# end: whether a model trained on annotated documents sees this attribution too; NaN without them
+FINDER_NUMERIC = tuple(f"finder_{role}_{side}" for role in ("source", "cue", "content") for side in ("start", "end"))
 
 
 def _span(doc: Doc, frags: list[tuple[int, int]]) -> Span | None:
@@ -75,5 +80,16 @@ def rows(view: DocView, attributions: list[dict], rules: list[str]) -> list[dict
             "cue_negated": int(any(c.dep_ == "neg" for c in root.children)),
             "content_sentences": (view.sentence[content.end - 1] - view.sentence[content.start] + 1) if has_content else 0,
             "source_entity": int(attr.get("source_entity") is not None),
+            **_finder_columns(view, cue, content, source),
         })
+    return out
+
+
+def _finder_columns(view: DocView, cue: Span | None, content: Span | None, source: Span | None) -> dict:
+    out = {}
+    for role, span in (("source", source), ("cue", cue), ("content", content)):
+        scores = view.finder.get(role)
+        found = scores is not None and span is not None and len(span) > 0
+        out[f"finder_{role}_start"] = float(scores[span.start, 0]) if found else math.nan
+        out[f"finder_{role}_end"] = float(scores[span.end - 1, 1]) if found else math.nan
     return out

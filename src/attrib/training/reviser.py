@@ -5,7 +5,8 @@ The rules stay the candidate generator; what they get wrong is learned from anno
 be in the annotation (keep.py), and the attributions under `keep_threshold` are dropped; two
 boundary models (start, end) score the candidate boundaries near each fragment (boundaries.py), and
 each fragment's start and end move to the best-scored candidate when it beats the rule's own by
-more than `move_margin`. The keep probability becomes the attribution's confidence (attrib_combine
+more than `move_margin`. In a trained pipeline both read the learned span finders' scores too
+(finder_scores.py), which the finders before it leave on the Doc. The keep probability becomes the attribution's confidence (attrib_combine
 calibrates it). Without fitted models (a fresh pipeline) the component changes nothing.
 
 The models are scikit-learn estimators, pickled beside the pipeline (to_disk) and inside `nlp.to_bytes()`;
@@ -29,7 +30,7 @@ from ..pipeline.assembly import RULES_KEY
 from ..pipeline.quotes import find_quotes
 from ..records import ROLES, fragment
 from ..spacy_doc import set_attributions
-from . import keep
+from . import finder_scores, keep
 from .boundaries import SIDES, DocView, Site, sites
 from .tables import Table
 
@@ -67,15 +68,17 @@ class Reviser:
         self.tables: dict[str, Table] = {}
 
     def __call__(self, doc: Doc) -> Doc:
+        finder = finder_scores.take(doc)
         attributions, rules = doc._.attributions, doc.user_data.get(RULES_KEY)
         if not self.models or attributions is None or rules is None or len(rules) != len(attributions):
             return doc
         with threadpool_limits(limits=1):  # its OpenMP threads stall whenever another program holds a core
-            set_attributions(doc, self.revise(doc, list(attributions), list(rules)))
+            set_attributions(doc, self.revise(doc, list(attributions), list(rules), finder))
         return doc
 
-    def revise(self, doc: Doc, attributions: list[dict], rules: list[str]) -> list[dict]:
-        view = DocView(doc, find_quotes(doc.text))
+    def revise(self, doc: Doc, attributions: list[dict], rules: list[str], finder: dict | None = None) -> list[dict]:
+        """The attributions kept and their boundaries moved; `finder`: the span finders' scores, if any."""
+        view = DocView(doc, find_quotes(doc.text), finder)
         keep_p = probabilities(self.models["keep"], self.tables["keep"], keep.rows(view, attributions, rules))
         kept = [i for i, p in enumerate(keep_p) if p >= self.keep_threshold]
         attributions = [dict(attributions[i], confidence=round(float(keep_p[i]), 4)) for i in kept]

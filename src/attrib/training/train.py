@@ -3,8 +3,9 @@
 Steps: read the documents; hold out a dev set (given, or split off) and a calibration slice of
 the training documents; write them as DocBins; train with spaCy's own loop from the packaged
 config.cfg; add the rule component (if this attrib has it) and `attrib_revise` before
-`attrib_combine`, and fit the revision of the rules' attributions on the training documents
-(fit_revision.py); fit the confidence calibration on the calibration slice; score the result on dev with attrib's evaluation;
+`attrib_combine`, train the span finders again on each half of the training documents for their
+cross-fitted scores (cross_fit.py), and fit the revision of the rules' attributions on the training documents
+with them (fit_revision.py); fit the confidence calibration on the calibration slice; score the result on dev with attrib's evaluation;
 and write the pipeline with its metadata (data, date, settings, dev scores, reliability) in
 meta.json["attrib"]. The model directory is written whole or not at all.
 """
@@ -39,6 +40,7 @@ from ..spacy_doc import get_attributions
 from . import components, reviser  # noqa: F401  (register attrib_combine, attrib_revise and the suggester)
 from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import read_training_records, split, to_docbin
+from .cross_fit import STEPS_SHARE, cross_fitted
 from .fit_revision import Examples, add_document, fit, fittable
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins
 from .progress import Progress
@@ -66,7 +68,8 @@ def _fingerprint(paths: Iterable[str | Path]) -> list[dict]:
     return out
 
 
-def _load_base(name: str) -> Language:
+def load_base(name: str) -> Language:
+    """The base pipeline without its taggers: its tokenizer makes the training DocBins' Docs."""
     try:
         return spacy.load(name, exclude=["tagger", "parser", "ner", "lemmatizer", "attribute_ruler"])
     except OSError as exc:
@@ -101,17 +104,19 @@ def rule_docs(nlp: Language, records: list[dict], log: Callable[[str], None]) ->
             yield doc
 
 
-def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[str], None]) -> dict:
-    """Fit `attrib_revise` on the training documents (fit_revision.py); its report, for meta.json."""
+def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[str], None],
+                finder: list[dict] | None = None) -> dict:
+    """Fit `attrib_revise` on the training documents (fit_revision.py), with the span finders' scores of
+    each (cross_fit.py) when given; its report, for meta.json."""
     examples = Examples()
     for number, (record, doc) in enumerate(zip(records, rule_docs(nlp, records, log))):
-        add_document(examples, number, doc, record["attributions"])
+        add_document(examples, number, doc, record["attributions"], finder[number] if finder else None)
     reason = fittable(examples)
     if reason is not None:
         log(f"revision: not fitted ({reason}); the rules' attributions stay as they are")
         return {"fitted": False, "reason": reason}
     revise = nlp.get_pipe(REVISER)
-    revise.models, revise.tables, report = fit(examples, seed, log)
+    revise.models, revise.tables, report = fit(examples, seed, log, finder=finder is not None)
     revise.keep_threshold = report["keep_threshold"]
     return {"fitted": True, **report}
 
@@ -238,6 +243,30 @@ def _write_model(nlp: Language, output: Path) -> None:
         raise
 
 
+def spacy_fit(records: list[dict], dev: Path, base: Language, folder: Path, settings: TrainSettings, max_steps: int,
+              eval_frequency: int) -> tuple[Language, list[str]]:
+    """A pipeline trained on `records` in `folder` with spaCy's loop from config.cfg, checkpoints chosen on
+    the DocBin `dev`, and its training log's lines."""
+    folder.mkdir()
+    to_docbin(records, base.make_doc).to_disk(folder / "train.spacy")
+    overrides = {
+        "paths.train": str(folder / "train.spacy"),
+        "paths.dev": str(dev),
+        "paths.base": settings.base,
+        "system.seed": settings.seed,
+        "training.max_steps": max_steps,
+        "training.eval_frequency": eval_frequency,
+        "training.logger.console_output": settings.show_progress,
+        "training.logger.progress_bar": "train" if settings.show_progress else None,
+        "training.logger.output_file": str(folder / "training.jsonl"),
+        "components.attrib_combine.prefer": settings.prefer,
+        "components.attrib_combine.fill": settings.fill is not False,
+    }
+    with _quiet(settings.show_progress):
+        spacy_train(config_path(), folder / "out", use_gpu=-1, overrides=overrides)
+    return spacy.load(folder / "out" / "model-best"), (folder / "training.jsonl").read_text(encoding="utf-8").splitlines()
+
+
 def train(
     data: list[str | Path],
     output: str | Path,
@@ -257,32 +286,24 @@ def train(
     if not train_records or not dev_records:
         raise InputError(f"{', '.join(map(str, data))}: too few documents to train (need at least 3, or 2 with --dev)")
     log(f"documents: {len(train_records)} train, {len(calib_records)} calibration, {len(dev_records)} dev")
-    base = _load_base(settings.base)
+    base = load_base(settings.base)
     started = dt.datetime.now(dt.timezone.utc)
     clock = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="attrib-train-") as tmp_name:
         tmp = Path(tmp_name)
-        to_docbin(train_records, base.make_doc).to_disk(tmp / "train.spacy")
         to_docbin(dev_records, base.make_doc).to_disk(tmp / "dev.spacy")
-        overrides = {
-            "paths.train": str(tmp / "train.spacy"),
-            "paths.dev": str(tmp / "dev.spacy"),
-            "paths.base": settings.base,
-            "system.seed": settings.seed,
-            "training.max_steps": settings.max_steps,
-            "training.eval_frequency": settings.eval_frequency,
-            "training.logger.console_output": settings.show_progress,
-            "training.logger.progress_bar": "train" if settings.show_progress else None,
-            "training.logger.output_file": str(tmp / "training.jsonl"),
-            "components.attrib_combine.prefer": settings.prefer,
-            "components.attrib_combine.fill": settings.fill is not False,
-        }
-        with _quiet(settings.show_progress):
-            spacy_train(config_path(), tmp / "out", use_gpu=-1, overrides=overrides)
-        nlp = spacy.load(tmp / "out" / "model-best")
-        log_lines = (tmp / "training.jsonl").read_text(encoding="utf-8").splitlines()
-    with_rules = add_rules(nlp)
-    revision = fit_reviser(nlp, train_records, settings.seed, log) if with_rules else {"fitted": False, "reason": "rules absent"}
+        nlp, log_lines = spacy_fit(train_records, tmp / "dev.spacy", base, tmp / "all", settings, settings.max_steps, settings.eval_frequency)
+        with_rules = add_rules(nlp)
+        finder = None
+        if with_rules:
+            steps, every = (max(1, n // STEPS_SHARE) for n in (settings.max_steps, settings.eval_frequency))
+
+            def train_half(half: list[dict], number: int) -> Language:
+                log(f"revision: training span finders on half {number + 1} of 2 ({len(half)} documents, {steps} steps)")
+                return spacy_fit(half, tmp / "dev.spacy", base, tmp / f"half{number}", settings, steps, every)[0]
+
+            finder = cross_fitted(train_records, train_half, settings.seed, log)
+    revision = fit_reviser(nlp, train_records, settings.seed, log, finder) if with_rules else {"fitted": False, "reason": "rules absent"}
     train_seconds = time.perf_counter() - clock
     combiner = nlp.get_pipe(COMBINER)
     fill_check = None

@@ -1,0 +1,27 @@
+"""The learned span finders' start and end score of every token, kept on the Doc for `attrib_revise`.
+
+A finder trained on annotated documents scores each token as the start and as the end of a SOURCE, CUE
+or CONTENT: context the parse's features lack. The revision's boundary and keep models read those scores
+(boundaries.py, keep.py); on documents a finder was trained on they are overconfident, so `attrib train`
+fits the revision on scores from finders trained on other documents (cross_fit.py).
+"""
+
+from __future__ import annotations
+
+import numpy
+from spacy.tokens import Doc
+
+SCORES_KEY = "attrib_finder_scores"  # doc.user_data: {role: float32 array, one (start, end) row per token}
+SPANS_KEY_PREFIX = "attrib_cand_"  # config.cfg's finders write their candidates to attrib_cand_<role>
+
+
+def store(doc: Doc, spans_key: str, scores: numpy.ndarray) -> None:
+    """Keep one finder's scores on `doc`, under the role its spans key names."""
+    if spans_key.startswith(SPANS_KEY_PREFIX):
+        doc.user_data.setdefault(SCORES_KEY, {})[spans_key[len(SPANS_KEY_PREFIX):]] = numpy.asarray(scores, numpy.float32)
+
+
+def take(doc: Doc) -> dict[str, numpy.ndarray]:
+    """The scores on `doc`, removed from it (they are the revision's input, not the pipeline's output)."""
+    scores = doc.user_data.pop(SCORES_KEY, None) or {}
+    return {role: table for role, table in scores.items() if len(table) == len(doc)}
