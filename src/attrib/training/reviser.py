@@ -5,9 +5,10 @@ The rules stay the candidate generator; what they get wrong is learned from anno
 be in the annotation (keep.py), and the attributions under `keep_threshold` are dropped; two
 boundary models (start, end) score the candidate boundaries near each fragment (boundaries.py), and
 each fragment's start and end move to the best-scored candidate when it beats the rule's own by
-more than `move_margin`. In a trained pipeline both read the learned span finders' scores too
-(finder_scores.py), which the finders before it leave on the Doc. The keep probability becomes the attribution's confidence (attrib_combine
-calibrates it). Without fitted models (a fresh pipeline) the component changes nothing.
+more than `move_margin`. In a trained pipeline both also read the learned span finders' scores, which
+the finders before it leave on the Doc (finder_scores.py). The keep probability becomes the
+attribution's confidence (attrib_combine calibrates it). Without fitted models (a fresh pipeline) the
+component changes nothing.
 
 The models are scikit-learn estimators, pickled beside the pipeline (to_disk) and inside `nlp.to_bytes()`;
 a model directory is code to trust, as any spaCy pipeline with custom components is.
