@@ -48,9 +48,10 @@ class DocView:
 
     def __init__(self, doc: Doc, quotes: list[tuple[int, int]], finder: dict[str, numpy.ndarray] | None = None):
         self.doc = doc
-        self.finder = finder or {}  # the span finders' scores per role (finder_scores.py), if any
         self.text = doc.text
         self.n = len(doc)
+        # the span finders' scores per role (finder_scores.py), if any were made on this tokenization
+        self.finder = {role: table for role, table in (finder or {}).items() if len(table) == self.n}
         sentence, count = [], 0
         for token in doc:
             count += bool(token.is_sent_start) and token.i > 0
