@@ -13,7 +13,7 @@ import math
 
 from spacy.tokens import Doc, Span
 
-from ..records import spans
+from ..records import ROLES, spans
 from .boundaries import DocView
 
 CATEGORICAL = ("rule", "kind", "cue_lemma", "cue_pos", "cue_dep", "cue_head_pos", "source_pos", "source_ent", "source_word")
@@ -24,7 +24,7 @@ NUMERIC = (
 )
 # the learned span finders' scores (finder_scores.py) of each role's first token as a start and last as an
 # end: whether a model trained on annotated documents sees this attribution too; NaN without them
-FINDER_NUMERIC = tuple(f"finder_{role}_{side}" for role in ("source", "cue", "content") for side in ("start", "end"))
+FINDER_NUMERIC = tuple(f"finder_{role}_{side}" for role in ROLES for side in ("start", "end"))
 
 
 def _span(doc: Doc, frags: list[tuple[int, int]]) -> Span | None:
@@ -87,7 +87,7 @@ def rows(view: DocView, attributions: list[dict], rules: list[str]) -> list[dict
 
 def _finder_columns(view: DocView, cue: Span | None, content: Span | None, source: Span | None) -> dict:
     out = {}
-    for role, span in (("source", source), ("cue", cue), ("content", content)):
+    for role, span in zip(ROLES, (source, cue, content)):
         scores = view.finder.get(role)
         found = scores is not None and span is not None and len(span) > 0
         out[f"finder_{role}_start"] = float(scores[span.start, 0]) if found else math.nan

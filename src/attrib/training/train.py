@@ -40,7 +40,7 @@ from ..spacy_doc import get_attributions
 from . import components, reviser  # noqa: F401  (register attrib_combine, attrib_revise and the suggester)
 from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import read_training_records, split, to_docbin
-from .cross_fit import STEPS_SHARE, cross_fitted
+from .cross_fit import FINDERS, STEPS_SHARE, cross_fitted
 from .fit_revision import Examples, add_document, fit, fittable
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins
 from .progress import Progress
@@ -48,7 +48,7 @@ from .reviser import REVISER
 from .settings import TrainSettings
 
 COMBINER = "attrib_combine"
-LEARNED = ("attrib_tok2vec", "attrib_find_source", "attrib_find_cue", "attrib_find_content", "attrib_spancat")
+LEARNED = (*FINDERS, "attrib_spancat")
 PROCESSES = 2  # parse on both cores
 MIN_DOCUMENTS_TO_FORK = 100  # below this, starting a second process costs more than it saves
 
