@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import spacy
+
 from attrib.training import cross_fit
 from attrib.training.corpus import split, to_docbin
 from attrib.training.settings import TrainSettings
@@ -33,7 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     records, docs, cut = parsed_split(args.train, args.fit, args.seed)
     settings = TrainSettings(max_steps=args.max_steps, eval_frequency=max(1, args.max_steps // 3), seed=args.seed)
-    base, models = load_base(settings.base), []
+    base = load_base(settings.base)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-finder-") as name:
         folder = Path(name)
@@ -41,12 +43,11 @@ def main() -> None:
         def train_half(half: list[dict], number: int):
             train_part, dev_part = split(half, 0.1, args.seed)
             to_docbin(dev_part, base.make_doc).to_disk(folder / f"dev{number}.spacy")
-            nlp = spacy_fit(train_part, folder / f"dev{number}.spacy", base, folder / f"half{number}", settings,
-                            settings.max_steps, settings.eval_frequency)[0]
-            models.append(nlp)
-            return nlp
+            return spacy.load(spacy_fit(train_part, folder / f"dev{number}.spacy", base, folder / f"half{number}",
+                                        settings, settings.max_steps, settings.eval_frequency))
 
-        finder = cross_fit.cross_fitted(records[:cut], train_half, args.seed, print)
+        models = [train_half(half, number) for number, half in enumerate(cross_fit.training_halves(records[:cut], args.seed))]
+        finder = cross_fit.cross_fitted(records[:cut], models, args.seed)
     held_records, held_docs = records[cut:], docs[cut:]
     held_finder = cross_fit.scores_of(models[0], [r["text"] for r in held_records])
     print(f"{len(records)} documents; the fitting {cut} cross-fitted ({args.max_steps} steps a half) in "

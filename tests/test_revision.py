@@ -127,18 +127,17 @@ def _fake_finder(nlp, name, number):
 
 def test_cross_fitting_scores_each_document_with_finders_trained_on_the_other_half():
     records = [{"id": str(i), "text": f"Document number {i} said so.", "attributions": []} for i in range(cross_fit.MIN_DOCUMENTS)]
-    trained_on = {}
-
-    def train_half(half: list[dict], number: int):
+    parts = cross_fit.training_halves(records, seed=3)
+    trained_on = [{r["id"] for r in half} for half in parts]
+    assert sorted(trained_on[0] | trained_on[1]) == sorted(r["id"] for r in records) and not trained_on[0] & trained_on[1]
+    pipelines = []
+    for number in range(2):  # stand-ins for the halves' trained pipelines: each marks its scores with its number
         nlp = spacy.blank("en")
         nlp.add_pipe("test_fake_finder", name="attrib_find_content", config={"number": number})
-        trained_on[number] = {r["id"] for r in half}
-        return nlp
-
-    scores = cross_fit.cross_fitted(records, train_half, seed=3, log=lambda message: None)
-    assert sorted(trained_on[0] | trained_on[1]) == sorted(r["id"] for r in records) and not trained_on[0] & trained_on[1]
+        pipelines.append(nlp)
+    scores = cross_fit.cross_fitted(records, pipelines, seed=3)
     for record, table in zip(records, scores):
         number = int(table["content"][0, 0])
         assert table["content"].shape == (6, 2) and record["id"] in trained_on[1 - number]
     assert {int(t["content"][0, 0]) for t in scores} == {0, 1}
-    assert cross_fit.cross_fitted(records[:-1], train_half, seed=3, log=lambda message: None) is None  # too few to halve
+    assert cross_fit.training_halves(records[:-1], seed=3) is None  # too few to halve

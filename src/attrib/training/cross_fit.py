@@ -4,19 +4,19 @@
 the learned span finders' scores (finder_scores.py). The finders of the final pipeline were trained on
 those same documents: their scores there are far more confident than on new text, and a revision fitted on
 them learns to trust them too much (on a held-out slice of PolNeAR train, attribution F1 fell 1.9 points).
-So the training documents are cut in two halves, a pipeline is trained on each with spaCy's loop, and
-each half's documents get the scores of the finders trained on the other half.
+So the training documents are cut in two halves, a pipeline is trained on each with spaCy's loop (by
+train.py, in a second process beside the main run), and each half's documents get the scores of the finders
+trained on the other half.
 """
 
 from __future__ import annotations
 
 import random
-from typing import Callable
+from typing import Sequence
 
 from spacy.language import Language
 
 from . import finder_scores
-from .progress import Progress
 
 MIN_DOCUMENTS = 20  # fewer training documents make halves too small to learn from: no finder scores
 STEPS_SHARE = 3  # each half is trained for a third of the run's steps
@@ -36,19 +36,19 @@ def scores_of(nlp: Language, texts: list[str]) -> list[dict]:
         return [finder_scores.take(doc) for doc in nlp.pipe(texts, batch_size=16)]
 
 
-def cross_fitted(records: list[dict], train_half: Callable[[list[dict], int], Language], seed: int,
-                 log: Callable[[str], None]) -> list[dict] | None:
-    """Per record, the span finders' scores from a pipeline trained on the other half of `records`
-    (`train_half(records, number)` trains one); None when there are too few records to halve."""
+def training_halves(records: list[dict], seed: int) -> list[list[dict]] | None:
+    """The records of each half (halves), or None when there are too few to halve."""
     if len(records) < MIN_DOCUMENTS:
-        log(f"revision: no span-finder scores ({len(records)} training documents, {MIN_DOCUMENTS} needed to halve them)")
         return None
+    return [[records[i] for i in part] for part in halves(len(records), seed)]
+
+
+def cross_fitted(records: list[dict], pipelines: Sequence[Language], seed: int) -> list[dict]:
+    """Per record, the span finders' scores from the pipeline trained on the other half of `records`
+    (`pipelines[k]` was trained on `training_halves(records, seed)[k]`)."""
     out: list[dict] = [{} for _ in records]
     parts = halves(len(records), seed)
-    progress = Progress(log, "revision: span finders trained on each half", 2, every=0)
-    for number, (trained_on, scored) in enumerate(((parts[0], parts[1]), (parts[1], parts[0]))):
-        nlp = train_half([records[i] for i in trained_on], number)
+    for nlp, scored in zip(pipelines, (parts[1], parts[0])):
         for i, scores in zip(scored, scores_of(nlp, [records[i]["text"] for i in scored])):
             out[i] = scores
-        progress.step()
     return out

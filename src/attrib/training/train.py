@@ -2,12 +2,13 @@
 
 Steps: read the documents; hold out a dev set (given, or split off) and a calibration slice of
 the training documents; write them as DocBins; train with spaCy's own loop from the packaged
-config.cfg; add the rule component (if this attrib has it) and `attrib_revise` before
-`attrib_combine`, train the span finders again on each half of the training documents for their
-cross-fitted scores (cross_fit.py), and fit the revision of the rules' attributions on the training documents
-with them (fit_revision.py); fit the confidence calibration on the calibration slice; score the result on dev with attrib's evaluation;
-and write the pipeline with its metadata (data, date, settings, dev scores, reliability) in
-meta.json["attrib"]. The model directory is written whole or not at all.
+config.cfg, and meanwhile, in a second process, train it again on each half of the training documents
+for the span finders' cross-fitted scores (cross_fit.py); add the rule component (if this attrib has
+it) and `attrib_revise` before `attrib_combine`, and fit the revision of the rules' attributions on
+the training documents with those scores (fit_revision.py); fit the confidence calibration on the
+calibration slice; score the result on dev with attrib's evaluation; and write the pipeline with its
+metadata (data, date, settings, dev scores, reliability) in meta.json["attrib"]. The model directory
+is written whole or not at all.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 from importlib import resources
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -40,7 +42,8 @@ from ..spacy_doc import get_attributions
 from . import components, reviser  # noqa: F401  (register attrib_combine, attrib_revise and the suggester)
 from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import read_training_records, split, to_docbin
-from .cross_fit import FINDERS, STEPS_SHARE, cross_fitted
+from .beside import Beside
+from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, training_halves
 from .fit_revision import Examples, add_document, fit, fittable
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins
 from .progress import Progress
@@ -244,9 +247,9 @@ def _write_model(nlp: Language, output: Path) -> None:
 
 
 def spacy_fit(records: list[dict], dev: Path, base: Language, folder: Path, settings: TrainSettings, max_steps: int,
-              eval_frequency: int) -> tuple[Language, list[str]]:
-    """A pipeline trained on `records` in `folder` with spaCy's loop from config.cfg, checkpoints chosen on
-    the DocBin `dev`, and its training log's lines."""
+              eval_frequency: int) -> Path:
+    """Train a pipeline on `records` in `folder` with spaCy's loop from config.cfg, checkpoints chosen on the
+    DocBin `dev`; the directory of the best checkpoint (the training log is folder/training.jsonl)."""
     folder.mkdir()
     to_docbin(records, base.make_doc).to_disk(folder / "train.spacy")
     overrides = {
@@ -264,7 +267,16 @@ def spacy_fit(records: list[dict], dev: Path, base: Language, folder: Path, sett
     }
     with _quiet(settings.show_progress):
         spacy_train(config_path(), folder / "out", use_gpu=-1, overrides=overrides)
-    return spacy.load(folder / "out" / "model-best"), (folder / "training.jsonl").read_text(encoding="utf-8").splitlines()
+    return folder / "out" / "model-best"
+
+
+def train_halves(halves: list[list[dict]], dev: Path, settings: TrainSettings, folder: Path, max_steps: int,
+                 eval_frequency: int) -> list[Path]:
+    """A pipeline trained on each of `halves` (cross_fit.py), one after the other, quietly: `train` runs this
+    in a second process beside its main run. Their directories."""
+    base, quiet = load_base(settings.base), replace(settings, show_progress=False)
+    return [spacy_fit(half, dev, base, folder / f"half{number}", quiet, max_steps, eval_frequency)
+            for number, half in enumerate(halves)]
 
 
 def train(
@@ -289,20 +301,29 @@ def train(
     base = load_base(settings.base)
     started = dt.datetime.now(dt.timezone.utc)
     clock = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="attrib-train-") as tmp_name:
+    parts = training_halves(train_records, settings.seed)
+    if parts is None:
+        log(f"revision: no span-finder scores ({len(train_records)} training documents, {MIN_DOCUMENTS} needed to halve them)")
+    with tempfile.TemporaryDirectory(prefix="attrib-train-") as tmp_name, contextlib.ExitStack() as stack:
         tmp = Path(tmp_name)
         to_docbin(dev_records, base.make_doc).to_disk(tmp / "dev.spacy")
-        nlp, log_lines = spacy_fit(train_records, tmp / "dev.spacy", base, tmp / "all", settings, settings.max_steps, settings.eval_frequency)
+        halves_job = None
+        if parts is not None:
+            steps, every = (max(1, n // STEPS_SHARE) for n in (settings.max_steps, settings.eval_frequency))
+            log(f"revision: training span finders on each half of the training documents ({len(parts[0])} and "
+                f"{len(parts[1])} documents, {steps} steps each) in a second process, beside the main run")
+            halves_job = stack.enter_context(Beside("training the halves", train_halves, parts, tmp / "dev.spacy",
+                                                    settings, tmp, steps, every))
+        best = spacy_fit(train_records, tmp / "dev.spacy", base, tmp / "all", settings, settings.max_steps, settings.eval_frequency)
+        nlp = spacy.load(best)
+        log_lines = (tmp / "all" / "training.jsonl").read_text(encoding="utf-8").splitlines()
         with_rules = add_rules(nlp)
         finder = None
-        if with_rules:
-            steps, every = (max(1, n // STEPS_SHARE) for n in (settings.max_steps, settings.eval_frequency))
-
-            def train_half(half: list[dict], number: int) -> Language:
-                log(f"revision: training span finders on half {number + 1} of 2 ({len(half)} documents, {steps} steps)")
-                return spacy_fit(half, tmp / "dev.spacy", base, tmp / f"half{number}", settings, steps, every)[0]
-
-            finder = cross_fitted(train_records, train_half, settings.seed, log)
+        if halves_job is not None:
+            waited = time.perf_counter()
+            pipelines = [spacy.load(path) for path in halves_job.result()]
+            log(f"revision: the halves' span finders trained (waited {time.perf_counter() - waited:.0f} s for them)")
+            finder = cross_fitted(train_records, pipelines, settings.seed) if with_rules else None
     revision = fit_reviser(nlp, train_records, settings.seed, log, finder) if with_rules else {"fitted": False, "reason": "rules absent"}
     train_seconds = time.perf_counter() - clock
     combiner = nlp.get_pipe(COMBINER)
