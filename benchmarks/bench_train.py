@@ -93,28 +93,42 @@ def beats(report: dict, rules: dict) -> bool:
 
 
 class PeakMemory:
-    """The peak of the summed resident memory of this process and all its children (the halves' training
-    process beside the main run, the parsing workers), sampled every `every` seconds in a thread. A sum of
-    RSS counts pages shared by forked children twice: an upper bound of what the machine needs."""
+    """The peak of the summed memory of this process and all its children (the halves' training process
+    beside the main run, the parsing workers), sampled every `every` seconds in a thread, and when it came.
+    Each process counts its proportional set size (PSS: a page shared by forked children is split between
+    them, where summed RSS would count it in each), or its RSS where PSS cannot be read."""
 
-    def __init__(self, every: float = 0.25):
-        self.every, self.peak, self._stop = every, 0, threading.Event()
+    def __init__(self, every: float = 0.5):
+        self.every, self.peak, self.at = every, 0, 0.0
+        self.started = time.perf_counter()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
+    @staticmethod
+    def _size(process: psutil.Process) -> int:
+        try:
+            return process.memory_full_info().pss
+        except (psutil.AccessDenied, AttributeError):
+            return process.memory_info().rss
+
     def _sample(self) -> None:
         me = psutil.Process()
-        while not self._stop.wait(self.every):
+        while True:
+            time.sleep(self.every)
             total = 0
             for process in [me, *me.children(recursive=True)]:
                 try:
-                    total += process.memory_info().rss
+                    total += self._size(process)
                 except psutil.Error:  # ended between listing and reading
                     pass
-            self.peak = max(self.peak, total)
+            if total > self.peak:
+                self.peak, self.at = total, time.perf_counter() - self.started
 
     def mb(self) -> float:
         return round(self.peak / 2**20, 1)
+
+    def report(self) -> dict:
+        return {"mb": self.mb(), "at_seconds": round(self.at, 1)}
 
 
 def learning_curve(args, rules: dict) -> dict:
@@ -165,7 +179,7 @@ def main() -> int:
         settings = TrainSettings(max_steps=args.max_steps, eval_frequency=args.eval_frequency, show_progress=True)
         train([args.train], model, settings=settings, log=lambda m: print(m, file=sys.stderr))
         result["train_wall_seconds"] = round(time.perf_counter() - start, 1)
-        result["train_peak_memory_mb"] = memory.mb()
+        result["train_peak_memory"] = memory.report()
     meta = json.loads((model / "meta.json").read_text(encoding="utf-8"))["attrib"]
     result["training_seconds"] = meta["training_seconds"]
     result["revision"] = meta["revision"]
@@ -185,7 +199,7 @@ def main() -> int:
     on_dev = score(load_pipeline(str(model)), list(iter_records([args.dev])))
     result["reliability_dev"] = on_dev["reliability"]
     result["expected_calibration_error_dev"] = on_dev["expected_calibration_error"]
-    result["peak_memory_mb"] = memory.mb()
+    result["peak_memory"] = memory.report()
 
     if args.curve:
         result["learning_curve"] = learning_curve(args, rules)

@@ -12,7 +12,7 @@ trained on the other half.
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from typing import Iterable
 
 from spacy.language import Language
 
@@ -43,9 +43,9 @@ def training_halves(records: list[dict], seed: int) -> list[list[dict]] | None:
     return [[records[i] for i in part] for part in halves(len(records), seed)]
 
 
-def cross_fitted(records: list[dict], pipelines: Sequence[Language], seed: int) -> list[dict]:
+def cross_fitted(records: list[dict], pipelines: Iterable[Language], seed: int) -> list[dict]:
     """Per record, the span finders' scores from the pipeline trained on the other half of `records`
-    (`pipelines[k]` was trained on `training_halves(records, seed)[k]`)."""
+    (the k-th of `pipelines` was trained on `training_halves(records, seed)[k]`; each is used, then let go)."""
     out: list[dict] = [{} for _ in records]
     parts = halves(len(records), seed)
     for nlp, scored in zip(pipelines, (parts[1], parts[0])):

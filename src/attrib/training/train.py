@@ -321,9 +321,10 @@ def train(
         finder = None
         if halves_job is not None:
             waited = time.perf_counter()
-            pipelines = [spacy.load(path) for path in halves_job.result()]
+            paths = halves_job.result()
             log(f"revision: the halves' span finders trained (waited {time.perf_counter() - waited:.0f} s for them)")
-            finder = cross_fitted(train_records, pipelines, settings.seed) if with_rules else None
+            if with_rules:  # one half's pipeline in memory at a time
+                finder = cross_fitted(train_records, (spacy.load(path) for path in paths), settings.seed)
     revision = fit_reviser(nlp, train_records, settings.seed, log, finder) if with_rules else {"fitted": False, "reason": "rules absent"}
     train_seconds = time.perf_counter() - clock
     combiner = nlp.get_pipe(COMBINER)
