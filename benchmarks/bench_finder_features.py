@@ -19,10 +19,10 @@ from pathlib import Path
 
 import spacy
 
-from attrib.training import cross_fit
+from attrib.training import cross_fit, spacy_fit
 from attrib.training.corpus import split, to_docbin
 from attrib.training.settings import TrainSettings
-from attrib.training.train import load_base, spacy_fit
+from attrib.training.train import load_base
 from bench_revision_heldout import fitted, parsed_split, reviser, scores
 
 
@@ -43,8 +43,8 @@ def main() -> None:
         def train_half(half: list[dict], number: int):
             train_part, dev_part = split(half, 0.1, args.seed)
             to_docbin(dev_part, base.make_doc).to_disk(folder / f"dev{number}.spacy")
-            return spacy.load(spacy_fit(train_part, folder / f"dev{number}.spacy", base, folder / f"half{number}",
-                                        settings, settings.max_steps, settings.eval_frequency))
+            run = spacy_fit.prepare(train_part, base.make_doc, folder / f"half{number}")
+            return spacy.load(spacy_fit.fit(run, folder / f"dev{number}.spacy", settings, settings.max_steps, settings.eval_frequency))
 
         models = [train_half(half, number) for number, half in enumerate(cross_fit.training_halves(records[:cut], args.seed))]
         finder = cross_fit.cross_fitted(records[:cut], models, args.seed)

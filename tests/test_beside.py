@@ -1,12 +1,10 @@
-"""training/beside.py: a job in a spawned process, its value or its error back, and no orphan left running.
-
-The jobs are standard-library functions (what runs in the second process is not the point here; that
-`attrib train` trains its halves there is checked by the training tests)."""
+"""training/beside.py: a command run beside this process, its failure reported in one line, and no orphan
+left running. The commands are small Python one-liners (what runs there is not the point here; that
+`attrib train` trains its halves so is checked by the training tests)."""
 
 from __future__ import annotations
 
-import math
-import os
+import sys
 import time
 
 import pytest
@@ -14,26 +12,39 @@ import pytest
 from attrib.errors import ModelError
 from attrib.training.beside import Beside
 
-
-def test_the_value_comes_back_from_the_second_process():
-    with Beside("factorial", math.factorial, 20) as job:
-        assert job.result() == 2432902008176640000
+PYTHON = [sys.executable, "-c"]
 
 
-def test_the_second_process_error_is_raised_here():
-    with Beside("int", int, "not a number") as job, pytest.raises(ValueError, match="not a number"):
-        job.result()
+def test_a_command_that_succeeds_waits_quietly(tmp_path):
+    target = tmp_path / "done"
+    with Beside("writing", [*PYTHON, f"open({str(target)!r}, 'w').write('yes')"]) as job:
+        job.wait()
+    assert target.read_text() == "yes"
 
 
-def test_a_second_process_that_dies_gives_a_clear_error_not_a_hang():
-    with Beside("exiting", os._exit, 3) as job, pytest.raises(ModelError, match=r"exiting: .*exit code 3"):
-        job.result()
+def test_a_failing_command_gives_its_last_line_and_exit_code():
+    noisy = "import sys; print('warning: ignore me', file=sys.stderr); print('ValueError: bad half', file=sys.stderr); sys.exit(1)"
+    with Beside("training the halves", [*PYTHON, noisy]) as job, pytest.raises(ModelError) as caught:
+        job.wait()
+    assert str(caught.value).endswith("training the halves: ValueError: bad half (exit code 1)")  # the line, not the warning
 
 
-def test_leaving_early_stops_the_second_process():
+def test_a_command_killed_from_outside_is_reported_not_waited_for_forever():
+    with Beside("dying", [*PYTHON, "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]) as job:
+        with pytest.raises(ModelError, match=r"dying: no message \(exit code -9\)"):
+            job.wait()
+
+
+def test_leaving_early_stops_the_command():
     started = time.perf_counter()
     with pytest.raises(KeyboardInterrupt):
-        with Beside("sleeping", time.sleep, 120) as job:
-            raise KeyboardInterrupt  # this process fails while the job still runs
-    assert not job._process.is_alive() and job._process.exitcode is not None
+        with Beside("sleeping", [*PYTHON, "import time; time.sleep(120)"]) as job:
+            raise KeyboardInterrupt  # this process fails while the command still runs
+    assert job._process.poll() is not None
     assert time.perf_counter() - started < 30
+
+
+def test_the_halves_process_reports_a_bad_job_in_one_line(tmp_path):
+    command = [sys.executable, "-m", "attrib.training.halves", str(tmp_path / "missing.json")]
+    with Beside("training the halves", command) as job, pytest.raises(ModelError, match=r"training the halves: FileNotFoundError: .*missing\.json.*\(exit code 1\)"):
+        job.wait()

@@ -1,61 +1,44 @@
-"""A job run in a second process while this one goes on: `attrib train` trains the cross-fitting halves
-(cross_fit.py) beside its main run, so that both cores train (spaCy's training loop uses one).
-
-A plain spawned process and a pipe, not a pool: a pool whose worker is killed (out of memory) never
-answers, and its running worker cannot be stopped when this process fails or is interrupted.
-"""
+"""A command run as a second process while this one goes on (`attrib train` trains its cross-fitting halves
+so: halves.py). Its stderr is kept in a temporary file, not a pipe nobody reads while it runs (a full pipe
+would stall it); when it fails, its last line is the error. Leaving the `with` block stops it if it still
+runs: when this process fails or is interrupted, no orphan trains on."""
 
 from __future__ import annotations
 
-import multiprocessing
-from typing import Any, Callable
+import subprocess
+import tempfile
 
 from ..errors import ModelError
 
-
-def _run(connection, function: Callable, args: tuple) -> None:
-    try:
-        outcome = (True, function(*args))
-    except BaseException as exc:  # handed to the parent, which raises it
-        outcome = (False, exc)
-    try:
-        connection.send(outcome)
-    except Exception as exc:  # an exception that does not pickle: its message at least
-        connection.send((False, ModelError(f"{outcome[1]!r} ({exc})")))
-    finally:
-        connection.close()
+STOP_SECONDS = 10  # after terminate, how long the command has to end before it is killed
 
 
 class Beside:
-    """`function(*args)` in a spawned process from the moment this is entered; `result()` waits for it and
-    returns its value or raises its exception. Leaving the `with` block stops the process if it still runs."""
-
-    def __init__(self, what: str, function: Callable, *args: Any):
+    def __init__(self, what: str, command: list[str]):
         self.what = what
-        context = multiprocessing.get_context("spawn")
-        self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_run, args=(send, function, args), name=what)
-        self._send = send
+        self.command = command
+        self._stderr = tempfile.TemporaryFile()
+        self._process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Beside":
-        self._process.start()
-        self._send.close()  # the child holds the sending end: its death ends the pipe
+        self._process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=self._stderr)
         return self
 
-    def result(self) -> Any:
-        try:
-            ok, value = self._receive.recv()
-        except EOFError:
-            self._process.join()
-            raise ModelError(f"{self.what}: the second process ended without a result (exit code "
-                             f"{self._process.exitcode}; out of memory?)") from None
-        self._process.join()
-        if not ok:
-            raise value
-        return value
+    def wait(self) -> None:
+        """Wait for the command; a ModelError with its last line of stderr if it failed."""
+        code = self._process.wait()
+        if code != 0:
+            self._stderr.seek(0)
+            lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+            raise ModelError(f"{self.what}: {lines[-1] if lines else 'no message'} (exit code {code})")
 
     def __exit__(self, *exc) -> None:
-        if self._process.is_alive():
+        if self._process is not None and self._process.poll() is None:
             self._process.terminate()
-        self._process.join()
-        self._receive.close()
+            try:
+                self._process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._stderr.close()

@@ -16,22 +16,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import io
-import logging
+import json
 import shutil
 import sys
 import tempfile
 import time
-from importlib import resources
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import spacy
-from spacy.cli.train import train as spacy_train
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import get_minor_version_range, logger as spacy_logger
+from spacy.util import get_minor_version_range
 
 from .. import __version__
 from ..errors import InputError, ModelError, OutputError
@@ -39,10 +35,10 @@ from ..evaluate import Scores, match_attributions
 from ..pipeline import FACTORY, add_paragraph_starts
 from ..records import make_record
 from ..spacy_doc import get_attributions
-from . import components, reviser  # noqa: F401  (register attrib_combine, attrib_revise and the suggester)
+from . import spacy_fit  # it registers attrib's training components, as spaCy's loop needs them
+from .beside import Beside
 from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import read_training_records, split, to_docbin
-from .beside import Beside
 from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, training_halves
 from .fit_revision import Examples, add_document, fit, fittable
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins
@@ -54,10 +50,6 @@ COMBINER = "attrib_combine"
 LEARNED = (*FINDERS, "attrib_spancat")
 PROCESSES = 2  # parse on both cores
 MIN_DOCUMENTS_TO_FORK = 100  # below this, starting a second process costs more than it saves
-
-
-def config_path() -> Path:
-    return Path(str(resources.files(__package__) / "config.cfg"))
 
 
 def _fingerprint(paths: Iterable[str | Path]) -> list[dict]:
@@ -209,19 +201,6 @@ def score(nlp: Language, records: list[dict]) -> dict:
     }
 
 
-@contextlib.contextmanager
-def _quiet(show_progress: bool) -> Iterator[None]:
-    """spaCy's training chatter goes to stderr with --progress, nowhere without; its W086 warning
-    (our components train while the base tok2vec is frozen, as intended) is silenced."""
-    level = spacy_logger.level
-    spacy_logger.setLevel(logging.ERROR)
-    try:
-        with contextlib.redirect_stdout(sys.stderr if show_progress else io.StringIO()):
-            yield
-    finally:
-        spacy_logger.setLevel(level)
-
-
 def _check_output(output: Path) -> None:
     """Refuse, before any training, to replace something that is not an earlier model."""
     if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / "meta.json").exists())):
@@ -246,37 +225,18 @@ def _write_model(nlp: Language, output: Path) -> None:
         raise
 
 
-def spacy_fit(records: list[dict], dev: Path, base: Language, folder: Path, settings: TrainSettings, max_steps: int,
-              eval_frequency: int) -> Path:
-    """Train a pipeline on `records` in `folder` with spaCy's loop from config.cfg, checkpoints chosen on the
-    DocBin `dev`; the directory of the best checkpoint (the training log is folder/training.jsonl)."""
-    folder.mkdir()
-    to_docbin(records, base.make_doc).to_disk(folder / "train.spacy")
-    overrides = {
-        "paths.train": str(folder / "train.spacy"),
-        "paths.dev": str(dev),
-        "paths.base": settings.base,
-        "system.seed": settings.seed,
-        "training.max_steps": max_steps,
-        "training.eval_frequency": eval_frequency,
-        "training.logger.console_output": settings.show_progress,
-        "training.logger.progress_bar": "train" if settings.show_progress else None,
-        "training.logger.output_file": str(folder / "training.jsonl"),
-        "components.attrib_combine.prefer": settings.prefer,
-        "components.attrib_combine.fill": settings.fill is not False,
-    }
-    with _quiet(settings.show_progress):
-        spacy_train(config_path(), folder / "out", use_gpu=-1, overrides=overrides)
-    return folder / "out" / "model-best"
-
-
-def train_halves(halves: list[list[dict]], dev: Path, settings: TrainSettings, folder: Path, max_steps: int,
-                 eval_frequency: int) -> list[Path]:
-    """A pipeline trained on each of `halves` (cross_fit.py), one after the other, quietly: `train` runs this
-    in a second process beside its main run. Their directories."""
-    base, quiet = load_base(settings.base), replace(settings, show_progress=False)
-    return [spacy_fit(half, dev, base, folder / f"half{number}", quiet, max_steps, eval_frequency)
-            for number, half in enumerate(halves)]
+def start_halves(parts: list[list[dict]], folders: list[Path], base: Language, dev: Path, settings: TrainSettings,
+                 log: Callable[[str], None]) -> Beside:
+    """The cross-fitting halves' training (cross_fit.py) in `folders`, a third of the steps each, as a second
+    process (halves.py) that trains beside the main run: enter the result to start it."""
+    steps, every = (max(1, n // STEPS_SHARE) for n in (settings.max_steps, settings.eval_frequency))
+    job = {"folders": [str(spacy_fit.prepare(part, base.make_doc, folder)) for part, folder in zip(parts, folders)],
+           "dev": str(dev), "settings": vars(settings), "max_steps": steps, "eval_frequency": every}
+    job_file = dev.with_name("halves.json")
+    job_file.write_text(json.dumps(job), encoding="utf-8")
+    log(f"revision: training span finders on each half of the training documents ({len(parts[0])} and "
+        f"{len(parts[1])} documents, {steps} steps each) in a second process, beside the main run")
+    return Beside("training the halves", [sys.executable, "-m", "attrib.training.halves", str(job_file)])
 
 
 def train(
@@ -307,24 +267,21 @@ def train(
     with tempfile.TemporaryDirectory(prefix="attrib-train-") as tmp_name, contextlib.ExitStack() as stack:
         tmp = Path(tmp_name)
         to_docbin(dev_records, base.make_doc).to_disk(tmp / "dev.spacy")
-        halves_job = None
+        halves_job, folders = None, [tmp / "half0", tmp / "half1"]
         if parts is not None:
-            steps, every = (max(1, n // STEPS_SHARE) for n in (settings.max_steps, settings.eval_frequency))
-            log(f"revision: training span finders on each half of the training documents ({len(parts[0])} and "
-                f"{len(parts[1])} documents, {steps} steps each) in a second process, beside the main run")
-            halves_job = stack.enter_context(Beside("training the halves", train_halves, parts, tmp / "dev.spacy",
-                                                    settings, tmp, steps, every))
-        best = spacy_fit(train_records, tmp / "dev.spacy", base, tmp / "all", settings, settings.max_steps, settings.eval_frequency)
-        nlp = spacy.load(best)
-        log_lines = (tmp / "all" / "training.jsonl").read_text(encoding="utf-8").splitlines()
+            halves_job = stack.enter_context(start_halves(parts, folders, base, tmp / "dev.spacy", settings, log))
+        main_run = spacy_fit.prepare(train_records, base.make_doc, tmp / "all")
+        nlp = spacy.load(spacy_fit.fit(main_run, tmp / "dev.spacy", settings, settings.max_steps, settings.eval_frequency))
+        log_lines = (main_run / "training.jsonl").read_text(encoding="utf-8").splitlines()
         with_rules = add_rules(nlp)
         finder = None
         if halves_job is not None:
             waited = time.perf_counter()
-            paths = halves_job.result()
+            halves_job.wait()
             log(f"revision: the halves' span finders trained (waited {time.perf_counter() - waited:.0f} s for them)")
             if with_rules:  # one half's pipeline in memory at a time
-                finder = cross_fitted(train_records, (spacy.load(path) for path in paths), settings.seed)
+                pipelines = (spacy.load(spacy_fit.best_model(folder)) for folder in folders)
+                finder = cross_fitted(train_records, pipelines, settings.seed)
     revision = fit_reviser(nlp, train_records, settings.seed, log, finder) if with_rules else {"fitted": False, "reason": "rules absent"}
     train_seconds = time.perf_counter() - clock
     combiner = nlp.get_pipe(COMBINER)
