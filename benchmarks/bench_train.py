@@ -4,8 +4,9 @@ annotation speed, calibration, learning curve.
     python benchmarks/bench_train.py [--out /tmp/attrib-bench-train] [--max-steps 4500] [--curve 50,200,800]
 
 1. Trains on ../shared/data/polnear-train.gold.jsonl only (its own dev and calibration documents split
-   off it: dev is never used to train or select), timed, with the peak of the summed memory of the process and
-   its children (the halves' training runs in a second process beside the main run). The model is written under --out, outside the repository: never commit it.
+   off it: dev is never used to train or select), timed, with the peak of the summed memory of the process
+   and its children (the halves' training process beside the main run, the parsing workers). The model is
+   written under --out, outside the repository: never commit it.
 2. Annotates PolNeAR dev with the trained model and with the rules alone (the default pipeline), scores
    both with attrib eval's library and checks issue 15's bars: content exact F1 >= 65, source exact
    >= 75, cue exact >= 71, attribution F1 (found_any_char) >= 82, each above the rules'.
@@ -124,11 +125,9 @@ class PeakMemory:
             if total > self.peak:
                 self.peak, self.at = total, time.perf_counter() - self.started
 
-    def mb(self) -> float:
-        return round(self.peak / 2**20, 1)
-
     def report(self) -> dict:
-        return {"mb": self.mb(), "at_seconds": round(self.at, 1)}
+        """The peak in MB, and when it came, in seconds from the start of the benchmark."""
+        return {"mb": round(self.peak / 2**20, 1), "at_seconds": round(self.at, 1)}
 
 
 def learning_curve(args, rules: dict) -> dict:

@@ -14,6 +14,8 @@ STOP_SECONDS = 10  # after terminate, how long the command has to end before it 
 
 
 class Beside:
+    """`command` started when the `with` block is entered; `wait()` for its end, stopped at the block's end."""
+
     def __init__(self, what: str, command: list[str]):
         self.what = what
         self.command = command
