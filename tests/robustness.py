@@ -242,6 +242,11 @@ def _written_or_nothing(action: Callable[[], object], out: Path, nothing: Callab
     return True
 
 
+def _annotated(task: dict) -> bool:
+    """The task holds an annotation that counts: one not cancelled (a cancelled one is a skip, not a label)."""
+    return any(isinstance(a, dict) and not a.get("was_cancelled") for a in task.get("annotations") or [])
+
+
 def _validates(path: Path) -> bool | None:
     """True: validate finds no error; False: it finds errors; None: it cannot read the file at all."""
     try:
@@ -351,7 +356,7 @@ def check_export_file(data: bytes, tmp: Path, chooses: tuple[str, ...] = CHOOSE,
         if not latest():
             _brat_round_trip(list(read_input(source, "latest")), tmp / "out-brat")
         _written_or_nothing(lambda: agreement(str(source)), tmp / "no-output",
-                            lambda: all(not t.get("annotations") for t in checked_export(str(source))))
+                            lambda: not any(_annotated(t) for t in checked_export(str(source))))
         tasks = list(review_tasks(checked_export(str(source))))
         if tasks:
             with open(tmp / "review.tasks.json", "w", encoding="utf-8") as out:

@@ -69,3 +69,13 @@ def test_review_without_disagreement_creates_nothing(tmp_path):
     agreed.write_text(json.dumps([EXPORT[1], EXPORT[2]]), encoding="utf-8")  # the same version, or one annotator
     with pytest.raises(NothingToDoError, match="no task where annotators disagree"):
         push_review(None, [agreed], "review")  # stops before it needs a server: no client is the point
+
+
+def test_agreement_over_cancelled_annotations_only_says_they_do_not_count(tmp_path):
+    skipped = tmp_path / "skipped.json"
+    cancelled = annotation(11, 1, TEXT, PREDICTED, 101, was_cancelled=True)  # an annotator's Skip
+    skipped.write_text(json.dumps([task(1, TEXT, PREDICTED, [cancelled])]), encoding="utf-8")
+    done = attrib("agreement", skipped)
+    assert done.code == 1
+    assert done.err.startswith(f"attrib: E160 {skipped}: nobody has annotated yet (no annotation in its 1 task; "
+                               "cancelled ones do not count): agreement compares")

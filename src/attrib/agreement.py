@@ -225,7 +225,8 @@ def agreement(export_path: str | Path) -> dict:
             raise type(exc)(f"{export_path}: $[{i}]: {exc.args[0]}") from None
     if not result.annotators:
         counted = f"{result.tasks} task{'s' if result.tasks != 1 else ''}"
-        raise NothingToDoError(f"{export_path}: nobody has annotated yet (no annotation in its {counted}): agreement "
+        raise NothingToDoError(f"{export_path}: nobody has annotated yet (no annotation in its {counted}; cancelled "
+                               "ones do not count): agreement "
                                "compares annotators' annotations: annotate in Label Studio first (two annotators per "
                                "task: `attrib labelstudio push --overlap 2`) and pull again")
     return result.as_dict()
