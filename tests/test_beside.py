@@ -4,6 +4,8 @@ left running. The commands are small Python one-liners (what runs there is not t
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import time
 
@@ -48,3 +50,45 @@ def test_the_halves_process_reports_a_bad_job_in_one_line(tmp_path):
     command = [sys.executable, "-m", "attrib.training.halves", str(tmp_path / "missing.json")]
     with Beside("training the halves", command) as job, pytest.raises(ModelError, match=r"training the halves: FileNotFoundError: .*missing\.json.*\(exit code 1\)"):
         job.wait()
+
+
+# The middle process starts the command with Beside, prints the command's pid, and kills itself with SIGKILL:
+# no `with` block runs, so only end_with_parent can end the command. FORCE_POLL takes the path other systems
+# than Linux take (a thread watching the parent's pid) by making the command believe it is not on Linux.
+MIDDLE = """
+import os, signal, sys
+from attrib.training.beside import Beside
+command = [sys.executable, "-c", "import sys; sys.platform = {platform!r}; "
+           "from attrib.training.beside import end_with_parent; end_with_parent(); import time; time.sleep(120)"]
+job = Beside("sleeping", command).__enter__()
+print(job._process.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _gone(pid: int, seconds: float) -> bool:
+    psutil = pytest.importorskip("psutil")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("platform", ["linux", "darwin"], ids=["parent-death-signal", "polling-thread"])
+def test_a_command_ends_when_its_starter_is_killed_outright(platform):
+    middle = subprocess.run([*PYTHON, MIDDLE.format(platform=platform)], capture_output=True, text=True, timeout=60)
+    assert middle.returncode == -9, middle.stderr
+    pid = int(middle.stdout)
+    assert _gone(pid, 10), f"the command {pid} still runs after its starter was killed"
+
+
+def test_end_with_parent_does_nothing_outside_beside():
+    script = "from attrib.training.beside import end_with_parent; end_with_parent(); print('still here')"
+    done = subprocess.run([*PYTHON, script], capture_output=True, text=True, timeout=60,
+                          env={k: v for k, v in os.environ.items() if k != "ATTRIB_BESIDE_PARENT"})
+    assert done.returncode == 0 and done.stdout.strip() == "still here"

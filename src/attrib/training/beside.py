@@ -1,16 +1,25 @@
 """A command run as a second process while this one goes on (`attrib train` trains its cross-fitting halves
 so: halves.py). Its stderr is kept in a temporary file, not a pipe nobody reads while it runs (a full pipe
 would stall it); when it fails, its last line is the error. Leaving the `with` block stops it if it still
-runs: when this process fails or is interrupted, no orphan trains on."""
+runs: when this process fails or is interrupted, no orphan trains on; and a command that calls
+`end_with_parent()` ends when this process is killed outright (SIGKILL, out of memory), which no `with`
+block sees."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import sys
 import tempfile
+import threading
 
 from ..errors import ModelError
 
 STOP_SECONDS = 10  # after terminate, how long the command has to end before it is killed
+PARENT_VARIABLE = "ATTRIB_BESIDE_PARENT"  # the starting process's pid, for end_with_parent
+POLL_SECONDS = 1.0  # where the kernel cannot signal a parent's death, how often the command looks
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Beside:
@@ -24,7 +33,7 @@ class Beside:
 
     def __enter__(self) -> "Beside":
         self._process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=self._stderr)
+                                         stderr=self._stderr, env={**os.environ, PARENT_VARIABLE: str(os.getpid())})
         return self
 
     def wait(self) -> None:
@@ -44,3 +53,26 @@ class Beside:
                 self._process.kill()
                 self._process.wait()
         self._stderr.close()
+
+
+def end_with_parent() -> None:
+    """In the command: end this process when the one that started it with Beside dies, however it dies.
+    On Linux the kernel sends SIGTERM (prctl's parent-death signal: no thread, nothing to slow the work down);
+    elsewhere a daemon thread looks every POLL_SECONDS. Does nothing outside a Beside."""
+    parent = os.environ.get(PARENT_VARIABLE)
+    if parent is None:
+        return
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != int(parent):  # it died before the signal was asked for
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            threading.Event().wait(POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()

@@ -5,7 +5,8 @@ A module run by the interpreter, not a function handed to multiprocessing: a spa
 caller's main module again, so a user's script without an `if __name__ == "__main__":` guard would start
 its own training there; and nothing large is pickled through a pipe (the halves are DocBins on disk).
 JOB.json: {"folders": [...], "dev": ..., "settings": {...TrainSettings}, "max_steps": N, "eval_frequency": N}.
-On failure it prints one line to stderr and exits 1; `attrib train` reports that line.
+On failure it prints one line to stderr and exits 1; `attrib train` reports that line. It ends when
+`attrib train` dies, even by SIGKILL.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import json
 import sys
 from pathlib import Path
 
+from .beside import end_with_parent
 from .settings import TrainSettings
 
 
 def main(argv: list[str]) -> int:
+    end_with_parent()  # attrib train killed outright (SIGKILL, out of memory): no orphan trains on
     try:
         job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
         from .spacy_fit import fit  # spaCy: after the job is read
