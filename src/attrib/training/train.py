@@ -225,18 +225,20 @@ def _write_model(nlp: Language, output: Path) -> None:
         raise
 
 
-def start_halves(parts: list[list[dict]], folders: list[Path], base: Language, dev: Path, settings: TrainSettings,
-                 log: Callable[[str], None]) -> Beside:
-    """The cross-fitting halves' training (cross_fit.py) in `folders`, a third of the steps each, as a second
-    process (halves.py) that trains beside the main run: enter the result to start it."""
+def start_halves(parts: list[list[dict]], work: Path, base: Language, dev: Path, settings: TrainSettings,
+                 log: Callable[[str], None]) -> tuple[Beside, list[Path]]:
+    """The cross-fitting halves' training (cross_fit.py), a third of the steps each, as a second process
+    (halves.py) that trains beside the main run, in two folders under `work`: enter the Beside to start it;
+    each folder then holds its half's pipeline (spacy_fit.best_model)."""
     steps, every = (max(1, n // STEPS_SHARE) for n in (settings.max_steps, settings.eval_frequency))
-    job = {"folders": [str(spacy_fit.prepare(part, base.make_doc, folder)) for part, folder in zip(parts, folders)],
-           "dev": str(dev), "settings": vars(settings), "max_steps": steps, "eval_frequency": every}
-    job_file = dev.with_name("halves.json")
+    folders = [spacy_fit.prepare(part, base.make_doc, work / f"half{i}") for i, part in enumerate(parts)]
+    job = {"folders": [str(folder) for folder in folders], "dev": str(dev), "settings": vars(settings),
+           "max_steps": steps, "eval_frequency": every}
+    job_file = work / "halves.json"
     job_file.write_text(json.dumps(job), encoding="utf-8")
     log(f"revision: training span finders on each half of the training documents ({len(parts[0])} and "
         f"{len(parts[1])} documents, {steps} steps each) in a second process, beside the main run")
-    return Beside("training the halves", [sys.executable, "-m", "attrib.training.halves", str(job_file)])
+    return Beside("training the halves", [sys.executable, "-m", "attrib.training.halves", str(job_file)]), folders
 
 
 def train(
@@ -267,9 +269,10 @@ def train(
     with tempfile.TemporaryDirectory(prefix="attrib-train-") as tmp_name, contextlib.ExitStack() as stack:
         tmp = Path(tmp_name)
         to_docbin(dev_records, base.make_doc).to_disk(tmp / "dev.spacy")
-        halves_job, folders = None, [tmp / "half0", tmp / "half1"]
+        halves_job = folders = None
         if parts is not None:
-            halves_job = stack.enter_context(start_halves(parts, folders, base, tmp / "dev.spacy", settings, log))
+            beside, folders = start_halves(parts, tmp, base, tmp / "dev.spacy", settings, log)
+            halves_job = stack.enter_context(beside)
         main_run = spacy_fit.prepare(train_records, base.make_doc, tmp / "all")
         nlp = spacy.load(spacy_fit.fit(main_run, tmp / "dev.spacy", settings, settings.max_steps, settings.eval_frequency))
         log_lines = (main_run / "training.jsonl").read_text(encoding="utf-8").splitlines()
