@@ -28,6 +28,7 @@ import numpy
 
 from attrib.records import spans
 from attrib.training import boundaries, keep
+from attrib.training.fit_revision import CANDIDATE_SHARE
 from bench_revision_heldout import fitted, parsed_split, reviser, scores
 
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -96,8 +97,8 @@ def add_vector_columns(reduced: dict[int, numpy.ndarray], full: dict[int, numpy.
         row["similarity_own"] = cosine(big[i], big[anchor])
         return row
 
-    def rows_with_vectors(view, attributions, rules):
-        out = keep_rows(view, attributions, rules)
+    def rows_with_vectors(view, attributions, rules, candidates_from=None):
+        out = keep_rows(view, attributions, rules, candidates_from)
         small = reduced[id(view.doc)]
         for row, attribution in zip(out, attributions):
             for role, columns in (("cue", cue_columns), ("content", content_columns)):
@@ -117,7 +118,7 @@ def main() -> None:
     parser.add_argument("--fit", type=float, default=0.8, help="share of the documents the revision is fitted on")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    records, docs, cut = parsed_split(args.train, args.fit, args.seed)
+    records, docs, cut = parsed_split(args.train, args.fit, args.seed, CANDIDATE_SHARE)
     with tempfile.TemporaryDirectory() as folder:
         encoder = args.encoder or packaged_minilm(Path(folder))
         vectors, seconds, pieces = token_vectors(encoder, args.layer, docs)

@@ -20,6 +20,7 @@ from pathlib import Path
 import spacy
 
 from attrib.training import cross_fit, spacy_fit
+from attrib.training.fit_revision import CANDIDATE_SHARE
 from attrib.training.corpus import split, to_docbin
 from attrib.training.settings import TrainSettings
 from attrib.training.train import load_base
@@ -33,7 +34,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=1500, help="spaCy steps of each half's training")
     args = parser.parse_args()
-    records, docs, cut = parsed_split(args.train, args.fit, args.seed)
+    records, docs, cut = parsed_split(args.train, args.fit, args.seed, CANDIDATE_SHARE)
     settings = TrainSettings(max_steps=args.max_steps, eval_frequency=max(1, args.max_steps // 3), seed=args.seed)
     base = load_base(settings.base)
     started = time.perf_counter()

@@ -16,9 +16,11 @@ import time
 
 from attrib.annotate import load_pipeline
 from attrib.evaluate import Scores
-from attrib.pipeline.assembly import RULES_KEY
+from attrib.pipeline.assembly import CANDIDATES_KEY, RULES_KEY
 from attrib.records import iter_records, make_record
+from attrib.pipeline import FACTORY
 from attrib.training import fit_revision
+from attrib.training.fit_revision import CANDIDATE_SHARE
 from attrib.training.reviser import Reviser
 
 
@@ -30,7 +32,8 @@ def scores(records: list[dict], docs: list, reviser: Reviser | None, finder: lis
         attributions = list(doc._.attributions or [])
         if reviser is not None and attributions:
             rules = list(doc.user_data.get(RULES_KEY) or [])
-            attributions = reviser.revise(doc, attributions, rules, finder[number] if finder else None)
+            attributions = reviser.revise(doc, attributions, rules, finder[number] if finder else None,
+                                          doc.user_data.get(CANDIDATES_KEY))
         found.add(record, make_record(record["id"], record["text"], attributions, {}))
     figures = found.as_dict()
     exact = " ".join(f"{role} {100 * figures['roles'][role]['exact']['f1']:.2f}" for role in ("source", "cue", "content"))
@@ -38,11 +41,18 @@ def scores(records: list[dict], docs: list, reviser: Reviser | None, finder: lis
             f"jaccard50 {100 * figures['attributions_by_definition']['found_jaccard50']['f1']:.2f}")
 
 
-def parsed_split(train: str, fit: float, seed: int) -> tuple[list[dict], list, int]:
-    """The documents of `train` shuffled with `seed`, parsed (rules included), and where the fitting part ends."""
+def parsed_split(train: str, fit: float, seed: int, candidate_share: float) -> tuple[list[dict], list, int]:
+    """The documents of `train` shuffled with `seed`, parsed (rules and their candidates included), and where
+    the fitting part ends."""
     records = list(iter_records([train]))
     random.Random(seed).shuffle(records)
-    docs = list(load_pipeline().pipe([r["text"] for r in records], batch_size=16, n_process=2))
+    nlp = load_pipeline()
+    rules = nlp.get_pipe(FACTORY)
+    shared, rules.candidate_share = rules.candidate_share, candidate_share  # load_pipeline's object: put back
+    try:
+        docs = list(nlp.pipe([r["text"] for r in records], batch_size=16, n_process=2))
+    finally:
+        rules.candidate_share = shared
     return records, docs, round(len(records) * fit)
 
 
@@ -56,7 +66,7 @@ def fitted(records: list[dict], docs: list, seed: int, finder: list[dict] | None
 
 
 def reviser(models: dict, tables: dict, report: dict, margin: float = 0.0) -> Reviser:
-    revision = Reviser("attrib_revise", report["keep_threshold"], margin)
+    revision = Reviser("attrib_revise", report["keep_threshold"], margin, report["candidate_threshold"])
     revision.models, revision.tables = models, tables
     return revision
 
@@ -67,15 +77,17 @@ def main() -> None:
     parser.add_argument("--fit", type=float, default=0.8, help="share of the documents the revision is fitted on")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--margins", default="0,0.05,0.1", help="move margins to score the revision at")
+    parser.add_argument("--candidate-share", type=float, default=CANDIDATE_SHARE,
+                        help="the laxer rules' candidates: every prior threshold times this (1: none)")
     args = parser.parse_args()
     started = time.perf_counter()
-    records, docs, cut = parsed_split(args.train, args.fit, args.seed)
+    records, docs, cut = parsed_split(args.train, args.fit, args.seed, args.candidate_share)
     print(f"{len(records)} documents: fitted on {cut}, scored on {len(records) - cut}; parsed in "
           f"{time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
     models, tables, report = fitted(records[:cut], docs[:cut], args.seed)
     print(f"fitted in {time.perf_counter() - started:.0f} s; rows {report['rows']}; keep threshold "
-          f"{report['keep_threshold']:.3f}")
+          f"{report['keep_threshold']:.3f}; candidates {report['candidate_check']}")
     held_records, held_docs = records[cut:], docs[cut:]
     print(f"rules                  {scores(held_records, held_docs, None)}")
     for margin in map(float, args.margins.split(",")):

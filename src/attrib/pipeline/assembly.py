@@ -25,6 +25,7 @@ QUOTE_BEFORE_RULES = {OBJECT, PREP_OBJECT, PARENTHETICAL, NEEDS_QUOTE}  # drafts
 
 Span = tuple[int, int]
 RULES_KEY = "attrib_rules"  # doc.user_data: the rule that drafted each attribution, in their order (for attrib_revise)
+CANDIDATES_KEY = "attrib_candidates"  # doc.user_data: more_candidates' drafts and rules, for attrib_revise
 
 
 def token_runs(doc: Doc, ids: set[int], keep_quotes: bool = False, trim: bool = True) -> list[Span]:
@@ -154,7 +155,30 @@ def _introduces(text: str, draft: Draft, quote: Span) -> bool:
 
 
 def find_attributions(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[dict]:
-    """Attributions of `doc` in the record format, ordered by their first cue."""
+    """Attributions of `doc` in the record format, ordered by their first cue; the rule of each under RULES_KEY."""
+    attributions, rules = drafted(doc, lexicon, settings)
+    doc.user_data[RULES_KEY] = rules
+    return attributions
+
+
+def more_candidates(doc: Doc, lexicon: Lexicon, settings: Settings, attributions: list[dict]) -> tuple[list[dict], list[str]]:
+    """What the rules draft under laxer `settings` where `attributions` (theirs under their own) have
+    nothing: drafts whose cue touches none of their spans and whose content touches none of their
+    contents, with the rule of each. attrib_revise chooses among them; they never displace a draft."""
+    spans_taken = [(f["start"], f["end"]) for a in attributions for role in ("source", "cue", "content") for f in a.get(role) or []]
+    contents = [(f["start"], f["end"]) for a in attributions for f in a.get("content") or []]
+    more, rules = [], []
+    for attribution, rule in zip(*drafted(doc, lexicon, settings)):
+        cue = [(f["start"], f["end"]) for f in attribution["cue"]]
+        content = [(f["start"], f["end"]) for f in attribution["content"]]
+        if not any(_overlaps(c, t) for c in cue for t in spans_taken) and not any(_overlaps(c, t) for c in content for t in contents):
+            more.append(attribution)
+            rules.append(rule)
+    return more, rules
+
+
+def drafted(doc: Doc, lexicon: Lexicon, settings: Settings) -> tuple[list[dict], list[str]]:
+    """The attributions of `doc` in the record format, ordered by their first cue, and the rule of each."""
     text = doc.text
     doc.user_data["attrib_blank_lines"] = blank_line_paragraphs(text)
     try:
@@ -164,7 +188,7 @@ def find_attributions(doc: Doc, lexicon: Lexicon, settings: Settings) -> list[di
         doc.user_data.pop("attrib_paragraphs", None)
 
 
-def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> list[dict]:
+def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> tuple[list[dict], list[str]]:
     quotes = find_quotes(text)
     drafts = [d for d in (_draft(doc, c) for c in find_candidates(doc, lexicon, settings)) if d is not None]
     # attributions nested inside a direct quotation are the quoted speaker's, not the article's
@@ -195,8 +219,7 @@ def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> list[dic
     for draft in drafts:
         draft.content = _joined(text, draft.content)
     drafts.sort(key=lambda d: d.cue[0])
-    doc.user_data[RULES_KEY] = [d.rule for d in drafts]
-    return [_attribution(doc, text, i, d) for i, d in enumerate(drafts)]
+    return [_attribution(doc, text, i, d) for i, d in enumerate(drafts)], [d.rule for d in drafts]
 
 
 TRAILING_JOINS = re.compile(r"[\s,;:—–-]*(?:\b(?:and|but|while|before|after|as)\b)?[\s,;:—–-]*$")

@@ -8,7 +8,10 @@
 
 It needs a dependency parse and named entities upstream. The lexicon is serialised with the
 pipeline (`to_disk`/`from_disk`, `to_bytes`/`from_bytes`), so a pipeline with a tuned lexicon
-carries it; the thresholds and the span groups' key prefix are its config.
+carries it; the thresholds and the span groups' key prefix are its config. With `candidate_share`
+under 1 (a pipeline `attrib train` made), it also leaves what the rules would draft with every
+threshold times that share, where they drafted nothing, in `doc.user_data[CANDIDATES_KEY]` for
+`attrib_revise` to choose from; the default, 1, does no such pass.
 """
 
 from __future__ import annotations
@@ -24,13 +27,13 @@ from spacy.tokens import Doc
 from ..errors import ModelError
 from ..records import ROLES
 from ..spacy_doc import set_attributions
-from .assembly import find_attributions
+from .assembly import CANDIDATES_KEY, find_attributions, more_candidates
 from .lexicon import Lexicon
 from .rules import Settings
 
 FACTORY = "attribution"
 SPANS_KEY_PREFIX = "attrib_"  # the groups spacy_doc.SPAN_KEYS names: attrib_source, attrib_cue, attrib_content
-DEFAULT_CONFIG = {**asdict(Settings()), "spans_key_prefix": SPANS_KEY_PREFIX}
+DEFAULT_CONFIG = {**asdict(Settings()), "spans_key_prefix": SPANS_KEY_PREFIX, "candidate_share": 1.0}
 LEXICON_FILE = "cues.json"  # the key in to_bytes and the file in to_disk; exclude=["cues"] leaves it out
 
 
@@ -48,9 +51,10 @@ def make_attribution_finder(
     min_passive_prior: float,
     min_noun_prior: float,
     spans_key_prefix: str,
+    candidate_share: float,
 ) -> "AttributionFinder":
     settings = Settings(min_clause_prior, min_object_prior, min_passive_prior, min_noun_prior)
-    return AttributionFinder(name, settings, spans_key_prefix=spans_key_prefix)
+    return AttributionFinder(name, settings, spans_key_prefix=spans_key_prefix, candidate_share=candidate_share)
 
 
 class AttributionFinder:
@@ -62,16 +66,24 @@ class AttributionFinder:
         settings: Settings | None = None,
         lexicon: Lexicon | None = None,
         spans_key_prefix: str = SPANS_KEY_PREFIX,
+        candidate_share: float = 1.0,
     ):
+        if not 0 < candidate_share <= 1:
+            raise ModelError(f"the attribution component's candidate_share is {candidate_share}: give a share in (0, 1]")
         self.name = name
         self.settings = settings or Settings()
         self.lexicon = lexicon or Lexicon.default()
         self.span_keys = {role: f"{spans_key_prefix}{role}" for role in ROLES}
+        self.candidate_share = candidate_share
 
     def __call__(self, doc: Doc) -> Doc:
         if not doc.has_annotation("DEP"):
             raise ModelError("the attribution component needs a dependency parser before it in the pipeline")
-        set_attributions(doc, find_attributions(doc, self.lexicon, self.settings), self.span_keys)
+        attributions = find_attributions(doc, self.lexicon, self.settings)
+        if self.candidate_share < 1:
+            laxer = self.settings.scaled(self.candidate_share)
+            doc.user_data[CANDIDATES_KEY] = more_candidates(doc, self.lexicon, laxer, attributions)
+        set_attributions(doc, attributions, self.span_keys)
         return doc
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:

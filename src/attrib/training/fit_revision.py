@@ -1,13 +1,17 @@
 """Fitting `attrib_revise` (reviser.py) on annotated documents the rules have been run on.
 
-The rules' attributions are matched to the annotation as `attrib eval` matches them. Keep model:
-one row per attribution, labelled found or not. Boundary models: for each fragment of a found
+The rules' attributions, and the laxer rules' candidates where the rules drafted nothing
+(assembly.more_candidates), are matched to the annotation as `attrib eval` matches them. Keep model:
+one row per attribution and candidate, labelled found or not. Boundary models: for each fragment of a found
 attribution that overlaps a fragment of the same role in its annotated attribution, one row per
 candidate start (and end), labelled whether it lands where the annotated one does after trimming.
 All three are scikit-learn's histogram gradient boosting, each fitted on one thread, the three side by
 side on two processes (joblib): its own OpenMP threads stall whenever another program holds a core. The keep
 threshold is the one that maximises attribution F1 on out-of-fold probabilities (5 folds by
-document), so it is chosen on predictions for documents the model did not see.
+document), so it is chosen on predictions for documents the model did not see. The candidate threshold,
+on the same probabilities, is the one that maximises the mean of the four figures the drafts are judged
+by (attribution F1, and source, cue and content exact F1): a candidate found with wrong spans adds to
+the first and takes from the others.
 """
 
 from __future__ import annotations
@@ -23,15 +27,16 @@ from threadpoolctl import threadpool_limits
 from spacy.tokens import Doc
 
 from ..evaluate import match_attributions, ratio, trim
-from ..pipeline.assembly import RULES_KEY
+from ..pipeline.assembly import CANDIDATES_KEY, RULES_KEY
 from ..pipeline.quotes import find_quotes
-from ..records import spans
+from ..records import ROLES, spans
 from . import boundaries, keep
 from .boundaries import SIDES, DocView, sites
-from .reviser import MODELS
+from .reviser import MODELS, NO_CANDIDATES
 from .tables import Table
 
 FOLDS = 5
+CANDIDATE_SHARE = 0.5  # a trained pipeline's rules also draft candidates with every prior threshold halved
 PROCESSES = 2
 SMALL_TABLE = 5000  # rows under which the models are fitted in this process: starting workers costs more
 
@@ -44,6 +49,10 @@ class Examples:
     labels: dict[str, list[int]] = field(default_factory=lambda: {m: [] for m in MODELS})
     documents: dict[str, list[int]] = field(default_factory=lambda: {m: [] for m in MODELS})
     gold_attributions: int = 0
+    # per keep row, per role (ROLES' order): its trimmed spans, and how many of them are annotated spans of
+    # that role in the document (attrib eval's exact units); and the annotated units per role
+    units: list[tuple[int, ...]] = field(default_factory=list)
+    gold_units: list[int] = field(default_factory=lambda: [0] * len(ROLES))
 
     def add(self, model: str, row: dict, label: bool, document: int) -> None:
         self.rows[model].append(row)
@@ -54,14 +63,19 @@ class Examples:
 def add_document(examples: Examples, number: int, doc: Doc, gold: list[dict], finder: dict | None = None) -> None:
     """Add the rows of one document: `doc` has the rules' attributions, `gold` its annotation, `finder`
     the span finders' scores of its tokens (finder_scores.py) from finders not trained on it, if any."""
-    predicted = list(doc._.attributions or [])
-    rules = list(doc.user_data.get(RULES_KEY) or [])
+    attributions = list(doc._.attributions or [])
+    more, more_rules = doc.user_data.get(CANDIDATES_KEY) or ([], [])
+    predicted, rules = attributions + list(more), list(doc.user_data.get(RULES_KEY) or []) + list(more_rules)
     text = doc.text
     view = DocView(doc, find_quotes(text), finder)
     pairs = {p: g for g, p in match_attributions(text, gold, predicted)}
     examples.gold_attributions += len(gold)
-    for p, row in enumerate(keep.rows(view, predicted, rules)):
+    annotated = [{trim(text, s, e) for a in gold for s, e in spans(a, role)} for role in ROLES]
+    examples.gold_units = [n + len(units) for n, units in zip(examples.gold_units, annotated)]
+    for p, row in enumerate(keep.rows(view, predicted, rules, len(attributions))):
         examples.add("keep", row, p in pairs, number)
+        mine = [{trim(text, s, e) for s, e in spans(predicted[p], role)} for role in ROLES]
+        examples.units.append(tuple(n for own, gold_units in zip(mine, annotated) for n in (len(own), len(own & gold_units))))
     for site in sites(view, predicted, rules):
         if site.attribution not in pairs:
             continue
@@ -104,6 +118,31 @@ def keep_threshold(found: numpy.ndarray, probabilities: numpy.ndarray, gold: int
     return best, {"f1_keep_all": round(before, 4), "f1_at_threshold": round(best_f1, 4), "threshold": round(best, 4)}
 
 
+def candidate_threshold(probabilities: numpy.ndarray, found: numpy.ndarray, units: numpy.ndarray, candidate: numpy.ndarray,
+                        keep_at: float, gold: int, gold_units: list[int]) -> tuple[float, dict]:
+    """The threshold over which adding the candidates maximises the mean of attribution F1 and the three
+    roles' exact F1, the rules' own attributions kept at `keep_at`; given held-out keep probabilities,
+    which rows were found, and their units (Examples.units). NO_CANDIDATES when none helps."""
+    own = ~candidate & (probabilities >= keep_at)
+    tp, drafted = int(found[own].sum()), int(own.sum())
+    role_tp, role_drafted = units[own][:, 1::2].sum(axis=0), units[own][:, 0::2].sum(axis=0)
+    def mean_f1(tp, drafted, role_tp, role_drafted) -> float:  # attrib eval's F1s, as the units sum up
+        f1s = [ratio(2 * tp, drafted + gold)] + [ratio(2 * t, d + g) for t, d, g in zip(role_tp, role_drafted, gold_units)]
+        return float(sum(f or 0.0 for f in f1s) / len(f1s))
+    best, best_mean = NO_CANDIDATES, mean_f1(tp, drafted, role_tp, role_drafted)
+    before = best_mean
+    order = [i for i in numpy.argsort(-probabilities) if candidate[i]]
+    for i in order:  # add in falling probability
+        tp, drafted = tp + int(found[i]), drafted + 1
+        role_tp, role_drafted = role_tp + units[i][1::2], role_drafted + units[i][0::2]
+        current = mean_f1(tp, drafted, role_tp, role_drafted)
+        if current > best_mean:
+            best, best_mean = float(probabilities[i]), current
+    added = int(sum(1 for i in order if probabilities[i] >= best))
+    return best, {"candidates": len(order), "added": added, "mean_f1_without": round(before, 4),
+                  "mean_f1_with": round(best_mean, 4), "threshold": round(best, 4)}
+
+
 def fittable(examples: Examples) -> str | None:
     """Why the models cannot be fitted on `examples` (None when they can): each needs both labels."""
     for model in MODELS:
@@ -115,14 +154,16 @@ def fittable(examples: Examples) -> str | None:
 
 
 def _fit_one(model: str, X: numpy.ndarray, y: numpy.ndarray, groups: numpy.ndarray, categorical: list[bool],
-             seed: int, gold: int) -> tuple:
-    """One model fitted on one thread; for the keep model, its threshold from out-of-fold probabilities."""
+             seed: int, gold: int, units: numpy.ndarray, gold_units: list[int], candidate: numpy.ndarray) -> tuple:
+    """One model fitted on one thread; for the keep model, its thresholds from out-of-fold probabilities."""
     started, report = time.perf_counter(), {}
     with threadpool_limits(limits=1):
         if model == "keep":
             folds = GroupKFold(min(FOLDS, len(set(groups.tolist()))))
-            held_out = cross_val_predict(_classifier(categorical, seed), X, y, groups=groups, cv=folds, method="predict_proba")
-            report["keep_threshold"], report["keep_check"] = keep_threshold(y, held_out[:, 1], gold)
+            held_out = cross_val_predict(_classifier(categorical, seed), X, y, groups=groups, cv=folds, method="predict_proba")[:, 1]
+            report["keep_threshold"], report["keep_check"] = keep_threshold(y[~candidate], held_out[~candidate], gold)
+            report["candidate_threshold"], report["candidate_check"] = candidate_threshold(
+                held_out, y, units, candidate, report["keep_threshold"], gold, gold_units)
         fitted = _classifier(categorical, seed).fit(X, y)
     return fitted, report, time.perf_counter() - started
 
@@ -135,9 +176,12 @@ def fit(examples: Examples, seed: int = 0, log=lambda message: None, finder: boo
     boundary_numeric = boundaries.NUMERIC + (boundaries.FINDER_NUMERIC if finder else ())
     columns = {"keep": (keep.CATEGORICAL, keep_numeric), **{s: (boundaries.CATEGORICAL, boundary_numeric) for s in SIDES}}
     tables = {m: Table(*columns[m]).fit(examples.rows[m]) for m in MODELS}
+    units = numpy.array(examples.units, dtype=numpy.int64).reshape(-1, 2 * len(ROLES))
+    candidate = numpy.array([row["candidate"] == 1 for row in examples.rows["keep"]], dtype=bool)
     jobs = [
         delayed(_fit_one)(m, tables[m].matrix(examples.rows[m]), numpy.array(examples.labels[m]),
-                          numpy.array(examples.documents[m]), tables[m].categorical_mask(), seed, examples.gold_attributions)
+                          numpy.array(examples.documents[m]), tables[m].categorical_mask(), seed, examples.gold_attributions,
+                          units if m == "keep" else None, examples.gold_units, candidate if m == "keep" else None)
         for m in MODELS
     ]
     processes = PROCESSES if sum(report["rows"].values()) >= SMALL_TABLE else 1

@@ -20,7 +20,7 @@ CATEGORICAL = ("rule", "kind", "cue_lemma", "cue_pos", "cue_dep", "cue_head_pos"
 NUMERIC = (
     "confidence", "cue_tokens", "content_tokens", "content_fragments", "source_tokens", "has_source", "content_after_cue",
     "gap", "content_quoted", "cue_in_quote", "same_sentence", "attributions_in_sentence", "sentence_start",
-    "paragraph_start", "cue_negated", "content_sentences", "source_entity",
+    "paragraph_start", "cue_negated", "content_sentences", "source_entity", "candidate",
 )
 # the learned span finders' scores (finder_scores.py) of each role's first token as a start and last as an
 # end: whether a model trained on annotated documents sees this attribution too; NaN without them
@@ -33,8 +33,9 @@ def _span(doc: Doc, frags: list[tuple[int, int]]) -> Span | None:
     return doc.char_span(frags[0][0], frags[-1][1], alignment_mode="expand")
 
 
-def rows(view: DocView, attributions: list[dict], rules: list[str]) -> list[dict]:
-    """One row per attribution of the rules (in their order; `rules` names the rule of each)."""
+def rows(view: DocView, attributions: list[dict], rules: list[str], candidates_from: int | None = None) -> list[dict]:
+    """One row per attribution of the rules (in their order; `rules` names the rule of each); those from
+    index `candidates_from` on are the laxer rules' candidates (assembly.more_candidates)."""
     doc = view.doc
     cue_sentences = []
     parts = []
@@ -43,7 +44,8 @@ def rows(view: DocView, attributions: list[dict], rules: list[str]) -> list[dict
         parts.append((cue, content, source))
         cue_sentences.append(view.sentence[cue.start] if cue is not None and len(cue) else -1)
     out = []
-    for attr, rule, (cue, content, source) in zip(attributions, rules, parts):
+    first_candidate = len(attributions) if candidates_from is None else candidates_from
+    for number, (attr, rule, (cue, content, source)) in enumerate(zip(attributions, rules, parts)):
         root = cue.root if cue is not None and len(cue) else doc[0]
         src_root = source.root if source is not None and len(source) else None
         has_content = content is not None and len(content) > 0
@@ -80,6 +82,7 @@ def rows(view: DocView, attributions: list[dict], rules: list[str]) -> list[dict
             "cue_negated": int(any(c.dep_ == "neg" for c in root.children)),
             "content_sentences": (view.sentence[content.end - 1] - view.sentence[content.start] + 1) if has_content else 0,
             "source_entity": int(attr.get("source_entity") is not None),
+            "candidate": int(number >= first_candidate),
             **_finder_columns(view, cue, content, source),
         })
     return out

@@ -2,7 +2,9 @@
 
 The rules stay the candidate generator; what they get wrong is learned from annotated documents
 (fit_revision.py): a keep model estimates, for each of the rules' attributions, how likely it is to
-be in the annotation (keep.py), and the attributions under `keep_threshold` are dropped; two
+be in the annotation (keep.py), and the attributions under `keep_threshold` are dropped; the same model
+reads the laxer rules' candidates the rule component leaves where the rules drafted nothing
+(assembly.more_candidates), and those at or over `candidate_threshold` are added; two
 boundary models (start, end) score the candidate boundaries near each fragment (boundaries.py), and
 each fragment's start and end move to the best-scored candidate when it beats the rule's own by
 more than `move_margin`. In a trained pipeline both also read the learned span finders' scores, which
@@ -27,7 +29,7 @@ from spacy.tokens import Doc
 from threadpoolctl import threadpool_limits
 
 from ..errors import ModelError
-from ..pipeline.assembly import RULES_KEY
+from ..pipeline.assembly import CANDIDATES_KEY, RULES_KEY
 from ..pipeline.quotes import find_quotes
 from ..records import ROLES, fragment
 from ..spacy_doc import set_attributions
@@ -37,6 +39,7 @@ from .tables import Table
 
 MODELS = ("keep", *SIDES)
 REVISER = "attrib_revise"
+NO_CANDIDATES = 1.01  # a candidate threshold over every probability: none is added (models fitted before candidates)
 
 
 def probabilities(model, table: Table, rows: list[dict]) -> numpy.ndarray:
@@ -61,30 +64,36 @@ def best_positions(found: list[Site], scores: numpy.ndarray, margin: float) -> l
 class Reviser:
     """See the module docstring."""
 
-    def __init__(self, name: str, keep_threshold: float, move_margin: float):
+    def __init__(self, name: str, keep_threshold: float, move_margin: float, candidate_threshold: float = NO_CANDIDATES):
         self.name = name
         self.keep_threshold = keep_threshold
+        self.candidate_threshold = candidate_threshold
         self.move_margin = move_margin
         self.models: dict = {}
         self.tables: dict[str, Table] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         finder = finder_scores.take(doc)
+        candidates = doc.user_data.pop(CANDIDATES_KEY, None)
         attributions, rules = doc._.attributions, doc.user_data.get(RULES_KEY)
         if not self.models or attributions is None or rules is None or len(rules) != len(attributions):
             return doc
         with threadpool_limits(limits=1):  # its OpenMP threads stall whenever another program holds a core
-            set_attributions(doc, self.revise(doc, list(attributions), list(rules), finder))
+            set_attributions(doc, self.revise(doc, list(attributions), list(rules), finder, candidates))
         return doc
 
-    def revise(self, doc: Doc, attributions: list[dict], rules: list[str], finder: dict | None = None) -> list[dict]:
-        """The attributions kept and their boundaries moved; `finder`: the span finders' scores, if any."""
+    def revise(self, doc: Doc, attributions: list[dict], rules: list[str], finder: dict | None = None,
+               candidates: tuple[list[dict], list[str]] | None = None) -> list[dict]:
+        """The attributions kept, the candidates added, and their boundaries moved; `finder`: the span finders'
+        scores, if any; `candidates`: the laxer rules' drafts and their rules (assembly.more_candidates)."""
         view = DocView(doc, find_quotes(doc.text), finder)
-        keep_p = probabilities(self.models["keep"], self.tables["keep"], keep.rows(view, attributions, rules))
-        kept = [i for i, p in enumerate(keep_p) if p >= self.keep_threshold]
-        attributions = [dict(attributions[i], confidence=round(float(keep_p[i]), 4)) for i in kept]
-        rules = [rules[i] for i in kept]
-        return self.move_boundaries(view, attributions, rules)
+        more, more_rules = candidates or ([], [])
+        drafts, rules = attributions + list(more), rules + list(more_rules)
+        keep_p = probabilities(self.models["keep"], self.tables["keep"], keep.rows(view, drafts, rules, len(attributions)))
+        kept = [i for i, p in enumerate(keep_p) if p >= (self.keep_threshold if i < len(attributions) else self.candidate_threshold)]
+        kept.sort(key=lambda i: drafts[i]["cue"][0]["start"] if drafts[i]["cue"] else 0)  # in the order of their cues
+        drafts = [dict(drafts[i], confidence=round(float(keep_p[i]), 4)) for i in kept]
+        return self.move_boundaries(view, drafts, [rules[i] for i in kept])
 
     def move_boundaries(self, view: DocView, attributions: list[dict], rules: list[str]) -> list[dict]:
         found = sites(view, attributions, rules)
@@ -137,8 +146,8 @@ class Reviser:
         return self
 
     def _settings(self) -> dict:
-        return {"keep_threshold": self.keep_threshold, "move_margin": self.move_margin,
-                "tables": {k: t.to_dict() for k, t in self.tables.items()}}
+        return {"keep_threshold": self.keep_threshold, "candidate_threshold": self.candidate_threshold,
+                "move_margin": self.move_margin, "tables": {k: t.to_dict() for k, t in self.tables.items()}}
 
     def _load(self, settings: dict, models: bytes, where: str) -> None:
         try:
@@ -146,6 +155,7 @@ class Reviser:
         except (ImportError, AttributeError, pickle.UnpicklingError) as exc:
             raise ModelError(f"{where}: cannot load the revision models ({exc}); install attrib's dependencies") from None
         self.keep_threshold, self.move_margin = settings["keep_threshold"], settings["move_margin"]
+        self.candidate_threshold = settings.get("candidate_threshold", NO_CANDIDATES)
         self.tables = {k: Table.from_dict(v) for k, v in settings["tables"].items()}
 
 

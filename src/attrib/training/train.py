@@ -40,7 +40,7 @@ from .beside import Beside
 from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import read_training_records, split, to_docbin
 from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, training_halves
-from .fit_revision import Examples, add_document, fit, fittable
+from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins
 from .progress import Progress
 from .reviser import REVISER
@@ -82,7 +82,7 @@ def add_rules(nlp: Language) -> bool:
     if FACTORY in nlp.pipe_names:
         return False
     add_paragraph_starts(nlp)
-    nlp.add_pipe(FACTORY, before=COMBINER)
+    nlp.add_pipe(FACTORY, before=COMBINER, config={"candidate_share": CANDIDATE_SHARE})
     nlp.add_pipe(REVISER, before=COMBINER)
     return True
 
@@ -112,7 +112,7 @@ def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[st
         return {"fitted": False, "reason": reason}
     revise = nlp.get_pipe(REVISER)
     revise.models, revise.tables, report = fit(examples, seed, log, finder=finder is not None)
-    revise.keep_threshold = report["keep_threshold"]
+    revise.keep_threshold, revise.candidate_threshold = report["keep_threshold"], report["candidate_threshold"]
     return {"fitted": True, **report}
 
 

@@ -3,7 +3,7 @@ dependency labels it looks for, and token sets bounded by sentence and paragraph
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 from spacy.tokens import Doc, Token
 
@@ -30,6 +30,10 @@ class Settings:
     min_object_prior: float = 0.2  # a verb with an object or infinitive ("announced the plan")
     min_passive_prior: float = 0.3  # a passive verb with its subject as content ("... have been reported")
     min_noun_prior: float = 0.15  # a noun with a that-clause or prepositional content ("claim that ...")
+
+    def scaled(self, share: float) -> "Settings":
+        """Every threshold times `share` (0 < share ≤ 1): laxer rules, for candidates."""
+        return Settings(*(value * share for value in astuple(self)))
 
 
 @dataclass
