@@ -40,11 +40,11 @@ def train_command(
     """Train a pipeline that finds SOURCE, CUE and CONTENT from annotated documents, and write it to MODEL_DIR.
 
     The pipeline keeps the base English pipeline and the rules, adds learned span finders and a span
-    classifier, learns which of the rules' attributions to keep and where their spans should start and end
-    (reading the finders' scores, for which the finders are trained once more on each half of DATA with a
-    third of --max-steps, in a second process beside the main run), and calibrates each attribution's
-    confidence on held-out documents; meta.json records the data, date, settings and dev scores. Load it
-    with `attrib annotate --model MODEL_DIR`.
+    classifier, learns which of the rules' attributions to keep, which of the laxer rules' candidates to add,
+    and where their spans should start and end (reading the finders' scores, for which the finders are trained
+    once more on each half of DATA with a third of --max-steps, in a second process beside the main run), and
+    calibrates each attribution's confidence on held-out documents; meta.json records the data, date, settings
+    and dev scores. Load it with `attrib annotate --model MODEL_DIR`.
 
     Example: attrib train out/seed.annotated.jsonl -o models/desk-v1
     """
