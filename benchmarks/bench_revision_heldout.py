@@ -30,7 +30,7 @@ def scores(records: list[dict], docs: list, reviser: Reviser | None, finder: lis
     found = Scores()
     for number, (record, doc) in enumerate(zip(records, docs)):
         attributions = list(doc._.attributions or [])
-        if reviser is not None and attributions:
+        if reviser is not None:  # as attrib_revise runs: a document without the rules' drafts may have candidates
             rules = list(doc.user_data.get(RULES_KEY) or [])
             attributions = reviser.revise(doc, attributions, rules, finder[number] if finder else None,
                                           doc.user_data.get(CANDIDATES_KEY))
