@@ -9,7 +9,7 @@ import re
 
 from spacy.tokens import Doc
 
-from ..records import fragment
+from ..records import ROLES, fragment, spans
 from .confidence import confidence
 from .lexicon import Lexicon
 from .quotes import ALL_MARKS, blank_line_paragraphs, find_quotes, paragraph_start
@@ -165,13 +165,12 @@ def more_candidates(doc: Doc, lexicon: Lexicon, settings: Settings, attributions
     """What the rules draft under laxer `settings` where `attributions` (theirs under their own) have
     nothing: drafts whose cue touches none of their spans and whose content touches none of their
     contents, with the rule of each. attrib_revise chooses among them; they never displace a draft."""
-    spans_taken = [(f["start"], f["end"]) for a in attributions for role in ("source", "cue", "content") for f in a.get(role) or []]
-    contents = [(f["start"], f["end"]) for a in attributions for f in a.get("content") or []]
+    taken = [span for a in attributions for role in ROLES for span in spans(a, role)]
+    contents = [span for a in attributions for span in spans(a, "content")]
     more, rules = [], []
     for attribution, rule in zip(*drafted(doc, lexicon, settings)):
-        cue = [(f["start"], f["end"]) for f in attribution["cue"]]
-        content = [(f["start"], f["end"]) for f in attribution["content"]]
-        if not any(_overlaps(c, t) for c in cue for t in spans_taken) and not any(_overlaps(c, t) for c in content for t in contents):
+        cue, content = spans(attribution, "cue"), spans(attribution, "content")
+        if not any(_overlaps(c, t) for c in cue for t in taken) and not any(_overlaps(c, t) for c in content for t in contents):
             more.append(attribution)
             rules.append(rule)
     return more, rules

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from ..errors import ModelError
 
@@ -72,7 +73,7 @@ def end_with_parent() -> None:
 
     def watch() -> None:
         while os.getppid() == int(parent):
-            threading.Event().wait(POLL_SECONDS)
+            time.sleep(POLL_SECONDS)
         os._exit(1)
 
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
