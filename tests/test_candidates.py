@@ -15,6 +15,7 @@ from attrib.pipeline.assembly import CANDIDATES_KEY, find_attributions, more_can
 from attrib.spacy_doc import get_attributions
 from attrib.training.fit_revision import CANDIDATE_SHARE, candidate_threshold
 from attrib.training.reviser import NO_CANDIDATES, REVISER
+from attrib.training.train import drop_unused_candidates
 
 TEXT = "The minister said that taxes will fall. Maria Lopez understood that the bridge is unsafe."
 
@@ -87,3 +88,18 @@ def test_a_trained_pipeline_drafts_a_cue_only_its_candidates_hold(trained):
     assert [(_texts(a)["cue"], _texts(a)["content"]) for a in get_attributions(doc)] == [(["understood"], ["prices would keep rising"])]
     assert CANDIDATES_KEY not in doc.user_data  # attrib_revise's input, not the output
     assert REVISER in nlp.pipe_names
+
+
+@pytest.mark.parametrize("revision, share", [
+    ({"fitted": False, "reason": "the keep model has 3 examples, not of both kinds"}, 1.0),
+    ({"fitted": True, "candidate_threshold": NO_CANDIDATES}, 1.0),
+    ({"fitted": True, "candidate_threshold": 0.62}, CANDIDATE_SHARE),
+])
+def test_a_pipeline_whose_revision_adds_no_candidate_does_not_draft_them(revision, share):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe(FACTORY, config={"candidate_share": CANDIDATE_SHARE})
+    nlp.add_pipe("sentencizer", name="after")
+    drop_unused_candidates(nlp, revision)
+    assert nlp.pipe_names == ["sentencizer", FACTORY, "after"]  # in its place
+    assert nlp.get_pipe(FACTORY).candidate_share == share == nlp.config["components"][FACTORY]["candidate_share"]

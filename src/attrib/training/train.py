@@ -43,7 +43,7 @@ from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, traini
 from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins
 from .progress import Progress
-from .reviser import REVISER
+from .reviser import NO_CANDIDATES, REVISER
 from .settings import TrainSettings
 
 COMBINER = "attrib_combine"
@@ -117,6 +117,13 @@ def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[st
     log(f"revision: keep threshold {revise.keep_threshold:.3f}; {added['added']} of {added['candidates']} candidates "
         f"added (mean of the four F1s, held out: {added['mean_f1_without']:.4f} without, {added['mean_f1_with']:.4f} with)")
     return {"fitted": True, **report}
+
+
+def drop_unused_candidates(nlp: Language, revision: dict) -> None:
+    """Where the revision adds no candidate (not fitted, or none raised the figures held out), the rule
+    component attrib train added goes back to its default config: annotation then skips the laxer pass."""
+    if revision.get("candidate_threshold", NO_CANDIDATES) >= NO_CANDIDATES:
+        nlp.replace_pipe(FACTORY, FACTORY)
 
 
 def predict_records(nlp: Language, records: list[dict], batch_size: int = 8) -> list[dict]:
@@ -289,6 +296,8 @@ def train(
                 pipelines = (spacy.load(spacy_fit.best_model(folder)) for folder in folders)
                 finder = cross_fitted(train_records, pipelines, settings.seed)
     revision = fit_reviser(nlp, train_records, settings.seed, log, finder) if with_rules else {"fitted": False, "reason": "rules absent"}
+    if with_rules:
+        drop_unused_candidates(nlp, revision)
     train_seconds = time.perf_counter() - clock
     combiner = nlp.get_pipe(COMBINER)
     fill_check = None
