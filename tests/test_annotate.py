@@ -78,6 +78,47 @@ def test_inputs_of_every_kind_in_one_run(tmp_path):
     assert all(len(r["attributions"]) == 1 for r in records)
 
 
+def test_json_arrays_and_parquet_are_read_as_documents(tmp_path):
+    """A .json file is a JSON array of documents, not one text; Parquet rows are documents, as on a cluster."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    array = tmp_path / "docs.json"
+    array.write_text(json.dumps([{"id": "j1", "text": "The mayor said taxes would fall."},
+                                 {"text": "Officials said the road was closed.", "source": "wire"}]), encoding="utf-8")
+    table = tmp_path / "docs.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": "p1", "text": '"Prices will rise," Smith said.', "desk": "econ"},
+                                         {"id": None, "text": "Nothing to see."}]), table)
+    out = tmp_path / "out.jsonl"
+    result = attrib("annotate", array, table, "-o", out)
+    assert result.code == 0, result.err
+    records = records_of(out)
+    assert [r["id"] for r in records] == ["j1", f"{array}:$[1]", "p1", f"{table}:2"]
+    assert [r["meta"] for r in records] == [{}, {"source": "wire"}, {"desk": "econ"}, {}]
+    assert [len(r["attributions"]) for r in records] == [1, 1, 1, 0]
+    for record in records:
+        assert_exact(record)
+
+
+def test_bad_elements_of_a_json_array_are_reported_by_path(tmp_path):
+    array = tmp_path / "mixed.json"
+    array.write_text('[{"data": {"text": "A task."}}, 7, {"id": "ok", "text": "He said no."}, {"text": 1e999}, {"text"',
+                     encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = attrib("annotate", array, "-o", out)
+    assert result.code == 0, result.err
+    assert [r["id"] for r in records_of(out)] == ["ok"]
+    assert result.err.splitlines()[:4] == [
+        f'attrib: skipped: E100 {array}:$[0]: no "text" string (a Label Studio task? give documents: {{"id", "text"}})',
+        f'attrib: skipped: E100 {array}:$[1]: expected a JSON object with "text", got int',
+        f"attrib: skipped: E100 {array}:$[3]: $.text: Infinity (or a number beyond ±1.8e308) is not a JSON number: "
+        "no JSON output can hold it",
+        f"attrib: skipped: E100 {array}: $[4]: the JSON breaks off (Expecting ':' delimiter at character 7 of element 4)",
+    ]
+    strict = attrib("annotate", array, "-o", out, "--strict")
+    assert strict.code == 2 and strict.err.count("\n") == 1 and f"{array}:$[0]" in strict.err
+
+
 def test_stdin_plain_text_and_jsonl():
     text = attrib_process("annotate", "-", stdin="Officials said the road was closed.".encode())
     assert json.loads(text.out)["id"] == "stdin"

@@ -127,7 +127,13 @@ def test_partitions_read_the_documents_of_a_local_run(corpus, tmp_path):
     odd = tmp_path / "odd.jsonl"
     deep = b'{"text": "deep", "meta": {"a": ' + b"[" * 2_000 + b"]" * 2_000 + b"}}\n"  # past the limit and Python's recursion
     odd.write_bytes(b'{"text": "one"}\r{"text": "two"}\r\n\r\n{"id": 3, "text": "thr\xc3\xa9e"}\n' + deep + b'{"text": "four"}')
-    for path, sizes in ((corpus["jsonl"], (97, 3000, 1 << 20)), (odd, (1, 7, 40, 1 << 20))):
+    array = tmp_path / "array.json"  # one partition, whatever the size: elements are found from the start
+    array.write_text('[{"text": "one"}, 2, {"id": "b", "text": "two"}, {"text": "thr', encoding="utf-8")
+    table = tmp_path / "table.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": f"r{n}" if n % 3 else None, "text": f"row {n}", "meta": "{}" if n % 4
+                                          else "[1"} for n in range(30)]), table, row_group_size=7)
+    for path, sizes in ((corpus["jsonl"], (97, 3000, 1 << 20)), (odd, (1, 7, 40, 1 << 20)), (array, (1, 1 << 20)),
+                        (table, (1, 100, 1 << 20))):
         local_errors = []
         expected = list(iter_documents([str(path)], local_errors.append))
         for size in sizes:
@@ -286,6 +292,27 @@ def test_parquet_in_parquet_out(killed_run, corpus, local_run, tmp_path, monkeyp
         return [{key: value for key, value in a.items() if value is not None} for a in attributions]
 
     assert all(set_keys(r["attributions"]) == set_keys(local[r["id"]]["attributions"]) for r in got)
+
+
+def test_a_json_array_and_parquet_give_the_records_of_a_local_run(scheduler, tmp_path):
+    """A JSON array (one partition) and a Parquet file beside it, on the cluster: a local run's records, byte for byte."""
+    rng = random.Random(7)
+    docs = [constructed_record(f"j{n}", rng, sentences=2) for n in range(24)]
+    array = tmp_path / "array.json"
+    array.write_text(json.dumps([{"id": d["id"], "text": d["text"]} if n % 5 else {"text": d["text"]}
+                                 for n, d in enumerate(docs[:12])] + [3]), encoding="utf-8")
+    table = tmp_path / "table.parquet"
+    pq.write_table(pa.Table.from_pylist([{"id": d["id"], "text": d["text"]} for d in docs[12:]]), table, row_group_size=4)
+    local = attrib("annotate", array, table, "-o", tmp_path / "local.jsonl")
+    assert local.code == 0, local.err
+    out = tmp_path / "parts"
+    ran = attrib("annotate", array, table, "-o", out, "--cluster", scheduler["address"], "--partition-size", "1kB")
+    assert ran.code == 0, ran.err
+    assert [p.name.split("-")[:2] for p in sorted(out.glob("*.jsonl"))].count(["000", "array"]) == 1
+    assert len(list(out.glob("001-table-*.jsonl"))) == 3
+    assert merged(out, tmp_path) == (tmp_path / "local.jsonl").read_bytes()
+    assert skipped_lines(ran.err) == skipped_lines(local.err) == [f"attrib: skipped: E100 {array}:$[12]: expected a JSON "
+                                                                  "object with \"text\", got int"]
 
 
 def test_strict_stops_at_the_line_that_is_not_json(killed_run, corpus, tmp_path):

@@ -1,18 +1,28 @@
-"""Input documents for `attrib annotate`: .txt files, folders of them, JSONL, or stdin.
+"""Input documents for `attrib annotate`: .txt files, folders of them, JSON Lines, JSON arrays, Parquet, or stdin.
 
-A document that cannot be read is not dropped silently: it goes to `on_error` (the CLI reports it
-with its name and skips it, or stops with --strict), and reading goes on with the next one.
+A local run and a cluster run (cluster/inputs.py) read each kind of file with the same functions here,
+so a document has the same id and the same findings in both. A document that cannot be read is not
+dropped silently: it goes to `on_error` (the CLI reports it with its name and skips it, or stops with
+--strict), and reading goes on with the next one.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 
 from .errors import InputError
+from .jsonarray import iter_json_array
 from .jsonio import BOM, STDIO, JsonLine, iter_jsonl, open_binary
+from .jsonsafe import Decoder, max_depth
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+JSON_SUFFIXES = (".json",)
+PARQUET_SUFFIXES = (".parquet", ".pq")
+JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet)
 
 ErrorHandler = Callable[[InputError], None]
 
@@ -41,7 +51,8 @@ def from_json(value: object, where: str) -> Document:
         raise InputError(f"{where}: expected a JSON object with \"text\", got {type(value).__name__}")
     text = value.get("text")
     if not isinstance(text, str):
-        raise InputError(f"{where}: no \"text\" string")
+        task = " (a Label Studio task? give documents: {\"id\", \"text\"})" if isinstance(value.get("data"), dict) else ""
+        raise InputError(f"{where}: no \"text\" string{task}")
     doc_id = value.get("id", where)
     if isinstance(doc_id, (dict, list, bool)) or doc_id is None:
         raise InputError(f"{where}: \"id\" must be a string or a number")
@@ -69,6 +80,76 @@ def jsonl_documents(lines: Iterator[JsonLine], on_error: ErrorHandler) -> Iterat
             on_error(exc)
             continue
         yield document
+
+
+def json_array_documents(handle: IO[bytes], name: str, on_error: ErrorHandler) -> Iterator[Document]:
+    """The documents of a JSON array of objects like JSONL lines, read element by element (jsonarray: memory
+    for one document); one without an id is named `file.json:$[i]`. Where the text stops being JSON the
+    file ends, reported with the element it breaks off in."""
+    elements = iter_json_array(handle, name)
+    while True:
+        try:
+            element = next(elements)
+        except StopIteration:
+            return
+        except InputError as exc:  # not an array, or the JSON breaks off: nothing after it can be read
+            on_error(exc)
+            return
+        where = f"{name}:$[{element.index}]"
+        try:
+            document = from_json(JsonLine(where, element.value, problems=element.problems).checked(), where)
+        except InputError as exc:
+            on_error(exc)
+            continue
+        yield document
+
+
+def parquet_documents(handle: IO[bytes], name: str, on_error: ErrorHandler, row_groups: range | None = None,
+                      first: int = 1) -> Iterator[Document]:
+    """The rows of a Parquet file (of `row_groups`, all by default) as JSONL objects: `id`, `text`, other
+    columns kept in meta; a row without an id is named `file.parquet:ROW`, `first` the number of the first."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        on_error(InputError(f"{name}: reading Parquet needs pyarrow: pip install 'attrib[parquet]'"))
+        return
+    try:
+        parquet = pq.ParquetFile(handle)
+    except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
+        on_error(InputError(f"{name}: not a Parquet file ({str(exc).splitlines()[0]})"))
+        return
+    groups = range(parquet.num_row_groups) if row_groups is None else row_groups
+    number = first
+    for batch in parquet.iter_batches(row_groups=groups):
+        for row in batch.to_pylist():
+            where = f"{name}:{number}"
+            number += 1
+            try:
+                yield from_json(_row_as_object(row, where), where)
+            except InputError as exc:
+                on_error(exc)
+
+
+def _row_as_object(row: dict, where: str) -> dict:
+    """A Parquet row as the JSON object a JSONL line would hold: null columns absent, and the columns attrib
+    writes as JSON strings (meta, generator, provenance) parsed."""
+    row = {key: value for key, value in row.items() if value is not None}
+    for key in JSON_COLUMNS:
+        if isinstance(row.get(key), str):
+            try:
+                value, problems = Decoder().decode(row[key], max_depth.get())  # the limits a JSONL line has
+            except json.JSONDecodeError:
+                raise InputError(f"{where}: column {key!r} holds a string that is not JSON") from None
+            row[key] = JsonLine(f"{where}: column {key!r}", value, problems=problems).checked()
+    return row
+
+
+def _binary_file(path: Path, read: Callable[[IO[bytes]], Iterator[Document]], on_error: ErrorHandler) -> Iterator[Document]:
+    try:
+        with open_binary(path) as handle:
+            yield from read(handle)
+    except OSError as exc:
+        on_error(InputError(f"{path}: cannot read ({exc.strerror})"))
 
 
 def _text_file(path: Path, doc_id: str, on_error: ErrorHandler) -> Iterator[Document]:
@@ -114,15 +195,21 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
                 yield from _text_file(file, file.relative_to(path).with_suffix("").as_posix(), on_error)
         elif not exists:
             on_error(InputError(f"{path}: no such file or folder"))
-        elif path.suffix.lower() in {".jsonl", ".ndjson"}:
+        elif path.suffix.lower() in JSONL_SUFFIXES:
             yield from _jsonl(path, on_error)
+        elif path.suffix.lower() in JSON_SUFFIXES:
+            yield from _binary_file(path, lambda handle: json_array_documents(handle, str(path), on_error), on_error)
+        elif path.suffix.lower() in PARQUET_SUFFIXES:
+            yield from _binary_file(path, lambda handle: parquet_documents(handle, str(path), on_error), on_error)
         else:
             yield from _text_file(path, path.stem, on_error)
 
 
 def count_documents(inputs: Iterable[str]) -> int | None:
     """How many documents `inputs` hold, for a progress bar: .txt files are counted, JSONL lines that are
-    not blank are counted in one pass over the bytes; None when stdin is among them (it cannot be read twice)."""
+    not blank are counted in one pass over the bytes; None when stdin (it cannot be read twice) or a JSON
+    array (counting its elements means parsing them) or a Parquet file that pyarrow cannot read is among
+    them; a Parquet file's rows are counted from its metadata."""
     total = 0
     for name in inputs:
         if name == STDIO:
@@ -130,7 +217,16 @@ def count_documents(inputs: Iterable[str]) -> int | None:
         path = Path(name)
         if path.is_dir():
             total += sum(1 for p in path.rglob("*.txt") if p.is_file())
-        elif path.suffix.lower() in {".jsonl", ".ndjson"} and path.is_file():
+        elif path.suffix.lower() in JSON_SUFFIXES:
+            return None
+        elif path.suffix.lower() in PARQUET_SUFFIXES and path.is_file():
+            try:
+                import pyarrow.parquet as pq
+
+                total += pq.ParquetFile(path).metadata.num_rows
+            except Exception:  # no pyarrow, or not Parquet: reading it says so
+                return None
+        elif path.suffix.lower() in JSONL_SUFFIXES and path.is_file():
             with open(path, "rb") as handle:
                 total += sum(1 for line in handle if line.strip())
         elif path.exists():

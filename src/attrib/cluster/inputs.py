@@ -1,8 +1,9 @@
 """Inputs cut into partitions by bytes, read where they are: a local path or any fsspec URL.
 
 A partition is what one task annotates and writes as one part: a byte range of a JSON Lines file (whole
-lines: a line belongs to the partition its first byte falls in), a run of the .txt files of a folder, or
-a run of row groups of a Parquet file. Planning only lists files and sizes; workers read the bytes, twice:
+lines: a line belongs to the partition its first byte falls in), a run of the .txt files of a folder, a
+run of row groups of a Parquet file, or a whole JSON array (its elements can only be found by reading it
+from the start: convert a large one to JSON Lines to spread it over the cluster). Planning only lists files and sizes; workers read the bytes, twice:
 `scan` hashes them and counts their lines (so that each partition knows the line it starts at and a
 document is named `file.jsonl:LINE` exactly as in a local run), `documents` reads them to annotate.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -19,15 +19,12 @@ from typing import Callable, Iterator
 
 import fsspec
 
-from ..documents import Document, decode, from_json, jsonl_documents
+from ..documents import (JSON_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, Document, decode, json_array_documents,
+                         jsonl_documents, parquet_documents)
 from ..errors import InputError
-from ..jsonio import JsonLine, parse_jsonl
-from ..jsonsafe import Decoder, max_depth
+from ..jsonio import parse_jsonl
 
 ErrorHandler = Callable[[InputError], None]
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-PARQUET_SUFFIXES = (".parquet", ".pq")
-JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet)
 _READ = 1 << 16
 MIN_PARTITIONS, MIN_BYTES = 64, 16 << 10  # a small corpus still makes work for 64 workers, in partitions of 16 KiB+
 
@@ -38,7 +35,7 @@ class Partition:
 
     input: int  # the input's position on the command line
     name: str  # the input as the user named it: what ids, meta and messages show
-    kind: str  # "jsonl", "txt" or "parquet"
+    kind: str  # "jsonl", "txt", "parquet" or "json"
     index: int  # the partition's number within its input
     url: str = ""  # the file to open (JSONL, Parquet)
     start: int = 0
@@ -91,7 +88,7 @@ def plan(inputs: list[str], most_bytes: int, on_error: ErrorHandler) -> list[Par
             length = sizes[0]
             partitions.extend(Partition(number, shown, kind, k, url, s, min(s + size, length))
                               for k, s in enumerate(range(0, max(length, 1), size)))
-        else:  # runs of files (txt) or row groups (parquet), never split, each run about `size`
+        else:  # runs of files (txt) or row groups (parquet), never split, each run about `size`; a JSON array whole
             runs: list[list[int]] = [[]]
             held = 0
             for unit, unit_size in enumerate(sizes):
@@ -109,8 +106,8 @@ def plan(inputs: list[str], most_bytes: int, on_error: ErrorHandler) -> list[Par
 
 
 def _list(number: int, name: str, on_error: ErrorHandler) -> tuple | None:
-    """(number, shown, kind, url, units, unit sizes) of one input: a JSONL file is one unit, a folder its .txt
-    files (url, shown, id), a Parquet file its row groups; None (reported) when it does not exist."""
+    """(number, shown, kind, url, units, unit sizes) of one input: a JSONL file or a JSON array is one unit, a
+    folder its .txt files (url, shown, id), a Parquet file its row groups; None (reported) when it does not exist."""
     shown = _shown(name)
     if name == "-":
         raise InputError("-: stdin cannot be read by a cluster: give files, folders or URLs")
@@ -135,6 +132,8 @@ def _list(number: int, name: str, on_error: ErrorHandler) -> tuple | None:
         return number, shown, "jsonl", url, [], [info["size"]]
     if suffix in PARQUET_SUFFIXES:
         return number, shown, "parquet", url, [], _row_group_sizes(url, shown)
+    if suffix in JSON_SUFFIXES:
+        return number, shown, "json", url, [], [info["size"]]
     return number, shown, "txt", url, [(url, shown, PurePosixPath(path).stem)], [info["size"]]
 
 
@@ -207,7 +206,8 @@ def _row_group_bytes(handle, partition: Partition) -> Iterator[bytes]:
 
 
 def scan(partition: Partition) -> Scan:
-    """Hash the partition's bytes and count its lines (JSONL) or rows (Parquet)."""
+    """Hash the partition's bytes and count its lines (JSONL) or rows (Parquet); a JSON array is one partition,
+    so its elements need no count."""
     digest, lines, size = hashlib.sha256(), 0, 0
     if partition.kind == "jsonl":
         data = jsonl_block(partition)
@@ -223,6 +223,11 @@ def scan(partition: Partition) -> Scan:
             handle.seek(0)
             metadata = pq.ParquetFile(handle).metadata
             lines = sum(metadata.row_group(g).num_rows for g in range(partition.start, partition.end))
+    elif partition.kind == "json":
+        with _open(partition.url) as handle:
+            while data := handle.read(_READ):
+                digest.update(data)
+                size += len(data)
     else:
         for url, shown, doc_id in partition.files:
             try:
@@ -248,6 +253,9 @@ def documents(partition: Partition, first: int, on_error: ErrorHandler) -> Itera
         yield from _jsonl_documents(partition, first, on_error)
     elif partition.kind == "parquet":
         yield from _parquet_documents(partition, first, on_error)
+    elif partition.kind == "json":
+        with _open(partition.url) as handle:
+            yield from json_array_documents(handle, partition.name, on_error)
     else:
         for url, shown, doc_id in partition.files:
             try:
@@ -262,33 +270,7 @@ def _jsonl_documents(partition: Partition, first: int, on_error: ErrorHandler) -
     yield from jsonl_documents(lines, on_error)
 
 
-def _row_as_object(row: dict, where: str) -> dict:
-    """A Parquet row as the JSON object a JSONL line would hold: null columns absent, and the columns attrib
-    writes as JSON strings (meta, generator, provenance) parsed."""
-    row = {key: value for key, value in row.items() if value is not None}
-    for key in JSON_COLUMNS:
-        if isinstance(row.get(key), str):
-            try:
-                value, problems = Decoder().decode(row[key], max_depth.get())  # the limits a JSONL line has
-            except json.JSONDecodeError:
-                raise InputError(f"{where}: column {key!r} holds a string that is not JSON") from None
-            row[key] = JsonLine(f"{where}: column {key!r}", value, problems=problems).checked()
-    return row
-
-
 def _parquet_documents(partition: Partition, first: int, on_error: ErrorHandler) -> Iterator[Document]:
-    """Rows as JSONL objects (`id`, `text`, other columns kept in meta); a row without an id is named
-    `file.parquet:ROW`, its row number in the file counted from 1."""
-    import pyarrow.parquet as pq
-
+    """Read as a local run reads the file (documents.parquet_documents), the partition's row groups only."""
     with _open(partition.url) as handle:
-        batches = pq.ParquetFile(handle).iter_batches(row_groups=range(partition.start, partition.end))
-        number = first
-        for batch in batches:
-            for row in batch.to_pylist():
-                where = f"{partition.name}:{number}"
-                number += 1
-                try:
-                    yield from_json(_row_as_object(row, where), where)
-                except InputError as exc:
-                    on_error(exc)
+        yield from parquet_documents(handle, partition.name, on_error, range(partition.start, partition.end), first)
