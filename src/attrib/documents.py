@@ -23,6 +23,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json",)
 PARQUET_SUFFIXES = (".parquet", ".pq")
 JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet)
+PARQUET_BATCH = 1024  # rows turned into Python objects at once (pyarrow's default, 65,536, held ~250 MB more)
 
 ErrorHandler = Callable[[InputError], None]
 
@@ -120,7 +121,7 @@ def parquet_documents(handle: IO[bytes], name: str, on_error: ErrorHandler, row_
         return
     groups = range(parquet.num_row_groups) if row_groups is None else row_groups
     number = first
-    for batch in parquet.iter_batches(row_groups=groups):
+    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
         for row in batch.to_pylist():
             where = f"{name}:{number}"
             number += 1
