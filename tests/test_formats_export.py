@@ -18,6 +18,7 @@ from attrib.lsjson.convert import record_to_task
 from attrib.records import ROLES, iter_records
 from attrib.spacy_doc import SPAN_KEYS, get_attributions
 
+from runs import attrib
 from test_formats_brat import TEXT, at, polnear_folder
 
 
@@ -97,6 +98,43 @@ def test_parquet_holds_every_record_field(records, tmp_path):
         assert (row["provenance"] and json.loads(row["provenance"])) == record.get("provenance")
         for got, want in zip(row["attributions"], record["attributions"], strict=True):
             assert {k: v for k, v in got.items() if v is not None or k in want} == want
+
+
+def test_parquet_reads_back_as_the_records_it_was_written_from(records, tmp_path):
+    """Every command that reads records reads attrib's Parquet as the JSONL it stands for: ids, offsets,
+    meta, provenance and every attribution key (source_entity null included) come back equal."""
+    jsonl, parquet = tmp_path / "data.jsonl", tmp_path / "data.parquet"
+    export(records, "jsonl", jsonl)
+    export(records, "parquet", parquet)
+    assert list(iter_records([parquet])) == list(iter_records([jsonl]))
+    assert list(read_input(parquet)) == list(read_input(jsonl))
+    def said(ran) -> tuple:
+        return ran.code, *(text.replace(str(parquet), "F").replace(str(jsonl), "F") for text in (ran.out, ran.err))
+
+    for command in (("validate",), ("show",), ("eval", jsonl)):  # PolNeAR's twin ids: validate 1, eval 2, both alike
+        from_parquet, from_jsonl = attrib(*command, parquet), attrib(*command, jsonl)
+        assert said(from_parquet) == said(from_jsonl) and (from_parquet.out + from_parquet.err).strip()
+
+
+def test_a_bad_parquet_row_is_named_by_file_and_row(tmp_path):
+    import pyarrow as pa
+
+    rows = [{"id": "a", "text": "He said no.", "attributions": [], "meta": "{}"},
+            {"id": "b", "text": "She said yes.", "attributions": [], "meta": '{"deep": ' + "[" * 300 + "]" * 300 + "}"},
+            {"id": "c", "text": "They said so.", "attributions": [], "meta": "{not json"}]
+    bad = tmp_path / "bad.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), bad)
+    shown = attrib("show", bad)
+    assert shown.code == 2 and shown.err.strip() == f"attrib: E100 {bad}:2: $.meta: nests deeper than 256 levels, " \
+        "the limit (`attrib --max-depth N` raises it): not read"
+    validated = attrib("validate", bad)
+    assert validated.code == 1 and f"{bad}:2 $.meta" in validated.out and f"{bad}:3" in validated.out
+    not_parquet = tmp_path / "text.parquet"
+    not_parquet.write_text("id,text\n", encoding="utf-8")
+    for command in ("show", "validate"):
+        ran = attrib(command, not_parquet)
+        assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {not_parquet}: not a Parquet file (") \
+            and ran.err.count("\n") == 1, ran.err
 
 
 def test_parquet_is_written_in_row_groups(tmp_path):

@@ -8,7 +8,6 @@ dropped silently: it goes to `on_error` (the CLI reports it with its name and sk
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +15,11 @@ from typing import IO, Callable, Iterable, Iterator
 
 from .errors import InputError
 from .jsonarray import iter_json_array
-from .jsonio import BOM, STDIO, JsonLine, iter_jsonl, open_binary
-from .jsonsafe import Decoder, max_depth
+from .jsonio import BOM, STDIO, JsonLine, open_binary
+from .lines import PARQUET_SUFFIXES, iter_lines, parquet_lines
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json",)
-PARQUET_SUFFIXES = (".parquet", ".pq")
-JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet)
-PARQUET_BATCH = 1024  # rows turned into Python objects at once (pyarrow's default, 65,536, held ~250 MB more)
 
 ErrorHandler = Callable[[InputError], None]
 
@@ -66,7 +62,7 @@ def from_json(value: object, where: str) -> Document:
 
 
 def _jsonl(path: str | Path, on_error: ErrorHandler) -> Iterator[Document]:
-    yield from jsonl_documents(iter_jsonl(path), on_error)
+    yield from jsonl_documents(iter_lines(path), on_error)
 
 
 def jsonl_documents(lines: Iterator[JsonLine], on_error: ErrorHandler) -> Iterator[Document]:
@@ -107,42 +103,9 @@ def json_array_documents(handle: IO[bytes], name: str, on_error: ErrorHandler) -
 
 def parquet_documents(handle: IO[bytes], name: str, on_error: ErrorHandler, row_groups: range | None = None,
                       first: int = 1) -> Iterator[Document]:
-    """The rows of a Parquet file (of `row_groups`, all by default) as JSONL objects: `id`, `text`, other
-    columns kept in meta; a row without an id is named `file.parquet:ROW`, `first` the number of the first."""
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        on_error(InputError(f"{name}: reading Parquet needs pyarrow: pip install 'attrib[parquet]'"))
-        return
-    try:
-        parquet = pq.ParquetFile(handle)
-    except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
-        on_error(InputError(f"{name}: not a Parquet file ({str(exc).splitlines()[0]})"))
-        return
-    groups = range(parquet.num_row_groups) if row_groups is None else row_groups
-    number = first
-    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
-        for row in batch.to_pylist():
-            where = f"{name}:{number}"
-            number += 1
-            try:
-                yield from_json(_row_as_object(row, where), where)
-            except InputError as exc:
-                on_error(exc)
-
-
-def _row_as_object(row: dict, where: str) -> dict:
-    """A Parquet row as the JSON object a JSONL line would hold: null columns absent, and the columns attrib
-    writes as JSON strings (meta, generator, provenance) parsed."""
-    row = {key: value for key, value in row.items() if value is not None}
-    for key in JSON_COLUMNS:
-        if isinstance(row.get(key), str):
-            try:
-                value, problems = Decoder().decode(row[key], max_depth.get())  # the limits a JSONL line has
-            except json.JSONDecodeError:
-                raise InputError(f"{where}: column {key!r} holds a string that is not JSON") from None
-            row[key] = JsonLine(f"{where}: column {key!r}", value, problems=problems).checked()
-    return row
+    """The rows of a Parquet file (of `row_groups`, all by default) as JSONL lines (lines.parquet_lines): `id`,
+    `text`, other columns kept in meta; a row without an id is named `file.parquet:ROW`, `first` the first's number."""
+    yield from jsonl_documents(parquet_lines(handle, name, row_groups, first), on_error)
 
 
 def _binary_file(path: Path, read: Callable[[IO[bytes]], Iterator[Document]], on_error: ErrorHandler) -> Iterator[Document]:
@@ -196,12 +159,10 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
                 yield from _text_file(file, file.relative_to(path).with_suffix("").as_posix(), on_error)
         elif not exists:
             on_error(InputError(f"{path}: no such file or folder"))
-        elif path.suffix.lower() in JSONL_SUFFIXES:
+        elif path.suffix.lower() in JSONL_SUFFIXES + PARQUET_SUFFIXES:
             yield from _jsonl(path, on_error)
         elif path.suffix.lower() in JSON_SUFFIXES:
             yield from _binary_file(path, lambda handle: json_array_documents(handle, str(path), on_error), on_error)
-        elif path.suffix.lower() in PARQUET_SUFFIXES:
-            yield from _binary_file(path, lambda handle: parquet_documents(handle, str(path), on_error), on_error)
         else:
             yield from _text_file(path, path.stem, on_error)
 

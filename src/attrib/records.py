@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import InputError, OffsetError
-from .jsonio import iter_jsonl
+from .lines import iter_lines
 
 ROLES = ("source", "cue", "content")
 KINDS = ("direct", "indirect", "mixed")
@@ -128,7 +128,7 @@ def normalize_record(obj: Any, where: str) -> dict:
 
 
 def iter_records(paths: Iterable[str | Path]) -> Iterator[dict]:
-    """Stream checked records from JSONL files (attrib records or gold); stop at the first bad line."""
+    """Stream checked records from JSONL or Parquet files (attrib records or gold); stop at the first bad line."""
     for path in paths:
-        for line in iter_jsonl(path):
+        for line in iter_lines(path):
             yield normalize_record(line.checked(), line.where)

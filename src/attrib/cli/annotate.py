@@ -86,7 +86,7 @@ def annotate(
 
 @app.command()
 def show(
-    records: List[str] = typer.Argument(..., help="Records JSONL files (attrib's or the gold format)."),
+    records: List[str] = typer.Argument(..., help="Records: JSONL (attrib's or the gold format) or Parquet files."),
     width: int = typer.Option(100, "--width", help="Characters of content to show."),
 ) -> None:
     """Print the attributions of records, one per line: kind, confidence, SOURCE | CUE | CONTENT.

@@ -56,9 +56,9 @@ def _echo_json(report: dict) -> None:
 @app.command("eval")
 def eval_command(
     gold: Path = typer.Argument(
-        ..., help="Reference JSONL: attrib records or the gold format ([s, e] pairs and parts)."
+        ..., help="Reference records: JSONL (attrib's or the gold format: [s, e] pairs and parts) or Parquet."
     ),
-    pred: Path = typer.Argument(..., help="Predicted JSONL, usually from `attrib annotate`."),
+    pred: Path = typer.Argument(..., help="Predicted records (JSONL or Parquet), usually from `attrib annotate`."),
     as_json: bool = typer.Option(
         False, "--json", help="Print the figures as JSON (fractions 0..1 and tp/fp/fn counts)."
     ),

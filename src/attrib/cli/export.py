@@ -16,7 +16,7 @@ from .app import app
 
 @app.command("export")
 def export_command(
-    source: Path = typer.Argument(..., help="attrib records (JSONL; the gold format works too) or a Label Studio JSON export."),
+    source: Path = typer.Argument(..., help="attrib records (JSONL or Parquet; the gold format works too) or a Label Studio JSON export."),
     fmt: Literal[FORMATS] = typer.Option(..., "--format", "-f",
                             help="jsonl (+ dataset card), brat, conll, spacy (DocBin) or parquet."),
     output: Path = typer.Option(..., "--output", "-o",

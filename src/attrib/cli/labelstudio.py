@@ -51,7 +51,7 @@ def _summary(report, title: str) -> str:
 
 @labelstudio.command("tasks")
 def tasks_command(
-    records: list[Path] = typer.Argument(..., help="attrib records (JSONL), e.g. from `attrib annotate`; gold JSONL works too."),
+    records: list[Path] = typer.Argument(..., help="attrib records (JSONL or Parquet), e.g. from `attrib annotate`; gold JSONL works too."),
     output: Path = typer.Option(..., "--output", "-o", help="Label Studio tasks (a JSON array) to import; '-' for stdout."),
     model_version: str = VERSION,
 ) -> None:
@@ -68,7 +68,7 @@ def tasks_command(
 
 @labelstudio.command("push")
 def push_command(
-    records: list[Path] = typer.Argument(..., help="attrib records (JSONL) to pre-annotate the tasks with."),
+    records: list[Path] = typer.Argument(..., help="attrib records (JSONL or Parquet) to pre-annotate the tasks with."),
     project: str = PROJECT,
     url: str = URL,
     studio: Path = STUDIO,
@@ -155,7 +155,7 @@ def studio_command(
     data_dir: Path = typer.Option(..., "--data-dir", "-d", help="Folder for the server's data, log and login (created if needed)."),
     port: int = typer.Option(None, "--port", help="Port on 127.0.0.1 [default: the last one used, else a free one]."),
     stop: bool = typer.Option(False, "--stop", help="Stop the server of --data-dir instead."),
-    records: Path = typer.Option(None, "--push", help="Then push these records (JSONL) ..."),
+    records: Path = typer.Option(None, "--push", help="Then push these records (JSONL or Parquet) ..."),
     project: str = typer.Option("attrib", "--project", "-p", help="... into the project with this title."),
     backend: bool = typer.Option(False, "--backend", help="Also run `attrib backend` (data in DIR/backend) and connect it "
                                  "to the project: tasks imported any way are drafted when opened, annotations train it."),

@@ -17,7 +17,7 @@ DEFAULTS = TrainSettings()
 @app.command("train")
 def train_command(
     data: list[Path] = typer.Argument(
-        ..., help="Annotated documents: attrib records or gold JSONL, Label Studio JSON exports, brat folders."
+        ..., help="Annotated documents: attrib records (JSONL or Parquet) or gold JSONL, Label Studio JSON exports, brat folders."
     ),
     output: Path = typer.Option(..., "--output", "-o", help="Model directory to write (replaces an earlier model there)."),
     dev: list[Path] = typer.Option(None, "--dev", help="Dev documents for model selection (default: split off DATA)."),

@@ -42,7 +42,7 @@ class _Counter:
 @app.command("validate")
 def validate_command(
     files: list[Path] = typer.Argument(..., help="Files to check: tasks (JSON array), a Label Studio JSON export, "
-                                                 "attrib records (JSONL), or folders of parts "
+                                                 "attrib records (JSONL or Parquet), or folders of parts "
                                                  "(attrib annotate --cluster)."),
     as_: Kind = typer.Option(None, "--as", help="What the files are (default: told by each file's first document)."),
     fmt: Format = typer.Option(Format.text, "--format",

@@ -19,10 +19,10 @@ from typing import Callable, Iterator
 
 import fsspec
 
-from ..documents import (JSON_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, Document, decode, json_array_documents,
-                         jsonl_documents, parquet_documents)
+from ..documents import JSON_SUFFIXES, JSONL_SUFFIXES, Document, decode, json_array_documents, jsonl_documents, parquet_documents
 from ..errors import InputError
 from ..jsonio import parse_jsonl
+from ..lines import PARQUET_SUFFIXES
 
 ErrorHandler = Callable[[InputError], None]
 _READ = 1 << 16

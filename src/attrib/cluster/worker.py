@@ -8,7 +8,6 @@ single-threaded child (attrib.cluster.child), one partition at a time.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections import Counter
 from dataclasses import replace
@@ -19,7 +18,6 @@ from .. import __version__
 from ..annotate import CHUNK_CHARS, annotate_documents, load_pipeline, model_name
 from ..documents import Document
 from ..errors import InputError
-from ..jsonio import dumps_line
 from ..jsonsafe import max_depth
 from ..validation import validate_path
 from ..validation.report import Summary
@@ -112,10 +110,8 @@ def validate_part(out_url: str, file: str, shown: str, kind: str | None, limit: 
 
     summary = Summary(limit)
     with tempfile.TemporaryDirectory() as scratch:
-        local = Path(scratch) / "part.jsonl"
-        if file.endswith(FORMATS["parquet"]):
-            _parquet_as_jsonl(folder, file, local)
-        elif is_remote(folder.fs):
+        local = Path(scratch) / f"part{Path(file).suffix}"  # JSONL or Parquet: the reader goes by the suffix
+        if is_remote(folder.fs):
             folder.fs.get_file(folder.at(file), str(local))
         else:
             local = Path(folder.at(file))
@@ -125,15 +121,3 @@ def validate_part(out_url: str, file: str, shown: str, kind: str | None, limit: 
     return {"documents": count[0], "findings": shown_findings, "more": dict(more), "sha256": folder.sha256(file)}
 
 
-def _parquet_as_jsonl(folder: Folder, file: str, local: Path) -> None:
-    """A Parquet part as the JSONL records it was written from (a row's line is its row number)."""
-    import pyarrow.parquet as pq
-
-    with folder.fs.open(folder.at(file), "rb") as handle, open(local, "w", encoding="utf-8", newline="") as out:
-        for batch in pq.ParquetFile(handle).iter_batches():
-            for row in batch.to_pylist():
-                record = {key: json.loads(value) if key in ("meta", "generator", "provenance") else value
-                          for key, value in row.items() if value is not None}
-                record["attributions"] = [{k: v for k, v in attr.items() if v is not None or k == "source_entity"}
-                                          for attr in record.get("attributions") or []]
-                out.write(dumps_line(record))

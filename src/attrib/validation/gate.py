@@ -12,7 +12,7 @@ from typing import Any, Iterable, Iterator
 from pathlib import Path
 
 from ..errors import InvalidDataError
-from ..jsonio import iter_jsonl
+from ..lines import iter_lines
 from ..records import normalize_record
 from .checks import Checker
 from .findings import Finding, Where
@@ -54,12 +54,12 @@ def checked_export(path: str) -> Iterator[dict]:
 
 
 def checked_records(paths: Iterable[str | Path]) -> Iterator[dict]:
-    """attrib records (or the gold format, converted) from JSON Lines files, streamed, each handed on only
+    """attrib records (or the gold format, converted) from JSON Lines or Parquet files, streamed, each handed on only
     once it fits the record schema: what every writer relies on. Stops at the first that does not, with
     its file, line and JSON path; the meaning (`attrib validate`) is not judged here.
     """
     for path in paths:
-        for line in iter_jsonl(path):
+        for line in iter_lines(path):
             record = normalize_record(line.checked(), line.where)
             gate(schema_findings("record", record, Where(str(path), line=line.number)))
             yield record

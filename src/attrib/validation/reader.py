@@ -5,8 +5,8 @@ line (jsonio), so a 1 GB export is checked in memory that holds one document, wh
 A document that cannot be used as it is (nested too deep, a number or a string no output can hold:
 jsonsafe) gives its findings (V003, V004, V005) and is not checked further. The kind comes from the first
 usable document: an exported task has `annotations` or an integer `id`, a task to import has `data`, a
-record has `text`. Tasks and exports are JSON arrays, records JSON Lines: a file that mixes them up is
-refused, as every later command would refuse it.
+record has `text`. Tasks and exports are JSON arrays, records JSON Lines (or Parquet, read row by row as
+the lines it stands for: lines.py): a file that mixes them up is refused, as every later command would refuse it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import IO, Any, Callable, Iterator
 
 from ..errors import BrokenJsonError, InputError
 from ..jsonarray import iter_json_array
-from ..jsonio import iter_jsonl, open_binary
+from ..jsonio import open_binary
+from ..lines import is_parquet, iter_lines
 from ..jsonsafe import BOM
 from .checks import DOCUMENT_KINDS, Checker
 from .findings import Finding, Where
@@ -55,7 +56,9 @@ def _first_byte(handle: IO[bytes]) -> bytes:
 
 
 def _is_array(path: str | Path) -> bool:
-    """True for a JSON array, False for JSON Lines; InputError for a file that is neither."""
+    """True for a JSON array, False for JSON Lines (or Parquet: rows as lines); InputError for a file that is neither."""
+    if is_parquet(path):
+        return False
     with open_binary(path) as handle:
         first = _first_byte(handle)
     if first in (b"[", b"{"):
@@ -76,7 +79,7 @@ def _first_document(path: str | Path, is_array: bool) -> Any:
                 raise InputError(f"{path}: not JSON ({exc.reason})") from None
             return None
     first_error = None
-    for line in iter_jsonl(path):
+    for line in iter_lines(path):
         if line.value is not None:
             return line.value
         first_error = first_error or line.error
@@ -126,9 +129,10 @@ def array_documents(path: str | Path, progress: Progress | None = None) -> Itera
 
 
 def _lines(path: str | Path, progress: Progress | None) -> Iterator[Document]:
-    """The objects of a JSON Lines file, located by line; a line that is not JSON or UTF-8 is finding V002."""
+    """The objects of a JSON Lines file (or the rows of a Parquet file), located by line (row); a line that is
+    not JSON or UTF-8 is finding V002."""
     count = 0
-    for line in iter_jsonl(path):
+    for line in iter_lines(path):
         where = Where(str(path), line=line.number)
         if line.error is not None:
             yield where, None, [where.finding("V002", line.error.args[0].split(": ", 1)[-1])]

@@ -1,0 +1,73 @@
+"""Files of JSON objects, one a line: JSON Lines, and Parquet files read as the JSON Lines they stand for.
+
+attrib writes records as JSONL, or as Parquet (`attrib export -f parquet`, `annotate --cluster --format
+parquet`): one row a record, `meta`, `generator` and `provenance` as JSON strings, every attribution with
+every key (None where a record has none). Read back, a row is the object its JSONL line holds, named
+`file.parquet:ROW` (rows counted from 1, as lines are), its JSON strings parsed under the limits a JSONL
+line has; so every command that reads records, and annotate, reads both. Rows are turned into Python
+objects PARQUET_BATCH at a time; pyarrow is imported only for a Parquet file (the `parquet` extra).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePosixPath
+from typing import IO, Iterator
+
+from .errors import InputError
+from .jsonio import JsonLine, iter_jsonl, open_binary
+from .jsonsafe import Decoder, Problem, max_depth
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet)
+PARQUET_BATCH = 1024  # rows turned into Python objects at once (pyarrow's default, 65,536, held ~250 MB more)
+
+
+def is_parquet(path: str | Path) -> bool:
+    return PurePosixPath(str(path)).suffix.lower() in PARQUET_SUFFIXES
+
+
+def iter_lines(path: str | Path) -> Iterator[JsonLine]:
+    """The objects of a JSON Lines file (jsonio.iter_jsonl), or the rows of a Parquet file as such objects."""
+    if not is_parquet(path):
+        yield from iter_jsonl(path)
+        return
+    with open_binary(path) as handle:
+        yield from parquet_lines(handle, str(path))
+
+
+def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None, first: int = 1) -> Iterator[JsonLine]:
+    """The rows of the Parquet file read from `handle` (of `row_groups`, all by default) as JsonLines, the
+    first numbered `first`. InputError when pyarrow is missing or the bytes are not Parquet."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(f"{name}: reading Parquet needs pyarrow: pip install 'attrib[parquet]'") from None
+    try:
+        parquet = pq.ParquetFile(handle)
+    except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
+        raise InputError(f"{name}: not a Parquet file ({str(exc).splitlines()[0]})") from None
+    groups = range(parquet.num_row_groups) if row_groups is None else row_groups
+    number = first
+    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
+        for row in batch.to_pylist():
+            yield _row_line(row, f"{name}:{number}")
+            number += 1
+
+
+def _row_line(row: dict, where: str) -> JsonLine:
+    """A row as the JSONL line it stands for: null columns and null attribution keys absent (but an
+    attribution's `source_entity`, which records hold as null), the JSON columns parsed."""
+    value = {key: item for key, item in row.items() if item is not None}
+    if isinstance(value.get("attributions"), list):
+        value["attributions"] = [{k: v for k, v in a.items() if v is not None or k == "source_entity"}
+                                 if isinstance(a, dict) else a for a in value["attributions"]]
+    problems: list[Problem] = []
+    for key in JSON_COLUMNS:
+        if isinstance(value.get(key), str):
+            try:
+                value[key], found = Decoder().decode(value[key], max_depth.get())
+            except json.JSONDecodeError:
+                return JsonLine(where, error=InputError(f"{where}: column {key!r} holds a string that is not JSON"))
+            problems.extend(Problem(p.kind, p.message, (key, *p.keys)) for p in found)
+    return JsonLine(where, value, problems=tuple(problems))
