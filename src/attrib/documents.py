@@ -108,10 +108,10 @@ def parquet_documents(handle: IO[bytes], name: str, on_error: ErrorHandler, row_
     yield from jsonl_documents(parquet_lines(handle, name, row_groups, first), on_error)
 
 
-def _binary_file(path: Path, read: Callable[[IO[bytes]], Iterator[Document]], on_error: ErrorHandler) -> Iterator[Document]:
+def _json_array_file(path: Path, on_error: ErrorHandler) -> Iterator[Document]:
     try:
         with open_binary(path) as handle:
-            yield from read(handle)
+            yield from json_array_documents(handle, str(path), on_error)
     except OSError as exc:
         on_error(InputError(f"{path}: cannot read ({exc.strerror})"))
 
@@ -162,7 +162,7 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
         elif path.suffix.lower() in JSONL_SUFFIXES + PARQUET_SUFFIXES:
             yield from _jsonl(path, on_error)
         elif path.suffix.lower() in JSON_SUFFIXES:
-            yield from _binary_file(path, lambda handle: json_array_documents(handle, str(path), on_error), on_error)
+            yield from _json_array_file(path, on_error)
         else:
             yield from _text_file(path, path.stem, on_error)
 

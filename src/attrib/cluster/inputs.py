@@ -3,9 +3,10 @@
 A partition is what one task annotates and writes as one part: a byte range of a JSON Lines file (whole
 lines: a line belongs to the partition its first byte falls in), a run of the .txt files of a folder, a
 run of row groups of a Parquet file, or a whole JSON array (its elements can only be found by reading it
-from the start: convert a large one to JSON Lines to spread it over the cluster). Planning only lists files and sizes; workers read the bytes, twice:
-`scan` hashes them and counts their lines (so that each partition knows the line it starts at and a
-document is named `file.jsonl:LINE` exactly as in a local run), `documents` reads them to annotate.
+from the start: convert a large one to JSON Lines to spread it over the cluster). Planning only lists
+files and sizes; workers read the bytes, twice: `scan` hashes them and counts their lines (so that each
+partition knows the line it starts at and a document is named `file.jsonl:LINE` exactly as in a local
+run), `documents` reads them to annotate.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Callable, Iterator
 
 import fsspec
 
-from ..documents import JSON_SUFFIXES, JSONL_SUFFIXES, Document, decode, json_array_documents, jsonl_documents, parquet_documents
+from ..documents import (JSON_SUFFIXES, JSONL_SUFFIXES, Document, decode, json_array_documents, jsonl_documents,
+                         parquet_documents)
 from ..errors import InputError
 from ..jsonio import parse_jsonl
 from ..lines import PARQUET_SUFFIXES

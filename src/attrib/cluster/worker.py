@@ -119,5 +119,3 @@ def validate_part(out_url: str, file: str, shown: str, kind: str | None, limit: 
         shown_findings = [replace(f, file=shown) for f in findings if summary.add(f)]
     more = summary.counts - Counter(f.code for f in shown_findings)
     return {"documents": count[0], "findings": shown_findings, "more": dict(more), "sha256": folder.sha256(file)}
-
-
