@@ -18,6 +18,7 @@ from attrib.schemas import validator
 from attrib.training.policy import FILL_WINS
 from attrib.training.train import TrainSettings, train
 from constructed import constructed_record
+from runs import attrib as attrib_cli
 
 def test_the_model_carries_its_metadata(trained, corpus):
     model_dir, meta = trained
@@ -68,6 +69,16 @@ def test_too_little_data_is_a_clear_error(tmp_path):
     one.write_text(dumps_line(constructed_record("only", random.Random(1))), encoding="utf-8")
     with pytest.raises(InputError, match="too few documents"):
         train([one], tmp_path / "model")
+
+
+def test_documents_without_attributions_are_a_clear_error(tmp_path):
+    """Texts with no attribution at all (as Parquet with id and text only gives): one line, no model, no traceback."""
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("".join(dumps_line({**constructed_record(f"n{i}", random.Random(i)), "attributions": []})
+                             for i in range(6)), encoding="utf-8")
+    ran = attrib_cli("train", empty, "-o", tmp_path / "model")
+    assert ran.code == 1 and ran.err.startswith(f"attrib: E160 {empty}: no attribution in the ") and ran.err.count("\n") == 1
+    assert not (tmp_path / "model").exists()
 
 
 def test_fill_is_decided_on_the_calibration_documents_and_kept_with_the_model(trained):

@@ -30,7 +30,7 @@ from spacy.tokens import Doc
 from spacy.util import get_minor_version_range
 
 from .. import __version__
-from ..errors import InputError, ModelError, OutputError
+from ..errors import InputError, ModelError, NothingToDoError, OutputError
 from ..evaluate import Scores, match_attributions
 from ..pipeline import FACTORY, add_paragraph_starts
 from ..records import make_record
@@ -269,6 +269,11 @@ def train(
     train_records, calib_records = split(records, settings.calibration_fraction, settings.seed + 1)
     if not train_records or not dev_records:
         raise InputError(f"{', '.join(map(str, data))}: too few documents to train (need at least 3, or 2 with --dev)")
+    if not any(record["attributions"] for record in train_records):  # spaCy would stop on a component with no label
+        kept = f"{len(train_records)} document{'s' if len(train_records) != 1 else ''}"
+        raise NothingToDoError(f"{', '.join(map(str, data))}: no attribution in the {kept} kept to train on, so nothing "
+                               "to learn: annotate some (correct the drafts in Label Studio, then `attrib labelstudio "
+                               "records`) and train on those")
     log(f"documents: {len(train_records)} train, {len(calib_records)} calibration, {len(dev_records)} dev")
     base = load_base(settings.base)
     started = dt.datetime.now(dt.timezone.utc)
