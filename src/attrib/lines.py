@@ -19,7 +19,7 @@ from .jsonio import JsonLine, iter_jsonl, open_binary
 from .jsonsafe import Decoder, Problem, max_depth
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
-JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet)
+JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet writes them)
 PARQUET_BATCH = 1024  # rows turned into Python objects at once (pyarrow's default, 65,536, held ~250 MB more)
 
 

@@ -19,6 +19,7 @@ from typing import Iterable
 
 from ..errors import OutputError
 from ..jsonio import atomic_write
+from ..lines import JSON_COLUMNS  # what the reader parses back, so the two never drift apart
 
 try:
     import pyarrow as pa
@@ -47,7 +48,6 @@ SCHEMA = pa.schema([
     ("generator", pa.string()),
     ("provenance", pa.string()),
 ])
-JSON_COLUMNS = ("meta", "generator", "provenance")
 
 
 def _row(record: dict) -> dict:
