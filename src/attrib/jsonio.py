@@ -9,6 +9,7 @@ Inputs are regular files or stdin: a named pipe or a device would block or never
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import os
@@ -128,11 +129,42 @@ def give_default_mode(path: str | Path) -> None:
     os.chmod(path, 0o666 & ~mask)
 
 
+# errno values that mean the output cannot be written (the disk, the quota or the file size limit is full)
+_WRITE_FAILURES = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
+
+
+def write_failure(exc: BaseException) -> bool:
+    """Whether `exc` is an output that cannot be written (no space, too large), as opposed to a bug."""
+    return isinstance(exc, OSError) and exc.errno in _WRITE_FAILURES
+
+
+def is_stream(path: str | Path) -> bool:
+    """Whether `path` is stdout ("-") or a device or pipe (/dev/null): written to as it is, with nothing beside it."""
+    if str(path) == STDIO:
+        return True
+    try:
+        return stat.S_IFMT(os.stat(path).st_mode) in _NOT_REGULAR
+    except OSError:
+        return False
+
+
+def refuse_overwriting(output: str | Path, inputs: Iterable[str | Path]) -> None:
+    """OutputError when `output` is one of `inputs` (the same file under any name): writing it would
+    destroy what the command reads."""
+    if str(output) == STDIO or not os.path.isfile(output):
+        return
+    for name in inputs:
+        with contextlib.suppress(OSError, ValueError):
+            if str(name) != STDIO and os.path.samefile(output, name):
+                raise OutputError(f"{output}: is also an input of this command ({name}); write to another file")
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
     """Write to a temporary file beside `path` and rename it into place only on success.
 
-    "-" writes to stdout. Text is written as UTF-8 with "\\n" line ends, untranslated.
+    "-" writes to stdout. Text is written as UTF-8 with "\\n" line ends, untranslated. A device or a named
+    pipe (/dev/null) is written to as it is: renaming a file over it would replace the device.
     """
     if str(path) == STDIO:
         if "b" in mode:
@@ -142,18 +174,44 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         sys.stdout.flush()
         return
     target = Path(path)
+    kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
+    try:
+        kind = stat.S_IFMT(os.stat(target).st_mode)
+    except OSError:
+        kind = None
+    if kind == stat.S_IFDIR:
+        raise OutputError(f"{target}: is a folder: name a file to write")
+    if kind in _NOT_REGULAR:
+        try:
+            handle = open(target, mode, **kwargs)
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write ({exc.strerror})") from None
+        with _failures_named(target), handle:
+            yield handle
+        return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write ({exc.strerror})") from None
-    kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
     try:
-        with os.fdopen(fd, mode, **kwargs) as handle:
-            yield handle
-        give_default_mode(tmp)
-        os.replace(tmp, target)
+        with _failures_named(target):
+            with os.fdopen(fd, mode, **kwargs) as handle:
+                yield handle
+            give_default_mode(tmp)
+            os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def _failures_named(target: Path) -> Iterator[None]:
+    """A write that fails for want of space (or of a size limit) as an OutputError naming `target`."""
+    try:
+        yield
+    except OSError as exc:
+        if not write_failure(exc):
+            raise
+        raise OutputError(f"{target}: cannot write ({exc.strerror})") from None

@@ -5,13 +5,16 @@ Each command lives in its own module and registers on `app`; the library never p
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import traceback
 
 import click
 import typer
 
-from ..errors import AttribError, InputError
+from ..errors import AttribError, InputError, OutputError
+from ..jsonio import write_failure
 from ..threads import single_threaded
 from .app import app, examples_last, state
 from . import annotate as _annotate  # noqa: F401  (registers commands)
@@ -52,8 +55,21 @@ def main() -> None:
         print("attrib: interrupted", file=sys.stderr)
         sys.exit(130)
     except BrokenPipeError:
+        _quiet_stdout()
         sys.exit(1)
+    except OSError as exc:  # standard output cannot take what is written to it (a full disk, /dev/full)
+        if not write_failure(exc):
+            raise
+        _quiet_stdout()
+        print(f"attrib: {OutputError.code} standard output: cannot write ({exc.strerror})", file=sys.stderr)
+        sys.exit(OutputError.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so that Python's last flush at exit does not fail a second time."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _usage(exc: Exception) -> None:

@@ -8,8 +8,8 @@ from typing import Callable, List, Optional
 import typer
 
 from ..documents import count_documents, iter_documents
-from ..errors import InputError, shorten
-from ..jsonio import atomic_write, dumps_line
+from ..errors import InputError, NothingToDoError, shorten
+from ..jsonio import atomic_write, dumps_line, refuse_overwriting
 from .app import app, count_columns, progress_bar
 
 
@@ -58,6 +58,7 @@ def annotate(
                                    batch_size=batch_size, n_process=n_process, force=force, strict=strict)
     if fmt is not PartFormat.jsonl or force:
         raise typer.BadParameter("applies to --cluster runs (a folder of parts)", param_hint="--format/--force")
+    refuse_overwriting(output, inputs)
     from ..annotate import annotate_documents, load_pipeline  # spaCy: only for this command
 
     skipped: list[InputError] = []
@@ -78,10 +79,12 @@ def annotate(
             attributions += len(record["attributions"])
             if bar:
                 bar.advance(task)
+        if not documents:  # raised before the output is put in place: an earlier output there stays
+            named = shorten(", ".join(inputs), 200)
+            why = f"no document could be read ({len(skipped)} skipped)" if skipped else "no document in it"
+            raise NothingToDoError(f"{named}: {why}: nothing written")
     where = "" if output == "-" else f" -> {output}"
     typer.echo(f"annotated {documents} documents, {attributions} attributions, {len(skipped)} skipped{where}", err=True)
-    if skipped and not documents:
-        raise typer.Exit(1)
 
 
 @app.command()

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ..evaluate import MATCHINGS, evaluate, percent
+from ..jsonio import refuse_overwriting
 from ..records import ROLES
 from .app import app
 
@@ -140,6 +141,8 @@ def agreement_command(
     from ..agreement import agreement, no_pairs_note  # numpy (alpha): only when agreement runs
     from ..report_html import write_agreement_html
 
+    if html is not None:
+        refuse_overwriting(html, [export])
     report = agreement(export)
     if url is None and studio is not None:
         from ..labelstudio.studio import load  # label_studio_sdk: only for a link

@@ -10,6 +10,7 @@ import typer
 from ..formats import CONLL_FORMS, FORMATS, brat, export
 from ..formats.inputs import read_input
 from ..formats.jsonl import write_records
+from ..jsonio import refuse_overwriting
 from ..lsjson.convert import CHOOSE
 from .app import app
 
@@ -40,6 +41,7 @@ def export_command(
 
     Example: attrib export out/seed.records.jsonl -f brat -o out/seed-brat
     """
+    refuse_overwriting(output, [source])
     options = {"brat": {"layout": layout}, "conll": {"tags": tags}}.get(fmt, {})
     summary = export(read_input(source, choose), fmt, output, **options)
     typer.echo(f"{summary['documents']} documents, {summary['attributions']} attributions written to {output} ({fmt})",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..jsonio import refuse_overwriting
 from ..labelstudio import BATCH
 from ..lsjson.convert import CHOOSE
 from ..training.uncertainty import ORDERS
@@ -62,6 +63,7 @@ def tasks_command(
     from ..formats.tasks import write_tasks
     from ..validation.gate import checked_records
 
+    refuse_overwriting(output, records)
     count = write_tasks(list(checked_records(records)), output, model_version)
     _say(f"{count} tasks written to {output}")
 
@@ -146,6 +148,7 @@ def records_command(
     from ..formats.jsonl import write_records
     from ..validation.gate import gated
 
+    refuse_overwriting(output, [export])
     count = write_records(gated("records", read_input(export, choose.value), str(output)), output)
     _say(f"{count} records written to {output}")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from ..jsonio import atomic_write
+from ..jsonio import atomic_write, refuse_overwriting
 from ..validation import DOCUMENT_KINDS, validate_path
 from ..validation.report import JsonReport, Summary, format_text
 from .app import app, progress_bar
@@ -63,6 +63,8 @@ def validate_command(
 
     Example: attrib validate out/seed.export.json --limit 3
     """
+    if output is not None:
+        refuse_overwriting(output, files)
     kind = None if as_ is None else as_.value
     shown = 10 if limit is None and fmt is Format.text else limit
     with contextlib.ExitStack() as stack:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from ..jsonio import STDIO, atomic_write, dumps_line
+from ..jsonio import atomic_write, dumps_line, is_stream
 from .card import DatasetStats, render
 
 
@@ -32,8 +32,8 @@ def write(records: Iterable[dict], out: Path) -> list[Path]:
     """Stream `records` to `out`, then write the card counted on the way."""
     stats = DatasetStats()
     write_records(stats.tally(records), out)
-    if str(out) == STDIO:
-        return []  # records to stdout: no file to put a card beside
+    if is_stream(out):
+        return []  # records to stdout or a device: no file to put a card beside
     card = card_path(out)
     with atomic_write(card) as handle:
         handle.write(render(stats.summary(), out.name))

@@ -1,0 +1,111 @@
+"""Where outputs go: never over one of the command's inputs, into a device as it is (renaming a file over
+/dev/null would replace the device), and a folder, a full disk or a file size limit is one line (E140), with
+nothing left behind and an earlier output kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import stat
+import subprocess
+
+import pytest
+
+from runs import ATTRIB, attrib
+
+TEXT = "The mayor said the road was closed.\n"
+
+
+@pytest.fixture
+def records(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps({"id": "r1", "text": TEXT, "attributions": []}) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("args", [
+    ["export", "{r}", "-f", "conll", "-o", "{out}"],
+    ["export", "{r}", "-f", "jsonl", "-o", "{out}"],
+    ["labelstudio", "tasks", "{r}", "-o", "{out}"],
+    ["labelstudio", "records", "{r}", "-o", "{out}"],
+    ["validate", "{r}", "-o", "{out}"],
+    ["agreement", "{r}", "--html", "{out}"],
+    ["annotate", "{r}", "-o", "{out}"],
+])
+@pytest.mark.parametrize("named", ["same", "link"])
+def test_an_output_that_is_an_input_is_refused_and_the_input_kept(records, tmp_path, args, named):
+    out = records
+    if named == "link":  # the same file under another name
+        out = tmp_path / "other-name.jsonl"
+        out.symlink_to(records)
+    before = records.read_bytes()
+    ran = attrib(*(arg.format(r=records, out=out) for arg in args))
+    assert ran.code == 2, ran.err
+    assert ran.err == f"attrib: E140 {out}: is also an input of this command ({records}); write to another file\n"
+    assert records.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({records.name, out.name})  # no temporary file
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_a_device_is_written_to_not_replaced(records, tmp_path):
+    null = tmp_path / "null"
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a second /dev/null
+    for args in (["export", records, "-f", "jsonl", "-o", null], ["labelstudio", "tasks", records, "-o", null]):
+        ran = attrib(*args)
+        assert ran.code == 0, ran.err
+        assert stat.S_ISCHR(null.stat().st_mode)  # still the device, not a file renamed over it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null", "r.jsonl"]  # no card beside a device
+
+
+def test_a_folder_as_the_output_file_is_one_line(records, tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    for args in (["export", records, "-f", "jsonl", "-o", folder], ["labelstudio", "tasks", records, "-o", folder],
+                 ["validate", records, "-o", folder]):
+        ran = attrib(*args)
+        assert ran.code == 2 and ran.err == f"attrib: E140 {folder}: is a folder: name a file to write\n", args
+    assert list(folder.iterdir()) == []
+
+
+def _limited(size: int):
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+    return limit
+
+
+def test_a_file_size_limit_is_one_line_and_keeps_the_earlier_output(records, tmp_path):
+    """A real process under a file size limit (RLIMIT_FSIZE: writes past it fail with EFBIG, as a full disk
+    fails with ENOSPC), after a first run wrote the output whole."""
+    out = tmp_path / "tasks.json"
+    assert attrib("labelstudio", "tasks", records, "-o", out).code == 0
+    before = out.read_bytes()
+    done = subprocess.run([ATTRIB, "labelstudio", "tasks", str(records), "-o", str(out)], capture_output=True,
+                          text=True, preexec_fn=_limited(100), timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == f"attrib: E140 {out}: cannot write (File too large)\n"
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.jsonl", "tasks.json"]
+
+
+def test_a_full_standard_output_is_one_line(records):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([ATTRIB, "show", str(records)], stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == "attrib: E140 standard output: cannot write (No space left on device)\n"
+
+
+def test_annotate_that_reads_nothing_keeps_the_earlier_output(tmp_path):
+    out = tmp_path / "out.jsonl"
+    out.write_text("earlier\n", encoding="utf-8")
+    missing = tmp_path / "typo.txt"
+    ran = attrib("annotate", missing, "-o", out)
+    assert ran.code == 1
+    assert ran.err.splitlines()[-1] == f"attrib: E160 {missing}: no document could be read (1 skipped): nothing written"
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    ran = attrib("annotate", empty, "-o", out)
+    assert ran.code == 1 and ran.err == f"attrib: E160 {empty}: no document in it: nothing written\n"
+    assert out.read_text(encoding="utf-8") == "earlier\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.jsonl", "out.jsonl"]
