@@ -227,6 +227,36 @@ def test_evaluate_refuses_different_texts_and_duplicate_ids(tmp_path, files):
         evaluate(str(twice), str(gold))
 
 
+@pytest.mark.parametrize("kind, message", [
+    (["indirect"], "V103 ['indirect'] is not one of ['direct', 'indirect', 'mixed']"),  # crashed: unhashable
+    (5, "V103 5 is not one of ['direct', 'indirect', 'mixed']"),  # was scored, as a kind "5" in the recall table
+    ("weird", "V103 'weird' is not one of ['direct', 'indirect', 'mixed']"),
+])
+@pytest.mark.parametrize("side", ["gold", "pred"])
+def test_eval_checks_both_files_against_the_record_schema(tmp_path, kind, message, side):
+    good = make_record("d1", TEXT, [at(TEXT, "the plan failed", "Officials", "said")])
+    bad = json.loads(json.dumps(good))
+    bad["attributions"][0]["kind"] = kind
+    paths = {}
+    for name, record in (("gold", bad if side == "gold" else good), ("pred", bad if side == "pred" else good)):
+        paths[name] = tmp_path / f"{name}.jsonl"
+        paths[name].write_text(json.dumps(record) + "\n", encoding="utf-8")
+    ran = attrib("eval", paths["gold"], paths["pred"])
+    assert ran.code == 1 and ran.out == ""
+    assert ran.err.startswith(f"attrib: E150 {paths[side]}:1 $.attributions[0].kind: ") and ran.err.count("\n") == 1
+    assert ran.err.endswith(f": {message}\n")
+
+
+@pytest.mark.parametrize("content", ["", "\n \n"])
+def test_eval_against_an_empty_reference_is_nothing_to_do(tmp_path, files, content):
+    _, pred = files
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text(content, encoding="utf-8")
+    ran = attrib("eval", empty, pred)
+    assert ran.code == 1 and ran.out == ""
+    assert ran.err == f"attrib: E160 {empty}: no records in it: nothing to score against\n"
+
+
 def test_cli_table_json_and_warning(files):
     gold, pred = files
     result = attrib("eval", gold, pred)

@@ -30,9 +30,9 @@ import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Iterable
+from typing import Callable, Iterable
 
-from .errors import InputError
+from .errors import InputError, NothingToDoError
 from .records import KINDS, ROLES, Span, iter_records, spans
 
 MATCHINGS = ("exact", "overlap")
@@ -300,15 +300,19 @@ def _by_id(records: Iterable[dict], name: str) -> dict[str, dict]:
     return out
 
 
-def evaluate(gold_path: str, pred_path: str) -> dict:
+def evaluate(gold_path: str, pred_path: str,
+             read: Callable[[list[str]], Iterable[dict]] = iter_records) -> dict:
     """Score the predictions of `pred_path` against the reference `gold_path` (JSONL, attrib or gold format).
 
-    Documents pair by id. A reference document without a prediction is scored as predicting nothing;
+    `read` gives a file's records (the CLI passes one that checks them against the record schema first).
+    A reference with no document is a NothingToDoError. Documents pair by id. A reference document without a prediction is scored as predicting nothing;
     predicted documents the reference lacks are not scored and are listed under `unscored_pred_ids`.
     A pair whose texts differ is an InputError (the offsets would mean different things).
     """
-    gold = _by_id(iter_records([gold_path]), gold_path)
-    pred = _by_id(iter_records([pred_path]), pred_path)
+    gold = _by_id(read([gold_path]), gold_path)
+    if not gold:
+        raise NothingToDoError(f"{gold_path}: no records in it: nothing to score against")
+    pred = _by_id(read([pred_path]), pred_path)
     scores = Scores()
     missing = []
     for doc_id, g in gold.items():

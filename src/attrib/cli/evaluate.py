@@ -71,7 +71,9 @@ def eval_command(
 
     Example: attrib eval out/seed.annotated.jsonl out/seed.records.jsonl
     """
-    report = evaluate(str(gold), str(pred))
+    from ..validation.gate import checked_records
+
+    report = evaluate(str(gold), str(pred), checked_records)
     docs = report["documents"]
     if docs["unscored_pred_ids"]:
         ids = docs["unscored_pred_ids"]
