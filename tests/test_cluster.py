@@ -8,6 +8,7 @@ starts its own LocalCluster, as the command does.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -379,3 +380,41 @@ def test_local_workers_get_the_batch_settings():
     with connect("local:1") as client:
         got = client.run(lambda: {key: dask.config.get(key) for key in LOCAL_WORKER_CONFIG})
     assert list(got.values()) == [LOCAL_WORKER_CONFIG]
+
+
+def _hand_made_run(folder: Path) -> dict:
+    """A finished run's folder written by hand (no cluster needed to merge or check one): a part and its manifest."""
+    folder.mkdir()
+    part = folder / "000-in-00000.jsonl"
+    part.write_text(json.dumps(constructed_record("d1", random.Random(0))) + "\n", encoding="utf-8")
+    manifest = {"format": "jsonl", "counts": {"parts": 1, "documents": 1},
+                "parts": [{"file": part.name, "sha256": hashlib.sha256(part.read_bytes()).hexdigest()}]}
+    (folder / "_SUCCESS.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return manifest
+
+
+@pytest.mark.parametrize("change, where", [
+    (lambda m: m.update(parts=[1]), "$.parts[0].file: None is not the name of a jsonl part"),
+    (lambda m: m["parts"][0].pop("sha256"), "$.parts[0].sha256: not a SHA-256"),
+    (lambda m: m["parts"][0].update(file=""), "$.parts[0].file: '' is not the name of a jsonl part"),
+    (lambda m: m.update(format="parquet"), "$.parts[0].file: '000-in-00000.jsonl' is not the name of a parquet part"),
+    (lambda m: m.pop("counts"), "$.counts: not an object with the numbers of parts and documents"),
+    (lambda m: m["parts"][0].update(file="../../outside.jsonl"), "$.parts[0].file: '../../outside.jsonl' is not the"),
+    (None, "not a JSON object"),  # nested past what json parses
+])
+def test_a_manifest_attrib_did_not_write_is_one_line_and_nothing_merged(tmp_path, change, where):
+    folder = tmp_path / "parts"
+    manifest = _hand_made_run(folder)
+    assert attrib("merge", folder, "-o", tmp_path / "ok.jsonl").code == 0  # as written, it merges
+    if change is None:
+        (folder / "_SUCCESS.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    else:
+        change(manifest)
+        (folder / "_SUCCESS.json").write_text(json.dumps(manifest), encoding="utf-8")
+    out = tmp_path / "merged.jsonl"
+    ran = attrib("merge", folder, "-o", out)
+    assert ran.code == 2 and ran.err.count("\n") == 1 and "Traceback" not in ran.err
+    assert ran.err.startswith(f"attrib: E100 {folder}/_SUCCESS.json: {where}")
+    assert not out.exists()
+    checked = attrib("validate", folder)
+    assert checked.code == 1 and "V804" in checked.out

@@ -14,7 +14,7 @@ from typing import Iterator
 from ..jsonsafe import max_depth
 from ..validation import Finding
 from ..validation.findings import Where
-from .parts import FORMATS, MANIFEST, Folder
+from .parts import FORMATS, MANIFEST, Folder, manifest_problem
 from .worker import validate_part
 
 
@@ -31,9 +31,10 @@ class FolderCheck:
         present = [name for name in present if name[:1] not in "._" and PurePosixPath(name).suffix in FORMATS.values()]
         manifest = self.folder.read_json(MANIFEST)
         self.before: list[Finding] = []
-        if manifest is None or not isinstance(manifest.get("parts"), list):
-            self.before.append(self._where(MANIFEST).finding("V804", f"no readable {MANIFEST}: the parts are "
-                                                             "validated, but nothing says they are all there"))
+        problem = manifest_problem(manifest)
+        if problem is not None:
+            self.before.append(self._where(MANIFEST).finding("V804", f"no readable {MANIFEST} ({problem}): the parts "
+                                                             "are validated, but nothing says they are all there"))
             listed = [{"file": name} for name in present]
         else:
             listed = manifest["parts"]

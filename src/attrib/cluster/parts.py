@@ -24,13 +24,14 @@ from typing import IO, Iterable, Iterator
 
 import fsspec
 
-from ..errors import InputError, OutputError
+from ..errors import InputError, OutputError, shorten
 from ..formats import jsonl
 from ..jsonio import give_default_mode
 
 MANIFEST = "_SUCCESS.json"
 RECEIPTS = "_parts"
 FORMATS = {"jsonl": ".jsonl", "parquet": ".parquet"}
+SHA256 = re.compile(r"[0-9a-f]{64}")
 PART_FILE = re.compile(r"\d{3,}-[A-Za-z0-9_-]+-\d{5,}\.(?:jsonl|parquet)")  # what Partition.part names, only
 _READ = 1 << 20
 
@@ -91,7 +92,7 @@ class Folder:
         try:
             with self.fs.open(self.at(name), "rb") as handle:
                 value = json.loads(handle.read())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
         return value if isinstance(value, dict) else None
 
@@ -162,12 +163,41 @@ def done_receipt(folder: Folder, part: str, input_sha256: str, generator: dict, 
     return receipt if folder.sha256(receipt.get("file", "")) == receipt.get("sha256") else None
 
 
+def manifest_problem(manifest: dict | None) -> str | None:
+    """What keeps `manifest` (None: unreadable) from being one that merge and validate can follow, as a JSON
+    path and why; None when it fits. Part names must be those a run gives, so no listed part lies outside
+    the folder."""
+    if manifest is None:
+        return "not a JSON object"
+    fmt = manifest.get("format", "jsonl")
+    if fmt not in FORMATS:
+        return f"$.format: {shorten(repr(fmt), 40)} is not one of {', '.join(FORMATS)}"
+    parts = manifest.get("parts")
+    if not isinstance(parts, list):
+        return "$.parts: not a list"
+    for index, part in enumerate(parts):
+        file = part.get("file") if isinstance(part, dict) else None
+        if not isinstance(file, str) or not PART_FILE.fullmatch(file) or not file.endswith(FORMATS[fmt]):
+            return f"$.parts[{index}].file: {shorten(repr(file), 80)} is not the name of a {fmt} part of the folder"
+        if not isinstance(part.get("sha256"), str) or not SHA256.fullmatch(part["sha256"]):
+            return f"$.parts[{index}].sha256: not a SHA-256 (64 hexadecimal digits)"
+    counts = manifest.get("counts")
+    if not isinstance(counts, dict) or not all(type(counts.get(key)) is int for key in ("parts", "documents")):
+        return "$.counts: not an object with the numbers of parts and documents"
+    return None
+
+
 def manifest_of(folder: Folder) -> dict:
-    """The manifest of a finished run; InputError when the folder has none (the run did not finish)."""
-    manifest = folder.read_json(MANIFEST)
-    if manifest is None or not isinstance(manifest.get("parts"), list):
+    """The manifest of a finished run; InputError when the folder has none (the run did not finish) or it is
+    not one a run writes (manifest_problem)."""
+    if not folder.exists(MANIFEST):
         raise InputError(f"{folder.url}: no {MANIFEST}: not the output of a finished `attrib annotate --cluster` "
                          "run (run it again: finished parts are kept)")
+    manifest = folder.read_json(MANIFEST)
+    problem = manifest_problem(manifest)
+    if problem is not None:
+        raise InputError(f"{folder.url.rstrip('/')}/{MANIFEST}: {problem}: not a manifest attrib wrote (run the same "
+                         "`attrib annotate --cluster` command again to write it)")
     return manifest
 
 
