@@ -12,6 +12,7 @@ import time
 import pytest
 
 from attrib.labelstudio import server, studio
+from attrib.labelstudio.client import Client
 from runs import attrib
 
 pytestmark = pytest.mark.labelstudio
@@ -40,3 +41,29 @@ def test_a_dead_server_is_still_told_as_such(label_studio, tmp_path):
     studio._save(dataclasses.replace(own, data_dir=str(dead_dir), pid=None, port=port, url=f"http://127.0.0.1:{port}"))
     pulled = attrib("labelstudio", "pull", "--project", "x", "-o", tmp_path / "out.json", "--studio", dead_dir)
     assert pulled.code == 3 and f"the local Label Studio of {dead_dir} is not running" in pulled.err
+
+
+def test_a_token_saved_with_a_line_end_is_used_without_it(label_studio):
+    """A token file saved with CRLF: `$(cat token.txt)` keeps the "\\r", which no HTTP header may carry."""
+    own = studio.load(label_studio.data_dir)
+    assert Client(label_studio.url, f" {own.token}\r\n").whoami()
+
+
+@pytest.mark.parametrize("token", ["SECRET\rTOKEN0123456789", "SECRET\nTOKEN0123456789", "SECRETtökén0123456789",
+                                   "SECRET TOKEN0123456789"])
+def test_a_token_no_header_carries_is_refused_without_being_shown(token, tmp_path):
+    """No server is needed: the token is refused before any request (the SDK printed it, escaped, in its error,
+    past the scrubber, or crashed with a UnicodeEncodeError traceback)."""
+    ran = attrib("labelstudio", "pull", "--project", "p", "-o", tmp_path / "out.json", "--url", "http://127.0.0.1:9",
+                 env={"LABEL_STUDIO_API_KEY": token})
+    assert ran.code == 3 and ran.err.count("\n") == 1 and "Traceback" not in ran.err
+    assert ran.err.startswith("attrib: E200 the Label Studio token holds a space, a control character or a non-ASCII")
+    assert "SECRET" not in ran.err and "TOKEN" not in ran.err and not (tmp_path / "out.json").exists()
+
+
+def test_a_password_in_the_url_is_not_shown(tmp_path):
+    port = server.free_port()  # nothing listens there
+    ran = attrib("labelstudio", "pull", "--project", "p", "-o", tmp_path / "out.json",
+                 "--url", f"http://user:SECRETPW@127.0.0.1:{port}", env={"LABEL_STUDIO_API_KEY": "a" * 40})
+    assert ran.code == 3 and f"cannot reach Label Studio at http://user:***@127.0.0.1:{port} " in ran.err
+    assert "SECRETPW" not in ran.err

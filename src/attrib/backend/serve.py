@@ -79,7 +79,7 @@ def _label_studio_follower(basic_auth: tuple[str, str] | None):
         except AttribError as exc:  # the message never holds the key: Client scrubs it
             logger.warning("Label Studio not told of the new model: %s", exc)
             return
-        logger.info("Label Studio at %s: projects %s pre-fill the drafts of %s", client.url, renamed or "none", new)
+        logger.info("Label Studio at %s: projects %s pre-fill the drafts of %s", client.shown, renamed or "none", new)
 
     return follow
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from urllib.parse import urlsplit, urlunsplit
 from typing import IO, Any, Iterator
 
 import httpx
@@ -21,27 +22,44 @@ PAGE_SIZE = 1000
 ONCE = {"max_retries": 0}
 
 
+def shown_url(url: str) -> str:
+    """`url` as messages show it: a password in it (http://user:secret@host) replaced by "***"."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
 class Client:
     """A Label Studio server at `url` (no /api suffix), used with a legacy token or a personal access token."""
 
     def __init__(self, url: str, token: str, timeout: float = 120, retries: int = 2) -> None:
         if not url.startswith(("http://", "https://")):
-            raise LabelStudioError(f"Label Studio URL must start with http:// or https://, got {url!r}")
+            raise LabelStudioError(f"Label Studio URL must start with http:// or https://, got {shown_url(url)!r}")
+        token = token.strip()  # a token file saved with CRLF ends in "\r"
         if not token:
             raise LabelStudioError("no Label Studio token: set LABEL_STUDIO_API_KEY (Account & Settings in Label Studio)")
+        if not all(33 <= ord(char) <= 126 for char in token):  # what an HTTP header carries (the token not shown)
+            raise LabelStudioError("the Label Studio token holds a space, a control character or a non-ASCII letter, "
+                                   "which no HTTP header carries: copy it again from Account & Settings in Label Studio")
         self.url = url.rstrip("/")
+        self.shown = shown_url(self.url)
         self._token = token
         self.timeout = timeout
         with self._errors("reading the token"):
             self.sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=retries)
 
     def _say(self, message: str) -> str:
-        return message.replace(self._token, "<token>")
+        """`message` without the token, as it is or as a repr() inside the message shows it."""
+        for form in (self._token, repr(self._token)[1:-1]):
+            message = message.replace(form, "<token>")
+        return message
 
     @contextlib.contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
         """Turn network and HTTP failures while `doing` into one LabelStudioError line."""
-        where = f"Label Studio at {self.url}"
+        where = f"Label Studio at {self.shown}"
         try:
             yield
         except ApiError as exc:
@@ -95,7 +113,7 @@ class Client:
             found = [p for p in self.sdk.projects.list(title=title, page_size=100) if p.title == title]
         if len(found) > 1:
             ids = ", ".join(str(p.id) for p in found)
-            raise LabelStudioError(f"Label Studio at {self.url} has {len(found)} projects titled {title!r} (ids {ids}): rename all but one")
+            raise LabelStudioError(f"Label Studio at {self.shown} has {len(found)} projects titled {title!r} (ids {ids}): rename all but one")
         return found[0].dict() if found else None
 
     def project(self, title: str) -> dict:
@@ -105,7 +123,7 @@ class Client:
             with self._errors("listing projects"):
                 titles = sorted(p.title for p in self.sdk.projects.list(page_size=100))
             known = ", ".join(repr(t) for t in titles[:10]) or "none"
-            raise LabelStudioError(f"Label Studio at {self.url} has no project titled {title!r} (projects: {known})")
+            raise LabelStudioError(f"Label Studio at {self.shown} has no project titled {title!r} (projects: {known})")
         return found
 
     def create_project(self, title: str, label_config: str, model_version: str, instructions: str | None,
@@ -182,11 +200,11 @@ class Client:
             deadline = time.monotonic() + self.timeout
             while (status := exports.get(project_id, job.id).status) not in ("completed", "failed"):
                 if time.monotonic() > deadline:
-                    raise LabelStudioError(f"Label Studio at {self.url}: export {job.id} of project {project_id} "
+                    raise LabelStudioError(f"Label Studio at {self.shown}: export {job.id} of project {project_id} "
                                            f"not done after {self.timeout:g} s")
                 time.sleep(poll)
             if status == "failed":
-                raise LabelStudioError(f"Label Studio at {self.url}: export {job.id} of project {project_id} failed")
+                raise LabelStudioError(f"Label Studio at {self.shown}: export {job.id} of project {project_id} failed")
             for chunk in exports.download(project_id, job.id, export_type="JSON"):
                 out.write(chunk)
 

@@ -67,7 +67,7 @@ def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple
                                "(`attrib studio --data-dir DIR --stop`, then again); one you run yourself, the two variables in "
                                "README's `attrib backend` section") from None
     if backend.state != "CO" or not backend.model_version:
-        raise LabelStudioError(f"Label Studio at {client.url} cannot use the ML backend at {url} "
+        raise LabelStudioError(f"Label Studio at {client.shown} cannot use the ML backend at {url} "
                                f"(state {backend.state}: {backend.error_message or 'no answer to /health'})")
     version = backend.model_version
     with client._errors(f"turning on drafts on task open in project {project_id}"):

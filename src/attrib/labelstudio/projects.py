@@ -126,7 +126,7 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
                                                      instructions and to_html(instructions), **sharing))
     elif sharing and (project.get("maximum_annotations"), project.get("overlap_cohort_percentage")) != (overlap, 100):
         call(lambda: client.update_project(project["id"], **sharing))
-    report = PushReport(project["id"], f"{client.url}/projects/{project['id']}/data", created, skipped=skipped,
+    report = PushReport(project["id"], f"{client.shown}/projects/{project['id']}/data", created, skipped=skipped,
                         check_seconds=checking, batches=-(-len(replace) // batch) - (-len(new) // batch))
     for i in range(0, len(replace), batch):
         chunk = replace[i:i + batch]
