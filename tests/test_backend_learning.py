@@ -54,6 +54,14 @@ def test_the_log_replays_updates_and_deletions_and_skips_a_torn_line(tmp_path):
     assert reopened.accepted == 3
 
 
+def test_a_log_line_with_an_id_no_event_has_is_skipped_not_a_crash(tmp_path):
+    """A log written before event ids were checked may hold {"annotation_id": {...}}: every replay crashed on it."""
+    log = AnnotationLog(tmp_path)
+    log.append([accepted(1, 10, "kept"), {"event": "deleted", "annotation_id": {"x": 1}},
+                {"event": "accepted", "annotation_id": [2], "task_id": 20, "record": {"text": "odd"}}])
+    assert [r["text"] for r in AnnotationLog(tmp_path).current()] == ["kept"]
+
+
 def test_annotation_events_keep_cancelled_and_invalid_annotations_out():
     text = "The minister said that taxes will fall."
     good = [{"id": "c", "from_name": "role", "to_name": "text", "type": "labels",

@@ -88,11 +88,19 @@ def test_bad_requests_get_a_clear_error_and_leave_nothing_behind(attrib_backend,
         (b"\xff\xfe", 400, "not UTF-8"),
         (b"[1, 2]", 400, "must be a JSON object, got list"),
         (b'{"tasks": ' + b'"' + b"x" * (50 * 1024 * 1024) + b'"}', 413, "larger than this backend takes"),
+        (b"[" * 100_000 + b"]" * 100_000, 400, "nests deeper than 256 levels"),  # was a RecursionError, 500
+        (b'{"tasks": [], "meta": {"x": "\\udc00"}}', 400, "at $.meta.x: the string holds a lone surrogate"),
+        (b'{"tasks": [], "meta": {"x": 1e400}}', 400, "at $.meta.x: Infinity (or a number beyond"),
+        (b'{"project": "' + b"7" * 5000 + b'", "tasks": []}', None, None),  # an id no int() reads: not a project
+        (b'{"project": "\xc2\xb2", "tasks": []}', None, None),  # "²" is a digit to str.isdigit(), not to int()
+        (b'{"project": {"id": "\xc2\xb3"}, "tasks": []}', None, None),
     ]
     for body, status, message in cases:
         answer = attrib_backend.post(path, content=body, headers={"content-type": "application/json"})
-        assert answer.status_code == status, answer.text
-        assert message in answer.json()["error"]
+        assert answer.status_code < 500, (body[:60], answer.text)
+        if status is not None:
+            assert answer.status_code == status, answer.text
+            assert message in answer.json()["error"]
         attrib_backend.health()  # still up
     assert stored_lines(attrib_backend) == before
 
@@ -110,6 +118,20 @@ def test_an_annotation_with_unknown_labels_is_refused_and_logged(attrib_backend)
     assert rejected.startswith("annotation 9001 of task 77: ") and "V301" in rejected and "SPEAKER" in rejected
     assert stored_lines(attrib_backend) == before
     assert "rejected annotation 9001 of task 77" in attrib_backend.log()
+
+
+@pytest.mark.parametrize("event", [
+    {"action": "ANNOTATIONS_DELETED", "annotations": [{"id": {"x": 1}}]},  # stored, it made every later call a 500
+    {"action": "ANNOTATIONS_DELETED", "annotations": 5},
+    {"action": "ANNOTATION_CREATED", "annotation": {"id": 9002, "task": [77], "result": []}, "task": {"id": 77}},
+    {"action": "ANNOTATION_CREATED", "annotation": {"id": 9003, "task": 78, "result": []}, "task": {"id": [78]}},
+])
+def test_an_event_with_ids_that_are_not_ids_is_refused_and_not_stored(attrib_backend, event):
+    before = stored_lines(attrib_backend)
+    answer = attrib_backend.post("webhook", json=event)
+    assert answer.status_code == 422 and answer.json()["rejected"], answer.text
+    assert stored_lines(attrib_backend) == before
+    assert attrib_backend.post("train", json={"annotations": []}).status_code == 200  # training still reads the log
 
 
 def test_other_actions_are_ignored(attrib_backend):

@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -29,6 +30,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..errors import AttribError
+from ..jsonsafe import Decoder, json_path, max_depth
 from ..lsjson.names import LABELS_NAME, TEXT_NAME
 from . import models
 from .learning import ANNOTATION_ACTIONS, Learner, Serving
@@ -36,6 +38,7 @@ from .learning import ANNOTATION_ACTIONS, Learner, Serving
 logger = logging.getLogger("attrib.backend")
 
 MAX_BODY_BYTES = 16 * 1024 * 1024  # a retrieve of 2,000 700-word articles is ~10 MB
+PROJECT_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() takes "²", which int() refuses
 DRAIN_LIMIT = 256 * 1024 * 1024  # read (and drop) this much of a too-large body, so its sender gets the answer
 
 
@@ -96,12 +99,15 @@ async def read_json(request: Request, limit: int) -> Any:
             body.clear()
             await _drain(request)
             raise too_large
-    try:
-        return json.loads(body.decode("utf-8"))  # JSON in any other encoding is not what Label Studio sends
+    try:  # JSON in any other encoding is not what Label Studio sends
+        value, problems = Decoder().decode(body.decode("utf-8"), max_depth.get())
     except UnicodeDecodeError as exc:
         raise HTTPProblem(400, f"the request body is not UTF-8 (byte {exc.start})") from None
     except ValueError as exc:
         raise HTTPProblem(400, f"the request body is not JSON ({exc})") from None
+    if problems:  # too deep, or a number or a string that nothing attrib writes could hold
+        raise HTTPProblem(400, f"the request body at ${json_path(problems[0].keys)}: {problems[0].message}")
+    return value
 
 
 async def _drain(request: Request) -> None:
@@ -118,7 +124,7 @@ async def _object(request: Request, backend: Backend) -> dict:
         raise HTTPProblem(400, f"the request body must be a JSON object, got {type(body).__name__}")
     project = body.get("project")  # "<id>.<created at>" from /setup and /predict, an object in events
     project = project.get("id") if isinstance(project, dict) else str(project).partition(".")[0]
-    if str(project).isdigit():
+    if PROJECT_ID.fullmatch(str(project)):
         backend.learner.projects.add(int(project))
     return body
 

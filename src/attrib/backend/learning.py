@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..errors import AttribError, InvalidDataError
+from ..errors import AttribError, InvalidDataError, shorten
 from ..jsonio import atomic_write, dumps_line
 from ..lsjson.convert import task_records
 from ..training.settings import TrainSettings
@@ -60,6 +60,11 @@ def _findings_line(findings: list) -> str:
     return shown + (f" (and {len(findings) - 5} more)" if len(findings) > 5 else "")
 
 
+def is_id(value: object) -> bool:
+    """Whether `value` can be a Label Studio object id (what the log keys annotations and tasks by)."""
+    return type(value) is int
+
+
 def accepted_event(action: str, annotation: dict, task: dict) -> dict:
     """The log event for a valid annotation, or an AttribError saying why it is not accepted."""
     export_task = {"id": task.get("id"), "data": task.get("data"), "annotations": [annotation]}
@@ -76,17 +81,26 @@ def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
     """Log events for a webhook payload of an annotation action, and what became of each annotation."""
     action, outcome = payload.get("action"), EventOutcome()
     if action == DELETED:
-        gone = [a.get("id") for a in payload.get("annotations") or [] if isinstance(a, dict)]
+        listed = payload.get("annotations")
+        gone = [a.get("id") for a in listed if isinstance(a, dict)] if isinstance(listed, list) else []
+        outcome.rejected += [f"{action}: annotation id {shorten(repr(i), 40)} is not a Label Studio id (a number)"
+                             for i in gone if not is_id(i)]
+        gone = [i for i in gone if is_id(i)]
         outcome.deleted = len(gone)
+        if not isinstance(listed, list):
+            outcome.rejected.append(f"{action}: $.annotations is not a list")
         return [{"event": "deleted", "annotation_id": i} for i in gone], outcome
     annotations, tasks = payload.get("annotation"), payload.get("task")
     annotations = annotations if isinstance(annotations, list) else [annotations]
     tasks = tasks if isinstance(tasks, list) else [tasks]
-    task_of = {t.get("id"): t for t in tasks if isinstance(t, dict)}
+    task_of = {t.get("id"): t for t in tasks if isinstance(t, dict) and is_id(t.get("id"))}
     events = []
     for annotation in annotations:
         if not isinstance(annotation, dict):
             outcome.rejected.append(f"{action}: the annotation is not an object")
+            continue
+        if not is_id(annotation.get("id")) or annotation.get("task") is not None and not is_id(annotation["task"]):
+            outcome.rejected.append(f"{action}: the annotation's id or task is not a Label Studio id (a number)")
             continue
         task = task_of.get(annotation.get("task")) or (tasks[0] if len(tasks) == 1 and isinstance(tasks[0], dict) else None)
         where = f"annotation {annotation.get('id')} of task {annotation.get('task')}"

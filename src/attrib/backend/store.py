@@ -67,8 +67,9 @@ class AnnotationLog:
                 except ValueError:
                     logger.warning("%s:%d: skipped a torn line (a crash while it was written)", self.path, number)
                     continue
-                if isinstance(event, dict):
-                    yield event
+                if isinstance(event, dict) and all(isinstance(event.get(name), (int, str, type(None)))
+                                                   for name in ("annotation_id", "task_id", "updated_at")):
+                    yield event  # (a log written before ids were checked may hold others: skipped, not a crash)
 
     def current(self) -> list[dict]:
         """The records in force: per task, the latest accepted annotation that was not deleted since."""
