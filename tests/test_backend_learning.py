@@ -56,9 +56,10 @@ def test_the_log_replays_updates_and_deletions_and_skips_a_torn_line(tmp_path):
 
 def test_a_log_line_with_an_id_no_event_has_is_skipped_not_a_crash(tmp_path):
     """A log written before event ids were checked may hold {"annotation_id": {...}}: every replay crashed on it."""
-    log = AnnotationLog(tmp_path)
-    log.append([accepted(1, 10, "kept"), {"event": "deleted", "annotation_id": {"x": 1}},
-                {"event": "accepted", "annotation_id": [2], "task_id": 20, "record": {"text": "odd"}}])
+    AnnotationLog(tmp_path).append([accepted(1, 10, "kept")])
+    with open(tmp_path / "annotations.jsonl", "a", encoding="utf-8") as out:
+        out.write(json.dumps({"event": "deleted", "annotation_id": {"x": 1}}) + "\n")
+        out.write(json.dumps({"event": "accepted", "annotation_id": [2], "task_id": 20, "record": {"text": "odd"}}) + "\n")
     assert [r["text"] for r in AnnotationLog(tmp_path).current()] == ["kept"]
 
 
