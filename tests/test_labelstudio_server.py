@@ -139,6 +139,28 @@ def test_round_trip_is_lossless(cli, label_studio, records_file, tmp_path):
         [[a["confidence"] for a in r["attributions"]] for r in RECORDS]
 
 
+def test_update_refuses_a_record_whose_text_changed(cli, label_studio, records_file, tmp_path):
+    """Same id, new text: its drafts count in the new text, the task keeps the old one (they landed misplaced)."""
+    assert cli("labelstudio", "push", records_file, "--project", "changed")[0] == 0
+    before = {t["id"]: t["predictions"] for t in project_tasks(label_studio, "changed", predictions=True)}
+    records = [json.loads(line) for line in records_file.read_text(encoding="utf-8").splitlines()]
+    shift = "BREAKING: "
+    records[1]["text"] = shift + records[1]["text"]
+    for attribution in records[1]["attributions"]:
+        for role in ("source", "cue", "content"):
+            for fragment in attribution[role]:
+                fragment["start"] += len(shift)
+                fragment["end"] += len(shift)
+    changed = tmp_path / "changed.jsonl"
+    changed.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    code, _, err = cli("labelstudio", "push", changed, "--project", "changed", "--update", "--model-version", "v2")
+    task_id = next(t for t in project_tasks(label_studio, "changed") if t["data"]["record_id"] == records[1]["id"])["id"]
+    assert code == 2 and err == (f"attrib: E100 record {records[1]['id']!r}: its text differs from that of task {task_id} "
+                                 "in project 'changed' (from character 0): its drafts would not fit that task; give the "
+                                 "changed document a new id, or push into a new project\n")
+    assert {t["id"]: t["predictions"] for t in project_tasks(label_studio, "changed", predictions=True)} == before
+
+
 def test_repush_adds_nothing_and_update_spares_annotated_tasks(cli, label_studio, records_file):
     assert cli("labelstudio", "push", records_file, "--project", "again")[0] == 0
     code, _, err = cli("labelstudio", "push", records_file, "--project", "again")

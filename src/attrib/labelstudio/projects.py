@@ -26,6 +26,7 @@ from typing import IO, Callable
 from ..errors import InputError, NothingToDoError
 from ..lsjson.config import guidelines, label_config, to_html
 from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task
+from ..lsjson.names import TEXT_NAME
 from ..lsjson.views import default_view
 from ..validation import check_tasks
 from ..review import REVIEW_VERSION, review_tasks
@@ -59,6 +60,18 @@ def _current(old: dict, new: dict) -> bool:
     predictions = old.get("predictions") or []
     return len(predictions) == 1 and all(
         predictions[0].get(k) == new["predictions"][0].get(k) for k in ("model_version", "score", "result"))
+
+
+def _same_text(old: dict, fresh: dict, key: str, title: str) -> dict:
+    """`fresh`, whose prediction is to go on the task `old`, when both hold the same text; else an InputError: the
+    prediction's offsets count in the record's text, and the task keeps its own."""
+    was, now = (old.get("data") or {}).get(TEXT_NAME), fresh["data"][TEXT_NAME]
+    if was != now:
+        at = next((i for i, (a, b) in enumerate(zip(was or "", now)) if a != b), min(len(was or ""), len(now)))
+        raise InputError(f"record {key!r}: its text differs from that of task {old.get('id')} in project {title!r} "
+                         f"(from character {at}): its drafts would not fit that task; give the changed document a new "
+                         "id, or push into a new project")
+    return fresh
 
 
 def push(client: Client, records: list[dict], title: str, version: str | None = None, batch: int = BATCH, update: bool = False,
@@ -105,10 +118,10 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
             # an update killed between delete and import; the predictions themselves where they were listed
             # (the counter lags behind them while the server finishes a request)
             if unannotated and not old.get("predictions" if update else "total_predictions"):
-                replace.append((old["id"], task(i), True))
+                replace.append((old["id"], _same_text(old, task(i), key, title), True))
                 continue
             if update and unannotated:
-                fresh = task(i)
+                fresh = _same_text(old, task(i), key, title)
                 if not _current(old, fresh):
                     replace.append((old["id"], fresh, False))
                     continue
