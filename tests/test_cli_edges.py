@@ -110,3 +110,18 @@ def test_a_file_without_permission_is_one_line(tmp_path):
     assert code == 2 and out == "" and err.startswith("attrib: E100 ") and err.count("\n") == 1, err
     assert err == f"attrib: E100 {path}: cannot open (Permission denied)\n"
 
+
+
+@pytest.mark.parametrize("args, option", [
+    (("backend", "--port", "70000", "--data-dir", "{tmp}/b"), "'--port'"),  # was an OverflowError traceback from bind()
+    (("backend", "--port", "-1", "--data-dir", "{tmp}/b"), "'--port'"),
+    (("studio", "--data-dir", "{tmp}/s", "--port", "70000"), "'--port'"),
+    (("backend", "--port", "0", "--data-dir", "{tmp}/afile"), "'--data-dir'"),  # was FileExistsError
+    (("studio", "--data-dir", "{tmp}/afile"), "'--data-dir'"),  # was NotADirectoryError
+])
+def test_a_port_out_of_range_or_a_file_as_data_dir_is_a_usage_error(tmp_path, args, option):
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    ran = attrib(*(arg.format(tmp=tmp_path) for arg in args))
+    assert ran.code == 2 and "Traceback" not in ran.err
+    assert ran.err.splitlines()[-1].startswith(f"Error: Invalid value for {option}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # nothing made

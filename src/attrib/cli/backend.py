@@ -15,8 +15,8 @@ def backend_command(
                               "or a model folder from `attrib train`."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default: Label Studio on "
                              "this machine only)."),
-    port: int = typer.Option(9090, "--port", help="Port to listen on."),
-    data_dir: Path = typer.Option(Path("attrib-backend"), "--data-dir", "-d", help="Folder for the accepted annotations, "
+    port: int = typer.Option(9090, "--port", min=0, max=65535, help="Port to listen on."),
+    data_dir: Path = typer.Option(Path("attrib-backend"), "--data-dir", "-d", file_okay=False, help="Folder for the accepted annotations, "
                                   "training rounds, models and the log (created if needed)."),
     train_every: int = typer.Option(None, "--train-every", min=1, help="Start a training round after this many newly "
                                     "accepted annotations [default: never by itself]."),

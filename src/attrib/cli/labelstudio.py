@@ -155,8 +155,9 @@ def records_command(
 
 @app.command("studio")
 def studio_command(
-    data_dir: Path = typer.Option(..., "--data-dir", "-d", help="Folder for the server's data, log and login (created if needed)."),
-    port: int = typer.Option(None, "--port", help="Port on 127.0.0.1 [default: the last one used, else a free one]."),
+    data_dir: Path = typer.Option(..., "--data-dir", "-d", file_okay=False,
+                                  help="Folder for the server's data, log and login (created if needed)."),
+    port: int = typer.Option(None, "--port", min=1, max=65535, help="Port on 127.0.0.1 [default: the last one used, else a free one]."),
     stop: bool = typer.Option(False, "--stop", help="Stop the server of --data-dir instead."),
     records: Path = typer.Option(None, "--push", help="Then push these records (JSONL or Parquet) ..."),
     project: str = typer.Option("attrib", "--project", "-p", help="... into the project with this title."),
