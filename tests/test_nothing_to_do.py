@@ -79,3 +79,23 @@ def test_agreement_over_cancelled_annotations_only_says_they_do_not_count(tmp_pa
     assert done.code == 1
     assert done.err.startswith(f"attrib: E160 {skipped}: nobody has annotated yet (no annotation in its 1 task; "
                                "cancelled ones do not count): agreement compares")
+
+
+@pytest.mark.parametrize("content", ["", "\n \n"])
+def test_tasks_from_no_records_is_nothing_to_do(tmp_path, content):
+    """Was `0 tasks written` and a file holding [] (and `push` an empty project)."""
+    path = tmp_path / "records.jsonl"
+    path.write_text(content, encoding="utf-8")
+    done = attrib("labelstudio", "tasks", path, "-o", tmp_path / "tasks.json")
+    assert done.code == 1 and done.err.startswith(f"attrib: E160 {path}: no records in it: write records with ")
+    assert not (tmp_path / "tasks.json").exists()
+
+
+def test_tasks_from_an_export_says_it_is_an_array_not_records(tmp_path):
+    """A pretty-printed export was "not JSON" at line 1 (its "[")."""
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([task(1, TEXT, PREDICTED, [])], indent=1), encoding="utf-8")
+    done = attrib("labelstudio", "tasks", export, "-o", tmp_path / "tasks.json")
+    assert done.code == 2 and done.err == (f"attrib: E100 {export}: is a JSON array (tasks, or a Label Studio export?), "
+                                           "but records are JSON Lines (one record a line): `attrib labelstudio "
+                                           "records` makes records of an export\n")

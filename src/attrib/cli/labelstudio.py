@@ -61,10 +61,10 @@ def tasks_command(
     Example: attrib labelstudio tasks out/seed.records.jsonl -o out/seed.tasks.json
     """
     from ..formats.tasks import write_tasks
-    from ..validation.gate import checked_records
+    from ..validation.gate import all_records
 
     refuse_overwriting(output, records)
-    count = write_tasks(list(checked_records(records)), output, model_version)
+    count = write_tasks(all_records(records), output, model_version)
     _say(f"{count} tasks written to {output}")
 
 
@@ -98,13 +98,13 @@ def push_command(
     from ..labelstudio.connect import connect
     from ..labelstudio.projects import push, push_review
     from ..training.uncertainty import order_records
-    from ..validation.gate import checked_records
+    from ..validation.gate import all_records
 
     client = connect(url, studio)
     if review:
         report = push_review(client, records, project, batch=batch, progress=_progress)
     else:
-        report = push(client, order_records(list(checked_records(records)), order.value), project, model_version, batch=batch, update=update,
+        report = push(client, order_records(all_records(records), order.value), project, model_version, batch=batch, update=update,
                       progress=_progress, overlap=overlap)
     _say(_summary(report, project))
     typer.echo(report.project_url)
@@ -175,7 +175,7 @@ def studio_command(
     """
     from ..labelstudio import studio as local
     from ..labelstudio.projects import push
-    from ..validation.gate import checked_records
+    from ..validation.gate import all_records
 
     if stop:
         pid = local.down(data_dir)
@@ -188,7 +188,7 @@ def studio_command(
     if created:
         typer.echo(f"Log in as {studio.email} with password {studio.password} (shown once; kept in {Path(studio.data_dir) / local.STATE})")
     if records or backend:
-        report = push(studio.client(), list(checked_records([records])) if records else [], project, progress=_progress)
+        report = push(studio.client(), all_records([records]) if records else [], project, progress=_progress)
         _say(_summary(report, project))
     if backend:
         _backend_up(studio, data_dir, report.project_id, model)

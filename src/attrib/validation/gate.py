@@ -11,12 +11,12 @@ from typing import Any, Iterable, Iterator
 
 from pathlib import Path
 
-from ..errors import InvalidDataError
+from ..errors import InputError, InvalidDataError, NothingToDoError
 from ..lines import iter_lines
 from ..records import normalize_record
 from .checks import Checker
 from .findings import Finding, Where
-from .reader import array_documents
+from .reader import array_documents, starts_an_array
 from .structure import schema_findings
 
 
@@ -53,12 +53,24 @@ def checked_export(path: str) -> Iterator[dict]:
         yield task
 
 
+def all_records(paths: list[str | Path]) -> list[dict]:
+    """checked_records, all of them; NothingToDoError when the files hold none (no empty output, no empty project)."""
+    records = list(checked_records(paths))
+    if not records:
+        raise NothingToDoError(f"{', '.join(map(str, paths))}: no records in it: write records with `attrib annotate` "
+                               "(or `attrib labelstudio records` from an export)")
+    return records
+
+
 def checked_records(paths: Iterable[str | Path]) -> Iterator[dict]:
     """attrib records (or the gold format, converted) from JSON Lines or Parquet files, streamed, each handed on only
     once it fits the record schema: what every writer relies on. Stops at the first that does not, with
     its file, line and JSON path; the meaning (`attrib validate`) is not judged here.
     """
     for path in paths:
+        if starts_an_array(path):
+            raise InputError(f"{path}: is a JSON array (tasks, or a Label Studio export?), but records are JSON Lines "
+                             "(one record a line): `attrib labelstudio records` makes records of an export")
         for line in iter_lines(path):
             record = normalize_record(line.checked(), line.where)
             gate(schema_findings("record", record, Where(str(path), line=line.number)))

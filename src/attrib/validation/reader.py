@@ -55,6 +55,14 @@ def _first_byte(handle: IO[bytes]) -> bytes:
     return b""
 
 
+def starts_an_array(path: str | Path) -> bool:
+    """Whether the file at `path` (not stdin, not Parquet) begins a JSON array: tasks or an export, never records."""
+    if str(path) == "-" or is_parquet(path):
+        return False
+    with open_binary(path) as handle:
+        return _first_byte(handle) == b"["
+
+
 def _is_array(path: str | Path) -> bool:
     """True for a JSON array, False for JSON Lines (or Parquet: rows as lines); InputError for a file that is neither."""
     if is_parquet(path):
