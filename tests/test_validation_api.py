@@ -44,6 +44,16 @@ def test_a_finding_is_a_located_value():
     assert first.severity == CODES[first.code][0]
 
 
+@pytest.mark.parametrize("region", [None, "r9"])
+def test_a_region_that_is_not_an_object_is_one_finding(region):
+    """Every branch of the region schema says it is not an object: said once (was four times, and counted four)."""
+    task = record_to_task(RECORD, "v1")
+    exported = {"id": 1, "data": task["data"],
+                "annotations": [{"id": 2, "completed_by": 1, "result": [*task["predictions"][0]["result"], region]}]}
+    found = list(check_export([exported], "e.json"))
+    assert [(f.code, f.path) for f in found] == [("V102", f"$[0].annotations[0].result[{len(exported['annotations'][0]['result']) - 1}]")]
+
+
 def test_validate_path_detects_the_kind(tmp_path):
     path = tmp_path / "records.jsonl"
     path.write_text(json.dumps(RECORD) + "\n" + json.dumps(RECORD) + "\n", encoding="utf-8")

@@ -88,11 +88,16 @@ def schema_findings(name: str, document: object, where: Where) -> Iterator[Findi
         return
     errors = sorted(element_validator(name).iter_errors(document),
                     key=lambda e: [(isinstance(p, str), p) for p in e.absolute_path])
+    said = set()  # subschemas that check the same thing (a region is an object in every branch) say it once
     for error in errors:
         for leaf in _leaves(error):
             code = "V102" if leaf.context else _KEYWORD_CODES.get(leaf.validator, "V104")
+            message = shorten(leaf.message, MESSAGE)  # it quotes the value, of any length
+            if (code, tuple(leaf.absolute_path), message) in said:
+                continue
+            said.add((code, tuple(leaf.absolute_path), message))
             at, region_id = _locate(document, list(leaf.absolute_path), where)
-            yield at.finding(code, shorten(leaf.message, MESSAGE), region_id)  # it quotes the value, of any length
+            yield at.finding(code, message, region_id)
 
 
 def problem_findings(document: Any, where: Where, problems: Iterable[Problem]) -> list[Finding]:
