@@ -83,6 +83,9 @@ def test_a_file_cut_short_is_checked_up_to_the_break(tmp_path):
     path = tmp_path / "cut.json"
     path.write_text(body[: len(body) - 40], encoding="utf-8")
     assert [(f.code, f.path) for f in validate_path(path)] == [("V001", "$[1]")]
+    path.write_text('[{"id": "ab', encoding="utf-8")  # cut inside a string: json's message ends in "starting at"
+    with pytest.raises(InputError, match=r"\(Unterminated string starting at character 7 of element 0\)$"):
+        list(validate_path(path))
 
 
 def test_a_choice_without_offsets_is_reported_not_a_crash():

@@ -132,7 +132,7 @@ def _element(text: _Text, decoder: Decoder, index: int, limit: int, size: int) -
         except json.JSONDecodeError as exc:
             cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(window) - 8  # the window ends too soon
             if whole or not cut:
-                raise text.fail(index, f"{exc.msg} at character {exc.pos} of element {index}") from None
+                raise text.fail(index, f"{exc.msg.removesuffix(' at')} at character {exc.pos} of element {index}") from None
             size *= 2
             continue
         if end == len(window) and not whole:  # a number may go on past the window
