@@ -61,6 +61,8 @@ def _adversarial(folder: Path) -> dict[str, str | None]:
         "line.jsonl": ('{"id": "a", "text": "x", "attributions": [], "meta": ' + "[" * DEPTH + "]" * DEPTH + "}\n"
                        '{"id": "b", "text": "y", "attributions": []}\n', "nests deeper than 256"),
         "string.jsonl": ('{"id": "a", "text": "' + "[" * DEPTH + '", "attributions": []}\n', None),  # text: fine
+        # 20 MB of "[" on one line: counting its depth once took a list of one string per bracket (~11x the line)
+        "brackets.jsonl": ('{"id": "a", "text": "x", "meta": ' + "[" * 20_000_000 + "\n", "nests deeper than 256"),
     }
     for name, (body, _) in files.items():
         (folder / name).write_text(body, encoding="utf-8")

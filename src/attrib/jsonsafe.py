@@ -20,7 +20,7 @@ import re
 import sys
 from contextvars import ContextVar
 from dataclasses import dataclass
-from itertools import accumulate, takewhile
+from itertools import takewhile
 from typing import Any, Iterable, Iterator
 
 BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark: skipped before the first document
@@ -29,9 +29,8 @@ max_depth: ContextVar[int] = ContextVar("attrib_max_depth", default=MAX_DEPTH)
 
 DEPTH, NUMBER, SURROGATE = "depth", "number", "surrogate"  # the kinds of Problem
 
-_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)  # possessive: no backtracking in a long string
-_BRACKET = re.compile(r"[\[\]{}]")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# a string (possessive: no backtracking in a long one), a run of opening or of closing brackets, or a lone quote
+_TOKEN = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"|[\[{]+|[\]}]+|"', re.S)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 # escaped backslashes and surrogate pairs are consumed whole, so what matches `lone` is a lone surrogate;
@@ -57,11 +56,18 @@ class LongInteger:
         self.digits = len(digits.lstrip("-"))
 
 
-def _brackets(text: str) -> str:
-    """The brackets of `text` outside strings, up to an unterminated string (whose end is not in `text`)."""
-    structural = _STRING.sub("", text)
-    quote = structural.find('"')
-    return "".join(_BRACKET.findall(structural if quote < 0 else structural[:quote]))
+def _depths(text: str) -> Iterator[int]:
+    """The nesting depth after each run of brackets outside strings, up to an unterminated string (whose end is
+    not in `text`). Streamed run by run: no copy of `text`, however many brackets it holds."""
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        start, size = match.start(), match.end() - match.start()
+        if text[start] == '"':
+            if size == 1:  # a quote that no closing quote follows
+                return
+            continue
+        depth += size if text[start] in "[{" else -size
+        yield depth
 
 
 def _may_exceed(text: str, limit: int) -> bool:
@@ -71,7 +77,7 @@ def _may_exceed(text: str, limit: int) -> bool:
 
 def deeper_than(text: str, limit: int) -> bool:
     """True if the JSON in `text` nests deeper than `limit` levels (brackets in strings do not count)."""
-    return _may_exceed(text, limit) and max(accumulate(map(_STEP.__getitem__, _brackets(text))), default=0) > limit
+    return _may_exceed(text, limit) and any(depth > limit for depth in _depths(text))
 
 
 def element_too_deep(text: str, limit: int) -> bool:
@@ -81,7 +87,7 @@ def element_too_deep(text: str, limit: int) -> bool:
     """
     if not _may_exceed(text, limit):
         return False
-    return max(takewhile(bool, accumulate(map(_STEP.__getitem__, _brackets(text)))), default=0) > limit
+    return any(depth > limit for depth in takewhile(lambda depth: depth > 0, _depths(text)))
 
 
 def too_deep(limit: int) -> Problem:
