@@ -208,6 +208,12 @@ def broken(tmp_path: Path, ann: str) -> Path:
     ("T1\tCue 16 17\t:\nE1\tAttribution:T1 Content:T7 Cue:T1\n", InputError, r"doc\.ann:2: E1 has argument Content:T7 but no Content span T7"),
     ("T1\tCue 16 17\t:\nE1\tAttribution:T1 Cue:T1\n", InputError, r"doc\.ann:2: E1 has no Content argument"),
     ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind E1 quoted\n", InputError, r"Kind 'quoted'"),
+    # a second T1 silently replaced the first; a Content span as the Source, a trigger never defined were taken
+    ("T1\tContent 0 5\tMayor\nT1\tCue 16 17\t:\n", InputError, r"doc\.ann:2: T1 is defined a second time \(first at .*doc\.ann:1\)"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1 Source:T1\n", InputError,
+     r"doc\.ann:2: E1 has argument Source:T1 but no Source span T1"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T99 Content:T1\n", InputError,
+     r"doc\.ann:2: E1's trigger T99 is not a span defined in the file"),
 ])
 def test_broken_ann_names_file_and_line(tmp_path, ann, error, message):
     with pytest.raises(error, match=message):
@@ -247,3 +253,23 @@ def test_ids_never_choose_where_files_go(tmp_path, bad):
     with pytest.raises(OutputError, match="cannot be a file name"):
         export([{**rich_record(), "id": bad}], "brat", tmp_path / "out")
     assert not (tmp_path / "escape.txt").exists()
+
+
+def test_a_collection_of_folders_gives_each_document_its_path_as_id(tmp_path, seed_gold):
+    """Two folders' doc.ann were two records with the id "doc" (eval and push then refused the file)."""
+    flat = tmp_path / "flat"
+    export(iter_records([seed_gold]), "brat", flat)
+    nested = tmp_path / "nested"
+    for sub in ("x", "y/z"):
+        (nested / sub).mkdir(parents=True)
+        for made in flat.iterdir():
+            (nested / sub / made.name).write_bytes(made.read_bytes())
+    seed_id = next(iter_records([seed_gold]))["id"]
+    assert [r["id"] for r in brat.read(flat)] == [seed_id]  # a flat collection: ids as before
+    assert [r["id"] for r in brat.read(nested)] == [f"x/{seed_id}", f"y/z/{seed_id}"]
+
+
+def test_a_byte_order_mark_before_the_first_ann_line_is_not_an_annotation(tmp_path):
+    bom = broken(tmp_path, "\ufeffT1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\n")
+    (record,) = brat.read(bom)
+    assert [(f["start"], f["end"]) for f in record["attributions"][0]["content"]] == [(0, 5)]

@@ -223,6 +223,7 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
     line says (whitespace aside).
     """
     spans: dict[str, list[dict]] = {}
+    types: dict[str, tuple[str, str]] = {}  # span id -> its type, and where it was defined
     events: list[tuple[str, list[str], str]] = []
     attributes: dict[str, dict[str, str]] = {}
     refers: dict[str, str] = {}
@@ -233,6 +234,9 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
             ident, rest = line.split("\t", 1) if "\t" in line else (line, "")
             head, _, field = rest.partition("\t")
             label, _, offsets = head.partition(" ")
+            if ident in types:
+                raise InputError(f"{at}: {ident} is defined a second time (first at {types[ident][1]})")
+            types[ident] = (label, at)
             if label not in (*ROLE_OF_TYPE, REFERENT, EVENT):
                 continue
             try:
@@ -258,20 +262,24 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
             ends = dict(arg.partition(":")[::2] for arg in args)
             if label == REFERS_TO:
                 refers[ends.get("Arg1", "")] = ends.get("Arg2", "")
-    return [_attribution(f"a{i}", event, spans, attributes, refers, text) for i, event in enumerate(events)]
+    return [_attribution(f"a{i}", event, spans, types, attributes, refers, text) for i, event in enumerate(events)]
 
 
-def _attribution(aid: str, event: tuple, spans: dict, attributes: dict, refers: dict, text: str) -> dict:
+def _attribution(aid: str, event: tuple, spans: dict, types: dict, attributes: dict, refers: dict, text: str) -> dict:
     ident, args, at = event
     attr: dict = {"id": aid, "kind": None, "source": [], "cue": [], "content": []}
     sources = []
+    trigger = args[0].partition(":")[2]
+    if trigger not in types:
+        raise InputError(f"{at}: {ident}'s trigger {trigger} is not a span defined in the file")
     for arg in args[1:]:
         role_type, _, tid = arg.partition(":")
         role = ROLE_OF_TYPE.get(role_type.rstrip("0123456789"))
         if role is None:
             continue
-        if tid not in spans:
-            raise InputError(f"{at}: {ident} has argument {arg} but no {role_type} span {tid} is defined")
+        if tid not in spans or types[tid][0] != role_type.rstrip("0123456789"):
+            raise InputError(f"{at}: {ident} has argument {arg} but no {role_type.rstrip('0123456789')} span {tid} "
+                             "is defined")
         attr[role].extend(spans[tid])
         if role == "source":
             sources.append(tid)
@@ -293,21 +301,23 @@ def _attribution(aid: str, event: tuple, spans: dict, attributes: dict, refers: 
     return attr
 
 
-def _text_of(ann: Path) -> tuple[Path, str, str | None]:
+def _text_of(ann: Path, folder: Path) -> tuple[Path, str, str | None]:
     """The .txt of an .ann, the document id and the annotator: `x.ann` beside `x.txt` (brat), or
-    PolNeAR's `attributions/<id>_<annotator>.ann` with `text/<id>.txt`."""
+    PolNeAR's `attributions/<id>_<annotator>.ann` with `text/<id>.txt`. The id is the path below `folder`
+    (`x`, or `sub/x` in a collection of folders: two folders' `x.ann` are two documents)."""
     beside = ann.with_suffix(".txt")
     if beside.is_file():
-        return beside, ann.stem, None
+        return beside, ann.relative_to(folder).with_suffix("").as_posix(), None
     texts = ann.parent.parent / "text"
     if ann.parent.name == "attributions" and texts.is_dir():
+        tree = ann.parent.parent.relative_to(folder)
         stem = ann.stem
         if (texts / f"{stem}.txt").is_file():
-            return texts / f"{stem}.txt", stem, None
+            return texts / f"{stem}.txt", (tree / stem).as_posix(), None
         cuts = [i for i, c in enumerate(stem) if c == "_"]
         for cut in reversed(cuts):
             if (texts / f"{stem[:cut]}.txt").is_file():
-                return texts / f"{stem[:cut]}.txt", stem[:cut], stem[cut + 1:]
+                return texts / f"{stem[:cut]}.txt", (tree / stem[:cut]).as_posix(), stem[cut + 1:]
     raise InputError(f"{ann}: no text for it: looked for {beside.name} beside it and for text/<id>.txt (PolNeAR layout)")
 
 
@@ -320,8 +330,8 @@ def read(folder: str | Path) -> Iterator[dict]:
     if not anns:
         raise InputError(f"{folder}: no .ann files in it")
     for ann in anns:
-        txt, doc_id, who = _text_of(ann)
+        txt, doc_id, who = _text_of(ann, folder)
         text = _read(txt)
-        attributions = parse_ann(_read(ann), text, str(ann))
+        attributions = parse_ann(_read(ann).removeprefix("\ufeff"), text, str(ann))  # a BOM is no annotation
         provenance = None if who is None else {"annotator": who}
         yield make_record(doc_id, text, attributions, provenance=provenance)
