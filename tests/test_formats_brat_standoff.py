@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from attrib.formats import brat, export
-from attrib.records import ROLES, iter_records
+from attrib.records import ROLES, fragment, iter_records, make_record
 from test_formats_brat import TEXT, at
 
 LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -133,3 +133,17 @@ def test_every_polnear_dev_document_is_strict_standoff_and_reads_back(polnear_de
     assert sorted(back) == sorted(r["id"] for r in records)
     for record in records:  # PolNeAR was annotated in brat: its fragments stop at line breaks already
         assert roles(back[record["id"]]) == roles(record), record["id"]
+
+
+def test_a_span_of_line_breaks_only_is_left_out_and_the_rest_round_trips(tmp_path):
+    """A cue over "\\r\\n" alone passes validation; brat wrote it as a T line without offsets, which import refused."""
+    text = 'He said\r\n"ok"\n'
+    record = make_record("lb", text, [{"kind": "direct", "source": [fragment(text, 0, 2)], "cue": [fragment(text, 7, 9)],
+                                       "content": [fragment(text, 9, 13)]}])
+    out = tmp_path / "out"
+    export([record], "brat", out)
+    assert "Cue" not in (out / "lb.ann").read_text(encoding="utf-8")
+    (back,) = brat.read(out)
+    (attribution,) = back["attributions"]
+    assert back["text"] == text and attribution["cue"] == []
+    assert [(f["start"], f["end"]) for f in attribution["source"] + attribution["content"]] == [(0, 2), (9, 13)]

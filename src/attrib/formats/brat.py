@@ -121,8 +121,11 @@ def ann_lines(record: dict, extras: bool = True) -> list[str]:
     ann = _Ann(record["text"])
     for i, attr in enumerate(record.get("attributions") or []):
         frags = {role: sorted(attr.get(role) or [], key=lambda f: (f["start"], f["end"])) for role in ROLES}
+        # a span of line breaks only is nothing in brat (its pieces between the breaks are empty): no T line
+        frags = {role: found if split_at_line_breaks(record["text"], found) else [] for role, found in frags.items()}
         if not frags["cue"] and not frags["content"]:
-            raise InputError(f"record {record['id']}: $.attributions[{i}]: an attribution needs a cue or a content fragment")
+            raise InputError(f"record {record['id']}: $.attributions[{i}]: an attribution needs a cue or a content fragment "
+                             "(in brat, one that is more than line breaks)")
         entity = attr.get("source_entity") if extras else None
         source_type = attr.get("source_type") if extras else None
         key = ("source", _span_key(frags["source"]), source_type, entity and _span_key([entity]))
