@@ -11,8 +11,9 @@ from seqeval.metrics import f1_score
 from seqeval.metrics.sequence_labeling import get_entities
 from seqeval.scheme import IOB2, Entities
 
+from attrib.errors import InputError
 from attrib.formats import brat, export
-from attrib.records import iter_records
+from attrib.records import iter_records, make_record
 from runs import attrib
 from test_formats_brat import DOC, polnear_folder
 
@@ -157,3 +158,11 @@ def test_rich_nested_attributions_carry_both_tags(tmp_path):
     assert rows[3] == ("she", "I-CONTENT|B-SOURCE", "0|1")
     assert rows[6] == ("it", "I-CONTENT|B-CONTENT", "0|1")
     assert rows[-1] == ("”", "I-CONTENT", "0")
+
+
+@pytest.mark.parametrize("doc_id", ["doc\nB-SOURCE\tO", "doc\r", "doc\u2028x"])
+def test_an_id_with_a_line_break_is_refused_not_written_as_token_lines(tmp_path, doc_id):
+    out = tmp_path / "out.conll"
+    with pytest.raises(InputError, match="its id holds a line break, which a CoNLL comment"):
+        export([make_record(doc_id, "The mayor said it rains.", [])], "conll", out)
+    assert not out.exists()

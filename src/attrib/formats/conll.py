@@ -41,7 +41,7 @@ from typing import IO, Iterable, Iterator, NamedTuple
 
 from spacy.tokens import Doc, Token
 
-from ..errors import InputError
+from ..errors import InputError, shorten
 from ..jsonio import atomic_write
 from ..records import ROLES
 from . import CONLL_FORMS as FORMS
@@ -117,6 +117,9 @@ def _write_doc(handle: IO[str], doc: Doc, record: dict, form: str) -> None:
     marks = _marks(doc, record.get("attributions") or [])
     rows_of = _flat_rows if form == "flat" else _rich_rows
     previous = None if form == "flat" else set()
+    if "".join(record["id"].splitlines()) != record["id"]:  # it would end the comment and begin token lines
+        raise InputError(f"record {shorten(record['id'], 40)!r}: its id holds a line break, which a CoNLL comment "
+                         "(# doc_id = ...) cannot: give the document an id of one line")
     handle.write(f"# doc_id = {record['id']}\n")
     for sentence in _sentences(doc, marks):
         rows, previous = rows_of(sentence, marks, previous)
