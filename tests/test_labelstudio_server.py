@@ -148,9 +148,9 @@ def test_update_refuses_a_record_whose_text_changed(cli, label_studio, records_f
     records[1]["text"] = shift + records[1]["text"]
     for attribution in records[1]["attributions"]:
         for role in ("source", "cue", "content"):
-            for fragment in attribution[role]:
-                fragment["start"] += len(shift)
-                fragment["end"] += len(shift)
+            for piece in attribution[role]:
+                piece["start"] += len(shift)
+                piece["end"] += len(shift)
     changed = tmp_path / "changed.jsonl"
     changed.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     code, _, err = cli("labelstudio", "push", changed, "--project", "changed", "--update", "--model-version", "v2")
