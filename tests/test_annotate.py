@@ -239,3 +239,13 @@ def test_annotate_runs_in_one_thread_even_with_a_progress_bar(tmp_path):
     assert run.returncode == 0
     assert threads == [str(run.pid)]
     assert records_of(tmp_path / "out.jsonl")[0]["attributions"]
+
+
+def test_a_byte_order_mark_before_a_text_file_is_not_part_of_its_text(tmp_path):
+    """Notepad's UTF-8 starts with one: it was the first character of the text, and of the first source."""
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfThe police said the man was arrested.\n")
+    ran = attrib("annotate", tmp_path / "bom.txt", "-o", tmp_path / "out.jsonl")
+    assert ran.code == 0, ran.err
+    (record,) = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert record["text"] == "The police said the man was arrested.\n"
+    assert [f["text"] for a in record["attributions"] for f in a["source"]] == ["The police"]

@@ -32,12 +32,13 @@ class Document:
 
 
 def decode(data: bytes, where: str) -> str:
-    """UTF-8 text from bytes; binary data and invalid UTF-8 are InputErrors naming `where`."""
+    """UTF-8 text from bytes, without a byte order mark before it (an editor's mark, not a character of the
+    article: it ended up inside the first source); binary data and invalid UTF-8 are InputErrors naming `where`."""
     nul = data.find(b"\0")
     if nul >= 0:
         raise InputError(f"{where}: binary data (NUL byte at {nul}), expected UTF-8 text")
     try:
-        return data.decode("utf-8")
+        return data.removeprefix(BOM).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{where}: not valid UTF-8 (byte {exc.start})") from None
 

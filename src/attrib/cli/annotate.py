@@ -90,7 +90,7 @@ def annotate(
 @app.command()
 def show(
     records: List[str] = typer.Argument(..., help="Records: JSONL (attrib's or the gold format) or Parquet files."),
-    width: int = typer.Option(100, "--width", help="Characters of content to show."),
+    width: int = typer.Option(100, "--width", min=1, help="Characters of content to show."),
 ) -> None:
     """Print the attributions of records, one per line: kind, confidence, SOURCE | CUE | CONTENT.
 
