@@ -507,3 +507,10 @@ def test_an_adverb_right_after_the_verb_belongs_to_the_cue(nlp, text, cue):
 def test_a_gerund_after_a_preposition_speaks_for_the_verbs_subject_and_it_speaks_unless_it_seems(nlp, text, source, cue):
     found = [a for a in find(nlp, text) if a[2] == cue]
     assert len(found) == 1 and found[0][1] == source, find(nlp, text)
+
+
+def test_a_source_without_a_letter_or_digit_is_left_out(nlp):
+    """The tokenizer splits an emoji ZWJ sequence at its joiners and the parser made a joiner the subject."""
+    kind, source, cue, content = one(nlp, 'The minister \U0001F469\u200d\U0001F469\u200d\U0001F467 said: "We will win."')
+    assert cue == ["said"] and content == ['"We will win."']
+    assert all(any(char.isalnum() for char in piece) for piece in source)  # it was ["\u200d"]

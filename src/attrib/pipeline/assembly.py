@@ -90,7 +90,9 @@ def _draft(doc: Doc, c: Candidate) -> Draft | None:
     cue = token_runs(doc, c.cue, trim=False)
     if not cue or not (content or c.rule == NEEDS_QUOTE):
         return None
-    return Draft(cue, token_runs(doc, c.source), content, c.rule, c.prior, c.source_root)
+    # a source names someone: a run without a letter or a digit is a parse gone wrong (the joiner inside an emoji)
+    source = [(s, e) for s, e in token_runs(doc, c.source) if any(char.isalnum() for char in doc.text[s:e])]
+    return Draft(cue, source, content, c.rule, c.prior, c.source_root if source else None)
 
 
 def _attach_quotes(draft: Draft, quotes: list[Span]) -> None:
