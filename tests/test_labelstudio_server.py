@@ -7,6 +7,7 @@ and token in the environment as a user would set them.
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import stat
@@ -178,6 +179,21 @@ def test_repush_adds_nothing_and_update_spares_annotated_tasks(cli, label_studio
     assert label_studio.client().project("again")["model_version"] == "v2"
     code, _, err = cli("labelstudio", "push", records_file, "--project", "again", "--update", "--model-version", "v2")
     assert "0 imported, 0 updated, 3 already there" in err
+
+
+def test_two_pushes_at_once_import_each_document_once(label_studio, tmp_path):
+    """Started together, both found no project: they made two of that title, or both imported every task."""
+    path = tmp_path / "many.jsonl"
+    docs = [{"id": f"c{i}", "text": f"Item {i}, she said.", "attributions": []} for i in range(60)]
+    path.write_text("".join(dumps_line(d) for d in docs), encoding="utf-8")
+    command = [ATTRIB, "labelstudio", "push", str(path), "--project", "at once", "--batch", "5"]
+    pushes = [subprocess.Popen(command, env=label_studio.env(), stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    said = [push.communicate(timeout=180)[1] for push in pushes]
+    assert [push.returncode for push in pushes] == [0, 0], said
+    summaries = sorted(re.search(r"\d+ imported, \d+ updated, \d+ already there", text).group() for text in said)
+    assert summaries == ["0 imported, 0 updated, 60 already there", "60 imported, 0 updated, 0 already there"]
+    ids = sorted(t["data"]["record_id"] for t in project_tasks(label_studio, "at once"))
+    assert ids == sorted(d["id"] for d in docs)  # one project (project() refuses two of a title), each task once
 
 
 def test_a_killed_push_resumes(label_studio, tmp_path):

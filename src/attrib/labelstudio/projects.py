@@ -18,10 +18,15 @@ A new project also gets a Data Manager view that shows the drafts' score (lsjson
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO, Callable, Iterator
 
 from ..errors import InputError, NothingToDoError
 from ..lsjson.config import guidelines, label_config, to_html
@@ -74,6 +79,20 @@ def _same_text(old: dict, fresh: dict, key: str, title: str) -> dict:
     return fresh
 
 
+@contextlib.contextmanager
+def one_push_at_a_time(url: str, title: str) -> Iterator[None]:
+    """Hold this machine's lock on the project `title` of the server at `url` (an flock, released when the process
+    ends however it ends). Two pushes at once each found no task, and both imported everything (every task twice)
+    or each created a project of that title; one after the other, the second finds what the first imported.
+    Pushes from two machines are not covered: the server has nothing to lock with."""
+    folder = Path(tempfile.gettempdir()) / f"attrib-push-locks-{os.getuid()}"  # a user's own: no one else's umask
+    folder.mkdir(mode=0o700, exist_ok=True)
+    name = hashlib.sha256(f"{url}\n{title}".encode("utf-8")).hexdigest()[:32]
+    with open(folder / f"{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def push(client: Client, records: list[dict], title: str, version: str | None = None, batch: int = BATCH, update: bool = False,
          progress: Callable[[PushReport], None] | None = None, tasks: list[dict] | None = None,
          overlap: int | None = None) -> PushReport:
@@ -82,8 +101,15 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
     `version` defaults to model_version(records). The tasks to import (or whose prediction to replace)
     are validated before the server is changed. `tasks` made elsewhere (review.review_tasks: a
     prediction per annotator) are pushed instead of the records' own. `overlap` (annotators per task)
-    is set on the project when given; a project keeps the one it has otherwise.
+    is set on the project when given; a project keeps the one it has otherwise. Pushes to one project from
+    this machine take turns (one_push_at_a_time).
     """
+    with one_push_at_a_time(client.url, title):
+        return _push(client, records, title, version, batch, update, progress, tasks, overlap)
+
+
+def _push(client: Client, records: list[dict], title: str, version: str | None, batch: int, update: bool,
+          progress: Callable[[PushReport], None] | None, tasks: list[dict] | None, overlap: int | None) -> PushReport:
     if overlap is not None and overlap < 1:
         raise InputError(f"overlap must be 1 or more annotators per task, not {overlap}")
     started = time.perf_counter()
