@@ -57,11 +57,12 @@ def main() -> None:
     except BrokenPipeError:
         _quiet_stdout()
         sys.exit(1)
-    except OSError as exc:  # standard output cannot take what is written to it (a full disk, /dev/full)
+    except OSError as exc:  # no space left for an output written outside atomic_write: stdout (/dev/full), a folder
         if not write_failure(exc):
             raise
         _quiet_stdout()
-        print(f"attrib: {OutputError.code} standard output: cannot write ({exc.strerror})", file=sys.stderr)
+        where = exc.filename or "standard output"  # a write() to stdout names no file; open() and mkdir() do
+        print(f"attrib: {OutputError.code} {where}: cannot write ({exc.strerror})", file=sys.stderr)
         sys.exit(OutputError.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 
