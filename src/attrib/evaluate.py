@@ -305,8 +305,9 @@ def evaluate(gold_path: str, pred_path: str,
     """Score the predictions of `pred_path` against the reference `gold_path` (JSONL, attrib or gold format).
 
     `read` gives a file's records (the CLI passes one that checks them against the record schema first).
-    A reference with no document is a NothingToDoError. Documents pair by id. A reference document without a prediction is scored as predicting nothing;
-    predicted documents the reference lacks are not scored and are listed under `unscored_pred_ids`.
+    A reference with no document is a NothingToDoError. Documents pair by id. A reference document without a
+    prediction is scored as predicting nothing; predicted documents the reference lacks are not scored and
+    are listed under `unscored_pred_ids`.
     A pair whose texts differ is an InputError (the offsets would mean different things).
     """
     gold = _by_id(read([gold_path]), gold_path)
