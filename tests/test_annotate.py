@@ -249,3 +249,16 @@ def test_a_byte_order_mark_before_a_text_file_is_not_part_of_its_text(tmp_path):
     (record,) = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert record["text"] == "The police said the man was arrested.\n"
     assert [f["text"] for a in record["attributions"] for f in a["source"]] == ["The police"]
+
+
+def test_documents_that_share_an_id_are_written_and_said(tmp_path):
+    """Two folders' x.txt are both "x": push, tasks and eval refuse such a file later, so annotate says it now."""
+    for folder, text in (("p", "The police said the man was arrested."), ("q", "Officials said the road was closed.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_text(text, encoding="utf-8")
+    ran = attrib("annotate", tmp_path / "p" / "x.txt", tmp_path / "q" / "x.txt", "-o", tmp_path / "out.jsonl")
+    assert ran.code == 0
+    assert [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()] == ["x", "x"]
+    assert ran.err.splitlines()[-1] == (f"attrib: warning: 1 document(s) have the id of an earlier one (first: 'x', from "
+                                        f"{tmp_path / 'q' / 'x.txt'}): push, tasks and eval refuse an id given twice; give "
+                                        "the files names of their own, or annotate them in separate runs")

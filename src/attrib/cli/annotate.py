@@ -71,12 +71,17 @@ def annotate(
 
     nlp = load_pipeline(model)
     documents = attributions = 0
+    ids: set[str] = set()
+    repeated: list[dict] = []  # documents whose id an earlier one has (p/x.txt and q/x.txt are both "x")
     with atomic_write(output) as handle, progress_bar(*count_columns("docs")) as bar:
         task = bar.add_task("annotating", total=count_documents(inputs)) if bar else None
         for record in annotate_documents(nlp, iter_documents(inputs, on_error), batch_size, n_process):
             handle.write(dumps_line(record))
             documents += 1
             attributions += len(record["attributions"])
+            if record["id"] in ids:
+                repeated.append(record)
+            ids.add(record["id"])
             if bar:
                 bar.advance(task)
         if not documents:  # raised before the output is put in place: an earlier output there stays
@@ -85,6 +90,12 @@ def annotate(
             raise NothingToDoError(f"{named}: {why}: nothing written")
     where = "" if output == "-" else f" -> {output}"
     typer.echo(f"annotated {documents} documents, {attributions} attributions, {len(skipped)} skipped{where}", err=True)
+    if repeated:
+        first = repeated[0]
+        path = (first.get("meta") or {}).get("path")
+        typer.echo(f"attrib: warning: {len(repeated)} document(s) have the id of an earlier one (first: {first['id']!r}"
+                   f"{f', from {path}' if path else ''}): push, tasks and eval refuse an id given twice; give the files "
+                   "names of their own, or annotate them in separate runs", err=True)
 
 
 @app.command()
