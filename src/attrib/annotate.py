@@ -7,6 +7,8 @@ attributions are shifted back to document offsets, so a long article works and e
 
 from __future__ import annotations
 
+import hashlib
+import re
 from functools import cache
 from typing import Iterable, Iterator
 
@@ -57,6 +59,25 @@ def model_name(nlp: Language) -> str:
     return f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}-{nlp.meta.get('version', '0')}"
 
 
+def version_of(nlp: Language) -> str:
+    """The model_version of its drafts in Label Studio: `attrib-<version>+<pipeline>` for the rules;
+    `attrib-<version>+trained-<training data hash>-<date>` for a model `attrib train` made. Records carry it
+    (generator.model_version), so `push` and `attrib backend` name one model's drafts alike: a task pushed
+    with drafts is not drafted a second time when it is opened."""
+    meta = nlp.meta.get("attrib")
+    if not isinstance(meta, dict):
+        return f"attrib-{__version__}+{model_name(nlp)}"
+    train = (meta.get("data") or {}).get("train") or []
+    digest = hashlib.sha256("\n".join(sorted(e.get("sha256") or e.get("path", "") for e in train)).encode()).hexdigest()
+    date = re.sub(r"\D", "", str(meta.get("trained_at", "")))[:14] or "undated"
+    return f"attrib-{meta.get('attrib_version', __version__)}+trained-{digest[:12]}-{date}"
+
+
+def generator_of(nlp: Language) -> dict:
+    """What records say made them: attrib's version, the pipeline's name, and its drafts' model_version."""
+    return {"attrib": __version__, "model": model_name(nlp), "model_version": version_of(nlp)}
+
+
 def chunks(text: str, limit: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
     """(offset, piece) pairs covering `text`, cut after a line break (else a space) before `limit`."""
     start = 0
@@ -91,7 +112,7 @@ def annotate_documents(
     nlp: Language, documents: Iterable[Document], batch_size: int = 32, n_process: int = 1, chunk_chars: int = CHUNK_CHARS
 ) -> Iterator[dict]:
     """Records for `documents`, in order, streaming: memory holds one batch, not the corpus."""
-    generator = {"attrib": __version__, "model": model_name(nlp)}
+    generator = generator_of(nlp)
     pending: dict[int, tuple[Document, int]] = {}  # doc index -> (document, chunks not yet seen)
 
     def pieces() -> Iterator[tuple[str, tuple[int, int]]]:

@@ -8,15 +8,13 @@ the other tasks of the request are drafted all the same.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.language import Language
 
-from .. import __version__
-from ..annotate import annotate_documents, load_pipeline, model_name
+from ..annotate import annotate_documents, load_pipeline, version_of
 from ..documents import Document
 from ..errors import InputError, ModelError, shorten
 from ..lsjson.convert import RECORD_ID, record_to_task
@@ -35,18 +33,6 @@ class Served:
     nlp: Language
     version: str
     source: str
-
-
-def version_of(nlp: Language) -> str:
-    """The model_version: `attrib-<version>+<pipeline>` for the rules (what `push` writes for their records);
-    `attrib-<version>+trained-<training data hash>-<date>` for a model `attrib train` made."""
-    meta = nlp.meta.get("attrib")
-    if not isinstance(meta, dict):
-        return f"attrib-{__version__}+{model_name(nlp)}"
-    train = (meta.get("data") or {}).get("train") or []
-    digest = hashlib.sha256("\n".join(sorted(e.get("sha256") or e.get("path", "") for e in train)).encode()).hexdigest()
-    date = re.sub(r"\D", "", str(meta.get("trained_at", "")))[:14] or "undated"
-    return f"attrib-{meta.get('attrib_version', __version__)}+trained-{digest[:12]}-{date}"
 
 
 def load(source: str, fresh: bool = False) -> Served:

@@ -14,8 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .. import __version__
-from ..annotate import CHUNK_CHARS, annotate_documents, load_pipeline, model_name
+from ..annotate import CHUNK_CHARS, annotate_documents, generator_of as pipeline_generator, load_pipeline
 from ..documents import Document
 from ..errors import InputError
 from ..jsonsafe import max_depth
@@ -29,7 +28,7 @@ from .parts import FORMATS, Folder, done_receipt, is_remote, receipt_name, sha25
 
 def generator_of(model: str | None) -> dict:
     """In the child: the attrib version and the pipeline's name, as records name them (loads the pipeline)."""
-    return {"attrib": __version__, "model": model_name(load_pipeline(model))}
+    return pipeline_generator(load_pipeline(model))
 
 
 def scan_partition(partition: Partition, out_url: str, model: str | None, fmt: str, force: bool) -> dict:

@@ -132,9 +132,12 @@ def record_to_task(record: dict, model_version: str) -> dict:
 
 
 def model_version(records: list[dict]) -> str:
-    """`attrib-<version>+<spaCy pipeline>` from the records' generator, `+records` when none says."""
+    """The model_version the records' generator names (annotate.version_of), else `attrib-<version>+<spaCy
+    pipeline>` from it (records written before it named one), `+records` when none says."""
     for record in records:
         generator = record.get("generator") or {}
+        if isinstance(generator.get("model_version"), str):
+            return generator["model_version"]
         if generator.get("model"):
             return f"attrib-{generator.get('attrib') or __version__}+{generator['model']}"
     return f"attrib-{__version__}+records"
