@@ -418,3 +418,14 @@ def test_a_manifest_attrib_did_not_write_is_one_line_and_nothing_merged(tmp_path
     assert not out.exists()
     checked = attrib("validate", folder)
     assert checked.code == 1 and "V804" in checked.out
+
+
+def test_a_url_whose_filesystem_is_not_installed_is_one_line(tmp_path):
+    """s3:// without s3fs (not installed here): fsspec's ImportError was a traceback."""
+    for args in (("merge", "s3://bucket/x.parts"), ("merge", "nosuchprotocol://bucket/x.parts")):
+        ran = attrib(*args, "-o", tmp_path / "out.jsonl")
+        assert ran.code == 2 and ran.err.count("\n") == 1 and ran.err.startswith(f"attrib: E100 {args[1]}: "), ran.err
+    assert "Install s3fs" in attrib("merge", "s3://bucket/x.parts", "-o", tmp_path / "out.jsonl").err
+    local = attrib("annotate", "s3://bucket/more.parquet", "-o", tmp_path / "out.jsonl")  # a local run reads files
+    assert local.code == 1 and "attrib: skipped: E100 s3://bucket/more.parquet: a URL: `attrib annotate --cluster`" in local.err
+    assert not (tmp_path / "out.jsonl").exists()

@@ -8,6 +8,7 @@ dropped silently: it goes to `on_error` (the CLI reports it with its name and sk
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json",)
 
 ErrorHandler = Callable[[InputError], None]
+URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 @dataclass
@@ -145,6 +147,9 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
     for name in inputs:
         if name == STDIO:
             yield from _stdin(on_error)
+            continue
+        if URL.match(name):  # Path would read "s3://b/x" as the local "s3:/b/x"
+            on_error(InputError(f"{name}: a URL: `attrib annotate --cluster` reads URLs (fsspec), a local run files"))
             continue
         path = Path(name)
         try:

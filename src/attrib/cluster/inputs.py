@@ -69,8 +69,19 @@ def _shown(name: str) -> str:
     return name if is_url(name) else str(PurePosixPath(name))
 
 
+def filesystem(url: str):
+    """fsspec's filesystem and path for `url`; InputError when its protocol is unknown or needs a package that is not
+    installed (s3:// without s3fs), instead of fsspec's ImportError traceback."""
+    try:
+        return fsspec.core.url_to_fs(url)
+    except ImportError as exc:
+        raise InputError(f"{url}: {exc} (install it beside attrib to read or write such URLs)") from None
+    except ValueError as exc:
+        raise InputError(f"{url}: {exc}") from None
+
+
 def _open(url: str):
-    fs, path = fsspec.core.url_to_fs(url)
+    fs, path = filesystem(url)
     return fs.open(path, "rb")
 
 
@@ -113,7 +124,7 @@ def _list(number: int, name: str, on_error: ErrorHandler) -> tuple | None:
     shown = _shown(name)
     if name == "-":
         raise InputError("-: stdin cannot be read by a cluster: give files, folders or URLs")
-    fs, path = fsspec.core.url_to_fs(name)
+    fs, path = filesystem(name)
     try:
         info = fs.info(path)
     except FileNotFoundError:

@@ -22,11 +22,10 @@ import uuid
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-import fsspec
-
 from ..errors import InputError, OutputError, shorten
 from ..formats import jsonl
 from ..jsonio import give_default_mode
+from .inputs import filesystem
 
 MANIFEST = "_SUCCESS.json"
 RECEIPTS = "_parts"
@@ -41,7 +40,7 @@ class Folder:
 
     def __init__(self, url: str) -> None:
         self.url = url  # as the user named it, for messages
-        self.fs, self.path = fsspec.core.url_to_fs(url)
+        self.fs, self.path = filesystem(url)
         self.path = self.path.rstrip("/")
         self.location = self.fs.unstrip_protocol(self.path)  # absolute: what a worker elsewhere opens
 
