@@ -164,10 +164,18 @@ def test_missing_input_and_bad_model_are_one_line_errors(tmp_path):
     assert len(model.err.strip().splitlines()) == 1 and "--model" in model.err
 
 
-def test_empty_file_gives_an_empty_record(tmp_path):
+def test_an_empty_or_blank_text_is_reported_not_annotated(tmp_path):
+    """It gave a record with no text: `cat missing.txt | attrib annotate -` "succeeded" (the pipe hides cat's error)."""
     (tmp_path / "empty.txt").write_bytes(b"")
-    result = attrib("annotate", tmp_path / "empty.txt")
-    assert json.loads(result.out) | {"generator": None} == {"id": "empty", "text": "", "meta": {"path": str(tmp_path / "empty.txt")}, "attributions": [], "generator": None}
+    (tmp_path / "blank.txt").write_bytes(b" \r\n\n")
+    (tmp_path / "ok.txt").write_text("The mayor said the road was closed.", encoding="utf-8")
+    result = attrib("annotate", tmp_path / "empty.txt", tmp_path / "blank.txt", tmp_path / "ok.txt")
+    assert result.code == 0
+    assert f"attrib: skipped: E100 {tmp_path / 'empty.txt'}: empty, no text to annotate" in result.err
+    assert f"attrib: skipped: E100 {tmp_path / 'blank.txt'}: blank, no text to annotate" in result.err
+    assert [json.loads(line)["id"] for line in result.out.splitlines()] == ["ok"]
+    piped = attrib("annotate", "-", stdin=b"")
+    assert piped.code == 1 and piped.out == "" and "attrib: skipped: E100 <stdin>: empty, no text to annotate" in piped.err
 
 
 def test_emoji_crlf_and_combining_marks_keep_offsets_exact(nlp):

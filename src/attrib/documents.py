@@ -33,6 +33,15 @@ class Document:
     meta: dict = field(default_factory=dict)
 
 
+def plain_text(data: bytes, where: str) -> str:
+    """A text file's (or stdin's) document: decoded, and an InputError when it holds no text at all (an empty file,
+    or `cat missing.txt | attrib annotate -`, whose cat error the pipe hides)."""
+    text = decode(data, where)
+    if not text.strip():
+        raise InputError(f"{where}: {'empty' if not text else 'blank'}, no text to annotate")
+    return text
+
+
 def decode(data: bytes, where: str) -> str:
     """UTF-8 text from bytes, without a byte order mark before it (an editor's mark, not a character of the
     article: it ended up inside the first source); binary data and invalid UTF-8 are InputErrors naming `where`."""
@@ -122,7 +131,7 @@ def _json_array_file(path: Path, on_error: ErrorHandler) -> Iterator[Document]:
 def _text_file(path: Path, doc_id: str, on_error: ErrorHandler) -> Iterator[Document]:
     try:
         with open_binary(path) as handle:
-            text = decode(handle.read(), str(path))
+            text = plain_text(handle.read(), str(path))
     except OSError as exc:
         on_error(InputError(f"{path}: cannot read ({exc.strerror})"))
     except InputError as exc:
@@ -137,7 +146,7 @@ def _stdin(on_error: ErrorHandler) -> Iterator[Document]:
         yield from _jsonl(STDIO, on_error)
         return
     try:
-        yield Document("stdin", decode(sys.stdin.buffer.read(), "<stdin>"))
+        yield Document("stdin", plain_text(sys.stdin.buffer.read(), "<stdin>"))
     except InputError as exc:
         on_error(exc)
 

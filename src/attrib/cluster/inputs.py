@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 import fsspec
 
-from ..documents import (JSON_SUFFIXES, JSONL_SUFFIXES, Document, decode, json_array_documents, jsonl_documents,
+from ..documents import (JSON_SUFFIXES, JSONL_SUFFIXES, Document, json_array_documents, jsonl_documents, plain_text,
                          parquet_documents)
 from ..errors import InputError
 from ..jsonio import parse_jsonl
@@ -272,7 +272,7 @@ def documents(partition: Partition, first: int, on_error: ErrorHandler) -> Itera
     else:
         for url, shown, doc_id in partition.files:
             try:
-                yield Document(doc_id, decode(_read_file(url, shown), shown), {"path": shown})
+                yield Document(doc_id, plain_text(_read_file(url, shown), shown), {"path": shown})
             except InputError as exc:
                 on_error(exc)
 
