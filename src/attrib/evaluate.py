@@ -295,7 +295,9 @@ def _by_id(records: Iterable[dict], name: str) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for record in records:
         if record["id"] in out:
-            raise InputError(f"{name}: document id {record['id']!r} appears twice")
+            versions = " (several annotators' versions? make the records with `--choose latest` or `ground_truth`)" \
+                if record.get("provenance") else ""
+            raise InputError(f"{name}: document id {record['id']!r} appears twice{versions}")
         out[record["id"]] = record
     return out
 
