@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -109,3 +111,23 @@ def test_annotate_that_reads_nothing_keeps_the_earlier_output(tmp_path):
     assert ran.code == 1 and ran.err == f"attrib: E160 {empty}: no document in it: nothing written\n"
     assert out.read_text(encoding="utf-8") == "earlier\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.jsonl", "out.jsonl"]
+
+
+def test_sigterm_stops_annotate_as_ctrl_c_does_and_leaves_no_half_output(tmp_path):
+    """kill, timeout, systemd and docker stop send SIGTERM: it ended the process mid-write, leaving the temporary
+    file of half the records beside the output."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": TEXT * 40}) + "\n" for i in range(2000)),
+                      encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    out.write_text("earlier\n", encoding="utf-8")
+    process = subprocess.Popen([ATTRIB, "annotate", str(corpus), "-o", str(out)], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(p.name.endswith(".part") and p.stat().st_size for p in tmp_path.iterdir()):  # writing, mid-run
+        assert time.monotonic() < deadline and process.poll() is None, "annotate never began to write"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    err = process.communicate(timeout=60)[1]
+    assert process.returncode == 143 and err.endswith("attrib: terminated\n"), err
+    assert out.read_text(encoding="utf-8") == "earlier\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "out.jsonl"]

@@ -16,7 +16,7 @@ from attrib.errors import InputError, OutputError
 from attrib.jsonio import dumps_line
 from attrib.schemas import validator
 from attrib.training.policy import FILL_WINS
-from attrib.training.train import TrainSettings, train
+from attrib.training.train import TrainSettings, _write_model, train
 from constructed import constructed_record
 from runs import attrib as attrib_cli
 
@@ -62,6 +62,50 @@ def test_a_model_directory_is_only_replaced_by_a_model(corpus, tmp_path):
     with pytest.raises(OutputError):
         train([corpus[0]], taken, dev=[corpus[1]], settings=TrainSettings(max_steps=1, eval_frequency=1))
     assert (taken / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_data_inside_the_model_folder_or_a_file_on_its_path_is_refused_before_training(corpus, tmp_path):
+    """Replacing the model deleted the training data kept in its folder; a file on its path failed after training."""
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "meta.json").write_text("{}", encoding="utf-8")  # an earlier model, as far as attrib can tell
+    kept = model / "train.jsonl"
+    kept.write_bytes(corpus[0].read_bytes())
+    with pytest.raises(OutputError, match=f"{model}: holds {kept}, one of the inputs"):
+        train([kept], model, dev=[corpus[1]], settings=TrainSettings(max_steps=1, eval_frequency=1))
+    assert kept.read_bytes() == corpus[0].read_bytes()
+    with pytest.raises(OutputError, match=r"cannot be made \(.*train\.jsonl is a file, not a folder\)"):
+        train([corpus[0]], kept / "model", dev=[corpus[1]], settings=TrainSettings(max_steps=1, eval_frequency=1))
+
+
+def test_a_stop_while_the_model_is_replaced_leaves_the_earlier_model(tmp_path, monkeypatch):
+    """The earlier model was deleted before the new one was moved in: a Ctrl-C or SIGTERM between the two left
+    neither (a fake pipeline: what is written is not the point, the two renames are)."""
+    class Pipeline:
+        def to_disk(self, path):
+            (path / "meta.json").write_text('{"new": true}', encoding="utf-8")
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "meta.json").write_text('{"earlier": true}', encoding="utf-8")
+    rename = type(model).rename
+    calls = []
+
+    def stopped_at_the_second(self, target):
+        calls.append(target)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return rename(self, target)
+
+    monkeypatch.setattr(type(model), "rename", stopped_at_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        _write_model(Pipeline(), model)
+    monkeypatch.undo()
+    assert (model / "meta.json").read_text(encoding="utf-8") == '{"earlier": true}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no .part, no .old left
+    _write_model(Pipeline(), model)
+    assert (model / "meta.json").read_text(encoding="utf-8") == '{"new": true}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
 
 def test_too_little_data_is_a_clear_error(tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import traceback
 
@@ -37,6 +38,7 @@ def command() -> click.Command:
 def main() -> None:
     """Entry point of the `attrib` console script."""
     single_threaded()  # before any command imports numpy
+    stopped = _stop_on_sigterm()
     try:
         code = command()(standalone_mode=False)
     except AttribError as exc:
@@ -52,8 +54,8 @@ def main() -> None:
     except typer.TyperException as exc:  # usage errors raised by typer's own click
         _usage(exc)
     except (typer.Abort, KeyboardInterrupt):
-        print("attrib: interrupted", file=sys.stderr)
-        sys.exit(130)
+        print(f"attrib: {'terminated' if stopped else 'interrupted'}", file=sys.stderr)
+        sys.exit(128 + (signal.SIGTERM if stopped else signal.SIGINT))
     except BrokenPipeError:
         _quiet_stdout()
         sys.exit(1)
@@ -64,7 +66,25 @@ def main() -> None:
         where = exc.filename or "standard output"  # a write() to stdout names no file; open() and mkdir() do
         print(f"attrib: {OutputError.code} {where}: cannot write ({exc.strerror})", file=sys.stderr)
         sys.exit(OutputError.exit_code)
+    if stopped:  # typer turned the KeyboardInterrupt into exit status 130 by itself
+        print("attrib: terminated", file=sys.stderr)
+        sys.exit(128 + signal.SIGTERM)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _stop_on_sigterm() -> list[bool]:
+    """Make SIGTERM (kill, timeout, systemd, docker stop) stop a command as Ctrl-C does: every output being written
+    is removed and temporary folders are cleaned up on the way out, instead of the process vanishing mid-write.
+    The list it returns becomes [True] once SIGTERM came. Outside the main thread (a test's worker) nothing is set."""
+    stopped: list[bool] = []
+
+    def terminate(signum, frame) -> None:
+        stopped.append(True)
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, terminate)
+    return stopped
 
 
 def _quiet_stdout() -> None:

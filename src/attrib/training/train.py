@@ -211,10 +211,18 @@ def score(nlp: Language, records: list[dict]) -> dict:
     }
 
 
-def _check_output(output: Path) -> None:
-    """Refuse, before any training, to replace something that is not an earlier model."""
+def _check_output(output: Path, inputs: list[str | Path] = ()) -> None:
+    """Refuse, before any training, to replace something that is not an earlier model, a folder that holds one of the
+    inputs (replacing the model would delete it), or a folder that cannot be made (a file on its path)."""
     if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / "meta.json").exists())):
         raise OutputError(f"{output}: exists and is not a model directory; choose another -o")
+    for name in inputs:
+        if str(name) != "-" and Path(name).resolve().is_relative_to(output.resolve()):
+            raise OutputError(f"{output}: holds {name}, one of the inputs, which replacing the model there would "
+                              "delete; choose another -o, or move the data out")
+    parent = next((p for p in output.resolve().parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise OutputError(f"{output}: cannot be made ({parent} is a file, not a folder); choose another -o")
 
 
 def _write_model(nlp: Language, output: Path) -> None:
@@ -225,14 +233,18 @@ def _write_model(nlp: Language, output: Path) -> None:
         tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent))
     except OSError as exc:
         raise OutputError(f"{output}: cannot write ({exc.strerror})") from None
+    old = tmp.with_name(f"{tmp.name[:-len('.part')]}.old")  # the earlier model, moved aside until the new one is in
     try:
         nlp.to_disk(tmp)
         if output.exists():
-            shutil.rmtree(output)
-        tmp.rename(output)
+            output.rename(old)
+        tmp.rename(output)  # between the two renames a stop leaves the earlier model at `old`: put back below
     except BaseException:
+        if old.exists() and not output.exists():
+            old.rename(output)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def start_halves(parts: list[list[dict]], work: Path, base: Language, dev: Path, settings: TrainSettings,
@@ -260,7 +272,7 @@ def train(
 ) -> dict:
     """Train a pipeline on `data` (dev from `dev` or split off), write it to `output`; return its metadata."""
     settings = settings or TrainSettings()
-    _check_output(Path(output))
+    _check_output(Path(output), [*data, *(dev or [])])
     records = list(read_training_records(data))
     if dev:
         dev_records = list(read_training_records(dev))
