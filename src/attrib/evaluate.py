@@ -121,17 +121,33 @@ def match_overlap(gold: list[Span], pred: list[Span]) -> int:
         if jaccard([gold[g]], [pred[p]]) >= MIN_JACCARD:
             edges.setdefault(g, []).append(p)
     owner: dict[int, int] = {}
+    return sum(_augment(g, edges, owner) for g in edges)
 
-    def augment(g: int, seen: set[int]) -> bool:
-        for p in edges[g]:
-            if p not in seen:
-                seen.add(p)
-                if p not in owner or augment(owner[p], seen):
-                    owner[p] = g
-                    return True
-        return False
 
-    return sum(augment(g, set()) for g in edges)
+def _augment(start: int, edges: dict[int, list[int]], owner: dict[int, int]) -> bool:
+    """Kuhn's augmenting path from gold `start`, found depth first with an explicit stack (a chain of a thousand
+    overlapping spans recursed past Python's limit); on success `owner` (pred -> gold) is flipped along it."""
+    seen: set[int] = set()
+    stack = [(start, iter(edges[start]))]
+    path: list[int] = []  # the pred taken at each level of the stack but the last
+    while stack:
+        g, choices = stack[-1]
+        for p in choices:
+            if p in seen:
+                continue
+            seen.add(p)
+            if p not in owner:  # a free pred: the path ends here
+                for (level_g, _), taken in zip(stack, [*path, p]):
+                    owner[taken] = level_g
+                return True
+            path.append(p)
+            stack.append((owner[p], iter(edges[owner[p]])))
+            break
+        else:
+            stack.pop()
+            if path:
+                path.pop()
+    return False
 
 
 def greedy_pairs(weights: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
