@@ -420,6 +420,18 @@ def test_a_manifest_attrib_did_not_write_is_one_line_and_nothing_merged(tmp_path
     assert checked.code == 1 and "V804" in checked.out
 
 
+def test_merge_into_the_folder_it_merges_is_refused(tmp_path):
+    """-o on one of its own parts wrote the merge over that part (exit 0), and the run was broken."""
+    folder = tmp_path / "parts"
+    _hand_made_run(folder)
+    part = folder / "000-in-00000.jsonl"
+    before = part.read_bytes()
+    for out in (part, folder / "merged.jsonl"):
+        ran = attrib("merge", folder, "-o", out)
+        assert ran.code == 2 and ran.err.startswith(f"attrib: E140 {out}: is inside {folder}, the folder being merged")
+    assert part.read_bytes() == before and not (folder / "merged.jsonl").exists()
+
+
 def test_a_url_whose_filesystem_is_not_installed_is_one_line(tmp_path):
     """s3:// without s3fs (not installed here): fsspec's ImportError was a traceback."""
     for args in (("merge", "s3://bucket/x.parts"), ("merge", "nosuchprotocol://bucket/x.parts")):

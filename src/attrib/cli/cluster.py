@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import typer
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from ..jsonio import atomic_write
 from .annotate import skip_or_stop
 from .app import app, count_columns, progress_bar
@@ -72,6 +73,10 @@ def merge(
 
     require()
     from ..cluster.parts import merge_parts
+
+    if output != "-" and "://" not in folder and Path(output).resolve().is_relative_to(Path(folder).resolve()):
+        raise OutputError(f"{output}: is inside {folder}, the folder being merged (a part written over is a part "
+                          "lost); write the merged file elsewhere")
 
     with atomic_write(output, "wb") as handle:
         manifest = merge_parts(folder, handle)
