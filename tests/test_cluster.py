@@ -441,3 +441,19 @@ def test_a_url_whose_filesystem_is_not_installed_is_one_line(tmp_path):
     local = attrib("annotate", "s3://bucket/more.parquet", "-o", tmp_path / "out.jsonl")  # a local run reads files
     assert local.code == 1 and "attrib: skipped: E100 s3://bucket/more.parquet: a URL: `attrib annotate --cluster`" in local.err
     assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize("content, said", [
+    (None, "no such scheduler file"),  # Dask waited for it forever
+    ("garbage", "not a scheduler file (Expecting value"),  # an AssertionError traceback
+    ("[1]", "not a scheduler file (no \"address\" in it)"),  # a TypeError traceback
+])
+def test_a_missing_or_broken_scheduler_file_is_one_line(tmp_path, content, said):
+    scheduler = tmp_path / "scheduler.json"
+    if content is not None:
+        scheduler.write_text(content, encoding="utf-8")
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "The mayor said it rains."}\n', encoding="utf-8")
+    started = time.monotonic()
+    ran = attrib("annotate", tmp_path / "in.jsonl", "-o", tmp_path / "parts", "--cluster", scheduler)
+    assert ran.code == 3 and ran.err.startswith(f"attrib: E300 --cluster {scheduler}: {said}"), ran.err
+    assert time.monotonic() - started < 30 and not (tmp_path / "parts").exists()

@@ -7,6 +7,7 @@ run this attrib version: a record names the attrib that made it, so mixed versio
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -62,7 +63,9 @@ def connect(address: str, quiet: bool = True) -> Iterator:
                                        silence_logs=logging.CRITICAL if quiet else logging.WARNING)
             client = Client(cluster, timeout=timeout)
         elif address.endswith(".json"):
-            client = Client(scheduler_file=address, timeout=timeout)
+            scheduler = _scheduler_address(address)
+            _probe(scheduler, timeout)
+            client = Client(scheduler, timeout=timeout)
         else:
             _probe(address, timeout)
             client = Client(address, timeout=timeout)
@@ -78,6 +81,22 @@ def connect(address: str, quiet: bool = True) -> Iterator:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _scheduler_address(path: str) -> str:
+    """The address a scheduler file (`dask scheduler --scheduler-file F`) holds; ClusterError when it is missing or holds
+    none (Dask's own reader waited forever for a missing file, and failed with an AssertionError on a bad one)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            found = json.load(handle)
+    except FileNotFoundError:
+        raise ClusterError(f"--cluster {path}: no such scheduler file (`dask scheduler --scheduler-file {path}` "
+                           "writes it): is the scheduler started?") from None
+    except (OSError, ValueError) as exc:
+        raise ClusterError(f"--cluster {path}: not a scheduler file ({exc})") from None
+    if not isinstance(found, dict) or not isinstance(found.get("address"), str):
+        raise ClusterError(f"--cluster {path}: not a scheduler file (no \"address\" in it)")
+    return found["address"]
 
 
 def _probe(address: str, timeout: float) -> None:
