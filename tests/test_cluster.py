@@ -457,3 +457,14 @@ def test_a_missing_or_broken_scheduler_file_is_one_line(tmp_path, content, said)
     ran = attrib("annotate", tmp_path / "in.jsonl", "-o", tmp_path / "parts", "--cluster", scheduler)
     assert ran.code == 3 and ran.err.startswith(f"attrib: E300 --cluster {scheduler}: {said}"), ran.err
     assert time.monotonic() - started < 30 and not (tmp_path / "parts").exists()
+
+
+def test_a_cluster_run_of_no_document_says_so_and_writes_no_manifest(tmp_path):
+    """It wrote a manifest of one empty part (exit 0), and merge an empty file, where a local run says E160."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    ran = attrib("annotate", empty, "-o", tmp_path / "parts", "--cluster", "local:1")
+    assert ran.code == 1 and ran.err.splitlines()[-1] == f"attrib: E160 {empty}: no document in it: no manifest written"
+    assert not (tmp_path / "parts" / "_SUCCESS.json").exists()
+    merged = attrib("merge", tmp_path / "parts", "-o", tmp_path / "merged.jsonl")
+    assert merged.code == 2 and "no _SUCCESS.json" in merged.err and not (tmp_path / "merged.jsonl").exists()

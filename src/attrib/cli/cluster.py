@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import InputError, OutputError
+from ..errors import InputError, NothingToDoError, OutputError, shorten
 from ..jsonio import atomic_write
 from .annotate import skip_or_stop
 from .app import app, count_columns, progress_bar
@@ -53,8 +53,11 @@ def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: 
                f"{counts['skipped'] + len(missing)} skipped -> {output} ({counts['parts']} parts: "
                f"{counts['parts_written']} written, {counts['parts_resumed']} resumed; {manifest['duration_s']:.1f} s)",
                err=True)
-    if (counts["skipped"] or missing) and not counts["documents"]:
-        raise typer.Exit(1)
+    if not counts["documents"]:  # as a local run: nothing to work on is said, and no manifest says the run finished
+        named = shorten(", ".join(inputs), 200)
+        skipped_all = counts["skipped"] + len(missing)
+        why = f"no document could be read ({skipped_all} skipped)" if skipped_all else "no document in it"
+        raise NothingToDoError(f"{named}: {why}: no manifest written")
 
 
 @app.command()

@@ -31,7 +31,7 @@ def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHand
                         fmt: str = "jsonl", partition_bytes: int = 1 << 20, batch_size: int = 32, force: bool = False,
                         strict: bool = False, progress: Progress | None = None) -> tuple[dict, list[str]]:
     """Annotate `inputs` on the cluster of `client` into the folder `out`; (the manifest, the skipped documents'
-    messages in input order). `on_error` hears about inputs that do not exist; with `strict`, the first
+    messages in input order). The manifest is written only when the run annotated a document. `on_error` hears about inputs that do not exist; with `strict`, the first
     document that cannot be read stops the run with its InputError."""
     from distributed import as_completed
     from distributed.client import FutureCancelledError
@@ -73,7 +73,8 @@ def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHand
     workers = len(client.scheduler_info().get("workers", {}))
     manifest = _manifest(partitions, scans, ordered, fmt, partition_bytes, written, workers, started,
                          time.perf_counter() - clock)
-    folder.write_json(MANIFEST, manifest)
+    if manifest["counts"]["documents"]:  # a run of no document is no finished run: merge finds nothing to join
+        folder.write_json(MANIFEST, manifest)
     return manifest, [message for receipt in ordered for message in receipt["skipped"]]
 
 
