@@ -468,3 +468,15 @@ def test_a_cluster_run_of_no_document_says_so_and_writes_no_manifest(tmp_path):
     assert not (tmp_path / "parts" / "_SUCCESS.json").exists()
     merged = attrib("merge", tmp_path / "parts", "-o", tmp_path / "merged.jsonl")
     assert merged.code == 2 and "no _SUCCESS.json" in merged.err and not (tmp_path / "merged.jsonl").exists()
+
+
+@pytest.mark.parametrize("size, said", [
+    ("", "'' is not a size"), (" ", "' ' is not a size"), ("kB", "'kB' is not a size"),  # parse_bytes: 1 and 1000
+    ("1", "must be at least 1kB"),  # 1,158 parts for 3 documents, 1,155 of them empty
+    ("0", "must be at least 1kB"), ("abc", "'abc' is not a size"),
+])
+def test_a_partition_size_that_is_no_size_or_under_a_document_is_refused(tmp_path, size, said):
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "The mayor said it rains."}\n', encoding="utf-8")
+    ran = attrib("annotate", tmp_path / "in.jsonl", "-o", tmp_path / "parts", "--cluster", "local:1",
+                 "--partition-size", size)
+    assert ran.code == 2 and said in ran.err and not (tmp_path / "parts").exists()

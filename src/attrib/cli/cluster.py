@@ -13,6 +13,9 @@ from .annotate import skip_or_stop
 from .app import app, count_columns, progress_bar
 
 
+MIN_PARTITION_BYTES = 1000  # 1kB
+
+
 def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: Optional[str], fmt: str,
                         partition_size: str, batch_size: int, n_process: int, force: bool, strict: bool) -> None:
     """The cluster branch of `attrib annotate`: connect, print the dashboard, run with a bar over partitions."""
@@ -29,12 +32,15 @@ def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: 
     from ..cluster.connect import connect
     from ..cluster.run import annotate_on_cluster as run
 
-    try:
-        partition_bytes = parse_bytes(partition_size)
+    try:  # parse_bytes reads "" and "kB" as 1 and 1000 bytes: a size has digits
+        partition_bytes = parse_bytes(partition_size) if any(c.isdigit() for c in partition_size) else None
     except (ValueError, TypeError):
+        partition_bytes = None
+    if partition_bytes is None:
         raise typer.BadParameter(f"{partition_size!r} is not a size (e.g. 1MiB, 500kB)", param_hint="--partition-size")
-    if partition_bytes < 1:
-        raise typer.BadParameter("must be at least 1 byte", param_hint="--partition-size")
+    if partition_bytes < MIN_PARTITION_BYTES:  # smaller than a document: most parts would be empty files
+        raise typer.BadParameter(f"must be at least 1kB ({partition_bytes} bytes is less than most documents: most parts "
+                                 "would be empty)", param_hint="--partition-size")
     missing: list[InputError] = []  # inputs that do not exist; unreadable documents come back from the workers
     on_error = skip_or_stop(strict, missing)
     with connect(address) as client:
