@@ -99,3 +99,12 @@ def test_tasks_from_an_export_says_it_is_an_array_not_records(tmp_path):
     assert done.code == 2 and done.err == (f"attrib: E100 {export}: is a JSON array (tasks, or a Label Studio export?), "
                                            "but records are JSON Lines (one record a line): `attrib labelstudio "
                                            "records` makes records of an export\n")
+
+
+def test_train_on_an_export_nobody_annotated_offers_no_option_it_lacks(unannotated, tmp_path):
+    """The hint named --choose prediction, which train does not have (drafts are nothing to learn from)."""
+    done = attrib("train", unannotated, "-o", tmp_path / "model")
+    assert done.code == 1 and done.err == (f"attrib: E160 {unannotated}: nobody has annotated yet (no annotation in its 2 "
+                                           "tasks; cancelled ones do not count): annotate in Label Studio first (correct "
+                                           "the drafts, Submit) and pull again\n")
+    assert not (tmp_path / "model").exists()

@@ -22,9 +22,10 @@ from ..validation.gate import checked_export, checked_records
 BLANK_PROBE = 65536  # bytes read to tell an empty (or blank) file from one that holds something
 
 
-def read_input(path: str | Path, choose: str = "each") -> Iterator[dict]:
+def read_input(path: str | Path, choose: str = "each", drafts_do: bool = True) -> Iterator[dict]:
     """attrib records from `path`: a records JSONL file as is, a Label Studio export converted
-    (`choose` as in lsjson.convert.task_records)."""
+    (`choose` as in lsjson.convert.task_records). `drafts_do`: the caller has --choose prediction to offer when
+    nobody annotated (train does not: drafts are nothing to learn from)."""
     path = Path(path)
     if _blank(path):
         raise NothingToDoError(f"{path}: empty file, no records in it: write records with `attrib annotate` or "
@@ -34,12 +35,12 @@ def read_input(path: str | Path, choose: str = "each") -> Iterator[dict]:
         return _not_empty(checked_records([path]), lambda: f"{path}: holds no records")
     if kind == "export":
         tasks = _Counted(checked_export(str(path)))
-        return _not_empty(export_records(tasks, choose), lambda: nothing_chosen(path, tasks.count, choose))
+        return _not_empty(export_records(tasks, choose), lambda: nothing_chosen(path, tasks.count, choose, drafts_do))
     raise InputError(f"{path}: holds tasks to import, not an export: export the project from Label Studio "
                      "(`attrib labelstudio pull`) and export that")
 
 
-def nothing_chosen(path: str | Path, tasks: int, choose: str) -> str:
+def nothing_chosen(path: str | Path, tasks: int, choose: str, drafts_do: bool = True) -> str:
     """Why an export of `tasks` tasks gave no record under --choose `choose`, and what to do."""
     if not tasks:
         return f"{path}: the export holds no tasks: push documents (`attrib labelstudio push`), then pull again"
@@ -50,8 +51,8 @@ def nothing_chosen(path: str | Path, tasks: int, choose: str) -> str:
         return (f"{path}: no annotation in its {counted} is marked ground truth: mark one in Label Studio "
                 "(the star on an annotation), or use --choose latest")
     return (f"{path}: nobody has annotated yet (no annotation in its {counted}; cancelled ones do not count): "
-            "annotate in Label Studio first (correct the drafts, Submit) and pull again, or take the drafts as "
-            "they are with --choose prediction")
+            "annotate in Label Studio first (correct the drafts, Submit) and pull again"
+            + (", or take the drafts as they are with --choose prediction" if drafts_do else ""))
 
 
 class _Counted:

@@ -33,7 +33,7 @@ def read_training_records(paths: Iterable[str | Path]) -> Iterator[dict]:
         if path.is_dir():
             yield from brat.read(path)
         else:
-            yield from read_input(path, choose="latest")
+            yield from read_input(path, choose="latest", drafts_do=False)
 
 
 def split(records: list[dict], fraction: float, seed: int = 0) -> tuple[list[dict], list[dict]]:
