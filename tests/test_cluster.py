@@ -480,3 +480,14 @@ def test_a_partition_size_that_is_no_size_or_under_a_document_is_refused(tmp_pat
     ran = attrib("annotate", tmp_path / "in.jsonl", "-o", tmp_path / "parts", "--cluster", "local:1",
                  "--partition-size", size)
     assert ran.code == 2 and said in ran.err and not (tmp_path / "parts").exists()
+
+
+def test_merge_names_the_format_the_parts_are_in(tmp_path):
+    """Parquet parts merged to `-o merged.jsonl` wrote Parquet bytes into a .jsonl file (exit 0)."""
+    folder = tmp_path / "parts"
+    _hand_made_run(folder)  # JSONL parts
+    ran = attrib("merge", folder, "-o", tmp_path / "merged.parquet")
+    assert ran.code == 2 and ran.err == (f"attrib: E140 {tmp_path / 'merged.parquet'}: the parts are jsonl, and so is "
+                                         "the merged file: name it .jsonl\n")
+    assert attrib("merge", folder, "-o", tmp_path / "merged.records").code == 0  # a name that says no format
+    assert not (tmp_path / "merged.parquet").exists()

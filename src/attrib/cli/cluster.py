@@ -81,11 +81,18 @@ def merge(
     from ..cluster import require
 
     require()
-    from ..cluster.parts import merge_parts
+    from ..cluster.parts import FORMATS, Folder, manifest_of, merge_parts
+    from ..documents import JSONL_SUFFIXES
+    from ..lines import PARQUET_SUFFIXES
 
     if output != "-" and "://" not in folder and Path(output).resolve().is_relative_to(Path(folder).resolve()):
         raise OutputError(f"{output}: is inside {folder}, the folder being merged (a part written over is a part "
                           "lost); write the merged file elsewhere")
+    fmt = manifest_of(Folder(folder)).get("format", "jsonl")
+    suffix = Path(output).suffix.lower()
+    named = "parquet" if suffix in PARQUET_SUFFIXES else "jsonl" if suffix in JSONL_SUFFIXES else fmt
+    if output != "-" and named != fmt:  # Parquet bytes in a .jsonl file: every reader then says "not UTF-8"
+        raise OutputError(f"{output}: the parts are {fmt}, and so is the merged file: name it {FORMATS[fmt]}")
 
     with atomic_write(output, "wb") as handle:
         manifest = merge_parts(folder, handle)
