@@ -174,3 +174,9 @@ def test_fine_tuning_leaves_the_base_tok2vec_under_the_parser_untouched(trained)
     model = load_pipeline(str(trained[0]))
     assert all(numpy.array_equal(a, b) for a, b in zip(embeddings(base, "tok2vec"), embeddings(model, "tok2vec")))
     assert not all(numpy.array_equal(a, b) for a, b in zip(embeddings(base, "tok2vec"), embeddings(model, "attrib_tok2vec")))
+
+
+def test_no_dev_fraction_and_no_dev_file_says_so(corpus, tmp_path):
+    """It said "too few documents" of 30 documents."""
+    with pytest.raises(InputError, match="--dev-fraction 0 holds no document out"):
+        train([corpus[0]], tmp_path / "model", settings=TrainSettings(dev_fraction=0.0))

@@ -276,6 +276,9 @@ def train(
     records = list(read_training_records(data))
     if dev:
         dev_records = list(read_training_records(dev))
+    elif not settings.dev_fraction:
+        raise InputError("--dev-fraction 0 holds no document out to choose checkpoints on: give --dev FILE, or a "
+                         "fraction above 0")
     else:
         records, dev_records = split(records, settings.dev_fraction, settings.seed)
     train_records, calib_records = split(records, settings.calibration_fraction, settings.seed + 1)
