@@ -198,3 +198,25 @@ def test_training_data_reads_records_brat_folders_and_label_studio_exports_alike
     assert [r["text"] for r in read] == [TEXT] * 3
     as_spans = [sorted(tuple(spans(a, role)) for a in r["attributions"] for role in ("source", "cue", "content")) for r in read]
     assert as_spans[0] == as_spans[1] == as_spans[2]
+
+
+def test_the_combiner_writes_no_attribution_without_a_cue():
+    """A learned CONTENT with no cue in reach was written as an attribution without one: V501, refused by validate
+    and push. Met by a rule attribution, it takes that one's cue and stays."""
+    from spacy.tokens import SpanGroup
+
+    from attrib.annotate import load_pipeline
+    from attrib.validation import check_records
+
+    nlp = load_pipeline()
+    combiner = nlp.add_pipe("attrib_combine", config={"min_confidence": 0.0})
+    text = "The weather was mild on Tuesday. Prices would rise sharply next year. The mayor said taxes will fall."
+    doc = nlp.make_doc(text)
+    for name, component in nlp.pipeline[:-1]:
+        doc = component(doc)
+    learned = [doc.char_span(33, 69, label="CONTENT"), doc.char_span(text.index("taxes"), len(text) - 1, label="CONTENT")]
+    doc.spans["attrib_learned"] = SpanGroup(doc, name="attrib_learned", spans=learned, attrs={"scores": [0.99, 0.99]})
+    attributions = combiner(doc)._.attributions
+    assert [[f["text"] for f in a["cue"]] for a in attributions] == [["said"]]
+    assert list(check_records([{"id": "x", "text": text, "attributions": attributions}])) == []
+    nlp.remove_pipe("attrib_combine")

@@ -223,9 +223,12 @@ class AttributionCombiner:
         return [group_to_attribution(doc.text, g) for g in groups]
 
     def combined(self, doc: Doc) -> list[dict]:
-        """Attributions with `origin` and `raw`, before calibration (what calibration is fitted on)."""
+        """Attributions with `origin` and `raw`, before calibration (what calibration is fitted on). A learned content
+        that neither found a cue nor met a rule attribution with one is left out: an attribution without a CUE is no
+        valid record (V501; 1 of PolNeAR train's 19,832 has none), and push would refuse the model's output."""
         rules = get_attributions(doc) if doc._.attributions is not None else []
-        return combine(doc.text, self.learned(doc), rules, fill=self.fill, prefer=self.prefer)
+        return [attr for attr in combine(doc.text, self.learned(doc), rules, fill=self.fill, prefer=self.prefer)
+                if attr["cue"]]
 
     def __call__(self, doc: Doc) -> Doc:
         finder_scores.take(doc)  # attrib_revise's input, left behind when the pipeline has no attrib_revise

@@ -7,7 +7,8 @@ else the nearest cue in the same sentence or the sentence next to it (split quot
 <newline> ..."). Each attributed cue then takes the SOURCE span that is its subject (nsubj,
 nsubjpass, the agent of a passive, the object of "according to", a possessor of a nominal cue),
 else the nearest source span in its sentence outside the content. Contents with no cue in reach
-stay attributions without a cue; cues with no content are dropped (a record needs content).
+stay attributions without a cue (attrib_combine keeps one only when a rule attribution it matches lends it
+a cue: a record needs one); cues with no content are dropped (a record needs content).
 """
 
 from __future__ import annotations
