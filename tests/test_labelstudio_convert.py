@@ -176,6 +176,21 @@ def test_task_records_each_annotation_with_provenance():
     assert len(second["attributions"]) == 1
 
 
+def test_a_kind_the_annotator_picks_on_the_content_is_the_attributions_kind():
+    """The draft puts its kind on the CUE; an annotator who picks one on the quotation meant that one. It was thrown
+    away (the anchor's kept), and the record said the draft was accepted unchanged."""
+    task = export_task()
+    result = json.loads(json.dumps(task["predictions"][0]["result"]))
+    content = next(r for r in result if r["type"] == "labels" and r["value"]["labels"] == ["CONTENT"])
+    result.append({"id": content["id"], "from_name": KIND_NAME, "to_name": TEXT_NAME, "type": "choices",
+                   "value": {"start": content["value"]["start"], "end": content["value"]["end"], "choices": ["mixed"]}})
+    task["annotations"] = [{**task["annotations"][0], "result": result}]
+    (record,) = task_records(task, "each")
+    kinds = {a["content"][0]["text"]: a["kind"] for a in record["attributions"]}
+    assert kinds[content["value"]["text"]] == "mixed"
+    assert record["provenance"]["accepted_unchanged"] is False
+
+
 @pytest.mark.parametrize(("choose", "ids"), [("ground_truth", [42]), ("latest", [42]), ("prediction", [None])])
 def test_task_records_choose(choose, ids):
     records = task_records(export_task(), choose)

@@ -259,7 +259,9 @@ def result_to_attributions(text: str, result: list[dict], where: str = "result")
 
 
 def _attribution(aid: str, group: list[str], regions: dict, choices: dict, referent_of: dict) -> dict:
-    """One attribution from its regions (anchor first): kind and confidence come from the anchor."""
+    """One attribution from its regions (anchor first): confidence comes from the anchor, the kind from a CONTENT
+    region when one carries it (the kind says what the content is; an annotator who picks it on the quotation
+    meant it, where the draft put its own on the CUE), else from the first region that carries one."""
     frags: dict[str, dict[tuple[int, int], dict]] = {role: {} for role in ROLES}
     sources = []
     for rid in group:
@@ -268,7 +270,8 @@ def _attribution(aid: str, group: list[str], regions: dict, choices: dict, refer
         if region["label"] == SOURCE:
             sources.append(rid)
     sources.sort(key=lambda r: regions[r]["span"])
-    kinds = [choices[rid][KIND_NAME] for rid in group if KIND_NAME in choices.get(rid, ())]
+    kinds = [choices[rid][KIND_NAME] for rid in sorted(group, key=lambda r: regions[r]["label"] != CONTENT)
+             if KIND_NAME in choices.get(rid, ())]
     source_types = [choices[rid][SOURCE_TYPE_NAME] for rid in sources if SOURCE_TYPE_NAME in choices.get(rid, {})]
     entities = [regions[referent_of[rid]]["frag"] for rid in sources if rid in referent_of]
     attr: dict[str, Any] = {"id": aid, "kind": kinds[0] if kinds else None}

@@ -47,7 +47,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "V308": (ERROR, "a per-region choice belongs to no region"),
     "V309": (ERROR, "a per-region choice sits on a region it does not apply to"),
     "V310": (ERROR, "a per-region choice's span differs from its region's"),
-    "V311": (WARNING, "an attribution's regions carry different kinds (one is kept)"),
+    "V311": (WARNING, "an attribution's regions carry different kinds (the CONTENT's is kept)"),
     "V312": (ERROR, "an attribution has no kind"),
     # V4xx: relations
     "V401": (ERROR, "a relation points to a region that does not exist in its result"),

@@ -293,8 +293,8 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
                         "CUE or CONTENT)", anchor.id)
         elif cues and contents and len(kinds) > 1:
             yield check.at(anchor.index).finding(
-                "V311", f"the attribution anchored at {_quote(text, anchor)} has kinds {', '.join(sorted(kinds))}: only "
-                        "one is kept", anchor.id)
+                "V311", f"the attribution anchored at {_quote(text, anchor)} has kinds {', '.join(sorted(kinds))}: the "
+                        "one on its CONTENT is kept", anchor.id)
         for label in (CUE, CONTENT):
             for start, end in spans[label]:
                 key = (label, start, end)
