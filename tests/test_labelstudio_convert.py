@@ -144,6 +144,30 @@ def test_hand_drawn_relations_in_any_direction_and_chains():
                    "content": [frag("« Cafe\u0301"), frag("fermé »")], "source_entity": None, "source_type": "named"}
 
 
+@pytest.mark.parametrize("arrows", [
+    [("c", "q1"), ("c", "q2"), ("c", "s")],  # from the cue, as drafts draw them
+    [("q1", "c"), ("q2", "c"), ("s", "c")],  # to the cue: this gave two attributions sharing cue and source
+    [("q2", "c"), ("c", "q1"), ("s", "q1")],  # mixed, the source linked to a content
+])
+def test_a_cue_joined_to_two_quotations_is_one_attribution_whichever_way_the_arrows_point(arrows):
+    result = [region("s", "SOURCE", "Le maire"), region("c", "CUE", "a dit"),
+              region("q1", "CONTENT", "« Café"), region("q2", "CONTENT", "fermé »"),
+              *(relation(a, b) for a, b in arrows)]
+    (got,) = result_to_attributions(TEXT, result)
+    assert (got["source"], got["cue"], got["content"]) == ([frag("Le maire")], [frag("a dit")],
+                                                           [frag("« Café"), frag("fermé »")])
+
+
+def test_two_cues_joined_to_one_quotation_stay_two_attributions_either_way():
+    """Two speakers of one quotation: it belongs to both (validate warns, V505), drawn from the cues or to them."""
+    for arrows in ([("c1", "q"), ("c2", "q")], [("q", "c1"), ("q", "c2")]):
+        result = [region("c1", "CUE", "a dit"), region("c2", "CUE", "a ajouté"), region("q", "CONTENT", "tout irait bien"),
+                  *(relation(a, b) for a, b in arrows)]
+        got = result_to_attributions(TEXT, result)
+        assert [(a["cue"], a["content"]) for a in got] == [([frag("a dit")], [frag("tout irait bien")]),
+                                                           ([frag("a ajouté")], [frag("tout irait bien")])]
+
+
 def test_offsets_are_the_truth_and_bad_offsets_are_located():
     r = region("r1", "CONTENT", "Paul")
     r["value"]["text"] = "Paul  "  # Label Studio may collapse or differ: the offsets win

@@ -184,31 +184,53 @@ def group_regions(labels: dict[str, str], relations: list[dict]) -> tuple[list[l
     """The attributions of a result as groups of region ids (anchor first, in anchor order), and each
     SOURCE region's REFERENT.
 
-    `labels` maps every region that counts to its label, `relations` are the result's relations.
-    Anchors are CUE/CONTENT regions no relation points to; a group is its anchor plus every region
-    reachable from it (SOURCE regions end a path). The validator groups with this too, so that it
-    judges exactly the attributions an export makes.
+    `labels` maps every region that counts to its label, `relations` are the result's relations, whichever way
+    each arrow was drawn. CUE regions joined to each other are one cue (of several fragments), CONTENT regions
+    joined to each other one content; an attribution is a cue with every content joined to it (a cue linked to two
+    quotations is one attribution of two fragments, the arrows drawn from the cue or to it; a content joined to
+    two cues belongs to both), or a content joined to no cue; the SOURCE regions linked to any of its regions are
+    its own (a shared source joins no attributions). Its anchor is a region no arrow from a CUE or CONTENT points
+    to, a CUE before a CONTENT, as drafts have it. The validator groups with this too, so that it judges exactly
+    the attributions an export makes.
     """
     members, referent_of = _related(labels, relations)
-    pointed_to = {b for targets in members.values() for b in targets if labels[b] != SOURCE}
-    spans_of = [rid for rid, label in labels.items() if label in (CUE, CONTENT)]
-    anchors = [rid for rid in spans_of if rid not in pointed_to]
-    in_cycles = [rid for rid in spans_of if rid in pointed_to]  # pointed to, yet reached from no anchor: a cycle
-    reached: set[str] = set()
+    order = {rid: n for n, rid in enumerate(labels)}
+    cluster = {rid: rid for rid, label in labels.items() if label in (CUE, CONTENT)}  # union-find within a role
+
+    def root(rid: str) -> str:
+        while cluster[rid] != rid:
+            cluster[rid] = cluster[cluster[rid]]
+            rid = cluster[rid]
+        return rid
+
+    pointed_to, cue_to_content = set(), defaultdict(set)
+    for a, targets in members.items():
+        for b in targets:
+            if labels[b] == SOURCE:
+                continue
+            pointed_to.add(b)
+            if labels[a] == labels[b]:
+                first, second = sorted((root(a), root(b)), key=order.__getitem__)
+                cluster[second] = first
+    for a, targets in members.items():
+        for b in targets:
+            if {labels[a], labels[b]} == {CUE, CONTENT}:
+                cue, content = (a, b) if labels[a] == CUE else (b, a)
+                cue_to_content[root(cue)].add(root(content))
+    regions_of = defaultdict(list)
+    for rid in cluster:
+        regions_of[root(rid)].append(rid)
+    joined = {content for contents in cue_to_content.values() for content in contents}
+    heads = [r for r in regions_of if labels[r] == CUE or r not in joined]  # each cue, each content with no cue
     groups = []
-    for anchor in anchors + in_cycles:
-        if anchor in reached:
-            continue
-        group, stack = [anchor], [anchor]
-        reached.add(anchor)
-        while stack:
-            for b in members.get(stack.pop(), ()):
-                if b not in group:
-                    group.append(b)
-                    if labels[b] != SOURCE:
-                        reached.add(b)
-                        stack.append(b)
+    for head in heads:
+        spans = [*regions_of[head], *(rid for content in cue_to_content.get(head, ()) for rid in regions_of[content])]
+        spans.sort(key=order.__getitem__)
+        anchor = min(spans, key=lambda r: (r in pointed_to, labels[r] != CUE, order[r]))
+        group = [anchor, *(r for r in spans if r != anchor)]
+        group += [b for r in spans for b in members.get(r, ()) if labels[b] == SOURCE and b not in group]
         groups.append(group)
+    groups.sort(key=lambda group: order[group[0]])
     return groups, referent_of
 
 
