@@ -108,3 +108,20 @@ def test_train_on_an_export_nobody_annotated_offers_no_option_it_lacks(unannotat
                                            "tasks; cancelled ones do not count): annotate in Label Studio first (correct "
                                            "the drafts, Submit) and pull again\n")
     assert not (tmp_path / "model").exists()
+
+
+def test_an_annotation_the_choice_does_not_read_does_not_stop_the_export(tmp_path):
+    """One annotator's half-finished older annotation (an unknown label) stopped `records` under every --choose,
+    --choose prediction too, which reads none; now only the annotations chosen are checked."""
+    broken = annotation(11, {"id": 1, "email": "a@x"}, TEXT, PREDICTED, 101, updated_at="2025-01-01T00:00:00Z")
+    broken["result"][0]["value"]["labels"] = ["SPEAKER"]
+    later = annotation(12, {"id": 2, "email": "b@x"}, TEXT, PREDICTED, 101, updated_at="2025-01-02T00:00:00Z")
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([task(1, TEXT, PREDICTED, [broken, later])]), encoding="utf-8")
+    for choose, annotation_id in (("latest", 12), ("prediction", None)):
+        done = attrib("labelstudio", "records", export, "-o", tmp_path / f"{choose}.jsonl", "--choose", choose)
+        assert done.code == 0, done.err
+        (record,) = [json.loads(line) for line in (tmp_path / f"{choose}.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert record["provenance"]["annotation_id"] == annotation_id
+    each = attrib("labelstudio", "records", export, "-o", tmp_path / "each.jsonl", "--choose", "each")
+    assert each.code == 1 and "annotation 11" in each.err and "SPEAKER" in each.err  # each reads it: still refused

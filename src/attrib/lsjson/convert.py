@@ -327,6 +327,21 @@ def _latest(items: list[dict]) -> dict | None:
     return max(items, key=lambda x: (x.get("updated_at") or x.get("created_at") or "", x.get("id") or 0), default=None)
 
 
+def as_chosen(task: dict, choose: str) -> dict:
+    """`task` with only the annotations `choose` reads (task_records), for checking: an annotation it leaves aside
+    (an older one under `latest`, any under `prediction`) cannot stop the export's other tasks."""
+    if choose == "each" or not isinstance(task.get("annotations"), list):
+        return task
+    annotations = [a for a in task["annotations"] if isinstance(a, dict) and not a.get("was_cancelled")]
+    if choose == "ground_truth":
+        annotations = [a for a in annotations if a.get("ground_truth")][-1:]
+    elif choose == "latest":
+        annotations = [a for a in [_latest(annotations)] if a is not None]
+    else:
+        annotations = []
+    return {**task, "annotations": annotations}
+
+
 def task_records(task: dict, choose: str = "each") -> list[dict]:
     """attrib records for one exported task, with provenance.
 

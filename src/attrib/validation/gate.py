@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import InputError, InvalidDataError, NothingToDoError
 from ..lines import iter_lines
+from ..lsjson.convert import as_chosen
 from ..records import normalize_record
 from .checks import Checker
 from .findings import Finding, Where
@@ -40,8 +41,10 @@ def gated(kind: str, documents: Iterable[Any], file: str | None = None) -> Itera
         yield document
 
 
-def checked_export(path: str) -> Iterator[dict]:
-    """The tasks of the Label Studio JSON export at `path`, streamed, each validated before it is handed on.
+def checked_export(path: str, choose: str = "each") -> Iterator[dict]:
+    """The tasks of the Label Studio JSON export at `path`, streamed, each validated before it is handed on, with the
+    annotations `choose` reads (lsjson.convert.as_chosen: under `latest`, an older annotation with an error does not
+    stop the export; under `prediction`, none does).
 
     A task that cannot be read as it is (too deep, a number or string no output holds) stops it like any
     other error; BrokenJsonError where the JSON breaks off.
@@ -49,8 +52,9 @@ def checked_export(path: str) -> Iterator[dict]:
     checker = Checker("export")
     for where, task, unusable in array_documents(path):
         gate(unusable)
-        gate(checker.check(where, task))
-        yield task
+        chosen = as_chosen(task, choose) if isinstance(task, dict) else task
+        gate(checker.check(where, chosen))
+        yield chosen
 
 
 def all_records(paths: list[str | Path]) -> list[dict]:
