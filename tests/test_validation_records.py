@@ -134,3 +134,19 @@ def test_float_offsets_are_reported_though_json_schema_calls_them_integers():
     task["predictions"][0]["result"][0]["value"]["end"] = float(task["predictions"][0]["result"][0]["value"]["end"])
     assert codes(check_records([r])) == [("V102", "$[0].attributions[0].cue[0].start")]
     assert codes(check_tasks([task])) == [("V102", "$[0].predictions[0].result[0].value.end")]
+
+
+def test_a_span_of_whitespace_only_is_an_error_in_records_and_in_exports():
+    """A line break selected alone passed validate; brat export then had nothing to write of it, and the import of
+    what it wrote lacked the cue (V501)."""
+    text = 'He said\r\n"ok"\n'
+    frag = {"start": 7, "end": 9, "text": "\r\n"}
+    record = {"id": "lb", "text": text, "attributions": [{"kind": "direct", "source": [], "cue": [frag],
+                                                          "content": [{"start": 9, "end": 13, "text": '"ok"'}]}]}
+    found = [(f.code, f.path) for f in check_records([record], "r.jsonl")]
+    assert found == [("V205", "$[0].attributions[0].cue[0].start")]
+    task = record_to_task({**record, "attributions": [{**record["attributions"][0], "cue": [{"start": 9, "end": 13,
+                                                                                           "text": '"ok"'}]}]}, "v1")
+    region = next(r for r in task["predictions"][0]["result"] if r["type"] == "labels" and r["value"]["labels"] == ["CONTENT"])
+    region["value"].update(start=7, end=9, text="\r\n")
+    assert "V205" in [f.code for f in check_tasks([task], "t.json")]

@@ -36,6 +36,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "V202": (ERROR, "a span is empty or reversed (start >= end)"),
     "V203": (ERROR, "a region's text differs from the text at its offsets"),
     "V204": (WARNING, "a region's text differs from the text at its offsets in whitespace only"),
+    "V205": (ERROR, "a span covers whitespace only (a stray selection: nothing an attribution can be made of)"),
     # V3xx: names of attrib's labeling config, region ids, per-region choices
     "V301": (ERROR, "a region's label is not one of attrib's"),
     "V302": (ERROR, "a region needs exactly one label"),

@@ -111,7 +111,7 @@ class _Check:
         start, end = value.get("start"), value.get("end")
         ints = type(start) is int and type(end) is int or is_int(start) and is_int(end)  # exact ints: the quick test
         fits = ints and text is not None and 0 <= start < end <= len(text)
-        if text is not None and not (fits and value.get("text") == text[start:end]):
+        if text is not None and not (fits and value.get("text") == text[start:end] and not text[start:end].isspace()):
             found.extend(span_findings(text, value, self.at(k, "value"), tolerant=True, region_id=rid))
         if not ints:
             return

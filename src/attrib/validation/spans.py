@@ -46,10 +46,12 @@ def span_findings(text: str, span: Any, where: Where, *, tolerant: bool, region_
         yield where.at("start").finding("V202", f"span [{_offset(start)}, {end}) is {'empty' if start == end else 'reversed'}",
                                         region_id)
         return
+    actual = text[start:end]
+    if not actual.strip():  # a line break selected alone: brat, for one, has nothing to write of it
+        yield where.at("start").finding("V205", f"span [{start}, {end}) covers whitespace only ({actual!r})", region_id)
     covered = span.get("text")
     if not isinstance(covered, str):
         return
-    actual = text[start:end]
     if covered == actual:
         return
     if tolerant and same_but_whitespace(covered, actual):
