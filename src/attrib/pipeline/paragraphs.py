@@ -10,6 +10,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..errors import ModelError
 from .quotes import blank_line_paragraphs, ends_paragraph
 
 COMPONENT = "attrib_paragraph_starts"
@@ -18,6 +19,9 @@ COMPONENT = "attrib_paragraph_starts"
 @Language.component(COMPONENT)
 def paragraph_starts(doc: Doc) -> Doc:
     """Mark the token after each paragraph break (see quotes.blank_line_paragraphs) as a sentence start."""
+    if doc.has_annotation("DEP"):  # spaCy refuses sentence starts on a parsed Doc (E043), on the first paragraph break
+        raise ModelError(f"{COMPONENT} runs after the parser here, and must run before it: "
+                         f"nlp.add_pipe({COMPONENT!r}, before='parser'), or attrib.pipeline.add_paragraph_starts(nlp)")
     blank_lines = blank_line_paragraphs(doc.text)
     for token in doc[:-1]:
         if token.is_space and ends_paragraph(token.text, blank_lines):
