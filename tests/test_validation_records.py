@@ -150,3 +150,21 @@ def test_a_span_of_whitespace_only_is_an_error_in_records_and_in_exports():
     region = next(r for r in task["predictions"][0]["result"] if r["type"] == "labels" and r["value"]["labels"] == ["CONTENT"])
     region["value"].update(start=7, end=9, text="\r\n")
     assert "V205" in [f.code for f in check_tasks([task], "t.json")]
+
+
+def test_a_source_referring_to_two_referents_is_warned_of():
+    """The converter keeps the first; the second was dropped without a word."""
+    text = "Le maire et Paul: il a dit que tout irait bien."
+    record = {"id": "r", "text": text, "attributions": [{
+        "kind": "indirect", "source": [frag_of(text, "il")], "cue": [frag_of(text, "a dit")],
+        "content": [frag_of(text, "que tout irait bien")], "source_entity": frag_of(text, "Le maire")}]}
+    task = record_to_task(record, "v1")
+    result = task["predictions"][0]["result"]
+    source = next(r for r in result if r["type"] == "labels" and r["value"]["labels"] == ["SOURCE"])
+    paul = frag_of(text, "Paul")
+    result.append({"id": "ref2", "from_name": "role", "to_name": "text", "type": "labels",
+                   "value": {**paul, "labels": ["REFERENT"]}})
+    result.append({"from_id": source["id"], "to_id": "ref2", "type": "relation", "direction": "right",
+                   "labels": ["refers_to"]})
+    found = [(f.code, f.severity) for f in check_tasks([task], "t.json")]
+    assert found == [("V506", "warning")]

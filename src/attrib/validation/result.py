@@ -66,6 +66,7 @@ class _Check:
         self.kinds: dict[str, str] = {}  # region id -> its kind choice
         self.choices: set[tuple[str, str]] = set()  # (choice name, region id) already seen
         self.referred: set[str] = set()  # REFERENT ids a SOURCE refers to
+        self.refers: dict[str, str] = {}  # SOURCE id -> the first REFERENT it refers to
         self.tainted: set[str] = set()  # regions related to a broken one: their attribution is not judged
 
     def at(self, k: int, *keys: str | int) -> Where:
@@ -206,6 +207,12 @@ class _Check:
                 return
             expected = "refers_to"
             self.referred.add(a if ra.label == REFERENT_LABEL else b)
+            source = a if ra.label == SOURCE else b
+            if source in self.refers:  # the converter keeps the first (lsjson.convert._related)
+                found.append(self.at(k).finding("V506", f"SOURCE {source!r} refers to a second REFERENT: only "
+                                                        f"{self.refers[source]!r}, the first, is kept", source))
+            else:
+                self.refers[source] = a if ra.label == REFERENT_LABEL else b
         elif pair == {SOURCE}:
             self.tainted.update((a, b))
             found.append(self.at(k).finding("V403", f"a relation joins two SOURCE regions {a!r} and {b!r}", a))
