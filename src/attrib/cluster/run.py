@@ -31,8 +31,9 @@ def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHand
                         fmt: str = "jsonl", partition_bytes: int = 1 << 20, batch_size: int = 32, force: bool = False,
                         strict: bool = False, progress: Progress | None = None) -> tuple[dict, list[str]]:
     """Annotate `inputs` on the cluster of `client` into the folder `out`; (the manifest, the skipped documents'
-    messages in input order). The manifest is written only when the run annotated a document. `on_error` hears about inputs that do not exist; with `strict`, the first
-    document that cannot be read stops the run with its InputError."""
+    messages in input order). The manifest is written only when the run annotated a document. `on_error` hears
+    about inputs that do not exist; with `strict`, the first document that cannot be read stops the run with its
+    InputError."""
     from distributed import as_completed
     from distributed.client import FutureCancelledError
     from distributed.scheduler import KilledWorker
