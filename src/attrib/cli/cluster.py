@@ -81,11 +81,12 @@ def merge(
     from ..cluster import require
 
     require()
+    from ..cluster.inputs import is_url
     from ..cluster.parts import FORMATS, Folder, manifest_of, merge_parts
     from ..documents import JSONL_SUFFIXES
     from ..lines import PARQUET_SUFFIXES
 
-    if output != "-" and "://" not in folder and Path(output).resolve().is_relative_to(Path(folder).resolve()):
+    if output != "-" and not is_url(folder) and Path(output).resolve().is_relative_to(Path(folder).resolve()):
         raise OutputError(f"{output}: is inside {folder}, the folder being merged (a part written over is a part "
                           "lost); write the merged file elsewhere")
     fmt = manifest_of(Folder(folder)).get("format", "jsonl")

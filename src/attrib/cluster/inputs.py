@@ -20,8 +20,8 @@ from typing import Callable, Iterator
 
 import fsspec
 
-from ..documents import (JSON_SUFFIXES, JSONL_SUFFIXES, Document, json_array_documents, jsonl_documents, plain_text,
-                         parquet_documents)
+from ..documents import (JSON_SUFFIXES, JSONL_SUFFIXES, URL, Document, json_array_documents, jsonl_documents,
+                         parquet_documents, plain_text)
 from ..errors import InputError
 from ..jsonio import parse_jsonl
 from ..lines import PARQUET_SUFFIXES
@@ -61,7 +61,7 @@ class Scan:
 
 
 def is_url(name: str) -> bool:
-    return "://" in name
+    return URL.match(name) is not None
 
 
 def _shown(name: str) -> str:
