@@ -388,7 +388,7 @@ def _hand_made_run(folder: Path) -> dict:
     part = folder / "000-in-00000.jsonl"
     part.write_text(json.dumps(constructed_record("d1", random.Random(0))) + "\n", encoding="utf-8")
     manifest = {"format": "jsonl", "counts": {"parts": 1, "documents": 1},
-                "parts": [{"file": part.name, "sha256": hashlib.sha256(part.read_bytes()).hexdigest()}]}
+                "parts": [{"file": part.name, "sha256": hashlib.sha256(part.read_bytes()).hexdigest(), "documents": 1}]}
     (folder / "_SUCCESS.json").write_text(json.dumps(manifest), encoding="utf-8")
     return manifest
 
@@ -401,6 +401,9 @@ def _hand_made_run(folder: Path) -> dict:
     (lambda m: m.pop("counts"), "$.counts: not an object with the numbers of parts and documents"),
     (lambda m: m["parts"][0].update(file="../../outside.jsonl"), "$.parts[0].file: '../../outside.jsonl' is not the"),
     (None, "not a JSON object"),  # nested past what json parses
+    (lambda m: m.update(parts=[]), "$.counts.parts: 1, but $.parts lists 0"),  # merged an empty file, exit 0
+    (lambda m: m["parts"].append(dict(m["parts"][0])), "$.parts: '000-in-00000.jsonl' is listed twice"),  # a part twice
+    (lambda m: m["counts"].update(documents=7), "$.counts.documents: 7, but the parts listed hold 1"),
 ])
 def test_a_manifest_attrib_did_not_write_is_one_line_and_nothing_merged(tmp_path, change, where):
     folder = tmp_path / "parts"
@@ -491,3 +494,11 @@ def test_merge_names_the_format_the_parts_are_in(tmp_path):
                                          "the merged file: name it .jsonl\n")
     assert attrib("merge", folder, "-o", tmp_path / "merged.records").code == 0  # a name that says no format
     assert not (tmp_path / "merged.parquet").exists()
+
+
+def test_validate_says_a_missing_manifest_is_missing(tmp_path):
+    folder = tmp_path / "parts"
+    _hand_made_run(folder)
+    (folder / "_SUCCESS.json").unlink()
+    ran = attrib("validate", folder)
+    assert ran.code == 1 and "no readable _SUCCESS.json (missing)" in ran.out  # it said "not a JSON object"

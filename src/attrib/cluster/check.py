@@ -31,7 +31,7 @@ class FolderCheck:
         present = [name for name in present if name[:1] not in "._" and PurePosixPath(name).suffix in FORMATS.values()]
         manifest = self.folder.read_json(MANIFEST)
         self.before: list[Finding] = []
-        problem = manifest_problem(manifest)
+        problem = "missing" if not self.folder.exists(MANIFEST) else manifest_problem(manifest)
         if problem is not None:
             self.before.append(self._where(MANIFEST).finding("V804", f"no readable {MANIFEST} ({problem}): the parts "
                                                              "are validated, but nothing says they are all there"))

@@ -180,9 +180,18 @@ def manifest_problem(manifest: dict | None) -> str | None:
             return f"$.parts[{index}].file: {shorten(repr(file), 80)} is not the name of a {fmt} part of the folder"
         if not isinstance(part.get("sha256"), str) or not SHA256.fullmatch(part["sha256"]):
             return f"$.parts[{index}].sha256: not a SHA-256 (64 hexadecimal digits)"
+    files = [part["file"] for part in parts]
+    if len(set(files)) != len(files):
+        twice = next(file for file in files if files.count(file) > 1)
+        return f"$.parts: {twice!r} is listed twice (a merge would repeat it and leave another out)"
     counts = manifest.get("counts")
     if not isinstance(counts, dict) or not all(type(counts.get(key)) is int for key in ("parts", "documents")):
         return "$.counts: not an object with the numbers of parts and documents"
+    if counts["parts"] != len(parts):
+        return f"$.counts.parts: {counts['parts']}, but $.parts lists {len(parts)}"
+    documents = [part.get("documents") for part in parts]
+    if all(type(n) is int for n in documents) and sum(documents) != counts["documents"]:
+        return f"$.counts.documents: {counts['documents']}, but the parts listed hold {sum(documents)}"
     return None
 
 
