@@ -14,7 +14,7 @@ import pytest
 
 from attrib.errors import InputError, OffsetError, OutputError
 from attrib.formats import brat, export
-from attrib.records import iter_records
+from attrib.records import iter_records, make_record
 from fragments import frag_of
 
 DOC = "city-hall_2016-10-01_budget-balanced"
@@ -273,3 +273,14 @@ def test_a_byte_order_mark_before_the_first_ann_line_is_not_an_annotation(tmp_pa
     bom = broken(tmp_path, "\ufeffT1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\n")
     (record,) = brat.read(bom)
     assert [(f["start"], f["end"]) for f in record["attributions"][0]["content"]] == [(0, 5)]
+
+
+def test_the_polnear_layout_refuses_names_it_would_read_back_as_another_record(tmp_path):
+    """a_1 by annotator 2 is attributions/a_1_2.ann, which import read as the text of record a_1_2."""
+    text = "Bob said it rained."
+    records = [make_record(doc_id, text, [], provenance={"annotator": who}) for doc_id, who in (("a_1", 2), ("a_1_2", 3))]
+    with pytest.raises(OutputError, match="record 'a_1_2': in PolNeAR's layout the annotation file of one record"):
+        export(records, "brat", tmp_path / "out", layout="polnear")
+    assert not (tmp_path / "out").exists()
+    export(records[:1], "brat", tmp_path / "one", layout="polnear")  # alone, a_1's file is read back as a_1's
+    assert [(r["id"], r["provenance"]) for r in brat.read(tmp_path / "one")] == [("a_1", {"annotator": "2"})]

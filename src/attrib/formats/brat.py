@@ -168,11 +168,19 @@ def write(records: Iterable[dict], out: Path, layout: str = "brat") -> list[Path
     """One .txt and one .ann per record under the folder `out`, laid out as `layout` says."""
     if layout not in LAYOUTS:
         raise InputError(f"unknown brat layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
+    texts, anns = set(), set()  # file stems: in PolNeAR's layout an .ann named like a text is read as that text's
     with staged_dir(out) as root:
         if layout == "brat":
             write_text(root / "annotation.conf", ANNOTATION_CONF)
         for record in records:
             txt, ann = _paths(root, record, layout)
+            if layout != "brat" and (ann.stem != txt.stem and ann.stem in texts or txt.stem in anns):
+                raise OutputError(f"{out}: record {record['id']!r}: in PolNeAR's layout the annotation file of one record "
+                                  "would be named like another record's text (an id that is another's id, '_' and an "
+                                  "annotator), and read back as that record's: use --layout brat, or ids without '_'")
+            texts.add(txt.stem)
+            if ann.stem != txt.stem:
+                anns.add(ann.stem)
             if ann.exists():
                 raise OutputError(f"{out}: two records for {ann.relative_to(root)} (id {record['id']!r}, several "
                                   "annotators?): pick one with --choose, or use --layout polnear (a file per annotator)")
