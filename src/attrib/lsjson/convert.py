@@ -327,19 +327,23 @@ def _latest(items: list[dict]) -> dict | None:
     return max(items, key=lambda x: (x.get("updated_at") or x.get("created_at") or "", x.get("id") or 0), default=None)
 
 
+def chosen_annotations(task: dict, choose: str) -> list[dict]:
+    """The annotations of `task` that `choose` reads: not cancelled; the last marked ground truth, the latest, all
+    (each), or none (prediction)."""
+    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+    if choose == "ground_truth":
+        return [a for a in annotations if a.get("ground_truth")][-1:]
+    if choose == "latest":
+        return [a for a in [_latest(annotations)] if a is not None]
+    return annotations if choose == "each" else []
+
+
 def as_chosen(task: dict, choose: str) -> dict:
     """`task` with only the annotations `choose` reads (task_records), for checking: an annotation it leaves aside
     (an older one under `latest`, any under `prediction`) cannot stop the export's other tasks."""
     if choose == "each" or not isinstance(task.get("annotations"), list):
         return task
-    annotations = [a for a in task["annotations"] if isinstance(a, dict) and not a.get("was_cancelled")]
-    if choose == "ground_truth":
-        annotations = [a for a in annotations if a.get("ground_truth")][-1:]
-    elif choose == "latest":
-        annotations = [a for a in [_latest(annotations)] if a is not None]
-    else:
-        annotations = []
-    return {**task, "annotations": annotations}
+    return {**task, "annotations": chosen_annotations(task, choose)}
 
 
 def task_records(task: dict, choose: str = "each") -> list[dict]:
@@ -373,11 +377,7 @@ def task_records(task: dict, choose: str = "each") -> list[dict]:
                       "lead_time": None, "accepted_unchanged": None, "origin": "prediction"}
         return [make_record(doc_id, text, attributions, dict(meta), provenance=provenance)]
 
-    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
-    if choose == "ground_truth":
-        annotations = [a for a in annotations if a.get("ground_truth")][-1:]
-    elif choose == "latest":
-        annotations = [a for a in [_latest(annotations)] if a is not None]
+    annotations = chosen_annotations(task, choose)
     records = []
     for ann in annotations:
         attributions = result_to_attributions(text, ann.get("result") or [], f"{where} annotation {ann.get('id')}")
