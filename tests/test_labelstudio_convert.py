@@ -288,6 +288,12 @@ def test_tasks_command_writes_checked_tasks(tmp_path):
     assert code == 1 and err.startswith("attrib: E150 ") and not (tmp_path / "bad.json").exists()
     assert "bad.jsonl:1 $.attributions[0].kind: V103 " in err  # the record is refused where it is, before any task
 
+    twice = tmp_path / "twice.jsonl"  # one id is one task: a second document under it would be pushed over the first
+    twice.write_text(dumps_line({**record, "attributions": []}) * 2, encoding="utf-8")
+    code, _, err = astuple(attrib("labelstudio", "tasks", twice, "-o", tmp_path / "twice.json"))
+    assert (code, err) == (2, "attrib: E100 the records: documents 1 and 2 share the id 'd1' (ids must be unique)\n")
+    assert not (tmp_path / "twice.json").exists()
+
 
 def test_the_tasks_file_is_the_json_array_json_dump_writes(tmp_path):
     """Tasks are encoded one at a time, the file byte for byte what json.dump writes for the whole list."""

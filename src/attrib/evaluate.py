@@ -33,7 +33,7 @@ from itertools import accumulate
 from typing import Callable, Iterable
 
 from .errors import InputError, NothingToDoError
-from .records import KINDS, ROLES, Span, iter_records, spans
+from .records import KINDS, ROLES, Span, by_id, iter_records, spans
 
 MATCHINGS = ("exact", "overlap")
 ATTRIBUTION_DEFINITIONS = ("found_any_char", "found_jaccard50")
@@ -307,17 +307,6 @@ class Scores:
         }
 
 
-def _by_id(records: Iterable[dict], name: str) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for record in records:
-        if record["id"] in out:
-            versions = " (several annotators' versions? make the records with `--choose latest` or `ground_truth`)" \
-                if record.get("provenance") else ""
-            raise InputError(f"{name}: document id {record['id']!r} appears twice{versions}")
-        out[record["id"]] = record
-    return out
-
-
 def evaluate(gold_path: str, pred_path: str,
              read: Callable[[list[str]], Iterable[dict]] = iter_records) -> dict:
     """Score the predictions of `pred_path` against the reference `gold_path` (JSONL, attrib or gold format).
@@ -328,10 +317,10 @@ def evaluate(gold_path: str, pred_path: str,
     are listed under `unscored_pred_ids`.
     A pair whose texts differ is an InputError (the offsets would mean different things).
     """
-    gold = _by_id(read([gold_path]), gold_path)
+    gold = by_id(read([gold_path]), gold_path)
     if not gold:
         raise NothingToDoError(f"{gold_path}: no records in it: nothing to score against")
-    pred = _by_id(read([pred_path]), pred_path)
+    pred = by_id(read([pred_path]), pred_path)
     scores = Scores()
     missing = []
     for doc_id, g in gold.items():

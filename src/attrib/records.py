@@ -43,6 +43,22 @@ def make_record(doc_id: str, text: str, attributions: list[dict], meta: dict | N
     return record
 
 
+def by_id(records: Iterable[dict], where: str) -> dict[str, dict]:
+    """`records` keyed by id, in order; two sharing an id is an InputError naming both. One id is one
+    document to every command that pairs or pushes by id (a file with several annotators' versions of a
+    document needs one picked)."""
+    out: dict[str, dict] = {}
+    first: dict[str, int] = {}
+    for n, record in enumerate(records, 1):
+        doc_id = record["id"]
+        if doc_id in out:
+            versions = "several annotators' versions? make the records with `--choose latest` or `ground_truth`" \
+                if record.get("provenance") else "ids must be unique"
+            raise InputError(f"{where}: documents {first[doc_id]} and {n} share the id {doc_id!r} ({versions})")
+        out[doc_id], first[doc_id] = record, n
+    return out
+
+
 def check_fragment(text: str, frag: Any, where: str) -> None:
     """Raise OffsetError unless `frag` is a well-formed fragment of `text`."""
     if not isinstance(frag, dict):

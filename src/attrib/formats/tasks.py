@@ -9,22 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import InputError
 from ..jsonio import atomic_write
 from ..lsjson.convert import acyclic, model_version, record_to_task
+from ..records import by_id
 from ..validation import check_tasks
 from ..validation.gate import gate
-
-
-def unique_ids(records: list[dict]) -> None:
-    """Refuse tasks two of which share a record id: the id is what makes a push safe to re-run, and one
-    document is one task (a file with several annotators' versions of it needs one picked)."""
-    first: dict[str, int] = {}
-    for n, record in enumerate(records, 1):
-        if record["id"] in first:
-            raise InputError(f"documents {first[record['id']]} and {n} share the id {record['id']!r}: ids must be "
-                             "unique (for annotated records, pick one version with `--choose latest`)")
-        first[record["id"]] = n
 
 
 def write_tasks(records: list[dict], output: str | Path, version: str | None = None) -> int:
@@ -33,7 +22,7 @@ def write_tasks(records: list[dict], output: str | Path, version: str | None = N
     Each task is encoded by json.dumps (C) on its own: json.dump of the whole list encodes in Python,
     several times slower; the bytes are the same.
     """
-    unique_ids(records)
+    by_id(records, "the records")  # the id is what makes a push safe to re-run: one document, one task
     version = version or model_version(records)
     with acyclic():
         tasks = [record_to_task(record, version) for record in records]

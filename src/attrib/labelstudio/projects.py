@@ -33,10 +33,10 @@ from ..lsjson.config import guidelines, label_config, to_html
 from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task
 from ..lsjson.names import TEXT_NAME
 from ..lsjson.views import default_view
+from ..records import by_id
 from ..validation import check_tasks
 from ..review import REVIEW_VERSION, review_tasks
 from ..validation.gate import checked_export, gate
-from ..formats.tasks import unique_ids
 from . import BATCH
 from .client import Client
 
@@ -113,7 +113,7 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     if overlap is not None and overlap < 1:
         raise InputError(f"overlap must be 1 or more annotators per task, not {overlap}")
     started = time.perf_counter()
-    unique_ids(records)
+    by_id(records, "the records")
     version = version or model_version(records)
     keys = [r["id"] for r in records] if tasks is None else [t["data"][RECORD_ID] for t in tasks]
 
