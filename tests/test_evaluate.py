@@ -53,6 +53,8 @@ def role(report: dict, name: str, matching: str) -> tuple[int, int, int]:
         ("\t(SOHR)\n", "SOHR"),
         ("U.S.", "U.S"),
         (":", ":"),  # nothing would remain: kept as is
+        (": ", ":"),  # ...but not its whitespace (a cue ": " is the cue ":")
+        (" \u2015\n", "\u2015"),
     ],
 )
 def test_trim_strips_space_punctuation_and_quote_marks_at_both_ends(raw, trimmed):
@@ -170,6 +172,42 @@ def test_given_found_source_and_cue_accuracy():
     report = score(TEXT, gold, pred)
     assert report["given_found"]["source"] == {"accuracy": 0.5, "correct": 1, "total": 2}  # missing source is wrong
     assert report["given_found"]["cue"] == {"accuracy": 0.5, "correct": 1, "total": 2}  # (46, 50) is not the cue
+
+
+def test_which_of_two_attributions_of_one_content_is_found_does_not_depend_on_list_order():
+    """Two attributions of one content ("Bob said and officials confirmed that ...") share as many
+    characters with either prediction: the pair whose source, cue and kind agree is taken, in any order."""
+    text = "Bob said and officials confirmed that the plan failed."
+    bob = at(text, "the plan failed", "Bob", "said", kind="indirect")
+    officials = at(text, "the plan failed", "officials", "confirmed", kind="mixed")
+    for gold in ([bob, officials], [officials, bob]):
+        for pred in ([bob, officials], [officials, bob], [officials], [bob]):
+            report = score(text, gold, pred)
+            found = len(pred)
+            assert report["attributions"]["tp"] == found
+            assert {k: (v["correct"], v["total"]) for k, v in report["given_found"].items()} == {
+                "source": (found, found), "cue": (found, found), "kind": (found, found)}
+            assert report["recall_by_kind"]["mixed"]["found"] == (officials in pred)
+
+
+def test_scores_do_not_depend_on_the_order_of_attributions():
+    """Shuffling either side's attributions changes no figure (random drafts over one text)."""
+    rng = random.Random(7)
+    text = TEXT * 3
+    words = [(m, m + 4) for m in range(0, len(text) - 4, 5) if text[m:m + 4].strip()]
+
+    def draft() -> dict:
+        s, e = sorted(rng.sample(range(len(words)), 2))
+        source = rng.choice([None, words[rng.randrange(len(words))]])
+        cue = rng.choice([None, words[rng.randrange(len(words))]])
+        return at(text, (words[s][0], words[e][1]), source, cue, kind=rng.choice(["direct", "indirect", "mixed"]))
+
+    for _ in range(200):
+        gold, pred = [draft() for _ in range(rng.randrange(1, 6))], [draft() for _ in range(rng.randrange(1, 6))]
+        first = score(text, gold, pred)
+        rng.shuffle(gold)
+        rng.shuffle(pred)
+        assert score(text, gold, pred) == first
 
 
 def test_empty_prediction_gives_none_not_a_made_up_precision():

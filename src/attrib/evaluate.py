@@ -12,7 +12,8 @@ Attribution level, under two definitions of a found attribution (ATTRIBUTION_DEF
 one-to-one:
 - `found_any_char` (attrib's first definition, kept for continuity): a predicted attribution's content
   shares a non-whitespace character with the reference's content; pairs are made largest shared count
-  first (greedy);
+  first (greedy; not a maximum matching: a content split between two drafts may find one of two), ties
+  going to the pair whose source, cue and kind agree most, then by position, never by list order;
 - `found_jaccard50` (the stricter one GenderGapTracker's and citron's published scores use): the
   contents' hulls (first start to last end of their fragments) have character Jaccard >= 0.5; as many
   pairs as possible (maximum matching).
@@ -45,14 +46,20 @@ def _trimmable(char: str) -> bool:
     return char.isspace() or unicodedata.category(char)[0] == "P" or char in QUOTE_SYMBOLS
 
 
-def trim(text: str, start: int, end: int) -> Span:
-    """The span without whitespace, punctuation and quote marks at its ends; as is if nothing would remain."""
+def _strip(text: str, start: int, end: int, strippable: Callable[[str], bool]) -> Span:
+    """The span without the characters `strippable` says at its ends; as is if nothing would remain."""
     s, e = start, end
-    while s < e and _trimmable(text[s]):
+    while s < e and strippable(text[s]):
         s += 1
-    while e > s and _trimmable(text[e - 1]):
+    while e > s and strippable(text[e - 1]):
         e -= 1
     return (s, e) if s < e else (start, end)
+
+
+def trim(text: str, start: int, end: int) -> Span:
+    """The span without whitespace, punctuation and quote marks at its ends. A span of punctuation only
+    (a cue ":" or "―") keeps its punctuation but not its whitespace: ": " is ":"."""
+    return _strip(text, *_strip(text, start, end, str.isspace), _trimmable)
 
 
 def role_units(record: dict, role: str, trimmed: bool = True) -> list[Span]:
@@ -150,10 +157,12 @@ def _augment(start: int, edges: dict[int, list[int]], owner: dict[int, int]) -> 
     return False
 
 
-def greedy_pairs(weights: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
-    """One-to-one pairs taken largest weight first (ties: lowest indices first)."""
+def greedy_pairs(weights: dict[tuple[int, int], int], order: Callable[[tuple[int, int]], tuple] = lambda pair: pair
+                 ) -> list[tuple[int, int]]:
+    """One-to-one pairs taken largest weight first; among equal weights, lowest `order(pair)` first (by
+    default the lowest indices)."""
     used_a, used_b, pairs = set(), set(), []
-    for (a, b), _ in sorted(weights.items(), key=lambda item: (-item[1], item[0])):
+    for (a, b), _ in sorted(weights.items(), key=lambda item: (-item[1], order(item[0]))):
         if a not in used_a and b not in used_b:
             used_a.add(a)
             used_b.add(b)
@@ -162,7 +171,12 @@ def greedy_pairs(weights: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
 
 
 def match_attributions(text: str, gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
-    """(gold index, pred index) pairs whose contents share non-whitespace characters, greedy by that count."""
+    """(gold index, pred index) pairs whose contents share non-whitespace characters, greedy by that count.
+
+    Among pairs that share as many characters (one content in two attributions: "A said and B added that
+    ..."), those whose source, cue and kind agree more are taken first, then by where their spans lie: never
+    by the order the attributions are listed in, which says nothing (reordering a file changed which
+    source was judged right)."""
     solid = [0, *accumulate(not c.isspace() for c in text)]  # solid[i]: non-whitespace characters before i
     gold_content = [_merged(spans(a, "content")) for a in gold]
     pred_content = [_merged(spans(a, "content")) for a in pred]
@@ -173,7 +187,30 @@ def match_attributions(text: str, gold: list[dict], pred: list[dict]) -> list[tu
                 shared = sum(solid[e] - solid[s] for s, e in intersection(gc, pc))
                 if shared:
                     weights[g, p] = shared
-    return greedy_pairs(weights)
+    gold_at, pred_at = [_place(a) for a in gold], [_place(a) for a in pred]
+
+    def order(pair: tuple[int, int]) -> tuple:
+        g, p = pair
+        return -_agreement(text, gold[g], pred[p]), gold_at[g], pred_at[p]
+
+    return greedy_pairs(weights, order)
+
+
+def _place(attribution: dict) -> tuple:
+    """Where an attribution's spans lie, role by role: a key independent of its place in the list."""
+    return tuple(tuple(spans(attribution, role)) for role in ROLES), str(attribution.get("kind"))
+
+
+def _role_right(text: str, gold: dict, pred: dict, role: str) -> bool:
+    """The predicted source (cue) is right: trimmed character Jaccard >= 0.5 with the reference's."""
+    return jaccard(_trimmed(text, gold, role), _trimmed(text, pred, role)) >= MIN_JACCARD
+
+
+def _agreement(text: str, gold: dict, pred: dict) -> int:
+    """How many of source, cue and kind a found pair gets right (a role neither has counts as agreeing)."""
+    roles = sum(_role_right(text, gold, pred, role) or not (spans(gold, role) or spans(pred, role))
+                for role in ("source", "cue"))
+    return roles + (gold.get("kind") == pred.get("kind"))
 
 
 def content_hull(attribution: dict) -> Span | None:
@@ -277,9 +314,8 @@ class Scores:
             self.recall_by_kind.setdefault(attr.get("kind") or "unset", Share()).add(g in found)
         for g, p in pairs:
             for role in ("source", "cue"):
-                gold_spans = _trimmed(text, gold_attrs[g], role)
-                if gold_spans:
-                    self.given_found[role].add(jaccard(gold_spans, _trimmed(text, pred_attrs[p], role)) >= MIN_JACCARD)
+                if spans(gold_attrs[g], role):
+                    self.given_found[role].add(_role_right(text, gold_attrs[g], pred_attrs[p], role))
             self.given_found["kind"].add(gold_attrs[g].get("kind") == pred_attrs[p].get("kind"))
 
     def merge(self, other: Scores) -> None:
