@@ -15,8 +15,10 @@ from attrib.documents import Document
 from attrib.lsjson.convert import model_version, record_to_task
 from attrib.backend import models
 from attrib.backend.learning import MODELS, REJECTED, SERVING, Learner, Serving, annotation_events, starting_model
-from attrib.backend.round import CANDIDATE, held_out_split
+from attrib.backend.round import CANDIDATE, SNAPSHOT, held_out_split, snapshot
 from attrib.backend.store import AnnotationLog
+from attrib.jsonio import dumps_line
+from attrib.records import make_record
 from attrib.training.settings import TrainSettings
 
 
@@ -87,6 +89,14 @@ def test_annotation_events_keep_cancelled_and_invalid_annotations_out():
     assert outcome.skipped == ["annotation 3 of task 5: cancelled (skipped by the annotator)"]
     deleted, outcome = annotation_events({"action": "ANNOTATIONS_DELETED", "annotations": [{"id": 1}, {"id": 2}]})
     assert [e["event"] for e in deleted] == ["deleted", "deleted"] and outcome.deleted == 2
+
+
+def test_a_rounds_snapshot_reads_back_texts_with_unicode_line_separators(tmp_path):
+    """U+2028, U+2029 and U+0085 stay raw in a JSON line (dumps_line): read back by splitlines() they cut the
+    record, and every training round failed from then on."""
+    records = [make_record(f"d{i}", f"Line one{sep}line two.", []) for i, sep in enumerate(("\u2028", "\u2029", "\x85", "\r"))]
+    (tmp_path / SNAPSHOT).write_text("".join(dumps_line(r) for r in records), encoding="utf-8")
+    assert snapshot(tmp_path) == records
 
 
 def test_the_held_out_split_depends_on_the_documents_not_their_order():

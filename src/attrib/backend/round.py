@@ -48,11 +48,18 @@ def attribution_f1(served: models.Served, records: list[dict]) -> float:
     return scores.attributions.as_dict()["f1"]
 
 
+def snapshot(round_dir: Path) -> list[dict]:
+    """The annotated records the server wrote for this round. Lines end at "\n" only: a record's text may hold
+    U+2028, U+2029 or U+0085 unescaped (dumps_line keeps them), where str.splitlines() would cut it."""
+    text = (round_dir / SNAPSHOT).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.split("\n") if line]
+
+
 def run(round_dir: Path) -> dict:
     from ..training.train import train  # spaCy's training machinery: only in this process
 
     spec = json.loads((round_dir / SPEC).read_text(encoding="utf-8"))  # written by the server
-    records = [json.loads(line) for line in (round_dir / SNAPSHOT).read_text(encoding="utf-8").splitlines() if line]
+    records = snapshot(round_dir)
     train_records, held_out = held_out_split(records)
     train_path = round_dir / "train.jsonl"
     with atomic_write(train_path) as out:
