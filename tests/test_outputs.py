@@ -131,3 +131,27 @@ def test_sigterm_stops_annotate_as_ctrl_c_does_and_leaves_no_half_output(tmp_pat
     assert process.returncode == 143 and err.endswith("attrib: terminated\n"), err
     assert out.read_text(encoding="utf-8") == "earlier\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "out.jsonl"]
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_records_on_standard_output_are_utf8_whatever_the_locale_says(tmp_path, encoding):
+    """With PYTHONIOENCODING (or a C locale) naming an encoding without the text's characters, writing to stdout
+    ended in a UnicodeEncodeError traceback; stdout is now what the file would hold, byte for byte."""
+    text = "Ana said: \u201cCaf\u00e9 \U0001F469\U0001F3FD\u200d\U0001F4BB\u201d\n"
+    path = tmp_path / "r.jsonl"
+    def frag(part: str) -> dict:
+        start = text.index(part)
+        return {"start": start, "end": start + len(part), "text": part}
+
+    said = {"id": "a0", "kind": "direct", "source": [frag("Ana")], "cue": [frag("said")], "content": [frag(text[10:-1])]}
+    path.write_text(json.dumps({"id": "r1", "text": text, "attributions": [said]}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    for fmt in ("jsonl", "conll"):
+        assert attrib("export", path, "-f", fmt, "-o", tmp_path / f"file.{fmt}").code == 0
+        done = subprocess.run([ATTRIB, "export", str(path), "-f", fmt, "-o", "-"], capture_output=True, env=env,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == (tmp_path / f"file.{fmt}").read_bytes()
+    done = subprocess.run([ATTRIB, "show", str(path)], capture_output=True, env=env, timeout=120)
+    assert done.returncode == 0 and "Caf\u00e9" in done.stdout.decode("utf-8")

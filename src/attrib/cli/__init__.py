@@ -38,6 +38,7 @@ def command() -> click.Command:
 def main() -> None:
     """Entry point of the `attrib` console script."""
     single_threaded()  # before any command imports numpy
+    _utf8_stdout()
     stopped = _stop_on_sigterm()
     try:
         code = command()(standalone_mode=False)
@@ -70,6 +71,16 @@ def main() -> None:
         print("attrib: terminated", file=sys.stderr)
         sys.exit(128 + signal.SIGTERM)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _utf8_stdout() -> None:
+    """Records, tasks and CoNLL on standard output are UTF-8, as in a file, whatever the locale or
+    PYTHONIOENCODING say (an encoding without the text's characters ended a write in a traceback); `show`'s
+    table is then UTF-8 too."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if encoding != "utf8" and hasattr(sys.stdout, "reconfigure"):
+        with contextlib.suppress(ValueError, OSError):  # a stream that cannot change encoding keeps its own
+            sys.stdout.reconfigure(encoding="utf-8")
 
 
 def _stop_on_sigterm() -> list[bool]:
