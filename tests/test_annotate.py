@@ -270,3 +270,36 @@ def test_documents_that_share_an_id_are_written_and_said(tmp_path):
     assert ran.err.splitlines()[-1] == (f"attrib: warning: 1 document(s) have the id of an earlier one (first: 'x', from "
                                         f"{tmp_path / 'q' / 'x.txt'}): push, tasks and eval refuse an id given twice; give "
                                         "the files names of their own, or annotate them in separate runs")
+
+
+def test_show_keeps_one_attribution_a_line_in_text_order_and_escapes_control_characters(tmp_path):
+    """A cue over a line break printed on two lines, fragments came in file order, and a text's escape sequences
+    reached the terminal as they were; a reference's attributions showed a confidence nobody gave them."""
+    text = "Officials said\nso: taxes will rise, and \x1b[31mred\x1b[0m ends.\x00"
+
+    def frag(part: str) -> dict:
+        start = text.index(part)
+        return {"start": start, "end": start + len(part), "text": part}
+
+    record = {"id": "r1", "text": text, "attributions": [
+        {"kind": "mixed", "source": [frag("Officials")], "cue": [frag("said\nso:")],
+         "content": [frag("\x1b[31mred\x1b[0m ends.\x00"), frag("taxes will rise")]}]}
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    shown = attrib("show", path)
+    assert shown.code == 0
+    assert shown.out.splitlines() == ["# r1: 1 attributions",
+                                      r"mixed      -   Officials | said so: | taxes will rise … \x1b[31mred\x1b[0m ends.\x00"]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "g", "text": text, "attributions": [
+        {"content": [19, 34], "source": [0, 9], "cue": [10, 18], "kind": "indirect"}]}) + "\n", encoding="utf-8")
+    assert attrib("show", gold).out.splitlines()[1].startswith("indirect   -   Officials | said so: | taxes will rise")
+
+
+@pytest.mark.parametrize("content", ["", "\n"])
+def test_show_of_no_record_is_nothing_to_do(tmp_path, content):
+    path = tmp_path / "empty.jsonl"
+    path.write_text(content, encoding="utf-8")
+    shown = attrib("show", path)
+    assert (shown.code, shown.out) == (1, "")
+    assert shown.err == f"attrib: E160 {path}: no records in it: nothing to show\n"

@@ -6,13 +6,20 @@ how to fix it; `shorten` keeps the text a message quotes short. Nothing here pri
 
 from __future__ import annotations
 
+import unicodedata
+
 
 def shorten(text: str, limit: int, one_line: bool = False) -> str:
     """`text` cut to `limit` characters, "…" at the cut; with `one_line`, runs of whitespace first
-    become one space (for display; a message about differing text must show it as it is)."""
+    become one space and other control characters their escapes, so that a terminal shows them rather
+    than obeys them (for display; a message about differing text must show it as it is)."""
     if one_line:
-        text = " ".join(text.split())
+        text = "".join(_visible(c) for c in " ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _visible(char: str) -> str:
+    return repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char
 
 
 class AttribError(Exception):

@@ -117,7 +117,7 @@ def normalize_record(obj: Any, where: str) -> dict:
         if not isinstance(attr, dict):
             raise InputError(f"{path}: expected an object")
         if _is_gold(attr):
-            out = {"id": f"a{i}", "kind": attr.get("kind"), "confidence": 1.0}
+            out = {"id": f"a{i}", "kind": attr.get("kind")}  # a person's annotation: no estimate of its own
             for role in ROLES:
                 out[role] = _gold_fragments(text, attr, role, path)
             out["source_entity"] = None

@@ -109,10 +109,16 @@ def show(
     """
     from ..validation.gate import checked_records
 
-    for record in checked_records(records):
+    shown = 0
+    for shown, record in enumerate(checked_records(records), 1):
         typer.echo(f"# {record['id']}: {len(record['attributions'])} attributions")
         for attr in record["attributions"]:
-            role = lambda name: " … ".join(f["text"] for f in attr[name]) or "-"  # noqa: E731
+            def role(name: str, limit: int) -> str:  # fragments in text order, on one line, control characters escaped
+                fragments = sorted(attr[name], key=lambda f: (f["start"], f["end"]))
+                return shorten(" … ".join(f["text"] for f in fragments), limit, one_line=True) or "-"
+
             confidence = attr.get("confidence")
             score = f"{confidence:.2f}" if isinstance(confidence, (int, float)) else "  - "
-            typer.echo(f"{attr.get('kind') or '-':8} {score}  {shorten(role('source'), 40, one_line=True)} | {role('cue')} | {shorten(role('content'), width, one_line=True)}")
+            typer.echo(f"{attr.get('kind') or '-':8} {score}  {role('source', 40)} | {role('cue', 30)} | {role('content', width)}")
+    if not shown:
+        raise NothingToDoError(f"{', '.join(records)}: no records in it: nothing to show")
