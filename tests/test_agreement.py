@@ -242,6 +242,11 @@ def test_overall_is_micro_over_pairs(tmp_path):
     for key in ("tp", "fp", "fn"):
         assert report["overall"]["attributions"][key] == sum(p["attributions"][key] for p in report["pairs"])
     assert report["overall"]["attributions"] == prf(1 + 2 + 1, 0 + 1 + 2, 2 + 1 + 0)
+    assert (report["overall"]["documents"], report["overall"]["task_pairs"]) == (1, 3)  # one task, three pairs of it
+    assert [p["documents"] for p in report["pairs"]] == [1, 1, 1]
+    overall_rows = [line.split() for line in attrib("agreement", path).out.splitlines() if line.startswith("overall")]
+    counted = [row[3] for row in overall_rows if row[2] in ("source", "cue", "content", "found_any_char", "found_jaccard50")]
+    assert counted == ["1"] * 5  # the tasks column of the 3 role rows and the 2 attribution rows: one task
 
 
 def test_bad_exports_name_the_file_and_the_task(tmp_path):

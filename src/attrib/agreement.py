@@ -149,7 +149,10 @@ class Agreement:
             "annotators": sorted(self.annotators),
             "pairs": [{"annotators": list(pair), **scores.as_dict(), "alpha": self.pair_alpha[pair].as_dict()}
                       for pair, scores in sorted(self.pairs.items())],
-            "overall": {**overall.as_dict(), "alpha": self.alpha.as_dict()},
+            # a pair's `documents` are the tasks it shares; overall they are the tasks compared, not summed over
+            # pairs (one task of three annotators is three task pairs: `task_pairs`)
+            "overall": {**overall.as_dict(), "documents": self.multi_annotated, "task_pairs": overall.documents,
+                        "alpha": self.alpha.as_dict()},
             "disagreements": sorted(self.disagreements, key=lambda d: (d["alpha"] is not None, d["alpha"] or 0)),
             "prediction_changes": {
                 "overall": changed.as_dict(),
