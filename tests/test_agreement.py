@@ -297,3 +297,23 @@ def test_id_only_predictions_leave_agreement_but_not_changes(tmp_path):
     assert report["pairs"][0]["attributions"] == prf(1, 0, 0)
     assert report["prediction_changes"]["annotations_without_prediction"] == 2
     assert report["prediction_changes"]["overall"]["kept_share"] is None
+
+
+def test_an_annotator_with_two_annotations_of_a_task_is_read_as_their_latest(tmp_path):
+    """Alice annotated task 1 twice (a second tab in Label Studio); `each` refuses that (V603), which stopped
+    agreement on the whole export although its docstring promised one version per annotator."""
+    first = annotation(11, ALICE, TEXT2, [], 102, updated_at="2026-01-01T10:00:00Z")
+    second = annotation(13, ALICE, TEXT2, [SOURCES], 102, updated_at="2026-01-02T10:00:00Z")
+    bob = annotation(12, BOB_ID, TEXT2, [SOURCES], 102, updated_at="2026-01-01T11:00:00Z")
+    for order in ([second, bob, first], [first, bob, second]):  # the latest by time, wherever the export lists it
+        path = export(tmp_path, [task(2, TEXT2, [SOURCES], order)])
+        report = agreement(path)
+        assert report["pairs"][0]["attributions"] == prf(1, 0, 0)
+        assert report["prediction_changes"]["overall"]["annotations"] == 2
+        out = tmp_path / "records.jsonl"
+        assert attrib("labelstudio", "records", path, "-o", out, "--choose", "each_latest").code == 0
+        records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert sorted(r["provenance"]["annotation_id"] for r in records) == [12, 13]
+        refused = attrib("labelstudio", "records", path, "-o", out, "--choose", "each")
+        assert refused.code == 1 and "V603 annotator 'alice@example.org' also made annotation" in refused.err
+        assert "--choose each_latest reads their latest" in refused.err

@@ -3,7 +3,7 @@
 Agreement uses the scoring of `attrib eval` (evaluate.Scores), one annotator as the reference and
 the other as the prediction: F1 is the same either way round, and P/R of a pair "a / b" read as "b
 against a". Only tasks with two or more annotators count; an annotator with several annotations on
-one task is represented by the last one in the export. Overall figures are micro averages: counts
+one task is represented by their latest (`--choose each_latest`). Overall figures are micro averages: counts
 summed over every pair of every task.
 
 Pre-annotation changes compare each annotation with the prediction it was started from (its
@@ -221,7 +221,7 @@ def agreement(export_path: str | Path) -> dict:
     """The agreement report of a Label Studio JSON export file (each task validated as it is read: the
     first error stops it); errors name the file and the task."""
     result = Agreement()
-    for i, task in enumerate(checked_export(str(export_path))):
+    for i, task in enumerate(checked_export(str(export_path), "each_latest")):
         try:
             result.add(task)
         except AttribError as exc:

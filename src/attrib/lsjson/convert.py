@@ -32,7 +32,7 @@ from .names import (
 
 RECORD_ID = "record_id"  # data key holding the record id: the dedup key of a push
 META = "meta"  # data key holding the record's meta
-CHOOSE = ("each", "ground_truth", "latest", "prediction")
+CHOOSE = ("each", "each_latest", "ground_truth", "latest", "prediction")
 
 
 
@@ -329,12 +329,19 @@ def _latest(items: list[dict]) -> dict | None:
 
 def chosen_annotations(task: dict, choose: str) -> list[dict]:
     """The annotations of `task` that `choose` reads: not cancelled; the last marked ground truth, the latest, all
-    (each), or none (prediction)."""
+    (each), each annotator's latest (each_latest), or none (prediction)."""
     annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
     if choose == "ground_truth":
         return [a for a in annotations if a.get("ground_truth")][-1:]
     if choose == "latest":
         return [a for a in [_latest(annotations)] if a is not None]
+    if choose == "each_latest":
+        by_annotator: dict = {}
+        for a in annotations:
+            who = annotator_of(a)
+            by_annotator.setdefault(who if isinstance(who, (str, int)) else ("annotation", id(a)), []).append(a)
+        latest = [id(_latest(mine)) for mine in by_annotator.values()]
+        return [a for a in annotations if id(a) in latest]
     return annotations if choose == "each" else []
 
 
@@ -349,7 +356,8 @@ def as_chosen(task: dict, choose: str) -> dict:
 def task_records(task: dict, choose: str = "each") -> list[dict]:
     """attrib records for one exported task, with provenance.
 
-    choose: "each" (a record per annotation), "ground_truth" (the annotation marked so, if any),
+    choose: "each" (a record per annotation), "each_latest" (a record per annotator: their latest annotation),
+    "ground_truth" (the annotation marked so, if any),
     "latest" (the last updated annotation) or "prediction" (the task's latest prediction).
     Cancelled annotations are skipped. The record id is the task's `data.record_id` (its task id when
     the task was not made by attrib). Annotation records carry no confidence: a person made them.

@@ -112,7 +112,8 @@ def _annotations(annotations: Any, text: str | None, where: Where) -> Iterator[F
         who = annotator_of(ann) if isinstance(ann.get("completed_by"), (int, dict)) else None
         if isinstance(who, (str, int)) and not isinstance(who, bool):
             if who in by_annotator:
-                yield at.finding("V603", f"annotator {who!r} also made annotation {by_annotator[who]!r} of this task")
+                yield at.finding("V603", f"annotator {who!r} also made annotation {by_annotator[who]!r} of this task "
+                                 "(--choose each_latest reads their latest)")
             else:
                 by_annotator[who] = ann.get("id")
         yield from check_result(result, text, at.at("result"))
