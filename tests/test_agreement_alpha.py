@@ -87,6 +87,19 @@ def test_the_report_has_alpha_and_the_disagreements_least_agreement_first(tmp_pa
     assert links == [("http://ls.example:8080/projects/4/data?task=2", "2"),
                      ("http://ls.example:8080/projects/4/data?task=1", "1")]
 
+    for t in tasks:  # an export that does not say the project (a hand-made one): no link to a made-up project
+        del t["project"]
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    done = attrib("agreement", path, "--html", page, "--url", "http://ls.example:8080/")
+    assert done.code == 0 and "/projects/None" not in done.out
+    assert re.search(r"^2\s+doc-2\s", done.out, re.M)  # the task's id, unlinked
+    assert "<a href" not in page.read_text(encoding="utf-8")
+    missing = tmp_path / "no-studio"
+    done = attrib("agreement", path, "--studio", missing)
+    assert done.code == 0
+    assert done.err == (f"attrib: warning: {missing}: no local Label Studio was started there (`attrib studio "
+                        f"--data-dir {missing}`): tasks are not linked\n")
+
 
 def test_long_pair_labels_get_room_in_the_charts(tmp_path):
     long_a = {"id": 1, "email": "annotator-with-a-long-name@newsroom.example.org"}

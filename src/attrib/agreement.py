@@ -206,8 +206,11 @@ def alpha_cells(alpha: dict) -> list:
     return [coefficient(alpha["labels"]), *(coefficient(alpha["roles"][role]) for role in ROLES), alpha["characters"]]
 
 
-def task_url(base_url: str, disagreement: dict) -> str:
-    """Where Label Studio shows the task of a disagreement (its Data Manager with the task open)."""
+def task_url(base_url: str | None, disagreement: dict) -> str | None:
+    """Where Label Studio shows the task of a disagreement (its Data Manager with the task open); None without a
+    URL or when the export does not say the task's project."""
+    if not base_url or disagreement["project_id"] is None:
+        return None
     return f"{base_url.rstrip('/')}/projects/{disagreement['project_id']}/data?task={disagreement['task_id']}"
 
 

@@ -169,7 +169,8 @@ def _pair_sections(report: dict, base_url: str | None) -> list[str]:
     rows = []
     for d in listed:
         task, *rest = disagreement_cells(d)
-        rows.append([Link(task, task_url(base_url, d)) if base_url and d["project_id"] is not None else task, *rest])
+        url = task_url(base_url, d)
+        rows.append([Link(task, url) if url else task, *rest])
     parts.append(_table(DISAGREEMENT_COLUMNS, rows) if rows else "<p>None: every task annotated twice or more "
                  "has the same attributions from each annotator.</p>")
     return parts

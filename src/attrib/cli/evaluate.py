@@ -111,7 +111,7 @@ def format_agreement(report: dict, base_url: str | None = None, shown: int = 10)
             _table(["pair", *ALPHA_COLUMNS], [[name, *alpha_cells(s["alpha"])] for name, s in pairs]),
         ]
         listed = report["disagreements"]
-        rows = [[task_url(base_url, d) if base_url else d["task_id"], *disagreement_cells(d)[1:]] for d in listed[:shown]]
+        rows = [[task_url(base_url, d) or d["task_id"], *disagreement_cells(d)[1:]] for d in listed[:shown]]
         more = f"\n(and {len(listed) - shown} more: --json or --html lists them all)" if len(listed) > shown else ""
         parts.append(f"{len(listed)} tasks where annotators disagree, least agreement first"
                      + ("\n" + _table(DISAGREEMENT_COLUMNS, rows, labels=3) + more if listed else ""))
@@ -151,6 +151,9 @@ def agreement_command(
 
         found = load(studio)
         url = found.url if found is not None else None
+        if url is None:
+            typer.echo(f"attrib: warning: {studio}: no local Label Studio was started there (`attrib studio --data-dir "
+                       f"{studio}`): tasks are not linked", err=True)
     if html is not None:
         write_agreement_html(report, html, f"attrib agreement: {export.name}", url)
     if as_json:
