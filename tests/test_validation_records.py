@@ -105,6 +105,23 @@ def test_tasks_made_by_the_converter_are_clean_and_detected(tmp_path):
     assert list(validate_path(path)) == []
 
 
+def test_two_attributions_sharing_a_cue_with_kinds_of_their_own_are_not_mixed_kinds():
+    """Each attribution's regions are its own (a0-cue-0, a1-cue-0 over one span): V311 read the kinds of every
+    region over the span and warned of mixed kinds, twice, on the converter's own tasks."""
+    text = "She said: \u201cWe won.\u201d and then: they lost."
+    shared = {"source": [frag_of(text, "She")], "cue": [frag_of(text, "said:")], "source_entity": None}
+    attributions = [{"id": "a0", "kind": "direct", **shared, "content": [frag_of(text, "\u201cWe won.\u201d")]},
+                    {"id": "a1", "kind": "indirect", **shared, "content": [frag_of(text, "they lost.")]}]
+    task = record_to_task({"id": "d", "text": text, "meta": {}, "attributions": attributions}, "v1")
+    assert codes(check_tasks([task])) == [("V505", "$[0].predictions[0].result[0]")]  # the shared cue, warned of once
+    mixed = copy.deepcopy(task)  # a0's CONTENT given a kind of its own, unlike its CUE's: mixed kinds
+    result = mixed["predictions"][0]["result"]
+    content = next(r for r in result if r["id"] == "a0-content-0")
+    cue_kind = next(r for r in result if r["id"] == "a0-cue-0" and r["type"] == "choices")
+    result.append({**copy.deepcopy(cue_kind), "id": "a0-content-0", "value": {**content["value"], "choices": ["mixed"]}})
+    assert ("V311", "$[0].predictions[0].result[0]") in codes(check_tasks([mixed]))
+
+
 def test_tasks_imported_twice_and_bad_predictions():
     task = record_to_task(record(), "v1")
     task["predictions"][0]["result"][0]["value"]["labels"] = ["QUOTE"]

@@ -293,7 +293,9 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
             for region in cues[:1]:
                 yield check.at(region.index).finding(
                     "V503", f"CUE {_quote(text, region)} is in an attribution without a CONTENT", region.id)
-        kinds = {check.kinds[r.id] for r in cues + contents if r.id in check.kinds}
+        # the kinds of this attribution's own regions, as the converter reads them (another attribution's region
+        # over the same span, with a kind of its own, is not this one's)
+        kinds = {check.kinds[rid] for rid in group if rid in check.kinds and check.regions[rid].label in (CUE, CONTENT)}
         if cues and contents and not kinds:  # (an incomplete attribution is reported as such, above)
             yield check.at(anchor.index).finding(
                 "V312", f"the attribution anchored at {_quote(text, anchor)} has no kind (a {KIND_NAME} choice on its "
