@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -185,3 +186,22 @@ def test_a_source_referring_to_two_referents_is_warned_of():
                    "labels": ["refers_to"]})
     found = [(f.code, f.severity) for f in check_tasks([task], "t.json")]
     assert found == [("V506", "warning")]
+
+
+@pytest.mark.parametrize("text, said, hint", [
+    ("Cafe\u0301 owners said so.", "Caf\u00e9", "(the same letters in another Unicode normalization: offsets count "
+     "code points, so the fragment's text must be normalized as the document's: 'Caf\\xe9' vs 'Cafe\\u0301')"),
+    ("Ca\u200bfe owners said so.", "Caf\u200be", "(they differ in characters that do not print: 'Caf\\u200be' vs "
+     "'Ca\\u200bfe')"),
+])
+def test_a_fragment_text_that_prints_like_the_documents_says_what_differs(tmp_path, text, said, hint):
+    """'Café' differs from 'Café' at [0, 5): the message showed two strings that look the same."""
+    bad = {"id": "n", "text": text, "attributions": [
+        {"kind": "indirect", "source": [{"start": 0, "end": 5, "text": said}], "cue": [frag_of(text, "said")],
+         "content": [frag_of(text, "so")]}]}
+    path = tmp_path / "n.jsonl"
+    path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
+    (finding,) = [f for f in validate_path(path) if f.code == "V203"]
+    assert finding.message.endswith(hint)
+    with pytest.raises(Exception, match=re.escape(hint) + "$"):
+        list(iter_records([path]))

@@ -18,6 +18,24 @@ def shorten(text: str, limit: int, one_line: bool = False) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def unlike(said: str, found: str) -> str:
+    """What tells two texts apart that print alike, for a message saying they differ: another Unicode
+    normalization of the same letters (é as one code point or as e and a combining accent), or invisible
+    characters; "" when their printed forms differ anyway."""
+    if said == found:
+        return ""
+    if unicodedata.normalize("NFC", said) == unicodedata.normalize("NFC", found):
+        return (" (the same letters in another Unicode normalization: offsets count code points, so the fragment's "
+                f"text must be normalized as the document's: {ascii(said)} vs {ascii(found)})")
+    if _printed(said) == _printed(found):
+        return f" (they differ in characters that do not print: {ascii(said)} vs {ascii(found)})"
+    return ""
+
+
+def _printed(text: str) -> str:
+    return "".join(c for c in text if c.isprintable() and unicodedata.category(c) != "Cf")
+
+
 def _visible(char: str) -> str:
     return repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import InputError, OffsetError
+from .errors import InputError, OffsetError, unlike
 from .lines import iter_lines
 
 ROLES = ("source", "cue", "content")
@@ -69,7 +69,9 @@ def check_fragment(text: str, frag: Any, where: str) -> None:
     if not 0 <= start < end <= len(text):
         raise OffsetError(f"{where}: span [{start}, {end}) does not fit a text of {len(text)} characters")
     if frag.get("text") != text[start:end]:
-        raise OffsetError(f"{where}: text {frag.get('text')!r} differs from the text at [{start}, {end}): {text[start:end]!r}")
+        said, found = frag.get("text"), text[start:end]
+        why = unlike(said, found) if isinstance(said, str) else ""
+        raise OffsetError(f"{where}: text {said!r} differs from the text at [{start}, {end}): {found!r}{why}")
 
 
 def _gold_fragments(text: str, attr: dict, role: str, where: str) -> list[dict]:
