@@ -10,6 +10,8 @@ import resource
 import signal
 import stat
 import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
@@ -113,24 +115,49 @@ def test_annotate_that_reads_nothing_keeps_the_earlier_output(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.jsonl", "out.jsonl"]
 
 
-def test_sigterm_stops_annotate_as_ctrl_c_does_and_leaves_no_half_output(tmp_path):
+@pytest.mark.parametrize("signum, code, said", [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
+def test_sigterm_and_ctrl_c_stop_annotate_with_one_line_and_leave_no_half_output(tmp_path, signum, code, said):
     """kill, timeout, systemd and docker stop send SIGTERM: it ended the process mid-write, leaving the temporary
-    file of half the records beside the output."""
+    file of half the records beside the output. Ctrl-C (SIGINT) left no half output but said nothing."""
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": TEXT * 40}) + "\n" for i in range(2000)),
                       encoding="utf-8")
     out = tmp_path / "out.jsonl"
     out.write_text("earlier\n", encoding="utf-8")
-    process = subprocess.Popen([ATTRIB, "annotate", str(corpus), "-o", str(out)], stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([ATTRIB, "annotate", str(corpus), "-o", str(out)], stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_default_sigint)
     deadline = time.monotonic() + 120
     while not any(p.name.endswith(".part") and p.stat().st_size for p in tmp_path.iterdir()):  # writing, mid-run
         assert time.monotonic() < deadline and process.poll() is None, "annotate never began to write"
         time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     err = process.communicate(timeout=60)[1]
-    assert process.returncode == 143 and err.endswith("attrib: terminated\n"), err
+    assert process.returncode == code and err == f"attrib: {said}\n", err
     assert out.read_text(encoding="utf-8") == "earlier\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "out.jsonl"]
+
+
+def _default_sigint() -> None:
+    """A test run started in the background inherits an ignored SIGINT, which its children would keep."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_ctrl_c_while_the_commands_are_imported_is_one_line():
+    """Importing the commands takes a while: a Ctrl-C then printed the traceback of whatever was being imported
+    and the process died by the signal. The Ctrl-C is made to come at that moment (an import hook raises it when
+    the commands are imported) rather than waited for."""
+    program = textwrap.dedent("""
+        import sys
+        class CtrlC:
+            def find_spec(self, name, path=None, target=None):
+                if name == "attrib.cli":
+                    raise KeyboardInterrupt
+        sys.meta_path.insert(0, CtrlC())
+        from attrib.console import main
+        main()
+    """)
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (130, "attrib: interrupted\n")
 
 
 @pytest.mark.parametrize("encoding", ["latin-1", "ascii"])

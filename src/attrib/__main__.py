@@ -1,5 +1,5 @@
 """`python -m attrib` runs the command line."""
 
-from .cli import main
+from .console import main
 
 main()

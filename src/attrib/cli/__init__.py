@@ -70,6 +70,8 @@ def main() -> None:
     if stopped:  # typer turned the KeyboardInterrupt into exit status 130 by itself
         print("attrib: terminated", file=sys.stderr)
         sys.exit(128 + signal.SIGTERM)
+    if code == 128 + signal.SIGINT:  # ... and so for Ctrl-C, silently
+        print("attrib: interrupted", file=sys.stderr)
     sys.exit(code if isinstance(code, int) else 0)
 
 
