@@ -43,6 +43,7 @@ LAYERS = [
     "labelstudio",  # the network: client, servers, project operations
     "backend",  # attrib backend: the Label Studio ML backend (an HTTP server)
     "cli",
+    "console",  # the console script: imports cli under a Ctrl-C guard
     "__main__",
 ]
 RANK = {unit: rank for rank, unit in enumerate(LAYERS)}
