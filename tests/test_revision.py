@@ -19,7 +19,7 @@ from attrib.records import iter_records
 from attrib.spacy_doc import get_attributions
 from attrib.training import cross_fit, finder_scores
 from attrib.training.boundaries import FINDER_NUMERIC as FINDER_COLUMNS, DocView, sites
-from attrib.training.fit_revision import keep_threshold
+from attrib.training.fit_revision import _classifier, _out_of_fold, keep_threshold
 from attrib.training.progress import Progress
 from attrib.training.reviser import REVISER
 
@@ -90,6 +90,25 @@ def test_the_keep_threshold_maximises_f1_over_held_out_probabilities():
     assert (check["f1_keep_all"], check["f1_at_threshold"]) == (0.8, 1.0)
     threshold, _ = keep_threshold(found, numpy.array([0.9, 0.8, 0.7, 0.2, 0.1, 0.15]), gold=4)
     assert 0.1 < threshold <= 0.15  # dropping the wrong one at 0.2 would cost the found one at 0.15
+
+
+def test_out_of_fold_keep_probabilities_survive_a_fold_with_one_label():
+    """Five training documents: a fold whose other documents hold only drafts to keep stopped `attrib train` with
+    scikit-learn's shape mismatch. Such a fold gets its one label; other folds are cross_val_predict's figures."""
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+
+    rng = numpy.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    groups = numpy.repeat(numpy.arange(6), 10)
+    y = (X[:, 0] > 0).astype(int)
+    y[groups >= 1] = 1  # document 0 alone holds drafts to drop: the fold scoring it fits on one label only
+    y[:3] = 0
+    held_out = _out_of_fold(X, y, groups, [False] * 3, seed=0)
+    assert held_out.shape == (60,) and set(held_out[groups == 0]) == {1.0}
+    both = (X[:, 0] > 0).astype(int)
+    expected = cross_val_predict(_classifier([False] * 3, 0), X, both, groups=groups, cv=GroupKFold(5),
+                                 method="predict_proba")[:, 1]
+    assert numpy.allclose(_out_of_fold(X, both, groups, [False] * 3, seed=0), expected)
 
 
 def test_progress_says_how_long_is_left(monkeypatch):

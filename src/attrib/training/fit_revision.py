@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy
 from joblib import Parallel, delayed
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import GroupKFold, cross_val_predict
+from sklearn.model_selection import GroupKFold
 from threadpoolctl import threadpool_limits
 from spacy.tokens import Doc
 
@@ -153,14 +153,29 @@ def fittable(examples: Examples) -> str | None:
     return None
 
 
+def _out_of_fold(X: numpy.ndarray, y: numpy.ndarray, groups: numpy.ndarray, categorical: list[bool], seed: int
+                 ) -> numpy.ndarray:
+    """Each row's keep probability from a model fitted on the other documents' folds (GroupKFold). A fold whose
+    other documents hold one label only (a few training documents) gets that label: cross_val_predict stopped on
+    it with a shape mismatch."""
+    folds = GroupKFold(min(FOLDS, len(set(groups.tolist()))))
+    held_out = numpy.empty(len(y), dtype=numpy.float64)
+    for fitting, scoring in folds.split(X, y, groups):
+        labels = numpy.unique(y[fitting])
+        if len(labels) < 2:
+            held_out[scoring] = float(labels[0])
+        else:
+            held_out[scoring] = _classifier(categorical, seed).fit(X[fitting], y[fitting]).predict_proba(X[scoring])[:, 1]
+    return held_out
+
+
 def _fit_one(model: str, X: numpy.ndarray, y: numpy.ndarray, groups: numpy.ndarray, categorical: list[bool],
              seed: int, gold: int, units: numpy.ndarray, gold_units: list[int], candidate: numpy.ndarray) -> tuple:
     """One model fitted on one thread; for the keep model, its thresholds from out-of-fold probabilities."""
     started, report = time.perf_counter(), {}
     with threadpool_limits(limits=1):
         if model == "keep":
-            folds = GroupKFold(min(FOLDS, len(set(groups.tolist()))))
-            held_out = cross_val_predict(_classifier(categorical, seed), X, y, groups=groups, cv=folds, method="predict_proba")[:, 1]
+            held_out = _out_of_fold(X, y, groups, categorical, seed)
             report["keep_threshold"], report["keep_check"] = keep_threshold(y[~candidate], held_out[~candidate], gold)
             report["candidate_threshold"], report["candidate_check"] = candidate_threshold(
                 held_out, y, units, candidate, report["keep_threshold"], gold, gold_units)
