@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import stat
+import time
 
 import pytest
 
@@ -13,6 +16,8 @@ import spacy
 from attrib.annotate import annotate_documents, load_pipeline
 from attrib.documents import Document
 from attrib.errors import InputError, OutputError
+from attrib.formats import outdir
+from attrib.formats.outdir import exchange
 from attrib.jsonio import dumps_line
 from attrib.schemas import validator
 from attrib.training.policy import FILL_WINS
@@ -78,13 +83,45 @@ def test_data_inside_the_model_folder_or_a_file_on_its_path_is_refused_before_tr
         train([corpus[0]], kept / "model", dev=[corpus[1]], settings=TrainSettings(max_steps=1, eval_frequency=1))
 
 
-def test_a_stop_while_the_model_is_replaced_leaves_the_earlier_model(tmp_path, monkeypatch):
-    """The earlier model was deleted before the new one was moved in: a Ctrl-C or SIGTERM between the two left
-    neither (a fake pipeline: what is written is not the point, the two renames are)."""
-    class Pipeline:
-        def to_disk(self, path):
-            (path / "meta.json").write_text('{"new": true}', encoding="utf-8")
+class NewPipeline:
+    """A fake pipeline: what is written is not the point, how it replaces the earlier model is."""
 
+    def to_disk(self, path):
+        (path / "meta.json").write_text('{"new": true}', encoding="utf-8")
+
+
+def test_the_model_replaces_the_earlier_one_in_one_step_with_the_usual_permissions(tmp_path):
+    """Two renames left nothing at -o to a SIGKILL between them; on Linux the folders are now exchanged in one
+    step (renameat2). mkdtemp's private mode (0700) was the model's: other users could not load it."""
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "meta.json").write_text('{"earlier": true}', encoding="utf-8")
+    earlier = model.stat().st_ino
+    umask = os.umask(0o022)
+    try:
+        _write_model(NewPipeline(), model)
+    finally:
+        os.umask(umask)
+    assert (model / "meta.json").read_text(encoding="utf-8") == '{"new": true}'
+    assert model.stat().st_ino != earlier and stat.S_IMODE(model.stat().st_mode) == 0o755
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_two_folders_are_exchanged_in_one_step_where_linux_can(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        folder.mkdir()
+        (folder / "name").write_text(folder.name, encoding="utf-8")
+    if not exchange(a, b):
+        pytest.skip("this system or file system cannot exchange two paths in one step (the fallback is tested below)")
+    assert [(p / "name").read_text(encoding="utf-8") for p in (a, b)] == ["b", "a"]
+
+
+def test_a_stop_while_the_model_is_replaced_leaves_the_earlier_model(tmp_path, monkeypatch):
+    """Where folders cannot be exchanged in one step, the earlier model is moved aside and the new one moved in: a
+    Ctrl-C or SIGTERM between the two renames puts the earlier one back (it used to be deleted first)."""
+    monkeypatch.setattr(outdir, "exchange", lambda a, b: False)
+    Pipeline = NewPipeline
     model = tmp_path / "model"
     model.mkdir()
     (model / "meta.json").write_text('{"earlier": true}', encoding="utf-8")
@@ -100,7 +137,7 @@ def test_a_stop_while_the_model_is_replaced_leaves_the_earlier_model(tmp_path, m
     monkeypatch.setattr(type(model), "rename", stopped_at_the_second)
     with pytest.raises(KeyboardInterrupt):
         _write_model(Pipeline(), model)
-    monkeypatch.undo()
+    monkeypatch.setattr(type(model), "rename", rename)
     assert (model / "meta.json").read_text(encoding="utf-8") == '{"earlier": true}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no .part, no .old left
     _write_model(Pipeline(), model)
@@ -180,3 +217,43 @@ def test_no_dev_fraction_and_no_dev_file_says_so(corpus, tmp_path):
     """It said "too few documents" of 30 documents."""
     with pytest.raises(InputError, match="--dev-fraction 0 holds no document out"):
         train([corpus[0]], tmp_path / "model", settings=TrainSettings(dev_fraction=0.0))
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_training(tmp_path, monkeypatch):
+    """A read-only -o was found out only after the whole training. (The read-only file system is faked with
+    os.access: mounting one needs privileges a test run may not have; what is checked is that train asks first.)"""
+    data = tmp_path / "data.jsonl"
+    data.write_text("".join(dumps_line(constructed_record(f"d{i}", random.Random(i))) for i in range(6)), encoding="utf-8")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if str(path) == str(folder) else real_access(path, mode))
+    started = time.monotonic()
+    with pytest.raises(OutputError, match=rf"{folder / 'model'}: cannot be written \({folder} is not writable"):
+        train([data], folder / "model")
+    assert time.monotonic() - started < 5 and list(folder.iterdir()) == []
+
+
+def test_a_folder_output_another_run_filled_meanwhile_is_one_line(tmp_path):
+    """Two `export -f brat` runs into one new folder: the second to finish stopped with a traceback
+    (Directory not empty)."""
+    out = tmp_path / "brat"
+    with pytest.raises(OutputError, match=rf"^E140 {out}: cannot write \(Directory not empty\)$"):
+        with outdir.staged_dir(out) as staging:
+            (staging / "mine.ann").write_text("", encoding="utf-8")
+            out.mkdir()
+            (out / "theirs.ann").write_text("", encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["brat"] and [p.name for p in out.iterdir()] == ["theirs.ann"]
+
+
+def test_a_full_disk_under_the_training_work_folder_is_named(monkeypatch):
+    """spaCy writes its runs to a temporary folder; a full disk there said "standard output" (a write() names no
+    file). The failing write is faked: filling a disk is not the point, naming the place is."""
+    from attrib.training.train import work_folder
+
+    with pytest.raises(OutputError, match=r"the training's work folder in .*: cannot write \(No space left on device\): "
+                                          r"make room there, or point TMPDIR at a roomier place$"):
+        with work_folder() as folder:
+            assert folder.is_dir()
+            raise OSError(28, "No space left on device")
+    assert not folder.exists()

@@ -6,6 +6,8 @@ The folder counterpart of `jsonio.atomic_write`, for formats that are a tree of 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
 import shutil
 import tempfile
@@ -16,26 +18,65 @@ from ..errors import OutputError, shorten
 
 
 @contextlib.contextmanager
-def staged_dir(out: Path) -> Iterator[Path]:
-    """Yield an empty staging folder beside `out`; on success it becomes `out` (which must be absent or empty)."""
-    if out.exists() and not (out.is_dir() and not any(out.iterdir())):
+def staged_dir(out: Path, replace: bool = False) -> Iterator[Path]:
+    """Yield an empty staging folder beside `out`; on success it becomes `out`, which must be absent or empty, or with
+    `replace` may be an earlier output, swapped out in one step where the system can (a stop at any moment leaves
+    the earlier folder or the new one at `out`, never neither)."""
+    if not replace and out.exists() and not (out.is_dir() and not any(out.iterdir())):
         raise OutputError(f"{out}: exists and is not an empty folder: choose a new output folder")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
         umask = os.umask(0)
         os.umask(umask)
-        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the dataset should get the usual permissions
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output should get the usual permissions
     except OSError as exc:
         raise OutputError(f"{out}: cannot write ({exc.strerror})") from None
     try:
         yield tmp
+        _put(tmp, out, replace)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # the new folder after a failure; after a replacement, the earlier one
+
+
+def _put(tmp: Path, out: Path, replace: bool) -> None:
+    try:
+        if replace and out.exists():
+            if exchange(tmp, out):
+                return  # the earlier folder is at `tmp` now
+            old = tmp.with_name(f"{tmp.name[:-len('.part')]}.old")  # no exchange here: two renames, undone on a stop
+            out.rename(old)
+            try:
+                tmp.rename(out)
+            except BaseException:
+                old.rename(out)
+                raise
+            old.rename(tmp)
+            return
         if out.exists():
-            out.rmdir()
+            out.rmdir()  # empty, or another run filled it meanwhile: ENOTEMPTY, one line below
         os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    except OSError as exc:
+        raise OutputError(f"{out}: cannot write ({exc.strerror})") from None
+
+
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux's renameat2 with RENAME_EXCHANGE); False where the system or the file
+    system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def write_text(path: Path, content: str) -> None:

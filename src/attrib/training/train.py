@@ -17,7 +17,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import shutil
+import os
 import sys
 import tempfile
 import time
@@ -32,6 +32,8 @@ from spacy.util import get_minor_version_range
 from .. import __version__
 from ..errors import InputError, ModelError, NothingToDoError, OutputError
 from ..evaluate import Scores, match_attributions
+from ..formats.outdir import staged_dir
+from ..jsonio import write_failure
 from ..pipeline import FACTORY, add_paragraph_starts
 from ..records import make_record
 from ..spacy_doc import get_attributions
@@ -223,28 +225,36 @@ def _check_output(output: Path, inputs: list[str | Path] = ()) -> None:
     parent = next((p for p in output.resolve().parents if p.exists()), None)
     if parent is not None and not parent.is_dir():
         raise OutputError(f"{output}: cannot be made ({parent} is a file, not a folder); choose another -o")
+    if parent is not None and not os.access(parent, os.W_OK | os.X_OK):  # found out now, not after the training
+        raise OutputError(f"{output}: cannot be written ({parent} is not writable: read-only, or not yours); "
+                          "choose another -o")
+
+
+@contextlib.contextmanager
+def work_folder() -> Iterator[Path]:
+    """A temporary folder for spaCy's training runs, removed at the end; a disk that fills up while they write
+    there is named (a write() names no file, and the message said "standard output")."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="attrib-train-") as name:
+            yield Path(name)
+    except OSError as exc:
+        if not write_failure(exc):
+            raise
+        where = exc.filename or f"the training's work folder in {tempfile.gettempdir()}"
+        raise OutputError(f"{where}: cannot write ({exc.strerror}): make room there, or point TMPDIR at a "
+                          "roomier place") from None
 
 
 def _write_model(nlp: Language, output: Path) -> None:
-    """Write the pipeline beside `output` and move it into place (replacing an earlier model)."""
+    """Write the pipeline beside `output` and swap it in (an earlier model there is replaced in one step)."""
     _check_output(output)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent))
-    except OSError as exc:
-        raise OutputError(f"{output}: cannot write ({exc.strerror})") from None
-    old = tmp.with_name(f"{tmp.name[:-len('.part')]}.old")  # the earlier model, moved aside until the new one is in
-    try:
-        nlp.to_disk(tmp)
-        if output.exists():
-            output.rename(old)
-        tmp.rename(output)  # between the two renames a stop leaves the earlier model at `old`: put back below
-    except BaseException:
-        if old.exists() and not output.exists():
-            old.rename(output)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    with staged_dir(output, replace=True) as tmp:
+        try:
+            nlp.to_disk(tmp)
+        except OSError as exc:
+            if write_failure(exc):  # a write() names no file: say which output it was
+                raise OutputError(f"{output}: cannot write ({exc.strerror})") from None
+            raise
 
 
 def start_halves(parts: list[list[dict]], work: Path, base: Language, dev: Path, settings: TrainSettings,
@@ -296,8 +306,7 @@ def train(
     parts = training_halves(train_records, settings.seed)
     if parts is None:
         log(f"revision: no span-finder scores ({len(train_records)} training documents, {MIN_DOCUMENTS} needed to halve them)")
-    with tempfile.TemporaryDirectory(prefix="attrib-train-") as tmp_name, contextlib.ExitStack() as stack:
-        tmp = Path(tmp_name)
+    with work_folder() as tmp, contextlib.ExitStack() as stack:
         to_docbin(dev_records, base.make_doc).to_disk(tmp / "dev.spacy")
         halves_job = folders = None
         if parts is not None:
