@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
@@ -57,6 +58,29 @@ def test_the_log_replays_updates_and_deletions_and_skips_a_torn_line(tmp_path):
     reopened = AnnotationLog(tmp_path)
     assert [r["text"] for r in reopened.current()] == ["updated"]
     assert reopened.accepted == 3
+    reopened.append([accepted(4, 40, "after the crash")])  # was glued to the torn line, and lost with it
+    assert [r["text"] for r in AnnotationLog(tmp_path).current()] == ["updated", "after the crash"]
+
+
+def test_an_append_that_fails_leaves_no_part_of_its_events(tmp_path, monkeypatch):
+    """A full disk mid-write left a torn line that the next accepted event was glued to: answered 200, then lost.
+    (The full disk is faked by os.write failing after a few bytes: filling one is not the point.)"""
+    log = AnnotationLog(tmp_path)
+    log.append([accepted(1, 10, "first")])
+    before = (tmp_path / "annotations.jsonl").read_bytes()
+    real_write = os.write
+
+    def full(fd, data):
+        real_write(fd, bytes(data[:7]))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError):
+        log.append([accepted(2, 20, "refused")])
+    monkeypatch.setattr(os, "write", real_write)
+    assert (tmp_path / "annotations.jsonl").read_bytes() == before
+    log.append([accepted(3, 30, "next")])
+    assert [r["text"] for r in AnnotationLog(tmp_path).current()] == ["first", "next"]
 
 
 def test_a_log_line_with_an_id_no_event_has_is_skipped_not_a_crash(tmp_path):

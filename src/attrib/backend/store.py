@@ -3,12 +3,15 @@
 One line per event: an accepted annotation (its attrib record, with provenance) or the deletion of one.
 A line is appended with one write to a file opened O_APPEND, under an exclusive flock, and fsynced
 before the event is answered: concurrent events (threads or processes) never interleave, and an
-answered event survives a crash or a restart. A line torn by a crash mid-write is skipped when read.
+answered event survives a crash or a restart. A line torn by a crash mid-write is skipped when read, and
+ended before the next event is appended; a write that fails (a full disk) is cut off again, and the event
+is answered with an error.
 The annotations in force are the log replayed: per task, the latest accepted annotation not deleted since.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -43,13 +46,21 @@ class AnnotationLog:
             return
         data = "".join(dumps_line(event) for event in events).encode("utf-8")
         with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    data = b"\n" + data  # a line torn by a crash: ended first, or this event would be glued to it
+                try:
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view):]
+                    os.fsync(fd)
+                except OSError:  # a full disk: no part of these events stays, to be glued to the next
+                    with contextlib.suppress(OSError):
+                        os.ftruncate(fd, size)
+                    raise
             finally:
                 os.close(fd)  # releases the flock
             self.accepted += sum(1 for event in events if event.get("event") == "accepted")
