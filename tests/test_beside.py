@@ -92,3 +92,26 @@ def test_end_with_parent_does_nothing_outside_beside():
     done = subprocess.run([*PYTHON, script], capture_output=True, text=True, timeout=60,
                           env={k: v for k, v in os.environ.items() if k != "ATTRIB_BESIDE_PARENT"})
     assert done.returncode == 0 and done.stdout.strip() == "still here"
+
+
+# The middle process fits on two worker processes (fit_revision.in_workers: joblib's loky), prints their pids and
+# kills itself with SIGKILL, as an out-of-memory kill of `attrib train` would.
+WORKERS = """
+import os, signal, time
+from joblib import delayed
+from attrib.training.fit_revision import in_workers
+pids = list(in_workers([delayed(os.getpid)() for _ in range(8)], 2))
+print(" ".join(map(str, set(pids))), flush=True)
+for _ in in_workers([delayed(time.sleep)(0.5) for _ in range(4)], 2):
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_revisions_worker_processes_end_when_train_is_killed_outright():
+    """A SIGKILLed `attrib train` left its two loky workers running, 500 MB, reparented to init."""
+    middle = subprocess.run([*PYTHON, WORKERS], capture_output=True, text=True, timeout=120)
+    assert middle.returncode == -9, middle.stderr
+    workers = [int(pid) for pid in middle.stdout.split()]
+    assert workers and os.getpid() not in workers
+    for pid in workers:
+        assert _gone(pid, 15), f"worker {pid} still runs after attrib train was killed"

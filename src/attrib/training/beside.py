@@ -56,6 +56,18 @@ class Beside:
         self._stderr.close()
 
 
+def end_with(parent: int) -> None:
+    """A worker pool's initializer (fit_revision's processes): end the worker once process `parent` is gone. A
+    SIGKILLed `attrib train` left its two workers running (500 MB), reparented to init, with nothing to stop them."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
 def end_with_parent() -> None:
     """In the command: end this process when the one that started it with Beside dies, however it dies.
     On Linux the kernel sends SIGTERM (prctl's parent-death signal: no thread, nothing to slow the work down);

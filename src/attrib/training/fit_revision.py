@@ -16,11 +16,13 @@ the first and takes from the others.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
+from typing import Iterator
 
 import numpy
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold
 from threadpoolctl import threadpool_limits
@@ -31,6 +33,7 @@ from ..pipeline.assembly import CANDIDATES_KEY, RULES_KEY
 from ..pipeline.quotes import find_quotes
 from ..records import ROLES, spans
 from . import boundaries, keep
+from .beside import end_with
 from .boundaries import SIDES, DocView, sites
 from .reviser import MODELS, NO_CANDIDATES
 from .tables import Table
@@ -183,6 +186,13 @@ def _fit_one(model: str, X: numpy.ndarray, y: numpy.ndarray, groups: numpy.ndarr
     return fitted, report, time.perf_counter() - started
 
 
+def in_workers(jobs: list, processes: int) -> Iterator:
+    """The results of joblib's delayed `jobs`, in order, computed on `processes` worker processes (loky) that end
+    with this process however it ends (a SIGKILL too: beside.end_with)."""
+    with parallel_config(backend="loky", initializer=end_with, initargs=(os.getpid(),)):
+        yield from Parallel(n_jobs=processes, return_as="generator")(jobs)
+
+
 def fit(examples: Examples, seed: int = 0, log=lambda message: None, finder: bool = False) -> tuple[dict, dict[str, Table], dict]:
     """Fitted models and their tables, and a report (rows, the keep threshold and what it gains held out).
     With `finder`, the models also read the span finders' scores (the rows must have been given them)."""
@@ -201,7 +211,7 @@ def fit(examples: Examples, seed: int = 0, log=lambda message: None, finder: boo
     ]
     processes = PROCESSES if sum(report["rows"].values()) >= SMALL_TABLE else 1
     models = {}
-    for model, (fitted, extra, seconds) in zip(MODELS, Parallel(n_jobs=processes, return_as="generator")(jobs)):
+    for model, (fitted, extra, seconds) in zip(MODELS, in_workers(jobs, processes)):
         models[model] = fitted
         report.update(extra)
         log(f"revision: {model} model fitted on {report['rows'][model]:,} rows in {seconds:.0f} s")
