@@ -11,8 +11,8 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
-from attrib.errors import BrokenJsonError, InvalidDataError
-from attrib.formats import FORMATS, brat, export
+from attrib.errors import BrokenJsonError, InvalidDataError, OutputError
+from attrib.formats import FORMATS, brat, export, jsonl
 from attrib.formats.inputs import read_input
 from attrib.lsjson.convert import record_to_task
 from attrib.records import ROLES, iter_records
@@ -50,6 +50,22 @@ def test_jsonl_round_trip_and_card(records, tmp_path):
     card = (tmp_path / "data.card.md").read_text(encoding="utf-8")
     assert f"{len(records)} documents, {sum(len(r['attributions']) for r in records)} attributions" in card
     assert "record.schema.json" in card and "attrib 0.1.0" in card
+
+
+def test_a_card_that_cannot_be_written_leaves_the_earlier_records_and_card(records, tmp_path, monkeypatch):
+    """The records were renamed into place before the card was written: a full disk at the card left new records
+    beside the earlier card, which then counted other documents. (The full disk is faked at the card.)"""
+    out = tmp_path / "data.jsonl"
+    export([{**records[0], "id": "an earlier export"}], "jsonl", out)
+    earlier = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jsonl, "render", full)
+    with pytest.raises(OutputError, match=r"data\.card\.md: cannot write \(No space left on device\)"):
+        export(records, "jsonl", out)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == earlier  # the earlier pair only
 
 
 def test_jsonl_to_stdout_has_no_card(seed_gold, tmp_path, capsys, monkeypatch):

@@ -29,12 +29,17 @@ def write_records(records: Iterable[dict], out: str | Path) -> int:
 
 
 def write(records: Iterable[dict], out: Path) -> list[Path]:
-    """Stream `records` to `out`, then write the card counted on the way."""
+    """Stream `records` to `out`, then write the card counted on the way. Both are written whole before either
+    is renamed into place: a card that cannot be written (a full disk) leaves neither, not new records beside
+    the earlier card."""
     stats = DatasetStats()
-    write_records(stats.tally(records), out)
-    if is_stream(out):
-        return []  # records to stdout or a device: no file to put a card beside
+    if is_stream(out):  # records to stdout or a device: no file to put a card beside
+        write_records(stats.tally(records), out)
+        return []
     card = card_path(out)
-    with atomic_write(card) as handle:
-        handle.write(render(stats.summary(), out.name))
+    with atomic_write(out) as handle:
+        for record in stats.tally(records):
+            handle.write(dumps_line(record))
+        with atomic_write(card) as card_handle:  # renamed into place just before `out`
+            card_handle.write(render(stats.summary(), out.name))
     return [out, card]
