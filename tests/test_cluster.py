@@ -502,3 +502,22 @@ def test_validate_says_a_missing_manifest_is_missing(tmp_path):
     (folder / "_SUCCESS.json").unlink()
     ran = attrib("validate", folder)
     assert ran.code == 1 and "no readable _SUCCESS.json (missing)" in ran.out  # it said "not a JSON object"
+
+
+def test_ctrl_c_stops_a_local_cluster_run_with_one_line(corpus, tmp_path):
+    """A terminal's Ctrl-C goes to every process of the group: each local worker printed a KeyboardInterrupt
+    traceback (70-100 lines), and attrib itself said nothing. Sent here as a terminal sends it, to the group."""
+    out = tmp_path / "out.parts"
+    process = subprocess.Popen([str(Path(sys.executable).parent / "attrib"), "annotate", *corpus["inputs"], "-o",
+                                str(out), "--cluster", "local:2", "--partition-size", "1kB"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while not (out.is_dir() and any(p.suffix == ".jsonl" for p in out.iterdir())):  # the workers are annotating
+        assert time.monotonic() < deadline and process.poll() is None, "the run never wrote a part"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    err = process.communicate(timeout=120)[1]
+    assert process.returncode == 130, err
+    assert err.splitlines()[1:] == ["attrib: interrupted"], err  # after the line naming the cluster
+    assert not (out / "_SUCCESS.json").exists()

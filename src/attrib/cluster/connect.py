@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import signal
 import socket
 from typing import Iterator
 from urllib.parse import urlsplit
@@ -58,7 +59,7 @@ def connect(address: str, quiet: bool = True) -> Iterator:
             workers = int(local.group(1) or os.cpu_count() or 1)
             if workers < 1:
                 raise ClusterError(f"--cluster {address}: a local cluster needs at least one worker")
-            with dask.config.set(LOCAL_WORKER_CONFIG):
+            with dask.config.set(LOCAL_WORKER_CONFIG), _without_ctrl_c():
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        silence_logs=logging.CRITICAL if quiet else logging.WARNING)
             client = Client(cluster, timeout=timeout)
@@ -81,6 +82,22 @@ def connect(address: str, quiet: bool = True) -> Iterator:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+@contextlib.contextmanager
+def _without_ctrl_c() -> Iterator[None]:
+    """Start the local cluster's processes with Ctrl-C ignored (an ignored signal stays ignored in a child). A
+    terminal's Ctrl-C goes to every process of the group: each worker printed its own KeyboardInterrupt traceback
+    while attrib, which gets it too, stops them anyway. Outside the main thread nothing changes."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _scheduler_address(path: str) -> str:
