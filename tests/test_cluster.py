@@ -521,3 +521,22 @@ def test_ctrl_c_stops_a_local_cluster_run_with_one_line(corpus, tmp_path):
     assert process.returncode == 130, err
     assert err.splitlines()[1:] == ["attrib: interrupted"], err  # after the line naming the cluster
     assert not (out / "_SUCCESS.json").exists()
+
+
+def test_a_second_run_into_a_folder_another_run_is_writing_is_refused(corpus, scheduler, tmp_path):
+    """Two runs into one folder at once: the second one's clean-up deleted the first one's parts while it ran,
+    then the first wrote a manifest listing parts that were gone; both exited 0. The first run is stood for by
+    this test holding the lock a run holds."""
+    from attrib.cluster.parts import Folder
+    from attrib.locks import one_at_a_time
+
+    out = tmp_path / "out.parts"
+    out.mkdir()
+    (out / "000-earlier-00000.jsonl").write_text("{}\n", encoding="utf-8")
+    with one_at_a_time("cluster", Folder(str(out)).location, wait=False) as alone:
+        assert alone
+        ran = attrib("annotate", corpus["jsonl"], "-o", out, "--cluster", scheduler["address"])
+    assert ran.code == 3, ran.err
+    assert ran.err.splitlines()[-1] == (f"attrib: E300 {out}: another run on this machine is writing there: wait for "
+                                        "it to end, or write elsewhere")
+    assert [p.name for p in out.iterdir()] == ["000-earlier-00000.jsonl"]

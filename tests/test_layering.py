@@ -23,6 +23,7 @@ LAYERS = [
     "jsonsafe",  # parsing one JSON text: depth, numbers, surrogates
     "jsonarray",  # a JSON array element by element
     "jsonio",
+    "locks",  # runs on this machine that must not overlap
     "lines",  # JSON Lines, and Parquet rows as the lines they stand for
     "records",
     "schemas",

@@ -19,6 +19,7 @@ from typing import Callable
 from .. import __version__
 from ..errors import ClusterError
 from ..jsonsafe import max_depth
+from ..locks import one_at_a_time
 from .inputs import ErrorHandler, Partition, plan
 from .parts import MANIFEST, PART_FILE, RECEIPTS, Folder
 from .plugin import PipelineLoader
@@ -34,16 +35,27 @@ def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHand
     messages in input order). The manifest is written only when the run annotated a document. `on_error` hears
     about inputs that do not exist; with `strict`, the first document that cannot be read stops the run with its
     InputError."""
-    from distributed import as_completed
-    from distributed.client import FutureCancelledError
-    from distributed.scheduler import KilledWorker
-
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     progress = progress or (lambda done, total: None)
     folder = Folder(out)
     if model and Path(model).exists():
         model = str(Path(model).resolve())  # a pipeline folder: workers may run elsewhere (on a shared file system)
     partitions = plan(inputs, partition_bytes, on_error)
+    with one_at_a_time("cluster", folder.location, wait=False) as alone:
+        if not alone:  # its clean-up would delete this run's parts, and this run's manifest list parts gone
+            raise ClusterError(f"{out}: another run on this machine is writing there: wait for it to end, or write "
+                               "elsewhere")
+        return _run(client, partitions, folder, model, fmt, partition_bytes, batch_size, force, strict, progress,
+                    started, clock)
+
+
+def _run(client, partitions: list[Partition], folder: Folder, model: str | None, fmt: str, partition_bytes: int,
+         batch_size: int, force: bool, strict: bool, progress: Progress, started: datetime, clock: float
+         ) -> tuple[dict, list[str]]:
+    from distributed import as_completed
+    from distributed.client import FutureCancelledError
+    from distributed.scheduler import KilledWorker
+
     folder.prepare()
     folder.remove(MANIFEST)  # the folder is about to change: no manifest may describe it until it is whole again
     client.register_plugin(PipelineLoader(model))

@@ -19,10 +19,6 @@ A new project also gets a Data Manager view that shows the drafts' score (lsjson
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +28,7 @@ from ..errors import InputError, NothingToDoError
 from ..lsjson.config import guidelines, label_config, to_html
 from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task
 from ..lsjson.names import TEXT_NAME
+from ..locks import one_at_a_time
 from ..lsjson.views import default_view
 from ..records import by_id
 from ..validation import check_tasks
@@ -85,11 +82,7 @@ def one_push_at_a_time(url: str, title: str) -> Iterator[None]:
     ends however it ends). Two pushes at once each found no task, and both imported everything (every task twice)
     or each created a project of that title; one after the other, the second finds what the first imported.
     Pushes from two machines are not covered: the server has nothing to lock with."""
-    folder = Path(tempfile.gettempdir()) / f"attrib-push-locks-{os.getuid()}"  # a user's own: no one else's umask
-    folder.mkdir(mode=0o700, exist_ok=True)
-    name = hashlib.sha256(f"{url}\n{title}".encode("utf-8")).hexdigest()[:32]
-    with open(folder / f"{name}.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with one_at_a_time("push", f"{url}\n{title}"):
         yield
 
 
