@@ -182,3 +182,26 @@ def test_records_on_standard_output_are_utf8_whatever_the_locale_says(tmp_path, 
         assert done.stdout == (tmp_path / f"file.{fmt}").read_bytes()
     done = subprocess.run([ATTRIB, "show", str(path)], capture_output=True, env=env, timeout=120)
     assert done.returncode == 0 and "Caf\u00e9" in done.stdout.decode("utf-8")
+
+
+def test_what_a_killed_run_left_beside_an_output_is_removed_by_the_next(records, tmp_path):
+    """A SIGKILL mid-write left the hidden temporary file (or folder) for good: every run killed so added one, as
+    large as the output. A later run of the same output removes those of processes that no longer run, only."""
+    dead = subprocess.Popen(["true"])  # its pid: a process that no longer runs
+    dead.wait()
+    out = tmp_path / "tasks.json"
+    orphans = [tmp_path / f".tasks.json.{dead.pid}.x1y2.part", tmp_path / f".tasks.json.{dead.pid}.z3.old"]
+    orphans[0].write_text("half a file", encoding="utf-8")
+    orphans[1].mkdir()
+    kept = [tmp_path / f".tasks.json.{os.getpid()}.live.part",  # a run still going (this process)
+            tmp_path / f".other.json.{dead.pid}.a.part",  # another output's
+            tmp_path / ".tasks.json.notapid.part"]
+    for path in kept:
+        path.write_text("", encoding="utf-8")
+    assert attrib("labelstudio", "tasks", records, "-o", out).code == 0
+    assert not any(p.exists() for p in orphans) and all(p.exists() for p in kept)
+    brat = tmp_path / "brat"
+    orphan_folder = tmp_path / f".brat.{dead.pid}.q.part"
+    (orphan_folder / "sub").mkdir(parents=True)
+    assert attrib("export", records, "-f", "brat", "-o", brat).code == 0
+    assert brat.is_dir() and not orphan_folder.exists()

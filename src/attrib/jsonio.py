@@ -13,6 +13,7 @@ import errno
 import io
 import json
 import os
+import shutil
 import stat
 import sys
 import tempfile
@@ -122,6 +123,37 @@ def dumps_line(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
 
 
+def temporary_prefix(target: Path) -> str:
+    """How the temporary files and folders an output is written in start: `.NAME.PID.` (hidden, beside it)."""
+    return f".{target.name}.{os.getpid()}."
+
+
+def remove_orphans(target: Path) -> None:
+    """Remove what runs killed outright (SIGKILL, out of memory, a power cut) left beside `target`: temporaries
+    named for it by processes that no longer run. Nothing else can remove them, and they can be as large as
+    the output."""
+    prefix = f".{target.name}."
+    with contextlib.suppress(OSError):
+        for path in target.parent.iterdir():
+            name = path.name
+            pid = name[len(prefix):].split(".", 1)[0]
+            if name.startswith(prefix) and name.endswith((".part", ".old")) and pid.isdigit() and not _running(int(pid)):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's: it runs
+        return True
+    return True
+
+
 def give_default_mode(path: str | Path) -> None:
     """Give a file made by mkstemp (0600) the mode open() would have given it under the umask."""
     mask = os.umask(0)
@@ -191,7 +223,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target), suffix=".part", dir=target.parent)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write ({exc.strerror})") from None
     try:
@@ -200,6 +232,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
                 yield handle
             give_default_mode(tmp)
             os.replace(tmp, target)
+        remove_orphans(target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import OutputError, shorten
+from ..jsonio import remove_orphans, temporary_prefix
 
 
 @contextlib.contextmanager
@@ -26,7 +27,7 @@ def staged_dir(out: Path, replace: bool = False) -> Iterator[Path]:
         raise OutputError(f"{out}: exists and is not an empty folder: choose a new output folder")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
+        tmp = Path(tempfile.mkdtemp(prefix=temporary_prefix(out), suffix=".part", dir=out.parent))
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output should get the usual permissions
@@ -37,6 +38,7 @@ def staged_dir(out: Path, replace: bool = False) -> Iterator[Path]:
         _put(tmp, out, replace)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # the new folder after a failure; after a replacement, the earlier one
+    remove_orphans(out)
 
 
 def _put(tmp: Path, out: Path, replace: bool) -> None:
