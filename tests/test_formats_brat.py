@@ -284,3 +284,22 @@ def test_the_polnear_layout_refuses_names_it_would_read_back_as_another_record(t
     assert not (tmp_path / "out").exists()
     export(records[:1], "brat", tmp_path / "one", layout="polnear")  # alone, a_1's file is read back as a_1's
     assert [(r["id"], r["provenance"]) for r in brat.read(tmp_path / "one")] == [("a_1", {"annotator": "2"})]
+
+
+def test_a_file_of_a_folder_output_that_cannot_be_written_is_named_where_it_was_going(tmp_path, monkeypatch):
+    """A full disk while brat files were written named the hidden staging folder (.out.1234.x8k2.part/a.ann), a
+    path the user never asked for and that is gone once the run ends. (The full disk is faked at open.)"""
+    from attrib.errors import OutputError
+    from attrib.formats import outdir
+
+    out = tmp_path / "out.brat"
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError, match=rf"^E140 {out}/sub/a\.ann: cannot write \(No space left on device\)$"):
+        with outdir.staged_dir(out) as staging:
+            monkeypatch.setattr("builtins.open", full)
+            outdir.write_text(staging / "sub" / "a.ann", "T1\tSource 0 3\tBob\n")
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []

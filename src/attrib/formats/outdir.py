@@ -88,7 +88,16 @@ def write_text(path: Path, content: str) -> None:
         with open(path, "w", encoding="utf-8", newline="") as handle:
             handle.write(content)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+        raise OutputError(f"{_final(path)}: cannot write ({exc.strerror})") from None
+
+
+def _final(path: Path) -> Path:
+    """Where a file of a staging folder will be once it is renamed: the name a message should give."""
+    for staging in path.parents:
+        if staging.name.startswith(".") and staging.name.endswith(".part"):
+            out = staging.name[1:-len(".part")].rsplit(".", 2)[0]  # .NAME.PID.RANDOM.part
+            return staging.parent / out / path.relative_to(staging)
+    return path
 
 
 NAME_BYTES = 200  # a file name's stem at most: file systems allow 255 bytes, with room for `_annotator.ann`
