@@ -24,11 +24,12 @@ def unlike(said: str, found: str) -> str:
     characters; "" when their printed forms differ anyway."""
     if said == found:
         return ""
+    escaped = f"{ascii(shorten(said, 60))} vs {ascii(shorten(found, 60))}"
     if unicodedata.normalize("NFC", said) == unicodedata.normalize("NFC", found):
         return (" (the same letters in another Unicode normalization: offsets count code points, so the fragment's "
-                f"text must be normalized as the document's: {ascii(said)} vs {ascii(found)})")
+                f"text must be normalized as the document's: {escaped})")
     if _printed(said) == _printed(found):
-        return f" (they differ in characters that do not print: {ascii(said)} vs {ascii(found)})"
+        return f" (they differ in characters that do not print: {escaped})"
     return ""
 
 

@@ -70,7 +70,7 @@ def main() -> None:
     if stopped:  # typer turned the KeyboardInterrupt into exit status 130 by itself
         print("attrib: terminated", file=sys.stderr)
         sys.exit(128 + signal.SIGTERM)
-    if code == 128 + signal.SIGINT:  # ... and so for Ctrl-C, silently
+    if code == 128 + signal.SIGINT:  # typer turns Ctrl-C into exit status 130 without a word
         print("attrib: interrupted", file=sys.stderr)
     sys.exit(code if isinstance(code, int) else 0)
 

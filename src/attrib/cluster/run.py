@@ -42,7 +42,7 @@ def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHand
         model = str(Path(model).resolve())  # a pipeline folder: workers may run elsewhere (on a shared file system)
     partitions = plan(inputs, partition_bytes, on_error)
     with one_at_a_time("cluster", folder.location, wait=False) as alone:
-        if not alone:  # its clean-up would delete this run's parts, and this run's manifest list parts gone
+        if not alone:  # each run's clean-up would delete the other's parts, and its manifest list parts since gone
             raise ClusterError(f"{out}: another run on this machine is writing there: wait for it to end, or write "
                                "elsewhere")
         return _run(client, partitions, folder, model, fmt, partition_bytes, batch_size, force, strict, progress,

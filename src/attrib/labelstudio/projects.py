@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import IO, Callable, Iterator
 
 from ..errors import InputError, NothingToDoError
+from ..locks import one_at_a_time
 from ..lsjson.config import guidelines, label_config, to_html
 from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task
 from ..lsjson.names import TEXT_NAME
-from ..locks import one_at_a_time
 from ..lsjson.views import default_view
 from ..records import by_id
 from ..validation import check_tasks

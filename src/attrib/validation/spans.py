@@ -59,4 +59,4 @@ def span_findings(text: str, span: Any, where: Where, *, tolerant: bool, region_
                                                f"[{start}, {end}): {actual!r}", region_id)
     else:
         yield where.at("text").finding("V203", f"text {shorten(covered, 60)!r} differs from the text at [{start}, {end}): "
-                                               f"{shorten(actual, 60)!r}{shorten(unlike(covered, actual), 200)}", region_id)
+                                               f"{shorten(actual, 60)!r}{unlike(covered, actual)}", region_id)
