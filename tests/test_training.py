@@ -294,3 +294,29 @@ def test_model_rules_is_the_rules_and_a_python_package_is_no_model(tmp_path):
     assert (tmp_path / "rules.jsonl").read_bytes() == (tmp_path / "default.jsonl").read_bytes()
     ran = attrib_cli("annotate", text, "--model", "json", "-o", tmp_path / "json.jsonl")
     assert ran.code == 2 and ran.err.startswith("attrib: E120 cannot load a spaCy pipeline (json: ") and ran.err.count("\n") == 1
+
+
+def test_training_documents_twice_or_in_dev_too_are_refused_before_training(corpus, tmp_path):
+    """The same documents twice landed on both sides of the split (calibration and the fill check ran on documents
+    the model was trained on), and --dev equal to the training data gave training scores as dev scores."""
+    train_path, dev_path = corpus
+    ran = attrib_cli("train", train_path, train_path, "-o", tmp_path / "model")
+    assert ran.code == 2 and ran.err == (f"attrib: E100 {train_path}, {train_path}: documents 1 and 31 share the id "
+                                         "'t0' (ids must be unique)\n")
+    ran = attrib_cli("train", train_path, "--dev", train_path, "-o", tmp_path / "model")
+    assert ran.code == 2 and ran.err == (f"attrib: E100 {train_path}: 30 of its 30 documents are training documents "
+                                         "too (first: 't0'): --dev must hold other documents\n")
+    assert not (tmp_path / "model").exists()
+
+
+def test_no_calibration_documents_keep_fill_off_and_say_so(corpus, tmp_path):
+    """--calibration-fraction 0 (or a handful of documents) left fill on, the factory's default, unchecked."""
+    train_path, dev_path = corpus
+    said = []
+    meta = train([train_path], tmp_path / "model", dev=[dev_path], log=said.append,
+                 settings=TrainSettings(max_steps=20, eval_frequency=10, calibration_fraction=0))
+    assert meta["rules"]["fill"] is False and meta["rules"]["fill_check"] is None
+    assert meta["data"]["documents"]["calibration"] == 0
+    assert "no calibration documents (--calibration-fraction 0, 30 documents): confidences are not calibrated, and " \
+           "fill is off" in said
+    assert spacy.load(tmp_path / "model").get_pipe("attrib_combine").fill is False

@@ -35,7 +35,7 @@ from ..evaluate import Scores, match_attributions
 from ..formats.outdir import staged_dir
 from ..jsonio import write_failure
 from ..pipeline import FACTORY, add_paragraph_starts
-from ..records import make_record
+from ..records import by_id, make_record
 from ..spacy_doc import get_attributions
 from . import spacy_fit  # it registers attrib's training components, as spaCy's loop needs them
 from .beside import Beside
@@ -230,6 +230,16 @@ def _check_output(output: Path, inputs: list[str | Path] = ()) -> None:
                           "choose another -o")
 
 
+def _apart(dev: list[dict], training: list[dict], where: str) -> None:
+    """Refuse dev documents that are training documents too (by id or by text): checkpoints chosen on them, and the
+    dev scores in meta.json, would be scores on the training data."""
+    ids, texts = {r["id"] for r in training}, {r["text"] for r in training}
+    shared = [r["id"] for r in dev if r["id"] in ids or r["text"] in texts]
+    if shared:
+        raise InputError(f"{where}: {len(shared)} of its {len(dev)} documents are training documents too (first: "
+                         f"{shared[0]!r}): --dev must hold other documents")
+
+
 @contextlib.contextmanager
 def work_folder() -> Iterator[Path]:
     """A temporary folder for spaCy's training runs, removed at the end; a disk that fills up while they write
@@ -284,8 +294,10 @@ def train(
     settings = settings or TrainSettings()
     _check_output(Path(output), [*data, *(dev or [])])
     records = list(read_training_records(data))
+    by_id(records, ", ".join(map(str, data)))  # a document twice could land on both sides of a split
     if dev:
         dev_records = list(read_training_records(dev))
+        _apart(dev_records, records, ", ".join(map(str, dev)))
     elif not settings.dev_fraction:
         raise InputError("--dev-fraction 0 holds no document out to choose checkpoints on: give --dev FILE, or a "
                          "fraction above 0")
@@ -341,6 +353,10 @@ def train(
                 with_fill = combiner.calibration
                 combiner.calibration = fit_calibration(nlp, calib_records)
                 combiner.calibration.keep_origin(with_fill, SECOND_SIDE[settings.prefer])
+    else:  # nothing to check the second side's additions on, nor to calibrate with: they stay out, unless asked for
+        combiner.fill = bool(settings.fill)
+        log(f"no calibration documents (--calibration-fraction {settings.calibration_fraction}, {len(records)} "
+            f"documents): confidences are not calibrated, and fill is {'on (--fill)' if combiner.fill else 'off'}")
     dev_scores = score(nlp, dev_records)
     attrib_meta = {
         "attrib_version": __version__,
