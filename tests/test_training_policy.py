@@ -75,6 +75,17 @@ def test_a_rule_attribution_agrees_with_at_most_one_learned_one():
     assert sum(bool(a["source"]) for a in out) == 1
 
 
+def test_fill_adds_only_what_agrees_with_none_of_the_first_side():
+    """A second learned draft of a content the rules have (a part of it, with the same cue) was added as a new
+    attribution: two attributions then claimed one cue (V505), near-duplicates for an annotator to delete."""
+    learned = [dict(attr(TEXT, "that taxes will fall", cue="said", source="The minister"), raw=0.9),
+               dict(attr(TEXT, "taxes will", cue="said", source="The minister"), raw=0.4),
+               dict(attr(TEXT, "“No,”", cue="said", source="he"), raw=0.6)]
+    rules = [attr(TEXT, "that taxes will fall.", cue="said", source="The minister")]
+    out = combine(TEXT, learned, rules)
+    assert [(a["content"][0]["text"], a["origin"]) for a in out] == [("that taxes will fall.", "both"), ("“No,”", "learned")]
+
+
 def test_calibration_follows_the_share_found_per_origin_and_bin():
     cal = Calibration()
     for i in range(100):

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import random
 
-from ..evaluate import Counts, match_attributions
+from ..evaluate import Counts, intersection, match_attributions
+from ..records import spans
 
 ORIGINS = ("both", "learned", "rules")
 FILL_WINS = 0.9  # the share of bootstrap resamples in which fill must win
@@ -51,10 +52,17 @@ def combine(text: str, learned: list[dict], rules: list[dict], fill: bool = True
                         merged["source_entity"] = other.get("source_entity")
             merged["origin"] = "both"
         out.append(merged)
-    if fill:
-        out += [dict(attr, origin=second_name, raw=_raw(attr)) for j, attr in enumerate(second) if j not in used]
+    if fill:  # only what agrees with none of the first side: a second draft of a content already there (a part of
+        # it, with the same cue) is no new attribution, and two attributions would claim one cue (V505)
+        out += [dict(attr, origin=second_name, raw=_raw(attr)) for j, attr in enumerate(second)
+                if j not in used and not any(_agree(text, attr, kept) for kept in first)]
     out.sort(key=lambda a: (a["content"][0]["start"], a["content"][0]["end"]))
     return out
+
+
+def _agree(text: str, a: dict, b: dict) -> bool:
+    """Their contents share a non-whitespace character."""
+    return any(text[s:e].strip() for s, e in intersection(spans(a, "content"), spans(b, "content")))
 
 
 def _raw(attr: dict) -> float:
