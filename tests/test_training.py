@@ -320,3 +320,18 @@ def test_no_calibration_documents_keep_fill_off_and_say_so(corpus, tmp_path):
     assert "no calibration documents (--calibration-fraction 0, 30 documents): confidences are not calibrated, and " \
            "fill is off" in said
     assert spacy.load(tmp_path / "model").get_pipe("attrib_combine").fill is False
+
+
+def test_a_training_folder_is_fingerprinted_by_its_files(tmp_path):
+    """A brat folder got its path only, so the model_version stayed the same when its files changed."""
+    from attrib.training.train import _fingerprint
+
+    folder = tmp_path / "brat"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "a.ann").write_text("T1\tSource 0 3\tBob\n", encoding="utf-8")
+    (folder / "a.txt").write_text("Bob said so.", encoding="utf-8")
+    first = _fingerprint([folder])[0]
+    assert first["path"] == str(folder) and len(first["sha256"]) == 64
+    assert _fingerprint([folder])[0] == first
+    (folder / "sub" / "a.ann").write_text("T1\tSource 0 2\tBo\n", encoding="utf-8")
+    assert _fingerprint([folder])[0]["sha256"] != first["sha256"]

@@ -55,12 +55,20 @@ MIN_DOCUMENTS_TO_FORK = 100  # below this, starting a second process costs more 
 
 
 def _fingerprint(paths: Iterable[str | Path]) -> list[dict]:
+    """Each input's path and SHA-256; a folder's (brat) over its files' relative names and bytes, in name order, so
+    that the model_version changes when the data does, not only when its name does."""
     out = []
     for raw in paths:
         path = Path(raw)
         entry = {"path": str(path)}
         if path.is_file():
             entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        elif path.is_dir():
+            digest = hashlib.sha256()
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                digest.update(f"{file.relative_to(path).as_posix()}\n{hashlib.sha256(file.read_bytes()).hexdigest()}\n"
+                              .encode("utf-8"))
+            entry["sha256"] = digest.hexdigest()
         out.append(entry)
     return out
 
