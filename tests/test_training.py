@@ -335,3 +335,15 @@ def test_a_training_folder_is_fingerprinted_by_its_files(tmp_path):
     assert _fingerprint([folder])[0] == first
     (folder / "sub" / "a.ann").write_text("T1\tSource 0 2\tBo\n", encoding="utf-8")
     assert _fingerprint([folder])[0]["sha256"] != first["sha256"]
+
+
+def test_the_saved_config_says_what_the_model_does(trained):
+    """config.cfg showed the factory's defaults (fill = true for a model whose policy.json said false, the
+    revision's keep_threshold 0.3 for its fitted one) and the training run's temporary paths."""
+    model = trained[0]
+    config = spacy.util.load_config(model / "config.cfg")
+    policy = json.loads((model / "attrib_combine" / "policy.json").read_text(encoding="utf-8"))
+    assert {k: config["components"]["attrib_combine"][k] for k in policy} == policy
+    revision = json.loads((model / "attrib_revise" / "revision.json").read_text(encoding="utf-8"))
+    assert config["components"]["attrib_revise"]["keep_threshold"] == revision["keep_threshold"]
+    assert (config["paths"]["train"], config["paths"]["dev"]) == (None, None)

@@ -238,6 +238,19 @@ def _check_output(output: Path, inputs: list[str | Path] = ()) -> None:
                           "choose another -o")
 
 
+def _settle_config(nlp: Language) -> None:
+    """Make config.cfg say what the saved model does. Fill and the revision's thresholds are decided after spaCy's
+    training and saved in the components' own files (policy.json, revision.json), which win when the model loads;
+    the config showed the factory's defaults (fill = true for a model with fill off), and the temporary paths of
+    the training run (the only difference between two trainings of the same data)."""
+    combiner = nlp.get_pipe(COMBINER)
+    nlp.get_pipe_config(COMBINER).update(prefer=combiner.prefer, fill=combiner.fill, min_confidence=combiner.min_confidence)
+    if REVISER in nlp.pipe_names and nlp.get_pipe(REVISER).models:
+        reviser = nlp.get_pipe(REVISER)
+        nlp.get_pipe_config(REVISER).update(keep_threshold=reviser.keep_threshold, move_margin=reviser.move_margin)
+    nlp.config["paths"].update(train=None, dev=None)
+
+
 def _apart(dev: list[dict], training: list[dict], where: str) -> None:
     """Refuse dev documents that are training documents too (by id or by text): checkpoints chosen on them, and the
     dev scores in meta.json, would be scores on the training data."""
@@ -388,6 +401,7 @@ def train(
     nlp.meta["attrib"] = attrib_meta
     # its components are attrib's: `spacy package` makes a wheel that requires this attrib
     nlp.meta["requirements"] = [f"attrib{get_minor_version_range(__version__)}"]
+    _settle_config(nlp)
     _write_model(nlp, Path(output))
     log(f"model written to {output}")
     return attrib_meta
