@@ -57,8 +57,9 @@ class Beside:
 
 
 def end_with(parent: int) -> None:
-    """A worker pool's initializer (fit_revision's processes): end the worker once process `parent` is gone. A
-    SIGKILLed `attrib train` left its two workers running (500 MB), reparented to init, with nothing to stop them."""
+    """End this process once process `parent` is gone (a thread looks every POLL_SECONDS): a worker pool's initializer
+    (fit_revision's processes; a SIGKILLed `attrib train` left its two workers running, 500 MB, reparented to init),
+    and end_with_parent's way where the kernel cannot signal a parent's death."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -82,10 +83,4 @@ def end_with_parent() -> None:
         if os.getppid() != int(parent):  # it died before the signal was asked for
             os._exit(1)
         return
-
-    def watch() -> None:
-        while os.getppid() == int(parent):
-            time.sleep(POLL_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+    end_with(int(parent))
