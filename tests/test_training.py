@@ -337,6 +337,15 @@ def test_a_training_folder_is_fingerprinted_by_its_files(tmp_path):
     assert _fingerprint([folder])[0]["sha256"] != first["sha256"]
 
 
+def test_a_training_path_is_kept_whole_in_the_model(tmp_path, monkeypatch):
+    """A relative path was kept as typed: `data.jsonl` in meta.json, without the folder it was relative to."""
+    from attrib.training.train import _fingerprint
+
+    (tmp_path / "data.jsonl").write_text("{}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert _fingerprint(["data.jsonl"])[0]["path"] == str(tmp_path / "data.jsonl")
+
+
 def test_the_saved_config_says_what_the_model_does(trained):
     """config.cfg showed the factory's defaults (fill = true for a model whose policy.json said false, the
     revision's keep_threshold 0.3 for its fitted one) and the training run's temporary paths."""

@@ -55,12 +55,12 @@ MIN_DOCUMENTS_TO_FORK = 100  # below this, starting a second process costs more 
 
 
 def _fingerprint(paths: Iterable[str | Path]) -> list[dict]:
-    """Each input's path and SHA-256; a folder's (brat) over its files' relative names and bytes, in name order, so
+    """Each input's absolute path and SHA-256; a folder's (brat) over its files' relative names and bytes, in name order, so
     that the model_version changes when the data does, not only when its name does."""
     out = []
     for raw in paths:
         path = Path(raw)
-        entry = {"path": str(path)}
+        entry = {"path": str(path.absolute())}  # as typed, a relative path lacks the folder it is relative to
         if path.is_file():
             entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
         elif path.is_dir():
