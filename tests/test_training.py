@@ -285,6 +285,23 @@ def test_a_model_missing_or_damaging_a_file_is_refused_not_run_otherwise(trained
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_model_for_another_attrib_release_is_refused_before_it_loads(trained, tmp_path):
+    """A model's meta.json names the attrib releases that read it; another release's model failed, or drafted
+    differently, deep in spaCy. Now one line that says which release it needs."""
+    model = tmp_path / "model"
+    shutil.copytree(trained[0], model)
+    meta = json.loads((model / "meta.json").read_text(encoding="utf-8"))
+    assert any(line.startswith("attrib>=") for line in meta["requirements"])
+    meta["requirements"] = ["attrib>=99.0,<99.1"]
+    (model / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    text = tmp_path / "one.txt"
+    text.write_text("The minister said taxes would rise.\n", encoding="utf-8")
+    ran = attrib_cli("annotate", text, "--model", model, "-o", tmp_path / "out.jsonl")
+    assert ran.code == 2 and ran.err.count("\n") == 1, ran.err
+    assert ran.err.startswith(f"attrib: E120 {model}: the model needs attrib>=99.0,<99.1, and this is attrib ")
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 def test_model_rules_is_the_rules_and_a_python_package_is_no_model(tmp_path):
     """`--model rules` crashed: a Python package named `rules` was imported as if it were a pipeline."""
     text = tmp_path / "one.txt"

@@ -8,12 +8,14 @@ attributions are shifted back to document offsets, so a long article works and e
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from functools import cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import spacy
+from packaging.requirements import InvalidRequirement, Requirement
 from spacy.language import Language
 
 from . import __version__
@@ -39,6 +41,7 @@ def load_pipeline(model: str | None = None) -> Language:
     names = [model] if model and model != RULES else list(DEFAULT_MODELS)
     errors = []
     for name in names:
+        _check_requirements(name)
         try:
             nlp = spacy.load(name)
             break
@@ -61,6 +64,24 @@ def load_pipeline(model: str | None = None) -> Language:
         add_paragraph_starts(nlp)
         nlp.add_pipe(FACTORY, last=True)
     return nlp
+
+
+def _check_requirements(name: str) -> None:
+    """A model folder `attrib train` wrote says which attrib releases read it (meta.json's requirements): one from
+    another release may save its components differently, and would fail, or draft differently, deep in spaCy."""
+    try:
+        meta = json.loads((Path(name) / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # not a folder with a meta.json: spacy.load says what is wrong
+    requirements = meta.get("requirements") if isinstance(meta, dict) else None
+    for line in requirements if isinstance(requirements, list) else []:
+        try:
+            needed = Requirement(line)
+        except (InvalidRequirement, TypeError):
+            continue
+        if needed.name == "attrib" and not needed.specifier.contains(__version__, prereleases=True):
+            raise ModelError(f"{name}: the model needs {line}, and this is attrib {__version__}: install a release "
+                             f"that reads it (pip install '{line}'), or train the model again with this one")
 
 
 def model_name(nlp: Language) -> str:
