@@ -19,6 +19,7 @@ from attrib.annotate import annotate_documents, chunks, load_pipeline
 from attrib.documents import Document
 from attrib.evaluate import evaluate
 from attrib.schemas import validator
+from attrib.spacy_doc import get_attributions
 
 from conftest import EXAMPLES
 from runs import ATTRIB, attrib, attrib_process
@@ -176,6 +177,21 @@ def test_an_empty_or_blank_text_is_reported_not_annotated(tmp_path):
     assert [json.loads(line)["id"] for line in result.out.splitlines()] == ["ok"]
     piped = attrib("annotate", "-", stdin=b"")
     assert piped.code == 1 and piped.out == "" and "attrib: skipped: E100 <stdin>: empty, no text to annotate" in piped.err
+
+
+def test_a_record_with_an_empty_text_is_kept_with_no_attributions(tmp_path, nlp):
+    """A JSONL record whose text is "" stopped the whole run (E120 from the paragraph component, which took an
+    empty Doc for a parsed one), and with --n-process 2 in a traceback. A dataset's row is kept: no text, no
+    attributions, the same id (a text file that is empty is a mistake, and is skipped, above)."""
+    assert get_attributions(nlp("")) == []
+    source = tmp_path / "rows.jsonl"
+    source.write_text('{"id":"ok","text":"He said it."}\n{"id":"e","text":""}\n', encoding="utf-8")
+    for processes in ("1", "2"):
+        out = tmp_path / f"out{processes}.jsonl"
+        result = attrib("annotate", source, "-o", out, "--n-process", processes)
+        assert result.code == 0, result.err
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert [(r["id"], r["text"], len(r["attributions"])) for r in rows] == [("ok", "He said it.", 1), ("e", "", 0)]
 
 
 def test_emoji_crlf_and_combining_marks_keep_offsets_exact(nlp):

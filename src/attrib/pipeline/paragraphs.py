@@ -19,7 +19,8 @@ COMPONENT = "attrib_paragraph_starts"
 @Language.component(COMPONENT)
 def paragraph_starts(doc: Doc) -> Doc:
     """Mark the token after each paragraph break (see quotes.blank_line_paragraphs) as a sentence start."""
-    if doc.has_annotation("DEP"):  # spaCy refuses sentence starts on a parsed Doc (E043), on the first paragraph break
+    if len(doc) and doc.has_annotation("DEP"):  # spaCy refuses sentence starts on a parsed Doc (E043), on the first
+        # paragraph break; an empty Doc has every annotation (and no break)
         raise ModelError(f"{COMPONENT} runs after the parser here, and must run before it: "
                          f"nlp.add_pipe({COMPONENT!r}, before='parser'), or attrib.pipeline.add_paragraph_starts(nlp)")
     blank_lines = blank_line_paragraphs(doc.text)
