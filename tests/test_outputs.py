@@ -51,6 +51,28 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_kept(records, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted({records.name, out.name})  # no temporary file
 
 
+@pytest.mark.parametrize("command,victim", [
+    (["annotate", "{folder}", "-o", "{out}"], "sub/a.txt"),
+    (["import", "brat", "{folder}", "-o", "{out}"], "sub/a.ann"),
+    (["import", "brat", "{folder}", "-o", "{out}"], "sub/a.txt"),
+])
+def test_an_output_that_a_folder_input_is_read_for_is_refused(tmp_path, command, victim):
+    """`annotate corpus/ -o corpus/a.txt` replaced the article with its records, `import brat b/ -o b/a.ann` the
+    annotation: a file read from a folder input was not an input to the check."""
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "a.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "sub" / "a.ann").write_text("T1\tSource 4 9\tmayor\nT2\tCue 10 14\tsaid\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    out = folder / victim
+    ran = attrib(*(arg.format(folder=folder, out=out) for arg in command))
+    assert ran.code == 2, ran.err
+    assert ran.err == f"attrib: E140 {out}: is a file this command reads in the folder {folder}; write to another file\n"
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    beside = attrib(*(arg.format(folder=folder, out=folder / "records.jsonl") for arg in command))
+    assert beside.code == 0, beside.err  # a new file of another kind in the folder is no input
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
 def test_a_device_is_written_to_not_replaced(records, tmp_path):
     null = tmp_path / "null"

@@ -180,15 +180,21 @@ def is_stream(path: str | Path) -> bool:
         return False
 
 
+FOLDER_READS = (".txt", ".ann")  # what a folder input is read for: texts (annotate), brat standoff (import brat)
+
+
 def refuse_overwriting(output: str | Path, inputs: Iterable[str | Path]) -> None:
-    """OutputError when `output` is one of `inputs` (the same file under any name): writing it would
-    destroy what the command reads."""
+    """OutputError when `output` is one of `inputs` (the same file under any name), or a file a folder among
+    them is read for (FOLDER_READS): writing it would destroy what the command reads."""
     if str(output) == STDIO or not os.path.isfile(output):
         return
     for name in inputs:
         with contextlib.suppress(OSError, ValueError):
             if str(name) != STDIO and os.path.samefile(output, name):
                 raise OutputError(f"{output}: is also an input of this command ({name}); write to another file")
+            if os.path.isdir(name) and Path(output).suffix.lower() in FOLDER_READS and \
+                    Path(os.path.realpath(name)) in Path(os.path.realpath(output)).parents:
+                raise OutputError(f"{output}: is a file this command reads in the folder {name}; write to another file")
 
 
 @contextlib.contextmanager

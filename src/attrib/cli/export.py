@@ -68,5 +68,6 @@ def import_brat_command(
 
     Example: attrib import brat out/seed-brat -o out/seed.from-brat.jsonl
     """
+    refuse_overwriting(output, [folder])
     count = write_records(brat.read(folder), output)
     typer.echo(f"{count} records written to {output}", err=True)
