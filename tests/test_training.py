@@ -149,8 +149,8 @@ def test_a_stop_while_the_model_is_replaced_leaves_the_earlier_model(tmp_path, m
 def test_too_little_data_is_a_clear_error(tmp_path):
     one = tmp_path / "one.jsonl"
     one.write_text(dumps_line(constructed_record("only", random.Random(1))), encoding="utf-8")
-    with pytest.raises(InputError, match="too few documents"):
-        train([one], tmp_path / "model")
+    with pytest.raises(InputError, match=r"too few documents to train \(need at least 2, or 1 with --dev\)"):
+        train([one], tmp_path / "model")  # it said 3 (2 with --dev), where 2 (1) train
 
 
 def test_documents_without_attributions_are_a_clear_error(tmp_path):

@@ -46,7 +46,7 @@ def train_command(
     calibrates each attribution's confidence on held-out documents; meta.json records the data, date, settings
     and dev scores. Load it with `attrib annotate --model MODEL_DIR`.
 
-    Example: attrib train out/seed.annotated.jsonl -o models/desk-v1
+    Example: attrib train annotated.jsonl --dev dev.jsonl -o models/desk-v1
     """
     from ..training.train import train  # spaCy: only for this command
 

@@ -326,7 +326,7 @@ def train(
         records, dev_records = split(records, settings.dev_fraction, settings.seed)
     train_records, calib_records = split(records, settings.calibration_fraction, settings.seed + 1)
     if not train_records or not dev_records:
-        raise InputError(f"{', '.join(map(str, data))}: too few documents to train (need at least 3, or 2 with --dev)")
+        raise InputError(f"{', '.join(map(str, data))}: too few documents to train (need at least 2, or 1 with --dev)")
     if not any(record["attributions"] for record in train_records):  # spaCy would stop on a component with no label
         kept = f"{len(train_records)} document{'s' if len(train_records) != 1 else ''}"
         raise NothingToDoError(f"{', '.join(map(str, data))}: no attribution in the {kept} kept to train on, so nothing "
