@@ -265,10 +265,16 @@ def test_evaluate_refuses_different_texts_and_duplicate_ids(tmp_path, files):
     with pytest.raises(Exception, match=r"E100 .*twice.jsonl: documents 1 and 3 share the id .d1. \(ids must be unique\)$"):
         evaluate(str(twice), str(gold))
     versions = tmp_path / "versions.jsonl"  # labelstudio records --choose each: an annotator's version a record
-    versions.write_text("".join(json.dumps(make_record("d1", TEXT, [], provenance={"annotator": who})) + "\n"
-                                for who in ("a@x", "b@x")), encoding="utf-8")
+    versions.write_text("".join(json.dumps(make_record("d1", TEXT, [], provenance={"task_id": 1, "annotation_id": n,
+                                                                                    "annotator": who})) + "\n"
+                                for n, who in ((1, "a@x"), (2, "b@x"))), encoding="utf-8")
     with pytest.raises(Exception, match=r"share the id .d1. \(several annotators' versions\? make the records with `--choose"):
         evaluate(str(versions), str(gold))
+    brat = tmp_path / "brat.jsonl"  # import brat of PolNeAR's layout: an annotator's .ann a record; it said `--choose`
+    brat.write_text("".join(json.dumps(make_record("d1", TEXT, [], provenance={"annotator": who})) + "\n"
+                            for who in ("a", "b")), encoding="utf-8")
+    with pytest.raises(Exception, match=r"share the id .d1. \(several annotators' versions: keep one annotator's .ann"):
+        evaluate(str(brat), str(gold))
 
 
 @pytest.mark.parametrize("kind, message", [

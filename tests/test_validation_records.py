@@ -82,6 +82,9 @@ def test_the_same_document_twice_unless_from_two_annotations():
     annotated = [record(provenance={"task_id": 3, "annotation_id": n, "origin": "annotation"}) for n in (1, 2)]
     assert list(check_records(annotated)) == []
     assert codes(check_records([record(), record()])) == [("V701", "$[1].id")]
+    by_annotator = [record(provenance={"annotator": who}) for who in ("a", "b")]  # import brat, PolNeAR's layout
+    assert list(check_records(by_annotator)) == []  # it was V701, an error
+    assert codes(check_records(by_annotator + by_annotator[:1])) == [("V701", "$[2].id")]
 
 
 def test_jsonl_files_report_lines(tmp_path):

@@ -52,8 +52,13 @@ def by_id(records: Iterable[dict], where: str) -> dict[str, dict]:
     for n, record in enumerate(records, 1):
         doc_id = record["id"]
         if doc_id in out:
-            versions = "several annotators' versions? make the records with `--choose latest` or `ground_truth`" \
-                if record.get("provenance") else "ids must be unique"
+            provenance = record.get("provenance") or {}
+            if "task_id" in provenance:  # from a Label Studio export
+                versions = "several annotators' versions? make the records with `--choose latest` or `ground_truth`"
+            elif "annotator" in provenance:  # from brat (PolNeAR's layout: one .ann per annotator)
+                versions = "several annotators' versions: keep one annotator's .ann files in the brat folder"
+            else:
+                versions = "ids must be unique"
             raise InputError(f"{where}: documents {first[doc_id]} and {n} share the id {doc_id!r} ({versions})")
         out[doc_id], first[doc_id] = record, n
     return out

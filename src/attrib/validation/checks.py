@@ -130,8 +130,9 @@ def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
                       annotation_id=annotation_id if is_int(annotation_id) else None)
     yield from schema_findings("record", record, where)
     if record_id is not None:
-        prediction_id = provenance.get("prediction_id")
-        key = (record_id, where.annotation_id, prediction_id if is_int(prediction_id) else None)
+        prediction_id, annotator = provenance.get("prediction_id"), provenance.get("annotator")
+        key = (record_id, where.annotation_id, prediction_id if is_int(prediction_id) else None,
+               annotator if isinstance(annotator, (str, int)) else None)  # brat: one version per annotator
         if first := _first_seen(seen, key, where):
             yield where.at("id").finding("V701", f"record {record_id!r} is also at {first}")
     text = record.get("text")
