@@ -305,6 +305,10 @@ def test_eval_against_an_empty_reference_is_nothing_to_do(tmp_path, files, conte
     ran = attrib("eval", empty, pred)
     assert ran.code == 1 and ran.out == ""
     assert ran.err == f"attrib: E160 {empty}: no records in it: nothing to score against\n"
+    gold = pred
+    against = attrib("eval", gold, empty)  # it scored zeros, exit 0: a failed run looked like a bad model
+    assert against.code == 1 and against.out == ""
+    assert against.err.startswith(f"attrib: E160 {empty}: no records in it: nothing to score (") and against.err.count("\n") == 1
 
 
 def test_cli_table_json_and_warning(files):

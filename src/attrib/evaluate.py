@@ -348,7 +348,7 @@ def evaluate(gold_path: str, pred_path: str,
     """Score the predictions of `pred_path` against the reference `gold_path` (JSONL, attrib or gold format).
 
     `read` gives a file's records (the CLI passes one that checks them against the record schema first).
-    A reference with no document is a NothingToDoError. Documents pair by id. A reference document without a
+    A reference or predictions with no document is a NothingToDoError. Documents pair by id. A reference document without a
     prediction is scored as predicting nothing; predicted documents the reference lacks are not scored and
     are listed under `unscored_pred_ids`.
     A pair whose texts differ is an InputError (the offsets would mean different things).
@@ -357,6 +357,9 @@ def evaluate(gold_path: str, pred_path: str,
     if not gold:
         raise NothingToDoError(f"{gold_path}: no records in it: nothing to score against")
     pred = by_id(read([pred_path]), pred_path)
+    if not pred:  # attrib writes a record for every document, drafts or none: an empty file is a failed run, or the wrong file
+        raise NothingToDoError(f"{pred_path}: no records in it: nothing to score (annotate writes a record for every "
+                               "document, with or without attributions)")
     scores = Scores()
     missing = []
     for doc_id, g in gold.items():
