@@ -30,6 +30,21 @@ def test_bad_input_is_one_line_and_an_exit_code(tmp_path):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_standard_output_takes_the_text_formats_only(tmp_path, monkeypatch):
+    """`-f brat -o -` made a folder named `-`, and spacy and parquet wrote their bytes to the terminal."""
+    source = polnear_folder(tmp_path / "dev")
+    assert attrib("import", "brat", source, "-o", tmp_path / "dev.jsonl").code == 0
+    monkeypatch.chdir(tmp_path)
+    for fmt, needs in (("brat", "folder"), ("spacy", "file"), ("parquet", "file")):
+        ran = attrib("export", tmp_path / "dev.jsonl", "-f", fmt, "-o", "-")
+        assert ran.code == 2 and ran.out == "", ran.err
+        assert f"- (standard output) takes jsonl or conll; {fmt} needs a {needs}" in ran.err
+    assert not (tmp_path / "-").exists()
+    for fmt in ("jsonl", "conll"):
+        ran = attrib("export", tmp_path / "dev.jsonl", "-f", fmt, "-o", "-")
+        assert ran.code == 0 and ran.out, ran.err
+
+
 def test_help_ends_with_an_example():
     for command in (["export"], ["import"], ["import", "brat"]):
         help_text = attrib(*command, "--help").out

@@ -42,6 +42,9 @@ def export_command(
 
     Example: attrib export out/seed.records.jsonl -f brat -o out/seed-brat
     """
+    if str(output) == "-" and fmt not in ("jsonl", "conll"):  # brat made a folder named "-", spacy and parquet wrote binary
+        raise typer.BadParameter(f"- (standard output) takes jsonl or conll; {fmt} needs a "
+                                 f"{'folder' if fmt == 'brat' else 'file'}", param_hint="--output")
     refuse_overwriting(output, [source])
     options = {"brat": {"layout": layout}, "conll": {"tags": tags}}.get(fmt, {})
     summary = export(read_input(source, choose), fmt, output, **options)
