@@ -125,3 +125,10 @@ def test_a_port_out_of_range_or_a_file_as_data_dir_is_a_usage_error(tmp_path, ar
     assert ran.code == 2 and "Traceback" not in ran.err
     assert ran.err.splitlines()[-1].startswith(f"Error: Invalid value for {option}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # nothing made
+
+
+def test_train_refuses_an_unknown_prefer_before_it_reads_anything(tmp_path):
+    """`--prefer banana` was accepted, and train read and parsed its data before the component refused it (E120)."""
+    ran = attrib("train", tmp_path / "missing.jsonl", "-o", tmp_path / "model", "--prefer", "banana")
+    assert ran.code == 2 and "'banana' is not one of 'rules', 'learned'" in ran.err
+    assert "missing.jsonl" not in ran.err and not (tmp_path / "model").exists()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import typer
 from rich.console import Console
 
+from ..training.policy import PREFER
 from ..training.settings import TrainSettings
 from .app import app
 from .evaluate import format_scores
@@ -28,7 +30,7 @@ def train_command(
     max_steps: int = typer.Option(DEFAULTS.max_steps, "--max-steps", min=1, help="Training steps (batches of about 2,000 words)."),
     eval_frequency: int = typer.Option(DEFAULTS.eval_frequency, "--eval-frequency", min=1, help="Steps between dev evaluations (the best is kept)."),
     base: str = typer.Option(DEFAULTS.base, "--base", help="Installed spaCy pipeline to start from (its tok2vec, tagger, parser)."),
-    prefer: str = typer.Option(DEFAULTS.prefer, "--prefer", help="Whose attributions come first: rules (default: the more "
+    prefer: Literal[PREFER] = typer.Option(DEFAULTS.prefer, "--prefer", help="Whose attributions come first: rules (default: the more "
                                "precise on PolNeAR) or learned; the other side fills roles left empty."),
     fill: bool = typer.Option(None, "--fill/--no-fill", help="Also add the other side's attributions that the first "
                               "missed (default: when that raises attribution F1 on the held-out calibration documents, "
