@@ -203,6 +203,29 @@ def test_emoji_crlf_and_combining_marks_keep_offsets_exact(nlp):
     assert '"We are 😡,"' in contents and any("📈" in c for c in contents)
 
 
+def test_windows_line_ends_give_the_drafts_of_plain_ones(nlp, tmp_path):
+    """The seed article with CRLF line ends got a draft its LF copy did not (`Videos | shared on | social media`):
+    the encoder read `\r\n` as another token than `\n`. Now the drafts are the same spans, each offset exact."""
+    plain = (EXAMPLES / "seed-000.txt").read_text(encoding="utf-8").replace("\r\n", "\n")
+    windows = plain.replace("\n", "\r\n")
+    (tmp_path / "lf.txt").write_bytes(plain.encode("utf-8"))
+    (tmp_path / "crlf.txt").write_bytes(windows.encode("utf-8"))
+    ran = attrib("annotate", tmp_path / "lf.txt", tmp_path / "crlf.txt", "-o", tmp_path / "out.jsonl")
+    assert ran.code == 0, ran.err
+    lf, crlf = records_of(tmp_path / "out.jsonl")
+    assert crlf["text"] == windows
+    assert_exact(crlf)
+
+    def spans_in_lf(record: dict) -> list:
+        returns = [i for i, c in enumerate(record["text"]) if c == "\r"]
+        at = lambda offset: offset - sum(1 for i in returns if i < offset)  # noqa: E731
+        return sorted(tuple((role, at(f["start"]), at(f["end"])) for role in ("source", "cue", "content")
+                            for f in a[role]) for a in record["attributions"])
+
+    assert len(lf["attributions"]) == 13
+    assert spans_in_lf(crlf) == spans_in_lf(lf)
+
+
 def test_long_document_is_cut_into_chunks_with_exact_offsets(nlp):
     paragraph = 'The minister said the talks had failed. "We will return," she said.\n'
     text = paragraph * 60  # ~4,000 characters, cut into ~500-character chunks

@@ -21,7 +21,7 @@ from spacy.language import Language
 from . import __version__
 from .documents import Document
 from .errors import ModelError
-from .pipeline import FACTORY, add_paragraph_starts
+from .pipeline import FACTORY, add_line_ends, add_paragraph_starts
 from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
 
@@ -61,6 +61,7 @@ def load_pipeline(model: str | None = None) -> Language:
     if "parser" not in nlp.pipe_names and FACTORY not in nlp.pipe_names:
         raise ModelError(f"pipeline {model_name(nlp)} has no dependency parser; the attribution rules need one")
     if FACTORY not in nlp.pipe_names:
+        add_line_ends(nlp)
         add_paragraph_starts(nlp)
         nlp.add_pipe(FACTORY, last=True)
     return nlp

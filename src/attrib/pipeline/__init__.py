@@ -2,6 +2,7 @@
 
 from .assembly import find_attributions
 from .component import FACTORY, AttributionFinder
+from .line_ends import add_line_ends
 from .paragraphs import add_paragraph_starts
 
-__all__ = ["FACTORY", "AttributionFinder", "add_paragraph_starts", "find_attributions"]
+__all__ = ["FACTORY", "AttributionFinder", "add_line_ends", "add_paragraph_starts", "find_attributions"]
