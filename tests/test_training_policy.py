@@ -6,10 +6,10 @@ import json
 
 import spacy
 
-from attrib.evaluate import Counts
+from attrib.evaluate import Counts, Scores
 from attrib.training.calibration import Calibration, expected_calibration_error, reliability
 from attrib.training.corpus import CANDIDATE_KEYS, GOLD_KEY, record_to_doc, split
-from attrib.training.policy import FILL_WINS, combine, fill_wins
+from attrib.training.policy import FILL_WINS, combine, fill_wins, judged_counts, judged_f1
 from fragments import frag_of
 
 TEXT = "The minister said that taxes will fall. Critics warned that debt would rise. “No,” he said."
@@ -116,23 +116,48 @@ def test_calibration_never_falls_as_the_raw_score_rises():
     assert cal.confidence("rules", 0.85) > pooled
 
 
+def scored(tp: int, fp: int, fn: int, content: tuple[int, int, int] | None = None) -> Scores:
+    """One document's scores: these counts for attributions and each role's exact spans (`content`: the
+    content's own)."""
+    scores = Scores()
+    for counts in judged_counts(scores):
+        counts.add(tp, tp + fn, tp + fp)
+    if content:
+        scores.roles["content"]["exact"] = Counts(*content)
+    return scores
+
+
 def test_fill_is_turned_on_by_a_gain_that_holds_across_documents_not_by_one_document():
-    without = [Counts(tp=5, fp=1, fn=1) for _ in range(10)]
+    without = [scored(5, 1, 1) for _ in range(10)]
     # one more match in one document, one more false draft in another: higher F1 in total (83.6 vs 83.3)
-    lucky = [Counts(tp=6, fp=1, fn=0), Counts(tp=5, fp=2, fn=1), *without[2:]]
-    total = {name: Counts() for name in ("lucky", "without")}
-    for a, b in zip(lucky, without):
-        total["lucky"].merge(a)
-        total["without"].merge(b)
-    assert total["lucky"].as_dict()["f1"] > total["without"].as_dict()["f1"]
+    lucky = [scored(6, 1, 0), scored(5, 2, 1), *without[2:]]
+    assert judged_f1(judged_counts(_sum(lucky))) > judged_f1(judged_counts(_sum(without)))
     assert fill_wins(lucky, without) < FILL_WINS
     # one more match in every document of forty: a gain that holds
-    steady = [Counts(tp=6, fp=1, fn=0) for _ in range(40)]
-    assert fill_wins(steady, [Counts(tp=5, fp=1, fn=1) for _ in range(40)]) == 1.0
+    steady = [scored(6, 1, 0) for _ in range(40)]
+    assert fill_wins(steady, [scored(5, 1, 1) for _ in range(40)]) == 1.0
     # a tie never wins; the same documents give the same answer
     assert fill_wins(without, without) == 0.0
     assert fill_wins(lucky, without) == fill_wins(lucky, without)
     assert fill_wins([], []) == 0.0
+
+
+def test_additions_found_with_wrong_spans_are_no_gain():
+    """Every document gains an attribution F1 point from the additions, but their contents are drawn wrong
+    (one more false and one more missed exact content each): the mean of the four F1s falls, so fill stays off."""
+    without = [scored(5, 1, 1) for _ in range(40)]
+    wrong_spans = [scored(5, 1, 1, content=(4, 3, 2)) for _ in range(40)]
+    for scores in wrong_spans:
+        scores.attributions = Counts(6, 1, 0)
+    assert _sum(wrong_spans).attributions.as_dict()["f1"] > _sum(without).attributions.as_dict()["f1"]
+    assert fill_wins(wrong_spans, without) == 0.0
+
+
+def _sum(per_document: list[Scores]) -> Scores:
+    total = Scores()
+    for scores in per_document:
+        total.merge(scores)
+    return total
 
 
 def test_a_refitted_calibration_can_keep_one_origin_from_an_earlier_fit():

@@ -33,8 +33,8 @@ def train_command(
     prefer: Literal[PREFER] = typer.Option(DEFAULTS.prefer, "--prefer", help="Whose attributions come first: rules (default: the more "
                                "precise on PolNeAR) or learned; the other side fills roles left empty."),
     fill: bool = typer.Option(None, "--fill/--no-fill", help="Also add the other side's attributions that the first "
-                              "missed (default: when that raises attribution F1 on the held-out calibration documents, "
-                              "in 90% of bootstrap resamples of them)."),
+                              "missed (default: when that raises the mean of attribution F1 and the roles' exact F1 on the "
+                              "held-out calibration documents, in 90% of bootstrap resamples of them)."),
     seed: int = typer.Option(DEFAULTS.seed, "--seed", help="Random seed for splits and training."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Show a bar over the training steps and spaCy's "
                                   "training table, on stderr [default: when stderr is a terminal]."),

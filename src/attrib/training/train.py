@@ -43,7 +43,7 @@ from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import read_training_records, split, to_docbin
 from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, training_halves
 from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
-from .policy import FILL_WINS, SECOND_SIDE, fill_wins
+from .policy import FILL_WINS, SECOND_SIDE, fill_wins, judged_counts, judged_f1
 from .progress import Progress
 from .reviser import NO_CANDIDATES, REVISER
 from .settings import TrainSettings
@@ -171,37 +171,40 @@ def _scored(gold: dict, pred: dict) -> Scores:
     return scores
 
 
-def _total(per_document: list[Scores]) -> dict:
+def _merged(per_document: list[Scores]) -> Scores:
     total = Scores()
     for scores in per_document:
         total.merge(scores)
-    return total.as_dict()
+    return total
 
 
 def score_both_ways(nlp: Language, records: list[dict]) -> dict[bool, dict]:
     """attrib eval's scores on `records` without (False) and with (True) the second side's additions."""
-    return {fill: _total(per_document) for fill, per_document in _document_scores(nlp, records).items()}
+    return {fill: _merged(per_document).as_dict() for fill, per_document in _document_scores(nlp, records).items()}
 
 
 def choose_fill(nlp: Language, records: list[dict]) -> dict:
-    """Whether adding the second side's attributions clearly raises attribution F1 on held-out `records`.
+    """Whether adding the second side's attributions clearly raises the judged F1 on held-out `records`.
 
     The learned side earns its place on the user's own data: on documents the model never saw, the
-    pipeline is scored with and without the other side's additions; they are kept only if they raise
-    F1 there and in FILL_WINS of bootstrap resamples of those documents (policy.fill_wins), so that a
-    handful of documents cannot turn them on by chance. On PolNeAR this keeps the model from lowering F1.
+    pipeline is scored with and without the other side's additions; they are kept only if they raise the
+    mean of attribution F1 and the three roles' exact F1 there (policy.judged_f1: an addition whose spans
+    an annotator must redraw is no gain), and do so in FILL_WINS of bootstrap resamples of those documents
+    (policy.fill_wins), so that a handful of documents cannot turn them on by chance.
     """
     per_document = _document_scores(nlp, records)
-    f1 = {fill: _total(scores)["attributions"]["f1"] or 0.0 for fill, scores in per_document.items()}
-    counts = {fill: [s.attributions for s in scores] for fill, scores in per_document.items()}
-    wins = fill_wins(counts[True], counts[False])
-    nlp.get_pipe(COMBINER).fill = f1[True] > f1[False] and wins >= FILL_WINS
-    return {
-        "documents": len(records),
-        "attribution_f1_with": round(f1[True], 4),
-        "attribution_f1_without": round(f1[False], 4),
-        "fill_wins_in": round(wins, 3),
-    }
+    wins = fill_wins(per_document[True], per_document[False])
+    figures = {fill: _judged_figures(_merged(scores)) for fill, scores in per_document.items()}
+    nlp.get_pipe(COMBINER).fill = figures[True]["mean"] > figures[False]["mean"] and wins >= FILL_WINS
+    return {"documents": len(records), "with": figures[True], "without": figures[False], "fill_wins_in": round(wins, 3)}
+
+
+def _judged_figures(scores: Scores) -> dict:
+    """The four F1s drafts are judged by (policy.judged_counts) and their mean."""
+    counts = judged_counts(scores)
+    names = ("attribution", "source_exact", "cue_exact", "content_exact")
+    return {**{name: round(c.as_dict()["f1"] or 0.0, 4) for name, c in zip(names, counts)},
+            "mean": round(judged_f1(counts), 4)}
 
 
 def score(nlp: Language, records: list[dict]) -> dict:
@@ -369,8 +372,8 @@ def train(
         combiner.calibration = fit_calibration(nlp, calib_records)
         if settings.fill is None:
             fill_check = choose_fill(nlp, calib_records)
-            log(f"fill: {'on' if combiner.fill else 'off'} (attribution F1 on the calibration documents "
-                f"{fill_check['attribution_f1_with']:.3f} with, {fill_check['attribution_f1_without']:.3f} without; "
+            log(f"fill: {'on' if combiner.fill else 'off'} (mean of attribution F1 and the roles' exact F1 on the "
+                f"calibration documents {fill_check['with']['mean']:.3f} with, {fill_check['without']['mean']:.3f} without; "
                 f"higher with in {fill_check['fill_wins_in']:.0%} of bootstrap resamples, {FILL_WINS:.0%} needed)")
             if not combiner.fill:  # refit on the drafts that will be written: the dropped ones took matches
                 with_fill = combiner.calibration
