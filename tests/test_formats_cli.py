@@ -45,6 +45,15 @@ def test_standard_output_takes_the_text_formats_only(tmp_path, monkeypatch):
         assert ran.code == 0 and ran.out, ran.err
 
 
+def test_an_option_of_another_format_is_refused_not_ignored(tmp_path):
+    source = polnear_folder(tmp_path / "dev")
+    assert attrib("import", "brat", source, "-o", tmp_path / "dev.jsonl").code == 0
+    for args, said in ((["-f", "jsonl", "--layout", "polnear"], "--layout: applies to -f brat, not -f jsonl"),
+                       (["-f", "brat", "--tags", "rich"], "--tags: applies to -f conll, not -f brat")):
+        ran = attrib("export", tmp_path / "dev.jsonl", *args, "-o", tmp_path / "out")
+        assert ran.code == 2 and said.split(": ", 1)[1] in ran.err and not (tmp_path / "out").exists(), ran.err
+
+
 def test_help_ends_with_an_example():
     for command in (["export"], ["import"], ["import", "brat"]):
         help_text = attrib(*command, "--help").out

@@ -45,6 +45,9 @@ def export_command(
     if str(output) == "-" and fmt not in ("jsonl", "conll"):  # brat made a folder named "-", spacy and parquet wrote binary
         raise typer.BadParameter(f"- (standard output) takes jsonl or conll; {fmt} needs a "
                                  f"{'folder' if fmt == 'brat' else 'file'}", param_hint="--output")
+    for option, value, default, applies in (("--layout", layout, "brat", "brat"), ("--tags", tags, "flat", "conll")):
+        if value != default and fmt != applies:  # it was ignored without a word
+            raise typer.BadParameter(f"applies to -f {applies}, not -f {fmt}", param_hint=option)
     refuse_overwriting(output, [source])
     options = {"brat": {"layout": layout}, "conll": {"tags": tags}}.get(fmt, {})
     summary = export(read_input(source, choose), fmt, output, **options)
