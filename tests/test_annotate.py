@@ -101,6 +101,39 @@ def test_json_arrays_and_parquet_are_read_as_documents(tmp_path):
         assert_exact(record)
 
 
+def test_parquet_columns_json_lacks_are_written_as_text_or_reported_by_row(tmp_path):
+    """A `published` timestamp column ended annotate and export in a traceback (datetime is not JSON), a NaN
+    score too, and a string column with bytes that are not UTF-8 in every command that reads records."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    import datetime
+    import decimal
+
+    import pyarrow as pa
+
+    text = "The mayor said the cafe is closed."
+    table = tmp_path / "docs.parquet"
+    not_utf8 = pa.Array.from_buffers(pa.string(), 4, [None, pa.py_buffer(bytes([0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0,
+                                                                                 6, 0, 0, 0, 8, 0, 0, 0])),
+                                                      pa.py_buffer(b"okok\xff\xfeok")])
+    pq.write_table(pa.table({
+        "id": ["d1", "d2", "d3", "d4"], "text": [text] * 4,
+        "published": [datetime.datetime(2024, 1, 2, 3, 4), None, None, None],
+        "price": pa.array([decimal.Decimal("1.50"), None, None, None], pa.decimal128(5, 2)),
+        "score": [1.0, float("nan"), 2.0, 3.0],
+        "note": not_utf8,
+    }), table)
+    out = tmp_path / "out.jsonl"
+    ran = attrib("annotate", table, "-o", out)
+    assert ran.code == 0, ran.err
+    assert f"attrib: skipped: E100 {table}:2: $.score: NaN is not a JSON number" in ran.err
+    assert f"attrib: skipped: E100 {table}:3: column 'note' is not valid UTF-8" in ran.err
+    records = records_of(out)
+    assert [r["id"] for r in records] == ["d1", "d4"]
+    assert records[0]["meta"] == {"published": "2024-01-02T03:04:00", "price": "1.50", "score": 1.0, "note": "ok"}
+    shown = attrib("show", table)
+    assert shown.code == 2 and shown.err.startswith(f"attrib: E100 {table}:2: $.score: NaN") and shown.err.count("\n") == 1
+
+
 def test_bad_elements_of_a_json_array_are_reported_by_path(tmp_path):
     array = tmp_path / "mixed.json"
     array.write_text('[{"data": {"text": "A task."}}, 7, {"id": "ok", "text": "He said no."}, {"text": 1e999}, {"text"',

@@ -10,13 +10,15 @@ objects PARQUET_BATCH at a time; pyarrow is imported only for a Parquet file (th
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 from pathlib import Path, PurePosixPath
-from typing import IO, Iterator
+from typing import IO, Any, Iterator
 
 from .errors import InputError
 from .jsonio import JsonLine, iter_jsonl, open_binary
-from .jsonsafe import Decoder, Problem, max_depth
+from .jsonsafe import Decoder, Problem, json_path, max_depth, problems_in
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet writes them)
@@ -50,15 +52,60 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
     groups = range(parquet.num_row_groups) if row_groups is None else row_groups
     number = first
     for batch in parquet.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
-        for row in batch.to_pylist():
-            yield _row_line(row, f"{name}:{number}")
+        try:
+            rows: list = batch.to_pylist()
+        except UnicodeDecodeError:  # a string column with bytes that are not UTF-8: find the rows, and say which
+            rows = [_row_or_error(batch, i) for i in range(batch.num_rows)]
+        for row in rows:
+            where = f"{name}:{number}"
+            yield JsonLine(where, error=InputError(f"{where}: {row}")) if isinstance(row, str) else _row_line(row, where)
             number += 1
+
+
+def _row_or_error(batch, i: int) -> dict | str:
+    """Row `i` of `batch`, or what is wrong with it: the first column whose string is not UTF-8."""
+    row = batch.slice(i, 1)
+    try:
+        return row.to_pylist()[0]
+    except UnicodeDecodeError as exc:
+        for column in row.schema.names:
+            try:
+                row.column(column).to_pylist()
+            except UnicodeDecodeError:
+                return f"column {column!r} is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+        return f"not valid UTF-8 ({exc.reason})"
+
+
+def _plain(item: Any, keys: tuple = ()) -> Any:
+    """A Parquet value as JSON holds it: dates and times as ISO 8601 strings, decimals and durations as strings
+    (pyarrow gives Python objects that no JSON output takes: a `published` timestamp column stopped annotate)."""
+    if isinstance(item, dict):
+        return {k: _plain(v, (*keys, k)) for k, v in item.items()}
+    if isinstance(item, list):
+        return [_plain(v, (*keys, i)) for i, v in enumerate(item)]
+    if isinstance(item, (datetime.date, datetime.time)):  # datetime.datetime is a date
+        return item.isoformat()
+    if isinstance(item, (decimal.Decimal, datetime.timedelta)):
+        return str(item)
+    if isinstance(item, (bytes, bytearray)):
+        raise _Binary(keys)
+    return item
+
+
+class _Binary(Exception):
+    def __init__(self, keys: tuple) -> None:
+        self.keys = keys
 
 
 def _row_line(row: dict, where: str) -> JsonLine:
     """A row as the JSONL line it stands for: null columns and null attribution keys absent (but an
-    attribution's `source_entity`, which records hold as null), the JSON columns parsed."""
-    value = {key: item for key, item in row.items() if item is not None}
+    attribution's `source_entity`, which records hold as null), the JSON columns parsed, the values JSON lacks
+    as strings (_plain), and NaN and infinities reported as a JSONL line's are."""
+    try:
+        value = {key: _plain(item, (key,)) for key, item in row.items() if item is not None}
+    except _Binary as exc:
+        return JsonLine(where, error=InputError(f"{where}: ${json_path(exc.keys)}: binary data (a Parquet binary "
+                                                "column): JSON has no bytes; give the column as text, or leave it out"))
     if isinstance(value.get("attributions"), list):
         value["attributions"] = [{k: v for k, v in a.items() if v is not None or k == "source_entity"}
                                  if isinstance(a, dict) else a for a in value["attributions"]]
@@ -70,4 +117,5 @@ def _row_line(row: dict, where: str) -> JsonLine:
             except json.JSONDecodeError:
                 return JsonLine(where, error=InputError(f"{where}: column {key!r} holds a string that is not JSON"))
             problems.extend(Problem(p.kind, p.message, (key, *p.keys)) for p in found)
+    problems.extend(p for p in problems_in({k: v for k, v in value.items() if k not in JSON_COLUMNS}))
     return JsonLine(where, value, problems=tuple(problems))
