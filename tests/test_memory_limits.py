@@ -12,6 +12,7 @@ ijson's C parser, read before, grew with the square of the depth: 100,000 nested
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -111,3 +112,32 @@ def test_labelstudio_records_streams_an_export_larger_than_the_limit_leaves(tmp_
     report = _limited(RECORDS, str(export))
     assert (report["code"], report["err"]) == (0, f"{LONG[0]} records written to {export}.out\n"), report
     assert sum(1 for _ in open(f"{export}.out", encoding="utf-8")) == LONG[0]
+
+
+def test_running_out_of_memory_or_recursion_is_one_line_and_nothing_written(tmp_path):
+    """A 40 MB JSON Lines line under a 128 MiB limit ended `show` in a MemoryError traceback; a folder 1,000
+    deep ended annotate in a RecursionError one (pathlib's rglob recurses)."""
+    from runs import ATTRIB, attrib
+
+    line = tmp_path / "long.jsonl"
+    line.write_text("a" * 40_000_000 + "\n", encoding="utf-8")
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+    done = subprocess.run([ATTRIB, "show", line], capture_output=True, preexec_fn=limited, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.decode() == ("attrib: E170 out of memory: a JSON line, a JSON document or a text file is read "
+                                    "whole; split it, or give the process more memory (--verbose shows where)\n")
+    deep = tmp_path / "deep"
+    folder = os.open(tmp_path, os.O_RDONLY)
+    for name in ["deep", *["d"] * 1000]:  # one level at a time: the whole path is too long for one mkdir
+        os.mkdir(name, dir_fd=folder)
+        folder, parent = os.open(name, os.O_RDONLY, dir_fd=folder), folder
+        os.close(parent)
+    with open(os.open("a.txt", os.O_WRONLY | os.O_CREAT, dir_fd=folder), "w", encoding="utf-8") as handle:
+        handle.write("He said it.\n")
+    os.close(folder)
+    ran = attrib("annotate", deep, "-o", tmp_path / "out.jsonl")
+    assert ran.code == 2 and ran.err.startswith("attrib: E170 nested past Python's recursion limit") and ran.err.count("\n") == 1
+    assert not (tmp_path / "out.jsonl").exists()

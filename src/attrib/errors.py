@@ -123,6 +123,21 @@ class NothingToDoError(AttribError):
     code = "E160"
 
 
+class ResourceError(AttribError):
+    """The input needs more of the machine than it has: memory, or Python's recursion depth."""
+
+    code = "E170"
+    exit_code = 2
+
+    @classmethod
+    def of(cls, exc: BaseException) -> "ResourceError":
+        if isinstance(exc, MemoryError):
+            return cls("out of memory: a JSON line, a JSON document or a text file is read whole; split it, or give "
+                       "the process more memory (--verbose shows where)")
+        return cls("nested past Python's recursion limit (a folder tree or a document this deep): not read "
+                   "(--verbose shows where)")
+
+
 class ClusterError(AttribError):
     """The Dask scheduler is unreachable, has no workers, or its workers cannot run attrib."""
 

@@ -14,7 +14,7 @@ import traceback
 import click
 import typer
 
-from ..errors import AttribError, InputError, OutputError
+from ..errors import AttribError, InputError, OutputError, ResourceError
 from ..jsonio import write_failure
 from ..threads import single_threaded
 from .app import app, examples_last, state
@@ -57,6 +57,12 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         print(f"attrib: {'terminated' if stopped else 'interrupted'}", file=sys.stderr)
         sys.exit(128 + (signal.SIGTERM if stopped else signal.SIGINT))
+    except (MemoryError, RecursionError) as exc:  # outputs are written whole or not at all: none is left half-written
+        if state["verbose"]:
+            traceback.print_exc()
+        error = ResourceError.of(exc)
+        print(f"attrib: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
     except BrokenPipeError:
         _quiet_stdout()
         sys.exit(1)
