@@ -317,3 +317,23 @@ def test_group_regions_gives_region_ids_anchor_first_and_referents():
     assert group_regions(labels, flipped) == (groups, referent_of)
     cycle = [{"from_id": "a0-cue-0", "to_id": "a0-content-0"}, {"from_id": "a0-content-0", "to_id": "a0-cue-0"}]
     assert group_regions({"a0-cue-0": "CUE", "a0-content-0": "CONTENT"}, cycle) == ([["a0-cue-0", "a0-content-0"]], {})
+
+
+@pytest.mark.parametrize("field, value", [("updated_at", 5), ("updated_at", ["x"]), ("created_at", True), ("id", "x")])
+@pytest.mark.parametrize("choose", ["latest", "each_latest"])
+def test_annotations_whose_order_cannot_be_told_are_reported_not_compared(tmp_path, field, value, choose):
+    """An `updated_at` of 5 beside a date string (or an id "x" beside 12) ended `--choose latest` in a TypeError
+    traceback: the latest was picked before the task was validated. Now the field is reported, E150 at its path."""
+    from pathlib import Path
+
+    tasks = json.loads((Path(__file__).parent / "data" / "broken_exports" / "valid-accepted-prediction.json")
+                       .read_text(encoding="utf-8"))
+    second = json.loads(json.dumps(tasks[0]["annotations"][0]))
+    second.update({"id": 99, field: value})
+    tasks[0]["annotations"].append(second)
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    ran = attrib("labelstudio", "records", export, "--choose", choose, "-o", tmp_path / "out.jsonl")
+    assert ran.code == 1 and ran.err.count("\n") == 1, ran.err
+    assert ran.err.startswith(f"attrib: E150 {export} $[0].annotations[1].{field} ")
+    assert not (tmp_path / "out.jsonl").exists()

@@ -323,8 +323,19 @@ def comparison_key(attributions: list[dict]) -> list[tuple]:
     ), key=repr)
 
 
-def _latest(items: list[dict]) -> dict | None:
-    return max(items, key=lambda x: (x.get("updated_at") or x.get("created_at") or "", x.get("id") or 0), default=None)
+def _latest(items: list[dict]) -> list[dict]:
+    """The annotation updated (else created) last, then of the highest id; all of them when one has a time that is
+    not a string or an id that is not an integer: they cannot be ordered (comparing 5 with "2024-…" stopped in a
+    traceback), and the validator then reports the field."""
+    if not all(_orderable(item) for item in items):
+        return items
+    return [max(items, key=lambda x: (x.get("updated_at") or x.get("created_at") or "", x.get("id") or 0))] if items else []
+
+
+def _orderable(item: dict) -> bool:
+    number = item.get("id")
+    return all(item.get(key) is None or isinstance(item.get(key), str) for key in ("updated_at", "created_at")) and \
+        (number is None or (isinstance(number, int) and not isinstance(number, bool)))
 
 
 def chosen_annotations(task: dict, choose: str) -> list[dict]:
@@ -334,13 +345,13 @@ def chosen_annotations(task: dict, choose: str) -> list[dict]:
     if choose == "ground_truth":
         return [a for a in annotations if a.get("ground_truth")][-1:]
     if choose == "latest":
-        return [a for a in [_latest(annotations)] if a is not None]
+        return _latest(annotations)
     if choose == "each_latest":
         by_annotator: dict = {}
         for a in annotations:
             who = annotator_of(a)
             by_annotator.setdefault(who if isinstance(who, (str, int)) else ("annotation", id(a)), []).append(a)
-        latest = [id(_latest(mine)) for mine in by_annotator.values()]
+        latest = {id(a) for mine in by_annotator.values() for a in _latest(mine)}
         return [a for a in annotations if id(a) in latest]
     return annotations if choose == "each" else []
 
@@ -377,9 +388,10 @@ def task_records(task: dict, choose: str = "each") -> list[dict]:
     by_id = {p.get("id"): p for p in predictions}
 
     if choose == "prediction":
-        pred = _latest(predictions)
-        if pred is None:
+        picked = _latest(predictions)  # one: the task was validated, its times and ids are orderable
+        if not picked:
             return []
+        pred = picked[-1]
         attributions = result_to_attributions(text, pred.get("result") or [], f"{where} prediction {pred.get('id')}")
         provenance = {"task_id": task_id, "annotation_id": None, "prediction_id": pred.get("id"), "annotator": None,
                       "lead_time": None, "accepted_unchanged": None, "origin": "prediction"}
