@@ -404,6 +404,7 @@ def _hand_made_run(folder: Path) -> dict:
     (lambda m: m.update(parts=[]), "$.counts.parts: 1, but $.parts lists 0"),  # merged an empty file, exit 0
     (lambda m: m["parts"].append(dict(m["parts"][0])), "$.parts: '000-in-00000.jsonl' is listed twice"),  # a part twice
     (lambda m: m["counts"].update(documents=7), "$.counts.documents: 7, but the parts listed hold 1"),
+    (lambda m: m.update(format=["jsonl"]), "$.format: ['jsonl'] is not one of jsonl, parquet"),  # TypeError traceback
 ])
 def test_a_manifest_attrib_did_not_write_is_one_line_and_nothing_merged(tmp_path, change, where):
     folder = tmp_path / "parts"
@@ -421,6 +422,51 @@ def test_a_manifest_attrib_did_not_write_is_one_line_and_nothing_merged(tmp_path
     assert not out.exists()
     checked = attrib("validate", folder)
     assert checked.code == 1 and "V804" in checked.out
+
+
+@pytest.mark.parametrize("make, said", [
+    (lambda at: (at.unlink(), os.symlink("/dev/zero", at)), "not a file (a folder, a device or a pipe)"),  # endless
+    (lambda at: (at.unlink(), at.mkdir()), "not a file (a folder, a device or a pipe)"),  # IsADirectoryError
+    (lambda at: (at.unlink(), os.mkfifo(at)), "not a file (a folder, a device or a pipe)"),  # hung
+    (lambda at: (at.unlink(), os.symlink(at.parent / "gone", at)), "missing, though _SUCCESS.json lists it"),
+], ids=["dev-zero", "folder", "fifo", "dangling"])
+def test_a_part_that_is_no_file_is_one_line_and_nothing_merged(tmp_path, make, said):
+    """A part linked to /dev/zero was merged without end (1 GB in 10 s), one that is a pipe hung merge and validate."""
+    folder = tmp_path / "parts"
+    _hand_made_run(folder)
+    part = folder / "000-in-00000.jsonl"
+    make(part)
+    out = tmp_path / "merged.jsonl"
+    ran = attrib("merge", folder, "-o", out)
+    assert ran.code == 2 and ran.err == f"attrib: E100 {part}: {said}" + ("\n" if said.startswith("missing") else
+                                                                           ", though _SUCCESS.json lists it\n")
+    assert not out.exists()
+    checked = attrib("validate", folder)
+    assert checked.code == 1 and "V802" in checked.out
+
+
+def test_a_manifest_that_is_no_file_is_one_line(tmp_path):
+    folder = tmp_path / "parts"
+    _hand_made_run(folder)
+    (folder / "_SUCCESS.json").unlink()
+    os.mkfifo(folder / "_SUCCESS.json")  # hung merge and validate, reading the pipe
+    ran = attrib("merge", folder, "-o", tmp_path / "merged.jsonl")
+    assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {folder}/_SUCCESS.json: not a JSON object")
+    assert attrib("validate", folder).code == 1
+
+
+def test_a_parquet_part_that_is_no_parquet_is_one_line(tmp_path):
+    """Its bytes match the manifest but are not attrib's Parquet: pyarrow's ArrowInvalid was a traceback."""
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    part = folder / "000-in-00000.parquet"
+    part.write_bytes(b"not parquet")
+    manifest = {"format": "parquet", "counts": {"parts": 1, "documents": 1},
+                "parts": [{"file": part.name, "sha256": hashlib.sha256(part.read_bytes()).hexdigest(), "documents": 1}]}
+    (folder / "_SUCCESS.json").write_text(json.dumps(manifest), encoding="utf-8")
+    ran = attrib("merge", folder, "-o", tmp_path / "merged.parquet")
+    assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {folder}/{part.name}: not a Parquet part attrib wrote (")
+    assert ran.err.count("\n") == 1 and not (tmp_path / "merged.parquet").exists()
 
 
 def test_merge_into_the_folder_it_merges_is_refused(tmp_path):

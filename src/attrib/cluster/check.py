@@ -28,7 +28,8 @@ class FolderCheck:
         self.documents = 0
         self.more: Counter[str] = Counter()
         present = sorted(PurePosixPath(p).name for p in self.folder.fs.ls(self.folder.path, detail=False))
-        present = [name for name in present if name[:1] not in "._" and PurePosixPath(name).suffix in FORMATS.values()]
+        present = [name for name in present if name[:1] not in "._" and PurePosixPath(name).suffix in FORMATS.values()
+                   and self.folder.regular(name)]  # a folder, device or pipe named like a part is no part
         manifest = self.folder.read_json(MANIFEST)
         self.before: list[Finding] = []
         problem = "missing" if not self.folder.exists(MANIFEST) else manifest_problem(manifest)

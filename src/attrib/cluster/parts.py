@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 import uuid
 from pathlib import Path
@@ -49,6 +50,16 @@ class Folder:
 
     def exists(self, name: str) -> bool:
         return self.fs.exists(self.at(name))
+
+    def regular(self, name: str) -> bool:
+        """`name` is a file to read: not missing, not a folder, and on a local disk not a device or a pipe (a part
+        linked to /dev/zero was merged without end, a manifest that is a pipe hung merge and validate)."""
+        if is_remote(self.fs):
+            return self.fs.isfile(self.at(name))
+        try:
+            return stat.S_ISREG(os.stat(self.at(name)).st_mode)
+        except (OSError, ValueError):
+            return False
 
     def prepare(self) -> None:
         """Make the folder (and its receipts folder); a file in its place is an OutputError."""
@@ -88,6 +99,8 @@ class Folder:
 
     def read_json(self, name: str) -> dict | None:
         """The JSON object at `name`, or None when it is missing or unreadable (a receipt half gone is no receipt)."""
+        if not self.regular(name):
+            return None
         try:
             with self.fs.open(self.at(name), "rb") as handle:
                 value = json.loads(handle.read())
@@ -96,7 +109,9 @@ class Folder:
         return value if isinstance(value, dict) else None
 
     def sha256(self, name: str) -> str | None:
-        """The hash of the file at `name`, None when it is missing."""
+        """The hash of the file at `name`, None when it is missing (or no file: Folder.regular)."""
+        if not self.regular(name):
+            return None
         try:
             with self.fs.open(self.at(name), "rb") as handle:
                 return _sha256(handle)
@@ -169,7 +184,7 @@ def manifest_problem(manifest: dict | None) -> str | None:
     if manifest is None:
         return "not a JSON object"
     fmt = manifest.get("format", "jsonl")
-    if fmt not in FORMATS:
+    if not isinstance(fmt, str) or fmt not in FORMATS:
         return f"$.format: {shorten(repr(fmt), 40)} is not one of {', '.join(FORMATS)}"
     parts = manifest.get("parts")
     if not isinstance(parts, list):
@@ -212,6 +227,9 @@ def manifest_of(folder: Folder) -> dict:
 def verified_chunks(folder: Folder, part: dict) -> Iterator[bytes]:
     """The bytes of a manifest's part, raising InputError if they do not hash to what the manifest says."""
     digest = hashlib.sha256()
+    if folder.exists(part["file"]) and not folder.regular(part["file"]):
+        raise InputError(f"{folder.url}/{part['file']}: not a file (a folder, a device or a pipe), though {MANIFEST} "
+                         "lists it")
     try:
         with folder.fs.open(folder.at(part["file"]), "rb") as handle:
             while chunk := handle.read(_READ):
@@ -239,7 +257,13 @@ def merge_parts(url: str, out: IO[bytes]) -> dict:
 
         with pq.ParquetWriter(out, SCHEMA) as writer:
             for part in manifest["parts"]:
-                writer.write_table(pq.read_table(pa.BufferReader(b"".join(verified_chunks(folder, part)))))
+                data = b"".join(verified_chunks(folder, part))
+                try:
+                    writer.write_table(pq.read_table(pa.BufferReader(data)))
+                except (pa.ArrowException, ValueError) as exc:  # not Parquet, or another schema than attrib's parts
+                    reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+                    raise InputError(f"{folder.url}/{part['file']}: not a Parquet part attrib wrote ({shorten(reason, 120)})"
+                                     ) from None
     else:
         for part in manifest["parts"]:
             for chunk in verified_chunks(folder, part):
