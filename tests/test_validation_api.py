@@ -94,3 +94,20 @@ def test_a_choice_without_offsets_is_reported_not_a_crash():
     del choice["value"]["start"]
     found = list(check_tasks([task]))
     assert [f.code for f in found] == ["V101"] and found[0].path.endswith(".value")
+
+
+def test_a_cue_alone_is_reported_at_its_own_region_not_at_another_over_its_span():
+    """CUE regions over the span of an attribution's cue, each in no attribution of its own: every V503 named the
+    first attribution's region (result[0], a0-cue-0) instead of the one at fault, and each of the 8,000 regions
+    cost a scan of all of them."""
+    from pathlib import Path
+
+    task = json.loads((Path(__file__).parent / "data" / "broken_exports" / "valid-accepted-prediction.json")
+                      .read_text(encoding="utf-8"))[0]
+    result = task["annotations"][0]["result"]
+    cue = next(item for item in result if item["type"] == "labels" and item["value"]["labels"] == ["CUE"])
+    alone = [dict(json.loads(json.dumps(cue)), id=f"h{j}") for j in range(8000)]
+    result += alone
+    found = [f for f in check_export([task]) if f.code == "V503"]
+    assert [f.region_id for f in found] == [f"h{j}" for j in range(8000)]
+    assert found[0].path == f"$[0].annotations[0].result[{len(result) - 8000}]"

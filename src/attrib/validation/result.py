@@ -259,30 +259,29 @@ def check_result(result: Any, text: str | None, where: Where) -> Iterator[Findin
 def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
     """Group the well-formed regions as the converter does, and report what the grouping leaves wrong.
 
-    An attribution's fragments are the distinct spans of its regions, as in the converter's output;
-    each span is located back at every usable region that has it.
+    An attribution's fragments are the distinct spans of its regions, as in the converter's output (a span
+    one region has is had by every region over it: a SOURCE over a span an attribution has belongs to one).
+    A finding about an attribution names its own region: another attribution's over the same span is not it.
     """
     usable = [region for region in check.regions.values() if region.usable]
     groups, _ = group_regions({region.id: region.label for region in usable}, check.relations)
     by_span: dict[tuple[str, int, int], list[Region]] = defaultdict(list)
     for region in usable:
         by_span[(region.label, region.start, region.end)].append(region)
-
-    def located(label: str, spans: list[tuple[int, int]]) -> list[Region]:
-        return [region for start, end in spans for region in by_span[(label, start, end)]]
+    tainted = {key for key, regions in by_span.items() if any(region.id in check.tainted for region in regions)}
 
     claims: dict[tuple[str, int, int], int] = defaultdict(int)
-    sourced: set[str] = set()
-    tainted = check.tainted
+    sourced: set[tuple[str, int, int]] = set()
     for group in groups:
-        distinct: dict[str, set[tuple[int, int]]] = {CUE: set(), CONTENT: set(), SOURCE: set()}
+        own: dict[str, list[Region]] = {CUE: [], CONTENT: [], SOURCE: []}
         for rid in group:
             region = check.regions[rid]
-            distinct[region.label].add(region.span)
-        spans = {label: sorted(found) for label, found in distinct.items()}  # the attribution's fragments
-        cues, contents = located(CUE, spans[CUE]), located(CONTENT, spans[CONTENT])
-        sourced.update(region.id for region in located(SOURCE, spans[SOURCE]))
-        if not (cues or contents) or (tainted and any(r.id in tainted for r in cues + contents)):
+            own[region.label].append(region)
+        spans = {label: sorted({r.span for r in found}) for label, found in own.items()}  # the attribution's fragments
+        cues, contents = (sorted(own[label], key=lambda r: (r.start, r.end, r.index)) for label in (CUE, CONTENT))
+        sourced.update((SOURCE, start, end) for start, end in spans[SOURCE])
+        if not (cues or contents) or any((label, start, end) in tainted for label in (CUE, CONTENT)
+                                         for start, end in spans[label]):
             continue
         anchor = (cues or contents)[0]
         if not cues:
@@ -315,7 +314,7 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
     for region in check.regions.values():
         if region.id in check.tainted:
             continue
-        if region.label == SOURCE and region.usable and region.id not in sourced:
+        if region.label == SOURCE and region.usable and (SOURCE, region.start, region.end) not in sourced:
             yield check.at(region.index).finding("V502", f"SOURCE {_quote(text, region)} belongs to no attribution "
                                                          "(no relation from a CUE or CONTENT)", region.id)
         elif region.label == REFERENT_LABEL and region.usable and region.id not in check.referred:
