@@ -205,6 +205,9 @@ def broken(tmp_path: Path, ann: str) -> Path:
     ("T1\tContent 0 5\tMayor\nT2\tCue 16 17\tX\n", OffsetError, r"doc\.ann:2: T2 says 'X' but the text there is ':'"),
     ("T1\tContent 0 99999\tMayor\n", OffsetError, r"doc\.ann:1 \(T1\): span \[0, 99999\) does not fit"),
     ("T1\tContent 5 five\tMayor\n", InputError, r"doc\.ann:1: not a brat text-bound annotation"),
+    ("T1\tContent +0 5\tMayor\n", InputError, r"doc\.ann:1: not a brat text-bound annotation"),  # int() took
+    ("T1\tContent 0 ٥\tMayor\n", InputError, r"doc\.ann:1: not a brat text-bound annotation"),  # these three
+    ("T1\tContent 0 0_5\tMayor\n", InputError, r"doc\.ann:1: not a brat text-bound annotation"),
     ("T1\tCue 16 17\t:\nE1\tAttribution:T1 Content:T7 Cue:T1\n", InputError, r"doc\.ann:2: E1 has argument Content:T7 but no Content span T7"),
     ("T1\tCue 16 17\t:\nE1\tAttribution:T1 Cue:T1\n", InputError, r"doc\.ann:2: E1 has no Content argument"),
     ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind E1 quoted\n", InputError, r"Kind 'quoted'"),

@@ -215,6 +215,13 @@ def infer_kind(text: str, content: list[dict]) -> str:
     return "mixed" if any(c in _QUOTES for p in pieces for c in p) else "indirect"
 
 
+def _offset(digits: str) -> int:
+    """A brat offset: ASCII digits only (int() also takes `+10`, `1_0` and `١٠`, which no brat tool writes)."""
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValueError(digits)
+    return int(digits)
+
+
 def _fields(line: str, where: str, count: int) -> list[str]:
     """`ID<TAB>rest`: the id and the rest split on whitespace, at least `count` items in all."""
     ident, _, rest = line.partition("\t")
@@ -251,7 +258,7 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
             if label not in (*ROLE_OF_TYPE, REFERENT, EVENT):
                 continue
             try:
-                pairs = [tuple(map(int, piece.split())) for piece in offsets.split(";")]
+                pairs = [tuple(map(_offset, piece.split())) for piece in offsets.split(";")]
                 frags = [fragment(text, start, end) for start, end in pairs]
             except ValueError:
                 raise InputError(f"{at}: not a brat text-bound annotation: {line!r}") from None
