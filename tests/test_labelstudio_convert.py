@@ -337,3 +337,16 @@ def test_annotations_whose_order_cannot_be_told_are_reported_not_compared(tmp_pa
     assert ran.code == 1 and ran.err.count("\n") == 1, ran.err
     assert ran.err.startswith(f"attrib: E150 {export} $[0].annotations[1].{field} ")
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_of_two_copies_of_a_document_the_annotated_or_the_oldest_stays():
+    """projects._duplicates, on plain task listings (no server): unannotated second copies go, annotated ones stay."""
+    from attrib.labelstudio.projects import _duplicates
+
+    def task(task_id: int, key: str, annotations: int = 0) -> dict:
+        return {"id": task_id, "data": {"record_id": key}, "total_annotations": annotations}
+
+    kept, extra = _duplicates([task(7, "a"), task(3, "a"), task(5, "b"), task(9, "b", 1), task(4, "c", 1),
+                               task(8, "c", 2), task(6, "d")])
+    assert {key: t["id"] for key, t in kept.items()} == {"a": 3, "b": 9, "c": 4, "d": 6}
+    assert sorted(extra) == [5, 7]  # both annotated copies of "c" stay

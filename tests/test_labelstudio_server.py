@@ -267,3 +267,51 @@ def test_overlap_and_the_score_column(cli, label_studio, records_file):
     assert {t["overlap"] for t in overlaps} == {3}
     code, _, err = cli("labelstudio", "push", records_file, "--project", "overlap", "--overlap", "0")
     assert code == 2 and "--overlap" in err
+
+
+def test_a_push_after_an_import_the_server_is_still_finishing_waits_for_it(label_studio):
+    """The server finishes an import whose client was killed (or timed out); a re-run right away found those tasks
+    missing and imported them again: every document of the batch twice. Here the killed push's batch is noted as
+    it is before an import is sent, and the server commits it three seconds into the re-run."""
+    import threading
+    import time as clock
+
+    from attrib.labelstudio.client import Client
+    from attrib.labelstudio.projects import _noted_import, push
+    from attrib.lsjson.convert import record_to_task
+
+    client = Client(label_studio.url, label_studio.token)
+    docs = [{"id": f"late-{i}", "text": f"Item {i}, she said.", "meta": {}, "attributions": []} for i in range(4)]
+    first = push(client, docs[:2], "late import", "v1")
+    noted = _noted_import(client.url, "late import")
+    noted.write_text(json.dumps({"record_ids": ["late-2", "late-3"], "sent": clock.time()}), encoding="utf-8")
+    finishing = threading.Timer(3.0, client.import_tasks, (first.project_id, [record_to_task(d, "v1") for d in docs[2:]]))
+    finishing.start()
+    said: list[str] = []
+    try:
+        again = push(client, docs, "late import", "v1", notice=said.append)
+    finally:
+        finishing.join()
+    assert (again.imported, again.skipped, again.removed) == (0, 4, 0)
+    assert len(said) == 1 and "waiting up to" in said[0] and "2 tasks" in said[0]
+    ids = sorted(t["data"]["record_id"] for t in project_tasks(label_studio, "late import"))
+    assert ids == [d["id"] for d in docs] and not noted.exists()
+
+
+def test_unannotated_second_copies_of_a_document_are_deleted(label_studio):
+    """Copies left by a push before the above (or by one from another machine) made `records`, `agreement` and
+    `validate` refuse the whole project (V701), and `--update` refreshed one copy only."""
+    from attrib.labelstudio.client import Client
+    from attrib.labelstudio.projects import push
+    from attrib.lsjson.convert import record_to_task
+
+    client = Client(label_studio.url, label_studio.token)
+    docs = [{"id": f"twice-{i}", "text": f"Item {i}, he said.", "meta": {}, "attributions": []} for i in range(3)]
+    first = push(client, docs, "copies", "v1")
+    client.import_tasks(first.project_id, [record_to_task(d, "v1") for d in docs[:2]])  # a second copy of two
+    assert len(project_tasks(label_studio, "copies")) == 5
+    again = push(client, docs, "copies", "v1")
+    assert (again.imported, again.skipped, again.removed) == (0, 3, 2)
+    tasks = project_tasks(label_studio, "copies")
+    assert sorted(t["data"]["record_id"] for t in tasks) == [d["id"] for d in docs]
+    assert sorted(t["id"] for t in tasks) == sorted(first.task_ids)  # the first copies stay

@@ -45,7 +45,8 @@ def _summary(report, title: str) -> str:
     made = "created" if report.created else "found"
     own = report.total_seconds - report.server_seconds
     repaired = (f", {report.repaired} repaired (left without a prediction by an interrupted update)"
-                if report.repaired else "")
+                if report.repaired else "") + (f", {report.removed} unannotated second copies of a document deleted"
+                                                if report.removed else "")
     return (f"project {title!r} (id {report.project_id}) {made}: {report.imported} imported, {report.updated} updated, "
             f"{report.skipped} already there{repaired} ({report.total_seconds:.1f} s, {own:.1f} s of it attrib's own)")
 
@@ -105,7 +106,7 @@ def push_command(
         report = push_review(client, records, project, batch=batch, progress=_progress)
     else:
         report = push(client, order_records(all_records(records), order.value), project, model_version, batch=batch, update=update,
-                      progress=_progress, overlap=overlap)
+                      progress=_progress, overlap=overlap, notice=lambda message: _say(f"attrib: {message}"))
     _say(_summary(report, project))
     typer.echo(report.project_url)
 

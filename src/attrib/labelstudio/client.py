@@ -184,6 +184,11 @@ class Client:
                    params={"id": "delete_tasks_predictions", "project": project_id},
                    json={"selectedItems": {"all": False, "included": task_ids}})
 
+    def delete_tasks(self, project_id: int, task_ids: list[int]) -> None:
+        self._http("POST", "api/dm/actions", f"deleting {len(task_ids)} tasks",
+                   params={"id": "delete_tasks", "project": project_id},
+                   json={"selectedItems": {"all": False, "included": task_ids}})
+
     def import_predictions(self, project_id: int, predictions: list[dict]) -> None:
         self._http("POST", f"api/projects/{project_id}/import/predictions",
                    f"importing {len(predictions)} predictions into project {project_id}", json=predictions)

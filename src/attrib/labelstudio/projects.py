@@ -10,6 +10,12 @@ batch: the server deletes only all of a task's predictions at once). A push kill
 leaves tasks without a prediction; every push, with `update` or not, finds the unannotated tasks that
 have none and imports theirs ("repaired"), so any re-run makes the project whole again.
 
+The server finishes an import request its client has left (killed, or timed out): a re-run right away found those
+tasks missing and imported them again. So each import batch is noted beside the push lock before it is sent and
+forgotten when the server has answered; a push that finds a batch noted waits (up to LATE_IMPORT_WAIT after it was
+sent) until the server holds its tasks, and any unannotated second copy of a document (from before this, or from
+a push on another machine) is deleted, an annotated one kept.
+
 `overlap` is how many annotators label each task. Label Studio Community sets it per project (its
 "maximum annotations", on every task: overlap cohort 100%): a task stays in the labeling stream of
 the next annotator until that many have submitted, and each starts a fresh annotation from the drafts.
@@ -19,13 +25,15 @@ A new project also gets a Data Manager view that shows the drafts' score (lsjson
 from __future__ import annotations
 
 import contextlib
+import json
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Iterator
 
 from ..errors import InputError, NothingToDoError
-from ..locks import one_at_a_time
+from ..locks import beside_lock, one_at_a_time
 from ..lsjson.config import guidelines, label_config, to_html
 from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task
 from ..lsjson.names import TEXT_NAME
@@ -48,6 +56,7 @@ class PushReport:
     imported: int = 0
     updated: int = 0
     repaired: int = 0  # tasks an interrupted update had left without a prediction
+    removed: int = 0  # unannotated second copies of a document, deleted
     skipped: int = 0
     batches: int = 0  # import requests this push makes, and how many are done: a long push shows "k of n"
     batches_sent: int = 0
@@ -86,9 +95,51 @@ def one_push_at_a_time(url: str, title: str) -> Iterator[None]:
         yield
 
 
+LATE_IMPORT_WAIT = 300.0  # seconds after an import was sent that a later push waits for the server to finish it
+
+
+def _noted_import(url: str, title: str) -> Path:
+    """Where a push notes the record ids of the import batch it has sent and not yet had answered."""
+    return beside_lock("push", f"{url}\n{title}", ".importing.json")
+
+
+def _await_noted_import(client: Client, project_id: int, noted: Path, notice: Callable[[str], None] | None) -> None:
+    """Wait until the project holds the tasks of the batch an earlier push sent and never had answered, or until
+    LATE_IMPORT_WAIT has passed since it was sent (the request never reached the server, or failed there)."""
+    try:
+        batch = json.loads(noted.read_text(encoding="utf-8"))
+        wanted, deadline = set(batch["record_ids"]), float(batch["sent"]) + LATE_IMPORT_WAIT
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    told = False
+    while time.time() < deadline:
+        present = {t["data"].get(RECORD_ID) for t in client.tasks(project_id)}
+        if wanted <= present:
+            return
+        if notice and not told:
+            notice(f"an earlier push was stopped while the server imported {len(wanted)} tasks, which it may still be "
+                   f"doing: waiting up to {deadline - time.time():.0f} s for them, so that none is imported twice")
+            told = True
+        time.sleep(2.0)
+
+
+def _duplicates(tasks: list[dict]) -> tuple[dict[str, dict], list[int]]:
+    """The project's task of each record id, and the ids of the unannotated second copies to delete (the oldest
+    copy stays, or every annotated one)."""
+    copies: dict[str, list[dict]] = defaultdict(list)
+    for task in sorted(tasks, key=lambda t: t["id"]):
+        copies[task["data"].get(RECORD_ID)].append(task)
+    kept, extra = {}, []
+    for key, found in copies.items():
+        keep = [t for t in found if t.get("total_annotations")] or found[:1]
+        kept[key] = keep[0]
+        extra += [t["id"] for t in found if t not in keep]
+    return kept, extra
+
+
 def push(client: Client, records: list[dict], title: str, version: str | None = None, batch: int = BATCH, update: bool = False,
          progress: Callable[[PushReport], None] | None = None, tasks: list[dict] | None = None,
-         overlap: int | None = None) -> PushReport:
+         overlap: int | None = None, notice: Callable[[str], None] | None = None) -> PushReport:
     """Make project `title` hold one task per record, its prediction from `version` pre-filled for annotators.
 
     `version` defaults to model_version(records). The tasks to import (or whose prediction to replace)
@@ -98,11 +149,12 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
     this machine take turns (one_push_at_a_time).
     """
     with one_push_at_a_time(client.url, title):
-        return _push(client, records, title, version, batch, update, progress, tasks, overlap)
+        return _push(client, records, title, version, batch, update, progress, tasks, overlap, notice)
 
 
 def _push(client: Client, records: list[dict], title: str, version: str | None, batch: int, update: bool,
-          progress: Callable[[PushReport], None] | None, tasks: list[dict] | None, overlap: int | None) -> PushReport:
+          progress: Callable[[PushReport], None] | None, tasks: list[dict] | None, overlap: int | None,
+          notice: Callable[[str], None] | None) -> PushReport:
     if overlap is not None and overlap < 1:
         raise InputError(f"overlap must be 1 or more annotators per task, not {overlap}")
     started = time.perf_counter()
@@ -124,8 +176,12 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
             server += time.perf_counter() - t0
 
     project = call(client.find_project, title)
-    existing = {} if project is None else {  # with their annotation and prediction counts
-        t["data"].get(RECORD_ID): t for t in call(lambda: list(client.tasks(project["id"], predictions=update)))}
+    noted = _noted_import(client.url, title)
+    if project is not None and noted.exists():
+        call(_await_noted_import, client, project["id"], noted, notice)
+    noted.unlink(missing_ok=True)  # waited for (or from before the project): what came of it is listed below
+    listed = [] if project is None else call(lambda: list(client.tasks(project["id"], predictions=update)))
+    existing, extra = _duplicates(listed)  # with their annotation and prediction counts
     new, replace, skipped = [], [], 0  # replace: (task id, the task with its new prediction, is it a repair)
     with acyclic():
         for i, key in enumerate(keys):
@@ -160,6 +216,9 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
         call(lambda: client.update_project(project["id"], **sharing))
     report = PushReport(project["id"], f"{client.shown}/projects/{project['id']}/data", created, skipped=skipped,
                         check_seconds=checking, batches=-(-len(replace) // batch) - (-len(new) // batch))
+    if extra:
+        call(client.delete_tasks, project["id"], extra)
+        report.removed = len(extra)
     for i in range(0, len(replace), batch):
         chunk = replace[i:i + batch]
         call(client.delete_predictions, project["id"], [task_id for task_id, _, _ in chunk])
@@ -172,7 +231,10 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
             progress(report)
     for i in range(0, len(new), batch):
         chunk = new[i:i + batch]
+        noted.write_text(json.dumps({"record_ids": [t["data"][RECORD_ID] for t in chunk], "sent": time.time()}),
+                         encoding="utf-8")
         report.task_ids += call(client.import_tasks, project["id"], chunk)
+        noted.unlink(missing_ok=True)  # answered: the server has them
         report.imported += len(chunk)
         report.batches_sent += 1
         if progress:
