@@ -180,13 +180,14 @@ class Client:
         return body.get("task_ids") or []
 
     def delete_predictions(self, project_id: int, task_ids: list[int]) -> None:
-        self._http("POST", "api/dm/actions", f"deleting the predictions of {len(task_ids)} tasks",
-                   params={"id": "delete_tasks_predictions", "project": project_id},
-                   json={"selectedItems": {"all": False, "included": task_ids}})
+        self._action("delete_tasks_predictions", project_id, task_ids, f"deleting the predictions of {len(task_ids)} tasks")
 
     def delete_tasks(self, project_id: int, task_ids: list[int]) -> None:
-        self._http("POST", "api/dm/actions", f"deleting {len(task_ids)} tasks",
-                   params={"id": "delete_tasks", "project": project_id},
+        self._action("delete_tasks", project_id, task_ids, f"deleting {len(task_ids)} tasks")
+
+    def _action(self, action: str, project_id: int, task_ids: list[int], doing: str) -> None:
+        """A Data Manager action on the tasks `task_ids` of a project."""
+        self._http("POST", "api/dm/actions", doing, params={"id": action, "project": project_id},
                    json={"selectedItems": {"all": False, "included": task_ids}})
 
     def import_predictions(self, project_id: int, predictions: list[dict]) -> None:
