@@ -154,6 +154,9 @@ def test_update_refuses_a_record_whose_text_changed(cli, label_studio, records_f
                 piece["end"] += len(shift)
     changed = tmp_path / "changed.jsonl"
     changed.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    plain = cli("labelstudio", "push", changed, "--project", "changed")  # skipped it without a word
+    assert plain[0] == 0 and (f"attrib: 1 document(s) already in project 'changed' have another text there (first: "
+                              f"{records[1]['id']!r}): their tasks keep the old text") in plain[2]
     code, _, err = cli("labelstudio", "push", changed, "--project", "changed", "--update", "--model-version", "v2")
     task_id = next(t for t in project_tasks(label_studio, "changed") if t["data"]["record_id"] == records[1]["id"])["id"]
     assert code == 2 and err == (f"attrib: E100 record {records[1]['id']!r}: its text differs from that of task {task_id} "

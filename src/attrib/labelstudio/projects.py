@@ -183,6 +183,7 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     listed = [] if project is None else call(lambda: list(client.tasks(project["id"], predictions=update)))
     existing, extra = _duplicates(listed)  # with their annotation and prediction counts
     new, replace, skipped = [], [], 0  # replace: (task id, the task with its new prediction, is it a repair)
+    changed: list[str] = []  # documents already there whose text is another now: skipped, and said
     with acyclic():
         for i, key in enumerate(keys):
             old = existing.get(key)
@@ -200,8 +201,14 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
                 if not _current(old, fresh):
                     replace.append((old["id"], fresh, False))
                     continue
+            elif (old.get("data") or {}).get(TEXT_NAME) != (records[i]["text"] if tasks is None else tasks[i]["data"][TEXT_NAME]):
+                changed.append(key)
             skipped += 1
         replace.sort(key=lambda item: not item[2])  # repairs first: no task stays without a prediction for long
+        if changed and notice:
+            notice(f"{len(changed)} document(s) already in project {title!r} have another text there (first: "
+                   f"{changed[0]!r}): their tasks keep the old text and drafts; give a changed document a new id, or "
+                   "push into a new project")
         checking = time.perf_counter()
         gate(check_tasks([*new, *(task for _, task, _ in replace)], "tasks"))  # before anything is changed on the server
         checking = time.perf_counter() - checking
