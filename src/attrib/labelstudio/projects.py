@@ -128,7 +128,9 @@ def _duplicates(tasks: list[dict]) -> tuple[dict[str, dict], list[int]]:
     copy stays, or every annotated one)."""
     copies: dict[str, list[dict]] = defaultdict(list)
     for task in sorted(tasks, key=lambda t: t["id"]):
-        copies[task["data"].get(RECORD_ID)].append(task)
+        key = task["data"].get(RECORD_ID)
+        if isinstance(key, str):  # a task not made by attrib (no record id) is no copy of anything: never deleted
+            copies[key].append(task)
     kept, extra = {}, []
     for key, found in copies.items():
         keep = [t for t in found if t.get("total_annotations")] or found[:1]
