@@ -211,9 +211,11 @@ def test_a_killed_push_resumes(label_studio, tmp_path):
     assert first.strip() == "batch 1 of 20: 3 imported, 0 updated"
     partial = len(project_tasks(label_studio, "killed"))
     assert 3 <= partial < 60
-    done = subprocess.run(command, env=label_studio.env(), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, env=label_studio.env(), capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
-    assert f"{60 - partial} imported, 0 updated, {partial} already there" in done.stderr
+    # the batch the kill cut may still land on the server after `partial` was counted: the re-run waits for it
+    imported, there = map(int, re.search(r"(\d+) imported, 0 updated, (\d+) already there", done.stderr).groups())
+    assert imported + there == 60 and there in (partial, partial + 3), done.stderr
     ids = sorted(t["data"]["record_id"] for t in project_tasks(label_studio, "killed"))
     assert ids == sorted(d["id"] for d in docs)
 

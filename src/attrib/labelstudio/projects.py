@@ -95,7 +95,11 @@ def one_push_at_a_time(url: str, title: str) -> Iterator[None]:
         yield
 
 
-LATE_IMPORT_WAIT = 300.0  # seconds after an import was sent that a later push waits for the server to finish it
+# seconds after an import was sent that a later push waits for the server to finish it: a batch imports in seconds
+# (2,000 short tasks in ~2 s), and a killed push whose last request never reached the server costs its re-run this
+# long; a slower import (documents of 300,000 characters took minutes) can still land a second copy, deleted by the
+# next push (_duplicates)
+LATE_IMPORT_WAIT = 60.0
 
 
 def _noted_import(url: str, title: str) -> Path:
