@@ -52,10 +52,11 @@ class Folder:
         return self.fs.exists(self.at(name))
 
     def regular(self, name: str) -> bool:
-        """`name` is a file to read: not missing, not a folder, and on a local disk not a device or a pipe (a part
-        linked to /dev/zero was merged without end, a manifest that is a pipe hung merge and validate)."""
+        """`name` is a file to read: on a local disk, not missing, not a folder, a device or a pipe (a part linked to
+        /dev/zero was merged without end, a manifest that is a pipe hung merge and validate). Always in a remote
+        store, which holds none of these: no request is made, and opening a missing name there says so."""
         if is_remote(self.fs):
-            return self.fs.isfile(self.at(name))
+            return True
         try:
             return stat.S_ISREG(os.stat(self.at(name)).st_mode)
         except (OSError, ValueError):
@@ -227,7 +228,7 @@ def manifest_of(folder: Folder) -> dict:
 def verified_chunks(folder: Folder, part: dict) -> Iterator[bytes]:
     """The bytes of a manifest's part, raising InputError if they do not hash to what the manifest says."""
     digest = hashlib.sha256()
-    if folder.exists(part["file"]) and not folder.regular(part["file"]):
+    if not folder.regular(part["file"]) and folder.exists(part["file"]):  # (a missing part: opening it says so)
         raise InputError(f"{folder.url}/{part['file']}: not a file (a folder, a device or a pipe), though {MANIFEST} "
                          "lists it")
     try:
