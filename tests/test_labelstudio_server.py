@@ -281,11 +281,10 @@ def test_a_push_after_an_import_the_server_is_still_finishing_waits_for_it(label
     import threading
     import time as clock
 
-    from attrib.labelstudio.client import Client
     from attrib.labelstudio.projects import _noted_import, push
     from attrib.lsjson.convert import record_to_task
 
-    client = Client(label_studio.url, label_studio.token)
+    client = label_studio.client()
     docs = [{"id": f"late-{i}", "text": f"Item {i}, she said.", "meta": {}, "attributions": []} for i in range(4)]
     first = push(client, docs[:2], "late import", "v1")
     noted = _noted_import(client.url, "late import")
@@ -306,11 +305,10 @@ def test_a_push_after_an_import_the_server_is_still_finishing_waits_for_it(label
 def test_unannotated_second_copies_of_a_document_are_deleted(label_studio):
     """Copies left by a push before the above (or by one from another machine) made `records`, `agreement` and
     `validate` refuse the whole project (V701), and `--update` refreshed one copy only."""
-    from attrib.labelstudio.client import Client
     from attrib.labelstudio.projects import push
     from attrib.lsjson.convert import record_to_task
 
-    client = Client(label_studio.url, label_studio.token)
+    client = label_studio.client()
     docs = [{"id": f"twice-{i}", "text": f"Item {i}, he said.", "meta": {}, "attributions": []} for i in range(3)]
     first = push(client, docs, "copies", "v1")
     client.import_tasks(first.project_id, [record_to_task(d, "v1") for d in docs[:2]])  # a second copy of two
