@@ -80,6 +80,20 @@ def test_a_task_that_cannot_be_drafted_gets_an_error_and_the_others_their_drafts
     attrib_backend.health()
 
 
+def test_a_lone_surrogate_in_one_task_is_that_tasks_error_not_the_requests(attrib_backend):
+    texts = [json.dumps(TEXTS[0]), '"broken \\udc00 text"', json.dumps(TEXTS[1]), '"fine"']
+    body = ('{"tasks": [' + ", ".join(f'{{"id": {i + 1}, "data": {{"text": {t}}}, "meta": {{"n": {"1e400" if i == 3 else i}}}}}'
+                                      for i, t in enumerate(texts)) + "]}").encode()
+    answer = attrib_backend.post("predict", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert results[0] == expected_predictions(TEXTS[:1], attrib_backend.version)[0]
+    assert results[1] == {"error": "E100 task 2: $.tasks[1].data.text: the string holds a lone surrogate ('\\udc00' at "
+                                   "character 7): not Unicode, no UTF-8 output can hold it"}
+    assert results[2] == expected_predictions(TEXTS[1:2], attrib_backend.version)[0]
+    assert results[3]["error"].startswith("E100 task 4: $.tasks[3].meta.n: Infinity")
+
+
 @pytest.mark.parametrize("path", ["predict", "webhook", "setup"])
 def test_bad_requests_get_a_clear_error_and_leave_nothing_behind(attrib_backend, path):
     before = stored_lines(attrib_backend)

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..errors import AttribError
+from ..errors import AttribError, InputError
 from ..jsonsafe import Decoder, json_path, max_depth
 from ..lsjson.names import LABELS_NAME, TEXT_NAME
 from . import models
@@ -84,8 +84,11 @@ class Backend:
             return served.version, models.predict(served, tasks, self.max_chars)
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The request's JSON body, or an HTTPProblem: too large (413, counted as it streams in) or not JSON (400)."""
+async def read_json(request: Request, limit: int, per_item: str | None = None) -> tuple[Any, dict[int, str]]:
+    """The request's JSON body, or an HTTPProblem: too large (413, counted as it streams in) or not JSON (400).
+
+    With `per_item` ("tasks"), a number or string no output can hold inside one item of that list is not the
+    whole request's fault: it comes back as {item's index: "$.tasks[i]...: why"}, for that item's own answer."""
     declared = request.headers.get("content-length", "")
     too_large = HTTPProblem(413, f"the request body is larger than this backend takes ({limit:,} bytes)")
     if declared.isdigit() and int(declared) > limit:
@@ -104,9 +107,13 @@ async def read_json(request: Request, limit: int) -> Any:
         raise HTTPProblem(400, f"the request body is not UTF-8 (byte {exc.start})") from None
     except ValueError as exc:
         raise HTTPProblem(400, f"the request body is not JSON ({exc})") from None
-    if problems:  # too deep, or a number or a string that nothing attrib writes could hold
-        raise HTTPProblem(400, f"the request body at ${json_path(problems[0].keys)}: {problems[0].message}")
-    return value
+    items: dict[int, str] = {}
+    for problem in problems:  # too deep, or a number or a string that nothing attrib writes could hold
+        keys = problem.keys
+        if per_item is None or len(keys) < 2 or keys[0] != per_item or not isinstance(keys[1], int):
+            raise HTTPProblem(400, f"the request body at ${json_path(keys)}: {problem.message}")
+        items.setdefault(keys[1], f"${json_path(keys)}: {problem.message}")
+    return value, items
 
 
 async def _drain(request: Request) -> None:
@@ -117,15 +124,19 @@ async def _drain(request: Request) -> None:
             return
 
 
-async def _object(request: Request, backend: Backend) -> dict:
-    body = await read_json(request, backend.max_body)
+async def _object(request: Request, backend: Backend, per_item: str | None = None) -> tuple[dict, dict[int, str]]:
+    body, items = await read_json(request, backend.max_body, per_item)
     if not isinstance(body, dict):
         raise HTTPProblem(400, f"the request body must be a JSON object, got {type(body).__name__}")
     project = body.get("project")  # "<id>.<created at>" from /setup and /predict, an object in events
     project = project.get("id") if isinstance(project, dict) else str(project).partition(".")[0]
     if PROJECT_ID.fullmatch(str(project)):
         backend.learner.projects.add(int(project))
-    return body
+    return body, items
+
+
+def _task_id(task: Any) -> Any:
+    return task.get("id") if isinstance(task, dict) else None
 
 
 def _authorized(header: str, login: tuple[str, str]) -> bool:
@@ -152,7 +163,7 @@ def create_app(backend: Backend) -> Starlette:
         return JSONResponse({"model_version": backend.serving.current.version})
 
     async def validate(request: Request) -> JSONResponse:
-        config = (await _object(request, backend)).get("config")
+        config = (await _object(request, backend))[0].get("config")
         if not isinstance(config, str) or f'name="{LABELS_NAME}"' not in config or f'name="{TEXT_NAME}"' not in config:
             raise HTTPProblem(422, f"not attrib's labeling config: it needs <Labels name=\"{LABELS_NAME}\"> on "
                                    f"<Text name=\"{TEXT_NAME}\"> (`attrib labelstudio push` makes such a project)")
@@ -162,11 +173,16 @@ def create_app(backend: Backend) -> Starlette:
         return JSONResponse({"versions": [backend.serving.current.version]})
 
     async def predict(request: Request) -> JSONResponse:
-        tasks = (await _object(request, backend)).get("tasks")
+        body, unreadable = await _object(request, backend, per_item="tasks")
+        tasks = body.get("tasks")
         if not isinstance(tasks, list):
             raise HTTPProblem(400, "$.tasks must be a list of tasks")
         started = time.perf_counter()
-        version, answers = await run_in_threadpool(backend.predict, tasks)
+        readable = [task for i, task in enumerate(tasks) if i not in unreadable]
+        version, drafted = await run_in_threadpool(backend.predict, readable)
+        drafts = iter(drafted)
+        answers = [{"error": str(InputError(f"task {_task_id(tasks[i])}: {unreadable[i]}"))} if i in unreadable
+                   else next(drafts) for i in range(len(tasks))]
         seconds = time.perf_counter() - started
         for answer in answers:
             if "error" in answer:
@@ -176,7 +192,7 @@ def create_app(backend: Backend) -> Starlette:
                             headers={"Server-Timing": f"predict;dur={seconds * 1000:.1f}"})
 
     async def webhook(request: Request) -> JSONResponse:
-        payload = await _object(request, backend)
+        payload, _ = await _object(request, backend)
         action = payload.get("action")
         if action == "START_TRAINING":  # Label Studio's "Start training" (one of its two ways): the project only
             return JSONResponse(await run_in_threadpool(backend.train_project, payload.get("project")))
@@ -187,7 +203,7 @@ def create_app(backend: Backend) -> Starlette:
         return JSONResponse(outcome.as_dict(), status_code=status)
 
     async def train(request: Request) -> JSONResponse:  # "Start training", the other way: every annotated task
-        tasks = (await _object(request, backend)).get("annotations")
+        tasks = (await _object(request, backend))[0].get("annotations")
         if not isinstance(tasks, list):
             raise HTTPProblem(400, "$.annotations must be a list of annotated tasks")
         return JSONResponse(await run_in_threadpool(backend.train_on, tasks))
