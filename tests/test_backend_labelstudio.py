@@ -110,6 +110,9 @@ def test_the_backend_learns_from_annotations_submitted_in_label_studio(label_stu
         assert log.accepted == 6
         current = {r["provenance"]["annotation_id"]: r for r in log.current()}
         assert sorted(current) == sorted(a.id for a in made[:1] + made[2:]) and current[made[0].id]["attributions"] == []
+        client.delete_tasks(project_id, [task_ids[3]])  # its annotation goes with it, without an annotation event
+        current = {r["provenance"]["annotation_id"] for r in AnnotationLog(backend.data_dir).current()}
+        assert sorted(current) == sorted(a.id for a in made[:1] + made[3:])
 
         result = wait_for_round(backend)  # started by the 4th accepted annotation
         assert result["documents"] == {"train": 3, "held_out": 1}

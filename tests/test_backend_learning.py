@@ -62,6 +62,19 @@ def test_the_log_replays_updates_and_deletions_and_skips_a_torn_line(tmp_path):
     assert [r["text"] for r in AnnotationLog(tmp_path).current()] == ["updated", "after the crash"]
 
 
+def test_a_deleted_task_takes_its_annotations_out_of_the_log_in_force(tmp_path):
+    """A task deleted in Label Studio deletes its annotations without an ANNOTATIONS_DELETED event: the backend
+    kept training on them."""
+    log = AnnotationLog(tmp_path)
+    log.append([accepted(1, 10, "gone"), accepted(2, 10, "gone too"), accepted(3, 20, "kept")])
+    events, outcome = annotation_events({"action": "TASKS_DELETED", "tasks": [{"id": 10}, {"id": "11"}], "project": {"id": 1}})
+    assert events == [{"event": "task_deleted", "task_id": 10}] and outcome.deleted == 1
+    assert outcome.rejected == ["TASKS_DELETED: task id '11' is not a Label Studio id (a number)"]
+    log.append(events)
+    assert [r["text"] for r in AnnotationLog(tmp_path).current()] == ["kept"]
+    assert annotation_events({"action": "TASKS_DELETED", "tasks": 5})[1].rejected == ["TASKS_DELETED: $.tasks is not a list"]
+
+
 def test_an_append_that_fails_leaves_no_part_of_its_events(tmp_path, monkeypatch):
     """A full disk mid-write left a torn line that the next accepted event was glued to: answered 200, then lost.
     (The full disk is faked by os.write failing after a few bytes: filling one is not the point.)"""

@@ -32,7 +32,7 @@ from ..errors import AttribError, InputError
 from ..jsonsafe import Decoder, json_path, max_depth
 from ..lsjson.names import LABELS_NAME, TEXT_NAME
 from . import models
-from .learning import ANNOTATION_ACTIONS, Learner, Serving
+from .learning import LEARNED_ACTIONS, Learner, Serving
 
 logger = logging.getLogger("attrib.backend")
 
@@ -196,8 +196,8 @@ def create_app(backend: Backend) -> Starlette:
         action = payload.get("action")
         if action == "START_TRAINING":  # Label Studio's "Start training" (one of its two ways): the project only
             return JSONResponse(await run_in_threadpool(backend.train_project, payload.get("project")))
-        if action not in ANNOTATION_ACTIONS:
-            return JSONResponse({"status": f"ignored: attrib learns from {', '.join(ANNOTATION_ACTIONS)}"})
+        if action not in LEARNED_ACTIONS:
+            return JSONResponse({"status": f"ignored: attrib learns from {', '.join(LEARNED_ACTIONS)}"})
         outcome = await run_in_threadpool(backend.learner.on_event, payload)
         status = 422 if outcome.rejected and not outcome.accepted else 200
         return JSONResponse(outcome.as_dict(), status_code=status)

@@ -33,8 +33,8 @@ from .store import AnnotationLog, key
 logger = logging.getLogger("attrib.backend")
 
 CREATED, UPDATED, DELETED = "ANNOTATION_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED"
-BULK_CREATED = "ANNOTATIONS_CREATED"
-ANNOTATION_ACTIONS = (CREATED, BULK_CREATED, UPDATED, DELETED)
+BULK_CREATED, TASKS_DELETED = "ANNOTATIONS_CREATED", "TASKS_DELETED"  # a deleted task takes its annotations along
+LEARNED_ACTIONS = (CREATED, BULK_CREATED, UPDATED, DELETED, TASKS_DELETED)
 SERVING = "serving.json"  # the promoted model a restart serves
 STATE = "learning.json"  # how many accepted annotations the last round started from
 MODELS, REJECTED, ROUNDS = "models", "rejected", "rounds"
@@ -80,16 +80,17 @@ def accepted_event(action: str, annotation: dict, task: dict) -> dict:
 def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
     """Log events for a webhook payload of an annotation action, and what became of each annotation."""
     action, outcome = payload.get("action"), EventOutcome()
-    if action == DELETED:
-        listed = payload.get("annotations")
+    if action in (DELETED, TASKS_DELETED):
+        what, event, name = ("annotation", "deleted", "annotation_id") if action == DELETED else ("task", "task_deleted", "task_id")
+        listed = payload.get(f"{what}s")
         gone = [a.get("id") for a in listed if isinstance(a, dict)] if isinstance(listed, list) else []
-        outcome.rejected += [f"{action}: annotation id {shorten(repr(i), 40)} is not a Label Studio id (a number)"
+        outcome.rejected += [f"{action}: {what} id {shorten(repr(i), 40)} is not a Label Studio id (a number)"
                              for i in gone if not is_id(i)]
         gone = [i for i in gone if is_id(i)]
         outcome.deleted = len(gone)
         if not isinstance(listed, list):
-            outcome.rejected.append(f"{action}: $.annotations is not a list")
-        return [{"event": "deleted", "annotation_id": i} for i in gone], outcome
+            outcome.rejected.append(f"{action}: $.{what}s is not a list")
+        return [{"event": event, name: i} for i in gone], outcome
     annotations, tasks = payload.get("annotation"), payload.get("task")
     annotations = annotations if isinstance(annotations, list) else [annotations]
     tasks = tasks if isinstance(tasks, list) else [tasks]

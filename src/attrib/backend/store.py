@@ -1,12 +1,14 @@
 """The annotations a backend accepted, kept in its data folder as an append-only JSON Lines log.
 
-One line per event: an accepted annotation (its attrib record, with provenance) or the deletion of one.
+One line per event: an accepted annotation (its attrib record, with provenance), the deletion of one, or the
+deletion of a task (and with it its annotations).
 A line is appended with one write to a file opened O_APPEND, under an exclusive flock, and fsynced
 before the event is answered: concurrent events (threads or processes) never interleave, and an
 answered event survives a crash or a restart. A line torn by a crash mid-write is skipped when read, and
 ended before the next event is appended; a write that fails (a full disk) is cut off again, and the event
 is answered with an error.
-The annotations in force are the log replayed: per task, the latest accepted annotation not deleted since.
+The annotations in force are the log replayed: per task not deleted, the latest accepted annotation not deleted
+since.
 """
 
 from __future__ import annotations
@@ -83,13 +85,17 @@ class AnnotationLog:
                     yield event  # (a log written before ids were checked may hold others: skipped, not a crash)
 
     def current(self) -> list[dict]:
-        """The records in force: per task, the latest accepted annotation that was not deleted since."""
+        """The records in force: per task not deleted, the latest accepted annotation that was not deleted since."""
         by_annotation: dict = {}
+        gone: set = set()  # deleted tasks (Label Studio never reuses a task's id)
         for event in self.events():
             if event.get("event") == "accepted":
                 by_annotation.pop(event.get("annotation_id"), None)  # an update moves it to the end
                 by_annotation[event.get("annotation_id")] = event
             elif event.get("event") == "deleted":
                 by_annotation.pop(event.get("annotation_id"), None)
-        by_task = {event.get("task_id"): event["record"] for event in by_annotation.values()}
+            elif event.get("event") == "task_deleted":
+                gone.add(event.get("task_id"))
+        by_task = {event.get("task_id"): event["record"] for event in by_annotation.values()
+                   if event.get("task_id") not in gone}
         return list(by_task.values())

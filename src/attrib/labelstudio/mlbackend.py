@@ -1,10 +1,11 @@
 """Connecting an ML backend (`attrib backend`) to a Label Studio project, through the API.
 
 Label Studio adds the backend, asks its /health and /setup (which name the model_version), and makes a
-webhook to its /webhook for every action. attrib narrows that webhook to the annotation events the
-backend learns from (and gives it the backend's login: Label Studio sends the backend's basic auth to
-its ML endpoints only), and turns on drafts when a task is opened: the project pre-labels with the
-backend's predictions and asks it for them when a task without one is loaded.
+webhook to its /webhook for every action. attrib narrows that webhook to the events the backend learns
+from: annotations created, updated or deleted, and tasks deleted (with their annotations). It gives it the
+backend's login (Label Studio sends the backend's basic auth to its ML endpoints only), and turns on drafts when
+a task is opened: the project pre-labels with the backend's predictions and asks it for them when a task without
+one is loaded.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..errors import LabelStudioError
 from .client import Client
 
 TITLE = "attrib"  # until Label Studio has asked the backend its model_version, which then becomes the title
-EVENTS = ("ANNOTATION_CREATED", "ANNOTATIONS_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED")
+EVENTS = ("ANNOTATION_CREATED", "ANNOTATIONS_CREATED", "ANNOTATION_UPDATED", "ANNOTATIONS_DELETED", "TASKS_DELETED")
 
 
 @dataclass
