@@ -125,3 +125,26 @@ def test_an_annotation_the_choice_does_not_read_does_not_stop_the_export(tmp_pat
         assert record["provenance"]["annotation_id"] == annotation_id
     each = attrib("labelstudio", "records", export, "-o", tmp_path / "each.jsonl", "--choose", "each")
     assert each.code == 1 and "annotation 11" in each.err and "SPEAKER" in each.err  # each reads it: still refused
+
+
+@pytest.mark.parametrize("command", [["labelstudio", "records", "{export}", "-o", "{out}"], ["agreement", "{export}"],
+                                     ["export", "{export}", "-f", "jsonl", "-o", "{out}"]])
+def test_a_task_nobody_annotated_is_not_judged(tmp_path, command):
+    """An unannotated task whose data broke (text not a string, a lone surrogate in its id, predictions not a
+    list) stopped `records`, `agreement` and `export` for every annotated task: no record comes of it."""
+    annotated = task(1, TEXT, PREDICTED, [annotation(11, {"id": 1, "email": "a@x"}, TEXT, PREDICTED, 101)])
+    broken = [dict(task(2, TEXT, PREDICTED, []), data={"text": 5, "record_id": "b"}),
+              dict(task(3, TEXT, PREDICTED, []), predictions=7),
+              dict(task(4, TEXT, PREDICTED, [annotation(14, {"id": 1, "email": "a@x"}, TEXT, PREDICTED, 101,
+                                                        was_cancelled=True)]), data={"text": TEXT, "record_id": "\udc00"})]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([broken[0], annotated, *broken[1:]]), encoding="utf-8")
+    out = tmp_path / "records.jsonl"
+    done = attrib(*[part.format(export=export, out=out) for part in command])
+    assert done.code == 0, done.err
+    if command[0] != "agreement":
+        (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert record["id"] == "doc-1"
+    prediction = attrib("labelstudio", "records", export, "-o", tmp_path / "p.jsonl", "--choose", "prediction")
+    assert prediction.code == 1 and "$[0].data.text" in prediction.err  # the drafts are read there: still judged
+    assert attrib("validate", export).code == 1  # and the whole file's validation still reports them

@@ -100,6 +100,8 @@ class Agreement:
     def add(self, task: dict) -> None:
         self.tasks += 1
         by_annotator = {annotator(r["provenance"]): r for r in task_records(task, "each")}
+        if not by_annotator:  # nobody annotated it: nothing else of it is read (nor was it checked)
+            return
         self.annotators.update(by_annotator)
         if len(by_annotator) > 1:
             self.multi_annotated += 1

@@ -356,6 +356,19 @@ def chosen_annotations(task: dict, choose: str) -> list[dict]:
     return annotations if choose == "each" else []
 
 
+def reads_nothing(task: Any, choose: str) -> bool:
+    """True when `choose` takes no record from `task`: nobody annotated it (only cancelled annotations, or none the
+    choice reads), or under `prediction` it has none. Nothing of such a task is read, so nothing of it is judged:
+    an unannotated task with a broken text stopped the records of every annotated one."""
+    if not isinstance(task, dict):
+        return False
+    listed = task.get("predictions" if choose == "prediction" else "annotations")
+    listed = [] if listed is None else listed
+    if not isinstance(listed, list) or not all(isinstance(item, dict) for item in listed):
+        return False  # not an export's list: the checks say what is wrong with it
+    return not listed if choose == "prediction" else not chosen_annotations(task, choose)
+
+
 def as_chosen(task: dict, choose: str) -> dict:
     """`task` with only the annotations `choose` reads (task_records), for checking: an annotation it leaves aside
     (an older one under `latest`, any under `prediction`) cannot stop the export's other tasks."""
@@ -375,6 +388,8 @@ def task_records(task: dict, choose: str = "each") -> list[dict]:
     """
     if choose not in CHOOSE:
         raise InputError(f"choose must be one of {', '.join(CHOOSE)}, not {choose!r}")
+    if reads_nothing(task, choose):
+        return []
     data = task.get("data") or {}
     text, task_id = data.get(TEXT_NAME), task.get("id")
     where = f"task {task_id}"

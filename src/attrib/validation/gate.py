@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import InputError, InvalidDataError, NothingToDoError
 from ..lines import iter_lines
-from ..lsjson.convert import as_chosen
+from ..lsjson.convert import as_chosen, reads_nothing
 from ..records import normalize_record
 from .checks import Checker
 from .findings import Finding, Where
@@ -44,16 +44,18 @@ def gated(kind: str, documents: Iterable[Any], file: str | None = None) -> Itera
 def checked_export(path: str, choose: str = "each") -> Iterator[dict]:
     """The tasks of the Label Studio JSON export at `path`, streamed, each validated before it is handed on, with the
     annotations `choose` reads (lsjson.convert.as_chosen: under `latest`, an older annotation with an error does not
-    stop the export; under `prediction`, none does).
+    stop the export; under `prediction`, none does). A task it reads nothing from (nobody annotated it) is handed on
+    unjudged: no record comes of it.
 
     A task that cannot be read as it is (too deep, a number or string no output holds) stops it like any
     other error; BrokenJsonError where the JSON breaks off.
     """
     checker = Checker("export")
     for where, task, unusable in array_documents(path):
-        gate(unusable)
         chosen = as_chosen(task, choose) if isinstance(task, dict) else task
-        gate(checker.check(where, chosen))
+        if not reads_nothing(chosen, choose):
+            gate(unusable)
+            gate(checker.check(where, chosen))
         yield chosen
 
 
