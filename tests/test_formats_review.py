@@ -6,9 +6,12 @@ import json
 
 import pytest
 
+from attrib.errors import NothingToDoError
+from attrib.labelstudio.projects import push_review
 from attrib.lsjson.convert import record_to_task, result_to_attributions
 from attrib.review import REVIEW_VERSION, review_tasks
 from attrib.validation import check_tasks
+from attrib.validation.gate import checked_export
 from fragments import frag_of
 from runs import attrib
 
@@ -67,6 +70,23 @@ def test_one_review_task_per_disagreement_with_each_version():
 
 def test_review_tasks_pass_the_import_checks():
     assert [f for f in check_tasks(review_tasks(EXPORT)) if f.severity == "error"] == []
+
+
+def test_review_takes_each_annotators_latest_annotation(tmp_path):
+    """An annotator who redid a task stopped `push --review` (V603), advising --choose, which push lacks."""
+    redone = task(5, annotation(51, 1, [QUOTE, CRITICS_CUE]), annotation(52, 1, [QUOTE, CRITICS]),
+                  annotation(53, 2, [QUOTE, CRITICS]))  # annotator 1 disagreed first, then agreed
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([redone]), encoding="utf-8")
+    with pytest.raises(NothingToDoError, match="no task where annotators disagree"):
+        push_review(None, [export], "review")  # stops before it needs a server: no client is the point
+    redone["annotations"][1], redone["annotations"][0] = redone["annotations"][0], redone["annotations"][1]
+    redone["annotations"][1]["id"], redone["annotations"][0]["id"] = 52, 51  # now the disagreeing one is the latest
+    export.write_text(json.dumps([redone]), encoding="utf-8")
+    (review,) = review_tasks(checked_export(str(export), "each_latest"))  # what push_review reads
+    assert [p["model_version"] for p in review["predictions"]] == [REVIEW_VERSION, "A · 1", "B · 2"]
+    cues = [a["cue"] for a in result_to_attributions(TEXT, review["predictions"][1]["result"])]
+    assert cues == [[frag("said", "governor")], [frag("said", "Critics")]]
 
 
 @pytest.mark.labelstudio

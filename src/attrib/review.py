@@ -1,8 +1,8 @@
 """Adjudication: the documents annotators disagree on, with each annotator's version to pick from.
 
-From a Label Studio export, every task with two or more annotations that differ (in any span, kind,
+From a Label Studio export, every task whose annotators' latest annotations (two or more) differ (in any span, kind,
 source type or referent: what `accepted_unchanged` compares) becomes one task to import into a review
-project, holding the same data and one prediction per annotation, its `model_version` the tab name
+project, holding the same data and one prediction per annotator, its `model_version` the tab name
 Label Studio shows: a letter, then the annotator (`A · alice@example.org`), so that tabs cut short by
 the editor still read differently. The reviewer's annotation starts empty, not as one annotator's
 version (which would tip the decision towards it): each task also holds an empty prediction under

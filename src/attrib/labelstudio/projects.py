@@ -265,8 +265,9 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
 
 def push_review(client: Client, exports: list[Path], title: str, batch: int = BATCH,
                 progress: Callable[[PushReport], None] | None = None) -> PushReport:
-    """Push the review tasks of the Label Studio `exports` (each task validated first) into project `title`."""
-    tasks = [task for export in exports for task in review_tasks(checked_export(str(export)))]
+    """Push the review tasks of the Label Studio `exports` (each task validated first) into project `title`: each
+    annotator's latest annotation of a task is their version (an annotator who redid a task stopped it, V603)."""
+    tasks = [task for export in exports for task in review_tasks(checked_export(str(export), "each_latest"))]
     if not tasks:
         raise NothingToDoError(f"{', '.join(map(str, exports))}: no task where annotators disagree (two or more "
                                "annotations that differ): nothing to review")
