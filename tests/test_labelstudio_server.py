@@ -17,6 +17,7 @@ import pytest
 
 from attrib.jsonio import dumps_line
 from attrib.labelstudio import server, studio
+from attrib.lsjson.config import label_config
 from attrib.records import fragment, normalize_record
 from fragments import frag_of
 from runs import ATTRIB, attrib
@@ -259,8 +260,7 @@ def test_overlap_and_the_score_column(cli, label_studio, records_file):
     client = label_studio.client()
     project = client.project("overlap")
     assert (project["maximum_annotations"], project["overlap_cohort_percentage"]) == (2, 100)
-    views = client._http("GET", "api/dm/views/", "reading views", params={"project": project["id"]})
-    (view,) = views
+    (view,) = client.views(project["id"])
     assert "tasks:predictions_score" not in view["data"]["hiddenColumns"]["explore"]
     assert {"tasks:annotations_results", "tasks:predictions_results"} <= set(view["data"]["hiddenColumns"]["explore"])
     assert "tasks:data.record_id" in view["data"]["hiddenColumns"]["labeling"]  # the imported data's columns too
@@ -318,3 +318,17 @@ def test_unannotated_second_copies_of_a_document_are_deleted(label_studio):
     tasks = project_tasks(label_studio, "copies")
     assert sorted(t["data"]["record_id"] for t in tasks) == [d["id"] for d in docs]
     assert sorted(t["id"] for t in tasks) == sorted(first.task_ids)  # the first copies stay
+
+
+def test_a_project_a_killed_first_push_left_without_its_view_gets_it_from_the_next(cli, label_studio, records_file):
+    """A first push killed after it had made the project (and imported) never made the Data Manager view."""
+    client = label_studio.client()
+    project = client.create_project("viewless", label_config(), "v", None)  # what the killed push had done
+    client.import_tasks(project["id"], [{"text": "An earlier document."}])
+    assert client.views(project["id"]) == []
+    code, _, err = cli("labelstudio", "push", records_file, "--project", "viewless")
+    assert code == 0 and "found: 3 imported" in err, err
+    (view,) = client.views(project["id"])
+    assert "tasks:predictions_score" not in view["data"]["hiddenColumns"]["explore"]
+    code, _, err = cli("labelstudio", "push", records_file, "--project", "viewless")
+    assert code == 0 and len(client.views(project["id"])) == 1  # made once

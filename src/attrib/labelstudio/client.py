@@ -146,6 +146,12 @@ class Client:
                           params={"project": project_id})
         return body.get("columns", []) if isinstance(body, dict) else []
 
+    def views(self, project_id: int) -> list[dict]:
+        """The saved Data Manager views (tabs) of a project."""
+        body = self._http("GET", "api/dm/views/", f"reading the Data Manager views of project {project_id}",
+                          params={"project": project_id})
+        return body if isinstance(body, list) else []
+
     def create_view(self, project_id: int, data: dict) -> None:
         """Save a Data Manager view (tab) of a project; the first one is what the project opens with."""
         self._http("POST", "api/dm/views/", f"saving a Data Manager view of project {project_id}",

@@ -19,7 +19,8 @@ a push on another machine) is deleted, an annotated one kept.
 `overlap` is how many annotators label each task. Label Studio Community sets it per project (its
 "maximum annotations", on every task: overlap cohort 100%): a task stays in the labeling stream of
 the next annotator until that many have submitted, and each starts a fresh annotation from the drafts.
-A new project also gets a Data Manager view that shows the drafts' score (lsjson/views.py).
+A new project also gets a Data Manager view that shows the drafts' score (lsjson/views.py); a push finding a
+project with tasks and no view (a first push killed before making it) makes it then.
 """
 
 from __future__ import annotations
@@ -256,7 +257,9 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     # once predictions of it exist, and sets it by itself only on a project's first import.
     if project.get("model_version") != version and version in call(client.model_versions, project["id"]):
         call(client.set_model_version, project["id"], version)
-    if created:  # after the import: the task data's columns exist only then
+    # after the import: the task data's columns exist only then; and again on a later push if a killed first push
+    # left the project without it (a project someone has opened has the Data Manager's own first tab)
+    if created or (listed or report.task_ids) and not call(client.views, project["id"]):
         call(lambda: client.create_view(project["id"], default_view(client.columns(project["id"]))))
     report.server_seconds = server
     report.total_seconds = time.perf_counter() - started
