@@ -177,12 +177,28 @@ def test_repush_adds_nothing_and_update_spares_annotated_tasks(cli, label_studio
     label_studio.client().sdk.annotations.create(id=annotated["id"], result=[], lead_time=1.0)
     code, _, err = cli("labelstudio", "push", records_file, "--project", "again", "--update", "--model-version", "v2")
     assert code == 0 and "0 imported, 2 updated, 1 already there" in err, err
+    assert "keep the drafts" not in err  # one annotator per task: doc-1 is done
     versions = {t["data"]["record_id"]: [p["model_version"] for p in t["predictions"]]
                 for t in project_tasks(label_studio, "again", predictions=True)}
     assert versions["doc-1"] != ["v2"] and versions["doc-2"] == versions["doc-3"] == ["v2"]
     assert label_studio.client().project("again")["model_version"] == "v2"
     code, _, err = cli("labelstudio", "push", records_file, "--project", "again", "--update", "--model-version", "v2")
     assert "0 imported, 0 updated, 3 already there" in err
+
+
+def test_update_says_which_tasks_keep_the_drafts_their_first_annotator_corrected(cli, label_studio, records_file):
+    """With two annotators per task, one done: the task keeps its drafts (both must correct the same one), and push
+    said nothing of it."""
+    assert cli("labelstudio", "push", records_file, "--project", "pairs", "--overlap", "2")[0] == 0
+    tasks = {t["data"]["record_id"]: t for t in project_tasks(label_studio, "pairs")}
+    label_studio.client().sdk.annotations.create(id=tasks["doc-2"]["id"], result=[], lead_time=1.0)
+    code, _, err = cli("labelstudio", "push", records_file, "--project", "pairs", "--update", "--model-version", "v2")
+    assert code == 0 and "0 imported, 2 updated, 1 already there" in err, err
+    assert ("attrib: 1 document(s) annotated by fewer than their 2 annotators keep the drafts those started from "
+            "(first: 'doc-2')") in err
+    versions = {t["data"]["record_id"]: [p["model_version"] for p in t["predictions"]]
+                for t in project_tasks(label_studio, "pairs", predictions=True)}
+    assert versions["doc-2"] != ["v2"] and versions["doc-1"] == versions["doc-3"] == ["v2"]
 
 
 def test_two_pushes_at_once_import_each_document_once(label_studio, tmp_path):

@@ -2,7 +2,8 @@
 push the documents annotators disagree on into a review project, pull the export out.
 
 The record id (the task's `data.record_id`) is the dedup key: a document already in the project is
-skipped, or with `update` its prediction is replaced while nobody has annotated it. So running the
+skipped, or with `update` its prediction is replaced while nobody has annotated it (a task some of its
+`overlap` annotators have done keeps its drafts, so that all of them correct the same one; push says so). So running the
 same push twice adds nothing, and an interrupted push is finished by running it again.
 
 A prediction is replaced by deleting the task's predictions, then importing the new one (batch by
@@ -191,6 +192,8 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     existing, extra = _duplicates(listed)  # with their annotation and prediction counts
     new, replace, skipped = [], [], 0  # replace: (task id, the task with its new prediction, is it a repair)
     changed: list[str] = []  # documents already there whose text is another now: skipped, and said
+    partial: list[str] = []  # with `update`: annotated by some of their annotators, on the old drafts: kept, and said
+    wanted = overlap or (project or {}).get("maximum_annotations") or 1
     with acyclic():
         for i, key in enumerate(keys):
             old = existing.get(key)
@@ -210,12 +213,18 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
                     continue
             elif (old.get("data") or {}).get(TEXT_NAME) != (records[i]["text"] if tasks is None else tasks[i]["data"][TEXT_NAME]):
                 changed.append(key)
+            elif update and old.get("total_annotations", 0) < wanted and not _current(old, task(i)):
+                partial.append(key)
             skipped += 1
         replace.sort(key=lambda item: not item[2])  # repairs first: no task stays without a prediction for long
         if changed and notice:
             notice(f"{len(changed)} document(s) already in project {title!r} have another text there (first: "
                    f"{changed[0]!r}): their tasks keep the old text and drafts; give a changed document a new id, or "
                    "push into a new project")
+        if partial and notice:
+            notice(f"{len(partial)} document(s) annotated by fewer than their {wanted} annotators keep the drafts those "
+                   f"started from (first: {partial[0]!r}): every annotator of a task corrects the same draft, or their "
+                   "agreement would measure the drafts' differences")
         checking = time.perf_counter()
         gate(check_tasks([*new, *(task for _, task, _ in replace)], "tasks"))  # before anything is changed on the server
         checking = time.perf_counter() - checking
