@@ -6,6 +6,7 @@ runs are in this process (runs.attrib), where the pipeline is loaded once.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from attrib.annotate import annotate_documents, chunks, load_pipeline
-from attrib.documents import Document
+from attrib import documents
+from attrib.documents import Document, plain_text
+from attrib.errors import InputError
 from attrib.evaluate import evaluate
 from attrib.schemas import validator
 from attrib.spacy_doc import get_attributions
@@ -158,6 +161,38 @@ def test_stdin_plain_text_and_jsonl():
     assert json.loads(text.out)["id"] == "stdin"
     lines = attrib("annotate", "-", stdin=b'{"id": "x", "text": "Officials said the road was closed."}\n')
     assert json.loads(lines.out)["id"] == "x"
+
+
+class _Endless:
+    """A stream that never ends (what `cat /dev/urandom` gives stdin), counting its reads: a fake, as an endless
+    pipe into a test is not the point."""
+
+    def __init__(self, chunk: bytes) -> None:
+        self.chunk, self.reads = chunk, 0
+
+    def read(self, size: int) -> bytes:
+        self.reads += 1
+        return self.chunk
+
+
+@pytest.mark.parametrize(("chunk", "message"), [(b"text \x00 more", "binary data (NUL byte at 5)"),
+                                                (b"ok \xff", "not valid UTF-8 (byte 3)")])
+def test_a_stream_of_binary_data_is_refused_at_its_first_chunk(chunk, message):
+    """`cat /dev/urandom | attrib annotate -` read stdin until memory ran out before it looked for a NUL byte."""
+    stream = _Endless(chunk)
+    with pytest.raises(InputError, match=re.escape(f"<stdin>: {message}")):
+        plain_text(stream, "<stdin>")
+    assert stream.reads == 1
+
+
+def test_a_character_cut_by_a_chunk_boundary_is_read_whole_and_bad_bytes_are_placed_in_the_stream(monkeypatch):
+    monkeypatch.setattr(documents, "CHUNK", 4)
+    text = "aéé🌧️ said.\r\n"  # 2-, 4- and 3-byte characters across 4-byte chunks
+    assert plain_text(io.BytesIO(b"\xef\xbb\xbf" + text.encode()), "x") == text
+    with pytest.raises(InputError, match=re.escape("x: not valid UTF-8 (byte 3)")):  # where bytes.decode places it
+        plain_text(io.BytesIO("aéé".encode()[:4] + b"\xff rest"), "x")  # the second é cut short
+    with pytest.raises(InputError, match=re.escape("x: not valid UTF-8 (byte 3)")):
+        plain_text(io.BytesIO("aéé".encode()[:4]), "x")  # the stream ends inside a character
 
 
 def test_bad_documents_are_reported_by_name_and_skipped(tmp_path):

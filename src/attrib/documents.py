@@ -8,6 +8,8 @@ dropped silently: it goes to `on_error` (the CLI reports it with its name and sk
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import re
 import sys
 from dataclasses import dataclass, field
@@ -33,25 +35,37 @@ class Document:
     meta: dict = field(default_factory=dict)
 
 
-def plain_text(data: bytes, where: str) -> str:
-    """A text file's (or stdin's) document: decoded, and an InputError when it holds no text at all (an empty file,
-    or `cat missing.txt | attrib annotate -`, whose cat error the pipe hides)."""
+CHUNK = 1 << 20  # bytes of a text file or of stdin checked at a time
+
+
+def plain_text(data: bytes | IO[bytes], where: str) -> str:
+    """A text file's (or stdin's) document, from its bytes or read from a stream: decoded, and an InputError when it
+    holds no text at all (an empty file, or `cat missing.txt | attrib annotate -`, whose cat error the pipe hides)."""
     text = decode(data, where)
     if not text.strip():
         raise InputError(f"{where}: {'empty' if not text else 'blank'}, no text to annotate")
     return text
 
 
-def decode(data: bytes, where: str) -> str:
-    """UTF-8 text from bytes, without a byte order mark before it (an editor's mark, not a character of the
-    article: it ended up inside the first source); binary data and invalid UTF-8 are InputErrors naming `where`."""
-    nul = data.find(b"\0")
-    if nul >= 0:
-        raise InputError(f"{where}: binary data (NUL byte at {nul}), expected UTF-8 text")
-    try:
-        return data.removeprefix(BOM).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not valid UTF-8 (byte {exc.start})") from None
+def decode(data: bytes | IO[bytes], where: str) -> str:
+    """UTF-8 text from bytes or a stream, without a byte order mark before it (an editor's mark, not a character of
+    the article: it ended up inside the first source); binary data and invalid UTF-8 are InputErrors naming `where`.
+    A stream is checked as it is read: `cat /dev/urandom | attrib annotate -` stops at its first bad byte, where it
+    read until memory ran out."""
+    chunks = iter([data]) if isinstance(data, (bytes, bytearray)) else iter(lambda: data.read(CHUNK), b"")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    parts, seen = [], 0  # seen: bytes read before the chunk at hand
+    for chunk in itertools.chain(chunks, [b""]):  # the empty one last: a character cut off at the end is an error
+        nul = chunk.find(b"\0")
+        if nul >= 0:
+            raise InputError(f"{where}: binary data (NUL byte at {seen + nul}), expected UTF-8 text")
+        held = len(decoder.getstate()[0])  # the start of a character the last chunk ended inside
+        try:
+            parts.append(decoder.decode(chunk, final=not chunk))
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{where}: not valid UTF-8 (byte {seen - held + exc.start})") from None
+        seen += len(chunk)
+    return "".join(parts).removeprefix("\ufeff")
 
 
 def from_json(value: object, where: str) -> Document:
@@ -131,7 +145,7 @@ def _json_array_file(path: Path, on_error: ErrorHandler) -> Iterator[Document]:
 def _text_file(path: Path, doc_id: str, on_error: ErrorHandler) -> Iterator[Document]:
     try:
         with open_binary(path) as handle:
-            text = plain_text(handle.read(), str(path))
+            text = plain_text(handle, str(path))
     except OSError as exc:
         on_error(InputError(f"{path}: cannot read ({exc.strerror})"))
     except InputError as exc:
@@ -146,7 +160,7 @@ def _stdin(on_error: ErrorHandler) -> Iterator[Document]:
         yield from _jsonl(STDIO, on_error)
         return
     try:
-        yield Document("stdin", plain_text(sys.stdin.buffer.read(), "<stdin>"))
+        yield Document("stdin", plain_text(sys.stdin.buffer, "<stdin>"))
     except InputError as exc:
         on_error(exc)
 
