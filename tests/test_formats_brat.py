@@ -217,6 +217,11 @@ def broken(tmp_path: Path, ann: str) -> Path:
      r"doc\.ann:2: E1 has argument Source:T1 but no Source span T1"),
     ("T1\tContent 0 5\tMayor\nE1\tAttribution:T99 Content:T1\n", InputError,
      r"doc\.ann:2: E1's trigger T99 is not a span defined in the file"),
+    # a kind or source type given to an annotation the file lacks was dropped without a word
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind E2 direct\n", InputError,
+     r"doc\.ann:3: Kind is given to E2, which is not defined in the file"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tSourceType T9 named\n", InputError,
+     r"doc\.ann:3: SourceType is given to T9, which is not defined in the file"),
 ])
 def test_broken_ann_names_file_and_line(tmp_path, ann, error, message):
     with pytest.raises(error, match=message):

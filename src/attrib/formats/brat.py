@@ -244,6 +244,8 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
     types: dict[str, tuple[str, str]] = {}  # span id -> its type, and where it was defined
     events: list[tuple[str, list[str], str]] = []
     attributes: dict[str, dict[str, str]] = {}
+    targets: list[tuple[str, str, str]] = []  # (attribute, its target, where) of the attributes attrib reads
+    defined: set[str] = set()  # every event's and relation's id (the spans' are in `types`)
     refers: dict[str, str] = {}
     for number, line in enumerate(content.split("\n"), 1):
         line = line.rstrip("\r")
@@ -270,16 +272,23 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
             spans[ident] = split_at_line_breaks(text, frags)
         elif line.startswith("E"):
             ident, *args = _fields(line, at, 2)
+            defined.add(ident)
             if args[0].partition(":")[0] == EVENT:
                 events.append((ident, args, at))
         elif line.startswith(("A", "M")):
             _, name, target, *value = _fields(line, at, 3)
             attributes.setdefault(target, {})[name] = value[0] if value else ""
+            if name in (KIND, SOURCE_TYPE):
+                targets.append((name, target, at))
         elif line.startswith("R"):
-            _, label, *args = _fields(line, at, 4)
+            ident, label, *args = _fields(line, at, 4)
+            defined.add(ident)
             ends = dict(arg.partition(":")[::2] for arg in args)
             if label == REFERS_TO:
                 refers[ends.get("Arg1", "")] = ends.get("Arg2", "")
+    for name, target, at in targets:  # a kind or source type whose annotation is missing would be dropped unsaid
+        if target not in types and target not in defined:
+            raise InputError(f"{at}: {name} is given to {target}, which is not defined in the file")
     return [_attribution(f"a{i}", event, spans, types, attributes, refers, text) for i, event in enumerate(events)]
 
 
