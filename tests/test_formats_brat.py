@@ -14,7 +14,7 @@ import pytest
 
 from attrib.errors import InputError, OffsetError, OutputError
 from attrib.formats import brat, export
-from attrib.records import iter_records, make_record
+from attrib.records import fragment, iter_records, make_record
 from fragments import frag_of
 
 DOC = "city-hall_2016-10-01_budget-balanced"
@@ -157,6 +157,28 @@ def test_brat_layout_keeps_kind_source_type_and_referent(tmp_path):
     assert back["attributions"] == rich_record()["attributions"]
 
 
+def test_a_referent_over_a_line_break_comes_back_whole(tmp_path):
+    """Written as two fragments (brat cuts spans at line breaks), it was read back as its first one."""
+    text = "Prime Minister Marie\nDubois arrived. She said the talks failed."
+    she = text.index("She")
+    attribution = {"id": "a0", "kind": "indirect", "source": [fragment(text, she, she + 3)],
+                   "cue": [fragment(text, she + 4, she + 8)], "content": [fragment(text, she + 9, len(text) - 1)],
+                   "source_entity": fragment(text, 0, 27)}
+    export([make_record("r", text, [attribution])], "brat", tmp_path / "out")
+    assert "Referent 0 20;21 27\tPrime Minister Marie Dubois\n" in (tmp_path / "out" / "r.ann").read_text(encoding="utf-8")
+    [back] = brat.read(tmp_path / "out")
+    assert back["attributions"][0]["source_entity"] == {"start": 0, "end": 27, "text": "Prime Minister Marie\nDubois"}
+
+
+def test_a_content_of_line_breaks_only_is_refused_not_written_as_an_event_without_content(tmp_path):
+    text = "Mayor:\n\nsaid"
+    attribution = {"id": "a0", "kind": "indirect", "source": [fragment(text, 0, 5)], "cue": [fragment(text, 9, 13)],
+                   "content": [fragment(text, 6, 8)], "source_entity": None}
+    with pytest.raises(InputError, match=r"record r: \$\.attributions\[0\]\.content: an attribution needs a content"):
+        export([make_record("r", text, [attribution])], "brat", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_polnear_layout_drops_the_additions(tmp_path):
     export([rich_record()], "brat", tmp_path / "out", layout="polnear")
     ann = (tmp_path / "out" / "attributions" / "rich.ann").read_text(encoding="utf-8")
@@ -211,6 +233,9 @@ def broken(tmp_path: Path, ann: str) -> Path:
     ("T1\tCue 16 17\t:\nE1\tAttribution:T1 Content:T7 Cue:T1\n", InputError, r"doc\.ann:2: E1 has argument Content:T7 but no Content span T7"),
     ("T1\tCue 16 17\t:\nE1\tAttribution:T1 Cue:T1\n", InputError, r"doc\.ann:2: E1 has no Content argument"),
     ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind E1 quoted\n", InputError, r"Kind 'quoted'"),
+    # types in another case were left out like PolNeAR's Discard: a file of SOURCE/CUE/CONTENT read as empty
+    ("T1\tCONTENT 0 5\tMayor\nE1\tATTRIBUTION:T1 CONTENT:T1\n", InputError,
+     r"doc\.ann:1: T1 is typed 'CONTENT': brat types are case-sensitive, and attrib reads Source, Cue, Content"),
     # a second T1 silently replaced the first; a Content span as the Source, a trigger never defined were taken
     ("T1\tContent 0 5\tMayor\nT1\tCue 16 17\t:\n", InputError, r"doc\.ann:2: T1 is defined a second time \(first at .*doc\.ann:1\)"),
     ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1 Source:T1\n", InputError,
@@ -256,7 +281,7 @@ def test_refuses_a_folder_with_files(tmp_path):
     assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
 
 
-@pytest.mark.parametrize("bad", ["../escape", ".hidden", "a/b"])
+@pytest.mark.parametrize("bad", ["../escape", ".hidden", "a/../../escape", "a//b", "a\\b", "a/.b"])
 def test_ids_never_choose_where_files_go(tmp_path, bad):
     with pytest.raises(OutputError, match="cannot be a file name"):
         export([{**rich_record(), "id": bad}], "brat", tmp_path / "out")
@@ -275,6 +300,11 @@ def test_a_collection_of_folders_gives_each_document_its_path_as_id(tmp_path, se
     seed_id = next(iter_records([seed_gold]))["id"]
     assert [r["id"] for r in brat.read(flat)] == [seed_id]  # a flat collection: ids as before
     assert [r["id"] for r in brat.read(nested)] == [f"x/{seed_id}", f"y/z/{seed_id}"]
+    spans_of = lambda r: [[a[role] for role in ("source", "cue", "content")] for a in r["attributions"]]  # noqa: E731
+    for layout in brat.LAYOUTS:  # and back: an id with "/" is written where reading found it (it was refused)
+        export(brat.read(nested), "brat", tmp_path / layout, layout=layout)
+        assert [(r["id"], spans_of(r)) for r in brat.read(tmp_path / layout)] == [(r["id"], spans_of(r)) for r in brat.read(nested)]
+    assert (tmp_path / "polnear" / "y" / "z" / "text" / f"{seed_id}.txt").is_file()
 
 
 def test_a_byte_order_mark_before_the_first_ann_line_is_not_an_annotation(tmp_path):
@@ -287,9 +317,16 @@ def test_the_polnear_layout_refuses_names_it_would_read_back_as_another_record(t
     """a_1 by annotator 2 is attributions/a_1_2.ann, which import read as the text of record a_1_2."""
     text = "Bob said it rained."
     records = [make_record(doc_id, text, [], provenance={"annotator": who}) for doc_id, who in (("a_1", 2), ("a_1_2", 3))]
-    with pytest.raises(OutputError, match="record 'a_1_2': in PolNeAR's layout the annotation file of one record"):
+    with pytest.raises(OutputError, match=r"record 'a_1': in PolNeAR's layout its annotation file attributions/a_1_2\.ann "
+                                          "would be read back as another record's"):
         export(records, "brat", tmp_path / "out", layout="polnear")
     assert not (tmp_path / "out").exists()
+    # an annotator with "_": doc by anna_b is doc_anna_b.ann, read back as doc_anna's by b (doc was lost)
+    clash = [make_record("doc", text, [], provenance={"annotator": "anna_b"}), make_record("doc_anna", text, [])]
+    with pytest.raises(OutputError, match="record 'doc': in PolNeAR's layout its annotation file"):
+        export(clash, "brat", tmp_path / "clash", layout="polnear")
+    export(clash[:1], "brat", tmp_path / "alone", layout="polnear")
+    assert [(r["id"], r["provenance"]) for r in brat.read(tmp_path / "alone")] == [("doc", {"annotator": "anna_b"})]
     export(records[:1], "brat", tmp_path / "one", layout="polnear")  # alone, a_1's file is read back as a_1's
     assert [(r["id"], r["provenance"]) for r in brat.read(tmp_path / "one")] == [("a_1", {"annotator": "2"})]
 

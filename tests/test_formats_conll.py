@@ -152,6 +152,15 @@ def test_rich_tags_of_a_known_document(tmp_path):
     assert conll_documents(tmp_path / "data.conll", 3)[DOC][0][-1][0] == "”"
 
 
+@pytest.mark.parametrize("line_break", ["\n", "\r", "\r\n", "\u2028", "\u2029", "\x85", "\x0c"])
+def test_every_line_break_ends_a_sentence(tmp_path, line_break):
+    """Only "\n" did: a headline over "\r" or U+2028 ran into the body's first sentence (brat split them)."""
+    record = make_record("d", f"Storm hits coast{line_break}Officials said it rained", [])
+    export([record], "conll", tmp_path / "data.conll")
+    assert [[row[0] for row in sentence] for sentence in conll_documents(tmp_path / "data.conll", 2)["d"]] == [
+        ["Storm", "hits", "coast"], ["Officials", "said", "it", "rained"]]
+
+
 def test_rich_nested_attributions_carry_both_tags(tmp_path):
     export([nested()], "conll", tmp_path / "data.conll", tags="rich")
     [[rows]] = conll_documents(tmp_path / "data.conll", 3).values()

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError, OffsetError, OutputError, shorten
 from ..jsonio import open_text
@@ -41,6 +41,8 @@ ROLE_OF_TYPE = {t: role for role, t in ROLE_TYPES.items()}
 EVENT = "Attribution"  # the event type, and the type of its trigger span
 KIND, SOURCE_TYPE, REFERENT, REFERS_TO = "Kind", "SourceType", "Referent", "RefersTo"
 LAYOUTS = ("brat", "polnear")
+KNOWN_TYPES = (*ROLE_OF_TYPE, REFERENT, EVENT)  # the span types read; others (PolNeAR's Discard, ...) are left out
+KNOWN_TYPES_FOLDED = {t.casefold() for t in KNOWN_TYPES}
 
 ANNOTATION_CONF = f"""\
 # attrib's attribution scheme for brat: PolNeAR's (Source, Cue, Content in an Attribution event)
@@ -123,9 +125,9 @@ def ann_lines(record: dict, extras: bool = True) -> list[str]:
         frags = {role: sorted(attr.get(role) or [], key=lambda f: (f["start"], f["end"])) for role in ROLES}
         # a span of line breaks only is nothing in brat (its pieces between the breaks are empty): no T line
         frags = {role: found if split_at_line_breaks(record["text"], found) else [] for role, found in frags.items()}
-        if not frags["cue"] and not frags["content"]:
-            raise InputError(f"record {record['id']}: $.attributions[{i}]: an attribution needs a cue or a content fragment "
-                             "(in brat, one that is more than line breaks)")
+        if not frags["content"]:  # an event without one is what annotation.conf forbids and reading refuses
+            raise InputError(f"record {record['id']}: $.attributions[{i}].content: an attribution needs a content "
+                             "fragment (in brat, one that is more than line breaks)")
         entity = attr.get("source_entity") if extras else None
         source_type = attr.get("source_type") if extras else None
         key = ("source", _span_key(frags["source"]), source_type, entity and _span_key([entity]))
@@ -147,13 +149,28 @@ def ann_lines(record: dict, extras: bool = True) -> list[str]:
     return ann.lines
 
 
-def _paths(root: Path, record: dict, layout: str) -> tuple[Path, Path]:
-    name = safe_name(record["id"], f"record {shorten(record['id'], 40)!r}")
+def _paths(root: Path, record: dict, layout: str) -> tuple[Path, Path, str | None]:
+    """The .txt and .ann of a record, and the annotator in the .ann's name. An id with `/` is a path in a collection
+    of folders (`sub/x`, as reading one gives it), each part a file name."""
+    what = f"record {shorten(record['id'], 40)!r}"
+    *folders, name = [safe_name(part, what) for part in record["id"].split("/")]
+    here = root.joinpath(*folders)
     if layout == "brat":
-        return root / f"{name}.txt", root / f"{name}.ann"
+        return here / f"{name}.txt", here / f"{name}.ann", None
     who = (record.get("provenance") or {}).get("annotator")
-    ann = name if who is None else f"{name}_{safe_name(str(who), f'annotator of record {name!r}')}"
-    return root / "text" / f"{name}.txt", root / "attributions" / f"{ann}.ann"
+    who = None if who is None else safe_name(str(who), f"annotator of record {name!r}")
+    return here / "text" / f"{name}.txt", here / "attributions" / f"{name if who is None else f'{name}_{who}'}.ann", who
+
+
+def polnear_owner(stem: str, is_text: Callable[[str], bool]) -> tuple[str, str | None] | None:
+    """Whose annotation an .ann named `stem` is in PolNeAR's layout: the text of that name (no annotator), else the
+    longest text name before a `_` in it, and the annotator after; None when no text fits."""
+    if is_text(stem):
+        return stem, None
+    for cut in reversed([i for i, c in enumerate(stem) if c == "_"]):
+        if is_text(stem[:cut]):
+            return stem[:cut], stem[cut + 1:]
+    return None
 
 
 def _read(path: Path) -> str:
@@ -168,19 +185,16 @@ def write(records: Iterable[dict], out: Path, layout: str = "brat") -> list[Path
     """One .txt and one .ann per record under the folder `out`, laid out as `layout` says."""
     if layout not in LAYOUTS:
         raise InputError(f"unknown brat layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
-    texts, anns = set(), set()  # file stems: in PolNeAR's layout an .ann named like a text is read as that text's
+    texts: set[Path] = set()  # PolNeAR's layout: each text, and whose each .ann must read back as
+    owners: list[tuple[Path, str, str | None, str]] = []
     with staged_dir(out) as root:
         if layout == "brat":
             write_text(root / "annotation.conf", ANNOTATION_CONF)
         for record in records:
-            txt, ann = _paths(root, record, layout)
-            if layout != "brat" and (ann.stem != txt.stem and ann.stem in texts or txt.stem in anns):
-                raise OutputError(f"{out}: record {record['id']!r}: in PolNeAR's layout the annotation file of one record "
-                                  "would be named like another record's text (an id that is another's id, '_' and an "
-                                  "annotator), and read back as that record's: use --layout brat, or ids without '_'")
-            texts.add(txt.stem)
-            if ann.stem != txt.stem:
-                anns.add(ann.stem)
+            txt, ann, who = _paths(root, record, layout)
+            if layout != "brat":
+                texts.add(txt)
+                owners.append((ann, txt.stem, who, record["id"]))
             if ann.exists():
                 raise OutputError(f"{out}: two records for {ann.relative_to(root)} (id {record['id']!r}, several "
                                   "annotators?): pick one with --choose, or use --layout polnear (a file per annotator)")
@@ -189,6 +203,13 @@ def write(records: Iterable[dict], out: Path, layout: str = "brat") -> list[Path
             elif _read(txt) != record["text"]:
                 raise OutputError(f"{out}: records with id {record['id']!r} have different texts")
             write_text(ann, "".join(line + "\n" for line in ann_lines(record, extras=layout == "brat")))
+        for ann, name, who, record_id in owners:  # once every text is known: a later one can take an earlier .ann
+            texts_here = ann.parent.parent / "text"
+            if polnear_owner(ann.stem, lambda stem: texts_here / f"{stem}.txt" in texts) != (name, who):
+                raise OutputError(f"{out}: record {record_id!r}: in PolNeAR's layout its annotation file "
+                                  f"{ann.relative_to(root)} would be read back as another record's (an id that is "
+                                  "another's id, '_' and an annotator): use --layout brat, or ids and annotators "
+                                  "without '_'")
     return [out]
 
 
@@ -257,7 +278,10 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
             if ident in types:
                 raise InputError(f"{at}: {ident} is defined a second time (first at {types[ident][1]})")
             types[ident] = (label, at)
-            if label not in (*ROLE_OF_TYPE, REFERENT, EVENT):
+            if label not in KNOWN_TYPES:
+                if label.casefold() in KNOWN_TYPES_FOLDED:  # read as another type, the file gave no attribution at all
+                    raise InputError(f"{at}: {ident} is typed {label!r}: brat types are case-sensitive, and attrib reads "
+                                     f"{', '.join(KNOWN_TYPES)}")
                 continue
             try:
                 pairs = [tuple(map(_offset, piece.split())) for piece in offsets.split(";")]
@@ -321,7 +345,9 @@ def _attribution(aid: str, event: tuple, spans: dict, types: dict, attributes: d
     referent = next((refers[s] for s in sources if s in refers), None)
     if referent is not None and referent not in spans:
         raise InputError(f"{at}: the source of {ident} refers to {referent}, which is not a {REFERENT} span")
-    attr["source_entity"] = spans[referent][0] if referent is not None else None
+    # one span, cut at line breaks when written: whole again from its first start to its last end
+    attr["source_entity"] = (fragment(text, spans[referent][0]["start"], spans[referent][-1]["end"])
+                             if referent is not None else None)
     source_type = next((attributes[s][SOURCE_TYPE] for s in sources if SOURCE_TYPE in attributes.get(s, {})), None)
     if source_type is not None:
         attr["source_type"] = source_type
@@ -338,13 +364,9 @@ def _text_of(ann: Path, folder: Path) -> tuple[Path, str, str | None]:
     texts = ann.parent.parent / "text"
     if ann.parent.name == "attributions" and texts.is_dir():
         tree = ann.parent.parent.relative_to(folder)
-        stem = ann.stem
-        if (texts / f"{stem}.txt").is_file():
-            return texts / f"{stem}.txt", (tree / stem).as_posix(), None
-        cuts = [i for i, c in enumerate(stem) if c == "_"]
-        for cut in reversed(cuts):
-            if (texts / f"{stem[:cut]}.txt").is_file():
-                return texts / f"{stem[:cut]}.txt", (tree / stem[:cut]).as_posix(), stem[cut + 1:]
+        owner = polnear_owner(ann.stem, lambda stem: (texts / f"{stem}.txt").is_file())
+        if owner is not None:
+            return texts / f"{owner[0]}.txt", (tree / owner[0]).as_posix(), owner[1]
     raise InputError(f"{ann}: no text for it: looked for {beside.name} beside it and for text/<id>.txt (PolNeAR layout)")
 
 

@@ -21,7 +21,7 @@ def line_breaks(doc: Doc) -> Doc:
     """Start a sentence after every whitespace token holding a line break."""
     for token in doc[1:]:
         before = doc[token.i - 1]
-        if before.is_space and "\n" in before.text:
+        if before.is_space and before.text.splitlines() != [before.text]:  # any line break str.splitlines knows
             token.is_sent_start = True
     return doc
 
