@@ -127,6 +127,38 @@ def test_an_annotation_the_choice_does_not_read_does_not_stop_the_export(tmp_pat
     assert each.code == 1 and "annotation 11" in each.err and "SPEAKER" in each.err  # each reads it: still refused
 
 
+def test_a_chosen_annotation_is_named_at_its_place_in_the_file(tmp_path):
+    """Checked with only the chosen annotations, the latest (the second) was named annotations[0]."""
+    first = annotation(11, {"id": 1, "email": "a@x"}, TEXT, PREDICTED, 101, updated_at="2025-01-01T00:00:00Z")
+    latest = annotation(12, {"id": 2, "email": "b@x"}, TEXT, PREDICTED, 101, updated_at="2025-01-02T00:00:00Z")
+    latest["result"][0]["value"]["labels"] = ["SPEAKER"]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([task(1, TEXT, PREDICTED, [first, latest])]), encoding="utf-8")
+    done = attrib("labelstudio", "records", export, "-o", tmp_path / "r.jsonl", "--choose", "latest")
+    assert done.code == 1 and f"{export} $[0].annotations[1].result[0].value.labels[0] (" in done.err, done.err
+
+
+@pytest.mark.parametrize("choose", ["latest", "each_latest"])
+def test_an_annotation_that_is_not_an_object_or_not_plainly_cancelled_is_refused_not_passed_over(tmp_path, choose):
+    """`"was_cancelled": "false"` was taken as cancelled (the older annotation exported as the latest, or E160 when
+    alone), and an export of annotation ids said nobody had annotated, where `validate` says V102."""
+    older = annotation(11, {"id": 1, "email": "a@x"}, TEXT, PREDICTED, 101, updated_at="2025-01-01T00:00:00Z")
+    newer = annotation(12, {"id": 1, "email": "a@x"}, TEXT, PREDICTED, 101, updated_at="2025-01-02T00:00:00Z",
+                       was_cancelled="false")
+    cases = {"cancelled": ([older, newer], "$[0].annotations[1].was_cancelled"),
+             "alone": ([newer], "$[0].annotations[0].was_cancelled"), "ids": ([11, 12], "$[0].annotations[0]")}
+    for name, (made, path) in cases.items():
+        export = tmp_path / f"{name}.json"
+        export.write_text(json.dumps([task(1, TEXT, PREDICTED, made)]), encoding="utf-8")
+        done = attrib("labelstudio", "records", export, "-o", tmp_path / f"{name}.jsonl", "--choose", choose)
+        assert done.code == 1 and f"{export} {path} (" in done.err and "V102" in done.err, (name, done.err)
+    ids = dict(task(1, TEXT, PREDICTED, []), predictions=[101])
+    (tmp_path / "ids.json").write_text(json.dumps([ids]), encoding="utf-8")
+    done = attrib("labelstudio", "records", tmp_path / "ids.json", "-o", tmp_path / "p.jsonl", "--choose", "prediction")
+    assert done.code == 2 and done.err.startswith(f"attrib: E100 {tmp_path / 'ids.json'} $[0]: task 1: the export has "
+                                                  "prediction ids"), done.err
+
+
 @pytest.mark.parametrize("command", [["labelstudio", "records", "{export}", "-o", "{out}"], ["agreement", "{export}"],
                                      ["export", "{export}", "-f", "jsonl", "-o", "{out}"]])
 def test_a_task_nobody_annotated_is_not_judged(tmp_path, command):

@@ -35,7 +35,8 @@ def read_input(path: str | Path, choose: str = "each", drafts_do: bool = True) -
         return _not_empty(checked_records([path]), lambda: f"{path}: holds no records")
     if kind == "export":
         tasks = _Counted(checked_export(str(path), choose))
-        return _not_empty(export_records(tasks, choose), lambda: nothing_chosen(path, tasks.count, choose, drafts_do))
+        records = export_records(tasks, choose, str(path))
+        return _not_empty(records, lambda: nothing_chosen(path, tasks.count, choose, drafts_do))
     raise InputError(f"{path}: holds tasks to import, not an export: export the project from Label Studio "
                      "(`attrib labelstudio pull`) and export that")
 

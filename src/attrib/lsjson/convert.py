@@ -341,7 +341,8 @@ def _orderable(item: dict) -> bool:
 def chosen_annotations(task: dict, choose: str) -> list[dict]:
     """The annotations of `task` that `choose` reads: not cancelled; the last marked ground truth, the latest, all
     (each), each annotator's latest (each_latest), or none (prediction)."""
-    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+    # cancelled only when it says so (`true`): another value is for the checks to refuse, not a reason to leave it out
+    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and a.get("was_cancelled") is not True]
     if choose == "ground_truth":
         return [a for a in annotations if a.get("ground_truth")][-1:]
     if choose == "latest":
@@ -369,12 +370,19 @@ def reads_nothing(task: Any, choose: str) -> bool:
     return not listed if choose == "prediction" else not chosen_annotations(task, choose)
 
 
-def as_chosen(task: dict, choose: str) -> dict:
+def as_chosen(task: dict, choose: str) -> tuple[dict, list[int]]:
     """`task` with only the annotations `choose` reads (task_records), for checking: an annotation it leaves aside
-    (an older one under `latest`, any under `prediction`) cannot stop the export's other tasks."""
-    if choose == "each" or not isinstance(task.get("annotations"), list):
-        return task
-    return {**task, "annotations": chosen_annotations(task, choose)}
+    (an older one under `latest`, any under `prediction`) cannot stop the export's other tasks. And where each kept
+    annotation is in the task's own list, for the findings to name. An annotation that is not an object is kept under
+    every choice that reads annotations: it may be one of theirs (an export of ids only), for the checks to refuse."""
+    annotations = task.get("annotations")
+    if not isinstance(annotations, list):
+        return task, []
+    if choose == "each":
+        return task, list(range(len(annotations)))
+    chosen = {id(a) for a in chosen_annotations(task, choose)}
+    kept = [j for j, a in enumerate(annotations) if id(a) in chosen or (choose != "prediction" and not isinstance(a, dict))]
+    return {**task, "annotations": [annotations[j] for j in kept]}, kept
 
 
 def task_records(task: dict, choose: str = "each") -> list[dict]:
@@ -430,7 +438,12 @@ def task_records(task: dict, choose: str = "each") -> list[dict]:
     return records
 
 
-def export_records(tasks: Iterator[dict], choose: str = "each") -> Iterator[dict]:
-    """Records for every task of an export, in export order."""
-    for task in tasks:
-        yield from task_records(task, choose)
+def export_records(tasks: Iterator[dict], choose: str = "each", source: str | None = None) -> Iterator[dict]:
+    """Records for every task of an export, in export order; a task that cannot be converted is an error naming its
+    place (`$[3]`, in the file `source` when given)."""
+    for i, task in enumerate(tasks):
+        try:
+            records = task_records(task, choose)
+        except InputError as exc:
+            raise type(exc)(f"{f'{source} ' if source else ''}$[{i}]: {exc.args[0]}") from None
+        yield from records

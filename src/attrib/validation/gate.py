@@ -7,6 +7,7 @@ of an export before it becomes a record.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
 from pathlib import Path
@@ -52,11 +53,21 @@ def checked_export(path: str, choose: str = "each") -> Iterator[dict]:
     """
     checker = Checker("export")
     for where, task, unusable in array_documents(path):
-        chosen = as_chosen(task, choose) if isinstance(task, dict) else task
+        chosen, kept = as_chosen(task, choose) if isinstance(task, dict) else (task, [])
         if not reads_nothing(chosen, choose):
             gate(unusable)
-            gate(checker.check(where, chosen))
+            gate(_renumbered(finding, where.path, kept) for finding in checker.check(where, chosen))
         yield chosen
+
+
+def _renumbered(finding: Finding, root: str, kept: list[int]) -> Finding:
+    """`finding` of a task checked with only its chosen annotations, its path naming the annotation's place in the
+    file (`$[3].annotations[1]`, not its place among the chosen)."""
+    head = f"{root}.annotations["
+    if not finding.path.startswith(head):
+        return finding
+    index, _, rest = finding.path[len(head):].partition("]")
+    return replace(finding, path=f"{head}{kept[int(index)]}]{rest}")
 
 
 def all_records(paths: list[str | Path]) -> list[dict]:
