@@ -74,6 +74,19 @@ def test_an_output_that_a_folder_input_is_read_for_is_refused(tmp_path, command,
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+@pytest.mark.parametrize("fmt", ["jsonl", "brat", "conll", "parquet"])
+def test_a_failed_output_leaves_no_folders_it_made(tmp_path, fmt):
+    """`-o new/deep/out` that failed on a bad record left `new/deep` behind, empty."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "r1", "text": TEXT, "attributions": []}) + "\n{broken\n", encoding="utf-8")
+    (tmp_path / "kept").mkdir()
+    for out in (tmp_path / "new" / "deep" / "out", tmp_path / "kept" / "inner" / "out"):
+        done = attrib("export", bad, "-f", fmt, "-o", out)
+        assert done.code != 0 and "bad.jsonl:2" in done.err, done.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "kept"]
+    assert list((tmp_path / "kept").iterdir()) == []  # a folder that was there stays
+
+
 def test_a_device_is_written_to_not_replaced(records, tmp_path):
     null = tmp_path / "null"
     os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a second /dev/null

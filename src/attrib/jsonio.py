@@ -227,10 +227,12 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         with _failures_named(target), handle:
             yield handle
         return
+    made: list[Path] = []
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        made = make_parents(target)
         fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target), suffix=".part", dir=target.parent)
     except OSError as exc:
+        remove_made(made)
         raise OutputError(f"{target}: cannot write ({exc.strerror})") from None
     try:
         with _failures_named(target):
@@ -242,7 +244,23 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        remove_made(made)
         raise
+
+
+def make_parents(path: Path) -> list[Path]:
+    """Create the missing folders above `path`; the ones made, outermost first (a failed write removes them again:
+    `-o new/dir/out.jsonl` that fails leaves no empty `new/dir`)."""
+    missing = [parent for parent in reversed(path.parents) if not parent.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def remove_made(folders: list[Path]) -> None:
+    """Remove the folders make_parents made, innermost first, where they are still empty."""
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 @contextlib.contextmanager

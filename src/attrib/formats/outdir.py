@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import OutputError, shorten
-from ..jsonio import remove_orphans, temporary_prefix
+from ..jsonio import make_parents, remove_made, remove_orphans, temporary_prefix
 
 
 @contextlib.contextmanager
@@ -25,17 +25,23 @@ def staged_dir(out: Path, replace: bool = False) -> Iterator[Path]:
     the earlier folder or the new one at `out`, never neither)."""
     if not replace and out.exists() and not (out.is_dir() and not any(out.iterdir())):
         raise OutputError(f"{out}: exists and is not an empty folder: choose a new output folder")
+    made: list[Path] = []
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        made = make_parents(out)
         tmp = Path(tempfile.mkdtemp(prefix=temporary_prefix(out), suffix=".part", dir=out.parent))
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output should get the usual permissions
     except OSError as exc:
+        remove_made(made)
         raise OutputError(f"{out}: cannot write ({exc.strerror})") from None
     try:
         yield tmp
         _put(tmp, out, replace)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        remove_made(made)
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # the new folder after a failure; after a replacement, the earlier one
     remove_orphans(out)
