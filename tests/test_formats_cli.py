@@ -54,6 +54,18 @@ def test_an_option_of_another_format_is_refused_not_ignored(tmp_path):
         assert ran.code == 2 and said.split(": ", 1)[1] in ran.err and not (tmp_path / "out").exists(), ran.err
 
 
+def test_choose_on_records_is_refused_not_ignored(tmp_path):
+    """--choose picks among an export's annotations; on records it was ignored, and brat's message for two records of
+    one id advised it."""
+    source = polnear_folder(tmp_path / "dev")
+    assert attrib("import", "brat", source, "-o", tmp_path / "dev.jsonl").code == 0
+    for command in (["export", tmp_path / "dev.jsonl", "-f", "jsonl"], ["labelstudio", "records", tmp_path / "dev.jsonl"]):
+        ran = attrib(*command, "--choose", "latest", "-o", tmp_path / "out.jsonl")
+        assert ran.code == 2 and "holds records, each already one version of a document" in ran.err, ran.err
+        assert not (tmp_path / "out.jsonl").exists()
+    assert attrib("export", tmp_path / "dev.jsonl", "-f", "jsonl", "-o", tmp_path / "out.jsonl").code == 0
+
+
 def test_help_ends_with_an_example():
     for command in (["export"], ["import"], ["import", "brat"]):
         help_text = attrib(*command, "--help").out

@@ -48,11 +48,21 @@ def export_command(
     for option, value, default, applies in (("--layout", layout, "brat", "brat"), ("--tags", tags, "flat", "conll")):
         if value != default and fmt != applies:  # it was ignored without a word
             raise typer.BadParameter(f"applies to -f {applies}, not -f {fmt}", param_hint=option)
+    refuse_choosing_in_records(source, choose)
     refuse_overwriting(output, [source])
     options = {"brat": {"layout": layout}, "conll": {"tags": tags}}.get(fmt, {})
     summary = export(read_input(source, choose), fmt, output, **options)
     typer.echo(f"{summary['documents']} documents, {summary['attributions']} attributions written to {output} ({fmt})",
                err=True)
+
+
+def refuse_choosing_in_records(source: Path, choose: str) -> None:
+    """--choose picks among a Label Studio export's annotations; records have theirs chosen already (it was ignored)."""
+    from ..validation import detect
+
+    if choose != "each" and detect(source) != "export":
+        raise typer.BadParameter(f"picks among the annotations of a Label Studio export; {source} holds records, each "
+                                 "already one version of a document", param_hint="--choose")
 
 
 imports = typer.Typer(

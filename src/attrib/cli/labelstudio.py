@@ -149,7 +149,9 @@ def records_command(
     from ..formats.inputs import read_input
     from ..formats.jsonl import write_records
     from ..validation.gate import gated
+    from .export import refuse_choosing_in_records
 
+    refuse_choosing_in_records(export, choose.value)
     refuse_overwriting(output, [export])
     count = write_records(gated("records", read_input(export, choose.value), str(output)), output)
     _say(f"{count} records written to {output}")

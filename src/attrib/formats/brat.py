@@ -196,8 +196,11 @@ def write(records: Iterable[dict], out: Path, layout: str = "brat") -> list[Path
                 texts.add(txt)
                 owners.append((ann, txt.stem, who, record["id"]))
             if ann.exists():
-                raise OutputError(f"{out}: two records for {ann.relative_to(root)} (id {record['id']!r}, several "
-                                  "annotators?): pick one with --choose, or use --layout polnear (a file per annotator)")
+                raise OutputError(f"{out}: two records for {ann.relative_to(root)} (id {record['id']!r}" + (
+                    ", several annotators?): keep one version of each document (a Label Studio export: --choose latest), "
+                    "or use --layout polnear (a file per annotator)" if layout == "brat" else
+                    ", one annotator): keep one version of each document and annotator (a Label Studio export: "
+                    "--choose each_latest)"))
             if not txt.exists():
                 write_text(txt, record["text"])
             elif _read(txt) != record["text"]:
