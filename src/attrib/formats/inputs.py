@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from ..errors import InputError, NothingToDoError
+from ..errors import NothingToDoError
 from ..jsonio import open_binary
 from ..lsjson.convert import export_records
 from ..validation import detect
@@ -33,12 +33,9 @@ def read_input(path: str | Path, choose: str = "each", drafts_do: bool = True) -
     kind = detect(path)
     if kind == "records":
         return _not_empty(checked_records([path]), lambda: f"{path}: holds no records")
-    if kind == "export":
-        tasks = _Counted(checked_export(str(path), choose))
-        records = export_records(tasks, choose, str(path))
-        return _not_empty(records, lambda: nothing_chosen(path, tasks.count, choose, drafts_do))
-    raise InputError(f"{path}: holds tasks to import, not an export: export the project from Label Studio "
-                     "(`attrib labelstudio pull`) and export that")
+    tasks = _Counted(checked_export(str(path), choose))  # which refuses tasks to import
+    records = export_records(tasks, choose, str(path))
+    return _not_empty(records, lambda: nothing_chosen(path, tasks.count, choose, drafts_do))
 
 
 def nothing_chosen(path: str | Path, tasks: int, choose: str, drafts_do: bool = True) -> str:

@@ -9,6 +9,7 @@ their anchors in the result.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 from collections import defaultdict
 from typing import Any, Iterator
@@ -310,7 +311,12 @@ def _attribution(aid: str, group: list[str], regions: dict, choices: dict, refer
 def annotator_of(annotation: dict) -> str | int | None:
     """Who made an annotation: the email of an expanded `completed_by` (else its id), or the bare user id."""
     who = annotation.get("completed_by")
-    return who.get("email") or who.get("id") if isinstance(who, dict) else who
+    return _whole(who.get("email") or who.get("id") if isinstance(who, dict) else who)
+
+
+def _whole(value: Any) -> Any:
+    """An integral float (`2.0`, which JSON Schema takes for an integer) as the integer it stands for."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def comparison_key(attributions: list[dict]) -> list[tuple]:
@@ -326,14 +332,27 @@ def comparison_key(attributions: list[dict]) -> list[tuple]:
 def _latest(items: list[dict]) -> list[dict]:
     """The annotation updated (else created) last, then of the highest id; all of them when one has a time that is
     not a string or an id that is not an integer: they cannot be ordered (comparing 5 with "2024-…" stopped in a
-    traceback), and the validator then reports the field."""
-    if not all(_orderable(item) for item in items):
+    traceback), and the validator then reports the field. Times are compared as instants when all of them read as
+    ISO times (`…00.5Z` after `…00Z`, `10:00+02:00` before `09:00Z`), else as the strings they are."""
+    if not items or not all(_orderable(item) for item in items):
         return items
-    return [max(items, key=lambda x: (x.get("updated_at") or x.get("created_at") or "", x.get("id") or 0))] if items else []
+    times = [item.get("updated_at") or item.get("created_at") or "" for item in items]
+    instants = [_instant(t) for t in times]
+    when = instants if all(i is not None for i in instants) else times
+    return [max(zip(when, items), key=lambda pair: (pair[0], _whole(pair[1].get("id")) or 0))[1]]
+
+
+def _instant(time: str) -> float | None:
+    """An ISO time as seconds since the epoch (no zone: UTC), or None."""
+    try:
+        moment = dt.datetime.fromisoformat(time.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).timestamp()
 
 
 def _orderable(item: dict) -> bool:
-    number = item.get("id")
+    number = _whole(item.get("id"))
     return all(item.get(key) is None or isinstance(item.get(key), str) for key in ("updated_at", "created_at")) and \
         (number is None or (isinstance(number, int) and not isinstance(number, bool)))
 
@@ -343,8 +362,9 @@ def chosen_annotations(task: dict, choose: str) -> list[dict]:
     (each), each annotator's latest (each_latest), or none (prediction)."""
     # cancelled only when it says so (`true`): another value is for the checks to refuse, not a reason to leave it out
     annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and a.get("was_cancelled") is not True]
-    if choose == "ground_truth":
-        return [a for a in annotations if a.get("ground_truth")][-1:]
+    if choose == "ground_truth":  # and one that says it in another type than true/false, for the checks to refuse
+        return [a for a in annotations if a.get("ground_truth") is True][-1:] + [
+            a for a in annotations if "ground_truth" in a and not isinstance(a["ground_truth"], bool)]
     if choose == "latest":
         return _latest(annotations)
     if choose == "each_latest":
@@ -357,6 +377,11 @@ def chosen_annotations(task: dict, choose: str) -> list[dict]:
     return annotations if choose == "each" else []
 
 
+def _key(value: Any) -> bool:
+    """Whether `value` can be an id to look up (a list in its place is for the checks to report)."""
+    return isinstance(value, (int, float, str)) and not isinstance(value, bool)
+
+
 def reads_nothing(task: Any, choose: str) -> bool:
     """True when `choose` takes no record from `task`: nobody annotated it (only cancelled annotations, or none the
     choice reads), or under `prediction` it has none. Nothing of such a task is read, so nothing of it is judged:
@@ -364,25 +389,37 @@ def reads_nothing(task: Any, choose: str) -> bool:
     if not isinstance(task, dict):
         return False
     listed = task.get("predictions" if choose == "prediction" else "annotations")
-    listed = [] if listed is None else listed
     if not isinstance(listed, list) or not all(isinstance(item, dict) for item in listed):
-        return False  # not an export's list: the checks say what is wrong with it
+        return False  # not an export's list (missing, null, ids): the checks say what is wrong with it
     return not listed if choose == "prediction" else not chosen_annotations(task, choose)
 
 
-def as_chosen(task: dict, choose: str) -> tuple[dict, list[int]]:
-    """`task` with only the annotations `choose` reads (task_records), for checking: an annotation it leaves aside
-    (an older one under `latest`, any under `prediction`) cannot stop the export's other tasks. And where each kept
-    annotation is in the task's own list, for the findings to name. An annotation that is not an object is kept under
-    every choice that reads annotations: it may be one of theirs (an export of ids only), for the checks to refuse."""
+def as_chosen(task: dict, choose: str) -> tuple[dict, dict[str, list[int]]]:
+    """`task` with only what `choose` reads, for checking, and where each item kept is in the task's own lists (for
+    the findings to name): the annotations it takes (never a cancelled one, nor an older one under `latest`, nor any
+    under `prediction`) and the predictions it reads (the latest under `prediction`, else those a taken annotation
+    started from, which `accepted_unchanged` compares). What it leaves aside cannot stop the export. An item that is
+    not an object is kept where its list is read: it may be one the choice takes (an export of ids), for the checks."""
+    chosen, places = dict(task), {}
     annotations = task.get("annotations")
-    if not isinstance(annotations, list):
-        return task, []
-    if choose == "each":
-        return task, list(range(len(annotations)))
-    chosen = {id(a) for a in chosen_annotations(task, choose)}
-    kept = [j for j, a in enumerate(annotations) if id(a) in chosen or (choose != "prediction" and not isinstance(a, dict))]
-    return {**task, "annotations": [annotations[j] for j in kept]}, kept
+    if isinstance(annotations, list):
+        taken = {id(a) for a in chosen_annotations(task, choose)}
+        places["annotations"] = [j for j, a in enumerate(annotations)
+                                 if id(a) in taken or choose != "prediction" and not isinstance(a, dict)]
+        chosen["annotations"] = [annotations[j] for j in places["annotations"]]
+    predictions = task.get("predictions")
+    if isinstance(predictions, list):
+        objects = [p for p in predictions if isinstance(p, dict)]
+        if choose == "prediction":
+            read = {id(p) for p in _latest(objects)}
+        else:
+            taken = chosen["annotations"] if isinstance(chosen.get("annotations"), list) else []
+            parents = {a.get("parent_prediction") for a in taken if isinstance(a, dict) and _key(a.get("parent_prediction"))}
+            read = {id(p) for p in objects if _key(p.get("id")) and p.get("id") in parents}
+        places["predictions"] = [k for k, p in enumerate(predictions)
+                                 if id(p) in read or choose == "prediction" and not isinstance(p, dict)]
+        chosen["predictions"] = [predictions[k] for k in places["predictions"]]
+    return chosen, places
 
 
 def task_records(task: dict, choose: str = "each") -> list[dict]:

@@ -88,6 +88,10 @@ def _task(kind: str, task: Any, where: Where, seen: dict) -> Iterator[Finding]:
         yield where.at("data").finding("V702", f"no data.{RECORD_ID}: the task cannot be traced to a record")
     elif isinstance(record_id, str) and (first := _first_seen(seen, record_id, where)):
         yield where.at("data", RECORD_ID).finding("V701", f"record {record_id!r} was already imported at {first}")
+    if isinstance(data, dict) and record_id is None and is_int(task.get("id")) and \
+            (first := _first_seen(seen, str(task["id"]), where)):  # its records take the task id as their id
+        yield where.at("id").finding("V701", f"task {task['id']} has no data.{RECORD_ID}, so its records take the "
+                                     f"id {str(task['id'])!r}, which the record at {first} has")
     predictions = task.get("predictions")
     for j, prediction in enumerate(predictions if isinstance(predictions, list) else []):
         if isinstance(prediction, dict):  # an export without full predictions lists their ids only

@@ -18,7 +18,7 @@ from ..lsjson.convert import as_chosen, reads_nothing
 from ..records import normalize_record
 from .checks import Checker
 from .findings import Finding, Where
-from .reader import array_documents, starts_an_array
+from .reader import array_documents, detect, starts_an_array
 from .structure import schema_findings
 
 
@@ -44,30 +44,49 @@ def gated(kind: str, documents: Iterable[Any], file: str | None = None) -> Itera
 
 def checked_export(path: str, choose: str = "each") -> Iterator[dict]:
     """The tasks of the Label Studio JSON export at `path`, streamed, each validated before it is handed on, with the
-    annotations `choose` reads (lsjson.convert.as_chosen: under `latest`, an older annotation with an error does not
-    stop the export; under `prediction`, none does). A task it reads nothing from (nobody annotated it) is handed on
-    unjudged: no record comes of it.
+    annotations and predictions `choose` reads (lsjson.convert.as_chosen: under `latest`, an older annotation with an
+    error does not stop the export; under `prediction`, none does; a cancelled one never does). A task it reads
+    nothing from (nobody annotated it) is handed on unjudged: no record comes of it.
 
     A task that cannot be read as it is (too deep, a number or string no output holds) stops it like any
     other error; BrokenJsonError where the JSON breaks off.
     """
+    if starts_an_array(path) and detect(path) == "tasks":  # agreement, push --review: "nobody has annotated yet"
+        raise InputError(f"{path}: holds tasks to import, not an export: export the project from Label Studio "
+                         "(`attrib labelstudio pull`) and give that")
     checker = Checker("export")
     for where, task, unusable in array_documents(path):
-        chosen, kept = as_chosen(task, choose) if isinstance(task, dict) else (task, [])
+        chosen, places = as_chosen(task, choose) if isinstance(task, dict) else (task, {})
         if not reads_nothing(chosen, choose):
-            gate(unusable)
-            gate(_renumbered(finding, where.path, kept) for finding in checker.check(where, chosen))
+            gate(f for f in unusable if _read(f, where.path, places))
+            gate(_renumbered(finding, where.path, places) for finding in checker.check(where, chosen))
         yield chosen
 
 
-def _renumbered(finding: Finding, root: str, kept: list[int]) -> Finding:
-    """`finding` of a task checked with only its chosen annotations, its path naming the annotation's place in the
-    file (`$[3].annotations[1]`, not its place among the chosen)."""
-    head = f"{root}.annotations["
-    if not finding.path.startswith(head):
+def _item(path: str, root: str, places: dict[str, list[int]]) -> tuple[str, int, str] | None:
+    """The list (annotations, predictions), index and rest of a finding's path inside one item of a chosen list."""
+    for name in places:
+        head = f"{root}.{name}["
+        if path.startswith(head):
+            index, _, rest = path[len(head):].partition("]")
+            return name, int(index), rest
+    return None
+
+
+def _read(finding: Finding, root: str, places: dict[str, list[int]]) -> bool:
+    """Whether a finding on the whole task (a value no output can hold) is in a part the choice reads."""
+    item = _item(finding.path, root, places)
+    return item is None or item[1] in places[item[0]]
+
+
+def _renumbered(finding: Finding, root: str, places: dict[str, list[int]]) -> Finding:
+    """`finding` of a task checked with only what its choice reads, its path naming the item's place in the file
+    (`$[3].annotations[1]`, not its place among the chosen)."""
+    item = _item(finding.path, root, places)
+    if item is None:
         return finding
-    index, _, rest = finding.path[len(head):].partition("]")
-    return replace(finding, path=f"{head}{kept[int(index)]}]{rest}")
+    name, index, rest = item
+    return replace(finding, path=f"{root}.{name}[{places[name][index]}]{rest}")
 
 
 def all_records(paths: list[str | Path]) -> list[dict]:
