@@ -153,7 +153,7 @@ def records_command(
 
     refuse_choosing_in_records(export, choose.value)
     refuse_overwriting(output, [export])
-    count = write_records(gated("records", read_input(export, choose.value), str(output)), output)
+    count = write_records(gated("records", read_input(export, choose.value), f"the records made of {export}"), output)
     _say(f"{count} records written to {output}")
 
 

@@ -280,9 +280,11 @@ def push_review(client: Client, exports: list[Path], title: str, batch: int = BA
     """Push the review tasks of the Label Studio `exports` (each task validated first) into project `title`: each
     annotator's latest annotation of a task is their version (an annotator who redid a task stopped it, V603)."""
     tasks = [task for export in exports for task in review_tasks(checked_export(str(export), "each_latest"))]
+    named = ", ".join(map(str, exports))
     if not tasks:
-        raise NothingToDoError(f"{', '.join(map(str, exports))}: no task where annotators disagree (two or more "
-                               "annotations that differ): nothing to review")
+        raise NothingToDoError(f"{named}: no task where annotators disagree (two or more annotations that differ): "
+                               "nothing to review")
+    gate(check_tasks(tasks, f"the review tasks made of {named}"))  # one document in two exports: named as such
     return push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=tasks)
 
 
