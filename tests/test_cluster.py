@@ -33,7 +33,7 @@ from attrib.cluster.inputs import documents, plan, scan  # noqa: E402
 from attrib.documents import iter_documents  # noqa: E402
 
 from constructed import constructed_record  # noqa: E402
-from runs import attrib  # noqa: E402
+from runs import attrib, attrib_process  # noqa: E402
 
 PARTITION = "4kB"  # a few hundred short documents make a dozen partitions
 # evaluated in a worker's child: how many times it loaded a pipeline (a function of this module would not unpickle there)
@@ -586,3 +586,110 @@ def test_a_second_run_into_a_folder_another_run_is_writing_is_refused(corpus, sc
     assert ran.err.splitlines()[-1] == (f"attrib: E300 {out}: another run on this machine is writing there: wait for "
                                         "it to end, or write elsewhere")
     assert [p.name for p in out.iterdir()] == ["000-earlier-00000.jsonl"]
+
+
+def small_inputs(folder: Path, names=("a", "b")) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in names:
+        path = folder / f"{name}.jsonl"
+        path.write_text(json.dumps({"id": name, "text": f"The mayor of {name} said that the park is open."}) + "\n",
+                        encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def listing(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_missing_input_stops_a_rerun_before_it_deletes_that_inputs_parts(scheduler, tmp_path):
+    """A re-run with a mistyped input (or an unmounted share) reported it skipped, deleted its finished parts as
+    another run's and exited 0; with every input missing, it emptied the folder."""
+    a, b = small_inputs(tmp_path / "in")
+    out = tmp_path / "parts"
+    assert attrib("annotate", a, b, "-o", out, "--cluster", scheduler["address"]).code == 0
+    before = listing(out)
+    for inputs in ([a, tmp_path / "in" / "bb.jsonl"], [tmp_path / "in" / "aa.jsonl"]):
+        ran = attrib("annotate", *inputs, "-o", out, "--cluster", scheduler["address"])
+        assert ran.code == 2 and "no such file or folder: nothing in" in ran.err and "was changed" in ran.err, ran.err
+        assert listing(out) == before
+
+
+def test_a_folder_holding_what_no_run_writes_is_refused_and_kept(scheduler, tmp_path):
+    """`-o data` over the inputs' own folder deleted the inputs (named like parts: 2024-news-00001.jsonl), notes and
+    hidden .tmp files: whatever matched the names a run cleans up."""
+    data = tmp_path / "data"
+    (inputs := small_inputs(data, ("2024-news-00001", "2024-news-00002")))
+    ran = attrib("annotate", *inputs, "-o", data, "--cluster", scheduler["address"])
+    assert ran.code == 2 and "holds the input" in ran.err and "2024-news-00001.jsonl" in ran.err, ran.err
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine", encoding="utf-8")
+    (other / ".draft.tmp").write_text("mine too", encoding="utf-8")
+    before = listing(other)
+    ran = attrib("annotate", *inputs, "-o", other, "--cluster", scheduler["address"])
+    assert ran.code == 2 and "holds 'notes.txt', which no cluster run writes" in ran.err, ran.err
+    assert listing(other) == before and sorted(p.name for p in data.iterdir()) == [p.name for p in inputs]
+
+
+def test_inputs_a_local_run_reads_or_skips_are_read_or_skipped_alike(scheduler, tmp_path):
+    """A linked .txt in a folder was dropped without a word; a .parquet that is not Parquet stopped the run (E100)
+    and an unreadable file ended in a traceback; a named pipe hung the scan. A local run reads the link and skips
+    the others in one line each."""
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    (texts / "a.txt").write_text("The mayor said that the park is open.", encoding="utf-8")
+    (tmp_path / "elsewhere.txt").write_text("Police said that two men were arrested.", encoding="utf-8")
+    (texts / "b.txt").symlink_to(tmp_path / "elsewhere.txt")
+    (tmp_path / "fake.parquet").write_text("not parquet", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    inputs = [texts, tmp_path / "fake.parquet", tmp_path / "pipe.jsonl"]
+    local = attrib("annotate", *inputs, "-o", tmp_path / "local.jsonl")
+    ran = attrib("annotate", *inputs, "-o", tmp_path / "parts", "--cluster", scheduler["address"])
+    assert ran.code == local.code == 0, ran.err
+    assert skipped_lines(ran.err) == skipped_lines(local.err) and len(skipped_lines(ran.err)) == 2
+    assert merged(tmp_path / "parts", tmp_path) == (tmp_path / "local.jsonl").read_bytes()
+
+
+def test_a_part_resumes_only_where_its_records_would_be_the_same(scheduler, tmp_path, monkeypatch):
+    """Parts were resumed whose ids and messages name the input as the first run spelled it (`in/a.jsonl` and then
+    the absolute path: both spellings in one merged file)."""
+    (a,) = small_inputs(tmp_path / "in", ("a",))
+    a.write_text(a.read_text(encoding="utf-8") + json.dumps({"text": "Critics said it was late."}) + "\n",
+                 encoding="utf-8")  # no id: named by its file and line
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "parts"
+    assert attrib("annotate", "in/a.jsonl", "-o", out, "--cluster", scheduler["address"]).code == 0
+    assert json.loads(merged(out, tmp_path).splitlines()[1])["id"] == "in/a.jsonl:2"
+    ran = attrib("annotate", a, "-o", out, "--cluster", scheduler["address"])
+    assert ran.code == 0 and manifest(out)["counts"]["parts_resumed"] == 0, ran.err
+    assert json.loads(merged(out, tmp_path).splitlines()[1])["id"] == f"{a}:2"
+
+
+def test_part_names_sort_in_input_order_past_a_thousand_inputs(tmp_path):
+    names = [f"in{i}.jsonl" for i in range(1002)]
+    for name in names:
+        (tmp_path / name).write_text('{"text": "x"}\n', encoding="utf-8")
+    parts = [p.part for p in plan([str(tmp_path / name) for name in names], 1 << 20, lambda error: None)]
+    assert sorted(parts) == parts and parts[1000].startswith("1000-")  # were 100-, 1000-, 101-
+
+
+def test_a_part_broken_from_its_first_line_is_reported_not_the_end_of_the_report(scheduler, tmp_path):
+    """validate DIR stopped at it (E100, exit 2) where it reports V801, and merge to stdout wrote the parts before
+    it, then failed."""
+    inputs = small_inputs(tmp_path / "in", ("a", "b", "c"))
+    out = tmp_path / "parts"
+    assert attrib("annotate", *inputs, "-o", out, "--cluster", scheduler["address"]).code == 0
+    victim = sorted(out.glob("*.jsonl"))[1]
+    victim.write_bytes(b'{"id": "b", "te\n' + victim.read_bytes())  # a line cut short before it
+    checked = attrib("validate", out)
+    assert checked.code == 1 and "V801" in checked.out and "V002" in checked.out and victim.name in checked.out
+    streamed = attrib_process("merge", out)  # to stdout (of a real process): nothing of it is written
+    assert streamed.code == 2 and streamed.out == "" and victim.name in streamed.err
+
+
+def test_a_tls_address_without_its_configuration_is_one_line(tmp_path):
+    (a,) = small_inputs(tmp_path / "in", ("a",))
+    ran = attrib("annotate", a, "-o", tmp_path / "parts", "--cluster", "tls://127.0.0.1:1")
+    assert ran.code == 3 and ran.err.count("\n") == 1 and "E300" in ran.err, ran.err

@@ -70,7 +70,7 @@ def connect(address: str, quiet: bool = True) -> Iterator:
         else:
             _probe(address, timeout)
             client = Client(address, timeout=timeout)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # TypeError: tls:// without a TLS configuration
         if cluster is not None:
             cluster.close()
         reason = " ".join(str(exc).split()) or type(exc).__name__

@@ -23,7 +23,7 @@ import fsspec
 from ..documents import (JSON_SUFFIXES, JSONL_SUFFIXES, URL, Document, json_array_documents, jsonl_documents,
                          parquet_documents, plain_text)
 from ..errors import InputError
-from ..jsonio import parse_jsonl
+from ..jsonio import open_binary, parse_jsonl
 from ..lines import PARQUET_SUFFIXES
 
 ErrorHandler = Callable[[InputError], None]
@@ -43,12 +43,13 @@ class Partition:
     start: int = 0
     end: int = 0
     files: tuple[tuple[str, str, str], ...] = ()  # txt: (url, path shown in meta and messages, document id)
+    digits: int = 3  # of the input's position in the part's name: as many as the last input's needs
 
     @property
     def part(self) -> str:
         """The part's name: input position, the input's own name, partition number; sorts in input order."""
         stem = PurePosixPath(self.name.rstrip("/")).name.split(".")[0] or "input"
-        return f"{self.input:03d}-{re.sub(r'[^A-Za-z0-9_-]', '_', stem)}-{self.index:05d}"
+        return f"{self.input:0{self.digits}d}-{re.sub(r'[^A-Za-z0-9_-]', '_', stem)}-{self.index:05d}"
 
 
 @dataclass(frozen=True)
@@ -85,21 +86,24 @@ def _open(url: str):
     return fs.open(path, "rb")
 
 
-def plan(inputs: list[str], most_bytes: int, on_error: ErrorHandler) -> list[Partition]:
-    """The partitions of every input, in input order; an input that does not exist goes to `on_error`.
+def plan(inputs: list[str], most_bytes: int, on_error: ErrorHandler, on_missing: ErrorHandler | None = None
+         ) -> list[Partition]:
+    """The partitions of every input, in input order; an input that does not exist goes to `on_missing` (else
+    `on_error`), one that cannot be read as what it is named (not Parquet, a folder of no .txt) to `on_error`.
 
     Partitions hold at most `most_bytes`, and fewer when the inputs are small, so that even a small corpus is
     cut into some MIN_PARTITIONS partitions (of at least MIN_BYTES): every worker of a cluster gets work. The
     size depends on the inputs alone, never on the cluster, so a re-run on another cluster resumes.
     """
-    listed = [item for number, name in enumerate(inputs) if (item := _list(number, name, on_error))]
+    listed = [item for number, name in enumerate(inputs) if (item := _list(number, name, on_error, on_missing or on_error))]
     total = sum(size for *_, sizes in listed for size in sizes)
     size = min(most_bytes, max(MIN_BYTES, -(-total // MIN_PARTITIONS)))
     partitions: list[Partition] = []
+    digits = max(3, len(str(len(inputs) - 1)))  # names sort in input order, past 1,000 inputs too (100-, 1000-, 101-)
     for number, shown, kind, url, units, sizes in listed:
         if kind == "jsonl":
             length = sizes[0]
-            partitions.extend(Partition(number, shown, kind, k, url, s, min(s + size, length))
+            partitions.extend(Partition(number, shown, kind, k, url, s, min(s + size, length), digits=digits)
                               for k, s in enumerate(range(0, max(length, 1), size)))
         else:  # runs of files (txt) or row groups (parquet), never split, each run about `size`; a JSON array whole
             runs: list[list[int]] = [[]]
@@ -112,13 +116,14 @@ def plan(inputs: list[str], most_bytes: int, on_error: ErrorHandler) -> list[Par
                 held += unit_size
             for k, run in enumerate(runs):
                 if kind == "txt":
-                    partitions.append(Partition(number, shown, kind, k, files=tuple(units[i] for i in run)))
+                    partitions.append(Partition(number, shown, kind, k, files=tuple(units[i] for i in run), digits=digits))
                 else:
-                    partitions.append(Partition(number, shown, kind, k, url, run[0] if run else 0, run[-1] + 1 if run else 0))
+                    partitions.append(Partition(number, shown, kind, k, url, run[0] if run else 0, run[-1] + 1 if run else 0,
+                                                digits=digits))
     return partitions
 
 
-def _list(number: int, name: str, on_error: ErrorHandler) -> tuple | None:
+def _list(number: int, name: str, on_error: ErrorHandler, on_missing: ErrorHandler) -> tuple | None:
     """(number, shown, kind, url, units, unit sizes) of one input: a JSONL file or a JSON array is one unit, a
     folder its .txt files (url, shown, id), a Parquet file its row groups; None (reported) when it does not exist."""
     shown = _shown(name)
@@ -128,13 +133,19 @@ def _list(number: int, name: str, on_error: ErrorHandler) -> tuple | None:
     try:
         info = fs.info(path)
     except FileNotFoundError:
-        on_error(InputError(f"{shown}: no such file or folder"))
+        on_missing(InputError(f"{shown}: no such file or folder"))
         return None
     except OSError as exc:
         on_error(InputError(f"{shown}: cannot read ({exc})"))
         return None
     url = fs.unstrip_protocol(path)
     suffix = PurePosixPath(path).suffix.lower()
+    if info["type"] != "directory" and not is_url(name):  # a pipe or a device (read without end), or unreadable:
+        try:  # skipped in one line as a local run skips it (it hung the scan, or stopped it in a traceback)
+            open_binary(name).close()
+        except InputError as exc:
+            on_error(exc)
+            return None
     if info["type"] == "directory":
         files, sizes = _folder(fs, path, shown)
         if not files:
@@ -144,7 +155,11 @@ def _list(number: int, name: str, on_error: ErrorHandler) -> tuple | None:
     if suffix in JSONL_SUFFIXES:
         return number, shown, "jsonl", url, [], [info["size"]]
     if suffix in PARQUET_SUFFIXES:
-        return number, shown, "parquet", url, [], _row_group_sizes(url, shown)
+        try:
+            return number, shown, "parquet", url, [], _row_group_sizes(url, shown)
+        except InputError as exc:  # skipped, as a local run skips it (it stopped the whole run)
+            on_error(exc)
+            return None
     if suffix in JSON_SUFFIXES:
         return number, shown, "json", url, [], [info["size"]]
     return number, shown, "txt", url, [(url, shown, PurePosixPath(path).stem)], [info["size"]]
@@ -154,7 +169,8 @@ def _folder(fs, path: str, shown: str) -> tuple[list[tuple[str, str, str]], list
     """The folder's .txt files (recursive, in the order of a local run) as (url, shown, id), and their sizes."""
     found = fs.find(path, detail=True)
     files = sorted(((PurePosixPath(p).relative_to(path.rstrip("/")), info["size"]) for p, info in found.items()
-                    if p.endswith(".txt") and info["type"] == "file"), key=lambda item: item[0].parts)
+                    if p.endswith(".txt") and (info["type"] == "file" or info.get("islink") and fs.isfile(p))),
+                   key=lambda item: item[0].parts)  # a link to a file is read, as a local run reads it
     units = []
     for relative, _ in files:
         url = fs.unstrip_protocol(f"{path.rstrip('/')}/{relative}")

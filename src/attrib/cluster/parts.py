@@ -33,6 +33,7 @@ RECEIPTS = "_parts"
 FORMATS = {"jsonl": ".jsonl", "parquet": ".parquet"}
 SHA256 = re.compile(r"[0-9a-f]{64}")
 PART_FILE = re.compile(r"\d{3,}-[A-Za-z0-9_-]+-\d{5,}\.(?:jsonl|parquet)")  # what Partition.part names, only
+RECEIPT_FILE = re.compile(r"\d{3,}-[A-Za-z0-9_-]+-\d{5,}\.json")  # and their receipts
 _READ = 1 << 20
 
 
@@ -43,6 +44,8 @@ class Folder:
         self.url = url  # as the user named it, for messages
         self.fs, self.path = filesystem(url)
         self.path = self.path.rstrip("/")
+        if not is_remote(self.fs):  # one folder, one name, however it is reached (the one-run lock is by name)
+            self.path = os.path.realpath(self.path)
         self.location = self.fs.unstrip_protocol(self.path)  # absolute: what a worker elsewhere opens
 
     def at(self, name: str) -> str:
@@ -63,13 +66,38 @@ class Folder:
             return False
 
     def prepare(self) -> None:
-        """Make the folder (and its receipts folder); a file in its place is an OutputError."""
+        """Make the folder (and its receipts folder); a file in its place is an OutputError, and so is a folder
+        holding anything a run does not write: a run deletes the parts of other runs, by their names, and an input
+        or a file of the user's could be named like one."""
         try:
             if self.fs.isfile(self.path):
                 raise OutputError(f"{self.url}: is a file; --cluster writes a folder of parts")
+            if (odd := self._foreign()) is not None:
+                raise OutputError(f"{self.url}: holds {odd}, which no cluster run writes: write into a new or empty "
+                                  "folder, or one an earlier `attrib annotate --cluster` wrote (a run there deletes "
+                                  "the parts it does not make)")
             self.fs.makedirs(self.at(RECEIPTS), exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{self.url}: cannot write ({exc.strerror or exc})") from None
+
+    def _foreign(self) -> str | None:
+        """The first name in the folder (or its receipts folder) that a run does not write, None when all are."""
+        if not self.fs.isdir(self.path):
+            return None
+
+        def names(path: str) -> list[str]:
+            return [entry.rstrip("/").rsplit("/", 1)[-1] for entry in self.fs.ls(path, detail=False)]
+
+        temporary = re.compile(r"\..+\.tmp")
+        for name in names(self.path):
+            if name == RECEIPTS and self.fs.isdir(self.at(RECEIPTS)):
+                odd = next((n for n in names(self.at(RECEIPTS)) if not (RECEIPT_FILE.fullmatch(n) or temporary.fullmatch(n))),
+                           None)
+                if odd is not None:
+                    return repr(f"{RECEIPTS}/{odd}")
+            elif not (PART_FILE.fullmatch(name) or name == MANIFEST or temporary.fullmatch(name)):
+                return repr(name)
+        return None
 
     def publish(self, local: Path, name: str) -> None:
         """Move the finished local file `local` to `name` in the folder, atomically (a rename)."""
@@ -244,12 +272,17 @@ def verified_chunks(folder: Folder, part: dict) -> Iterator[bytes]:
                          "`attrib annotate --cluster` command to redo it")
 
 
-def merge_parts(url: str, out: IO[bytes]) -> dict:
+def merge_parts(url: str, out: IO[bytes], check_first: bool = False) -> dict:
     """Write the parts of the finished run in the folder at `url` to `out` as one file, in input order: JSONL
     parts byte for byte, Parquet parts as the row groups of one Parquet file. Every part is checked against
-    the manifest's hash on the way (InputError, before `out` is complete). Returns the manifest."""
+    the manifest's hash on the way (InputError, before `out` is complete), and with `check_first` in a pass of
+    its own before anything is written (for a stream, which cannot be taken back). Returns the manifest."""
     folder = Folder(url)
     manifest = manifest_of(folder)
+    if check_first:
+        for part in manifest["parts"]:
+            for _ in verified_chunks(folder, part):
+                pass
     if manifest.get("format") == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq

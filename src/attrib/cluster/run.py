@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Callable
 
 from .. import __version__
-from ..errors import ClusterError
-from ..jsonsafe import max_depth
+from ..errors import ClusterError, InputError, OutputError
+from ..jsonsafe import MAX_DEPTH, max_depth
 from ..locks import one_at_a_time
 from .inputs import ErrorHandler, Partition, plan
-from .parts import MANIFEST, PART_FILE, RECEIPTS, Folder
+from .parts import MANIFEST, PART_FILE, RECEIPT_FILE, RECEIPTS, Folder
 from .plugin import PipelineLoader
 from .worker import annotate_partition, scan_partition
 
@@ -32,15 +32,25 @@ def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHand
                         fmt: str = "jsonl", partition_bytes: int = 1 << 20, batch_size: int = 32, force: bool = False,
                         strict: bool = False, progress: Progress | None = None) -> tuple[dict, list[str]]:
     """Annotate `inputs` on the cluster of `client` into the folder `out`; (the manifest, the skipped documents'
-    messages in input order). The manifest is written only when the run annotated a document. `on_error` hears
-    about inputs that do not exist; with `strict`, the first document that cannot be read stops the run with its
-    InputError."""
+    messages in input order). The manifest is written only when the run annotated a document. An input that does
+    not exist stops the run before the folder is touched (InputError); `on_error` hears about inputs that cannot be
+    read (skipped, as a local run skips them); with `strict`, the first document that cannot be read stops the run
+    with its InputError."""
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     progress = progress or (lambda done, total: None)
     folder = Folder(out)
     if model and Path(model).exists():
         model = str(Path(model).resolve())  # a pipeline folder: workers may run elsewhere (on a shared file system)
-    partitions = plan(inputs, partition_bytes, on_error)
+    missing: list[InputError] = []
+    partitions = plan(inputs, partition_bytes, on_error, on_missing=missing.append)
+    if missing:  # a re-run with a mistyped input deleted that input's finished parts (as another run's), exit 0
+        more = f" (and {len(missing) - 1} more missing inputs)" if len(missing) > 1 else ""
+        raise InputError(f"{missing[0].args[0]}{more}: nothing in {out} was changed (a cluster run keeps the parts of "
+                         "its own inputs only, so a missing one would lose its finished parts)")
+    inside = next((p.name for p in partitions for url in ([p.url] if p.url else [f[0] for f in p.files])
+                   if url == folder.location or url.startswith(folder.location + "/")), None)
+    if inside is not None:  # a part-like name among them would be deleted as another run's part
+        raise OutputError(f"{out}: holds the input {inside}: write the parts into another folder")
     with one_at_a_time("cluster", folder.location, wait=False) as alone:
         if not alone:  # each run's clean-up would delete the other's parts, and its manifest list parts since gone
             raise ClusterError(f"{out}: another run on this machine is writing there: wait for it to end, or write "
@@ -62,7 +72,8 @@ def _run(client, partitions: list[Partition], folder: Folder, model: str | None,
     settings = {"out_url": folder.location, "model": model, "fmt": fmt}
     scans = client.gather(client.map(scan_partition, partitions, force=force, pure=False, **settings))
     firsts = _first_lines(partitions, [s["scan"].lines for s in scans])
-    receipts = {i: s["receipt"] for i, s in enumerate(scans) if s["receipt"]}
+    receipts = {i: s["receipt"] for i, s in enumerate(scans) if s["receipt"] and _same_run(s["receipt"], partitions[i],
+                                                                                           firsts[i])}
     progress(len(receipts), len(partitions))
     futures = {client.submit(annotate_partition, partitions[i], firsts[i], scans[i]["scan"].sha256, folder.location,
                              model, fmt, batch_size, strict, max_depth.get(), pure=False): i
@@ -91,6 +102,14 @@ def _run(client, partitions: list[Partition], folder: Folder, model: str | None,
     return manifest, [message for receipt in ordered for message in receipt["skipped"]]
 
 
+def _same_run(receipt: dict, partition: Partition, first: int) -> bool:
+    """Whether a done part's records are what this run would write: its ids and messages name the input as given and
+    count lines from the partition's first (a line split earlier in the file moves it with the same bytes here), and
+    a document too deep then may not be now (--max-depth)."""
+    return (receipt.get("input"), receipt.get("first_line"), receipt.get("max_depth", MAX_DEPTH)) == (
+        partition.name, first, max_depth.get())
+
+
 def _first_lines(partitions: list[Partition], lines: list[int]) -> list[int]:
     """The number of each partition's first line (row) within its input, counted from 1."""
     firsts, running, current = [], 1, None
@@ -111,7 +130,8 @@ def _remove_stale(folder: Folder, receipts: list[dict]) -> None:
             folder.fs.rm(path)
     parts = {r["part"] for r in receipts}
     for path in folder.fs.glob(folder.at(f"{RECEIPTS}/*.json")):
-        if path.rsplit("/", 1)[-1].removesuffix(".json") not in parts:
+        name = path.rsplit("/", 1)[-1]
+        if RECEIPT_FILE.fullmatch(name) and name.removesuffix(".json") not in parts:
             folder.fs.rm(path)
 
 

@@ -18,7 +18,8 @@ from ..annotate import CHUNK_CHARS, annotate_documents, generator_of as pipeline
 from ..documents import Document
 from ..errors import InputError
 from ..jsonsafe import max_depth
-from ..validation import validate_path
+from ..validation import Finding, validate_path
+from ..validation.findings import Where
 from ..validation.report import Summary
 from . import inputs
 from .child import child
@@ -69,7 +70,8 @@ def write_part(partition: Partition, first: int, input_sha256: str, out_url: str
         receipt = {"part": partition.part, "file": file, "format": fmt, "input": partition.name,
                    "partition": partition.index, "input_sha256": input_sha256, "first_line": first,
                    "sha256": sha256_file(local), "bytes": local.stat().st_size, "documents": documents,
-                   "attributions": attributions, "skipped": skipped, "generator": generator_of(model)}
+                   "attributions": attributions, "skipped": skipped, "generator": generator_of(model),
+                   "max_depth": depth}
     except BaseException:
         local.unlink(missing_ok=True)
         raise
@@ -114,7 +116,16 @@ def validate_part(out_url: str, file: str, shown: str, kind: str | None, limit: 
             folder.fs.get_file(folder.at(file), str(local))
         else:
             local = Path(folder.at(file))
-        findings = validate_path(local, kind, progress) if local.stat().st_size else ()  # a part may hold no documents
+        findings = _readable(local, kind, progress, shown) if local.stat().st_size else ()  # a part may hold none
         shown_findings = [replace(f, file=shown) for f in findings if summary.add(f)]
     more = summary.counts - Counter(f.code for f in shown_findings)
     return {"documents": count[0], "findings": shown_findings, "more": dict(more), "sha256": folder.sha256(file)}
+
+
+def _readable(local: Path, kind: str | None, progress, shown: str) -> Iterator[Finding]:
+    """The findings of a part; one that cannot be read from its first line is a finding too (V002), not the end of
+    the folder's report: the manifest's check says V801 beside it."""
+    try:
+        yield from validate_path(local, kind, progress)
+    except InputError as exc:
+        yield Where(file=shown).finding("V002", f"cannot be read: {exc.args[0]}")
