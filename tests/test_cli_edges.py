@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,42 @@ def test_train_refuses_an_unknown_prefer_before_it_reads_anything(tmp_path):
     ran = attrib("train", tmp_path / "missing.jsonl", "-o", tmp_path / "model", "--prefer", "banana")
     assert ran.code == 2 and "'banana' is not one of 'rules', 'learned'" in ran.err
     assert "missing.jsonl" not in ran.err and not (tmp_path / "model").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or os.geteuid() != 0, reason="drops root in a forked child")
+def test_a_folder_inside_an_input_that_cannot_be_read_is_said_not_dropped():
+    """Its .txt files were left out without a word (0 skipped); the child is no longer root, so the folder is shut.
+    (In a folder of /tmp: pytest's own are root's alone.)"""
+    tmp_path = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        _shut_folder_said(tmp_path)
+    finally:
+        (tmp_path / "corpus" / "shut").chmod(0o755)
+        shutil.rmtree(tmp_path)
+
+
+def _shut_folder_said(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "shut").mkdir(parents=True)
+    (corpus / "a.txt").write_text("The mayor said that the park is open.", encoding="utf-8")
+    (corpus / "shut" / "b.txt").write_text("Police said that two men were arrested.", encoding="utf-8")
+    (corpus / "shut").chmod(0o000)
+    for folder in (tmp_path, corpus):
+        folder.chmod(0o777)
+    attrib("annotate", corpus / "a.txt", "-o", tmp_path / "warm.jsonl")  # imports done before the child drops root
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            ran = attrib("annotate", corpus, "-o", tmp_path / "out.jsonl")
+            os.write(write, json.dumps([ran.code, ran.err]).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        code, err = json.loads(answer.read() or "[null, null]")
+    os.waitpid(pid, 0)
+    assert code == 0 and f"skipped: E100 {corpus / 'shut'}: cannot read the folder (Permission denied)" in err, err
+    assert "1 skipped" in err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -181,7 +182,7 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
             on_error(InputError(f"{path}: cannot open ({exc.strerror})"))
             continue
         if is_dir:
-            files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+            files = text_files(path, on_error)
             if not files:
                 on_error(InputError(f"{path}: folder holds no .txt files"))
             for file in files:
@@ -196,6 +197,20 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
             yield from _text_file(path, path.stem, on_error)
 
 
+def text_files(folder: Path, on_error: ErrorHandler | None = None) -> list[Path]:
+    """The .txt files under `folder` (links to files too; linked folders are not entered), sorted. A folder inside it
+    that cannot be read goes to `on_error`: its files were left out without a word."""
+    found = []
+
+    def unreadable(exc: OSError) -> None:
+        if on_error is not None:
+            on_error(InputError(f"{exc.filename}: cannot read the folder ({exc.strerror}): its .txt files are not read"))
+
+    for here, _, names in os.walk(folder, onerror=unreadable):
+        found += [Path(here) / name for name in names if name.endswith(".txt") and (Path(here) / name).is_file()]
+    return sorted(found)
+
+
 def count_documents(inputs: Iterable[str]) -> int | None:
     """How many documents `inputs` hold, for a progress bar: .txt files are counted, JSONL lines that are
     not blank are counted in one pass over the bytes; None when stdin (it cannot be read twice) or a JSON
@@ -207,7 +222,7 @@ def count_documents(inputs: Iterable[str]) -> int | None:
             return None
         path = Path(name)
         if path.is_dir():
-            total += sum(1 for p in path.rglob("*.txt") if p.is_file())
+            total += len(text_files(path))
         elif path.suffix.lower() in JSON_SUFFIXES:
             return None
         elif path.suffix.lower() in PARQUET_SUFFIXES and path.is_file():

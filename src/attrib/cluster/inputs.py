@@ -15,13 +15,13 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
 import fsspec
 
 from ..documents import (JSON_SUFFIXES, JSONL_SUFFIXES, URL, Document, json_array_documents, jsonl_documents,
-                         parquet_documents, plain_text)
+                         parquet_documents, plain_text, text_files)
 from ..errors import InputError
 from ..jsonio import open_binary, parse_jsonl
 from ..lines import PARQUET_SUFFIXES
@@ -147,7 +147,7 @@ def _list(number: int, name: str, on_error: ErrorHandler, on_missing: ErrorHandl
             on_error(exc)
             return None
     if info["type"] == "directory":
-        files, sizes = _folder(fs, path, shown)
+        files, sizes = _folder(fs, path, shown, on_error)
         if not files:
             on_error(InputError(f"{shown}: folder holds no .txt files"))
             return None
@@ -165,12 +165,18 @@ def _list(number: int, name: str, on_error: ErrorHandler, on_missing: ErrorHandl
     return number, shown, "txt", url, [(url, shown, PurePosixPath(path).stem)], [info["size"]]
 
 
-def _folder(fs, path: str, shown: str) -> tuple[list[tuple[str, str, str]], list[int]]:
-    """The folder's .txt files (recursive, in the order of a local run) as (url, shown, id), and their sizes."""
-    found = fs.find(path, detail=True)
-    files = sorted(((PurePosixPath(p).relative_to(path.rstrip("/")), info["size"]) for p, info in found.items()
-                    if p.endswith(".txt") and (info["type"] == "file" or info.get("islink") and fs.isfile(p))),
-                   key=lambda item: item[0].parts)  # a link to a file is read, as a local run reads it
+def _folder(fs, path: str, shown: str, on_error: ErrorHandler) -> tuple[list[tuple[str, str, str]], list[int]]:
+    """The folder's .txt files (recursive, in the order of a local run) as (url, shown, id), and their sizes. On a
+    local disk, the files a local run reads (documents.text_files: links to files, a folder that cannot be read
+    reported)."""
+    if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+        files = [(PurePosixPath(p.relative_to(path).as_posix()), p.stat().st_size)
+                 for p in text_files(Path(path), lambda exc: on_error(InputError(  # named as the input is
+                     exc.args[0].replace(path.rstrip("/"), str(PurePosixPath(shown)), 1))))]
+    else:
+        found = fs.find(path, detail=True)
+        files = sorted(((PurePosixPath(p).relative_to(path.rstrip("/")), info["size"]) for p, info in found.items()
+                        if p.endswith(".txt") and info["type"] == "file"), key=lambda item: item[0].parts)
     units = []
     for relative, _ in files:
         url = fs.unstrip_protocol(f"{path.rstrip('/')}/{relative}")
