@@ -51,6 +51,9 @@ def connect(address: str, quiet: bool = True) -> Iterator:
 
     if quiet:  # worker restarts and port fallbacks are the cluster's business, not lines on the user's terminal
         logging.getLogger("distributed").setLevel(logging.ERROR)
+        # a run stopped while it gathers leaves the client's waiting tasks failed with AllExit: asyncio logged each
+        # ("Task exception was never retrieved", a traceback apiece, hundreds of them) after attrib's one line
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     timeout = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"))
     local = LOCAL.fullmatch(address)
     cluster = None

@@ -70,7 +70,12 @@ def _run(client, partitions: list[Partition], folder: Folder, model: str | None,
     folder.remove(MANIFEST)  # the folder is about to change: no manifest may describe it until it is whole again
     client.register_plugin(PipelineLoader(model))
     settings = {"out_url": folder.location, "model": model, "fmt": fmt}
-    scans = client.gather(client.map(scan_partition, partitions, force=force, pure=False, **settings))
+    scanning = client.map(scan_partition, partitions, force=force, pure=False, **settings)
+    try:
+        scans = client.gather(scanning)
+    except BaseException:  # Ctrl-C: the scans still queued are not run
+        client.cancel(scanning)
+        raise
     firsts = _first_lines(partitions, [s["scan"].lines for s in scans])
     receipts = {i: s["receipt"] for i, s in enumerate(scans) if s["receipt"] and _same_run(s["receipt"], partitions[i],
                                                                                            firsts[i])}
