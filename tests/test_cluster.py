@@ -693,3 +693,10 @@ def test_a_tls_address_without_its_configuration_is_one_line(tmp_path):
     (a,) = small_inputs(tmp_path / "in", ("a",))
     ran = attrib("annotate", a, "-o", tmp_path / "parts", "--cluster", "tls://127.0.0.1:1")
     assert ran.code == 3 and ran.err.count("\n") == 1 and "E300" in ran.err, ran.err
+
+
+def test_validate_reads_a_folder_of_parts_by_its_url(killed_run):
+    """`attrib validate file:///…/parts` (or s3://…) was read as the local path `file:/…`: no such file."""
+    by_path = attrib("validate", killed_run["out"])
+    by_url = attrib("validate", killed_run["out"].as_uri())
+    assert by_url.code == by_path.code == 0 and by_url.out == by_path.out and by_url.out.endswith("clean\n"), by_url.err

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from ..documents import URL
 from ..jsonio import atomic_write, refuse_overwriting
 from ..validation import DOCUMENT_KINDS, validate_path
 from ..validation.report import JsonReport, Summary, format_text
@@ -41,9 +42,9 @@ class _Counter:
 
 @app.command("validate")
 def validate_command(
-    files: list[Path] = typer.Argument(..., help="Files to check: tasks (JSON array), a Label Studio JSON export, "
-                                                 "attrib records (JSONL or Parquet), or folders of parts "
-                                                 "(attrib annotate --cluster)."),
+    files: list[str] = typer.Argument(..., help="Files to check: tasks (JSON array), a Label Studio JSON export, "
+                                                "attrib records (JSONL or Parquet), or folders of parts "
+                                                "(attrib annotate --cluster; a path or an fsspec URL)."),
     as_: Kind = typer.Option(None, "--as", help="What the files are (default: told by each file's first document)."),
     fmt: Format = typer.Option(Format.text, "--format",
                                help="text: grouped and counted, for people; json: every finding, for machines."),
@@ -64,7 +65,7 @@ def validate_command(
     Example: attrib validate out/seed.export.json --limit 3
     """
     if output is not None:
-        refuse_overwriting(output, files)
+        refuse_overwriting(output, [name for name in files if not URL.match(name)])
     kind = None if as_ is None else as_.value
     shown = 10 if limit is None and fmt is Format.text else limit
     with contextlib.ExitStack() as stack:
@@ -73,8 +74,8 @@ def validate_command(
         bar = stack.enter_context(progress_bar(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                                                TimeRemainingColumn()))
         counter = _Counter(bar)
-        streams = [checks[path].findings(client) if path in checks
-                   else validate_path(path, kind, counter.for_file(path.name)) for path in files]  # unreadable: stop now
+        streams = [checks[name].findings(client) if name in checks  # unreadable: stop now
+                   else validate_path(name, kind, counter.for_file(Path(name).name)) for name in files]
         with atomic_write(output or "-") as out:
             report = JsonReport(out, limit) if fmt is Format.json else None
             summary = report.summary if report else Summary(shown)
@@ -94,9 +95,10 @@ def validate_command(
     return 1 if summary.errors else 0
 
 
-def _folder_checks(files: list[Path], kind: str | None, limit: int | None) -> dict:
-    """A FolderCheck for each folder among `files` (the parts of a cluster run); this reads their manifests."""
-    folders = [path for path in files if _is_dir(path)]
+def _folder_checks(files: list[str], kind: str | None, limit: int | None) -> dict:
+    """A FolderCheck for each folder among `files` (the parts of a cluster run, a URL too: `s3://…` was read as the
+    local path `s3:/…`); this reads their manifests."""
+    folders = [name for name in files if URL.match(name) or _is_dir(Path(name))]
     if not folders:
         return {}
     from ..cluster import require
@@ -104,7 +106,7 @@ def _folder_checks(files: list[Path], kind: str | None, limit: int | None) -> di
     require()
     from ..cluster.check import FolderCheck
 
-    return {path: FolderCheck(str(path), kind, limit) for path in folders}
+    return {name: FolderCheck(name, kind, limit) for name in folders}
 
 
 def _is_dir(path: Path) -> bool:
