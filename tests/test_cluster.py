@@ -700,3 +700,20 @@ def test_validate_reads_a_folder_of_parts_by_its_url(killed_run):
     by_path = attrib("validate", killed_run["out"])
     by_url = attrib("validate", killed_run["out"].as_uri())
     assert by_url.code == by_path.code == 0 and by_url.out == by_path.out and by_url.out.endswith("clean\n"), by_url.err
+
+
+def test_ids_given_twice_across_inputs_are_warned_of_and_found_by_validate(scheduler, tmp_path):
+    """A local run warns of them; a cluster run did not, and `validate DIR` said clean where `validate` of the merged
+    file says V701 (the check was part by part)."""
+    for folder, text in (("p", "The mayor said that the park is open."), ("q", "Officials said the bridge was closed.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.txt").write_text(text, encoding="utf-8")
+    inputs = [tmp_path / "p", tmp_path / "q"]
+    local = attrib("annotate", *inputs, "-o", tmp_path / "local.jsonl")
+    ran = attrib("annotate", *inputs, "-o", tmp_path / "parts", "--cluster", scheduler["address"])
+    warning = "attrib: warning: 1 document(s) have the id of an earlier one (first: 'x'"
+    assert ran.code == local.code == 0 and warning in ran.err and warning in local.err, ran.err
+    checked = attrib("validate", tmp_path / "parts")
+    assert checked.code == 1 and "001-q-00000.jsonl:1 $.id (record x): record 'x' is also in 000-p-00000.jsonl" in checked.out
+    assert attrib("validate", tmp_path / "local.jsonl").out.splitlines()[-1] == checked.out.splitlines()[-1].replace(
+        "2 files", "1 file")

@@ -91,11 +91,13 @@ def annotate(
     where = "" if output == "-" else f" -> {output}"
     typer.echo(f"annotated {documents} documents, {attributions} attributions, {len(skipped)} skipped{where}", err=True)
     if repeated:
-        first = repeated[0]
-        path = (first.get("meta") or {}).get("path")
-        typer.echo(f"attrib: warning: {len(repeated)} document(s) have the id of an earlier one (first: {first['id']!r}"
-                   f"{f', from {path}' if path else ''}): push, tasks and eval refuse an id given twice; give the files "
-                   "names of their own, or annotate them in separate runs", err=True)
+        warn_repeated_ids(len(repeated), repeated[0]["id"], (repeated[0].get("meta") or {}).get("path"))
+
+
+def warn_repeated_ids(count: int, first: str, path: str | None = None) -> None:
+    typer.echo(f"attrib: warning: {count} document(s) have the id of an earlier one (first: {first!r}"
+               f"{f', from {path}' if path else ''}): push, tasks and eval refuse an id given twice; give the files "
+               "names of their own, or annotate them in separate runs", err=True)
 
 
 @app.command()

@@ -9,7 +9,7 @@ import typer
 
 from ..errors import InputError, NothingToDoError, OutputError, shorten
 from ..jsonio import atomic_write
-from .annotate import skip_or_stop
+from .annotate import skip_or_stop, warn_repeated_ids
 from .app import app, count_columns, progress_bar
 
 
@@ -59,6 +59,8 @@ def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: 
                f"{counts['skipped'] + len(missing)} skipped -> {output} ({counts['parts']} parts: "
                f"{counts['parts_written']} written, {counts['parts_resumed']} resumed; {manifest['duration_s']:.1f} s)",
                err=True)
+    if "repeated_ids" in manifest:  # as a local run warns of them
+        warn_repeated_ids(manifest["repeated_ids"]["documents"], manifest["repeated_ids"]["first"])
     if not counts["documents"]:  # as a local run: nothing to work on is said, and no manifest says the run finished
         named = shorten(", ".join(inputs), 200)
         skipped_all = counts["skipped"] + len(missing)

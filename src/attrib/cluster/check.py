@@ -14,7 +14,7 @@ from typing import Iterator
 from ..jsonsafe import max_depth
 from ..validation import Finding
 from ..validation.findings import Where
-from .parts import FORMATS, MANIFEST, Folder, manifest_problem
+from .parts import FORMATS, MANIFEST, Folder, manifest_problem, receipt_name
 from .worker import validate_part
 
 
@@ -45,6 +45,24 @@ class FolderCheck:
         self.before += [self._where(part["file"]).finding("V802", f"listed in {MANIFEST}, not in the folder")
                         for part in listed if part["file"] not in present]
         self.parts = [part for part in listed if part["file"] in present]
+        if problem is None:
+            self.before += self._repeated_ids()
+
+    def _repeated_ids(self) -> list[Finding]:
+        """V701 for a document whose id a document of an earlier part has (within one part, its validation says so),
+        read from the parts' receipts; none when a receipt from before ids were kept cannot say."""
+        receipts = [self.folder.read_json(receipt_name(part.get("part", ""))) for part in self.parts]
+        if not all(isinstance(r, dict) and isinstance(r.get("ids"), list) for r in receipts):
+            return []
+        first: dict[str, str] = {}
+        found = []
+        for part, receipt in zip(self.parts, receipts):
+            for line, doc_id in enumerate(receipt["ids"], 1):
+                where = first.setdefault(doc_id, part["file"])
+                if where != part["file"]:
+                    found.append(Where(file=f"{self.shown}/{part['file']}", line=line, record_id=doc_id).at("id").finding(
+                        "V701", f"record {doc_id!r} is also in {where}"))
+        return found
 
     def _where(self, name: str) -> Where:
         return Where(file=f"{self.shown}/{name}")

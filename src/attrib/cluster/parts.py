@@ -177,14 +177,15 @@ def receipt_name(part: str) -> str:
     return f"{RECEIPTS}/{part}.json"
 
 
-def write_records(records: Iterable[dict], local: Path, fmt: str) -> tuple[int, int]:
-    """Write `records` to the local file `local` as JSONL or Parquet; (documents, attributions)."""
-    counts = [0, 0]
+def write_records(records: Iterable[dict], local: Path, fmt: str) -> tuple[list[str], int]:
+    """Write `records` to the local file `local` as JSONL or Parquet; (their ids, attributions)."""
+    ids: list[str] = []
+    attributions = [0]
 
     def counted() -> Iterator[dict]:
         for record in records:
-            counts[0] += 1
-            counts[1] += len(record["attributions"])
+            ids.append(record["id"])
+            attributions[0] += len(record["attributions"])
             yield record
 
     if fmt == "parquet":
@@ -193,7 +194,24 @@ def write_records(records: Iterable[dict], local: Path, fmt: str) -> tuple[int, 
         parquet.write(counted(), local)
     else:
         jsonl.write_records(counted(), local)
-    return counts[0], counts[1]
+    return ids, attributions[0]
+
+
+def repeated_ids(receipts: list[dict]) -> tuple[int, str | None]:
+    """How many documents of the parts have the id of an earlier one, and the first such id (0 and None when a
+    receipt from before ids were kept cannot say)."""
+    seen: set[str] = set()
+    repeated, first = 0, None
+    for receipt in receipts:
+        ids = receipt.get("ids")
+        if not isinstance(ids, list):
+            return 0, None
+        for doc_id in ids:
+            if doc_id in seen:
+                repeated += 1
+                first = first if first is not None else doc_id
+            seen.add(doc_id)
+    return repeated, first
 
 
 def done_receipt(folder: Folder, part: str, input_sha256: str, generator: dict, fmt: str) -> dict | None:

@@ -21,7 +21,7 @@ from ..errors import ClusterError, InputError, OutputError
 from ..jsonsafe import MAX_DEPTH, max_depth
 from ..locks import one_at_a_time
 from .inputs import ErrorHandler, Partition, plan
-from .parts import MANIFEST, PART_FILE, RECEIPT_FILE, RECEIPTS, Folder
+from .parts import MANIFEST, PART_FILE, RECEIPT_FILE, RECEIPTS, Folder, repeated_ids
 from .plugin import PipelineLoader
 from .worker import annotate_partition, scan_partition
 
@@ -102,6 +102,9 @@ def _run(client, partitions: list[Partition], folder: Folder, model: str | None,
     workers = len(client.scheduler_info().get("workers", {}))
     manifest = _manifest(partitions, scans, ordered, fmt, partition_bytes, written, workers, started,
                          time.perf_counter() - clock)
+    repeated, first = repeated_ids(ordered)  # a local run warns of them (p/x.txt and q/x.txt are both "x")
+    if repeated:
+        manifest["repeated_ids"] = {"documents": repeated, "first": first}
     if manifest["counts"]["documents"]:  # a run of no document is no finished run: merge finds nothing to join
         folder.write_json(MANIFEST, manifest)
     return manifest, [message for receipt in ordered for message in receipt["skipped"]]

@@ -66,10 +66,10 @@ def write_part(partition: Partition, first: int, input_sha256: str, out_url: str
         with nlp.memory_zone():  # strings and lexemes the partition adds to the vocab are freed after it
             records = (record for batch in batches(inputs.documents(partition, first, on_error), CHUNK_CHARS)
                        for record in annotate_documents(nlp, batch, batch_size))
-            documents, attributions = write_records(records, local, fmt)
+            ids, attributions = write_records(records, local, fmt)
         receipt = {"part": partition.part, "file": file, "format": fmt, "input": partition.name,
                    "partition": partition.index, "input_sha256": input_sha256, "first_line": first,
-                   "sha256": sha256_file(local), "bytes": local.stat().st_size, "documents": documents,
+                   "sha256": sha256_file(local), "bytes": local.stat().st_size, "documents": len(ids), "ids": ids,
                    "attributions": attributions, "skipped": skipped, "generator": generator_of(model),
                    "max_depth": depth}
     except BaseException:
