@@ -281,6 +281,15 @@ def test_refuses_a_folder_with_files(tmp_path):
     assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
 
 
+def test_the_current_folder_is_refused_in_one_line(tmp_path, monkeypatch):
+    """`-o .` in an empty folder said "cannot write (Invalid argument)" (a rename over the folder one stands in)."""
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    with pytest.raises(OutputError, match=r"^E140 \.: is the current folder: name a new folder"):
+        export([rich_record()], "brat", Path("."))
+    assert list((tmp_path / "here").iterdir()) == []
+
+
 @pytest.mark.parametrize("bad", ["../escape", ".hidden", "a/../../escape", "a//b", "a\\b", "a/.b"])
 def test_ids_never_choose_where_files_go(tmp_path, bad):
     with pytest.raises(OutputError, match="cannot be a file name"):

@@ -25,6 +25,8 @@ def staged_dir(out: Path, replace: bool = False) -> Iterator[Path]:
     the earlier folder or the new one at `out`, never neither)."""
     if not replace and out.exists() and not (out.is_dir() and not any(out.iterdir())):
         raise OutputError(f"{out}: exists and is not an empty folder: choose a new output folder")
+    if out.resolve() == Path.cwd().resolve():  # put in place by a rename over it: the folder everyone stands in
+        raise OutputError(f"{out}: is the current folder: name a new folder to write into")
     made: list[Path] = []
     try:
         made = make_parents(out)
