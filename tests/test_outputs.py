@@ -55,6 +55,8 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_kept(records, tmp_p
     (["annotate", "{folder}", "-o", "{out}"], "sub/a.txt"),
     (["import", "brat", "{folder}", "-o", "{out}"], "sub/a.ann"),
     (["import", "brat", "{folder}", "-o", "{out}"], "sub/a.txt"),
+    (["annotate", "{folder}", "-o", "{out}"], "new.txt"),  # a new one: the next run read the records as an article
+    (["import", "brat", "{folder}", "-o", "{out}"], "sub/new.ann"),  # and "no text for it"
 ])
 def test_an_output_that_a_folder_input_is_read_for_is_refused(tmp_path, command, victim):
     """`annotate corpus/ -o corpus/a.txt` replaced the article with its records, `import brat b/ -o b/a.ann` the
