@@ -526,3 +526,12 @@ def test_paragraph_starts_after_the_parser_says_where_it_belongs():
     nlp.add_pipe("attrib_paragraph_starts")
     with pytest.raises(ModelError, match="must run before it: nlp.add_pipe\\('attrib_paragraph_starts', before='parser'\\)"):
         nlp("He left.\n\nShe said it failed.")
+
+
+def test_a_bracket_the_parser_hangs_elsewhere_closes_the_source_it_opened_in(nlp):
+    """The seed article's source was drafted as "the Syrian Observatory for Human Rights (SOHR": `eval` trims the
+    bracket and scored it right, an annotator had to drag it."""
+    text = ("The violence broke out after the reinforcements arrived, according to the Syrian Observatory for Human "
+            "Rights (SOHR).")
+    kind, sources, cues, contents = one(nlp, text)
+    assert sources == ["the Syrian Observatory for Human Rights (SOHR)"] and cues == ["according to"]

@@ -31,13 +31,16 @@ CANDIDATES_KEY = "attrib_candidates"  # doc.user_data: more_candidates' drafts a
 def token_runs(doc: Doc, ids: set[int], keep_quotes: bool = False, trim: bool = True) -> list[Span]:
     """Character spans of the contiguous runs of `ids`, without spaces and (if `trim`) stray punctuation at their ends.
 
-    A closing bracket stays when its opening one is in the run: "(SOHR)"."""
+    A closing bracket stays when its opening one is in the run: "(SOHR)"; and one just after the run joins it when
+    the run leaves a bracket open (the parser hangs it elsewhere: "(SOHR" was drafted)."""
     runs: list[Span] = []
     for run in _runs(sorted(ids)):
         while trim and run and _trimmable(doc[run[0]], keep_quotes):
             run = run[1:]
         while run and (doc[run[-1]].is_space or (trim and _trimmable(doc[run[-1]], keep_quotes) and not _closes_bracket(doc, run))):
             run = run[:-1]
+        if run and run[-1] + 1 < len(doc) and _closes_bracket(doc, [*run, run[-1] + 1]):
+            run = [*run, run[-1] + 1]
         if run:
             first, last = doc[run[0]], doc[run[-1]]
             runs.append((first.idx, last.idx + len(last.text)))
