@@ -348,3 +348,16 @@ def test_a_project_a_killed_first_push_left_without_its_view_gets_it_from_the_ne
     assert "tasks:predictions_score" not in view["data"]["hiddenColumns"]["explore"]
     code, _, err = cli("labelstudio", "push", records_file, "--project", "viewless")
     assert code == 0 and len(client.views(project["id"])) == 1  # made once
+
+
+def test_studio_asked_for_a_port_in_use_leaves_the_running_server_alone(label_studio):
+    """It stopped the running server first, then refused the port: no server at all."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ran = attrib("studio", "--data-dir", label_studio.data_dir, "--port", port)
+    assert ran.code == 3 and f"port {port} on 127.0.0.1 is in use" in ran.err, ran.err
+    assert label_studio.client().whoami()["email"] == label_studio.login.email  # still up, same server

@@ -107,10 +107,13 @@ def up(data_dir: Path, port: int | None = None) -> tuple[Studio, bool, bool]:
     if studio is None and (data_dir / server.DATABASE).exists():
         raise LabelStudioError(f"{data_dir} holds a Label Studio database that `attrib studio` did not make "
                                f"(no {STATE}): choose an empty folder")
+    busy = LabelStudioError(f"port {port} on 127.0.0.1 is in use: choose another with --port")
+    if port is not None and (studio is None or port != studio.port) and not _port_free(port):
+        raise busy  # before the running server is stopped for the move: it was stopped, and nothing started
     if studio is not None and studio.pid is not None and server.is_label_studio(studio.pid):
         server.stop(studio.pid)  # running but not answering, or asked for another port
     if port is not None and not _port_free(port):
-        raise LabelStudioError(f"port {port} on 127.0.0.1 is in use: choose another with --port")
+        raise busy
     if port is None:
         port = studio.port if studio is not None and _port_free(studio.port) else server.free_port()
     created = studio is None
