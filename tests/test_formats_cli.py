@@ -70,3 +70,13 @@ def test_help_ends_with_an_example():
     for command in (["export"], ["import"], ["import", "brat"]):
         help_text = attrib(*command, "--help").out
         assert "Example: attrib " in help_text, command
+
+
+def test_the_dataset_card_is_never_written_over_the_input(tmp_path):
+    """`export in.card.md -f jsonl -o in.jsonl` replaced the input with the card of its own records."""
+    source = polnear_folder(tmp_path / "dev")
+    assert attrib("import", "brat", source, "-o", tmp_path / "in.card.md").code == 0
+    before = (tmp_path / "in.card.md").read_bytes()
+    ran = attrib("export", tmp_path / "in.card.md", "-f", "jsonl", "-o", tmp_path / "in.jsonl")
+    assert ran.code == 2 and "is also an input of this command" in ran.err, ran.err
+    assert (tmp_path / "in.card.md").read_bytes() == before and not (tmp_path / "in.jsonl").exists()

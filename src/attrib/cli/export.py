@@ -9,7 +9,7 @@ import typer
 
 from ..formats import CONLL_FORMS, FORMATS, brat, export
 from ..formats.inputs import read_input
-from ..formats.jsonl import write_records
+from ..formats.jsonl import card_path, write_records
 from ..jsonio import refuse_overwriting
 from ..lsjson.convert import CHOOSE
 from .app import app
@@ -50,6 +50,8 @@ def export_command(
             raise typer.BadParameter(f"applies to -f {applies}, not -f {fmt}", param_hint=option)
     refuse_choosing_in_records(source, choose)
     refuse_overwriting(output, [source])
+    if fmt == "jsonl" and str(output) != "-":  # and its dataset card (in.card.md as the input: replaced by the card)
+        refuse_overwriting(card_path(output), [source])
     options = {"brat": {"layout": layout}, "conll": {"tags": tags}}.get(fmt, {})
     summary = export(read_input(source, choose), fmt, output, **options)
     typer.echo(f"{summary['documents']} documents, {summary['attributions']} attributions written to {output} ({fmt})",
