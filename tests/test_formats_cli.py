@@ -59,9 +59,11 @@ def test_choose_on_records_is_refused_not_ignored(tmp_path):
     one id advised it."""
     source = polnear_folder(tmp_path / "dev")
     assert attrib("import", "brat", source, "-o", tmp_path / "dev.jsonl").code == 0
-    for command in (["export", tmp_path / "dev.jsonl", "-f", "jsonl"], ["labelstudio", "records", tmp_path / "dev.jsonl"]):
-        ran = attrib(*command, "--choose", "latest", "-o", tmp_path / "out.jsonl")
-        assert ran.code == 2 and "holds records, each already one version of a document" in ran.err, ran.err
+    for command, said in ((["export", tmp_path / "dev.jsonl", "-f", "jsonl", "--choose", "latest"],
+                           "holds records, each already one version of a document: --choose picks among"),
+                          (["labelstudio", "records", tmp_path / "dev.jsonl"], "holds records, not a Label Studio export")):
+        ran = attrib(*command, "-o", tmp_path / "out.jsonl")
+        assert ran.code == 2 and said in ran.err and ran.err.count("\n") == 1, ran.err  # one line, E100
         assert not (tmp_path / "out.jsonl").exists()
     assert attrib("export", tmp_path / "dev.jsonl", "-f", "jsonl", "-o", tmp_path / "out.jsonl").code == 0
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 import typer
 
+from ..errors import InputError
 from ..formats import CONLL_FORMS, FORMATS, brat, export
 from ..formats.inputs import read_input
 from ..formats.jsonl import card_path, write_records
@@ -63,8 +64,8 @@ def refuse_choosing_in_records(source: Path, choose: str) -> None:
     from ..validation import detect
 
     if choose != "each" and detect(source) != "export":
-        raise typer.BadParameter(f"picks among the annotations of a Label Studio export; {source} holds records, each "
-                                 "already one version of a document", param_hint="--choose")
+        raise InputError(f"{source}: holds records, each already one version of a document: --choose picks among the "
+                         "annotations of a Label Studio export")
 
 
 imports = typer.Typer(

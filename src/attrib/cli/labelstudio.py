@@ -146,12 +146,15 @@ def records_command(
 
     Example: attrib labelstudio records out/seed.export.json -o out/seed.annotated.jsonl --choose latest
     """
+    from ..errors import InputError
     from ..formats.inputs import read_input
     from ..formats.jsonl import write_records
+    from ..validation import detect
     from ..validation.gate import gated
-    from .export import refuse_choosing_in_records
 
-    refuse_choosing_in_records(export, choose.value)
+    if detect(export) == "records":  # copied through as they were, whatever --choose said
+        raise InputError(f"{export}: holds records, not a Label Studio export: records are read as they are by eval, "
+                         "export and push")
     refuse_overwriting(output, [export])
     count = write_records(gated("records", read_input(export, choose.value), f"the records made of {export}"), output)
     _say(f"{count} records written to {output}")
