@@ -81,7 +81,7 @@ def test_a_file_click_finds_unreadable_is_one_line(tmp_path, monkeypatch):
     path.write_text(RECORD, encoding="utf-8")
     real = os.access
     monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if Path(p) == path else real(p, mode, *a, **k))
-    ran = attrib("validate", path)
+    ran = attrib("export", path, "-f", "jsonl", "-o", tmp_path / "out.jsonl")
     assert ran.code == 2 and ran.out == ""
     assert ran.err.startswith("attrib: E100 Invalid value for ") and ran.err.count("\n") == 1
     assert ran.err.endswith(f"'{path}' is not readable.\n") and "Usage" not in ran.err

@@ -92,11 +92,15 @@ def test_every_reader_takes_any_nesting_in_bounded_memory(tmp_path):
     report = _limited(CHILD, *expected)
     for name, said in expected.items():
         validate, records, export, annotate = report["results"][name]
+        readers = [records, export]
+        if name.endswith(".jsonl"):  # records: `labelstudio records` takes exports only, and says so in one line
+            assert records[0] == 2 and "holds records, not a Label Studio export" in records[1], (name, records)
+            readers = [export]
         if said is None:  # brackets inside a string are text
-            assert [validate[0], records[0], export[0], annotate[0]] == [0, 0, 0, 0], (name, report["results"][name])
+            assert [validate[0], export[0], annotate[0]] == [0, 0, 0], (name, report["results"][name])
             continue
         assert validate[0] in (1, 2) and said in validate[1], (name, validate)
-        for code, err in (records, export):
+        for code, err in readers:
             assert code in (1, 2) and err.startswith("attrib: E") and err.count("\n") == 1 and said in err, (name, err)
         assert annotate[0] == 1 and said in annotate[1], (name, annotate)  # the line or element; JSONL reads on
 

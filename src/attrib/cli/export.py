@@ -49,8 +49,8 @@ def export_command(
     for option, value, default, applies in (("--layout", layout, "brat", "brat"), ("--tags", tags, "flat", "conll")):
         if value != default and fmt != applies:  # it was ignored without a word
             raise typer.BadParameter(f"applies to -f {applies}, not -f {fmt}", param_hint=option)
-    refuse_choosing_in_records(source, choose)
     refuse_overwriting(output, [source])
+    refuse_choosing_in_records(source, choose)
     if fmt == "jsonl" and str(output) != "-":  # and its dataset card (in.card.md as the input: replaced by the card)
         refuse_overwriting(card_path(output), [source])
     options = {"brat": {"layout": layout}, "conll": {"tags": tags}}.get(fmt, {})

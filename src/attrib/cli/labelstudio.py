@@ -152,10 +152,10 @@ def records_command(
     from ..validation import detect
     from ..validation.gate import gated
 
+    refuse_overwriting(output, [export])
     if detect(export) == "records":  # copied through as they were, whatever --choose said
         raise InputError(f"{export}: holds records, not a Label Studio export: records are read as they are by eval, "
                          "export and push")
-    refuse_overwriting(output, [export])
     count = write_records(gated("records", read_input(export, choose.value), f"the records made of {export}"), output)
     _say(f"{count} records written to {output}")
 
