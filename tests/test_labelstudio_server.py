@@ -187,18 +187,24 @@ def test_repush_adds_nothing_and_update_spares_annotated_tasks(cli, label_studio
 
 
 def test_update_says_which_tasks_keep_the_drafts_their_first_annotator_corrected(cli, label_studio, records_file):
-    """With two annotators per task, one done: the task keeps its drafts (both must correct the same one), and push
-    said nothing of it."""
+    """With two annotators per task, one done: the task keeps its drafts (both must correct the same one), under the
+    new model version; push said nothing of it, and the second annotator started from nothing."""
     assert cli("labelstudio", "push", records_file, "--project", "pairs", "--overlap", "2")[0] == 0
-    tasks = {t["data"]["record_id"]: t for t in project_tasks(label_studio, "pairs")}
+    tasks = {t["data"]["record_id"]: t for t in project_tasks(label_studio, "pairs", predictions=True)}
     label_studio.client().sdk.annotations.create(id=tasks["doc-2"]["id"], result=[], lead_time=1.0)
     code, _, err = cli("labelstudio", "push", records_file, "--project", "pairs", "--update", "--model-version", "v2")
-    assert code == 0 and "0 imported, 2 updated, 1 already there" in err, err
+    assert code == 0 and "0 imported, 3 updated, 0 already there" in err, err
     assert ("attrib: 1 document(s) annotated by fewer than their 2 annotators keep the drafts those started from "
-            "(first: 'doc-2')") in err
-    versions = {t["data"]["record_id"]: [p["model_version"] for p in t["predictions"]]
-                for t in project_tasks(label_studio, "pairs", predictions=True)}
-    assert versions["doc-2"] != ["v2"] and versions["doc-1"] == versions["doc-3"] == ["v2"]
+            "(first: 'doc-2'): every annotator of a task corrects the same draft, or their agreement would measure the "
+            "drafts' differences; 1 of them under the new model version") in err
+    after = {t["data"]["record_id"]: t for t in project_tasks(label_studio, "pairs", predictions=True)}
+    assert all([p["model_version"] for p in t["predictions"]] == ["v2"] for t in after.values())
+    # Label Studio fills in the project's model version only: the second annotator of doc-2 got no draft at all
+    assert label_studio.client().project("pairs")["model_version"] == "v2"
+    (kept,), (before,) = after["doc-2"]["predictions"], tasks["doc-2"]["predictions"]
+    assert kept["result"] == before["result"] and kept["score"] == before["score"]  # the draft the first one had
+    again = cli("labelstudio", "push", records_file, "--project", "pairs", "--update", "--model-version", "v2")
+    assert again[0] == 0 and "0 imported, 0 updated, 3 already there" in again[2] and "under the new" not in again[2]
 
 
 def test_two_pushes_at_once_import_each_document_once(label_studio, tmp_path):

@@ -75,6 +75,18 @@ def _current(old: dict, new: dict) -> bool:
         predictions[0].get(k) == new["predictions"][0].get(k) for k in ("model_version", "score", "result"))
 
 
+def _carried(old: dict, version: str) -> dict | None:
+    """The task `old` with its one prediction under `version`, same result and score, when it is under another:
+    Label Studio fills in only the project's model version, so after a switch the next annotator of a task one
+    annotator has done started from nothing, not from that annotator's draft. None when there is nothing to carry."""
+    predictions = old.get("predictions") or []
+    if len(predictions) != 1 or predictions[0].get("model_version") == version:
+        return None
+    kept = predictions[0]
+    return {"data": old.get("data") or {}, "predictions": [{"model_version": version, "score": kept.get("score"),
+                                                              "result": kept.get("result") or []}]}
+
+
 def _same_text(old: dict, fresh: dict, key: str, title: str) -> dict:
     """`fresh`, whose prediction is to go on the task `old`, when both hold the same text; else an InputError: the
     prediction's offsets count in the record's text, and the task keeps its own."""
@@ -193,6 +205,7 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     new, replace, skipped = [], [], 0  # replace: (task id, the task with its new prediction, is it a repair)
     changed: list[str] = []  # documents already there whose text is another now: skipped, and said
     partial: list[str] = []  # with `update`: annotated by some of their annotators, on the old drafts: kept, and said
+    carried = 0  # of them, drafts carried over to `version`, the one Label Studio pre-fills
     wanted = overlap or (project or {}).get("maximum_annotations") or 1
     with acyclic():
         for i, key in enumerate(keys):
@@ -215,6 +228,10 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
                 changed.append(key)
             elif update and old.get("total_annotations", 0) < wanted and not _current(old, task(i)):
                 partial.append(key)
+                if (kept := _carried(old, version)) is not None:
+                    replace.append((old["id"], kept, False))
+                    carried += 1
+                    continue
             skipped += 1
         replace.sort(key=lambda item: not item[2])  # repairs first: no task stays without a prediction for long
         if changed and notice:
@@ -224,7 +241,9 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
         if partial and notice:
             notice(f"{len(partial)} document(s) annotated by fewer than their {wanted} annotators keep the drafts those "
                    f"started from (first: {partial[0]!r}): every annotator of a task corrects the same draft, or their "
-                   "agreement would measure the drafts' differences")
+                   "agreement would measure the drafts' differences" + (
+                       f"; {carried} of them under the new model version (what Label Studio fills in), though an "
+                       "earlier model made them" if carried else ""))
         checking = time.perf_counter()
         gate(check_tasks([*new, *(task for _, task, _ in replace)], "tasks"))  # before anything is changed on the server
         checking = time.perf_counter() - checking
