@@ -367,3 +367,19 @@ def test_studio_asked_for_a_port_in_use_leaves_the_running_server_alone(label_st
         ran = attrib("studio", "--data-dir", label_studio.data_dir, "--port", port)
     assert ran.code == 3 and f"port {port} on 127.0.0.1 is in use" in ran.err, ran.err
     assert label_studio.client().whoami()["email"] == label_studio.login.email  # still up, same server
+
+
+def test_tasks_the_server_stored_without_their_predictions_get_them(label_studio):
+    """Two pushes at once into two projects: the server answered one batch with "prediction_count: 0", and push said
+    it had imported it (the race itself is the server's; here its result is made by importing the tasks bare)."""
+    from attrib.labelstudio.projects import _fill_predictions
+    from attrib.lsjson.convert import record_to_task
+
+    client = label_studio.client()
+    project = client.create_project("bare", label_config(), "v1", None)
+    tasks = [record_to_task(normalize_record(record, "test"), "v1") for record in RECORDS]
+    ids = client.import_tasks(project["id"], [{"data": task["data"]} for task in tasks])  # no predictions
+    assert _fill_predictions(client, project["id"], list(zip(ids, tasks))) == len(tasks)
+    held = {t["id"]: t["predictions"] for t in client.tasks(project["id"], predictions=True)}
+    assert [[p["result"] for p in held[i]] for i in ids] == [[task["predictions"][0]["result"]] for task in tasks]
+    assert _fill_predictions(client, project["id"], list(zip(ids, tasks))) == 0  # none twice

@@ -44,7 +44,7 @@ def _summary(report, title: str) -> str:
     """One line for a push: what it did and where the time went."""
     made = "created" if report.created else "found"
     own = report.total_seconds - report.server_seconds
-    repaired = (f", {report.repaired} repaired (left without a prediction by an interrupted update)"
+    repaired = (f", {report.repaired} repaired (left without a prediction by an interrupted update or the server)"
                 if report.repaired else "") + (f", {report.removed} unannotated second copies of a document deleted"
                                                 if report.removed else "")
     return (f"project {title!r} (id {report.project_id}) {made}: {report.imported} imported, {report.updated} updated, "

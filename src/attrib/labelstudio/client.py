@@ -181,9 +181,14 @@ class Client:
             page += 1
 
     def import_tasks(self, project_id: int, tasks: list[dict]) -> list[int]:
+        return self.import_counted(project_id, tasks)[0]
+
+    def import_counted(self, project_id: int, tasks: list[dict]) -> tuple[list[int], int]:
+        """Import tasks: their ids, in order, and how many predictions the server says it stored with them."""
         body = self._http("POST", f"api/projects/{project_id}/import", f"importing {len(tasks)} tasks into project {project_id}",
                           params={"return_task_ids": "true"}, json=tasks)
-        return body.get("task_ids") or []
+        count = body.get("prediction_count")
+        return body.get("task_ids") or [], count if isinstance(count, int) else -1
 
     def delete_predictions(self, project_id: int, task_ids: list[int]) -> None:
         self._action("delete_tasks_predictions", project_id, task_ids, f"deleting the predictions of {len(task_ids)} tasks")

@@ -57,7 +57,7 @@ class PushReport:
     created: bool
     imported: int = 0
     updated: int = 0
-    repaired: int = 0  # tasks an interrupted update had left without a prediction
+    repaired: int = 0  # tasks an interrupted update, or the server, had left without a prediction
     removed: int = 0  # unannotated second copies of a document, deleted
     skipped: int = 0
     batches: int = 0  # import requests this push makes, and how many are done: a long push shows "k of n"
@@ -271,16 +271,22 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
         report.batches_sent += 1
         if progress:
             progress(report)
+    short: list[tuple[int, dict]] = []  # tasks of batches the server stored fewer predictions with than were sent
     for i in range(0, len(new), batch):
         chunk = new[i:i + batch]
         noted.write_text(json.dumps({"record_ids": [t["data"][RECORD_ID] for t in chunk], "sent": time.time()}),
                          encoding="utf-8")
-        report.task_ids += call(client.import_tasks, project["id"], chunk)
+        ids, stored = call(client.import_counted, project["id"], chunk)
+        report.task_ids += ids
         noted.unlink(missing_ok=True)  # answered: the server has them
+        if 0 <= stored < sum(len(t.get("predictions") or []) for t in chunk):
+            short += zip(ids, chunk)
         report.imported += len(chunk)
         report.batches_sent += 1
         if progress:
             progress(report)
+    if short:  # seen with two pushes at once into two projects: the server answered "prediction_count: 0"
+        report.repaired += call(_fill_predictions, client, project["id"], short)
     # Only predictions of the project's model version are pre-filled; the server accepts a version only
     # once predictions of it exist, and sets it by itself only on a project's first import.
     if project.get("model_version") != version and version in call(client.model_versions, project["id"]):
@@ -292,6 +298,18 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     report.server_seconds = server
     report.total_seconds = time.perf_counter() - started
     return report
+
+
+def _fill_predictions(client: Client, project_id: int, imported: list[tuple[int, dict]]) -> int:
+    """Import the predictions of the tasks in `imported` (task id, the task sent) that the server holds without
+    any; how many."""
+    held = {t["id"]: t for t in client.tasks(project_id, predictions=True)}
+    missing = [(task_id, task) for task_id, task in imported if task_id in held and not held[task_id].get("predictions")]
+    for start in range(0, len(missing), BATCH):
+        client.import_predictions(project_id, [{**prediction, "task": task_id}
+                                               for task_id, task in missing[start:start + BATCH]
+                                               for prediction in task["predictions"]])
+    return len(missing)
 
 
 def push_review(client: Client, exports: list[Path], title: str, batch: int = BATCH,
