@@ -351,3 +351,13 @@ def test_of_two_copies_of_a_document_the_annotated_or_the_oldest_stays():
                                task(8, "c", 2), task(6, "d"), *foreign])
     assert {key: t["id"] for key, t in kept.items()} == {"a": 3, "b": 9, "c": 4, "d": 6}
     assert sorted(extra) == [5, 7]  # both annotated copies of "c" stay, and tasks without a record id
+
+
+def test_one_server_is_one_lock_however_its_url_is_spelled():
+    """`--studio DIR` (127.0.0.1) and `--url http://localhost:PORT` pushed at once into one title: two projects."""
+    from attrib.labelstudio.projects import server_key
+
+    spellings = ["http://127.0.0.1:8080", "http://localhost:8080/", "HTTP://LOCALHOST:8080", "http://user:x@localhost:8080"]
+    assert len({server_key(url) for url in spellings}) == 1
+    assert server_key("http://127.0.0.1:8080") != server_key("http://127.0.0.1:8081")
+    assert server_key("https://127.0.0.1") == "https://127.0.0.1:443"

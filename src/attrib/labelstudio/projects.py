@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Iterator
+from urllib.parse import urlsplit
 
 from ..errors import InputError, NothingToDoError
 from ..locks import beside_lock, one_at_a_time
@@ -105,8 +107,19 @@ def one_push_at_a_time(url: str, title: str) -> Iterator[None]:
     ends however it ends). Two pushes at once each found no task, and both imported everything (every task twice)
     or each created a project of that title; one after the other, the second finds what the first imported.
     Pushes from two machines are not covered: the server has nothing to lock with."""
-    with one_at_a_time("push", f"{url}\n{title}"):
+    with one_at_a_time("push", f"{server_key(url)}\n{title}"):
         yield
+
+
+def server_key(url: str) -> str:
+    """The server at `url` however it is spelled: `http://localhost:8080` and `http://127.0.0.1:8080/` are one
+    (`--studio DIR` and `--url` took turns with nothing, and made two projects of one title)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    with contextlib.suppress(OSError, UnicodeError):
+        host = socket.gethostbyname(host)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme.lower()}://{host}:{port}{parts.path.rstrip('/')}"
 
 
 # seconds after an import was sent that a later push waits for the server to finish it: a batch imports in seconds
@@ -118,7 +131,7 @@ LATE_IMPORT_WAIT = 60.0
 
 def _noted_import(url: str, title: str) -> Path:
     """Where a push notes the record ids of the import batch it has sent and not yet had answered."""
-    return beside_lock("push", f"{url}\n{title}", ".importing.json")
+    return beside_lock("push", f"{server_key(url)}\n{title}", ".importing.json")
 
 
 def _await_noted_import(client: Client, project_id: int, noted: Path, notice: Callable[[str], None] | None) -> None:
