@@ -342,6 +342,23 @@ def test_unannotated_second_copies_of_a_document_are_deleted(label_studio):
     assert sorted(t["id"] for t in tasks) == sorted(first.task_ids)  # the first copies stay
 
 
+def test_a_second_copy_someone_skipped_or_saved_a_draft_on_is_kept(label_studio):
+    """Only annotations counted: a copy holding an annotator's saved draft (unsubmitted work) or a skip was deleted."""
+    from attrib.labelstudio.projects import push
+    from attrib.lsjson.convert import record_to_task
+
+    client = label_studio.client()
+    docs = [{"id": f"worked-{i}", "text": f"Item {i}, she said.", "meta": {}, "attributions": []} for i in range(3)]
+    first = push(client, docs, "worked copies", "v1")
+    drafted, skipped, untouched = client.import_tasks(first.project_id, [record_to_task(d, "v1") for d in docs])
+    client._http("POST", f"api/tasks/{drafted}/drafts", "saving a draft", json={"result": [], "lead_time": 300.0})
+    client.sdk.annotations.create(id=skipped, result=[], was_cancelled=True)
+    again = push(client, docs, "worked copies", "v1")
+    assert again.removed == 3  # the untouched copy of each document beside one worked on, and the later of the third
+    assert sorted(t["id"] for t in project_tasks(label_studio, "worked copies")) == sorted([drafted, skipped,
+                                                                                             first.task_ids[2]])
+
+
 def test_a_project_a_killed_first_push_left_without_its_view_gets_it_from_the_next(cli, label_studio, records_file):
     """A first push killed after it had made the project (and imported) never made the Data Manager view."""
     client = label_studio.client()

@@ -167,9 +167,9 @@ class Client:
             self.sdk.projects.update(id=project_id, model_version=model_version)
 
     def tasks(self, project_id: int, predictions: bool = False) -> Iterator[dict]:
-        """Every task of a project: id, data, annotation and prediction counts (and predictions if asked),
-        page by page."""
-        include = "id,data,total_annotations,total_predictions" + (",predictions" if predictions else "")
+        """Every task of a project: id, data, annotation and prediction counts, skipped annotations (and predictions
+        if asked), page by page."""
+        include = "id,data,total_annotations,total_predictions,cancelled_annotations" + (",predictions" if predictions else "")
         page = 1
         while True:
             body = self._http("GET", "api/tasks/", f"listing the tasks of project {project_id}",
@@ -179,6 +179,10 @@ class Client:
             if page * PAGE_SIZE >= body.get("total", 0):
                 return
             page += 1
+
+    def has_drafts(self, task_id: int) -> bool:
+        """Whether an annotator saved a draft of an annotation of the task (work not submitted yet)."""
+        return bool(self._http("GET", f"api/tasks/{task_id}/drafts", f"reading the drafts of task {task_id}"))
 
     def import_tasks(self, project_id: int, tasks: list[dict]) -> list[int]:
         return self.import_counted(project_id, tasks)[0]

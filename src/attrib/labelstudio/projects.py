@@ -30,7 +30,7 @@ import contextlib
 import json
 import socket
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Iterator
@@ -154,9 +154,15 @@ def _await_noted_import(client: Client, project_id: int, noted: Path, notice: Ca
         time.sleep(2.0)
 
 
+def _worked_on(task: dict) -> bool:
+    """Whether anyone has worked on a task: annotated it, skipped it, or saved a draft of an annotation (`drafts`,
+    asked of the server for copies only: the task list does not say)."""
+    return bool(task.get("total_annotations") or task.get("cancelled_annotations") or task.get("drafts"))
+
+
 def _duplicates(tasks: list[dict]) -> tuple[dict[str, dict], list[int]]:
-    """The project's task of each record id, and the ids of the unannotated second copies to delete (the oldest
-    copy stays, or every annotated one)."""
+    """The project's task of each record id, and the ids of the second copies nobody has worked on, to delete (the
+    oldest copy stays, or every one worked on: annotated, skipped, or holding an annotator's saved draft)."""
     copies: dict[str, list[dict]] = defaultdict(list)
     for task in sorted(tasks, key=lambda t: t["id"]):
         key = task["data"].get(RECORD_ID)
@@ -164,7 +170,7 @@ def _duplicates(tasks: list[dict]) -> tuple[dict[str, dict], list[int]]:
             copies[key].append(task)
     kept, extra = {}, []
     for key, found in copies.items():
-        keep = [t for t in found if t.get("total_annotations")] or found[:1]
+        keep = [t for t in found if _worked_on(t)] or found[:1]
         kept[key] = keep[0]
         extra += [t["id"] for t in found if t not in keep]
     return kept, extra
@@ -214,6 +220,10 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
         call(_await_noted_import, client, project["id"], noted, notice)
     noted.unlink(missing_ok=True)  # waited for (or from before the project): what came of it is listed below
     listed = [] if project is None else call(lambda: list(client.tasks(project["id"], predictions=update)))
+    copies = Counter(t["data"].get(RECORD_ID) for t in listed)
+    for task in listed:  # a copy holding an annotator's unsubmitted draft is work: never deleted
+        if copies[task["data"].get(RECORD_ID)] > 1 and isinstance(task["data"].get(RECORD_ID), str):
+            task["drafts"] = call(client.has_drafts, task["id"])
     existing, extra = _duplicates(listed)  # with their annotation and prediction counts
     new, replace, skipped = [], [], 0  # replace: (task id, the task with its new prediction, is it a repair)
     changed: list[str] = []  # documents already there whose text is another now: skipped, and said
