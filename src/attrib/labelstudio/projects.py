@@ -221,9 +221,9 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     noted.unlink(missing_ok=True)  # waited for (or from before the project): what came of it is listed below
     listed = [] if project is None else call(lambda: list(client.tasks(project["id"], predictions=update)))
     copies = Counter(t["data"].get(RECORD_ID) for t in listed)
-    for task in listed:  # a copy holding an annotator's unsubmitted draft is work: never deleted
-        if copies[task["data"].get(RECORD_ID)] > 1 and isinstance(task["data"].get(RECORD_ID), str):
-            task["drafts"] = call(client.has_drafts, task["id"])
+    for held in listed:  # a copy holding an annotator's unsubmitted draft is work: never deleted
+        if copies[held["data"].get(RECORD_ID)] > 1 and isinstance(held["data"].get(RECORD_ID), str):
+            held["drafts"] = call(client.has_drafts, held["id"])
     existing, extra = _duplicates(listed)  # with their annotation and prediction counts
     new, replace, skipped = [], [], 0  # replace: (task id, the task with its new prediction, is it a repair)
     changed: list[str] = []  # documents already there whose text is another now: skipped, and said
