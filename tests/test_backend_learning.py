@@ -204,3 +204,29 @@ def test_a_catch_up_takes_only_the_annotations_the_log_lacks(tmp_path):
     exported[0]["annotations"][0] = dict(annotation, result=[], updated_at="2026-01-02T10:00:00Z")
     assert learner.catch_up(exported).accepted == 1  # a newer version of it
     assert [r["attributions"] for r in AnnotationLog(tmp_path).current()] == [[]]
+
+
+def test_an_annotation_updated_into_one_that_is_refused_or_skipped_leaves_the_annotations_in_force(tmp_path):
+    """Its earlier version, accepted once, stayed in the training data after the annotator changed it into one the
+    validator refuses (or skipped the task)."""
+    text = "The minister said that taxes will fall."
+    good = [{"id": "c", "from_name": "role", "to_name": "text", "type": "labels",
+             "value": {"start": 13, "end": 17, "text": "said", "labels": ["CUE"]}},
+            {"id": "t", "from_name": "role", "to_name": "text", "type": "labels",
+             "value": {"start": 18, "end": 38, "text": "that taxes will fall", "labels": ["CONTENT"]}},
+            {"from_id": "c", "to_id": "t", "type": "relation", "direction": "right", "labels": ["content"]},
+            {"id": "c", "from_name": "kind", "to_name": "text", "type": "choices",
+             "value": {"start": 13, "end": 17, "text": "said", "choices": ["indirect"]}}]
+    bad = [dict(good[0], value=dict(good[0]["value"], labels=["SPEAKER"]))]
+    task = {"id": 5, "data": {"text": text}}
+    log = AnnotationLog(tmp_path)
+    for result, extra in ((bad, {}), ([], {"was_cancelled": True})):
+        created, _ = annotation_events({"action": "ANNOTATION_CREATED", "task": task,
+                                        "annotation": {"id": 1, "task": 5, "result": good, "updated_at": "t1"}})
+        log.append(created)
+        assert len(log.current()) == 1
+        updated, outcome = annotation_events({"action": "ANNOTATION_UPDATED", "task": task, "annotation": {
+            "id": 1, "task": 5, "result": result, "updated_at": "t2", **extra}})
+        assert outcome.accepted == 0 and outcome.deleted == 1 and (outcome.rejected or outcome.skipped)
+        log.append(updated)
+        assert log.current() == []

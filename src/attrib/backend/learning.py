@@ -107,14 +107,19 @@ def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
         where = f"annotation {annotation.get('id')} of task {annotation.get('task')}"
         if task is None:
             outcome.rejected.append(f"{where}: the event carries no task")
-        elif annotation.get("was_cancelled"):
+            continue
+        if annotation.get("was_cancelled"):
             outcome.skipped.append(f"{where}: cancelled (skipped by the annotator)")
         else:
             try:
                 events.append(accepted_event(action, annotation, task))
+                continue
             except AttribError as exc:
                 outcome.rejected.append(f"{where}: {exc}")
-    outcome.accepted = len(events)
+        if action == UPDATED:  # its earlier version, accepted once, is not what the annotator stands by now
+            events.append({"event": "deleted", "annotation_id": annotation["id"]})
+            outcome.deleted += 1
+    outcome.accepted = sum(event["event"] == "accepted" for event in events)
     return events, outcome
 
 
