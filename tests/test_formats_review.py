@@ -107,3 +107,13 @@ def test_push_review_into_a_real_label_studio(label_studio, tmp_path):
     assert kinds == {REVIEW_VERSION: [], "A · 1": ["direct"], "B · 2": ["mixed"], "C · 3": ["direct", "indirect"]}
     again = attrib(*command, env=label_studio.settings())
     assert again.code == 0 and "found: 0 imported, 0 updated, 2 already there" in again.err
+    # annotator 2 changed their mind after the first review push: the unreviewed task shows their newer version
+    newer = json.loads(json.dumps(EXPORT))
+    newer[3]["annotations"][1] = annotation(45, 2, [QUOTE, CRITICS])
+    export.write_text(json.dumps(newer), encoding="utf-8")
+    updated = attrib(*command, env=label_studio.settings())
+    assert updated.code == 0 and "found: 0 imported, 1 updated, 1 already there" in updated.err, updated.err
+    tasks = {t["data"]["record_id"]: t for t in client.tasks(project["id"], predictions=True)}
+    kinds = {p["model_version"]: [a["kind"] for a in result_to_attributions(TEXT, p["result"])]
+             for p in tasks["doc-4"]["predictions"]}
+    assert kinds == {REVIEW_VERSION: [], "A · 1": ["direct"], "B · 2": ["direct", "indirect"], "C · 3": ["direct", "indirect"]}

@@ -71,10 +71,13 @@ class PushReport:
 
 
 def _current(old: dict, new: dict) -> bool:
-    """True if the task in the project already has exactly the new task's prediction."""
-    predictions = old.get("predictions") or []
-    return len(predictions) == 1 and all(
-        predictions[0].get(k) == new["predictions"][0].get(k) for k in ("model_version", "score", "result"))
+    """True if the task in the project already has exactly the new task's predictions (a review task has one per
+    annotator's version, told apart by their model versions)."""
+    def held(predictions: list) -> list:
+        return [tuple(p.get(k) for k in ("model_version", "score", "result"))
+                for p in sorted(predictions, key=lambda p: str(p.get("model_version")))]
+
+    return held(old.get("predictions") or []) == held(new["predictions"])
 
 
 def _carried(old: dict, version: str) -> dict | None:
@@ -288,7 +291,7 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
         chunk = replace[i:i + batch]
         call(client.delete_predictions, project["id"], [task_id for task_id, _, _ in chunk])
         call(client.import_predictions, project["id"],
-             [{**task["predictions"][0], "task": task_id} for task_id, task, _ in chunk])
+             [{**prediction, "task": task_id} for task_id, task, _ in chunk for prediction in task["predictions"]])
         repaired = sum(repair for _, _, repair in chunk)
         report.updated, report.repaired = report.updated + len(chunk) - repaired, report.repaired + repaired
         report.batches_sent += 1
@@ -338,14 +341,15 @@ def _fill_predictions(client: Client, project_id: int, imported: list[tuple[int,
 def push_review(client: Client, exports: list[Path], title: str, batch: int = BATCH,
                 progress: Callable[[PushReport], None] | None = None) -> PushReport:
     """Push the review tasks of the Label Studio `exports` (each task validated first) into project `title`: each
-    annotator's latest annotation of a task is their version (an annotator who redid a task stopped it, V603)."""
+    annotator's latest annotation of a task is their version (an annotator who redid a task stopped it, V603). A
+    review task nobody has reviewed yet gets the versions of the newer export (a re-run kept the stale ones)."""
     tasks = [task for export in exports for task in review_tasks(checked_export(str(export), "each_latest"))]
     named = ", ".join(map(str, exports))
     if not tasks:
         raise NothingToDoError(f"{named}: no task where annotators disagree (two or more annotations that differ): "
                                "nothing to review")
     gate(check_tasks(tasks, f"the review tasks made of {named}"))  # one document in two exports: named as such
-    return push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=tasks)
+    return push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=tasks, update=True)
 
 
 def pull(client: Client, title: str, out: IO[bytes]) -> int:
