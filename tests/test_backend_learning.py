@@ -23,6 +23,16 @@ from attrib.records import make_record
 from attrib.training.settings import TrainSettings
 
 
+MINISTER_TEXT = "The minister said that taxes will fall."
+MINISTER_RESULT = [{"id": "c", "from_name": "role", "to_name": "text", "type": "labels",
+                    "value": {"start": 13, "end": 17, "text": "said", "labels": ["CUE"]}},
+                   {"id": "t", "from_name": "role", "to_name": "text", "type": "labels",
+                    "value": {"start": 18, "end": 38, "text": "that taxes will fall", "labels": ["CONTENT"]}},
+                   {"from_id": "c", "to_id": "t", "type": "relation", "direction": "right", "labels": ["content"]},
+                   {"id": "c", "from_name": "kind", "to_name": "text", "type": "choices",
+                    "value": {"start": 13, "end": 17, "text": "said", "choices": ["indirect"]}}]
+
+
 def accepted(annotation_id: int, task_id: int, text: str = "t") -> dict:
     return {"event": "accepted", "annotation_id": annotation_id, "task_id": task_id,
             "record": {"id": str(task_id), "text": text, "attributions": []}}
@@ -106,14 +116,7 @@ def test_a_log_line_with_an_id_no_event_has_is_skipped_not_a_crash(tmp_path):
 
 
 def test_annotation_events_keep_cancelled_and_invalid_annotations_out():
-    text = "The minister said that taxes will fall."
-    good = [{"id": "c", "from_name": "role", "to_name": "text", "type": "labels",
-             "value": {"start": 13, "end": 17, "text": "said", "labels": ["CUE"]}},
-            {"id": "t", "from_name": "role", "to_name": "text", "type": "labels",
-             "value": {"start": 18, "end": 38, "text": "that taxes will fall", "labels": ["CONTENT"]}},
-            {"from_id": "c", "to_id": "t", "type": "relation", "direction": "right", "labels": ["content"]},
-            {"id": "c", "from_name": "kind", "to_name": "text", "type": "choices",
-             "value": {"start": 13, "end": 17, "text": "said", "choices": ["indirect"]}}]
+    text, good = MINISTER_TEXT, MINISTER_RESULT
     moved = [dict(good[0], value=dict(good[0]["value"], start=14))]  # its text no longer matches its offsets
     payload = {"action": "ANNOTATIONS_CREATED", "task": [{"id": 5, "data": {"text": text}}],
                "annotation": [{"id": 1, "task": 5, "result": good}, {"id": 2, "task": 5, "result": moved},
@@ -209,14 +212,7 @@ def test_a_catch_up_takes_only_the_annotations_the_log_lacks(tmp_path):
 def test_an_annotation_updated_into_one_that_is_refused_or_skipped_leaves_the_annotations_in_force(tmp_path):
     """Its earlier version, accepted once, stayed in the training data after the annotator changed it into one the
     validator refuses (or skipped the task)."""
-    text = "The minister said that taxes will fall."
-    good = [{"id": "c", "from_name": "role", "to_name": "text", "type": "labels",
-             "value": {"start": 13, "end": 17, "text": "said", "labels": ["CUE"]}},
-            {"id": "t", "from_name": "role", "to_name": "text", "type": "labels",
-             "value": {"start": 18, "end": 38, "text": "that taxes will fall", "labels": ["CONTENT"]}},
-            {"from_id": "c", "to_id": "t", "type": "relation", "direction": "right", "labels": ["content"]},
-            {"id": "c", "from_name": "kind", "to_name": "text", "type": "choices",
-             "value": {"start": 13, "end": 17, "text": "said", "choices": ["indirect"]}}]
+    text, good = MINISTER_TEXT, MINISTER_RESULT
     bad = [dict(good[0], value=dict(good[0]["value"], labels=["SPEAKER"]))]
     task = {"id": 5, "data": {"text": text}}
     log = AnnotationLog(tmp_path)
