@@ -14,7 +14,7 @@ from typing import Iterator
 from ..jsonsafe import max_depth
 from ..validation import Finding
 from ..validation.findings import Where
-from .parts import FORMATS, MANIFEST, Folder, manifest_problem, receipt_name
+from .parts import FORMATS, MANIFEST, Folder, manifest_problem, receipt_name, repeated_ids
 from .worker import validate_part
 
 
@@ -50,19 +50,11 @@ class FolderCheck:
 
     def _repeated_ids(self) -> list[Finding]:
         """V701 for a document whose id a document of an earlier part has (within one part, its validation says so),
-        read from the parts' receipts; none when a receipt from before ids were kept cannot say."""
+        read from the parts' receipts (parts.repeated_ids)."""
         receipts = [self.folder.read_json(receipt_name(part.get("part", ""))) for part in self.parts]
-        if not all(isinstance(r, dict) and isinstance(r.get("ids"), list) for r in receipts):
-            return []
-        first: dict[str, str] = {}
-        found = []
-        for part, receipt in zip(self.parts, receipts):
-            for line, doc_id in enumerate(receipt["ids"], 1):
-                where = first.setdefault(doc_id, part["file"])
-                if where != part["file"]:
-                    found.append(Where(file=f"{self.shown}/{part['file']}", line=line, record_id=doc_id).at("id").finding(
-                        "V701", f"record {doc_id!r} is also in {where}"))
-        return found
+        return [Where(file=f"{self.shown}/{self.parts[index]['file']}", line=line, record_id=doc_id).at("id").finding(
+                    "V701", f"record {doc_id!r} is also in {self.parts[earlier]['file']}")
+                for index, line, doc_id, earlier in repeated_ids(receipts) if earlier != index]
 
     def _where(self, name: str) -> Where:
         return Where(file=f"{self.shown}/{name}")

@@ -70,6 +70,10 @@ def _shown(name: str) -> str:
     return name if is_url(name) else str(PurePosixPath(name))
 
 
+def is_remote(fs) -> bool:
+    return "file" not in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
+
+
 def filesystem(url: str):
     """fsspec's filesystem and path for `url`; InputError when its protocol is unknown or needs a package that is not
     installed (s3:// without s3fs), instead of fsspec's ImportError traceback."""
@@ -169,7 +173,7 @@ def _folder(fs, path: str, shown: str, on_error: ErrorHandler) -> tuple[list[tup
     """The folder's .txt files (recursive, in the order of a local run) as (url, shown, id), and their sizes. On a
     local disk, the files a local run reads (documents.text_files: links to files, a folder that cannot be read
     reported)."""
-    if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+    if not is_remote(fs):
         files = [(PurePosixPath(p.relative_to(path).as_posix()), p.stat().st_size)
                  for p in text_files(Path(path), lambda exc: on_error(InputError(  # named as the input is
                      exc.args[0].replace(path.rstrip("/"), str(PurePosixPath(shown)), 1))))]

@@ -26,7 +26,7 @@ from typing import IO, Iterable, Iterator
 from ..errors import InputError, OutputError, shorten
 from ..formats import jsonl
 from ..jsonio import give_default_mode
-from .inputs import filesystem
+from .inputs import filesystem, is_remote
 
 MANIFEST = "_SUCCESS.json"
 RECEIPTS = "_parts"
@@ -157,10 +157,6 @@ class Folder:
             self.fs.rm(path)
 
 
-def is_remote(fs) -> bool:
-    return "file" not in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
-
-
 def sha256_file(path: Path) -> str:
     with open(path, "rb") as handle:
         return _sha256(handle)
@@ -197,21 +193,21 @@ def write_records(records: Iterable[dict], local: Path, fmt: str) -> tuple[list[
     return ids, attributions[0]
 
 
-def repeated_ids(receipts: list[dict]) -> tuple[int, str | None]:
-    """How many documents of the parts have the id of an earlier one, and the first such id (0 and None when a
-    receipt from before ids were kept cannot say)."""
-    seen: set[str] = set()
-    repeated, first = 0, None
-    for receipt in receipts:
-        ids = receipt.get("ids")
-        if not isinstance(ids, list):
-            return 0, None
-        for doc_id in ids:
-            if doc_id in seen:
-                repeated += 1
-                first = first if first is not None else doc_id
-            seen.add(doc_id)
-    return repeated, first
+def repeated_ids(receipts: list) -> list[tuple[int, int, str, int]]:
+    """Each document of the parts whose id an earlier document has: (its receipt's place in `receipts`, its line in
+    the part, the id, the place of the receipt of the first document with it); none when a receipt is missing or
+    from before ids were kept: it cannot say."""
+    if not all(isinstance(receipt, dict) and isinstance(receipt.get("ids"), list) for receipt in receipts):
+        return []
+    first: dict[str, int] = {}
+    found = []
+    for index, receipt in enumerate(receipts):
+        for line, doc_id in enumerate(receipt["ids"], 1):
+            if doc_id in first:
+                found.append((index, line, doc_id, first[doc_id]))
+            else:
+                first[doc_id] = index
+    return found
 
 
 def done_receipt(folder: Folder, part: str, input_sha256: str, generator: dict, fmt: str) -> dict | None:

@@ -102,9 +102,9 @@ def _run(client, partitions: list[Partition], folder: Folder, model: str | None,
     workers = len(client.scheduler_info().get("workers", {}))
     manifest = _manifest(partitions, scans, ordered, fmt, partition_bytes, written, workers, started,
                          time.perf_counter() - clock)
-    repeated, first = repeated_ids(ordered)  # a local run warns of them (p/x.txt and q/x.txt are both "x")
+    repeated = repeated_ids(ordered)  # a local run warns of them (p/x.txt and q/x.txt are both "x")
     if repeated:
-        manifest["repeated_ids"] = {"documents": repeated, "first": first}
+        manifest["repeated_ids"] = {"documents": len(repeated), "first": repeated[0][2]}
     if manifest["counts"]["documents"]:  # a run of no document is no finished run: merge finds nothing to join
         folder.write_json(MANIFEST, manifest)
     return manifest, [message for receipt in ordered for message in receipt["skipped"]]

@@ -23,8 +23,8 @@ from ..validation.findings import Where
 from ..validation.report import Summary
 from . import inputs
 from .child import child
-from .inputs import Partition
-from .parts import FORMATS, Folder, done_receipt, is_remote, receipt_name, sha256_file, write_records
+from .inputs import Partition, is_remote
+from .parts import FORMATS, Folder, done_receipt, receipt_name, sha256_file, write_records
 
 
 def generator_of(model: str | None) -> dict:
