@@ -30,10 +30,10 @@ import contextlib
 import json
 import socket
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from ..errors import InputError, NothingToDoError
@@ -158,14 +158,15 @@ def _await_noted_import(client: Client, project_id: int, noted: Path, notice: Ca
 
 
 def _worked_on(task: dict) -> bool:
-    """Whether anyone has worked on a task: annotated it, skipped it, or saved a draft of an annotation (`drafts`,
-    asked of the server for copies only: the task list does not say)."""
+    """Whether anyone has worked on a task: annotated it, skipped it, or saved a draft of an annotation (`drafts`:
+    the task list does not say)."""
     return bool(task.get("total_annotations") or task.get("cancelled_annotations") or task.get("drafts"))
 
 
-def _duplicates(tasks: list[dict]) -> tuple[dict[str, dict], list[int]]:
+def _duplicates(tasks: list[dict], has_drafts: Callable[[int], bool]) -> tuple[dict[str, dict], list[int]]:
     """The project's task of each record id, and the ids of the second copies nobody has worked on, to delete (the
-    oldest copy stays, or every one worked on: annotated, skipped, or holding an annotator's saved draft)."""
+    oldest copy stays, or every one worked on: annotated, skipped, or holding an annotator's saved draft, which
+    `has_drafts` asks of the server for copies only)."""
     copies: dict[str, list[dict]] = defaultdict(list)
     for task in sorted(tasks, key=lambda t: t["id"]):
         key = task["data"].get(RECORD_ID)
@@ -173,6 +174,9 @@ def _duplicates(tasks: list[dict]) -> tuple[dict[str, dict], list[int]]:
             copies[key].append(task)
     kept, extra = {}, []
     for key, found in copies.items():
+        if len(found) > 1:  # a copy holding an annotator's unsubmitted draft is work: never deleted
+            for task in found:
+                task["drafts"] = has_drafts(task["id"])
         keep = [t for t in found if _worked_on(t)] or found[:1]
         kept[key] = keep[0]
         extra += [t["id"] for t in found if t not in keep]
@@ -223,11 +227,7 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
         call(_await_noted_import, client, project["id"], noted, notice)
     noted.unlink(missing_ok=True)  # waited for (or from before the project): what came of it is listed below
     listed = [] if project is None else call(lambda: list(client.tasks(project["id"], predictions=update)))
-    copies = Counter(t["data"].get(RECORD_ID) for t in listed)
-    for held in listed:  # a copy holding an annotator's unsubmitted draft is work: never deleted
-        if copies[held["data"].get(RECORD_ID)] > 1 and isinstance(held["data"].get(RECORD_ID), str):
-            held["drafts"] = call(client.has_drafts, held["id"])
-    existing, extra = _duplicates(listed)  # with their annotation and prediction counts
+    existing, extra = _duplicates(listed, lambda task_id: call(client.has_drafts, task_id))  # with their counts
     new, replace, skipped = [], [], 0  # replace: (task id, the task with its new prediction, is it a repair)
     changed: list[str] = []  # documents already there whose text is another now: skipped, and said
     partial: list[str] = []  # with `update`: annotated by some of their annotators, on the old drafts: kept, and said
@@ -290,8 +290,7 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     for i in range(0, len(replace), batch):
         chunk = replace[i:i + batch]
         call(client.delete_predictions, project["id"], [task_id for task_id, _, _ in chunk])
-        call(client.import_predictions, project["id"],
-             [{**prediction, "task": task_id} for task_id, task, _ in chunk for prediction in task["predictions"]])
+        call(client.import_predictions, project["id"], _attached((task_id, task) for task_id, task, _ in chunk))
         repaired = sum(repair for _, _, repair in chunk)
         report.updated, report.repaired = report.updated + len(chunk) - repaired, report.repaired + repaired
         report.batches_sent += 1
@@ -332,10 +331,13 @@ def _fill_predictions(client: Client, project_id: int, imported: list[tuple[int,
     held = {t["id"]: t for t in client.tasks(project_id, predictions=True)}
     missing = [(task_id, task) for task_id, task in imported if task_id in held and not held[task_id].get("predictions")]
     for start in range(0, len(missing), BATCH):
-        client.import_predictions(project_id, [{**prediction, "task": task_id}
-                                               for task_id, task in missing[start:start + BATCH]
-                                               for prediction in task["predictions"]])
+        client.import_predictions(project_id, _attached(missing[start:start + BATCH]))
     return len(missing)
+
+
+def _attached(tasks: Iterable[tuple[int, dict]]) -> list[dict]:
+    """The predictions of each (task id, task sent), each naming the task in the project it goes on."""
+    return [{**prediction, "task": task_id} for task_id, task in tasks for prediction in task["predictions"]]
 
 
 def push_review(client: Client, exports: list[Path], title: str, batch: int = BATCH,
