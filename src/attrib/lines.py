@@ -117,5 +117,5 @@ def _row_line(row: dict, where: str) -> JsonLine:
             except json.JSONDecodeError:
                 return JsonLine(where, error=InputError(f"{where}: column {key!r} holds a string that is not JSON"))
             problems.extend(Problem(p.kind, p.message, (key, *p.keys)) for p in found)
-    problems.extend(p for p in problems_in({k: v for k, v in value.items() if k not in JSON_COLUMNS}))
+    problems.extend(problems_in({k: v for k, v in value.items() if k not in JSON_COLUMNS}))
     return JsonLine(where, value, problems=tuple(problems))

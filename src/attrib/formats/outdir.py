@@ -37,15 +37,15 @@ def staged_dir(out: Path, replace: bool = False) -> Iterator[Path]:
     except OSError as exc:
         remove_made(made)
         raise OutputError(f"{out}: cannot write ({exc.strerror})") from None
+    done = False
     try:
         yield tmp
         _put(tmp, out, replace)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        remove_made(made)
-        raise
+        done = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # the new folder after a failure; after a replacement, the earlier one
+        if not done:
+            remove_made(made)
     remove_orphans(out)
 
 
