@@ -52,4 +52,16 @@ def test_usage_errors_are_short_and_exit_2():
 
     result = subprocess.run([sys.executable, "-m", "attrib", "annotate", "--bogus"], capture_output=True, text=True)
     assert result.returncode == 2
-    assert "No such option: --bogus" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("attrib: No such option: --bogus") and result.stderr.count("\n") == 1
+    assert result.stderr.endswith("attrib annotate --help')\n")  # was click's four lines
+
+
+@pytest.mark.parametrize("args, says, help_of", [
+    (("eval",), "Missing argument 'gold'.", "attrib eval"),
+    (("nosuch",), "No such command 'nosuch'.", "attrib"),
+    (("labelstudio", "push", "--bogus"), "No such option: --bogus", "attrib labelstudio push"),
+])
+def test_every_usage_error_is_one_line_naming_the_help_to_read(args, says, help_of):
+    done = attrib(*args)
+    assert done.code == 2 and done.err.startswith(f"attrib: {says} (see '") and done.err.count("\n") == 1
+    assert done.err.endswith(f"{help_of} --help')\n")

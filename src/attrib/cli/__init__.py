@@ -113,8 +113,12 @@ def _quiet_stdout() -> None:
 
 
 def _usage(exc: Exception) -> None:
-    """Click's usage message (what was wrong, and how to get help), then exit 2."""
-    if not hasattr(exc, "show"):
+    """What was wrong with the command line and where its help is, on one line as every other error, then exit 2
+    (click's own message is four lines: the usage, the help hint, a blank line and the error)."""
+    if not hasattr(exc, "format_message"):
         raise exc
-    exc.show()
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "attrib"
+    print(f"attrib: {message} (see '{where} --help')", file=sys.stderr)
     sys.exit(getattr(exc, "exit_code", 2))
