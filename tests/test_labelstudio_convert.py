@@ -295,6 +295,20 @@ def test_tasks_command_writes_checked_tasks(tmp_path):
     assert not (tmp_path / "twice.json").exists()
 
 
+def test_a_text_holding_nul_is_said_when_its_tasks_are_written(tmp_path):
+    """Label Studio 1.23 shows every highlight after a U+0000 one character off, with the right offsets stored:
+    annotators would drag drafts that are right. The tasks are written as they are, and the command says so."""
+    text = "Bad\0byte, she said."
+    records = [{"id": f"d{i}", "text": t, "attributions": []} for i, t in enumerate([TEXT, text, text])]
+    (tmp_path / "in.jsonl").write_text("".join(map(dumps_line, records)), encoding="utf-8")
+    done = attrib("labelstudio", "tasks", tmp_path / "in.jsonl", "-o", tmp_path / "t.json")
+    assert done.code == 0 and done.err.splitlines()[1] == (
+        "attrib: 2 documents hold U+0000 (first: 'd1'): Label Studio shows every highlight after it one character "
+        "off, though the offsets it stores are right; remove the character from the text to annotate it as shown")
+    assert [t["data"][TEXT_NAME] for t in json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))] == \
+        [TEXT, text, text]
+
+
 def test_the_tasks_file_is_the_json_array_json_dump_writes(tmp_path):
     """Tasks are encoded one at a time, the file byte for byte what json.dump writes for the whole list."""
     records = [normalize_record({"id": f"d{i}", "text": TEXT, "attributions": CASES["shared source"]}, "x")

@@ -324,6 +324,17 @@ def test_a_push_after_an_import_the_server_is_still_finishing_waits_for_it(label
     assert ids == [d["id"] for d in docs] and not noted.exists()
 
 
+def test_push_says_when_a_text_holds_nul(label_studio):
+    """Label Studio shows the highlights after a U+0000 one character off; push imports the task and says so."""
+    from attrib.labelstudio.projects import push
+
+    said: list[str] = []
+    docs = [{"id": "nul-1", "text": "A\0B, she said.", "meta": {}, "attributions": []}]
+    report = push(label_studio.client(), docs, "nul text", "v1", notice=said.append)
+    assert report.imported == 1 and len(said) == 1 and said[0].startswith("1 document holds U+0000 (first: 'nul-1')")
+    assert [t["data"]["text"] for t in project_tasks(label_studio, "nul text")] == ["A\0B, she said."]
+
+
 def test_unannotated_second_copies_of_a_document_are_deleted(label_studio):
     """Copies left by a push before the above (or by one from another machine) made `records`, `agreement` and
     `validate` refuse the whole project (V701), and `--update` refreshed one copy only."""

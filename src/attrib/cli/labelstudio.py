@@ -62,11 +62,15 @@ def tasks_command(
     Example: attrib labelstudio tasks out/seed.records.jsonl -o out/seed.tasks.json
     """
     from ..formats.tasks import write_tasks
+    from ..lsjson.convert import shifted_highlights
     from ..validation.gate import all_records
 
     refuse_overwriting(output, records)
-    count = write_tasks(all_records(records), output, model_version)
+    read = all_records(records)
+    count = write_tasks(read, output, model_version)
     _say(f"{count} tasks written to {output}")
+    if note := shifted_highlights(read):
+        _say(f"attrib: {note}")
 
 
 @labelstudio.command("push")

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 from ..errors import InputError, NothingToDoError
 from ..locks import beside_lock, one_at_a_time
 from ..lsjson.config import guidelines, label_config, to_html
-from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task
+from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task, shifted_highlights
 from ..lsjson.names import TEXT_NAME
 from ..lsjson.views import default_view
 from ..records import by_id
@@ -207,6 +207,8 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     by_id(records, "the records")
     version = version or model_version(records)
     keys = [r["id"] for r in records] if tasks is None else [t["data"][RECORD_ID] for t in tasks]
+    if notice is not None and (note := shifted_highlights(records)):
+        notice(note)
 
     def task(i: int) -> dict:  # converted only when needed: a re-run converts only what is missing
         return record_to_task(records[i], version) if tasks is None else tasks[i]
