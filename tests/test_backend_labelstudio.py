@@ -129,6 +129,27 @@ def test_the_backend_learns_from_annotations_submitted_in_label_studio(label_stu
     assert label_studio.token not in backend.log() and login[1] not in backend.log()
 
 
+def test_start_training_takes_out_what_was_deleted_while_the_backend_heard_nothing(label_studio, tmp_path):
+    """An annotation and a task deleted while the backend was down (here: its webhook off) stayed in its training
+    data for good. "Start training" sends all of the project's annotated tasks, and those it lacks are taken out."""
+    client = label_studio.client()
+    with running_backend(tmp_path / "backend") as backend:
+        project_id, _ = project_with_backend(client, "backend catch-up", backend.url)
+        task_ids = client.import_tasks(project_id, [{"text": text} for text in TEXTS[:3]])
+        made = [client.sdk.annotations.create(id=task_id, result=[]) for task_id in task_ids]
+        assert len(AnnotationLog(backend.data_dir).current()) == 3
+        (hook,) = [h for h in client.sdk.webhooks.list(project=str(project_id)) if h.url == f"{backend.url}/webhook"]
+        client.sdk.webhooks.update(id=hook.id, is_active=False)
+        client.sdk.annotations.delete(id=made[0].id)
+        client.delete_tasks(project_id, [task_ids[1]])
+        assert len(AnnotationLog(backend.data_dir).current()) == 3  # unheard
+        (connected,) = client.sdk.ml.list(project=project_id)
+        client.sdk.ml.train(id=connected.id)  # Label Studio posts /train with every annotated task of the project
+        left = AnnotationLog(backend.data_dir).current()
+        assert [r["provenance"]["annotation_id"] for r in left] == [made[2].id]
+        assert "catch-up: 0 accepted, 2 deleted" in backend.log()
+
+
 def test_renaming_the_live_model_moves_the_projects_model_version(label_studio, attrib_backend):
     client = label_studio.client()
     project_id, version = project_with_backend(client, "backend renamed", attrib_backend.url)

@@ -209,6 +209,35 @@ def test_a_catch_up_takes_only_the_annotations_the_log_lacks(tmp_path):
     assert [r["attributions"] for r in AnnotationLog(tmp_path).current()] == [[]]
 
 
+def test_a_catch_up_on_a_whole_project_takes_out_what_it_no_longer_holds(tmp_path):
+    """Annotations deleted, and tasks deleted, while the backend was down stayed in its training data: a catch-up
+    only added. Given all of a project's annotated tasks (Label Studio's /train, or the project's export), it takes
+    out that project's annotations they lack; other projects' stay, and a catch-up of some tasks takes nothing out."""
+    log = AnnotationLog(tmp_path)
+    log.append([dict(accepted(1, 5), project_id=7), dict(accepted(2, 6), project_id=7),
+                dict(accepted(3, 8), project_id=9), accepted(4, 10), accepted(5, 11)])
+    task = {"id": 5, "data": {"text": MINISTER_TEXT}}
+    exported = [dict(task, annotations=[{"id": 1, "result": MINISTER_RESULT, "updated_at": "t2"}]),
+                {"id": 11, "data": {"text": MINISTER_TEXT}, "annotations": [{"id": 12, "result": MINISTER_RESULT}]}]
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    assert learner.catch_up(exported[:1]).deleted == 0 and len(AnnotationLog(tmp_path).standing()) == 5  # 1 anew
+    outcome = learner.catch_up(exported, project=7)
+    # 2: its project's, its task gone; 5: on a task the project lists, its annotation not among the task's
+    assert (outcome.accepted, outcome.deleted) == (1, 2)
+    standing = AnnotationLog(tmp_path).standing()
+    assert sorted(e["annotation_id"] for e in standing) == [1, 3, 4, 12]
+    assert {e["annotation_id"]: e.get("project_id") for e in standing}[12] == 7  # the catch-up's own carry it
+
+
+def test_an_events_project_is_kept_with_its_annotation():
+    event = {"action": "ANNOTATION_CREATED", "task": {"id": 5, "data": {"text": MINISTER_TEXT}}, "project": {"id": 3},
+             "annotation": {"id": 1, "task": 5, "result": MINISTER_RESULT}}
+    (created,), _ = annotation_events(event)
+    assert created["project_id"] == 3
+    (created,), _ = annotation_events(dict(event, project={"id": "x"}))
+    assert "project_id" not in created
+
+
 def test_an_annotation_updated_into_one_that_is_refused_or_skipped_leaves_the_annotations_in_force(tmp_path):
     """Its earlier version, accepted once, stayed in the training data after the annotator changed it into one the
     validator refuses (or skipped the task)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import re
 import secrets
 import threading
 import time
@@ -32,12 +31,11 @@ from ..errors import AttribError, InputError
 from ..jsonsafe import Decoder, json_path, max_depth
 from ..lsjson.names import LABELS_NAME, TEXT_NAME
 from . import models
-from .learning import LEARNED_ACTIONS, Learner, Serving
+from .learning import LEARNED_ACTIONS, Learner, Serving, project_id
 
 logger = logging.getLogger("attrib.backend")
 
 MAX_BODY_BYTES = 16 * 1024 * 1024  # a retrieve of 2,000 700-word articles is ~10 MB
-PROJECT_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() takes "²", which int() refuses
 DRAIN_LIMIT = 256 * 1024 * 1024  # read (and drop) this much of a too-large body, so its sender gets the answer
 
 
@@ -62,21 +60,22 @@ class Backend:
     def __post_init__(self) -> None:
         self.predicting = threading.Lock()
 
-    def train_on(self, tasks: list) -> dict:
-        """Catch up on the annotations of these tasks, then start a round."""
-        outcome = self.learner.catch_up(tasks)
+    def train_on(self, tasks: list, project: int | None = None) -> dict:
+        """Catch up on the annotations of these tasks (with `project`: all of its annotated tasks), then start a
+        round."""
+        outcome = self.learner.catch_up(tasks, project)
         return {**outcome.as_dict(), "status": self.learner.maybe_train(now=True)}
 
     def train_project(self, project: object) -> dict:
-        project_id = project.get("id") if isinstance(project, dict) else None
-        if self.learner.fetch_tasks is None or not isinstance(project_id, int):
+        project = project_id(project) if isinstance(project, dict) else None
+        if self.learner.fetch_tasks is None or project is None:
             return {"status": self.learner.maybe_train(now=True)}  # on the annotations the events brought
         try:
-            tasks = self.learner.fetch_tasks(project_id)
+            tasks = self.learner.fetch_tasks(project)
         except AttribError as exc:  # Client's messages never hold the key
-            logger.warning("no catch-up on project %s: %s", project_id, exc)
-            tasks = []
-        return self.train_on(tasks)
+            logger.warning("no catch-up on project %s: %s", project, exc)
+            return self.train_on([])  # nothing known of the project: none of its annotations is taken out
+        return self.train_on(tasks, project)
 
     def predict(self, tasks: list) -> tuple[str, list[dict]]:
         with self.predicting:
@@ -128,10 +127,8 @@ async def _object(request: Request, backend: Backend, per_item: str | None = Non
     body, items = await read_json(request, backend.max_body, per_item)
     if not isinstance(body, dict):
         raise HTTPProblem(400, f"the request body must be a JSON object, got {type(body).__name__}")
-    project = body.get("project")  # "<id>.<created at>" from /setup and /predict, an object in events
-    project = project.get("id") if isinstance(project, dict) else str(project).partition(".")[0]
-    if PROJECT_ID.fullmatch(str(project)):
-        backend.learner.projects.add(int(project))
+    if (project := project_id(body.get("project"))) is not None:
+        backend.learner.projects.add(project)
     return body, items
 
 
@@ -203,10 +200,11 @@ def create_app(backend: Backend) -> Starlette:
         return JSONResponse(outcome.as_dict(), status_code=status)
 
     async def train(request: Request) -> JSONResponse:  # "Start training", the other way: every annotated task
-        tasks = (await _object(request, backend))[0].get("annotations")
+        body = (await _object(request, backend))[0]
+        tasks = body.get("annotations")
         if not isinstance(tasks, list):
             raise HTTPProblem(400, "$.annotations must be a list of annotated tasks")
-        return JSONResponse(await run_in_threadpool(backend.train_on, tasks))
+        return JSONResponse(await run_in_threadpool(backend.train_on, tasks, project_id(body.get("project"))))
 
     async def problem(request: Request, exc: HTTPProblem) -> JSONResponse:
         logger.warning("%s %s: %d %s", request.method, request.url.path, exc.status, exc.message)

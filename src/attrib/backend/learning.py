@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,7 @@ LEARNED_ACTIONS = (CREATED, BULK_CREATED, UPDATED, DELETED, TASKS_DELETED)
 SERVING = "serving.json"  # the promoted model a restart serves
 STATE = "learning.json"  # how many accepted annotations the last round started from
 MODELS, REJECTED, ROUNDS = "models", "rejected", "rounds"
+PROJECT_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() takes "²", which int() refuses
 
 
 @dataclass
@@ -65,8 +67,15 @@ def is_id(value: object) -> bool:
     return type(value) is int
 
 
-def accepted_event(action: str, annotation: dict, task: dict) -> dict:
-    """The log event for a valid annotation, or an AttribError saying why it is not accepted."""
+def project_id(value: object) -> int | None:
+    """The project a request names: an object in events, "<id>.<created at>" in /setup, /predict and /train."""
+    value = value.get("id") if isinstance(value, dict) else str(value).partition(".")[0]
+    return int(value) if PROJECT_ID.fullmatch(str(value)) else None
+
+
+def accepted_event(action: str, annotation: dict, task: dict, project: int | None = None) -> dict:
+    """The log event for a valid annotation (with its project when the request names it), or an AttribError saying
+    why it is not accepted."""
     export_task = {"id": task.get("id"), "data": task.get("data"), "annotations": [annotation]}
     errors = [f for f in check_export([export_task]) if f.severity == "error"]
     if errors:
@@ -74,7 +83,7 @@ def accepted_event(action: str, annotation: dict, task: dict) -> dict:
     record, = task_records(export_task, "each")
     return {"event": "accepted", "action": action, "annotation_id": annotation.get("id"), "task_id": task.get("id"),
             "updated_at": annotation.get("updated_at"), "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "record": record}
+            "record": record, **({"project_id": project} if project is not None else {})}
 
 
 def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
@@ -112,7 +121,7 @@ def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
             outcome.skipped.append(f"{where}: cancelled (skipped by the annotator)")
         else:
             try:
-                events.append(accepted_event(action, annotation, task))
+                events.append(accepted_event(action, annotation, task, project_id(payload.get("project"))))
                 continue
             except AttribError as exc:
                 outcome.rejected.append(f"{where}: {exc}")
@@ -123,14 +132,15 @@ def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
     return events, outcome
 
 
-def exported_events(tasks: list) -> tuple[list[dict], EventOutcome]:
+def exported_events(tasks: list, project: int | None = None) -> tuple[list[dict], EventOutcome]:
     """Events for the annotations of exported tasks (the body of Label Studio's /train, a project export)."""
     events, outcome = [], EventOutcome()
     for task in tasks:
         if not isinstance(task, dict) or not isinstance(task.get("annotations"), list):
             continue
         annotations = [dict(a, task=task.get("id")) for a in task["annotations"] if isinstance(a, dict)]
-        found, seen = annotation_events({"action": "EXPORT", "annotation": annotations, "task": [task]})
+        found, seen = annotation_events({"action": "EXPORT", "annotation": annotations, "task": [task],
+                                         "project": project})
         events += found
         outcome.rejected += seen.rejected
         outcome.skipped += seen.skipped
@@ -170,11 +180,21 @@ class Learner:
     def on_event(self, payload: dict) -> EventOutcome:
         return self._take(*annotation_events(payload), payload.get("action"))
 
-    def catch_up(self, tasks: list) -> EventOutcome:
+    def catch_up(self, tasks: list, project: int | None = None) -> EventOutcome:
         """Take the annotations of exported tasks that the log does not hold yet (made while the backend was
-        down, or whose events were lost)."""
-        events, outcome = exported_events(tasks)
-        return self._take([e for e in events if key(e) not in self.log.known], outcome, "catch-up", train=False)
+        down, or whose events were lost). With `project`, `tasks` are all of that project's annotated tasks: the
+        annotations in force that belong to it and are not among them (deleted, skipped, changed into one the
+        validator refuses, or their task deleted while the backend was down) are deleted too."""
+        events, outcome = exported_events(tasks, project)
+        new = [e for e in events if key(e) not in self.log.known]
+        if project is not None:
+            valid = {e["annotation_id"] for e in events}
+            listed = {t.get("id") for t in tasks if isinstance(t, dict)}
+            gone = [e["annotation_id"] for e in self.log.standing() if e["annotation_id"] not in valid
+                    and (e.get("project_id") == project or e.get("task_id") in listed)]
+            new += [{"event": "deleted", "annotation_id": i} for i in gone]
+            outcome.deleted += len(gone)
+        return self._take(new, outcome, "catch-up", train=False)
 
     def _take(self, events: list[dict], outcome: EventOutcome, action: str | None, train: bool = True) -> EventOutcome:
         outcome.accepted = sum(e["event"] == "accepted" for e in events)

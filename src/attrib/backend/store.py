@@ -86,6 +86,11 @@ class AnnotationLog:
 
     def current(self) -> list[dict]:
         """The records in force: per task not deleted, the latest accepted annotation that was not deleted since."""
+        return list({event.get("task_id"): event["record"] for event in self.standing()}.values())
+
+    def standing(self) -> list[dict]:
+        """The accepted events in force, oldest first: each annotation's latest, unless it or its task was deleted
+        since."""
         by_annotation: dict = {}
         gone: set = set()  # deleted tasks (Label Studio never reuses a task's id)
         for event in self.events():
@@ -96,6 +101,4 @@ class AnnotationLog:
                 by_annotation.pop(event.get("annotation_id"), None)
             elif event.get("event") == "task_deleted":
                 gone.add(event.get("task_id"))
-        by_task = {event.get("task_id"): event["record"] for event in by_annotation.values()
-                   if event.get("task_id") not in gone}
-        return list(by_task.values())
+        return [event for event in by_annotation.values() if event.get("task_id") not in gone]
