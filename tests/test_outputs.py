@@ -137,6 +137,25 @@ def test_a_full_standard_output_is_one_line(records):
     assert done.stderr == "attrib: E140 standard output: cannot write (No space left on device)\n"
 
 
+@pytest.mark.parametrize("args", [
+    ["export", "{r}", "-f", "jsonl", "-o", "-"],
+    ["export", "{r}", "-f", "conll", "-o", "-"],
+    ["annotate", "{r}", "--strict", "-o", "-"],
+])
+def test_standard_output_is_written_whole_or_not_at_all(records, args):
+    """The records before a broken line reached the reader of the pipe, then the error: stdout takes nothing back.
+    A real process (stdout's binary buffer) and one in this process (a text stream) alike."""
+    with open(records, "a", encoding="utf-8") as out:
+        out.write('{"id": "r2", "text": 5}\n')
+    ran = subprocess.run([ATTRIB, *(a.format(r=records) for a in args)], capture_output=True, text=True, timeout=300)
+    assert ran.returncode != 0 and ran.stdout == "" and f"{records}:2" in ran.stderr
+    assert attrib(*(a.format(r=records) for a in args)).out == ""
+    whole = records.with_name("whole.jsonl")
+    whole.write_text(records.read_text(encoding="utf-8").splitlines(keepends=True)[0], encoding="utf-8")
+    ran = subprocess.run([ATTRIB, *(a.format(r=whole) for a in args)], capture_output=True, timeout=300)
+    assert ran.returncode == 0 and ran.stdout.decode("utf-8") == attrib(*(a.format(r=whole) for a in args)).out != ""
+
+
 def test_annotate_that_reads_nothing_keeps_the_earlier_output(tmp_path):
     out = tmp_path / "out.jsonl"
     out.write_text("earlier\n", encoding="utf-8")

@@ -8,6 +8,7 @@ Inputs are regular files or stdin: a named pipe or a device would block or never
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import io
@@ -25,6 +26,8 @@ from .errors import InputError, OutputError
 from .jsonsafe import BOM, Decoder, Problem, json_path, max_depth
 
 STDIO = "-"
+SPOOL = 16 * 1024 * 1024  # bytes of an output to stdout held in memory before it spills to a temporary file
+CHUNK = 1024 * 1024
 _NOT_REGULAR = {stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
                 stat.S_IFSOCK: "a socket"}
 
@@ -203,15 +206,21 @@ def refuse_overwriting(output: str | Path, inputs: Iterable[str | Path]) -> None
 def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
     """Write to a temporary file beside `path` and rename it into place only on success.
 
-    "-" writes to stdout. Text is written as UTF-8 with "\\n" line ends, untranslated. A device or a named
-    pipe (/dev/null) is written to as it is: renaming a file over it would replace the device.
+    "-" writes to stdout, whole or not at all too: into a temporary file (in memory up to SPOOL bytes) copied to stdout
+    on success, since stdout takes nothing back (records written before an input error reached the reader). Text is
+    written as UTF-8 with "\\n" line ends, untranslated. A device or a named pipe (/dev/null) is written to as it is:
+    renaming a file over it would replace the device.
     """
     if str(path) == STDIO:
-        if "b" in mode:
-            yield sys.stdout.buffer
-        else:
-            yield sys.stdout
-        sys.stdout.flush()
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL) as spool:
+            with _failures_named(Path(tempfile.gettempdir())):  # a full disk under the spool; stdout's own: the CLI's
+                handle = spool if "b" in mode else io.TextIOWrapper(spool, encoding="utf-8", newline="")
+                yield handle
+                handle.flush()
+                if handle is not spool:
+                    handle.detach()  # closing the wrapper would close the spool
+            spool.seek(0)
+            _copy_to_stdout(spool)
         return
     target = Path(path)
     kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
@@ -248,6 +257,20 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
             os.unlink(tmp)
         remove_made(made)
         raise
+
+
+def _copy_to_stdout(spool: IO[bytes]) -> None:
+    """The spooled bytes to stdout: its binary buffer, or as text where it has none (a test's StringIO)."""
+    sys.stdout.flush()
+    out = getattr(sys.stdout, "buffer", None)
+    if out is not None:
+        shutil.copyfileobj(spool, out, CHUNK)
+        out.flush()
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for chunk in iter(lambda: spool.read(CHUNK), b""):
+        sys.stdout.write(decoder.decode(chunk))
+    sys.stdout.write(decoder.decode(b"", final=True))
 
 
 def make_parents(path: Path) -> list[Path]:

@@ -76,8 +76,7 @@ def merge(
     """Merge the parts of a finished cluster run into one file, in input order, each part checked against the manifest.
 
     JSONL parts give the records of a local run, byte for byte; Parquet parts give one Parquet file.
-    A part whose bytes differ from the manifest stops the merge (nothing is written; to stdout, the parts are
-    checked in a pass of their own first).
+    A part whose bytes differ from the manifest stops the merge (nothing is written, to a file or to stdout).
 
     Example: attrib merge out/corpus.parts -o out/corpus.records.jsonl
     """
@@ -99,7 +98,7 @@ def merge(
         raise OutputError(f"{output}: the parts are {fmt}, and so is the merged file: name it {FORMATS[fmt]}")
 
     with atomic_write(output, "wb") as handle:
-        manifest = merge_parts(folder, handle, check_first=output == "-")  # stdout takes nothing back
+        manifest = merge_parts(folder, handle)
     counts = manifest["counts"]
     where = "" if output == "-" else f" -> {output}"
     typer.echo(f"merged {counts['parts']} parts, {counts['documents']} documents{where}", err=True)

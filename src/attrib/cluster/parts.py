@@ -286,17 +286,12 @@ def verified_chunks(folder: Folder, part: dict) -> Iterator[bytes]:
                          "`attrib annotate --cluster` command to redo it")
 
 
-def merge_parts(url: str, out: IO[bytes], check_first: bool = False) -> dict:
+def merge_parts(url: str, out: IO[bytes]) -> dict:
     """Write the parts of the finished run in the folder at `url` to `out` as one file, in input order: JSONL
     parts byte for byte, Parquet parts as the row groups of one Parquet file. Every part is checked against
-    the manifest's hash on the way (InputError, before `out` is complete), and with `check_first` in a pass of
-    its own before anything is written (for a stream, which cannot be taken back). Returns the manifest."""
+    the manifest's hash on the way (InputError, before `out` is complete). Returns the manifest."""
     folder = Folder(url)
     manifest = manifest_of(folder)
-    if check_first:
-        for part in manifest["parts"]:
-            for _ in verified_chunks(folder, part):
-                pass
     if manifest.get("format") == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
