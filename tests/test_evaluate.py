@@ -50,6 +50,8 @@ def role(report: dict, name: str, matching: str) -> tuple[int, int, int]:
         ("‘ok’", "ok"),
         ("″six feet″", "six feet"),
         ("`quoted´", "quoted"),
+        ("\u275dquoted\u275e", "quoted"),  # dingbats, Unicode's "other symbol", not punctuation
+        ("\U0001f676quoted\U0001f677", "quoted"),
         ("\t(SOHR)\n", "SOHR"),
         ("U.S.", "U.S"),
         (":", ":"),  # nothing would remain: kept as is

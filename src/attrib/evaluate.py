@@ -39,7 +39,9 @@ from .records import KINDS, ROLES, Span, by_id, iter_records, spans
 MATCHINGS = ("exact", "overlap")
 ATTRIBUTION_DEFINITIONS = ("found_any_char", "found_jaccard50")
 MIN_JACCARD = 0.5
-QUOTE_SYMBOLS = "`´"  # quote-like characters outside Unicode's punctuation categories (primes are punctuation)
+# quote marks outside Unicode's punctuation categories (primes are punctuation): grave and acute accents, and the
+# dingbat and ornament quotation marks (❛❜❝❞❟❠, 🙶🙷🙸)
+QUOTE_SYMBOLS = "`´\u275b\u275c\u275d\u275e\u275f\u2760\U0001f676\U0001f677\U0001f678"
 
 
 def _trimmable(char: str) -> bool:
