@@ -371,6 +371,22 @@ def test_the_nesting_limit_of_the_client_holds_on_the_workers(tmp_path):
     assert [json.loads(line)["id"] for line in (tmp_path / "local.jsonl").read_text().splitlines()] == ["a", "b"]
 
 
+def test_a_dashboard_port_in_use_is_no_warning(tmp_path):
+    """Dask's default dashboard port taken (by another cluster) gave four lines of UserWarning before attrib's own
+    line, which names the port the dashboard took instead."""
+    import contextlib
+    import socket
+
+    (tmp_path / "a.txt").write_text("The mayor said the road was closed.\n", encoding="utf-8")
+    with socket.socket() as taken:
+        with contextlib.suppress(OSError):  # else something holds the port already, as the test wants
+            taken.bind(("127.0.0.1", 8787))
+            taken.listen()
+        ran = attrib_process("annotate", tmp_path / "a.txt", "-o", tmp_path / "parts", "--cluster", "local:1")
+    assert ran.code == 0, ran.err
+    assert "already in use" not in ran.err and "warn" not in ran.err and ", dashboard http://" in ran.err
+
+
 def test_local_workers_get_the_batch_settings():
     """`local:N` workers run without Dask's profiler and with slower monitors (connect.LOCAL_WORKER_CONFIG)."""
     import dask

@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import warnings
 from typing import Iterator
 from urllib.parse import urlsplit
 
@@ -62,7 +63,9 @@ def connect(address: str, quiet: bool = True) -> Iterator:
             workers = int(local.group(1) or os.cpu_count() or 1)
             if workers < 1:
                 raise ClusterError(f"--cluster {address}: a local cluster needs at least one worker")
-            with dask.config.set(LOCAL_WORKER_CONFIG), _without_ctrl_c():
+            with dask.config.set(LOCAL_WORKER_CONFIG), _without_ctrl_c(), warnings.catch_warnings():
+                # a dashboard port in use (another cluster's 8787) was a four-line warning; the run names its port
+                warnings.filterwarnings("ignore", message=r"\s*Port \d+ is already in use", category=UserWarning)
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        silence_logs=logging.CRITICAL if quiet else logging.WARNING)
             client = Client(cluster, timeout=timeout)
