@@ -291,7 +291,10 @@ def test_tasks_command_writes_checked_tasks(tmp_path):
     twice = tmp_path / "twice.jsonl"  # one id is one task: a second document under it would be pushed over the first
     twice.write_text(dumps_line({**record, "attributions": []}) * 2, encoding="utf-8")
     code, _, err = astuple(attrib("labelstudio", "tasks", twice, "-o", tmp_path / "twice.json"))
-    assert (code, err) == (2, "attrib: E100 the records: documents 1 and 2 share the id 'd1' (ids must be unique)\n")
+    assert (code, err) == (2, f"attrib: E100 {twice}:2: the id 'd1' again, first at {twice}:1 (ids must be unique)\n")
+    code, _, err = astuple(attrib("labelstudio", "tasks", tmp_path / "in.jsonl", tmp_path / "in.jsonl", "-o", tmp_path / "t2.json"))
+    assert (code, err) == (2, f"attrib: E100 {tmp_path / 'in.jsonl'}:1: the id 'd1' again, first at {tmp_path / 'in.jsonl'}:1 "
+                              "(the file is given twice)\n")
     assert not (tmp_path / "twice.json").exists()
 
 

@@ -52,16 +52,20 @@ def by_id(records: Iterable[dict], where: str) -> dict[str, dict]:
     for n, record in enumerate(records, 1):
         doc_id = record["id"]
         if doc_id in out:
-            provenance = record.get("provenance") or {}
-            if "task_id" in provenance:  # from a Label Studio export
-                versions = "several annotators' versions? make the records with `--choose latest` or `ground_truth`"
-            elif "annotator" in provenance:  # from brat (PolNeAR's layout: one .ann per annotator)
-                versions = "several annotators' versions: keep one annotator's .ann files in the brat folder"
-            else:
-                versions = "ids must be unique"
-            raise InputError(f"{where}: documents {first[doc_id]} and {n} share the id {doc_id!r} ({versions})")
+            raise InputError(f"{where}: documents {first[doc_id]} and {n} share the id {doc_id!r} "
+                             f"({repeated_id_hint(record)})")
         out[doc_id], first[doc_id] = record, n
     return out
+
+
+def repeated_id_hint(record: dict) -> str:
+    """What a second record under one id likely is, and what to do about it."""
+    provenance = record.get("provenance") or {}
+    if "task_id" in provenance:  # from a Label Studio export
+        return "several annotators' versions? make the records with `--choose latest` or `ground_truth`"
+    if "annotator" in provenance:  # from brat (PolNeAR's layout: one .ann per annotator)
+        return "several annotators' versions: keep one annotator's .ann files in the brat folder"
+    return "ids must be unique"
 
 
 def check_fragment(text: str, frag: Any, where: str) -> None:

@@ -66,7 +66,7 @@ def tasks_command(
     from ..validation.gate import all_records
 
     refuse_overwriting(output, records)
-    read = all_records(records)
+    read = all_records(records, unique=True)
     count = write_tasks(read, output, model_version)
     _say(f"{count} tasks written to {output}")
     if note := shifted_highlights(read):
@@ -109,7 +109,7 @@ def push_command(
     if review:
         report = push_review(client, records, project, batch=batch, progress=_progress)
     else:
-        report = push(client, order_records(all_records(records), order.value), project, model_version, batch=batch, update=update,
+        report = push(client, order_records(all_records(records, unique=True), order.value), project, model_version, batch=batch, update=update,
                       progress=_progress, overlap=overlap, notice=lambda message: _say(f"attrib: {message}"))
     _say(_summary(report, project))
     typer.echo(report.project_url)

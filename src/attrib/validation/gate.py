@@ -15,7 +15,7 @@ from pathlib import Path
 from ..errors import InputError, InvalidDataError, NothingToDoError
 from ..lines import iter_lines
 from ..lsjson.convert import as_chosen, reads_nothing
-from ..records import normalize_record
+from ..records import normalize_record, repeated_id_hint
 from .checks import Checker
 from .findings import Finding, Where
 from .reader import array_documents, detect, starts_an_array
@@ -89,20 +89,23 @@ def _renumbered(finding: Finding, root: str, places: dict[str, list[int]]) -> Fi
     return replace(finding, path=f"{root}.{name}[{places[name][index]}]{rest}")
 
 
-def all_records(paths: list[str | Path]) -> list[dict]:
-    """checked_records, all of them; NothingToDoError when the files hold none (no empty output, no empty project)."""
-    records = list(checked_records(paths))
+def all_records(paths: list[str | Path], unique: bool = False) -> list[dict]:
+    """checked_records, all of them; NothingToDoError when the files hold none (no empty output, no empty project).
+    `unique`: an id given twice is an InputError at its second file and line, naming the first."""
+    records = list(checked_records(paths, unique))
     if not records:
         raise NothingToDoError(f"{', '.join(map(str, paths))}: no records in it: write records with `attrib annotate` "
                                "(or `attrib labelstudio records` from an export)")
     return records
 
 
-def checked_records(paths: Iterable[str | Path]) -> Iterator[dict]:
+def checked_records(paths: Iterable[str | Path], unique: bool = False) -> Iterator[dict]:
     """attrib records (or the gold format, converted) from JSON Lines or Parquet files, streamed, each handed on only
     once it fits the record schema: what every writer relies on. Stops at the first that does not, with
-    its file, line and JSON path; the meaning (`attrib validate`) is not judged here.
+    its file, line and JSON path; the meaning (`attrib validate`) is not judged here. With `unique`, also at an
+    id seen before.
     """
+    seen: dict[str, str] = {}
     for path in paths:
         if starts_an_array(path):
             raise InputError(f"{path}: is a JSON array (tasks, or a Label Studio export?), but records are JSON Lines "
@@ -110,4 +113,7 @@ def checked_records(paths: Iterable[str | Path]) -> Iterator[dict]:
         for line in iter_lines(path):
             record = normalize_record(line.checked(), line.where)
             gate(schema_findings("record", record, Where(str(path), line=line.number)))
+            if unique and (first := seen.setdefault(record["id"], line.where)) is not line.where:
+                hint = "the file is given twice" if first == line.where else repeated_id_hint(record)
+                raise InputError(f"{line.where}: the id {record['id']!r} again, first at {first} ({hint})")
             yield record
