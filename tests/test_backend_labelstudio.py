@@ -131,9 +131,11 @@ def test_the_backend_learns_from_annotations_submitted_in_label_studio(label_stu
 
 def test_start_training_takes_out_what_was_deleted_while_the_backend_heard_nothing(label_studio, tmp_path):
     """An annotation and a task deleted while the backend was down (here: its webhook off) stayed in its training
-    data for good. "Start training" sends all of the project's annotated tasks, and those it lacks are taken out."""
+    data for good. "Start training" sends all of the project's annotated tasks (`/train`), or the project, whose
+    tasks the backend exports with the token in its environment (`START_TRAINING`, when Label Studio's feature flag
+    for it is on), and those they lack are taken out."""
     client = label_studio.client()
-    with running_backend(tmp_path / "backend") as backend:
+    with running_backend(tmp_path / "backend", env=label_studio.env()) as backend:
         project_id, _ = project_with_backend(client, "backend catch-up", backend.url)
         task_ids = client.import_tasks(project_id, [{"text": text} for text in TEXTS[:3]])
         made = [client.sdk.annotations.create(id=task_id, result=[]) for task_id in task_ids]

@@ -148,6 +148,28 @@ def test_an_event_with_ids_that_are_not_ids_is_refused_and_not_stored(attrib_bac
     assert attrib_backend.post("train", json={"annotations": []}).status_code == 200  # training still reads the log
 
 
+def test_train_with_its_project_takes_out_the_annotations_that_project_no_longer_has(tmp_path):
+    """Label Studio's /train carries every annotated task of the project ("<id>.<created at>"): the project's
+    annotations the backend holds and those tasks lack were deleted while it heard nothing."""
+    from attrib.backend.store import AnnotationLog
+    from backendserver import running_backend
+
+    def created(annotation_id: int, task_id: int) -> dict:
+        return {"action": "ANNOTATION_CREATED", "project": {"id": 4},
+                "annotation": {"id": annotation_id, "task": task_id, "result": []},
+                "task": {"id": task_id, "data": {"text": TEXTS[0]}}}
+
+    with running_backend(tmp_path / "backend") as backend:
+        for annotation_id, task_id in ((1, 10), (2, 11)):
+            assert backend.post("webhook", json=created(annotation_id, task_id)).json()["accepted"] == 1
+        kept = {"id": 10, "data": {"text": TEXTS[0]}, "annotations": [{"id": 1, "result": []}]}
+        answer = backend.post("train", json={"annotations": [kept], "project": "5.1764950000"}).json()
+        assert answer["deleted"] == 0  # another project's tasks: nothing is known of project 4's
+        answer = backend.post("train", json={"annotations": [kept], "project": "4.1764950000"}).json()
+        assert answer["deleted"] == 1
+        assert [r["provenance"]["annotation_id"] for r in AnnotationLog(backend.data_dir).current()] == [1]
+
+
 def test_other_actions_are_ignored(attrib_backend):
     answer = attrib_backend.post("webhook", json={"action": "PROJECT_UPDATED", "project": {"id": 1}})
     assert answer.status_code == 200 and answer.json()["status"].startswith("ignored")
