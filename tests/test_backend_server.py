@@ -170,6 +170,28 @@ def test_train_with_its_project_takes_out_the_annotations_that_project_no_longer
         assert [r["provenance"]["annotation_id"] for r in AnnotationLog(backend.data_dir).current()] == [1]
 
 
+def test_a_backend_follows_its_label_studio_to_another_port_and_keeps_its_own(tmp_path):
+    """`attrib studio --port P` moved Label Studio and left the backend it had started with the old URL: its catch-up
+    export and its renames of the live model went nowhere. It is restarted for the new URL, on its own port (which
+    the projects connected to it reach), with its model."""
+    from attrib.backend import serve
+    from attrib.labelstudio import server
+
+    data_dir = tmp_path / "backend"
+    url, pid, started = serve.up(data_dir, "rules", ("http://127.0.0.1:1", "token-one"))
+    try:
+        assert started and serve.follow(data_dir, ("http://127.0.0.1:1", "token-one")) is None  # nothing moved
+        moved_url, moved_pid = serve.follow(data_dir, ("http://127.0.0.1:2", "token-two"))
+        assert moved_url == url and moved_pid != pid and not serve.is_backend(pid)
+        state = serve.load_state(data_dir.resolve())
+        assert (state["pid"], state["model"], state["label_studio"]) == (moved_pid, "rules", "http://127.0.0.1:2")
+        assert "token" not in json.dumps(state)
+        assert httpx.get(f"{moved_url}/health", timeout=10).json()["status"] == "UP"
+    finally:
+        state = serve.load_state(data_dir.resolve())
+        server.stop(state["pid"])
+
+
 def test_other_actions_are_ignored(attrib_backend):
     answer = attrib_backend.post("webhook", json={"action": "PROJECT_UPDATED", "project": {"id": 1}})
     assert answer.status_code == 200 and answer.json()["status"].startswith("ignored")

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import AttribError, BackendError, InputError
 from ..labelstudio import server
@@ -162,8 +163,10 @@ def wait_ready(url: str, process: subprocess.Popen, data_dir: Path, timeout: flo
         time.sleep(0.3)
 
 
-def save_state(data_dir: Path, url: str, pid: int, model: str) -> None:
-    (data_dir / STATE).write_text(json.dumps({"url": url, "pid": pid, "model": model}), encoding="utf-8")
+def save_state(data_dir: Path, url: str, pid: int, model: str, label_studio: str | None = None) -> None:
+    """What `up` started: its URL, pid and model, and the URL of the Label Studio it serves (never its token)."""
+    state = {"url": url, "pid": pid, "model": model, "label_studio": label_studio}
+    (data_dir / STATE).write_text(json.dumps(state), encoding="utf-8")
 
 
 def load_state(data_dir: Path) -> dict | None:
@@ -186,6 +189,16 @@ def stop(data_dir: Path) -> int | None:
     return state["pid"]
 
 
+def follow(data_dir: Path, label_studio: tuple[str, str]) -> tuple[str, int] | None:
+    """Restart the backend of `data_dir`, if one runs for another Label Studio URL, to serve `label_studio` (its
+    model and, when free, its port kept): (url, pid), or None when there was nothing to do."""
+    state = load_state(data_dir.resolve())
+    if not state or not is_backend(state["pid"]) or state.get("label_studio") == label_studio[0]:
+        return None
+    url, pid, _ = up(data_dir, state["model"], label_studio)
+    return url, pid
+
+
 def up(data_dir: Path, model: str, label_studio: tuple[str, str]) -> tuple[str, int, bool]:
     """Start (or find running) the backend of `data_dir` serving `model` on a free loopback port:
     (url, pid, just started). Its basic auth login, if any, comes from the environment; the Label Studio
@@ -193,14 +206,17 @@ def up(data_dir: Path, model: str, label_studio: tuple[str, str]) -> tuple[str, 
     data_dir = data_dir.resolve()
     login = basic_auth_from_env()
     state = load_state(data_dir)
+    port = None
     if state and is_backend(state["pid"]):
-        if state.get("model") == model:
+        if state.get("model") == model and state.get("label_studio") == label_studio[0]:
             return state["url"], state["pid"], False
-        server.stop(state["pid"])  # another model was asked for
-    port = server.free_port()
+        server.stop(state["pid"])  # another model was asked for, or Label Studio moved (`attrib studio --port`)
+        port = urlsplit(state["url"]).port  # the projects connected to it reach it there
+    if port is None or not server.port_free(port):
+        port = server.free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, LABEL_STUDIO_URL=label_studio[0], LABEL_STUDIO_API_KEY=label_studio[1])
     process = start(data_dir, model, port, env=env)
-    save_state(data_dir, url, process.pid, model)
+    save_state(data_dir, url, process.pid, model, label_studio[0])
     wait_ready(url, process, data_dir, basic_auth=login)
     return url, process.pid, True

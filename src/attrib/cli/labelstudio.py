@@ -198,6 +198,8 @@ def studio_command(
     typer.echo(f"Label Studio {'started' if started else 'running'} at {studio.url} (pid {studio.pid}, data in {studio.data_dir})")
     if created:
         typer.echo(f"Log in as {studio.email} with password {studio.password} (shown once; kept in {Path(studio.data_dir) / local.STATE})")
+    if started and not backend:
+        _backend_follow(studio, data_dir)
     if records or backend:
         report = push(studio.client(), all_records([records]) if records else [], project, progress=_progress)
         _say(_summary(report, project))
@@ -215,6 +217,14 @@ def _backend_up(studio, data_dir: Path, project_id: int, model: str) -> None:
     connection = connect_backend(studio.client(), project_id, url, serve.basic_auth_from_env())
     typer.echo(f"attrib backend {'started' if started else 'running'} at {url} (pid {pid}, model_version "
                f"{connection.model_version}): drafts tasks when they are opened, learns from submitted annotations")
+
+
+def _backend_follow(studio, data_dir: Path) -> None:
+    """The backend `--backend` started serves Label Studio at its URL: one that moved (`--port`) is followed."""
+    from ..backend import serve
+
+    if moved := serve.follow(data_dir / "backend", (studio.url, studio.token)):
+        typer.echo(f"attrib backend restarted at {moved[0]} (pid {moved[1]}) for Label Studio at {studio.url}")
 
 
 def _backend_stop(data_dir: Path) -> int | None:

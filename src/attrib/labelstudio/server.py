@@ -105,6 +105,17 @@ def prepare(data_dir: Path) -> bool:
     return True
 
 
+def port_free(port: int) -> bool:
+    """Whether a server can listen on 127.0.0.1:port now (TIME_WAIT counts as free, as servers bind)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

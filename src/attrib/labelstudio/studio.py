@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import secrets
-import socket
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -88,16 +87,6 @@ def _save(studio: Studio) -> None:
         raise
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will: TIME_WAIT is free
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def up(data_dir: Path, port: int | None = None) -> tuple[Studio, bool, bool]:
     """Start (or find running) the local server of `data_dir`: (studio, admin just created, just started)."""
     data_dir = data_dir.resolve()
@@ -108,14 +97,14 @@ def up(data_dir: Path, port: int | None = None) -> tuple[Studio, bool, bool]:
         raise LabelStudioError(f"{data_dir} holds a Label Studio database that `attrib studio` did not make "
                                f"(no {STATE}): choose an empty folder")
     busy = LabelStudioError(f"port {port} on 127.0.0.1 is in use: choose another with --port")
-    if port is not None and (studio is None or port != studio.port) and not _port_free(port):
+    if port is not None and (studio is None or port != studio.port) and not server.port_free(port):
         raise busy  # before the running server is stopped for the move: it was stopped, and nothing started
     if studio is not None and studio.pid is not None and server.is_label_studio(studio.pid):
         server.stop(studio.pid)  # running but not answering, or asked for another port
-    if port is not None and not _port_free(port):
+    if port is not None and not server.port_free(port):
         raise busy
     if port is None:
-        port = studio.port if studio is not None and _port_free(studio.port) else server.free_port()
+        port = studio.port if studio is not None and server.port_free(studio.port) else server.free_port()
     created = studio is None
     if created:
         studio = Studio(str(data_dir), "", port, None, ADMIN, secrets.token_urlsafe(12), secrets.token_hex(20))
