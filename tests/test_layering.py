@@ -38,6 +38,7 @@ LAYERS = [
     "spacy_doc",
     "formats",
     "pipeline",  # the spaCy components
+    "pipe_workers",  # a multi-process nlp.pipe's workers, stopped by their parent
     "annotate",
     "cluster",  # annotate and validate on Dask
     "training",

@@ -4,6 +4,7 @@ nothing left behind and an earlier output kept."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -172,25 +174,42 @@ def test_annotate_that_reads_nothing_keeps_the_earlier_output(tmp_path):
 
 
 @pytest.mark.parametrize("signum, code, said", [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
-def test_sigterm_and_ctrl_c_stop_annotate_with_one_line_and_leave_no_half_output(tmp_path, signum, code, said):
+@pytest.mark.parametrize("processes, to", [(1, "process"), (2, "process"), (2, "group")])
+def test_sigterm_and_ctrl_c_stop_annotate_with_one_line_and_leave_no_half_output(tmp_path, signum, code, said,
+                                                                                 processes, to):
     """kill, timeout, systemd and docker stop send SIGTERM: it ended the process mid-write, leaving the temporary
-    file of half the records beside the output. Ctrl-C (SIGINT) left no half output but said nothing."""
+    file of half the records beside the output. Ctrl-C (SIGINT) left no half output but said nothing. With
+    --n-process 2, each worker printed a traceback (a terminal's Ctrl-C goes to the whole group), and attrib never
+    exited: it waited on workers it had stopped reading, or signalled alone, on workers that went on."""
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": TEXT * 40}) + "\n" for i in range(2000)),
                       encoding="utf-8")
     out = tmp_path / "out.jsonl"
     out.write_text("earlier\n", encoding="utf-8")
-    process = subprocess.Popen([ATTRIB, "annotate", str(corpus), "-o", str(out)], stderr=subprocess.PIPE, text=True,
-                               preexec_fn=_default_sigint)
+    process = subprocess.Popen([ATTRIB, "annotate", str(corpus), "-o", str(out), "--n-process", str(processes)],
+                               stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint, start_new_session=True)
     deadline = time.monotonic() + 120
     while not any(p.name.endswith(".part") and p.stat().st_size for p in tmp_path.iterdir()):  # writing, mid-run
         assert time.monotonic() < deadline and process.poll() is None, "annotate never began to write"
         time.sleep(0.05)
-    process.send_signal(signum)
-    err = process.communicate(timeout=60)[1]
+    workers = _children(process.pid)
+    assert len(workers) == (processes if processes > 1 else 0)
+    os.killpg(process.pid, signum) if to == "group" else process.send_signal(signum)
+    try:
+        err = process.communicate(timeout=60)[1]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == code and err == f"attrib: {said}\n", err
     assert out.read_text(encoding="utf-8") == "earlier\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "out.jsonl"]
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]  # none left running
+
+
+def _children(pid: int) -> list[int]:
+    """The process ids of `pid`'s children (Linux)."""
+    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as listed:
+        return [int(child) for child in listed.read().split()]
 
 
 def _default_sigint() -> None:

@@ -18,7 +18,7 @@ import spacy
 from packaging.requirements import InvalidRequirement, Requirement
 from spacy.language import Language
 
-from . import __version__
+from . import __version__, pipe_workers
 from .documents import Document
 from .errors import ModelError
 from .pipeline import FACTORY, add_line_ends, add_paragraph_starts
@@ -153,14 +153,15 @@ def annotate_documents(
                 yield piece, (index, offset)
 
     collected: list[dict] = []
-    for doc, (index, offset) in nlp.pipe(pieces(), as_tuples=True, batch_size=batch_size, n_process=n_process):
-        document, remaining = pending[index]
-        collected.extend(_shift(get_attributions(doc), offset, document.text))
-        if remaining > 1:
-            pending[index] = (document, remaining - 1)
-            continue
-        del pending[index]
-        for number, attr in enumerate(collected):
-            attr["id"] = f"a{number}"
-        yield make_record(document.id, document.text, collected, document.meta, generator=generator)
-        collected = []
+    with pipe_workers.quiet(n_process > 1):  # its workers leave Ctrl-C and SIGTERM to this process
+        for doc, (index, offset) in nlp.pipe(pieces(), as_tuples=True, batch_size=batch_size, n_process=n_process):
+            document, remaining = pending[index]
+            collected.extend(_shift(get_attributions(doc), offset, document.text))
+            if remaining > 1:
+                pending[index] = (document, remaining - 1)
+                continue
+            del pending[index]
+            for number, attr in enumerate(collected):
+                attr["id"] = f"a{number}"
+            yield make_record(document.id, document.text, collected, document.meta, generator=generator)
+            collected = []

@@ -14,6 +14,7 @@ import traceback
 import click
 import typer
 
+from .. import pipe_workers
 from ..errors import AttribError, InputError, OutputError, ResourceError
 from ..jsonio import write_failure
 from ..threads import single_threaded
@@ -56,7 +57,7 @@ def main() -> None:
         _usage(exc)
     except (typer.Abort, KeyboardInterrupt):
         print(f"attrib: {'terminated' if stopped else 'interrupted'}", file=sys.stderr)
-        sys.exit(128 + (signal.SIGTERM if stopped else signal.SIGINT))
+        _leave(128 + (signal.SIGTERM if stopped else signal.SIGINT))
     except (MemoryError, RecursionError) as exc:  # outputs are written whole or not at all: none is left half-written
         if state["verbose"]:
             traceback.print_exc()
@@ -75,10 +76,22 @@ def main() -> None:
         sys.exit(OutputError.exit_code)
     if stopped:  # typer turned the KeyboardInterrupt into exit status 130 by itself
         print("attrib: terminated", file=sys.stderr)
-        sys.exit(128 + signal.SIGTERM)
+        _leave(128 + signal.SIGTERM)
     if code == 128 + signal.SIGINT:  # typer turns Ctrl-C into exit status 130 without a word
         print("attrib: interrupted", file=sys.stderr)
+        _leave(code)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _leave(code: int) -> None:
+    """Exit after an interrupt. Where killed pipe workers left queue threads that Python would wait for at exit
+    for good, exit at once: every output was already removed on the way here, and stdout and stderr are flushed."""
+    if pipe_workers.stranded():
+        with contextlib.suppress(OSError, ValueError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _utf8_stdout() -> None:
@@ -99,10 +112,17 @@ def _stop_on_sigterm() -> list[bool]:
 
     def terminate(signum, frame) -> None:
         stopped.append(True)
+        pipe_workers.stop()
+        raise KeyboardInterrupt
+
+    def interrupt(signum, frame) -> None:
+        pipe_workers.stop()
         raise KeyboardInterrupt
 
     with contextlib.suppress(ValueError):
         signal.signal(signal.SIGTERM, terminate)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored (`cmd &`, nohup)
+            signal.signal(signal.SIGINT, interrupt)
     return stopped
 
 

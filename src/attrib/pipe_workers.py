@@ -1,0 +1,57 @@
+"""The worker processes of a multi-process `nlp.pipe` (`annotate --n-process N`), stopped by their parent.
+
+spaCy forks them and, on an interrupt, waits for them. A forked worker took Ctrl-C or SIGTERM itself: each printed
+a KeyboardInterrupt traceback and died, or one signalled alone kept working, while the parent waited on it and on
+the pipes it no longer read, for good. While `quiet()` is on, a worker forked ignores both signals, and `stop()`,
+which the command line's signal handlers call, kills them so the parent's wait ends at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+import warnings
+from typing import Iterator
+
+_quiet = False  # while on, processes forked ignore Ctrl-C and SIGTERM: their parent stops them
+
+
+def _ignore_stop_signals() -> None:
+    if _quiet:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+os.register_at_fork(after_in_child=_ignore_stop_signals)
+
+
+@contextlib.contextmanager
+def quiet(on: bool = True) -> Iterator[None]:
+    """Processes forked inside (a multi-process nlp.pipe's workers) leave Ctrl-C and SIGTERM to this process."""
+    global _quiet
+    before, _quiet = _quiet, _quiet or on
+    try:
+        yield
+    finally:
+        _quiet = before
+
+
+def stop() -> None:
+    """Kill the workers forked under `quiet()`, if any run: the process is stopping (Ctrl-C, SIGTERM). spaCy's
+    warning that they did not complete (W127) is not news then."""
+    if not _quiet or "multiprocessing" not in sys.modules:
+        return
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.kill()
+    warnings.filterwarnings("ignore", message=r"\[W127\]")
+
+
+def stranded() -> bool:
+    """Whether killed workers left this process queue feeder threads that would block its exit for good (each
+    waits to write into a pipe nobody reads any more; Python joins them at exit)."""
+    return any(thread.name == "QueueFeederThread" and thread.is_alive() for thread in threading.enumerate())
