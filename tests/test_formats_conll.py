@@ -175,3 +175,16 @@ def test_an_id_with_a_line_break_is_refused_not_written_as_token_lines(tmp_path,
     with pytest.raises(InputError, match="its id holds a line break, which a CoNLL comment"):
         export([make_record(doc_id, "The mayor said it rains.", [])], "conll", out)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt, name", [("conll", "long.conll"), ("spacy", "long.spacy")])
+def test_a_text_over_spacys_length_limit_is_exported(tmp_path, fmt, name):
+    """A record of over 1,000,000 characters passes validate, but export -f conll / spacy ended in spaCy's E088
+    traceback: the tokenizer has no parser's memory to guard."""
+    text = "The mayor said the road was closed. " * 27_800
+    source = tmp_path / "long.jsonl"
+    source.write_text(json.dumps({"id": "long", "text": text, "attributions": []}) + "\n", encoding="utf-8")
+    assert len(text) > 1_000_000
+    ran = attrib("export", source, "-f", fmt, "-o", tmp_path / name)
+    assert ran.code == 0, ran.err
+    assert ran.err == f"1 documents, 0 attributions written to {tmp_path / name} ({fmt})\n"

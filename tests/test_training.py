@@ -329,6 +329,30 @@ def test_training_documents_twice_or_in_dev_too_are_refused_before_training(corp
     assert not (tmp_path / "model").exists()
 
 
+def test_one_text_twice_or_a_text_too_long_to_parse_is_refused_before_training(corpus, tmp_path):
+    """The same text under two ids (or a CRLF copy in --dev) was taken, and could be trained and scored on both; a
+    text over spaCy's limit (1,000,000 characters) ended training in a traceback (E088)."""
+    train_path, dev_path = corpus
+    lines = train_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = json.loads(lines[0])
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text("".join(lines) + json.dumps(dict(first, id="renamed")) + "\n", encoding="utf-8")
+    ran = attrib_cli("train", twice, "-o", tmp_path / "model")
+    assert ran.code == 2 and ran.err == (f"attrib: E100 {twice}: documents {first['id']!r} and 'renamed' have the same "
+                                         "text (one document given twice): keep one\n")
+    crlf = tmp_path / "crlf.jsonl"
+    crlf.write_text(json.dumps(dict(first, id="copy", text=first["text"].replace("\n", "\r\n"))) + "\n",
+                    encoding="utf-8")
+    ran = attrib_cli("train", train_path, "--dev", crlf, "-o", tmp_path / "model")
+    assert ran.code == 2 and "1 of its 1 documents are training documents too (first: 'copy')" in ran.err
+    long = tmp_path / "long.jsonl"
+    long.write_text("".join(lines) + json.dumps({"id": "long", "text": "word " * 200_001}) + "\n", encoding="utf-8")
+    ran = attrib_cli("train", long, "-o", tmp_path / "model")
+    assert ran.code == 2 and ran.err == (f"attrib: E100 {long}: document 'long' is 1,000,005 characters, more than the "
+                                         "1,000,000 spaCy parses as one document: split it into articles\n")
+    assert not (tmp_path / "model").exists()
+
+
 def test_no_calibration_documents_keep_fill_off_and_say_so(corpus, tmp_path):
     """--calibration-fraction 0 (or a handful of documents) left fill on, the factory's default, unchecked."""
     train_path, dev_path = corpus
@@ -337,8 +361,8 @@ def test_no_calibration_documents_keep_fill_off_and_say_so(corpus, tmp_path):
                  settings=TrainSettings(max_steps=20, eval_frequency=10, calibration_fraction=0))
     assert meta["rules"]["fill"] is False and meta["rules"]["fill_check"] is None
     assert meta["data"]["documents"]["calibration"] == 0
-    assert "no calibration documents (--calibration-fraction 0, 30 documents): confidences are not calibrated, and " \
-           "fill is off" in said
+    assert "no calibration documents (--calibration-fraction 0 of 30 training documents holds none): confidences are " \
+           "not calibrated, and fill is off" in said
     assert spacy.load(tmp_path / "model").get_pipe("attrib_combine").fill is False
 
 

@@ -256,3 +256,22 @@ def test_the_combiner_writes_no_attribution_without_a_cue():
     assert [[f["text"] for f in a["cue"]] for a in attributions] == [["said"]]
     assert list(check_records([{"id": "x", "text": text, "attributions": attributions}])) == []
     nlp.remove_pipe("attrib_combine")
+
+
+def test_an_origin_whose_few_drafts_were_all_right_is_not_certain():
+    """Ten of ten right on the calibration documents of a small set made every draft of that origin 1.0, and a
+    larger set's drafts at 1.0 were right 64% of the time: the origin's share, the smoothing's prior, was 1 itself."""
+    calibration = Calibration()
+    for _ in range(10):
+        calibration.add("rules", 0.95, True)
+    assert 0.85 < calibration.confidence("rules", 0.95) < 1.0
+    assert calibration.confidence("rules", 0.35) == calibration.confidence("rules", 0.95)  # an empty bin: the nearest
+
+
+def test_a_handful_of_documents_holds_none_out_to_calibrate_on():
+    from attrib.training.corpus import split
+
+    docs = [{"id": str(i)} for i in range(12)]
+    assert [len(side) for side in split(docs[:9], 0.1, at_least_one=False)] == [9, 0]
+    assert [len(side) for side in split(docs[:10], 0.1, at_least_one=False)] == [9, 1]
+    assert [len(side) for side in split(docs[:2], 0.1)] == [1, 1]  # dev: one at least

@@ -6,6 +6,7 @@ analyses, and the same text always gives the same tokens.
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from typing import Iterable, Iterator
 
@@ -29,6 +30,7 @@ def line_breaks(doc: Doc) -> Doc:
 @cache
 def pipeline() -> Language:
     nlp = spacy.blank("en")
+    nlp.max_length = sys.maxsize  # spaCy's 1,000,000 guards a parser's memory: this pipeline only splits (E088 crashed)
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("attrib_line_breaks")
     return nlp

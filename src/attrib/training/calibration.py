@@ -4,13 +4,13 @@ A draft's raw score (the classifier's probabilities, or the rules' own confidenc
 probability of being right. On documents the model did not train on, each predicted attribution is
 marked right when `attrib eval` would count it found (its content matched one-to-one to a gold
 attribution's). Per origin (both, learned, rules) and per tenth of the raw score, the calibrated
-confidence is the share found, smoothed toward the origin's overall share (m-estimate, m=4) so a
-sparse bin does not jump to 0 or 1. Adjacent bins are pooled where the share would fall as the raw
-score rises (pool-adjacent-violators, as in isotonic calibration): a higher score never means a
-lower confidence, and a bin of seven drafts does not drop below the floor on its own (1 of 7 found
-at 0.7-0.8 among the rules' drafts on PolNeAR, against 17 of 44 at 0.5-0.6). Empty bins take the
-value of the nearest bin below them (above, for the lowest). The reliability table puts the same
-numbers side by side.
+confidence is the share found, smoothed toward the origin's overall share (m-estimate, m=4; that share by
+Laplace's rule of succession) so that a sparse bin, or an origin whose few drafts were all right, does not jump to
+0 or 1. Adjacent bins are pooled where the share would fall as the raw score rises (pool-adjacent-violators, as
+in isotonic calibration): a higher score never means a lower confidence, and a bin of seven drafts does not drop
+below the floor on its own (1 of 7 found at 0.7-0.8 among the rules' drafts on PolNeAR, against 17 of 44 at
+0.5-0.6). Empty bins take the value of the nearest bin below them (above, for the lowest). The reliability table
+puts the same numbers side by side.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class Calibration:
         total = sum(c[0] for c in cells) if cells else 0
         if not total:
             return None
-        prior = sum(c[1] for c in cells) / total
+        prior = (sum(c[1] for c in cells) + 1) / (total + 2)  # never 0 or 1 itself: all of 10 found is not certainty
 
         def smoothed(block: list) -> float:
             return (block[1] + M * prior) / (block[0] + M)

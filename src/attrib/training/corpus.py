@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 
 from spacy.tokens import Doc, DocBin
 
+from ..errors import InputError
 from ..formats import brat
 from ..formats.inputs import read_input
 from ..records import ROLES
@@ -36,15 +37,35 @@ def read_training_records(paths: Iterable[str | Path]) -> Iterator[dict]:
             yield from read_input(path, choose="latest", drafts_do=False)
 
 
-def split(records: list[dict], fraction: float, seed: int = 0) -> tuple[list[dict], list[dict]]:
-    """A seeded random split of documents: (kept, held out), about `fraction` of them held out."""
+def split(records: list[dict], fraction: float, seed: int = 0, at_least_one: bool = True) -> tuple[list[dict], list[dict]]:
+    """A seeded random split of documents: (kept, held out), about `fraction` of them held out; at least one when
+    `at_least_one` (and more than one document), else only the whole documents `fraction` makes (none of 9 at 10%)."""
     if not records:
         return [], []
     rng = random.Random(seed)
     order = sorted(range(len(records)), key=lambda _: rng.random())
-    n_out = min(len(records) - 1, max(1, round(len(records) * fraction))) if fraction > 0 else 0
+    wanted = max(1, round(len(records) * fraction)) if at_least_one else int(len(records) * fraction)
+    n_out = min(len(records) - 1, wanted) if fraction > 0 else 0
     out = set(order[:n_out])
     return [r for i, r in enumerate(records) if i not in out], [r for i, r in enumerate(records) if i in out]
+
+
+def distinct(records: list[dict], where: str, max_chars: int) -> None:
+    """Refuse a text given twice (under two ids, or as a CRLF copy: it could land on both sides of a split and be
+    scored on as unseen) and a text longer than the base pipeline parses as one document (spaCy's max_length)."""
+    seen: dict[str, str] = {}
+    for record in records:
+        if len(record["text"]) > max_chars:
+            raise InputError(f"{where}: document {record['id']!r} is {len(record['text']):,} characters, more than the "
+                             f"{max_chars:,} spaCy parses as one document: split it into articles")
+        if (first := seen.setdefault(same_text(record["text"]), record["id"])) != record["id"]:
+            raise InputError(f"{where}: documents {first!r} and {record['id']!r} have the same text (one document "
+                             "given twice): keep one")
+
+
+def same_text(text: str) -> str:
+    """What two copies of one document share: its text, line ends aside."""
+    return text.replace("\r\n", "\n")
 
 
 def record_to_doc(doc: Doc, record: dict) -> Doc:

@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -40,7 +41,7 @@ from ..spacy_doc import get_attributions
 from . import spacy_fit  # it registers attrib's training components, as spaCy's loop needs them
 from .beside import Beside
 from .calibration import Calibration, expected_calibration_error, reliability
-from .corpus import read_training_records, split, to_docbin
+from .corpus import distinct, read_training_records, same_text, split, to_docbin
 from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, training_halves
 from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins, judged_counts, judged_f1
@@ -259,8 +260,8 @@ def _settle_config(nlp: Language) -> None:
 def _apart(dev: list[dict], training: list[dict], where: str) -> None:
     """Refuse dev documents that are training documents too (by id or by text): checkpoints chosen on them, and the
     dev scores in meta.json, would be scores on the training data."""
-    ids, texts = {r["id"] for r in training}, {r["text"] for r in training}
-    shared = [r["id"] for r in dev if r["id"] in ids or r["text"] in texts]
+    ids, texts = {r["id"] for r in training}, {same_text(r["text"]) for r in training}
+    shared = [r["id"] for r in dev if r["id"] in ids or same_text(r["text"]) in texts]
     if shared:
         raise InputError(f"{where}: {len(shared)} of its {len(dev)} documents are training documents too (first: "
                          f"{shared[0]!r}): --dev must hold other documents")
@@ -321,15 +322,18 @@ def train(
     _check_output(Path(output), [*data, *(dev or [])])
     records = list(read_training_records(data))
     by_id(records, ", ".join(map(str, data)))  # a document twice could land on both sides of a split
+    dev_records = list(read_training_records(dev)) if dev else []
+    base = load_base(settings.base)
+    distinct(records, ", ".join(map(str, data)), base.max_length)
     if dev:
-        dev_records = list(read_training_records(dev))
+        distinct(dev_records, ", ".join(map(str, dev)), base.max_length)
         _apart(dev_records, records, ", ".join(map(str, dev)))
     elif not settings.dev_fraction:
         raise InputError("--dev-fraction 0 holds no document out to choose checkpoints on: give --dev FILE, or a "
                          "fraction above 0")
     else:
         records, dev_records = split(records, settings.dev_fraction, settings.seed)
-    train_records, calib_records = split(records, settings.calibration_fraction, settings.seed + 1)
+    train_records, calib_records = split(records, settings.calibration_fraction, settings.seed + 1, at_least_one=False)
     if not train_records or not dev_records:
         raise InputError(f"{', '.join(map(str, data))}: too few documents to train (need at least 2, or 1 with --dev)")
     if not any(record["attributions"] for record in train_records):  # spaCy would stop on a component with no label
@@ -338,7 +342,6 @@ def train(
                                "to learn: annotate some (correct the drafts in Label Studio, then `attrib labelstudio "
                                "records`) and train on those")
     log(f"documents: {len(train_records)} train, {len(calib_records)} calibration, {len(dev_records)} dev")
-    base = load_base(settings.base)
     started = dt.datetime.now(dt.timezone.utc)
     clock = time.perf_counter()
     parts = training_halves(train_records, settings.seed)
@@ -381,8 +384,10 @@ def train(
                 combiner.calibration.keep_origin(with_fill, SECOND_SIDE[settings.prefer])
     else:  # nothing to check the second side's additions on, nor to calibrate with: they stay out, unless asked for
         combiner.fill = bool(settings.fill)
-        log(f"no calibration documents (--calibration-fraction {settings.calibration_fraction}, {len(records)} "
-            f"documents): confidences are not calibrated, and fill is {'on (--fill)' if combiner.fill else 'off'}")
+        fraction = settings.calibration_fraction
+        needs = f": it takes {math.ceil(1 / fraction)} or more" if fraction else ""
+        log(f"no calibration documents (--calibration-fraction {fraction} of {len(records)} training documents holds "
+            f"none{needs}): confidences are not calibrated, and fill is {'on (--fill)' if combiner.fill else 'off'}")
     dev_scores = score(nlp, dev_records)
     attrib_meta = {
         "attrib_version": __version__,
