@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import os
 import random
 import shutil
@@ -269,7 +270,14 @@ def test_a_full_disk_under_the_training_work_folder_is_named(monkeypatch):
     ("attrib_revise/models.pkl", None, "No such file or directory, so the model is incomplete"),  # the plain rules
     ("attrib_revise/models.pkl", b"", "the revision models are damaged (EOFError"),  # was "attrib: interrupted", 130
     ("attrib_revise/revision.json", b'{"keep', "cannot be read"),
-], ids=["no-policy", "no-calibration", "no-models", "empty-models", "cut-revision"])
+    # JSON of another shape loaded, then every draft ended in a traceback (KeyError, IndexError, TypeError)
+    ("attrib_combine/policy.json", b'{"prefer": "nobody", "fill": false, "min_confidence": 0.35}', "$.prefer: 'nobody' is not one of"),
+    ("attrib_combine/policy.json", b'{"prefer": "rules", "fill": false, "min_confidence": "high"}', "$.min_confidence: 'high' is not of type"),
+    ("attrib_combine/calibration.json", b'{"counts": {"rules": [[1, 1]]}}', "$.counts.rules: [[1, 1]] is too short"),
+    ("attrib_revise/models.pkl", pickle.dumps({"keep": None}), "models.pkl does not hold the revision's models (keep, start, end)"),
+    ("attrib_revise/revision.json", b'{"keep_threshold": 0.2, "move_margin": 0, "tables": {}}', "$.tables: 'keep' is a required"),
+], ids=["no-policy", "no-calibration", "no-models", "empty-models", "cut-revision", "prefer", "min-confidence",
+        "calibration-shape", "models-of-another-shape", "revision-tables"])
 def test_a_model_missing_or_damaging_a_file_is_refused_not_run_otherwise(trained, tmp_path, damage):
     """A model copied in part loaded, drafted other attributions (the factory's defaults, or no revision) and named
     them with the same model_version; one damaged file looked like a Ctrl-C."""

@@ -22,6 +22,12 @@ from .policy import ORIGINS
 
 BINS = 10
 M = 4.0
+SCHEMA = {  # calibration.json, as to_dict writes it
+    "type": "object", "required": ["counts"],
+    "properties": {"counts": {"type": "object", "propertyNames": {"enum": list(ORIGINS)}, "additionalProperties": {
+        "type": "array", "minItems": BINS, "maxItems": BINS,
+        "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "integer", "minimum": 0}}}}},
+}
 
 
 def _bin(raw: float) -> int:

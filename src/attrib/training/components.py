@@ -28,11 +28,17 @@ from ..errors import ModelError
 from ..records import fragment
 from ..spacy_doc import get_attributions, set_attributions
 from . import finder_scores
-from .calibration import Calibration
+from .calibration import SCHEMA as CALIBRATION_SCHEMA, Calibration
 from .corpus import GOLD_KEY, LABELS
 from .grouping import Group, Scored, group_spans
 from .policy import PREFER, combine
 from .saved import read_json
+
+POLICY_SCHEMA = {  # policy.json, as the combiner's to_disk writes it
+    "type": "object", "required": ["prefer", "fill", "min_confidence"],
+    "properties": {"prefer": {"enum": list(PREFER)}, "fill": {"type": "boolean"},
+                   "min_confidence": {"type": "number", "minimum": 0, "maximum": 1}},
+}
 
 QUOTES = "\"'“”‘’«»„‟‹›"
 CANDIDATES_KEY = "attrib_candidates"
@@ -256,13 +262,9 @@ class AttributionCombiner:
         """Both files are required (to_disk always writes them): without them the factory's defaults would draft,
         other drafts under the same model_version."""
         path = Path(path)
-        calibration, policy = (read_json(path / name) for name in ("calibration.json", "policy.json"))
-        try:
-            self.calibration = Calibration.from_dict(calibration)
-            self.prefer, self.fill, self.min_confidence = policy["prefer"], policy["fill"], policy["min_confidence"]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"{path}: calibration.json or policy.json lacks {exc}: the model is damaged; copy it "
-                             "again, or train it again") from None
+        self.calibration = Calibration.from_dict(read_json(path / "calibration.json", CALIBRATION_SCHEMA))
+        policy = read_json(path / "policy.json", POLICY_SCHEMA)
+        self.prefer, self.fill, self.min_confidence = policy["prefer"], policy["fill"], policy["min_confidence"]
         return self
 
 

@@ -41,6 +41,15 @@ from .tables import Table
 MODELS = ("keep", *SIDES)
 REVISER = "attrib_revise"
 NO_CANDIDATES = 1.01  # a candidate threshold over every probability: none is added (models fitted before candidates)
+_TABLE = {"type": "object", "required": ["categorical", "numeric", "vocab"], "properties": {
+    "categorical": {"type": "array", "items": {"type": "string"}}, "numeric": {"type": "array", "items": {"type": "string"}},
+    "vocab": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer"}}}}}
+REVISION_SCHEMA = {  # revision.json, as to_disk writes it
+    "type": "object", "required": ["keep_threshold", "move_margin", "tables"],
+    "properties": {"keep_threshold": {"type": "number"}, "candidate_threshold": {"type": "number"},
+                   "move_margin": {"type": "number"},
+                   "tables": {"type": "object", "required": list(MODELS), "additionalProperties": _TABLE}},
+}
 
 
 def probabilities(model, table: Table, rows: list[dict]) -> numpy.ndarray:
@@ -143,7 +152,7 @@ class Reviser:
         """No file: a revision that was never fitted (to_disk wrote none). One of the two alone: a damaged model."""
         path = Path(path)
         if (path / "models.pkl").exists() or (path / "revision.json").exists():
-            settings = read_json(path / "revision.json")
+            settings = read_json(path / "revision.json", REVISION_SCHEMA)
             try:
                 models = (path / "models.pkl").read_bytes()
             except OSError as exc:
@@ -164,6 +173,10 @@ class Reviser:
         except (EOFError, pickle.UnpicklingError, ValueError, TypeError, IndexError) as exc:  # cut short, or not a pickle
             raise ModelError(f"{where}: the revision models are damaged ({type(exc).__name__}: {exc}); copy the model "
                              "again, or train it again") from None
+        if not isinstance(self.models, dict) or set(self.models) != set(MODELS) or \
+                not all(hasattr(model, "predict_proba") for model in self.models.values()):
+            raise ModelError(f"{where}: models.pkl does not hold the revision's models ({', '.join(MODELS)}): the "
+                             "model is damaged; copy it again, or train it again")
         self.keep_threshold, self.move_margin = settings["keep_threshold"], settings["move_margin"]
         self.candidate_threshold = settings.get("candidate_threshold", NO_CANDIDATES)
         self.tables = {k: Table.from_dict(v) for k, v in settings["tables"].items()}
