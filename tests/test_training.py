@@ -66,7 +66,13 @@ def test_a_model_directory_is_only_replaced_by_a_model(corpus, tmp_path):
     taken = tmp_path / "taken"
     taken.mkdir()
     (taken / "notes.txt").write_text("mine", encoding="utf-8")
-    with pytest.raises(OutputError):
+    with pytest.raises(OutputError, match="exists and is not a model directory"):
+        train([corpus[0]], taken, dev=[corpus[1]], settings=TrainSettings(max_steps=1, eval_frequency=1))
+    (taken / "meta.json").write_text("{}", encoding="utf-8")  # any meta.json was taken for a model's: notes deleted
+    with pytest.raises(OutputError, match="exists and is not a model directory"):
+        train([corpus[0]], taken, dev=[corpus[1]], settings=TrainSettings(max_steps=1, eval_frequency=1))
+    (taken / "meta.json").write_text('{"attrib": {}, "components": ["parser"]}', encoding="utf-8")
+    with pytest.raises(OutputError, match="holds 'notes.txt', which is no part of the model there"):
         train([corpus[0]], taken, dev=[corpus[1]], settings=TrainSettings(max_steps=1, eval_frequency=1))
     assert (taken / "notes.txt").read_text(encoding="utf-8") == "mine"
 
@@ -75,7 +81,7 @@ def test_data_inside_the_model_folder_or_a_file_on_its_path_is_refused_before_tr
     """Replacing the model deleted the training data kept in its folder; a file on its path failed after training."""
     model = tmp_path / "model"
     model.mkdir()
-    (model / "meta.json").write_text("{}", encoding="utf-8")  # an earlier model, as far as attrib can tell
+    (model / "meta.json").write_text('{"attrib": {}}', encoding="utf-8")  # an earlier model, as far as attrib can tell
     kept = model / "train.jsonl"
     kept.write_bytes(corpus[0].read_bytes())
     with pytest.raises(OutputError, match=f"{model}: holds {kept}, one of the inputs"):
@@ -89,7 +95,7 @@ class NewPipeline:
     """A fake pipeline: what is written is not the point, how it replaces the earlier model is."""
 
     def to_disk(self, path):
-        (path / "meta.json").write_text('{"new": true}', encoding="utf-8")
+        (path / "meta.json").write_text('{"attrib": {"new": true}}', encoding="utf-8")
 
 
 def test_the_model_replaces_the_earlier_one_in_one_step_with_the_usual_permissions(tmp_path):
@@ -97,14 +103,14 @@ def test_the_model_replaces_the_earlier_one_in_one_step_with_the_usual_permissio
     step (renameat2). mkdtemp's private mode (0700) was the model's: other users could not load it."""
     model = tmp_path / "model"
     model.mkdir()
-    (model / "meta.json").write_text('{"earlier": true}', encoding="utf-8")
+    (model / "meta.json").write_text('{"attrib": {"earlier": true}}', encoding="utf-8")
     earlier = model.stat().st_ino
     umask = os.umask(0o022)
     try:
         _write_model(NewPipeline(), model)
     finally:
         os.umask(umask)
-    assert (model / "meta.json").read_text(encoding="utf-8") == '{"new": true}'
+    assert (model / "meta.json").read_text(encoding="utf-8") == '{"attrib": {"new": true}}'
     assert model.stat().st_ino != earlier and stat.S_IMODE(model.stat().st_mode) == 0o755
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
@@ -126,7 +132,7 @@ def test_a_stop_while_the_model_is_replaced_leaves_the_earlier_model(tmp_path, m
     Pipeline = NewPipeline
     model = tmp_path / "model"
     model.mkdir()
-    (model / "meta.json").write_text('{"earlier": true}', encoding="utf-8")
+    (model / "meta.json").write_text('{"attrib": {"earlier": true}}', encoding="utf-8")
     rename = type(model).rename
     calls = []
 
@@ -140,10 +146,10 @@ def test_a_stop_while_the_model_is_replaced_leaves_the_earlier_model(tmp_path, m
     with pytest.raises(KeyboardInterrupt):
         _write_model(Pipeline(), model)
     monkeypatch.setattr(type(model), "rename", rename)
-    assert (model / "meta.json").read_text(encoding="utf-8") == '{"earlier": true}'
+    assert (model / "meta.json").read_text(encoding="utf-8") == '{"attrib": {"earlier": true}}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no .part, no .old left
     _write_model(Pipeline(), model)
-    assert (model / "meta.json").read_text(encoding="utf-8") == '{"new": true}'
+    assert (model / "meta.json").read_text(encoding="utf-8") == '{"attrib": {"new": true}}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
 
