@@ -317,3 +317,20 @@ def test_an_annotator_with_two_annotations_of_a_task_is_read_as_their_latest(tmp
         refused = attrib("labelstudio", "records", path, "-o", out, "--choose", "each")
         assert refused.code == 1 and "V603 annotator 'alice@example.org' also made annotation" in refused.err
         assert "--choose each_latest reads their latest" in refused.err
+
+
+def test_task_links_carry_no_login_and_the_page_is_not_sent_down_the_reports_stdout(two_annotators, tmp_path):
+    """A login in --url (http://user:password@host) was written into the table and the page, which is meant to be
+    shared; `--html -` sent the page and the report down one stdout, so that neither could be read."""
+    tasks = json.loads(two_annotators.read_text(encoding="utf-8"))
+    for t in tasks:
+        t["project"] = 7
+    two_annotators.write_text(json.dumps(tasks), encoding="utf-8")
+    page = tmp_path / "report.html"
+    done = attrib("agreement", two_annotators, "--url", "http://admin:s3cret@127.0.0.1:8080/", "--html", page)
+    assert done.code == 0 and "http://127.0.0.1:8080/projects/7/data?task=" in done.out
+    assert "s3cret" not in done.out + page.read_text(encoding="utf-8") and "admin" not in done.out
+    done = attrib("agreement", two_annotators, "--html", "-")
+    assert done.code == 2 and done.out == "" and done.err.startswith("attrib: Invalid value for --html: - (standard")
+    done = attrib("agreement", two_annotators, "--studio", two_annotators)  # a file, not the folder studio made
+    assert done.code == 0 and "no local Label Studio was started there" in done.err

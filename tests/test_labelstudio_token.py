@@ -67,3 +67,26 @@ def test_a_password_in_the_url_is_not_shown(tmp_path):
                  "--url", f"http://user:SECRETPW@127.0.0.1:{port}", env={"LABEL_STUDIO_API_KEY": "a" * 40})
     assert ran.code == 3 and f"cannot reach Label Studio at http://user:***@127.0.0.1:{port} " in ran.err
     assert "SECRETPW" not in ran.err
+
+
+@pytest.mark.parametrize("url, said", [
+    ("http://[::1", "'http://…' is not a URL (Invalid IPv6 URL)"),  # a ValueError traceback
+    ("http://user:SECRETPW@[::1", "'http://…' is not a URL (Invalid IPv6 URL)"),
+    ("http://127.0.0.1:abc", "'http://127.0.0.1:abc' is not a URL (Port could not be cast"),  # httpx.InvalidURL
+    ("http://127.0.0.1:99999", "'http://127.0.0.1:99999' is not a URL (Port out of range"),  # "Connection refused"
+    ("http://", "'http://' names no host"),  # "UnsupportedProtocol … missing an 'http://'"
+])
+def test_a_url_that_is_no_url_is_one_line(tmp_path, url, said):
+    for command in (("labelstudio", "pull", "--project", "p", "-o", tmp_path / "out.json"),
+                    ("labelstudio", "push", tmp_path / "missing.jsonl", "--project", "p")):
+        ran = attrib(*command, "--url", url, env={"LABEL_STUDIO_API_KEY": "SECRETTOKEN" * 4})
+        assert ran.code == 3 and ran.err == f"attrib: E200 {said}" + ran.err.partition(said)[2], ran.err
+        assert ran.err.count("\n") == 1 and "SECRET" not in ran.err
+
+
+def test_a_file_given_as_the_studio_folder_is_one_line(tmp_path):
+    afile = tmp_path / "notes.txt"
+    afile.write_text("x", encoding="utf-8")
+    ran = attrib("labelstudio", "pull", "--project", "p", "-o", tmp_path / "out.json", "--studio", afile)
+    assert ran.code == 3 and ran.err == (f"attrib: E200 {afile}: a file, where --studio names the folder "
+                                         "`attrib studio --data-dir` made\n")

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from .alpha import RoleAlpha, role_masks
 from .errors import AttribError, NothingToDoError
@@ -213,7 +214,12 @@ def task_url(base_url: str | None, disagreement: dict) -> str | None:
     URL or when the export does not say the task's project."""
     if not base_url or disagreement["project_id"] is None:
         return None
-    return f"{base_url.rstrip('/')}/projects/{disagreement['project_id']}/data?task={disagreement['task_id']}"
+    try:  # a login in the URL (http://user:password@host) stays out of a page meant to be shared
+        parts = urlsplit(base_url)
+    except ValueError:
+        return None
+    base = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment="")).rstrip("/")
+    return f"{base}/projects/{disagreement['project_id']}/data?task={disagreement['task_id']}"
 
 
 def disagreement_cells(disagreement: dict) -> list:

@@ -143,6 +143,8 @@ def agreement_command(
     from ..agreement import agreement, no_pairs_note  # numpy (alpha): only when agreement runs
     from ..report_html import write_agreement_html
 
+    if html is not None and str(html) == "-":  # the page and the report on one stdout: neither could be read
+        raise typer.BadParameter("- (standard output) carries the report: name a file for the page", param_hint="--html")
     if html is not None:
         refuse_overwriting(html, [export])
     report = agreement(export)

@@ -24,7 +24,10 @@ ONCE = {"max_retries": 0}
 
 def shown_url(url: str) -> str:
     """`url` as messages show it: a password in it (http://user:secret@host) replaced by "***"."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL (an unclosed "[" of an IPv6 host): all that is after the scheme is left out
+        return url.split("//", 1)[0] + "//…" if "//" in url else "…"
     if parts.password is None:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
@@ -37,6 +40,13 @@ class Client:
     def __init__(self, url: str, token: str, timeout: float = 120, retries: int = 2) -> None:
         if not url.startswith(("http://", "https://")):
             raise LabelStudioError(f"Label Studio URL must start with http:// or https://, got {shown_url(url)!r}")
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 (urllib checks the port when it is read: "abc", 99999)
+        except ValueError as exc:
+            raise LabelStudioError(f"{shown_url(url)!r} is not a URL ({exc}): give http://host:port") from None
+        if not parts.hostname:
+            raise LabelStudioError(f"{shown_url(url)!r} names no host: give http://host:port")
         token = token.strip()  # a token file saved with CRLF ends in "\r"
         if not token:
             raise LabelStudioError("no Label Studio token: set LABEL_STUDIO_API_KEY (Account & Settings in Label Studio)")

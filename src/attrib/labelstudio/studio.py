@@ -67,7 +67,7 @@ def load(data_dir: Path) -> Studio | None:
     path = data_dir / STATE
     try:
         return Studio(**json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a file given as the folder: no studio there
         return None
     except (ValueError, TypeError) as exc:
         raise LabelStudioError(f"{path}: not a studio state file ({exc}): remove it with the folder and start again") from None
@@ -132,6 +132,8 @@ def down(data_dir: Path) -> int | None:
 
 def running(data_dir: Path) -> Studio:
     """The running studio of `data_dir`, for a push or pull, or an error saying how to start it."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise LabelStudioError(f"{data_dir}: a file, where --studio names the folder `attrib studio --data-dir` made")
     studio = load(data_dir.resolve())
     if studio is None:
         raise LabelStudioError(f"{data_dir} has no local Label Studio: start one with `attrib studio --data-dir {data_dir}`")
