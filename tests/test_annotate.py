@@ -410,3 +410,16 @@ def test_show_of_no_record_is_nothing_to_do(tmp_path, content):
     shown = attrib("show", path)
     assert (shown.code, shown.out) == (1, "")
     assert shown.err == f"attrib: E160 {path}: no records in it: nothing to show\n"
+
+
+def test_an_empty_id_is_reported_and_skipped(tmp_path):
+    """`"id": ""` was written as the record's id, which validate, show, export, tasks and train then refused (V104)."""
+    source = tmp_path / "docs.jsonl"
+    source.write_text('{"id": "", "text": "The minister said the plan works."}\n{"id": "b", "text": "Bob said so."}\n',
+                      encoding="utf-8")
+    done = attrib("annotate", source, "-o", tmp_path / "out.jsonl")
+    assert done.code == 0 and done.err.splitlines()[0] == (
+        f"attrib: skipped: E100 {source}:1: \"id\" is empty: give the document an id, or leave \"id\" out for its place")
+    out = tmp_path / "out.jsonl"
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["b"]
+    assert attrib("validate", out).code == 0

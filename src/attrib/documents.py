@@ -80,6 +80,8 @@ def from_json(value: object, where: str) -> Document:
     doc_id = value.get("id", where)
     if isinstance(doc_id, (dict, list, bool)) or doc_id is None:
         raise InputError(f"{where}: \"id\" must be a string or a number")
+    if doc_id == "":  # its record would be refused by every later command (an id is never empty)
+        raise InputError(f"{where}: \"id\" is empty: give the document an id, or leave \"id\" out for its place")
     meta = value.get("meta") or {}
     if not isinstance(meta, dict):
         raise InputError(f"{where}: \"meta\" must be an object, got {type(meta).__name__}")
