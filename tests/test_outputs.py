@@ -162,9 +162,10 @@ def test_annotate_that_reads_nothing_keeps_the_earlier_output(tmp_path):
     out = tmp_path / "out.jsonl"
     out.write_text("earlier\n", encoding="utf-8")
     missing = tmp_path / "typo.txt"
-    ran = attrib("annotate", missing, "-o", out)
-    assert ran.code == 1
-    assert ran.err.splitlines()[-1] == f"attrib: E160 {missing}: no document could be read (1 skipped): nothing written"
+    for inputs in ([missing], [tmp_path / "empty.jsonl", missing]):  # beside another, it was skipped: exit 0 without it
+        (tmp_path / "empty.jsonl").write_text('{"text": "She said so."}\n', encoding="utf-8")
+        ran = attrib("annotate", *inputs, "-o", out)
+        assert (ran.code, ran.err) == (2, f"attrib: E100 {missing}: no such file or folder: nothing was annotated\n")
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n", encoding="utf-8")
     ran = attrib("annotate", empty, "-o", out)

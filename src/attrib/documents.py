@@ -168,6 +168,21 @@ def _stdin(on_error: ErrorHandler) -> Iterator[Document]:
         on_error(exc)
 
 
+def missing(names: Iterable[str]) -> str | None:
+    """The first input named that does not exist (a mistyped name), if any: a run reporting it as one more skipped
+    document would succeed without it."""
+    for name in names:
+        if name == "-":
+            continue
+        try:
+            os.stat(name)
+        except (FileNotFoundError, NotADirectoryError):
+            return name
+        except OSError:  # cannot be looked at (a folder on the way without access): the reader reports it
+            continue
+    return None
+
+
 def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Document]:
     """Every document of every input, in order; folders are read recursively, *.txt in sorted order."""
     for name in inputs:

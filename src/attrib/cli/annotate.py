@@ -7,7 +7,7 @@ from typing import Callable, List, Optional
 
 import typer
 
-from ..documents import count_documents, iter_documents
+from ..documents import count_documents, iter_documents, missing
 from ..errors import InputError, NothingToDoError, shorten
 from ..jsonio import atomic_write, dumps_line, refuse_overwriting
 from .app import app, count_columns, progress_bar
@@ -59,6 +59,8 @@ def annotate(
     if fmt is not PartFormat.jsonl or force:
         raise typer.BadParameter("applies to --cluster runs (a folder of parts)", param_hint="--format/--force")
     refuse_overwriting(output, inputs)
+    if (name := missing(inputs)) is not None:
+        raise InputError(f"{name}: no such file or folder: nothing was annotated")
     from ..annotate import annotate_documents, load_pipeline  # spaCy: only for this command
 
     skipped: list[InputError] = []
