@@ -414,3 +414,23 @@ def test_the_saved_config_says_what_the_model_does(trained):
     revision = json.loads((model / "attrib_revise" / "revision.json").read_text(encoding="utf-8"))
     assert config["components"]["attrib_revise"]["keep_threshold"] == revision["keep_threshold"]
     assert (config["paths"]["train"], config["paths"]["dev"]) == (None, None)
+
+
+def test_training_data_rewritten_while_it_is_read_is_refused(corpus, tmp_path, monkeypatch):
+    """meta.json took the data's hash after training: a file rewritten meanwhile was named as what the model was
+    trained on. The hash is taken before the data is read and checked after."""
+    from attrib.training import train as module
+
+    data = tmp_path / "train.jsonl"
+    data.write_bytes(corpus[0].read_bytes())
+    read = module.read_training_records
+
+    def read_then_rewritten(paths):
+        records = list(read(paths))
+        data.write_text(data.read_text(encoding="utf-8").splitlines(keepends=True)[0], encoding="utf-8")
+        return iter(records)
+
+    monkeypatch.setattr(module, "read_training_records", read_then_rewritten)
+    with pytest.raises(InputError, match=f"{data}: changed while it was read: train again once it is written"):
+        train([data], tmp_path / "model", dev=[corpus[1]], settings=TrainSettings(max_steps=1, eval_frequency=1))
+    assert not (tmp_path / "model").exists()

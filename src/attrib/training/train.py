@@ -63,15 +63,30 @@ def _fingerprint(paths: Iterable[str | Path]) -> list[dict]:
         path = Path(raw)
         entry = {"path": str(path.absolute())}  # as typed, a relative path lacks the folder it is relative to
         if path.is_file():
-            entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+            entry["sha256"] = _sha256(path)
         elif path.is_dir():
             digest = hashlib.sha256()
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                digest.update(f"{file.relative_to(path).as_posix()}\n{hashlib.sha256(file.read_bytes()).hexdigest()}\n"
-                              .encode("utf-8"))
+                digest.update(f"{file.relative_to(path).as_posix()}\n{_sha256(file)}\n".encode("utf-8"))
             entry["sha256"] = digest.hexdigest()
         out.append(entry)
     return out
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:  # in blocks: a file of gigabytes is not held in memory to be hashed
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _read_unchanged(paths: list[str | Path]) -> tuple[list[dict], list[dict]]:
+    """The records of `paths` and their fingerprints, taken before they were read and checked after: meta.json names
+    the data the model was trained on (a file rewritten while it was read named the new one)."""
+    before = _fingerprint(paths)
+    records = list(read_training_records(paths))
+    if (after := _fingerprint(paths)) != before:
+        changed = next(b["path"] for b, a in zip(before, after) if b != a)
+        raise InputError(f"{changed}: changed while it was read: train again once it is written")
+    return records, before
 
 
 def load_base(name: str) -> Language:
@@ -337,9 +352,9 @@ def train(
     """Train a pipeline on `data` (dev from `dev` or split off), write it to `output`; return its metadata."""
     settings = settings or TrainSettings()
     _check_output(Path(output), [*data, *(dev or [])])
-    records = list(read_training_records(data))
+    records, data_prints = _read_unchanged(data)
     by_id(records, ", ".join(map(str, data)))  # a document twice could land on both sides of a split
-    dev_records = list(read_training_records(dev)) if dev else []
+    dev_records, dev_prints = _read_unchanged(dev) if dev else ([], [])
     base = load_base(settings.base)
     distinct(records, ", ".join(map(str, data)), base.max_length)
     if dev:
@@ -414,8 +429,8 @@ def train(
         "rules": {"component": with_rules, "prefer": settings.prefer, "fill": combiner.fill, "fill_check": fill_check},
         "revision": revision,
         "data": {
-            "train": _fingerprint(data),
-            "dev": _fingerprint(dev) if dev else "split off the training data",
+            "train": data_prints,
+            "dev": dev_prints if dev else "split off the training data",
             "documents": {"train": len(train_records), "calibration": len(calib_records), "dev": len(dev_records)},
         },
         "settings": {k: v for k, v in vars(settings).items() if k != "show_progress"},
