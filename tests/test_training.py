@@ -434,3 +434,23 @@ def test_training_data_rewritten_while_it_is_read_is_refused(corpus, tmp_path, m
     with pytest.raises(InputError, match=f"{data}: changed while it was read: train again once it is written"):
         train([data], tmp_path / "model", dev=[corpus[1]], settings=TrainSettings(max_steps=1, eval_frequency=1))
     assert not (tmp_path / "model").exists()
+
+
+def test_the_work_folder_of_a_training_killed_outright_is_removed_by_the_next(tmp_path, monkeypatch):
+    """A run killed by SIGKILL (or out of memory) left its folder in /tmp, a copy of its training data, for good."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from attrib.training.train import WORK_PREFIX, work_folder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    abandoned = tmp_path / f"{WORK_PREFIX}{gone.stdout.strip()}-x1"
+    running = tmp_path / f"{WORK_PREFIX}{os.getpid()}-x2"  # this process's: it runs
+    for folder in (abandoned, running):
+        (folder / "corpus").mkdir(parents=True)
+    with work_folder() as folder:
+        assert folder.parent == tmp_path and folder.name.startswith(f"{WORK_PREFIX}{os.getpid()}-")
+        assert not abandoned.exists() and running.exists()
+    assert not folder.exists()

@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -299,12 +300,34 @@ def _apart(dev: list[dict], training: list[dict], where: str) -> None:
                          f"{shared[0]!r}): --dev must hold other documents")
 
 
+WORK_PREFIX = "attrib-train-"
+
+
+def _remove_abandoned_work_folders() -> None:
+    """Remove the work folders whose training process no longer runs (this user's; another's are left)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORK_PREFIX}*-*"):
+        pid = folder.name[len(WORK_PREFIX):].partition("-")[0]
+        if not pid.isdigit() or not folder.is_dir() or folder.is_symlink():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running (or the id is another process's now: its folder is kept)
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def work_folder() -> Iterator[Path]:
     """A temporary folder for spaCy's training runs, removed at the end; a disk that fills up while they write
-    there is named (a write() names no file, and the message said "standard output")."""
+    there is named (a write() names no file, and the message said "standard output"). Its name holds this process's
+    id: the folders of runs killed outright (SIGKILL, out of memory), copies of their training data, are removed
+    here once their process is gone."""
+    _remove_abandoned_work_folders()
     try:
-        with tempfile.TemporaryDirectory(prefix="attrib-train-") as name:
+        with tempfile.TemporaryDirectory(prefix=f"{WORK_PREFIX}{os.getpid()}-") as name:
             yield Path(name)
     except OSError as exc:
         if not write_failure(exc):
