@@ -85,6 +85,8 @@ def test_an_integral_float_id_orders_like_the_integer(tmp_path):
 @pytest.mark.parametrize(("older", "newer", "latest"), [
     ("2025-01-01T00:00:00.5Z", "2025-01-01T00:00:00Z", 11),  # half a second later, shorter as a string
     ("2025-01-01T09:00:00Z", "2025-01-01T10:00:00+02:00", 11),  # 08:00 UTC is earlier than 09:00 UTC
+    ("yesterday", "2025-01-01T09:00:00Z", 12),  # not a time: by id ("yesterday" came after every "2025-…")
+    ("2025-01-01T09:00:00Z", "yesterday", 12),
 ])
 def test_latest_compares_times_as_instants(tmp_path, older, newer, latest):
     annotations = [annotation(11, ALICE, TEXT, PREDICTED, 101, updated_at=older),
@@ -120,3 +122,10 @@ def test_a_tasks_file_is_named_for_what_it_is(tmp_path, command):
     tasks.write_text(json.dumps([{"data": {"text": TEXT, "record_id": "d"}}]), encoding="utf-8")
     done = attrib(*[str(part).format(out=tmp_path / "out.jsonl") for part in command], tasks)
     assert done.code == 2 and "holds tasks to import, not an export" in done.err, done.err
+
+
+def test_a_time_that_is_not_iso_is_warned_of(tmp_path):
+    annotations = [annotation(11, ALICE, TEXT, PREDICTED, 101, updated_at="yesterday")]
+    export = written(tmp_path, [task(1, TEXT, PREDICTED, annotations)])
+    done = attrib("validate", export)
+    assert done.code == 0 and "V604" in done.out and "'yesterday' is not an ISO 8601 time" in done.out, done.out

@@ -344,16 +344,16 @@ def _latest(items: list[dict]) -> list[dict]:
     """The annotation updated (else created) last, then of the highest id; all of them when one has a time that is
     not a string or an id that is not an integer: they cannot be ordered (comparing 5 with "2024-…" stopped in a
     traceback), and the validator then reports the field. Times are compared as instants when all of them read as
-    ISO times (`…00.5Z` after `…00Z`, `10:00+02:00` before `09:00Z`), else as the strings they are."""
+    ISO times (`…00.5Z` after `…00Z`, `10:00+02:00` before `09:00Z`); when one does not ("yesterday", which as a
+    string came after every "2025-…"), by id alone, the order Label Studio made them in (V604 warns of the time)."""
     if not items or not all(_orderable(item) for item in items):
         return items
-    times = [item.get("updated_at") or item.get("created_at") or "" for item in items]
-    instants = [_instant(t) for t in times]
-    when = instants if all(i is not None for i in instants) else times
+    instants = [instant(item.get("updated_at") or item.get("created_at") or "") for item in items]
+    when = instants if all(i is not None for i in instants) else [0.0] * len(items)
     return [max(zip(when, items), key=lambda pair: (pair[0], _whole(pair[1].get("id")) or 0))[1]]
 
 
-def _instant(time: str) -> float | None:
+def instant(time: str) -> float | None:
     """An ISO time as seconds since the epoch (no zone: UTC), or None."""
     try:
         moment = dt.datetime.fromisoformat(time.replace("Z", "+00:00"))

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable, Iterator
 
-from ..lsjson.convert import RECORD_ID, annotator_of
+from ..errors import shorten
+from ..lsjson.convert import RECORD_ID, annotator_of, instant
 from ..lsjson.names import TEXT_NAME
 from ..records import ROLES
 from .findings import Finding, Where
@@ -110,6 +111,10 @@ def _annotations(annotations: Any, text: str | None, where: Where) -> Iterator[F
         if ann.get("was_cancelled") is True:
             yield at.at("was_cancelled").finding("V601", "the annotator skipped this task: the annotation is not exported")
             continue
+        for name in ("updated_at", "created_at"):
+            if isinstance(ann.get(name), str) and instant(ann[name]) is None:
+                yield at.at(name).finding("V604", f"{name} {shorten(ann[name], 40, one_line=True)!r} is not an ISO 8601 "
+                                          "time: --choose latest orders this task's annotations by id")
         result = ann.get("result")
         if isinstance(result, list) and not result:
             yield at.at("result").finding("V602", "the annotation has no regions (submitted empty)")

@@ -68,6 +68,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "V601": (WARNING, "a cancelled (skipped) annotation"),
     "V602": (WARNING, "an annotation with no regions"),
     "V603": (ERROR, "one annotator has several annotations of one task"),
+    "V604": (WARNING, "an annotation's time is not an ISO 8601 time (--choose latest then orders by id)"),
     # V7xx: documents
     "V701": (ERROR, "the same record id twice (imported twice)"),
     "V702": (WARNING, "a task carries no record id"),
