@@ -173,3 +173,22 @@ def _shut_folder_said(tmp_path: Path) -> None:
     os.waitpid(pid, 0)
     assert code == 0 and f"skipped: E100 {corpus / 'shut'}: cannot read the folder (Permission denied)" in err, err
     assert "1 skipped" in err
+
+
+def test_an_error_quoting_a_huge_value_is_still_one_short_line(tmp_path):
+    """An id of megabytes was quoted whole: one error "line" of 10 MB (validate's report too); a line break in a
+    quoted value split the line."""
+    huge = tmp_path / "huge.jsonl"
+    huge.write_text(json.dumps({"id": "x" * 3_000_000, "text": "a b", "attributions": [
+        {"kind": "indirect", "content": [{"start": 0, "end": 3, "text": "zz"}], "source": [], "cue": []}]}) + "\n",
+        encoding="utf-8")  # and a wrong text
+    report = attrib("validate", huge)
+    assert report.code == 1 and len(report.out) < 2000 and "record xxxx" in report.out
+    huge.write_text(huge.read_text(encoding="utf-8").replace('"zz"', '"a b"'), encoding="utf-8")
+    ran = attrib("labelstudio", "tasks", huge, huge, "-o", tmp_path / "t.json")  # the id again: quoted twice
+    assert ran.code == 2 and ran.err.count("\n") == 1 and len(ran.err) <= 2010 and ran.err.endswith("…\n")
+    gold, pred = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    gold.write_text(json.dumps({"id": "g", "text": "x", "attributions": []}) + "\n", encoding="utf-8")
+    pred.write_text(json.dumps({"id": "a\nb", "text": "x", "attributions": []}) + "\n", encoding="utf-8")
+    ran = attrib("eval", gold, pred)  # the warning named the predicted id over two lines
+    assert ran.code == 0 and ran.err == f"attrib: warning: 1 predicted document(s) not in {gold}, not scored: 'a\\nb'\n"

@@ -18,6 +18,16 @@ def shorten(text: str, limit: int, one_line: bool = False) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+MESSAGE_LIMIT = 2000  # characters of one error line: the values a message quotes can be megabytes (a 10 MB id)
+
+
+def message_line(error: BaseException) -> str:
+    """An error's message as the one line the command line prints: line breaks a quoted value holds escaped, and cut
+    at MESSAGE_LIMIT characters."""
+    text = str(error).replace("\r", "\\r").replace("\n", "\\n")
+    return shorten(text, MESSAGE_LIMIT)
+
+
 def unlike(said: str, found: str) -> str:
     """What tells two texts apart that print alike, for a message saying they differ: another Unicode
     normalization of the same letters (é as one code point or as e and a combining accent), or invisible

@@ -15,7 +15,7 @@ import click
 import typer
 
 from .. import pipe_workers
-from ..errors import AttribError, InputError, OutputError, ResourceError
+from ..errors import AttribError, InputError, OutputError, ResourceError, message_line
 from ..jsonio import write_failure
 from ..threads import single_threaded
 from .app import app, examples_last, state
@@ -46,7 +46,7 @@ def main() -> None:
     except AttribError as exc:
         if state["verbose"]:
             traceback.print_exc()  # and the same exit status as without -v
-        print(f"attrib: {exc}", file=sys.stderr)
+        print(f"attrib: {message_line(exc)}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except typer.BadParameter as exc:
         if "is not readable" not in exc.format_message():  # typer checks path arguments before attrib opens them

@@ -8,7 +8,7 @@ from typing import Callable, List, Optional
 import typer
 
 from ..documents import count_documents, iter_documents, missing
-from ..errors import InputError, NothingToDoError, shorten
+from ..errors import InputError, NothingToDoError, message_line, shorten
 from ..jsonio import atomic_write, dumps_line, refuse_overwriting
 from .app import app, count_columns, progress_bar
 
@@ -20,7 +20,7 @@ def skip_or_stop(strict: bool, skipped: list[InputError]) -> Callable[[InputErro
         if strict:
             raise exc
         skipped.append(exc)
-        typer.echo(f"attrib: skipped: {exc}", err=True)
+        typer.echo(f"attrib: skipped: {message_line(exc)}", err=True)
 
     return on_error
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ..errors import InputError, NothingToDoError, OutputError, shorten
+from ..errors import InputError, NothingToDoError, OutputError, message_line, shorten
 from ..jsonio import atomic_write
 from .annotate import skip_or_stop, warn_repeated_ids
 from .app import app, count_columns, progress_bar
@@ -53,7 +53,7 @@ def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: 
                                     partition_bytes=partition_bytes, batch_size=batch_size, force=force,
                                     strict=strict, progress=progress)
     for message in skipped:
-        typer.echo(f"attrib: skipped: {message}", err=True)
+        typer.echo(f"attrib: skipped: {message_line(message)}", err=True)
     counts = manifest["counts"]
     typer.echo(f"annotated {counts['documents']} documents, {counts['attributions']} attributions, "
                f"{counts['skipped'] + len(missing)} skipped -> {output} ({counts['parts']} parts: "

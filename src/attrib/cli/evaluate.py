@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..errors import shorten
 from ..evaluate import MATCHINGS, evaluate, percent
 from ..jsonio import refuse_overwriting
 from ..records import ROLES
@@ -77,7 +78,7 @@ def eval_command(
     docs = report["documents"]
     if docs["unscored_pred_ids"]:
         ids = docs["unscored_pred_ids"]
-        shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+        shown = ", ".join(repr(shorten(i, 100)) for i in ids[:5]) + (", ..." if len(ids) > 5 else "")
         typer.echo(f"attrib: warning: {len(ids)} predicted document(s) not in {gold}, not scored: {shown}", err=True)
     if as_json:
         _echo_json(report)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Iterable, Literal, NamedTuple
 
+from ..errors import shorten
 from ..jsonsafe import json_path
 
 Severity = Literal["error", "warning"]
@@ -101,9 +102,9 @@ class Finding:
         head = self.file or "<input>"
         if self.line is not None:
             head += f":{self.line}"
-        ids = [f"{name} {value}" for name, value in (("record", self.record_id), ("task", self.task_id),
-                                                     ("annotation", self.annotation_id), ("region", self.region_id))
-               if value is not None]
+        ids = [f"{name} {shorten(str(value), 100, one_line=True)}" for name, value in (
+            ("record", self.record_id), ("task", self.task_id), ("annotation", self.annotation_id),
+            ("region", self.region_id)) if value is not None]  # an id can be megabytes long: its start names it
         return f"{head} {self.path}" + (f" ({', '.join(ids)})" if ids else "")
 
     def as_dict(self) -> dict:
