@@ -129,3 +129,18 @@ def test_a_time_that_is_not_iso_is_warned_of(tmp_path):
     export = written(tmp_path, [task(1, TEXT, PREDICTED, annotations)])
     done = attrib("validate", export)
     assert done.code == 0 and "V604" in done.out and "'yesterday' is not an ISO 8601 time" in done.out, done.out
+
+
+def test_reviewed_takes_the_ground_truth_where_marked_else_the_latest(tmp_path):
+    """`attrib train` took the latest annotation of a task: a later (here empty) annotation overrode the reviewer's
+    ground truth, and a project whose latest annotations were empty gave "no attribution" (E160)."""
+    marked = [annotation(11, ALICE, TEXT, PREDICTED, 101, ground_truth=True, updated_at="2025-01-01T09:00:00Z"),
+              annotation(12, BOB, TEXT, [], 101, updated_at="2025-01-02T09:00:00Z")]
+    unmarked = [annotation(21, ALICE, TEXT, PREDICTED, 102, updated_at="2025-01-01T09:00:00Z"),
+                annotation(22, BOB, TEXT, [], 102, updated_at="2025-01-02T09:00:00Z")]
+    export = written(tmp_path, [task(1, TEXT, PREDICTED, marked), task(2, TEXT, PREDICTED, unmarked)])
+    done, got = records(tmp_path, export, "reviewed")
+    assert done.code == 0 and [r["provenance"]["annotation_id"] for r in got] == [11, 22], done.err
+    from attrib.training.corpus import read_training_records
+
+    assert [r["provenance"]["annotation_id"] for r in read_training_records([export])] == [11, 22]

@@ -26,7 +26,7 @@ def export_command(
                                      "written whole or not at all."),
     choose: Literal[CHOOSE] = typer.Option("each", "--choose",
                                help="For an export: each annotation, each annotator's latest (each_latest), ground_truth, "
-                                    "latest, or the prediction."),
+                                    "latest, reviewed (ground truth where marked, else latest), or the prediction."),
     layout: Literal[brat.LAYOUTS] = typer.Option("brat", "--layout",
                                help="brat only: a brat collection (id.txt, id.ann, annotation.conf), or PolNeAR's "
                                     "tree (text/id.txt, attributions/id_annotator.ann)."),

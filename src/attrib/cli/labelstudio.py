@@ -145,8 +145,9 @@ def records_command(
     """Export -> attrib records, with provenance (task, annotation, annotator, lead time, accepted unchanged).
 
     --choose each: a record per annotation; each_latest: a record per annotator, their latest annotation;
-    ground_truth: the annotation marked ground truth; latest: the last updated annotation; prediction: the
-    task's prediction. Cancelled annotations are left out.
+    ground_truth: the annotation marked ground truth; latest: the last updated annotation; reviewed: the one
+    marked ground truth where there is one, else the latest; prediction: the task's prediction. Cancelled
+    annotations are left out.
 
     Example: attrib labelstudio records out/seed.export.json -o out/seed.annotated.jsonl --choose latest
     """

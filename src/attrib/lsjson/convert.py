@@ -33,7 +33,7 @@ from .names import (
 
 RECORD_ID = "record_id"  # data key holding the record id: the dedup key of a push
 META = "meta"  # data key holding the record's meta
-CHOOSE = ("each", "each_latest", "ground_truth", "latest", "prediction")
+CHOOSE = ("each", "each_latest", "ground_truth", "latest", "reviewed", "prediction")
 
 
 
@@ -369,8 +369,9 @@ def _orderable(item: dict) -> bool:
 
 
 def chosen_annotations(task: dict, choose: str) -> list[dict]:
-    """The annotations of `task` that `choose` reads: not cancelled; the last marked ground truth, the latest, all
-    (each), each annotator's latest (each_latest), or none (prediction)."""
+    """The annotations of `task` that `choose` reads: not cancelled; the last marked ground truth, the latest, the
+    one marked ground truth where a reviewer marked one, else the latest (reviewed), all (each), each annotator's
+    latest (each_latest), or none (prediction)."""
     # cancelled only when it says so (`true`): another value is for the checks to refuse, not a reason to leave it out
     annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and a.get("was_cancelled") is not True]
     if choose == "ground_truth":  # and one that says it in another type than true/false, for the checks to refuse
@@ -378,6 +379,8 @@ def chosen_annotations(task: dict, choose: str) -> list[dict]:
             a for a in annotations if "ground_truth" in a and not isinstance(a["ground_truth"], bool)]
     if choose == "latest":
         return _latest(annotations)
+    if choose == "reviewed":
+        return chosen_annotations(task, "ground_truth") or _latest(annotations)
     if choose == "each_latest":
         by_annotator: dict = {}
         for a in annotations:

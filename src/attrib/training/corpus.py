@@ -27,14 +27,15 @@ LABELS = {role: role.upper() for role in ROLES}
 
 
 def read_training_records(paths: Iterable[str | Path]) -> Iterator[dict]:
-    """Annotated records from JSONL files, Label Studio exports (validated; the latest annotation of
-    each task) and brat folders, in order."""
+    """Annotated records from JSONL files, Label Studio exports (validated; of each task the annotation a reviewer
+    marked ground truth, else the latest: a later annotation did not override the review) and brat folders, in
+    order."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             yield from brat.read(path)
         else:
-            yield from read_input(path, choose="latest", drafts_do=False)
+            yield from read_input(path, choose="reviewed", drafts_do=False)
 
 
 def split(records: list[dict], fraction: float, seed: int = 0, at_least_one: bool = True) -> tuple[list[dict], list[dict]]:
