@@ -192,3 +192,31 @@ def test_an_error_quoting_a_huge_value_is_still_one_short_line(tmp_path):
     pred.write_text(json.dumps({"id": "a\nb", "text": "x", "attributions": []}) + "\n", encoding="utf-8")
     ran = attrib("eval", gold, pred)  # the warning named the predicted id over two lines
     assert ran.code == 0 and ran.err == f"attrib: warning: 1 predicted document(s) not in {gold}, not scored: 'a\\nb'\n"
+
+
+@pytest.mark.parametrize("args, said", [
+    (("annotate", "{tmp}/a.txt", "--force", "-o", "{tmp}/x.jsonl"), "Invalid value for --force: applies to --cluster"),
+    (("annotate", "{tmp}/a.txt", "--partition-size", "2MiB", "-o", "{tmp}/x.jsonl"),
+     "Invalid value for --partition-size: applies to --cluster"),  # was ignored without a word
+    (("studio", "-d", "{tmp}/st", "--stop", "--backend"), "Invalid value for --stop: stops the server: --backend would"),
+])
+def test_an_option_that_would_be_ignored_is_a_usage_error(tmp_path, args, said):
+    (tmp_path / "a.txt").write_text("She said so.\n", encoding="utf-8")
+    ran = attrib(*(arg.format(tmp=tmp_path) for arg in args))
+    assert ran.code == 2 and ran.err.startswith(f"attrib: {said}") and ran.err.count("\n") == 1, ran.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_messages_say_what_the_file_is(tmp_path):
+    """`merge` of a mistyped folder said "run it again: finished parts are kept"; `agreement` of records said
+    "expected a JSON array ([...]), found '{'"; `validate --as export` of records said "holding export"."""
+    records = tmp_path / "r.jsonl"
+    records.write_text(json.dumps({"id": "a", "text": "x", "attributions": []}) + "\n", encoding="utf-8")
+    assert attrib("merge", tmp_path / "nowhere", "-o", tmp_path / "m.jsonl").err == (
+        f"attrib: E100 {tmp_path / 'nowhere'}: no such folder: give the -o folder of an `attrib annotate --cluster` run\n")
+    assert attrib("merge", records, "-o", tmp_path / "m.jsonl").err.startswith(
+        f"attrib: E100 {records}: a file, not a folder of parts")
+    assert attrib("agreement", records).err.startswith(
+        f"attrib: E100 {records}: is JSON Lines (records?), not a Label Studio export")
+    assert attrib("validate", records, "--as", "export").err.startswith(
+        f"attrib: E100 {records}: is JSON Lines (or one JSON object), but Label Studio exports are one JSON array")

@@ -172,7 +172,7 @@ def missing(names: Iterable[str]) -> str | None:
     """The first input named that does not exist (a mistyped name), if any: a run reporting it as one more skipped
     document would succeed without it."""
     for name in names:
-        if name == "-":
+        if name == "-" or "://" in name:  # a URL is for a cluster run, which the reader says
             continue
         try:
             os.stat(name)

