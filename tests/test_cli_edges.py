@@ -220,3 +220,30 @@ def test_messages_say_what_the_file_is(tmp_path):
         f"attrib: E100 {records}: is JSON Lines (records?), not a Label Studio export")
     assert attrib("validate", records, "--as", "export").err.startswith(
         f"attrib: E100 {records}: is JSON Lines (or one JSON object), but Label Studio exports are one JSON array")
+
+
+def test_utf16_text_is_named_so(tmp_path):
+    """A file saved as Windows' "Unicode" read as "not JSON (starts with 'ÿ')", "not valid UTF-8 (byte 1 of the
+    line)" or "binary data (NUL byte at 3)", by command."""
+    text = tmp_path / "doc.txt"
+    text.write_bytes("He said so.".encode("utf-16"))
+    records = tmp_path / "docs.jsonl"
+    records.write_bytes('{"id": "a", "text": "x"}\n'.encode("utf-16"))
+    said = "is UTF-16 (or UTF-32) text, by its byte order mark: attrib reads UTF-8; save it as UTF-8"
+    assert attrib("annotate", text, "-o", tmp_path / "o.jsonl").err.startswith(f"attrib: skipped: E100 {text}: {said}")
+    for args in (("validate", records), ("eval", records, records), ("show", records)):
+        ran = attrib(*args)
+        assert ran.code != 0 and ran.err.startswith(f"attrib: E100 {records}: {said}"), ran.err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_txt_name_in_a_folder_that_is_no_file_is_said_not_dropped(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("She said so.\n", encoding="utf-8")
+    os.mkfifo(folder / "pipe.txt")
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    ran = attrib("annotate", folder, "-o", tmp_path / "out.jsonl")
+    assert ran.code == 0 and sorted(ran.err.splitlines()[:2]) == [
+        f"attrib: skipped: E100 {folder / 'gone.txt'}: a broken link, not a file: its text is not read",
+        f"attrib: skipped: E100 {folder / 'pipe.txt'}: a named pipe, not a file: its text is not read"], ran.err

@@ -733,3 +733,14 @@ def test_ids_given_twice_across_inputs_are_warned_of_and_found_by_validate(sched
     assert checked.code == 1 and "001-q-00000.jsonl:1 $.id (record x): record 'x' is also in 000-p-00000.jsonl" in checked.out
     assert attrib("validate", tmp_path / "local.jsonl").out.splitlines()[-1] == checked.out.splitlines()[-1].replace(
         "2 files", "1 file")
+
+
+def test_a_broken_link_in_an_input_folder_is_skipped_in_one_line(tmp_path):
+    """A .txt link to nothing in a folder stopped the cluster run in a FileNotFoundError traceback."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("She said so.\n", encoding="utf-8")
+    (folder / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    ran = attrib("annotate", folder, "-o", tmp_path / "parts", "--cluster", "local:1")
+    assert ran.code == 0 and ran.err.splitlines()[1] == (
+        f"attrib: skipped: E100 {folder / 'gone.txt'}: a broken link, not a file: its text is not read"), ran.err

@@ -19,7 +19,7 @@ from typing import IO, Callable, Iterable, Iterator
 
 from .errors import InputError
 from .jsonarray import iter_json_array
-from .jsonio import BOM, STDIO, JsonLine, open_binary
+from .jsonio import BOM, STDIO, JsonLine, not_a_file, open_binary
 from .lines import PARQUET_SUFFIXES, iter_lines, parquet_lines
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -216,7 +216,9 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
 
 def text_files(folder: Path, on_error: ErrorHandler | None = None) -> list[Path]:
     """The .txt files under `folder` (links to files too; linked folders are not entered), sorted. A folder inside it
-    that cannot be read goes to `on_error`: its files were left out without a word."""
+    that cannot be read goes to `on_error`: its files were left out without a word. So does a .txt name that is no
+    file (a named pipe, a broken link), which is left out: a local run said nothing of it, and a cluster run stopped
+    in a traceback at a broken link."""
     found = []
 
     def unreadable(exc: OSError) -> None:
@@ -224,7 +226,11 @@ def text_files(folder: Path, on_error: ErrorHandler | None = None) -> list[Path]
             on_error(InputError(f"{exc.filename}: cannot read the folder ({exc.strerror}): its .txt files are not read"))
 
     for here, _, names in os.walk(folder, onerror=unreadable):
-        found += [Path(here) / name for name in names if name.endswith(".txt") and (Path(here) / name).is_file()]
+        for path in (Path(here) / name for name in names if name.endswith(".txt")):
+            if path.is_file():
+                found.append(path)
+            elif on_error is not None:
+                on_error(InputError(f"{path}: {not_a_file(path)}, not a file: its text is not read"))
     return sorted(found)
 
 

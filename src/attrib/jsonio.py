@@ -67,8 +67,25 @@ def open_text(path: str | Path) -> IO[str]:
 
 
 def open_binary(path: str | Path) -> IO[bytes]:
-    """Open a file for reading bytes, raising InputError with the file name."""
-    return _open(path, "rb")
+    """Open a file for reading bytes, raising InputError with the file name; a file in UTF-16 or UTF-32 (a byte order
+    mark FF FE or FE FF: Windows' "Unicode") is named so, where it was a byte that is not UTF-8 or not JSON."""
+    handle = _open(path, "rb")
+    if handle.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        handle.close()
+        raise InputError(f"{path}: is UTF-16 (or UTF-32) text, by its byte order mark: attrib reads UTF-8; save it as "
+                         "UTF-8 (iconv -f UTF-16 -t UTF-8)")
+    return handle
+
+
+def not_a_file(path: str | Path) -> str:
+    """What a path that is not a regular file is instead: a named pipe, a device, a socket, a folder, a broken link."""
+    try:
+        kind = stat.S_IFMT(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return "a broken link" if os.path.islink(path) else "missing"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    return _NOT_REGULAR.get(kind, "a folder" if kind == stat.S_IFDIR else "no regular file")
 
 
 def _open(path: str | Path, mode: str, **kwargs: Any) -> IO:
