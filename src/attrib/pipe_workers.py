@@ -17,6 +17,7 @@ import warnings
 from typing import Iterator
 
 _quiet = False  # while on, processes forked ignore Ctrl-C and SIGTERM: their parent stops them
+_killed = False  # stop() killed workers: their queues' threads may wait for good
 
 
 def _ignore_stop_signals() -> None:
@@ -42,16 +43,18 @@ def quiet(on: bool = True) -> Iterator[None]:
 def stop() -> None:
     """Kill the workers forked under `quiet()`, if any run: the process is stopping (Ctrl-C, SIGTERM). spaCy's
     warning that they did not complete (W127) is not news then."""
+    global _killed
     if not _quiet or "multiprocessing" not in sys.modules:
         return
     import multiprocessing
 
     for child in multiprocessing.active_children():
         child.kill()
+        _killed = True
     warnings.filterwarnings("ignore", message=r"\[W127\]")
 
 
 def stranded() -> bool:
-    """Whether killed workers left this process queue feeder threads that would block its exit for good (each
-    waits to write into a pipe nobody reads any more; Python joins them at exit)."""
-    return any(thread.name == "QueueFeederThread" and thread.is_alive() for thread in threading.enumerate())
+    """Whether workers stop() killed left this process queue feeder threads that would block its exit for good
+    (each waits to write into a pipe nobody reads any more; Python joins them at exit)."""
+    return _killed and any(thread.name == "QueueFeederThread" and thread.is_alive() for thread in threading.enumerate())
