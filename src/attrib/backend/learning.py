@@ -26,6 +26,7 @@ from typing import Callable
 from ..errors import AttribError, InvalidDataError, shorten
 from ..jsonio import atomic_write, dumps_line
 from ..lsjson.convert import task_records
+from ..training.corpus import same_text
 from ..training.settings import TrainSettings
 from ..validation import check_export
 from . import models, round as training_round
@@ -218,7 +219,9 @@ class Learner:
             new = self.log.accepted - self.trained_upto
             if not now and (not self.train_every or new < self.train_every):
                 return f"{new} new annotations since the last round"
-            records = self.log.current()
+            # one document per text: two tasks of one text (imported twice) are one document to `attrib train`,
+            # which refuses them twice; the later annotation stands
+            records = list({same_text(r["text"]): r for r in self.log.current()}.values())
             if len(records) < training_round.MIN_DOCUMENTS:
                 message = (f"training postponed: {len(records)} annotated documents, a round needs "
                            f"{training_round.MIN_DOCUMENTS}")
