@@ -258,8 +258,8 @@ def test_an_annotation_updated_into_one_that_is_refused_or_skipped_leaves_the_an
 
 
 def test_a_round_counts_one_document_per_text(tmp_path):
-    """Two tasks of one text (imported twice) made two records of one text, which `attrib train` now refuses: every
-    round would fail. The later annotation stands for the text."""
+    """Two tasks of one text (imported twice) made two records of one text, which could fall on both sides of the
+    round's held-out split. The later annotation stands for the text."""
     log = AnnotationLog(tmp_path)
     log.append([accepted(1, 5, "One."), accepted(2, 6, "Two."), accepted(3, 7, "Three."), accepted(4, 8, "One.")])
     learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())

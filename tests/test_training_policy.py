@@ -204,7 +204,7 @@ def test_record_to_doc_puts_each_role_on_token_spans_once():
 
 
 def test_split_is_seeded_and_keeps_every_document_once():
-    records = [{"id": str(i)} for i in range(20)]
+    records = [{"id": str(i), "text": f"Text {i}."} for i in range(20)]
     kept, held = split(records, 0.25, seed=3)
     assert len(held) == 5 and len(kept) == 15
     assert sorted(r["id"] for r in kept + held) == sorted(r["id"] for r in records)
@@ -271,7 +271,28 @@ def test_an_origin_whose_few_drafts_were_all_right_is_not_certain():
 def test_a_handful_of_documents_holds_none_out_to_calibrate_on():
     from attrib.training.corpus import split
 
-    docs = [{"id": str(i)} for i in range(12)]
+    docs = [{"id": str(i), "text": f"Text {i}."} for i in range(12)]
     assert [len(side) for side in split(docs[:9], 0.1, at_least_one=False)] == [9, 0]
     assert [len(side) for side in split(docs[:10], 0.1, at_least_one=False)] == [9, 1]
     assert [len(side) for side in split(docs[:2], 0.1)] == [1, 1]  # dev: one at least
+
+
+def test_documents_of_one_text_fall_on_one_side_of_a_split():
+    """PolNeAR train holds one article under two ids: held out, one copy was scored on as unseen while the model
+    trained on the other. A split without such copies is the split it was (the same seeded draws)."""
+    import random
+
+    from attrib.training.corpus import split
+
+    docs = [{"id": str(i), "text": f"Text {i}.\nMore."} for i in range(40)]
+    rng = random.Random(3)
+    before = sorted(range(40), key=lambda _: rng.random())[:4]  # what the split held out before copies were kept
+    assert sorted(int(d["id"]) for d in split(docs, 0.1, 3)[1]) == sorted(before)
+    copies = docs + [{"id": f"copy-{i}", "text": d["text"].replace("\n", "\r\n")} for i, d in enumerate(docs[:20])]
+    sides = set()
+    for seed in range(20):
+        kept, held = split(copies, 0.1, seed)
+        kept_texts, held_texts = ({d["text"].replace("\r\n", "\n") for d in side} for side in (kept, held))
+        assert not kept_texts & held_texts and len(kept) + len(held) == 60
+        sides.add(len(held))
+    assert sides == {6, 7}  # 6 documents, and a copy of the last one held out with it

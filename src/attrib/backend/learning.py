@@ -219,8 +219,8 @@ class Learner:
             new = self.log.accepted - self.trained_upto
             if not now and (not self.train_every or new < self.train_every):
                 return f"{new} new annotations since the last round"
-            # one document per text: two tasks of one text (imported twice) are one document to `attrib train`,
-            # which refuses them twice; the later annotation stands
+            # one document per text: two tasks of one text (imported twice) could fall on both sides of the held-out
+            # split, and one be scored on as unseen; the later annotation stands
             records = list({same_text(r["text"]): r for r in self.log.current()}.values())
             if len(records) < training_round.MIN_DOCUMENTS:
                 message = (f"training postponed: {len(records)} annotated documents, a round needs "

@@ -42,7 +42,7 @@ from ..spacy_doc import get_attributions
 from . import spacy_fit  # it registers attrib's training components, as spaCy's loop needs them
 from .beside import Beside
 from .calibration import Calibration, expected_calibration_error, reliability
-from .corpus import distinct, read_training_records, same_text, split, to_docbin
+from .corpus import parseable, read_training_records, same_text, split, to_docbin
 from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, training_halves
 from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins, judged_counts, judged_f1
@@ -379,9 +379,9 @@ def train(
     by_id(records, ", ".join(map(str, data)))  # a document twice could land on both sides of a split
     dev_records, dev_prints = _read_unchanged(dev) if dev else ([], [])
     base = load_base(settings.base)
-    distinct(records, ", ".join(map(str, data)), base.max_length)
+    parseable(records, ", ".join(map(str, data)), base.max_length)
     if dev:
-        distinct(dev_records, ", ".join(map(str, dev)), base.max_length)
+        parseable(dev_records, ", ".join(map(str, dev)), base.max_length)
         _apart(dev_records, records, ", ".join(map(str, dev)))
     elif not settings.dev_fraction:
         raise InputError("--dev-fraction 0 holds no document out to choose checkpoints on: give --dev FILE, or a "
