@@ -40,14 +40,15 @@ def read_training_records(paths: Iterable[str | Path]) -> Iterator[dict]:
 
 def split(records: list[dict], fraction: float, seed: int = 0, at_least_one: bool = True) -> tuple[list[dict], list[dict]]:
     """A seeded random split of documents: (kept, held out), about `fraction` of them held out; at least one when
-    `at_least_one` (and more than one document), else only the whole documents `fraction` makes (none of 9 at 10%).
+    `at_least_one` (and more than one document), else none where `fraction` makes less than one (none of 9 at 10%).
     Documents of one text (a syndicated article under two ids) go to the same side: held out, one of them was
     scored on as unseen while the model had trained on the other."""
     if not records:
         return [], []
     rng = random.Random(seed)
     order = sorted(range(len(records)), key=lambda _: rng.random())
-    wanted = max(1, round(len(records) * fraction)) if at_least_one else int(len(records) * fraction)
+    share = len(records) * fraction
+    wanted = max(1, round(share)) if at_least_one else (round(share) if share >= 1 else 0)
     n_out = min(len(records) - 1, wanted) if fraction > 0 else 0
     mates: dict[str, list[int]] = {}
     for i, record in enumerate(records):
