@@ -32,9 +32,10 @@ import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-import numpy
+if TYPE_CHECKING:
+    import numpy
 
 from .errors import InputError, NothingToDoError
 from .records import KINDS, ROLES, Span, by_id, iter_records, spans
@@ -192,12 +193,17 @@ def greedy_pairs(weights: dict[tuple[int, int], int], order: Callable[[tuple[int
 @cache
 def _whitespace() -> numpy.ndarray:
     """The code points str.isspace() takes, sorted."""
+    import numpy
+
     return numpy.array([c for c in range(sys.maxunicode + 1) if chr(c).isspace()], dtype=numpy.uint32)
 
 
 def _solid_before(text: str) -> numpy.ndarray:
     """For each offset i, how many characters before it are not whitespace: 4 to 8 bytes a character (a list of
-    Python ints took 40, 6.3 GB for a text of 153 MB)."""
+    Python ints took 40, 6.3 GB for a text of 153 MB). numpy is imported here, not with the module: the command line
+    imports this one before it sets numpy's threads (threads.single_threaded)."""
+    import numpy
+
     codes = numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
     out = numpy.zeros(len(text) + 1, dtype=numpy.int32 if len(text) < 2**31 else numpy.int64)
     numpy.cumsum(~numpy.isin(codes, _whitespace()), out=out[1:])
