@@ -65,3 +65,10 @@ def test_every_usage_error_is_one_line_naming_the_help_to_read(args, says, help_
     done = attrib(*args)
     assert done.code == 2 and done.err.startswith(f"attrib: {says} (see '") and done.err.count("\n") == 1
     assert done.err.endswith(f"{help_of} --help')\n")
+
+
+@pytest.mark.parametrize("args", [(), ("labelstudio",), ("import",)])
+def test_a_command_group_without_a_command_shows_its_help_as_it_is(args):
+    """Made one line with the other usage errors, the whole help came out on one line."""
+    done = attrib(*args)
+    assert done.code == 2 and done.err.startswith("Usage: ") and "\n\nOptions:\n" in done.err, done.err

@@ -137,6 +137,9 @@ def _usage(exc: Exception) -> None:
     (click's own message is four lines: the usage, the help hint, a blank line and the error)."""
     if not hasattr(exc, "format_message"):
         raise exc
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `attrib`, `attrib labelstudio`: the help as it is (typer's own click)
+        exc.show()
+        sys.exit(exc.exit_code)
     message = " ".join(exc.format_message().split())
     ctx = getattr(exc, "ctx", None)
     where = ctx.command_path if ctx is not None else "attrib"
