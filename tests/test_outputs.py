@@ -158,6 +158,26 @@ def test_standard_output_is_written_whole_or_not_at_all(records, args):
     assert ran.returncode == 0 and ran.stdout.decode("utf-8") == attrib(*(a.format(r=whole) for a in args)).out != ""
 
 
+def test_stdout_held_where_there_is_no_room_is_one_line_naming_where(tmp_path):
+    """Past 16 MB the output for stdout is held in a temporary file until complete: under a file size limit (or on a
+    full disk) the error named standard output, which had room, and its temporary folder was not said."""
+    source = tmp_path / "big.jsonl"
+    line = json.dumps({"id": "{}", "text": TEXT * 60, "attributions": []})
+    source.write_text("".join(line.replace('"{}"', f'"d{i}"') + "\n" for i in range(9000)), encoding="utf-8")
+    assert source.stat().st_size > 17_000_000
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))
+
+    done = subprocess.run([ATTRIB, "export", str(source), "-f", "jsonl", "-o", "-"], capture_output=True, timeout=300,
+                          preexec_fn=small_files, env={**os.environ, "TMPDIR": str(tmp_path)})
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode() == (f"attrib: E140 standard output: cannot hold the output in {tmp_path} until it is "
+                                    "complete (File too large): set TMPDIR to a roomier folder, or write to a file "
+                                    "with -o\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]
+
+
 def test_annotate_that_reads_nothing_keeps_the_earlier_output(tmp_path):
     out = tmp_path / "out.jsonl"
     out.write_text("earlier\n", encoding="utf-8")

@@ -229,15 +229,23 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
     renaming a file over it would replace the device.
     """
     if str(path) == STDIO:
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL) as spool:
-            with _failures_named(Path(tempfile.gettempdir())):  # a full disk under the spool; stdout's own: the CLI's
-                handle = spool if "b" in mode else io.TextIOWrapper(spool, encoding="utf-8", newline="")
-                yield handle
-                handle.flush()
-                if handle is not spool:
-                    handle.detach()  # closing the wrapper would close the spool
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)
+        text = None if "b" in mode else io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        try:
+            with _spool_failures():  # a full disk under the spool is named as such; stdout's own are the CLI's
+                yield spool if text is None else text
+                if text is not None:
+                    text, wrapper = None, text
+                    wrapper.detach()  # flushed into the spool, which stays open (closing the wrapper closes it)
+                spool.flush()
             spool.seek(0)
             _copy_to_stdout(spool)
+        finally:  # what a failed write left buffered fails again when closed: that is not the error to report
+            with contextlib.suppress(OSError, ValueError):
+                if text is not None:
+                    text.detach()
+            with contextlib.suppress(OSError):
+                spool.close()
         return
     target = Path(path)
     kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
@@ -274,6 +282,19 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
             os.unlink(tmp)
         remove_made(made)
         raise
+
+
+@contextlib.contextmanager
+def _spool_failures() -> Iterator[None]:
+    """A write to stdout's spool that fails for want of space (or of a size limit) as an OutputError naming where the
+    spool is, and how to give it room."""
+    try:
+        yield
+    except OSError as exc:
+        if not write_failure(exc):
+            raise
+        raise OutputError(f"standard output: cannot hold the output in {tempfile.gettempdir()} until it is complete "
+                          f"({exc.strerror}): set TMPDIR to a roomier folder, or write to a file with -o") from None
 
 
 def _copy_to_stdout(spool: IO[bytes]) -> None:
