@@ -264,3 +264,21 @@ def test_a_round_counts_one_document_per_text(tmp_path):
     log.append([accepted(1, 5, "One."), accepted(2, 6, "Two."), accepted(3, 7, "Three."), accepted(4, 8, "One.")])
     learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
     assert learner.maybe_train(now=True) == "training postponed: 3 annotated documents, a round needs 4"
+
+
+def test_a_catch_up_keeps_what_an_event_brought_after_the_export_and_takes_back_what_it_took_out(tmp_path):
+    """An annotation an event brought after the export was made was taken out by the catch-up on that export, and
+    for good: the log still knew its key, so that a later export listing it unchanged did not bring it back."""
+    first = {"id": 1, "task": 5, "result": MINISTER_RESULT, "updated_at": "2026-01-01T10:00:00Z"}
+    second = {"id": 2, "task": 6, "result": MINISTER_RESULT, "updated_at": "2026-01-01T10:05:00Z"}
+    task5, task6 = {"id": 5, "data": {"text": MINISTER_TEXT}}, {"id": 6, "data": {"text": MINISTER_TEXT + " Yes."}}
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    learner.catch_up([dict(task5, annotations=[first])], project=7)
+    before = learner.in_force()  # the export is made now: it holds annotation 1 only
+    learner.on_event({"action": "ANNOTATION_CREATED", "annotation": second, "task": task6, "project": {"id": 7}})
+    assert learner.catch_up([dict(task5, annotations=[first])], project=7, before=before).deleted == 0
+    assert sorted(e["annotation_id"] for e in AnnotationLog(tmp_path).standing()) == [1, 2]
+    assert learner.catch_up([dict(task5, annotations=[first])], project=7).deleted == 1  # the race, unguarded
+    assert learner.catch_up([dict(task5, annotations=[first]), dict(task6, annotations=[second])], project=7).accepted == 1
+    assert sorted(e["annotation_id"] for e in AnnotationLog(tmp_path).standing()) == [1, 2]
+    assert AnnotationLog(tmp_path).known == learner.log.known  # a restart knows what this process knows

@@ -60,22 +60,23 @@ class Backend:
     def __post_init__(self) -> None:
         self.predicting = threading.Lock()
 
-    def train_on(self, tasks: list, project: int | None = None) -> dict:
-        """Catch up on the annotations of these tasks (with `project`: all of its annotated tasks), then start a
-        round."""
-        outcome = self.learner.catch_up(tasks, project)
+    def train_on(self, tasks: list, project: int | None = None, before: set[tuple] | None = None) -> dict:
+        """Catch up on the annotations of these tasks (with `project`: all of its annotated tasks, made when the
+        annotations `before` were in force), then start a round."""
+        outcome = self.learner.catch_up(tasks, project, before)
         return {**outcome.as_dict(), "status": self.learner.maybe_train(now=True)}
 
     def train_project(self, project: object) -> dict:
         project = project_id(project) if isinstance(project, dict) else None
         if self.learner.fetch_tasks is None or project is None:
             return {"status": self.learner.maybe_train(now=True)}  # on the annotations the events brought
+        before = self.learner.in_force()
         try:
             tasks = self.learner.fetch_tasks(project)
         except AttribError as exc:  # Client's messages never hold the key
             logger.warning("no catch-up on project %s: %s", project, exc)
             return self.train_on([])  # nothing known of the project: none of its annotations is taken out
-        return self.train_on(tasks, project)
+        return self.train_on(tasks, project, before)
 
     def predict(self, tasks: list) -> tuple[str, list[dict]]:
         with self.predicting:
@@ -200,11 +201,12 @@ def create_app(backend: Backend) -> Starlette:
         return JSONResponse(outcome.as_dict(), status_code=status)
 
     async def train(request: Request) -> JSONResponse:  # "Start training", the other way: every annotated task
+        before = backend.learner.in_force()  # Label Studio made the body before it was sent
         body = (await _object(request, backend))[0]
         tasks = body.get("annotations")
         if not isinstance(tasks, list):
             raise HTTPProblem(400, "$.annotations must be a list of annotated tasks")
-        return JSONResponse(await run_in_threadpool(backend.train_on, tasks, project_id(body.get("project"))))
+        return JSONResponse(await run_in_threadpool(backend.train_on, tasks, project_id(body.get("project")), before))
 
     async def problem(request: Request, exc: HTTPProblem) -> JSONResponse:
         logger.warning("%s %s: %d %s", request.method, request.url.path, exc.status, exc.message)

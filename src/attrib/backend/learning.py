@@ -181,17 +181,23 @@ class Learner:
     def on_event(self, payload: dict) -> EventOutcome:
         return self._take(*annotation_events(payload), payload.get("action"))
 
-    def catch_up(self, tasks: list, project: int | None = None) -> EventOutcome:
+    def in_force(self) -> set[tuple]:
+        """The keys of the annotations in force now: what a catch-up may take out once it has the export."""
+        return set(self.log.known)
+
+    def catch_up(self, tasks: list, project: int | None = None, before: set[tuple] | None = None) -> EventOutcome:
         """Take the annotations of exported tasks that the log does not hold yet (made while the backend was
         down, or whose events were lost). With `project`, `tasks` are all of that project's annotated tasks: the
         annotations in force that belong to it and are not among them (deleted, skipped, changed into one the
-        validator refuses, or their task deleted while the backend was down) are deleted too."""
+        validator refuses, or their task deleted while the backend was down) are deleted too, of those in force
+        `before` the export was made (`in_force()`): one an event brought meanwhile is not in the export."""
         events, outcome = exported_events(tasks, project)
         new = [e for e in events if key(e) not in self.log.known]
         if project is not None:
             valid = {e["annotation_id"] for e in events}
             listed = {t.get("id") for t in tasks if isinstance(t, dict)}
             gone = [e["annotation_id"] for e in self.log.standing() if e["annotation_id"] not in valid
+                    and (before is None or key(e) in before)
                     and (e.get("project_id") == project or e.get("task_id") in listed)]
             new += [{"event": "deleted", "annotation_id": i} for i in gone]
             outcome.deleted += len(gone)

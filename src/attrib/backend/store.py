@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..jsonio import dumps_line
 
@@ -34,14 +34,16 @@ def key(event: dict) -> tuple:
 
 
 class AnnotationLog:
-    """The log in `data_dir`; `accepted` counts its accepted-annotation events, `known` holds their
-    (annotation id, updated_at): an annotation sent again unchanged is not stored twice."""
+    """The log in `data_dir`; `accepted` counts its accepted-annotation events, `known` holds the (annotation id,
+    updated_at) of the annotations in force: one sent again unchanged is not stored twice, and one deleted is taken
+    again when it comes back."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / LOG
         self._lock = threading.Lock()
-        accepted = [key(event) for event in self.events() if event.get("event") == "accepted"]
-        self.known, self.accepted = set(accepted), len(accepted)
+        events = list(self.events())
+        self.accepted = sum(1 for event in events if event.get("event") == "accepted")
+        self.known = {key(event) for event in self.standing(events)}
 
     def append(self, events: list[dict]) -> None:
         if not events:
@@ -67,6 +69,9 @@ class AnnotationLog:
                 os.close(fd)  # releases the flock
             self.accepted += sum(1 for event in events if event.get("event") == "accepted")
             self.known.update(key(event) for event in events if event.get("event") == "accepted")
+            # a deleted annotation that comes back unchanged (a catch-up took it out by mistake) is taken again
+            if deleted := {event.get("annotation_id") for event in events if event.get("event") == "deleted"}:
+                self.known = {known for known in self.known if known[0] not in deleted}
 
     def events(self) -> Iterator[dict]:
         try:
@@ -88,12 +93,12 @@ class AnnotationLog:
         """The records in force: per task not deleted, the latest accepted annotation that was not deleted since."""
         return list({event.get("task_id"): event["record"] for event in self.standing()}.values())
 
-    def standing(self) -> list[dict]:
+    def standing(self, events: Iterable[dict] | None = None) -> list[dict]:
         """The accepted events in force, oldest first: each annotation's latest, unless it or its task was deleted
-        since."""
+        since (of `events`, or of the log)."""
         by_annotation: dict = {}
         gone: set = set()  # deleted tasks (Label Studio never reuses a task's id)
-        for event in self.events():
+        for event in self.events() if events is None else events:
             if event.get("event") == "accepted":
                 by_annotation.pop(event.get("annotation_id"), None)  # an update moves it to the end
                 by_annotation[event.get("annotation_id")] = event
