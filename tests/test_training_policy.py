@@ -296,3 +296,12 @@ def test_documents_of_one_text_fall_on_one_side_of_a_split():
         assert not kept_texts & held_texts and len(kept) + len(held) == 60
         sides.add(len(held))
     assert sides == {6, 7}  # 6 documents, and a copy of the last one held out with it
+
+
+def test_a_model_saved_before_the_smoothed_prior_keeps_its_confidences():
+    """calibration.json without "prior" was written before the origin's share was smoothed: its drafts keep the
+    confidences they had (a bin of 1 found in 3 was 0.3333, under min_confidence, and would become 0.3714)."""
+    saved = {"bins": 10, "m": 4.0, "counts": {"rules": [[0, 0]] * 3 + [[3, 1]] + [[0, 0]] * 6}}
+    assert Calibration.from_dict(saved).confidence("rules", 0.35) == 0.3333
+    assert Calibration.from_dict(dict(saved, prior="laplace")).confidence("rules", 0.35) == 0.3714  # (1 + 4 × 2/5) / 7
+    assert Calibration().to_dict()["prior"] == "laplace"

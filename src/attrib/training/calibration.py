@@ -24,7 +24,7 @@ BINS = 10
 M = 4.0
 SCHEMA = {  # calibration.json, as to_dict writes it
     "type": "object", "required": ["counts"],
-    "properties": {"counts": {"type": "object", "propertyNames": {"enum": list(ORIGINS)}, "additionalProperties": {
+    "properties": {"prior": {"enum": ["share", "laplace"]}, "counts": {"type": "object", "propertyNames": {"enum": list(ORIGINS)}, "additionalProperties": {
         "type": "array", "minItems": BINS, "maxItems": BINS,
         "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "integer", "minimum": 0}}}}},
 }
@@ -39,6 +39,9 @@ class Calibration:
     """Counts per origin and bin: [predicted, found]. Empty counts calibrate to the raw score itself."""
 
     counts: dict[str, list[list[int]]] = field(default_factory=lambda: {o: [[0, 0] for _ in range(BINS)] for o in ORIGINS})
+    # what a bin is smoothed toward: the origin's share by Laplace's rule (laplace), or as it is (share: a model saved
+    # before, whose drafts keep their confidences, and with them which fall under min_confidence)
+    prior: str = "laplace"
 
     def add(self, origin: str, raw: float, found: bool) -> None:
         cell = self.counts.setdefault(origin, [[0, 0] for _ in range(BINS)])[_bin(raw)]
@@ -68,7 +71,8 @@ class Calibration:
         total = sum(c[0] for c in cells) if cells else 0
         if not total:
             return None
-        prior = (sum(c[1] for c in cells) + 1) / (total + 2)  # never 0 or 1 itself: all of 10 found is not certainty
+        found = sum(c[1] for c in cells)
+        prior = (found + 1) / (total + 2) if self.prior == "laplace" else found / total  # all of 10 found: not 1
 
         def smoothed(block: list) -> float:
             return (block[1] + M * prior) / (block[0] + M)
@@ -93,11 +97,11 @@ class Calibration:
         return values
 
     def to_dict(self) -> dict:
-        return {"bins": BINS, "m": M, "counts": self.counts}
+        return {"bins": BINS, "m": M, "prior": self.prior, "counts": self.counts}
 
     @classmethod
     def from_dict(cls, data: dict) -> Calibration:
-        return cls(counts={k: [list(c) for c in v] for k, v in data["counts"].items()})
+        return cls(counts={k: [list(c) for c in v] for k, v in data["counts"].items()}, prior=data.get("prior", "share"))
 
 
 def reliability(pairs: list[tuple[float, bool]]) -> list[dict]:
