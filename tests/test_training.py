@@ -432,20 +432,34 @@ def test_training_data_rewritten_while_it_is_read_is_refused(corpus, tmp_path, m
 
 
 def test_the_work_folder_of_a_training_killed_outright_is_removed_by_the_next(tmp_path, monkeypatch):
-    """A run killed by SIGKILL (or out of memory) left its folder in /tmp, a copy of its training data, for good."""
+    """A run killed by SIGKILL (or out of memory) left its folder in /tmp, a copy of its training data, for good.
+    A folder whose owner file another process holds locked (a run in progress) is left alone."""
+    import fcntl
     import subprocess
     import sys
     import tempfile
 
-    from attrib.training.train import WORK_PREFIX, work_folder
+    from attrib.training.train import OWNER, WORK_PREFIX, work_folder
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    abandoned = tmp_path / f"{WORK_PREFIX}{gone.stdout.strip()}-x1"
-    running = tmp_path / f"{WORK_PREFIX}{os.getpid()}-x2"  # this process's: it runs
-    for folder in (abandoned, running):
+    abandoned, running, older = (tmp_path / f"{WORK_PREFIX}{name}" for name in ("killed", "running", "older"))
+    for folder in (abandoned, running, older):
         (folder / "corpus").mkdir(parents=True)
-    with work_folder() as folder:
-        assert folder.parent == tmp_path and folder.name.startswith(f"{WORK_PREFIX}{os.getpid()}-")
-        assert not abandoned.exists() and running.exists()
-    assert not folder.exists()
+    (abandoned / OWNER).touch()
+    (running / OWNER).touch()  # an older attrib's folder has no owner file: left alone
+    holder = subprocess.Popen([sys.executable, "-c", "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR); "
+                               "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
+                               str(running / OWNER)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with work_folder() as folder:
+            assert folder.parent == tmp_path and folder.name.startswith(WORK_PREFIX)
+            assert not abandoned.exists() and running.exists() and older.exists()
+            fd = os.open(folder / OWNER, os.O_RDONLY)  # this run's own: held
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.close(fd)
+        assert not folder.exists()
+    finally:
+        holder.kill()
+        holder.wait()

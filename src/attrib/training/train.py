@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import math
@@ -301,34 +302,43 @@ def _apart(dev: list[dict], training: list[dict], where: str) -> None:
 
 
 WORK_PREFIX = "attrib-train-"
+OWNER = ".owner"  # in a work folder: locked (flock) while its training runs
 
 
 def _remove_abandoned_work_folders() -> None:
-    """Remove the work folders whose training process no longer runs (this user's; another's are left)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{WORK_PREFIX}*-*"):
-        pid = folder.name[len(WORK_PREFIX):].partition("-")[0]
-        if not pid.isdigit() or not folder.is_dir() or folder.is_symlink():
+    """Remove the work folders no training holds any more: their owner file's lock is free (the kernel releases it
+    when the process ends, however it ends; a process id would not tell, where /tmp is shared across containers)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{WORK_PREFIX}*"):
+        if folder.is_symlink() or not folder.is_dir():
             continue
         try:
-            os.kill(int(pid), 0)
-            continue  # still running (or the id is another process's now: its folder is kept)
-        except ProcessLookupError:
-            pass
-        except (PermissionError, OverflowError):
+            fd = os.open(folder / OWNER, os.O_RDONLY)
+        except OSError:  # another user's, or one being made, or left by an older attrib: left alone
             continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # its training runs
+        finally:
+            os.close(fd)
         shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager
 def work_folder() -> Iterator[Path]:
     """A temporary folder for spaCy's training runs, removed at the end; a disk that fills up while they write
-    there is named (a write() names no file, and the message said "standard output"). Its name holds this process's
-    id: the folders of runs killed outright (SIGKILL, out of memory), copies of their training data, are removed
-    here once their process is gone."""
+    there is named (a write() names no file, and the message said "standard output"). While it runs its owner file
+    is locked: the folders of runs killed outright (SIGKILL, out of memory), copies of their training data, are
+    removed by the next run."""
     _remove_abandoned_work_folders()
     try:
-        with tempfile.TemporaryDirectory(prefix=f"{WORK_PREFIX}{os.getpid()}-") as name:
-            yield Path(name)
+        with tempfile.TemporaryDirectory(prefix=WORK_PREFIX) as name:
+            owner = os.open(Path(name) / OWNER, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(owner, fcntl.LOCK_EX)
+                yield Path(name)
+            finally:
+                os.close(owner)
     except OSError as exc:
         if not write_failure(exc):
             raise
