@@ -305,3 +305,7 @@ def test_a_model_saved_before_the_smoothed_prior_keeps_its_confidences():
     assert Calibration.from_dict(saved).confidence("rules", 0.35) == 0.3333
     assert Calibration.from_dict(dict(saved, prior="laplace")).confidence("rules", 0.35) == 0.3714  # (1 + 4 × 2/5) / 7
     assert Calibration().to_dict()["prior"] == "laplace"
+
+    one_text = [{"id": "a", "text": "S."}, {"id": "b", "text": "S."}, {"id": "c", "text": "T."}]
+    assert [[d["id"] for d in side] for side in split(one_text, 0.5, 0)] in ([["a", "b"], ["c"]], [["c"], ["a", "b"]])
+    assert split(one_text[:2], 0.5, 0) == (one_text[:2], [])  # all of them would be held out: none is

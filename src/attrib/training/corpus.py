@@ -57,7 +57,9 @@ def split(records: list[dict], fraction: float, seed: int = 0, at_least_one: boo
     for i in order:
         if len(out) >= n_out:
             break
-        out.update(mates[same_text(records[i]["text"])])
+        group = mates[same_text(records[i]["text"])]
+        if len(out | set(group)) < len(records):  # one text only: nothing would be left to train on
+            out.update(group)
     return [r for i, r in enumerate(records) if i not in out], [r for i, r in enumerate(records) if i in out]
 
 
