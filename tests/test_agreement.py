@@ -251,7 +251,7 @@ def test_overall_is_micro_over_pairs(tmp_path):
 
 def test_bad_exports_name_the_file_and_the_task(tmp_path):
     path = export(tmp_path, {"tasks": []})
-    with pytest.raises(InputError, match=r"export.json: expected a JSON array"):
+    with pytest.raises(InputError, match=r"export.json: starts with '\{', not a JSON array as a Label Studio export"):
         agreement(path)
     broken = task(7, TEXT2, [SOURCES], [annotation(71, 1, TEXT2, [SOURCES], 107)])
     broken["annotations"][0]["result"][0]["value"]["end"] = 999

@@ -217,7 +217,7 @@ def test_messages_say_what_the_file_is(tmp_path):
     assert attrib("merge", records, "-o", tmp_path / "m.jsonl").err.startswith(
         f"attrib: E100 {records}: a file, not a folder of parts")
     assert attrib("agreement", records).err.startswith(
-        f"attrib: E100 {records}: is JSON Lines (records?), not a Label Studio export")
+        f"attrib: E100 {records}: starts with '{{', not a JSON array as a Label Studio export does (JSON Lines of")
     assert attrib("validate", records, "--as", "export").err.startswith(
         f"attrib: E100 {records}: is JSON Lines (or one JSON object), but Label Studio exports are one JSON array")
 

@@ -56,8 +56,8 @@ def checked_export(path: str, choose: str = "each") -> Iterator[dict]:
         raise InputError(f"{path}: holds tasks to import, not an export: export the project from Label Studio "
                          "(`attrib labelstudio pull`) and give that")
     if first == b"{":  # records (JSON Lines): "expected a JSON array ([...]), found '{'"
-        raise InputError(f"{path}: is JSON Lines (records?), not a Label Studio export (one JSON array): export the "
-                         "project from Label Studio (`attrib labelstudio pull`) and give that")
+        raise InputError(f"{path}: starts with '{{', not a JSON array as a Label Studio export does (JSON Lines of "
+                         "records?): export the project from Label Studio (`attrib labelstudio pull`) and give that")
     checker = Checker("export")
     for where, task, unusable in array_documents(path):
         chosen, places = as_chosen(task, choose) if isinstance(task, dict) else (task, {})
