@@ -131,6 +131,20 @@ def test_a_file_size_limit_is_one_line_and_keeps_the_earlier_output(records, tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.jsonl", "tasks.json"]
 
 
+def test_an_output_that_is_a_link_is_written_through(records, tmp_path):
+    """The new file was renamed over the link, which became a plain file: `-o /dev/stdout > out` as root replaced
+    the system's /dev/stdout, and `latest.jsonl -> v3.jsonl` stopped being a link. A link to a folder was refused."""
+    (tmp_path / "v3.jsonl").write_text("old\n", encoding="utf-8")
+    (tmp_path / "latest.jsonl").symlink_to("v3.jsonl")
+    assert attrib("export", records, "-f", "jsonl", "-o", tmp_path / "latest.jsonl").code == 0
+    assert (tmp_path / "latest.jsonl").is_symlink() and (tmp_path / "v3.jsonl").read_text(encoding="utf-8") != "old\n"
+    assert (tmp_path / "v3.card.md").exists() and not (tmp_path / "latest.card.md").exists()  # beside the file
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "brat").symlink_to("folder")
+    assert attrib("export", records, "-f", "brat", "-o", tmp_path / "brat").code == 0
+    assert (tmp_path / "brat").is_symlink() and (tmp_path / "folder" / "r1.txt").exists()
+
+
 def test_a_full_standard_output_is_one_line(records):
     with open("/dev/full", "w") as full:
         done = subprocess.run([ATTRIB, "show", str(records)], stdout=full, stderr=subprocess.PIPE, text=True,

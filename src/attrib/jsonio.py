@@ -190,6 +190,12 @@ def write_failure(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in _WRITE_FAILURES
 
 
+def resolved(path: Path) -> Path:
+    """Where a file written at `path` goes: a link's target, which the new file replaces (renaming it over the link
+    made the link a file: `-o /dev/stdout > out` as root replaced /dev/stdout), else `path` itself."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def is_stream(path: str | Path) -> bool:
     """Whether `path` is stdout ("-") or a device or pipe (/dev/null): written to as it is, with nothing beside it."""
     if str(path) == STDIO:
@@ -263,6 +269,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         with _failures_named(target), handle:
             yield handle
         return
+    target = resolved(target)
     made: list[Path] = []
     try:
         made = make_parents(target)

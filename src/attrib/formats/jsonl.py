@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from ..jsonio import atomic_write, dumps_line, is_stream
+from ..jsonio import atomic_write, dumps_line, is_stream, resolved
 from .card import DatasetStats, render
 
 
@@ -36,7 +36,7 @@ def write(records: Iterable[dict], out: Path) -> list[Path]:
     if is_stream(out):  # records to stdout or a device: no file to put a card beside
         write_records(stats.tally(records), out)
         return []
-    card = card_path(out)
+    card = card_path(resolved(Path(out)))  # beside the file the records go to, not beside a link to it
     with atomic_write(out) as handle:
         for record in stats.tally(records):
             handle.write(dumps_line(record))

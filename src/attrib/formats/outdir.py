@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import OutputError, shorten
-from ..jsonio import make_parents, remove_made, remove_orphans, temporary_prefix
+from ..jsonio import make_parents, remove_made, remove_orphans, resolved, temporary_prefix
 
 
 @contextlib.contextmanager
 def staged_dir(out: Path, replace: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder beside `out`; on success it becomes `out`, which must be absent or empty, or with
     `replace` may be an earlier output, swapped out in one step where the system can (a stop at any moment leaves
-    the earlier folder or the new one at `out`, never neither)."""
+    the earlier folder or the new one at `out`, never neither). A link to a folder is written through: the folder it
+    names becomes the output."""
+    out = resolved(out)
     if not replace and out.exists() and not (out.is_dir() and not any(out.iterdir())):
         raise OutputError(f"{out}: exists and is not an empty folder: choose a new output folder")
     if out.resolve() == Path.cwd().resolve():  # put in place by a rename over it: the folder everyone stands in
