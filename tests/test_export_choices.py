@@ -144,3 +144,20 @@ def test_reviewed_takes_the_ground_truth_where_marked_else_the_latest(tmp_path):
     from attrib.training.corpus import read_training_records
 
     assert [r["provenance"]["annotation_id"] for r in read_training_records([export])] == [11, 22]
+
+
+def test_an_attribution_an_annotator_gave_no_kind_is_read_as_its_quote_marks_say(tmp_path):
+    """Label Studio cannot require the kind (a choice on one region of an attribution's two): an annotator who
+    forgot it submitted, and records, agreement, export and push --review then refused the whole export (V312)."""
+    annotations = [annotation(11, ALICE, TEXT, PREDICTED, 101)]
+    result = annotations[0]["result"]
+    annotations[0]["result"] = [r for r in result if r.get("from_name") != "kind"]
+    assert len(annotations[0]["result"]) < len(result)
+    export = written(tmp_path, [task(1, TEXT, PREDICTED, annotations)])
+    done, got = records(tmp_path, export, "latest")
+    assert done.code == 0, done.err
+    from attrib.records import infer_kind
+
+    assert [a["kind"] for a in got[0]["attributions"]] == [infer_kind(TEXT, a["content"]) for a in PREDICTED]
+    checked = attrib("validate", export)
+    assert checked.code == 0 and "V312" in checked.out and "read as its content's quote marks say" in checked.out

@@ -14,7 +14,7 @@ import pytest
 
 from attrib.errors import InputError, OffsetError, OutputError
 from attrib.formats import brat, export
-from attrib.records import fragment, iter_records, make_record
+from attrib.records import fragment, infer_kind, iter_records, make_record
 from fragments import frag_of
 
 DOC = "city-hall_2016-10-01_budget-balanced"
@@ -207,13 +207,13 @@ def test_every_type_used_is_declared_in_annotation_conf(tmp_path, seed_gold):
     ("indirect", "the city’s budget was balanced"),
 ])
 def test_infer_kind(kind, content):
-    assert brat.infer_kind(content, [{"start": 0, "end": len(content)}]) == kind
+    assert infer_kind(content, [{"start": 0, "end": len(content)}]) == kind
 
 
 def test_infer_kind_joins_fragments_split_by_whitespace_only():
     text = "“One. Two.”"
-    assert brat.infer_kind(text, [{"start": 0, "end": 5}, {"start": 6, "end": len(text)}]) == "direct"
-    assert brat.infer_kind(text, [{"start": 0, "end": 4}, {"start": 6, "end": len(text)}]) == "mixed"
+    assert infer_kind(text, [{"start": 0, "end": 5}, {"start": 6, "end": len(text)}]) == "direct"
+    assert infer_kind(text, [{"start": 0, "end": 4}, {"start": 6, "end": len(text)}]) == "mixed"
 
 
 def broken(tmp_path: Path, ann: str) -> Path:

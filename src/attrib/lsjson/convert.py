@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from .. import __version__
 
 from ..errors import InputError
-from ..records import ROLES, check_fragment, make_record
+from ..records import ROLES, check_fragment, infer_kind, make_record
 from .names import (
     CONTENT,
     CUE,
@@ -289,13 +289,15 @@ def result_to_attributions(text: str, result: list[dict], where: str = "result")
         elif kind == "choices" and value.get("choices"):
             choices[rid].setdefault(item.get("from_name"), value["choices"][0])
     groups, referent_of = group_regions(labels, relations)
-    return [_attribution(f"a{n}", group, regions, choices, referent_of) for n, group in enumerate(groups)]
+    return [_attribution(text, f"a{n}", group, regions, choices, referent_of) for n, group in enumerate(groups)]
 
 
-def _attribution(aid: str, group: list[str], regions: dict, choices: dict, referent_of: dict) -> dict:
+def _attribution(text: str, aid: str, group: list[str], regions: dict, choices: dict, referent_of: dict) -> dict:
     """One attribution from its regions (anchor first): confidence comes from the anchor, the kind from a CONTENT
     region when one carries it (the kind says what the content is; an annotator who picks it on the quotation
-    meant it, where the draft put its own on the CUE), else from the first region that carries one."""
+    meant it, where the draft put its own on the CUE), else from the first region that carries one, else (the
+    annotator forgot it: Label Studio cannot require it on one region of two, V312 warns) from the content's quote
+    marks, as brat's readers do."""
     frags: dict[str, dict[tuple[int, int], dict]] = {role: {} for role in ROLES}
     sources = []
     for rid in group:
@@ -313,6 +315,8 @@ def _attribution(aid: str, group: list[str], regions: dict, choices: dict, refer
         attr["confidence"] = regions[group[0]]["score"]
     for role in ROLES:
         attr[role] = [frags[role][key] for key in sorted(frags[role])]
+    if attr["kind"] is None and attr["content"]:
+        attr["kind"] = infer_kind(text, attr["content"])
     attr["source_entity"] = entities[0] if entities else None
     if source_types:
         attr["source_type"] = source_types[0]

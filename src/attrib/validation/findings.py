@@ -50,7 +50,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "V309": (ERROR, "a per-region choice sits on a region it does not apply to"),
     "V310": (ERROR, "a per-region choice's span differs from its region's"),
     "V311": (WARNING, "an attribution's regions carry different kinds (the CONTENT's is kept)"),
-    "V312": (ERROR, "an attribution has no kind"),
+    "V312": (WARNING, "an attribution has no kind (read as its content's quote marks say)"),
     # V4xx: relations
     "V401": (ERROR, "a relation points to a region that does not exist in its result"),
     "V402": (ERROR, "a relation needs exactly one label of attrib's"),

@@ -298,7 +298,7 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
         if cues and contents and not kinds:  # (an incomplete attribution is reported as such, above)
             yield check.at(anchor.index).finding(
                 "V312", f"the attribution anchored at {_quote(text, anchor)} has no kind (a {KIND_NAME} choice on its "
-                        "CUE or CONTENT)", anchor.id)
+                        "CUE or CONTENT): it is read as its content's quote marks say", anchor.id)
         elif cues and contents and len(kinds) > 1:
             yield check.at(anchor.index).finding(
                 "V311", f"the attribution anchored at {_quote(text, anchor)} has kinds {', '.join(sorted(kinds))}: the "
