@@ -38,7 +38,7 @@ def test_every_format_writes_and_counts(records, fmt, tmp_path):
     out = tmp_path / f"data.{fmt}"
     two_annotators = len({r["id"] for r in records}) < len(records)  # one brat file each: PolNeAR's tree
     summary = export(records, fmt, out, **({"layout": "polnear"} if fmt == "brat" and two_annotators else {}))
-    assert summary["documents"] == len(records)
+    assert summary["records"] == len(records) and summary["documents"] == len({r["id"] for r in records})
     assert summary["attributions"] == sum(len(r["attributions"]) for r in records)
     assert all(Path(p).exists() for p in summary["paths"])
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
@@ -48,7 +48,9 @@ def test_jsonl_round_trip_and_card(records, tmp_path):
     export(records, "jsonl", tmp_path / "data.jsonl")
     assert list(iter_records([tmp_path / "data.jsonl"])) == records
     card = (tmp_path / "data.card.md").read_text(encoding="utf-8")
-    assert f"{len(records)} documents, {sum(len(r['attributions']) for r in records)} attributions" in card
+    documents = len({r["id"] for r in records})
+    counted = f"{len(records)} documents" if documents == len(records) else f"{len(records)} records of {documents} documents"
+    assert f"{counted}, {sum(len(r['attributions']) for r in records)} attributions" in card
     assert "record.schema.json" in card and "attrib 0.1.0" in card
 
 
@@ -180,7 +182,7 @@ def test_label_studio_export_in(seed_gold, tmp_path):
     assert sorted(map(str, without(out[0]["attributions"], "id"))) == sorted(map(str, without(records[0]["attributions"], "id", "confidence")))
     assert len(out[1]["attributions"]) == len(records[0]["attributions"]) - 1
     summary = export(read_input(tmp_path / "export.json", "each"), "brat", tmp_path / "brat", layout="polnear")
-    assert summary["documents"] == 2
+    assert (summary["records"], summary["documents"]) == (2, 1)  # two annotators of one document
     assert sorted(p.name for p in (tmp_path / "brat" / "attributions").iterdir()) == ["seed-000_1.ann", "seed-000_2.ann"]
 
 

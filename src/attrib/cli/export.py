@@ -10,6 +10,7 @@ import typer
 from ..errors import InputError
 from ..formats import CONLL_FORMS, FORMATS, brat, export
 from ..formats.inputs import read_input
+from ..formats.card import counted
 from ..formats.jsonl import card_path, write_records
 from ..jsonio import refuse_overwriting
 from ..lsjson.convert import CHOOSE
@@ -55,7 +56,7 @@ def export_command(
         refuse_overwriting(card_path(output), [source])
     options = {"brat": {"layout": layout}, "conll": {"tags": tags}}.get(fmt, {})
     summary = export(read_input(source, choose), fmt, output, **options)
-    typer.echo(f"{summary['documents']} documents, {summary['attributions']} attributions written to {output} ({fmt})",
+    typer.echo(f"{counted(summary)}, {summary['attributions']} attributions written to {output} ({fmt})",
                err=True)
 
 

@@ -20,7 +20,8 @@ class DatasetStats:
     """Running counts over records; `tally` counts records as a consumer pulls them."""
 
     def __init__(self) -> None:
-        self.documents = 0
+        self.records = 0
+        self.ids: set[str] = set()  # documents: an export of several annotators holds several records of one
         self.attributions = 0
         self.kinds: Counter[str] = Counter()
         self.fragments: Counter[str] = Counter()  # role -> fragments
@@ -29,7 +30,8 @@ class DatasetStats:
         self.annotators: Counter[str] = Counter()  # annotator -> records
 
     def observe(self, record: dict) -> None:
-        self.documents += 1
+        self.records += 1
+        self.ids.add(record.get("id"))
         who = (record.get("provenance") or {}).get("annotator")
         self.annotators[UNSET if who is None else str(who)] += 1
         for attr in record.get("attributions") or []:
@@ -49,7 +51,8 @@ class DatasetStats:
     def summary(self) -> dict:
         """The counts as plain JSON-ready data."""
         return {
-            "documents": self.documents,
+            "documents": len(self.ids),
+            "records": self.records,
             "attributions": self.attributions,
             "kinds": dict(sorted(self.kinds.items())),
             "roles": {role: {"fragments": self.fragments[role], "attributions": self.with_role[role],
@@ -64,13 +67,18 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
     return [f"| {' | '.join(header)} |", f"|{'---|' * len(header)}", *(f"| {' | '.join(map(str, r))} |" for r in rows)]
 
 
+def counted(summary: dict) -> str:
+    """"12 documents", or "35 records of 17 documents" where some are in several versions (annotators)."""
+    documents, records = summary["documents"], summary["records"]
+    return f"{documents} documents" if records == documents else f"{records} records of {documents} documents"
+
+
 def render(summary: dict, data_name: str) -> str:
     """A Markdown card for a JSONL dataset named `data_name`, from `DatasetStats.summary()`."""
     lines = [
         f"# Dataset card: {data_name}",
         "",
-        f"{summary['documents']} documents, {summary['attributions']} attributions, written by attrib "
-        f"{summary['attrib']}.",
+        f"{counted(summary)}, {summary['attributions']} attributions, written by attrib {summary['attrib']}.",
         "",
         f"Format: JSON Lines, one attrib record per line, following the schema `{summary['schema']}` "
         "(schemas/record.schema.json). Offsets are Python code points into `text`, end exclusive, and every "
@@ -87,7 +95,7 @@ def render(summary: dict, data_name: str) -> str:
         "",
         "## Annotators",
         "",
-        *_table(["annotator", "documents"], list(summary["annotators"].items())),
+        *_table(["annotator", "records"], list(summary["annotators"].items())),
         "",
     ]
     return "\n".join(lines)
