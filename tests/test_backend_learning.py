@@ -282,3 +282,24 @@ def test_a_catch_up_keeps_what_an_event_brought_after_the_export_and_takes_back_
     assert learner.catch_up([dict(task5, annotations=[first]), dict(task6, annotations=[second])], project=7).accepted == 1
     assert sorted(e["annotation_id"] for e in AnnotationLog(tmp_path).standing()) == [1, 2]
     assert AnnotationLog(tmp_path).known == learner.log.known  # a restart knows what this process knows
+
+
+def test_start_training_during_a_round_is_followed_and_a_round_stopped_with_the_backend_counts_nothing(tmp_path, caplog):
+    """"Start training" while a round ran was answered and forgotten (nothing logged, no round after it); a round
+    ended by a restart was logged as failed and its annotations counted as trained on."""
+    import logging
+    import subprocess
+
+    log = AnnotationLog(tmp_path)
+    log.append([accepted(1, 5, "One."), accepted(2, 6, "Two.")])
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    learner._before, learner.trained_upto = 0, 2  # as a round started on both annotations leaves them
+    learner._round = subprocess.Popen(["sleep", "30"])
+    assert learner.maybe_train(now=True) == "a training round is running; another follows it"
+    learner._round.terminate()  # the backend stopped, or moved to another port
+    (tmp_path / "round").mkdir()
+    with caplog.at_level(logging.INFO, logger="attrib.backend"):
+        learner._finish(learner._round, tmp_path / "round")
+    assert learner.trained_upto == 0 and json.loads((tmp_path / "learning.json").read_text())["trained_upto"] == 0
+    assert "training round round stopped with the backend" in caplog.text and "failed" not in caplog.text
+    assert "training postponed: 2 annotated documents" in caplog.text  # the round that follows (too few here)

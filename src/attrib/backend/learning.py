@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -169,6 +170,8 @@ class Learner:
         self.log = AnnotationLog(data_dir)
         self._lock = threading.Lock()
         self._round: subprocess.Popen | None = None
+        self._again = False  # "Start training" came during a round: another round follows it
+        self._before = 0  # trained_upto before the running round, for a round that fails
         try:
             self.trained_upto = json.loads((data_dir / STATE).read_text(encoding="utf-8"))["trained_upto"]
         except (OSError, ValueError, KeyError):
@@ -211,8 +214,8 @@ class Learner:
         for message in outcome.skipped:
             logger.info("skipped %s", message)
         if outcome.accepted or outcome.deleted:
-            logger.info("%s: %d accepted, %d deleted (%d accepted in all)", action, outcome.accepted, outcome.deleted,
-                        self.log.accepted)
+            logger.info("%s: %d accepted, %d deleted (%d accepted in all, updates counted)", action, outcome.accepted,
+                        outcome.deleted, self.log.accepted)
         if train:
             self.maybe_train()
         return outcome
@@ -221,7 +224,10 @@ class Learner:
         """Start a round if one is due (or `now`); a line saying what happened."""
         with self._lock:
             if self._round is not None:
-                return "a training round is running"
+                if now:  # "Start training" meanwhile: the annotations since are trained on once this round ends
+                    self._again = True
+                    logger.info("a training round is running: another follows it, on the annotations since")
+                return "a training round is running" + ("; another follows it" if now else "")
             new = self.log.accepted - self.trained_upto
             if not now and (not self.train_every or new < self.train_every):
                 return f"{new} new annotations since the last round"
@@ -233,9 +239,8 @@ class Learner:
                            f"{training_round.MIN_DOCUMENTS}")
                 logger.info(message)
                 return message
-            self.trained_upto = self.log.accepted
-            with atomic_write(self.data_dir / STATE) as out:
-                json.dump({"trained_upto": self.trained_upto}, out)
+            self._before, self.trained_upto = self.trained_upto, self.log.accepted
+            self._save_trained_upto()
             round_dir = self._prepare_round(records)
             log = open(round_dir / "round.log", "wb")
             with log:
@@ -259,7 +264,12 @@ class Learner:
         code = process.wait()
         try:
             if code != 0:
-                logger.error("training round %s failed (exit %d): see %s", round_dir.name, code, round_dir / "round.log")
+                stopped = code in (-signal.SIGTERM, -signal.SIGKILL)  # ended with the server (stopped, or moved)
+                logger.log(logging.INFO if stopped else logging.ERROR, "training round %s %s: see %s", round_dir.name,
+                           "stopped with the backend" if stopped else f"failed (exit {code})", round_dir / "round.log")
+                with self._lock:  # its annotations count towards the next round again
+                    self.trained_upto = self._before
+                    self._save_trained_upto()
             else:
                 self._decide(round_dir, json.loads((round_dir / training_round.RESULT).read_text(encoding="utf-8")))
         except Exception:  # a round that went wrong must not take the server down
@@ -267,7 +277,12 @@ class Learner:
         finally:
             with self._lock:
                 self._round = None
-        self.maybe_train()  # annotations that came in during the round may make the next one due
+                again, self._again = self._again, False
+        self.maybe_train(now=again)  # annotations that came in during the round may make the next one due
+
+    def _save_trained_upto(self) -> None:
+        with atomic_write(self.data_dir / STATE) as out:
+            json.dump({"trained_upto": self.trained_upto}, out)
 
     def _decide(self, round_dir: Path, result: dict) -> None:
         candidate, serving = result["candidate"], result["serving"]
