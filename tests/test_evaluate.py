@@ -412,3 +412,10 @@ def test_non_whitespace_counts_are_those_of_str_isspace(text):
     from attrib.evaluate import _solid_before
 
     assert _solid_before(text).tolist() == [0, *accumulate(not c.isspace() for c in text)]
+
+
+def test_only_a_perfect_score_reads_100_and_only_nothing_reads_0():
+    """A round trip that lost one attribution in 2,192 printed 100.0, as if perfect."""
+    from attrib.evaluate import percent
+
+    assert [percent(v) for v in (None, 0.0, 0.0004, 0.5, 2191 / 2192, 1.0)] == ["-", "0.0", "0.1", "50.0", "99.9", "100.0"]

@@ -179,6 +179,16 @@ def test_a_content_of_line_breaks_only_is_refused_not_written_as_an_event_withou
     assert not (tmp_path / "out").exists()
 
 
+def test_a_referent_of_white_space_only_is_refused_not_written_without_offsets(tmp_path):
+    """Its T line had no offsets (exit 0), which `import brat` then refused."""
+    text = "He said it.\n\nMore"
+    attribution = {"id": "a0", "kind": "indirect", "source": [fragment(text, 0, 2)], "cue": [fragment(text, 3, 7)],
+                   "content": [fragment(text, 8, 10)], "source_entity": fragment(text, 11, 13)}
+    with pytest.raises(InputError, match=r"record r: \$\.attributions\[0\]\.source_entity: a referent of white space"):
+        export([make_record("r", text, [attribution])], "brat", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_polnear_layout_drops_the_additions(tmp_path):
     export([rich_record()], "brat", tmp_path / "out", layout="polnear")
     ann = (tmp_path / "out" / "attributions" / "rich.ann").read_text(encoding="utf-8")

@@ -128,6 +128,10 @@ def ann_lines(record: dict, extras: bool = True) -> list[str]:
             raise InputError(f"record {record['id']}: $.attributions[{i}].content: an attribution needs a content "
                              "fragment (in brat, one that is more than line breaks)")
         entity = attr.get("source_entity") if extras else None
+        if entity is not None and not record["text"][entity["start"]:entity["end"]].strip():
+            # its T line would have no offsets, which reading refuses (validate reports the span: V205)
+            raise InputError(f"record {record['id']}: $.attributions[{i}].source_entity: a referent of white space "
+                             "only, which brat cannot hold")
         source_type = attr.get("source_type") if extras else None
         key = ("source", _span_key(frags["source"]), source_type, entity and _span_key([entity]))
         new_source = bool(frags["source"]) and key not in ann.shared
