@@ -367,3 +367,15 @@ def test_a_file_of_a_folder_output_that_cannot_be_written_is_named_where_it_was_
             outdir.write_text(staging / "sub" / "a.ann", "T1\tSource 0 3\tBob\n")
     monkeypatch.undo()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_two_documents_whose_polnear_file_names_collide_get_the_advice_that_helps(tmp_path):
+    """`a_b` by `c` and `a` by `b_c` both make attributions/a_b_c.ann: the message advised --choose each_latest,
+    which cannot help two documents."""
+    text = "She said so."
+    records = [dict(make_record("a_b", text, []), provenance={"annotator": "c"}),
+               dict(make_record("a", text, []), provenance={"annotator": "b_c"})]
+    with pytest.raises(OutputError, match=r"record 'a': in PolNeAR's layout its annotation file attributions/a_b_c\.ann "
+                                          r"would be read back as another record's"):
+        export(records, "brat", tmp_path / "out", layout="polnear")
+    assert not (tmp_path / "out").exists()

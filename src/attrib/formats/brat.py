@@ -190,6 +190,7 @@ def write(records: Iterable[dict], out: Path, layout: str = "brat") -> list[Path
         raise InputError(f"unknown brat layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
     texts: set[Path] = set()  # PolNeAR's layout: each text, and whose each .ann must read back as
     owners: list[tuple[Path, str, str | None, str]] = []
+    written: dict[Path, tuple[str, str | None]] = {}  # each .ann: the document and annotator it was written for
     with staged_dir(out) as root:
         if layout == "brat":
             write_text(root / "annotation.conf", ANNOTATION_CONF)
@@ -198,6 +199,9 @@ def write(records: Iterable[dict], out: Path, layout: str = "brat") -> list[Path
             if layout != "brat":
                 texts.add(txt)
                 owners.append((ann, txt.stem, who, record["id"]))
+            if layout != "brat" and written.get(ann, (txt.stem, who)) != (txt.stem, who):
+                raise _clash(out, record["id"], ann.relative_to(root))  # another document's name, '_' and annotator
+            written[ann] = (txt.stem, who)
             if ann.exists():
                 raise OutputError(f"{out}: two records for {ann.relative_to(root)} (id {record['id']!r}" + (
                     ", several annotators?): keep one version of each document (a Label Studio export: --choose latest), "
@@ -212,11 +216,14 @@ def write(records: Iterable[dict], out: Path, layout: str = "brat") -> list[Path
         for ann, name, who, record_id in owners:  # once every text is known: a later one can take an earlier .ann
             texts_here = ann.parent.parent / "text"
             if polnear_owner(ann.stem, lambda stem: texts_here / f"{stem}.txt" in texts) != (name, who):
-                raise OutputError(f"{out}: record {record_id!r}: in PolNeAR's layout its annotation file "
-                                  f"{ann.relative_to(root)} would be read back as another record's (an id that is "
-                                  "another's id, '_' and an annotator): use --layout brat, or ids and annotators "
-                                  "without '_'")
+                raise _clash(out, record_id, ann.relative_to(root))
     return [out]
+
+
+def _clash(out: Path, record_id: str, ann: Path) -> OutputError:
+    return OutputError(f"{out}: record {record_id!r}: in PolNeAR's layout its annotation file {ann} would be read "
+                       "back as another record's (an id that is another's id, '_' and an annotator): use --layout "
+                       "brat, or ids and annotators without '_'")
 
 
 def _offset(digits: str) -> int:
