@@ -170,13 +170,15 @@ def test_train_with_its_project_takes_out_the_annotations_that_project_no_longer
         assert [r["provenance"]["annotation_id"] for r in AnnotationLog(backend.data_dir).current()] == [1]
 
 
-def test_a_backend_follows_its_label_studio_to_another_port_and_keeps_its_own(tmp_path):
+def test_a_backend_follows_its_label_studio_to_another_port_and_keeps_its_own(tmp_path, monkeypatch):
     """`attrib studio --port P` moved Label Studio and left the backend it had started with the old URL: its catch-up
     export and its renames of the live model went nowhere. It is restarted for the new URL, on its own port (which
     the projects connected to it reach), with its model."""
     from attrib.backend import serve
+    from attrib.errors import BackendError
     from attrib.labelstudio import server
 
+    monkeypatch.delenv(serve.AUTH_ENV, raising=False)
     data_dir = tmp_path / "backend"
     url, pid, started = serve.up(data_dir, "rules", ("http://127.0.0.1:1", "token-one"))
     try:
@@ -187,6 +189,13 @@ def test_a_backend_follows_its_label_studio_to_another_port_and_keeps_its_own(tm
         assert (state["pid"], state["model"], state["label_studio"]) == (moved_pid, "rules", "http://127.0.0.1:2")
         assert "token" not in json.dumps(state)
         assert httpx.get(f"{moved_url}/health", timeout=10).json()["status"] == "UP"
+        # a shell that sets a login the backend was started without would restart it asking for one, which Label
+        # Studio's connection does not send (every draft a 401): it is left as it is, and said
+        monkeypatch.setenv(serve.AUTH_ENV, "user:s3cret-pass")
+        with pytest.raises(BackendError, match=r"runs without the login this shell sets \(ATTRIB_BACKEND_AUTH\): it "
+                                               r"still serves Label Studio at http://127.0.0.1:2"):
+            serve.follow(data_dir, ("http://127.0.0.1:3", "token-three"))
+        assert serve.load_state(data_dir.resolve())["pid"] == moved_pid and serve.is_backend(moved_pid)
     finally:
         state = serve.load_state(data_dir.resolve())
         server.stop(state["pid"])

@@ -163,9 +163,11 @@ def wait_ready(url: str, process: subprocess.Popen, data_dir: Path, timeout: flo
         time.sleep(0.3)
 
 
-def save_state(data_dir: Path, url: str, pid: int, model: str, label_studio: str | None = None) -> None:
-    """What `up` started: its URL, pid and model, and the URL of the Label Studio it serves (never its token)."""
-    state = {"url": url, "pid": pid, "model": model, "label_studio": label_studio}
+def save_state(data_dir: Path, url: str, pid: int, model: str, label_studio: str | None = None,
+               login: bool = False) -> None:
+    """What `up` started: its URL, pid and model, the URL of the Label Studio it serves (never its token), and
+    whether it asks for a login (never the login)."""
+    state = {"url": url, "pid": pid, "model": model, "label_studio": label_studio, "login": login}
     (data_dir / STATE).write_text(json.dumps(state), encoding="utf-8")
 
 
@@ -195,6 +197,10 @@ def follow(data_dir: Path, label_studio: tuple[str, str]) -> tuple[str, int] | N
     state = load_state(data_dir.resolve())
     if not state or not is_backend(state["pid"]) or state.get("label_studio") == label_studio[0]:
         return None
+    if bool(state.get("login")) != (basic_auth_from_env() is not None):  # Label Studio's connection would fail (401)
+        said = "runs with a login this shell does not set" if state.get("login") else "runs without the login this shell sets"
+        raise BackendError(f"the backend of {data_dir} {said} ({AUTH_ENV}): it still serves Label Studio at "
+                           f"{state.get('label_studio')}; run `attrib studio` again with {AUTH_ENV} as when it started")
     url, pid, _ = up(data_dir, state["model"], label_studio)
     return url, pid
 
@@ -217,6 +223,6 @@ def up(data_dir: Path, model: str, label_studio: tuple[str, str]) -> tuple[str, 
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, LABEL_STUDIO_URL=label_studio[0], LABEL_STUDIO_API_KEY=label_studio[1])
     process = start(data_dir, model, port, env=env)
-    save_state(data_dir, url, process.pid, model, label_studio[0])
+    save_state(data_dir, url, process.pid, model, label_studio[0], login is not None)
     wait_ready(url, process, data_dir, basic_auth=login)
     return url, process.pid, True
