@@ -28,6 +28,8 @@ from .jsonsafe import BOM, Decoder, Problem, json_path, max_depth
 STDIO = "-"
 SPOOL = 16 * 1024 * 1024  # bytes of an output to stdout held in memory before it spills to a temporary file
 CHUNK = 1024 * 1024
+SPOOL_FULL = ("standard output: cannot hold the output in {target} until it is complete ({reason}): set TMPDIR to a "
+              "roomier folder, or write to a file with -o")  # a full disk under the spool, named as such
 _NOT_REGULAR = {stat.S_IFIFO: "a named pipe", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
                 stat.S_IFSOCK: "a socket"}
 
@@ -238,7 +240,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)
         text = None if "b" in mode else io.TextIOWrapper(spool, encoding="utf-8", newline="")
         try:
-            with _spool_failures():  # a full disk under the spool is named as such; stdout's own are the CLI's
+            with _failures_named(Path(tempfile.gettempdir()), SPOOL_FULL):  # stdout's own failures are the CLI's
                 yield spool if text is None else text
                 if text is not None:
                     text, wrapper = None, text
@@ -291,19 +293,6 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         raise
 
 
-@contextlib.contextmanager
-def _spool_failures() -> Iterator[None]:
-    """A write to stdout's spool that fails for want of space (or of a size limit) as an OutputError naming where the
-    spool is, and how to give it room."""
-    try:
-        yield
-    except OSError as exc:
-        if not write_failure(exc):
-            raise
-        raise OutputError(f"standard output: cannot hold the output in {tempfile.gettempdir()} until it is complete "
-                          f"({exc.strerror}): set TMPDIR to a roomier folder, or write to a file with -o") from None
-
-
 def _copy_to_stdout(spool: IO[bytes]) -> None:
     """The spooled bytes to stdout: its binary buffer, or as text where it has none (a test's StringIO)."""
     sys.stdout.flush()
@@ -334,11 +323,12 @@ def remove_made(folders: list[Path]) -> None:
 
 
 @contextlib.contextmanager
-def _failures_named(target: Path) -> Iterator[None]:
-    """A write that fails for want of space (or of a size limit) as an OutputError naming `target`."""
+def _failures_named(target: Path, said: str = "{target}: cannot write ({reason})") -> Iterator[None]:
+    """A write that fails for want of space (or of a size limit) as an OutputError: `said`, naming `target` and the
+    reason."""
     try:
         yield
     except OSError as exc:
         if not write_failure(exc):
             raise
-        raise OutputError(f"{target}: cannot write ({exc.strerror})") from None
+        raise OutputError(said.format(target=target, reason=exc.strerror)) from None
