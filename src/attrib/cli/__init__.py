@@ -107,22 +107,20 @@ def _utf8_stdout() -> None:
 def _stop_on_sigterm() -> list[bool]:
     """Make SIGTERM (kill, timeout, systemd, docker stop) stop a command as Ctrl-C does: every output being written
     is removed and temporary folders are cleaned up on the way out, instead of the process vanishing mid-write.
-    The list it returns becomes [True] once SIGTERM came. Outside the main thread (a test's worker) nothing is set."""
+    The list it returns becomes [True] once SIGTERM came. Either signal first kills the workers of a multi-process
+    annotation (pipe_workers). Outside the main thread (a test's worker) nothing is set."""
     stopped: list[bool] = []
 
-    def terminate(signum, frame) -> None:
-        stopped.append(True)
-        pipe_workers.stop()
-        raise KeyboardInterrupt
-
-    def interrupt(signum, frame) -> None:
+    def stop(signum, frame) -> None:
+        if signum == signal.SIGTERM:
+            stopped.append(True)
         pipe_workers.stop()
         raise KeyboardInterrupt
 
     with contextlib.suppress(ValueError):
-        signal.signal(signal.SIGTERM, terminate)
+        signal.signal(signal.SIGTERM, stop)
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored (`cmd &`, nohup)
-            signal.signal(signal.SIGINT, interrupt)
+            signal.signal(signal.SIGINT, stop)
     return stopped
 
 
