@@ -247,16 +247,16 @@ def score(nlp: Language, records: list[dict]) -> dict:
 def _check_output(output: Path, inputs: list[str | Path] = ()) -> None:
     """Refuse, before any training, to replace something that is not an earlier model, a folder that holds one of the
     inputs (replacing the model would delete it), or a folder that cannot be made (a file on its path)."""
-    if output.exists() and (not output.is_dir() or (any(output.iterdir()) and _model_files(output) is None)):
+    files = _model_files(output) if output.is_dir() else None
+    if output.exists() and (not output.is_dir() or (any(output.iterdir()) and files is None)):
         raise OutputError(f"{output}: exists and is not a model directory; choose another -o")
     for name in inputs:
         if str(name) != "-" and Path(name).resolve().is_relative_to(output.resolve()):
             raise OutputError(f"{output}: holds {name}, one of the inputs, which replacing the model there would "
                               "delete; choose another -o, or move the data out")
-    if output.is_dir() and (files := _model_files(output)) is not None:
-        if other := sorted(p.name for p in output.iterdir() if p.name not in files):
-            raise OutputError(f"{output}: holds {other[0]!r}, which is no part of the model there and replacing the "
-                              "model would delete; choose another -o, or move it out")
+    if files is not None and (other := sorted(p.name for p in output.iterdir() if p.name not in files)):
+        raise OutputError(f"{output}: holds {other[0]!r}, which is no part of the model there and replacing the "
+                          "model would delete; choose another -o, or move it out")
     parent = next((p for p in output.resolve().parents if p.exists()), None)
     if parent is not None and not parent.is_dir():
         raise OutputError(f"{output}: cannot be made ({parent} is a file, not a folder); choose another -o")
