@@ -33,8 +33,20 @@ def test_a_failing_command_gives_its_last_line_and_exit_code():
 
 def test_a_command_killed_from_outside_is_reported_not_waited_for_forever():
     with Beside("dying", [*PYTHON, "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]) as job:
-        with pytest.raises(ModelError, match=r"dying: no message \(exit code -9\)"):
+        with pytest.raises(ModelError, match=r"dying: no message \(killed by SIGKILL\)"):
             job.wait()
+
+
+def test_check_is_quiet_while_the_command_runs_or_after_it_succeeded_and_raises_once_it_failed():
+    with Beside("sleeping", [*PYTHON, "import time; time.sleep(120)"]) as running:
+        running.check()
+    with Beside("writing", [*PYTHON, "pass"]) as done:
+        done._process.wait()
+        done.check()
+    with Beside("failing", [*PYTHON, "import sys; sys.exit('ValueError: bad half')"]) as failed:
+        failed._process.wait()
+        with pytest.raises(ModelError, match=r"failing: ValueError: bad half \(exit code 1\)"):
+            failed.check()
 
 
 def test_leaving_early_stops_the_command():

@@ -8,6 +8,7 @@ import os
 import random
 import shutil
 import stat
+import sys
 import time
 
 import pytest
@@ -17,7 +18,7 @@ import spacy
 
 from attrib.annotate import annotate_documents, load_pipeline
 from attrib.documents import Document
-from attrib.errors import InputError, OutputError
+from attrib.errors import InputError, ModelError, OutputError
 from attrib.formats import outdir
 from attrib.formats.outdir import exchange
 from attrib.jsonio import dumps_line
@@ -463,3 +464,23 @@ def test_the_work_folder_of_a_training_killed_outright_is_removed_by_the_next(tm
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_main_run_stops_soon_after_the_halves_fail(corpus, tmp_path, monkeypatch):
+    """The halves (a second process) failing did not stop the main run: it trained to its last step, then reported
+    them. Stood in for here by a command that fails at once; the main run is given steps for minutes."""
+    from attrib.training import train as train_module
+    from attrib.training.beside import Beside
+
+    def failing_halves(*args, **kwargs):
+        _, folders = real_start_halves(*args, **kwargs)
+        return Beside("training the halves", [sys.executable, "-c", "import sys; sys.exit('MemoryError: stand-in')"]), folders
+
+    real_start_halves = train_module.start_halves
+    monkeypatch.setattr(train_module, "start_halves", failing_halves)
+    train_path, dev_path = corpus
+    started = time.perf_counter()
+    with pytest.raises(ModelError, match=r"training the halves: MemoryError: stand-in \(exit code 1\)$"):
+        train([train_path], tmp_path / "model", dev=[dev_path], settings=TrainSettings(max_steps=3000, eval_frequency=1000))
+    assert time.perf_counter() - started < 30
+    assert not (tmp_path / "model").exists()

@@ -43,7 +43,13 @@ class Beside:
         if code != 0:
             self._stderr.seek(0)
             lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
-            raise ModelError(f"{self.what}: {lines[-1] if lines else 'no message'} (exit code {code})")
+            how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+            raise ModelError(f"{self.what}: {lines[-1] if lines else 'no message'} ({how})")
+
+    def check(self) -> None:
+        """The ModelError wait() raises, once the command has failed; nothing while it runs or after it succeeded."""
+        if self._process.poll() not in (None, 0):
+            self.wait()
 
     def __exit__(self, *exc) -> None:
         if self._process is not None and self._process.poll() is None:

@@ -9,16 +9,29 @@ import logging
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from spacy.cli.train import train as spacy_train
-from spacy.util import logger as spacy_logger
+from spacy.util import logger as spacy_logger, registry
 
 from . import components, reviser  # noqa: F401  (register attrib_combine, attrib_revise and the suggester)
 from .corpus import to_docbin
 from .settings import TrainSettings
 
 TRAIN_FILE = "train.spacy"
+_watch: list[Callable[[], None]] = []  # fit()'s `watch` while its run trains
+
+
+@registry.callbacks("attrib.watch.v1")
+def make_watch() -> Callable:
+    """config.cfg's `training.before_update`: before each step, the check fit() was given (its exception ends the
+    run: attrib train's halves failed in the other process, and the main run would train on to that error)."""
+
+    def before_update(nlp, info) -> None:
+        for check in _watch:
+            check()
+
+    return before_update
 
 
 def config_path() -> Path:
@@ -45,9 +58,11 @@ def prepare(records: list[dict], make_doc, folder: Path) -> Path:
     return folder
 
 
-def fit(folder: Path, dev: Path, settings: TrainSettings, max_steps: int, eval_frequency: int) -> Path:
+def fit(folder: Path, dev: Path, settings: TrainSettings, max_steps: int, eval_frequency: int,
+        watch: Callable[[], None] | None = None) -> Path:
     """Train on the documents `prepare` put in `folder`, checkpoints chosen on the DocBin `dev`; the directory of
-    the best checkpoint (the training log is folder/training.jsonl)."""
+    the best checkpoint (the training log is folder/training.jsonl). `watch` is called before every step: what it
+    raises stops the run."""
     overrides = {
         "paths.train": str(folder / TRAIN_FILE),
         "paths.dev": str(dev),
@@ -61,8 +76,12 @@ def fit(folder: Path, dev: Path, settings: TrainSettings, max_steps: int, eval_f
         "components.attrib_combine.prefer": settings.prefer,
         "components.attrib_combine.fill": settings.fill is not False,
     }
-    with _quiet(settings.show_progress):
-        spacy_train(config_path(), folder / "out", use_gpu=-1, overrides=overrides)
+    _watch[:] = [watch] if watch is not None else []
+    try:
+        with _quiet(settings.show_progress):
+            spacy_train(config_path(), folder / "out", use_gpu=-1, overrides=overrides)
+    finally:
+        _watch.clear()
     return best_model(folder)
 
 

@@ -419,7 +419,8 @@ def train(
             beside, folders = start_halves(parts, tmp, base, tmp / "dev.spacy", settings, log)
             halves_job = stack.enter_context(beside)
         main_run = spacy_fit.prepare(train_records, base.make_doc, tmp / "all")
-        nlp = spacy.load(spacy_fit.fit(main_run, tmp / "dev.spacy", settings, settings.max_steps, settings.eval_frequency))
+        nlp = spacy.load(spacy_fit.fit(main_run, tmp / "dev.spacy", settings, settings.max_steps, settings.eval_frequency,
+                                       watch=halves_job.check if halves_job is not None else None))
         log_lines = (main_run / "training.jsonl").read_text(encoding="utf-8").splitlines()
         with_rules = add_rules(nlp)
         finder = None
