@@ -9,7 +9,7 @@ import pytest
 from attrib.errors import NothingToDoError
 from attrib.labelstudio.projects import push_review
 from attrib.lsjson.convert import record_to_task, result_to_attributions
-from attrib.review import REVIEW_VERSION, review_tasks
+from attrib.review import REVIEW_VERSION, review_plan, review_tasks
 from attrib.validation import check_tasks
 from attrib.validation.gate import checked_export
 from fragments import frag_of
@@ -51,6 +51,20 @@ EXPORT = [
 ]
 
 
+class NoProjects:
+    """A stand-in for a Label Studio holding no project (no request is the point here): push_review asks it
+    whether a review project exists only when the exports hold no disagreement."""
+
+    def find_project(self, title: str) -> None:
+        return None
+
+
+def test_the_documents_with_nothing_left_to_decide_are_named():
+    review, settled = review_plan(EXPORT)
+    assert [t["data"]["record_id"] for t in review] == ["doc-1", "doc-4"]
+    assert settled == ["doc-2", "doc-3"]
+
+
 def test_one_review_task_per_disagreement_with_each_version():
     tasks = list(review_tasks(EXPORT))
     assert [t["data"]["record_id"] for t in tasks] == ["doc-1", "doc-4"]
@@ -79,7 +93,7 @@ def test_review_takes_each_annotators_latest_annotation(tmp_path):
     export = tmp_path / "export.json"
     export.write_text(json.dumps([redone]), encoding="utf-8")
     with pytest.raises(NothingToDoError, match="no task where annotators disagree"):
-        push_review(None, [export], "review")  # stops before it needs a server: no client is the point
+        push_review(NoProjects(), [export], "review")
     redone["annotations"][1], redone["annotations"][0] = redone["annotations"][0], redone["annotations"][1]
     redone["annotations"][1]["id"], redone["annotations"][0]["id"] = 52, 51  # now the disagreeing one is the latest
     export.write_text(json.dumps([redone]), encoding="utf-8")
@@ -117,3 +131,17 @@ def test_push_review_into_a_real_label_studio(label_studio, tmp_path):
     kinds = {p["model_version"]: [a["kind"] for a in result_to_attributions(TEXT, p["result"])]
              for p in tasks["doc-4"]["predictions"]}
     assert kinds == {REVIEW_VERSION: [], "A · 1": ["direct"], "B · 2": ["direct", "indirect"], "C · 3": ["direct", "indirect"]}
+    # then the annotators of doc-4 agree, and a reviewer has started on doc-1 (whose annotators agree too): doc-4's
+    # unreviewed task goes (it stayed, asking a reviewer to settle nothing), doc-1's stays, and push says so
+    client.sdk.annotations.create(id=tasks["doc-1"]["id"], result=[], lead_time=1.0)
+    newer[3]["annotations"] = [annotation(41, 1, [QUOTE]), annotation(46, 2, [QUOTE]), annotation(47, 3, [QUOTE])]
+    newer[0]["annotations"][1] = annotation(13, {"id": 2, "email": "b@example.org"}, [QUOTE, CRITICS])
+    export.write_text(json.dumps(newer), encoding="utf-8")
+    settled = attrib(*command, env=label_studio.settings())
+    assert settled.code == 0, settled.err
+    assert "1 task(s) with nothing left to decide were annotated already, and stay (first: 'doc-1')" in settled.err
+    assert "found: 0 imported, 0 updated, 0 already there, 1 unreviewed review task(s) deleted" in settled.err
+    assert sorted(t["data"]["record_id"] for t in client.tasks(project["id"])) == ["doc-1"]
+    again = attrib(*command, env=label_studio.settings())  # nothing left to do: said, and nothing changed
+    assert again.code == 1 and "no task where annotators disagree" in again.err, again.err
+    assert sorted(t["data"]["record_id"] for t in client.tasks(project["id"])) == ["doc-1"]

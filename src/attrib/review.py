@@ -9,14 +9,14 @@ version (which would tip the decision towards it): each task also holds an empty
 the review project's model version, and Label Studio starts an annotation from the prediction of the
 project's model version. The reviewer opens each task from the Data Manager, where every version is a
 tab ("Compare All" shows them side by side). `attrib labelstudio push --review` pushes them
-(labelstudio.projects.push_review).
+(labelstudio.projects.push_review), and removes the unreviewed review tasks of documents with nothing left to decide.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Iterable
 
-from .lsjson.convert import comparison_key, record_to_task, task_records
+from .lsjson.convert import comparison_key, record_to_task, task_record_id, task_records
 
 REVIEW_VERSION = "empty"  # the review project's model version: the empty prediction's, so nobody's is pre-filled
 
@@ -47,9 +47,19 @@ def review_task(records: list[dict]) -> dict:
     return task
 
 
-def review_tasks(tasks: Iterable[dict]) -> Iterator[dict]:
-    """The review tasks for the exported `tasks` that annotators disagree on, in export order."""
+def review_plan(tasks: Iterable[dict]) -> tuple[list[dict], list[str]]:
+    """The review tasks for the exported `tasks` that annotators disagree on, in export order; and the ids of the
+    other documents, with nothing left to decide (their annotators agree, or fewer than two annotated)."""
+    review, settled = [], []
     for task in tasks:
         records = task_records(task, "each")
         if len(records) > 1 and disagree(records):
-            yield review_task(records)
+            review.append(review_task(records))
+        else:
+            settled.append(task_record_id(task))
+    return review, settled
+
+
+def review_tasks(tasks: Iterable[dict]) -> list[dict]:
+    """The review tasks for the exported `tasks` that annotators disagree on, in export order."""
+    return review_plan(tasks)[0]

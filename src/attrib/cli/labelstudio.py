@@ -46,7 +46,8 @@ def _summary(report, title: str) -> str:
     own = report.total_seconds - report.server_seconds
     repaired = (f", {report.repaired} repaired (left without a prediction by an interrupted update or the server)"
                 if report.repaired else "") + (f", {report.removed} unannotated second copies of a document deleted"
-                                                if report.removed else "")
+                                                if report.removed else "") + (
+        f", {report.retired} unreviewed review task(s) deleted (their annotators now agree)" if report.retired else "")
     return (f"project {title!r} (id {report.project_id}) {made}: {report.imported} imported, {report.updated} updated, "
             f"{report.skipped} already there{repaired} ({report.total_seconds:.1f} s, {own:.1f} s of it attrib's own)")
 
@@ -96,7 +97,8 @@ def push_command(
     replaced if nobody has annotated it; an interrupted push is finished by running it again.
     --overlap 2 has two annotators label every task, each starting from the drafts (for agreement).
     With --review, each annotator's version is a prediction tab (A: who, B: who, ...), and the
-    reviewer's annotation starts empty.
+    reviewer's annotation starts empty; run again on a newer export, a review task nobody has reviewed
+    yet is refreshed, or deleted once its annotators agree.
 
     Example: attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --studio .studio
     """
@@ -107,7 +109,8 @@ def push_command(
 
     client = connect(url, studio)
     if review:
-        report = push_review(client, records, project, batch=batch, progress=_progress)
+        report = push_review(client, records, project, batch=batch, progress=_progress,
+                             notice=lambda message: _say(f"attrib: {message}"))
     else:
         report = push(client, order_records(all_records(records, unique=True), order.value), project, model_version, batch=batch, update=update,
                       progress=_progress, overlap=overlap, notice=lambda message: _say(f"attrib: {message}"))

@@ -33,7 +33,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator
+from typing import IO, Callable, Collection, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from ..errors import InputError, NothingToDoError
@@ -44,7 +44,7 @@ from ..lsjson.names import TEXT_NAME
 from ..lsjson.views import default_view
 from ..records import by_id
 from ..validation import check_tasks
-from ..review import REVIEW_VERSION, review_tasks
+from ..review import REVIEW_VERSION, review_plan
 from ..validation.gate import checked_export, gate
 from . import BATCH
 from .client import Client
@@ -61,6 +61,7 @@ class PushReport:
     updated: int = 0
     repaired: int = 0  # tasks an interrupted update, or the server, had left without a prediction
     removed: int = 0  # unannotated second copies of a document, deleted
+    retired: int = 0  # unreviewed review tasks of documents with nothing left to decide, deleted
     skipped: int = 0
     batches: int = 0  # import requests this push makes, and how many are done: a long push shows "k of n"
     batches_sent: int = 0
@@ -185,22 +186,24 @@ def _duplicates(tasks: list[dict], has_drafts: Callable[[int], bool]) -> tuple[d
 
 def push(client: Client, records: list[dict], title: str, version: str | None = None, batch: int = BATCH, update: bool = False,
          progress: Callable[[PushReport], None] | None = None, tasks: list[dict] | None = None,
-         overlap: int | None = None, notice: Callable[[str], None] | None = None) -> PushReport:
+         overlap: int | None = None, notice: Callable[[str], None] | None = None,
+         retire: Collection[str] = ()) -> PushReport:
     """Make project `title` hold one task per record, its prediction from `version` pre-filled for annotators.
 
     `version` defaults to model_version(records). The tasks to import (or whose prediction to replace)
     are validated before the server is changed. `tasks` made elsewhere (review.review_tasks: a
     prediction per annotator) are pushed instead of the records' own. `overlap` (annotators per task)
-    is set on the project when given; a project keeps the one it has otherwise. Pushes to one project from
-    this machine take turns (one_push_at_a_time).
+    is set on the project when given; a project keeps the one it has otherwise. The tasks of documents in `retire`
+    (and not pushed) are deleted where nobody has annotated them (push_review: nothing left to decide on them).
+    Pushes to one project from this machine take turns (one_push_at_a_time).
     """
     with one_push_at_a_time(client.url, title):
-        return _push(client, records, title, version, batch, update, progress, tasks, overlap, notice)
+        return _push(client, records, title, version, batch, update, progress, tasks, overlap, notice, retire)
 
 
 def _push(client: Client, records: list[dict], title: str, version: str | None, batch: int, update: bool,
           progress: Callable[[PushReport], None] | None, tasks: list[dict] | None, overlap: int | None,
-          notice: Callable[[str], None] | None) -> PushReport:
+          notice: Callable[[str], None] | None, retire: Collection[str]) -> PushReport:
     if overlap is not None and overlap < 1:
         raise InputError(f"overlap must be 1 or more annotators per task, not {overlap}")
     started = time.perf_counter()
@@ -289,6 +292,14 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     if extra:
         call(client.delete_tasks, project["id"], extra)
         report.removed = len(extra)
+    pushed = set(keys)
+    settled = {key: existing[key] for key in retire if key in existing and key not in pushed}
+    if (annotated := [key for key, old in settled.items() if old.get("total_annotations")]) and notice:
+        notice(f"{len(annotated)} task(s) with nothing left to decide were annotated already, and stay (first: "
+               f"{annotated[0]!r})")
+    if unworked := [old["id"] for old in settled.values() if not old.get("total_annotations")]:
+        call(client.delete_tasks, project["id"], unworked)
+        report.retired = len(unworked)
     for i in range(0, len(replace), batch):
         chunk = replace[i:i + batch]
         call(client.delete_predictions, project["id"], [task_id for task_id, _, _ in chunk])
@@ -343,17 +354,28 @@ def _attached(tasks: Iterable[tuple[int, dict]]) -> list[dict]:
 
 
 def push_review(client: Client, exports: list[Path], title: str, batch: int = BATCH,
-                progress: Callable[[PushReport], None] | None = None) -> PushReport:
+                progress: Callable[[PushReport], None] | None = None,
+                notice: Callable[[str], None] | None = None) -> PushReport:
     """Push the review tasks of the Label Studio `exports` (each task validated first) into project `title`: each
     annotator's latest annotation of a task is their version (an annotator who redid a task stopped it, V603). A
-    review task nobody has reviewed yet gets the versions of the newer export (a re-run kept the stale ones)."""
-    tasks = [task for export in exports for task in review_tasks(checked_export(str(export), "each_latest"))]
+    review task nobody has reviewed yet gets the versions of the newer export (a re-run kept the stale ones), and
+    is deleted once the exports show its annotators agreeing (it stayed, asking a reviewer to settle nothing)."""
+    tasks, settled = [], []
+    for export in exports:
+        review, agreed = review_plan(checked_export(str(export), "each_latest"))
+        tasks += review
+        settled += agreed
     named = ", ".join(map(str, exports))
-    if not tasks:
-        raise NothingToDoError(f"{named}: no task where annotators disagree (two or more annotations that differ): "
+    nothing = NothingToDoError(f"{named}: no task where annotators disagree (two or more annotations that differ): "
                                "nothing to review")
+    if not tasks and client.find_project(title) is None:
+        raise nothing
     gate(check_tasks(tasks, f"the review tasks made of {named}"))  # one document in two exports: named as such
-    return push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=tasks, update=True)
+    report = push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=tasks, update=True,
+                  notice=notice, retire=settled)
+    if not tasks and not report.retired:
+        raise nothing
+    return report
 
 
 def pull(client: Client, title: str, out: IO[bytes]) -> int:

@@ -440,6 +440,11 @@ def as_chosen(task: dict, choose: str) -> tuple[dict, dict[str, list[int]]]:
     return chosen, places
 
 
+def task_record_id(task: dict) -> str:
+    """The id of an exported task's records: its `data.record_id`, else its task id (a task not made by attrib)."""
+    return str((task.get("data") or {}).get(RECORD_ID, task.get("id")))
+
+
 def task_records(task: dict, choose: str = "each") -> list[dict]:
     """attrib records for one exported task, with provenance.
 
@@ -458,7 +463,7 @@ def task_records(task: dict, choose: str = "each") -> list[dict]:
     where = f"task {task_id}"
     if not isinstance(text, str):
         raise InputError(f"{where}: no data.{TEXT_NAME} string")
-    doc_id = str(data.get(RECORD_ID, task_id))
+    doc_id = task_record_id(task)
     meta = data.get(META) if isinstance(data.get(META), dict) else {}
     predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
     if choose == "prediction" and task.get("predictions") and not predictions:
