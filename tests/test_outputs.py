@@ -300,18 +300,20 @@ def test_what_a_killed_run_left_beside_an_output_is_removed_by_the_next(records,
     dead = subprocess.Popen(["true"])  # its pid: a process that no longer runs
     dead.wait()
     out = tmp_path / "tasks.json"
-    orphans = [tmp_path / f".tasks.json.{dead.pid}.x1y2.part", tmp_path / f".tasks.json.{dead.pid}.z3.old"]
+    orphans = [tmp_path / f".tasks.json.{dead.pid}.x1y2_3z4.part", tmp_path / f".tasks.json.{dead.pid}.z3abcdef.old"]
     orphans[0].write_text("half a file", encoding="utf-8")
     orphans[1].mkdir()
-    kept = [tmp_path / f".tasks.json.{os.getpid()}.live.part",  # a run still going (this process)
-            tmp_path / f".other.json.{dead.pid}.a.part",  # another output's
-            tmp_path / ".tasks.json.notapid.part"]
+    kept = [tmp_path / f".tasks.json.{os.getpid()}.live0000.part",  # a run still going (this process)
+            tmp_path / f".other.json.{dead.pid}.a0000000.part",  # another output's
+            tmp_path / ".tasks.json.notapid.part",
+            # output tasks.json.2024's, written by this process: not an orphan of a process 2024 (taken for one once)
+            tmp_path / f".tasks.json.{dead.pid}.jsonl.{os.getpid()}.abcd1234.part"]
     for path in kept:
         path.write_text("", encoding="utf-8")
     assert attrib("labelstudio", "tasks", records, "-o", out).code == 0
     assert not any(p.exists() for p in orphans) and all(p.exists() for p in kept)
     brat = tmp_path / "brat"
-    orphan_folder = tmp_path / f".brat.{dead.pid}.q.part"
+    orphan_folder = tmp_path / f".brat.{dead.pid}.q1234567.part"
     (orphan_folder / "sub").mkdir(parents=True)
     assert attrib("export", records, "-f", "brat", "-o", brat).code == 0
     assert brat.is_dir() and not orphan_folder.exists()

@@ -14,6 +14,7 @@ import errno
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import sys
@@ -153,13 +154,12 @@ def temporary_prefix(target: Path) -> str:
 def remove_orphans(target: Path) -> None:
     """Remove what runs killed outright (SIGKILL, out of memory, a power cut) left beside `target`: temporaries
     named for it by processes that no longer run. Nothing else can remove them, and they can be as large as
-    the output."""
-    prefix = f".{target.name}."
+    the output. Only the names temporary_prefix and mkstemp make count: `.news.2024.jsonl.PID.RANDOM.part`, the live
+    temporary of output `news.2024.jsonl`, was removed as an orphan of output `news` (process 2024 not running)."""
+    ours = re.compile(re.escape(f".{target.name}.") + r"(\d+)\.[a-z0-9_]{8}\.(?:part|old)")
     with contextlib.suppress(OSError):
         for path in target.parent.iterdir():
-            name = path.name
-            pid = name[len(prefix):].split(".", 1)[0]
-            if name.startswith(prefix) and name.endswith((".part", ".old")) and pid.isdigit() and not _running(int(pid)):
+            if (made := ours.fullmatch(path.name)) and not _running(int(made[1])):
                 if path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path, ignore_errors=True)
                 else:
