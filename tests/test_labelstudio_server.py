@@ -208,12 +208,16 @@ def test_update_says_which_tasks_keep_the_drafts_their_first_annotator_corrected
 
 
 def test_two_pushes_at_once_import_each_document_once(label_studio, tmp_path):
-    """Started together, both found no project: they made two of that title, or both imported every task."""
+    """Started together, both found no project: they made two of that title, or both imported every task. So they did
+    with a TMPDIR each (as a batch scheduler gives each job), the lock being under it. A title is one with the white
+    space around it, which Label Studio drops: 'at once ' never found 'at once', and made another on every run."""
     path = tmp_path / "many.jsonl"
     docs = [{"id": f"c{i}", "text": f"Item {i}, she said.", "attributions": []} for i in range(60)]
     path.write_text("".join(dumps_line(d) for d in docs), encoding="utf-8")
-    command = [ATTRIB, "labelstudio", "push", str(path), "--project", "at once", "--batch", "5"]
-    pushes = [subprocess.Popen(command, env=label_studio.env(), stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    command = [ATTRIB, "labelstudio", "push", str(path), "--batch", "5", "--project"]
+    (tmp_path / "job0").mkdir(), (tmp_path / "job1").mkdir()
+    pushes = [subprocess.Popen([*command, title], env={**label_studio.env(), "TMPDIR": str(tmp_path / f"job{i}")},
+                               stderr=subprocess.PIPE, text=True) for i, title in enumerate(["at once", "at once "])]
     said = [push.communicate(timeout=180)[1] for push in pushes]
     assert [push.returncode for push in pushes] == [0, 0], said
     summaries = sorted(re.search(r"\d+ imported, \d+ updated, \d+ already there", text).group() for text in said)

@@ -1,5 +1,7 @@
-"""Runs on this machine that must not overlap: an flock per (what, key) in the user's own folder under the
-temporary directory, released when the process ends however it ends. Runs on other machines are not covered."""
+"""Runs on this machine that must not overlap: an flock per (what, key) in a folder of the user's own under their
+home (~/.cache/attrib), released when the process ends however it ends. Not under the temporary directory: a job's
+own TMPDIR (as batch schedulers set), or a service's private /tmp, gave two pushes at once two locks, and the
+server two projects of one title. Runs on other machines, or of other users, are not covered."""
 
 from __future__ import annotations
 
@@ -28,6 +30,11 @@ def one_at_a_time(what: str, key: str, wait: bool = True) -> Iterator[bool]:
 def beside_lock(what: str, key: str, suffix: str) -> Path:
     """The file named `suffix` of the lock on `key` among the locks of `what`: the lock itself (".lock"), or what
     the lock's holder keeps for the next holder, in a folder of the user's own."""
-    folder = Path(tempfile.gettempdir()) / f"attrib-{what}-locks-{os.getuid()}"  # a user's own: no one else's umask
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}{suffix}"
+    name = f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}{suffix}"
+    folder = Path.home() / ".cache" / "attrib" / f"{what}-locks"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:  # no home to write in (a service's account): the temporary directory, a folder of the user's own
+        folder = Path(tempfile.gettempdir()) / f"attrib-{what}-locks-{os.getuid()}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+    return folder / name

@@ -34,6 +34,12 @@ def shown_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
+def project_title(title: str) -> str:
+    """A project title as Label Studio keeps it: without the white space around it, which its API drops (a push
+    to 'Proj ' never found the 'Proj' it had made, and made another on every run)."""
+    return title.strip()
+
+
 class Client:
     """A Label Studio server at `url` (no /api suffix), used with a legacy token or a personal access token."""
 
@@ -118,7 +124,9 @@ class Client:
             return self.sdk.users.whoami(request_options=ONCE).dict()
 
     def find_project(self, title: str) -> dict | None:
-        """The project with exactly this title, None if there is none; an error if there are several."""
+        """The project with exactly this title (as Label Studio keeps it), None if there is none; an error if there
+        are several."""
+        title = project_title(title)
         with self._errors(f"looking for project {title!r}"):
             found = [p for p in self.sdk.projects.list(title=title, page_size=100) if p.title == title]
         if len(found) > 1:
@@ -139,6 +147,7 @@ class Client:
     def create_project(self, title: str, label_config: str, model_version: str, instructions: str | None,
                        **settings: Any) -> dict:
         """A new project; `settings` are further project fields (maximum_annotations, ...)."""
+        title = project_title(title)
         with self._errors(f"creating project {title!r}"):
             return self.sdk.projects.create(
                 title=title, label_config=label_config, model_version=model_version,

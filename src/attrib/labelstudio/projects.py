@@ -47,7 +47,7 @@ from ..validation import check_tasks
 from ..review import REVIEW_VERSION, review_plan
 from ..validation.gate import checked_export, gate
 from . import BATCH
-from .client import Client
+from .client import Client, project_title
 
 
 @dataclass
@@ -197,6 +197,7 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
     (and not pushed) are deleted where nobody has annotated them (push_review: nothing left to decide on them).
     Pushes to one project from this machine take turns (one_push_at_a_time).
     """
+    title = project_title(title)  # one lock for 'Proj' and 'Proj '
     with one_push_at_a_time(client.url, title):
         return _push(client, records, title, version, batch, update, progress, tasks, overlap, notice, retire)
 
