@@ -284,6 +284,27 @@ def test_a_catch_up_keeps_what_an_event_brought_after_the_export_and_takes_back_
     assert AnnotationLog(tmp_path).known == learner.log.known  # a restart knows what this process knows
 
 
+def test_an_annotation_sent_again_unchanged_is_stored_once_and_one_label_studio_deleted_never_comes_back(tmp_path):
+    """A repeated webhook was stored and counted each time (a round came after fewer annotations than asked for); and
+    a body made before Label Studio deleted an annotation (a "Start training" that raced the deletion) brought it back
+    into the training data. An annotation a catch-up took out still comes back (the test above)."""
+    task = {"id": 5, "data": {"text": MINISTER_TEXT}}
+    annotation = {"id": 1, "task": 5, "result": MINISTER_RESULT, "updated_at": "2026-01-01T10:00:00Z"}
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    created = {"action": "ANNOTATION_CREATED", "annotation": annotation, "task": task, "project": {"id": 7}}
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(lambda _: learner.on_event(created), range(8)))
+    assert sorted(o.accepted for o in outcomes) == [0] * 7 + [1] and learner.log.accepted == 1
+    assert learner.on_event({**created, "action": "ANNOTATION_UPDATED",
+                             "annotation": {**annotation, "updated_at": "2026-01-01T10:05:00Z"}}).accepted == 1
+    learner.on_event({"action": "ANNOTATIONS_DELETED", "annotations": [{"id": 1}], "project": {"id": 7}})
+    assert learner.catch_up([dict(task, annotations=[annotation])]).accepted == 0  # the stale body
+    assert learner.on_event(created).accepted == 0
+    for log in (learner.log, AnnotationLog(tmp_path)):  # and after a restart
+        assert log.standing() == [] and log.accepted == 2
+    assert AnnotationLog(tmp_path).final == {1}
+
+
 def test_start_training_during_a_round_is_followed_and_a_round_stopped_with_the_backend_counts_nothing(tmp_path, caplog):
     """"Start training" while a round ran was answered and forgotten (nothing logged, no round after it); a round
     ended by a restart was logged as failed and its annotations counted as trained on."""

@@ -101,7 +101,8 @@ def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
         outcome.deleted = len(gone)
         if not isinstance(listed, list):
             outcome.rejected.append(f"{action}: $.{what}s is not a list")
-        return [{"event": event, name: i} for i in gone], outcome
+        final = {"final": True} if action == DELETED else {}  # Label Studio deleted it: its id never comes back
+        return [{"event": event, name: i, **final} for i in gone], outcome
     annotations, tasks = payload.get("annotation"), payload.get("task")
     annotations = annotations if isinstance(annotations, list) else [annotations]
     tasks = tasks if isinstance(tasks, list) else [tasks]
@@ -195,7 +196,7 @@ class Learner:
         validator refuses, or their task deleted while the backend was down) are deleted too, of those in force
         `before` the export was made (`in_force()`): one an event brought meanwhile is not in the export."""
         events, outcome = exported_events(tasks, project)
-        new = [e for e in events if key(e) not in self.log.known]
+        new = list(events)
         if project is not None:
             valid = {e["annotation_id"] for e in events}
             listed = {t.get("id") for t in tasks if isinstance(t, dict)}
@@ -207,8 +208,8 @@ class Learner:
         return self._take(new, outcome, "catch-up", train=False)
 
     def _take(self, events: list[dict], outcome: EventOutcome, action: str | None, train: bool = True) -> EventOutcome:
-        outcome.accepted = sum(e["event"] == "accepted" for e in events)
-        self.log.append(events)
+        stored = self.log.append(events)  # an annotation held already, unchanged, is not taken again
+        outcome.accepted = sum(e["event"] == "accepted" for e in stored)
         for message in outcome.rejected:
             logger.warning("rejected %s", message)
         for message in outcome.skipped:

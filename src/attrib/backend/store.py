@@ -1,7 +1,9 @@
 """The annotations a backend accepted, kept in its data folder as an append-only JSON Lines log.
 
-One line per event: an accepted annotation (its attrib record, with provenance), the deletion of one, or the
-deletion of a task (and with it its annotations).
+One line per event: an accepted annotation (its attrib record, with provenance), the deletion of one (`final` when
+Label Studio deleted it: its id never comes back, so a copy of it in a body made before that is not taken again), or
+the deletion of a task (and with it its annotations). An annotation sent again unchanged is not stored twice (it
+was, by every repeated webhook, and counted towards the next round each time).
 A line is appended with one write to a file opened O_APPEND, under an exclusive flock, and fsynced
 before the event is answered: concurrent events (threads or processes) never interleave, and an
 answered event survives a crash or a restart. A line torn by a crash mid-write is skipped when read, and
@@ -35,8 +37,9 @@ def key(event: dict) -> tuple:
 
 class AnnotationLog:
     """The log in `data_dir`; `accepted` counts its accepted-annotation events, `known` holds the (annotation id,
-    updated_at) of the annotations in force: one sent again unchanged is not stored twice, and one deleted is taken
-    again when it comes back."""
+    updated_at) of the annotations in force, `final` the ids of those Label Studio deleted: one sent again unchanged
+    is not stored twice, one deleted otherwise (a catch-up's, an update refused) is taken again when it comes back,
+    and one Label Studio deleted never."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / LOG
@@ -44,34 +47,49 @@ class AnnotationLog:
         events = list(self.events())
         self.accepted = sum(1 for event in events if event.get("event") == "accepted")
         self.known = {key(event) for event in self.standing(events)}
+        self.final = {event.get("annotation_id") for event in events if event.get("event") == "deleted" and event.get("final")}
 
-    def append(self, events: list[dict]) -> None:
-        if not events:
-            return
-        data = "".join(dumps_line(event) for event in events).encode("utf-8")
+    def append(self, events: list[dict]) -> list[dict]:
+        """Store `events` but the accepted ones already in force unchanged (same id and time), or of an annotation
+        Label Studio deleted; those stored."""
         with self._lock:
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            held, stored = set(self.known), []
+            for event in events:
+                if event.get("event") == "accepted":  # (with no time, one version is not told from the next)
+                    if key(event) in held and event.get("updated_at") is not None or event.get("annotation_id") in self.final:
+                        continue
+                    held.add(key(event))
+                stored.append(event)
+            if stored:
+                self._write(stored)
+            return stored
+
+    def _write(self, events: list[dict]) -> None:
+        """Append `events` in one write (under self._lock, held by append)."""
+        data = "".join(dumps_line(event) for event in events).encode("utf-8")
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data  # a line torn by a crash: ended first, or this event would be glued to it
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                size = os.fstat(fd).st_size
-                if size and os.pread(fd, 1, size - 1) != b"\n":
-                    data = b"\n" + data  # a line torn by a crash: ended first, or this event would be glued to it
-                try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view):]
-                    os.fsync(fd)
-                except OSError:  # a full disk: no part of these events stays, to be glued to the next
-                    with contextlib.suppress(OSError):
-                        os.ftruncate(fd, size)
-                    raise
-            finally:
-                os.close(fd)  # releases the flock
-            self.accepted += sum(1 for event in events if event.get("event") == "accepted")
-            self.known.update(key(event) for event in events if event.get("event") == "accepted")
-            # a deleted annotation that comes back unchanged (a catch-up took it out by mistake) is taken again
-            if deleted := {event.get("annotation_id") for event in events if event.get("event") == "deleted"}:
-                self.known = {known for known in self.known if known[0] not in deleted}
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            except OSError:  # a full disk: no part of these events stays, to be glued to the next
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+                raise
+        finally:
+            os.close(fd)  # releases the flock
+        self.accepted += sum(1 for event in events if event.get("event") == "accepted")
+        self.known.update(key(event) for event in events if event.get("event") == "accepted")
+        # a deleted annotation that comes back unchanged (a catch-up took it out by mistake) is taken again
+        if deleted := {event.get("annotation_id") for event in events if event.get("event") == "deleted"}:
+            self.known = {known for known in self.known if known[0] not in deleted}
+        self.final.update(event.get("annotation_id") for event in events if event.get("event") == "deleted" and event.get("final"))
 
     def events(self) -> Iterator[dict]:
         try:
@@ -98,12 +116,15 @@ class AnnotationLog:
         since (of `events`, or of the log)."""
         by_annotation: dict = {}
         gone: set = set()  # deleted tasks (Label Studio never reuses a task's id)
+        final: set = set()  # annotations Label Studio deleted (nor an annotation's)
         for event in self.events() if events is None else events:
-            if event.get("event") == "accepted":
+            if event.get("event") == "accepted" and event.get("annotation_id") not in final:
                 by_annotation.pop(event.get("annotation_id"), None)  # an update moves it to the end
                 by_annotation[event.get("annotation_id")] = event
             elif event.get("event") == "deleted":
                 by_annotation.pop(event.get("annotation_id"), None)
+                if event.get("final"):
+                    final.add(event.get("annotation_id"))
             elif event.get("event") == "task_deleted":
                 gone.add(event.get("task_id"))
         return [event for event in by_annotation.values() if event.get("task_id") not in gone]
