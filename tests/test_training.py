@@ -484,3 +484,35 @@ def test_the_main_run_stops_soon_after_the_halves_fail(corpus, tmp_path, monkeyp
         train([train_path], tmp_path / "model", dev=[dev_path], settings=TrainSettings(max_steps=3000, eval_frequency=1000))
     assert time.perf_counter() - started < 30
     assert not (tmp_path / "model").exists()
+
+
+def test_a_model_folder_replaced_while_it_loads_is_loaded_again_whole(tmp_path, monkeypatch):
+    """spaCy reads a folder's files one by one: a load across `attrib train -o` swapping a new model in took components
+    of both, under one model's version. Blank pipelines stand in for the models (what they hold is not the point)."""
+    from attrib import annotate
+
+    model, newer = tmp_path / "model", tmp_path / "newer"
+    for folder, name in ((model, "old"), (newer, "new")):
+        nlp = spacy.blank("en")
+        nlp.meta["name"] = name
+        nlp.to_disk(folder)
+    real_load, calls = spacy.load, []
+
+    def load_while_swapped(name, *args, **kwargs):
+        calls.append(name)
+        loaded = real_load(name, *args, **kwargs)
+        if len(calls) == 1:
+            assert exchange(model, newer)  # the swap lands while the first load reads
+        return loaded
+
+    monkeypatch.setattr(annotate.spacy, "load", load_while_swapped)
+    assert annotate._load_whole(str(model)).meta["name"] == "new" and len(calls) == 2
+    calls.clear()
+
+    def always_swapped(name, *args, **kwargs):
+        exchange(model, newer)
+        return real_load(name, *args, **kwargs)
+
+    monkeypatch.setattr(annotate.spacy, "load", always_swapped)
+    with pytest.raises(ModelError, match=r"model: replaced while it loaded, 3 times"):
+        annotate._load_whole(str(model))

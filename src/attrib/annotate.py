@@ -41,9 +41,8 @@ def load_pipeline(model: str | None = None) -> Language:
     names = [model] if model and model != RULES else list(DEFAULT_MODELS)
     errors = []
     for name in names:
-        _check_requirements(name)
         try:
-            nlp = spacy.load(name)
+            nlp = _load_whole(name)
             break
         except ModelError:  # a component of the pipeline says what is wrong with its files
             raise
@@ -65,6 +64,31 @@ def load_pipeline(model: str | None = None) -> Language:
         add_paragraph_starts(nlp)
         nlp.add_pipe(FACTORY, last=True)
     return nlp
+
+
+LOAD_TRIES = 3  # loads of a model folder replaced while it was read, before giving up
+
+
+def _load_whole(name: str) -> Language:
+    """spacy.load(name), its requirements checked first; read again when the folder was replaced meanwhile (`attrib
+    train -o` swapping a new model in): spaCy reads a folder's files one by one over a second or more, and a load
+    across the swap took components of both models, under one model's version, and said nothing."""
+    for _ in range(LOAD_TRIES):
+        before = _identity(name)
+        _check_requirements(name)
+        nlp = spacy.load(name)
+        if _identity(name) == before:
+            return nlp
+    raise ModelError(f"{name}: replaced while it loaded, {LOAD_TRIES} times: load it once it stays")
+
+
+def _identity(name: str) -> tuple[int, int] | None:
+    """What tells a folder from the one put in its place (None: no such path, as for a package name)."""
+    try:
+        stat = Path(name).stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _check_requirements(name: str) -> None:
