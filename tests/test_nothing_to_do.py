@@ -180,3 +180,13 @@ def test_a_task_nobody_annotated_is_not_judged(tmp_path, command):
     prediction = attrib("labelstudio", "records", export, "-o", tmp_path / "p.jsonl", "--choose", "prediction")
     assert prediction.code == 1 and "$[0].data.text" in prediction.err  # the drafts are read there: still judged
     assert attrib("validate", export).code == 1  # and the whole file's validation still reports them
+
+
+@pytest.mark.parametrize("command", [["agreement", "{empty}"], ["labelstudio", "records", "{empty}", "-o", "{out}"]])
+def test_an_empty_export_is_nothing_to_do_as_for_every_other_command(tmp_path, command):
+    """agreement and labelstudio records said E100 (exit 2, an unreadable file) where every other command says E160."""
+    empty, out = tmp_path / "export.json", tmp_path / "out.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    done = attrib(*(word.format(empty=empty, out=out) for word in command))
+    assert done.code == 1 and done.err.startswith(f"attrib: E160 {empty}: empty file, no ") and done.err.count("\n") == 1
+    assert not out.exists()

@@ -161,10 +161,11 @@ def records_command(
     from ..validation.gate import gated
 
     refuse_overwriting(output, [export])
+    records = read_input(export, choose.value)  # an empty file: E160, as every command says it
     if detect(export) == "records":  # copied through as they were, whatever --choose said
         raise InputError(f"{export}: holds records, not a Label Studio export: records are read as they are by eval, "
                          "export and push")
-    count = write_records(gated("records", read_input(export, choose.value), f"the records made of {export}"), output)
+    count = write_records(gated("records", records, f"the records made of {export}"), output)
     _say(f"{count} records written to {output}")
 
 

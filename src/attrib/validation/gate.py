@@ -18,7 +18,7 @@ from ..lsjson.convert import as_chosen, reads_nothing
 from ..records import normalize_record, repeated_id_hint
 from .checks import Checker
 from .findings import Finding, Where
-from .reader import array_documents, detect, first_byte, starts_an_array
+from .reader import array_documents, detect, first_byte, is_parquet, starts_an_array
 from .structure import schema_findings
 
 
@@ -52,6 +52,9 @@ def checked_export(path: str, choose: str = "each") -> Iterator[dict]:
     other error; BrokenJsonError where the JSON breaks off.
     """
     first = first_byte(path)
+    if not first and path != "-" and Path(path).is_file() and not is_parquet(path):  # as every command says it
+        raise NothingToDoError(f"{path}: empty file, no export in it: export the project from Label Studio (`attrib "
+                               "labelstudio pull`) and give that")
     if first == b"[" and detect(path) == "tasks":  # agreement, push --review: "nobody has annotated yet"
         raise InputError(f"{path}: holds tasks to import, not an export: export the project from Label Studio "
                          "(`attrib labelstudio pull`) and give that")
