@@ -744,3 +744,20 @@ def test_a_broken_link_in_an_input_folder_is_skipped_in_one_line(tmp_path):
     ran = attrib("annotate", folder, "-o", tmp_path / "parts", "--cluster", "local:1")
     assert ran.code == 0 and ran.err.splitlines()[1] == (
         f"attrib: skipped: E100 {folder / 'gone.txt'}: a broken link, not a file: its text is not read"), ran.err
+
+
+def test_inputs_and_the_output_folder_are_checked_before_a_cluster_is_asked_for(tmp_path):
+    """A missing input, stdin or a folder holding a file of the user's was found only once the cluster was up (a local
+    one started for it, a remote one connected to). The address here is one nothing listens on: what is said is the
+    input's or the folder's fault, not the cluster's."""
+    (a,) = small_inputs(tmp_path / "in", ("a",))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine", encoding="utf-8")
+    nowhere = "tcp://127.0.0.1:9"
+    for inputs, out, said in (([a, tmp_path / "in" / "b.jsonl"], tmp_path / "parts", "no such file or folder"),
+                              (["-"], tmp_path / "parts", "stdin cannot be read by a cluster"),
+                              ([a], other, "holds 'notes.txt', which no cluster run writes")):
+        ran = attrib("annotate", *inputs, "-o", out, "--cluster", nowhere)
+        assert ran.code == 2 and said in ran.err and "cluster tcp" not in ran.err, ran.err
+    assert not (tmp_path / "parts").exists() and listing(other) == {"notes.txt": b"mine"}

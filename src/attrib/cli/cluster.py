@@ -30,7 +30,7 @@ def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: 
     from dask.utils import parse_bytes
 
     from ..cluster.connect import connect
-    from ..cluster.run import annotate_on_cluster as run
+    from ..cluster.run import annotate_on_cluster as run, plan_run
 
     try:  # parse_bytes reads "" and "kB" as 1 and 1000 bytes: a size has digits
         partition_bytes = parse_bytes(partition_size) if any(c.isdigit() for c in partition_size) else None
@@ -43,15 +43,15 @@ def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: 
                                  "would be empty)", param_hint="--partition-size")
     missing: list[InputError] = []  # inputs that do not exist; unreadable documents come back from the workers
     on_error = skip_or_stop(strict, missing)
+    planned = plan_run(inputs, output, on_error, partition_bytes, model)  # before a cluster is asked for
     with connect(address) as client:
         workers = len(client.scheduler_info().get("workers", {}))
         typer.echo(f"attrib: cluster {address}: {workers} workers, dashboard {client.dashboard_link}", err=True)
         with progress_bar(*count_columns("parts")) as bar:
             task = bar.add_task("annotating", total=None) if bar else None
             progress = (lambda done, total: bar.update(task, completed=done, total=total)) if bar else None
-            manifest, skipped = run(client, inputs, output, on_error, model=model, fmt=fmt,
-                                    partition_bytes=partition_bytes, batch_size=batch_size, force=force,
-                                    strict=strict, progress=progress)
+            manifest, skipped = run(client, planned, fmt=fmt, partition_bytes=partition_bytes, batch_size=batch_size,
+                                    force=force, strict=strict, progress=progress)
     for message in skipped:
         typer.echo(f"attrib: skipped: {message_line(message)}", err=True)
     counts = manifest["counts"]

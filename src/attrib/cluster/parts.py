@@ -65,10 +65,10 @@ class Folder:
         except (OSError, ValueError):
             return False
 
-    def prepare(self) -> None:
-        """Make the folder (and its receipts folder); a file in its place is an OutputError, and so is a folder
-        holding anything a run does not write: a run deletes the parts of other runs, by their names, and an input
-        or a file of the user's could be named like one."""
+    def check(self) -> None:
+        """A file in the folder's place is an OutputError, and so is a folder holding anything a run does not write:
+        a run deletes the parts of other runs, by their names, and an input or a file of the user's could be named
+        like one."""
         try:
             if self.fs.isfile(self.path):
                 raise OutputError(f"{self.url}: is a file; --cluster writes a folder of parts")
@@ -76,6 +76,13 @@ class Folder:
                 raise OutputError(f"{self.url}: holds {odd}, which no cluster run writes: write into a new or empty "
                                   "folder, or one an earlier `attrib annotate --cluster` wrote (a run there deletes "
                                   "the parts it does not make)")
+        except OSError as exc:
+            raise OutputError(f"{self.url}: cannot write ({exc.strerror or exc})") from None
+
+    def prepare(self) -> None:
+        """Make the folder (and its receipts folder), checked again (check): it may have changed since."""
+        self.check()
+        try:
             self.fs.makedirs(self.at(RECEIPTS), exist_ok=True)
         except OSError as exc:
             raise OutputError(f"{self.url}: cannot write ({exc.strerror or exc})") from None

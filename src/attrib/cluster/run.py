@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -28,16 +29,20 @@ from .worker import annotate_partition, scan_partition
 Progress = Callable[[int, int], None]  # (partitions done, partitions in all)
 
 
-def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHandler, *, model: str | None = None,
-                        fmt: str = "jsonl", partition_bytes: int = 1 << 20, batch_size: int = 32, force: bool = False,
-                        strict: bool = False, progress: Progress | None = None) -> tuple[dict, list[str]]:
-    """Annotate `inputs` on the cluster of `client` into the folder `out`; (the manifest, the skipped documents'
-    messages in input order). The manifest is written only when the run annotated a document. An input that does
-    not exist stops the run before the folder is touched (InputError); `on_error` hears about inputs that cannot be
-    read (skipped, as a local run skips them); with `strict`, the first document that cannot be read stops the run
-    with its InputError."""
-    started, clock = datetime.now(timezone.utc), time.perf_counter()
-    progress = progress or (lambda done, total: None)
+@dataclass
+class Planned:
+    """A run checked before any cluster is asked for: its output folder, partitions and pipeline."""
+
+    folder: Folder
+    partitions: list[Partition]
+    model: str | None
+
+
+def plan_run(inputs: list[str], out: str, on_error: ErrorHandler, partition_bytes: int = 1 << 20,
+             model: str | None = None) -> Planned:
+    """The partitions of `inputs` and the folder `out`, checked on this machine: an input that does not exist (or
+    stdin) stops the run before the folder is touched (InputError), and so does a folder that holds an input or a file
+    no run writes (OutputError), before a cluster starts; `on_error` hears about inputs that cannot be read."""
     folder = Folder(out)
     if model and Path(model).exists():
         model = str(Path(model).resolve())  # a pipeline folder: workers may run elsewhere (on a shared file system)
@@ -51,12 +56,25 @@ def annotate_on_cluster(client, inputs: list[str], out: str, on_error: ErrorHand
                    if url == folder.location or url.startswith(folder.location + "/")), None)
     if inside is not None:  # a part-like name among them would be deleted as another run's part
         raise OutputError(f"{out}: holds the input {inside}: write the parts into another folder")
+    folder.check()
+    return Planned(folder, partitions, model)
+
+
+def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", partition_bytes: int = 1 << 20,
+                        batch_size: int = 32, force: bool = False, strict: bool = False,
+                        progress: Progress | None = None) -> tuple[dict, list[str]]:
+    """Annotate the `planned` run (plan_run) on the cluster of `client`; (the manifest, the skipped documents'
+    messages in input order). The manifest is written only when the run annotated a document; with `strict`, the
+    first document that cannot be read stops the run with its InputError."""
+    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    progress = progress or (lambda done, total: None)
+    folder = planned.folder
     with one_at_a_time("cluster", folder.location, wait=False) as alone:
         if not alone:  # each run's clean-up would delete the other's parts, and its manifest list parts since gone
-            raise ClusterError(f"{out}: another run on this machine is writing there: wait for it to end, or write "
-                               "elsewhere")
-        return _run(client, partitions, folder, model, fmt, partition_bytes, batch_size, force, strict, progress,
-                    started, clock)
+            raise ClusterError(f"{folder.url}: another run on this machine is writing there: wait for it to end, or "
+                               "write elsewhere")
+        return _run(client, planned.partitions, folder, planned.model, fmt, partition_bytes, batch_size, force, strict,
+                    progress, started, clock)
 
 
 def _run(client, partitions: list[Partition], folder: Folder, model: str | None, fmt: str, partition_bytes: int,
