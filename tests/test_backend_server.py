@@ -13,6 +13,8 @@ from attrib.annotate import annotate_documents, load_pipeline
 from attrib.backend.store import LOG as ANNOTATIONS
 from attrib.documents import Document
 from attrib.lsjson.convert import record_to_task
+from attrib.labelstudio import server
+from backendserver import running_backend
 from runs import attrib
 
 TEXTS = [
@@ -176,7 +178,6 @@ def test_a_backend_follows_its_label_studio_to_another_port_and_keeps_its_own(tm
     the projects connected to it reach), with its model."""
     from attrib.backend import serve
     from attrib.errors import BackendError
-    from attrib.labelstudio import server
 
     monkeypatch.delenv(serve.AUTH_ENV, raising=False)
     data_dir = tmp_path / "backend"
@@ -217,3 +218,16 @@ def test_what_users_see_when_the_backend_cannot_start(tmp_path):
         port = busy.getsockname()[1]
         ran = attrib("backend", "--port", port, "--data-dir", tmp_path / "data")
     assert ran.code == 3 and ran.err == f"attrib: E210 cannot listen on 127.0.0.1:{port} (Address already in use): choose another --port\n"
+
+
+def test_a_second_backend_on_a_data_folder_in_use_is_refused(tmp_path):
+    """Two backends on one folder both started: each counted the annotations toward its own rounds, and both trained
+    into the one round folder. The second is refused, naming the first; once the first is stopped, a backend starts
+    there again (a restart waits for the one before it to end)."""
+    data = tmp_path / "data"
+    with running_backend(data) as first:
+        ran = attrib("backend", "--data-dir", data, "--port", server.free_port())
+        assert (ran.code, ran.err) == (3, f"attrib: E210 {data}: another attrib backend (pid {first.pid}) keeps its "
+                                          "data there: stop it, or give this one another --data-dir\n")
+    with running_backend(data) as again:
+        assert again.health()["status"] == "UP"

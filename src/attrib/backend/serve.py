@@ -8,6 +8,8 @@ never read.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import json
 import logging
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit
 
 from ..errors import AttribError, BackendError, InputError
@@ -50,6 +53,35 @@ def _log_to(data_dir: Path) -> None:
         logger.addHandler(h)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+
+
+CLAIM = "backend.lock"
+CLAIM_SECONDS = 5.0  # how long a backend waits for the one before it on its folder to end (a restart)
+
+
+@contextlib.contextmanager
+def claimed(data_dir: Path) -> Iterator[None]:
+    """Hold DATA_DIR's lock (created if needed) while the block runs: two backends on one folder each counted the
+    annotations toward their own rounds and trained into one round folder. A backend being stopped gets
+    CLAIM_SECONDS to end; then a BackendError names the one that holds it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / CLAIM, "a+", encoding="utf-8") as handle:
+        deadline = time.monotonic() + CLAIM_SECONDS
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    handle.seek(0)
+                    raise BackendError(f"{data_dir}: another attrib backend (pid {handle.read().strip() or '?'}) keeps "
+                                       "its data there: stop it, or give this one another --data-dir") from None
+                time.sleep(0.1)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
 
 
 def build(model: str, data_dir: Path, train_every: int | None = None, train_steps: int | None = None,

@@ -35,5 +35,6 @@ def backend_command(
     """
     from ..backend import serve
 
-    backend = serve.build(model, data_dir, train_every, train_steps, max_chars, serve.basic_auth_from_env())
-    serve.run(backend, host, port)
+    with serve.claimed(data_dir):  # one backend a data folder
+        backend = serve.build(model, data_dir, train_every, train_steps, max_chars, serve.basic_auth_from_env())
+        serve.run(backend, host, port)
