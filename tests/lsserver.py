@@ -61,13 +61,19 @@ def label_studio(tmp_path_factory) -> LabelStudio:
     except Exception:
         pytest.skip("label-studio is not installed (pip install 'attrib[studio]')")
     data_dir = tmp_path_factory.mktemp("studio")
-    done = subprocess.run([ATTRIB, "studio", "--data-dir", str(data_dir)], env=clean_env(), capture_output=True,
-                          text=True, timeout=600)
+    # two started at once on the new folder, as a user may (they made two admins in one database, and one failed):
+    # one starts the server, the other finds it running
+    starts = [subprocess.Popen([ATTRIB, "studio", "--data-dir", str(data_dir)], env=clean_env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    said = [start.communicate(timeout=600) for start in starts]  # (stdout, stderr) each
     state = studio.load(data_dir)
     try:
-        assert done.returncode == 0, f"attrib studio failed: {done.stderr}"
-        yield LabelStudio(state.url, state.login, data_dir, state.pid, done.stdout)
+        assert [start.returncode for start in starts] == [0, 0], f"attrib studio failed: {[err for _, err in said]}"
+        first, found = sorted((out for out, _ in said), key=lambda out: "Log in as" not in out)
+        assert "Log in as" not in found and found.startswith(f"Label Studio running at {state.url} (pid {state.pid}")
+        yield LabelStudio(state.url, state.login, data_dir, state.pid, first)
     finally:
+        state = studio.load(data_dir)  # as it is now: a failed start may have saved it late
         if state is not None and state.pid is not None:
             studio.down(data_dir)
             server.stop(state.pid)  # no-op when down() stopped it

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import LabelStudioError, TokenRefusedError
+from ..locks import one_at_a_time
 from . import server
 from .client import Client
 
@@ -88,8 +89,15 @@ def _save(studio: Studio) -> None:
 
 
 def up(data_dir: Path, port: int | None = None) -> tuple[Studio, bool, bool]:
-    """Start (or find running) the local server of `data_dir`: (studio, admin just created, just started)."""
+    """Start (or find running) the local server of `data_dir`: (studio, admin just created, just started). Two at
+    once take turns: the second finds the first's server (two started on a new folder made two admins in one
+    database, and one failed on it)."""
     data_dir = data_dir.resolve()
+    with one_at_a_time("studio", str(data_dir)):
+        return _up(data_dir, port)
+
+
+def _up(data_dir: Path, port: int | None) -> tuple[Studio, bool, bool]:
     studio = load(data_dir)
     if studio is not None and studio.running() and port in (None, studio.port):
         return studio, False, False
@@ -120,7 +128,12 @@ def up(data_dir: Path, port: int | None = None) -> tuple[Studio, bool, bool]:
 
 
 def down(data_dir: Path) -> int | None:
-    """Stop the local server of `data_dir` if it runs: the pid it had, else None."""
+    """Stop the local server of `data_dir` if it runs: the pid it had, else None (after a start under way)."""
+    with one_at_a_time("studio", str(data_dir.resolve())):
+        return _down(data_dir)
+
+
+def _down(data_dir: Path) -> int | None:
     studio = load(data_dir.resolve())
     if studio is None or studio.pid is None or not server.is_label_studio(studio.pid):
         return None
