@@ -70,6 +70,25 @@ def test_a_card_that_cannot_be_written_leaves_the_earlier_records_and_card(recor
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == earlier  # the earlier pair only
 
 
+def test_two_writes_of_one_output_take_turns_so_the_card_counts_the_records_beside_it(seed_gold, tmp_path):
+    """Two exports to one output at once left one's records beside the other's card (which counted other documents).
+    This test holds the turn a write takes; the export (a process of its own) waits for it, then writes both."""
+    import subprocess
+    import time
+
+    from attrib.locks import one_at_a_time
+    from runs import ATTRIB
+
+    out = tmp_path / "data.jsonl"
+    with one_at_a_time("output", str(tmp_path / "data.card.md")):
+        writing = subprocess.Popen([ATTRIB, "export", str(seed_gold), "-f", "jsonl", "-o", str(out)],
+                                   stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert writing.poll() is None and not out.exists() and not (tmp_path / "data.card.md").exists()
+    assert writing.wait(60) == 0, writing.stderr.read()
+    assert out.exists() and (tmp_path / "data.card.md").exists()
+
+
 def test_jsonl_to_stdout_has_no_card(seed_gold, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert export(iter_records([seed_gold]), "jsonl", "-")["paths"] == []

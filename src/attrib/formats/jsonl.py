@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..jsonio import atomic_write, dumps_line, is_stream, resolved
+from ..locks import one_at_a_time
 from .card import DatasetStats, render
 
 
@@ -31,13 +32,14 @@ def write_records(records: Iterable[dict], out: str | Path) -> int:
 def write(records: Iterable[dict], out: Path) -> list[Path]:
     """Stream `records` to `out`, then write the card counted on the way. Both are written whole before either
     is renamed into place: a card that cannot be written (a full disk) leaves neither, not new records beside
-    the earlier card."""
+    the earlier card; and two writes of one output take turns, so the card always counts the records beside it."""
     stats = DatasetStats()
     if is_stream(out):  # records to stdout or a device: no file to put a card beside
         write_records(stats.tally(records), out)
         return []
     card = card_path(resolved(Path(out)))  # beside the file the records go to, not beside a link to it
-    with atomic_write(out) as handle:
+    # two exports to one output at once take turns: the card of one was renamed in beside the records of the other
+    with one_at_a_time("output", str(card)), atomic_write(out) as handle:
         for record in stats.tally(records):
             handle.write(dumps_line(record))
         with atomic_write(card) as card_handle:  # renamed into place just before `out`
