@@ -133,3 +133,14 @@ def _stderr_bytes(tty: bool) -> bytes:
 def test_progress_bar_only_on_a_terminal():
     assert _stderr_bytes(tty=False) == b""
     assert b"valid-accepted-prediction.json" in _stderr_bytes(tty=True)
+
+
+def test_annotations_in_tasks_to_import_are_checked_as_an_exports_are(tmp_path):
+    """Label Studio imports the annotations a task carries, and checks none of their offsets: validate said "clean"
+    of tasks whose annotation ran past the text (as an export the same span is V201)."""
+    (task,) = json.loads(BROKEN.read_text(encoding="utf-8"))
+    tasks = tmp_path / "tasks.json"
+    tasks.write_text(json.dumps([{key: task[key] for key in ("data", "annotations")}]), encoding="utf-8")
+    code, out, _ = run(str(tasks), "--as", "tasks")
+    assert code == 1 and "error V201 a span does not fit the text (1)" in out, out
+    assert f"{tasks} $[0].annotations[0].result[12].value.end" in out

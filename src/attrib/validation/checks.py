@@ -98,8 +98,8 @@ def _task(kind: str, task: Any, where: Where, seen: dict) -> Iterator[Finding]:
         if isinstance(prediction, dict):  # an export without full predictions lists their ids only
             at = where.at("predictions", j)
             yield from check_result(prediction.get("result"), text, at.at("result"))
-    if kind == "export":
-        yield from _annotations(task.get("annotations"), text, where)
+    # tasks to import may carry annotations too (Label Studio imports them, unchecked): checked as an export's
+    yield from _annotations(task.get("annotations"), text, where)
 
 
 def _annotations(annotations: Any, text: str | None, where: Where) -> Iterator[Finding]:
