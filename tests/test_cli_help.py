@@ -60,6 +60,9 @@ def test_usage_errors_are_short_and_exit_2():
     (("eval",), "Missing argument 'gold'.", "attrib eval"),
     (("nosuch",), "No such command 'nosuch'.", "attrib"),
     (("labelstudio", "push", "--bogus"), "No such option: --bogus", "attrib labelstudio push"),
+    # click gives these no context: the help named was attrib's own
+    (("annotate", "x.txt", "-o"), "Option '-o' requires an argument.", "attrib annotate"),
+    (("-v", "labelstudio", "push", "-p"), "Option '-p' requires an argument.", "attrib labelstudio push"),
 ])
 def test_every_usage_error_is_one_line_naming_the_help_to_read(args, says, help_of):
     done = attrib(*args)

@@ -140,6 +140,20 @@ def _usage(exc: Exception) -> None:
         sys.exit(exc.exit_code)
     message = " ".join(exc.format_message().split())
     ctx = getattr(exc, "ctx", None)
-    where = ctx.command_path if ctx is not None else "attrib"
+    where = ctx.command_path if ctx is not None else _named_command(sys.argv[1:])
     print(f"attrib: {message} (see '{where} --help')", file=sys.stderr)
     sys.exit(getattr(exc, "exit_code", 2))
+
+
+def _named_command(args: list[str]) -> str:
+    """The command the words of `args` name (`attrib labelstudio push`), for an error click gives no context of
+    (an option missing its value: "see 'attrib --help'" sent the user to the wrong help). Options are passed over."""
+    group, path = command(), ["attrib"]
+    for word in args:
+        if word.startswith("-"):
+            continue
+        found = group.get_command(None, word) if hasattr(group, "list_commands") else None  # a group (typer's click)
+        if found is None:
+            break
+        group, path = found, [*path, word]
+    return " ".join(path)
