@@ -55,7 +55,7 @@ def test_bundled_example_gives_schema_valid_records(tmp_path):
     assert record["id"] == "seed-000" and len(record["attributions"]) >= 10
     assert record["generator"]["model"].startswith("en_core_web_sm")
     assert_exact(record)
-    assert "annotated 1 documents" in result.err
+    assert "annotated 1 document," in result.err
 
 
 def test_seed_bar_every_gold_attribution_found_with_its_source(seed_gold, tmp_path):
@@ -395,7 +395,7 @@ def test_show_keeps_one_attribution_a_line_in_text_order_and_escapes_control_cha
     path.write_text(json.dumps(record) + "\n", encoding="utf-8")
     shown = attrib("show", path)
     assert shown.code == 0
-    assert shown.out.splitlines() == ["# r1: 1 attributions",
+    assert shown.out.splitlines() == ["# r1: 1 attribution",
                                       r"mixed      -   Officials | said so: | taxes will rise … \x1b[31mred\x1b[0m ends.\x00"]
     gold = tmp_path / "gold.jsonl"
     gold.write_text(json.dumps({"id": "g", "text": text, "attributions": [

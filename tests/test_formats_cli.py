@@ -13,7 +13,7 @@ def test_polnear_folder_in_and_out_again(tmp_path):
     assert imported.err == f"2 records written to {tmp_path / 'dev.jsonl'}\n"
     exported = attrib("export", tmp_path / "dev.jsonl", "-f", "brat", "--layout", "polnear", "-o", tmp_path / "again")
     assert exported.code == 0, exported.err
-    assert "2 records of 1 documents, 10 attributions written to" in exported.err  # two annotators of one
+    assert "2 records of 1 document, 10 attributions written to" in exported.err  # two annotators of one
     assert files(tmp_path / "again") == files(source)
 
 

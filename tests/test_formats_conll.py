@@ -187,4 +187,4 @@ def test_a_text_over_spacys_length_limit_is_exported(tmp_path, fmt, name):
     assert len(text) > 1_000_000
     ran = attrib("export", source, "-f", fmt, "-o", tmp_path / name)
     assert ran.code == 0, ran.err
-    assert ran.err == f"1 documents, 0 attributions written to {tmp_path / name} ({fmt})\n"
+    assert ran.err == f"1 document, 0 attributions written to {tmp_path / name} ({fmt})\n"

@@ -11,6 +11,7 @@ import pytest
 import spacy
 from spacy.tokens import DocBin
 
+from attrib.counts import amount
 from attrib.errors import BrokenJsonError, InvalidDataError, OutputError
 from attrib.formats import FORMATS, brat, export, jsonl
 from attrib.formats.inputs import read_input
@@ -49,7 +50,7 @@ def test_jsonl_round_trip_and_card(records, tmp_path):
     assert list(iter_records([tmp_path / "data.jsonl"])) == records
     card = (tmp_path / "data.card.md").read_text(encoding="utf-8")
     documents = len({r["id"] for r in records})
-    counted = f"{len(records)} documents" if documents == len(records) else f"{len(records)} records of {documents} documents"
+    counted = amount(len(records), "document") if documents == len(records) else f"{len(records)} records of {amount(documents, 'document')}"
     assert f"{counted}, {sum(len(r['attributions']) for r in records)} attributions" in card
     assert "record.schema.json" in card and "attrib 0.1.0" in card
 

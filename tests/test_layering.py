@@ -18,6 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "attrib"
 LAYERS = [
     "__init__",  # the version
     "errors",
+    "counts",  # "1 document", "2 documents"
     "threads",  # one thread per annotating process
     "bundled",  # files shipped with the package
     "jsonsafe",  # parsing one JSON text: depth, numbers, surrogates

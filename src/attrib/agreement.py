@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from .alpha import RoleAlpha, role_masks
+from .counts import amount
 from .errors import AttribError, NothingToDoError
 from .evaluate import Scores, greedy_pairs, overlapping_pairs, percent, ratio, role_units
 from .lsjson.convert import result_to_attributions, task_records
@@ -238,7 +239,7 @@ def agreement(export_path: str | Path) -> dict:
         except AttribError as exc:
             raise type(exc)(f"{export_path}: $[{i}]: {exc.args[0]}") from None
     if not result.annotators:
-        counted = f"{result.tasks} task{'s' if result.tasks != 1 else ''}"
+        counted = amount(result.tasks, "task")
         raise NothingToDoError(f"{export_path}: nobody has annotated yet (no annotation in its {counted}; cancelled "
                                "ones do not count): agreement "
                                "compares annotators' annotations: annotate in Label Studio first (two annotators per "

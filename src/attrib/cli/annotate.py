@@ -7,6 +7,7 @@ from typing import Callable, List, Optional
 
 import typer
 
+from ..counts import amount
 from ..documents import count_documents, iter_documents, missing
 from ..errors import InputError, NothingToDoError, message_line, shorten
 from ..jsonio import atomic_write, dumps_line, refuse_overwriting
@@ -94,7 +95,8 @@ def annotate(
             why = f"no document could be read ({len(skipped)} skipped)" if skipped else "no document in it"
             raise NothingToDoError(f"{named}: {why}: nothing written")
     where = "" if output == "-" else f" -> {output}"
-    typer.echo(f"annotated {documents} documents, {attributions} attributions, {len(skipped)} skipped{where}", err=True)
+    typer.echo(f"annotated {amount(documents, 'document')}, {amount(attributions, 'attribution')}, {len(skipped)} "
+               f"skipped{where}", err=True)
     if repeated:
         warn_repeated_ids(len(repeated), repeated[0]["id"], (repeated[0].get("meta") or {}).get("path"))
 
@@ -118,7 +120,7 @@ def show(
 
     shown = 0
     for shown, record in enumerate(checked_records(records), 1):
-        typer.echo(f"# {record['id']}: {len(record['attributions'])} attributions")
+        typer.echo(f"# {record['id']}: {amount(len(record['attributions']), 'attribution')}")
         for attr in record["attributions"]:
             def role(name: str, limit: int) -> str:  # fragments in text order, on one line, control characters escaped
                 fragments = sorted(attr[name], key=lambda f: (f["start"], f["end"]))

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from ..counts import amount
 from ..errors import InputError, NothingToDoError, OutputError, message_line, shorten
 from ..jsonio import atomic_write
 from .annotate import skip_or_stop, warn_repeated_ids
@@ -55,8 +56,8 @@ def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: 
     for message in skipped:
         typer.echo(f"attrib: skipped: {message_line(message)}", err=True)
     counts = manifest["counts"]
-    typer.echo(f"annotated {counts['documents']} documents, {counts['attributions']} attributions, "
-               f"{counts['skipped'] + len(missing)} skipped -> {output} ({counts['parts']} parts: "
+    typer.echo(f"annotated {amount(counts['documents'], 'document')}, {amount(counts['attributions'], 'attribution')}, "
+               f"{counts['skipped'] + len(missing)} skipped -> {output} ({amount(counts['parts'], 'part')}: "
                f"{counts['parts_written']} written, {counts['parts_resumed']} resumed; {manifest['duration_s']:.1f} s)",
                err=True)
     if "repeated_ids" in manifest:  # as a local run warns of them
@@ -101,4 +102,4 @@ def merge(
         manifest = merge_parts(folder, handle)
     counts = manifest["counts"]
     where = "" if output == "-" else f" -> {output}"
-    typer.echo(f"merged {counts['parts']} parts, {counts['documents']} documents{where}", err=True)
+    typer.echo(f"merged {amount(counts['parts'], 'part')}, {amount(counts['documents'], 'document')}{where}", err=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..counts import amount
 from ..errors import shorten
 from ..evaluate import MATCHINGS, evaluate, percent
 from ..jsonio import refuse_overwriting
@@ -83,7 +84,7 @@ def eval_command(
     if as_json:
         _echo_json(report)
         return
-    head = f"{docs['scored']} documents scored"
+    head = f"{amount(docs['scored'], 'document')} scored"
     if docs["missing_in_pred"]:
         head += f"; {len(docs['missing_in_pred'])} had no prediction (scored as predicting nothing)"
     typer.echo(head + "\n\n" + format_scores(report))
@@ -97,7 +98,7 @@ def format_agreement(report: dict, base_url: str | None = None, shown: int = 10)
 
     pairs = pair_rows(report)
     tasks = report["tasks"]
-    parts = [f"{tasks['total']} tasks, {tasks['multi_annotated']} with two or more annotators"]
+    parts = [f"{amount(tasks['total'], 'task')}, {tasks['multi_annotated']} with two or more annotators"]
     if report["pairs"]:
         roles = [
             [name, role, s["documents"], *(percent(s["roles"][role][m]["f1"]) for m in MATCHINGS)]

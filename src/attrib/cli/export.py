@@ -7,6 +7,7 @@ from typing import Literal
 
 import typer
 
+from ..counts import amount
 from ..errors import InputError
 from ..formats import CONLL_FORMS, FORMATS, brat, export
 from ..formats.inputs import read_input
@@ -56,7 +57,7 @@ def export_command(
         refuse_overwriting(card_path(output), [source])
     options = {"brat": {"layout": layout}, "conll": {"tags": tags}}.get(fmt, {})
     summary = export(read_input(source, choose), fmt, output, **options)
-    typer.echo(f"{counted(summary)}, {summary['attributions']} attributions written to {output} ({fmt})",
+    typer.echo(f"{counted(summary)}, {amount(summary['attributions'], 'attribution')} written to {output} ({fmt})",
                err=True)
 
 
@@ -90,4 +91,4 @@ def import_brat_command(
     """
     refuse_overwriting(output, [folder])
     count = write_records(brat.read(folder), output)
-    typer.echo(f"{count} records written to {output}", err=True)
+    typer.echo(f"{amount(count, 'record')} written to {output}", err=True)

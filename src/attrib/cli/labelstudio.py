@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from ..counts import amount
 from ..jsonio import refuse_overwriting
 from ..labelstudio import BATCH
 from ..lsjson.convert import CHOOSE
@@ -166,7 +167,7 @@ def records_command(
         raise InputError(f"{export}: holds records, not a Label Studio export: records are read as they are by eval, "
                          "export and push")
     count = write_records(gated("records", records, f"the records made of {export}"), output)
-    _say(f"{count} records written to {output}")
+    _say(f"{amount(count, 'record')} written to {output}")
 
 
 @app.command("studio")

@@ -8,6 +8,7 @@ from typing import Literal
 import typer
 from rich.console import Console
 
+from ..counts import amount
 from ..training.policy import PREFER
 from ..training.settings import TrainSettings
 from .app import app
@@ -58,5 +59,5 @@ def train_command(
         show_progress=Console(stderr=True).is_terminal if progress is None else progress,
     )
     meta = train(data, output, dev=dev or None, settings=settings, log=lambda line: typer.echo(line, err=True))
-    typer.echo(f"trained in {meta['training_seconds']:.0f} s; dev scores ({meta['data']['documents']['dev']} documents):")
+    typer.echo(f"trained in {meta['training_seconds']:.0f} s; dev scores ({amount(meta['data']['documents']['dev'], 'document')}):")
     typer.echo(format_scores(meta["dev_scores"]))

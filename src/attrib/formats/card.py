@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Iterable, Iterator
 
 from .. import __version__
+from ..counts import amount
 from ..records import ROLES
 from ..schemas import load_schema
 
@@ -70,7 +71,8 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 def counted(summary: dict) -> str:
     """"12 documents", or "35 records of 17 documents" where some are in several versions (annotators)."""
     documents, records = summary["documents"], summary["records"]
-    return f"{documents} documents" if records == documents else f"{records} records of {documents} documents"
+    counted = amount(documents, "document")
+    return counted if records == documents else f"{amount(records, 'record')} of {counted}"
 
 
 def render(summary: dict, data_name: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from ..counts import amount
 from ..errors import NothingToDoError
 from ..jsonio import open_binary
 from ..lsjson.convert import export_records
@@ -42,7 +43,7 @@ def nothing_chosen(path: str | Path, tasks: int, choose: str, drafts_do: bool = 
     """Why an export of `tasks` tasks gave no record under --choose `choose`, and what to do."""
     if not tasks:
         return f"{path}: the export holds no tasks: push documents (`attrib labelstudio push`), then pull again"
-    counted = f"{tasks} task{'s' if tasks != 1 else ''}"
+    counted = amount(tasks, "task")
     if choose == "prediction":
         return f"{path}: no prediction in its {counted}: push records made by `attrib annotate`"
     if choose == "ground_truth":

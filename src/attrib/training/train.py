@@ -33,6 +33,7 @@ from spacy.tokens import Doc
 from spacy.util import get_minor_version_range
 
 from .. import __version__
+from ..counts import amount
 from ..errors import InputError, ModelError, NothingToDoError, OutputError
 from ..evaluate import Scores, match_attributions
 from ..formats.outdir import staged_dir
@@ -402,7 +403,7 @@ def train(
     if not train_records or not dev_records:
         raise InputError(f"{', '.join(map(str, data))}: too few documents to train (need at least 2, or 1 with --dev)")
     if not any(record["attributions"] for record in train_records):  # spaCy would stop on a component with no label
-        kept = f"{len(train_records)} document{'s' if len(train_records) != 1 else ''}"
+        kept = amount(len(train_records), "document")
         raise NothingToDoError(f"{', '.join(map(str, data))}: no attribution in the {kept} kept to train on, so nothing "
                                "to learn: annotate some (correct the drafts in Label Studio, then `attrib labelstudio "
                                "records`) and train on those")
