@@ -322,7 +322,7 @@ def check_export_file(data: bytes, tmp: Path, chooses: tuple[str, ...] = CHOOSE,
     """validate clean => labelstudio records (each of `chooses`) and export accept the file and write valid
     output (full: also every format, agreement, push --review's tasks); otherwise each refuses in one line."""
     from attrib.agreement import agreement
-    from attrib.review import review_tasks
+    from attrib.review import review_plan
     from attrib.validation.gate import checked_export
 
     source = tmp / "in.export.json"
@@ -358,7 +358,7 @@ def check_export_file(data: bytes, tmp: Path, chooses: tuple[str, ...] = CHOOSE,
             _brat_round_trip(list(read_input(source, "latest")), tmp / "out-brat")
         _written_or_nothing(lambda: agreement(str(source)), tmp / "no-output",
                             lambda: not any(_annotated(t) for t in checked_export(str(source))))
-        tasks = list(review_tasks(checked_export(str(source))))
+        tasks, _ = review_plan(checked_export(str(source)))
         if tasks:
             with open(tmp / "review.tasks.json", "w", encoding="utf-8") as out:
                 json.dump(tasks, out, ensure_ascii=False, allow_nan=False)

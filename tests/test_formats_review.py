@@ -9,7 +9,7 @@ import pytest
 from attrib.errors import NothingToDoError
 from attrib.labelstudio.projects import push_review
 from attrib.lsjson.convert import record_to_task, result_to_attributions
-from attrib.review import REVIEW_VERSION, review_plan, review_tasks
+from attrib.review import REVIEW_VERSION, review_plan
 from attrib.validation import check_tasks
 from attrib.validation.gate import checked_export
 from fragments import frag_of
@@ -62,11 +62,11 @@ class NoProjects:
 def test_the_documents_with_nothing_left_to_decide_are_named():
     review, settled = review_plan(EXPORT)
     assert [t["data"]["record_id"] for t in review] == ["doc-1", "doc-4"]
-    assert settled == ["doc-2", "doc-3"]
+    assert settled == ["doc-2"]  # doc-3: one annotator says nothing of agreement (an older or filtered export)
 
 
 def test_one_review_task_per_disagreement_with_each_version():
-    tasks = list(review_tasks(EXPORT))
+    tasks, _ = review_plan(EXPORT)
     assert [t["data"]["record_id"] for t in tasks] == ["doc-1", "doc-4"]
     assert [t["data"]["meta"] for t in tasks] == [{"n": 1}, {"n": 4}]
     # an empty prediction first (the project's model version: the reviewer starts from it), then each
@@ -83,7 +83,7 @@ def test_one_review_task_per_disagreement_with_each_version():
 
 
 def test_review_tasks_pass_the_import_checks():
-    assert [f for f in check_tasks(review_tasks(EXPORT)) if f.severity == "error"] == []
+    assert [f for f in check_tasks(review_plan(EXPORT)[0]) if f.severity == "error"] == []
 
 
 def test_review_takes_each_annotators_latest_annotation(tmp_path):
@@ -97,7 +97,7 @@ def test_review_takes_each_annotators_latest_annotation(tmp_path):
     redone["annotations"][1], redone["annotations"][0] = redone["annotations"][0], redone["annotations"][1]
     redone["annotations"][1]["id"], redone["annotations"][0]["id"] = 52, 51  # now the disagreeing one is the latest
     export.write_text(json.dumps([redone]), encoding="utf-8")
-    (review,) = review_tasks(checked_export(str(export), "each_latest"))  # what push_review reads
+    (review,), _ = review_plan(checked_export(str(export), "each_latest"))  # what push_review reads
     assert [p["model_version"] for p in review["predictions"]] == [REVIEW_VERSION, "A · 1", "B · 2"]
     cues = [a["cue"] for a in result_to_attributions(TEXT, review["predictions"][1]["result"])]
     assert cues == [[frag("said", "governor")], [frag("said", "Critics")]]
@@ -131,15 +131,16 @@ def test_push_review_into_a_real_label_studio(label_studio, tmp_path):
     kinds = {p["model_version"]: [a["kind"] for a in result_to_attributions(TEXT, p["result"])]
              for p in tasks["doc-4"]["predictions"]}
     assert kinds == {REVIEW_VERSION: [], "A · 1": ["direct"], "B · 2": ["direct", "indirect"], "C · 3": ["direct", "indirect"]}
-    # then the annotators of doc-4 agree, and a reviewer has started on doc-1 (whose annotators agree too): doc-4's
-    # unreviewed task goes (it stayed, asking a reviewer to settle nothing), doc-1's stays, and push says so
-    client.sdk.annotations.create(id=tasks["doc-1"]["id"], result=[], lead_time=1.0)
+    # then the annotators of doc-4 agree, and a reviewer has saved a draft on doc-1 (whose annotators agree too): doc-4's
+    # unreviewed task goes (it stayed, asking a reviewer to settle nothing), doc-1's stays with the reviewer's work
+    client._http("POST", f"api/tasks/{tasks['doc-1']['id']}/drafts", "saving a draft", json={"result": [], "lead_time": 9.0})
     newer[3]["annotations"] = [annotation(41, 1, [QUOTE]), annotation(46, 2, [QUOTE]), annotation(47, 3, [QUOTE])]
     newer[0]["annotations"][1] = annotation(13, {"id": 2, "email": "b@example.org"}, [QUOTE, CRITICS])
     export.write_text(json.dumps(newer), encoding="utf-8")
     settled = attrib(*command, env=label_studio.settings())
     assert settled.code == 0, settled.err
-    assert "1 task(s) with nothing left to decide were annotated already, and stay (first: 'doc-1')" in settled.err
+    assert ("1 task(s) with nothing left to decide were worked on already (annotated, skipped or a draft saved), and "
+            "stay (first: 'doc-1')") in settled.err
     assert "found: 0 imported, 0 updated, 0 already there, 1 unreviewed review task(s) deleted" in settled.err
     assert sorted(t["data"]["record_id"] for t in client.tasks(project["id"])) == ["doc-1"]
     again = attrib(*command, env=label_studio.settings())  # nothing left to do: said, and nothing changed

@@ -49,17 +49,15 @@ def review_task(records: list[dict]) -> dict:
 
 def review_plan(tasks: Iterable[dict]) -> tuple[list[dict], list[str]]:
     """The review tasks for the exported `tasks` that annotators disagree on, in export order; and the ids of the
-    other documents, with nothing left to decide (their annotators agree, or fewer than two annotated)."""
+    documents two or more annotators now agree on, with nothing left to decide (one fewer annotated says nothing of
+    that: an older or filtered export)."""
     review, settled = [], []
     for task in tasks:
         records = task_records(task, "each")
-        if len(records) > 1 and disagree(records):
-            review.append(review_task(records))
-        else:
-            settled.append(task_record_id(task))
+        if len(records) > 1:
+            if disagree(records):
+                review.append(review_task(records))
+            else:
+                settled.append(task_record_id(task))
     return review, settled
 
-
-def review_tasks(tasks: Iterable[dict]) -> list[dict]:
-    """The review tasks for the exported `tasks` that annotators disagree on, in export order."""
-    return review_plan(tasks)[0]

@@ -191,10 +191,10 @@ def push(client: Client, records: list[dict], title: str, version: str | None = 
     """Make project `title` hold one task per record, its prediction from `version` pre-filled for annotators.
 
     `version` defaults to model_version(records). The tasks to import (or whose prediction to replace)
-    are validated before the server is changed. `tasks` made elsewhere (review.review_tasks: a
+    are validated before the server is changed. `tasks` made elsewhere (review.review_plan: a
     prediction per annotator) are pushed instead of the records' own. `overlap` (annotators per task)
     is set on the project when given; a project keeps the one it has otherwise. The tasks of documents in `retire`
-    (and not pushed) are deleted where nobody has annotated them (push_review: nothing left to decide on them).
+    (and not pushed) are deleted where nobody has worked on them (push_review: nothing left to decide on them).
     Pushes to one project from this machine take turns (one_push_at_a_time).
     """
     title = project_title(title)  # one lock for 'Proj' and 'Proj '
@@ -295,10 +295,12 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
         report.removed = len(extra)
     pushed = set(keys)
     settled = {key: existing[key] for key in retire if key in existing and key not in pushed}
-    if (annotated := [key for key, old in settled.items() if old.get("total_annotations")]) and notice:
-        notice(f"{len(annotated)} task(s) with nothing left to decide were annotated already, and stay (first: "
-               f"{annotated[0]!r})")
-    if unworked := [old["id"] for old in settled.values() if not old.get("total_annotations")]:
+    for old in settled.values():  # an unsubmitted draft is work too: the task list does not say
+        old["drafts"] = old.get("drafts") or call(client.has_drafts, old["id"])
+    if (worked := [key for key, old in settled.items() if _worked_on(old)]) and notice:
+        notice(f"{len(worked)} task(s) with nothing left to decide were worked on already (annotated, skipped or a "
+               f"draft saved), and stay (first: {worked[0]!r})")
+    if unworked := [old["id"] for old in settled.values() if not _worked_on(old)]:
         call(client.delete_tasks, project["id"], unworked)
         report.retired = len(unworked)
     for i in range(0, len(replace), batch):
