@@ -31,10 +31,16 @@ def beside_lock(what: str, key: str, suffix: str) -> Path:
     """The file named `suffix` of the lock on `key` among the locks of `what`: the lock itself (".lock"), or what
     the lock's holder keeps for the next holder, in a folder of the user's own."""
     name = f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}{suffix}"
-    folder = Path.home() / ".cache" / "attrib" / f"{what}-locks"
     try:
+        home = Path.home()
+        if not home.is_absolute() or not home.is_dir():  # HOME=relative: a lock by the folder a command ran in
+            raise RuntimeError(home)
+        folder = home / ".cache" / "attrib" / f"{what}-locks"
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:  # no home to write in (a service's account): the temporary directory, a folder of the user's own
-        folder = Path(tempfile.gettempdir()) / f"attrib-{what}-locks-{os.getuid()}"
+        if not os.access(folder, os.W_OK | os.X_OK):  # made by another user (`sudo`)
+            raise PermissionError(folder)
+        return folder / name
+    except (OSError, RuntimeError):  # no home (an account without one), or none to write in: the temporary directory
+        folder = Path(tempfile.gettempdir()) / f"attrib-{what}-locks-{os.getuid()}"  # a user's own
         folder.mkdir(mode=0o700, exist_ok=True)
-    return folder / name
+        return folder / name
