@@ -509,6 +509,17 @@ def test_a_model_folder_replaced_while_it_loads_is_loaded_again_whole(tmp_path, 
     assert annotate._load_whole(str(model)).meta["name"] == "new" and len(calls) == 2
     calls.clear()
 
+    def failing_while_swapped(name, *args, **kwargs):  # the mixed read fails: a file the new model lacks
+        calls.append(name)
+        if len(calls) == 1:
+            assert exchange(model, newer)
+            raise OSError("[E050] a component's file is missing")
+        return real_load(name, *args, **kwargs)
+
+    monkeypatch.setattr(annotate.spacy, "load", failing_while_swapped)
+    assert annotate._load_whole(str(model)).meta["name"] == "old" and len(calls) == 2  # swapped back: the old one
+    calls.clear()
+
     def always_swapped(name, *args, **kwargs):
         exchange(model, newer)
         return real_load(name, *args, **kwargs)

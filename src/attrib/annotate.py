@@ -75,8 +75,13 @@ def _load_whole(name: str) -> Language:
     across the swap took components of both models, under one model's version, and said nothing."""
     for _ in range(LOAD_TRIES):
         before = _identity(name)
-        _check_requirements(name)
-        nlp = spacy.load(name)
+        try:
+            _check_requirements(name)
+            nlp = spacy.load(name)
+        except Exception:
+            if _identity(name) == before:  # not the swap's doing: load_pipeline says what is wrong
+                raise
+            continue
         if _identity(name) == before:
             return nlp
     raise ModelError(f"{name}: replaced while it loaded, {LOAD_TRIES} times: load it once it stays")
