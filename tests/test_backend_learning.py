@@ -33,8 +33,8 @@ MINISTER_RESULT = [{"id": "c", "from_name": "role", "to_name": "text", "type": "
                     "value": {"start": 13, "end": 17, "text": "said", "choices": ["indirect"]}}]
 
 
-def accepted(annotation_id: int, task_id: int, text: str = "t") -> dict:
-    return {"event": "accepted", "annotation_id": annotation_id, "task_id": task_id,
+def accepted(annotation_id: int, task_id: int, text: str = "t", updated_at: str | None = None) -> dict:
+    return {"event": "accepted", "annotation_id": annotation_id, "task_id": task_id, "updated_at": updated_at,
             "record": {"id": str(task_id), "text": text, "attributions": []}}
 
 
@@ -61,8 +61,8 @@ def test_concurrent_appends_from_threads_and_processes_all_land_whole(tmp_path):
 
 def test_the_log_replays_updates_and_deletions_and_skips_a_torn_line(tmp_path):
     log = AnnotationLog(tmp_path)
-    log.append([accepted(1, 10, "first"), accepted(2, 20, "other")])
-    log.append([accepted(1, 10, "updated"), {"event": "deleted", "annotation_id": 2}])
+    log.append([accepted(1, 10, "first", "2026-01-01T10:00:00Z"), accepted(2, 20, "other")])
+    log.append([accepted(1, 10, "updated", "2026-01-01T10:05:00Z"), {"event": "deleted", "annotation_id": 2}])
     with open(tmp_path / "annotations.jsonl", "a", encoding="utf-8") as out:
         out.write('{"event": "accepted", "annotation_id": 3, "tas')  # a crash mid-write
     reopened = AnnotationLog(tmp_path)
@@ -303,6 +303,17 @@ def test_an_annotation_sent_again_unchanged_is_stored_once_and_one_label_studio_
     for log in (learner.log, AnnotationLog(tmp_path)):  # and after a restart
         assert log.standing() == [] and log.accepted == 2
     assert AnnotationLog(tmp_path).final == {1}
+
+
+def test_an_earlier_version_or_one_with_no_time_sent_again_is_not_taken_before_or_after_a_restart(tmp_path):
+    """After a restart the log knew only each annotation's version in force, so a body made before an update brought
+    the earlier version back over the later one; and one with no updated_at was stored and counted on every catch-up."""
+    log = AnnotationLog(tmp_path)
+    log.append([accepted(1, 10, "first", "2026-01-01T10:00:00Z"), accepted(2, 20, "no time")])
+    log.append([accepted(1, 10, "updated", "2026-01-01T10:05:00.5Z")])
+    for log in (log, AnnotationLog(tmp_path)):
+        assert log.append([accepted(1, 10, "first", "2026-01-01T10:00:00Z"), accepted(2, 20, "no time")]) == []
+        assert sorted(r["text"] for r in log.current()) == ["no time", "updated"] and log.accepted == 3
 
 
 def test_start_training_during_a_round_is_followed_and_a_round_stopped_with_the_backend_counts_nothing(tmp_path, caplog):

@@ -187,7 +187,7 @@ class Learner:
 
     def in_force(self) -> set[tuple]:
         """The keys of the annotations in force now: what a catch-up may take out once it has the export."""
-        return set(self.log.known)
+        return set(self.log.known.items())
 
     def catch_up(self, tasks: list, project: int | None = None, before: set[tuple] | None = None) -> EventOutcome:
         """Take the annotations of exported tasks that the log does not hold yet (made while the backend was

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..jsonio import dumps_line
+from ..lsjson.convert import instant
 
 LOG = "annotations.jsonl"
 logger = logging.getLogger("attrib.backend")
@@ -35,30 +36,38 @@ def key(event: dict) -> tuple:
     return event.get("annotation_id"), event.get("updated_at")
 
 
+def _older(time: str | None, than: str | None) -> bool:
+    """Whether `time` is an earlier ISO time than `than` (False where either is no time)."""
+    first, second = (instant(t) if isinstance(t, str) else None for t in (time, than))
+    return first is not None and second is not None and first < second
+
+
 class AnnotationLog:
-    """The log in `data_dir`; `accepted` counts its accepted-annotation events, `known` holds the (annotation id,
-    updated_at) of the annotations in force, `final` the ids of those Label Studio deleted: one sent again unchanged
-    is not stored twice, one deleted otherwise (a catch-up's, an update refused) is taken again when it comes back,
-    and one Label Studio deleted never."""
+    """The log in `data_dir`; `accepted` counts its accepted-annotation events, `known` maps each annotation in force
+    to its updated_at, `final` holds the ids of those Label Studio deleted. One sent again unchanged, or an earlier
+    version of it (a body made before an update), is not stored; one deleted otherwise (a catch-up's, an update
+    refused) is taken again when it comes back, and one Label Studio deleted never."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / LOG
         self._lock = threading.Lock()
         events = list(self.events())
         self.accepted = sum(1 for event in events if event.get("event") == "accepted")
-        self.known = {key(event) for event in self.standing(events)}
+        self.known = {event.get("annotation_id"): event.get("updated_at") for event in self.standing(events)}
         self.final = {event.get("annotation_id") for event in events if event.get("event") == "deleted" and event.get("final")}
 
     def append(self, events: list[dict]) -> list[dict]:
-        """Store `events` but the accepted ones already in force unchanged (same id and time), or of an annotation
+        """Store `events` but the accepted ones whose annotation is in force in that version or a later one, or that
         Label Studio deleted; those stored."""
         with self._lock:
-            held, stored = set(self.known), []
+            held, stored = dict(self.known), []
             for event in events:
-                if event.get("event") == "accepted":  # (with no time, one version is not told from the next)
-                    if key(event) in held and event.get("updated_at") is not None or event.get("annotation_id") in self.final:
+                if event.get("event") == "accepted":
+                    annotation, time = event.get("annotation_id"), event.get("updated_at")
+                    if annotation in self.final or annotation in held and (
+                            time == held[annotation] or _older(time, held[annotation])):
                         continue
-                    held.add(key(event))
+                    held[annotation] = time
                 stored.append(event)
             if stored:
                 self._write(stored)
@@ -85,10 +94,11 @@ class AnnotationLog:
         finally:
             os.close(fd)  # releases the flock
         self.accepted += sum(1 for event in events if event.get("event") == "accepted")
-        self.known.update(key(event) for event in events if event.get("event") == "accepted")
-        # a deleted annotation that comes back unchanged (a catch-up took it out by mistake) is taken again
-        if deleted := {event.get("annotation_id") for event in events if event.get("event") == "deleted"}:
-            self.known = {known for known in self.known if known[0] not in deleted}
+        for event in events:
+            if event.get("event") == "accepted":
+                self.known[event.get("annotation_id")] = event.get("updated_at")
+            elif event.get("event") == "deleted":  # one that comes back (a catch-up took it out by mistake) is taken again
+                self.known.pop(event.get("annotation_id"), None)
         self.final.update(event.get("annotation_id") for event in events if event.get("event") == "deleted" and event.get("final"))
 
     def events(self) -> Iterator[dict]:
