@@ -189,4 +189,5 @@ def test_an_empty_export_is_nothing_to_do_as_for_every_other_command(tmp_path, c
     empty.write_text("\n", encoding="utf-8")
     done = attrib(*(word.format(empty=empty, out=out) for word in command))
     assert done.code == 1 and done.err.startswith(f"attrib: E160 {empty}: empty file, no ") and done.err.count("\n") == 1
+    assert "`attrib labelstudio pull`" in done.err and "`attrib labelstudio records`" not in done.err  # what to run
     assert not out.exists()

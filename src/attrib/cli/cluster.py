@@ -51,8 +51,8 @@ def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: 
         with progress_bar(*count_columns("parts")) as bar:
             task = bar.add_task("annotating", total=None) if bar else None
             progress = (lambda done, total: bar.update(task, completed=done, total=total)) if bar else None
-            manifest, skipped = run(client, planned, fmt=fmt, partition_bytes=partition_bytes, batch_size=batch_size,
-                                    force=force, strict=strict, progress=progress)
+            manifest, skipped = run(client, planned, fmt=fmt, batch_size=batch_size, force=force, strict=strict,
+                                    progress=progress)
     for message in skipped:
         typer.echo(f"attrib: skipped: {message_line(message)}", err=True)
     counts = manifest["counts"]

@@ -31,10 +31,12 @@ Progress = Callable[[int, int], None]  # (partitions done, partitions in all)
 
 @dataclass
 class Planned:
-    """A run checked before any cluster is asked for: its output folder, partitions and pipeline."""
+    """A run checked before any cluster is asked for: its output folder, partitions (of at most `partition_bytes`)
+    and pipeline."""
 
     folder: Folder
     partitions: list[Partition]
+    partition_bytes: int
     model: str | None
 
 
@@ -57,11 +59,11 @@ def plan_run(inputs: list[str], out: str, on_error: ErrorHandler, partition_byte
     if inside is not None:  # a part-like name among them would be deleted as another run's part
         raise OutputError(f"{out}: holds the input {inside}: write the parts into another folder")
     folder.check()
-    return Planned(folder, partitions, model)
+    return Planned(folder, partitions, partition_bytes, model)
 
 
-def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", partition_bytes: int = 1 << 20,
-                        batch_size: int = 32, force: bool = False, strict: bool = False,
+def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", batch_size: int = 32, force: bool = False,
+                        strict: bool = False,
                         progress: Progress | None = None) -> tuple[dict, list[str]]:
     """Annotate the `planned` run (plan_run) on the cluster of `client`; (the manifest, the skipped documents'
     messages in input order). The manifest is written only when the run annotated a document; with `strict`, the
@@ -73,8 +75,8 @@ def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", partiti
         if not alone:  # each run's clean-up would delete the other's parts, and its manifest list parts since gone
             raise ClusterError(f"{folder.url}: another run on this machine is writing there: wait for it to end, or "
                                "write elsewhere")
-        return _run(client, planned.partitions, folder, planned.model, fmt, partition_bytes, batch_size, force, strict,
-                    progress, started, clock)
+        return _run(client, planned.partitions, folder, planned.model, fmt, planned.partition_bytes, batch_size, force,
+                    strict, progress, started, clock)
 
 
 def _run(client, partitions: list[Partition], folder: Folder, model: str | None, fmt: str, partition_bytes: int,

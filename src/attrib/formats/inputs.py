@@ -29,8 +29,8 @@ def read_input(path: str | Path, choose: str = "each", drafts_do: bool = True) -
     nobody annotated (train does not: drafts are nothing to learn from)."""
     path = Path(path)
     if _blank(path):
-        raise NothingToDoError(f"{path}: empty file, no records in it: write records with `attrib annotate` or "
-                               "`attrib labelstudio records`")
+        raise NothingToDoError(f"{path}: empty file, no records in it: give records (`attrib annotate` writes them) or a "
+                               "Label Studio export (`attrib labelstudio pull`)")
     kind = detect(path)
     if kind == "records":
         return _not_empty(checked_records([path]), lambda: f"{path}: holds no records")

@@ -43,7 +43,7 @@ class Beside:
         if code != 0:
             self._stderr.seek(0)
             lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
-            how = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+            how = f"killed by {_signal_name(-code)}" if code < 0 else f"exit code {code}"
             raise ModelError(f"{self.what}: {lines[-1] if lines else 'no message'} ({how})")
 
     def check(self) -> None:
@@ -60,6 +60,13 @@ class Beside:
                 self._process.kill()
                 self._process.wait()
         self._stderr.close()
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:  # a real-time signal has no name of its own
+        return f"signal {number}"
 
 
 def end_with(parent: int) -> None:
