@@ -60,4 +60,3 @@ def review_plan(tasks: Iterable[dict]) -> tuple[list[dict], list[str]]:
             else:
                 settled.append(task_record_id(task))
     return review, settled
-

@@ -208,7 +208,7 @@ class Learner:
         return self._take(new, outcome, "catch-up", train=False)
 
     def _take(self, events: list[dict], outcome: EventOutcome, action: str | None, train: bool = True) -> EventOutcome:
-        stored = self.log.append(events)  # an annotation held already, unchanged, is not taken again
+        stored = self.log.append(events)  # an annotation held already, in that version or a later one, is not taken again
         outcome.accepted = sum(e["event"] == "accepted" for e in stored)
         for message in outcome.rejected:
             logger.warning("rejected %s", message)

@@ -2,8 +2,8 @@
 
 One line per event: an accepted annotation (its attrib record, with provenance), the deletion of one (`final` when
 Label Studio deleted it: its id never comes back, so a copy of it in a body made before that is not taken again), or
-the deletion of a task (and with it its annotations). An annotation sent again unchanged is not stored twice (it
-was, by every repeated webhook, and counted towards the next round each time).
+the deletion of a task (and with it its annotations). An annotation sent again unchanged, or in an earlier version,
+is not stored again (it was, by every repeated webhook, and counted towards the next round each time).
 A line is appended with one write to a file opened O_APPEND, under an exclusive flock, and fsynced
 before the event is answered: concurrent events (threads or processes) never interleave, and an
 answered event survives a crash or a restart. A line torn by a crash mid-write is skipped when read, and
@@ -126,7 +126,7 @@ class AnnotationLog:
         since (of `events`, or of the log)."""
         by_annotation: dict = {}
         gone: set = set()  # deleted tasks (Label Studio never reuses a task's id)
-        final: set = set()  # annotations Label Studio deleted (nor an annotation's)
+        final: set = set()  # annotations Label Studio deleted: their ids never come back
         for event in self.events() if events is None else events:
             if event.get("event") == "accepted" and event.get("annotation_id") not in final:
                 by_annotation.pop(event.get("annotation_id"), None)  # an update moves it to the end

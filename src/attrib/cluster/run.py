@@ -63,8 +63,7 @@ def plan_run(inputs: list[str], out: str, on_error: ErrorHandler, partition_byte
 
 
 def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", batch_size: int = 32, force: bool = False,
-                        strict: bool = False,
-                        progress: Progress | None = None) -> tuple[dict, list[str]]:
+                        strict: bool = False, progress: Progress | None = None) -> tuple[dict, list[str]]:
     """Annotate the `planned` run (plan_run) on the cluster of `client`; (the manifest, the skipped documents'
     messages in input order). The manifest is written only when the run annotated a document; with `strict`, the
     first document that cannot be read stops the run with its InputError."""

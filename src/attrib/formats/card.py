@@ -71,8 +71,8 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 def counted(summary: dict) -> str:
     """"12 documents", or "35 records of 17 documents" where some are in several versions (annotators)."""
     documents, records = summary["documents"], summary["records"]
-    counted = amount(documents, "document")
-    return counted if records == documents else f"{amount(records, 'record')} of {counted}"
+    of_documents = amount(documents, "document")
+    return of_documents if records == documents else f"{amount(records, 'record')} of {of_documents}"
 
 
 def render(summary: dict, data_name: str) -> str:
