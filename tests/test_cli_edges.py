@@ -234,6 +234,9 @@ def test_utf16_text_is_named_so(tmp_path):
     for args in (("validate", records), ("eval", records, records), ("show", records)):
         ran = attrib(*args)
         assert ran.code != 0 and ran.err.startswith(f"attrib: E100 {records}: {said}"), ran.err
+    for stdin in (text.read_bytes(), records.read_bytes()):  # on stdin it read as "binary data (NUL byte at 1)"
+        ran = attrib_process("annotate", "-", "-o", tmp_path / "piped.jsonl", stdin=stdin)
+        assert ran.code == 1 and ran.err.startswith(f"attrib: skipped: E100 <stdin>: {said}"), ran.err
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")

@@ -19,7 +19,7 @@ from typing import IO, Callable, Iterable, Iterator
 
 from .errors import InputError
 from .jsonarray import iter_json_array
-from .jsonio import BOM, STDIO, JsonLine, not_a_file, open_binary
+from .jsonio import BOM, STDIO, JsonLine, not_a_file, open_binary, wide, wide_error
 from .lines import PARQUET_SUFFIXES, iter_lines, parquet_lines
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -159,6 +159,9 @@ def _text_file(path: Path, doc_id: str, on_error: ErrorHandler) -> Iterator[Docu
 
 def _stdin(on_error: ErrorHandler) -> Iterator[Document]:
     """stdin holds JSONL when it starts with "{", else one plain-text document with id "stdin"."""
+    if wide(sys.stdin.buffer):  # it read as "binary data"
+        on_error(wide_error("<stdin>"))
+        return
     if sys.stdin.buffer.peek(64).removeprefix(BOM).lstrip()[:1] == b"{":
         yield from _jsonl(STDIO, on_error)
         return

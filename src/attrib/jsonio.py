@@ -73,11 +73,20 @@ def open_binary(path: str | Path) -> IO[bytes]:
     """Open a file for reading bytes, raising InputError with the file name; a file in UTF-16 or UTF-32 (a byte order
     mark FF FE or FE FF: Windows' "Unicode") is named so, where it was a byte that is not UTF-8 or not JSON."""
     handle = _open(path, "rb")
-    if handle.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if wide(handle):
         handle.close()
-        raise InputError(f"{path}: is UTF-16 (or UTF-32) text, by its byte order mark: attrib reads UTF-8; save it as "
-                         "UTF-8 (iconv -f UTF-16 -t UTF-8)")
+        raise wide_error(path)
     return handle
+
+
+def wide(handle: IO[bytes]) -> bool:
+    """Whether a stream starts with a UTF-16 or UTF-32 byte order mark (FF FE or FE FF), unread."""
+    return handle.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
+def wide_error(where: str | Path) -> InputError:
+    return InputError(f"{where}: is UTF-16 (or UTF-32) text, by its byte order mark: attrib reads UTF-8; save it as "
+                      "UTF-8 (iconv -f UTF-16 -t UTF-8)")
 
 
 def not_a_file(path: str | Path) -> str:
@@ -106,7 +115,11 @@ def _open(path: str | Path, mode: str, **kwargs: Any) -> IO:
 
 
 def _lines(path: str | Path) -> contextlib.AbstractContextManager[IO[bytes]]:
-    return contextlib.nullcontext(sys.stdin.buffer) if str(path) == STDIO else open_binary(path)
+    if str(path) != STDIO:
+        return open_binary(path)
+    if wide(sys.stdin.buffer):  # it read as "binary data"
+        raise wide_error("<stdin>")
+    return contextlib.nullcontext(sys.stdin.buffer)
 
 
 def iter_jsonl(path: str | Path) -> Iterator[JsonLine]:
