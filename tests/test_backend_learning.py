@@ -335,3 +335,27 @@ def test_start_training_during_a_round_is_followed_and_a_round_stopped_with_the_
     assert learner.trained_upto == 0 and json.loads((tmp_path / "learning.json").read_text())["trained_upto"] == 0
     assert "training round round stopped with the backend" in caplog.text and "failed" not in caplog.text
     assert "training postponed: 2 annotated documents" in caplog.text  # the round that follows (too few here)
+
+
+def test_a_version_before_a_refused_update_a_deleted_tasks_annotation_or_one_time_written_twice_is_not_taken(tmp_path):
+    """Updated into a version the validator refuses, an annotation was taken out, and a body made before the update
+    brought its earlier version back; a deleted task's annotation was counted again from such a body (toward the next
+    round); and one time written `…+00:00` where it had been `…Z` was stored twice."""
+    task, good = {"id": 5, "data": {"text": MINISTER_TEXT}}, MINISTER_RESULT
+    bad = [dict(good[0], value=dict(good[0]["value"], labels=["SPEAKER"]))]
+    first = {"id": 1, "task": 5, "result": good, "updated_at": "2026-01-01T10:00:00Z"}
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    assert learner.on_event({"action": "ANNOTATION_CREATED", "annotation": first, "task": task}).accepted == 1
+    assert learner.on_event({"action": "ANNOTATION_CREATED", "task": task, "annotation": {
+        **first, "updated_at": "2026-01-01T10:00:00+00:00"}}).accepted == 0
+    refused = learner.on_event({"action": "ANNOTATION_UPDATED", "task": task, "annotation": {
+        **first, "result": bad, "updated_at": "2026-01-01T10:05:00Z"}})
+    assert refused.accepted == 0 and refused.rejected
+    other = {"id": 2, "task": 6, "result": good, "updated_at": "2026-01-01T10:00:00Z"}
+    task6 = {"id": 6, "data": {"text": MINISTER_TEXT + " Yes."}}
+    assert learner.on_event({"action": "ANNOTATION_CREATED", "annotation": other, "task": task6}).accepted == 1
+    learner.on_event({"action": "TASKS_DELETED", "tasks": [{"id": 6}]})
+    stale = [dict(task, annotations=[first]), dict(task6, annotations=[other])]  # made before the update and deletion
+    for learner_now in (learner, Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())):
+        assert learner_now.catch_up(stale).accepted == 0
+        assert learner_now.log.standing() == [] and learner_now.log.accepted == 2

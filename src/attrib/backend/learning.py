@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..counts import amount
 from ..errors import AttribError, InvalidDataError, shorten
 from ..jsonio import atomic_write, dumps_line
 from ..lsjson.convert import task_records
@@ -129,7 +130,7 @@ def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
             except AttribError as exc:
                 outcome.rejected.append(f"{where}: {exc}")
         if action == UPDATED:  # its earlier version, accepted once, is not what the annotator stands by now
-            events.append({"event": "deleted", "annotation_id": annotation["id"]})
+            events.append({"event": "deleted", "annotation_id": annotation["id"], "updated_at": annotation.get("updated_at")})
             outcome.deleted += 1
     outcome.accepted = sum(event["event"] == "accepted" for event in events)
     return events, outcome
@@ -236,7 +237,7 @@ class Learner:
             # split, and one be scored on as unseen; the later annotation stands
             records = list({same_text(r["text"]): r for r in self.log.current()}.values())
             if len(records) < training_round.MIN_DOCUMENTS:
-                message = (f"training postponed: {len(records)} annotated documents, a round needs "
+                message = (f"training postponed: {amount(len(records), 'annotated document')}, a round needs "
                            f"{training_round.MIN_DOCUMENTS}")
                 logger.info(message)
                 return message

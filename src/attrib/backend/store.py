@@ -36,17 +36,28 @@ def key(event: dict) -> tuple:
     return event.get("annotation_id"), event.get("updated_at")
 
 
-def _older(time: str | None, than: str | None) -> bool:
+def _when(time: object) -> float | None:
+    return instant(time) if isinstance(time, str) else None
+
+
+def _older(time: object, than: object) -> bool:
     """Whether `time` is an earlier ISO time than `than` (False where either is no time)."""
-    first, second = (instant(t) if isinstance(t, str) else None for t in (time, than))
+    first, second = _when(time), _when(than)
     return first is not None and second is not None and first < second
 
 
+def _same(time: object, other: object) -> bool:
+    """One time, however written (`…Z` or `…+00:00`), or no time twice."""
+    return time == other or _when(time) is not None and _when(time) == _when(other)
+
+
 class AnnotationLog:
-    """The log in `data_dir`; `accepted` counts its accepted-annotation events, `known` maps each annotation in force
-    to its updated_at, `final` holds the ids of those Label Studio deleted. One sent again unchanged, or an earlier
-    version of it (a body made before an update), is not stored; one deleted otherwise (a catch-up's, an update
-    refused) is taken again when it comes back, and one Label Studio deleted never."""
+    """The log in `data_dir`; `accepted` counts its accepted-annotation events. What later events are judged by:
+    `known` maps each annotation in force to its updated_at, `latest` each annotation to the latest time it was seen
+    at (accepted, or an update refused), `final` holds the annotations Label Studio deleted and `gone` the tasks. One
+    sent again unchanged, or in an earlier version (a body made before an update), is not stored, nor one of a task
+    deleted; one taken out otherwise (by a catch-up) is taken again when it comes back, and one Label Studio deleted
+    never."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / LOG
@@ -54,20 +65,33 @@ class AnnotationLog:
         events = list(self.events())
         self.accepted = sum(1 for event in events if event.get("event") == "accepted")
         self.known = {event.get("annotation_id"): event.get("updated_at") for event in self.standing(events)}
-        self.final = {event.get("annotation_id") for event in events if event.get("event") == "deleted" and event.get("final")}
+        self.latest: dict = {}
+        self.final: set = set()
+        self.gone: set = set()
+        self._note(events)
+
+    def _note(self, events: Iterable[dict]) -> None:
+        for event in events:
+            kind, annotation, time = event.get("event"), event.get("annotation_id"), event.get("updated_at")
+            if kind in ("accepted", "deleted") and time is not None and not _older(time, self.latest.get(annotation)):
+                self.latest[annotation] = time
+            if kind == "deleted" and event.get("final"):
+                self.final.add(annotation)
+            elif kind == "task_deleted":
+                self.gone.add(event.get("task_id"))
 
     def append(self, events: list[dict]) -> list[dict]:
-        """Store `events` but the accepted ones whose annotation is in force in that version or a later one, or that
-        Label Studio deleted; those stored."""
+        """Store `events` but the accepted ones of an annotation in force in that version, seen in a later one, deleted
+        by Label Studio or of a deleted task; those stored."""
         with self._lock:
-            held, stored = dict(self.known), []
+            held, latest, stored = dict(self.known), dict(self.latest), []
             for event in events:
                 if event.get("event") == "accepted":
                     annotation, time = event.get("annotation_id"), event.get("updated_at")
-                    if annotation in self.final or annotation in held and (
-                            time == held[annotation] or _older(time, held[annotation])):
+                    if annotation in self.final or event.get("task_id") in self.gone or _older(time, latest.get(annotation)) \
+                            or annotation in held and _same(time, held[annotation]):
                         continue
-                    held[annotation] = time
+                    held[annotation] = latest[annotation] = time
                 stored.append(event)
             if stored:
                 self._write(stored)
@@ -99,7 +123,7 @@ class AnnotationLog:
                 self.known[event.get("annotation_id")] = event.get("updated_at")
             elif event.get("event") == "deleted":  # one that comes back (a catch-up took it out by mistake) is taken again
                 self.known.pop(event.get("annotation_id"), None)
-        self.final.update(event.get("annotation_id") for event in events if event.get("event") == "deleted" and event.get("final"))
+        self._note(events)
 
     def events(self) -> Iterator[dict]:
         try:
