@@ -527,3 +527,21 @@ def test_a_model_folder_replaced_while_it_loads_is_loaded_again_whole(tmp_path, 
     monkeypatch.setattr(annotate.spacy, "load", always_swapped)
     with pytest.raises(ModelError, match=r"model: replaced while it loaded, 3 times"):
         annotate._load_whole(str(model))
+
+
+def test_two_swaps_in_a_row_while_a_model_loads_are_seen_too(tmp_path):
+    """Two swaps could give the folder in the end the first one's inode (the file system hands a freed inode to the
+    next folder made): compared by inode alone, a load across both took parts of two models unseen."""
+    from attrib import annotate
+    from attrib.formats.outdir import staged_dir
+
+    model = tmp_path / "model"
+    model.mkdir()
+    missed = 0
+    for _ in range(30):
+        before = annotate._identity(str(model))
+        for version in range(2):
+            with staged_dir(model, replace=True) as staged:
+                (staged / "meta.json").write_text(str(version), encoding="utf-8")
+        missed += annotate._identity(str(model)) == before
+    assert missed == 0

@@ -87,13 +87,14 @@ def _load_whole(name: str) -> Language:
     raise ModelError(f"{name}: replaced while it loaded, {LOAD_TRIES} times: load it once it stays")
 
 
-def _identity(name: str) -> tuple[int, int] | None:
-    """What tells a folder from the one put in its place (None: no such path, as for a package name)."""
+def _identity(name: str) -> tuple[int, int, int] | None:
+    """What tells a folder from the one put in its place (None: no such path, as for a package name): its inode, and
+    when that last changed (a rename does): two swaps in a row can give the last folder the first one's inode."""
     try:
         stat = Path(name).stat()
     except OSError:
         return None
-    return stat.st_dev, stat.st_ino
+    return stat.st_dev, stat.st_ino, stat.st_ctime_ns
 
 
 def _check_requirements(name: str) -> None:
