@@ -222,6 +222,7 @@ def test_two_pushes_at_once_import_each_document_once(label_studio, tmp_path):
     assert [push.returncode for push in pushes] == [0, 0], said
     summaries = sorted(re.search(r"\d+ imported, \d+ updated, \d+ already there", text).group() for text in said)
     assert summaries == ["0 imported, 0 updated, 60 already there", "60 imported, 0 updated, 0 already there"]
+    assert all("project 'at once' (id" in text for text in said), said  # the title as Label Studio keeps it
     ids = sorted(t["data"]["record_id"] for t in project_tasks(label_studio, "at once"))
     assert ids == sorted(d["id"] for d in docs)  # one project (project() refuses two of a title), each task once
 

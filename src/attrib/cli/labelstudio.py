@@ -41,7 +41,7 @@ def _progress(report) -> None:
     _say(f"  batch {report.batches_sent} of {report.batches}: {report.imported} imported, {report.updated} updated")
 
 
-def _summary(report, title: str) -> str:
+def _summary(report) -> str:
     """One line for a push: what it did and where the time went."""
     made = "created" if report.created else "found"
     own = report.total_seconds - report.server_seconds
@@ -49,7 +49,7 @@ def _summary(report, title: str) -> str:
                 if report.repaired else "") + (f", {report.removed} unannotated second copies of a document deleted"
                                                 if report.removed else "") + (
         f", {report.retired} unreviewed review task(s) deleted (their annotators now agree)" if report.retired else "")
-    return (f"project {title!r} (id {report.project_id}) {made}: {report.imported} imported, {report.updated} updated, "
+    return (f"project {report.title!r} (id {report.project_id}) {made}: {report.imported} imported, {report.updated} updated, "
             f"{report.skipped} already there{repaired} ({report.total_seconds:.1f} s, {own:.1f} s of it attrib's own)")
 
 
@@ -115,7 +115,7 @@ def push_command(
     else:
         report = push(client, order_records(all_records(records, unique=True), order.value), project, model_version, batch=batch, update=update,
                       progress=_progress, overlap=overlap, notice=lambda message: _say(f"attrib: {message}"))
-    _say(_summary(report, project))
+    _say(_summary(report))
     typer.echo(report.project_url)
 
 
@@ -210,7 +210,7 @@ def studio_command(
         _backend_follow(studio, data_dir)
     if records or backend:
         report = push(studio.client(), all_records([records]) if records else [], project, progress=_progress)
-        _say(_summary(report, project))
+        _say(_summary(report))
     if backend:
         _backend_up(studio, data_dir, report.project_id, model)
     if records or backend:

@@ -69,6 +69,7 @@ class PushReport:
     check_seconds: float = 0.0  # validating the tasks before they are sent
     total_seconds: float = 0.0
     task_ids: list[int] = field(default_factory=list)
+    title: str = ""  # the project's, as Label Studio keeps it
 
 
 def _current(old: dict, new: dict) -> bool:
@@ -289,7 +290,7 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     elif sharing and (project.get("maximum_annotations"), project.get("overlap_cohort_percentage")) != (overlap, 100):
         call(lambda: client.update_project(project["id"], **sharing))
     report = PushReport(project["id"], f"{client.shown}/projects/{project['id']}/data", created, skipped=skipped,
-                        check_seconds=checking, batches=-(-len(replace) // batch) - (-len(new) // batch))
+                        check_seconds=checking, batches=-(-len(replace) // batch) - (-len(new) // batch), title=title)
     if extra:
         call(client.delete_tasks, project["id"], extra)
         report.removed = len(extra)
