@@ -144,3 +144,10 @@ def test_annotations_in_tasks_to_import_are_checked_as_an_exports_are(tmp_path):
     code, out, _ = run(str(tasks), "--as", "tasks")
     assert code == 1 and "error V201 a span does not fit the text (1)" in out, out
     assert f"{tasks} $[0].annotations[0].result[12].value.end" in out
+
+
+def test_json_is_said_as_eval_and_agreement_say_it():
+    """`eval --json`, `agreement --json`, but `validate --format json` only: the one a user tried first failed."""
+    assert run(str(BROKEN), "--json") == run(str(BROKEN), "--format", "json")
+    code, out, err = run(str(BROKEN), "--json", "--format", "json")
+    assert code == 2 and out == "" and "give --json or --format, not both" in err

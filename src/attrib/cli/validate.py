@@ -48,6 +48,7 @@ def validate_command(
     as_: Kind = typer.Option(None, "--as", help="What the files are (default: told by each file's first document)."),
     fmt: Format = typer.Option(Format.text, "--format",
                                help="text: grouped and counted, for people; json: every finding, for machines."),
+    as_json: bool = typer.Option(False, "--json", help="--format json, as `eval` and `agreement` say it."),
     limit: int = typer.Option(None, "--limit", min=0,
                               help="Findings shown per code (default: 10 in text, all in JSON)."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the report here (default: standard output)."),
@@ -64,6 +65,10 @@ def validate_command(
 
     Example: attrib validate out/seed.export.json --limit 3
     """
+    if as_json and fmt is Format.text:
+        fmt = Format.json
+    elif as_json:
+        raise typer.BadParameter("give --json or --format, not both", param_hint="--json")
     if output is not None:
         refuse_overwriting(output, [name for name in files if not URL.match(name)])
     kind = None if as_ is None else as_.value
