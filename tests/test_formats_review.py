@@ -139,9 +139,9 @@ def test_push_review_into_a_real_label_studio(label_studio, tmp_path):
     export.write_text(json.dumps(newer), encoding="utf-8")
     settled = attrib(*command, env=label_studio.settings())
     assert settled.code == 0, settled.err
-    assert ("1 task(s) with nothing left to decide were worked on already (annotated, skipped or a draft saved), and "
-            "stay (first: 'doc-1')") in settled.err
-    assert "found: 0 imported, 0 updated, 0 already there, 1 unreviewed review task(s) deleted" in settled.err
+    assert ("attrib: kept 1 task with nothing left to decide: worked on already (annotated, skipped or a draft saved; "
+            "first: 'doc-1')") in settled.err
+    assert "found: 0 imported, 0 updated, 0 already there, 1 unreviewed review task deleted" in settled.err
     assert sorted(t["data"]["record_id"] for t in client.tasks(project["id"])) == ["doc-1"]
     again = attrib(*command, env=label_studio.settings())  # nothing left to do: said, and nothing changed
     assert again.code == 1 and "no task where annotators disagree" in again.err, again.err

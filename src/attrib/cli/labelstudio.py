@@ -48,7 +48,7 @@ def _summary(report) -> str:
     repaired = (f", {report.repaired} repaired (left without a prediction by an interrupted update or the server)"
                 if report.repaired else "") + (f", {report.removed} unannotated second copies of a document deleted"
                                                 if report.removed else "") + (
-        f", {report.retired} unreviewed review task(s) deleted (their annotators now agree)" if report.retired else "")
+        f", {amount(report.retired, 'unreviewed review task')} deleted (their annotators now agree)" if report.retired else "")
     return (f"project {report.title!r} (id {report.project_id}) {made}: {report.imported} imported, {report.updated} updated, "
             f"{report.skipped} already there{repaired} ({report.total_seconds:.1f} s, {own:.1f} s of it attrib's own)")
 

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import IO, Callable, Collection, Iterable, Iterator
 from urllib.parse import urlsplit
 
+from ..counts import amount
 from ..errors import InputError, NothingToDoError
 from ..locks import beside_lock, one_at_a_time
 from ..lsjson.config import guidelines, label_config, to_html
@@ -299,8 +300,8 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     for old in settled.values():  # an unsubmitted draft is work too: the task list does not say
         old["drafts"] = old.get("drafts") or call(client.has_drafts, old["id"])
     if (worked := [key for key, old in settled.items() if _worked_on(old)]) and notice:
-        notice(f"{len(worked)} task(s) with nothing left to decide were worked on already (annotated, skipped or a "
-               f"draft saved), and stay (first: {worked[0]!r})")
+        notice(f"kept {amount(len(worked), 'task')} with nothing left to decide: worked on already (annotated, skipped "
+               f"or a draft saved; first: {worked[0]!r})")
     if unworked := [old["id"] for old in settled.values() if not _worked_on(old)]:
         call(client.delete_tasks, project["id"], unworked)
         report.retired = len(unworked)
