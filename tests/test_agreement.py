@@ -334,3 +334,18 @@ def test_task_links_carry_no_login_and_the_page_is_not_sent_down_the_reports_std
     assert done.code == 2 and done.out == "" and done.err.startswith("attrib: Invalid value for --html: - (standard")
     done = attrib("agreement", two_annotators, "--studio", two_annotators)  # a file, not the folder studio made
     assert done.code == 0 and "no local Label Studio was started there" in done.err
+
+
+def test_names_and_ids_from_the_data_reach_a_terminal_escaped(tmp_path):
+    """An annotator's email or a document id holding ESC sequences, BEL or a carriage return went to the terminal
+    as it was: it could clear the screen, retitle the window, or overwrite a row of the table."""
+    sly = {"id": 1, "email": "a\x1b[2J\x1b]0;T\x07\r@x"}
+    path = export(tmp_path, [task(1, TEXT, PREDICTED, [annotation(11, sly, TEXT, PREDICTED, 101),
+                                                       annotation(12, BOB_ID, TEXT, BOB, 101)])])
+    shown = attrib("agreement", path)
+    assert shown.code == 0 and "a\\x1b[2J\\x1b]0;T\\x07\\r@x" in shown.out
+    assert not any(char in shown.out for char in "\x1b\x07\r")
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps({"id": "doc\x1b[31mRED\r", "text": TEXT, "attributions": []}) + "\n", encoding="utf-8")
+    listed = attrib("show", records)
+    assert listed.code == 0 and listed.out.startswith("# doc\\x1b[31mRED\\r: 0 attributions\n"), listed.out

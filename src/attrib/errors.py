@@ -14,7 +14,7 @@ def shorten(text: str, limit: int, one_line: bool = False) -> str:
     become one space and other control characters their escapes, so that a terminal shows them rather
     than obeys them (for display; a message about differing text must show it as it is)."""
     if one_line:
-        text = "".join(_visible(c) for c in " ".join(text.split()))
+        text = printable(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -22,10 +22,18 @@ MESSAGE_LIMIT = 2000  # characters of one error line: the values a message quote
 
 
 def message_line(error: BaseException) -> str:
-    """An error's message as the one line the command line prints: line breaks a quoted value holds escaped, and cut
-    at MESSAGE_LIMIT characters."""
-    text = str(error).replace("\r", "\\r").replace("\n", "\\n")
-    return shorten(text, MESSAGE_LIMIT)
+    """An error's message as the one line the command line prints: control characters a quoted value holds escaped,
+    and cut at MESSAGE_LIMIT characters."""
+    return shorten(printable(str(error)), MESSAGE_LIMIT)
+
+
+_CONTROLS = {code: repr(chr(code))[1:-1] for code in [*range(32), *range(127, 160)]}  # Unicode's Cc, as repr shows it
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters escaped (a line break as \\n, ESC as \\x1b): an id or a name from the data,
+    printed to a terminal, could clear the screen, retitle the window, or overwrite a line with a carriage return."""
+    return text.translate(_CONTROLS)
 
 
 def unlike(said: str, found: str) -> str:
@@ -45,10 +53,6 @@ def unlike(said: str, found: str) -> str:
 
 def _printed(text: str) -> str:
     return "".join(c for c in text if c.isprintable() and unicodedata.category(c) != "Cf")
-
-
-def _visible(char: str) -> str:
-    return repr(char)[1:-1] if unicodedata.category(char) == "Cc" else char
 
 
 class AttribError(Exception):

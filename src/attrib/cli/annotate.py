@@ -9,7 +9,7 @@ import typer
 
 from ..counts import amount
 from ..documents import count_documents, iter_documents, missing
-from ..errors import InputError, NothingToDoError, message_line, shorten
+from ..errors import InputError, NothingToDoError, message_line, printable, shorten
 from ..jsonio import atomic_write, dumps_line, refuse_overwriting
 from .app import app, count_columns, progress_bar
 
@@ -120,7 +120,7 @@ def show(
 
     shown = 0
     for shown, record in enumerate(checked_records(records), 1):
-        typer.echo(f"# {record['id']}: {amount(len(record['attributions']), 'attribution')}")
+        typer.echo(f"# {printable(record['id'])}: {amount(len(record['attributions']), 'attribution')}")
         for attr in record["attributions"]:
             def role(name: str, limit: int) -> str:  # fragments in text order, on one line, control characters escaped
                 fragments = sorted(attr[name], key=lambda f: (f["start"], f["end"]))

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from ..counts import amount
-from ..errors import shorten
+from ..errors import printable, shorten
 from ..evaluate import MATCHINGS, evaluate, percent
 from ..jsonio import refuse_overwriting
 from ..records import ROLES
@@ -17,7 +17,7 @@ from .app import app
 
 def _table(header: list[str], rows: list[list], labels: int = 1) -> str:
     """Plain aligned columns: the first `labels` columns to the left, the figures to the right."""
-    cells = [header, *[[str(c) for c in row] for row in rows]]
+    cells = [header, *[[printable(str(c)) for c in row] for row in rows]]  # ids and annotators come from the data
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     return "\n".join(
         "  ".join(c.ljust(w) if i < labels else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
