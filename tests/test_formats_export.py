@@ -4,6 +4,7 @@ and from a Label Studio export (validated first)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -106,6 +107,20 @@ def test_card_counts_kinds_roles_and_annotators(tmp_path):
     assert summary["annotators"] == {"ab12": 1, "cd34": 1}
     card = (tmp_path / "data.card.md").read_text(encoding="utf-8")
     assert "| content | 12 | 10 | 2 |" in card and "| ab12 | 1 |" in card and "| mixed | 4 |" in card
+
+
+def test_an_annotator_or_file_name_is_shown_in_the_card_not_obeyed(tmp_path):
+    """An annotator "eve | 999 |" made a table row of its own; one holding a heading, raw HTML or a javascript: link
+    put those into the card, which a repository page renders."""
+    sly = "eve | 999 |\n\n# Fake heading\n<img src=x onerror=alert(1)>\n[click](javascript:alert(1))"
+    record = {"id": "d", "text": "x", "attributions": [], "provenance": {"annotator": sly}}
+    export([record], "jsonl", tmp_path / "m<b>.jsonl")
+    card = (tmp_path / "m<b>.card.md").read_text(encoding="utf-8")
+    assert "# Dataset card: m\\<b\\>\\.jsonl\n" in card
+    (row,) = [line for line in card.splitlines() if line.startswith("| eve")]
+    assert row == ("| eve \\| 999 \\| \\# Fake heading \\<img src\\=x onerror\\=alert\\(1\\)\\> "
+                   "\\[click\\]\\(javascript\\:alert\\(1\\)\\) | 1 |")
+    assert "\n# Fake" not in card and re.search(r"(?<!\\)<", card) is None  # no heading, no raw HTML
 
 
 def test_spacy_docbin_loads_back_with_the_same_spans(records, tmp_path):

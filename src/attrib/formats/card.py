@@ -6,6 +6,7 @@ discontinuous), records by annotator, and names the record schema and attrib ver
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Iterable, Iterator
 
@@ -65,7 +66,15 @@ class DatasetStats:
 
 
 def _table(header: list[str], rows: list[list]) -> list[str]:
-    return [f"| {' | '.join(header)} |", f"|{'---|' * len(header)}", *(f"| {' | '.join(map(str, r))} |" for r in rows)]
+    return [f"| {' | '.join(header)} |", f"|{'---|' * len(header)}",
+            *(f"| {' | '.join(_literal(c) if isinstance(c, str) else str(c) for c in r)} |" for r in rows)]
+
+
+def _literal(text: str) -> str:
+    """`text` from the data (an annotator, a file name) as Markdown shows it and does not obey: on one line, its
+    ASCII punctuation escaped (an annotator "eve | 999 |" made a row of its own, and one holding a heading, raw HTML
+    or a javascript: link made those of the card)."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", " ".join(text.split()))
 
 
 def counted(summary: dict) -> str:
@@ -78,7 +87,7 @@ def counted(summary: dict) -> str:
 def render(summary: dict, data_name: str) -> str:
     """A Markdown card for a JSONL dataset named `data_name`, from `DatasetStats.summary()`."""
     lines = [
-        f"# Dataset card: {data_name}",
+        f"# Dataset card: {_literal(data_name)}",
         "",
         f"{counted(summary)}, {summary['attributions']} attributions, written by attrib {summary['attrib']}.",
         "",
