@@ -90,3 +90,36 @@ def test_a_file_given_as_the_studio_folder_is_one_line(tmp_path):
     ran = attrib("labelstudio", "pull", "--project", "p", "-o", tmp_path / "out.json", "--studio", afile)
     assert ran.code == 3 and ran.err == (f"attrib: E200 {afile}: a file, where --studio names the folder "
                                          "`attrib studio --data-dir` made\n")
+
+
+def test_a_login_in_the_url_is_not_shown_when_a_server_echoes_it(tmp_path):
+    """A server (a stand-in: the echo is the point, not Label Studio) that puts the request's Authorization header into
+    its error body showed the base64 of user:password in attrib's error line; and a URL holding a control character
+    ended in httpx's traceback."""
+    import http.server
+    import threading
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = f"bad: {self.headers.get('Authorization')}".encode()
+            self.send_response(500)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    echo = http.server.HTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=echo.serve_forever, daemon=True).start()
+    try:
+        url = f"http://usr:PASSW0RD@127.0.0.1:{echo.server_address[1]}"
+        ran = attrib("labelstudio", "pull", "--project", "t", "--url", url, "-o", tmp_path / "x.json",
+                     env={"LABEL_STUDIO_API_KEY": "a" * 40})
+    finally:
+        echo.shutdown()
+    assert ran.code != 0 and ran.err.count("\n") == 1, ran.err
+    assert "PASSW0RD" not in ran.err and "dXNyOlBBU1NXMFJE" not in ran.err and "usr:***@" in ran.err
+    bad = attrib("labelstudio", "pull", "--project", "t", "--url", "http://h:1/\x01", "-o", tmp_path / "x.json",
+                 env={"LABEL_STUDIO_API_KEY": "a" * 40})
+    assert bad.code == 3 and bad.err.startswith("attrib: E200 'http://h:1/\\x01' holds a space or a control character")

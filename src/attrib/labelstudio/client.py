@@ -7,6 +7,7 @@ a message: it is scrubbed from anything the server or the SDK says.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import time
 from urllib.parse import urlsplit, urlunsplit
@@ -53,6 +54,8 @@ class Client:
             raise LabelStudioError(f"{shown_url(url)!r} is not a URL ({exc}): give http://host:port") from None
         if not parts.hostname:
             raise LabelStudioError(f"{shown_url(url)!r} names no host: give http://host:port")
+        if any(ord(char) <= 32 or ord(char) == 127 for char in url):  # httpx refused it in a traceback
+            raise LabelStudioError(f"{shown_url(url)!r} holds a space or a control character: give http://host:port")
         token = token.strip()  # a token file saved with CRLF ends in "\r"
         if not token:
             raise LabelStudioError("no Label Studio token: set LABEL_STUDIO_API_KEY (Account & Settings in Label Studio)")
@@ -61,15 +64,19 @@ class Client:
                                    "which no HTTP header carries: copy it again from Account & Settings in Label Studio")
         self.url = url.rstrip("/")
         self.shown = shown_url(self.url)
-        self._token = token
+        # what a server could echo back of the login in a URL (its Basic header is base64 of user:password)
+        self._secrets = {token: "<token>", repr(token)[1:-1]: "<token>"}
+        if parts.password and len(parts.password) > 2:  # (shorter, every "a" of a message would go)
+            login = f"{parts.username}:{parts.password}".encode()
+            self._secrets |= {parts.password: "***", base64.b64encode(login).decode(): "***"}
         self.timeout = timeout
         with self._errors("reading the token"):
             self.sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=retries)
 
     def _say(self, message: str) -> str:
-        """`message` without the token, as it is or as a repr() inside the message shows it."""
-        for form in (self._token, repr(self._token)[1:-1]):
-            message = message.replace(form, "<token>")
+        """`message` without the token (as it is, or as a repr() inside the message shows it), nor a URL's login."""
+        for form, shown in self._secrets.items():
+            message = message.replace(form, shown)
         return message
 
     @contextlib.contextmanager
