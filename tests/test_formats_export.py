@@ -82,9 +82,10 @@ def test_two_writes_of_one_output_take_turns_so_the_card_counts_the_records_besi
     from runs import ATTRIB
 
     out = tmp_path / "data.jsonl"
-    with one_at_a_time("output", str(tmp_path / "data.card.md")):
-        writing = subprocess.Popen([ATTRIB, "export", str(seed_gold), "-f", "jsonl", "-o", str(out)],
-                                   stderr=subprocess.PIPE, text=True)
+    (tmp_path / "sub").mkdir()
+    with one_at_a_time("output", str(tmp_path / "data.card.md")):  # the export names it another way: relatively
+        writing = subprocess.Popen([ATTRIB, "export", str(seed_gold), "-f", "jsonl", "-o", "./sub/../data.jsonl"],
+                                   stderr=subprocess.PIPE, text=True, cwd=tmp_path)
         time.sleep(3)
         assert writing.poll() is None and not out.exists() and not (tmp_path / "data.card.md").exists()
     assert writing.wait(60) == 0, writing.stderr.read()

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -39,7 +40,7 @@ def write(records: Iterable[dict], out: Path) -> list[Path]:
         return []
     card = card_path(resolved(Path(out)))  # beside the file the records go to, not beside a link to it
     # two exports to one output at once take turns: the card of one was renamed in beside the records of the other
-    with one_at_a_time("output", str(card)), atomic_write(out) as handle:
+    with one_at_a_time("output", os.path.realpath(card)), atomic_write(out) as handle:  # one key however named
         for record in stats.tally(records):
             handle.write(dumps_line(record))
         with atomic_write(card) as card_handle:  # renamed into place just before `out`
