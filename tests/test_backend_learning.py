@@ -359,3 +359,44 @@ def test_a_version_before_a_refused_update_a_deleted_tasks_annotation_or_one_tim
     for learner_now in (learner, Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())):
         assert learner_now.catch_up(stale).accepted == 0
         assert learner_now.log.standing() == [] and learner_now.log.accepted == 2
+
+
+def test_a_late_refusal_or_a_stale_body_takes_out_or_brings_back_no_version_and_a_task_trains_on_its_latest(tmp_path):
+    """A refused (or skipped) update whose event came after the next, valid one took that one out; a body made before
+    a catch-up took out a skipped annotation brought its earlier version back; and which annotation of a task was
+    trained on followed the order events arrived in, not their times."""
+    task, folders = {"id": 5, "data": {"text": MINISTER_TEXT}}, iter(range(10))
+
+    def version(minute: int, annotation: int = 1, **change) -> dict:
+        return {"id": annotation, "task": 5, "result": MINISTER_RESULT, "updated_at": f"2026-01-01T10:0{minute}:00Z", **change}
+
+    def event(action: str, annotation: dict) -> dict:
+        return {"action": action, "annotation": annotation, "task": task, "project": {"id": 7}}
+
+    def learner() -> Learner:  # in a folder of its own
+        folder = tmp_path / str(next(folders))
+        folder.mkdir()
+        return Learner(folder, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+
+    def in_force(learner: Learner) -> list[tuple]:
+        return [(e["annotation_id"], e["updated_at"]) for e in learner.log.standing()]
+
+    bad = [dict(MINISTER_RESULT[0], value=dict(MINISTER_RESULT[0]["value"], labels=["SPEAKER"]))]
+    for refused in ({"result": bad}, {"result": [], "was_cancelled": True}):
+        late = learner()
+        late.on_event(event("ANNOTATION_CREATED", version(1)))
+        late.on_event(event("ANNOTATION_UPDATED", version(3)))
+        late.on_event(event("ANNOTATION_UPDATED", version(2, **refused)))  # came after version 3
+        assert in_force(late) == [(1, "2026-01-01T10:03:00Z")] and late.log.accepted == 2
+    stale = learner()
+    stale.on_event(event("ANNOTATION_CREATED", version(1)))
+    before, body = stale.in_force(), [dict(task, annotations=[version(1)])]
+    skipped = [dict(task, annotations=[version(2, result=[], was_cancelled=True)])]
+    assert stale.catch_up(skipped, project=7, before=stale.in_force()).deleted == 1
+    stale.catch_up(body, project=7, before=before)  # made before the skip
+    assert in_force(stale) == [] and stale.log.accepted == 1
+    order = learner()
+    order.on_event(event("ANNOTATION_CREATED", version(2, annotation=2)))
+    order.on_event(event("ANNOTATION_CREATED", version(1)))  # an earlier annotation of the task, come late
+    (record,) = order.log.current()
+    assert record["provenance"]["annotation_id"] == 2

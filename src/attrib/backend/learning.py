@@ -204,7 +204,10 @@ class Learner:
             gone = [e["annotation_id"] for e in self.log.standing() if e["annotation_id"] not in valid
                     and (before is None or key(e) in before)
                     and (e.get("project_id") == project or e.get("task_id") in listed)]
-            new += [{"event": "deleted", "annotation_id": i} for i in gone]
+            # the time of the version the body holds (skipped, or refused): an earlier one is not taken back after it
+            held = {a.get("id"): a.get("updated_at") for t in tasks if isinstance(t, dict)
+                    for a in (t.get("annotations") if isinstance(t.get("annotations"), list) else []) if isinstance(a, dict)}
+            new += [{"event": "deleted", "annotation_id": i, "updated_at": held.get(i)} for i in gone]
             outcome.deleted += len(gone)
         return self._take(new, outcome, "catch-up", train=False)
 

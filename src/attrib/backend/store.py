@@ -9,8 +9,8 @@ before the event is answered: concurrent events (threads or processes) never int
 answered event survives a crash or a restart. A line torn by a crash mid-write is skipped when read, and
 ended before the next event is appended; a write that fails (a full disk) is cut off again, and the event
 is answered with an error.
-The annotations in force are the log replayed: per task not deleted, the latest accepted annotation not deleted
-since.
+The annotations in force are the log replayed: each annotation's latest version accepted and not deleted since,
+of the tasks not deleted; a round trains, per task, on the one of them updated last.
 """
 
 from __future__ import annotations
@@ -82,16 +82,19 @@ class AnnotationLog:
 
     def append(self, events: list[dict]) -> list[dict]:
         """Store `events` but the accepted ones of an annotation in force in that version, seen in a later one, deleted
-        by Label Studio or of a deleted task; those stored."""
+        by Label Studio or of a deleted task, and the deletions of a version earlier than one seen (a refusal that came
+        late took out the version after it); those stored."""
         with self._lock:
             held, latest, stored = dict(self.known), dict(self.latest), []
             for event in events:
+                annotation, time = event.get("annotation_id"), event.get("updated_at")
                 if event.get("event") == "accepted":
-                    annotation, time = event.get("annotation_id"), event.get("updated_at")
                     if annotation in self.final or event.get("task_id") in self.gone or _older(time, latest.get(annotation)) \
                             or annotation in held and _same(time, held[annotation]):
                         continue
                     held[annotation] = latest[annotation] = time
+                elif event.get("event") == "deleted" and _older(time, latest.get(annotation)):
+                    continue
                 stored.append(event)
             if stored:
                 self._write(stored)
@@ -142,8 +145,14 @@ class AnnotationLog:
                     yield event  # (a log written before ids were checked may hold others: skipped, not a crash)
 
     def current(self) -> list[dict]:
-        """The records in force: per task not deleted, the latest accepted annotation that was not deleted since."""
-        return list({event.get("task_id"): event["record"] for event in self.standing()}.values())
+        """The records in force: per task not deleted, its annotation in force updated last (by updated_at; an
+        annotation's event that came late stood for its task over a later annotation), else the last to arrive."""
+        best: dict = {}
+        for order, event in enumerate(self.standing()):
+            rank = (_when(event.get("updated_at")) or float("-inf"), order)
+            if event.get("task_id") not in best or rank > best[event.get("task_id")][0]:
+                best[event.get("task_id")] = (rank, event["record"])
+        return [record for _, record in best.values()]
 
     def standing(self, events: Iterable[dict] | None = None) -> list[dict]:
         """The accepted events in force, oldest first: each annotation's latest, unless it or its task was deleted
