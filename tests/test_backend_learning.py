@@ -395,6 +395,12 @@ def test_a_late_refusal_or_a_stale_body_takes_out_or_brings_back_no_version_and_
     assert stale.catch_up(skipped, project=7, before=stale.in_force()).deleted == 1
     stale.catch_up(body, project=7, before=before)  # made before the skip
     assert in_force(stale) == [] and stale.log.accepted == 1
+    lost = learner()  # no event came; a body holds the annotation skipped; then an event of an earlier version comes
+    lost.catch_up([dict(task, annotations=[version(3, result=[], was_cancelled=True)])], project=7, before=lost.in_force())
+    assert lost.on_event(event("ANNOTATION_UPDATED", version(2))).accepted == 0 and in_force(lost) == []
+    partial = learner()  # a body of some tasks (no project) holding a newer, refused version
+    partial.on_event(event("ANNOTATION_CREATED", version(1)))
+    assert partial.catch_up([dict(task, annotations=[version(2, result=bad)])]).deleted == 1 and in_force(partial) == []
     order = learner()
     order.on_event(event("ANNOTATION_CREATED", version(2, annotation=2)))
     order.on_event(event("ANNOTATION_CREATED", version(1)))  # an earlier annotation of the task, come late

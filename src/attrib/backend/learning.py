@@ -32,7 +32,7 @@ from ..training.corpus import same_text
 from ..training.settings import TrainSettings
 from ..validation import check_export
 from . import models, round as training_round
-from .store import AnnotationLog, key
+from .store import AnnotationLog, key, older
 
 logger = logging.getLogger("attrib.backend")
 
@@ -195,21 +195,25 @@ class Learner:
         down, or whose events were lost). With `project`, `tasks` are all of that project's annotated tasks: the
         annotations in force that belong to it and are not among them (deleted, skipped, changed into one the
         validator refuses, or their task deleted while the backend was down) are deleted too, of those in force
-        `before` the export was made (`in_force()`): one an event brought meanwhile is not in the export."""
+        `before` the export was made (`in_force()`): one an event brought meanwhile is not in the export. A version
+        the tasks hold skipped or refused takes out an earlier one in force, with or without `project`."""
         events, outcome = exported_events(tasks, project)
-        new = list(events)
+        valid = {e["annotation_id"] for e in events}
+        # the versions the body holds that are not taken (skipped, or refused), with their times: each takes out an
+        # earlier version in force, and keeps one from coming back later (a late event, a body made earlier)
+        held = {a.get("id"): a.get("updated_at") for t in tasks if isinstance(t, dict)
+                for a in (t.get("annotations") if isinstance(t.get("annotations"), list) else [])
+                if isinstance(a, dict) and is_id(a.get("id")) and a.get("id") not in valid}
+        gone = []
         if project is not None:
-            valid = {e["annotation_id"] for e in events}
             listed = {t.get("id") for t in tasks if isinstance(t, dict)}
             gone = [e["annotation_id"] for e in self.log.standing() if e["annotation_id"] not in valid
-                    and (before is None or key(e) in before)
+                    and (before is None or key(e) in before or older(e.get("updated_at"), held.get(e["annotation_id"])))
                     and (e.get("project_id") == project or e.get("task_id") in listed)]
-            # the time of the version the body holds (skipped, or refused): an earlier one is not taken back after it
-            held = {a.get("id"): a.get("updated_at") for t in tasks if isinstance(t, dict)
-                    for a in (t.get("annotations") if isinstance(t.get("annotations"), list) else []) if isinstance(a, dict)}
-            new += [{"event": "deleted", "annotation_id": i, "updated_at": held.get(i)} for i in gone]
-            outcome.deleted += len(gone)
-        return self._take(new, outcome, "catch-up", train=False)
+        refused = [i for i, time in held.items() if time is not None and i not in gone]
+        outcome.deleted += len(gone) + sum(i in self.log.known for i in refused)
+        return self._take([*events, *({"event": "deleted", "annotation_id": i, "updated_at": held.get(i)}
+                                      for i in [*gone, *refused])], outcome, "catch-up", train=False)
 
     def _take(self, events: list[dict], outcome: EventOutcome, action: str | None, train: bool = True) -> EventOutcome:
         stored = self.log.append(events)  # an annotation held already, in that version or a later one, is not taken again

@@ -40,13 +40,13 @@ def _when(time: object) -> float | None:
     return instant(time) if isinstance(time, str) else None
 
 
-def _older(time: object, than: object) -> bool:
+def older(time: object, than: object) -> bool:
     """Whether `time` is an earlier ISO time than `than` (False where either is no time)."""
     first, second = _when(time), _when(than)
     return first is not None and second is not None and first < second
 
 
-def _same(time: object, other: object) -> bool:
+def same(time: object, other: object) -> bool:
     """One time, however written (`…Z` or `…+00:00`), or no time twice."""
     return time == other or _when(time) is not None and _when(time) == _when(other)
 
@@ -73,7 +73,7 @@ class AnnotationLog:
     def _note(self, events: Iterable[dict]) -> None:
         for event in events:
             kind, annotation, time = event.get("event"), event.get("annotation_id"), event.get("updated_at")
-            if kind in ("accepted", "deleted") and time is not None and not _older(time, self.latest.get(annotation)):
+            if kind in ("accepted", "deleted") and time is not None and not older(time, self.latest.get(annotation)):
                 self.latest[annotation] = time
             if kind == "deleted" and event.get("final"):
                 self.final.add(annotation)
@@ -89,12 +89,13 @@ class AnnotationLog:
             for event in events:
                 annotation, time = event.get("annotation_id"), event.get("updated_at")
                 if event.get("event") == "accepted":
-                    if annotation in self.final or event.get("task_id") in self.gone or _older(time, latest.get(annotation)) \
-                            or annotation in held and _same(time, held[annotation]):
+                    if annotation in self.final or event.get("task_id") in self.gone or older(time, latest.get(annotation)) \
+                            or annotation in held and same(time, held[annotation]):
                         continue
                     held[annotation] = latest[annotation] = time
-                elif event.get("event") == "deleted" and _older(time, latest.get(annotation)):
-                    continue
+                elif event.get("event") == "deleted" and (older(time, latest.get(annotation)) or annotation not in held
+                                                          and time is not None and same(time, latest.get(annotation))):
+                    continue  # a version before one seen, or one seen already and nothing in force to take out
                 stored.append(event)
             if stored:
                 self._write(stored)
