@@ -10,6 +10,7 @@ import json
 from collections import Counter
 from typing import IO, Iterable
 
+from ..counts import amount
 from .findings import CODES, ERROR, Finding
 
 
@@ -50,10 +51,6 @@ class Summary:
                 "counts": {code: self.counts[code] for code in self.ranked()}}
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def format_text(summary: Summary, documents: int, files: int) -> str:
     """The terminal report: one block per code (ranked), its first findings, then a total line."""
     lines = []
@@ -65,9 +62,9 @@ def format_text(summary: Summary, documents: int, files: int) -> str:
         lines.extend(f"  {f.where()}: {f.message}" for f in shown)
         if count > len(shown):
             lines.append(f"  ... and {count - len(shown)} more (--limit to see more)")
-    checked = f"{_plural(documents, 'document')} in {_plural(files, 'file')}"
+    checked = f"{amount(documents, 'document')} in {amount(files, 'file')}"
     if summary.counts:
-        lines.append(f"{checked}: {_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}")
+        lines.append(f"{checked}: {amount(summary.errors, 'error')}, {amount(summary.warnings, 'warning')}")
     else:
         lines.append(f"{checked}: clean")
     return "\n".join(lines) + "\n"
