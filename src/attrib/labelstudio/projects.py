@@ -297,8 +297,9 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
         report.removed = len(extra)
     pushed = set(keys)
     settled = {key: existing[key] for key in retire if key in existing and key not in pushed}
-    for old in settled.values():  # an unsubmitted draft is work too: the task list does not say
-        old["drafts"] = old.get("drafts") or call(client.has_drafts, old["id"])
+    for old in settled.values():  # an unsubmitted draft is work too: the task list does not say, so the server is asked
+        if not _worked_on(old):  # of the tasks nothing else shows worked on (one request each)
+            old["drafts"] = call(client.has_drafts, old["id"])
     if (worked := [key for key, old in settled.items() if _worked_on(old)]) and notice:
         notice(f"kept {amount(len(worked), 'task')} with nothing left to decide: worked on already (annotated, skipped "
                f"or a draft saved; first: {worked[0]!r})")
