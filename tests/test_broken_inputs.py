@@ -77,8 +77,8 @@ def test_annotate_reads_stdin_with_the_same_limits():
 
 def test_the_corpus_covers_every_class():
     classes = {c["file"].split("-")[0] for c in CASES}
-    assert classes == {"depth", "number", "surrogate", "accepted", "location"}
-    assert {"V001", "V002", "V003", "V004", "V005", "V006"} - {f["code"] for c in CASES
+    assert classes == {"depth", "number", "surrogate", "duplicate", "accepted", "location"}
+    assert {"V001", "V002", "V003", "V004", "V005", "V006", "V007"} - {f["code"] for c in CASES
                                                              for f in c["validate"].get("findings", [])} == {"V001"}
     assert sorted(p.name for p in CORPUS.iterdir() if p.suffix != ".py") == sorted([*(c["file"] for c in CASES),
                                                                                     "expected.json"])

@@ -1,11 +1,11 @@
-"""jsonsafe's Decoder: which escapes are lone surrogates, and the depth counted outside strings (the corpus in
+"""jsonsafe's Decoder: which escapes are lone surrogates, the depth counted outside strings, keys given twice (the corpus in
 tests/data/broken_inputs covers the commands; these are the edge cases of the scanning itself)."""
 
 from __future__ import annotations
 
 import pytest
 
-from attrib.jsonsafe import DEPTH, SURROGATE, Decoder
+from attrib.jsonsafe import DEPTH, DUPLICATE, SURROGATE, Decoder
 
 
 @pytest.mark.parametrize("text, lone", [
@@ -35,3 +35,19 @@ def test_depth_counts_brackets_outside_strings_only(text, deep):
     value, problems = Decoder().decode(text, 256)
     assert [p.kind for p in problems] == ([DEPTH] if deep else []), problems
     assert (value is None) == deep
+
+
+@pytest.mark.parametrize("text, found", [
+    ('{"a": 1, "b": 2}', []),
+    ('{"a": 1, "a": 1}', [("a",)]),  # the same value twice is still two keys: refused alike
+    ('[{"x": {"b": 1, "b": 2, "b": 3}}]', [(0, "x", "b")]),
+    ('{"a": {"a": 1}, "b": {"a": 2}}', []),  # one key in each of two objects
+    ('{"a": 1, "b": 2, "a": 3, "b": 4}', [("a",), ("b",)]),
+    ('{"\\u0061": 1, "a": 2}', [("a",)]),  # an escape and its character are one key
+    ('{"9" : 5000, "9": ' + "9" * 5000 + '}', [("9",)]),  # within an integer too long for Python (read again)
+])
+def test_a_key_given_twice_in_one_object_is_found_where_it_is(text, found):
+    value, problems = Decoder().decode(text, 256)
+    duplicates = [p for p in problems if p.kind == DUPLICATE]
+    assert [p.keys for p in duplicates] == found, problems
+    assert all("times in one object" in p.message for p in duplicates)

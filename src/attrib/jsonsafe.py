@@ -8,6 +8,8 @@ and break a later command becomes a `Problem` with its JSON path instead.
   beyond the float range (1e400 reads as inf), integers of more than 4,300 digits (Python refuses
   to convert them).
 - Lone surrogates: an escape like `\\udc00` is valid JSON but not Unicode, and no UTF-8 output can hold it.
+- A key twice in one object: JSON leaves it to the reader which one counts (Python keeps the last, other
+  readers the first or both), so what the writer meant is unknown.
 
 A document with a problem is reported, never half used: callers skip it or stop at it.
 """
@@ -27,7 +29,7 @@ BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark: skipped before the first docum
 MAX_DEPTH = 256
 max_depth: ContextVar[int] = ContextVar("attrib_max_depth", default=MAX_DEPTH)
 
-DEPTH, NUMBER, SURROGATE = "depth", "number", "surrogate"  # the kinds of Problem
+DEPTH, NUMBER, SURROGATE, DUPLICATE = "depth", "number", "surrogate", "duplicate"  # the kinds of Problem
 
 # a string (possessive: no backtracking in a long one), a run of opening or of closing brackets, or a lone quote
 _TOKEN = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"|[\[{]+|[\]}]+|"', re.S)
@@ -44,7 +46,7 @@ _ESCAPES = re.compile(r"\\(?:\\"  # an escaped backslash
 class Problem:
     """Why a document cannot be taken as it is, and where in it (keys below the document's root)."""
 
-    kind: str  # DEPTH, NUMBER or SURROGATE
+    kind: str  # DEPTH, NUMBER, SURROGATE or DUPLICATE
     message: str
     keys: tuple[str | int, ...] = ()
 
@@ -54,6 +56,12 @@ class LongInteger:
 
     def __init__(self, digits: str) -> None:
         self.digits = len(digits.lstrip("-"))
+
+
+class RepeatedKeys(dict):
+    """An object that held some keys more than once (`repeated`: key -> how many times); Python's last value kept."""
+
+    repeated: dict[str, int]
 
 
 def _depths(text: str) -> Iterator[int]:
@@ -109,8 +117,21 @@ class Decoder:
 
     def __init__(self) -> None:
         self.odd = False
-        self._plain = json.JSONDecoder(parse_float=self._float, parse_constant=self._constant)
-        self._marking = json.JSONDecoder(parse_float=self._float, parse_constant=self._constant, parse_int=self._int)
+        hooks = {"parse_float": self._float, "parse_constant": self._constant, "object_pairs_hook": self._object}
+        self._plain = json.JSONDecoder(**hooks)
+        self._marking = json.JSONDecoder(**hooks, parse_int=self._int)
+
+    def _object(self, pairs: list[tuple[str, Any]]) -> dict:
+        value = dict(pairs)
+        if len(value) == len(pairs):
+            return value
+        self.odd = True
+        marked = RepeatedKeys(value)
+        seen: dict[str, int] = {}
+        for key, _ in pairs:
+            seen[key] = seen.get(key, 0) + 1
+        marked.repeated = {key: times for key, times in seen.items() if times > 1}
+        return marked
 
     def _float(self, literal: str) -> float:
         value = float(literal)
@@ -168,6 +189,9 @@ def problems_in(value: Any) -> Iterator[Problem]:
     while stack:
         keys, node = stack.pop()
         if isinstance(node, dict):
+            for key, times in getattr(node, "repeated", {}).items():
+                yield Problem(DUPLICATE, f"the key {ascii(key)} appears {times} times in one object: JSON readers "
+                                         "differ in which value they keep, so which was meant is unknown: keep one", (*keys, key))
             for key, child in reversed(node.items()):
                 if _SURROGATE.search(key):
                     yield Problem(SURROGATE, f"the key {ascii(key)} holds a lone surrogate: not Unicode, no UTF-8 "

@@ -26,6 +26,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "V004": (ERROR, "a number no JSON output can hold: NaN, Infinity, beyond the float range, or too many digits"),
     "V005": (ERROR, "a string holds a lone surrogate: not Unicode"),
     "V006": (WARNING, "the file starts with a UTF-8 byte order mark"),
+    "V007": (ERROR, "an object holds one key more than once: which value was meant is unknown"),
     # V1xx: structure (the JSON Schemas)
     "V101": (ERROR, "a required key is missing"),
     "V102": (ERROR, "a value has the wrong type"),

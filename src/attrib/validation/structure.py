@@ -16,13 +16,13 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from ..errors import shorten
-from ..jsonsafe import DEPTH, NUMBER, SURROGATE, Problem, problems_in
+from ..jsonsafe import DEPTH, DUPLICATE, NUMBER, SURROGATE, Problem, problems_in
 from ..schemas import load_schema
 from .findings import Finding, Where
 
 MESSAGE = 200  # characters of a schema error's message kept
 
-_PROBLEM_CODES = {DEPTH: "V003", NUMBER: "V004", SURROGATE: "V005"}
+_PROBLEM_CODES = {DEPTH: "V003", NUMBER: "V004", SURROGATE: "V005", DUPLICATE: "V007"}
 _KEYWORD_CODES = {
     "required": "V101",
     "type": "V102",

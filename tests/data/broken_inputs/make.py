@@ -109,6 +109,15 @@ case("surrogate-label.json", "a lone surrogate in a region's label, a string the
      "[" + json.dumps(TASK).replace('"labels": ["CUE"]', '"labels": ["CUE\\ud800"]', 1) + "]",
      [("V005", f"{RESULT}[0].value.labels[0]", None)], 1, ["E150", f"{RESULT}[0].value.labels[0]", "V005"])
 
+# a key twice in one object: readers differ in which value they keep
+case("duplicate-record-text.jsonl", "a record line with \"text\" twice (Python keeps the last, other readers the "
+     "first)", lines(LINE % 1, (LINE % 2).replace('"attributions"', '"text": "Another text.", "attributions"')),
+     [("V007", "$.text", 2)], 2, ["E100", "duplicate-record-text.jsonl:2", "$.text", "2 times"],
+     {"exit": 0, "skipped": ["duplicate-record-text.jsonl:2", "$.text"], "written": 1})
+case("duplicate-region-end.json", "a region's value with \"end\" twice",
+     "[" + json.dumps(TASK).replace('"start": 12, "end": 16', '"start": 12, "end": 16, "end": 14', 1) + "]",
+     [("V007", f"{RESULT}[0].value.end", None)], 1, ["E150", f"{RESULT}[0].value.end", "V007"])
+
 # accepted, then broken later: now refused where validate refuses them
 case("accepted-single-task.json", "one task object, not an array: no command reads an export from it",
      json.dumps(TASK) + "\n", "one JSON array", 2, ["E100", "accepted-single-task.json", "one JSON array"])
