@@ -419,3 +419,17 @@ def test_only_a_perfect_score_reads_100_and_only_nothing_reads_0():
     from attrib.evaluate import percent
 
     assert [percent(v) for v in (None, 0.0, 0.0004, 0.5, 2191 / 2192, 1.0)] == ["-", "0.0", "0.1", "50.0", "99.9", "100.0"]
+
+
+def test_an_id_written_as_1_or_1_0_or_string_is_one_document(tmp_path):
+    """JSON has one number 1, however written (pandas writes integer ids with gaps as 1.0): eval pairs them."""
+    gold, pred = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
+    attribution = at(TEXT, "the plan failed", "Officials", "said")
+    gold.write_text("".join(json.dumps(make_record(i, TEXT, [attribution])).replace(f'"{i}"', i) + "\n"
+                            for i in ("1", "2")), encoding="utf-8")
+    pred.write_text("".join(json.dumps(make_record(i, TEXT, [attribution])).replace('"id": "1.0"', '"id": 1.0') + "\n"
+                            for i in ("1.0", "2")), encoding="utf-8")
+    report = evaluate(str(gold), str(pred))
+    assert report["attributions"]["tp"] == 2 and report["attributions"]["fn"] == 0
+    ran = attrib("annotate", "-", stdin=b'{"id": 3.0, "text": "It rains, he said."}\n{"id": 3.5, "text": "x"}\n')
+    assert [json.loads(line)["id"] for line in ran.out.splitlines()] == ["3", "3.5"]

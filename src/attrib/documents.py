@@ -21,6 +21,7 @@ from .errors import InputError
 from .jsonarray import iter_json_array
 from .jsonio import BOM, STDIO, JsonLine, not_a_file, open_binary, wide, wide_error
 from .lines import PARQUET_SUFFIXES, iter_lines, parquet_lines
+from .records import id_text
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json",)
@@ -87,7 +88,7 @@ def from_json(value: object, where: str) -> Document:
         raise InputError(f"{where}: \"meta\" must be an object, got {type(meta).__name__}")
     meta = dict(meta)
     meta.update({k: v for k, v in value.items() if k not in ("id", "text", "meta", "attributions")})
-    return Document(str(doc_id), text, meta)
+    return Document(id_text(doc_id), text, meta)
 
 
 def _jsonl(path: str | Path, on_error: ErrorHandler) -> Iterator[Document]:

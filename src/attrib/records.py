@@ -128,6 +128,14 @@ def _gold_fragments(text: str, attr: dict, role: str, where: str) -> list[dict]:
     return sorted(frags, key=lambda f: (f["start"], f["end"]))
 
 
+def id_text(value: str | int | float) -> str:
+    """A document id as text: one JSON number, one id (`1` and `1.0` are the same number; a float id is how pandas
+    writes an integer column with gaps), so `eval` pairs them."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _is_gold(attr: dict) -> bool:
     content = attr.get("content")
     return "parts" in attr or (isinstance(content, list) and len(content) == 2 and all(isinstance(x, int) for x in content))
@@ -178,7 +186,7 @@ def normalize_record(obj: Any, where: str) -> dict:
         raise InputError(f"{where}: $.meta: expected an object, got {type(meta).__name__}")
     meta = {**meta, **{k: v for k, v in obj.items() if k not in RECORD_KEYS}}
     extra = {k: obj[k] for k in ("generator", "provenance") if k in obj}
-    return make_record(str(doc_id), text, attributions, meta, **extra)
+    return make_record(id_text(doc_id), text, attributions, meta, **extra)
 
 
 def iter_records(paths: Iterable[str | Path]) -> Iterator[dict]:
