@@ -535,3 +535,21 @@ def test_a_bracket_the_parser_hangs_elsewhere_closes_the_source_it_opened_in(nlp
             "Rights (SOHR).")
     kind, sources, cues, contents = one(nlp, text)
     assert sources == ["the Syrian Observatory for Human Rights (SOHR)"] and cues == ["according to"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [  # the parser hangs the that-clause on "statement": it was taken into the cue, and nothing was drafted
+        ("April Mellody, a spokeswoman for the Democratic National Convention, said in a statement that the "
+         "convention's security team would work with the police.",
+         (["April Mellody, a spokeswoman for the Democratic National Convention"], ["said in a statement"],
+          ["that the convention's security team would work with the police"])),
+        ('"It was a disaster," Mr. Trump wrote on Twitter on Monday.',  # the cue was "wrote on", without Twitter
+         (["Mr. Trump"], ["wrote on Twitter"], ['"It was a disaster,"'])),
+        ("The senator said on social media that the bill was dead.",
+         (["The senator"], ["said on social media"], ["that the bill was dead"])),
+        ("She commented on the report.", (["She"], ["commented on"], ["the report"])),  # a topic, not a medium
+    ],
+)
+def test_where_it_was_said_joins_the_cue_and_a_that_clause_hung_on_it_is_the_content(nlp, text, expected):
+    assert one(nlp, text)[1:] == expected

@@ -26,6 +26,8 @@ from .parse import (
 from .sources import extend_left, left_phrase, passive_agent, source_tokens, statement_agent, subject_of
 
 CHANNELS = {"statement", "interview", "email", "tweet", "release", "post", "speech", "letter", "op", "memo", "message", "video"}
+MEDIA = {"twitter", "facebook", "instagram", "youtube", "media", "medium", "television", "tv", "radio", "show", "program", "podcast",
+         "blog", "website"}  # "wrote on Twitter", "said on social media": PolNeAR's cue has the medium
 AS_VERBS = {"describe", "portray", "characterize", "label", "brand", "depict", "cast", "see", "view", "dismiss", "regard", "paint"}
 ADDRESSEE_VERBS = {"tell", "ask", "inform", "assure", "warn", "remind", "urge", "notify", "brief"}
 REFLEXIVES = {"itself", "themselves", "himself", "herself", "ourselves", "myself", "yourself"}
@@ -57,13 +59,26 @@ def cue_tokens(verb: Token) -> set[int]:
             break
         if child.dep_ == "npadvmod" and child.ent_type_ in {"DATE", "TIME"}:
             ids |= subtree(child)
-        elif child.dep_ == "prep" and child.lower_ == "in" and any(g.dep_ == "pobj" and g.lemma_.lower() in CHANNELS for g in child.children):
-            ids |= subtree(child)
+        elif _channel(child):
+            ids |= subtree(child) - _that_clauses(child)
         elif child.dep_ == "advmod" and (child.lower_ == "back" or (child.tag_ == "RB" and not any(child.children))):
             ids.add(child.i)  # "shot back", "said recently", "has said repeatedly": PolNeAR's cue has the adverb
         else:
             break
     return ids
+
+
+def _channel(prep: Token) -> bool:
+    """"in a statement", "on Twitter": where the words were said, which joins the cue right after the verb."""
+    media = CHANNELS if prep.lower_ == "in" else MEDIA if prep.lower_ == "on" else set()
+    return prep.dep_ == "prep" and any(g.dep_ == "pobj" and g.lemma_.lower() in media for g in prep.children)
+
+
+def _that_clauses(prep: Token) -> set[int]:
+    """The that-clauses the parser hung inside a channel ("said in a statement that …" with the clause on
+    "statement"): the content, not the cue (_late_that_clause finds it)."""
+    return set().union(*(subtree(t) for t in prep.subtree
+                         if t.dep_ in {"acl", "relcl", "ccomp"} and any(c.dep_ == "mark" and c.lower_ == "that" for c in t.children)), set())
 
 
 def infinitive_frame(verb: Token, lexicon: Lexicon, settings: Settings) -> set[int]:
