@@ -317,3 +317,39 @@ def test_what_a_killed_run_left_beside_an_output_is_removed_by_the_next(records,
     (orphan_folder / "sub").mkdir(parents=True)
     assert attrib("export", records, "-f", "brat", "-o", brat).code == 0
     assert brat.is_dir() and not orphan_folder.exists()
+
+
+def test_workers_die_with_an_annotate_killed_outright(tmp_path):
+    """SIGKILL (or the out-of-memory killer) gives attrib no chance to stop its --n-process workers: they stayed for
+    good, each blocked writing into a pipe it holds both ends of, with hundreds of MB each."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": f"d{i}", "text": TEXT * 40}) + "\n" for i in range(2000)),
+                      encoding="utf-8")
+    process = subprocess.Popen([ATTRIB, "annotate", str(corpus), "-o", str(tmp_path / "out.jsonl"), "--n-process", "2"],
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not any(p.name.endswith(".part") and p.stat().st_size for p in tmp_path.iterdir()):  # workers at work
+        assert time.monotonic() < deadline and process.poll() is None, "annotate never began to write"
+        time.sleep(0.05)
+    workers = _children(process.pid)
+    assert len(workers) == 2
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 20
+    try:
+        while [pid for pid in workers if _alive(pid)]:
+            assert time.monotonic() < deadline, "the workers outlived their killed parent"
+            time.sleep(0.1)
+    finally:
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie, dead and not yet reaped by init, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

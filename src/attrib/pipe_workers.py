@@ -3,12 +3,15 @@
 spaCy forks them and, on an interrupt, waits for them. A forked worker took Ctrl-C or SIGTERM itself: each printed
 a KeyboardInterrupt traceback and died, or one signalled alone kept working, while the parent waited on it and on
 the pipes it no longer read, for good. While `quiet()` is on, a worker forked ignores both signals, and `stop()`,
-which the command line's signal handlers call, kills them so the parent's wait ends at once.
+which the command line's signal handlers call, kills them so the parent's wait ends at once. A parent killed outright
+(SIGKILL, the out-of-memory killer) calls nothing: its workers, each blocked writing into a pipe it holds both ends
+of, stayed for good with hundreds of MB each; on Linux they now die with it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import sys
@@ -18,15 +21,36 @@ from typing import Iterator
 
 _quiet = False  # while on, processes forked ignore Ctrl-C and SIGTERM: their parent stops them
 _killed = False  # stop() killed workers: their queues' threads may wait for good
+_parent = 0  # the process that forks: its workers die with it
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _note_parent() -> None:
+    global _parent
+    _parent = os.getpid()
 
 
 def _ignore_stop_signals() -> None:
     if _quiet:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _die_with_parent()
 
 
-os.register_at_fork(after_in_child=_ignore_stop_signals)
+def _die_with_parent() -> None:
+    """SIGKILL this worker when the thread that forked it ends (Linux's parent-death signal); at once if its parent
+    is gone already (it died between the fork and here)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl in this C library: the worker outlives a killed parent, as before
+        return
+    if os.getppid() != _parent:
+        os._exit(1)
+
+
+os.register_at_fork(before=_note_parent, after_in_child=_ignore_stop_signals)
 
 
 @contextlib.contextmanager
