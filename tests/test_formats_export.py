@@ -4,6 +4,7 @@ and from a Label Studio export (validated first)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -247,3 +248,25 @@ def test_spans_survive_emoji_crlf_and_combining_marks(tmp_path):
     [back] = iter_records([tmp_path / "data.jsonl"])
     dubois = back["attributions"][3]["source"][0]
     assert (dubois["start"], dubois["end"]) == at("Rene\u0301e Dubois") and back["text"] == TEXT
+
+
+def test_a_run_stopped_between_the_renames_leaves_no_card_counting_other_records(records, tmp_path, monkeypatch):
+    """The card was renamed into place first, then the records: a run stopped between the two (SIGKILL, SIGTERM)
+    left the new card beside the earlier records. (The stop is faked right after the first rename.)"""
+    out = tmp_path / "data.jsonl"
+    export([{**records[0], "id": "an earlier export"}], "jsonl", out)
+    renames = []
+    real_replace = os.replace
+
+    def stopped_after_the_first(source, target):
+        real_replace(source, target)
+        renames.append(Path(target).name)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", stopped_after_the_first)
+    with pytest.raises(KeyboardInterrupt):
+        export(records, "jsonl", out)
+    monkeypatch.undo()
+    assert renames == ["data.jsonl"]
+    assert list(iter_records([out])) == records and not (tmp_path / "data.card.md").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []

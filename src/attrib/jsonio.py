@@ -253,7 +253,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)
         text = None if "b" in mode else io.TextIOWrapper(spool, encoding="utf-8", newline="")
         try:
-            with _failures_named(Path(tempfile.gettempdir()), SPOOL_FULL):  # stdout's own failures are the CLI's
+            with failures_named(Path(tempfile.gettempdir()), SPOOL_FULL):  # stdout's own failures are the CLI's
                 yield spool if text is None else text
                 if text is not None:
                     text, wrapper = None, text
@@ -281,7 +281,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
             handle = open(target, mode, **kwargs)
         except OSError as exc:
             raise OutputError(f"{target}: cannot write ({exc.strerror})") from None
-        with _failures_named(target), handle:
+        with failures_named(target), handle:
             yield handle
         return
     target = resolved(target)
@@ -293,7 +293,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         remove_made(made)
         raise OutputError(f"{target}: cannot write ({exc.strerror})") from None
     try:
-        with _failures_named(target):
+        with failures_named(target):
             with os.fdopen(fd, mode, **kwargs) as handle:
                 yield handle
             give_default_mode(tmp)
@@ -336,7 +336,7 @@ def remove_made(folders: list[Path]) -> None:
 
 
 @contextlib.contextmanager
-def _failures_named(target: Path, said: str = "{target}: cannot write ({reason})") -> Iterator[None]:
+def failures_named(target: Path, said: str = "{target}: cannot write ({reason})") -> Iterator[None]:
     """A write that fails for want of space (or of a size limit) as an OutputError: `said`, naming `target` and the
     reason."""
     try:

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Iterable
 
-from ..jsonio import atomic_write, dumps_line, is_stream, resolved
+from ..jsonio import atomic_write, dumps_line, failures_named, is_stream, resolved
 from ..locks import one_at_a_time
 from .card import DatasetStats, render
 
@@ -33,16 +34,22 @@ def write_records(records: Iterable[dict], out: str | Path) -> int:
 def write(records: Iterable[dict], out: Path) -> list[Path]:
     """Stream `records` to `out`, then write the card counted on the way. Both are written whole before either
     is renamed into place: a card that cannot be written (a full disk) leaves neither, not new records beside
-    the earlier card; and two writes of one output take turns, so the card always counts the records beside it."""
+    the earlier card. Then the earlier card is removed, the records renamed in, and the card last: a run stopped
+    between those steps leaves records without a card, never a card that counts other records. Two writes of one
+    output take turns, so a card always counts the records beside it."""
     stats = DatasetStats()
     if is_stream(out):  # records to stdout or a device: no file to put a card beside
         write_records(stats.tally(records), out)
         return []
     card = card_path(resolved(Path(out)))  # beside the file the records go to, not beside a link to it
     # two exports to one output at once take turns: the card of one was renamed in beside the records of the other
-    with one_at_a_time("output", os.path.realpath(card)), atomic_write(out) as handle:  # one key however named
-        for record in stats.tally(records):
-            handle.write(dumps_line(record))
-        with atomic_write(card) as card_handle:  # renamed into place just before `out`
-            card_handle.write(render(stats.summary(), out.name))
+    with one_at_a_time("output", os.path.realpath(card)), atomic_write(card) as card_handle:  # one key however named
+        with atomic_write(out) as handle:
+            for record in stats.tally(records):
+                handle.write(dumps_line(record))
+            with failures_named(card):  # a full disk is found now, before anything is renamed
+                card_handle.write(render(stats.summary(), out.name))
+                card_handle.flush()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(card)
     return [out, card]
