@@ -374,7 +374,7 @@ def test_documents_that_share_an_id_are_written_and_said(tmp_path):
     ran = attrib("annotate", tmp_path / "p" / "x.txt", tmp_path / "q" / "x.txt", "-o", tmp_path / "out.jsonl")
     assert ran.code == 0
     assert [json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()] == ["x", "x"]
-    assert ran.err.splitlines()[-1] == (f"attrib: warning: 1 document(s) have the id of an earlier one (first: 'x', from "
+    assert ran.err.splitlines()[-1] == (f"attrib: warning: 1 document has the id of an earlier one (first: 'x', from "
                                         f"{tmp_path / 'q' / 'x.txt'}): push, tasks and eval refuse an id given twice; give "
                                         "the files names of their own, or annotate them in separate runs")
 

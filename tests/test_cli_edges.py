@@ -191,7 +191,7 @@ def test_an_error_quoting_a_huge_value_is_still_one_short_line(tmp_path):
     gold.write_text(json.dumps({"id": "g", "text": "x", "attributions": []}) + "\n", encoding="utf-8")
     pred.write_text(json.dumps({"id": "a\nb", "text": "x", "attributions": []}) + "\n", encoding="utf-8")
     ran = attrib("eval", gold, pred)  # the warning named the predicted id over two lines
-    assert ran.code == 0 and ran.err == f"attrib: warning: 1 predicted document(s) not in {gold}, not scored: 'a\\nb'\n"
+    assert ran.code == 0 and ran.err == f"attrib: warning: 1 predicted document not in {gold}, not scored: 'a\\nb'\n"
 
 
 @pytest.mark.parametrize("args, said", [

@@ -727,7 +727,7 @@ def test_ids_given_twice_across_inputs_are_warned_of_and_found_by_validate(sched
     inputs = [tmp_path / "p", tmp_path / "q"]
     local = attrib("annotate", *inputs, "-o", tmp_path / "local.jsonl")
     ran = attrib("annotate", *inputs, "-o", tmp_path / "parts", "--cluster", scheduler["address"])
-    warning = "attrib: warning: 1 document(s) have the id of an earlier one (first: 'x'"
+    warning = "attrib: warning: 1 document has the id of an earlier one (first: 'x'"
     assert ran.code == local.code == 0 and warning in ran.err and warning in local.err, ran.err
     checked = attrib("validate", tmp_path / "parts")
     assert checked.code == 1 and "001-q-00000.jsonl:1 $.id (record x): record 'x' is also in 000-p-00000.jsonl" in checked.out

@@ -336,7 +336,7 @@ def test_cli_table_json_and_warning(files):
     assert ["content", "exact", "100.0", "50.0", "66.7", "3", "0", "3"] in rows
     assert ["attribution", "found_any_char", "100.0", "50.0", "66.7", "2", "0", "2"] in rows
     assert ["attribution", "found_jaccard50", "100.0", "50.0", "66.7", "2", "0", "2"] in rows
-    assert "1 predicted document(s) not in" in result.err and "extra" in result.err
+    assert "1 predicted document not in" in result.err and "extra" in result.err
     as_json = json.loads(attrib("eval", gold, pred, "--json").out)
     assert as_json["roles"]["cue"]["exact"] == {"precision": 1.0, "recall": 0.5, "f1": 2 / 3, "tp": 2, "fp": 0, "fn": 2}
     assert set(as_json) == {"documents", "roles", "attributions", "attributions_by_definition", "given_found", "recall_by_kind"}

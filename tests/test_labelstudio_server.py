@@ -156,7 +156,7 @@ def test_update_refuses_a_record_whose_text_changed(cli, label_studio, records_f
     changed = tmp_path / "changed.jsonl"
     changed.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     plain = cli("labelstudio", "push", changed, "--project", "changed")  # skipped it without a word
-    assert plain[0] == 0 and (f"attrib: 1 document(s) already in project 'changed' have another text there (first: "
+    assert plain[0] == 0 and (f"attrib: 1 document already in project 'changed' has another text there (first: "
                               f"{records[1]['id']!r}): their tasks keep the old text") in plain[2]
     code, _, err = cli("labelstudio", "push", changed, "--project", "changed", "--update", "--model-version", "v2")
     task_id = next(t for t in project_tasks(label_studio, "changed") if t["data"]["record_id"] == records[1]["id"])["id"]
@@ -194,7 +194,7 @@ def test_update_says_which_tasks_keep_the_drafts_their_first_annotator_corrected
     label_studio.client().sdk.annotations.create(id=tasks["doc-2"]["id"], result=[], lead_time=1.0)
     code, _, err = cli("labelstudio", "push", records_file, "--project", "pairs", "--update", "--model-version", "v2")
     assert code == 0 and "0 imported, 3 updated, 0 already there" in err, err
-    assert ("attrib: 1 document(s) annotated by fewer than their 2 annotators keep the drafts those started from "
+    assert ("attrib: 1 document annotated by fewer than their 2 annotators keeps the drafts those started from "
             "(first: 'doc-2'): every annotator of a task corrects the same draft, or their agreement would measure the "
             "drafts' differences; 1 of them under the new model version") in err
     after = {t["data"]["record_id"]: t for t in project_tasks(label_studio, "pairs", predictions=True)}

@@ -7,7 +7,7 @@ from typing import Callable, List, Optional
 
 import typer
 
-from ..counts import amount
+from ..counts import amount, verb
 from ..documents import count_documents, iter_documents, missing
 from ..errors import InputError, NothingToDoError, message_line, printable, shorten
 from ..jsonio import atomic_write, dumps_line, refuse_overwriting
@@ -102,7 +102,7 @@ def annotate(
 
 
 def warn_repeated_ids(count: int, first: str, path: str | None = None) -> None:
-    typer.echo(f"attrib: warning: {count} document(s) have the id of an earlier one (first: {first!r}"
+    typer.echo(f"attrib: warning: {amount(count, 'document')} {verb(count, 'has', 'have')} the id of an earlier one (first: {first!r}"
                f"{f', from {path}' if path else ''}): push, tasks and eval refuse an id given twice; give the files "
                "names of their own, or annotate them in separate runs", err=True)
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO, Callable, Collection, Iterable, Iterator
 from urllib.parse import urlsplit
 
-from ..counts import amount
+from ..counts import amount, verb
 from ..errors import InputError, NothingToDoError
 from ..locks import beside_lock, one_at_a_time
 from ..lsjson.config import guidelines, label_config, to_html
@@ -269,11 +269,12 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
             skipped += 1
         replace.sort(key=lambda item: not item[2])  # repairs first: no task stays without a prediction for long
         if changed and notice:
-            notice(f"{len(changed)} document(s) already in project {title!r} have another text there (first: "
+            notice(f"{amount(len(changed), 'document')} already in project {title!r} {verb(len(changed), 'has', 'have')} another text there (first: "
                    f"{changed[0]!r}): their tasks keep the old text and drafts; give a changed document a new id, or "
                    "push into a new project")
         if partial and notice:
-            notice(f"{len(partial)} document(s) annotated by fewer than their {wanted} annotators keep the drafts those "
+            notice(f"{amount(len(partial), 'document')} annotated by fewer than their {wanted} annotators "
+                   f"{verb(len(partial), 'keeps', 'keep')} the drafts those "
                    f"started from (first: {partial[0]!r}): every annotator of a task corrects the same draft, or their "
                    "agreement would measure the drafts' differences" + (
                        f"; {carried} of them under the new model version (what Label Studio fills in), though an "
