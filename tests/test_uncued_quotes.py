@@ -28,6 +28,9 @@ def drafts(text: str) -> list[tuple]:
     # a line of dialogue: the reply goes to the conversation's last speaker, as an annotator would start from
     ('"Where were you last night?" the detective asked. The room was quiet.\n"At home, with my sister."',
      '"At home, with my sister."', "the detective", "asked"),
+    # a quotation after a paragraph of narration: it was joined to the speaker's own quotation at its confidence
+    ('Rania Aziz said: "We want our jobs back."\n\nThe protest ended peacefully after two hours.\n\n'
+     '"We will come back tomorrow."', '"We will come back tomorrow."', "Rania Aziz", "said"),
     # CRLF paragraphs, an emoji and a combining mark: offsets stay exact
     ('The mayor said the budget was balanced. The hall was full.\r\n\r\n"Taxes stay 😀 where the cafe\u0301 owners want."',
      '"Taxes stay 😀 where the cafe\u0301 owners want."', "The mayor", "said"),

@@ -129,13 +129,15 @@ SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\bMrs)(?<!\b(?:Mr|Ms|Dr|St|Jr|Lt))(?
 
 def _continues(text: str, draft: Draft, quote: Span) -> bool:
     """A quotation right after the sentence of an attribution continues it (`"A," he said on Monday. "B."`,
-    `He said the plan was dead. "We will not vote for it."`)."""
+    `He said the plan was dead. "We will not vote for it."`), as does one opening the next paragraph. Words in
+    between stay in the attribution's paragraph: after a paragraph of narrative, the quotation's speaker is a guess
+    (_uncued_quotes')."""
     rest = text[draft.end() : quote[0]].rstrip()
     return (
         draft.end() <= quote[0]
         and not SENTENCE_END.search(rest)
         and not any(m in APOSTROPHE.sub("", rest) for m in ALL_MARKS)
-        and "\n" not in rest.strip()
+        and ("\n" not in rest if rest.strip() else True)
     )
 
 
