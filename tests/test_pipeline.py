@@ -553,3 +553,20 @@ def test_a_bracket_the_parser_hangs_elsewhere_closes_the_source_it_opened_in(nlp
 )
 def test_where_it_was_said_joins_the_cue_and_a_that_clause_hung_on_it_is_the_content(nlp, text, expected):
     assert one(nlp, text)[1:] == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [  # a hearer as the object, the that-clause after an adjunct: nothing was drafted
+        ("The rebel commander told Al Jazeera in an interview that his fighters would not disarm.",
+         (["The rebel commander"], ["told"], ["that his fighters would not disarm"])),
+        # "is quoted" and "saying" were two attributions, neither with the one quoted as its source
+        ("The minister is quoted as saying that the border would stay closed.",
+         (["The minister"], ["is quoted as saying"], ["that the border would stay closed"])),
+        ("The minister was quoted by the state news agency as saying that the border would stay closed.",
+         (["The minister"], ["was quoted", "as saying"], ["that the border would stay closed"])),
+        ('"We are ready," Braynard is quoted as saying.', (["Braynard"], ["is quoted as saying"], ['"We are ready,"'])),
+    ],
+)
+def test_told_with_an_adjunct_before_its_clause_and_quoted_as_saying_are_one_attribution(nlp, text, expected):
+    assert one(nlp, text)[1:] == expected

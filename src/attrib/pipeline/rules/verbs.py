@@ -106,7 +106,12 @@ def infinitive_frame(verb: Token, lexicon: Lexicon, settings: Settings) -> set[i
 
 def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexicon) -> Candidate | None:
     """A reporting verb and what it governs; None when it governs nothing attributable."""
+    if _quoted_as(verb) is not None:
+        return None  # "is quoted as saying": the cue of "saying"
     cue = cue_tokens(verb) | infinitive_frame(verb, lexicon, settings)
+    quoted = next((q for q in [verb.head.head] if verb.dep_ == "pcomp" and _quoted_as(q) == verb), None)
+    if quoted is not None:
+        cue |= cue_tokens(quoted) | {verb.head.i}
     issuer = _issuer(verb, lexicon, settings)
     if issuer is not None:
         cue |= set(range(min(cue_tokens(issuer)), verb.i))
@@ -144,7 +149,10 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
             content, rule = subtree(as_prep) - {as_prep.i}, PREP_OBJECT  # "which local media described as ..."
             cue.add(as_prep.i)
         elif obj and all(_hearer(o) for o in obj):
-            rule = NEEDS_QUOTE  # "told SANA": the object is the hearer; a quotation nearby may be the content
+            if (late := _late_that_clause(verb, lexicon, settings)) is not None:  # "told Al Jazeera in an interview that"
+                content, rule = subtree(late), CLAUSE
+            else:
+                rule = NEEDS_QUOTE  # "told SANA": the object is the hearer; a quotation nearby may be the content
         elif (stance := _stance_noun(obj, cue)) is not None:
             content, rule = stance[1], OBJECT  # "expressed concern that …", "voiced support for X"
             cue |= stance[0]
@@ -177,6 +185,8 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
         rule = NEEDS_QUOTE  # the parser took a quotation in the sentence before for the complement
     if raised is not None:
         subject = passive_agent(verb)
+    elif quoted is not None:  # the one quoted speaks; "by X" only passed it on
+        subject = next((c for c in quoted.children if c.dep_ == "nsubjpass" and c.lower_ not in EXPLETIVES), None)
     elif issuer is not None:
         subject = subject_of(issuer)
     else:
@@ -191,6 +201,15 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
         source = extend_left(source, verb, cue | content)
     content -= source
     return Candidate(cue=cue, content=content, source=source, rule=rule, prior=prior, source_root=subject.i if subject is not None else None)
+
+
+def _quoted_as(verb: Token) -> Token | None:
+    """For "quoted" in "X is quoted (by Y) as saying …": the participle after "as", whose cue runs from "is quoted"
+    (PolNeAR's cue is "is quoted as saying", its source X)."""
+    if verb.lemma_.lower() != "quote" or not any(c.dep_ == "auxpass" for c in verb.children):
+        return None
+    return next((p for c in verb.children if c.dep_ == "prep" and c.lower_ == "as" and c.i > verb.i
+                 for p in c.children if p.dep_ == "pcomp" and p.tag_ == "VBG"), None)
 
 
 def _issuer(verb: Token, lexicon: Lexicon, settings: Settings) -> Token | None:
