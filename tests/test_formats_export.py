@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -270,3 +272,35 @@ def test_a_run_stopped_between_the_renames_leaves_no_card_counting_other_records
     assert renames == ["data.jsonl"]
     assert list(iter_records([out])) == records and not (tmp_path / "data.card.md").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_a_records_file_that_cannot_be_written_whole_leaves_the_earlier_card(records, tmp_path):
+    """The earlier card was removed before the records' last buffered write, which then failed (a file size limit,
+    here): the earlier records stayed, without their card. Run in a child process under RLIMIT_FSIZE, set so that
+    only that last write fails."""
+    scratch, out = tmp_path / "scratch" / "data.jsonl", tmp_path / "data.jsonl"
+    export([{**r, "id": f"{r['id']}-{k}"} for k in range(20) for r in records], "jsonl", scratch)
+    size = scratch.stat().st_size
+    export([{**records[0], "id": "an earlier export"}], "jsonl", out)
+    earlier = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    limit = (size - 1) // 1024 * 1024
+    assert limit > max(len(b) for b in earlier.values())
+    program = ("import resource, sys\nfrom attrib.formats import export\nfrom attrib.records import iter_records\n"
+               f"records = list(iter_records([{str(scratch)!r}]))\n"
+               f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, resource.RLIM_INFINITY))\n"
+               f"export(records, 'jsonl', __import__('pathlib').Path({str(out)!r}))\n")
+    ran = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert ran.returncode != 0 and "File too large" in ran.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == earlier
+
+
+def test_a_card_that_is_a_link_stays_a_link(records, tmp_path):
+    """The earlier card was removed by its name: a card kept as a link (DVC, git-annex) lost its link."""
+    out, store = tmp_path / "data.jsonl", tmp_path / "store"
+    export([{**records[0], "id": "an earlier export"}], "jsonl", out)
+    store.mkdir()
+    (tmp_path / "data.card.md").rename(store / "card.md")
+    (tmp_path / "data.card.md").symlink_to(store / "card.md")
+    export(records, "jsonl", out)
+    assert (tmp_path / "data.card.md").is_symlink()
+    assert f"{sum(len(r['attributions']) for r in records)} attributions" in (store / "card.md").read_text(encoding="utf-8")

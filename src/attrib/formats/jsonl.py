@@ -47,9 +47,10 @@ def write(records: Iterable[dict], out: Path) -> list[Path]:
         with atomic_write(out) as handle:
             for record in stats.tally(records):
                 handle.write(dumps_line(record))
-            with failures_named(card):  # a full disk is found now, before anything is renamed
+            handle.flush()  # a full disk is found now, before anything is renamed or removed
+            with failures_named(card):
                 card_handle.write(render(stats.summary(), out.name))
                 card_handle.flush()
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(card)
+                os.unlink(resolved(card))  # the file a card that is a link points to: the link stays
     return [out, card]
