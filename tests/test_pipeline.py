@@ -549,6 +549,8 @@ def test_a_bracket_the_parser_hangs_elsewhere_closes_the_source_it_opened_in(nlp
         ("The senator said on social media that the bill was dead.",
          (["The senator"], ["said on social media"], ["that the bill was dead"])),
         ("She commented on the report.", (["She"], ["commented on"], ["the report"])),  # a topic, not a medium
+        ("She commented on the show.", (["She"], ["commented on"], ["the show"])),  # a show is what is talked about
+        ('"We will win," Palmieri said on the show.', (["Palmieri"], ["said on the show"], ['"We will win,"'])),
     ],
 )
 def test_where_it_was_said_joins_the_cue_and_a_that_clause_hung_on_it_is_the_content(nlp, text, expected):
@@ -566,7 +568,34 @@ def test_where_it_was_said_joins_the_cue_and_a_that_clause_hung_on_it_is_the_con
         ("The minister was quoted by the state news agency as saying that the border would stay closed.",
          (["The minister"], ["was quoted", "as saying"], ["that the border would stay closed"])),
         ('"We are ready," Braynard is quoted as saying.', (["Braynard"], ["is quoted as saying"], ['"We are ready,"'])),
+        ("The minister, who was quoted as saying that the border would close, resigned.",
+         (["The minister"], ["was quoted as saying"], ["that the border would close"])),
     ],
 )
 def test_told_with_an_adjunct_before_its_clause_and_quoted_as_saying_are_one_attribution(nlp, text, expected):
     assert one(nlp, text)[1:] == expected
+
+
+@pytest.mark.parametrize("text", [
+    "He warned residents about claims that the water was unsafe.",  # the claims are someone else's
+    "She told reporters about rumours that the company would be sold.",
+    "The governor told residents of areas so low that they flood every spring.",
+])
+def test_a_that_clause_of_a_noun_after_the_hearer_is_not_the_speakers(nlp, text):
+    assert find(nlp, text) == []
+
+
+def test_a_line_break_inside_a_paragraph_does_not_stop_a_quotation_continuing_its_speaker(nlp):
+    text = 'The budget passed.\n\n"We will win," the mayor told\nreporters after the vote, "and we will win again."'
+    assert find(nlp, text) == [("direct", ["the mayor"], ["told"], ['"We will win,"', '"and we will win again."'])]
+
+
+def test_a_title_in_quotation_marks_on_the_next_line_of_an_article_is_not_the_speakers():
+    """PolNeAR's articles hold a paragraph a line, and end some at a single line break: a quotation after words on a
+    line of their own was joined to the attribution above (a film's title, "Sharknado 3", to Weiner's quotation)."""
+    nlp = load_pipeline()
+    long_line = "The former congressman has kept a low profile since he left office in the summer of that year. " * 3
+    text = (f"{long_line}\n\n{long_line}\n“Being a dad, that’s my job,” Weiner said in May.\n"
+            "In recent years, Weiner opened a consulting firm, became involved in a nonprofit restaurant and acted in the "
+            "Syfy movie “Sharknado 3: Oh Hell No!”\n")
+    assert find(nlp, text) == [("direct", ["Weiner"], ["said"], ["“Being a dad, that’s my job,”"])]

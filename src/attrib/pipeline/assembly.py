@@ -6,13 +6,14 @@ content or in a quotation are dropped, and each draft becomes a record-format at
 from __future__ import annotations
 
 import re
+import statistics
 
 from spacy.tokens import Doc
 
 from ..records import ROLES, fragment, spans
 from .confidence import confidence
 from .lexicon import Lexicon
-from .quotes import ALL_MARKS, blank_line_paragraphs, find_quotes, paragraph_start
+from .quotes import ALL_MARKS, BLANK_LINE, blank_line_paragraphs, find_quotes, paragraph_start
 from .rules import Candidate, Settings, find_candidates
 from .rules.names import AS_CLAUSE, CONTINUED_QUOTE, NEEDS_QUOTE, OBJECT, PARENTHETICAL, PREP_OBJECT
 
@@ -127,18 +128,28 @@ APOSTROPHE = re.compile(r"(?<=\w)[’'](?=\w)")  # "world’s": not a quotation 
 SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\bMrs)(?<!\b(?:Mr|Ms|Dr|St|Jr|Lt))(?<!\b(?:Sen|Rep|Gov|Gen|Sgt))[.!?]\s")  # not "Mr. ", "B. "
 
 
-def _continues(text: str, draft: Draft, quote: Span) -> bool:
+def _continues(text: str, draft: Draft, quote: Span, soft_breaks: bool) -> bool:
     """A quotation right after the sentence of an attribution continues it (`"A," he said on Monday. "B."`,
-    `He said the plan was dead. "We will not vote for it."`), as does one opening the next paragraph. Words in
-    between stay in the attribution's paragraph: after a paragraph of narrative, the quotation's speaker is a guess
-    (_uncued_quotes')."""
+    `He said the plan was dead. "We will not vote for it."`), as does one opening the next paragraph; not one after
+    words on a line of their own (a paragraph of narration: its speaker is a guess, _uncued_quotes'; in PolNeAR, often
+    a title in quotation marks). In hard-wrapped text (`soft_breaks`) only a blank line parts them."""
     rest = text[draft.end() : quote[0]].rstrip()
     return (
         draft.end() <= quote[0]
         and not SENTENCE_END.search(rest)
         and not any(m in APOSTROPHE.sub("", rest) for m in ALL_MARKS)
-        and ("\n" not in rest if rest.strip() else True)
+        and not (rest.strip() and (BLANK_LINE.search(rest) if soft_breaks else "\n" in rest))
     )
+
+
+WRAP_WIDTH = 100  # lines this long or shorter, in the median, are a hard-wrapped text's
+
+
+def _hard_wrapped(text: str, blank_lines: bool) -> bool:
+    """Whether the line breaks inside `text`'s paragraphs are wraps: paragraphs end at blank lines, and its lines are
+    short (PolNeAR's articles hold a paragraph a line, and some end one at a single line break)."""
+    lengths = [len(line) for line in text.splitlines() if line.strip()]
+    return blank_lines and len(lengths) > 1 and statistics.median(lengths) <= WRAP_WIDTH
 
 
 def _introduced_after(text: str, draft: Draft, quote: Span) -> bool:
@@ -195,7 +206,8 @@ def drafted(doc: Doc, lexicon: Lexicon, settings: Settings) -> tuple[list[dict],
 
 
 def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> tuple[list[dict], list[str]]:
-    quotes = find_quotes(text)
+    quotes, blank_lines = find_quotes(text), doc.user_data["attrib_blank_lines"]
+    soft_breaks = _hard_wrapped(text, blank_lines)
     drafts = [d for d in (_draft(doc, c) for c in find_candidates(doc, lexicon, settings)) if d is not None]
     # attributions nested inside a direct quotation are the quoted speaker's, not the article's
     drafts = [d for d in drafts if not any(q[0] < d.cue[0][0] and d.cue[-1][1] < q[1] for q in quotes)]
@@ -209,7 +221,7 @@ def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> tuple[li
             continue
         following = min((d for d in drafts if _introduced_after(text, d, quote)), key=lambda d: d.cue[0], default=None)
         previous = max((d for d in drafts if d.end() <= quote[0]), key=Draft.end, default=None)
-        speaker = max((d for d in drafts if _continues(text, d, quote)), key=Draft.end, default=None)
+        speaker = max((d for d in drafts if _continues(text, d, quote, soft_breaks)), key=Draft.end, default=None)
         if following is not None:
             following.content, following.kind = [quote], "direct"
         elif speaker is not None:
@@ -220,7 +232,7 @@ def _find(doc: Doc, text: str, lexicon: Lexicon, settings: Settings) -> tuple[li
         else:
             continue
         claimed.append(quote)
-    drafts += _uncued_quotes(text, doc.user_data["attrib_blank_lines"], drafts, quotes, claimed)
+    drafts += _uncued_quotes(text, blank_lines, drafts, quotes, claimed)
     drafts = [d for d in drafts if d.content]  # a cue that found no quotation
     for draft in drafts:
         draft.content = _joined(text, draft.content)

@@ -26,8 +26,12 @@ from .parse import (
 from .sources import extend_left, left_phrase, passive_agent, source_tokens, statement_agent, subject_of
 
 CHANNELS = {"statement", "interview", "email", "tweet", "release", "post", "speech", "letter", "op", "memo", "message", "video"}
-MEDIA = {"twitter", "facebook", "instagram", "youtube", "media", "medium", "television", "tv", "radio", "show", "program", "podcast",
-         "blog", "website"}  # "wrote on Twitter", "said on social media": PolNeAR's cue has the medium
+# "wrote on Twitter", "said on the show": PolNeAR's cue has the medium; not after a verb whose "on" names what it is
+# about ("commented on the show")
+MEDIA = {"twitter", "facebook", "instagram", "youtube", "tiktok", "television", "tv", "radio", "show", "program",
+         "podcast", "blog", "website"}
+TOPIC_ON_VERBS = {"comment", "report", "remark", "reflect", "dwell", "focus", "elaborate", "weigh", "expand", "touch",
+                  "vote", "rule", "decide", "brief", "testify"}
 AS_VERBS = {"describe", "portray", "characterize", "label", "brand", "depict", "cast", "see", "view", "dismiss", "regard", "paint"}
 ADDRESSEE_VERBS = {"tell", "ask", "inform", "assure", "warn", "remind", "urge", "notify", "brief"}
 REFLEXIVES = {"itself", "themselves", "himself", "herself", "ourselves", "myself", "yourself"}
@@ -70,8 +74,17 @@ def cue_tokens(verb: Token) -> set[int]:
 
 def _channel(prep: Token) -> bool:
     """"in a statement", "on Twitter": where the words were said, which joins the cue right after the verb."""
-    media = CHANNELS if prep.lower_ == "in" else MEDIA if prep.lower_ == "on" else set()
-    return prep.dep_ == "prep" and any(g.dep_ == "pobj" and g.lemma_.lower() in media for g in prep.children)
+    if prep.dep_ != "prep" or prep.lower_ not in {"in", "on"}:
+        return False
+    if prep.lower_ == "on" and prep.head.lemma_.lower() in TOPIC_ON_VERBS:
+        return False
+    return any(g.dep_ == "pobj" and (g.lemma_.lower() in CHANNELS if prep.lower_ == "in" else _medium(g)) for g in prep.children)
+
+
+def _medium(noun: Token) -> bool:
+    """"Twitter", "the show", "social media": where words are posted or broadcast."""
+    lemma = noun.lemma_.lower()
+    return lemma in MEDIA or (lemma in {"media", "medium"} and any(c.lower_ == "social" for c in noun.lefts))
 
 
 def _that_clauses(prep: Token) -> set[int]:
@@ -149,7 +162,8 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
             content, rule = subtree(as_prep) - {as_prep.i}, PREP_OBJECT  # "which local media described as ..."
             cue.add(as_prep.i)
         elif obj and all(_hearer(o) for o in obj):
-            if (late := _late_that_clause(verb, lexicon, settings)) is not None:  # "told Al Jazeera in an interview that"
+            late = _late_that_clause(verb, lexicon, settings)
+            if late is not None and _speakers_clause(late):  # "told Al Jazeera in an interview that"
                 content, rule = subtree(late), CLAUSE
             else:
                 rule = NEEDS_QUOTE  # "told SANA": the object is the hearer; a quotation nearby may be the content
@@ -187,6 +201,8 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
         subject = passive_agent(verb)
     elif quoted is not None:  # the one quoted speaks; "by X" only passed it on
         subject = next((c for c in quoted.children if c.dep_ == "nsubjpass" and c.lower_ not in EXPLETIVES), None)
+        if subject is not None and subject.tag_ in {"WP", "WDT"} and quoted.dep_ == "relcl":
+            subject = quoted.head  # "the minister, who was quoted as saying": the minister
     elif issuer is not None:
         subject = subject_of(issuer)
     else:
@@ -201,6 +217,14 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
         source = extend_left(source, verb, cue | content)
     content -= source
     return Candidate(cue=cue, content=content, source=source, rule=rule, prior=prior, source_root=subject.i if subject is not None else None)
+
+
+def _speakers_clause(clause: Token) -> bool:
+    """A late that-clause is the speaker's unless it completes a noun ("about claims that …") other than a channel
+    ("in an interview that …"), or "so" / "such" ("areas so low that …")."""
+    if clause.dep_ in {"acl", "relcl"} and clause.head.lemma_.lower() not in CHANNELS:
+        return False
+    return not any(c.lower_ in {"so", "such"} for c in clause.head.children)
 
 
 def _quoted_as(verb: Token) -> Token | None:
