@@ -25,6 +25,19 @@ _parent = 0  # the process that forks: its workers die with it
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
+def _find_prctl():
+    """The C library's prctl, looked up here, before any fork (a lookup in a forked child is not fork-safe)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # no prctl in this C library: the workers outlive a killed parent, as before
+        return None
+
+
+_prctl = _find_prctl()
+
+
 def _note_parent() -> None:
     global _parent
     _parent = os.getpid()
@@ -40,11 +53,7 @@ def _ignore_stop_signals() -> None:
 def _die_with_parent() -> None:
     """SIGKILL this worker when the thread that forked it ends (Linux's parent-death signal); at once if its parent
     is gone already (it died between the fork and here)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # no prctl in this C library: the worker outlives a killed parent, as before
+    if _prctl is None or _prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
         return
     if os.getppid() != _parent:
         os._exit(1)
