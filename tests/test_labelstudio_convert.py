@@ -278,7 +278,7 @@ def test_tasks_command_writes_checked_tasks(tmp_path):
                                "generator": {"attrib": "0.1.0", "model": "en_core_web_sm-3.8.0"}}, "x")
     (tmp_path / "in.jsonl").write_text(dumps_line(record), encoding="utf-8")
     code, _, err = astuple(attrib("labelstudio", "tasks", tmp_path / "in.jsonl", "-o", tmp_path / "t.json"))
-    assert code == 0 and err == f"1 tasks written to {tmp_path / 't.json'}\n"
+    assert code == 0 and err == f"1 task written to {tmp_path / 't.json'}\n"
     tasks = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
     assert tasks == [record_to_task(record, "attrib-0.1.0+en_core_web_sm-3.8.0")]
 

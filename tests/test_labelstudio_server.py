@@ -194,7 +194,7 @@ def test_update_says_which_tasks_keep_the_drafts_their_first_annotator_corrected
     label_studio.client().sdk.annotations.create(id=tasks["doc-2"]["id"], result=[], lead_time=1.0)
     code, _, err = cli("labelstudio", "push", records_file, "--project", "pairs", "--update", "--model-version", "v2")
     assert code == 0 and "0 imported, 3 updated, 0 already there" in err, err
-    assert ("attrib: 1 document annotated by fewer than their 2 annotators keeps the drafts those started from "
+    assert ("attrib: 1 document annotated by fewer than 2 annotators keeps the drafts their annotators started from "
             "(first: 'doc-2'): every annotator of a task corrects the same draft, or their agreement would measure the "
             "drafts' differences; 1 of them under the new model version") in err
     after = {t["data"]["record_id"]: t for t in project_tasks(label_studio, "pairs", predictions=True)}

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from itertools import takewhile
 from typing import Any, Iterable, Iterator
 
+from .errors import shorten
+
 BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark: skipped before the first document
 MAX_DEPTH = 256
 max_depth: ContextVar[int] = ContextVar("attrib_max_depth", default=MAX_DEPTH)
@@ -184,13 +186,14 @@ class Decoder:
 
 
 def problems_in(value: Any) -> Iterator[Problem]:
-    """The numbers and strings of a parsed value that no output can carry, each with its keys."""
+    """The numbers and strings of a parsed value that no output can carry, and the keys it held twice, each with its
+    keys."""
     stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
     while stack:
         keys, node = stack.pop()
         if isinstance(node, dict):
             for key, times in getattr(node, "repeated", {}).items():
-                yield Problem(DUPLICATE, f"the key {ascii(key)} appears {times} times in one object: JSON readers "
+                yield Problem(DUPLICATE, f"the key {shorten(ascii(key), 100)} appears {times} times in one object: JSON readers "
                                          "differ in which value they keep, so which was meant is unknown: keep one", (*keys, key))
             for key, child in reversed(node.items()):
                 if _SURROGATE.search(key):

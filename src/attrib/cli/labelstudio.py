@@ -70,7 +70,7 @@ def tasks_command(
     refuse_overwriting(output, records)
     read = all_records(records, unique=True)
     count = write_tasks(read, output, model_version)
-    _say(f"{count} tasks written to {output}")
+    _say(f"{amount(count, 'task')} written to {output}")
     if note := shifted_highlights(read):
         _say(f"attrib: {note}")
 

@@ -273,8 +273,8 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
                    f"{changed[0]!r}): their tasks keep the old text and drafts; give a changed document a new id, or "
                    "push into a new project")
         if partial and notice:
-            notice(f"{amount(len(partial), 'document')} annotated by fewer than their {wanted} annotators "
-                   f"{verb(len(partial), 'keeps', 'keep')} the drafts those "
+            notice(f"{amount(len(partial), 'document')} annotated by fewer than {wanted} annotators "
+                   f"{verb(len(partial), 'keeps', 'keep')} the drafts their annotators "
                    f"started from (first: {partial[0]!r}): every annotator of a task corrects the same draft, or their "
                    "agreement would measure the drafts' differences" + (
                        f"; {carried} of them under the new model version (what Label Studio fills in), though an "
