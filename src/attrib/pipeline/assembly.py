@@ -6,7 +6,6 @@ content or in a quotation are dropped, and each draft becomes a record-format at
 from __future__ import annotations
 
 import re
-import statistics
 
 from spacy.tokens import Doc
 
@@ -142,14 +141,19 @@ def _continues(text: str, draft: Draft, quote: Span, soft_breaks: bool) -> bool:
     )
 
 
-WRAP_WIDTH = 100  # lines this long or shorter, in the median, are a hard-wrapped text's
+LINE_BREAK = re.compile(r"[ \t\r]*\n\s*")
+SENTENCE_FINAL = set(".!?:;\"”’'»)]")
 
 
 def _hard_wrapped(text: str, blank_lines: bool) -> bool:
-    """Whether the line breaks inside `text`'s paragraphs are wraps: paragraphs end at blank lines, and its lines are
-    short (PolNeAR's articles hold a paragraph a line, and some end one at a single line break)."""
-    lengths = [len(line) for line in text.splitlines() if line.strip()]
-    return blank_lines and len(lengths) > 1 and statistics.median(lengths) <= WRAP_WIDTH
+    """Whether the single line breaks inside `text`'s paragraphs are wraps: paragraphs end at blank lines, and most
+    single breaks fall inside a sentence. (PolNeAR's articles hold a paragraph a line, ending at a sentence's end, and
+    have blank lines too: there a single break ends a paragraph.)"""
+    if not blank_lines:
+        return False
+    singles = [m.start() for m in LINE_BREAK.finditer(text) if m.group().count("\n") == 1 and m.start()]
+    inside = sum(text[at - 1] not in SENTENCE_FINAL for at in singles)
+    return inside * 2 > len(singles)
 
 
 def _introduced_after(text: str, draft: Draft, quote: Span) -> bool:

@@ -26,10 +26,16 @@ from .parse import (
 from .sources import extend_left, left_phrase, passive_agent, source_tokens, statement_agent, subject_of
 
 CHANNELS = {"statement", "interview", "email", "tweet", "release", "post", "speech", "letter", "op", "memo", "message", "video"}
-# "wrote on Twitter", "said on the show": PolNeAR's cue has the medium; not after a verb whose "on" names what it is
-# about ("commented on the show")
-MEDIA = {"twitter", "facebook", "instagram", "youtube", "tiktok", "television", "tv", "radio", "show", "program",
-         "podcast", "blog", "website"}
+# "wrote on Twitter", "said on the show": PolNeAR's cue has the medium. A platform always; a show or a website not after
+# a verb whose "on" names what it is about ("commented on the show", but "commented on Twitter")
+PLATFORMS = {"twitter", "facebook", "instagram", "youtube", "tiktok", "linkedin", "television", "tv", "radio", "media",
+             "medium"}
+SHOWS = {"show", "program", "podcast", "blog", "website"}
+# nouns whose that-clause is what they hold, not what a speaker says ("about claims that …")
+CONTENT_NOUNS = {"claim", "rumour", "rumor", "report", "allegation", "suggestion", "assertion", "belief", "fear",
+                 "concern", "idea", "notion", "news", "speculation", "evidence", "sign", "possibility", "hope", "warning",
+                 "charge", "accusation", "theory", "assumption", "argument", "view", "fact", "impression", "promise",
+                 "threat", "question", "doubt", "word", "assurance"}
 TOPIC_ON_VERBS = {"comment", "report", "remark", "reflect", "dwell", "focus", "elaborate", "weigh", "expand", "touch",
                   "vote", "rule", "decide", "brief", "testify"}
 AS_VERBS = {"describe", "portray", "characterize", "label", "brand", "depict", "cast", "see", "view", "dismiss", "regard", "paint"}
@@ -76,15 +82,10 @@ def _channel(prep: Token) -> bool:
     """"in a statement", "on Twitter": where the words were said, which joins the cue right after the verb."""
     if prep.dep_ != "prep" or prep.lower_ not in {"in", "on"}:
         return False
-    if prep.lower_ == "on" and prep.head.lemma_.lower() in TOPIC_ON_VERBS:
-        return False
-    return any(g.dep_ == "pobj" and (g.lemma_.lower() in CHANNELS if prep.lower_ == "in" else _medium(g)) for g in prep.children)
-
-
-def _medium(noun: Token) -> bool:
-    """"Twitter", "the show", "social media": where words are posted or broadcast."""
-    lemma = noun.lemma_.lower()
-    return lemma in MEDIA or (lemma in {"media", "medium"} and any(c.lower_ == "social" for c in noun.lefts))
+    if prep.lower_ == "in":
+        return any(g.dep_ == "pobj" and g.lemma_.lower() in CHANNELS for g in prep.children)
+    media = PLATFORMS if prep.head.lemma_.lower() in TOPIC_ON_VERBS else PLATFORMS | SHOWS
+    return any(g.dep_ == "pobj" and g.lemma_.lower() in media for g in prep.children)
 
 
 def _that_clauses(prep: Token) -> set[int]:
@@ -220,11 +221,13 @@ def verb_candidate(verb: Token, prior: float, settings: Settings, lexicon: Lexic
 
 
 def _speakers_clause(clause: Token) -> bool:
-    """A late that-clause is the speaker's unless it completes a noun ("about claims that …") other than a channel
-    ("in an interview that …"), or "so" / "such" ("areas so low that …")."""
-    if clause.dep_ in {"acl", "relcl"} and clause.head.lemma_.lower() not in CHANNELS:
+    """A late that-clause is the speaker's ("told reporters during a briefing that …", which the parser hangs on
+    "briefing"), unless it completes a noun that holds it ("about claims that …") or "so" / "such" ("areas so low
+    that …")."""
+    head = clause.head
+    if clause.dep_ in {"acl", "relcl"} and (head.lemma_.lower() in CONTENT_NOUNS or head.head.lower_ in {"about", "regarding", "concerning"}):
         return False
-    return not any(c.lower_ in {"so", "such"} for c in clause.head.children)
+    return not any(c.lower_ in {"so", "such"} for c in head.children)
 
 
 def _quoted_as(verb: Token) -> Token | None:
