@@ -193,8 +193,9 @@ def problems_in(value: Any) -> Iterator[Problem]:
         keys, node = stack.pop()
         if isinstance(node, dict):
             for key, times in getattr(node, "repeated", {}).items():
-                yield Problem(DUPLICATE, f"the key {shorten(ascii(key), 100)} appears {times} times in one object: JSON readers "
-                                         "differ in which value they keep, so which was meant is unknown: keep one", (*keys, key))
+                yield Problem(DUPLICATE, f"the key {shorten(ascii(key), 100)} appears {times} times in one object: "
+                                         "JSON readers differ in which value they keep, so which was meant is unknown: "
+                                         "keep one", (*keys, key))
             for key, child in reversed(node.items()):
                 if _SURROGATE.search(key):
                     yield Problem(SURROGATE, f"the key {ascii(key)} holds a lone surrogate: not Unicode, no UTF-8 "

@@ -102,7 +102,8 @@ def annotate(
 
 
 def warn_repeated_ids(count: int, first: str, path: str | None = None) -> None:
-    typer.echo(f"attrib: warning: {amount(count, 'document')} {verb(count, 'has', 'have')} the id of an earlier one (first: {first!r}"
+    typer.echo(f"attrib: warning: {amount(count, 'document')} {verb(count, 'has', 'have')} the id of an earlier one "
+               f"(first: {first!r}"
                f"{f', from {path}' if path else ''}): push, tasks and eval refuse an id given twice; give the files "
                "names of their own, or annotate them in separate runs", err=True)
 

@@ -80,7 +80,8 @@ def eval_command(
     if docs["unscored_pred_ids"]:
         ids = docs["unscored_pred_ids"]
         shown = ", ".join(repr(shorten(i, 100)) for i in ids[:5]) + (", ..." if len(ids) > 5 else "")
-        typer.echo(f"attrib: warning: {amount(len(ids), 'predicted document')} not in {gold}, not scored: {shown}", err=True)
+        typer.echo(f"attrib: warning: {amount(len(ids), 'predicted document')} not in {gold}, not scored: {shown}",
+                   err=True)
     if as_json:
         _echo_json(report)
         return

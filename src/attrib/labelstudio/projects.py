@@ -269,7 +269,8 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
             skipped += 1
         replace.sort(key=lambda item: not item[2])  # repairs first: no task stays without a prediction for long
         if changed and notice:
-            notice(f"{amount(len(changed), 'document')} already in project {title!r} {verb(len(changed), 'has', 'have')} another text there (first: "
+            notice(f"{amount(len(changed), 'document')} already in project {title!r} "
+                   f"{verb(len(changed), 'has', 'have')} another text there (first: "
                    f"{changed[0]!r}): their tasks keep the old text and drafts; give a changed document a new id, or "
                    "push into a new project")
         if partial and notice:

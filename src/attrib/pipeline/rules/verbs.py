@@ -92,7 +92,8 @@ def _that_clauses(prep: Token) -> set[int]:
     """The that-clauses the parser hung inside a channel ("said in a statement that …" with the clause on
     "statement"): the content, not the cue (_late_that_clause finds it)."""
     return set().union(*(subtree(t) for t in prep.subtree
-                         if t.dep_ in {"acl", "relcl", "ccomp"} and any(c.dep_ == "mark" and c.lower_ == "that" for c in t.children)), set())
+                         if t.dep_ in {"acl", "relcl", "ccomp"}
+                         and any(c.dep_ == "mark" and c.lower_ == "that" for c in t.children)), set())
 
 
 def infinitive_frame(verb: Token, lexicon: Lexicon, settings: Settings) -> set[int]:
@@ -225,7 +226,8 @@ def _speakers_clause(clause: Token) -> bool:
     "briefing"), unless it completes a noun that holds it ("about claims that …") or "so" / "such" ("areas so low
     that …")."""
     head = clause.head
-    if clause.dep_ in {"acl", "relcl"} and (head.lemma_.lower() in CONTENT_NOUNS or head.head.lower_ in {"about", "regarding", "concerning"}):
+    holds = head.lemma_.lower() in CONTENT_NOUNS or head.head.lower_ in {"about", "regarding", "concerning"}
+    if clause.dep_ in {"acl", "relcl"} and holds:
         return False
     return not any(c.lower_ in {"so", "such"} for c in head.children)
 
