@@ -20,6 +20,7 @@ import json
 import math
 import re
 import sys
+from collections import Counter
 from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import takewhile
@@ -129,10 +130,7 @@ class Decoder:
             return value
         self.odd = True
         marked = RepeatedKeys(value)
-        seen: dict[str, int] = {}
-        for key, _ in pairs:
-            seen[key] = seen.get(key, 0) + 1
-        marked.repeated = {key: times for key, times in seen.items() if times > 1}
+        marked.repeated = {key: times for key, times in Counter(key for key, _ in pairs).items() if times > 1}
         return marked
 
     def _float(self, literal: str) -> float:

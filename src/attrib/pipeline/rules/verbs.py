@@ -31,6 +31,7 @@ CHANNELS = {"statement", "interview", "email", "tweet", "release", "post", "spee
 PLATFORMS = {"twitter", "facebook", "instagram", "youtube", "tiktok", "linkedin", "television", "tv", "radio", "media",
              "medium"}
 SHOWS = {"show", "program", "podcast", "blog", "website"}
+MEDIA = PLATFORMS | SHOWS
 # nouns whose that-clause is what they hold, not what a speaker says ("about claims that …")
 CONTENT_NOUNS = {"claim", "rumour", "rumor", "report", "allegation", "suggestion", "assertion", "belief", "fear",
                  "concern", "idea", "notion", "news", "speculation", "evidence", "sign", "possibility", "hope", "warning",
@@ -83,9 +84,10 @@ def _channel(prep: Token) -> bool:
     if prep.dep_ != "prep" or prep.lower_ not in {"in", "on"}:
         return False
     if prep.lower_ == "in":
-        return any(g.dep_ == "pobj" and g.lemma_.lower() in CHANNELS for g in prep.children)
-    media = PLATFORMS if prep.head.lemma_.lower() in TOPIC_ON_VERBS else PLATFORMS | SHOWS
-    return any(g.dep_ == "pobj" and g.lemma_.lower() in media for g in prep.children)
+        where = CHANNELS
+    else:
+        where = PLATFORMS if prep.head.lemma_.lower() in TOPIC_ON_VERBS else MEDIA
+    return any(g.dep_ == "pobj" and g.lemma_.lower() in where for g in prep.children)
 
 
 def _that_clauses(prep: Token) -> set[int]:
