@@ -257,6 +257,18 @@ def broken(tmp_path: Path, ann: str) -> Path:
      r"doc\.ann:3: Kind is given to E2, which is not defined in the file"),
     ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tSourceType T9 named\n", InputError,
      r"doc\.ann:3: SourceType is given to T9, which is not defined in the file"),
+    # read without a word: an argument without its colon dropped the role, the later of two kinds won, a second E1
+    # made a second attribution, and a RefersTo to a Cue span was taken as the source's referent
+    ("T1\tContent 0 5\tMayor\nT2\tCue 16 17\t:\nE1\tAttribution:T2 Content:T1 CueT2\n", InputError,
+     r"doc\.ann:3: E1's argument 'CueT2' is not ROLE:ID"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind E1 direct\nA2\tKind E1 indirect\n", InputError,
+     r"doc\.ann:4: E1 is given Kind 'indirect' after 'direct'"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nE1\tAttribution:T1 Content:T1\n", InputError,
+     r"doc\.ann:3: E1 is defined a second time \(first at .*doc\.ann:2\)"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind E1 direct\nA1\tKind E1 direct\n", InputError,
+     r"doc\.ann:4: A1 is defined a second time"),
+    ("T1\tContent 0 5\tMayor\nT2\tCue 16 17\t:\nT3\tSource 6 10\tLena\nE1\tAttribution:T2 Content:T1 Source:T3\n"
+     "R1\tRefersTo Arg1:T3 Arg2:T2\n", InputError, r"doc\.ann:4: the source of E1 refers to T2, which is not a Referent span"),
 ])
 def test_broken_ann_names_file_and_line(tmp_path, ann, error, message):
     with pytest.raises(error, match=message):

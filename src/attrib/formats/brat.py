@@ -256,7 +256,7 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
     events: list[tuple[str, list[str], str]] = []
     attributes: dict[str, dict[str, str]] = {}
     targets: list[tuple[str, str, str]] = []  # (attribute, its target, where) of the attributes attrib reads
-    defined: set[str] = set()  # every event's and relation's id (the spans' are in `types`)
+    defined: dict[str, str] = {}  # every event's, relation's and attribute's id, and where (the spans' are in `types`)
     refers: dict[str, str] = {}
     for number, line in enumerate(content.split("\n"), 1):
         line = line.rstrip("\r")
@@ -286,17 +286,23 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
             spans[ident] = split_at_line_breaks(text, frags)
         elif line.startswith("E"):
             ident, *args = _fields(line, at, 2)
-            defined.add(ident)
+            _define(defined, ident, at)
+            if bad := next((arg for arg in args if not arg.partition(":")[2]), None):
+                raise InputError(f"{at}: {ident}'s argument {bad!r} is not ROLE:ID")
             if args[0].partition(":")[0] == EVENT:
                 events.append((ident, args, at))
         elif line.startswith(("A", "M")):
-            _, name, target, *value = _fields(line, at, 3)
-            attributes.setdefault(target, {})[name] = value[0] if value else ""
+            ident, name, target, *value = _fields(line, at, 3)
+            _define(defined, ident, at)
+            given = attributes.setdefault(target, {})
+            if name in given and given[name] != (value[0] if value else ""):
+                raise InputError(f"{at}: {target} is given {name} {value[0] if value else ''!r} after {given[name]!r}")
+            given[name] = value[0] if value else ""
             if name in (KIND, SOURCE_TYPE):
                 targets.append((name, target, at))
         elif line.startswith("R"):
             ident, label, *args = _fields(line, at, 4)
-            defined.add(ident)
+            _define(defined, ident, at)
             ends = dict(arg.partition(":")[::2] for arg in args)
             if label == REFERS_TO:
                 refers[ends.get("Arg1", "")] = ends.get("Arg2", "")
@@ -304,6 +310,13 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
         if target not in types and target not in defined:
             raise InputError(f"{at}: {name} is given to {target}, which is not defined in the file")
     return [_attribution(f"a{i}", event, spans, types, attributes, refers, text) for i, event in enumerate(events)]
+
+
+def _define(defined: dict[str, str], ident: str, at: str) -> None:
+    """Note where `ident` is defined: a second definition is refused, as a T id's is (which one would count?)."""
+    if ident in defined:
+        raise InputError(f"{at}: {ident} is defined a second time (first at {defined[ident]})")
+    defined[ident] = at
 
 
 def _attribution(aid: str, event: tuple, spans: dict, types: dict, attributes: dict, refers: dict, text: str) -> dict:
@@ -333,7 +346,7 @@ def _attribution(aid: str, event: tuple, spans: dict, types: dict, attributes: d
         raise InputError(f"{at}: {ident} has {KIND} {kind!r}, not one of {', '.join(KINDS)}")
     attr["kind"] = kind or infer_kind(text, attr["content"])
     referent = next((refers[s] for s in sources if s in refers), None)
-    if referent is not None and referent not in spans:
+    if referent is not None and (referent not in spans or types[referent][0] != REFERENT):
         raise InputError(f"{at}: the source of {ident} refers to {referent}, which is not a {REFERENT} span")
     # one span, cut at line breaks when written: whole again from its first start to its last end
     attr["source_entity"] = (fragment(text, spans[referent][0]["start"], spans[referent][-1]["end"])
