@@ -21,6 +21,7 @@ from attrib import documents
 from attrib.documents import Document, plain_text
 from attrib.errors import InputError
 from attrib.evaluate import evaluate
+from attrib.records import iter_records
 from attrib.schemas import validator
 from attrib.spacy_doc import get_attributions
 
@@ -135,6 +136,51 @@ def test_parquet_columns_json_lacks_are_written_as_text_or_reported_by_row(tmp_p
     assert records[0]["meta"] == {"published": "2024-01-02T03:04:00", "price": "1.50", "score": 1.0, "note": "ok"}
     shown = attrib("show", table)
     assert shown.code == 2 and shown.err.startswith(f"attrib: E100 {table}:2: $.score: NaN") and shown.err.count("\n") == 1
+
+
+def test_parquet_dates_past_year_9999_are_reported_by_row(tmp_path):
+    """A "never" date of year 10000 (common in database dumps) ended every reader in a traceback (OverflowError), and
+    annotate lost the rows read with it."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    table = tmp_path / "docs.parquet"
+    pq.write_table(pa.table({"id": ["d1", "d2"], "text": ["The mayor said the cafe is closed."] * 2,
+                             "until": pa.array([0, 253402300800], pa.timestamp("s"))}), table)
+    out = tmp_path / "out.jsonl"
+    ran = attrib("annotate", table, "-o", out)
+    assert ran.code == 0, ran.err
+    assert f"attrib: skipped: E100 {table}:2: column 'until': " in ran.err  # the rest is shortened to a line
+    assert [(r["id"], r["meta"]) for r in records_of(out)] == [("d1", {"until": "1970-01-01T00:00:00"})]
+    with pytest.raises(InputError, match=r"docs\.parquet:2: column 'until': a timestamp\[ms\] outside the years 1 to 9999"):
+        list(iter_records([table]))
+
+
+def test_a_key_both_beside_the_text_and_in_meta_is_refused(tmp_path):
+    """{"meta": {"source": "Reuters"}, "source": "AP"}: annotate and export kept "AP" and dropped "Reuters" unsaid."""
+    doc = {"id": "m1", "text": "The mayor said the cafe is closed.", "meta": {"source": "Reuters", "day": 1}, "source": "AP"}
+    jsonl = tmp_path / "docs.jsonl"
+    jsonl.write_text(json.dumps(doc) + "\n" + json.dumps({**doc, "id": "m2", "source": "Reuters", "day": 1}) + "\n",
+                     encoding="utf-8")
+    ran = attrib("annotate", jsonl, "-o", tmp_path / "out.jsonl")
+    assert ran.code == 0, ran.err
+    assert f"skipped: E100 {jsonl}:1: $.source and $.meta.source hold different values: keep one" in ran.err
+    assert [(r["id"], r["meta"]) for r in records_of(tmp_path / "out.jsonl")] == [("m2", {"source": "Reuters", "day": 1})]
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps({**doc, "attributions": [], "day": True}) + "\n", encoding="utf-8")
+    ran = attrib("export", records, "-f", "jsonl", "-o", tmp_path / "exported.jsonl")
+    assert ran.code == 2 and not (tmp_path / "exported.jsonl").exists()
+    assert ran.err == f"attrib: E100 {records}:1: $.source and $.meta.source hold different values: keep one\n"
+
+
+def test_txt_files_of_a_folder_are_found_in_any_case(tmp_path):
+    """B.TXT in a folder was left out, with "0 skipped"; named alone it was read."""
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.txt").write_text("Officials said the road was closed.", encoding="utf-8")
+    (tmp_path / "corpus" / "B.TXT").write_text("The mayor said taxes would fall.", encoding="utf-8")
+    ran = attrib("annotate", tmp_path / "corpus", "-o", tmp_path / "out.jsonl")
+    assert ran.code == 0, ran.err
+    assert [r["id"] for r in records_of(tmp_path / "out.jsonl")] == ["B", "a"]
 
 
 def test_bad_elements_of_a_json_array_are_reported_by_path(tmp_path):

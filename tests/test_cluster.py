@@ -461,6 +461,18 @@ def test_a_part_that_is_no_file_is_one_line_and_nothing_merged(tmp_path, make, s
     assert checked.code == 1 and "V802" in checked.out
 
 
+def test_a_receipt_whose_ids_are_not_strings_cannot_say_and_breaks_nothing(tmp_path):
+    """A receipt changed by hand to hold ["d1"] as an id: validate of the folder ended in a traceback (unhashable)."""
+    folder = tmp_path / "parts"
+    manifest = _hand_made_run(folder)
+    manifest["parts"][0]["part"] = "000-in-00000"  # what a run's manifest names its receipt by
+    (folder / "_SUCCESS.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (folder / "_parts").mkdir()
+    (folder / "_parts" / "000-in-00000.json").write_text(json.dumps({"ids": [["d1"]]}), encoding="utf-8")
+    checked = attrib("validate", folder)  # the hand-made part is in the gold format, which validate reports
+    assert checked.code == 1 and checked.err == "" and "V102" in checked.out and "000-in-00000.jsonl:1" in checked.out
+
+
 def test_a_manifest_that_is_no_file_is_one_line(tmp_path):
     folder = tmp_path / "parts"
     _hand_made_run(folder)

@@ -190,6 +190,17 @@ def export_task() -> dict:
     return {"id": 9, "data": task["data"], "predictions": [prediction], "annotations": [accepted, changed, cancelled]}
 
 
+def test_a_hand_imported_tasks_other_data_fields_are_kept_in_meta():
+    """A task imported with {text, url, published}: its records lost url and published without a word."""
+    task = export_task()
+    task["data"] = {"text": TEXT, "url": "https://example.org/a", "published": "2024-05-01", "meta": {"desk": "econ"}}
+    (record, _) = task_records(task, "each")
+    assert record["id"] == "9" and record["meta"] == {"desk": "econ", "url": "https://example.org/a", "published": "2024-05-01"}
+    task["data"]["meta"]["url"] = "https://example.org/b"
+    with pytest.raises(InputError, match=r"task 9: \$\.data\.url and \$\.data\.meta\.url hold different values"):
+        task_records(task, "each")
+
+
 def test_task_records_each_annotation_with_provenance():
     first, second = task_records(export_task(), "each")
     assert first["id"] == "doc-1" and first["meta"] == {"source": "wire"} and first["text"] == TEXT

@@ -21,7 +21,7 @@ from .errors import InputError
 from .jsonarray import iter_json_array
 from .jsonio import BOM, STDIO, JsonLine, not_a_file, open_binary, wide, wide_error
 from .lines import PARQUET_SUFFIXES, iter_lines, parquet_lines
-from .records import id_text
+from .records import id_text, merged_meta
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json",)
@@ -37,6 +37,9 @@ class Document:
     meta: dict = field(default_factory=dict)
 
 
+# Documents (or chunks of a long one) per nlp.pipe batch. tok2vec's peak memory follows the tokens in a batch: 32
+# chunks of a long document took 2.1 GB, 4 take 0.46 GB; 4 parse PolNeAR as fast as 32 (README, Speed and memory).
+BATCH_SIZE = 4
 CHUNK = 1 << 20  # bytes of a text file or of stdin checked at a time
 
 
@@ -83,12 +86,7 @@ def from_json(value: object, where: str) -> Document:
         raise InputError(f"{where}: \"id\" must be a string or a number")
     if doc_id == "":  # its record would be refused by every later command (an id is never empty)
         raise InputError(f"{where}: \"id\" is empty: give the document an id, or leave \"id\" out for its place")
-    meta = value.get("meta") or {}
-    if not isinstance(meta, dict):
-        raise InputError(f"{where}: \"meta\" must be an object, got {type(meta).__name__}")
-    meta = dict(meta)
-    meta.update({k: v for k, v in value.items() if k not in ("id", "text", "meta", "attributions")})
-    return Document(id_text(doc_id), text, meta)
+    return Document(id_text(doc_id), text, merged_meta(value, ("id", "text", "meta", "attributions"), where))
 
 
 def _jsonl(path: str | Path, on_error: ErrorHandler) -> Iterator[Document]:
@@ -219,8 +217,8 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
 
 
 def text_files(folder: Path, on_error: ErrorHandler | None = None) -> list[Path]:
-    """The .txt files under `folder` (links to files too; linked folders are not entered), sorted. A folder inside it
-    that cannot be read goes to `on_error`: its files were left out without a word. So does a .txt name that is no
+    """The .txt files under `folder` (.TXT too; links to files too; linked folders are not entered), sorted. A folder
+    inside it that cannot be read goes to `on_error`: its files were left out without a word. So does a .txt name that is no
     file (a named pipe, a broken link), which is left out: a local run said nothing of it, and a cluster run stopped
     in a traceback at a broken link."""
     found = []
@@ -230,7 +228,7 @@ def text_files(folder: Path, on_error: ErrorHandler | None = None) -> list[Path]
             on_error(InputError(f"{exc.filename}: cannot read the folder ({exc.strerror}): its .txt files are not read"))
 
     for here, _, names in os.walk(folder, onerror=unreadable):
-        for path in (Path(here) / name for name in names if name.endswith(".txt")):
+        for path in (Path(here) / name for name in names if name.lower().endswith(".txt")):
             if path.is_file():
                 found.append(path)
             elif on_error is not None:

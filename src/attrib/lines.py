@@ -54,7 +54,7 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
     for batch in parquet.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
         try:
             rows: list = batch.to_pylist()
-        except UnicodeDecodeError:  # a string column with bytes that are not UTF-8: find the rows, and say which
+        except (UnicodeDecodeError, OverflowError):  # bytes that are not UTF-8, a date past 9999: find the rows, say which
             rows = [_row_or_error(batch, i) for i in range(batch.num_rows)]
         for row in rows:
             where = f"{name}:{number}"
@@ -63,17 +63,21 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
 
 
 def _row_or_error(batch, i: int) -> dict | str:
-    """Row `i` of `batch`, or what is wrong with it: the first column whose string is not UTF-8."""
+    """Row `i` of `batch`, or what is wrong with it: the first column whose string is not UTF-8, or whose date or
+    time lies outside Python's (years 1 to 9999: a "never" of 9999-12-31 plus a day, or of year 10000)."""
     row = batch.slice(i, 1)
     try:
         return row.to_pylist()[0]
-    except UnicodeDecodeError as exc:
+    except (UnicodeDecodeError, OverflowError) as exc:
         for column in row.schema.names:
             try:
                 row.column(column).to_pylist()
-            except UnicodeDecodeError:
-                return f"column {column!r} is not valid UTF-8 ({exc.reason} at byte {exc.start})"
-        return f"not valid UTF-8 ({exc.reason})"
+            except UnicodeDecodeError as bad:
+                return f"column {column!r} is not valid UTF-8 ({bad.reason} at byte {bad.start})"
+            except OverflowError:
+                return (f"column {column!r}: a {row.schema.field(column).type} outside the years 1 to 9999, which "
+                        "Python's dates cannot hold: give it as text")
+        return f"not readable ({exc})"
 
 
 def _plain(item: Any, keys: tuple = ()) -> Any:

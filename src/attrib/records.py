@@ -14,6 +14,7 @@ The gold format of ../shared/data (`[s, e]` pairs plus `parts`) is read here too
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -136,6 +137,27 @@ def id_text(value: str | int | float) -> str:
     return str(value)
 
 
+def merged_meta(obj: dict, known: Iterable[str], where: str, at: str = "$") -> dict:
+    """`obj["meta"]` with `obj`'s other keys (those not in `known`) added: a document's fields beside its text.
+
+    A key in both with two values is refused: keeping either would drop the other without a word."""
+    meta = obj.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise InputError(f"{where}: {at}.meta: expected an object, got {type(meta).__name__}")
+    merged = dict(meta)
+    for key, value in obj.items():
+        if key in known:
+            continue
+        if key in merged and (merged[key] != value or type(merged[key]) is not type(value)):
+            raise InputError(f"{where}: {at}{_member(key)} and {at}.meta{_member(key)} hold different values: keep one")
+        merged[key] = value
+    return merged
+
+
+def _member(key: str) -> str:
+    return f".{key}" if key.isidentifier() else f"[{json.dumps(key, ensure_ascii=False)}]"
+
+
 def _is_gold(attr: dict) -> bool:
     content = attr.get("content")
     return "parts" in attr or (isinstance(content, list) and len(content) == 2 and all(isinstance(x, int) for x in content))
@@ -181,10 +203,7 @@ def normalize_record(obj: Any, where: str) -> dict:
                 check_fragment(text, out["source_entity"], f"{path}.source_entity")
             out.setdefault("source_entity", None)
         attributions.append(out)
-    meta = obj.get("meta") or {}
-    if not isinstance(meta, dict):
-        raise InputError(f"{where}: $.meta: expected an object, got {type(meta).__name__}")
-    meta = {**meta, **{k: v for k, v in obj.items() if k not in RECORD_KEYS}}
+    meta = merged_meta(obj, RECORD_KEYS, where)
     extra = {k: obj[k] for k in ("generator", "provenance") if k in obj}
     return make_record(id_text(doc_id), text, attributions, meta, **extra)
 

@@ -180,7 +180,7 @@ def _folder(fs, path: str, shown: str, on_error: ErrorHandler) -> tuple[list[tup
     else:
         found = fs.find(path, detail=True)
         files = sorted(((PurePosixPath(p).relative_to(path.rstrip("/")), info["size"]) for p, info in found.items()
-                        if p.endswith(".txt") and info["type"] == "file"), key=lambda item: item[0].parts)
+                        if p.lower().endswith(".txt") and info["type"] == "file"), key=lambda item: item[0].parts)
     units = []
     for relative, _ in files:
         url = fs.unstrip_protocol(f"{path.rstrip('/')}/{relative}")

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from .. import __version__
 
 from ..errors import InputError
-from ..records import ROLES, check_fragment, infer_kind, make_record
+from ..records import ROLES, check_fragment, infer_kind, make_record, merged_meta
 from .names import (
     CONTENT,
     CUE,
@@ -464,7 +464,9 @@ def task_records(task: dict, choose: str = "each") -> list[dict]:
     if not isinstance(text, str):
         raise InputError(f"{where}: no data.{TEXT_NAME} string")
     doc_id = task_record_id(task)
-    meta = data.get(META) if isinstance(data.get(META), dict) else {}
+    # a task imported by hand keeps its other data fields, as a JSONL document's other keys are kept
+    meta = merged_meta({**data, META: data.get(META) if isinstance(data.get(META), dict) else {}},
+                       (TEXT_NAME, RECORD_ID, META), where, at="$.data")
     predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
     if choose == "prediction" and task.get("predictions") and not predictions:
         raise InputError(f"{where}: the export has prediction ids, not objects: export with `attrib labelstudio pull`")

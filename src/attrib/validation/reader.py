@@ -98,7 +98,8 @@ def _first_document(path: str | Path, is_array: bool) -> Any:
             return line.value
         first_error = first_error or line.error
     if first_error is not None:
-        raise InputError(f"{first_error.args[0]}; expected a JSON array, or JSON Lines (one record a line)")
+        shape = "" if is_parquet(path) else "; expected a JSON array, or JSON Lines (one record a line)"
+        raise InputError(f"{first_error.args[0]}{shape}")
     return None
 
 
