@@ -7,6 +7,7 @@ typed Source/Cue/Content, an Attribution trigger repeating the cue, and an Attri
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -280,6 +281,21 @@ def test_ann_without_text(tmp_path):
     (tmp_path / "attributions" / "lost_ab12.ann").write_text("")
     with pytest.raises(InputError, match="lost_ab12.ann: no text for it"):
         list(brat.read(tmp_path))
+
+
+def test_a_text_that_is_no_file_or_utf16_and_an_ann_of_cr_line_ends_are_named(tmp_path):
+    """A .txt that is a pipe was "no text for it", one in UTF-16 "not valid UTF-8 (byte 0)", and an .ann whose lines end
+    in CR alone was read as one line (its spans as one span's text)."""
+    folder = broken(tmp_path, "T1\tContent 0 5\tMayor\rE1\tAttribution:T1 Content:T1\r")
+    (record,) = brat.read(folder)
+    assert [a["content"][0]["text"] for a in record["attributions"]] == ["Mayor"]
+    (folder / "doc.txt").write_bytes(TEXT.encode("utf-16"))
+    with pytest.raises(InputError, match=r"doc\.txt: is UTF-16 \(or UTF-32\) text"):
+        list(brat.read(folder))
+    (folder / "doc.txt").unlink()
+    os.mkfifo(folder / "doc.txt")
+    with pytest.raises(InputError, match=r"doc\.ann: its text doc\.txt is a named pipe, not a file"):
+        list(brat.read(folder))
 
 
 def test_folder_without_ann(tmp_path):

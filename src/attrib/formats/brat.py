@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError, OffsetError, OutputError, shorten
-from ..jsonio import open_text
+from ..jsonio import not_a_file, open_binary
 from ..records import KINDS, ROLES, check_fragment, fragment, infer_kind, make_record
 from .outdir import safe_name, staged_dir, write_text
 
@@ -177,11 +177,12 @@ def polnear_owner(stem: str, is_text: Callable[[str], bool]) -> tuple[str, str |
 
 
 def _read(path: Path) -> str:
-    with open_text(path) as handle:
-        try:
-            return handle.read()
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+    with open_binary(path) as handle:  # a file in UTF-16 is named so
+        data = handle.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
 
 
 def write(records: Iterable[dict], out: Path, layout: str = "brat") -> list[Path]:
@@ -242,6 +243,9 @@ def _fields(line: str, where: str, count: int) -> list[str]:
     return items
 
 
+_ANN_LINE_END = re.compile(r"\r\n?|\n")  # an .ann's lines: its text fields hold no CR or LF (_FLAT)
+
+
 def parse_ann(content: str, text: str, where: str) -> list[dict]:
     """The attributions of one .ann file over `text`: its Attribution events, in file order.
 
@@ -258,8 +262,7 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
     targets: list[tuple[str, str, str]] = []  # (attribute, its target, where) of the attributes attrib reads
     defined: dict[str, str] = {}  # every event's, relation's and attribute's id, and where (the spans' are in `types`)
     refers: dict[str, str] = {}
-    for number, line in enumerate(content.split("\n"), 1):
-        line = line.rstrip("\r")
+    for number, line in enumerate(_ANN_LINE_END.split(content), 1):  # CR alone too
         at = f"{where}:{number}"
         if line.startswith("T"):
             ident, rest = line.split("\t", 1) if "\t" in line else (line, "")
@@ -370,6 +373,8 @@ def _text_of(ann: Path, folder: Path) -> tuple[Path, str, str | None]:
         owner = polnear_owner(ann.stem, lambda stem: (texts / f"{stem}.txt").is_file())
         if owner is not None:
             return texts / f"{owner[0]}.txt", (tree / owner[0]).as_posix(), owner[1]
+    if beside.exists() or beside.is_symlink():
+        raise InputError(f"{ann}: its text {beside.name} is {not_a_file(beside)}, not a file")
     raise InputError(f"{ann}: no text for it: looked for {beside.name} beside it and for text/<id>.txt (PolNeAR layout)")
 
 
