@@ -19,7 +19,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from spacy.language import Language
 
 from . import __version__, pipe_workers
-from .documents import Document
+from .documents import BATCH_SIZE, Document
 from .errors import ModelError
 from .pipeline import FACTORY, add_line_ends, add_paragraph_starts
 from .records import ROLES, fragment, make_record
@@ -169,7 +169,7 @@ def _shift(attributions: list[dict], offset: int, full_text: str) -> list[dict]:
 
 
 def annotate_documents(
-    nlp: Language, documents: Iterable[Document], batch_size: int = 32, n_process: int = 1, chunk_chars: int = CHUNK_CHARS
+    nlp: Language, documents: Iterable[Document], batch_size: int = BATCH_SIZE, n_process: int = 1, chunk_chars: int = CHUNK_CHARS
 ) -> Iterator[dict]:
     """Records for `documents`, in order, streaming: memory holds one batch, not the corpus."""
     generator = generator_of(nlp)

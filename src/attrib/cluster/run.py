@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import __version__
+from ..documents import BATCH_SIZE
 from ..errors import ClusterError, InputError, OutputError
 from ..jsonsafe import MAX_DEPTH, max_depth
 from ..locks import one_at_a_time
@@ -62,7 +63,7 @@ def plan_run(inputs: list[str], out: str, on_error: ErrorHandler, partition_byte
     return Planned(folder, partitions, partition_bytes, model)
 
 
-def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", batch_size: int = 32, force: bool = False,
+def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", batch_size: int = BATCH_SIZE, force: bool = False,
                         strict: bool = False, progress: Progress | None = None) -> tuple[dict, list[str]]:
     """Annotate the `planned` run (plan_run) on the cluster of `client`; (the manifest, the skipped documents'
     messages in input order). The manifest is written only when the run annotated a document; with `strict`, the
