@@ -70,6 +70,16 @@ def test_attribution_level_problems():
     ]
 
 
+def test_a_fragment_listed_twice_in_one_attribution_is_said_to_be():
+    """It was "claimed by two attributions", as if another attribution had it too."""
+    r = record()
+    r["attributions"][0]["content"].append(dict(r["attributions"][0]["content"][0]))
+    (found,) = check_records([r])
+    assert (found.code, found.message.endswith(") is listed twice in this attribution")) == ("V505", True)
+    r["attributions"].append({**copy.deepcopy(r["attributions"][1]), "id": "other"})
+    assert [f.message.split(") ")[-1] for f in check_records([r])][-2:] == ["is claimed by two attributions"] * 2
+
+
 def test_schema_problems_name_the_record():
     r = record(extra_key=1)
     del r["attributions"][0]["kind"]

@@ -151,7 +151,7 @@ def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
     if not isinstance(attributions, list):
         return
     ids: set[str] = set()
-    claims: dict[tuple, int] = defaultdict(int)
+    claims: dict[tuple, list[int]] = defaultdict(list)  # a fragment -> the attributions that list it
     for i, attr in enumerate(attributions):
         if not isinstance(attr, dict):
             continue
@@ -166,10 +166,11 @@ def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
             for k, frag in enumerate(frags if isinstance(frags, list) else []):
                 yield from span_findings(text, frag, at.at(role, k), tolerant=False)
                 if role != "source" and isinstance(frag, dict) and is_int(frag.get("start")) and is_int(frag.get("end")):
-                    claims[(role, frag["start"], frag["end"])] += 1
-                    if claims[(role, frag["start"], frag["end"])] == 2:
-                        yield at.at(role, k).finding("V505", f"{role} [{frag['start']}, {frag['end']}) is claimed by two "
-                                                             "attributions")
+                    key = (role, frag["start"], frag["end"])
+                    claims[key].append(i)
+                    if len(claims[key]) == 2:
+                        by = "is listed twice in this attribution" if claims[key][0] == i else "is claimed by two attributions"
+                        yield at.at(role, k).finding("V505", f"{role} [{frag['start']}, {frag['end']}) {by}")
         if attr.get("source_entity") is not None:
             yield from span_findings(text, attr["source_entity"], at.at("source_entity"), tolerant=False)
         if attr.get("content") and isinstance(attr.get("cue"), list) and not attr["cue"]:
