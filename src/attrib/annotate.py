@@ -169,7 +169,8 @@ def _shift(attributions: list[dict], offset: int, full_text: str) -> list[dict]:
 
 
 def annotate_documents(
-    nlp: Language, documents: Iterable[Document], batch_size: int = BATCH_SIZE, n_process: int = 1, chunk_chars: int = CHUNK_CHARS
+    nlp: Language, documents: Iterable[Document], batch_size: int = BATCH_SIZE, n_process: int = 1,
+    chunk_chars: int = CHUNK_CHARS,
 ) -> Iterator[dict]:
     """Records for `documents`, in order, streaming: memory holds one batch, not the corpus."""
     generator = generator_of(nlp)

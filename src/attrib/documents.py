@@ -218,9 +218,9 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
 
 def text_files(folder: Path, on_error: ErrorHandler | None = None) -> list[Path]:
     """The .txt files under `folder` (.TXT too; links to files too; linked folders are not entered), sorted. A folder
-    inside it that cannot be read goes to `on_error`: its files were left out without a word. So does a .txt name that is no
-    file (a named pipe, a broken link), which is left out: a local run said nothing of it, and a cluster run stopped
-    in a traceback at a broken link."""
+    inside it that cannot be read goes to `on_error`: its files were left out without a word. So does a .txt name
+    that is no file (a named pipe, a broken link), which is left out: a local run said nothing of it, and a cluster
+    run stopped in a traceback at a broken link."""
     found = []
 
     def unreadable(exc: OSError) -> None:

@@ -54,7 +54,7 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
     for batch in parquet.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
         try:
             rows: list = batch.to_pylist()
-        except (UnicodeDecodeError, OverflowError):  # bytes that are not UTF-8, a date past 9999: find the rows, say which
+        except (UnicodeDecodeError, OverflowError):  # bytes not UTF-8, a date past 9999: find the rows, say which
             rows = [_row_or_error(batch, i) for i in range(batch.num_rows)]
         for row in rows:
             where = f"{name}:{number}"

@@ -63,8 +63,9 @@ def plan_run(inputs: list[str], out: str, on_error: ErrorHandler, partition_byte
     return Planned(folder, partitions, partition_bytes, model)
 
 
-def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", batch_size: int = BATCH_SIZE, force: bool = False,
-                        strict: bool = False, progress: Progress | None = None) -> tuple[dict, list[str]]:
+def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", batch_size: int = BATCH_SIZE,
+                        force: bool = False, strict: bool = False,
+                        progress: Progress | None = None) -> tuple[dict, list[str]]:
     """Annotate the `planned` run (plan_run) on the cluster of `client`; (the manifest, the skipped documents'
     messages in input order). The manifest is written only when the run annotated a document; with `strict`, the
     first document that cannot be read stops the run with its InputError."""
