@@ -154,6 +154,10 @@ def test_parquet_dates_past_year_9999_are_reported_by_row(tmp_path):
     assert [(r["id"], r["meta"]) for r in records_of(out)] == [("d1", {"until": "1970-01-01T00:00:00"})]
     with pytest.raises(InputError, match=r"docs\.parquet:2: column 'until': a timestamp\[ms\] outside the years 1 to 9999"):
         list(iter_records([table]))
+    pq.write_table(pa.table({"id": ["d1"], "text": ["The mayor said the cafe is closed."],
+                             "took": pa.array([10**15], pa.duration("s"))}), table)
+    with pytest.raises(InputError, match=r"docs\.parquet:1: column 'took': a duration\[s\] too large for Python's own type"):
+        list(iter_records([table]))
 
 
 def test_a_key_both_beside_the_text_and_in_meta_is_refused(tmp_path):
@@ -167,10 +171,25 @@ def test_a_key_both_beside_the_text_and_in_meta_is_refused(tmp_path):
     assert f"skipped: E100 {jsonl}:1: $.source and $.meta.source hold different values: keep one" in ran.err
     assert [(r["id"], r["meta"]) for r in records_of(tmp_path / "out.jsonl")] == [("m2", {"source": "Reuters", "day": 1})]
     records = tmp_path / "records.jsonl"
-    records.write_text(json.dumps({**doc, "attributions": [], "day": True}) + "\n", encoding="utf-8")
-    ran = attrib("export", records, "-f", "jsonl", "-o", tmp_path / "exported.jsonl")
+    records.write_text(json.dumps({**doc, "attributions": [], "source": "Reuters", "day": True}) + "\n", encoding="utf-8")
+    ran = attrib("export", records, "-f", "jsonl", "-o", tmp_path / "exported.jsonl")  # True == 1 in Python
     assert ran.code == 2 and not (tmp_path / "exported.jsonl").exists()
-    assert ran.err == f"attrib: E100 {records}:1: $.source and $.meta.source hold different values: keep one\n"
+    assert ran.err == f"attrib: E100 {records}:1: $.day and $.meta.day hold different values: keep one\n"
+
+
+def test_records_annotated_again_and_again_keep_their_meta(tmp_path):
+    """A record read as a document: its generator and provenance are the earlier run's, not the document's. They went
+    into meta, and a third run (another model, or another attrib) found meta's generator unlike the record's."""
+    record = {"id": "x", "text": "The mayor said the cafe is closed.", "meta": {"desk": "city"}, "attributions": [],
+              "generator": {"attrib": "0.0", "model": "old"}, "provenance": {"task_id": 3}}
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    for name in ("second", "third"):
+        ran = attrib("annotate", first, "-o", tmp_path / f"{name}.jsonl")
+        assert ran.code == 0, ran.err
+        (out,) = records_of(tmp_path / f"{name}.jsonl")
+        assert out["meta"] == {"desk": "city"} and out["generator"]["model"] != "old" and len(out["attributions"]) == 1
+        first = tmp_path / f"{name}.jsonl"
 
 
 def test_txt_files_of_a_folder_are_found_in_any_case(tmp_path):

@@ -199,6 +199,11 @@ def test_a_hand_imported_tasks_other_data_fields_are_kept_in_meta():
     task["data"]["meta"]["url"] = "https://example.org/b"
     with pytest.raises(InputError, match=r"task 9: \$\.data\.url and \$\.data\.meta\.url hold different values"):
         task_records(task, "each")
+    # agreement, review and the backend's log write no records: they read the task as before
+    assert task_records(task, "each", fields=False)[0]["meta"] == {"desk": "econ", "url": "https://example.org/b"}
+    # a records file imported as tasks: its own keys are no document fields
+    task["data"] = {"text": TEXT, "id": "r1", "attributions": [], "generator": {"attrib": "0.0"}, "outlet": "AP"}
+    assert task_records(task, "each")[0]["meta"] == {"outlet": "AP"}
 
 
 def test_task_records_each_annotation_with_provenance():

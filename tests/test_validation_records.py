@@ -76,8 +76,12 @@ def test_a_fragment_listed_twice_in_one_attribution_is_said_to_be():
     r["attributions"][0]["content"].append(dict(r["attributions"][0]["content"][0]))
     (found,) = check_records([r])
     assert (found.code, found.message.endswith(") is listed twice in this attribution")) == ("V505", True)
-    r["attributions"].append({**copy.deepcopy(r["attributions"][1]), "id": "other"})
-    assert [f.message.split(") ")[-1] for f in check_records([r])][-2:] == ["is claimed by two attributions"] * 2
+    r["attributions"].append({**copy.deepcopy(r["attributions"][0]), "id": "other"})  # lists it twice too
+    said = [(f.path, f.message.split(") ")[-1]) for f in check_records([r]) if f.code == "V505"]
+    assert said == [("$[0].attributions[0].content[1]", "is listed twice in this attribution"),
+                    ("$[0].attributions[2].cue[0]", "is claimed by two attributions"),
+                    ("$[0].attributions[2].content[0]", "is claimed by two attributions"),
+                    ("$[0].attributions[2].content[1]", "is listed twice in this attribution")]
 
 
 def test_schema_problems_name_the_record():

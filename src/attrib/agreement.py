@@ -101,7 +101,7 @@ class Agreement:
 
     def add(self, task: dict) -> None:
         self.tasks += 1
-        by_annotator = {annotator(r["provenance"]): r for r in task_records(task, "each")}
+        by_annotator = {annotator(r["provenance"]): r for r in task_records(task, "each", fields=False)}
         if not by_annotator:  # nobody annotated it: nothing else of it is read (nor was it checked)
             return
         self.annotators.update(by_annotator)

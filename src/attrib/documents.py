@@ -21,7 +21,7 @@ from .errors import InputError
 from .jsonarray import iter_json_array
 from .jsonio import BOM, STDIO, JsonLine, not_a_file, open_binary, wide, wide_error
 from .lines import PARQUET_SUFFIXES, iter_lines, parquet_lines
-from .records import id_text, merged_meta
+from .records import RECORD_KEYS, id_text, merged_meta
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json",)
@@ -86,7 +86,8 @@ def from_json(value: object, where: str) -> Document:
         raise InputError(f"{where}: \"id\" must be a string or a number")
     if doc_id == "":  # its record would be refused by every later command (an id is never empty)
         raise InputError(f"{where}: \"id\" is empty: give the document an id, or leave \"id\" out for its place")
-    return Document(id_text(doc_id), text, merged_meta(value, ("id", "text", "meta", "attributions"), where))
+    # a record read again: its drafts, generator and provenance are the earlier run's, not the document's
+    return Document(id_text(doc_id), text, merged_meta(value, RECORD_KEYS, where))
 
 
 def _jsonl(path: str | Path, on_error: ErrorHandler) -> Iterator[Document]:

@@ -75,8 +75,11 @@ def _row_or_error(batch, i: int) -> dict | str:
             except UnicodeDecodeError as bad:
                 return f"column {column!r} is not valid UTF-8 ({bad.reason} at byte {bad.start})"
             except OverflowError:
-                return (f"column {column!r}: a {row.schema.field(column).type} outside the years 1 to 9999, which "
-                        "Python's dates cannot hold: give it as text")
+                kind = row.schema.field(column).type
+                if str(kind).startswith(("date", "timestamp", "time")):
+                    return (f"column {column!r}: a {kind} outside the years 1 to 9999, which Python's dates cannot "
+                            "hold: give it as text")
+                return f"column {column!r}: a {kind} too large for Python's own type: give it as text"
         return f"not readable ({exc})"
 
 

@@ -53,7 +53,7 @@ def review_plan(tasks: Iterable[dict]) -> tuple[list[dict], list[str]]:
     that: an older or filtered export)."""
     review, settled = [], []
     for task in tasks:
-        records = task_records(task, "each")
+        records = task_records(task, "each", fields=False)
         if len(records) > 1:
             if disagree(records):
                 review.append(review_task(records))

@@ -83,7 +83,7 @@ def accepted_event(action: str, annotation: dict, task: dict, project: int | Non
     errors = [f for f in check_export([export_task]) if f.severity == "error"]
     if errors:
         raise InvalidDataError(_findings_line(errors))
-    record, = task_records(export_task, "each")
+    record, = task_records(export_task, "each", fields=False)
     return {"event": "accepted", "action": action, "annotation_id": annotation.get("id"), "task_id": task.get("id"),
             "updated_at": annotation.get("updated_at"), "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "record": record, **({"project_id": project} if project is not None else {})}

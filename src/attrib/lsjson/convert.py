@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from .. import __version__
 
 from ..errors import InputError
-from ..records import ROLES, check_fragment, infer_kind, make_record, merged_meta
+from ..records import RECORD_KEYS, ROLES, check_fragment, infer_kind, make_record, merged_meta
 from .names import (
     CONTENT,
     CUE,
@@ -445,7 +445,7 @@ def task_record_id(task: dict) -> str:
     return str((task.get("data") or {}).get(RECORD_ID, task.get("id")))
 
 
-def task_records(task: dict, choose: str = "each") -> list[dict]:
+def task_records(task: dict, choose: str = "each", fields: bool = True) -> list[dict]:
     """attrib records for one exported task, with provenance.
 
     choose: "each" (a record per annotation), "each_latest" (a record per annotator: their latest annotation),
@@ -453,6 +453,9 @@ def task_records(task: dict, choose: str = "each") -> list[dict]:
     "latest" (the last updated annotation) or "prediction" (the task's latest prediction).
     Cancelled annotations are skipped. The record id is the task's `data.record_id` (its task id when
     the task was not made by attrib). Annotation records carry no confidence: a person made them.
+    With `fields`, the other fields of a task imported by hand (`url`, `published`) join the records' meta, as a JSONL
+    document's other keys do, and one that `data.meta` holds with another value is refused; without, for readers that
+    write no records (agreement, review, the backend's log), meta is `data.meta` alone and nothing is refused.
     """
     if choose not in CHOOSE:
         raise InputError(f"choose must be one of {', '.join(CHOOSE)}, not {choose!r}")
@@ -464,9 +467,9 @@ def task_records(task: dict, choose: str = "each") -> list[dict]:
     if not isinstance(text, str):
         raise InputError(f"{where}: no data.{TEXT_NAME} string")
     doc_id = task_record_id(task)
-    # a task imported by hand keeps its other data fields, as a JSONL document's other keys are kept
-    meta = merged_meta({**data, META: data.get(META) if isinstance(data.get(META), dict) else {}},
-                       (TEXT_NAME, RECORD_ID, META), where, at="$.data")
+    meta = data.get(META) if isinstance(data.get(META), dict) else {}
+    if fields:  # not a record's own keys, if a records file was imported as tasks: its drafts, generator, provenance
+        meta = merged_meta({**data, META: meta}, (TEXT_NAME, RECORD_ID, *RECORD_KEYS), where, at="$.data")
     predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
     if choose == "prediction" and task.get("predictions") and not predictions:
         raise InputError(f"{where}: the export has prediction ids, not objects: export with `attrib labelstudio pull`")

@@ -167,10 +167,12 @@ def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
                 yield from span_findings(text, frag, at.at(role, k), tolerant=False)
                 if role != "source" and isinstance(frag, dict) and is_int(frag.get("start")) and is_int(frag.get("end")):
                     key = (role, frag["start"], frag["end"])
-                    claims[key].append(i)
-                    if len(claims[key]) == 2:
-                        by = "is listed twice in this attribution" if claims[key][0] == i else "is claimed by two attributions"
-                        yield at.at(role, k).finding("V505", f"{role} [{frag['start']}, {frag['end']}) {by}")
+                    claimed = claims[key]
+                    said = ("is listed twice in this attribution" if claimed.count(i) == 1 else None if i in claimed
+                            else "is claimed by two attributions" if len(set(claimed)) == 1 else None)
+                    if said:
+                        yield at.at(role, k).finding("V505", f"{role} [{frag['start']}, {frag['end']}) {said}")
+                    claimed.append(i)
         if attr.get("source_entity") is not None:
             yield from span_findings(text, attr["source_entity"], at.at("source_entity"), tolerant=False)
         if attr.get("content") and isinstance(attr.get("cue"), list) and not attr["cue"]:
