@@ -34,7 +34,6 @@ from spacy.util import get_minor_version_range
 
 from .. import __version__
 from ..counts import amount
-from ..documents import BATCH_SIZE
 from ..errors import InputError, ModelError, NothingToDoError, OutputError
 from ..evaluate import Scores, match_attributions
 from ..formats.outdir import staged_dir
@@ -126,7 +125,7 @@ def rule_docs(nlp: Language, records: list[dict], log: Callable[[str], None]) ->
     progress = Progress(log, "revision: parsing the training documents", len(records))
     processes = PROCESSES if len(records) >= MIN_DOCUMENTS_TO_FORK else 1
     with nlp.select_pipes(enable=keep):
-        for doc in nlp.pipe((r["text"] for r in records), batch_size=BATCH_SIZE, n_process=processes):
+        for doc in nlp.pipe((r["text"] for r in records), batch_size=16, n_process=processes):
             progress.step()
             yield doc
 
@@ -158,7 +157,7 @@ def drop_unused_candidates(nlp: Language, revision: dict) -> None:
         nlp.replace_pipe(FACTORY, FACTORY)
 
 
-def predict_records(nlp: Language, records: list[dict], batch_size: int = BATCH_SIZE) -> list[dict]:
+def predict_records(nlp: Language, records: list[dict], batch_size: int = 8) -> list[dict]:
     """Records with the pipeline's attributions for the texts of `records`."""
     docs = nlp.pipe((r["text"] for r in records), batch_size=batch_size)
     return [make_record(r["id"], r["text"], get_attributions(doc), dict(r.get("meta") or {})) for r, doc in zip(records, docs)]
@@ -169,7 +168,7 @@ def fit_calibration(nlp: Language, records: list[dict]) -> Calibration:
     combiner = nlp.get_pipe(COMBINER)
     calibration = Calibration()
     with nlp.select_pipes(disable=[COMBINER]):
-        for record, doc in zip(records, nlp.pipe((r["text"] for r in records), batch_size=BATCH_SIZE)):
+        for record, doc in zip(records, nlp.pipe(r["text"] for r in records)):
             calibration.add_document(record["text"], record["attributions"], combiner.combined(doc))
     return calibration
 
