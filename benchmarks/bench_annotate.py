@@ -7,9 +7,8 @@
    a and b; the best round of each counts. Words are spaCy tokens that are not whitespace.
 2. Memory: peak RSS of a fresh process annotating 1,000 and then 10,000 documents (the corpus's
    paragraphs, cycled), writing records to /dev/null: flat if streaming holds; and of a fresh process
-   annotating one document of --long-chars characters on one line (the corpus's texts joined and repeated),
-   at the default batch size and at 32: a long document is cut into 20,000-character chunks, and a batch of
-   them is what a parse holds.
+   annotating one document of --long-chars characters on one line (the corpus's texts joined and repeated):
+   a long document is cut into 20,000-character chunks, and a batch holds at most 20,000 characters.
 """
 
 from __future__ import annotations
@@ -96,9 +95,8 @@ def main() -> None:
     print(f"attrib keeps {100 * a / b:.1f}% of the bare parse's throughput")
     for count in (1000, 10000):
         print(f"peak RSS annotating {count:6d} documents: {peak(args.corpus, count):.0f} MB")
-    for batch_size in (BATCH_SIZE, 32):
-        print(f"peak RSS annotating one document of {args.long_chars:,} characters, batches of {batch_size}:"
-              f" {peak(args.corpus, long_chars=args.long_chars, batch_size=batch_size):.0f} MB")
+    print(f"peak RSS annotating one document of {args.long_chars:,} characters:"
+          f" {peak(args.corpus, long_chars=args.long_chars):.0f} MB")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from attrib.annotate import annotate_documents, chunks, load_pipeline
+from attrib.annotate import annotate_documents, char_batches, chunks, load_pipeline
 from attrib import documents
 from attrib.documents import Document, plain_text
 from attrib.errors import InputError
@@ -136,6 +136,29 @@ def test_parquet_columns_json_lacks_are_written_as_text_or_reported_by_row(tmp_p
     assert records[0]["meta"] == {"published": "2024-01-02T03:04:00", "price": "1.50", "score": 1.0, "note": "ok"}
     shown = attrib("show", table)
     assert shown.code == 2 and shown.err.startswith(f"attrib: E100 {table}:2: $.score: NaN") and shown.err.count("\n") == 1
+
+
+def test_batches_are_bounded_by_count_and_characters_and_keep_the_order():
+    """What nlp.pipe holds at once in one process (and on a cluster's worker): at most so many pieces and so many
+    characters, a longer piece alone. tok2vec's memory follows the characters: 32 chunks of a long document took 2 GB."""
+    pieces = [("x" * length, n) for n, length in enumerate((5, 4, 12, 1, 1, 1, 9, 3))]
+    got = [[n for _, n in batch] for batch in char_batches(iter(pieces), 2, 10)]
+    assert got == [[0, 1], [2], [3, 4], [5, 6], [7]]
+    assert list(char_batches([], 2, 10)) == []
+
+
+def test_a_long_document_gives_the_same_records_in_any_batch(tmp_path):
+    """Bounded by characters or by count, alone or among others, in one process or two: the same records."""
+    long_text = "\n".join(f'"Prices will rise by {n} percent," Smith said on day {n}.' for n in range(600))
+    docs = [Document("short", "The mayor said taxes would fall."), Document("long", long_text),
+            Document("after", "Officials said the road was closed.")]
+    nlp = load_pipeline()
+    one = list(annotate_documents(nlp, docs, chunk_chars=2000))
+    assert [len(r["attributions"]) for r in one] == [1, 600, 1]
+    assert list(annotate_documents(nlp, docs, batch_size=1, chunk_chars=2000)) == one
+    assert list(annotate_documents(nlp, docs, n_process=2, chunk_chars=2000)) == one
+    for record in one:
+        assert_exact(record)
 
 
 def test_parquet_dates_past_year_9999_are_reported_by_row(tmp_path):

@@ -347,17 +347,6 @@ def test_a_run_removes_the_parts_of_earlier_runs_and_nothing_else(tmp_path):
         "000-news-00000.parquet", "_parts/000-news-00000.json", "notes.jsonl"]
 
 
-def test_batches_are_bounded_by_characters_and_keep_the_order():
-    """Without Dask: a worker's nlp.pipe batches hold at most so many characters (a longer document alone)."""
-    from attrib.cluster.worker import batches
-    from attrib.documents import Document
-
-    docs = [Document(f"d{n}", "x" * length) for n, length in enumerate((5, 4, 12, 1, 1, 9, 3))]
-    got = list(batches(iter(docs), 10))
-    assert [[d.id for d in batch] for batch in got] == [["d0", "d1"], ["d2"], ["d3", "d4"], ["d5"], ["d6"]]
-    assert list(batches([], 10)) == []
-
-
 def test_the_nesting_limit_of_the_client_holds_on_the_workers(tmp_path):
     """`attrib --max-depth N` reaches the workers: a run on the cluster reads the lines a local run reads."""
     path = tmp_path / "deep.jsonl"

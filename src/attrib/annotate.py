@@ -19,7 +19,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from spacy.language import Language
 
 from . import __version__, pipe_workers
-from .documents import BATCH_SIZE, Document
+from .documents import BATCH_SIZE, PROCESS_BATCH_SIZE, Document
 from .errors import ModelError
 from .pipeline import FACTORY, add_line_ends, add_paragraph_starts
 from .records import ROLES, fragment, make_record
@@ -152,6 +152,21 @@ def chunks(text: str, limit: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
     yield start, text[start:]
 
 
+def char_batches(pieces: Iterable[tuple[str, object]], most: int, most_chars: int) -> Iterator[list[tuple[str, object]]]:
+    """Consecutive (text, context) pieces, at most `most` of them and `most_chars` characters together (a longer
+    piece alone): what nlp.pipe holds at once, and tok2vec's memory follows the characters in it."""
+    batch: list[tuple[str, object]] = []
+    held = 0
+    for piece in pieces:
+        if batch and (len(batch) == most or held + len(piece[0]) > most_chars):
+            yield batch
+            batch, held = [], 0
+        batch.append(piece)
+        held += len(piece[0])
+    if batch:
+        yield batch
+
+
 def _shift(attributions: list[dict], offset: int, full_text: str) -> list[dict]:
     """A chunk's attributions moved to document offsets (their text taken from the whole document)."""
     if not offset:
@@ -169,10 +184,14 @@ def _shift(attributions: list[dict], offset: int, full_text: str) -> list[dict]:
 
 
 def annotate_documents(
-    nlp: Language, documents: Iterable[Document], batch_size: int = BATCH_SIZE, n_process: int = 1,
+    nlp: Language, documents: Iterable[Document], batch_size: int | None = None, n_process: int = 1,
     chunk_chars: int = CHUNK_CHARS,
 ) -> Iterator[dict]:
-    """Records for `documents`, in order, streaming: memory holds one batch, not the corpus."""
+    """Records for `documents`, in order, streaming: memory holds one batch, not the corpus. A batch holds at most
+    `batch_size` documents or chunks (default BATCH_SIZE, PROCESS_BATCH_SIZE with n_process > 1) and, in one
+    process, at most `chunk_chars` characters."""
+    if batch_size is None:
+        batch_size = BATCH_SIZE if n_process == 1 else PROCESS_BATCH_SIZE
     generator = generator_of(nlp)
     pending: dict[int, tuple[Document, int]] = {}  # doc index -> (document, chunks not yet seen)
 
@@ -183,9 +202,16 @@ def annotate_documents(
             for offset, piece in parts:
                 yield piece, (index, offset)
 
+    def parsed() -> Iterator[tuple]:
+        if n_process > 1:  # spaCy's workers take batches of batch_size pieces
+            yield from nlp.pipe(pieces(), as_tuples=True, batch_size=batch_size, n_process=n_process)
+            return
+        for batch in char_batches(pieces(), batch_size, chunk_chars):
+            yield from nlp.pipe(batch, as_tuples=True, batch_size=len(batch))
+
     collected: list[dict] = []
     with pipe_workers.quiet(n_process > 1):  # its workers leave Ctrl-C and SIGTERM to this process
-        for doc, (index, offset) in nlp.pipe(pieces(), as_tuples=True, batch_size=batch_size, n_process=n_process):
+        for doc, (index, offset) in parsed():
             document, remaining = pending[index]
             collected.extend(_shift(get_attributions(doc), offset, document.text))
             if remaining > 1:

@@ -37,9 +37,12 @@ class Document:
     meta: dict = field(default_factory=dict)
 
 
-# Documents (or chunks of a long one) per nlp.pipe batch. tok2vec's peak memory follows the tokens in a batch: 32
-# chunks of a long document took 2.1 GB, 4 take 0.46 GB; 4 parse PolNeAR as fast as 32 (README, Speed and memory).
-BATCH_SIZE = 4
+# The most documents (or 20,000-character chunks of a long one) in an nlp.pipe batch. In one process a batch also
+# holds at most 20,000 characters (annotate.char_batches): tok2vec's memory follows the characters in a batch, and 32
+# chunks of a long document took 2.1 GB. spaCy's --n-process workers count documents only: they take 4 at a time.
+# Measured for each kind of text in the README (Speed and memory).
+BATCH_SIZE = 32
+PROCESS_BATCH_SIZE = 4
 CHUNK = 1 << 20  # bytes of a text file or of stdin checked at a time
 
 

