@@ -7,7 +7,7 @@ length is checked in memory that grows with its number of documents, not with it
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any, Iterable, Iterator
 
 from ..errors import shorten
@@ -151,7 +151,8 @@ def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
     if not isinstance(attributions, list):
         return
     ids: set[str] = set()
-    claims: dict[tuple, list[int]] = defaultdict(list)  # a fragment -> the attributions that list it
+    claims: dict[tuple, set[int]] = defaultdict(set)  # a fragment -> the attributions that list it
+    listed: Counter = Counter()  # (a fragment, an attribution) -> how often the attribution lists it
     for i, attr in enumerate(attributions):
         if not isinstance(attr, dict):
             continue
@@ -167,12 +168,13 @@ def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
                 yield from span_findings(text, frag, at.at(role, k), tolerant=False)
                 if role != "source" and isinstance(frag, dict) and is_int(frag.get("start")) and is_int(frag.get("end")):
                     key = (role, frag["start"], frag["end"])
-                    claimed = claims[key]
-                    said = ("is listed twice in this attribution" if claimed.count(i) == 1 else None if i in claimed
-                            else "is claimed by two attributions" if len(set(claimed)) == 1 else None)
+                    listed[key, i] += 1
+                    said = ("is listed twice in this attribution" if listed[key, i] == 2
+                            else "is claimed by two attributions" if i not in claims[key] and len(claims[key]) == 1
+                            else None)
                     if said:
                         yield at.at(role, k).finding("V505", f"{role} [{frag['start']}, {frag['end']}) {said}")
-                    claimed.append(i)
+                    claims[key].add(i)
         if attr.get("source_entity") is not None:
             yield from span_findings(text, attr["source_entity"], at.at("source_entity"), tolerant=False)
         if attr.get("content") and isinstance(attr.get("cue"), list) and not attr["cue"]:
