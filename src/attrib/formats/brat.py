@@ -295,12 +295,12 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
             if args[0].partition(":")[0] == EVENT:
                 events.append((ident, args, at))
         elif line.startswith(("A", "M")):
-            ident, name, target, *value = _fields(line, at, 3)
+            ident, name, target, *values = _fields(line, at, 3)
             _define(defined, ident, at)
-            given = attributes.setdefault(target, {})
-            if name in given and given[name] != (value[0] if value else ""):
-                raise InputError(f"{at}: {target} is given {name} {value[0] if value else ''!r} after {given[name]!r}")
-            given[name] = value[0] if value else ""
+            value, given = values[0] if values else "", attributes.setdefault(target, {})
+            if given.get(name, value) != value:
+                raise InputError(f"{at}: {target} is given {name} {value!r} after {given[name]!r}")
+            given[name] = value
             if name in (KIND, SOURCE_TYPE):
                 targets.append((name, target, at))
         elif line.startswith("R"):
