@@ -309,3 +309,28 @@ def test_a_model_saved_before_the_smoothed_prior_keeps_its_confidences():
     one_text = [{"id": "a", "text": "S."}, {"id": "b", "text": "S."}, {"id": "c", "text": "T."}]
     assert [[d["id"] for d in side] for side in split(one_text, 0.5, 0)] in ([["a", "b"], ["c"]], [["c"], ["a", "b"]])
     assert split(one_text[:2], 0.5, 0) == (one_text[:2], [])  # all of them would be held out: none is
+
+
+def test_a_learned_attribution_gets_the_kind_the_records_infer():
+    """The learned side had a kind rule of its own: two quotations with words between them were "direct" there and
+    "mixed" wherever else attrib infers a kind (records.infer_kind), and a quote with a clause after it "direct" too."""
+    from attrib.records import infer_kind
+    from attrib.training.components import group_to_attribution
+    from attrib.training.grouping import Group, Scored
+
+    nlp = spacy.blank("en")
+    text = "“Taxes will fall,” he said, adding that “debt will rise.” “Prices rise” as wages stall, she said."
+    doc = nlp(text)
+
+    def scored(part: str, start: int = 0) -> Scored:
+        begin = text.index(part, start)
+        return Scored(doc.char_span(begin, begin + len(part), alignment_mode="expand"), 0.9)
+
+    cue = scored("said")
+    two_quotes = group_to_attribution(text, Group(cue=cue, content=[scored("“Taxes will fall,”"),
+                                                                       scored("that “debt will rise.”")]))
+    assert two_quotes["kind"] == "mixed" == infer_kind(text, two_quotes["content"])
+    clause_after = group_to_attribution(text, Group(cue=cue, content=[scored("“Prices rise” as wages stall")]))
+    assert clause_after["kind"] == "mixed"
+    one_quote = group_to_attribution(text, Group(cue=cue, content=[scored("“Taxes will fall,”")]))
+    assert one_quote["kind"] == "direct"

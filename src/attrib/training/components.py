@@ -25,7 +25,7 @@ from thinc.api import Ops, get_current_ops
 from thinc.types import Ragged
 
 from ..errors import ModelError
-from ..records import fragment
+from ..records import fragment, infer_kind
 from ..spacy_doc import get_attributions, set_attributions
 from . import finder_scores
 from .calibration import SCHEMA as CALIBRATION_SCHEMA, Calibration
@@ -40,7 +40,6 @@ POLICY_SCHEMA = {  # policy.json, as the combiner's to_disk writes it
                    "min_confidence": {"type": "number", "minimum": 0, "maximum": 1}},
 }
 
-QUOTES = "\"'“”‘’«»„‟‹›"
 CANDIDATES_KEY = "attrib_candidates"
 TEACHER_KEY = "attrib_teacher"
 SAME_ROLE_OVERLAP = 0.5  # token Jaccard above which two spans of one role are one candidate
@@ -193,13 +192,6 @@ def best_candidates(doc: Doc) -> dict[str, list[Scored]]:
     return by_role
 
 
-def _kind(text: str, content: list[dict]) -> str:
-    first, last = content[0]["text"].strip(), content[-1]["text"].strip()
-    if first[:1] in QUOTES and last[-1:] in QUOTES:
-        return "direct"
-    return "mixed" if any(q in f["text"] for f in content for q in QUOTES) else "indirect"
-
-
 def group_to_attribution(text: str, group: Group) -> dict:
     """A record-format attribution for a group, with its raw score (content × cue probability)."""
     frags = {
@@ -209,7 +201,7 @@ def group_to_attribution(text: str, group: Group) -> dict:
     }
     content_score = max(c.score for c in group.content)
     raw = content_score * (group.cue.score if group.cue else 0.5)
-    return {"id": "", "kind": _kind(text, frags["content"]), **frags, "source_entity": None, "raw": raw}
+    return {"id": "", "kind": infer_kind(text, frags["content"]), **frags, "source_entity": None, "raw": raw}
 
 
 class AttributionCombiner:
