@@ -206,6 +206,19 @@ def test_a_hand_imported_tasks_other_data_fields_are_kept_in_meta():
     assert task_records(task, "each")[0]["meta"] == {"outlet": "AP"}
 
 
+def test_a_data_meta_that_is_no_object_is_kept_not_dropped():
+    """Label Studio's CSV import gives a `meta` column as a string: the records' meta was {} without a word."""
+    task = export_task()
+    task["data"] = {"text": TEXT, "meta": '{"desk": "econ", "page": 3}'}
+    assert task_records(task, "each")[0]["meta"] == {"desk": "econ", "page": 3}
+    for value in ("front page", 3, ["a", "b"], "[1, 2]"):
+        task["data"] = {"text": TEXT, "meta": value, "url": "u"}
+        assert task_records(task, "each")[0]["meta"] == {"meta": value, "url": "u"}
+        assert task_records(task, "each", fields=False)[0]["meta"] == {"meta": value}
+    task["data"] = {"text": TEXT, "meta": None}
+    assert task_records(task, "each")[0]["meta"] == {}
+
+
 def test_task_records_each_annotation_with_provenance():
     first, second = task_records(export_task(), "each")
     assert first["id"] == "doc-1" and first["meta"] == {"source": "wire"} and first["text"] == TEXT

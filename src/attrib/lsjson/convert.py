@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import json
 from collections import defaultdict
 from typing import Any, Iterator
 
@@ -445,6 +446,21 @@ def task_record_id(task: dict) -> str:
     return str((task.get("data") or {}).get(RECORD_ID, task.get("id")))
 
 
+def _data_meta(value) -> dict:
+    """A task's `data.meta` as a record's meta. Label Studio's CSV import gives every column as a string: one that
+    holds a JSON object is that object; any other value that is not an object is kept under its own name, not lost."""
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return parsed
+    if value is None or isinstance(value, dict):
+        return value or {}
+    return {META: value}
+
+
 def task_records(task: dict, choose: str = "each", fields: bool = True) -> list[dict]:
     """attrib records for one exported task, with provenance.
 
@@ -467,7 +483,7 @@ def task_records(task: dict, choose: str = "each", fields: bool = True) -> list[
     if not isinstance(text, str):
         raise InputError(f"{where}: no data.{TEXT_NAME} string")
     doc_id = task_record_id(task)
-    meta = data.get(META) if isinstance(data.get(META), dict) else {}
+    meta = _data_meta(data.get(META))
     if fields:  # not a record's own keys, if a records file was imported as tasks: its drafts, generator, provenance
         meta = merged_meta({**data, META: meta}, (TEXT_NAME, RECORD_ID, *RECORD_KEYS), where, at="$.data")
     predictions = [p for p in task.get("predictions") or [] if isinstance(p, dict)]
