@@ -15,6 +15,9 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
     if subjects:
         # two subjects are a misparse of '"Anybody who …," said X': the one after the verb speaks
         return subjects[-1] if len(subjects) > 1 and subjects[-1].i > verb.i else subjects[0]
+    inverted = _inverted_speaker(verb) or _fronted_apposition(verb)
+    if inverted is not None:
+        return inverted
     if verb.pos_ == "VERB" and verb.lemma_.lower() not in RAISING_VERBS:
         it = next((c for c in verb.children if c.dep_ == "nsubj" and c.lower_ == "it"), None)
         if it is not None:
@@ -26,8 +29,39 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
         return subject_of(verb.head, depth + 1)
     if depth < 3 and verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.head.pos_ in {"VERB", "AUX"}:
         return subject_of(verb.head.head, depth + 1)
+    if depth < 3 and verb.dep_ == "pcomp" and verb.head.dep_ == "prep" and verb.head.head.dep_ == "dobj":
+        return subject_of(verb.head.head.head, depth + 1)  # "made a point of saying"
     if verb.dep_ in {"relcl", "acl"} and verb.head.pos_ in {"NOUN", "PROPN", "PRON"}:
         return verb.head
+    return None
+
+
+def _inverted_speaker(verb: Token) -> Token | None:
+    """'"…," added a South Carolina Democrat', '"…?" asked the boy': a verb right after a quotation, with no subject,
+    whose object follows it at once is the parser's reading of a speaker put after the verb ("told" excepted: its
+    object is the one told)."""
+    doc, before = verb.doc, verb.i - 1
+    if before >= 1 and doc[before].text == ",":
+        before -= 1
+    if before < 0 or not doc[before].is_quote or verb.dep_ in INHERIT_SUBJECT_DEPS or verb.lemma_.lower() == "tell":
+        return None
+    return next((c for c in verb.children if c.dep_ == "dobj" and c.left_edge.i == verb.i + 1), None)
+
+
+def _fronted_apposition(verb: Token) -> Token | None:
+    """"At Boca West, Jay DiPietro, the club's president, suggested …": the parser hangs the subject after a fronted
+    phrase on that phrase's noun, as its apposition, and leaves the verb without a subject."""
+    first = min([verb.i] + [c.i for c in verb.children if c.dep_ in {"aux", "auxpass", "neg"} and c.i < verb.i])
+    if first < 2 or verb.doc[first - 1].text != ",":
+        return None
+    for prep in verb.children:
+        if prep.dep_ != "prep" or prep.i > verb.i:
+            continue
+        for noun in prep.subtree:
+            for appos in noun.children:
+                if appos.dep_ == "appos" and appos.i > noun.i and appos.pos_ in {"PROPN", "NOUN"} \
+                        and first - 3 <= appos.right_edge.i < first - 1:
+                    return appos
     return None
 
 
