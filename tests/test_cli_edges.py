@@ -250,3 +250,20 @@ def test_a_txt_name_in_a_folder_that_is_no_file_is_said_not_dropped(tmp_path):
     assert ran.code == 0 and sorted(ran.err.splitlines()[:2]) == [
         f"attrib: skipped: E100 {folder / 'gone.txt'}: a broken link, not a file: its text is not read",
         f"attrib: skipped: E100 {folder / 'pipe.txt'}: a named pipe, not a file: its text is not read"], ran.err
+
+
+@pytest.mark.parametrize("args", [
+    ("merge", "{loop}", "-o", "{tmp}/merged.jsonl"),
+    ("merge", "{tmp}/records.jsonl", "-o", "{loop}"),
+    ("train", "{loop}", "-o", "{tmp}/model"),
+    ("train", "{tmp}/records.jsonl", "-o", "{loop}"),
+])
+def test_a_link_that_loops_is_one_line_in_merge_and_train(tmp_path, args):
+    """Path.resolve() raised RuntimeError on a link loop: a traceback; `train -o LOOP` trained, then failed to write."""
+    (tmp_path / "records.jsonl").write_text(RECORD + RECORD.replace("r1", "r2"), encoding="utf-8")
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "back")
+    (tmp_path / "back").symlink_to(loop)
+    ran = attrib(*(a.format(loop=loop, tmp=tmp_path) for a in args))
+    assert ran.code == 2 and "Traceback" not in ran.err and len(ran.err.strip().splitlines()) == 1, ran.err
+    assert str(loop) in ran.err or args[:2] == ("merge", "{tmp}/records.jsonl")  # there the input is what is wrong

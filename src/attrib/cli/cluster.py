@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -89,7 +90,7 @@ def merge(
     from ..documents import JSONL_SUFFIXES
     from ..lines import PARQUET_SUFFIXES
 
-    if output != "-" and not is_url(folder) and Path(output).resolve().is_relative_to(Path(folder).resolve()):
+    if output != "-" and not is_url(folder) and Path(os.path.realpath(output)).is_relative_to(os.path.realpath(folder)):
         raise OutputError(f"{output}: is inside {folder}, the folder being merged (a part written over is a part "
                           "lost); write the merged file elsewhere")
     fmt = manifest_of(Folder(folder)).get("format", "jsonl")
