@@ -7,6 +7,7 @@ token reset in Label Studio's Account & Settings leaves behind.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 
 import pytest
@@ -90,6 +91,20 @@ def test_a_file_given_as_the_studio_folder_is_one_line(tmp_path):
     ran = attrib("labelstudio", "pull", "--project", "p", "-o", tmp_path / "out.json", "--studio", afile)
     assert ran.code == 3 and ran.err == (f"attrib: E200 {afile}: a file, where --studio names the folder "
                                          "`attrib studio --data-dir` made\n")
+
+
+@pytest.mark.parametrize("make, said", [
+    (lambda path: os.mkfifo(path), "not a studio state file"),  # was waited on for good
+    (lambda path: path.mkdir(), "not a studio state file"),  # IsADirectoryError's traceback
+    (lambda path: path.symlink_to("/dev/zero"), "not a studio state file"),  # read until memory ran out
+    (lambda path: (path.symlink_to(path.parent / "back"), (path.parent / "back").symlink_to(path)), "cannot be read"),
+])
+def test_a_studio_state_file_that_is_no_file_is_one_line(tmp_path, make, said):
+    make(tmp_path / studio.STATE)
+    ran = attrib("labelstudio", "pull", "--project", "p", "-o", tmp_path / "out.json", "--studio", tmp_path)
+    assert ran.code == 3 and ran.err.startswith(f"attrib: E200 {tmp_path / studio.STATE}: {said}") and \
+        len(ran.err.splitlines()) == 1, ran.err
+    assert not (tmp_path / "out.json").exists()
 
 
 def test_a_login_in_the_url_is_not_shown_when_a_server_echoes_it(tmp_path):

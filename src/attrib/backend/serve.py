@@ -216,7 +216,7 @@ def is_backend(pid: int) -> bool:
 
 def stop(data_dir: Path) -> int | None:
     """Stop the backend started for `data_dir`, if it runs: its pid, else None."""
-    state = load_state(data_dir)
+    state = load_state(Path(os.path.realpath(data_dir)))
     if not state or not is_backend(state["pid"]):
         return None
     server.stop(state["pid"])
@@ -226,7 +226,7 @@ def stop(data_dir: Path) -> int | None:
 def follow(data_dir: Path, label_studio: tuple[str, str]) -> tuple[str, int] | None:
     """Restart the backend of `data_dir`, if one runs for another Label Studio URL, to serve `label_studio` (its
     model and, when free, its port kept): (url, pid), or None when there was nothing to do."""
-    state = load_state(data_dir.resolve())
+    state = load_state(Path(os.path.realpath(data_dir)))
     if not state or not is_backend(state["pid"]) or state.get("label_studio") == label_studio[0]:
         return None
     if bool(state.get("login")) != (basic_auth_from_env() is not None):  # Label Studio's connection would fail (401)
@@ -241,7 +241,7 @@ def up(data_dir: Path, model: str, label_studio: tuple[str, str]) -> tuple[str, 
     """Start (or find running) the backend of `data_dir` serving `model` on a free loopback port:
     (url, pid, just started). Its basic auth login, if any, comes from the environment; the Label Studio
     it serves (URL, token) goes into its environment, never onto its command line."""
-    data_dir = data_dir.resolve()
+    data_dir = Path(os.path.realpath(data_dir))
     login = basic_auth_from_env()
     state = load_state(data_dir)
     port = None

@@ -238,4 +238,4 @@ def _backend_follow(studio, data_dir: Path) -> None:
 def _backend_stop(data_dir: Path) -> int | None:
     from ..backend import serve
 
-    return serve.stop((data_dir / "backend").resolve())
+    return serve.stop(data_dir / "backend")

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import secrets
+import stat
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -64,14 +65,24 @@ class Studio:
         return True
 
 
+STATE_LIMIT = 1 << 20  # bytes: a state file holds a few lines; anything larger is something else under its name
+
+
 def load(data_dir: Path) -> Studio | None:
+    """The studio `attrib studio` started in `data_dir`, if any. A state file that is no regular file (a pipe would be
+    waited on, a device read without end) or is too large is refused, not read."""
     path = data_dir / STATE
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode) or os.stat(path).st_size > STATE_LIMIT:
+            raise LabelStudioError(f"{path}: not a studio state file (not a regular file of a few lines): remove it "
+                                   "and start the studio again")
         return Studio(**json.loads(path.read_text(encoding="utf-8")))
     except (FileNotFoundError, NotADirectoryError):  # a file given as the folder: no studio there
         return None
     except (ValueError, TypeError) as exc:
         raise LabelStudioError(f"{path}: not a studio state file ({exc}): remove it with the folder and start again") from None
+    except OSError as exc:  # a link that loops, no permission
+        raise LabelStudioError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
 def _save(studio: Studio) -> None:
@@ -92,7 +103,7 @@ def up(data_dir: Path, port: int | None = None) -> tuple[Studio, bool, bool]:
     """Start (or find running) the local server of `data_dir`: (studio, admin just created, just started). Two at
     once take turns: the second finds the first's server (two started on a new folder made two admins in one
     database, and one failed on it)."""
-    data_dir = data_dir.resolve()
+    data_dir = Path(os.path.realpath(data_dir))
     with one_at_a_time("studio", str(data_dir)):
         return _up(data_dir, port)
 
@@ -129,12 +140,12 @@ def _up(data_dir: Path, port: int | None) -> tuple[Studio, bool, bool]:
 
 def down(data_dir: Path) -> int | None:
     """Stop the local server of `data_dir` if it runs: the pid it had, else None (after a start under way)."""
-    with one_at_a_time("studio", str(data_dir.resolve())):
+    with one_at_a_time("studio", str(Path(os.path.realpath(data_dir)))):
         return _down(data_dir)
 
 
 def _down(data_dir: Path) -> int | None:
-    studio = load(data_dir.resolve())
+    studio = load(Path(os.path.realpath(data_dir)))
     if studio is None or studio.pid is None or not server.is_label_studio(studio.pid):
         return None
     pid, studio.pid = studio.pid, None
@@ -147,7 +158,7 @@ def running(data_dir: Path) -> Studio:
     """The running studio of `data_dir`, for a push or pull, or an error saying how to start it."""
     if data_dir.exists() and not data_dir.is_dir():
         raise LabelStudioError(f"{data_dir}: a file, where --studio names the folder `attrib studio --data-dir` made")
-    studio = load(data_dir.resolve())
+    studio = load(Path(os.path.realpath(data_dir)))
     if studio is None:
         raise LabelStudioError(f"{data_dir} has no local Label Studio: start one with `attrib studio --data-dir {data_dir}`")
     if not studio.running():
