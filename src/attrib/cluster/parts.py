@@ -246,10 +246,11 @@ def manifest_problem(manifest: dict | None) -> str | None:
             return f"$.parts[{index}].file: {shorten(repr(file), 80)} is not the name of a {fmt} part of the folder"
         if not isinstance(part.get("sha256"), str) or not SHA256.fullmatch(part["sha256"]):
             return f"$.parts[{index}].sha256: not a SHA-256 (64 hexadecimal digits)"
-    files = [part["file"] for part in parts]
-    if len(set(files)) != len(files):
-        twice = next(file for file in files if files.count(file) > 1)
-        return f"$.parts: {twice!r} is listed twice (a merge would repeat it and leave another out)"
+    seen: set[str] = set()
+    for part in parts:  # a set, not files.count per file: 100,000 parts with one repeated took minutes
+        if part["file"] in seen:
+            return f"$.parts: {part['file']!r} is listed twice (a merge would repeat it and leave another out)"
+        seen.add(part["file"])
     counts = manifest.get("counts")
     if not isinstance(counts, dict) or not all(type(counts.get(key)) is int for key in ("parts", "documents")):
         return "$.counts: not an object with the numbers of parts and documents"
