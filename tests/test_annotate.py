@@ -105,6 +105,42 @@ def test_json_arrays_and_parquet_are_read_as_documents(tmp_path):
         assert_exact(record)
 
 
+def test_parquet_maps_and_columns_python_cannot_read_are_values_or_reported_by_row(tmp_path):
+    """pyarrow gives a map as (key, value) tuples, which no check looked into: a NaN, bytes or a timestamp in one
+    ended annotate in a traceback when the record was written; a struct with two fields of one name and a time zone
+    nobody knows ended every reader in one."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    import datetime
+
+    import pyarrow as pa
+
+    rows = {
+        "map": (pa.array([[("desk", "econ"), ("page", "3")], [("k", "v"), ("k", "w")]], pa.map_(pa.string(), pa.string())),
+                None),
+        "nan": (pa.array([[("k", float("nan"))]], pa.map_(pa.string(), pa.float64())), "$.f.k: NaN is not a JSON number"),
+        "bytes": (pa.array([[(b"k", 1.0)]], pa.map_(pa.binary(), pa.float64())), "$.f[0][0]: binary data"),
+        "time": (pa.array([[(datetime.datetime(2024, 1, 2), 1.0)]], pa.map_(pa.timestamp("s"), pa.float64())), None),
+        "struct": (pa.StructArray.from_arrays([pa.array([1]), pa.array([2])], names=["a", "a"]),
+                   "column 'f': a struct<a: int64, a: int64> Python cannot read"),
+        "zone": (pa.array([0], pa.timestamp("us", tz="Mars/Olympus")), "column 'f': a timestamp[us, tz=Mars/Olympus]"),
+    }
+    for name, (column, said) in rows.items():
+        table = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({"id": [f"d{i}" for i in range(len(column))], "text": ["He said it rained."] * len(column),
+                                 "f": column}), table)
+        out = tmp_path / f"{name}.jsonl"
+        ran = attrib("annotate", table, "-o", out)
+        assert "Traceback" not in ran.err, ran.err
+        if said is None:
+            assert ran.code == 0, ran.err
+            metas = [r["meta"]["f"] for r in records_of(out)]
+            assert metas == ([{"desk": "econ", "page": "3"}, [["k", "v"], ["k", "w"]]] if name == "map"
+                             else [{"2024-01-02T00:00:00": 1.0}])
+        else:
+            assert ran.code == 1 and f"attrib: skipped: E100 {table}:1: {said}" in ran.err, ran.err
+            assert not out.exists()
+
+
 def test_parquet_columns_json_lacks_are_written_as_text_or_reported_by_row(tmp_path):
     """A `published` timestamp column ended annotate and export in a traceback (datetime is not JSON), a NaN
     score too, and a string column with bytes that are not UTF-8 in every command that reads records."""

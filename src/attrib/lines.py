@@ -16,7 +16,7 @@ import json
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Iterator
 
-from .errors import InputError
+from .errors import InputError, shorten
 from .jsonio import JsonLine, iter_jsonl, open_binary
 from .jsonsafe import Decoder, Problem, json_path, max_depth, problems_in
 
@@ -54,7 +54,7 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
     for batch in parquet.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
         try:
             rows: list = batch.to_pylist()
-        except (UnicodeDecodeError, OverflowError):  # bytes not UTF-8, a date past 9999: find the rows, say which
+        except Exception:  # bytes not UTF-8, a date past 9999, an unknown time zone: find the rows, say which
             rows = [_row_or_error(batch, i) for i in range(batch.num_rows)]
         for row in rows:
             where = f"{name}:{number}"
@@ -68,18 +68,20 @@ def _row_or_error(batch, i: int) -> dict | str:
     row = batch.slice(i, 1)
     try:
         return row.to_pylist()[0]
-    except (UnicodeDecodeError, OverflowError) as exc:
+    except Exception as exc:
         for column in row.schema.names:
+            kind = row.schema.field(column).type
             try:
                 row.column(column).to_pylist()
             except UnicodeDecodeError as bad:
                 return f"column {column!r} is not valid UTF-8 ({bad.reason} at byte {bad.start})"
             except OverflowError:
-                kind = row.schema.field(column).type
                 if str(kind).startswith(("date", "timestamp", "time")):
                     return (f"column {column!r}: a {kind} outside the years 1 to 9999, which Python's dates cannot "
                             "hold: give it as text")
                 return f"column {column!r}: a {kind} too large for Python's own type: give it as text"
+            except Exception as bad:  # a struct with two fields of one name, a time zone nobody knows
+                return f"column {column!r}: a {kind} Python cannot read ({shorten(str(bad).splitlines()[0], 120)})"
         return f"not readable ({exc})"
 
 
@@ -89,6 +91,8 @@ def _plain(item: Any, keys: tuple = ()) -> Any:
     if isinstance(item, dict):
         return {k: _plain(v, (*keys, k)) for k, v in item.items()}
     if isinstance(item, list):
+        if item and all(isinstance(v, tuple) and len(v) == 2 for v in item):  # a map column: (key, value) pairs
+            return _map(item, keys)
         return [_plain(v, (*keys, i)) for i, v in enumerate(item)]
     if isinstance(item, (datetime.date, datetime.time)):  # datetime.datetime is a date
         return item.isoformat()
@@ -97,6 +101,15 @@ def _plain(item: Any, keys: tuple = ()) -> Any:
     if isinstance(item, (bytes, bytearray)):
         raise _Binary(keys)
     return item
+
+
+def _map(pairs: list[tuple], keys: tuple) -> dict | list:
+    """A Parquet map as JSON holds it: an object where its keys are distinct strings, else a list of [key, value]
+    pairs; its keys and values made plain as any value (pyarrow gives a map as a list of tuples, which no check saw)."""
+    plain = [(_plain(k, (*keys, i, 0)), _plain(v, (*keys, i, 1))) for i, (k, v) in enumerate(pairs)]
+    if all(isinstance(k, str) for k, _ in plain) and len({k for k, _ in plain}) == len(plain):
+        return dict(plain)
+    return [[k, v] for k, v in plain]
 
 
 class _Binary(Exception):
