@@ -547,3 +547,23 @@ def test_an_empty_id_is_reported_and_skipped(tmp_path):
     out = tmp_path / "out.jsonl"
     assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["b"]
     assert attrib("validate", out).code == 0
+
+
+def test_a_long_run_without_white_space_is_cut_for_the_tokenizer_only():
+    """spaCy's tokenizer split 20,000 "=" one at a time in over a minute (time grows with the square of the run):
+    the tokenizer now sees a space every RUN_CHARS characters of such a run, and the records the text itself."""
+    from attrib.annotate import RUN_CHARS, annotate_documents, load_pipeline, tokenizable
+    from attrib.documents import Document
+
+    plain = "The mayor said “taxes will fall” on https://example.org/a-long-but-ordinary-address today."
+    assert tokenizable(plain) == plain
+    long = "x " + "=" * (3 * RUN_CHARS + 7) + " y"
+    cut = tokenizable(long)
+    assert len(cut) == len(long) and max(len(run) for run in cut.split()) <= RUN_CHARS
+    assert [i for i, (a, b) in enumerate(zip(long, cut)) if a != b] == [2 + RUN_CHARS * k for k in (1, 2, 3)]
+
+    text = "Prices rose.\n\n“" + "!" * (2 * RUN_CHARS) + "?” the mayor asked.\n\n" + "=" * 5000 + "\n\nShe said it rained."
+    (record,) = annotate_documents(load_pipeline(), [Document("d", text, {})])
+    assert_exact(record)
+    contents = [f["text"] for a in record["attributions"] for f in a["content"]]
+    assert "“" + "!" * (2 * RUN_CHARS) + "?”" in contents and "it rained" in contents

