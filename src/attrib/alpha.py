@@ -18,6 +18,7 @@ confidence interval.
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Hashable, Iterable, Sequence
 
 import re
@@ -87,10 +88,7 @@ class RoleAlpha:
         coded = np.stack(list(masks), axis=1)
         if coded.shape[1] < 2:
             return
-        blank = np.zeros(len(text), dtype=bool)
-        for run in WHITESPACE.finditer(text):
-            blank[run.start():run.end()] = True
-        kept = coded[~blank]
+        kept = coded[~_blank(text)]
         if not len(kept):
             return
         for row, units in _distinct_rows(kept):
@@ -108,6 +106,17 @@ class RoleAlpha:
     def as_dict(self) -> dict:
         return {"labels": self.labels.alpha(), "roles": {role: c.alpha() for role, c in self.roles.items()},
                 "characters": self.units}
+
+
+@lru_cache(maxsize=1)
+def _blank(text: str) -> np.ndarray:
+    """Which characters of `text` are white space: found once per task, not once per pair of its annotators (100
+    annotators on a 20,000-character text spent 13 of 17 s here). Read only."""
+    blank = np.zeros(len(text), dtype=bool)
+    for run in WHITESPACE.finditer(text):
+        blank[run.start():run.end()] = True
+    blank.flags.writeable = False
+    return blank
 
 
 def _distinct_rows(coded: np.ndarray) -> list[tuple[list[int], int]]:
