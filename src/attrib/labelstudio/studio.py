@@ -73,7 +73,8 @@ def load(data_dir: Path) -> Studio | None:
     waited on, a device read without end) or is too large is refused, not read."""
     path = data_dir / STATE
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode) or os.stat(path).st_size > STATE_LIMIT:
+        found = os.stat(path)
+        if not stat.S_ISREG(found.st_mode) or found.st_size > STATE_LIMIT:
             raise LabelStudioError(f"{path}: not a studio state file (not a regular file of a few lines): remove it "
                                    "and start the studio again")
         return Studio(**json.loads(path.read_text(encoding="utf-8")))

@@ -446,12 +446,16 @@ def task_record_id(task: dict) -> str:
     return str((task.get("data") or {}).get(RECORD_ID, task.get("id")))
 
 
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is no JSON number")  # Python's json reads NaN, which no JSON output can write
+
+
 def _data_meta(value) -> dict:
     """A task's `data.meta` as a record's meta. Label Studio's CSV import gives every column as a string: one that
     holds a JSON object is that object; any other value that is not an object is kept under its own name, not lost."""
     if isinstance(value, str):
         try:
-            parsed = json.loads(value)
+            parsed = json.loads(value, parse_constant=_not_json)
         except ValueError:
             parsed = None
         if isinstance(parsed, dict):
