@@ -322,8 +322,8 @@ def test_a_learned_attribution_gets_the_kind_the_records_infer():
     text = "“Taxes will fall,” he said, adding that “debt will rise.” “Prices rise” as wages stall, she said."
     doc = nlp(text)
 
-    def scored(part: str, start: int = 0) -> Scored:
-        begin = text.index(part, start)
+    def scored(part: str) -> Scored:
+        begin = text.index(part)
         return Scored(doc.char_span(begin, begin + len(part), alignment_mode="expand"), 0.9)
 
     cue = scored("said")
