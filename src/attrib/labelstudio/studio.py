@@ -141,12 +141,13 @@ def _up(data_dir: Path, port: int | None) -> tuple[Studio, bool, bool]:
 
 def down(data_dir: Path) -> int | None:
     """Stop the local server of `data_dir` if it runs: the pid it had, else None (after a start under way)."""
-    with one_at_a_time("studio", str(Path(os.path.realpath(data_dir)))):
+    data_dir = Path(os.path.realpath(data_dir))
+    with one_at_a_time("studio", str(data_dir)):
         return _down(data_dir)
 
 
 def _down(data_dir: Path) -> int | None:
-    studio = load(Path(os.path.realpath(data_dir)))
+    studio = load(data_dir)
     if studio is None or studio.pid is None or not server.is_label_studio(studio.pid):
         return None
     pid, studio.pid = studio.pid, None

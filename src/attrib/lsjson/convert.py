@@ -11,13 +11,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import json
 from collections import defaultdict
 from typing import Any, Iterator
 
 from .. import __version__
 
 from ..errors import InputError
+from ..jsonsafe import Decoder, max_depth
 from ..records import RECORD_KEYS, ROLES, check_fragment, infer_kind, make_record, merged_meta
 from .names import (
     CONTENT,
@@ -446,19 +446,16 @@ def task_record_id(task: dict) -> str:
     return str((task.get("data") or {}).get(RECORD_ID, task.get("id")))
 
 
-def _not_json(constant: str):
-    raise ValueError(f"{constant} is no JSON number")  # Python's json reads NaN, which no JSON output can write
-
-
 def _data_meta(value) -> dict:
     """A task's `data.meta` as a record's meta. Label Studio's CSV import gives every column as a string: one that
-    holds a JSON object is that object; any other value that is not an object is kept under its own name, not lost."""
+    holds a JSON object (one no output would refuse: no NaN, no key twice) is that object; any other value that is
+    not an object is kept under its own name, not lost."""
     if isinstance(value, str):
         try:
-            parsed = json.loads(value, parse_constant=_not_json)
+            parsed, problems = Decoder().decode(value, max_depth.get())
         except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
+            parsed, problems = None, ()
+        if isinstance(parsed, dict) and not problems:
             return parsed
     if value is None or isinstance(value, dict):
         return value or {}
