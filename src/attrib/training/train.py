@@ -254,17 +254,18 @@ def _check_output(output: Path, inputs: list[str | Path] = ()) -> None:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise OutputError(f"{output}: is a link that leads back to itself; choose another -o") from None
+    real = Path(os.path.realpath(output))  # realpath, not Path.resolve: a link loop raised RuntimeError there
     files = _model_files(output) if output.is_dir() else None
     if output.exists() and (not output.is_dir() or (any(output.iterdir()) and files is None)):
         raise OutputError(f"{output}: exists and is not a model directory; choose another -o")
     for name in inputs:
-        if str(name) != "-" and Path(os.path.realpath(name)).is_relative_to(os.path.realpath(output)):
+        if str(name) != "-" and Path(os.path.realpath(name)).is_relative_to(real):
             raise OutputError(f"{output}: holds {name}, one of the inputs, which replacing the model there would "
                               "delete; choose another -o, or move the data out")
     if files is not None and (other := sorted(p.name for p in output.iterdir() if p.name not in files)):
         raise OutputError(f"{output}: holds {other[0]!r}, which is no part of the model there and replacing the "
                           "model would delete; choose another -o, or move it out")
-    parent = next((p for p in Path(os.path.realpath(output)).parents if p.exists()), None)  # realpath: a link loop is no error here
+    parent = next((p for p in real.parents if p.exists()), None)
     if parent is not None and not parent.is_dir():
         raise OutputError(f"{output}: cannot be made ({parent} is a file, not a folder); choose another -o")
     if parent is not None and not os.access(parent, os.W_OK | os.X_OK):  # found out now, not after the training
