@@ -552,7 +552,8 @@ def test_an_empty_id_is_reported_and_skipped(tmp_path):
 def test_a_long_run_without_white_space_is_cut_for_the_tokenizer_only():
     """spaCy's tokenizer split 20,000 "=" one at a time in over a minute (time grows with the square of the run):
     the tokenizer now sees a space every RUN_CHARS characters of such a run, and the records the text itself."""
-    from attrib.annotate import RUN_CHARS, annotate_documents, load_pipeline, tokenizable
+    from attrib.annotate import annotate_documents, load_pipeline
+    from attrib.long_runs import RUN_CHARS, tokenizable
     from attrib.documents import Document
 
     plain = "The mayor said “taxes will fall” on https://example.org/a-long-but-ordinary-address today."

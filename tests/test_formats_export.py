@@ -145,6 +145,36 @@ def test_spacy_docbin_loads_back_with_the_same_spans(records, tmp_path):
             assert got == expected and got
 
 
+RUN = "=" * 20_000
+
+
+@pytest.mark.parametrize("run", [RUN, "a" * 201 + "\n", "😀" * 450, "e\u0301" * 300, "\r\n" + "-" * 611 + "\r\n"])
+def test_a_long_run_without_white_space_is_tokenized_into_the_texts_own_characters(run, tmp_path):
+    """export -f spacy / conll took 90 s on a line of 20,000 "=" (spaCy's tokenizer splits such a run in time that
+    grows with the square of its length): the tokenizer now reads it cut every RUN_CHARS characters and each cut
+    character is put back as a token of its own, so the Doc's text and spans are the record's."""
+    from attrib.formats.tokens import pipeline
+    from attrib.long_runs import exact_doc, tokenizable
+
+    before, quote = "He said: “", "!" * 450 + "?”"
+    text = before + quote + " x" + run + "y. She said 😀 it rained.\r\n"
+    assert tokenizable(text) != text
+    doc = exact_doc(pipeline().tokenizer, text)
+    assert doc.text == text and all(token.text.strip() or token.is_space for token in doc)
+    if run == RUN:  # the tokenizer splits "=" one at a time: the cut ones are tokens as they were
+        plain = run[:2_000]
+        assert [t.text for t in exact_doc(pipeline().tokenizer, plain)] == [t.text for t in pipeline().tokenizer(plain)]
+    start = len(before) - 1
+    record = {"id": "long", "text": text, "attributions": [{
+        "id": "a0", "kind": "direct", "source": [{"start": 0, "end": 2, "text": "He"}],
+        "cue": [{"start": 3, "end": 7, "text": "said"}], "source_entity": None,
+        "content": [{"start": start, "end": start + 1 + len(quote), "text": text[start : start + 1 + len(quote)]}]}]}
+    export([record], "spacy", tmp_path / "long.spacy")
+    (doc,) = DocBin().from_disk(tmp_path / "long.spacy").get_docs(spacy.blank("en").vocab)
+    assert doc.text == text and get_attributions(doc) == record["attributions"]
+    assert [s.text for s in doc.spans[SPAN_KEYS["content"]]] == ["“" + quote]
+
+
 def test_parquet_holds_every_record_field(records, tmp_path):
     export(records, "parquet", tmp_path / "data.parquet")
     rows = pq.read_table(tmp_path / "data.parquet").to_pylist()

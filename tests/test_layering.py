@@ -37,6 +37,7 @@ LAYERS = [
     "agreement",
     "report_html",
     "spacy_doc",
+    "long_runs",  # text quick for spaCy's tokenizer, offsets kept
     "formats",
     "pipeline",  # the spaCy components
     "pipe_workers",  # a multi-process nlp.pipe's workers, stopped by their parent

