@@ -87,6 +87,8 @@ def test_the_backend_learns_from_annotations_submitted_in_label_studio(label_stu
         refused = httpx.get(f"{backend.url}/health", timeout=5)
         assert refused.status_code == 401 and "basic auth" in refused.json()["error"]
         assert httpx.get(f"{backend.url}/health", auth=("attrib", "wrong"), timeout=5).status_code == 401
+        not_ascii = {"authorization": b"Basic \xe9\xe9\xe9\xe9"}  # was a 500: b64decode's ValueError went uncaught
+        assert httpx.get(f"{backend.url}/health", headers=not_ascii, timeout=5).status_code == 401
         project_id, first_version = project_with_backend(client, "backend learns", backend.url, login)
         task_ids = client.import_tasks(project_id, [{"text": d["text"]} for d in docs])
         log = AnnotationLog(backend.data_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -119,6 +120,41 @@ def test_bad_requests_get_a_clear_error_and_leave_nothing_behind(attrib_backend,
             assert message in answer.json()["error"]
         attrib_backend.health()  # still up
     assert stored_lines(attrib_backend) == before
+
+
+def test_a_train_body_whose_task_ids_are_not_ids_is_answered_not_a_500(attrib_backend):
+    """With a project named, a task id that is a list or an object made /train a 500 (unhashable) and a traceback."""
+    for task_id in ([1], {"a": 1}):
+        answer = attrib_backend.post("train", json={"project": 1, "annotations": [{"id": task_id, "annotations": []}]})
+        assert answer.status_code == 200, answer.text
+    assert "Traceback" not in (attrib_backend.data_dir / "backend.out").read_text(encoding="utf-8")
+
+
+def test_many_bad_tasks_are_each_answered_and_logged_in_twenty_lines(attrib_backend):
+    """Two million tasks `1` wrote 89 MB of log, a line each, on the event loop (/health unanswered for 27 s)."""
+    answer = attrib_backend.post("predict", json={"tasks": [1] * 500 + [{"id": 7, "data": {"text": TEXTS[0]}}]})
+    results = answer.json()["results"]
+    assert results[:500] == [{"error": f"E100 $.tasks[{i}]: a task must be an object, got int"} for i in range(500)]
+    assert results[500] == expected_predictions(TEXTS[:1], attrib_backend.version)[0]
+    log = attrib_backend.log()
+    assert log.count("a task must be an object, got int") == 20
+    too_many = attrib_backend.post("predict", json={"tasks": [{}] * 20_001})
+    assert too_many.status_code == 413 and "holds 20,001 tasks, more than this backend drafts in one" in too_many.text
+    assert "predict:: 480 more like these, not logged" not in log and "predict: 480 more like these, not logged" in log
+
+
+def test_a_client_that_hangs_up_mid_body_is_one_line_in_the_log(attrib_backend):
+    port = int(attrib_backend.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1000\r\n\r\n{\"tasks\": [")
+    attrib_backend.health()
+    for _ in range(50):
+        if "the client closed the connection before the body ended" in attrib_backend.log():
+            break
+        time.sleep(0.1)
+    assert "POST /predict: 400 the client closed the connection before the body ended" in attrib_backend.log()
+    assert "ClientDisconnect" not in (attrib_backend.data_dir / "backend.out").read_text(encoding="utf-8")
 
 
 def test_an_annotation_with_unknown_labels_is_refused_and_logged(attrib_backend):

@@ -58,6 +58,18 @@ class EventOutcome:
         return asdict(self)
 
 
+MOST_LOGGED = 20  # of one request's rejected tasks or annotations, the lines logged; the rest are counted
+
+
+def log_each(level: int, messages: list[str], what: str) -> None:
+    """Log the first MOST_LOGGED `messages`, each after `what`, and how many more there were: a request of
+    two million bad tasks wrote 89 MB of log and held the server for 27 s."""
+    for message in messages[:MOST_LOGGED]:
+        logger.log(level, "%s %s", what, message)
+    if len(messages) > MOST_LOGGED:
+        logger.log(level, "%s: %s more like these, not logged", what.rstrip(":"), f"{len(messages) - MOST_LOGGED:,}")
+
+
 def _findings_line(findings: list) -> str:
     """The first findings on one line, each located in the event's payload ($.annotation.result[…])."""
     shown = "; ".join(f"{f.code} {f.path.replace('$[0].annotations[0]', '$.annotation').replace('$[0]', '$.task')}"
@@ -206,7 +218,7 @@ class Learner:
                 if isinstance(a, dict) and is_id(a.get("id")) and a.get("id") not in valid}
         gone = []
         if project is not None:
-            listed = {t.get("id") for t in tasks if isinstance(t, dict)}
+            listed = {t.get("id") for t in tasks if isinstance(t, dict) and is_id(t.get("id"))}
             gone = [e["annotation_id"] for e in self.log.standing() if e["annotation_id"] not in valid
                     and (before is None or key(e) in before or older(e.get("updated_at"), held.get(e["annotation_id"])))
                     and (e.get("project_id") == project or e.get("task_id") in listed)]
@@ -218,10 +230,8 @@ class Learner:
     def _take(self, events: list[dict], outcome: EventOutcome, action: str | None, train: bool = True) -> EventOutcome:
         stored = self.log.append(events)  # an annotation held already, in that version or a later one, is not taken again
         outcome.accepted = sum(e["event"] == "accepted" for e in stored)
-        for message in outcome.rejected:
-            logger.warning("rejected %s", message)
-        for message in outcome.skipped:
-            logger.info("skipped %s", message)
+        log_each(logging.WARNING, outcome.rejected, "rejected")
+        log_each(logging.INFO, outcome.skipped, "skipped")
         if outcome.accepted or outcome.deleted:
             logger.info("%s: %d accepted, %d deleted (%d accepted in all, updates counted)", action, outcome.accepted,
                         outcome.deleted, self.log.accepted)

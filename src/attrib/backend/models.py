@@ -50,11 +50,18 @@ def load(source: str, fresh: bool = False) -> Served:
     return Served(nlp, version_of(nlp), source)
 
 
-def document_of(task: object, max_chars: int) -> Document:
-    """The document of a task Label Studio sends, or an InputError naming the task and what is wrong."""
+def task_name(task: object) -> str:
+    """A task's id as a message names it: shortened, as a request may send any value there."""
+    return shorten(str(task.get("id") if isinstance(task, dict) else None), 40, one_line=True)
+
+
+def document_of(task: object, max_chars: int, index: int = 0) -> Document:
+    """The document of a task Label Studio sends (`index`: its place in $.tasks), or an InputError naming the task
+    and what is wrong."""
     if not isinstance(task, dict):
-        raise InputError(f"$.tasks: a task must be an object, got {type(task).__name__}")
-    where = f"task {task.get('id')}"
+        got = "nothing" if task is None else type(task).__name__
+        raise InputError(f"$.tasks[{index}]: a task must be an object, got {got}")
+    where = f"task {task_name(task)}"
     data = task.get("data")
     text = data.get(TEXT_NAME) if isinstance(data, dict) else None
     if not isinstance(text, str):
@@ -74,13 +81,17 @@ def document_of(task: object, max_chars: int) -> Document:
     return Document(str(record_id if isinstance(record_id, str) else task.get("id")), text)
 
 
-def predict(served: Served, tasks: list, max_chars: int = MAX_TEXT_CHARS) -> list[dict]:
-    """One answer per task, in order: its prediction, or {"error": message} for a task that cannot be drafted."""
+def predict(served: Served, tasks: list, max_chars: int = MAX_TEXT_CHARS, unreadable: dict[int, str] | None = None
+            ) -> list[dict]:
+    """One answer per task, in order: its prediction, or {"error": message} for a task that cannot be drafted or is
+    `unreadable` (index -> why: a value in it no output can hold)."""
     answers: list[dict] = [{} for _ in tasks]
     documents, positions = [], []
     for i, task in enumerate(tasks):
         try:
-            documents.append(document_of(task, max_chars))
+            if unreadable and i in unreadable:
+                raise InputError(f"task {task_name(task)}: {unreadable[i]}")
+            documents.append(document_of(task, max_chars, i))
             positions.append(i)
         except InputError as exc:
             answers[i] = {"error": str(exc)}
