@@ -87,6 +87,25 @@ def test_a_file_click_finds_unreadable_is_one_line(tmp_path, monkeypatch):
     assert ran.err.endswith(f"'{path}' is not readable.\n") and "Usage" not in ran.err
 
 
+def as_nobody(*args) -> tuple[int | None, str | None, str | None]:
+    """`attrib *args` in-process in a forked child that is no longer root (user nobody): exit code, stdout, stderr."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: nobody, running the command in-process, its answer down the pipe
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            ran = attrib(*args)
+            os.write(write, json.dumps([ran.code, ran.out, ran.err]).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        code, out, err = json.loads(answer.read() or "[null, null, null]")
+    os.waitpid(pid, 0)
+    return code, out, err
+
+
 @pytest.mark.skipif(not hasattr(os, "fork") or os.geteuid() != 0, reason="drops root in a forked child")
 def test_a_file_without_permission_is_one_line(tmp_path):
     """The real thing: a child process that is no longer root opens a file only root may read."""
@@ -95,20 +114,7 @@ def test_a_file_without_permission_is_one_line(tmp_path):
     path.chmod(0o600)
     tmp_path.chmod(0o755)
     attrib("validate", path)  # everything validate imports is imported before the child drops root
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: nobody, running the command in-process, its answer down the pipe
-        try:
-            os.setgid(65534)
-            os.setuid(65534)
-            ran = attrib("validate", path)
-            os.write(write, json.dumps([ran.code, ran.out, ran.err]).encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as answer:
-        code, out, err = json.loads(answer.read() or "[null, null, null]")
-    os.waitpid(pid, 0)
+    code, out, err = as_nobody("validate", path)
     assert code == 2 and out == "" and err.startswith("attrib: E100 ") and err.count("\n") == 1, err
     assert err == f"attrib: E100 {path}: cannot open (Permission denied)\n"
 
@@ -157,20 +163,7 @@ def _shut_folder_said(tmp_path: Path) -> None:
     for folder in (tmp_path, corpus):
         folder.chmod(0o777)
     attrib("annotate", corpus / "a.txt", "-o", tmp_path / "warm.jsonl")  # imports done before the child drops root
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgid(65534)
-            os.setuid(65534)
-            ran = attrib("annotate", corpus, "-o", tmp_path / "out.jsonl")
-            os.write(write, json.dumps([ran.code, ran.err]).encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as answer:
-        code, err = json.loads(answer.read() or "[null, null]")
-    os.waitpid(pid, 0)
+    code, _, err = as_nobody("annotate", corpus, "-o", tmp_path / "out.jsonl")
     assert code == 0 and f"skipped: E100 {corpus / 'shut'}: cannot read the folder (Permission denied)" in err, err
     assert "1 skipped" in err
 
@@ -267,3 +260,29 @@ def test_a_link_that_loops_is_one_line_in_merge_and_train(tmp_path, args):
     ran = attrib(*(a.format(loop=loop, tmp=tmp_path) for a in args))
     assert ran.code == 2 and "Traceback" not in ran.err and len(ran.err.strip().splitlines()) == 1, ran.err
     assert str(loop) in ran.err or args[:2] == ("merge", "{tmp}/records.jsonl")  # there the input is what is wrong
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or os.geteuid() != 0, reason="drops root in a forked child")
+@pytest.mark.parametrize("mode, said", [(0o000, "shut: cannot read the folder (Permission denied): its documents would "
+                                                 "be left out"),
+                                        (0o444, "shut/b.txt: cannot open (Permission denied)")])
+def test_import_brat_says_which_folder_it_cannot_read(mode, said):
+    """A folder that cannot be listed was skipped without a word (1 record written); one that can be listed but not
+    searched ended in a PermissionError traceback from Path.is_file()."""
+    tmp_path = Path(tempfile.mkdtemp(dir="/tmp"))
+    corpus = tmp_path / "corpus"
+    try:
+        (corpus / "shut").mkdir(parents=True)
+        for name in ("a", "shut/b"):
+            (corpus / f"{name}.txt").write_text("hi", encoding="utf-8")
+            (corpus / f"{name}.ann").write_text("T1\tContent 0 2\thi\nE1\tAttribution:T1 Content:T1\n", encoding="utf-8")
+        (corpus / "shut").chmod(mode)
+        for folder in (tmp_path, corpus):
+            folder.chmod(0o777)
+        attrib("import", "brat", corpus / "a.ann", "-o", tmp_path / "warm.jsonl")  # imports done before dropping root
+        code, out, err = as_nobody("import", "brat", corpus, "-o", tmp_path / "out.jsonl")
+        assert code == 2 and err == f"attrib: E100 {corpus}/{said}\n", err
+        assert not (tmp_path / "out.jsonl").exists()
+    finally:
+        (corpus / "shut").chmod(0o755)
+        shutil.rmtree(tmp_path)

@@ -26,6 +26,7 @@ file name); "polnear" also drops kind (re-inferred from quote marks on reading),
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -382,16 +383,29 @@ def _text_of(ann: Path, folder: Path) -> tuple[Path, str, str | None]:
     raise InputError(f"{ann}: no text for it: looked for {beside.name} beside it and for text/<id>.txt (PolNeAR layout)")
 
 
+def _ann_files(folder: Path) -> list[Path]:
+    """The .ann names under `folder` (linked folders are not entered), sorted. A folder inside it that cannot be read
+    is an error: its documents were left out without a word."""
+    def unreadable(exc: OSError) -> None:
+        raise InputError(f"{exc.filename}: cannot read the folder ({exc.strerror}): its documents would be left out")
+
+    return sorted(Path(here) / name for here, folders, files in os.walk(folder, onerror=unreadable)
+                  for name in folders + files if name.endswith(".ann"))
+
+
 def read(folder: str | Path) -> Iterator[dict]:
     """attrib records from every .ann under `folder` (either layout), in path order, one per .ann."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
-    anns = sorted(folder.rglob("*.ann"))
+    anns = _ann_files(folder)
     if not anns:
         raise InputError(f"{folder}: no .ann files in it")
     for ann in anns:
-        txt, doc_id, who = _text_of(ann, folder)
+        try:
+            txt, doc_id, who = _text_of(ann, folder)
+        except OSError as exc:  # Path.is_file() on a folder that cannot be searched raises (a traceback)
+            raise InputError(f"{exc.filename or ann}: cannot open ({exc.strerror})") from None
         text = _read(txt)
         attributions = parse_ann(_read(ann).removeprefix("\ufeff"), text, str(ann))  # a BOM is no annotation
         provenance = None if who is None else {"annotator": who}
