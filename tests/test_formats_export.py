@@ -230,6 +230,24 @@ def test_parquet_is_written_in_row_groups(tmp_path):
     assert pq.ParquetFile(tmp_path / "data.parquet").num_row_groups == 3
 
 
+def test_wide_parquet_rows_are_read_a_few_at_a_time(tmp_path):
+    """100 rows of 3 MB texts (43 kB packed) took 1.1 GB in batches of 1,024 rows, and 300 ran out of memory: rows
+    are now turned into objects about PARQUET_BATCH_BYTES at a time, by the row groups' sizes unpacked."""
+    import pyarrow as pa
+
+    from attrib.lines import PARQUET_BATCH, PARQUET_BATCH_BYTES, batch_rows, iter_lines
+
+    wide = "The mayor said the road was closed. " * 60_000  # 2.2 MB
+    rows = [{"id": f"w{i}", "text": f"{i:02} {wide}", "attributions": []} for i in range(12)]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "wide.parquet")
+    pq.write_table(pa.Table.from_pylist([{"id": "n", "text": "Short.", "attributions": []}] * 50), tmp_path / "narrow.parquet")
+    wide_file = pq.ParquetFile(tmp_path / "wide.parquet")
+    assert batch_rows(wide_file.metadata, range(1)) == PARQUET_BATCH_BYTES // len(rows[0]["text"]) == 7
+    assert batch_rows(pq.ParquetFile(tmp_path / "narrow.parquet").metadata, range(1)) == PARQUET_BATCH
+    assert [line.value for line in iter_lines(tmp_path / "wide.parquet")] == rows
+    assert [line.where for line in iter_lines(tmp_path / "wide.parquet")][-1] == f"{tmp_path / 'wide.parquet'}:12"
+
+
 def label_studio_export(records: list[dict]) -> list[dict]:
     """An export as Label Studio gives it: each task annotated by two people, the second dropping one attribution."""
     tasks = []

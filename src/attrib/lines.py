@@ -5,7 +5,8 @@ parquet`): one row a record, `meta`, `generator` and `provenance` as JSON string
 every key (None where a record has none). Read back, a row is the object its JSONL line holds, named
 `file.parquet:ROW` (rows counted from 1, as lines are), its JSON strings parsed under the limits a JSONL
 line has; so every command that reads records, and annotate, reads both. Rows are turned into Python
-objects PARQUET_BATCH at a time; pyarrow is imported only for a Parquet file (the `parquet` extra).
+objects PARQUET_BATCH at a time, fewer where rows are wide (batch_rows); pyarrow is imported only for a Parquet file
+(the `parquet` extra).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from .jsonsafe import Decoder, Problem, json_path, max_depth, problems_in
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet writes them)
-PARQUET_BATCH = 1024  # rows turned into Python objects at once (pyarrow's default, 65,536, held ~250 MB more)
+PARQUET_BATCH = 1024  # the most rows turned into Python objects at once (pyarrow's default, 65,536, held ~250 MB more)
+PARQUET_BATCH_BYTES = 16 * 1024 * 1024  # and about the most bytes, by the row groups' sizes unpacked
 
 
 def is_parquet(path: str | Path) -> bool:
@@ -51,7 +53,7 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
         raise InputError(f"{name}: not a Parquet file ({str(exc).splitlines()[0]})") from None
     groups = range(parquet.num_row_groups) if row_groups is None else row_groups
     number = first
-    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
+    for batch in parquet.iter_batches(batch_size=batch_rows(parquet.metadata, groups), row_groups=groups):
         try:
             rows: list = batch.to_pylist()
         except Exception:  # bytes not UTF-8, a date past 9999, an unknown time zone: find the rows, say which
@@ -60,6 +62,15 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
             where = f"{name}:{number}"
             yield JsonLine(where, error=InputError(f"{where}: {row}")) if isinstance(row, str) else _row_line(row, where)
             number += 1
+
+
+def batch_rows(metadata, groups: range) -> int:
+    """Rows per batch: PARQUET_BATCH, fewer where the widest of `groups` holds more than PARQUET_BATCH_BYTES in as
+    many rows (100 rows of 3 MB texts, 43 kB packed, took 1.1 GB in batches of 1,024; 300 ran out of memory). A wide
+    value repeated in a row group is stored once (dictionary encoding), so its rows still come 1,024 at a time."""
+    widest = max((metadata.row_group(g).total_byte_size / max(metadata.row_group(g).num_rows, 1) for g in groups),
+                 default=0)
+    return max(1, min(PARQUET_BATCH, int(PARQUET_BATCH_BYTES // max(widest, 1))))
 
 
 def _row_or_error(batch, i: int) -> dict | str:
