@@ -407,3 +407,25 @@ def test_two_documents_whose_polnear_file_names_collide_get_the_advice_that_help
                                           r"would be read back as another record's"):
         export(records, "brat", tmp_path / "out", layout="polnear")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_text_field_is_compared_word_for_word_in_whole_strings():
+    """The .ann's text field and the text are compared as str.split() would (whitespace aside), without a list of
+    every word: a 90 MB field took 2.7 GB. A field that differs is quoted short."""
+    import sys
+
+    from hypothesis import given, settings, strategies as st
+
+    assert set(brat.SPACES) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(["a", "b", "é", " ", "   ", "\t", "\xa0", "\u3000", "\x1c", "\u200b"])))
+    def same_as_split(pieces):
+        text = "".join(pieces)
+        assert brat._words(text) == " ".join(text.split())
+
+    same_as_split()
+    text = "hi " * 1000
+    with pytest.raises(OffsetError) as caught:
+        brat.parse_ann(f"T1\tContent 0 {len(text) - 1}\t{'ho ' * 1000}\nE1\tAttribution:T1 Content:T1\n", text, "a.ann")
+    assert len(str(caught.value)) < 600 and "T1 says 'ho ho" in str(caught.value)
