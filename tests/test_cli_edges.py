@@ -286,3 +286,15 @@ def test_import_brat_says_which_folder_it_cannot_read(mode, said):
     finally:
         (corpus / "shut").chmod(0o755)
         shutil.rmtree(tmp_path)
+
+
+def test_shortening_for_one_line_reads_only_the_start_of_a_long_text():
+    """`shorten(..., one_line=True)` split the whole text into words first: a content of megabytes, shown by `attrib
+    show`, made a list of every word. The start alone is read now, and the cut is still marked."""
+    from attrib.errors import shorten
+
+    assert shorten("a  b\n\tc", 10, one_line=True) == "a b c"
+    assert shorten("word " * 1000, 12, one_line=True) == "word word w…"
+    assert shorten("x" + " " * 500 + "y", 12, one_line=True) == "x…"  # y lies past the start read, which ended in space
+    assert shorten("x" + " " * 50 + "y", 12, one_line=True) == "x y"
+    assert shorten("a\x1b[2J" + "b" * 100, 8, one_line=True) == "a\\x1b[2…"

@@ -13,8 +13,11 @@ def shorten(text: str, limit: int, one_line: bool = False) -> str:
     """`text` cut to `limit` characters, "…" at the cut; with `one_line`, runs of whitespace first
     become one space and other control characters their escapes, so that a terminal shows them rather
     than obeys them (for display; a message about differing text must show it as it is)."""
-    if one_line:
-        text = printable(" ".join(text.split()))
+    if one_line:  # a bounded start only: a list of every word of a field of megabytes took gigabytes
+        cut = len(text) > 8 * limit
+        text = printable(" ".join(text[: 8 * limit].split()))
+        if cut and len(text) <= limit:  # white space took up the rest: the cut is still marked
+            return (text if len(text) < limit else text[: limit - 1]) + "…"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
