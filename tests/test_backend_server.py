@@ -103,6 +103,8 @@ def test_bad_requests_get_a_clear_error_and_leave_nothing_behind(attrib_backend,
     cases = [
         (b"{not json", 400, "the request body is not JSON"),
         (b"\xff\xfe", 400, "not UTF-8"),
+        (b'\xef\xbb\xbf{"tasks": []}', 400, "starts with a byte order mark (U+FEFF): send the JSON without it"),
+        ('{"tasks": []}'.encode("utf-16-le"), 400, "NUL bytes at its start: UTF-16 or UTF-32? send it as UTF-8"),
         (b"[1, 2]", 400, "must be a JSON object, got list"),
         (b'{"tasks": ' + b'"' + b"x" * (50 * 1024 * 1024) + b'"}', 413, "larger than this backend takes"),
         (b"[" * 100_000 + b"]" * 100_000, 400, "nests deeper than 256 levels"),  # was a RecursionError, 500

@@ -113,6 +113,10 @@ async def read_json(request: Request, limit: int, per_item: str | None = None) -
                 raise too_large
     except ClientDisconnect:  # nobody to answer: one line in the log, not a traceback
         raise HTTPProblem(400, "the client closed the connection before the body ended") from None
+    if body.startswith(b"\xef\xbb\xbf"):
+        raise HTTPProblem(400, "the request body starts with a byte order mark (U+FEFF): send the JSON without it")
+    if b"\x00" in body[:4]:
+        raise HTTPProblem(400, "the request body holds NUL bytes at its start: UTF-16 or UTF-32? send it as UTF-8")
     try:  # JSON in any other encoding is not what Label Studio sends; parsed in a worker thread, as /health must
         # answer within 1 s meanwhile
         value, problems = await run_in_threadpool(Decoder().decode, body.decode("utf-8"), max_depth.get())
