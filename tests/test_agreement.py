@@ -121,14 +121,15 @@ def test_pairwise_agreement_has_the_expected_figures(two_annotators):
     assert report["tasks"] == {"total": 3, "multi_annotated": 2}
     assert report["annotators"] == ["2", "4", "alice@example.org"]
     (pair,) = report["pairs"]
-    assert pair["annotators"] == ["2", "alice@example.org"] and pair["documents"] == 2
-    # bob ("2") is the reference, alice the prediction. Sources: {Officials, minister, Critics, Sources} vs
-    # {Officials, the minister, Sources}: "minister" is not exact but has Jaccard 8/12 with "the minister".
-    assert pair["roles"]["source"]["exact"] == prf(2, 1, 2)
-    assert pair["roles"]["source"]["overlap"] == prf(3, 0, 1)
+    assert pair["annotators"] == ["alice@example.org", "2"] and pair["documents"] == 2
+    # alice (user 1) is the reference, bob (user 2) the prediction: annotators in the order of their user ids.
+    # Sources: {Officials, the minister, Sources} vs {Officials, minister, Critics, Sources}: "minister" is not
+    # exact but has Jaccard 8/12 with "the minister".
+    assert pair["roles"]["source"]["exact"] == prf(2, 2, 1)
+    assert pair["roles"]["source"]["overlap"] == prf(3, 1, 0)
     assert pair["roles"]["cue"]["exact"] == pair["roles"]["cue"]["overlap"] == prf(3, 1, 1)
     # contents: "talks stalled." and "talks stalled" are equal once trimmed
-    assert pair["roles"]["content"]["exact"] == pair["roles"]["content"]["overlap"] == prf(3, 2, 1)
+    assert pair["roles"]["content"]["exact"] == pair["roles"]["content"]["overlap"] == prf(3, 1, 2)
     assert pair["attributions"] == prf(3, 1, 1)
     assert pair["given_found"]["source"] == {"accuracy": 1.0, "correct": 3, "total": 3}
     overall = report["overall"]
@@ -234,14 +235,14 @@ def test_overall_is_micro_over_pairs(tmp_path):
         ],
     )
     report = agreement(path)
-    assert [p["annotators"] for p in report["pairs"]] == [
+    assert [p["annotators"] for p in report["pairs"]] == [  # by user id: alice is user 1
+        ["alice@example.org", "2"],
+        ["alice@example.org", "3"],
         ["2", "3"],
-        ["2", "alice@example.org"],
-        ["3", "alice@example.org"],
     ]
     for key in ("tp", "fp", "fn"):
         assert report["overall"]["attributions"][key] == sum(p["attributions"][key] for p in report["pairs"])
-    assert report["overall"]["attributions"] == prf(1 + 2 + 1, 0 + 1 + 2, 2 + 1 + 0)
+    assert report["overall"]["attributions"] == prf(2 + 1 + 1, 1 + 0 + 0, 1 + 2 + 2)
     assert (report["overall"]["documents"], report["overall"]["task_pairs"]) == (1, 3)  # one task, three pairs of it
     assert [p["documents"] for p in report["pairs"]] == [1, 1, 1]
     overall_rows = [line.split() for line in attrib("agreement", path).out.splitlines() if line.startswith("overall")]
@@ -267,7 +268,7 @@ def test_cli_table_json_and_html(two_annotators, tmp_path):
     lines = result.out.splitlines()
     assert lines[0] == "3 tasks, 2 with two or more annotators"
     assert lines[2].split() == ["pair", "role", "tasks", "exact", "F1%", "overlap", "F1%"]
-    assert re.search(r"^2 / alice@example.org\s+source\s+2\s+57\.1\s+85\.7$", result.out, re.M)
+    assert re.search(r"^alice@example.org / 2\s+source\s+2\s+57\.1\s+85\.7$", result.out, re.M)
     assert re.search(r"^overall \(micro\)\s+found_any_char\s+2\s+75\.0\s+75\.0\s+75\.0\s+3\s+1\s+1$", result.out, re.M)
     assert re.search(r"^alice@example.org\s+2\s+12\s+91\.7\s+8\.3\s+0\.0\s+0\s+0\.0$", result.out, re.M)
     assert "(1 annotations without a readable prediction)" in result.out
@@ -349,3 +350,23 @@ def test_names_and_ids_from_the_data_reach_a_terminal_escaped(tmp_path):
     records.write_text(json.dumps({"id": "doc\x1b[31mRED\r", "text": TEXT, "attributions": []}) + "\n", encoding="utf-8")
     listed = attrib("show", records)
     assert listed.code == 0 and listed.out.startswith("# doc\\x1b[31mRED\\r: 0 attributions\n"), listed.out
+
+
+def test_one_user_is_one_annotator_whichever_form_completed_by_takes(tmp_path):
+    """An export holding `completed_by` both expanded ({"id": 1, "email": …}) and as the bare id 1 made one
+    annotator two: compared with herself on one task, and the reference of a pair on one task, its prediction on
+    another. One user id is one annotator, named by the email any of their annotations gave."""
+    later = {"updated_at": "2026-01-02T00:00:00Z"}
+    path = export(tmp_path, [
+        task(1, TEXT, PREDICTED, [annotation(11, ALICE, TEXT, PREDICTED, 101, updated_at="2026-01-01T00:00:00Z"),
+                                  annotation(12, 1, TEXT, BOB, 101, **later)]),
+        task(2, TEXT2, [SOURCES], [annotation(21, 1, TEXT2, [SOURCES], 102), annotation(22, BOB_ID, TEXT2, [SOURCES], 102)]),
+        task(3, TEXT2, [SOURCES], [annotation(31, BOB_ID, TEXT2, [SOURCES], 103), annotation(32, ALICE, TEXT2, [], 103)]),
+    ])
+    report = agreement(path)
+    assert report["annotators"] == ["2", "alice@example.org"]
+    assert report["tasks"] == {"total": 3, "multi_annotated": 2}  # task 1 is alice's alone: her latest, annotation 12
+    (pair,) = report["pairs"]
+    assert pair["annotators"] == ["alice@example.org", "2"] and pair["documents"] == 2
+    assert pair["attributions"] == prf(1, 1, 0)  # alice the reference on both tasks: bob's on task 3, which she left out
+    assert report["prediction_changes"]["by_annotator"]["alice@example.org"]["annotations"] == 3

@@ -80,7 +80,7 @@ def test_the_report_has_alpha_and_the_disagreements_least_agreement_first(tmp_pa
     page = tmp_path / "report.html"
     done = attrib("agreement", path, "--html", page, "--url", "http://ls.example:8080/")
     assert done.code == 0, done.err
-    assert re.search(r"^2 / alice@example.org\s+0\.\d{3}\s", done.out, re.M)  # the alpha table
+    assert re.search(r"^alice@example.org / 2\s+0\.\d{3}\s", done.out, re.M)  # the alpha table
     assert "http://ls.example:8080/projects/4/data?task=2" in done.out
     html = page.read_text(encoding="utf-8")
     links = re.findall(r'<a href="([^"]+)">(\d+)</a>', html)

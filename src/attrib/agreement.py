@@ -2,8 +2,8 @@
 
 Agreement uses the scoring of `attrib eval` (evaluate.Scores), one annotator as the reference and
 the other as the prediction: F1 is the same either way round, and P/R of a pair "a / b" read as "b
-against a". Only tasks with two or more annotators count; an annotator with several annotations on
-one task is represented by their latest (`--choose each_latest`). Overall figures are micro averages: counts
+against a", a the annotator of the lower user id. Only tasks with two or more annotators count; an annotator
+with several annotations on one task is represented by their latest (`--choose each_latest`). Overall figures are micro averages: counts
 summed over every pair of every task.
 
 Pre-annotation changes compare each annotation with the prediction it was started from (its
@@ -31,7 +31,7 @@ from .alpha import RoleAlpha, role_masks
 from .counts import amount
 from .errors import AttribError, NothingToDoError
 from .evaluate import Scores, greedy_pairs, overlapping_pairs, percent, ratio, role_units
-from .lsjson.convert import result_to_attributions, task_records
+from .lsjson.convert import annotator_key, annotator_of, chosen_annotations, result_to_attributions, task_records
 from .validation.gate import checked_export
 from .records import ROLES, make_record
 from .review import annotator, disagree
@@ -91,17 +91,25 @@ class Agreement:
 
     tasks: int = 0
     multi_annotated: int = 0
-    pairs: dict[tuple[str, str], Scores] = field(default_factory=dict)
-    changes: dict[str, Changes] = field(default_factory=dict)
+    pairs: dict[tuple, Scores] = field(default_factory=dict)
+    changes: dict = field(default_factory=dict)
     without_prediction: int = 0
-    annotators: set[str] = field(default_factory=set)
+    annotators: set = field(default_factory=set)
     alpha: RoleAlpha = field(default_factory=RoleAlpha)
-    pair_alpha: dict[tuple[str, str], RoleAlpha] = field(default_factory=dict)
+    pair_alpha: dict[tuple, RoleAlpha] = field(default_factory=dict)
     disagreements: list[dict] = field(default_factory=list)
+    emails: dict[int, str] = field(default_factory=dict)  # a user id -> the email an expanded completed_by gave
 
     def add(self, task: dict) -> None:
+        """Count one task. Annotators are told apart by annotator_key (a user id, in whichever form the export
+        gives it) and named only in as_dict, by the email any of their annotations carried."""
         self.tasks += 1
-        by_annotator = {annotator(r["provenance"]): r for r in task_records(task, "each", fields=False)}
+        by_annotator = {}
+        for ann, record in zip(chosen_annotations(task, "each"), task_records(task, "each", fields=False)):
+            who = annotator_key(ann)
+            by_annotator[who if isinstance(who, (str, int)) else annotator(record["provenance"])] = record
+            if isinstance(who, int) and isinstance(ann.get("completed_by"), dict) and annotator_of(ann) != who:
+                self.emails[who] = str(annotator_of(ann))
         if not by_annotator:  # nobody annotated it: nothing else of it is read (nor was it checked)
             return
         self.annotators.update(by_annotator)
@@ -122,7 +130,7 @@ class Agreement:
 
     def _compare(self, task: dict, by_annotator: dict[str, dict]) -> None:
         """Score every pair of the task's annotators, and list the task if they disagree."""
-        names = sorted(by_annotator)
+        names = sorted(by_annotator, key=_order)
         text = by_annotator[names[0]]["text"]
         masks = {who: role_masks(by_annotator[who]) for who in names}
         here = RoleAlpha()
@@ -142,28 +150,43 @@ class Agreement:
                 "alpha": here.labels.alpha(),
             })
 
+    def name(self, who) -> str:
+        """An annotator as the report names them: the email of their user id where the export gave one."""
+        return self.emails.get(who, str(who)) if isinstance(who, int) else str(who)
+
     def as_dict(self) -> dict:
         overall, changed = Scores(), Changes()
         for scores in self.pairs.values():
             overall.merge(scores)
         for c in self.changes.values():
             changed.merge(c)
+        disagreements = [{**d, "annotators": [self.name(who) for who in d["annotators"]],
+                          "attributions": {self.name(who): n for who, n in d["attributions"].items()}}
+                         for d in self.disagreements]
         return {
             "tasks": {"total": self.tasks, "multi_annotated": self.multi_annotated},
-            "annotators": sorted(self.annotators),
-            "pairs": [{"annotators": list(pair), **scores.as_dict(), "alpha": self.pair_alpha[pair].as_dict()}
-                      for pair, scores in sorted(self.pairs.items())],
+            "annotators": sorted(self.name(who) for who in self.annotators),
+            "pairs": [{"annotators": [self.name(a), self.name(b)], **scores.as_dict(),
+                       "alpha": self.pair_alpha[a, b].as_dict()}
+                      for (a, b), scores in sorted(self.pairs.items(), key=lambda item: [_order(w) for w in item[0]])],
             # a pair's `documents` are the tasks it shares; overall they are the tasks compared, not summed over
             # pairs (one task of three annotators is three task pairs: `task_pairs`)
             "overall": {**overall.as_dict(), "documents": self.multi_annotated, "task_pairs": overall.documents,
                         "alpha": self.alpha.as_dict()},
-            "disagreements": sorted(self.disagreements, key=lambda d: (d["alpha"] is not None, d["alpha"] or 0)),
+            "disagreements": sorted(disagreements, key=lambda d: (d["alpha"] is not None, d["alpha"] or 0)),
             "prediction_changes": {
                 "overall": changed.as_dict(),
-                "by_annotator": {who: c.as_dict() for who, c in sorted(self.changes.items())},
+                "by_annotator": {self.name(who): c.as_dict() for who, c in sorted(self.changes.items(),
+                                                                                  key=lambda item: _order(item[0]))},
                 "annotations_without_prediction": self.without_prediction,
             },
         }
+
+
+def _order(who) -> tuple:
+    """Annotators in order, user ids (by number) before names: one order for every task, so that the same annotator
+    is the reference of a pair throughout."""
+    return isinstance(who, str), who
 
 
 def no_pairs_note(report: dict) -> str | None:

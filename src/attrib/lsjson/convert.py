@@ -330,6 +330,15 @@ def annotator_of(annotation: dict) -> str | int | None:
     return _whole(who.get("email") or who.get("id") if isinstance(who, dict) else who)
 
 
+def annotator_key(annotation: dict) -> Any:
+    """Who made an annotation, one value per user whichever form its `completed_by` takes: the user id (an expanded
+    one's too), else what annotator_of says. An export holding both forms (`{"id": 2, "email": …}` and `2`) made one
+    annotator two, compared with himself."""
+    who = annotation.get("completed_by")
+    user = _whole(who.get("id")) if isinstance(who, dict) else None
+    return user if isinstance(user, int) and not isinstance(user, bool) else annotator_of(annotation)
+
+
 def _whole(value: Any) -> Any:
     """An integral float (`2.0`, which JSON Schema takes for an integer) as the integer it stands for."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
@@ -389,7 +398,7 @@ def chosen_annotations(task: dict, choose: str) -> list[dict]:
     if choose == "each_latest":
         by_annotator: dict = {}
         for a in annotations:
-            who = annotator_of(a)
+            who = annotator_key(a)
             by_annotator.setdefault(who if isinstance(who, (str, int)) else ("annotation", id(a)), []).append(a)
         latest = {id(a) for mine in by_annotator.values() for a in _latest(mine)}
         return [a for a in annotations if id(a) in latest]

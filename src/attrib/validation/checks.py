@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from typing import Any, Iterable, Iterator
 
 from ..errors import shorten
-from ..lsjson.convert import RECORD_ID, annotator_of, instant
+from ..lsjson.convert import RECORD_ID, annotator_key, annotator_of, instant
 from ..lsjson.names import TEXT_NAME
 from ..records import ROLES
 from .findings import Finding, Where
@@ -118,11 +118,11 @@ def _annotations(annotations: Any, text: str | None, where: Where) -> Iterator[F
         result = ann.get("result")
         if isinstance(result, list) and not result:
             yield at.at("result").finding("V602", "the annotation has no regions (submitted empty)")
-        who = annotator_of(ann) if isinstance(ann.get("completed_by"), (int, dict)) else None
+        who = annotator_key(ann) if isinstance(ann.get("completed_by"), (int, dict)) else None
         if isinstance(who, (str, int)) and not isinstance(who, bool):
             if who in by_annotator:
-                yield at.finding("V603", f"annotator {who!r} also made annotation {by_annotator[who]!r} of this task "
-                                 "(--choose each_latest reads their latest)")
+                yield at.finding("V603", f"annotator {annotator_of(ann)!r} also made annotation {by_annotator[who]!r} "
+                                 "of this task (--choose each_latest reads their latest)")
             else:
                 by_annotator[who] = ann.get("id")
         yield from check_result(result, text, at.at("result"))
