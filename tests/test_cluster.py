@@ -434,7 +434,8 @@ def test_a_manifest_attrib_did_not_write_is_one_line_and_nothing_merged(tmp_path
     (lambda at: (at.unlink(), at.mkdir()), "not a file (a folder, a device or a pipe)"),  # IsADirectoryError
     (lambda at: (at.unlink(), os.mkfifo(at)), "not a file (a folder, a device or a pipe)"),  # hung
     (lambda at: (at.unlink(), os.symlink(at.parent / "gone", at)), "missing, though _SUCCESS.json lists it"),
-], ids=["dev-zero", "folder", "fifo", "dangling"])
+    (lambda at: (at.unlink(), os.symlink(at, at)), "cannot read it (Too many levels of symbolic links)"),  # traceback
+], ids=["dev-zero", "folder", "fifo", "dangling", "loop"])
 def test_a_part_that_is_no_file_is_one_line_and_nothing_merged(tmp_path, make, said):
     """A part linked to /dev/zero was merged without end (1 GB in 10 s), one that is a pipe hung merge and validate."""
     folder = tmp_path / "parts"
@@ -496,6 +497,21 @@ def test_merge_into_the_folder_it_merges_is_refused(tmp_path):
         ran = attrib("merge", folder, "-o", out)
         assert ran.code == 2 and ran.err.startswith(f"attrib: E140 {out}: is inside {folder}, the folder being merged")
     assert part.read_bytes() == before and not (folder / "merged.jsonl").exists()
+
+
+def test_merge_onto_a_file_a_part_links_to_is_refused(tmp_path):
+    """A part that is a link to a file outside the folder, merged with -o that file: the merged file replaced the
+    part's own bytes (exit 0), and the run was broken."""
+    folder = tmp_path / "parts"
+    _hand_made_run(folder)
+    part, outside = folder / "000-in-00000.jsonl", tmp_path / "outside.jsonl"
+    part.rename(outside)
+    part.symlink_to(outside)
+    before = outside.read_bytes()
+    ran = attrib("merge", folder, "-o", outside)
+    assert ran.code == 2 and ran.err.startswith(f"attrib: E140 {outside}: is inside {folder}, the folder being merged, "
+                                                "or a file one of its parts links to")
+    assert outside.read_bytes() == before and attrib("merge", folder, "-o", tmp_path / "merged.jsonl").code == 0
 
 
 def test_a_url_whose_filesystem_is_not_installed_is_one_line(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -86,13 +85,13 @@ def merge(
 
     require()
     from ..cluster.inputs import is_url
-    from ..cluster.parts import FORMATS, Folder, manifest_of, merge_parts
+    from ..cluster.parts import FORMATS, Folder, manifest_of, merge_parts, merges_into_itself
     from ..documents import JSONL_SUFFIXES
     from ..lines import PARQUET_SUFFIXES
 
-    if output != "-" and not is_url(folder) and Path(os.path.realpath(output)).is_relative_to(os.path.realpath(folder)):
-        raise OutputError(f"{output}: is inside {folder}, the folder being merged (a part written over is a part "
-                          "lost); write the merged file elsewhere")
+    if output != "-" and not is_url(folder) and merges_into_itself(folder, output):
+        raise OutputError(f"{output}: is inside {folder}, the folder being merged, or a file one of its parts links "
+                          "to (a part written over is a part lost); write the merged file elsewhere")
     fmt = manifest_of(Folder(folder)).get("format", "jsonl")
     suffix = Path(output).suffix.lower()
     named = "parquet" if suffix in PARQUET_SUFFIXES else "jsonl" if suffix in JSONL_SUFFIXES else fmt

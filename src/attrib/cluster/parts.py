@@ -292,10 +292,23 @@ def verified_chunks(folder: Folder, part: dict) -> Iterator[bytes]:
                 yield chunk
     except FileNotFoundError:
         raise InputError(f"{folder.url}/{part['file']}: missing, though {MANIFEST} lists it") from None
+    except OSError as exc:  # a link to itself (ELOOP), a part it may not read: was a traceback
+        raise InputError(f"{folder.url}/{part['file']}: cannot read it ({exc.strerror or exc}), though {MANIFEST} "
+                         "lists it") from None
     if digest.hexdigest() != part["sha256"]:
         raise InputError(f"{folder.url}/{part['file']}: its bytes differ from {MANIFEST} (sha256 "
                          f"{digest.hexdigest()[:12]}…, expected {part['sha256'][:12]}…): re-run the same "
                          "`attrib annotate --cluster` command to redo it")
+
+
+def merges_into_itself(folder: str, output: str) -> bool:
+    """Whether `output` is the folder's (inside it, or a file a link in it leads to: a linked part was replaced by
+    the merged file)."""
+    target = Path(os.path.realpath(output))
+    if target.is_relative_to(os.path.realpath(folder)):
+        return True
+    return any(Path(os.path.realpath(os.path.join(here, name))) == target
+               for here, _, names in os.walk(folder) for name in names)
 
 
 def merge_parts(url: str, out: IO[bytes]) -> dict:
