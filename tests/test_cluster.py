@@ -750,6 +750,11 @@ def test_ids_given_twice_across_inputs_are_warned_of_and_found_by_validate(sched
     assert checked.code == 1 and "001-q-00000.jsonl:1 $.id (record x): record 'x' is also in 000-p-00000.jsonl" in checked.out
     assert attrib("validate", tmp_path / "local.jsonl").out.splitlines()[-1] == checked.out.splitlines()[-1].replace(
         "2 files", "1 file")
+    shutil.rmtree(tmp_path / "parts" / "_parts")  # without the receipts, validate said clean
+    unsure = attrib("validate", tmp_path / "parts")
+    assert unsure.code == 0 and "V701" not in unsure.out and unsure.out.count("no readable receipt of") == 2, unsure.out
+    assert "parts/_parts/001-q-00000.json $: no readable receipt of 001-q-00000.jsonl (its ids): a document in two " \
+        "parts goes unseen" in unsure.out and unsure.out.endswith("2 documents in 2 files: 0 errors, 2 warnings\n")
 
 
 def test_a_broken_link_in_an_input_folder_is_skipped_in_one_line(tmp_path):

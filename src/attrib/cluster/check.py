@@ -14,7 +14,7 @@ from typing import Iterator
 from ..jsonsafe import max_depth
 from ..validation import Finding
 from ..validation.findings import Where
-from .parts import FORMATS, MANIFEST, Folder, manifest_problem, receipt_name, repeated_ids
+from .parts import FORMATS, MANIFEST, Folder, manifest_problem, readable_receipt, receipt_name, repeated_ids
 from .worker import validate_part
 
 
@@ -50,8 +50,13 @@ class FolderCheck:
 
     def _repeated_ids(self) -> list[Finding]:
         """V701 for a document whose id a document of an earlier part has (within one part, its validation says so),
-        read from the parts' receipts (parts.repeated_ids)."""
+        read from the parts' receipts (parts.repeated_ids); V805 for each receipt that cannot say, and then no V701."""
         receipts = [self.folder.read_json(receipt_name(part.get("part", ""))) for part in self.parts]
+        unread = [self._where(receipt_name(part.get("part", ""))).finding(
+                      "V805", f"no readable receipt of {part['file']} (its ids): a document in two parts goes unseen")
+                  for part, receipt in zip(self.parts, receipts) if not readable_receipt(receipt)]
+        if unread:
+            return unread
         return [Where(file=f"{self.shown}/{self.parts[index]['file']}", line=line, record_id=doc_id).at("id").finding(
                     "V701", f"record {doc_id!r} is also in {self.parts[earlier]['file']}")
                 for index, line, doc_id, earlier in repeated_ids(receipts) if earlier != index]

@@ -200,12 +200,17 @@ def write_records(records: Iterable[dict], local: Path, fmt: str) -> tuple[list[
     return ids, attributions[0]
 
 
+def readable_receipt(receipt: object) -> bool:
+    """Whether a receipt says its part's ids: one from before ids were kept, or changed by hand, does not."""
+    return isinstance(receipt, dict) and isinstance(receipt.get("ids"), list) and all(
+        isinstance(doc_id, str) for doc_id in receipt["ids"])
+
+
 def repeated_ids(receipts: list) -> list[tuple[int, int, str, int]]:
     """Each document of the parts whose id an earlier document has: (its receipt's place in `receipts`, its line in
     the part, the id, the place of the receipt of the first document with it); none when a receipt is missing or
     from before ids were kept, or its ids are not all strings (a receipt changed by hand): it cannot say."""
-    if not all(isinstance(receipt, dict) and isinstance(receipt.get("ids"), list)
-               and all(isinstance(doc_id, str) for doc_id in receipt["ids"]) for receipt in receipts):
+    if not all(readable_receipt(receipt) for receipt in receipts):
         return []
     first: dict[str, int] = {}
     found = []

@@ -80,6 +80,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "V802": (ERROR, "a part the manifest lists is missing"),
     "V803": (WARNING, "a part file the manifest does not list"),
     "V804": (ERROR, "a folder of parts has no manifest (the run did not finish)"),
+    "V805": (WARNING, "a part's receipt is missing or unreadable: ids are not compared across parts"),
 }
 
 
