@@ -84,6 +84,34 @@ def test_a_fragment_listed_twice_in_one_attribution_is_said_to_be():
                     ("$[0].attributions[2].content[1]", "is listed twice in this attribution")]
 
 
+def test_overlapping_fragments_of_one_role_in_one_attribution_are_warned_of():
+    """A content drawn as [Le café, …ferme) twice over, overlapping: validate said clean, and eval scored two spans
+    where alpha saw one. Fragments that only touch, or of another role or attribution, are fine."""
+    r = record()
+    whole = r["attributions"][1]["content"][0]
+    r["attributions"][1]["content"] = [{**whole, "end": whole["end"] - 2, "text": TEXT[whole["start"]:whole["end"] - 2]},
+                                       {**whole, "start": whole["start"] + 3, "text": TEXT[whole["start"] + 3:whole["end"]]}]
+    (found,) = check_records([r])
+    assert (found.code, found.path, found.severity) == ("V507", "$[0].attributions[1].content[1]", "warning")
+    assert found.message == (f"content fragments [{whole['start']}, {whole['end'] - 2}) and [{whole['start'] + 3}, "
+                             f"{whole['end']}) of one attribution overlap: eval scores each on its own; make them one "
+                             "fragment")
+    r["attributions"][1]["content"][1] = {**whole, "start": whole["end"] - 2, "text": TEXT[whole["end"] - 2:whole["end"]]}
+    assert list(check_records([r])) == []  # touching, not overlapping
+    task = record_to_task(record(), "v1")
+    result = task["predictions"][0]["result"]
+    content = next(item for item in result if item.get("value", {}).get("labels") == ["CONTENT"]
+                   and "ferme" in item["value"]["text"])
+    start, end = content["value"]["start"], content["value"]["end"]
+    twin = copy.deepcopy(content)
+    twin["id"], twin["value"]["start"], twin["value"]["text"] = "twin", start + 3, TEXT[start + 3:end]
+    content["value"]["end"], content["value"]["text"] = end - 2, TEXT[start:end - 2]
+    result.append(twin)
+    result += [{**copy.deepcopy(rel), "to_id": "twin"} for rel in result
+               if rel.get("type") == "relation" and rel["to_id"] == content["id"]]
+    assert [f.code for f in check_tasks([task])] == ["V507"]
+
+
 def test_schema_problems_name_the_record():
     r = record(extra_key=1)
     del r["attributions"][0]["kind"]

@@ -16,7 +16,7 @@ from ..lsjson.names import TEXT_NAME
 from ..records import ROLES
 from .findings import Finding, Where
 from .result import check_result
-from .spans import is_int, span_findings
+from .spans import first_overlap, is_int, overlap_message, span_findings
 from .structure import schema_findings
 
 DOCUMENT_KINDS = ("tasks", "export", "records")
@@ -164,6 +164,10 @@ def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
             ids.add(aid)
         for role in ROLES:
             frags = attr.get(role)
+            placed = {(f["start"], f["end"]): k for k, f in enumerate(frags if isinstance(frags, list) else [])
+                      if isinstance(f, dict) and is_int(f.get("start")) and is_int(f.get("end"))}
+            if overlap := first_overlap(sorted(placed)):
+                yield at.at(role, placed[overlap[1]]).finding("V507", overlap_message(role, overlap))
             for k, frag in enumerate(frags if isinstance(frags, list) else []):
                 yield from span_findings(text, frag, at.at(role, k), tolerant=False)
                 if role != "source" and isinstance(frag, dict) and is_int(frag.get("start")) and is_int(frag.get("end")):

@@ -66,6 +66,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "V504": (WARNING, "a REFERENT no SOURCE refers to"),
     "V505": (WARNING, "two attributions claim the same CUE or CONTENT fragment"),
     "V506": (WARNING, "a SOURCE refers to two REFERENTs (the first is kept)"),
+    "V507": (WARNING, "two fragments of one role of one attribution overlap"),
     # V6xx: annotations
     "V601": (WARNING, "a cancelled (skipped) annotation"),
     "V602": (WARNING, "an annotation with no regions"),

@@ -30,7 +30,7 @@ from ..lsjson.names import (
 from ..errors import shorten
 from ..records import KINDS
 from .findings import Finding, Where
-from .spans import is_int, span_findings
+from .spans import first_overlap, is_int, overlap_message, span_findings
 
 CHOICES = {KIND_NAME: (KINDS, (CUE, CONTENT)), SOURCE_TYPE_NAME: (SOURCE_TYPES, (SOURCE,))}
 
@@ -303,6 +303,10 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
             yield check.at(anchor.index).finding(
                 "V311", f"the attribution anchored at {_quote(text, anchor)} has kinds {', '.join(sorted(kinds))}: the "
                         "one on its CONTENT is kept", anchor.id)
+        for label in (SOURCE, CUE, CONTENT):
+            if overlap := first_overlap(spans[label]):
+                region = by_span[(label, *overlap[1])][0]
+                yield check.at(region.index).finding("V507", overlap_message(label, overlap), region.id)
         for label in (CUE, CONTENT):
             for start, end in spans[label]:
                 key = (label, start, end)

@@ -17,6 +17,25 @@ def same_but_whitespace(a: str, b: str) -> bool:
     return a.split() == b.split()
 
 
+def first_overlap(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Two distinct spans of `spans` (sorted) that share characters, the earlier first; None if none do. One
+    attribution's fragments of one role are separate pieces of text: two that overlap are scored as two spans by eval
+    and agreement (each half of a content drawn twice matched nothing), while alpha sees their characters once."""
+    reach: tuple[int, int] | None = None  # the span reaching furthest so far
+    for span in spans:
+        if reach is not None and span != reach and span[0] < reach[1]:
+            return reach, span
+        if reach is None or span[1] > reach[1]:
+            reach = span
+    return None
+
+
+def overlap_message(role: str, pair: tuple[tuple[int, int], tuple[int, int]]) -> str:
+    (a, b), (c, d) = pair
+    return (f"{role} fragments [{a}, {b}) and [{c}, {d}) of one attribution overlap: eval scores each on its own; "
+            "make them one fragment")
+
+
 def _offset(value: int) -> str:
     """An offset for a message: an integer of a hundred digits is shown by its size."""
     return str(value) if value < 10**12 else f"(an integer of {len(str(value))} digits)"
