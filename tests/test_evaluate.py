@@ -276,7 +276,7 @@ def test_evaluate_refuses_different_texts_and_duplicate_ids(tmp_path, files):
         evaluate(str(gold), str(other))
     twice = tmp_path / "twice.jsonl"
     twice.write_text(gold.read_text(encoding="utf-8") * 2, encoding="utf-8")
-    with pytest.raises(Exception, match=r"E100 .*twice.jsonl: documents 1 and 3 share the id .d1. \(ids must be unique\)$"):
+    with pytest.raises(Exception, match=r"E100 .*twice.jsonl: records 1 and 3 \(counted in order, blank lines aside: `attrib validate` names their lines\) share the id .d1. \(ids must be unique\)$"):
         evaluate(str(twice), str(gold))
     versions = tmp_path / "versions.jsonl"  # labelstudio records --choose each: an annotator's version a record
     versions.write_text("".join(json.dumps(make_record("d1", TEXT, [], provenance={"task_id": 1, "annotation_id": n,

@@ -336,7 +336,8 @@ def test_training_documents_twice_or_in_dev_too_are_refused_before_training(corp
     the model was trained on), and --dev equal to the training data gave training scores as dev scores."""
     train_path, dev_path = corpus
     ran = attrib_cli("train", train_path, train_path, "-o", tmp_path / "model")
-    assert ran.code == 2 and ran.err == (f"attrib: E100 {train_path}, {train_path}: documents 1 and 31 share the id "
+    assert ran.code == 2 and ran.err == (f"attrib: E100 {train_path}, {train_path}: records 1 and 31 (counted in order, "
+                                         "blank lines aside: `attrib validate` names their lines) share the id "
                                          "'t0' (ids must be unique)\n")
     ran = attrib_cli("train", train_path, "--dev", train_path, "-o", tmp_path / "model")
     assert ran.code == 2 and ran.err == (f"attrib: E100 {train_path}: 30 of its 30 documents are training documents "

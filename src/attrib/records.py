@@ -80,8 +80,8 @@ def by_id(records: Iterable[dict], where: str) -> dict[str, dict]:
     for n, record in enumerate(records, 1):
         doc_id = record["id"]
         if doc_id in out:
-            raise InputError(f"{where}: documents {first[doc_id]} and {n} share the id {doc_id!r} "
-                             f"({repeated_id_hint(record)})")
+            raise InputError(f"{where}: records {first[doc_id]} and {n} (counted in order, blank lines aside: `attrib "
+                             f"validate` names their lines) share the id {doc_id!r} ({repeated_id_hint(record)})")
         out[doc_id], first[doc_id] = record, n
     return out
 
