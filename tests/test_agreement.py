@@ -370,3 +370,16 @@ def test_one_user_is_one_annotator_whichever_form_completed_by_takes(tmp_path):
     assert pair["annotators"] == ["alice@example.org", "2"] and pair["documents"] == 2
     assert pair["attributions"] == prf(1, 1, 0)  # alice the reference on both tasks: bob's on task 3, which she left out
     assert report["prediction_changes"]["by_annotator"]["alice@example.org"]["annotations"] == 3
+
+
+def test_a_bidi_override_in_a_name_is_shown_escaped_not_obeyed(tmp_path):
+    """U+202E in an annotator's email reached the terminal table and the HTML page as it was: the rest of each row,
+    figures included, read reversed where bidi applies."""
+    eve = {"id": 7, "email": "eve\u202e@example.org"}
+    path = export(tmp_path, [task(1, TEXT, PREDICTED, [annotation(11, eve, TEXT, PREDICTED, 101),
+                                                        annotation(12, BOB_ID, TEXT, BOB, 101)])])
+    page = tmp_path / "report.html"
+    ran = attrib("agreement", path, "--html", page)
+    assert ran.code == 0, ran.err
+    for shown in (ran.out, page.read_text(encoding="utf-8")):
+        assert "\u202e" not in shown and "eve\\u202e@example.org" in shown

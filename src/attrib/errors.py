@@ -30,12 +30,16 @@ def message_line(error: BaseException) -> str:
     return shorten(printable(str(error)), MESSAGE_LIMIT)
 
 
-_CONTROLS = {code: repr(chr(code))[1:-1] for code in [*range(32), *range(127, 160)]}  # Unicode's Cc, as repr shows it
+_BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]  # embeddings, overrides and isolates: they reorder a line
+_CONTROLS = {code: repr(chr(code))[1:-1] for code in [*range(32), *range(127, 160), *_BIDI]}  # Cc and _BIDI, as repr
+# shows them
 
 
 def printable(text: str) -> str:
-    """`text` with its control characters escaped (a line break as \\n, ESC as \\x1b): an id or a name from the data,
-    printed to a terminal, could clear the screen, retitle the window, or overwrite a line with a carriage return."""
+    """`text` with its control characters escaped (a line break as \\n, ESC as \\x1b), and the bidirectional
+    embeddings, overrides and isolates (U+202E as \\u202e): an id or a name from the data, printed to a terminal,
+    could clear the screen, retitle the window, overwrite a line with a carriage return, or show the rest of a table
+    row, figures included, reversed."""
     return text.translate(_CONTROLS)
 
 

@@ -10,11 +10,12 @@ and what to do, instead of drawing empty charts.
 
 from __future__ import annotations
 
-from html import escape
+import html
 from pathlib import Path
 
 from .agreement import (ALPHA_COLUMNS, CHANGE_COLUMNS, DISAGREEMENT_COLUMNS, alpha_cells, change_cells, change_rows,
                         disagreement_cells, no_pairs_note, pair_rows, task_url)
+from .errors import printable
 from .evaluate import percent
 from .jsonio import atomic_write
 from .records import ROLES
@@ -60,6 +61,12 @@ def _chart(rows: list[tuple[str, list[float | None]]], series: list[str], stacke
     out.append("</svg>")
     key = "".join(f'<span style="background:{c}"></span>{escape(name)}' for name, c in zip(series, COLOURS))
     return f'<p class="key">{key}</p>' + "".join(out)
+
+
+def escape(text: str) -> str:
+    """Text for the page: HTML's special characters escaped, and what `printable` escapes (a name with U+202E
+    reversed the sentence it stood in, and the labels of a chart)."""
+    return html.escape(printable(text))
 
 
 def _table(header: list[str], rows: list[list]) -> str:
