@@ -131,6 +131,20 @@ def test_annotation_events_keep_cancelled_and_invalid_annotations_out():
     assert [e["event"] for e in deleted] == ["deleted", "deleted"] and outcome.deleted == 2
 
 
+def test_one_request_brings_at_most_a_hundred_annotations_of_one_task():
+    """Each annotation is kept with its task's text: 3,000 annotations of a 500 KB text in one 742 KB event wrote
+    1.5 GB to the log. The ones past MAX_PER_TASK are refused, each said; other tasks' are not counted with them."""
+    from attrib.backend.learning import MAX_PER_TASK
+
+    tasks = [{"id": 5, "data": {"text": MINISTER_TEXT}}, {"id": 6, "data": {"text": MINISTER_TEXT}}]
+    annotations = [{"id": i, "task": 5, "result": MINISTER_RESULT} for i in range(1, MAX_PER_TASK + 3)]
+    events, outcome = annotation_events({"action": "ANNOTATIONS_CREATED", "task": tasks, "annotation": [
+        *annotations, {"id": 999, "task": 6, "result": MINISTER_RESULT}]})
+    assert outcome.accepted == MAX_PER_TASK + 1 and [e["annotation_id"] for e in events][-1] == 999
+    assert outcome.rejected == [f"annotation {i} of task 5: more than 100 annotations of one task in one request: each "
+                                "is kept with the task's text; send them in several" for i in (101, 102)]
+
+
 def test_a_rounds_snapshot_reads_back_texts_with_unicode_line_separators(tmp_path):
     """U+2028, U+2029 and U+0085 stay raw in a JSON line (dumps_line): read back by splitlines() they cut the
     record, and every training round failed from then on."""
