@@ -3,8 +3,8 @@
 Agreement uses the scoring of `attrib eval` (evaluate.Scores), one annotator as the reference and
 the other as the prediction: F1 is the same either way round, and P/R of a pair "a / b" read as "b
 against a", a the annotator of the lower user id. Only tasks with two or more annotators count; an annotator
-with several annotations on one task is represented by their latest (`--choose each_latest`). Overall figures are micro averages: counts
-summed over every pair of every task.
+with several annotations on one task is represented by their latest (`--choose each_latest`). Overall figures are
+micro averages: counts summed over every pair of every task.
 
 Pre-annotation changes compare each annotation with the prediction it was started from (its
 `parent_prediction`), region by region, a region being a distinct (role, start, end):

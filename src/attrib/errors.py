@@ -31,8 +31,7 @@ def message_line(error: BaseException) -> str:
 
 
 _BIDI = [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]  # embeddings, overrides and isolates: they reorder a line
-_CONTROLS = {code: repr(chr(code))[1:-1] for code in [*range(32), *range(127, 160), *_BIDI]}  # Cc and _BIDI, as repr
-# shows them
+_CONTROLS = {code: repr(chr(code))[1:-1] for code in [*range(32), *range(127, 160), *_BIDI]}  # as repr shows them
 
 
 def printable(text: str) -> str:

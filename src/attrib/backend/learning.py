@@ -45,6 +45,7 @@ STATE = "learning.json"  # how many accepted annotations the last round started 
 MODELS, REJECTED, ROUNDS = "models", "rejected", "rounds"
 MAX_PER_TASK = 100  # annotations of one task one request may bring: each is kept with the task's text (3,000 of a
 # 500 KB text in one 742 KB event wrote 1.5 GB)
+MOST_LOGGED = 20  # of one request's rejected tasks or annotations, the lines logged; the rest are counted
 PROJECT_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() takes "²", which int() refuses
 
 
@@ -59,9 +60,6 @@ class EventOutcome:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-MOST_LOGGED = 20  # of one request's rejected tasks or annotations, the lines logged; the rest are counted
 
 
 def log_each(level: int, messages: list[str], what: str) -> None:
@@ -138,8 +136,8 @@ def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
             continue
         per_task[task.get("id")] += 1
         if per_task[task.get("id")] > MAX_PER_TASK:
-            outcome.rejected.append(f"{where}: more than {MAX_PER_TASK} annotations of one task in one request: each is "
-                                    "kept with the task's text; send them in several")
+            outcome.rejected.append(f"{where}: more than {MAX_PER_TASK} annotations of one task in one request: "
+                                    "each is kept with the task's text; send them in several")
             continue
         if annotation.get("was_cancelled"):
             outcome.skipped.append(f"{where}: cancelled (skipped by the annotator)")

@@ -67,8 +67,9 @@ ANNOTATION_CONF = f"""\
 
 _FLAT = str.maketrans("\t\n\r", "   ")
 _LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")  # what str.splitlines splits at
-SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-_SPACES = str.maketrans(SPACES, " " * len(SPACES))  # SPACES: what str.isspace() takes, so what str.split() splits at
+SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+          "\u200a\u2028\u2029\u202f\u205f\u3000")  # what str.isspace() takes, so what str.split() splits at
+_SPACES = str.maketrans(SPACES, " " * len(SPACES))
 
 
 def _span_key(frags: list[dict]) -> tuple:
