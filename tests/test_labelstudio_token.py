@@ -138,3 +138,70 @@ def test_a_login_in_the_url_is_not_shown_when_a_server_echoes_it(tmp_path):
     bad = attrib("labelstudio", "pull", "--project", "t", "--url", "http://h:1/\x01", "-o", tmp_path / "x.json",
                  env={"LABEL_STUDIO_API_KEY": "a" * 40})
     assert bad.code == 3 and bad.err.startswith("attrib: E200 'http://h:1/\\x01' holds a space or a control character")
+
+
+def test_a_redirect_to_another_server_is_not_followed_and_a_login_page_is_no_answer(tmp_path):
+    """A stand-in server (the misbehaviour is the point, not Label Studio) that redirects every call to another port:
+    the SDK followed it, so a personal access token's refresh (the token in its body) and the pushed documents went to
+    that server, and its empty project list made push create the project again. Another that answers every call with a
+    login page (200, HTML): a JSONDecodeError traceback; `pull` saved the page as the export."""
+    import http.server
+    import threading
+
+    seen: list[str] = []
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"[]")
+
+        do_POST = do_GET
+
+        def log_message(self, *args) -> None:
+            pass
+
+    other = http.server.HTTPServer(("127.0.0.1", 0), Elsewhere)
+
+    class Redirecting(Elsewhere):
+        def do_GET(self) -> None:
+            self.send_response(307)
+            self.send_header("Location", f"http://127.0.0.1:{other.server_address[1]}{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET
+
+    class LoginPage(Elsewhere):
+        def do_GET(self) -> None:
+            body = b"<!DOCTYPE html><html><body>Log in</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+    servers = [other, http.server.HTTPServer(("127.0.0.1", 0), Redirecting),
+               http.server.HTTPServer(("127.0.0.1", 0), LoginPage)]
+    for running in servers:
+        threading.Thread(target=running.serve_forever, daemon=True).start()
+    records = tmp_path / "r.jsonl"
+    records.write_text('{"id": "d", "text": "He said so.", "attributions": []}\n', encoding="utf-8")
+    try:
+        redirecting, login = (f"http://127.0.0.1:{s.server_address[1]}" for s in servers[1:])
+        pushed = attrib("labelstudio", "push", records, "--project", "P", "--url", redirecting,
+                        env={"LABEL_STUDIO_API_KEY": "a" * 40})
+        pulled = attrib("labelstudio", "pull", "--project", "P", "--url", login, "-o", tmp_path / "out.json",
+                        env={"LABEL_STUDIO_API_KEY": "a" * 40})
+    finally:
+        for running in servers:
+            running.shutdown()
+    assert pushed.code == 3 and seen == [] and pushed.err.startswith(
+        f"attrib: E200 Label Studio at {redirecting} redirected to http://127.0.0.1:{other.server_address[1]}, another "
+        "server: not followed"), pushed.err
+    assert pulled.code == 3 and pulled.err.count("\n") == 1 and "Traceback" not in pulled.err, pulled.err
+    assert "a login page or a proxy's? check the URL" in pulled.err and not (tmp_path / "out.json").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import re
 import time
 from urllib.parse import urlsplit, urlunsplit
 from typing import IO, Any, Iterator
@@ -17,10 +18,26 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from ..errors import LabelStudioError, TokenRefusedError
+from ..errors import LabelStudioError, TokenRefusedError, shorten
 
 PAGE_SIZE = 1000
 ONCE = {"max_retries": 0}
+
+
+class RedirectedAway(httpx.RequestError):
+    """A redirect to another server than the one attrib was given: not followed, as the request would carry the
+    token (a personal access token's refresh sends it in the body) or the documents there."""
+
+
+def _same_server(origin: tuple[str, str, int | None]) -> Any:
+    """An httpx request hook refusing any request (a redirect's) to another scheme, host or port than `origin`."""
+    def check(request: httpx.Request) -> None:
+        url = request.url
+        if (url.scheme, url.host, url.port) != origin:
+            raise RedirectedAway(f"redirected to {url.scheme}://{url.host}{f':{url.port}' if url.port else ''}, "
+                                 "another server: not followed (the request carries the token or the documents); "
+                                 "give that server's URL if it is the one", request=request)
+    return check
 
 
 def shown_url(url: str) -> str:
@@ -70,8 +87,12 @@ class Client:
             login = f"{parts.username}:{parts.password}".encode()
             self._secrets |= {parts.password: "***", base64.b64encode(login).decode(): "***"}
         self.timeout = timeout
+        base = httpx.URL(self.url)
+        http = httpx.Client(timeout=timeout, follow_redirects=True,
+                            event_hooks={"request": [_same_server((base.scheme, base.host, base.port))]})
         with self._errors("reading the token"):
-            self.sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=retries)
+            self.sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=retries,
+                                   httpx_client=http)
 
     def _say(self, message: str) -> str:
         """`message` without the token (as it is, or as a repr() inside the message shows it), nor a URL's login."""
@@ -96,17 +117,27 @@ class Client:
                            f"{where} forbids {doing} (403): the token's user lacks the permission")
             elif status == 404:
                 message = f"{where} has no such object (404) while {doing}"
+            elif 200 <= status < 300:  # an answer the SDK could not read as JSON
+                message = (f"{where} answered {status} with something that is not JSON while {doing}"
+                           f"{': ' + detail if detail else ''}: a login page or a proxy's? check the URL")
             else:
                 message = f"{where} answered {status} while {doing}{': ' + detail if detail else ''}"
             raise LabelStudioError(self._say(message)) from None
         except httpx.TimeoutException:
             raise LabelStudioError(f"{where} did not answer within {self.timeout:g} s while {doing}") from None
+        except RedirectedAway as exc:
+            raise LabelStudioError(self._say(f"{where} {exc} (while {doing})")) from None
         except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
             reason = str(exc).split("] ")[-1] or type(exc).__name__
             raise LabelStudioError(self._say(f"cannot reach {where} while {doing} ({reason}): is it running? "
                                              "`attrib studio` starts one")) from None
         except httpx.HTTPError as exc:
             raise LabelStudioError(self._say(f"{where}: {type(exc).__name__} while {doing}: {exc}")) from None
+        except ValueError as exc:  # an answer that is not JSON, not UTF-8, or not the shape the SDK reads: a traceback
+            reason = shorten(str(exc).splitlines()[0] if str(exc) else "", 120, one_line=True)
+            raise LabelStudioError(self._say(f"{where} answered something attrib cannot read while {doing} "
+                                             f"({type(exc).__name__}: {reason}): a login page or a proxy's? check the "
+                                             "URL")) from None
 
     def _http(self, method: str, path: str, doing: str, **kwargs: Any) -> Any:
         """A raw API call (JSON in, JSON out), for lists too long to parse into SDK models.
@@ -124,7 +155,12 @@ class Client:
                 except ValueError:
                     body = response.text
                 raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=body)
-            return response.json() if response.content else None
+            try:
+                return response.json() if response.content else None
+            except ValueError:  # not JSON, or not UTF-8 (a login page a proxy answers with 200): was a traceback
+                raise LabelStudioError(f"Label Studio at {self.shown} answered {method} {path} with something that is "
+                                       f"not JSON ({response.headers.get('content-type') or 'no content type'}) while "
+                                       f"{doing}: a login page or a proxy's? check the URL") from None
 
     def whoami(self) -> dict:
         with self._errors("checking the token"):
@@ -252,7 +288,12 @@ class Client:
                 time.sleep(poll)
             if status == "failed":
                 raise LabelStudioError(f"Label Studio at {self.shown}: export {job.id} of project {project_id} failed")
+            start = b""  # the first bytes that are not white space: a JSON export is an array
             for chunk in exports.download(project_id, job.id, export_type="JSON"):
+                if not start and (start := chunk.lstrip()[:1]) and start != b"[":
+                    raise LabelStudioError(f"Label Studio at {self.shown}: export {job.id} of project {project_id} is "
+                                           f"not a JSON array (it starts with {chunk.lstrip()[:20]!r}): a login page or "
+                                           "a proxy's answer? check the URL")
                 out.write(chunk)
 
 
@@ -267,6 +308,10 @@ def _detail(body: Any) -> str:
         elif errors:
             parts.append(str(errors))
         text = "; ".join(p for p in parts if p)
+    elif isinstance(body, str) and body.lstrip()[:1] == "<":  # a web page (a proxy's error, a login form): its markup
+        # says nothing a line can hold
+        title = re.search(r"<title[^>]*>([^<]*)", body, re.I)
+        text = f"an HTML page{f' titled {title.group(1).strip()!r}' if title and title.group(1).strip() else ''}"
     else:
         text = str(body or "")
     return " ".join(text.split())[:300]
