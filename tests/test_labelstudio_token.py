@@ -6,13 +6,16 @@ token reset in Label Studio's Account & Settings leaves behind.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
+import re
 import time
 
 import pytest
 
 from attrib.labelstudio import server, studio
+from attrib.errors import LabelStudioError
 from attrib.labelstudio.client import Client
 from runs import attrib
 
@@ -205,3 +208,63 @@ def test_a_redirect_to_another_server_is_not_followed_and_a_login_page_is_no_ans
         "server: not followed"), pushed.err
     assert pulled.code == 3 and pulled.err.count("\n") == 1 and "Traceback" not in pulled.err, pulled.err
     assert "a login page or a proxy's? check the URL" in pulled.err and not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("answer, said", [
+    ({}, "answered GET api/tasks/ with something else than an object with a list of tasks and their total"),
+    ([], "answered GET api/tasks/ with something else than an object with a list of tasks and their total"),
+    ({"tasks": [], "total": None}, "answered GET api/tasks/ with something else than an object with a list of tasks"),
+])
+def test_a_task_list_of_another_shape_is_one_line_not_an_empty_project(answer, said):
+    """A stand-in server (the shape is the point): `{}` was read as a project without tasks, and push imported every
+    document again; a list or a null total ended in a traceback."""
+    with stand_in(lambda path: answer) as url, pytest.raises(LabelStudioError, match=re.escape(said)):
+        list(Client(url, "a" * 40).tasks(1))
+
+
+@pytest.mark.parametrize("repeat, said", [(True, "lists project 1 twice"), (False, "lists more than 300 projects")])
+def test_project_pages_that_never_end_are_given_up_on(monkeypatch, repeat, said):
+    """The SDK asks for the next page while a page holds projects: a stand-in server that answers every page alike, or
+    with new projects without end, was asked 1,700 times in two minutes and never left."""
+    from attrib.labelstudio import client
+
+    monkeypatch.setattr(client, "MAX_PROJECTS", 300)
+    asked = []
+
+    def projects(path: str) -> dict:
+        asked.append(path)
+        page = 0 if repeat else len(asked)
+        return {"count": 10**9, "next": "http://x/?page=2", "previous": None,
+                "results": [{"id": page * 100 + i + 1, "title": f"other {i}"} for i in range(100)]}
+
+    with stand_in(projects) as url, pytest.raises(LabelStudioError, match=re.escape(said)):
+        Client(url, "a" * 40).find_project("P")
+    assert len(asked) == (2 if repeat else 4)
+
+
+@contextlib.contextmanager
+def stand_in(answer):
+    """A server on 127.0.0.1 answering every GET with the JSON `answer(path)` gives: a stand-in where what a server
+    answers is the point, not Label Studio."""
+    import http.server
+    import json
+    import threading
+
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(answer(self.path)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    running = http.server.HTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=running.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{running.server_address[1]}"
+    finally:
+        running.shutdown()

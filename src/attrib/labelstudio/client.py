@@ -21,6 +21,7 @@ from label_studio_sdk.core.api_error import ApiError
 from ..errors import LabelStudioError, TokenRefusedError, shorten
 
 PAGE_SIZE = 1000
+MAX_PROJECTS = 10_000  # listed by one search (a hundred pages): a server whose pages never end is given up on
 ONCE = {"max_retries": 0}
 
 
@@ -162,6 +163,24 @@ class Client:
                                        f"not JSON ({response.headers.get('content-type') or 'no content type'}) while "
                                        f"{doing}: a login page or a proxy's? check the URL") from None
 
+    def _each_once(self, projects: Iterator, doing: str) -> Iterator:
+        """The projects of the SDK's pager, until one comes again or MAX_PROJECTS have: it asks for pages while a page
+        holds any, and a server whose pages never end was asked 1,700 times in two minutes, without end."""
+        seen = set()
+        for project in projects:
+            wrong = (f"lists project {project.id} twice" if project.id in seen else "lists a project without an id"
+                     if project.id is None else f"lists more than {MAX_PROJECTS:,} projects"
+                     if len(seen) == MAX_PROJECTS else None)
+            if wrong:
+                raise LabelStudioError(f"Label Studio at {self.shown} {wrong} while {doing}: its pages do not end; is "
+                                       "it Label Studio?")
+            seen.add(project.id)
+            yield project
+
+    def _unknown_shape(self, call: str, doing: str, expected: str) -> LabelStudioError:
+        return LabelStudioError(f"Label Studio at {self.shown} answered {call} with something else than {expected} "
+                                f"while {doing}: is it Label Studio (1.23 is what attrib knows)?")
+
     def whoami(self) -> dict:
         with self._errors("checking the token"):
             return self.sdk.users.whoami(request_options=ONCE).dict()
@@ -170,8 +189,10 @@ class Client:
         """The project with exactly this title (as Label Studio keeps it), None if there is none; an error if there
         are several."""
         title = project_title(title)
-        with self._errors(f"looking for project {title!r}"):
-            found = [p for p in self.sdk.projects.list(title=title, page_size=100) if p.title == title]
+        doing = f"looking for project {title!r}"
+        with self._errors(doing):
+            found = [p for p in self._each_once(self.sdk.projects.list(title=title, page_size=100), doing)
+                     if p.title == title]
         if len(found) > 1:
             ids = ", ".join(str(p.id) for p in found)
             raise LabelStudioError(f"Label Studio at {self.shown} has {len(found)} projects titled {title!r} (ids {ids}): rename all but one")
@@ -182,7 +203,7 @@ class Client:
         found = self.find_project(title)
         if found is None:
             with self._errors("listing projects"):
-                titles = sorted(p.title for p in self.sdk.projects.list(page_size=100))
+                titles = sorted(p.title for p in self._each_once(self.sdk.projects.list(page_size=100), "listing projects"))
             known = ", ".join(repr(t) for t in titles[:10]) or "none"
             raise LabelStudioError(f"Label Studio at {self.shown} has no project titled {title!r} (projects: {known})")
         return found
@@ -237,8 +258,13 @@ class Client:
             body = self._http("GET", "api/tasks/", f"listing the tasks of project {project_id}",
                               params={"project": project_id, "page": page, "page_size": PAGE_SIZE,
                                       "fields": "all" if predictions else "task_only", "include": include})
-            yield from body.get("tasks", [])
-            if page * PAGE_SIZE >= body.get("total", 0):
+            if not (isinstance(body, dict) and isinstance(body.get("tasks"), list) and all(
+                    isinstance(task, dict) for task in body["tasks"]) and isinstance(body.get("total"), int)):
+                # `{}` was read as no tasks, and push imported every document again
+                raise self._unknown_shape("GET api/tasks/", f"listing the tasks of project {project_id}",
+                                          "an object with a list of tasks and their total")
+            yield from body["tasks"]
+            if page * PAGE_SIZE >= body["total"]:
                 return
             page += 1
 
@@ -251,8 +277,11 @@ class Client:
 
     def import_counted(self, project_id: int, tasks: list[dict]) -> tuple[list[int], int]:
         """Import tasks: their ids, in order, and how many predictions the server says it stored with them."""
-        body = self._http("POST", f"api/projects/{project_id}/import", f"importing {len(tasks)} tasks into project {project_id}",
-                          params={"return_task_ids": "true"}, json=tasks)
+        doing = f"importing {len(tasks)} tasks into project {project_id}"
+        body = self._http("POST", f"api/projects/{project_id}/import", doing, params={"return_task_ids": "true"},
+                          json=tasks)
+        if not isinstance(body, dict):
+            raise self._unknown_shape(f"POST api/projects/{project_id}/import", doing, "an object")
         count = body.get("prediction_count")
         return body.get("task_ids") or [], count if isinstance(count, int) else -1
 
