@@ -134,8 +134,8 @@ def annotation_events(payload: dict) -> tuple[list[dict], EventOutcome]:
         if task is None:
             outcome.rejected.append(f"{where}: the event carries no task")
             continue
-        per_task[task.get("id")] += 1
-        if per_task[task.get("id")] > MAX_PER_TASK:
+        per_task[id(task)] += 1  # the task object: its id may be anything a request sends
+        if per_task[id(task)] > MAX_PER_TASK:
             outcome.rejected.append(f"{where}: more than {MAX_PER_TASK} annotations of one task in one request: "
                                     "each is kept with the task's text; send them in several")
             continue
