@@ -242,10 +242,21 @@ def test_project_pages_that_never_end_are_given_up_on(monkeypatch, repeat, said)
     assert len(asked) == (2 if repeat else 4)
 
 
+def test_a_server_asking_to_wait_an_hour_is_one_line_not_two_silent_minutes():
+    """A 429 with Retry-After: 3600 (a stand-in server): the SDK slept 60 s a retry, twice, saying nothing."""
+    asked = []
+    started = time.monotonic()
+    with stand_in(lambda path: asked.append(path) or {"detail": "slow down"}, 429, {"Retry-After": "3600"}) as url, \
+            pytest.raises(LabelStudioError, match=re.escape("asks to wait 3,600 s before the next call (429 Too Many "
+                                                            "Requests): try again later (while looking for project")):
+        Client(url, "a" * 40).find_project("P")
+    assert len(asked) == 1 and time.monotonic() - started < 10
+
+
 @contextlib.contextmanager
-def stand_in(answer):
-    """A server on 127.0.0.1 answering every GET with the JSON `answer(path)` gives: a stand-in where what a server
-    answers is the point, not Label Studio."""
+def stand_in(answer, status: int = 200, headers: dict | None = None):
+    """A server on 127.0.0.1 answering every GET with the JSON `answer(path)` gives (and `status`, `headers`): a
+    stand-in where what a server answers is the point, not Label Studio."""
     import http.server
     import json
     import threading
@@ -253,7 +264,9 @@ def stand_in(answer):
     class Answer(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             body = json.dumps(answer(self.path)).encode()
-            self.send_response(200)
+            self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

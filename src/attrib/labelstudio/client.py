@@ -30,6 +30,21 @@ class RedirectedAway(httpx.RequestError):
     token (a personal access token's refresh sends it in the body) or the documents there."""
 
 
+MOST_WAIT = 10  # seconds a 429's Retry-After may ask before attrib gives up rather than let the SDK sleep (60 s a try)
+
+
+class AskedToWait(httpx.RequestError):
+    """A 429 whose Retry-After asks for longer than MOST_WAIT: the SDK slept 60 s a retry, twice, without a word."""
+
+
+def _not_asked_to_wait(response: httpx.Response) -> None:
+    """An httpx response hook: a 429 asking to wait longer than MOST_WAIT seconds ends the call."""
+    wait = response.headers.get("retry-after", "").strip()
+    if response.status_code == 429 and wait.isascii() and wait.isdigit() and int(wait) > MOST_WAIT:
+        raise AskedToWait(f"asks to wait {int(wait):,} s before the next call (429 Too Many Requests): try again "
+                          "later", request=response.request)
+
+
 def _same_server(origin: tuple[str, str, int | None]) -> Any:
     """An httpx request hook refusing any request (a redirect's) to another scheme, host or port than `origin`."""
     def check(request: httpx.Request) -> None:
@@ -90,7 +105,8 @@ class Client:
         self.timeout = timeout
         base = httpx.URL(self.url)
         http = httpx.Client(timeout=timeout, follow_redirects=True,
-                            event_hooks={"request": [_same_server((base.scheme, base.host, base.port))]})
+                            event_hooks={"request": [_same_server((base.scheme, base.host, base.port))],
+                                         "response": [_not_asked_to_wait]})
         with self._errors("reading the token"):
             self.sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=retries,
                                    httpx_client=http)
@@ -126,7 +142,7 @@ class Client:
             raise LabelStudioError(self._say(message)) from None
         except httpx.TimeoutException:
             raise LabelStudioError(f"{where} did not answer within {self.timeout:g} s while {doing}") from None
-        except RedirectedAway as exc:
+        except (RedirectedAway, AskedToWait) as exc:
             raise LabelStudioError(self._say(f"{where} {exc} (while {doing})")) from None
         except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
             reason = str(exc).split("] ")[-1] or type(exc).__name__
