@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import re
 import time
@@ -114,28 +115,13 @@ def test_a_login_in_the_url_is_not_shown_when_a_server_echoes_it(tmp_path):
     """A server (a stand-in: the echo is the point, not Label Studio) that puts the request's Authorization header into
     its error body showed the base64 of user:password in attrib's error line; and a URL holding a control character
     ended in httpx's traceback."""
-    import http.server
-    import threading
+    def echo(request) -> tuple:
+        return 500, {}, f"bad: {request.headers.get('Authorization')}".encode()
 
-    class Echo(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = f"bad: {self.headers.get('Authorization')}".encode()
-            self.send_response(500)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    echo = http.server.HTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=echo.serve_forever, daemon=True).start()
-    try:
-        url = f"http://usr:PASSW0RD@127.0.0.1:{echo.server_address[1]}"
+    with stand_in(echo) as plain:
+        url = plain.replace("http://", "http://usr:PASSW0RD@")
         ran = attrib("labelstudio", "pull", "--project", "t", "--url", url, "-o", tmp_path / "x.json",
                      env={"LABEL_STUDIO_API_KEY": "a" * 40})
-    finally:
-        echo.shutdown()
     assert ran.code != 0 and ran.err.count("\n") == 1, ran.err
     assert "PASSW0RD" not in ran.err and "dXNyOlBBU1NXMFJE" not in ran.err and "usr:***@" in ran.err
     bad = attrib("labelstudio", "pull", "--project", "t", "--url", "http://h:1/\x01", "-o", tmp_path / "x.json",
@@ -148,64 +134,19 @@ def test_a_redirect_to_another_server_is_not_followed_and_a_login_page_is_no_ans
     the SDK followed it, so a personal access token's refresh (the token in its body) and the pushed documents went to
     that server, and its empty project list made push create the project again. Another that answers every call with a
     login page (200, HTML): a JSONDecodeError traceback; `pull` saved the page as the export."""
-    import http.server
-    import threading
-
     seen: list[str] = []
-
-    class Elsewhere(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"[]")
-
-        do_POST = do_GET
-
-        def log_message(self, *args) -> None:
-            pass
-
-    other = http.server.HTTPServer(("127.0.0.1", 0), Elsewhere)
-
-    class Redirecting(Elsewhere):
-        def do_GET(self) -> None:
-            self.send_response(307)
-            self.send_header("Location", f"http://127.0.0.1:{other.server_address[1]}{self.path}")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        do_POST = do_GET
-
-    class LoginPage(Elsewhere):
-        def do_GET(self) -> None:
-            body = b"<!DOCTYPE html><html><body>Log in</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_POST = do_GET
-
-    servers = [other, http.server.HTTPServer(("127.0.0.1", 0), Redirecting),
-               http.server.HTTPServer(("127.0.0.1", 0), LoginPage)]
-    for running in servers:
-        threading.Thread(target=running.serve_forever, daemon=True).start()
+    login_page = b"<!DOCTYPE html><html><body>Log in</body></html>"
     records = tmp_path / "r.jsonl"
     records.write_text('{"id": "d", "text": "He said so.", "attributions": []}\n', encoding="utf-8")
-    try:
-        redirecting, login = (f"http://127.0.0.1:{s.server_address[1]}" for s in servers[1:])
+    with stand_in(lambda request: seen.append(request.path) or (200, {}, b"[]")) as other, \
+            stand_in(lambda request: (307, {"Location": other + request.path}, b"")) as redirecting, \
+            stand_in(lambda request: (200, {"Content-Type": "text/html"}, login_page)) as login:
         pushed = attrib("labelstudio", "push", records, "--project", "P", "--url", redirecting,
                         env={"LABEL_STUDIO_API_KEY": "a" * 40})
         pulled = attrib("labelstudio", "pull", "--project", "P", "--url", login, "-o", tmp_path / "out.json",
                         env={"LABEL_STUDIO_API_KEY": "a" * 40})
-    finally:
-        for running in servers:
-            running.shutdown()
     assert pushed.code == 3 and seen == [] and pushed.err.startswith(
-        f"attrib: E200 Label Studio at {redirecting} redirected to http://127.0.0.1:{other.server_address[1]}, another "
-        "server: not followed"), pushed.err
+        f"attrib: E200 Label Studio at {redirecting} redirected to {other}, another server: not followed"), pushed.err
     assert pulled.code == 3 and pulled.err.count("\n") == 1 and "Traceback" not in pulled.err, pulled.err
     assert "a login page or a proxy's? check the URL" in pulled.err and not (tmp_path / "out.json").exists()
 
@@ -218,7 +159,7 @@ def test_a_redirect_to_another_server_is_not_followed_and_a_login_page_is_no_ans
 def test_a_task_list_of_another_shape_is_one_line_not_an_empty_project(answer, said):
     """A stand-in server (the shape is the point): `{}` was read as a project without tasks, and push imported every
     document again; a list or a null total ended in a traceback."""
-    with stand_in(lambda path: answer) as url, pytest.raises(LabelStudioError, match=re.escape(said)):
+    with stand_in(lambda request: as_json(answer)) as url, pytest.raises(LabelStudioError, match=re.escape(said)):
         list(Client(url, "a" * 40).tasks(1))
 
 
@@ -231,11 +172,11 @@ def test_project_pages_that_never_end_are_given_up_on(monkeypatch, repeat, said)
     monkeypatch.setattr(client, "MAX_PROJECTS", 300)
     asked = []
 
-    def projects(path: str) -> dict:
-        asked.append(path)
+    def projects(request) -> tuple:
+        asked.append(request.path)
         page = 0 if repeat else len(asked)
-        return {"count": 10**9, "next": "http://x/?page=2", "previous": None,
-                "results": [{"id": page * 100 + i + 1, "title": f"other {i}"} for i in range(100)]}
+        return as_json({"count": 10**9, "next": "http://x/?page=2", "previous": None,
+                        "results": [{"id": page * 100 + i + 1, "title": f"other {i}"} for i in range(100)]})
 
     with stand_in(projects) as url, pytest.raises(LabelStudioError, match=re.escape(said)):
         Client(url, "a" * 40).find_project("P")
@@ -246,31 +187,37 @@ def test_a_server_asking_to_wait_an_hour_is_one_line_not_two_silent_minutes():
     """A 429 with Retry-After: 3600 (a stand-in server): the SDK slept 60 s a retry, twice, saying nothing."""
     asked = []
     started = time.monotonic()
-    with stand_in(lambda path: asked.append(path) or {"detail": "slow down"}, 429, {"Retry-After": "3600"}) as url, \
+    slow_down = as_json({"detail": "slow down"}, 429, {"Retry-After": "3600"})
+    with stand_in(lambda request: asked.append(request.path) or slow_down) as url, \
             pytest.raises(LabelStudioError, match=re.escape("asks to wait 3,600 s before the next call (429 Too Many "
                                                             "Requests): try again later (while looking for project")):
         Client(url, "a" * 40).find_project("P")
     assert len(asked) == 1 and time.monotonic() - started < 10
 
 
+def as_json(value, status: int = 200, headers: dict | None = None) -> tuple:
+    """A stand-in's answer (status, headers, body) holding `value` as JSON."""
+    return status, {**(headers or {}), "Content-Type": "application/json"}, json.dumps(value).encode()
+
+
 @contextlib.contextmanager
-def stand_in(answer, status: int = 200, headers: dict | None = None):
-    """A server on 127.0.0.1 answering every GET with the JSON `answer(path)` gives (and `status`, `headers`): a
-    stand-in where what a server answers is the point, not Label Studio."""
+def stand_in(answer):
+    """A server on 127.0.0.1 answering every GET and POST with the (status, headers, body) `answer(request)` gives: a
+    stand-in where what a server answers is the point, not Label Studio. Its URL."""
     import http.server
-    import json
     import threading
 
     class Answer(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = json.dumps(answer(self.path)).encode()
+            status, headers, body = answer(self)
             self.send_response(status)
-            for name, value in (headers or {}).items():
+            for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        do_POST = do_GET
 
         def log_message(self, *args) -> None:
             pass
