@@ -172,12 +172,7 @@ class Client:
                 except ValueError:
                     body = response.text
                 raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=body)
-            try:
-                return response.json() if response.content else None
-            except ValueError:  # not JSON, or not UTF-8 (a login page a proxy answers with 200): was a traceback
-                raise LabelStudioError(f"Label Studio at {self.shown} answered {method} {path} with something that is "
-                                       f"not JSON ({response.headers.get('content-type') or 'no content type'}) while "
-                                       f"{doing}: a login page or a proxy's? check the URL") from None
+            return response.json() if response.content else None  # not JSON: _errors says so in one line
 
     def _each_once(self, projects: Iterator, doing: str) -> Iterator:
         """The projects of the SDK's pager, until one comes again or MAX_PROJECTS have: it asks for pages while a page
