@@ -35,6 +35,7 @@ from typing import Callable, Iterable, Iterator
 from ..errors import InputError, OffsetError, OutputError, shorten
 from ..jsonio import not_a_file, open_binary
 from ..records import KINDS, ROLES, check_fragment, fragment, infer_kind, make_record
+from ..validation.spans import same_but_whitespace
 from .outdir import safe_name, staged_dir, write_text
 
 ROLE_TYPES = {"source": "Source", "cue": "Cue", "content": "Content"}
@@ -67,22 +68,10 @@ ANNOTATION_CONF = f"""\
 
 _FLAT = str.maketrans("\t\n\r", "   ")
 _LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")  # what str.splitlines splits at
-SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
-          "\u200a\u2028\u2029\u202f\u205f\u3000")  # what str.isspace() takes, so what str.split() splits at
-_SPACES = str.maketrans(SPACES, " " * len(SPACES))
 
 
 def _span_key(frags: list[dict]) -> tuple:
     return tuple((f["start"], f["end"]) for f in frags)
-
-
-def _words(text: str) -> str:
-    """`text`'s words, one space between them: what str.split() compares, made in whole strings (a list of every
-    word of a 90 MB text field took 2.7 GB, and re.sub's pieces as much)."""
-    text = text.translate(_SPACES)
-    while "  " in text:
-        text = text.replace("  ", " ")
-    return text.strip(" ")
 
 
 def _text_field(text: str, frags: list[dict]) -> str:
@@ -296,7 +285,7 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
                 raise InputError(f"{at}: not a brat text-bound annotation: {line!r}") from None
             for frag in frags:
                 check_fragment(text, frag, f"{at} ({ident})")
-            if _words(field) != _words(_text_field(text, frags)):  # whitespace may differ (e.g. no-break spaces)
+            if not same_but_whitespace(field, _text_field(text, frags)):  # e.g. no-break spaces
                 raise OffsetError(f"{at}: {ident} says {shorten(field, 200)!r} but the text there is "
                                   f"{shorten(_text_field(text, frags), 200)!r}: "
                                   "is this the .txt it was annotated on?")
