@@ -183,6 +183,47 @@ def test_project_pages_that_never_end_are_given_up_on(monkeypatch, repeat, said)
     assert len(asked) == (2 if repeat else 4)
 
 
+@pytest.mark.parametrize("body, said", [
+    (b'[{"id": 1, "title": "P"}]', "answered something attrib cannot read while looking for project 'P' (TypeError"),
+    (b'{"results": [["P"]]}', "answered something attrib cannot read while looking for project 'P' (TypeError"),
+    (b"[" * 5000 + b"]" * 5000, "answered JSON nested deeper than attrib reads while looking for project 'P'"),
+])
+def test_a_project_list_of_another_shape_is_one_line(body, said):
+    """The SDK builds its models from what the server answers: a list where it reads an object was a TypeError
+    traceback, and JSON nested past Python's recursion limit was blamed on "a folder tree or a document"."""
+    answer = (200, {"Content-Type": "application/json"}, body)
+    with stand_in(lambda request: answer) as url, pytest.raises(LabelStudioError, match=re.escape(said)):
+        Client(url, "a" * 40).find_project("P")
+
+
+def test_an_answer_larger_than_memory_is_one_line_naming_the_server():
+    """A 4 MB gzip body unpacking to 1 GiB (a stand-in server), read by a process limited to 768 MiB: E170 said "a JSON
+    line, a JSON document or a text file is read whole; split it", blaming files the user never gave."""
+    import resource
+    import subprocess
+    import sys
+    import zlib
+    from pathlib import Path
+
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)  # 31: a gzip stream
+    body = b"".join([packer.compress(b'{"count": 1, "results": [{"id": 1, "title": "P", "x": "'),
+                     *(packer.compress(b"a" * 2**20) for _ in range(1024)), packer.compress(b'"}]}'), packer.flush()])
+    child = ("import sys\nfrom attrib.labelstudio.client import Client\nfrom attrib.errors import LabelStudioError\n"
+             "try:\n    Client(sys.argv[1], 'a' * 40).find_project('P')\nexcept LabelStudioError as exc:\n"
+             "    print(exc)\n")
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (768 * 2**20, 768 * 2**20))
+
+    answer = (200, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, body)
+    with stand_in(lambda request: answer) as url:
+        done = subprocess.run([sys.executable, "-c", child, url], capture_output=True, text=True, timeout=120,
+                              preexec_fn=limited, cwd=Path(__file__).parent)
+    assert done.returncode == 0 and not done.stderr, done.stderr[-2000:]
+    assert done.stdout == (f"E200 Label Studio at {url} answered more than this process has memory for while looking for "
+                           "project 'P': is it Label Studio?\n")
+
+
 def test_a_server_asking_to_wait_an_hour_is_one_line_not_two_silent_minutes():
     """A 429 with Retry-After: 3600 (a stand-in server): the SDK slept 60 s a retry, twice, saying nothing."""
     asked = []

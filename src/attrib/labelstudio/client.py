@@ -150,11 +150,17 @@ class Client:
                                              "`attrib studio` starts one")) from None
         except httpx.HTTPError as exc:
             raise LabelStudioError(self._say(f"{where}: {type(exc).__name__} while {doing}: {exc}")) from None
-        except ValueError as exc:  # an answer that is not JSON, not UTF-8, or not the shape the SDK reads: a traceback
+        except RecursionError:  # json's own limit: E170 would blame "a folder tree or a document"
+            raise LabelStudioError(self._say(f"{where} answered JSON nested deeper than attrib reads while {doing}: is "
+                                             "it Label Studio?")) from None
+        except MemoryError:  # a gzip bomb, say: E170 would blame a file the user gave
+            raise LabelStudioError(self._say(f"{where} answered more than this process has memory for while {doing}: "
+                                             "is it Label Studio?")) from None
+        except (ValueError, TypeError) as exc:  # not JSON, not UTF-8, or a shape the SDK's models cannot be built from
             reason = shorten(str(exc).splitlines()[0] if str(exc) else "", 120, one_line=True)
             raise LabelStudioError(self._say(f"{where} answered something attrib cannot read while {doing} "
                                              f"({type(exc).__name__}: {reason}): a login page or a proxy's? check the "
-                                             "URL")) from None
+                                             "URL")) from exc  # --verbose shows where the SDK failed
 
     def _http(self, method: str, path: str, doing: str, **kwargs: Any) -> Any:
         """A raw API call (JSON in, JSON out), for lists too long to parse into SDK models.
