@@ -51,3 +51,44 @@ def test_a_key_given_twice_in_one_object_is_found_where_it_is(text, found):
     duplicates = [p for p in problems if p.kind == DUPLICATE]
     assert [p.keys for p in duplicates] == found, problems
     assert all("times in one object" in p.message for p in duplicates)
+
+
+def test_depth_counted_on_as_the_text_grows_is_what_a_whole_count_gives():
+    """An element's window doubles until the element fits; its depth is counted on from where the last window's count
+    stopped (in a string cut by the window's end, in a run of brackets), never from the start again."""
+    import random
+
+    from attrib.jsonsafe import Depth
+
+    rng = random.Random(3)
+    pieces = ['"a[b"', '"\\"[["', '"\\\\"', "[", "[[", "]", "{", "}", ",", "1", '"x{y}\\\\\\"z"', " "]
+    for _ in range(300):
+        text = "[" + "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 60)))
+        for limit in (1, 2, 3, 5):
+            whole = Depth(element=True)
+            expected = whole.deeper_than(text, limit)
+            grown, found, end = Depth(element=True), False, 0
+            while end < len(text) and not found:
+                end = min(len(text), end + rng.randrange(1, 8))
+                found = grown.deeper_than(text[:end], limit)
+            assert (found, grown.closed) == (expected, whole.closed), (text, limit)
+
+
+def test_a_long_element_is_parsed_through_the_decoder_once_not_at_every_doubling(monkeypatch):
+    """A 54 MB task took 36 s to read: its window was counted from the start and parsed whole, hooks and all, each
+    time it doubled. Now each of its objects meets Decoder's hook once."""
+    import io
+
+    from attrib import jsonarray
+    from attrib.jsonsafe import Decoder
+
+    objects = 20_000
+    element = '{"result": [' + ", ".join(f'{{"id": "r{n}", "value": {{"start": {n}}}}}' for n in range(objects)) + "]}"
+    calls = []
+    hook = Decoder._object
+    monkeypatch.setattr(Decoder, "_object", lambda self, pairs: calls.append(1) or hook(self, pairs))
+    read = list(jsonarray.iter_json_array(io.BytesIO(f"[{element}, {{}}]".encode()), "export.json"))
+    assert [len(e.value) for e in read] == [1, 0] and len(read[0].value["result"]) == objects
+    once = 2 * objects + 1 + 1  # each region, its value, the task, the last element
+    assert once <= len(calls) < once + jsonarray.FIRST_WINDOW // 16  # and what the first window (4,096 characters,
+    # 20 a region) held: a window with fewer than 256 brackets cannot be too deep, so it is parsed at once

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import IO, Any, Iterator
 
 from .errors import BrokenJsonError, InputError
-from .jsonsafe import BOM, Decoder, Problem, element_too_deep, max_depth, too_deep, too_deep_for_python
+from .jsonsafe import BOM, Decoder, Depth, Problem, may_exceed, max_depth, too_deep, too_deep_for_python
 
 CHUNK = 1 << 16  # bytes per read
 FIRST_WINDOW = 1 << 12  # characters tried first for an element; doubled until it fits
+_PLAIN = json.JSONDecoder()
 _BLANK = re.compile(r"[ \t\n\r]*")
 _SKIPPED = re.compile(r'(?P<open>[\[{]+)|(?P<close>[\]}]+)|[^"\[\]{}]+|"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 
@@ -121,17 +122,21 @@ def _element(text: _Text, decoder: Decoder, index: int, limit: int, size: int) -
     """The element at the position (consumed), and how many characters it took."""
     if not text.peek():
         raise text.fail(index, "the array is not closed")
+    depth = Depth(element=True)
     while True:
         window, whole = text.window(size)
-        if window[0] in "[{" and element_too_deep(window, limit):
-            return JsonElement(index, problems=(too_deep(limit),)), _skip(text, index)
+        if window[0] in "[{" and may_exceed(window, limit):
+            if depth.deeper_than(window, limit):
+                return JsonElement(index, problems=(too_deep(limit),)), _skip(text, index)
+            if not depth.closed and not whole and _breaks_off(window):
+                size *= 2
+                continue
         try:
             value, end, problems = decoder.raw_decode(window)
         except RecursionError:  # a --max-depth beyond what this Python's parser can recurse
             return JsonElement(index, problems=(too_deep_for_python(),)), _skip(text, index)
         except json.JSONDecodeError as exc:
-            cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(window) - 8  # the window ends too soon
-            if whole or not cut:
+            if whole or not _cut(exc, window):
                 raise text.fail(index, f"{exc.msg.removesuffix(' at')} at character {exc.pos} of element {index}") from None
             size *= 2
             continue
@@ -140,6 +145,23 @@ def _element(text: _Text, decoder: Decoder, index: int, limit: int, size: int) -
             continue
         text.pos += end
         return JsonElement(index, value, problems), end
+
+
+def _cut(exc: json.JSONDecodeError, window: str) -> bool:
+    """Whether `exc` says the window ends too soon, not that the text is not JSON."""
+    return exc.msg.startswith("Unterminated string") or exc.pos >= len(window) - 8
+
+
+def _breaks_off(window: str) -> bool:
+    """True if `window` is JSON until it ends too soon. Asked of json's plain C parser, which builds its objects without
+    Decoder's hooks (a Python call each): a 54 MB task was parsed through them at every doubling of its window."""
+    try:
+        _PLAIN.raw_decode(window)
+    except json.JSONDecodeError as exc:
+        return _cut(exc, window)
+    except (ValueError, RecursionError):  # Decoder's own parse says what these are
+        return False
+    return False
 
 
 def _skip(text: _Text, index: int) -> int:
