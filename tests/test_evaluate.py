@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import random
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attrib.evaluate import Scores, evaluate, greedy_pairs, jaccard, match_overlap, overlapping_pairs, trim
+from attrib.errors import OffsetError
 from attrib.records import fragment, make_record, normalize_record
 from fragments import frag_of
 from runs import attrib
@@ -231,11 +233,13 @@ def test_empty_prediction_gives_none_not_a_made_up_precision():
 
 
 def _gold_line(doc_id: str, text: str, attrs: list[dict]) -> dict:
-    """The gold format of ../shared/data: [s, e] pairs (null when absent) plus all fragments in `parts`."""
+    """The gold format of ../shared/data: [s, e] pairs spanning each role's fragments (null when absent) plus all
+    fragments in `parts`."""
     out = []
     for a in attrs:
         pairs = {r: [[f["start"], f["end"]] for f in a[r]] for r in ("source", "cue", "content")}
-        out.append({**{r: (p[0] if p else None) for r, p in pairs.items()}, "kind": a["kind"], "parts": pairs})
+        out.append({**{r: ([p[0][0], p[-1][1]] if p else None) for r, p in pairs.items()}, "kind": a["kind"],
+                    "parts": pairs})
     return {"id": doc_id, "text": text, "attributions": out}
 
 
@@ -466,3 +470,19 @@ def test_greedy_pairs_asks_order_only_of_free_pairs_and_takes_what_sorting_them_
             used_a.add(a), used_b.add(b), expected.append((a, b))
     assert greedy_pairs(weights, order) == sorted(expected)
     assert len(asked) <= len(weights)
+
+
+@pytest.mark.parametrize("change, said", [
+    # parts and pair disagree: the pair was dropped without a word
+    (lambda a: a["parts"].update(content=[[0, 9]]), "$.attributions[0].content: [15, 30] is not the span of its parts"),
+    (lambda a: a.update(content=None), "$.attributions[0].content: None is not the span of its parts ([15, 30])"),
+    # a pair of floats (a pandas round trip) was named as a record's fragment list at source[0]
+    (lambda a: (a.pop("parts"), a.update(content=[15.0, 30.0])), "$.attributions[0].content: start and end must be integers"),
+    (lambda a: a["parts"].update(cue=[[0.0, 9.0]]), "$.attributions[0].parts.cue[0]: start and end must be integers"),
+])
+def test_a_gold_attribution_is_refused_where_its_pairs_are_wrong(change, said):
+    line = _gold_line("d1", TEXT, [at(TEXT, "the plan failed", "Officials", "said")])
+    assert line["attributions"][0]["content"] == [15, 30]
+    change(line["attributions"][0])
+    with pytest.raises(OffsetError, match=re.escape(f"gold.jsonl:1: {said}")):
+        normalize_record(line, "gold.jsonl:1")

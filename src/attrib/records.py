@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import InputError, OffsetError, unlike
+from .errors import InputError, OffsetError, shorten, unlike
 from .lines import iter_lines
 
 ROLES = ("source", "cue", "content")
@@ -112,21 +112,37 @@ def check_fragment(text: str, frag: Any, where: str) -> None:
 
 
 def _gold_fragments(text: str, attr: dict, role: str, where: str) -> list[dict]:
+    """A gold role's fragments: its `parts` where given, else its [start, end]. Where both are given, the pair must
+    span the parts: which of two that disagree was meant is unknown (the pair was dropped without a word)."""
     parts = attr.get("parts")
     parts = parts.get(role) if isinstance(parts, dict) else None
-    if parts is None:
-        whole = attr.get(role)
+    whole = attr.get(role)
+    given = parts is not None
+    if not given:
         parts = [] if whole is None else [whole]
     if not isinstance(parts, list):
         raise OffsetError(f"{where}.parts.{role}: expected a list of [start, end] pairs, got {type(parts).__name__}")
     frags = []
     for i, pair in enumerate(parts):
+        at = f"{where}.parts.{role}[{i}]" if given else f"{where}.{role}"
         if not (isinstance(pair, list) and len(pair) == 2):
-            raise OffsetError(f"{where}.{role}[{i}]: expected a [start, end] pair, got {pair!r}")
-        frag = fragment(text, *pair) if all(isinstance(x, int) for x in pair) else {"start": pair[0], "end": pair[1]}
-        check_fragment(text, frag, f"{where}.{role}[{i}]")
+            raise OffsetError(f"{at}: expected a [start, end] pair, got {shorten(repr(pair), 60)}")
+        frag = fragment(text, *pair) if all(_integer(x) for x in pair) else {"start": pair[0], "end": pair[1]}
+        check_fragment(text, frag, at)
         frags.append(frag)
-    return sorted(frags, key=lambda f: (f["start"], f["end"]))
+    frags.sort(key=lambda f: (f["start"], f["end"]))
+    if given and whole != (hull := _hull(frags)):
+        raise OffsetError(f"{where}.{role}: {shorten(repr(whole), 60)} is not the span of its parts ({hull or 'none'}): "
+                          "one of the two is wrong")
+    return frags
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _hull(frags: list[dict]) -> list[int] | None:
+    return [frags[0]["start"], max(f["end"] for f in frags)] if frags else None
 
 
 def id_text(value: str | int | float) -> str:
@@ -159,8 +175,11 @@ def _member(key: str) -> str:
 
 
 def _is_gold(attr: dict) -> bool:
-    content = attr.get("content")
-    return "parts" in attr or (isinstance(content, list) and len(content) == 2 and all(isinstance(x, int) for x in content))
+    """An attribution in the gold format: `parts`, or a role given as a pair of offsets (of integers or not: a float
+    pair is a gold pair gone through pandas, to be named as such, not a record's fragment list)."""
+    return "parts" in attr or any(
+        isinstance(value, list) and len(value) == 2 and not any(isinstance(x, (dict, list)) for x in value)
+        for value in (attr.get(role) for role in ROLES))
 
 
 def normalize_record(obj: Any, where: str) -> dict:
