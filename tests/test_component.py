@@ -3,6 +3,8 @@ span groups and metadata."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import spacy
 
@@ -133,3 +135,25 @@ def test_attributions_rebuilt_from_the_span_groups_alone_are_valid_records(nlp):
     rebuilt = get_attributions(doc)
     assert sorted(a["kind"] for a in rebuilt) == ["direct", "indirect"]
     assert list(check_records([{"id": "d", "text": text, "attributions": rebuilt}])) == []
+
+
+@pytest.mark.parametrize("lexicon, said", [
+    ({"verbs": {"say": "high"}}, "$.verbs['say']: the prior 'high' is not a number from 0 to 1"),  # a TypeError at drafting
+    ({"nouns": {"claim": None}}, "$.nouns['claim']: the prior None is not a number from 0 to 1"),
+    ({"verbs": {"say": 2}}, "$.verbs['say']: the prior 2 is not a number from 0 to 1"),
+    ({"a": 1}, "unknown key 'a'"),  # loaded as an empty lexicon: fewer drafts, without a word
+    ({"verbs": ["say"]}, "$.verbs: expected an object of lemma: prior, got list"),
+    ({"phrases": "according to"}, "$.phrases: expected a list of strings"),
+    ([], "expected an object"),
+])
+def test_a_hand_edited_lexicon_of_another_shape_is_refused_with_where(nlp, tmp_path, lexicon, said):
+    """The lexicon a pipeline saves (attribution/cues.json) is there to be edited; a model whose edit went wrong is
+    refused when it loads (E120), not used."""
+    import json
+
+    from attrib.errors import ModelError
+
+    nlp.to_disk(tmp_path / "model")
+    (tmp_path / "model" / "attribution" / "cues.json").write_text(json.dumps(lexicon), encoding="utf-8")
+    with pytest.raises(ModelError, match=re.escape(f"(cues.json: {said}")):
+        load_pipeline.__wrapped__(str(tmp_path / "model"))
