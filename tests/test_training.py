@@ -161,6 +161,27 @@ def test_too_little_data_is_a_clear_error(tmp_path):
         train([one], tmp_path / "model")  # it said 3 (2 with --dev), where 2 (1) train
 
 
+@pytest.mark.parametrize("where", ["data", "dev"])
+def test_a_span_of_white_space_only_is_refused_before_training(tmp_path, where):
+    """`attrib validate` calls it V205; training on it ended in spaCy's IndexError traceback (its span finder met an
+    empty span) after the data was read and tokenized."""
+    records = [constructed_record(f"w{i}", random.Random(i)) for i in range(3)]
+    gap = records[1]["text"].index(" ")
+    records[1]["attributions"][0]["cue"] = [gap, gap + 1]  # the gold format of ../shared/data
+    records[1]["attributions"][0]["parts"]["cue"] = [[gap, gap + 1]]
+    data, dev = tmp_path / "data.jsonl", tmp_path / "dev.jsonl"
+    (data if where == "data" else dev).write_text(dumps_line(records[1]), encoding="utf-8")
+    (dev if where == "data" else data).write_text(dumps_line(records[2]), encoding="utf-8")
+    with data.open("a", encoding="utf-8") as more:
+        more.write(dumps_line(records[0]))
+    ran = attrib_cli("train", data, "--dev", dev, "-o", tmp_path / "model")
+    bad = data if where == "data" else dev
+    assert ran.code == 2 and ran.err == (f"attrib: E100 {bad}: document 'w1', $.attributions[0].cue[0]: span [{gap}, "
+                                         f"{gap + 1}) covers white space only: nothing to learn from; correct or "
+                                         "remove it (`attrib validate` lists such spans: V205)\n")
+    assert not (tmp_path / "model").exists()
+
+
 def test_documents_without_attributions_are_a_clear_error(tmp_path):
     """Texts with no attribution at all (as Parquet with id and text only gives): one line, no model, no traceback."""
     empty = tmp_path / "none.jsonl"

@@ -32,10 +32,22 @@ def read_training_records(paths: Iterable[str | Path]) -> Iterator[dict]:
     order."""
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            yield from brat.read(path)
-        else:
-            yield from read_input(path, choose="reviewed", drafts_do=False)
+        for record in brat.read(path) if path.is_dir() else read_input(path, choose="reviewed", drafts_do=False):
+            _learnable(record, path)
+            yield record
+
+
+def _learnable(record: dict, path: Path) -> None:
+    """Refuse a span of white space only (`attrib validate`'s V205): no token lies in it, and spaCy's span finder
+    ended training in a traceback on the empty span."""
+    text = record["text"]
+    for i, attribution in enumerate(record["attributions"]):
+        for role in ROLES:
+            for j, fragment in enumerate(attribution.get(role) or []):
+                if not text[fragment["start"]:fragment["end"]].strip():
+                    raise InputError(f"{path}: document {record['id']!r}, $.attributions[{i}].{role}[{j}]: span "
+                                     f"[{fragment['start']}, {fragment['end']}) covers white space only: nothing to "
+                                     "learn from; correct or remove it (`attrib validate` lists such spans: V205)")
 
 
 def split(records: list[dict], fraction: float, seed: int = 0, at_least_one: bool = True) -> tuple[list[dict], list[dict]]:
