@@ -4,10 +4,13 @@ the rules draft), saved with the model and loaded by plain `spacy.load` in a new
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
+from typing import Iterable
 
 import numpy
+import pytest
 import spacy
 from spacy.language import Language
 
@@ -144,8 +147,14 @@ def _fake_finder(nlp, name, number):
     return score
 
 
+def _documents(count: int, annotated: Iterable[int]) -> list[dict]:
+    """Documents of their own number (the annotation only needs to be there: the halves are what is tested)."""
+    return [{"id": str(i), "text": f"Document number {i} said so.", "attributions": [{}] if i in annotated else []}
+            for i in range(count)]
+
+
 def test_cross_fitting_scores_each_document_with_finders_trained_on_the_other_half():
-    records = [{"id": str(i), "text": f"Document number {i} said so.", "attributions": []} for i in range(cross_fit.MIN_DOCUMENTS)]
+    records = _documents(cross_fit.MIN_DOCUMENTS, annotated=range(cross_fit.MIN_DOCUMENTS))
     parts = cross_fit.training_halves(records, seed=3)
     trained_on = [{r["id"] for r in half} for half in parts]
     assert sorted(trained_on[0] | trained_on[1]) == sorted(r["id"] for r in records) and not trained_on[0] & trained_on[1]
@@ -160,3 +169,19 @@ def test_cross_fitting_scores_each_document_with_finders_trained_on_the_other_ha
         assert table["content"].shape == (6, 2) and record["id"] in trained_on[1 - number]
     assert {int(t["content"][0, 0]) for t in scores} == {0, 1}
     assert cross_fit.training_halves(records[:-1], seed=3) is None  # too few to halve
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_each_half_holds_an_annotated_document_or_there_are_no_halves(seed):
+    """Documents annotated as holding no attribution are data too; a half of only those ended training in spaCy's
+    E143 (half the seeds, with 2 annotated documents of 22)."""
+    records = _documents(22, annotated={5, 17})
+    parts = cross_fit.training_halves(records, seed)
+    assert [sum(bool(r["attributions"]) for r in half) for half in parts] == [1, 1]
+    assert sorted(r["id"] for half in parts for r in half) == sorted(r["id"] for r in records)
+    assert cross_fit.halves(records, seed) == cross_fit.halves(records, seed)  # what cross_fitted scores with
+    assert cross_fit.training_halves(_documents(22, annotated={5}), seed) is None
+    every = _documents(22, annotated=range(22))  # the shuffle's own cut, as before, where both halves have some
+    order = list(range(22))
+    random.Random(seed).shuffle(order)
+    assert cross_fit.halves(every, seed) == (sorted(order[:11]), sorted(order[11:]))

@@ -23,11 +23,20 @@ STEPS_SHARE = 3  # each half is trained for a third of the run's steps
 FINDERS = ("attrib_tok2vec", "attrib_find_source", "attrib_find_cue", "attrib_find_content")
 
 
-def halves(count: int, seed: int) -> tuple[list[int], list[int]]:
-    """The document numbers 0..count-1 shuffled with `seed` and cut in two."""
-    order = list(range(count))
+def halves(records: list[dict], seed: int) -> tuple[list[int], list[int]] | None:
+    """The document numbers of `records` shuffled with `seed` and cut in two, each half holding an annotated document
+    (spaCy stops on a component with no label: a half of unannotated documents ended training); None when fewer
+    than two are annotated."""
+    order = list(range(len(records)))
     random.Random(seed).shuffle(order)
-    return sorted(order[: count // 2]), sorted(order[count // 2 :])
+    first, second = order[: len(order) // 2], order[len(order) // 2 :]
+    if sum(1 for record in records if record["attributions"]) < 2:
+        return None
+    for part, other in ((first, second), (second, first)):
+        if not any(records[i]["attributions"] for i in part):  # the other holds them all: one changes sides
+            taken = next(i for i in other if records[i]["attributions"])
+            other[other.index(taken)], part[0] = part[0], taken
+    return sorted(first), sorted(second)
 
 
 def scores_of(nlp: Language, texts: list[str]) -> list[dict]:
@@ -37,17 +46,16 @@ def scores_of(nlp: Language, texts: list[str]) -> list[dict]:
 
 
 def training_halves(records: list[dict], seed: int) -> list[list[dict]] | None:
-    """The records of each half (halves), or None when there are too few to halve."""
-    if len(records) < MIN_DOCUMENTS:
-        return None
-    return [[records[i] for i in part] for part in halves(len(records), seed)]
+    """The records of each half (halves), or None when there are too few to halve, or too few annotated."""
+    parts = halves(records, seed) if len(records) >= MIN_DOCUMENTS else None
+    return None if parts is None else [[records[i] for i in part] for part in parts]
 
 
 def cross_fitted(records: list[dict], pipelines: Iterable[Language], seed: int) -> list[dict]:
     """Per record, the span finders' scores from the pipeline trained on the other half of `records`
     (the k-th of `pipelines` was trained on `training_halves(records, seed)[k]`; each is used, then let go)."""
     out: list[dict] = [{} for _ in records]
-    parts = halves(len(records), seed)
+    parts = halves(records, seed)
     for nlp, scored in zip(pipelines, (parts[1], parts[0])):
         for i, scores in zip(scored, scores_of(nlp, [records[i]["text"] for i in scored])):
             out[i] = scores
