@@ -182,6 +182,20 @@ def test_a_span_of_white_space_only_is_refused_before_training(tmp_path, where):
     assert not (tmp_path / "model").exists()
 
 
+def test_a_base_pipeline_without_what_training_copies_from_it_is_refused_before_training(corpus, tmp_path):
+    """spaCy's E944 came as a KeyError traceback once the data was read and tokenized."""
+    blank = spacy.blank("en")
+    blank.add_pipe("sentencizer")
+    blank.to_disk(tmp_path / "base")
+    train_path, dev_path = corpus
+    ran = attrib_cli("train", train_path, "--dev", dev_path, "-o", tmp_path / "model", "--base", tmp_path / "base")
+    assert ran.code == 2 and ran.err == (f"attrib: E120 {tmp_path / 'base'}: the base pipeline has no tok2vec, tagger, "
+                                         "parser, attribute_ruler, lemmatizer, ner, which a trained pipeline copies "
+                                         "from it (it has sentencizer): give a trained English pipeline such as "
+                                         "en_core_web_sm\n")
+    assert not (tmp_path / "model").exists()
+
+
 def test_documents_without_attributions_are_a_clear_error(tmp_path):
     """Texts with no attribution at all (as Parquet with id and text only gives): one line, no model, no traceback."""
     empty = tmp_path / "none.jsonl"

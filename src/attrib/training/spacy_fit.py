@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from spacy.cli.train import train as spacy_train
-from spacy.util import logger as spacy_logger, registry
+from spacy.util import load_config, logger as spacy_logger, registry
 
 from . import components, reviser  # noqa: F401  (register attrib_combine, attrib_revise and the suggester)
 from .corpus import to_docbin
@@ -36,6 +36,12 @@ def make_watch() -> Callable:
 
 def config_path() -> Path:
     return Path(str(resources.files(__package__) / "config.cfg"))
+
+
+def sourced_components() -> list[str]:
+    """The components config.cfg copies from the base pipeline."""
+    sections = load_config(config_path(), interpolate=False)["components"]
+    return [name for name, settings in sections.items() if "source" in settings]
 
 
 @contextlib.contextmanager

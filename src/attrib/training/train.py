@@ -94,11 +94,17 @@ def _read_unchanged(paths: list[str | Path]) -> tuple[list[dict], list[dict]]:
 
 
 def load_base(name: str) -> Language:
-    """The base pipeline without its taggers: its tokenizer makes the training DocBins' Docs."""
+    """The base pipeline, its components off: its tokenizer makes the training DocBins' Docs. One without a component
+    config.cfg copies from it is refused here: spaCy's E944 came as a traceback after the data was tokenized."""
     try:
-        return spacy.load(name, exclude=["tagger", "parser", "ner", "lemmatizer", "attribute_ruler"])
+        nlp = spacy.load(name, disable=["tagger", "parser", "ner", "lemmatizer", "attribute_ruler"])
     except OSError as exc:
         raise ModelError(f"{name}: cannot load the base pipeline ({exc})") from None
+    if missing := [name for name in spacy_fit.sourced_components() if name not in nlp.component_names]:
+        raise ModelError(f"{name}: the base pipeline has no {', '.join(missing)}, which a trained pipeline copies from "
+                         f"it (it has {', '.join(nlp.component_names) or 'no component'}): give a trained English "
+                         "pipeline such as en_core_web_sm")
+    return nlp
 
 
 def add_rules(nlp: Language) -> bool:
