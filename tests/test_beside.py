@@ -106,16 +106,18 @@ def test_end_with_parent_does_nothing_outside_beside():
     assert done.returncode == 0 and done.stdout.strip() == "still here"
 
 
-# The middle process fits on two worker processes (fit_revision.in_workers: joblib's loky), prints their pids and
-# kills itself with SIGKILL, as an out-of-memory kill of `attrib train` would.
+# The middle process fits on two worker processes (fit_revision.in_workers: joblib's loky), prints their pids while
+# they still work and kills itself with SIGKILL, as an out-of-memory kill of `attrib train` would.
 WORKERS = """
 import os, signal, time
 from joblib import delayed
 from attrib.training.fit_revision import in_workers
-pids = list(in_workers([delayed(os.getpid)() for _ in range(8)], 2))
-print(" ".join(map(str, set(pids))), flush=True)
-for _ in in_workers([delayed(time.sleep)(0.5) for _ in range(4)], 2):
-    os.kill(os.getpid(), signal.SIGKILL)
+pids = set()
+for done, pid in enumerate(in_workers([delayed(os.getpid)() for _ in range(8)] + [delayed(time.sleep)(5)] * 4, 2)):
+    pids.add(pid)
+    if done == 7:
+        print(" ".join(map(str, pids - {None})), flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
 """
 
 

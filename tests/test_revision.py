@@ -185,3 +185,19 @@ def test_each_half_holds_an_annotated_document_or_there_are_no_halves(seed):
     order = list(range(22))
     random.Random(seed).shuffle(order)
     assert cross_fit.halves(every, seed) == (sorted(order[:11]), sorted(order[11:]))
+
+
+def test_the_fitting_workers_end_with_the_fitting_not_in_an_exit_hook():
+    """loky keeps its workers for another call and joins them in an exit hook: a Ctrl-C just after "model written"
+    landed there, a traceback and exit status 0. They end with the fitting now, and a second fitting gets new ones."""
+    import os
+
+    from joblib import delayed
+    from joblib.externals.loky import reusable_executor
+
+    from attrib.training.fit_revision import in_workers
+
+    first = list(in_workers([delayed(os.getpid)() for _ in range(4)], 2))
+    assert os.getpid() not in first and reusable_executor._executor._flags.shutdown
+    second = list(in_workers([delayed(os.getpid)() for _ in range(4)], 2))
+    assert not set(first) & set(second) and reusable_executor._executor._flags.shutdown

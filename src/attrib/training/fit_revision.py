@@ -23,6 +23,7 @@ from typing import Iterator
 
 import numpy
 from joblib import Parallel, delayed, parallel_config
+from joblib.externals.loky import reusable_executor
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold
 from threadpoolctl import threadpool_limits
@@ -189,8 +190,13 @@ def _fit_one(model: str, X: numpy.ndarray, y: numpy.ndarray, groups: numpy.ndarr
 def in_workers(jobs: list, processes: int) -> Iterator:
     """The results of joblib's delayed `jobs`, in order, computed on `processes` worker processes (loky) that end
     with this process however it ends (a SIGKILL too: beside.end_with)."""
-    with parallel_config(backend="loky", initializer=end_with, initargs=(os.getpid(),)):
-        yield from Parallel(n_jobs=processes, return_as="generator")(jobs)
+    try:
+        with parallel_config(backend="loky", initializer=end_with, initargs=(os.getpid(),)):
+            yield from Parallel(n_jobs=processes, return_as="generator")(jobs)
+    finally:  # loky keeps its workers for another call and joins them in an exit hook, where a Ctrl-C was a traceback
+        # and exit status 0 after the model was written: they end here, where Ctrl-C is "interrupted"
+        if (executor := getattr(reusable_executor, "_executor", None)) is not None:
+            executor.shutdown(wait=True)
 
 
 def fit(examples: Examples, seed: int = 0, log=lambda message: None, finder: bool = False) -> tuple[dict, dict[str, Table], dict]:
