@@ -250,3 +250,31 @@ def test_a_fragment_text_that_prints_like_the_documents_says_what_differs(tmp_pa
     assert finding.message.endswith(hint)
     with pytest.raises(Exception, match=re.escape(hint) + "$"):
         list(iter_records([path]))
+
+
+def _gold(text: str, **roles) -> dict:
+    """A record in the gold format of ../shared/data: each role a [start, end] pair spanning its `parts`."""
+    pairs = {role: [[text.index(part), text.index(part) + len(part)] for part in roles.get(role, [])]
+             for role in ("content", "source", "cue")}
+    attribution = {role: [p[0][0], p[-1][1]] if p else None for role, p in pairs.items()}
+    return {"id": "g", "text": text, "attributions": [{**attribution, "kind": "indirect", "parts": pairs}]}
+
+
+def test_the_gold_format_every_command_reads_is_validated_as_the_record_it_reads_as():
+    """`eval`, `train` and `export` read gold files; `validate` called each pair a V102 (an int where a fragment object
+    goes), so a gold file could not be checked at all."""
+    text = "Officials said the plan failed. Nobody  agreed."
+    clean = _gold(text, content=["the plan failed"], source=["Officials"], cue=["said"])
+    assert codes(check_records([clean])) == []
+    spaced = copy.deepcopy(clean)
+    spaced["attributions"][0]["cue"] = spaced["attributions"][0]["parts"]["cue"][0] = [39, 40]  # "  " -> " "
+    assert codes(check_records([spaced])) == [("V205", "$[0].attributions[0].cue[0].start")]
+    apart = copy.deepcopy(clean)
+    apart["attributions"][0]["parts"]["source"] = [[0, 4]]  # the pair says [0, 9]
+    floats = copy.deepcopy(clean)
+    floats["attributions"][0].pop("parts")
+    floats["attributions"][0]["content"] = [15.0, 30.0]  # a pandas round trip
+    found = [(f.code, f.path, f.message) for f in check_records([apart, floats])]
+    assert found == [("V206", "$[0].attributions[0].source", "[0, 9] is not the span of its parts ([0, 4]): one of "
+                                                             "the two is wrong"),
+                     ("V206", "$[1].attributions[0].content", "start and end must be integers")]

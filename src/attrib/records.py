@@ -174,7 +174,7 @@ def _member(key: str) -> str:
     return f".{key}" if key.isidentifier() else f"[{json.dumps(key, ensure_ascii=False)}]"
 
 
-def _is_gold(attr: dict) -> bool:
+def is_gold(attr: dict) -> bool:
     """An attribution in the gold format: `parts`, or a role given as a pair of offsets (of integers or not: a float
     pair is a gold pair gone through pandas, to be named as such, not a record's fragment list)."""
     return "parts" in attr or any(
@@ -203,7 +203,7 @@ def normalize_record(obj: Any, where: str) -> dict:
         path = f"{where}: $.attributions[{i}]"
         if not isinstance(attr, dict):
             raise InputError(f"{path}: expected an object")
-        if _is_gold(attr):
+        if is_gold(attr):
             out = {"id": f"a{i}", "kind": attr.get("kind")}  # a person's annotation: no estimate of its own
             for role in ROLES:
                 out[role] = _gold_fragments(text, attr, role, path)

@@ -39,6 +39,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "V203": (ERROR, "a region's text differs from the text at its offsets"),
     "V204": (WARNING, "a region's text differs from the text at its offsets in whitespace only"),
     "V205": (ERROR, "a span covers whitespace only (a stray selection: nothing an attribution can be made of)"),
+    "V206": (ERROR, "a gold-format role is not a [start, end] pair of integers inside the text spanning its parts"),
     # V3xx: names of attrib's labeling config, region ids, per-region choices
     "V301": (ERROR, "a region's label is not one of attrib's"),
     "V302": (ERROR, "a region needs exactly one label"),
