@@ -100,7 +100,7 @@ def load_base(name: str) -> Language:
         nlp = spacy.load(name, disable=["tagger", "parser", "ner", "lemmatizer", "attribute_ruler"])
     except OSError as exc:
         raise ModelError(f"{name}: cannot load the base pipeline ({exc})") from None
-    if missing := [name for name in spacy_fit.sourced_components() if name not in nlp.component_names]:
+    if missing := [part for part in spacy_fit.sourced_components() if part not in nlp.component_names]:
         raise ModelError(f"{name}: the base pipeline has no {', '.join(missing)}, which a trained pipeline copies from "
                          f"it (it has {', '.join(nlp.component_names) or 'no component'}): give a trained English "
                          "pipeline such as en_core_web_sm")
