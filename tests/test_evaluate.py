@@ -479,6 +479,8 @@ def test_greedy_pairs_asks_order_only_of_free_pairs_and_takes_what_sorting_them_
     # a pair of floats (a pandas round trip) was named as a record's fragment list at source[0]
     (lambda a: (a.pop("parts"), a.update(content=[15.0, 30.0])), "$.attributions[0].content: start and end must be integers"),
     (lambda a: a["parts"].update(cue=[[0.0, 9.0]]), "$.attributions[0].parts.cue[0]: start and end must be integers"),
+    (lambda a: a.update(content=[15.0, 30.0]), "$.attributions[0].content: expected a [start, end] pair of integers or "
+                                               "null, got [15.0, 30.0]"),  # equal to its parts, it passed
 ])
 def test_a_gold_attribution_is_refused_where_its_pairs_are_wrong(change, said):
     line = _gold_line("d1", TEXT, [at(TEXT, "the plan failed", "Officials", "said")])

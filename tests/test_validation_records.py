@@ -278,3 +278,14 @@ def test_the_gold_format_every_command_reads_is_validated_as_the_record_it_reads
     assert found == [("V206", "$[0].attributions[0].source", "[0, 9] is not the span of its parts ([0, 4]): one of "
                                                              "the two is wrong"),
                      ("V206", "$[1].attributions[0].content", "start and end must be integers")]
+
+
+def test_gold_documents_are_checked_as_read_whatever_their_id_and_with_no_attributions():
+    """A gold file's document without attributions carries its other keys as gold documents do (PolNeAR's
+    `source_dataset`: a V105 each); an id of 17.0 or 17 is the id "17" every command reads, once (V701 twice)."""
+    text = "Officials said the plan failed."
+    gold = {**_gold(text, content=["the plan failed"], source=["Officials"], cue=["said"]), "source_dataset": "x"}
+    bare = {"id": "h", "text": text, "attributions": [], "source_dataset": "x"}
+    assert codes(check_records([gold, bare])) == []
+    assert codes(check_records([{**gold, "id": 17.0}, {**gold, "id": 17}])) == [("V701", "$[1].id")]
+    assert [(f.code, f.message) for f in check_records([{**gold, "id": True}])] == [("V104", 'no "id" (a string or number)')]

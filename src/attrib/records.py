@@ -131,6 +131,9 @@ def _gold_fragments(text: str, attr: dict, role: str, where: str) -> list[dict]:
         check_fragment(text, frag, at)
         frags.append(frag)
     frags.sort(key=lambda f: (f["start"], f["end"]))
+    if given and whole is not None and not (isinstance(whole, list) and len(whole) == 2 and all(map(_integer, whole))):
+        raise OffsetError(f"{where}.{role}: expected a [start, end] pair of integers or null, got "
+                          f"{shorten(repr(whole), 60)}")
     if given and whole != (hull := _hull(frags)):
         raise OffsetError(f"{where}.{role}: {shorten(repr(whole), 60)} is not the span of its parts ({hull or 'none'}): "
                           "one of the two is wrong")

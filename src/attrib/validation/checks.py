@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from typing import Any, Iterable, Iterator
 
-from ..errors import AttribError, shorten
+from ..errors import AttribError, OffsetError, shorten
 from ..lsjson.convert import RECORD_ID, annotator_key, annotator_of, instant
 from ..lsjson.names import TEXT_NAME
 from ..records import ROLES, is_gold, normalize_record
@@ -22,6 +22,7 @@ from .structure import schema_findings
 
 DOCUMENT_KINDS = ("tasks", "export", "records")
 PATH_STEP = re.compile(r"\.(\w+)|\[(\d+)\]")  # a step of a JSON path: .key or [index]
+GOLD = ("gold format",)  # in a checker's `seen`: a gold record came in this stream
 
 Located = tuple[Where, Any]  # a document and where it is in its file
 
@@ -130,30 +131,36 @@ def _annotations(annotations: Any, text: str | None, where: Where) -> Iterator[F
         yield from check_result(result, text, at.at("result"))
 
 
-def _gold(record: dict) -> bool:
-    """A record in the gold format, with the text and id converting it needs (the schema reports those missing)."""
+def _gold(record: dict, seen: dict) -> bool:
+    """A record in the gold format: one of its attributions is, or it has none in a stream where a gold record came."""
     attributions = record.get("attributions")
-    return (isinstance(record.get("text"), str) and isinstance(record.get("id"), (str, int)) and isinstance(attributions, list)
-            and any(isinstance(attribution, dict) and is_gold(attribution) for attribution in attributions))
+    return isinstance(attributions, list) and (
+        any(isinstance(attribution, dict) and is_gold(attribution) for attribution in attributions)
+        or (not attributions and GOLD in seen))
 
 
 def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
     if not isinstance(record, dict):
         yield from schema_findings("record", record, where)
         return
+    if _gold(record, seen):  # the gold format of ../shared/data (pairs and parts), checked as the record every command
+        # reads (a document without attributions is gold too in a file of gold documents: its other keys are its meta)
+        seen[GOLD] = True
+        try:
+            record = normalize_record(record, "")
+        except OffsetError as exc:  # a pair or part that reads as no span: ": $.attributions[0].content: why"
+            path, _, why = str(exc.args[0]).removeprefix(": $").partition(": ")
+            keys = [int(index) if index else name for name, index in PATH_STEP.findall(path)]
+            yield where.at(*keys).finding("V206", why)
+            return
+        except AttribError as exc:  # the record itself: no id, a key given in meta too with another value
+            yield where.finding("V104", str(exc.args[0]).removeprefix(": "))
+            return
     record_id = record.get("id") if isinstance(record.get("id"), str) else None
     provenance = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
     task_id, annotation_id = provenance.get("task_id"), provenance.get("annotation_id")
     where = where.but(record_id=record_id, task_id=task_id if is_int(task_id) else None,
                       annotation_id=annotation_id if is_int(annotation_id) else None)
-    if _gold(record):  # the gold format of ../shared/data (pairs and parts), checked as the record every command reads
-        try:
-            record = normalize_record(record, "")
-        except AttribError as exc:  # a pair or part that reads as no span: "$.attributions[0].content: why"
-            path, _, why = str(exc.args[0]).removeprefix(": $").partition(": ")
-            keys = [int(index) if index else name for name, index in PATH_STEP.findall(path)]
-            yield where.at(*keys).finding("V206", why)
-            return
     yield from schema_findings("record", record, where)
     if record_id is not None:
         prediction_id, annotator = provenance.get("prediction_id"), provenance.get("annotator")
