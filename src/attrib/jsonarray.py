@@ -20,6 +20,7 @@ from .jsonsafe import BOM, Decoder, Depth, Problem, may_exceed, max_depth, too_d
 CHUNK = 1 << 16  # bytes per read
 FIRST_WINDOW = 1 << 12  # characters tried first for an element; doubled until it fits
 _PLAIN = json.JSONDecoder()
+NUMBER_GOES_ON = "0123456789+-.eE"  # what may follow a number's part in a window that ends too soon
 _BLANK = re.compile(r"[ \t\n\r]*")
 _SKIPPED = re.compile(r'(?P<open>[\[{]+)|(?P<close>[\]}]+)|[^"\[\]{}]+|"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 
@@ -44,6 +45,7 @@ class _Text:
         self.done = False  # nothing more will come
         self.broken: str | None = None  # why the bytes after `buf` cannot be decoded
         head = handle.read(len(BOM))
+        self.read_bytes = len(head) - len(head.removeprefix(BOM))  # a byte's place in the file counts the BOM
         self._decode(head.removeprefix(BOM), final=not head)
 
     def more(self, at_least: int = CHUNK) -> bool:
@@ -106,7 +108,8 @@ def iter_json_array(handle: IO[bytes], file: str) -> Iterator[JsonElement]:
         while True:
             element, used = _element(text, decoder, index, limit, size)
             yield element
-            size = max(FIRST_WINDOW, 2 * used)  # the next element is likely about as long
+            # the next element is likely about as long as one read whole; one skipped unread (too deep) says nothing
+            size = FIRST_WINDOW if element.value is None and element.problems else max(FIRST_WINDOW, 2 * used)
             index += 1
             after = text.peek()
             text.pos += 1
@@ -140,8 +143,8 @@ def _element(text: _Text, decoder: Decoder, index: int, limit: int, size: int) -
                 raise text.fail(index, f"{exc.msg.removesuffix(' at')} at character {exc.pos} of element {index}") from None
             size *= 2
             continue
-        if end == len(window) and not whole:  # a number may go on past the window
-            size *= 2
+        if not whole and not window[end:].strip(NUMBER_GOES_ON):  # a number may go on past the window ("1111e" cut
+            size *= 2  # before "-4000" reads as 1111 and breaks the array at "e")
             continue
         text.pos += end
         return JsonElement(index, value, problems), end
