@@ -123,7 +123,7 @@ def _only_punctuation(text: str, start: int, end: int) -> bool:
     return start <= end and not text[start:end].strip(" \t\r\n.,;:—–-")
 
 
-APOSTROPHE = re.compile(r"(?<=\w)[’'](?=\w)")  # "world’s": not a quotation mark
+MARK = re.compile(f"[{ALL_MARKS.replace('’', '')}]|(?<!\\w)’|’(?!\\w)")  # a quotation mark; not "world’s" apostrophe
 SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\bMrs)(?<!\b(?:Mr|Ms|Dr|St|Jr|Lt))(?<!\b(?:Sen|Rep|Gov|Gen|Sgt))[.!?]\s")  # not "Mr. ", "B. "
 
 
@@ -132,12 +132,14 @@ def _continues(text: str, draft: Draft, quote: Span, soft_breaks: bool) -> bool:
     `He said the plan was dead. "We will not vote for it."`), as does one opening the next paragraph; not one after
     words on a line of their own (a paragraph of narration: its speaker is a guess, _uncued_quotes'; in PolNeAR, often
     a title in quotation marks). In hard-wrapped text (`soft_breaks`) only a blank line parts them."""
+    if draft.end() > quote[0]:
+        return False
     rest = text[draft.end() : quote[0]].rstrip()
-    return (
-        draft.end() <= quote[0]
+    return (  # the cheap tests, which stop at the first line break or mark, first: a draft far before the quote has a
+        # long gap, and a document of 4,000 characters with 189 drafts took 9 s when every gap was read whole
+        not (rest.strip() and (BLANK_LINE.search(rest) if soft_breaks else "\n" in rest))
+        and not MARK.search(rest)
         and not SENTENCE_END.search(rest)
-        and not any(m in APOSTROPHE.sub("", rest) for m in ALL_MARKS)
-        and not (rest.strip() and (BLANK_LINE.search(rest) if soft_breaks else "\n" in rest))
     )
 
 
