@@ -268,7 +268,7 @@ def test_the_gold_format_every_command_reads_is_validated_as_the_record_it_reads
     assert codes(check_records([clean])) == []
     spaced = copy.deepcopy(clean)
     spaced["attributions"][0]["cue"] = spaced["attributions"][0]["parts"]["cue"][0] = [39, 40]  # "  " -> " "
-    assert codes(check_records([spaced])) == [("V205", "$[0].attributions[0].cue[0].start")]
+    assert codes(check_records([spaced])) == [("V205", "$[0].attributions[0].parts.cue[0]")]
     apart = copy.deepcopy(clean)
     apart["attributions"][0]["parts"]["source"] = [[0, 4]]  # the pair says [0, 9]
     floats = copy.deepcopy(clean)
@@ -289,3 +289,15 @@ def test_gold_documents_are_checked_as_read_whatever_their_id_and_with_no_attrib
     assert codes(check_records([gold, bare])) == []
     assert codes(check_records([{**gold, "id": 17.0}, {**gold, "id": 17}])) == [("V701", "$[1].id")]
     assert [(f.code, f.message) for f in check_records([{**gold, "id": True}])] == [("V104", 'no "id" (a string or number)')]
+
+
+def test_a_gold_records_findings_name_its_own_places():
+    """The findings of the record a gold record reads as named that record's places: a whitespace-only part was
+    `content[1].start`, where the file's `content` is a pair and the part `parts.content[0]`."""
+    text = "He said it  happened. Then she said that it rained."
+    gold = _gold(text, content=["it  happened"], source=["He"], cue=["said"])
+    gold["attributions"][0]["parts"]["content"] = [[text.index("rained"), len(text) - 1], [10, 12]]  # not in order
+    gold["attributions"][0]["content"] = [10, len(text) - 1]
+    gold["attributions"][0]["parts"]["source"] = None  # the pair alone says where the source is
+    found = [(f.code, f.path) for f in check_records([gold, {"id": "e", "text": "x", "attributions": []}])]
+    assert found == [("V205", "$[0].attributions[0].parts.content[1]")]

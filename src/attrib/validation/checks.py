@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
 from ..errors import AttribError, OffsetError, shorten
@@ -139,6 +140,24 @@ def _gold(record: dict, seen: dict) -> bool:
         or (not attributions and GOLD in seen))
 
 
+FRAGMENT_PATH = re.compile(r"(?P<head>.*\.attributions\[(?P<i>\d+)\])\.(?P<role>source|cue|content)\[(?P<k>\d+)\].*")
+
+
+def _in_gold(finding: Finding, gold: dict) -> Finding:
+    """`finding` of the record a gold record reads as, at its place in the gold record: a fragment `content[1]` is
+    `parts.content[i]` (its place among the parts, which are read in order of their starts), or the pair `content`."""
+    found = FRAGMENT_PATH.fullmatch(finding.path)
+    if found is None:
+        return finding
+    attribution = gold["attributions"][int(found["i"])]
+    role, k = found["role"], int(found["k"])
+    parts = attribution.get("parts", {}).get(role) if isinstance(attribution.get("parts"), dict) else None
+    if parts is None:
+        return replace(finding, path=f"{found['head']}.{role}")
+    order = sorted(range(len(parts)), key=lambda n: tuple(parts[n]))
+    return replace(finding, path=f"{found['head']}.parts.{role}[{order[k]}]")
+
+
 def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
     if not isinstance(record, dict):
         yield from schema_findings("record", record, where)
@@ -147,7 +166,7 @@ def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
         # reads (a document without attributions is gold too in a file of gold documents: its other keys are its meta)
         seen[GOLD] = True
         try:
-            record = normalize_record(record, "")
+            read = normalize_record(record, "")
         except OffsetError as exc:  # a pair or part that reads as no span: ": $.attributions[0].content: why"
             path, _, why = str(exc.args[0]).removeprefix(": $").partition(": ")
             keys = [int(index) if index else name for name, index in PATH_STEP.findall(path)]
@@ -156,6 +175,13 @@ def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
         except AttribError as exc:  # the record itself: no id, a key given in meta too with another value
             yield where.finding("V104", str(exc.args[0]).removeprefix(": "))
             return
+        for finding in _checked_record(read, where, seen):
+            yield _in_gold(finding, record)
+        return
+    yield from _checked_record(record, where, seen)
+
+
+def _checked_record(record: dict, where: Where, seen: dict) -> Iterator[Finding]:
     record_id = record.get("id") if isinstance(record.get("id"), str) else None
     provenance = record.get("provenance") if isinstance(record.get("provenance"), dict) else {}
     task_id, annotation_id = provenance.get("task_id"), provenance.get("annotation_id")
