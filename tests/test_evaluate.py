@@ -488,3 +488,18 @@ def test_a_gold_attribution_is_refused_where_its_pairs_are_wrong(change, said):
     change(line["attributions"][0])
     with pytest.raises(OffsetError, match=re.escape(f"gold.jsonl:1: {said}")):
         normalize_record(line, "gold.jsonl:1")
+
+
+def test_an_attribution_id_made_for_a_gold_or_idless_attribution_repeats_no_id_the_record_gives():
+    """A gold attribution beside one of the record format with the id "a0": both were "a0", and `export` wrote a
+    record that `validate` refuses (V703)."""
+    from attrib.validation import check_records
+
+    line = _gold_line("d1", TEXT, [at(TEXT, "the plan failed", "Officials", "said")])
+    given = {**normalize_record(_gold_line("d1", TEXT, [at(TEXT, "the plan failed", "Officials", "said")]),
+                                "x")["attributions"][0], "id": "a0"}
+    idless = {key: value for key, value in given.items() if key != "id"}
+    line["attributions"] += [given, idless, {**idless, "id": "a2"}]
+    record = normalize_record(line, "x")
+    assert [a["id"] for a in record["attributions"]] == ["a0.1", "a0", "a2.1", "a2"]
+    assert "V703" not in [f.code for f in check_records([record])]

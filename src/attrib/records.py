@@ -202,18 +202,22 @@ def normalize_record(obj: Any, where: str) -> dict:
     if not isinstance(attributions_in, list):
         raise InputError(f"{where}: \"attributions\" must be a list")
     attributions = []
+    taken = {attr["id"] for attr in attributions_in if isinstance(attr, dict) and not is_gold(attr)
+             and isinstance(attr.get("id"), str)}  # the ids given: one made for another must not repeat them
     for i, attr in enumerate(attributions_in):
         path = f"{where}: $.attributions[{i}]"
         if not isinstance(attr, dict):
             raise InputError(f"{path}: expected an object")
+        made = next(name for name in (f"a{i}", *(f"a{i}.{n}" for n in range(1, len(taken) + 2))) if name not in taken)
+        taken.add(made)
         if is_gold(attr):
-            out = {"id": f"a{i}", "kind": attr.get("kind")}  # a person's annotation: no estimate of its own
+            out = {"id": made, "kind": attr.get("kind")}  # a person's annotation: no estimate of its own
             for role in ROLES:
                 out[role] = _gold_fragments(text, attr, role, path)
             out["source_entity"] = None
         else:
             out = dict(attr)
-            out.setdefault("id", f"a{i}")
+            out.setdefault("id", made)
             for role in ROLES:
                 frags = out.get(role) or []
                 if not isinstance(frags, list):
