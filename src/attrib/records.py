@@ -96,12 +96,17 @@ def repeated_id_hint(record: dict) -> str:
     return "ids must be unique"
 
 
+def is_int(value: Any) -> bool:
+    """A JSON integer (Python's bool is an int, JSON's true is not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def check_fragment(text: str, frag: Any, where: str) -> None:
     """Raise OffsetError unless `frag` is a well-formed fragment of `text`."""
     if not isinstance(frag, dict):
         raise OffsetError(f"{where}: expected a fragment object, got {type(frag).__name__}")
     start, end = frag.get("start"), frag.get("end")
-    if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) or isinstance(end, bool):
+    if not (is_int(start) and is_int(end)):
         raise OffsetError(f"{where}: start and end must be integers")
     if not 0 <= start < end <= len(text):
         raise OffsetError(f"{where}: span [{start}, {end}) does not fit a text of {len(text)} characters")
@@ -127,21 +132,17 @@ def _gold_fragments(text: str, attr: dict, role: str, where: str) -> list[dict]:
         at = f"{where}.parts.{role}[{i}]" if given else f"{where}.{role}"
         if not (isinstance(pair, list) and len(pair) == 2):
             raise OffsetError(f"{at}: expected a [start, end] pair, got {shorten(repr(pair), 60)}")
-        frag = fragment(text, *pair) if all(_integer(x) for x in pair) else {"start": pair[0], "end": pair[1]}
+        frag = fragment(text, *pair) if all(map(is_int, pair)) else {"start": pair[0], "end": pair[1]}
         check_fragment(text, frag, at)
         frags.append(frag)
     frags.sort(key=lambda f: (f["start"], f["end"]))
-    if given and whole is not None and not (isinstance(whole, list) and len(whole) == 2 and all(map(_integer, whole))):
+    if given and whole is not None and not (isinstance(whole, list) and len(whole) == 2 and all(map(is_int, whole))):
         raise OffsetError(f"{where}.{role}: expected a [start, end] pair of integers or null, got "
                           f"{shorten(repr(whole), 60)}")
     if given and whole != (hull := _hull(frags)):
         raise OffsetError(f"{where}.{role}: {shorten(repr(whole), 60)} is not the span of its parts ({hull or 'none'}): "
                           "one of the two is wrong")
     return frags
-
-
-def _integer(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _hull(frags: list[dict]) -> list[int] | None:
@@ -202,7 +203,8 @@ def normalize_record(obj: Any, where: str) -> dict:
     if not isinstance(attributions_in, list):
         raise InputError(f"{where}: \"attributions\" must be a list")
     attributions = []
-    taken = {attr["id"] for attr in attributions_in if isinstance(attr, dict) and not is_gold(attr)
+    gold = [isinstance(attr, dict) and is_gold(attr) for attr in attributions_in]
+    taken = {attr["id"] for attr, in_pairs in zip(attributions_in, gold) if isinstance(attr, dict) and not in_pairs
              and isinstance(attr.get("id"), str)}  # the ids given: one made for another must not repeat them
     for i, attr in enumerate(attributions_in):
         path = f"{where}: $.attributions[{i}]"
@@ -210,7 +212,7 @@ def normalize_record(obj: Any, where: str) -> dict:
             raise InputError(f"{path}: expected an object")
         made = next(name for name in (f"a{i}", *(f"a{i}.{n}" for n in range(1, len(taken) + 2))) if name not in taken)
         taken.add(made)
-        if is_gold(attr):
+        if gold[i]:
             out = {"id": made, "kind": attr.get("kind")}  # a person's annotation: no estimate of its own
             for role in ROLES:
                 out[role] = _gold_fragments(text, attr, role, path)

@@ -15,10 +15,10 @@ from typing import Any, Iterable, Iterator
 from ..errors import AttribError, OffsetError, shorten
 from ..lsjson.convert import RECORD_ID, annotator_key, annotator_of, instant
 from ..lsjson.names import TEXT_NAME
-from ..records import ROLES, is_gold, normalize_record
+from ..records import ROLES, is_gold, is_int, normalize_record
 from .findings import Finding, Where
 from .result import check_result
-from .spans import first_overlap, is_int, overlap_message, span_findings
+from .spans import first_overlap, overlap_message, span_findings
 from .structure import schema_findings
 
 DOCUMENT_KINDS = ("tasks", "export", "records")

@@ -28,9 +28,9 @@ from ..lsjson.names import (
     TEXT_NAME,
 )
 from ..errors import shorten
-from ..records import KINDS
+from ..records import KINDS, is_int
 from .findings import Finding, Where
-from .spans import first_overlap, is_int, overlap_message, span_findings
+from .spans import first_overlap, overlap_message, span_findings
 
 CHOICES = {KIND_NAME: (KINDS, (CUE, CONTENT)), SOURCE_TYPE_NAME: (SOURCE_TYPES, (SOURCE,))}
 

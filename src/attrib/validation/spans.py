@@ -5,12 +5,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..errors import shorten, unlike
+from ..records import is_int
 from .findings import Finding, Where
-
-
-def is_int(value: Any) -> bool:
-    """A JSON integer (Python's bool is an int, JSON's true is not)."""
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
