@@ -170,7 +170,7 @@ def char_batches(pieces: Iterable[tuple[str, object]], most: int, most_chars: in
         yield batch
 
 
-def _shift(attributions: list[dict], offset: int, full_text: str) -> list[dict]:
+def shifted(attributions: list[dict], offset: int, full_text: str) -> list[dict]:
     """A chunk's attributions moved to document offsets, their text taken from the whole document (the parsed text
     is `tokenizable`'s)."""
     move = lambda f: fragment(full_text, f["start"] + offset, f["end"] + offset)  # noqa: E731
@@ -215,7 +215,7 @@ def annotate_documents(
     with pipe_workers.quiet(n_process > 1):  # its workers leave Ctrl-C and SIGTERM to this process
         for doc, (index, offset) in parsed():
             document, remaining = pending[index]
-            collected.extend(_shift(get_attributions(doc), offset, document.text))
+            collected.extend(shifted(get_attributions(doc), offset, document.text))
             if remaining > 1:
                 pending[index] = (document, remaining - 1)
                 continue

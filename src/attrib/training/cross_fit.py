@@ -16,6 +16,7 @@ from typing import Iterable
 
 from spacy.language import Language
 
+from ..long_runs import tokenizable
 from . import finder_scores
 
 MIN_DOCUMENTS = 20  # fewer training documents make halves too small to learn from: no finder scores
@@ -42,7 +43,7 @@ def halves(records: list[dict], seed: int) -> tuple[list[int], list[int]] | None
 def scores_of(nlp: Language, texts: list[str]) -> list[dict]:
     """The finders' scores of each text's tokens, running only the finders and the layer under them."""
     with nlp.select_pipes(enable=[name for name in FINDERS if name in nlp.pipe_names]):
-        return [finder_scores.take(doc) for doc in nlp.pipe(texts, batch_size=16)]
+        return [finder_scores.take(doc) for doc in nlp.pipe(map(tokenizable, texts), batch_size=16)]
 
 
 def training_halves(records: list[dict], seed: int) -> list[list[dict]] | None:

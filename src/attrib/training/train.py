@@ -34,11 +34,13 @@ from spacy.tokens import Doc
 from spacy.util import get_minor_version_range
 
 from .. import __version__
+from ..annotate import shifted
 from ..counts import amount
 from ..errors import InputError, ModelError, NothingToDoError, OutputError
 from ..evaluate import Scores, match_attributions
 from ..formats.outdir import staged_dir
 from ..jsonio import write_failure
+from ..long_runs import tokenizable
 from ..pipeline import FACTORY, add_line_ends, add_paragraph_starts
 from ..records import by_id, make_record
 from ..spacy_doc import get_attributions
@@ -132,7 +134,7 @@ def rule_docs(nlp: Language, records: list[dict], log: Callable[[str], None]) ->
     progress = Progress(log, "revision: parsing the training documents", len(records))
     processes = PROCESSES if len(records) >= MIN_DOCUMENTS_TO_FORK else 1
     with nlp.select_pipes(enable=keep):
-        for doc in nlp.pipe((r["text"] for r in records), batch_size=16, n_process=processes):
+        for doc in nlp.pipe((tokenizable(r["text"]) for r in records), batch_size=16, n_process=processes):
             progress.step()
             yield doc
 
@@ -166,8 +168,9 @@ def drop_unused_candidates(nlp: Language, revision: dict) -> None:
 
 def predict_records(nlp: Language, records: list[dict], batch_size: int = 8) -> list[dict]:
     """Records with the pipeline's attributions for the texts of `records`."""
-    docs = nlp.pipe((r["text"] for r in records), batch_size=batch_size)
-    return [make_record(r["id"], r["text"], get_attributions(doc), dict(r.get("meta") or {})) for r, doc in zip(records, docs)]
+    docs = nlp.pipe((tokenizable(r["text"]) for r in records), batch_size=batch_size)
+    return [make_record(r["id"], r["text"], shifted(get_attributions(doc), 0, r["text"]), dict(r.get("meta") or {}))
+            for r, doc in zip(records, docs)]
 
 
 def fit_calibration(nlp: Language, records: list[dict]) -> Calibration:
@@ -175,7 +178,7 @@ def fit_calibration(nlp: Language, records: list[dict]) -> Calibration:
     combiner = nlp.get_pipe(COMBINER)
     calibration = Calibration()
     with nlp.select_pipes(disable=[COMBINER]):
-        for record, doc in zip(records, nlp.pipe(r["text"] for r in records)):
+        for record, doc in zip(records, nlp.pipe(tokenizable(r["text"]) for r in records)):
             calibration.add_document(record["text"], record["attributions"], combiner.combined(doc))
     return calibration
 
