@@ -60,18 +60,24 @@ def test_an_output_that_is_an_input_is_refused_and_the_input_kept(records, tmp_p
     (["annotate", "{folder}", "-o", "{out}"], "new.txt"),  # a new one: the next run read the records as an article
     (["import", "brat", "{folder}", "-o", "{out}"], "sub/new.ann"),  # and "no text for it"
 ])
-def test_an_output_that_a_folder_input_is_read_for_is_refused(tmp_path, command, victim):
+@pytest.mark.parametrize("linked", [False, True])
+def test_an_output_that_a_folder_input_is_read_for_is_refused(tmp_path, command, victim, linked):
     """`annotate corpus/ -o corpus/a.txt` replaced the article with its records, `import brat b/ -o b/a.ann` the
-    annotation: a file read from a folder input was not an input to the check."""
+    annotation: a file read from a folder input was not an input to the check. Nor was one an output named
+    records.jsonl links to (its name was judged, not its target's)."""
     folder = tmp_path / "in"
     (folder / "sub").mkdir(parents=True)
     (folder / "sub" / "a.txt").write_text(TEXT, encoding="utf-8")
     (folder / "sub" / "a.ann").write_text("T1\tSource 4 9\tmayor\nT2\tCue 10 14\tsaid\n", encoding="utf-8")
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    out = folder / victim
+    out = victim_path = folder / victim
+    if linked:
+        out = tmp_path / "records.jsonl"
+        out.symlink_to(victim_path)
     ran = attrib(*(arg.format(folder=folder, out=out) for arg in command))
     assert ran.code == 2, ran.err
-    assert ran.err == f"attrib: E140 {out}: is a file this command reads in the folder {folder}; write to another file\n"
+    what = f"links to {os.path.realpath(victim_path)}, " if linked else "is "
+    assert ran.err == f"attrib: E140 {out}: {what}a file this command reads in the folder {folder}; write to another file\n"
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
     beside = attrib(*(arg.format(folder=folder, out=folder / "records.jsonl") for arg in command))
     assert beside.code == 0, beside.err  # a new file of another kind in the folder is no input

@@ -227,17 +227,19 @@ FOLDER_READS = (".txt", ".ann")  # what a folder input is read for: texts (annot
 def refuse_overwriting(output: str | Path, inputs: Iterable[str | Path]) -> None:
     """OutputError when `output` is one of `inputs` (the same file under any name), or a file a folder among
     them is read for (FOLDER_READS), existing or not: writing it would destroy what the command reads, or add to
-    what it and the next run read (`annotate corpus -o corpus/new.txt`)."""
+    what it and the next run read (`annotate corpus -o corpus/new.txt`). A link is judged by what it points to
+    (`-o records.jsonl` linking to corpus/d.txt replaced that text)."""
     if str(output) == STDIO:
         return
-    exists = os.path.isfile(output)
+    exists, target = os.path.isfile(output), Path(os.path.realpath(output))
     for name in inputs:
         with contextlib.suppress(OSError, ValueError):
             if exists and str(name) != STDIO and os.path.samefile(output, name):
                 raise OutputError(f"{output}: is also an input of this command ({name}); write to another file")
-            if os.path.isdir(name) and Path(output).suffix.lower() in FOLDER_READS and \
-                    Path(os.path.realpath(name)) in Path(os.path.realpath(output)).parents:
-                raise OutputError(f"{output}: is a file this command reads in the folder {name}; write to another file")
+            if os.path.isdir(name) and target.suffix.lower() in FOLDER_READS and \
+                    Path(os.path.realpath(name)) in target.parents:
+                what = f"links to {target}, " if os.path.islink(output) else "is "
+                raise OutputError(f"{output}: {what}a file this command reads in the folder {name}; write to another file")
 
 
 @contextlib.contextmanager
