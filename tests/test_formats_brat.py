@@ -243,7 +243,11 @@ def broken(tmp_path: Path, ann: str) -> Path:
     ("T1\tContent 0 0_5\tMayor\n", InputError, r"doc\.ann:1: not a brat text-bound annotation"),
     ("T1\tCue 16 17\t:\nE1\tAttribution:T1 Content:T7 Cue:T1\n", InputError, r"doc\.ann:2: E1 has argument Content:T7 but no Content span T7"),
     ("T1\tCue 16 17\t:\nE1\tAttribution:T1 Cue:T1\n", InputError, r"doc\.ann:2: E1 has no Content argument"),
-    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind E1 quoted\n", InputError, r"Kind 'quoted'"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind E1 quoted\n", InputError,
+     r"doc\.ann:3: E1 has Kind 'quoted', not one of direct, indirect, mixed"),
+    # a source type was written as given, and validate refused the record (V103)
+    ("T1\tSource 0 5\tMayor\nT2\tContent 6 10\tLena\nE1\tAttribution:T2 Source:T1 Content:T2\nA1\tSourceType T1 bogus\n",
+     InputError, r"doc\.ann:4: T1 has SourceType 'bogus', not one of named, unnamed, anonymous"),
     # types in another case were left out like PolNeAR's Discard: a file of SOURCE/CUE/CONTENT read as empty
     ("T1\tCONTENT 0 5\tMayor\nE1\tATTRIBUTION:T1 CONTENT:T1\n", InputError,
      r"doc\.ann:1: T1 is typed 'CONTENT': brat types are case-sensitive, and attrib reads Source, Cue, Content"),

@@ -23,6 +23,7 @@ from .lines import iter_lines
 
 ROLES = ("source", "cue", "content")
 KINDS = ("direct", "indirect", "mixed")
+SOURCE_TYPES = ("named", "unnamed", "anonymous")
 RECORD_KEYS = ("id", "text", "meta", "attributions", "generator", "provenance")
 
 Span = tuple[int, int]

@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError, OffsetError, OutputError, shorten
 from ..jsonio import not_a_file, open_binary
-from ..records import KINDS, ROLES, check_fragment, fragment, infer_kind, make_record
+from ..records import KINDS, ROLES, SOURCE_TYPES, check_fragment, fragment, infer_kind, make_record
 from ..validation.spans import same_but_whitespace
 from .outdir import safe_name, staged_dir, write_text
 
@@ -63,7 +63,7 @@ ANNOTATION_CONF = f"""\
 
 [attributes]
 {KIND} Arg:{EVENT}, Value:{"|".join(KINDS)}
-{SOURCE_TYPE} Arg:{ROLE_TYPES["source"]}, Value:named|unnamed|anonymous
+{SOURCE_TYPE} Arg:{ROLE_TYPES["source"]}, Value:{"|".join(SOURCE_TYPES)}
 """
 
 _FLAT = str.maketrans("\t\n\r", "   ")
@@ -306,6 +306,9 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
             given[name] = value
             if name in (KIND, SOURCE_TYPE):
                 targets.append((name, target, at))
+            allowed = {KIND: KINDS, SOURCE_TYPE: SOURCE_TYPES}.get(name)
+            if allowed and value not in allowed:  # a source type was written as given, and validate refused it (V103)
+                raise InputError(f"{at}: {target} has {name} {value!r}, not one of {', '.join(allowed)}")
         elif line.startswith("R"):
             ident, label, *args = _fields(line, at, 4)
             _define(defined, ident, at)
@@ -352,8 +355,6 @@ def _attribution(aid: str, event: tuple, spans: dict, types: dict, attributes: d
     if not attr["content"]:
         raise InputError(f"{at}: {ident} has no Content argument")
     kind = attributes.get(ident, {}).get(KIND)
-    if kind is not None and kind not in KINDS:
-        raise InputError(f"{at}: {ident} has {KIND} {kind!r}, not one of {', '.join(KINDS)}")
     attr["kind"] = kind or infer_kind(text, attr["content"])
     referent = next((refers[s] for s in sources if s in refers), None)
     if referent is not None and (referent not in spans or types[referent][0] != REFERENT):

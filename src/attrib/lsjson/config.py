@@ -12,7 +12,7 @@ from xml.sax.saxutils import quoteattr
 from markdown_it import MarkdownIt
 
 from ..bundled import bundled
-from ..records import KINDS
+from ..records import KINDS, SOURCE_TYPES
 from .names import (
     KIND_NAME,
     LABELS_NAME,
@@ -20,7 +20,6 @@ from .names import (
     RELATION_LABELS,
     ROLE_LABELS,
     SOURCE_TYPE_NAME,
-    SOURCE_TYPES,
     TEXT_NAME,
 )
 

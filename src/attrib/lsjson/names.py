@@ -23,4 +23,3 @@ REFERENT_LABEL = "REFERENT"
 SPAN_LABELS = (*ROLE_LABELS.values(), REFERENT_LABEL)
 
 RELATION_LABELS = ("source", "cue", "content", "refers_to")
-SOURCE_TYPES = ("named", "unnamed", "anonymous")

@@ -23,12 +23,11 @@ from ..lsjson.names import (
     REFERENT_LABEL,
     RELATION_LABELS,
     SOURCE_TYPE_NAME,
-    SOURCE_TYPES,
     SPAN_LABELS,
     TEXT_NAME,
 )
 from ..errors import shorten
-from ..records import KINDS, is_int
+from ..records import KINDS, SOURCE_TYPES, is_int
 from .findings import Finding, Where
 from .spans import first_overlap, overlap_message, span_findings
 
