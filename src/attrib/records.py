@@ -211,16 +211,15 @@ def normalize_record(obj: Any, where: str) -> dict:
         path = f"{where}: $.attributions[{i}]"
         if not isinstance(attr, dict):
             raise InputError(f"{path}: expected an object")
-        made = next(name for name in (f"a{i}", *(f"a{i}.{n}" for n in range(1, len(taken) + 2))) if name not in taken)
-        taken.add(made)
         if gold[i]:
-            out = {"id": made, "kind": attr.get("kind")}  # a person's annotation: no estimate of its own
+            out = {"id": _made_id(i, taken), "kind": attr.get("kind")}  # a person's annotation: no estimate of its own
             for role in ROLES:
                 out[role] = _gold_fragments(text, attr, role, path)
             out["source_entity"] = None
         else:
             out = dict(attr)
-            out.setdefault("id", made)
+            if "id" not in out:
+                out["id"] = _made_id(i, taken)
             for role in ROLES:
                 frags = out.get(role) or []
                 if not isinstance(frags, list):
@@ -235,6 +234,16 @@ def normalize_record(obj: Any, where: str) -> dict:
     meta = merged_meta(obj, RECORD_KEYS, where)
     extra = {k: obj[k] for k in ("generator", "provenance") if k in obj}
     return make_record(id_text(doc_id), text, attributions, meta, **extra)
+
+
+def _made_id(i: int, taken: set[str]) -> str:
+    """An id for the attribution at index `i` that none in `taken` has (`a3`, else `a3.1`, `a3.2`, ...), now taken."""
+    made, n = f"a{i}", 0
+    while made in taken:
+        n += 1
+        made = f"a{i}.{n}"
+    taken.add(made)
+    return made
 
 
 def iter_records(paths: Iterable[str | Path]) -> Iterator[dict]:
