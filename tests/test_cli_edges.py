@@ -298,3 +298,19 @@ def test_shortening_for_one_line_reads_only_the_start_of_a_long_text():
     assert shorten("x" + " " * 500 + "y", 12, one_line=True) == "x…"  # y lies past the start read, which ended in space
     assert shorten("x" + " " * 50 + "y", 12, one_line=True) == "x y"
     assert shorten("a\x1b[2J" + "b" * 100, 8, one_line=True) == "a\\x1b[2…"
+
+
+@pytest.mark.parametrize("attributions, said", [
+    ({"attributons": []}, 'no "attributions" (a record without any has "attributions": []'),  # a misspelt key
+    ({"attributions": None}, '"attributions" must be a list, got NoneType'),
+])
+@pytest.mark.parametrize("command", [["eval", "{path}", "{path}"], ["export", "{path}", "-f", "jsonl", "-o", "{out}"],
+                                     ["show", "{path}"]])
+def test_a_record_without_its_attributions_list_is_refused_not_read_as_none(tmp_path, attributions, said, command):
+    """A misspelt "attributions" (or null) was read as a record without attributions: eval scored the reference
+    as empty, export moved the key into meta and wrote "attributions": [], both exit 0 (validate: V101)."""
+    path, out = tmp_path / "gold.jsonl", tmp_path / "out.jsonl"
+    path.write_text(json.dumps({"id": "d1", "text": "Officials said the plan failed.", **attributions}) + "\n")
+    ran = attrib(*(arg.format(path=path, out=out) for arg in command))
+    assert ran.code == 2 and ran.err == f"attrib: E100 {path}:1: {said}" + ran.err.partition(said)[2], ran.err
+    assert ran.err.count("\n") == 1 and not out.exists() and ran.out == ""

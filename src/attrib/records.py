@@ -200,9 +200,12 @@ def normalize_record(obj: Any, where: str) -> dict:
     doc_id = obj.get("id")
     if doc_id is None or isinstance(doc_id, (dict, list, bool)):
         raise InputError(f"{where}: no \"id\" (a string or number)")
-    attributions_in = obj.get("attributions") or []
-    if not isinstance(attributions_in, list):
-        raise InputError(f"{where}: \"attributions\" must be a list")
+    if "attributions" not in obj:  # a misspelt key was read as no attribution: an empty reference, scored, exit 0
+        raise InputError(f"{where}: no \"attributions\" (a record without any has \"attributions\": []; a document "
+                         "to annotate is `attrib annotate`'s input)")
+    attributions_in = obj["attributions"]
+    if not isinstance(attributions_in, list):  # null was read as none, as a misspelt key was
+        raise InputError(f"{where}: \"attributions\" must be a list, got {type(attributions_in).__name__}")
     attributions = []
     gold = [isinstance(attr, dict) and is_gold(attr) for attr in attributions_in]
     taken = {attr["id"] for attr, in_pairs in zip(attributions_in, gold) if isinstance(attr, dict) and not in_pairs
