@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -383,3 +385,21 @@ def test_a_bidi_override_in_a_name_is_shown_escaped_not_obeyed(tmp_path):
     assert ran.code == 0, ran.err
     for shown in (ran.out, page.read_text(encoding="utf-8")):
         assert "\u202e" not in shown and "eve\\u202e@example.org" in shown
+
+
+@pytest.mark.parametrize("command", [["agreement", "{export}"],
+                                     ["labelstudio", "records", "{export}", "--choose", "each_latest", "-o", "{out}"]])
+@pytest.mark.parametrize("completed_by", [True, {"id": True, "email": None}])
+def test_an_annotator_given_as_true_is_refused_not_taken_for_user_1(tmp_path, command, completed_by):
+    """`"completed_by": true` was user 1 (True == 1 in Python): agreement found one annotator where two were, and
+    each_latest dropped one annotation as not that user's latest, unchecked, exit 0 (validate: V102)."""
+    export = json.loads((Path(__file__).parent / "data" / "broken_exports" / "valid-accepted-prediction.json").read_text())
+    first = export[0]["annotations"][0]
+    second = dict(copy.deepcopy(first), id=first["id"] + 1, completed_by=1)
+    export[0]["annotations"] = [dict(first, completed_by=completed_by), second]
+    path, out = tmp_path / "export.json", tmp_path / "out.jsonl"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    ran = attrib(*(arg.format(export=path, out=out) for arg in command))
+    assert ran.code == 1 and ran.err.startswith(f"attrib: E150 {path} $[0].annotations[0].completed_by") and \
+        "V102" in ran.err and ran.err.count("\n") == 1, ran.err
+    assert not out.exists()

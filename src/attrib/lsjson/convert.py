@@ -333,10 +333,14 @@ def annotator_of(annotation: dict) -> str | int | None:
 def annotator_key(annotation: dict) -> Any:
     """Who made an annotation, one value per user whichever form its `completed_by` takes: the user id (an expanded
     one's too), else what annotator_of says. An export holding both forms (`{"id": 2, "email": …}` and `2`) made one
-    annotator two, compared with himself."""
+    annotator two, compared with himself. A bool is no one: `true` was user 1 (True == 1), and one annotator's work
+    was dropped as not the latest, unchecked."""
     who = annotation.get("completed_by")
     user = _whole(who.get("id")) if isinstance(who, dict) else None
-    return user if isinstance(user, int) and not isinstance(user, bool) else annotator_of(annotation)
+    if isinstance(user, int) and not isinstance(user, bool):
+        return user
+    named = annotator_of(annotation)
+    return None if isinstance(named, bool) else named
 
 
 def _whole(value: Any) -> Any:
