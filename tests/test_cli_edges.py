@@ -314,3 +314,21 @@ def test_a_record_without_its_attributions_list_is_refused_not_read_as_none(tmp_
     ran = attrib(*(arg.format(path=path, out=out) for arg in command))
     assert ran.code == 2 and ran.err == f"attrib: E100 {path}:1: {said}" + ran.err.partition(said)[2], ran.err
     assert ran.err.count("\n") == 1 and not out.exists() and ran.out == ""
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "conll", "brat"])
+def test_export_refuses_a_span_of_white_space_only(tmp_path, fmt):
+    """validate calls it V205; export wrote it, and `-f conll` wrote its attribution with no CONTENT tag at all
+    ("2 attributions written"), exit 0."""
+    text = "Officials said   the plan failed."
+    frag = lambda s, e: {"start": s, "end": e, "text": text[s:e]}  # noqa: E731
+    record = {"id": "w", "text": text, "attributions": [
+        {"id": "a0", "kind": "indirect", "source": [frag(0, 9)], "cue": [frag(10, 14)], "content": [frag(17, 32)]},
+        {"id": "a1", "kind": "indirect", "source": [frag(0, 9)], "cue": [frag(10, 14)], "content": [frag(14, 16)]}]}
+    path, out = tmp_path / "records.jsonl", tmp_path / f"out.{fmt}"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    ran = attrib("export", path, "-f", fmt, "-o", out)
+    assert ran.code == 2 and ran.err == (f"attrib: E100 {path}: document 'w', $.attributions[1].content[0]: span [14, "
+                                         "16) covers white space only: correct or remove it (`attrib validate` lists "
+                                         "such spans: V205)\n")
+    assert not out.exists()

@@ -239,6 +239,18 @@ def normalize_record(obj: Any, where: str) -> dict:
     return make_record(id_text(doc_id), text, attributions, meta, **extra)
 
 
+def blank_span(record: dict) -> str | None:
+    """Where the first span of white space only in a checked `record` lies (its JSON path and offsets), if one does:
+    no token lies in it, and no dataset format has anything to write of it (`attrib validate` calls it V205)."""
+    text = record["text"]
+    for i, attribution in enumerate(record["attributions"]):
+        for role in ROLES:
+            for j, frag in enumerate(attribution.get(role) or []):
+                if not text[frag["start"]:frag["end"]].strip():
+                    return f"$.attributions[{i}].{role}[{j}]: span [{frag['start']}, {frag['end']})"
+    return None
+
+
 def _made_id(i: int, taken: set[str]) -> str:
     """An id for the attribution at index `i` that none in `taken` has (`a3`, else `a3.1`, `a3.2`, ...), now taken."""
     made, n = f"a{i}", 0

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..counts import amount
-from ..errors import NothingToDoError
+from ..errors import InputError, NothingToDoError
 from ..jsonio import open_binary
 from ..lsjson.convert import export_records
+from ..records import blank_span
 from ..validation import detect
 from ..validation.gate import checked_export, checked_records
 
@@ -33,10 +34,20 @@ def read_input(path: str | Path, choose: str = "each", drafts_do: bool = True) -
                                "Label Studio export (`attrib labelstudio pull`)")
     kind = detect(path)
     if kind == "records":
-        return _not_empty(checked_records([path]), lambda: f"{path}: holds no records")
+        return _not_empty(without_blank_spans(checked_records([path]), path), lambda: f"{path}: holds no records")
     tasks = _Counted(checked_export(str(path), choose))  # which refuses tasks to import
     records = export_records(tasks, choose, str(path))
     return _not_empty(records, lambda: nothing_chosen(path, tasks.count, choose, drafts_do))
+
+
+def without_blank_spans(records: Iterable[dict], path: str | Path) -> Iterator[dict]:
+    """`records`, stopping at one with a span of white space only (an export's tasks are refused it by the gate):
+    `export -f conll` wrote its attribution without the span, `train` ended in spaCy's traceback."""
+    for record in records:
+        if (where := blank_span(record)) is not None:
+            raise InputError(f"{path}: document {record['id']!r}, {where} covers white space only: correct or remove "
+                             "it (`attrib validate` lists such spans: V205)")
+        yield record
 
 
 def nothing_chosen(path: str | Path, tasks: int, choose: str, drafts_do: bool = True) -> str:

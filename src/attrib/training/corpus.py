@@ -18,7 +18,7 @@ from spacy.tokens import Doc, DocBin
 
 from ..errors import InputError
 from ..formats import brat
-from ..formats.inputs import read_input
+from ..formats.inputs import read_input, without_blank_spans
 from ..long_runs import tokenizable
 from ..records import ROLES
 
@@ -33,22 +33,8 @@ def read_training_records(paths: Iterable[str | Path]) -> Iterator[dict]:
     order."""
     for raw in paths:
         path = Path(raw)
-        for record in brat.read(path) if path.is_dir() else read_input(path, choose="reviewed", drafts_do=False):
-            _learnable(record, path)
-            yield record
-
-
-def _learnable(record: dict, path: Path) -> None:
-    """Refuse a span of white space only (`attrib validate`'s V205): no token lies in it, and spaCy's span finder
-    ended training in a traceback on the empty span."""
-    text = record["text"]
-    for i, attribution in enumerate(record["attributions"]):
-        for role in ROLES:
-            for j, fragment in enumerate(attribution.get(role) or []):
-                if not text[fragment["start"]:fragment["end"]].strip():
-                    raise InputError(f"{path}: document {record['id']!r}, $.attributions[{i}].{role}[{j}]: span "
-                                     f"[{fragment['start']}, {fragment['end']}) covers white space only: nothing to "
-                                     "learn from; correct or remove it (`attrib validate` lists such spans: V205)")
+        yield from (without_blank_spans(brat.read(path), path) if path.is_dir()
+                    else read_input(path, choose="reviewed", drafts_do=False))
 
 
 def split(records: list[dict], fraction: float, seed: int = 0, at_least_one: bool = True) -> tuple[list[dict], list[dict]]:
