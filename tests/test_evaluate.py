@@ -481,6 +481,12 @@ def test_greedy_pairs_asks_order_only_of_free_pairs_and_takes_what_sorting_them_
     (lambda a: a["parts"].update(cue=[[0.0, 9.0]]), "$.attributions[0].parts.cue[0]: start and end must be integers"),
     (lambda a: a.update(content=[15.0, 30.0]), "$.attributions[0].content: expected a [start, end] pair of integers or "
                                                "null, got [15.0, 30.0]"),  # equal to its parts, it passed
+    # parts of another shape, or a misspelt role, were read as no parts: the pairs alone, validate said clean
+    (lambda a: a.update(parts=[[15, 18], [24, 30]]), "$.attributions[0].parts: expected an object of [start, end] "
+                                                     "pairs per role, got list"),
+    (lambda a: a.update(parts="x"), "$.attributions[0].parts: expected an object of [start, end] pairs per role, got str"),
+    (lambda a: a["parts"].update(contnet=a["parts"].pop("content")), "$.attributions[0].parts: 'contnet' is no role "
+                                                                     "(source, cue, content)"),
 ])
 def test_a_gold_attribution_is_refused_where_its_pairs_are_wrong(change, said):
     line = _gold_line("d1", TEXT, [at(TEXT, "the plan failed", "Officials", "said")])

@@ -146,6 +146,15 @@ def _gold_fragments(text: str, attr: dict, role: str, where: str) -> list[dict]:
     return frags
 
 
+def _check_parts(parts: Any, where: str) -> None:
+    """A gold attribution's `parts` is null or an object of roles: a list there, or a misspelt role, was read as no
+    parts, and the pairs taken alone (a content of two fragments became one), exit 0."""
+    if parts is not None and not isinstance(parts, dict):
+        raise OffsetError(f"{where}.parts: expected an object of [start, end] pairs per role, got {type(parts).__name__}")
+    if unknown := next((key for key in parts or {} if key not in ROLES), None):
+        raise OffsetError(f"{where}.parts: {shorten(repr(unknown), 40)} is no role (source, cue, content)")
+
+
 def _hull(frags: list[dict]) -> list[int] | None:
     return [frags[0]["start"], max(f["end"] for f in frags)] if frags else None
 
@@ -215,6 +224,7 @@ def normalize_record(obj: Any, where: str) -> dict:
         if not isinstance(attr, dict):
             raise InputError(f"{path}: expected an object")
         if gold[i]:
+            _check_parts(attr.get("parts"), path)
             out = {"id": _made_id(i, taken), "kind": attr.get("kind")}  # a person's annotation: no estimate of its own
             for role in ROLES:
                 out[role] = _gold_fragments(text, attr, role, path)
