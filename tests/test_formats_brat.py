@@ -435,3 +435,17 @@ def test_a_text_field_is_compared_word_for_word_in_whole_strings():
     with pytest.raises(OffsetError) as caught:
         brat.parse_ann(f"T1\tContent 0 {len(text) - 1}\t{'ho ' * 1000}\nE1\tAttribution:T1 Content:T1\n", text, "a.ann")
     assert len(str(caught.value)) < 600 and "T1 says 'ho ho" in str(caught.value)
+
+
+def test_a_folder_holding_both_layouts_is_refused_not_read_as_two_records_of_one_id(tmp_path):
+    """x.txt + x.ann beside text/x.txt + attributions/x.ann (PolNeAR's layout) gave two records with the id "x" and
+    different texts, exit 0; validate then said V701 and eval refused the file."""
+    ann = "T1\tSource 0 9\tOfficials\nT2\tCue 10 14\tsaid\nT3\tContent 15 23\tthe plan\nE1\tAttribution:T2 Source:T1 Cue:T2 Content:T3\n"
+    folder = tmp_path / "f"
+    for txt, ann_path, text in ((folder / "text" / "x.txt", folder / "attributions" / "x.ann", "Officials said the plan failed.\n"),
+                                (folder / "x.txt", folder / "x.ann", "Officials said the plan worked!\n")):
+        txt.parent.mkdir(parents=True, exist_ok=True), ann_path.parent.mkdir(parents=True, exist_ok=True)
+        txt.write_text(text, encoding="utf-8"), ann_path.write_text(ann, encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(f"{folder / 'x.ann'}: document 'x' again, first from "
+                                                   f"{folder / 'attributions' / 'x.ann'} (a folder holding both layouts?)")):
+        list(brat.read(folder))

@@ -404,11 +404,15 @@ def read(folder: str | Path) -> Iterator[dict]:
     anns = _ann_files(folder)
     if not anns:
         raise InputError(f"{folder}: no .ann files in it")
+    first: dict[tuple[str, str | None], Path] = {}  # (document, annotator) -> its .ann
     for ann in anns:
         try:
             txt, doc_id, who = _text_of(ann, folder)
         except OSError as exc:  # Path.is_file() on a folder that cannot be searched raises (a traceback)
             raise InputError(f"{exc.filename or ann}: cannot open ({exc.strerror})") from None
+        if (earlier := first.setdefault((doc_id, who), ann)) is not ann:  # both layouts in one folder: two records
+            raise InputError(f"{ann}: document {doc_id!r}{f' by {who!r}' if who else ''} again, first from {earlier} "
+                             "(a folder holding both layouts?): import them apart")  # of one id, and exit 0
         text = _read(txt)
         attributions = parse_ann(_read(ann).removeprefix("\ufeff"), text, str(ann))  # a BOM is no annotation
         provenance = None if who is None else {"annotator": who}
