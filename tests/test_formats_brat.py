@@ -245,6 +245,19 @@ def broken(tmp_path: Path, ann: str) -> Path:
     ("T1\tCue 16 17\t:\nE1\tAttribution:T1 Cue:T1\n", InputError, r"doc\.ann:2: E1 has no Content argument"),
     ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind E1 quoted\n", InputError,
      r"doc\.ann:3: E1 has Kind 'quoted', not one of direct, indirect, mixed"),
+    # left out without a word, exit 0: a T line whose tabs are spaces (then blamed on the event using it), a Kind on
+    # a span, a SourceType on a Content, a RefersTo to nothing, an argument given twice, a line of another shape
+    ("T1\tContent 0 5\tMayor\nT2 Cue 16 17 :\nE1\tAttribution:T1 Content:T1 Cue:T2\n", InputError,
+     r"doc\.ann:2: not a brat text-bound annotation \(ID, type and offsets, text: tab-separated\): 'T2 Cue 16 17 :'"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind T1 direct\n", InputError,
+     r"doc\.ann:3: Kind is given to T1, which is no Attribution event: attrib would leave it out"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tSourceType T1 named\n", InputError,
+     r"doc\.ann:3: SourceType is given to T1, which is no Source span"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nR1\tRefersTo Arg1:T77 Arg2:T1\n", InputError,
+     r"doc\.ann:3: R1 relates T77, which is no span defined in the file"),
+    ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nR1\tRefersTo Arg1:T1 Arg1:T1\n", InputError,
+     r"doc\.ann:3: R1 names an argument twice"),
+    ("T1\tContent 0 5\tMayor\n T2\tCue 16 17\t:\n", InputError, r"doc\.ann:2: not a brat annotation line: ' T2\\tCue 16 17\\t:'"),
     # a source type was written as given, and validate refused the record (V103)
     ("T1\tSource 0 5\tMayor\nT2\tContent 6 10\tLena\nE1\tAttribution:T2 Source:T1 Content:T2\nA1\tSourceType T1 bogus\n",
      InputError, r"doc\.ann:4: T1 has SourceType 'bogus', not one of named, unnamed, anonymous"),

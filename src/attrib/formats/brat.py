@@ -264,10 +264,14 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
     targets: list[tuple[str, str, str]] = []  # (attribute, its target, where) of the attributes attrib reads
     defined: dict[str, str] = {}  # every event's, relation's and attribute's id, and where (the spans' are in `types`)
     refers: dict[str, str] = {}
+    relations: list[tuple[str, list[str], str]] = []  # the RefersTo relations: (id, its two ends, where)
     for number, line in enumerate(_ANN_LINE_END.split(content), 1):  # CR alone too
         at = f"{where}:{number}"
         if line.startswith("T"):
-            ident, rest = line.split("\t", 1) if "\t" in line else (line, "")
+            if "\t" not in line:  # `T5 Cue 10 14 said` was read as a span of no type, and blamed on the event using it
+                raise InputError(f"{at}: not a brat text-bound annotation (ID, type and offsets, text: tab-separated): "
+                                 f"{shorten(line, 80)!r}")
+            ident, rest = line.split("\t", 1)
             head, _, field = rest.partition("\t")
             label, _, offsets = head.partition(" ")
             if ident in types:
@@ -313,11 +317,23 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
             ident, label, *args = _fields(line, at, 4)
             _define(defined, ident, at)
             ends = dict(arg.partition(":")[::2] for arg in args)
+            if len(ends) < len(args):  # the last one was kept
+                raise InputError(f"{at}: {ident} names an argument twice: {shorten(line, 80)!r}")
             if label == REFERS_TO:
                 refers[ends.get("Arg1", "")] = ends.get("Arg2", "")
+                relations.append((ident, [ends.get("Arg1", ""), ends.get("Arg2", "")], at))
+        elif line.strip() and not line.startswith(("#", "N", "*")):  # notes, normalizations, equivalences aside
+            raise InputError(f"{at}: not a brat annotation line: {shorten(line, 80)!r}")  # it was left out unsaid
     for name, target, at in targets:  # a kind or source type whose annotation is missing would be dropped unsaid
         if target not in types and target not in defined:
             raise InputError(f"{at}: {name} is given to {target}, which is not defined in the file")
+        wanted = EVENT if name == KIND else ROLE_TYPES["source"]
+        if (types[target][0] if target in types else EVENT if target in (e[0] for e in events) else None) != wanted:
+            raise InputError(f"{at}: {name} is given to {target}, which is no {wanted} {'event' if name == KIND else 'span'}"
+                             ": attrib would leave it out")
+    for ident, ends, at in relations:
+        if missing := next((end for end in ends if end not in types), None):
+            raise InputError(f"{at}: {ident} relates {missing or 'nothing'}, which is no span defined in the file")
     return [_attribution(f"a{i}", event, spans, types, attributes, refers, text) for i, event in enumerate(events)]
 
 
