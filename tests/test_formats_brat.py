@@ -462,3 +462,14 @@ def test_a_folder_holding_both_layouts_is_refused_not_read_as_two_records_of_one
     with pytest.raises(InputError, match=re.escape(f"{folder / 'x.ann'}: document 'x' again, first from "
                                                    f"{folder / 'attributions' / 'x.ann'} (a folder holding both layouts?)")):
         list(brat.read(folder))
+
+
+@pytest.mark.parametrize("ends", ["\n", "\r\n", "\r", "\r\n\n\r"])
+def test_an_ann_line_is_numbered_as_written_whatever_ends_the_lines_before_it(tmp_path, ends):
+    """The lines are read one at a time now (a list of all of them took 9 times the file's size); blank lines, CR,
+    LF and CRLF each still count."""
+    lines = ["T1\tContent 0 5\tMayor", "", "#note", "T2\tCue 16 17\tX"]
+    bad = ends.join(lines) + ends
+    blank = ends.count("\n") + ends.count("\r") - ends.count("\r\n") - 1  # the blank lines each `ends` makes
+    with pytest.raises(OffsetError, match=rf"doc\.ann:{4 + 3 * blank}: T2 says 'X'"):
+        list(brat.read(broken(tmp_path, bad)))
