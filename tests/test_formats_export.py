@@ -55,8 +55,10 @@ def test_jsonl_round_trip_and_card(records, tmp_path):
     card = (tmp_path / "data.card.md").read_text(encoding="utf-8")
     documents = len({r["id"] for r in records})
     counted = amount(len(records), "document") if documents == len(records) else f"{len(records)} records of {amount(documents, 'document')}"
-    assert f"{counted}, {sum(len(r['attributions']) for r in records)} attributions" in card
+    assert f"{counted}, {amount(sum(len(r['attributions']) for r in records), 'attribution')}, written" in card
     assert "record.schema.json" in card and "attrib 0.1.0" in card
+    export([{**records[0], "attributions": records[0]["attributions"][:1]}], "jsonl", tmp_path / "one.jsonl")
+    assert "\n1 document, 1 attribution, written by" in (tmp_path / "one.card.md").read_text(encoding="utf-8")
 
 
 def test_a_card_that_cannot_be_written_leaves_the_earlier_records_and_card(records, tmp_path, monkeypatch):

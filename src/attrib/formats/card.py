@@ -89,7 +89,7 @@ def render(summary: dict, data_name: str) -> str:
     lines = [
         f"# Dataset card: {_literal(data_name)}",
         "",
-        f"{counted(summary)}, {summary['attributions']} attributions, written by attrib {summary['attrib']}.",
+        f"{counted(summary)}, {amount(summary['attributions'], 'attribution')}, written by attrib {summary['attrib']}.",
         "",
         f"Format: JSON Lines, one attrib record per line, following the schema `{summary['schema']}` "
         "(schemas/record.schema.json). Offsets are Python code points into `text`, end exclusive, and every "
