@@ -161,6 +161,7 @@ def test_parquet_columns_json_lacks_are_written_as_text_or_reported_by_row(tmp_p
         "price": pa.array([decimal.Decimal("1.50"), None, None, None], pa.decimal128(5, 2)),
         "score": [1.0, float("nan"), 2.0, 3.0],
         "note": not_utf8,
+        "attributions": pa.array([[]] * 4, pa.list_(pa.string())),  # records too, for the readers of records
     }), table)
     out = tmp_path / "out.jsonl"
     ran = attrib("annotate", table, "-o", out)
@@ -204,8 +205,9 @@ def test_parquet_dates_past_year_9999_are_reported_by_row(tmp_path):
     import pyarrow as pa
 
     table = tmp_path / "docs.parquet"
+    none = pa.array([[]] * 2, pa.list_(pa.string()))  # no attribution: the records' readers read it too
     pq.write_table(pa.table({"id": ["d1", "d2"], "text": ["The mayor said the cafe is closed."] * 2,
-                             "until": pa.array([0, 253402300800], pa.timestamp("s"))}), table)
+                             "until": pa.array([0, 253402300800], pa.timestamp("s")), "attributions": none}), table)
     out = tmp_path / "out.jsonl"
     ran = attrib("annotate", table, "-o", out)
     assert ran.code == 0, ran.err
@@ -214,7 +216,7 @@ def test_parquet_dates_past_year_9999_are_reported_by_row(tmp_path):
     with pytest.raises(InputError, match=r"docs\.parquet:2: column 'until': a timestamp\[ms\] outside the years 1 to 9999"):
         list(iter_records([table]))
     pq.write_table(pa.table({"id": ["d1"], "text": ["The mayor said the cafe is closed."],
-                             "took": pa.array([10**15], pa.duration("s"))}), table)
+                             "took": pa.array([10**15], pa.duration("s")), "attributions": none[:1]}), table)
     with pytest.raises(InputError, match=r"docs\.parquet:1: column 'took': a duration\[s\] too large for Python's own type"):
         list(iter_records([table]))
 
