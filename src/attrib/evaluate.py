@@ -11,9 +11,12 @@ prediction alike. Two matchings, both one-to-one:
 Attribution level, under two definitions of a found attribution (ATTRIBUTION_DEFINITIONS), both
 one-to-one:
 - `found_any_char` (attrib's first definition, kept for continuity): a predicted attribution's content
-  shares a non-whitespace character with the reference's content; pairs are made largest shared count
+  shares a non-whitespace character with the reference's content (a content of white space only, V205 to
+  `validate`, is never found, not even scored against itself); pairs are made largest shared count
   first (greedy; not a maximum matching: a content split between two drafts may find one of two), ties
-  going to the pair whose source, cue and kind agree most, then by position, never by list order;
+  going to the pair whose source, cue and kind agree most, then by position (the reference's, then the
+  prediction's: the spans' offsets compared source first, then cue, then content, then the kind), never by
+  list order;
 - `found_jaccard50` (the stricter one GenderGapTracker's and citron's published scores use): the
   contents' hulls (first start to last end of their fragments) have character Jaccard >= 0.5; as many
   pairs as possible (maximum matching).
