@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from attrib.jsonsafe import DEPTH, DUPLICATE, SURROGATE, Decoder
+from attrib.jsonsafe import DEPTH, DUPLICATE, SURROGATE, Decoder, nests_deeper
+from runs import attrib
 
 
 @pytest.mark.parametrize("text, lone", [
@@ -135,3 +136,39 @@ def test_the_window_after_an_element_skipped_as_too_deep_starts_small(monkeypatc
     read = list(jsonarray.iter_json_array(io.BytesIO(f'[{deep}, {{"id": 1}}]'.encode()), "d.json"))
     assert [e.value for e in read] == [None, {"id": 1}] and read[0].problems
     assert asked[-1] == jsonarray.FIRST_WINDOW
+
+
+def test_a_value_nests_as_deep_as_its_brackets():
+    assert [nests_deeper(value, 1) for value in (7, "[[", [], {"a": 1}, [[]], {"a": {"b": None}}, [1, [2]])] == \
+        [False, False, False, False, True, True, True]
+    deep: list = []
+    for _ in range(5000):  # past Python's recursion limit: counted all the same
+        deep = [deep]
+    assert nests_deeper(deep, 5000) and not nests_deeper(deep, 5001)
+
+
+@pytest.mark.parametrize("levels, written", [(255, True), (256, False)])
+def test_what_is_read_at_the_depth_limit_is_written_so_that_it_reads_back_or_refused(tmp_path, levels, written):
+    """A document of 256 levels was read and written one level deeper (its fields under the record's "meta"), as was
+    a record's meta under a task's "data": files no attrib command read back (V003), exit 0."""
+    deep = "[" * (levels - 1) + "1" + "]" * (levels - 1)
+    docs, out = tmp_path / "docs.jsonl", tmp_path / "out.jsonl"
+    docs.write_text('{"id": "deep", "text": "He said it was fine.", "extra": ' + deep + "}\n", encoding="utf-8")
+    ran = attrib("annotate", docs, "-o", out)
+    if written:  # a record of 256 levels, whose task would be 257 (below)
+        assert ran.code == 0 and attrib("validate", out).code == 0 and attrib("labelstudio", "tasks", out, "-o",
+                                                                                 tmp_path / "t.json").code == 2
+    else:
+        assert ran.code == 1 and "its fields nest 256 levels deep, and one more under the record's \"meta\"" in ran.err
+    record = tmp_path / "record.jsonl"  # a record at the limit: the task would be one deeper
+    record.write_text('{"id": "deep", "text": "x", "attributions": [], "meta": {"x": ' + deep[1:-1] + "}}\n",
+                      encoding="utf-8")
+    assert attrib("validate", record).code == 0
+    ran = attrib("labelstudio", "tasks", record, "-o", tmp_path / "tasks.json")
+    assert (ran.code == 0) == (levels < 256), ran.err
+    if ran.code == 0:
+        assert attrib("validate", tmp_path / "tasks.json").code == 0
+    else:
+        assert ran.err == ("attrib: E100 record deep: its meta nests 256 levels deep with the record, and one more under "
+                           "the task's \"data\": past the limit (`attrib --max-depth N` raises it)\n")
+        assert not (tmp_path / "tasks.json").exists()

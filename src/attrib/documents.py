@@ -20,6 +20,7 @@ from typing import IO, Callable, Iterable, Iterator
 from .errors import InputError
 from .jsonarray import iter_json_array
 from .jsonio import BOM, STDIO, JsonLine, not_a_file, open_binary, wide, wide_error
+from .jsonsafe import max_depth, nests_deeper
 from .lines import PARQUET_SUFFIXES, iter_lines, parquet_lines
 from .records import RECORD_KEYS, id_text, merged_meta
 
@@ -90,7 +91,11 @@ def from_json(value: object, where: str) -> Document:
     if doc_id == "":  # its record would be refused by every later command (an id is never empty)
         raise InputError(f"{where}: \"id\" is empty: give the document an id, or leave \"id\" out for its place")
     # a record read again: its drafts, generator and provenance are the earlier run's, not the document's
-    return Document(id_text(doc_id), text, merged_meta(value, RECORD_KEYS, where))
+    meta = merged_meta(value, RECORD_KEYS, where)
+    if nests_deeper(meta, (limit := max_depth.get()) - 1):  # its record would be one too deep for every reader
+        raise InputError(f"{where}: its fields nest {limit} levels deep, and one more under the record's \"meta\": "
+                         "past the limit (`attrib --max-depth N` raises it)")
+    return Document(id_text(doc_id), text, meta)
 
 
 def _jsonl(path: str | Path, on_error: ErrorHandler) -> Iterator[Document]:

@@ -108,6 +108,20 @@ def deeper_than(text: str, limit: int) -> bool:
     return may_exceed(text, limit) and Depth().deeper_than(text, limit)
 
 
+def nests_deeper(value: Any, limit: int) -> bool:
+    """True if a parsed `value` nests deeper than `limit` levels (`[]` is one, `[[]]` two, a number none): for what
+    attrib writes one level below where it read it (a document's fields under a record's "meta", a record's meta
+    under a task's "data"), which no command would read back. Iterative: no recursion limit to meet."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def too_deep(limit: int) -> Problem:
     return Problem(DEPTH, f"nests deeper than {limit} levels, the limit (`attrib --max-depth N` raises it): not read")
 

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from .. import __version__
 
 from ..errors import InputError
-from ..jsonsafe import Decoder, max_depth
+from ..jsonsafe import Decoder, max_depth, nests_deeper
 from ..records import RECORD_KEYS, ROLES, check_fragment, infer_kind, make_record, merged_meta
 from .names import (
     CONTENT,
@@ -130,6 +130,9 @@ def record_to_task(record: dict, model_version: str) -> dict:
     if confidences:
         prediction["score"] = min(confidences)
     data = {TEXT_NAME: record["text"], RECORD_ID: record["id"], META: record.get("meta") or {}}
+    if nests_deeper(data[META], (limit := max_depth.get()) - 2):  # the task would be one too deep for every reader
+        raise InputError(f"record {record['id']}: its meta nests {limit} levels deep with the record, and one more "
+                         "under the task's \"data\": past the limit (`attrib --max-depth N` raises it)")
     return {"data": data, "predictions": [prediction]}
 
 
