@@ -312,7 +312,7 @@ def test_a_record_without_its_attributions_list_is_refused_not_read_as_none(tmp_
     path, out = tmp_path / "gold.jsonl", tmp_path / "out.jsonl"
     path.write_text(json.dumps({"id": "d1", "text": "Officials said the plan failed.", **attributions}) + "\n")
     ran = attrib(*(arg.format(path=path, out=out) for arg in command))
-    assert ran.code == 2 and ran.err == f"attrib: E100 {path}:1: {said}" + ran.err.partition(said)[2], ran.err
+    assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {path}:1: {said}"), ran.err
     assert ran.err.count("\n") == 1 and not out.exists() and ran.out == ""
 
 

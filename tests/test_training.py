@@ -392,7 +392,8 @@ def test_a_dev_copy_of_a_training_text_or_a_text_too_long_to_parse_is_refused_be
     ran = attrib_cli("train", train_path, "--dev", crlf, "-o", tmp_path / "model")
     assert ran.code == 2 and "1 of its 1 documents are training documents too (first: 'copy')" in ran.err
     long = tmp_path / "long.jsonl"
-    long.write_text("".join(lines) + json.dumps({"id": "long", "text": "word " * 200_001, "attributions": []}) + "\n", encoding="utf-8")
+    long.write_text("".join(lines) + json.dumps({"id": "long", "text": "word " * 200_001, "attributions": []}) + "\n",
+                    encoding="utf-8")
     ran = attrib_cli("train", long, "-o", tmp_path / "model")
     assert ran.code == 2 and ran.err == (f"attrib: E100 {long}: document 'long' is 1,000,005 characters, more than the "
                                          "1,000,000 spaCy parses as one document: split it into articles\n")
