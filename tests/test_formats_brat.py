@@ -457,8 +457,9 @@ def test_a_folder_holding_both_layouts_is_refused_not_read_as_two_records_of_one
     folder = tmp_path / "f"
     for txt, ann_path, text in ((folder / "text" / "x.txt", folder / "attributions" / "x.ann", "Officials said the plan failed.\n"),
                                 (folder / "x.txt", folder / "x.ann", "Officials said the plan worked!\n")):
-        txt.parent.mkdir(parents=True, exist_ok=True), ann_path.parent.mkdir(parents=True, exist_ok=True)
-        txt.write_text(text, encoding="utf-8"), ann_path.write_text(ann, encoding="utf-8")
+        for path, content in ((txt, text), (ann_path, ann)):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=re.escape(f"{folder / 'x.ann'}: document 'x' again, first from "
                                                    f"{folder / 'attributions' / 'x.ann'} (a folder holding both layouts?)")):
         list(brat.read(folder))
