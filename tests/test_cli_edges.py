@@ -332,3 +332,38 @@ def test_export_refuses_a_span_of_white_space_only(tmp_path, fmt):
                                          "16) covers white space only: correct or remove it (`attrib validate` lists "
                                          "such spans: V205)\n")
     assert not out.exists()
+
+
+def test_a_folder_tree_deeper_than_pythons_recursion_limit_is_read(tmp_path, monkeypatch):
+    """Python 3.11's os.walk (and Path.rglob) recurse once per level: a tree 1,100 folders deep ended annotate and
+    import brat in E170 ("nested past Python's recursion limit"), naming no folder. jsonio.walk is a loop."""
+    import sys
+
+    from attrib.jsonio import walk
+    from attrib.training.train import _fingerprint
+
+    monkeypatch.chdir(tmp_path)
+    levels = sys.getrecursionlimit() + 100
+    os.mkdir("tree")
+    try:
+        os.chdir("tree")
+        for _ in range(levels):  # os.makedirs recurses too
+            os.mkdir("a")
+            os.chdir("a")
+        Path("d.txt").write_text("Officials said the plan failed.\n", encoding="utf-8")
+        Path("d.ann").write_text("T1\tSource 0 9\tOfficials\nT2\tCue 10 14\tsaid\nT3\tContent 15 30\tthe plan failed\n"
+                                 "E1\tAttribution:T2 Source:T1 Cue:T2 Content:T3\n", encoding="utf-8")
+        os.chdir(tmp_path)
+        for command in (["annotate", "tree", "-o", "records.jsonl"], ["import", "brat", "tree", "-o", "brat.jsonl"]):
+            ran = attrib(*command)
+            assert ran.code == 0 and "Traceback" not in ran.err, ran.err
+            assert [r["text"] for r in map(json.loads, Path(command[-1]).read_text(encoding="utf-8").splitlines())] == \
+                ["Officials said the plan failed.\n"]
+        assert len(_fingerprint(["tree"])[0]["sha256"]) == 64
+        assert list(walk(tmp_path / "no such folder")) == [] and len(list(walk("tree"))) == levels + 1
+    finally:  # shutil.rmtree recurses too: pytest's clean-up of tmp_path would end in a RecursionError
+        os.chdir(tmp_path)
+        for here, _, files in reversed(list(walk("tree"))):
+            for name in files:
+                os.unlink(os.path.join(here, name))
+            os.rmdir(here)

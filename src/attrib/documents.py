@@ -19,7 +19,7 @@ from typing import IO, Callable, Iterable, Iterator
 
 from .errors import InputError
 from .jsonarray import iter_json_array
-from .jsonio import BOM, STDIO, JsonLine, not_a_file, open_binary, wide, wide_error
+from .jsonio import BOM, STDIO, JsonLine, not_a_file, open_binary, walk, wide, wide_error
 from .jsonsafe import max_depth, nests_deeper
 from .lines import PARQUET_SUFFIXES, iter_lines, parquet_lines
 from .records import RECORD_KEYS, id_text, merged_meta
@@ -236,7 +236,7 @@ def text_files(folder: Path, on_error: ErrorHandler | None = None) -> list[Path]
         if on_error is not None:
             on_error(InputError(f"{exc.filename}: cannot read the folder ({exc.strerror}): its .txt files are not read"))
 
-    for here, _, names in os.walk(folder, onerror=unreadable):
+    for here, _, names in walk(folder, onerror=unreadable):
         for path in (Path(here) / name for name in names if name.lower().endswith(".txt")):
             if path.is_file():
                 found.append(path)

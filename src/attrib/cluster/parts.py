@@ -25,7 +25,7 @@ from typing import IO, Iterable, Iterator
 
 from ..errors import InputError, OutputError, shorten
 from ..formats import jsonl
-from ..jsonio import give_default_mode
+from ..jsonio import give_default_mode, walk
 from .inputs import filesystem, is_remote
 
 MANIFEST = "_SUCCESS.json"
@@ -313,7 +313,7 @@ def merges_into_itself(folder: str, output: str) -> bool:
     if target.is_relative_to(os.path.realpath(folder)):
         return True
     return any(Path(os.path.realpath(os.path.join(here, name))) == target
-               for here, _, names in os.walk(folder) for name in names)
+               for here, _, names in walk(folder) for name in names)
 
 
 def merge_parts(url: str, out: IO[bytes]) -> dict:

@@ -26,14 +26,13 @@ file name); "polnear" also drops kind (re-inferred from quote marks on reading),
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError, OffsetError, OutputError, shorten
-from ..jsonio import not_a_file, open_binary
+from ..jsonio import not_a_file, open_binary, walk
 from ..records import KINDS, ROLES, SOURCE_TYPES, check_fragment, fragment, infer_kind, make_record
 from ..validation.spans import same_but_whitespace
 from .outdir import safe_name, staged_dir, write_text
@@ -419,7 +418,7 @@ def _ann_files(folder: Path) -> list[Path]:
     def unreadable(exc: OSError) -> None:
         raise InputError(f"{exc.filename}: cannot read the folder ({exc.strerror}): its documents would be left out")
 
-    return sorted(Path(here) / name for here, folders, files in os.walk(folder, onerror=unreadable)
+    return sorted(Path(here) / name for here, folders, files in walk(folder, onerror=unreadable)
                   for name in folders + files if name.endswith(".ann"))
 
 

@@ -39,7 +39,7 @@ from ..counts import amount
 from ..errors import InputError, ModelError, NothingToDoError, OutputError
 from ..evaluate import Scores, match_attributions
 from ..formats.outdir import staged_dir
-from ..jsonio import write_failure
+from ..jsonio import walk, write_failure
 from ..long_runs import tokenizable
 from ..pipeline import FACTORY, add_line_ends, add_paragraph_starts
 from ..records import by_id, make_record
@@ -72,7 +72,8 @@ def _fingerprint(paths: Iterable[str | Path]) -> list[dict]:
             entry["sha256"] = _sha256(path)
         elif path.is_dir():
             digest = hashlib.sha256()
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            files = (Path(here) / name for here, _, names in walk(path) for name in names)
+            for file in sorted(f for f in files if f.is_file()):
                 digest.update(f"{file.relative_to(path).as_posix()}\n{_sha256(file)}\n".encode("utf-8"))
             entry["sha256"] = digest.hexdigest()
         out.append(entry)
