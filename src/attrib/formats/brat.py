@@ -44,6 +44,7 @@ KIND, SOURCE_TYPE, REFERENT, REFERS_TO = "Kind", "SourceType", "Referent", "Refe
 LAYOUTS = ("brat", "polnear")
 KNOWN_TYPES = (*ROLE_OF_TYPE, REFERENT, EVENT)  # the span types read; others (PolNeAR's Discard, ...) are left out
 KNOWN_TYPES_FOLDED = {t.casefold() for t in KNOWN_TYPES}
+ATTRIBUTES = {KIND: (EVENT, KINDS), SOURCE_TYPE: (ROLE_TYPES["source"], SOURCE_TYPES)}  # read: what each is on, its values
 
 ANNOTATION_CONF = f"""\
 # attrib's attribution scheme for brat: PolNeAR's (Source, Cue, Content in an Attribution event)
@@ -318,11 +319,10 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
             if given.get(name, value) != value:
                 raise InputError(f"{at}: {target} is given {name} {value!r} after {given[name]!r}")
             given[name] = value
-            if name in (KIND, SOURCE_TYPE):
+            if (read := ATTRIBUTES.get(name)) is not None:
                 targets.append((name, target, at))
-            allowed = {KIND: KINDS, SOURCE_TYPE: SOURCE_TYPES}.get(name)
-            if allowed and value not in allowed:  # a source type was written as given, and validate refused it (V103)
-                raise InputError(f"{at}: {target} has {name} {value!r}, not one of {', '.join(allowed)}")
+                if value not in read[1]:  # a source type was written as given, and validate refused it (V103)
+                    raise InputError(f"{at}: {target} has {name} {value!r}, not one of {', '.join(read[1])}")
         elif line.startswith("R"):
             ident, label, *args = _fields(line, at, 4)
             _define(defined, ident, at)
@@ -334,13 +334,14 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
                 relations.append((ident, [ends.get("Arg1", ""), ends.get("Arg2", "")], at))
         elif line.strip() and not line.startswith(("#", "N", "*")):  # notes, normalizations, equivalences aside
             raise InputError(f"{at}: not a brat annotation line: {shorten(line, 80)!r}")  # it was left out unsaid
+    attribution_events = {ident for ident, _, _ in events}
     for name, target, at in targets:  # a kind or source type whose annotation is missing would be dropped unsaid
         if target not in types and target not in defined:
             raise InputError(f"{at}: {name} is given to {target}, which is not defined in the file")
-        wanted = EVENT if name == KIND else ROLE_TYPES["source"]
-        if (types[target][0] if target in types else EVENT if target in (e[0] for e in events) else None) != wanted:
-            raise InputError(f"{at}: {name} is given to {target}, which is no {wanted} {'event' if name == KIND else 'span'}"
-                             ": attrib would leave it out")
+        wanted = ATTRIBUTES[name][0]
+        if (types[target][0] if target in types else EVENT if target in attribution_events else None) != wanted:
+            raise InputError(f"{at}: {name} is given to {target}, which is no {wanted} "
+                             f"{'event' if wanted == EVENT else 'span'}: attrib would leave it out")
     for ident, ends, at in relations:
         if missing := next((end for end in ends if end not in types), None):
             raise InputError(f"{at}: {ident} relates {missing or 'nothing'}, which is no span defined in the file")
