@@ -329,6 +329,46 @@ def test_a_push_after_an_import_the_server_is_still_finishing_waits_for_it(label
     assert ids == [d["id"] for d in docs] and not noted.exists()
 
 
+def test_a_push_after_a_batch_the_server_refused_does_not_wait_for_it(label_studio, monkeypatch):
+    """A batch the server answered 4xx to was never stored (Label Studio validates a whole import before it saves
+    any), so the note of it is dropped: a re-run waited about a minute for tasks that could not come, and said an
+    earlier push was stopped. The refusal is a fake of the import call (a real server accepts every batch attrib
+    validated); the server and the re-run are real. A timeout, whose batch may still land, keeps its note."""
+    import time as clock
+
+    from attrib.errors import LabelStudioError
+    from attrib.labelstudio.client import Client
+    from attrib.labelstudio.projects import _noted_import, push
+
+    client = label_studio.client()
+    docs = [{"id": f"refused-{i}", "text": f"Item {i}, she said.", "meta": {}, "attributions": []} for i in range(4)]
+    push(client, docs[:2], "refused batch", "v1")
+    noted = _noted_import(client.url, "refused batch")
+
+    def refuse(self, project_id: int, tasks: list[dict]) -> None:
+        raise LabelStudioError("answered 400", refused=True)
+
+    def time_out(self, project_id: int, tasks: list[dict]) -> None:
+        raise LabelStudioError("did not answer within 120 s")
+
+    monkeypatch.setattr(Client, "import_counted", time_out)
+    with pytest.raises(LabelStudioError):
+        push(client, docs, "refused batch", "v1")
+    assert noted.exists()  # may still land: the next push waits for it
+    monkeypatch.setattr(Client, "import_counted", refuse)
+    noted.unlink()
+    with pytest.raises(LabelStudioError):
+        push(client, docs, "refused batch", "v1")
+    assert not noted.exists()
+    monkeypatch.undo()
+    said: list[str] = []
+    started = clock.monotonic()
+    again = push(client, docs, "refused batch", "v1", notice=said.append)
+    assert clock.monotonic() - started < 20 and not said
+    assert (again.imported, again.skipped) == (2, 2)
+    assert sorted(t["data"]["record_id"] for t in project_tasks(label_studio, "refused batch")) == [d["id"] for d in docs]
+
+
 def test_push_says_when_a_text_holds_nul(label_studio):
     """Label Studio shows the highlights after a U+0000 one character off; push imports the task and says so."""
     from attrib.labelstudio.projects import push

@@ -236,6 +236,16 @@ def test_a_server_asking_to_wait_an_hour_is_one_line_not_two_silent_minutes():
     assert len(asked) == 1 and time.monotonic() - started < 10
 
 
+@pytest.mark.parametrize("status, refused", [(400, True), (401, True), (413, True), (500, False), (502, False),
+                                            (504, False)])
+def test_an_import_answered_4xx_is_told_as_refused_and_a_5xx_is_not(status, refused):
+    """push drops its note of a batch the server refused (it stored none of it) and waits for one it may still be
+    storing: behind a proxy a 502 or 504 can come while the import goes on (a stand-in server)."""
+    with stand_in(lambda request: as_json({"detail": "no"}, status)) as url, pytest.raises(LabelStudioError) as caught:
+        Client(url, "a" * 40).import_counted(1, [{"data": {"text": "x"}}])
+    assert caught.value.refused is refused
+
+
 def as_json(value, status: int = 200, headers: dict | None = None) -> tuple:
     """A stand-in's answer (status, headers, body) holding `value` as JSON."""
     return status, {**(headers or {}), "Content-Type": "application/json"}, json.dumps(value).encode()

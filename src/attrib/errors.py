@@ -105,10 +105,17 @@ class OutputError(AttribError):
 
 
 class LabelStudioError(AttribError):
-    """The Label Studio server is unreachable, refuses the token, or answers with an error."""
+    """The Label Studio server is unreachable, refuses the token, or answers with an error.
+
+    `refused`: the server answered that it would not do it (4xx), so it did nothing; a timeout or a 5xx leaves that open.
+    """
 
     code = "E200"
     exit_code = 3
+
+    def __init__(self, message: str, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class TokenRefusedError(LabelStudioError):

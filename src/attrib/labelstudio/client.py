@@ -128,7 +128,7 @@ class Client:
             status = exc.status_code
             if status == 401:
                 raise TokenRefusedError(self._say(f"{where} refused the token (401{': ' + detail if detail else ''}) "
-                                                  f"while {doing}: check LABEL_STUDIO_API_KEY")) from None
+                                                  f"while {doing}: check LABEL_STUDIO_API_KEY"), refused=True) from None
             if status == 403:
                 message = (f"{where} forbids {doing} (403: {detail})" if detail else
                            f"{where} forbids {doing} (403): the token's user lacks the permission")
@@ -139,11 +139,11 @@ class Client:
                            f"{': ' + detail if detail else ''}: a login page or a proxy's? check the URL")
             else:
                 message = f"{where} answered {status} while {doing}{': ' + detail if detail else ''}"
-            raise LabelStudioError(self._say(message)) from None
+            raise LabelStudioError(self._say(message), refused=400 <= status < 500) from None
         except httpx.TimeoutException:
             raise LabelStudioError(f"{where} did not answer within {self.timeout:g} s while {doing}") from None
-        except (RedirectedAway, AskedToWait) as exc:
-            raise LabelStudioError(self._say(f"{where} {exc} (while {doing})")) from None
+        except (RedirectedAway, AskedToWait) as exc:  # answered with a redirect, or 429: not done
+            raise LabelStudioError(self._say(f"{where} {exc} (while {doing})"), refused=True) from None
         except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
             reason = str(exc).split("] ")[-1] or type(exc).__name__
             raise LabelStudioError(self._say(f"cannot reach {where} while {doing} ({reason}): is it running? "

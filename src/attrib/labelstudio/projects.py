@@ -37,7 +37,7 @@ from typing import IO, Callable, Collection, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from ..counts import amount, verb
-from ..errors import InputError, NothingToDoError
+from ..errors import InputError, LabelStudioError, NothingToDoError
 from ..locks import beside_lock, one_at_a_time
 from ..lsjson.config import guidelines, label_config, to_html
 from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task, shifted_highlights
@@ -322,7 +322,12 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
         chunk = new[i:i + batch]
         noted.write_text(json.dumps({"record_ids": [t["data"][RECORD_ID] for t in chunk], "sent": time.time()}),
                          encoding="utf-8")
-        ids, stored = call(client.import_counted, project["id"], chunk)
+        try:
+            ids, stored = call(client.import_counted, project["id"], chunk)
+        except LabelStudioError as exc:
+            if exc.refused:  # answered 4xx, which it does before storing any: nothing of the batch to wait for
+                noted.unlink(missing_ok=True)
+            raise
         report.task_ids += ids
         noted.unlink(missing_ok=True)  # answered: the server has them
         if 0 <= stored < sum(len(t.get("predictions") or []) for t in chunk):
