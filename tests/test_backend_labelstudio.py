@@ -187,3 +187,35 @@ def test_studio_backend_starts_the_backend_and_connects_it(label_studio):
     finally:
         assert serve.stop(label_studio.data_dir / "backend") is not None
 
+
+
+def test_a_second_backend_with_another_model_leaves_the_first_project(label_studio, trained):
+    """`attrib studio --backend` keeps one backend per local Label Studio: asked for another model, it restarts on
+    its port, and the project connected before went on getting that other model's drafts (and feeding it its
+    annotations), as the README said it would not. It is now taken out of that project, and said."""
+    from attrib.backend import serve
+
+    model_dir, _ = trained
+    client = label_studio.client()
+    studio = ("studio", "--data-dir", label_studio.data_dir, "--backend")
+    try:
+        assert attrib(*studio, "--project", "first model", env=clean_env()).code == 0
+        first = client.project("first model")["id"]
+        url = serve.load_state(label_studio.data_dir / "backend")["url"]
+        assert [b.url for b in client.sdk.ml.list(project=first)] == [url]
+        same = attrib(*studio, "--project", "same model", env=clean_env())
+        assert same.code == 0 and "disconnected" not in same.out  # one model for both: both keep it
+        assert [b.url for b in client.sdk.ml.list(project=first)] == [url]
+        other = attrib(*studio, "--project", "second model", "--model", str(model_dir), env=clean_env())
+        assert other.code == 0, other.err
+        assert serve.load_state(label_studio.data_dir / "backend")["url"] == url  # the same port, another model
+        second, kept = client.project("second model")["id"], client.project("same model")["id"]
+        assert (f"disconnected it from 'first model' (id {first}), 'same model' (id {kept}), which it served rules in"
+                in other.out), other.out
+        for project_id in (first, kept):
+            assert client.sdk.ml.list(project=project_id) == []
+            assert [h.url for h in client.sdk.webhooks.list(project=str(project_id))] == []
+        (connected,) = client.sdk.ml.list(project=second)
+        assert connected.url == url and "+trained-" in connected.title
+    finally:
+        serve.stop(label_studio.data_dir / "backend")

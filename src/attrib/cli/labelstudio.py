@@ -219,12 +219,18 @@ def studio_command(
 
 def _backend_up(studio, data_dir: Path, project_id: int, model: str) -> None:
     from ..backend import serve
-    from ..labelstudio.mlbackend import connect_backend
+    from ..labelstudio.mlbackend import connect_backend, disconnect_elsewhere
 
+    before = serve.load_state(data_dir / "backend")
     url, pid, started = serve.up(data_dir / "backend", model, (studio.url, studio.token))
-    connection = connect_backend(studio.client(), project_id, url, serve.basic_auth_from_env())
+    client = studio.client()
+    connection = connect_backend(client, project_id, url, serve.basic_auth_from_env())
     typer.echo(f"attrib backend {'started' if started else 'running'} at {url} (pid {pid}, model_version "
                f"{connection.model_version}): drafts tasks when they are opened, learns from submitted annotations")
+    if before and before.get("model") != model and (left := disconnect_elsewhere(client, url, project_id)):
+        named = ", ".join(f"{p['title']!r} (id {p['id']})" for p in left)
+        typer.echo(f"disconnected it from {named}, which it served {before.get('model')} in: a local Label Studio "
+                   "has one backend, one model (`attrib backend` on another port serves a second)")
 
 
 def _backend_follow(studio, data_dir: Path) -> None:

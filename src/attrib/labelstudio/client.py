@@ -215,6 +215,12 @@ class Client:
             raise LabelStudioError(f"Label Studio at {self.shown} has {len(found)} projects titled {title!r} (ids {ids}): rename all but one")
         return found[0].dict() if found else None
 
+    def projects(self) -> list[dict]:
+        """Every project the token's user sees: id and title."""
+        doing = "listing the projects"
+        with self._errors(doing):
+            return [{"id": p.id, "title": p.title} for p in self._each_once(self.sdk.projects.list(page_size=100), doing)]
+
     def project(self, title: str) -> dict:
         """The project with this title, or an error naming the titles there are."""
         found = self.find_project(title)

@@ -87,6 +87,27 @@ def connect_backend(client: Client, project_id: int, url: str, basic_auth: tuple
     return Connection(backend.id, version, hook.id)
 
 
+def disconnect_elsewhere(client: Client, url: str, project_id: int) -> list[dict]:
+    """Take the backend at `url` out of every project but `project_id` (its entry and its webhook): for a backend
+    restarted on its port with another model, which went on drafting in the projects it served before (under a
+    version they do not pre-fill) and learning from their annotations. The projects it was taken out of."""
+    url = url.rstrip("/")
+    left = []
+    for project in sorted(client.projects(), key=lambda p: p["id"]):
+        if project["id"] == project_id:
+            continue
+        with client._errors(f"disconnecting the ML backend at {url} from project {project['id']}"):
+            stale = [b for b in client.sdk.ml.list(project=project["id"]) if (b.url or "").rstrip("/") == url]
+            for backend in stale:
+                client.sdk.ml.delete(backend.id)
+            if stale:
+                for hook in client.sdk.webhooks.list(project=str(project["id"])):
+                    if hook.url == f"{url}/webhook":
+                        client.sdk.webhooks.delete(hook.id)
+                left.append(project)
+    return left
+
+
 def rename_live_model(client: Client, project_ids: list[int], old: str, new: str,
                       basic_auth: tuple[str, str] | None = None) -> list[int]:
     """After the backend switched models: its entries titled `old` in these projects get the title `new`, and
