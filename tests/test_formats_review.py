@@ -7,7 +7,7 @@ import json
 import pytest
 
 from attrib.errors import NothingToDoError
-from attrib.labelstudio.projects import push_review
+from attrib.labelstudio.projects import push_review, review_tasks
 from attrib.lsjson.convert import record_to_task, result_to_attributions
 from attrib.review import REVIEW_VERSION, review_plan
 from attrib.validation import check_tasks
@@ -93,7 +93,7 @@ def test_review_takes_each_annotators_latest_annotation(tmp_path):
     export = tmp_path / "export.json"
     export.write_text(json.dumps([redone]), encoding="utf-8")
     with pytest.raises(NothingToDoError, match="no task where annotators disagree"):
-        push_review(NoProjects(), [export], "review")
+        push_review(NoProjects(), review_tasks([export]), "review")
     redone["annotations"][1], redone["annotations"][0] = redone["annotations"][0], redone["annotations"][1]
     redone["annotations"][1]["id"], redone["annotations"][0]["id"] = 52, 51  # now the disagreeing one is the latest
     export.write_text(json.dumps([redone]), encoding="utf-8")

@@ -23,7 +23,7 @@ import pytest
 
 from attrib.labelstudio import server
 from attrib.lsjson.config import COLORS, guidelines
-from attrib.labelstudio.projects import push, push_review
+from attrib.labelstudio.projects import push, push_review, review_tasks
 from attrib.records import iter_records
 from attrib.review import REVIEW_VERSION
 from test_formats_review import EXPORT
@@ -246,7 +246,7 @@ def test_lead_reviewer_and_second_annotator(label_studio, browser, seed_gold, tm
     client.sdk.annotations.create(id=task_id, result=first, lead_time=2.0)
     export = tmp_path / "export.json"
     export.write_text(json.dumps(EXPORT), encoding="utf-8")
-    review = push_review(client, [export], "review in a browser")
+    review = push_review(client, review_tasks([export]), "review in a browser")
     browser.log_in(label_studio.url, label_studio.login.email, label_studio.login.password)
 
     # the lead: the drafts' score is a column of the project's Data Manager, ready to sort by

@@ -48,6 +48,49 @@ def test_a_dead_server_is_still_told_as_such(label_studio, tmp_path):
     assert pulled.code == 3 and f"the local Label Studio of {dead_dir} is not running" in pulled.err
 
 
+def test_a_typed_studio_beats_a_url_from_the_environment(label_studio, tmp_path, monkeypatch):
+    """LABEL_STUDIO_URL exported for another server (as the README has users export it for a backend) silently won over
+    a typed --studio: the pull went to that server, or asked for its token."""
+    monkeypatch.delenv("ATTRIB_STUDIO", raising=False)
+    elsewhere = {"LABEL_STUDIO_URL": f"http://127.0.0.1:{server.free_port()}", "LABEL_STUDIO_API_KEY": "0" * 40}
+    from attrib.labelstudio.projects import push
+
+    push(label_studio.client(), [], "typed studio")
+    pulled = attrib("labelstudio", "pull", "-p", "typed studio", "-o", tmp_path / "out.json", "--studio",
+                    label_studio.data_dir, env=elsewhere)
+    assert pulled.code == 0, pulled.err
+    assert json.loads((tmp_path / "out.json").read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("args, env, said", [
+    (["--url", "http://127.0.0.1:9", "--studio", "s"], {}, "--url and --studio name two servers: give one of"),
+    ([], {"LABEL_STUDIO_URL": "http://127.0.0.1:9", "ATTRIB_STUDIO": "s"}, "LABEL_STUDIO_URL and ATTRIB_STUDIO are both set"),
+])
+@pytest.mark.parametrize("command", [["labelstudio", "pull", "-p", "x", "-o", "out.json"],
+                                     ["labelstudio", "push", "records.jsonl", "-p", "x"], ["agreement", "export.json"]])
+def test_two_servers_named_alike_are_refused(command, args, env, said, tmp_path, monkeypatch):
+    """Two servers given the same way (both typed, or both from the environment): which one was meant is not guessed."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "records.jsonl").write_text(json.dumps({"id": "a", "text": "Hi.", "attributions": []}) + "\n")
+    (tmp_path / "export.json").write_text("[]")
+    ran = attrib(*command, *args, env=env)
+    assert ran.code == 2 and said in ran.err and ran.err.count("\n") == 1, ran.err
+    assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("flag", [["--update"], ["--order", "uncertain"], ["--overlap", "2"], ["--model-version", "v"]])
+def test_push_review_refuses_what_it_would_ignore(flag, tmp_path):
+    ran = attrib("labelstudio", "push", tmp_path / "export.json", "-p", "x", "--review", *flag, "--url", "http://127.0.0.1:9")
+    assert ran.code == 2 and f"{flag[0]} does not apply to --review" in ran.err
+
+
+@pytest.mark.parametrize("review", [[], ["--review"]])
+def test_push_reads_its_inputs_before_it_asks_a_server(review, tmp_path):
+    """A missing file was told as a server not started (`adir has no local Label Studio`), the file not named."""
+    ran = attrib("labelstudio", "push", tmp_path / "nope.jsonl", "-p", "x", *review, "--studio", tmp_path / "adir")
+    assert ran.code == 2 and ran.err == f"attrib: E100 {tmp_path / 'nope.jsonl'}: no such file\n"
+
+
 def test_a_token_saved_with_a_line_end_is_used_without_it(label_studio):
     """A token file saved with CRLF: `$(cat token.txt)` keeps the "\\r", which no HTTP header may carry."""
     own = studio.load(label_studio.data_dir)
@@ -82,8 +125,9 @@ def test_a_password_in_the_url_is_not_shown(tmp_path):
     ("http://", "'http://' names no host"),  # "UnsupportedProtocol … missing an 'http://'"
 ])
 def test_a_url_that_is_no_url_is_one_line(tmp_path, url, said):
+    (tmp_path / "records.jsonl").write_text(json.dumps({"id": "a", "text": "Hi.", "attributions": []}) + "\n")
     for command in (("labelstudio", "pull", "--project", "p", "-o", tmp_path / "out.json"),
-                    ("labelstudio", "push", tmp_path / "missing.jsonl", "--project", "p")):
+                    ("labelstudio", "push", tmp_path / "records.jsonl", "--project", "p")):
         ran = attrib(*command, "--url", url, env={"LABEL_STUDIO_API_KEY": "SECRETTOKEN" * 4})
         assert ran.code == 3 and ran.err == f"attrib: E200 {said}" + ran.err.partition(said)[2], ran.err
         assert ran.err.count("\n") == 1 and "SECRET" not in ran.err

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from attrib.errors import NothingToDoError
-from attrib.labelstudio.projects import push_review
+from attrib.labelstudio.projects import push_review, review_tasks
 from runs import attrib
 from test_agreement import PREDICTED, TEXT, annotation, task
 from test_formats_review import EXPORT, NoProjects
@@ -68,7 +68,7 @@ def test_review_without_disagreement_creates_nothing(tmp_path):
     agreed = tmp_path / "agreed.json"
     agreed.write_text(json.dumps([EXPORT[1], EXPORT[2]]), encoding="utf-8")  # the same version, or one annotator
     with pytest.raises(NothingToDoError, match="no task where annotators disagree"):
-        push_review(NoProjects(), [agreed], "review")  # no review project to tidy: nothing is asked of a server
+        push_review(NoProjects(), review_tasks([agreed]), "review")  # no review project to tidy: nothing is asked of a server
 
 
 def test_agreement_over_cancelled_annotations_only_says_they_do_not_count(tmp_path):

@@ -54,6 +54,20 @@ def _root(
     jsonsafe.max_depth.set(max_depth)
 
 
+def one_server(ctx: typer.Context, url: str | None, studio: object | None) -> tuple[str | None, object | None]:
+    """`--url` or `--studio`, whichever was typed, over the other from the environment (a LABEL_STUDIO_URL exported
+    for another server won over a typed --studio, silently); both typed, or neither and both in the environment, is
+    refused."""
+    typed = {name: ctx.get_parameter_source(name).name == "COMMANDLINE"
+             for name, value in (("url", url), ("studio", studio)) if value is not None}
+    if len(typed) < 2:
+        return url, studio
+    if typed["url"] != typed["studio"]:
+        return (url, None) if typed["url"] else (None, studio)
+    said = "--url and --studio name two servers" if typed["url"] else "LABEL_STUDIO_URL and ATTRIB_STUDIO are both set"
+    raise typer.BadParameter(f"{said}: give one of --url or --studio", param_hint="--url / --studio")
+
+
 def examples_last(command: click.Command) -> click.Command:
     """Move the closing `Example:` paragraph of every command's help (its docstring's last line) after
     the options, where a reader looks for it, marked so that click does not rewrap it mid-command."""

@@ -12,7 +12,7 @@ from ..errors import printable, shorten
 from ..evaluate import MATCHINGS, evaluate, percent
 from ..jsonio import refuse_overwriting
 from ..records import ROLES
-from .app import app
+from .app import app, one_server
 
 
 def _table(header: list[str], rows: list[list], labels: int = 1) -> str:
@@ -126,6 +126,7 @@ def format_agreement(report: dict, base_url: str | None = None, shown: int = 10)
 
 @app.command("agreement")
 def agreement_command(
+    ctx: typer.Context,
     export: Path = typer.Argument(..., help="Label Studio JSON export of an attrib project (with full predictions)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON (fractions 0..1 and counts)."),
     html: Path = typer.Option(None, "--html", help="Also write a self-contained HTML report with a chart per role."),
@@ -150,6 +151,7 @@ def agreement_command(
         raise typer.BadParameter("- (standard output) carries the report: name a file for the page", param_hint="--html")
     if html is not None:
         refuse_overwriting(html, [export])
+    url, studio = one_server(ctx, url, studio)
     report = agreement(export)
     if url is None and studio is not None:
         from ..labelstudio.studio import load  # label_studio_sdk: only for a link

@@ -12,7 +12,7 @@ from ..jsonio import refuse_overwriting
 from ..labelstudio import BATCH
 from ..lsjson.convert import CHOOSE
 from ..training.uncertainty import ORDERS
-from .app import app
+from .app import app, one_server
 
 # The library modules are imported inside each command: `attrib --help` and the commands that need
 # no server do not pay for label_studio_sdk and httpx.
@@ -77,6 +77,7 @@ def tasks_command(
 
 @labelstudio.command("push")
 def push_command(
+    ctx: typer.Context,
     records: list[Path] = typer.Argument(..., help="attrib records (JSONL or Parquet) to pre-annotate the tasks with."),
     project: str = PROJECT,
     url: str = URL,
@@ -104,16 +105,24 @@ def push_command(
     Example: attrib labelstudio push out/seed.records.jsonl --project 'attrib seed' --studio .studio
     """
     from ..labelstudio.connect import connect
-    from ..labelstudio.projects import push, push_review
+    from ..labelstudio.projects import push, push_review, review_tasks
     from ..training.uncertainty import order_records
     from ..validation.gate import all_records
 
+    url, studio = one_server(ctx, url, studio)
+    if review:  # review tasks replace unreviewed ones, in the exports' order, with the project's overlap and version
+        for flag, value in (("--update", update), ("--order", order.value != "input"), ("--overlap", overlap is not None),
+                            ("--model-version", model_version is not None)):
+            if value:
+                raise typer.BadParameter(f"{flag} does not apply to --review", param_hint=flag)
+    # the inputs are read before any server is asked: a missing file was told after connecting, or as a dead server
+    plan = review_tasks(records) if review else order_records(all_records(records, unique=True), order.value)
     client = connect(url, studio)
     if review:
-        report = push_review(client, records, project, batch=batch, progress=_progress,
+        report = push_review(client, plan, project, batch=batch, progress=_progress,
                              notice=lambda message: _say(f"attrib: {message}"))
     else:
-        report = push(client, order_records(all_records(records, unique=True), order.value), project, model_version, batch=batch, update=update,
+        report = push(client, plan, project, model_version, batch=batch, update=update,
                       progress=_progress, overlap=overlap, notice=lambda message: _say(f"attrib: {message}"))
     _say(_summary(report))
     typer.echo(report.project_url)
@@ -121,6 +130,7 @@ def push_command(
 
 @labelstudio.command("pull")
 def pull_command(
+    ctx: typer.Context,
     project: str = PROJECT,
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the export (JSON); written whole or not at all."),
     url: str = URL,
@@ -134,7 +144,7 @@ def pull_command(
     from ..labelstudio.connect import connect
     from ..labelstudio.projects import pull
 
-    client = connect(url, studio)
+    client = connect(*one_server(ctx, url, studio))
     with atomic_write(output, "wb") as out:
         project_id = pull(client, project, out)
     _say(f"project {project!r} (id {project_id}) exported to {output}")

@@ -366,27 +366,43 @@ def _attached(tasks: Iterable[tuple[int, dict]]) -> list[dict]:
     return [{**prediction, "task": task_id} for task_id, task in tasks for prediction in task["predictions"]]
 
 
-def push_review(client: Client, exports: list[Path], title: str, batch: int = BATCH,
-                progress: Callable[[PushReport], None] | None = None,
-                notice: Callable[[str], None] | None = None) -> PushReport:
-    """Push the review tasks of the Label Studio `exports` (each task validated first) into project `title`: each
-    annotator's latest annotation of a task is their version (an annotator who redid a task stopped it, V603). A
-    review task nobody has reviewed yet gets the versions of the newer export (a re-run kept the stale ones), and
-    is deleted once the exports show its annotators agreeing (it stayed, asking a reviewer to settle nothing)."""
+@dataclass
+class ReviewTasks:
+    """What the Label Studio exports `named` ask a reviewer to settle: the review tasks, and the record ids of the
+    documents whose annotators now agree."""
+
+    tasks: list[dict]
+    settled: list[str]
+    named: str
+
+
+def review_tasks(exports: list[Path]) -> ReviewTasks:
+    """The review tasks of the Label Studio `exports`, each export and task validated: each annotator's latest
+    annotation of a task is their version (an annotator who redid a task stopped it, V603). Read before any server
+    is asked, so a bad export changes nothing."""
     tasks, settled = [], []
     for export in exports:
         review, agreed = review_plan(checked_export(str(export), "each_latest"))
         tasks += review
         settled += agreed
     named = ", ".join(map(str, exports))
-    nothing = NothingToDoError(f"{named}: no task where annotators disagree (two or more annotations that differ): "
-                               "nothing to review")
-    if not tasks and client.find_project(title) is None:
-        raise nothing
     gate(check_tasks(tasks, f"the review tasks made of {named}"))  # one document in two exports: named as such
-    report = push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=tasks, update=True,
-                  notice=notice, retire=settled)
-    if not tasks and not report.retired:
+    return ReviewTasks(tasks, settled, named)
+
+
+def push_review(client: Client, review: ReviewTasks, title: str, batch: int = BATCH,
+                progress: Callable[[PushReport], None] | None = None,
+                notice: Callable[[str], None] | None = None) -> PushReport:
+    """Push the review tasks into project `title`. A review task nobody has reviewed yet gets the versions of the
+    newer export (a re-run kept the stale ones), and is deleted once the exports show its annotators agreeing (it
+    stayed, asking a reviewer to settle nothing)."""
+    nothing = NothingToDoError(f"{review.named}: no task where annotators disagree (two or more annotations that "
+                               "differ): nothing to review")
+    if not review.tasks and client.find_project(title) is None:
+        raise nothing
+    report = push(client, [], title, REVIEW_VERSION, batch=batch, progress=progress, tasks=review.tasks, update=True,
+                  notice=notice, retire=review.settled)
+    if not review.tasks and not report.retired:
         raise nothing
     return report
 
