@@ -192,11 +192,16 @@ def test_an_error_quoting_a_huge_value_is_still_one_short_line(tmp_path):
     (("annotate", "{tmp}/a.txt", "--partition-size", "2MiB", "-o", "{tmp}/x.jsonl"),
      "Invalid value for --partition-size: applies to --cluster"),  # was ignored without a word
     (("studio", "-d", "{tmp}/st", "--stop", "--backend"), "Invalid value for --stop: stops the server: --backend would"),
+    (("studio", "-d", "{tmp}/st", "--stop", "-p", "P", "-m", "M"),
+     "Invalid value for --stop: stops the server: --project, --model would be ignored"),  # exit 0 before
+    (("studio", "-d", "{tmp}/st", "-p", "P"), "Invalid value for --project: names the project of --push or --backend"),
+    (("studio", "-d", "{tmp}/st", "-m", "M"), "Invalid value for --model: is the model of --backend"),
+    (("studio", "-d", "{tmp}/st", "--push", "{tmp}/nope.jsonl"), "E100 {tmp}/nope.jsonl: no such file"),  # after a start
 ])
 def test_an_option_that_would_be_ignored_is_a_usage_error(tmp_path, args, said):
     (tmp_path / "a.txt").write_text("She said so.\n", encoding="utf-8")
     ran = attrib(*(arg.format(tmp=tmp_path) for arg in args))
-    assert ran.code == 2 and ran.err.startswith(f"attrib: {said}") and ran.err.count("\n") == 1, ran.err
+    assert ran.code == 2 and ran.err.startswith(f"attrib: {said.format(tmp=tmp_path)}") and ran.err.count("\n") == 1, ran.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
 
 

@@ -182,6 +182,7 @@ def records_command(
 
 @app.command("studio")
 def studio_command(
+    ctx: typer.Context,
     data_dir: Path = typer.Option(..., "--data-dir", "-d", file_okay=False,
                                   help="Folder for the server's data, log and login (created if needed)."),
     port: int = typer.Option(None, "--port", min=1, max=65535, help="Port on 127.0.0.1 [default: the last one used, else a free one]."),
@@ -204,14 +205,23 @@ def studio_command(
     from ..labelstudio.projects import push
     from ..validation.gate import all_records
 
+    def typed(name: str) -> bool:
+        return ctx.get_parameter_source(name).name == "COMMANDLINE"
+
     if stop:
-        if ignored := [name for name, given in (("--push", records), ("--backend", backend), ("--port", port)) if given]:
+        if ignored := [name for name, given in (("--push", records), ("--backend", backend), ("--port", port),
+                                                ("--project", typed("project")), ("--model", typed("model"))) if given]:
             raise typer.BadParameter(f"stops the server: {', '.join(ignored)} would be ignored", param_hint="--stop")
         pid = local.down(data_dir)
         typer.echo(f"stopped Label Studio (pid {pid})" if pid else f"no Label Studio running for {data_dir}")
         if (backend_pid := _backend_stop(data_dir)) is not None:
             typer.echo(f"stopped attrib backend (pid {backend_pid})")
         return
+    if typed("project") and not (records or backend):
+        raise typer.BadParameter("names the project of --push or --backend: give one of them", param_hint="--project")
+    if typed("model") and not backend:
+        raise typer.BadParameter("is the model of --backend: give it too", param_hint="--model")
+    pushed = all_records([records]) if records else []  # read before a server is started for them
     studio, created, started = local.up(data_dir, port)
     typer.echo(f"Label Studio {'started' if started else 'running'} at {studio.url} (pid {studio.pid}, data in {studio.data_dir})")
     if created:
@@ -219,8 +229,9 @@ def studio_command(
     if started and not backend:
         _backend_follow(studio, data_dir)
     if records or backend:
-        report = push(studio.client(), all_records([records]) if records else [], project, progress=_progress)
-        _say(_summary(report))
+        report = push(studio.client(), pushed, project, progress=_progress)
+        _say(_summary(report) if records else f"project {report.title!r} (id {report.project_id}) "
+             f"{'created' if report.created else 'found'}")
     if backend:
         _backend_up(studio, data_dir, report.project_id, model)
     if records or backend:
