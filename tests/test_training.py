@@ -310,6 +310,8 @@ def test_a_full_disk_under_the_training_work_folder_is_named(monkeypatch):
     ("attrib_combine/policy.json", None, "missing, so the model is incomplete"),  # fill came back on: other drafts
     ("attrib_combine/calibration.json", None, "missing, so the model is incomplete"),  # raw confidences
     ("attrib_revise/models.pkl", None, "No such file or directory, so the model is incomplete"),  # the plain rules
+    ("attrib_revise", None, "revision.json: missing, so the model is incomplete"),  # the plain rules, without a word
+    ("attrib_revise/*", None, "revision.json: missing, so the model is incomplete"),  # (the folder emptied: the same)
     ("attrib_revise/models.pkl", b"", "the revision models are damaged (EOFError"),  # was "attrib: interrupted", 130
     ("attrib_revise/revision.json", b'{"keep', "cannot be read"),
     # JSON of another shape loaded, then every draft ended in a traceback (KeyError, IndexError, TypeError)
@@ -318,7 +320,7 @@ def test_a_full_disk_under_the_training_work_folder_is_named(monkeypatch):
     ("attrib_combine/calibration.json", b'{"counts": {"rules": [[1, 1]]}}', "$.counts.rules: [[1, 1]] is too short"),
     ("attrib_revise/models.pkl", pickle.dumps({"keep": None}), "models.pkl does not hold the revision's models (keep, start, end)"),
     ("attrib_revise/revision.json", b'{"keep_threshold": 0.2, "move_margin": 0, "tables": {}}', "$.tables: 'keep' is a required"),
-], ids=["no-policy", "no-calibration", "no-models", "empty-models", "cut-revision", "prefer", "min-confidence",
+], ids=["no-policy", "no-calibration", "no-models", "no-revision-folder", "revision-emptied", "empty-models", "cut-revision", "prefer", "min-confidence",
         "calibration-shape", "models-of-another-shape", "revision-tables"])
 def test_a_model_missing_or_damaging_a_file_is_refused_not_run_otherwise(trained, tmp_path, damage):
     """A model copied in part loaded, drafted other attributions (the factory's defaults, or no revision) and named
@@ -326,7 +328,13 @@ def test_a_model_missing_or_damaging_a_file_is_refused_not_run_otherwise(trained
     name, content, said = damage
     model = tmp_path / "model"
     shutil.copytree(trained[0], model)
-    if content is None:
+    assert trained[1]["revision"]["fitted"]
+    if name.endswith("/*"):
+        for file in (model / name[:-2]).iterdir():
+            file.unlink()
+    elif content is None and (model / name).is_dir():
+        shutil.rmtree(model / name)
+    elif content is None:
         (model / name).unlink()
     else:
         (model / name).write_bytes(content)

@@ -149,9 +149,11 @@ class Reviser:
         (path / "models.pkl").write_bytes(pickle.dumps(self.models))
 
     def from_disk(self, path, exclude=()):
-        """No file: a revision that was never fitted (to_disk wrote none). One of the two alone: a damaged model."""
+        """No file: a revision that was never fitted (to_disk wrote none), unless the model's meta.json says it was
+        (the folder emptied or gone: that loaded the rules' drafts unrevised, under the model's version). One of the
+        two alone: a damaged model."""
         path = Path(path)
-        if (path / "models.pkl").exists() or (path / "revision.json").exists():
+        if (path / "models.pkl").exists() or (path / "revision.json").exists() or _fitted_by_meta(path):
             settings = read_json(path / "revision.json", REVISION_SCHEMA)
             try:
                 models = (path / "models.pkl").read_bytes()
@@ -180,6 +182,17 @@ class Reviser:
         self.keep_threshold, self.move_margin = settings["keep_threshold"], settings["move_margin"]
         self.candidate_threshold = settings.get("candidate_threshold", NO_CANDIDATES)
         self.tables = {k: Table.from_dict(v) for k, v in settings["tables"].items()}
+
+
+def _fitted_by_meta(path: Path) -> bool:
+    """Whether the meta.json beside the component's folder (a model `attrib train` wrote) says the revision was fitted."""
+    try:
+        meta = json.loads((path.parent / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    said = meta.get("attrib") if isinstance(meta, dict) else None
+    revision = said.get("revision") if isinstance(said, dict) else None
+    return isinstance(revision, dict) and revision.get("fitted") is True
 
 
 @Language.factory(REVISER, default_config={"keep_threshold": 0.3, "move_margin": 0.0})
