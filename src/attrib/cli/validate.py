@@ -42,6 +42,7 @@ class _Counter:
 
 @app.command("validate")
 def validate_command(
+    ctx: typer.Context,
     files: list[str] = typer.Argument(..., help="Files to check: tasks (JSON array), a Label Studio JSON export, "
                                                 "attrib records (JSONL or Parquet), or folders of parts "
                                                 "(attrib annotate --cluster; a path or an fsspec URL)."),
@@ -65,10 +66,10 @@ def validate_command(
 
     Example: attrib validate out/seed.export.json --limit 3
     """
-    if as_json and fmt is Format.text:
-        fmt = Format.json
-    elif as_json:
+    if as_json and ctx.get_parameter_source("fmt").name == "COMMANDLINE":  # `--json --format text` printed JSON
         raise typer.BadParameter("give --json or --format, not both", param_hint="--json")
+    if as_json:
+        fmt = Format.json
     if output is not None:
         refuse_overwriting(output, [name for name in files if not URL.match(name)])
     kind = None if as_ is None else as_.value
