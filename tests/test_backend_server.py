@@ -256,6 +256,17 @@ def test_what_users_see_when_the_backend_cannot_start(tmp_path):
         port = busy.getsockname()[1]
         ran = attrib("backend", "--port", port, "--data-dir", tmp_path / "data")
     assert ran.code == 3 and ran.err == f"attrib: E210 cannot listen on 127.0.0.1:{port} (Address already in use): choose another --port\n"
+    ran = attrib("backend", "--host", "999.1.1.1", "--data-dir", tmp_path / "data")  # was: "choose another --port"
+    assert ran.code == 3 and ran.err.startswith("attrib: E210 cannot listen on 999.1.1.1 (") and \
+        ran.err.endswith("): give another --host\n")
+    assert not (tmp_path / "data").exists()  # was left holding backend.lock, after each of the three
+
+
+def test_port_0_is_a_free_port_chosen_before_the_log_names_it():
+    from attrib.backend.serve import listening_port
+
+    port = listening_port("127.0.0.1", 0)
+    assert port > 0 and listening_port("127.0.0.1", port) == port  # the log said "on http://127.0.0.1:0"
 
 
 def test_a_second_backend_on_a_data_folder_in_use_is_refused(tmp_path):

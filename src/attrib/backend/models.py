@@ -43,11 +43,15 @@ def load(source: str, fresh: bool = False) -> Served:
     if source == RULES:
         nlp = load_pipeline()
     else:
-        path = Path(source)
-        if not (path / "meta.json").is_file():
-            raise ModelError(f"{source}: not a model folder (no meta.json): pass `rules` or a folder `attrib train` wrote")
-        nlp = (load_pipeline.__wrapped__ if fresh else load_pipeline)(str(path.resolve()))
+        check_source(source)
+        nlp = (load_pipeline.__wrapped__ if fresh else load_pipeline)(str(Path(source).resolve()))
     return Served(nlp, version_of(nlp), source)
+
+
+def check_source(source: str) -> None:
+    """ModelError unless `source` is `rules` or a folder with a model's meta.json: told before anything is loaded."""
+    if source != RULES and not (Path(source) / "meta.json").is_file():
+        raise ModelError(f"{source}: not a model folder (no meta.json): pass `rules` or a folder `attrib train` wrote")
 
 
 def task_name(task: object) -> str:

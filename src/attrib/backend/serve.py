@@ -9,6 +9,7 @@ never read.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import io
 import json
@@ -139,16 +140,26 @@ def _label_studio_export():
     return fetch
 
 
+def listening_port(host: str, port: int) -> int:
+    """The port the backend can listen on at `host` (port 0: a free one, chosen now, so that the log names it);
+    BackendError naming the option to change when it cannot."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+            return probe.getsockname()[1]
+    except socket.gaierror as exc:  # no such name, or no address of this kind
+        raise BackendError(f"cannot listen on {host} ({exc.strerror}): give another --host") from None
+    except OSError as exc:
+        flag = "--host" if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) else "--port"
+        raise BackendError(f"cannot listen on {host}:{port} ({exc.strerror}): choose another {flag}") from None
+
+
 def run(backend: http.Backend, host: str, port: int) -> None:
     """Serve until interrupted; a training round still running is ended with the server."""
     import uvicorn
 
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise BackendError(f"cannot listen on {host}:{port} ({exc.strerror}): choose another --port") from None
+    port = listening_port(host, port)
     _log_to(backend.learner.data_dir)
     logger.info("serving %s on http://%s:%d (data in %s%s)", backend.serving.current.version, host, port,
                 backend.learner.data_dir, ", basic auth" if backend.basic_auth else "")

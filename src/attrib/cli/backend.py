@@ -15,7 +15,8 @@ def backend_command(
                               "or a model folder from `attrib train`."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default: Label Studio on "
                              "this machine only)."),
-    port: int = typer.Option(9090, "--port", min=0, max=65535, help="Port to listen on."),
+    port: int = typer.Option(9090, "--port", min=0, max=65535, help="Port to listen on (0: a free one, which the log "
+                             "names)."),
     data_dir: Path = typer.Option(Path("attrib-backend"), "--data-dir", "-d", file_okay=False, help="Folder for the accepted annotations, "
                                   "training rounds, models and the log (created if needed)."),
     train_every: int = typer.Option(None, "--train-every", min=1, help="Start a training round after this many newly "
@@ -33,8 +34,10 @@ def backend_command(
 
     Example: attrib backend --model rules --port 9090 --data-dir attrib-backend --train-every 50
     """
-    from ..backend import serve
+    from ..backend import models, serve
 
+    models.check_source(model)  # what can be told at once is, before the data folder is made or claimed
+    port = serve.listening_port(host, port)
     with serve.claimed(data_dir):  # one backend a data folder
         backend = serve.build(model, data_dir, train_every, train_steps, max_chars, serve.basic_auth_from_env())
         serve.run(backend, host, port)
