@@ -183,6 +183,10 @@ def test_an_error_quoting_a_huge_value_is_still_one_short_line(tmp_path):
     gold, pred = tmp_path / "gold.jsonl", tmp_path / "pred.jsonl"
     gold.write_text(json.dumps({"id": "g", "text": "x", "attributions": []}) + "\n", encoding="utf-8")
     pred.write_text(json.dumps({"id": "a\nb", "text": "x", "attributions": []}) + "\n", encoding="utf-8")
+    ran = attrib("eval", gold, pred)  # no id in common: one line, the ids quoted
+    assert ran.code == 2 and ran.err == (f"attrib: E100 {pred}: no document id in common with {gold} (there 'g', here "
+                                         "'a\\nb'): nothing to pair; documents pair by id\n")
+    pred.write_text(pred.read_text(encoding="utf-8") + gold.read_text(encoding="utf-8"), encoding="utf-8")
     ran = attrib("eval", gold, pred)  # the warning named the predicted id over two lines
     assert ran.code == 0 and ran.err == f"attrib: warning: 1 predicted document not in {gold}, not scored: 'a\\nb'\n"
 

@@ -419,9 +419,9 @@ def evaluate(gold_path: str, pred_path: str,
     """Score the predictions of `pred_path` against the reference `gold_path` (JSONL, attrib or gold format).
 
     `read` gives a file's records (the CLI passes one that checks them against the record schema first).
-    A reference or predictions with no document is a NothingToDoError. Documents pair by id. A reference document without a
-    prediction is scored as predicting nothing; predicted documents the reference lacks are not scored and
-    are listed under `unscored_pred_ids`.
+    A reference or predictions with no document is a NothingToDoError, and an InputError when none pairs. Documents
+    pair by id. A reference document without a prediction is scored as predicting nothing; predicted documents the
+    reference lacks are not scored and are listed under `unscored_pred_ids`.
     A pair whose texts differ is an InputError (the offsets would mean different things).
     """
     gold = by_id(read([gold_path]), gold_path)
@@ -431,6 +431,9 @@ def evaluate(gold_path: str, pred_path: str,
     if not pred:  # attrib writes a record for every document, drafts or none: an empty file is a failed run, or the wrong file
         raise NothingToDoError(f"{pred_path}: no records in it: nothing to score (annotate writes a record for every "
                                "document, with or without attributions)")
+    if not gold.keys() & pred.keys():  # every figure 0, exit 0: the wrong file, or ids made another way
+        raise InputError(f"{pred_path}: no document id in common with {gold_path} (there {next(iter(gold))!r}, here "
+                         f"{next(iter(pred))!r}): nothing to pair; documents pair by id")
     scores = Scores()
     missing = []
     for doc_id, g in gold.items():
