@@ -195,6 +195,7 @@ def test_an_error_quoting_a_huge_value_is_still_one_short_line(tmp_path):
     (("annotate", "{tmp}/a.txt", "--force", "-o", "{tmp}/x.jsonl"), "Invalid value for --force: applies to --cluster"),
     (("annotate", "{tmp}/a.txt", "--partition-size", "2MiB", "-o", "{tmp}/x.jsonl"),
      "Invalid value for --partition-size: applies to --cluster"),  # was ignored without a word
+    (("train", "{tmp}/a.txt", "-o", "-"), "Invalid value for --output: - (standard output) cannot hold a model"),
     (("studio", "-d", "{tmp}/st", "--stop", "--backend"), "Invalid value for --stop: stops the server: --backend would"),
     (("studio", "-d", "{tmp}/st", "--stop", "-p", "P", "-m", "M"),
      "Invalid value for --stop: stops the server: --project, --model would be ignored"),  # exit 0 before

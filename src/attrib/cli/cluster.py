@@ -79,7 +79,7 @@ def merge(
     JSONL parts give the records of a local run, byte for byte; Parquet parts give one Parquet file.
     A part whose bytes differ from the manifest stops the merge (nothing is written, to a file or to stdout).
 
-    Example: attrib merge out/corpus.parts -o out/corpus.records.jsonl
+    Example: attrib merge out/archive.parts -o out/archive.records.jsonl
     """
     from ..cluster import require
 

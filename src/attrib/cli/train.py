@@ -53,6 +53,8 @@ def train_command(
     """
     from ..training.train import train  # spaCy: only for this command
 
+    if str(output) == "-":  # was a model folder named "-"
+        raise typer.BadParameter("- (standard output) cannot hold a model: name a folder", param_hint="--output")
     settings = TrainSettings(
         base=base, dev_fraction=dev_fraction, calibration_fraction=calibration_fraction, max_steps=max_steps,
         eval_frequency=eval_frequency, seed=seed, prefer=prefer, fill=fill,
