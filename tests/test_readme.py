@@ -173,7 +173,7 @@ def test_the_readme_walk_works_as_written(label_studio, tmp_path, monkeypatch):
             command().commands[path[0]].make_context(path[0], words[2:])
             continue
         if path == ("merge",):  # merge joins the parts of a cluster run: make one first
-            made = run("attrib annotate annotations/examples/seed-000.txt -o out/corpus.parts --cluster local:1")
+            made = run("attrib annotate annotations/examples/seed-000.txt -o out/archive.parts --cluster local:1")
             assert made.code == 0, made.out
         done = run(example)
         assert done.code == 0, f"{' '.join(path)}: $ {example}\n{done.out}"
