@@ -22,9 +22,9 @@ class Progress:
     def step(self, count: int = 1) -> None:
         self.done += count
         now = time.perf_counter()
-        if self.done >= self.total:
+        if self.done == self.total:
             self.log(f"{self.what}: {self.done}/{self.total} in {_duration(now - self.started)}")
-        elif now - self.last >= self.every:
+        elif self.done < self.total and now - self.last >= self.every:  # (spaCy calls before_update once more)
             self.last = now
             left = (now - self.started) / self.done * (self.total - self.done)
             self.log(f"{self.what}: {self.done}/{self.total}, about {_duration(left)} left")

@@ -440,8 +440,17 @@ def train(
             beside, folders = start_halves(parts, tmp, base, tmp / "dev.spacy", settings, log)
             halves_job = stack.enter_context(beside)
         main_run = spacy_fit.prepare(train_records, base.make_doc, tmp / "all")
+        # spaCy's bar and table show the steps on a terminal; a log file got no line for the whole run
+        steps = None if settings.show_progress else Progress(log, "training steps", settings.max_steps, every=30.0)
+
+        def watch() -> None:
+            if halves_job is not None:
+                halves_job.check()
+            if steps is not None:
+                steps.step()
+
         nlp = spacy.load(spacy_fit.fit(main_run, tmp / "dev.spacy", settings, settings.max_steps, settings.eval_frequency,
-                                       watch=halves_job.check if halves_job is not None else None))
+                                       watch=watch))
         log_lines = (main_run / "training.jsonl").read_text(encoding="utf-8").splitlines()
         with_rules = add_rules(nlp)
         finder = None
