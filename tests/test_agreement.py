@@ -273,7 +273,7 @@ def test_cli_table_json_and_html(two_annotators, tmp_path):
     assert re.search(r"^alice@example.org / 2\s+source\s+2\s+57\.1\s+85\.7$", result.out, re.M)
     assert re.search(r"^overall \(micro\)\s+found_any_char\s+2\s+75\.0\s+75\.0\s+75\.0\s+3\s+1\s+1$", result.out, re.M)
     assert re.search(r"^alice@example.org\s+2\s+12\s+91\.7\s+8\.3\s+0\.0\s+0\s+0\.0$", result.out, re.M)
-    assert "(1 annotations without a readable prediction)" in result.out
+    assert "(1 annotation without a readable prediction)" in result.out
 
     page = out.read_text(encoding="utf-8")
     assert page.count("<svg") == 5  # source, cue, content, attributions (both definitions), changes
@@ -347,6 +347,7 @@ def test_names_and_ids_from_the_data_reach_a_terminal_escaped(tmp_path):
                                                        annotation(12, BOB_ID, TEXT, BOB, 101)])])
     shown = attrib("agreement", path)
     assert shown.code == 0 and "a\\x1b[2J\\x1b]0;T\\x07\\r@x" in shown.out
+    assert "1 task where annotators disagree" in shown.out and "readable prediction" not in shown.out  # not "(0 …)"
     assert not any(char in shown.out for char in "\x1b\x07\r")
     records = tmp_path / "records.jsonl"
     records.write_text(json.dumps({"id": "doc\x1b[31mRED\r", "text": TEXT, "attributions": []}) + "\n", encoding="utf-8")

@@ -47,7 +47,7 @@ def annotate_on_cluster(address: str, inputs: list[str], output: str, *, model: 
     planned = plan_run(inputs, output, on_error, partition_bytes, model)  # before a cluster is asked for
     with connect(address) as client:
         workers = len(client.scheduler_info().get("workers", {}))
-        typer.echo(f"attrib: cluster {address}: {workers} workers, dashboard {client.dashboard_link}", err=True)
+        typer.echo(f"attrib: cluster {address}: {amount(workers, 'worker')}, dashboard {client.dashboard_link}", err=True)
         with progress_bar(*count_columns("parts")) as bar:
             task = bar.add_task("annotating", total=None) if bar else None
             progress = (lambda done, total: bar.update(task, completed=done, total=total)) if bar else None

@@ -116,11 +116,12 @@ def format_agreement(report: dict, base_url: str | None = None, shown: int = 10)
         listed = report["disagreements"]
         rows = [[task_url(base_url, d) or d["task_id"], *disagreement_cells(d)[1:]] for d in listed[:shown]]
         more = f"\n(and {len(listed) - shown} more: --json or --html lists them all)" if len(listed) > shown else ""
-        parts.append(f"{len(listed)} tasks where annotators disagree, least agreement first"
+        parts.append(f"{amount(len(listed), 'task')} where annotators disagree, least agreement first"
                      + ("\n" + _table(DISAGREEMENT_COLUMNS, rows, labels=3) + more if listed else ""))
     changed = [[who, *change_cells(c)] for who, c in change_rows(report)]
+    unread = report["prediction_changes"]["annotations_without_prediction"]
     parts.append(_table(["pre-annotations", *CHANGE_COLUMNS], changed)
-                 + f"\n({report['prediction_changes']['annotations_without_prediction']} annotations without a readable prediction)")
+                 + (f"\n({amount(unread, 'annotation')} without a readable prediction)" if unread else ""))
     return "\n\n".join(parts)
 
 

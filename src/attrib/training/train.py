@@ -430,7 +430,7 @@ def train(
     parts = training_halves(train_records, settings.seed)
     if parts is None:
         annotated = sum(1 for record in train_records if record["attributions"])
-        log(f"revision: no span-finder scores ({len(train_records)} training documents, {MIN_DOCUMENTS} needed to halve "
+        log(f"revision: no span-finder scores ({amount(len(train_records), 'training document')}, {MIN_DOCUMENTS} needed to halve "
             "them)" if len(train_records) < MIN_DOCUMENTS else f"revision: no span-finder scores ({annotated} of the "
             f"{len(train_records)} training documents annotated: each half of them needs one)")
     with work_folder() as tmp, contextlib.ExitStack() as stack:
