@@ -288,6 +288,8 @@ def test_evaluate_refuses_different_texts_and_duplicate_ids(tmp_path, files):
                                 for n, who in ((1, "a@x"), (2, "b@x"))), encoding="utf-8")
     with pytest.raises(Exception, match=r"share the id .d1. \(several annotators' versions\? make the records with `--choose"):
         evaluate(str(versions), str(gold))
+    ran = attrib("eval", twice, gold)  # the command names the lines ("records 1 and 3 (counted in order …)")
+    assert ran.code == 2 and ran.err == f"attrib: E100 {twice}:3: the id 'd1' again, first at {twice}:1 (ids must be unique)\n"
     brat = tmp_path / "brat.jsonl"  # import brat of PolNeAR's layout: an annotator's .ann a record; it said `--choose`
     brat.write_text("".join(json.dumps(make_record("d1", TEXT, [], provenance={"annotator": who})) + "\n"
                             for who in ("a", "b")), encoding="utf-8")

@@ -75,7 +75,7 @@ def eval_command(
     """
     from ..validation.gate import checked_records
 
-    report = evaluate(str(gold), str(pred), checked_records)
+    report = evaluate(str(gold), str(pred), lambda paths: checked_records(paths, unique=True))  # an id twice: its lines
     docs = report["documents"]
     if docs["unscored_pred_ids"]:
         ids = docs["unscored_pred_ids"]
