@@ -44,7 +44,8 @@ def _root(
                                  help="Print attrib's version and exit."),
     max_depth: int = typer.Option(MAX_DEPTH, "--max-depth", min=1, envvar="ATTRIB_MAX_DEPTH",
                                   help="Levels of nesting a document (a JSONL line, an element of a JSON array) may "
-                                       "have; deeper ones are reported, never parsed."),
+                                       "have; deeper ones are reported, never parsed. Above about 950, Python's own "
+                                       "parser is the limit."),
 ) -> None:
     """Find, review and measure who says what in news text.
 
