@@ -49,8 +49,11 @@ def _summary(report) -> str:
                 if report.repaired else "") + (f", {report.removed} unannotated second copies of a document deleted"
                                                 if report.removed else "") + (
         f", {amount(report.retired, 'unreviewed review task')} deleted (their annotators now agree)" if report.retired else "")
+    kept = f" ({report.annotated} of them annotated on older drafts: kept as they are)" if report.annotated else ""
+    overlap = f"; {amount(report.overlap, 'annotator')} per task now" if report.overlap else ""
     return (f"project {report.title!r} (id {report.project_id}) {made}: {report.imported} imported, {report.updated} updated, "
-            f"{report.skipped} already there{repaired} ({report.total_seconds:.1f} s, {own:.1f} s of it attrib's own)")
+            f"{report.skipped} already there{kept}{repaired}{overlap} ({report.total_seconds:.1f} s, {own:.1f} s of it "
+            "attrib's own)")
 
 
 @labelstudio.command("tasks")

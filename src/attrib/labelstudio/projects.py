@@ -64,6 +64,8 @@ class PushReport:
     removed: int = 0  # unannotated second copies of a document, deleted
     retired: int = 0  # unreviewed review tasks of documents with nothing left to decide, deleted
     skipped: int = 0
+    annotated: int = 0  # of the skipped, with `update`: annotated by all their annotators on older drafts, kept so
+    overlap: int | None = None  # annotators per task, when this push set it
     batches: int = 0  # import requests this push makes, and how many are done: a long push shows "k of n"
     batches_sent: int = 0
     server_seconds: float = 0.0
@@ -240,6 +242,7 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     changed: list[str] = []  # documents already there whose text is another now: skipped, and said
     partial: list[str] = []  # with `update`: annotated by some of their annotators, on the old drafts: kept, and said
     carried = 0  # of them, drafts carried over to `version`, the one Label Studio pre-fills
+    annotated = 0  # with `update`: documents annotated in full on older drafts, kept as they are
     wanted = overlap or (project or {}).get("maximum_annotations") or 1
     with acyclic():
         for i, key in enumerate(keys):
@@ -260,12 +263,15 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
                     continue
             elif (old.get("data") or {}).get(TEXT_NAME) != (records[i]["text"] if tasks is None else tasks[i]["data"][TEXT_NAME]):
                 changed.append(key)
-            elif update and old.get("total_annotations", 0) < wanted and not _current(old, task(i)):
-                partial.append(key)
-                if (kept := _carried(old, version)) is not None:
-                    replace.append((old["id"], kept, False))
-                    carried += 1
-                    continue
+            elif update and not _current(old, task(i)):
+                if old.get("total_annotations", 0) >= wanted:
+                    annotated += 1
+                else:
+                    partial.append(key)
+                    if (kept := _carried(old, version)) is not None:
+                        replace.append((old["id"], kept, False))
+                        carried += 1
+                        continue
             skipped += 1
         replace.sort(key=lambda item: not item[2])  # repairs first: no task stays without a prediction for long
         if changed and notice:
@@ -292,8 +298,11 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
                                                      instructions and to_html(instructions), **sharing))
     elif sharing and (project.get("maximum_annotations"), project.get("overlap_cohort_percentage")) != (overlap, 100):
         call(lambda: client.update_project(project["id"], **sharing))
+    else:
+        sharing = {}  # as it was
     report = PushReport(project["id"], f"{client.shown}/projects/{project['id']}/data", created, skipped=skipped,
-                        check_seconds=checking, batches=-(-len(replace) // batch) - (-len(new) // batch), title=title)
+                        annotated=annotated, overlap=overlap if sharing else None, check_seconds=checking,
+                        batches=-(-len(replace) // batch) - (-len(new) // batch), title=title)
     if extra:
         call(client.delete_tasks, project["id"], extra)
         report.removed = len(extra)
