@@ -117,6 +117,21 @@ def test_a_folder_as_the_output_file_is_one_line(records, tmp_path):
     assert list(folder.iterdir()) == []
 
 
+def test_a_file_where_the_output_needs_a_folder_is_named(records, tmp_path):
+    """`-o doc.txt/x.jsonl` said "cannot write (File exists)", one level deeper "(Not a directory)"; a file given as
+    brat's output folder "exists and is not an empty folder"."""
+    doc = tmp_path / "doc.txt"
+    doc.write_text("mine", encoding="utf-8")
+    for out in (doc / "x.jsonl", doc / "y" / "x.jsonl"):
+        ran = attrib("annotate", records, "-o", out)
+        assert ran.code == 2 and ran.err == f"attrib: E140 {out}: {doc} is a file, not a folder: name another place\n"
+    ran = attrib("export", records, "-f", "brat", "-o", doc)
+    assert ran.code == 2 and ran.err == f"attrib: E140 {doc}: is a file: name a new folder to write into\n"
+    ran = attrib("export", records, "-f", "brat", "-o", doc / "b")
+    assert ran.code == 2 and ran.err == f"attrib: E140 {doc / 'b'}: {doc} is a file, not a folder: name another place\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.txt", "r.jsonl"] and doc.read_text() == "mine"
+
+
 def _limited(size: int):
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))

@@ -318,7 +318,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
         fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target), suffix=".part", dir=target.parent)
     except OSError as exc:
         remove_made(made)
-        raise OutputError(f"{target}: cannot write ({exc.strerror})") from None
+        raise cannot_write(target, exc) from None
     try:
         with failures_named(target):
             with os.fdopen(fd, mode, **kwargs) as handle:
@@ -353,6 +353,20 @@ def make_parents(path: Path) -> list[Path]:
     missing = [parent for parent in reversed(path.parents) if not parent.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     return missing
+
+
+def cannot_write(target: Path, exc: OSError) -> OutputError:
+    """The OutputError for `target`, whose folder could not be made or written in: naming the file that stands where a
+    folder above it should be ("File exists" and "Not a directory" named neither)."""
+    for parent in target.parents:
+        try:
+            if parent.exists():
+                if not parent.is_dir():
+                    return OutputError(f"{target}: {parent} is a file, not a folder: name another place")
+                break
+        except OSError:
+            break
+    return OutputError(f"{target}: cannot write ({exc.strerror})")
 
 
 def remove_made(folders: list[Path]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import OutputError, shorten
-from ..jsonio import make_parents, remove_made, remove_orphans, resolved, temporary_prefix
+from ..jsonio import cannot_write, make_parents, remove_made, remove_orphans, resolved, temporary_prefix
 
 
 @contextlib.contextmanager
@@ -25,7 +25,9 @@ def staged_dir(out: Path, replace: bool = False) -> Iterator[Path]:
     the earlier folder or the new one at `out`, never neither). A link to a folder is written through: the folder it
     names becomes the output."""
     out = resolved(out)
-    if not replace and out.exists() and not (out.is_dir() and not any(out.iterdir())):
+    if out.exists() and not out.is_dir():  # "exists and is not an empty folder" said nothing of what it is
+        raise OutputError(f"{out}: is a file: name a new folder to write into")
+    if not replace and out.exists() and any(out.iterdir()):
         raise OutputError(f"{out}: exists and is not an empty folder: choose a new output folder")
     if out.resolve() == Path.cwd().resolve():  # put in place by a rename over it: the folder everyone stands in
         raise OutputError(f"{out}: is the current folder: name a new folder to write into")
@@ -38,7 +40,7 @@ def staged_dir(out: Path, replace: bool = False) -> Iterator[Path]:
         tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output should get the usual permissions
     except OSError as exc:
         remove_made(made)
-        raise OutputError(f"{out}: cannot write ({exc.strerror})") from None
+        raise cannot_write(out, exc) from None
     done = False
     try:
         yield tmp
