@@ -337,6 +337,9 @@ def test_task_links_carry_no_login_and_the_page_is_not_sent_down_the_reports_std
     assert done.code == 2 and done.out == "" and done.err.startswith("attrib: Invalid value for --html: - (standard")
     done = attrib("agreement", two_annotators, "--studio", two_annotators)  # a file, not the folder studio made
     assert done.code == 0 and "no local Label Studio was started there" in done.err
+    done = attrib("agreement", two_annotators, "--url", "notaurl", "--html", page)  # linked to notaurl/projects/7/…
+    assert (done.code, done.out) == (3, "") and done.err == ("attrib: E200 Label Studio URL must start with http:// or "
+                                                             "https://, got 'notaurl'\n")
 
 
 def test_names_and_ids_from_the_data_reach_a_terminal_escaped(tmp_path):

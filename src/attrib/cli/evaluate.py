@@ -153,6 +153,10 @@ def agreement_command(
     if html is not None:
         refuse_overwriting(html, [export])
     url, studio = one_server(ctx, url, studio)
+    if url is not None:  # links were built on any text ("notaurl/projects/3/…")
+        from ..labelstudio.client import checked_url
+
+        checked_url(url)
     report = agreement(export)
     if url is None and studio is not None:
         from ..labelstudio.studio import load  # label_studio_sdk: only for a link

@@ -11,7 +11,7 @@ import base64
 import contextlib
 import re
 import time
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 from typing import IO, Any, Iterator
 
 import httpx
@@ -74,21 +74,27 @@ def project_title(title: str) -> str:
     return title.strip()
 
 
+def checked_url(url: str) -> SplitResult:
+    """`url`, split, if it names a server as http(s)://host[:port][/path]; else LabelStudioError saying why."""
+    if not url.startswith(("http://", "https://")):
+        raise LabelStudioError(f"Label Studio URL must start with http:// or https://, got {shown_url(url)!r}")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (urllib checks the port when it is read: "abc", 99999)
+    except ValueError as exc:
+        raise LabelStudioError(f"{shown_url(url)!r} is not a URL ({exc}): give http://host:port") from None
+    if not parts.hostname:
+        raise LabelStudioError(f"{shown_url(url)!r} names no host: give http://host:port")
+    if any(ord(char) <= 32 or ord(char) == 127 for char in url):  # httpx refused it in a traceback
+        raise LabelStudioError(f"{shown_url(url)!r} holds a space or a control character: give http://host:port")
+    return parts
+
+
 class Client:
     """A Label Studio server at `url` (no /api suffix), used with a legacy token or a personal access token."""
 
     def __init__(self, url: str, token: str, timeout: float = 120, retries: int = 2) -> None:
-        if not url.startswith(("http://", "https://")):
-            raise LabelStudioError(f"Label Studio URL must start with http:// or https://, got {shown_url(url)!r}")
-        try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018 (urllib checks the port when it is read: "abc", 99999)
-        except ValueError as exc:
-            raise LabelStudioError(f"{shown_url(url)!r} is not a URL ({exc}): give http://host:port") from None
-        if not parts.hostname:
-            raise LabelStudioError(f"{shown_url(url)!r} names no host: give http://host:port")
-        if any(ord(char) <= 32 or ord(char) == 127 for char in url):  # httpx refused it in a traceback
-            raise LabelStudioError(f"{shown_url(url)!r} holds a space or a control character: give http://host:port")
+        parts = checked_url(url)
         token = token.strip()  # a token file saved with CRLF ends in "\r"
         if not token:
             raise LabelStudioError("no Label Studio token: set LABEL_STUDIO_API_KEY (Account & Settings in Label Studio)")
