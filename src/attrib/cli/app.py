@@ -55,17 +55,21 @@ def _root(
     jsonsafe.max_depth.set(max_depth)
 
 
+def typed(ctx: typer.Context, name: str) -> bool:
+    """Whether the option of parameter `name` was given on the command line (not a default, nor the environment)."""
+    return ctx.get_parameter_source(name).name == "COMMANDLINE"
+
+
 def one_server(ctx: typer.Context, url: str | None, studio: object | None) -> tuple[str | None, object | None]:
     """`--url` or `--studio`, whichever was typed, over the other from the environment (a LABEL_STUDIO_URL exported
     for another server won over a typed --studio, silently); both typed, or neither and both in the environment, is
     refused."""
-    typed = {name: ctx.get_parameter_source(name).name == "COMMANDLINE"
-             for name, value in (("url", url), ("studio", studio)) if value is not None}
-    if len(typed) < 2:
+    given = {name: typed(ctx, name) for name, value in (("url", url), ("studio", studio)) if value is not None}
+    if len(given) < 2:
         return url, studio
-    if typed["url"] != typed["studio"]:
-        return (url, None) if typed["url"] else (None, studio)
-    said = "--url and --studio name two servers" if typed["url"] else "LABEL_STUDIO_URL and ATTRIB_STUDIO are both set"
+    if given["url"] != given["studio"]:
+        return (url, None) if given["url"] else (None, studio)
+    said = "--url and --studio name two servers" if given["url"] else "LABEL_STUDIO_URL and ATTRIB_STUDIO are both set"
     raise typer.BadParameter(f"{said}: give one of --url or --studio", param_hint="--url / --studio")
 
 

@@ -12,7 +12,7 @@ from ..jsonio import refuse_overwriting
 from ..labelstudio import BATCH
 from ..lsjson.convert import CHOOSE
 from ..training.uncertainty import ORDERS
-from .app import app, one_server
+from .app import app, one_server, typed
 
 # The library modules are imported inside each command: `attrib --help` and the commands that need
 # no server do not pay for label_studio_sdk and httpx.
@@ -208,21 +208,18 @@ def studio_command(
     from ..labelstudio.projects import push
     from ..validation.gate import all_records
 
-    def typed(name: str) -> bool:
-        return ctx.get_parameter_source(name).name == "COMMANDLINE"
-
     if stop:
         if ignored := [name for name, given in (("--push", records), ("--backend", backend), ("--port", port),
-                                                ("--project", typed("project")), ("--model", typed("model"))) if given]:
+                                                ("--project", typed(ctx, "project")), ("--model", typed(ctx, "model"))) if given]:
             raise typer.BadParameter(f"stops the server: {', '.join(ignored)} would be ignored", param_hint="--stop")
         pid = local.down(data_dir)
         typer.echo(f"stopped Label Studio (pid {pid})" if pid else f"no Label Studio running for {data_dir}")
         if (backend_pid := _backend_stop(data_dir)) is not None:
             typer.echo(f"stopped attrib backend (pid {backend_pid})")
         return
-    if typed("project") and not (records or backend):
+    if typed(ctx, "project") and not (records or backend):
         raise typer.BadParameter("names the project of --push or --backend: give one of them", param_hint="--project")
-    if typed("model") and not backend:
+    if typed(ctx, "model") and not backend:
         raise typer.BadParameter("is the model of --backend: give it too", param_hint="--model")
     pushed = all_records([records]) if records else []  # read before a server is started for them
     studio, created, started = local.up(data_dir, port)

@@ -13,7 +13,7 @@ from ..documents import URL
 from ..jsonio import atomic_write, refuse_overwriting
 from ..validation import DOCUMENT_KINDS, validate_path
 from ..validation.report import JsonReport, Summary, format_text
-from .app import app, progress_bar
+from .app import app, progress_bar, typed
 
 Kind = Enum("Kind", {kind: kind for kind in DOCUMENT_KINDS}, type=str)
 Format = Enum("Format", {"text": "text", "json": "json"}, type=str)
@@ -66,7 +66,7 @@ def validate_command(
 
     Example: attrib validate out/seed.export.json --limit 3
     """
-    if as_json and ctx.get_parameter_source("fmt").name == "COMMANDLINE":  # `--json --format text` printed JSON
+    if as_json and typed(ctx, "fmt"):  # `--json --format text` printed JSON
         raise typer.BadParameter("give --json or --format, not both", param_hint="--json")
     if as_json:
         fmt = Format.json
