@@ -377,3 +377,13 @@ def test_a_folder_tree_deeper_than_pythons_recursion_limit_is_read(tmp_path, mon
             for name in files:
                 os.unlink(os.path.join(here, name))
             os.rmdir(here)
+
+
+@pytest.mark.parametrize("args", [("export", "-", "-f", "jsonl", "-o", "{tmp}/x.jsonl"), ("validate", "-"),
+                                  ("labelstudio", "records", "-", "-o", "{tmp}/r.jsonl"), ("agreement", "-"),
+                                  ("train", "-", "-o", "{tmp}/model")])
+def test_standard_input_where_a_file_is_read_is_said_so(tmp_path, args):
+    """`show`, `eval` and `labelstudio tasks` read `-` as standard input; these read files, and said "-: no such file"."""
+    ran = attrib(*(arg.format(tmp=tmp_path) for arg in args), stdin=b"{}\n")
+    assert ran.code == 2 and ran.err == "attrib: E100 - (standard input): this input is read as a file: name one\n"
+    assert list(tmp_path.iterdir()) == []

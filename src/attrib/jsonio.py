@@ -132,6 +132,8 @@ def _open(path: str | Path, mode: str, **kwargs: Any) -> IO:
             raise InputError(f"{path}: is {_NOT_REGULAR[kind]}, not a file: save what it gives to a file and read that")
         return open(path, mode, **kwargs)
     except FileNotFoundError:
+        if str(path) == STDIO:  # read here as a file name: "-: no such file"
+            raise InputError("- (standard input): this input is read as a file: name one") from None
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, expected a file") from None
