@@ -161,6 +161,9 @@ def iter_jsonl(path: str | Path) -> Iterator[JsonLine]:
         yield from parse_jsonl(handle, "<stdin>" if str(path) == STDIO else str(path))
 
 
+_BLANK = re.compile(r"[ \t\r\n]*\Z")
+
+
 def parse_jsonl(raw_lines: Iterable[bytes], name: str, first: int = 1) -> Iterator[JsonLine]:
     """iter_jsonl's reading of lines already split on "\\n" (a file's, or a slice of one starting at line `first`)."""
     decoder, limit = Decoder(), max_depth.get()
@@ -171,7 +174,7 @@ def parse_jsonl(raw_lines: Iterable[bytes], name: str, first: int = 1) -> Iterat
         except UnicodeDecodeError as exc:
             yield JsonLine(where, error=InputError(f"{where}: not valid UTF-8 (byte {exc.start + 1} of the line)"))
             continue
-        if not line.strip(" \t\r\n"):
+        if _BLANK.match(line):  # (line.strip() made a copy of the whole line to find it was not blank)
             continue
         try:
             value, problems = decoder.decode(line, limit)
