@@ -249,8 +249,8 @@ def follow(data_dir: Path, label_studio: tuple[str, str]) -> tuple[str, int] | N
 
 
 def up(data_dir: Path, model: str, label_studio: tuple[str, str]) -> tuple[str, int, bool]:
-    """Start (or find running) the backend of `data_dir` serving `model` on a free loopback port:
-    (url, pid, just started). Its basic auth login, if any, comes from the environment; the Label Studio
+    """Start (or find running) the backend of `data_dir` serving `model` on the loopback port it had before, while
+    free (the projects connected to it reach it there), else a free one: (url, pid, just started). Its basic auth login, if any, comes from the environment; the Label Studio
     it serves (URL, token) goes into its environment, never onto its command line."""
     data_dir = Path(os.path.realpath(data_dir))
     login = basic_auth_from_env()
@@ -260,7 +260,8 @@ def up(data_dir: Path, model: str, label_studio: tuple[str, str]) -> tuple[str, 
         if state.get("model") == model and state.get("label_studio") == label_studio[0]:
             return state["url"], state["pid"], False
         server.stop(state["pid"])  # another model was asked for, or Label Studio moved (`attrib studio --port`)
-        port = urlsplit(state["url"]).port  # the projects connected to it reach it there
+    if state:  # the projects connected to it reach it there, after a stop too (`make stop`, then `make demo`)
+        port = urlsplit(state["url"]).port
     if port is None or not server.port_free(port):
         port = server.free_port()
     url = f"http://127.0.0.1:{port}"
