@@ -371,6 +371,17 @@ def test_a_collection_of_folders_gives_each_document_its_path_as_id(tmp_path, se
     assert (tmp_path / "polnear" / "y" / "z" / "text" / f"{seed_id}.txt").is_file()
 
 
+@pytest.mark.parametrize("layout", ["brat", "polnear"])
+def test_an_id_whose_folder_ends_in_ann_is_read_back(tmp_path, layout):
+    """`2024.ann/doc` was written into a folder 2024.ann, which reading took for an .ann file: "no text for it"."""
+    record = {"id": "2024.ann/doc", "text": "Bob said yes.", "meta": {}, "attributions": [
+        {"id": "a1", "kind": "indirect", "source": [fragment("Bob said yes.", 0, 3)], "cue": [fragment("Bob said yes.", 4, 8)],
+         "content": [fragment("Bob said yes.", 9, 12)]}]}
+    export([record], "brat", tmp_path / "out", layout=layout)
+    (back,) = brat.read(tmp_path / "out")
+    assert back["id"] == "2024.ann/doc" and [a["content"] for a in back["attributions"]] == [[fragment(record["text"], 9, 12)]]
+
+
 def test_a_byte_order_mark_before_the_first_ann_line_is_not_an_annotation(tmp_path):
     bom = broken(tmp_path, "\ufeffT1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\n")
     (record,) = brat.read(bom)

@@ -414,13 +414,14 @@ def _text_of(ann: Path, folder: Path) -> tuple[Path, str, str | None]:
 
 
 def _ann_files(folder: Path) -> list[Path]:
-    """The .ann names under `folder` (linked folders are not entered), sorted. A folder inside it that cannot be read
-    is an error: its documents were left out without a word."""
+    """The .ann files under `folder` (linked folders are not entered), sorted; a folder named so is a folder (an id
+    `2024.ann/doc` is written into one). A folder inside it that cannot be read is an error: its documents were left
+    out without a word."""
     def unreadable(exc: OSError) -> None:
         raise InputError(f"{exc.filename}: cannot read the folder ({exc.strerror}): its documents would be left out")
 
     return sorted(Path(here) / name for here, folders, files in walk(folder, onerror=unreadable)
-                  for name in folders + files if name.endswith(".ann"))
+                  for name in files if name.endswith(".ann"))
 
 
 def read(folder: str | Path) -> Iterator[dict]:
