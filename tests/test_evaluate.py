@@ -498,6 +498,27 @@ def test_a_gold_attribution_is_refused_where_its_pairs_are_wrong(change, said):
         normalize_record(line, "gold.jsonl:1")
 
 
+def test_a_gold_attribution_keeps_the_record_keys_it_has_and_refuses_others():
+    """A gold attribution's id was replaced and its confidence, source_type and any other key dropped, without a word
+    (`validate` said clean, as it checks what is read)."""
+    from attrib.errors import SchemaError
+    from attrib.validation import check_records
+
+    line = _gold_line("d1", TEXT, [at(TEXT, "the plan failed", "Officials", "said")])
+    source = line["attributions"][0]["source"]
+    line["attributions"][0].update(id="keep-me", confidence=0.4, source_type="named", source_entity=source)
+    (read,) = normalize_record(line, "gold.jsonl:1")["attributions"]
+    assert (read["id"], read["confidence"], read["source_type"]) == ("keep-me", 0.4, "named")
+    assert read["source_entity"] == fragment(TEXT, *source)  # a pair, as the roles are given
+    line["attributions"][0]["note"] = "checked by AB"
+    with pytest.raises(SchemaError, match=re.escape("gold.jsonl:1: $.attributions[0]: 'note' is no key of an "
+                                                    "attribution (the gold format's: kind, parts, source, cue, content; "
+                                                    "a record's too: id, confidence, source_type, source_entity)")):
+        normalize_record(line, "gold.jsonl:1")
+    (finding,) = check_records([line])
+    assert (finding.code, finding.path) == ("V105", "$[0].attributions[0]")
+
+
 def test_an_attribution_id_made_for_a_gold_or_idless_attribution_repeats_no_id_the_record_gives():
     """A gold attribution beside one of the record format with the id "a0": both were "a0", and `export` wrote a
     record that `validate` refuses (V703)."""

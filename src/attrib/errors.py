@@ -92,9 +92,10 @@ class ModelError(AttribError):
 
 
 class SchemaError(AttribError):
-    """A document does not validate against one of attrib's JSON Schemas."""
+    """A document does not validate against one of attrib's JSON Schemas: a key it has no place for."""
 
     code = "E130"
+    exit_code = 2
 
 
 class OutputError(AttribError):

@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import InputError, OffsetError, shorten, unlike
+from .errors import InputError, OffsetError, SchemaError, shorten, unlike
 from .lines import iter_lines
 
 ROLES = ("source", "cue", "content")
@@ -146,6 +146,30 @@ def _gold_fragments(text: str, attr: dict, role: str, where: str) -> list[dict]:
     return frags
 
 
+GOLD_KEYS = ("kind", "parts", *ROLES)
+KEPT_KEYS = ("id", "confidence", "source_type", "source_entity")  # a record's, kept where a gold attribution has them
+
+
+def _gold_attribution(text: str, attr: dict, where: str) -> dict:
+    """An attribution of the gold format as a record's: its fragments from its pairs and parts, and the record's keys
+    it has (an id, a confidence, a source type, a referent as a pair or a fragment) kept; any other key is refused
+    (they were dropped without a word, an id replaced)."""
+    if unknown := next((key for key in attr if key not in GOLD_KEYS + KEPT_KEYS), None):
+        raise SchemaError(f"{where}: {shorten(repr(unknown), 40)} is no key of an attribution (the gold format's: "
+                          f"{', '.join(GOLD_KEYS)}; a record's too: {', '.join(KEPT_KEYS)})")
+    out = {key: attr[key] for key in KEPT_KEYS if key in attr}  # their values are checked against the record schema
+    out["kind"] = attr.get("kind")
+    for role in ROLES:
+        out[role] = _gold_fragments(text, attr, role, where)
+    entity = attr.get("source_entity")
+    if isinstance(entity, list) and len(entity) == 2 and all(map(is_int, entity)):
+        entity = fragment(text, *entity)
+    if entity is not None:
+        check_fragment(text, entity, f"{where}.source_entity")
+    out["source_entity"] = entity
+    return out
+
+
 def _check_parts(parts: Any, where: str) -> None:
     """A gold attribution's `parts` is null or an object of roles: a list there, or a misspelt role, was read as no
     parts, and the pairs taken alone (a content of two fragments became one), exit 0."""
@@ -217,18 +241,16 @@ def normalize_record(obj: Any, where: str) -> dict:
         raise InputError(f"{where}: \"attributions\" must be a list, got {type(attributions_in).__name__}")
     attributions = []
     gold = [isinstance(attr, dict) and is_gold(attr) for attr in attributions_in]
-    taken = {attr["id"] for attr, in_pairs in zip(attributions_in, gold) if isinstance(attr, dict) and not in_pairs
-             and isinstance(attr.get("id"), str)}  # the ids given: one made for another must not repeat them
+    taken = {attr["id"] for attr in attributions_in if isinstance(attr, dict) and isinstance(attr.get("id"), str)}
+    # (the ids given: one made for another must not repeat them)
     for i, attr in enumerate(attributions_in):
         path = f"{where}: $.attributions[{i}]"
         if not isinstance(attr, dict):
             raise InputError(f"{path}: expected an object")
         if gold[i]:
             _check_parts(attr.get("parts"), path)
-            out = {"id": _made_id(i, taken), "kind": attr.get("kind")}  # a person's annotation: no estimate of its own
-            for role in ROLES:
-                out[role] = _gold_fragments(text, attr, role, path)
-            out["source_entity"] = None
+            out = _gold_attribution(text, attr, path)
+            out.setdefault("id", _made_id(i, taken))
         else:
             out = dict(attr)
             if "id" not in out:

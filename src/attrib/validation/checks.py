@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
-from ..errors import AttribError, OffsetError, shorten
+from ..errors import AttribError, OffsetError, SchemaError, shorten
 from ..lsjson.convert import RECORD_ID, annotator_key, annotator_of, instant
 from ..lsjson.names import TEXT_NAME
 from ..records import ROLES, is_gold, is_int, normalize_record
@@ -167,10 +167,10 @@ def _record(record: Any, where: Where, seen: dict) -> Iterator[Finding]:
         seen[GOLD] = True
         try:
             read = normalize_record(record, "")
-        except OffsetError as exc:  # a pair or part that reads as no span: ": $.attributions[0].content: why"
-            path, _, why = str(exc.args[0]).removeprefix(": $").partition(": ")
+        except (OffsetError, SchemaError) as exc:  # a pair or part that reads as no span, a key with no place:
+            path, _, why = str(exc.args[0]).removeprefix(": $").partition(": ")  # ": $.attributions[0].content: why"
             keys = [int(index) if index else name for name, index in PATH_STEP.findall(path)]
-            yield where.at(*keys).finding("V206", why)
+            yield where.at(*keys).finding("V105" if isinstance(exc, SchemaError) else "V206", why)
             return
         except AttribError as exc:  # the record itself: no id, a key given in meta too with another value
             yield where.finding("V104", str(exc.args[0]).removeprefix(": "))
