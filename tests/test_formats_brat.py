@@ -158,6 +158,22 @@ def test_brat_layout_keeps_kind_source_type_and_referent(tmp_path):
     assert back["attributions"] == rich_record()["attributions"]
 
 
+def test_an_attribution_without_a_source_keeps_its_source_type_and_its_referent_is_refused(tmp_path):
+    """An anonymous source type of an attribution without a source ("It was said that …") went with the Source span
+    brat writes none of: left out, exit 0. A referent there has no source for its RefersTo: now refused, not left out."""
+    text = "It was said that taxes rise."
+    attribution = {"id": "a1", "kind": "indirect", "source": [], "cue": [fragment(text, 3, 11)],
+                   "content": [fragment(text, 12, 27)], "source_type": "anonymous", "source_entity": None}
+    export([make_record("n", text, [attribution])], "brat", tmp_path / "out")
+    assert "\tSourceType E1 anonymous\n" in (tmp_path / "out" / "n.ann").read_text(encoding="utf-8")
+    [back] = brat.read(tmp_path / "out")
+    assert back["attributions"] == [{**attribution, "id": "a0"}]
+    with pytest.raises(InputError, match=r"record n: \$\.attributions\[0\]\.source_entity: a referent of an "
+                                         r"attribution without a source, which brat cannot hold"):
+        export([make_record("n", text, [{**attribution, "source_entity": fragment(text, 0, 2)}])], "brat", tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
 def test_a_referent_over_a_line_break_comes_back_whole(tmp_path):
     """Written as two fragments (brat cuts spans at line breaks), it was read back as its first one."""
     text = "Prime Minister Marie\nDubois arrived. She said the talks failed."
@@ -252,7 +268,7 @@ def broken(tmp_path: Path, ann: str) -> Path:
     ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tKind T1 direct\n", InputError,
      r"doc\.ann:3: Kind is given to T1, which is no Attribution event: attrib would leave it out"),
     ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nA1\tSourceType T1 named\n", InputError,
-     r"doc\.ann:3: SourceType is given to T1, which is no Source span"),
+     r"doc\.ann:3: SourceType is given to T1, which is no Source span or Attribution event"),
     ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nR1\tRefersTo Arg1:T77 Arg2:T1\n", InputError,
      r"doc\.ann:3: R1 relates T77, which is no span defined in the file"),
     ("T1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\nR1\tRefersTo Arg1:T1 Arg1:T1\n", InputError,

@@ -18,10 +18,12 @@ as brat's own. Offsets are the truth.
 
 Layout "brat" (the default) is a collection brat opens as is: `<id>.txt`, `<id>.ann` and an
 annotation.conf. It adds what PolNeAR lacks: `A Kind E1 direct` on each event, `SourceType` on a
-source, and for a pronoun source a `Referent` span with a `RefersTo` relation. Layout "polnear" is
+source (on the event of an attribution without one), and for a pronoun source a `Referent` span with a
+`RefersTo` relation. Layout "polnear" is
 PolNeAR's release tree, `text/<id>.txt` and `attributions/<id>_<annotator>.ann`, with no additions.
 Both drop confidences, attribution ids, meta, generator and provenance (bar the annotator in the polnear
 file name); "polnear" also drops kind (re-inferred from quote marks on reading), source type and referent.
+A span is cut at its line breaks, which no fragment keeps: at its start or end too, where its offsets move in.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ KIND, SOURCE_TYPE, REFERENT, REFERS_TO = "Kind", "SourceType", "Referent", "Refe
 LAYOUTS = ("brat", "polnear")
 KNOWN_TYPES = (*ROLE_OF_TYPE, REFERENT, EVENT)  # the span types read; others (PolNeAR's Discard, ...) are left out
 KNOWN_TYPES_FOLDED = {t.casefold() for t in KNOWN_TYPES}
-ATTRIBUTES = {KIND: (EVENT, KINDS), SOURCE_TYPE: (ROLE_TYPES["source"], SOURCE_TYPES)}  # read: what each is on, its values
+# read: what each may be on, and its values (a source type of an attribution without a source is on its event)
+ATTRIBUTES = {KIND: ((EVENT,), KINDS), SOURCE_TYPE: ((ROLE_TYPES["source"], EVENT), SOURCE_TYPES)}
 
 ANNOTATION_CONF = f"""\
 # attrib's attribution scheme for brat: PolNeAR's (Source, Cue, Content in an Attribution event)
@@ -63,7 +66,7 @@ ANNOTATION_CONF = f"""\
 
 [attributes]
 {KIND} Arg:{EVENT}, Value:{"|".join(KINDS)}
-{SOURCE_TYPE} Arg:{ROLE_TYPES["source"]}, Value:{"|".join(SOURCE_TYPES)}
+{SOURCE_TYPE} Arg:{ROLE_TYPES["source"]}|{EVENT}, Value:{"|".join(SOURCE_TYPES)}
 """
 
 _FLAT = str.maketrans("\t\n\r", "   ")
@@ -134,6 +137,9 @@ def ann_lines(record: dict, extras: bool = True) -> list[str]:
             # its T line would have no offsets, which reading refuses (validate reports the span: V205)
             raise InputError(f"record {record['id']}: $.attributions[{i}].source_entity: a referent of white space "
                              "only, which brat cannot hold")
+        if entity is not None and not frags["source"]:  # RefersTo relates a source: it was left out unsaid
+            raise InputError(f"record {record['id']}: $.attributions[{i}].source_entity: a referent of an attribution "
+                             "without a source, which brat cannot hold (its RefersTo starts at the source)")
         source_type = attr.get("source_type") if extras else None
         key = ("source", _span_key(frags["source"]), source_type, entity and _span_key([entity]))
         new_source = bool(frags["source"]) and key not in ann.shared
@@ -148,6 +154,8 @@ def ann_lines(record: dict, extras: bool = True) -> list[str]:
             ann.add("A", f"{KIND} {event} {attr['kind']}")
         if new_source and source_type is not None:
             ann.add("A", f"{SOURCE_TYPE} {args['source']} {source_type}")
+        elif not frags["source"] and source_type is not None:  # ("It was said that…": anonymous) was left out unsaid
+            ann.add("A", f"{SOURCE_TYPE} {event} {source_type}")
         if new_source and entity is not None:
             referent = ann.span(REFERENT, [entity], ("referent", _span_key([entity])))
             ann.add("R", f"{REFERS_TO} Arg1:{args['source']} Arg2:{referent}")
@@ -339,9 +347,9 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
         if target not in types and target not in defined:
             raise InputError(f"{at}: {name} is given to {target}, which is not defined in the file")
         wanted = ATTRIBUTES[name][0]
-        if (types[target][0] if target in types else EVENT if target in attribution_events else None) != wanted:
-            raise InputError(f"{at}: {name} is given to {target}, which is no {wanted} "
-                             f"{'event' if wanted == EVENT else 'span'}: attrib would leave it out")
+        if (types[target][0] if target in types else EVENT if target in attribution_events else None) not in wanted:
+            named = " or ".join(f"{kind} {'event' if kind == EVENT else 'span'}" for kind in wanted)
+            raise InputError(f"{at}: {name} is given to {target}, which is no {named}: attrib would leave it out")
     for ident, ends, at in relations:
         if missing := next((end for end in ends if end not in types), None):
             raise InputError(f"{at}: {ident} relates {missing or 'nothing'}, which is no span defined in the file")
@@ -389,7 +397,8 @@ def _attribution(aid: str, event: tuple, spans: dict, types: dict, attributes: d
     # one span, cut at line breaks when written: whole again from its first start to its last end
     attr["source_entity"] = (fragment(text, spans[referent][0]["start"], spans[referent][-1]["end"])
                              if referent is not None else None)
-    source_type = next((attributes[s][SOURCE_TYPE] for s in sources if SOURCE_TYPE in attributes.get(s, {})), None)
+    source_type = next((attributes[s][SOURCE_TYPE] for s in sources if SOURCE_TYPE in attributes.get(s, {})),
+                       attributes.get(ident, {}).get(SOURCE_TYPE))  # on the event: an attribution without a source
     if source_type is not None:
         attr["source_type"] = source_type
     return attr
