@@ -398,6 +398,15 @@ def test_an_id_whose_folder_ends_in_ann_is_read_back(tmp_path, layout):
     assert back["id"] == "2024.ann/doc" and [a["content"] for a in back["attributions"]] == [[fragment(record["text"], 9, 12)]]
 
 
+def test_an_id_that_is_a_folder_of_another_is_refused_naming_the_output(tmp_path):
+    """Ids `x.txt/y` then `x`: E100 named a file in the hidden staging folder, gone by then, as an input."""
+    records = [make_record(doc_id, "Bob said yes.", []) for doc_id in ("x.txt/y", "x")]
+    with pytest.raises(OutputError, match=re.escape(f"{tmp_path / 'out'}: record 'x': x.txt is a folder already, made "
+                                                    "for an id with '/'")):
+        export(records, "brat", tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 def test_a_byte_order_mark_before_the_first_ann_line_is_not_an_annotation(tmp_path):
     bom = broken(tmp_path, "\ufeffT1\tContent 0 5\tMayor\nE1\tAttribution:T1 Content:T1\n")
     (record,) = brat.read(bom)

@@ -213,6 +213,9 @@ def write(records: Iterable[dict], out: Path, layout: str = "brat") -> list[Path
             if layout != "brat" and written.get(ann, (txt.stem, who)) != (txt.stem, who):
                 raise _clash(out, record["id"], ann.relative_to(root))  # another document's name, '_' and annotator
             written[ann] = (txt.stem, who)
+            if folder := next((path for path in (txt, ann) if path.is_dir()), None):  # it named the staging folder
+                raise OutputError(f"{out}: record {record['id']!r}: {folder.relative_to(root)} is a folder already, "
+                                  "made for an id with '/': give the two records ids that are not each other's paths")
             if ann.exists():
                 raise OutputError(f"{out}: two records for {ann.relative_to(root)} (id {record['id']!r}" + (
                     ", several annotators?): keep one version of each document (a Label Studio export: --choose latest), "
