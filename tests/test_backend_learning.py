@@ -3,6 +3,7 @@ to promote a trained candidate (with the tiny model of tests/constructed.py as t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -342,13 +343,41 @@ def test_start_training_during_a_round_is_followed_and_a_round_stopped_with_the_
     learner._before, learner.trained_upto = 0, 2  # as a round started on both annotations leaves them
     learner._round = subprocess.Popen(["sleep", "30"])
     assert learner.maybe_train(now=True) == "a training round is running; another follows it"
-    learner._round.terminate()  # the backend stopped, or moved to another port
+    learner.stop()  # the backend stopped, or moved to another port
     (tmp_path / "round").mkdir()
     with caplog.at_level(logging.INFO, logger="attrib.backend"):
         learner._finish(learner._round, tmp_path / "round")
     assert learner.trained_upto == 0 and json.loads((tmp_path / "learning.json").read_text())["trained_upto"] == 0
     assert "training round round stopped with the backend" in caplog.text and "failed" not in caplog.text
     assert "training postponed: 2 annotated documents" in caplog.text  # the round that follows (too few here)
+
+
+def test_a_round_killed_from_outside_is_said_so_and_one_the_last_backend_left_counts_nothing(tmp_path, caplog):
+    """A round killed alone (as the out-of-memory killer does) was logged as "stopped with the backend"; a backend
+    killed mid-round left trained_upto past the round's annotations, which no later round counted."""
+    import logging
+    import signal
+    import subprocess
+
+    log = AnnotationLog(tmp_path)
+    log.append([accepted(1, 5, "One."), accepted(2, 6, "Two.")])
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    learner._before, learner.trained_upto = 0, 2
+    learner._save_trained_upto(running="20261206T000000Z")  # as a round's start leaves it
+    learner._round = subprocess.Popen(["sleep", "30"])
+    learner._round.send_signal(signal.SIGKILL)
+    (tmp_path / "round").mkdir()
+    with caplog.at_level(logging.INFO, logger="attrib.backend"):
+        learner._finish(learner._round, tmp_path / "round")
+    assert "training round round was killed (signal 9; out of memory?)" in caplog.text
+    assert learner.trained_upto == 0 and json.loads((tmp_path / "learning.json").read_text()) == {"trained_upto": 0}
+    learner._before, learner.trained_upto = 0, 2  # a backend killed during a round: its state says so
+    learner._save_trained_upto(running="20261206T000000Z")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="attrib.backend"):
+        again = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    assert again.trained_upto == 0 and json.loads((tmp_path / "learning.json").read_text()) == {"trained_upto": 0}
+    assert "training round 20261206T000000Z was left unfinished when the backend stopped" in caplog.text
 
 
 def test_a_version_before_a_refused_update_a_deleted_tasks_annotation_or_one_time_written_twice_is_not_taken(tmp_path):
@@ -420,3 +449,46 @@ def test_a_late_refusal_or_a_stale_body_takes_out_or_brings_back_no_version_and_
     order.on_event(event("ANNOTATION_CREATED", version(1)))  # an earlier annotation of the task, come late
     (record,) = order.log.current()
     assert record["provenance"]["annotation_id"] == 2
+
+
+def test_a_round_ends_with_the_backend_that_started_it_however_it_ends(corpus, tmp_path):
+    """A backend killed with SIGKILL left its round training on, reparented, unseen (23 MB of candidate written,
+    never decided on), and a second round came to run beside it. A stand-in backend (the killing is the point) starts
+    a real round process as the backend does, and is killed once the round trains."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from dataclasses import asdict
+
+    from attrib.training.beside import PARENT_VARIABLE
+
+    train_path, _ = corpus
+    round_dir = tmp_path / "round"
+    round_dir.mkdir()
+    (round_dir / SNAPSHOT).write_text(train_path.read_text(encoding="utf-8"), encoding="utf-8")
+    (round_dir / "round.json").write_text(json.dumps({"serving": models.RULES, "settings": asdict(
+        TrainSettings(max_steps=5000, eval_frequency=2500))}), encoding="utf-8")
+    backend = ("import os, subprocess, sys, time\n"
+               f"round = subprocess.Popen([sys.executable, '-m', 'attrib.backend.round', {str(round_dir)!r}],\n"
+               f"    stdout=open({str(round_dir / 'round.log')!r}, 'wb'), stderr=subprocess.STDOUT,\n"
+               f"    env={{**os.environ, {PARENT_VARIABLE!r}: str(os.getpid())}})\n"
+               "print(round.pid, flush=True)\ntime.sleep(600)\n")
+    stand_in = subprocess.Popen([sys.executable, "-c", backend], stdout=subprocess.PIPE, text=True)
+    round_pid = int(stand_in.stdout.readline())
+    try:
+        deadline = time.monotonic() + 120
+        while b"documents:" not in (round_dir / "round.log").read_bytes():  # training has begun
+            assert time.monotonic() < deadline, (round_dir / "round.log").read_text()
+            time.sleep(0.5)
+        stand_in.send_signal(signal.SIGKILL)
+        stand_in.wait()
+        deadline = time.monotonic() + 15
+        while os.path.exists(f"/proc/{round_pid}") and "Z" not in open(f"/proc/{round_pid}/stat").read().split()[2]:
+            assert time.monotonic() < deadline, "the round trains on without its backend"
+            time.sleep(0.2)
+    finally:
+        for pid in (stand_in.pid, round_pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert not (round_dir / CANDIDATE).exists()

@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -30,6 +30,7 @@ from ..errors import AttribError, InvalidDataError, shorten
 from ..jsonio import atomic_write, dumps_line
 from ..lsjson.convert import task_records
 from ..training.corpus import same_text
+from ..training.beside import PARENT_VARIABLE
 from ..training.settings import TrainSettings
 from ..validation import check_export
 from . import models, round as training_round
@@ -192,10 +193,17 @@ class Learner:
         self._round: subprocess.Popen | None = None
         self._again = False  # "Start training" came during a round: another round follows it
         self._before = 0  # trained_upto before the running round, for a round that fails
+        self._stopping = False  # the server is going down: a round it ends was not killed
         try:
-            self.trained_upto = json.loads((data_dir / STATE).read_text(encoding="utf-8"))["trained_upto"]
-        except (OSError, ValueError, KeyError):
-            self.trained_upto = 0
+            state = json.loads((data_dir / STATE).read_text(encoding="utf-8"))
+            self.trained_upto = state["trained_upto"]
+        except (OSError, ValueError, KeyError, TypeError):
+            state, self.trained_upto = {}, 0
+        if isinstance(state.get("running"), str):  # the last backend ended (killed) before its round did
+            logger.info("training round %s was left unfinished when the backend stopped: its annotations count "
+                        "towards the next round again", state["running"])
+            self.trained_upto = state.get("before", 0)
+            self._save_trained_upto()
 
     @property
     def training(self) -> bool:
@@ -265,12 +273,13 @@ class Learner:
                 logger.info(message)
                 return message
             self._before, self.trained_upto = self.trained_upto, self.log.accepted
-            self._save_trained_upto()
             round_dir = self._prepare_round(records)
+            self._save_trained_upto(running=round_dir.name)
             log = open(round_dir / "round.log", "wb")
-            with log:
+            with log:  # the round ends with the backend, however it ends: a SIGKILL left it training unseen
                 self._round = subprocess.Popen([sys.executable, "-m", "attrib.backend.round", str(round_dir)],
-                                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+                                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                               env={**os.environ, PARENT_VARIABLE: str(os.getpid())})
             logger.info("training round %s started on %d documents (pid %d)", round_dir.name, len(records), self._round.pid)
             threading.Thread(target=self._finish, args=(self._round, round_dir), daemon=True).start()
             return f"training round {round_dir.name} started on {len(records)} documents"
@@ -289,9 +298,11 @@ class Learner:
         code = process.wait()
         try:
             if code != 0:
-                stopped = code in (-signal.SIGTERM, -signal.SIGKILL)  # ended with the server (stopped, or moved)
+                stopped = self._stopping  # ended with the server (stopped, or moved); else killed, or it failed
+                why = ("stopped with the backend" if stopped else f"was killed (signal {-code}; out of memory?)"
+                       if code < 0 else f"failed (exit {code})")
                 logger.log(logging.INFO if stopped else logging.ERROR, "training round %s %s: see %s", round_dir.name,
-                           "stopped with the backend" if stopped else f"failed (exit {code})", round_dir / "round.log")
+                           why, round_dir / "round.log")
                 with self._lock:  # its annotations count towards the next round again
                     self.trained_upto = self._before
                     self._save_trained_upto()
@@ -303,11 +314,15 @@ class Learner:
             with self._lock:
                 self._round = None
                 again, self._again = self._again, False
+                self._save_trained_upto()  # no round running now
         self.maybe_train(now=again)  # annotations that came in during the round may make the next one due
 
-    def _save_trained_upto(self) -> None:
+    def _save_trained_upto(self, running: str | None = None) -> None:
+        """trained_upto, and while a round runs its name and the count before it: a backend started after one that
+        was killed mid-round counts that round's annotations again (they had counted as trained on)."""
         with atomic_write(self.data_dir / STATE) as out:
-            json.dump({"trained_upto": self.trained_upto}, out)
+            json.dump({"trained_upto": self.trained_upto, **({"running": running, "before": self._before}
+                                                             if running else {})}, out)
 
     def _decide(self, round_dir: Path, result: dict) -> None:
         candidate, serving = result["candidate"], result["serving"]
@@ -333,6 +348,7 @@ class Learner:
     def stop(self) -> None:
         """End a running round (the server is going down)."""
         process = self._round
+        self._stopping = True
         if process is not None and process.poll() is None:
             process.terminate()
 

@@ -80,4 +80,10 @@ def run(round_dir: Path) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(Path(sys.argv[1]))), flush=True)
+    import os
+
+    from ..training.beside import PARENT_VARIABLE, end_with
+
+    if PARENT_VARIABLE in os.environ:  # ends once the backend is gone (killed too): no one would decide on the round.
+        end_with(int(os.environ[PARENT_VARIABLE]))  # (not the kernel's parent-death signal: it follows the thread that
+    print(json.dumps(run(Path(sys.argv[1]))), flush=True)  # started the round, a request's, which may end first)

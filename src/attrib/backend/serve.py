@@ -87,8 +87,10 @@ def claimed(data_dir: Path) -> Iterator[None]:
 
 def build(model: str, data_dir: Path, train_every: int | None = None, train_steps: int | None = None,
           max_chars: int | None = None, basic_auth: tuple[str, str] | None = None) -> http.Backend:
-    """The backend for `model` with its data in `data_dir` (created if needed)."""
+    """The backend for `model` with its data in `data_dir` (created if needed), logging there from now on (what
+    loading says: a promoted model served again, a round the last run left unfinished)."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    _log_to(data_dir)
     serving = Serving(starting_model(data_dir, model))
     defaults = TrainSettings()
     steps = train_steps or defaults.max_steps
@@ -160,7 +162,6 @@ def run(backend: http.Backend, host: str, port: int) -> None:
     import uvicorn
 
     port = listening_port(host, port)
-    _log_to(backend.learner.data_dir)
     logger.info("serving %s on http://%s:%d (data in %s%s)", backend.serving.current.version, host, port,
                 backend.learner.data_dir, ", basic auth" if backend.basic_auth else "")
     if host not in ("127.0.0.1", "localhost", "::1") and not backend.basic_auth:
