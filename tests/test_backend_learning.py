@@ -32,6 +32,8 @@ MINISTER_RESULT = [{"id": "c", "from_name": "role", "to_name": "text", "type": "
                    {"from_id": "c", "to_id": "t", "type": "relation", "direction": "right", "labels": ["content"]},
                    {"id": "c", "from_name": "kind", "to_name": "text", "type": "choices",
                     "value": {"start": 13, "end": 17, "text": "said", "choices": ["indirect"]}}]
+EDITED_RESULT = [dict(region, value=dict(region["value"], start=23, text="taxes will fall"))
+                 if region.get("id") == "t" else region for region in MINISTER_RESULT]  # "that" taken out of the content
 
 
 def accepted(annotation_id: int, task_id: int, text: str = "t", updated_at: str | None = None) -> dict:
@@ -310,14 +312,30 @@ def test_an_annotation_sent_again_unchanged_is_stored_once_and_one_label_studio_
     with ThreadPoolExecutor(4) as pool:
         outcomes = list(pool.map(lambda _: learner.on_event(created), range(8)))
     assert sorted(o.accepted for o in outcomes) == [0] * 7 + [1] and learner.log.accepted == 1
-    assert learner.on_event({**created, "action": "ANNOTATION_UPDATED",
-                             "annotation": {**annotation, "updated_at": "2026-01-01T10:05:00Z"}}).accepted == 1
+    assert learner.on_event({**created, "action": "ANNOTATION_UPDATED", "annotation": {
+        **annotation, "result": EDITED_RESULT, "updated_at": "2026-01-01T10:05:00Z"}}).accepted == 1
     learner.on_event({"action": "ANNOTATIONS_DELETED", "annotations": [{"id": 1}], "project": {"id": 7}})
     assert learner.catch_up([dict(task, annotations=[annotation])]).accepted == 0  # the stale body
     assert learner.on_event(created).accepted == 0
     for log in (learner.log, AnnotationLog(tmp_path)):  # and after a restart
         assert log.standing() == [] and log.accepted == 2
     assert AnnotationLog(tmp_path).final == {1}
+
+
+def test_an_annotation_saved_again_without_an_edit_is_not_counted_towards_a_round(tmp_path):
+    """Label Studio's Update without an edit gives an annotation a new time: it was counted as a new one, and rounds
+    started on the same data. It is stored (its time is the latest) and counted only when what it annotates changed."""
+    task = {"id": 5, "data": {"text": MINISTER_TEXT}}
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+
+    def update(minute: int, result: list) -> int:
+        annotation = {"id": 1, "task": 5, "result": result, "updated_at": f"2026-01-01T10:0{minute}:00Z"}
+        return learner.on_event({"action": "ANNOTATION_UPDATED", "annotation": annotation, "task": task}).accepted
+
+    assert [update(0, MINISTER_RESULT), update(1, MINISTER_RESULT), update(2, EDITED_RESULT),
+            update(3, EDITED_RESULT), update(4, MINISTER_RESULT)] == [1, 0, 1, 0, 1]
+    for log in (learner.log, AnnotationLog(tmp_path)):  # and after a restart
+        assert log.accepted == 3 and [e["updated_at"] for e in log.standing()] == ["2026-01-01T10:04:00Z"]
 
 
 def test_an_earlier_version_or_one_with_no_time_sent_again_is_not_taken_before_or_after_a_restart(tmp_path):
@@ -428,7 +446,7 @@ def test_a_late_refusal_or_a_stale_body_takes_out_or_brings_back_no_version_and_
     for refused in ({"result": bad}, {"result": [], "was_cancelled": True}):
         late = learner()
         late.on_event(event("ANNOTATION_CREATED", version(1)))
-        late.on_event(event("ANNOTATION_UPDATED", version(3)))
+        late.on_event(event("ANNOTATION_UPDATED", version(3, result=EDITED_RESULT)))
         late.on_event(event("ANNOTATION_UPDATED", version(2, **refused)))  # came after version 3
         assert in_force(late) == [(1, "2026-01-01T10:03:00Z")] and late.log.accepted == 2
     stale = learner()

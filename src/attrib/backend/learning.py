@@ -34,7 +34,7 @@ from ..training.beside import PARENT_VARIABLE
 from ..training.settings import TrainSettings
 from ..validation import check_export
 from . import models, round as training_round
-from .store import AnnotationLog, key, older
+from .store import AnnotationLog, counts, key, older
 
 logger = logging.getLogger("attrib.backend")
 
@@ -243,7 +243,7 @@ class Learner:
 
     def _take(self, events: list[dict], outcome: EventOutcome, action: str | None, train: bool = True) -> EventOutcome:
         stored = self.log.append(events)  # an annotation held already, in that version or a later one, is not taken again
-        outcome.accepted = sum(e["event"] == "accepted" for e in stored)
+        outcome.accepted = sum(map(counts, stored))
         log_each(logging.WARNING, outcome.rejected, "rejected")
         log_each(logging.INFO, outcome.skipped, "skipped")
         if outcome.accepted or outcome.deleted:

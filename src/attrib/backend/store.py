@@ -36,6 +36,18 @@ def key(event: dict) -> tuple:
     return event.get("annotation_id"), event.get("updated_at")
 
 
+def counts(event: dict) -> bool:
+    """Whether an event is an accepted annotation that counts towards a round: not a version saved again with the same
+    attributions (Label Studio's Update without an edit gives it a new time; rounds started on the same data)."""
+    return event.get("event") == "accepted" and not event.get("unchanged")
+
+
+def _drawn(event: dict) -> str:
+    """What an accepted version annotates: its record's text and attributions, as one string to compare."""
+    record = event.get("record") if isinstance(event.get("record"), dict) else {}
+    return json.dumps([record.get("text"), record.get("attributions")], sort_keys=True, ensure_ascii=False)
+
+
 def _when(time: object) -> float | None:
     return instant(time) if isinstance(time, str) else None
 
@@ -56,15 +68,18 @@ class AnnotationLog:
     `known` maps each annotation in force to its updated_at, `latest` each annotation to the latest time it was seen
     at (accepted, or an update refused), `final` holds the annotations Label Studio deleted and `gone` the tasks. One
     sent again unchanged, or in an earlier version (a body made before an update), is not stored, nor one of a task
-    deleted; one taken out otherwise (by a catch-up) is taken again when it comes back, and one Label Studio deleted
+    deleted; one saved again with the same attributions under a new time is stored, marked `unchanged`, and not
+    counted; one taken out otherwise (by a catch-up) is taken again when it comes back, and one Label Studio deleted
     never."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / LOG
         self._lock = threading.Lock()
         events = list(self.events())
-        self.accepted = sum(1 for event in events if event.get("event") == "accepted")
-        self.known = {event.get("annotation_id"): event.get("updated_at") for event in self.standing(events)}
+        self.accepted = sum(map(counts, events))
+        standing = self.standing(events)
+        self.known = {event.get("annotation_id"): event.get("updated_at") for event in standing}
+        self.drawn = {event.get("annotation_id"): _drawn(event) for event in standing}  # what each in force annotates
         self.latest: dict = {}
         self.final: set = set()
         self.gone: set = set()
@@ -85,14 +100,17 @@ class AnnotationLog:
         by Label Studio or of a deleted task, and the deletions of a version earlier than one seen (a refusal that came
         late took out the version after it); those stored."""
         with self._lock:
-            held, latest, stored = dict(self.known), dict(self.latest), []
+            held, latest, drawn, stored = dict(self.known), dict(self.latest), dict(self.drawn), []
             for event in events:
                 annotation, time = event.get("annotation_id"), event.get("updated_at")
                 if event.get("event") == "accepted":
                     if annotation in self.final or event.get("task_id") in self.gone or older(time, latest.get(annotation)) \
                             or annotation in held and same(time, held[annotation]):
                         continue
+                    if annotation in held and drawn.get(annotation) == _drawn(event):  # stored: its time is the latest
+                        event = {**event, "unchanged": True}
                     held[annotation] = latest[annotation] = time
+                    drawn[annotation] = _drawn(event)
                 elif event.get("event") == "deleted" and (older(time, latest.get(annotation)) or annotation not in held
                                                           and time is not None and same(time, latest.get(annotation))):
                     continue  # a version before one seen, or one seen already and nothing in force to take out
@@ -122,12 +140,14 @@ class AnnotationLog:
                 raise
         finally:
             os.close(fd)  # releases the flock
-        self.accepted += sum(1 for event in events if event.get("event") == "accepted")
+        self.accepted += sum(map(counts, events))
         for event in events:
             if event.get("event") == "accepted":
                 self.known[event.get("annotation_id")] = event.get("updated_at")
+                self.drawn[event.get("annotation_id")] = _drawn(event)
             elif event.get("event") == "deleted":  # one that comes back (a catch-up took it out by mistake) is taken again
                 self.known.pop(event.get("annotation_id"), None)
+                self.drawn.pop(event.get("annotation_id"), None)
         self._note(events)
 
     def events(self) -> Iterator[dict]:
