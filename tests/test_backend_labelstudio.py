@@ -220,3 +220,27 @@ def test_a_second_backend_with_another_model_leaves_the_first_project(label_stud
         assert connected.url == url and "+trained-" in connected.title
     finally:
         serve.stop(label_studio.data_dir / "backend")
+
+
+def test_a_promotion_renames_the_live_model_in_projects_that_asked_nothing_since_a_restart(label_studio,
+                                                                                           attrib_backend, monkeypatch,
+                                                                                           caplog):
+    """After a restart the backend knew only the projects that had asked it something since: another it served kept
+    the old model's name, and so pre-filled no draft of the promoted model."""
+    import logging
+
+    from attrib.backend.serve import _label_studio_follower
+
+    client = label_studio.client()
+    quiet, version = project_with_backend(client, "quiet since the restart", attrib_backend.url)
+    monkeypatch.setenv("LABEL_STUDIO_URL", label_studio.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", label_studio.token)
+    follow = _label_studio_follower(None)
+    with caplog.at_level(logging.INFO, logger="attrib.backend"):
+        follow(set(), version, "attrib-test+trained-0123456789ab-20260102000000")  # no project asked since
+    assert client.sdk.projects.get(id=quiet).model_version == "attrib-test+trained-0123456789ab-20260102000000", caplog.text
+    assert "pre-fill the drafts of attrib-test+trained-0123456789ab-20260102000000" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="attrib.backend"):
+        follow(set(), "a name no project has", "attrib-test+trained-0123456789ab-20260103000000")
+    assert "no project has this backend under the name a name no project has" in caplog.text

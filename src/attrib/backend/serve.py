@@ -110,12 +110,21 @@ def _label_studio_follower(basic_auth: tuple[str, str] | None):
         from ..labelstudio.mlbackend import rename_live_model
 
         client = _label_studio_client()
-        try:
-            renamed = rename_live_model(client, sorted(projects), old, new, basic_auth)
+        failed: list[str] = []
+        try:  # every project: one connected before a restart that has asked nothing since kept the old model's name
+            everywhere = projects | {project["id"] for project in client.projects()}
+            renamed = rename_live_model(client, sorted(everywhere), old, new, basic_auth, failed)
         except AttribError as exc:  # the message never holds the key: Client scrubs it
             logger.warning("Label Studio not told of the new model: %s", exc)
             return
-        logger.info("Label Studio at %s: projects %s pre-fill the drafts of %s", client.shown, renamed or "none", new)
+        for reason in failed:  # a project whose entry of that name is another backend's, not running
+            logger.warning("Label Studio not told of the new model in one project: %s", reason)
+        if renamed:
+            logger.info("Label Studio at %s: projects %s pre-fill the drafts of %s", client.shown, renamed, new)
+        else:  # connected by hand under another name: its projects pre-fill the model version they had
+            logger.warning("Label Studio at %s: no project has this backend under the name %s, so none pre-fills the "
+                           "drafts of %s: connect it with `attrib studio --backend`, or name it after the model "
+                           "version in Settings → Model", client.shown, old, new)
 
     return follow
 

@@ -109,16 +109,22 @@ def disconnect_elsewhere(client: Client, url: str, project_id: int) -> list[dict
 
 
 def rename_live_model(client: Client, project_ids: list[int], old: str, new: str,
-                      basic_auth: tuple[str, str] | None = None) -> list[int]:
+                      basic_auth: tuple[str, str] | None = None, failed: list[str] | None = None) -> list[int]:
     """After the backend switched models: its entries titled `old` in these projects get the title `new`, and
-    Label Studio moves each project's model_version along, so annotators are given the new model's drafts.
-    The projects renamed."""
+    Label Studio moves each project's model_version along, so annotators are given the new drafts.
+    The projects renamed. A project Label Studio refuses it in (an entry of a backend no longer running, which it
+    checks) is left as it is, its one-line reason added to `failed`: it stopped the renaming of all the others."""
     renamed = []
     for project_id in sorted(project_ids):
-        with client._errors(f"renaming the live model of project {project_id} to {new}"):
-            for backend in client.sdk.ml.list(project=project_id):
-                if backend.title != old:
-                    continue
-                client.sdk.ml.update(backend.id, **_fields(project_id, backend.url, basic_auth), title=new)
-                renamed.append(project_id)
+        try:
+            with client._errors(f"renaming the live model of project {project_id} to {new}"):
+                for backend in client.sdk.ml.list(project=project_id):
+                    if backend.title != old:
+                        continue
+                    client.sdk.ml.update(backend.id, **_fields(project_id, backend.url, basic_auth), title=new)
+                    renamed.append(project_id)
+        except LabelStudioError as exc:
+            if failed is None:
+                raise
+            failed.append(str(exc))
     return renamed
