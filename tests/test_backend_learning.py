@@ -349,6 +349,25 @@ def test_an_earlier_version_or_one_with_no_time_sent_again_is_not_taken_before_o
         assert sorted(r["text"] for r in log.current()) == ["no time", "updated"] and log.accepted == 3
 
 
+def test_only_the_last_rejected_models_are_kept(tmp_path):
+    """Every rejected candidate was kept, a whole pipeline each (about 22 MB): nine rounds kept 202 MB."""
+    import time
+
+    from attrib.backend.learning import KEPT_REJECTED
+
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    for i in range(KEPT_REJECTED + 2):
+        round_dir = tmp_path / "rounds" / f"r{i}"
+        (round_dir / CANDIDATE).mkdir(parents=True)
+        (round_dir / CANDIDATE / "meta.json").write_text("{}")
+        learner._decide(round_dir, {"documents": {"train": 9, "held_out": 3}, "candidate": {"version": f"v{i}", "f1": 0.1},
+                                    "serving": {"version": "rules", "source": models.RULES, "f1": 0.8}})
+        time.sleep(0.02)  # their times tell the latest
+    assert sorted(p.name for p in (tmp_path / REJECTED).iterdir()) == [f"v{i}" for i in range(2, KEPT_REJECTED + 2)]
+    made = learner._prepare_round([make_record("d", "One.", [])])  # its copy of the annotated texts: private, as the log
+    assert made.stat().st_mode & 0o777 == 0o700
+
+
 def test_start_training_during_a_round_is_followed_and_a_round_stopped_with_the_backend_counts_nothing(tmp_path, caplog):
     """"Start training" while a round ran was answered and forgotten (nothing logged, no round after it); a round
     ended by a restart was logged as failed and its annotations counted as trained on."""

@@ -44,6 +44,7 @@ LEARNED_ACTIONS = (CREATED, BULK_CREATED, UPDATED, DELETED, TASKS_DELETED)
 SERVING = "serving.json"  # the promoted model a restart serves
 STATE = "learning.json"  # how many accepted annotations the last round started from
 MODELS, REJECTED, ROUNDS = "models", "rejected", "rounds"
+KEPT_REJECTED = 3  # rejected models kept to look at
 MAX_PER_TASK = 100  # annotations of one task one request may bring: each is kept with the task's text (3,000 of a
 # 500 KB text in one 742 KB event wrote 1.5 GB)
 MOST_LOGGED = 20  # of one request's rejected tasks or annotations, the lines logged; the rest are counted
@@ -287,7 +288,7 @@ class Learner:
     def _prepare_round(self, records: list[dict]) -> Path:
         name = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         round_dir = self.data_dir / ROUNDS / name
-        round_dir.mkdir(parents=True)
+        round_dir.mkdir(parents=True, mode=0o700)  # copies of the annotated texts: as private as the log (0600)
         with atomic_write(round_dir / training_round.SNAPSHOT) as out:
             out.writelines(dumps_line(r) for r in records)
         with atomic_write(round_dir / training_round.SPEC) as out:
@@ -344,6 +345,16 @@ class Learner:
             logger.info("model %s kept aside in %s: attribution F1 on %d held-out annotated documents %.3f, "
                         "not above the serving model %s (%.3f)", candidate["version"], target, held, candidate["f1"],
                         serving["version"], serving["f1"])
+            self._keep_last_rejected()
+
+    def _keep_last_rejected(self) -> None:
+        """Remove all but the KEPT_REJECTED latest rejected models: each is a whole pipeline (about 22 MB), and nine
+        rounds in a quarter of an hour kept 202 MB."""
+        kept = sorted((path for path in (self.data_dir / REJECTED).iterdir() if path.is_dir()),
+                      key=lambda path: path.stat().st_mtime)
+        for old in kept[:-KEPT_REJECTED]:
+            shutil.rmtree(old, ignore_errors=True)
+            logger.info("removed the rejected model %s (the last %d are kept)", old.name, KEPT_REJECTED)
 
     def stop(self) -> None:
         """End a running round (the server is going down)."""
