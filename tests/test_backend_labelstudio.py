@@ -179,6 +179,9 @@ def test_studio_backend_starts_the_backend_and_connects_it(label_studio):
         assert f"attrib backend running at {state['url']}" in again.out  # found, not started twice
         assert len(label_studio.client().sdk.ml.list(project=project["id"])) == 1
         serve.stop(label_studio.data_dir / "backend")  # it died: the next start replaces it in the project
+        plain = attrib("studio", "--data-dir", label_studio.data_dir, env=clean_env())  # said nothing of it
+        assert plain.code == 0 and (f"attrib: note: the attrib backend of {label_studio.data_dir} (model rules) is not "
+                                    "running: the projects connected to it get no live drafts") in plain.err, plain.err
         attrib("studio", "--data-dir", label_studio.data_dir, "--project", "studio backend", "--backend", env=clean_env())
         url = serve.load_state(label_studio.data_dir / "backend")["url"]
         assert url == state["url"]  # its port kept, free again: the projects it served reach it (a new one each start)
@@ -212,7 +215,7 @@ def test_a_second_backend_with_another_model_leaves_the_first_project(label_stud
         assert serve.load_state(label_studio.data_dir / "backend")["url"] == url  # the same port, another model
         second, kept = client.project("second model")["id"], client.project("same model")["id"]
         (said,) = [line for line in other.out.splitlines() if line.startswith("disconnected it from ")]
-        assert f"'first model' (id {first}), 'same model' (id {kept}), which it served rules in: " in said, said
+        assert f"'first model' (id {first}), 'same model' (id {kept}), which it served rules in (or a model its rounds promoted from it): " in said, said
         for project_id in (first, kept):
             assert client.sdk.ml.list(project=project_id) == []
             assert [h.url for h in client.sdk.webhooks.list(project=str(project_id))] == []

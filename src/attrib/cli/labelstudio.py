@@ -228,6 +228,8 @@ def studio_command(
         typer.echo(f"Log in as {studio.email} with password {studio.password} (shown once; kept in {Path(studio.data_dir) / local.STATE})")
     if started and not backend:
         _backend_follow(studio, data_dir)
+    if not backend:
+        _backend_missed(data_dir)
     if records or backend:
         report = push(studio.client(), pushed, project, progress=_progress)
         _say(_summary(report) if records else f"project {report.title!r} (id {report.project_id}) "
@@ -250,8 +252,9 @@ def _backend_up(studio, data_dir: Path, project_id: int, model: str) -> None:
                f"{connection.model_version}): drafts tasks when they are opened, learns from submitted annotations")
     if before and before.get("model") != model and (left := disconnect_elsewhere(client, url, project_id)):
         named = ", ".join(f"{p['title']!r} (id {p['id']})" for p in left)
-        typer.echo(f"disconnected it from {named}, which it served {before.get('model')} in: a local Label Studio "
-                   "has one backend, one model (`attrib backend` on another port serves a second)")
+        typer.echo(f"disconnected it from {named}, which it served {before.get('model')} in (or a model its rounds "
+                   "promoted from it): a local Label Studio has one backend, one model (`attrib backend` on another "
+                   "port serves a second)")
 
 
 def _backend_follow(studio, data_dir: Path) -> None:
@@ -260,6 +263,17 @@ def _backend_follow(studio, data_dir: Path) -> None:
 
     if moved := serve.follow(data_dir / "backend", (studio.url, studio.token)):
         typer.echo(f"attrib backend restarted at {moved[0]} (pid {moved[1]}) for Label Studio at {studio.url}")
+
+
+def _backend_missed(data_dir: Path) -> None:
+    """Say so when the backend `--backend` started before is not running: its projects got no live draft and their
+    annotations reached nothing, without a word."""
+    from ..backend import serve
+
+    state = serve.load_state(data_dir / "backend")
+    if state and not serve.is_backend(state["pid"]):
+        _say(f"attrib: note: the attrib backend of {data_dir} (model {state.get('model')}) is not running: the projects "
+             f"connected to it get no live drafts; `attrib studio --data-dir {data_dir} --backend` starts it again")
 
 
 def _backend_stop(data_dir: Path) -> int | None:
