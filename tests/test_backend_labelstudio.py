@@ -178,6 +178,13 @@ def test_studio_backend_starts_the_backend_and_connects_it(label_studio):
                        env=clean_env())
         assert f"attrib backend running at {state['url']}" in again.out  # found, not started twice
         assert len(label_studio.client().sdk.ml.list(project=project["id"])) == 1
+        rounds = attrib("studio", "--data-dir", label_studio.data_dir, "--project", "studio backend", "--backend",
+                        "--train-every", "20", "--train-steps", "50", env=clean_env())  # it trained only when asked
+        assert f"attrib backend started at {state['url']}" in rounds.out, rounds.out  # again, with the options
+        assert serve.load_state(label_studio.data_dir / "backend")["options"] == ["--train-every", "20", "--train-steps",
+                                                                                  "50"]
+        with open(f"/proc/{serve.load_state(label_studio.data_dir / 'backend')['pid']}/cmdline", "rb") as cmdline:
+            assert b"--train-every\x0020\x00--train-steps\x0050" in cmdline.read()
         serve.stop(label_studio.data_dir / "backend")  # it died: the next start replaces it in the project
         plain = attrib("studio", "--data-dir", label_studio.data_dir, env=clean_env())  # said nothing of it
         assert plain.code == 0 and (f"attrib: note: the attrib backend of {label_studio.data_dir} (model rules) is not "

@@ -200,7 +200,10 @@ def test_an_error_quoting_a_huge_value_is_still_one_short_line(tmp_path):
     (("studio", "-d", "{tmp}/st", "--stop", "-p", "P", "-m", "M"),
      "Invalid value for --stop: stops the server: --project, --model would be ignored"),  # exit 0 before
     (("studio", "-d", "{tmp}/st", "-p", "P"), "Invalid value for --project: names the project of --push or --backend"),
-    (("studio", "-d", "{tmp}/st", "-m", "M"), "Invalid value for --model: is the model of --backend"),
+    (("studio", "-d", "{tmp}/st", "-m", "M"), "Invalid value for --model: applies to --backend: give it too"),
+    (("studio", "-d", "{tmp}/st", "--train-every", "5"), "Invalid value for --train-every: applies to --backend"),
+    (("studio", "-d", "{tmp}/st", "--stop", "--train-steps", "5"), "Invalid value for --stop: stops the server: "
+                                                                    "--train-steps would be ignored"),
     (("studio", "-d", "{tmp}/st", "--push", "{tmp}/nope.jsonl"), "E100 {tmp}/nope.jsonl: no such file"),  # after a start
 ])
 def test_an_option_that_would_be_ignored_is_a_usage_error(tmp_path, args, said):

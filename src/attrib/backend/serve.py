@@ -217,10 +217,11 @@ def wait_ready(url: str, process: subprocess.Popen, data_dir: Path, timeout: flo
 
 
 def save_state(data_dir: Path, url: str, pid: int, model: str, label_studio: str | None = None,
-               login: bool = False) -> None:
-    """What `up` started: its URL, pid and model, the URL of the Label Studio it serves (never its token), and
-    whether it asks for a login (never the login)."""
-    state = {"url": url, "pid": pid, "model": model, "label_studio": label_studio, "login": login}
+               login: bool = False, options: tuple[str, ...] = ()) -> None:
+    """What `up` started: its URL, pid, model and options, the URL of the Label Studio it serves (never its token),
+    and whether it asks for a login (never the login)."""
+    state = {"url": url, "pid": pid, "model": model, "label_studio": label_studio, "login": login,
+             "options": list(options)}
     (data_dir / STATE).write_text(json.dumps(state), encoding="utf-8")
 
 
@@ -254,29 +255,31 @@ def follow(data_dir: Path, label_studio: tuple[str, str]) -> tuple[str, int] | N
         said = "runs with a login this shell does not set" if state.get("login") else "runs without the login this shell sets"
         raise BackendError(f"the backend of {data_dir} {said} ({AUTH_ENV}): it still serves Label Studio at "
                            f"{state.get('label_studio')}; run `attrib studio` again with {AUTH_ENV} as when it started")
-    url, pid, _ = up(data_dir, state["model"], label_studio)
+    url, pid, _ = up(data_dir, state["model"], label_studio, tuple(state.get("options") or ()))
     return url, pid
 
 
-def up(data_dir: Path, model: str, label_studio: tuple[str, str]) -> tuple[str, int, bool]:
-    """Start (or find running) the backend of `data_dir` serving `model` on the loopback port it had before, while
-    free (the projects connected to it reach it there), else a free one: (url, pid, just started). Its basic auth login, if any, comes from the environment; the Label Studio
-    it serves (URL, token) goes into its environment, never onto its command line."""
+def up(data_dir: Path, model: str, label_studio: tuple[str, str], options: tuple[str, ...] = ()) -> tuple[str, int, bool]:
+    """Start (or find running) the backend of `data_dir` serving `model` with `options` (`--train-every N`, ...) on
+    the loopback port it had before, while free (the projects connected to it reach it there), else a free one: (url,
+    pid, just started). Its basic auth login, if any, comes from the environment; the Label Studio it serves (URL,
+    token) goes into its environment, never onto its command line."""
     data_dir = Path(os.path.realpath(data_dir))
     login = basic_auth_from_env()
     state = load_state(data_dir)
     port = None
     if state and is_backend(state["pid"]):
-        if state.get("model") == model and state.get("label_studio") == label_studio[0]:
+        if state.get("model") == model and state.get("label_studio") == label_studio[0] and \
+                tuple(state.get("options") or ()) == options:
             return state["url"], state["pid"], False
-        server.stop(state["pid"])  # another model was asked for, or Label Studio moved (`attrib studio --port`)
+        server.stop(state["pid"])  # another model or options asked for, or Label Studio moved (`studio --port`)
     if state:  # the projects connected to it reach it there, after a stop too (`make stop`, then `make demo`)
         port = urlsplit(state["url"]).port
     if port is None or not server.port_free(port):
         port = server.free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, LABEL_STUDIO_URL=label_studio[0], LABEL_STUDIO_API_KEY=label_studio[1])
-    process = start(data_dir, model, port, env=env)
-    save_state(data_dir, url, process.pid, model, label_studio[0], login is not None)
+    process = start(data_dir, model, port, env=env, options=options)
+    save_state(data_dir, url, process.pid, model, label_studio[0], login is not None, options)
     wait_ready(url, process, data_dir, basic_auth=login)
     return url, process.pid, True

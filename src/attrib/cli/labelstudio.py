@@ -195,6 +195,10 @@ def studio_command(
     backend: bool = typer.Option(False, "--backend", help="Also run `attrib backend` (data in DIR/backend) and connect it "
                                  "to the project: tasks imported any way are drafted when opened, annotations train it."),
     model: str = typer.Option("rules", "--model", "-m", help="The backend's model: `rules` or a folder from `attrib train`."),
+    train_every: int = typer.Option(None, "--train-every", min=1, help="The backend starts a training round after this "
+                                    "many newly accepted annotations [default: only on Label Studio's Start training]."),
+    train_steps: int = typer.Option(None, "--train-steps", min=1, help="Training steps of the backend's rounds "
+                                    "[default: attrib train's]."),
 ) -> None:
     """Start a local Label Studio on 127.0.0.1 (or find it running) and leave it running for `push`.
 
@@ -210,7 +214,8 @@ def studio_command(
 
     if stop:
         if ignored := [name for name, given in (("--push", records), ("--backend", backend), ("--port", port),
-                                                ("--project", typed(ctx, "project")), ("--model", typed(ctx, "model"))) if given]:
+                                                ("--project", typed(ctx, "project")), ("--model", typed(ctx, "model")),
+                                                ("--train-every", train_every), ("--train-steps", train_steps)) if given]:
             raise typer.BadParameter(f"stops the server: {', '.join(ignored)} would be ignored", param_hint="--stop")
         pid = local.down(data_dir)
         typer.echo(f"stopped Label Studio (pid {pid})" if pid else f"no Label Studio running for {data_dir}")
@@ -219,8 +224,9 @@ def studio_command(
         return
     if typed(ctx, "project") and not (records or backend):
         raise typer.BadParameter("names the project of --push or --backend: give one of them", param_hint="--project")
-    if typed(ctx, "model") and not backend:
-        raise typer.BadParameter("is the model of --backend: give it too", param_hint="--model")
+    for flag, given in (("--model", typed(ctx, "model")), ("--train-every", train_every), ("--train-steps", train_steps)):
+        if given and not backend:
+            raise typer.BadParameter("applies to --backend: give it too", param_hint=flag)
     pushed = all_records([records]) if records else []  # read before a server is started for them
     studio, created, started = local.up(data_dir, port)
     typer.echo(f"Label Studio {'started' if started else 'running'} at {studio.url} (pid {studio.pid}, data in {studio.data_dir})")
@@ -235,17 +241,19 @@ def studio_command(
         _say(_summary(report) if records else f"project {report.title!r} (id {report.project_id}) "
              f"{'created' if report.created else 'found'}")
     if backend:
-        _backend_up(studio, data_dir, report.project_id, model)
+        options = (*(("--train-every", str(train_every)) if train_every else ()),
+                   *(("--train-steps", str(train_steps)) if train_steps else ()))
+        _backend_up(studio, data_dir, report.project_id, model, options)
     if records or backend:
         typer.echo(f"Open {report.project_url}")
 
 
-def _backend_up(studio, data_dir: Path, project_id: int, model: str) -> None:
+def _backend_up(studio, data_dir: Path, project_id: int, model: str, options: tuple[str, ...]) -> None:
     from ..backend import serve
     from ..labelstudio.mlbackend import connect_backend, disconnect_elsewhere
 
     before = serve.load_state(data_dir / "backend")
-    url, pid, started = serve.up(data_dir / "backend", model, (studio.url, studio.token))
+    url, pid, started = serve.up(data_dir / "backend", model, (studio.url, studio.token), options)
     client = studio.client()
     connection = connect_backend(client, project_id, url, serve.basic_auth_from_env())
     typer.echo(f"attrib backend {'started' if started else 'running'} at {url} (pid {pid}, model_version "
