@@ -86,6 +86,9 @@ def test_a_deleted_task_takes_its_annotations_out_of_the_log_in_force(tmp_path):
     log.append(events)
     assert [r["text"] for r in AnnotationLog(tmp_path).current()] == ["kept"]
     assert annotation_events({"action": "TASKS_DELETED", "tasks": 5})[1].rejected == ["TASKS_DELETED: $.tasks is not a list"]
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    deleted = [learner.on_event({"action": "TASKS_DELETED", "tasks": [{"id": task}]}).deleted for task in (20, 30)]
+    assert deleted == [1, 0]  # its annotations in force; "1 deleted" was said of a task without any
 
 
 def test_an_append_that_fails_leaves_no_part_of_its_events(tmp_path, monkeypatch):

@@ -211,7 +211,11 @@ class Learner:
         return self._round is not None
 
     def on_event(self, payload: dict) -> EventOutcome:
-        return self._take(*annotation_events(payload), payload.get("action"))
+        events, outcome = annotation_events(payload)
+        if payload.get("action") == TASKS_DELETED:  # what is deleted is their annotations in force ("1 deleted" was
+            tasks = {e["task_id"] for e in events}  # said of a task that had none)
+            outcome.deleted = sum(e.get("task_id") in tasks for e in self.log.standing())
+        return self._take(events, outcome, payload.get("action"))
 
     def in_force(self) -> set[tuple]:
         """The keys of the annotations in force now: what a catch-up may take out once it has the export."""
