@@ -392,6 +392,29 @@ def test_start_training_during_a_round_is_followed_and_a_round_stopped_with_the_
     assert "training postponed: 2 annotated documents" in caplog.text  # the round that follows (too few here)
 
 
+def test_start_training_during_a_round_follows_it_only_on_what_came_since(tmp_path, caplog, monkeypatch):
+    """"Start training" clicked during a round started a second round on the same data once the first ended."""
+    import logging
+    import subprocess
+
+    log = AnnotationLog(tmp_path)
+    log.append([accepted(1, 5, "One."), accepted(2, 6, "Two.")])
+    learner = Learner(tmp_path, Serving(models.load(models.RULES)), models.RULES, None, TrainSettings())
+    monkeypatch.setattr(learner, "_decide", lambda round_dir, result: None)  # the decision is not the point here
+    for more, follows in ((False, False), (True, True)):
+        learner._before, learner.trained_upto = 0, learner.log.accepted  # a round on all of them
+        learner._round = subprocess.Popen(["true"])
+        assert learner.maybe_train(now=True) == "a training round is running; another follows it"
+        if more:  # an annotation came in during the round
+            learner.log.append([accepted(3, 7, "Three.")])
+        (tmp_path / "round").mkdir(exist_ok=True)
+        (tmp_path / "round" / "result.json").write_text("{}")
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="attrib.backend"):
+            learner._finish(learner._round, tmp_path / "round")
+        assert ("training postponed: 3 annotated documents" in caplog.text) is follows, caplog.text
+
+
 def test_a_round_killed_from_outside_is_said_so_and_one_the_last_backend_left_counts_nothing(tmp_path, caplog):
     """A round killed alone (as the out-of-memory killer does) was logged as "stopped with the backend"; a backend
     killed mid-round left trained_upto past the round's annotations, which no later round counted."""

@@ -320,7 +320,9 @@ class Learner:
                 self._round = None
                 again, self._again = self._again, False
                 self._save_trained_upto()  # no round running now
-        self.maybe_train(now=again)  # annotations that came in during the round may make the next one due
+        # annotations that came in during the round may make the next one due; a "Start training" meanwhile asks for
+        # one on them, not a second round on the same data (it trained again on nothing new)
+        self.maybe_train(now=again and self.log.accepted > self.trained_upto)
 
     def _save_trained_upto(self, running: str | None = None) -> None:
         """trained_upto, and while a round runs its name and the count before it: a backend started after one that
