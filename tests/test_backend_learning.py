@@ -412,7 +412,7 @@ def test_start_training_during_a_round_follows_it_only_on_what_came_since(tmp_pa
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="attrib.backend"):
             learner._finish(learner._round, tmp_path / "round")
-        assert ("training postponed: 3 annotated documents" in caplog.text) is follows, caplog.text
+        assert ("training postponed" in caplog.text) is follows, caplog.text  # (3 documents: too few to train)
 
 
 def test_a_round_killed_from_outside_is_said_so_and_one_the_last_backend_left_counts_nothing(tmp_path, caplog):
