@@ -84,6 +84,8 @@ if __name__ == "__main__":
 
     from ..training.beside import PARENT_VARIABLE, end_with
 
-    if PARENT_VARIABLE in os.environ:  # ends once the backend is gone (killed too): no one would decide on the round.
-        end_with(int(os.environ[PARENT_VARIABLE]))  # (not the kernel's parent-death signal: it follows the thread that
-    print(json.dumps(run(Path(sys.argv[1]))), flush=True)  # started the round, a request's, which may end first)
+    # ends once the backend is gone, killed too: no one would decide on the round. Not by the kernel's parent-death
+    # signal, which follows the thread that started the round (a request's, which may end first).
+    if PARENT_VARIABLE in os.environ:
+        end_with(int(os.environ[PARENT_VARIABLE]))
+    print(json.dumps(run(Path(sys.argv[1]))), flush=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -43,9 +44,11 @@ def counts(event: dict) -> bool:
 
 
 def _drawn(event: dict) -> str:
-    """What an accepted version annotates: its record's text and attributions, as one string to compare."""
+    """What an accepted version annotates, its record's text and attributions, as a digest to compare (the text is
+    kept in the log, not once more in memory)."""
     record = event.get("record") if isinstance(event.get("record"), dict) else {}
-    return json.dumps([record.get("text"), record.get("attributions")], sort_keys=True, ensure_ascii=False)
+    drawn = json.dumps([record.get("text"), record.get("attributions")], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(drawn.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _when(time: object) -> float | None:
