@@ -45,10 +45,7 @@ def _add(client: Client, project_id: int, url: str, basic_auth: tuple[str, str] 
         found = [b for b in connected if (b.url or "").rstrip("/") == url]
         for stale in connected:  # an attrib backend that ran elsewhere before (another port): Label Studio would ask it first
             if stale not in found and ((stale.title or "") == TITLE or (stale.title or "").startswith("attrib-")):
-                sdk.ml.delete(stale.id)
-                for hook in sdk.webhooks.list(project=str(project_id)):
-                    if hook.url == f"{(stale.url or '').rstrip('/')}/webhook":
-                        sdk.webhooks.delete(hook.id)
+                _take_out(client, project_id, stale)
         fields = _fields(project_id, url, basic_auth)
         backend = sdk.ml.update(found[0].id, **fields) if found else sdk.ml.create(title=TITLE, **fields)
         return sdk.ml.get(backend.id)  # its state and model_version after Label Studio asked /setup
@@ -99,13 +96,18 @@ def disconnect_elsewhere(client: Client, url: str, project_id: int) -> list[dict
         with client._errors(f"disconnecting the ML backend at {url} from project {project['id']}"):
             stale = [b for b in client.sdk.ml.list(project=project["id"]) if (b.url or "").rstrip("/") == url]
             for backend in stale:
-                client.sdk.ml.delete(backend.id)
-            if stale:
-                for hook in client.sdk.webhooks.list(project=str(project["id"])):
-                    if hook.url == f"{url}/webhook":
-                        client.sdk.webhooks.delete(hook.id)
-                left.append(project)
+                _take_out(client, project["id"], backend)
+        if stale:
+            left.append(project)
     return left
+
+
+def _take_out(client: Client, project_id: int, backend) -> None:
+    """Remove a backend's entry from a project, and the webhook to its /webhook there."""
+    client.sdk.ml.delete(backend.id)
+    for hook in client.sdk.webhooks.list(project=str(project_id)):
+        if hook.url == f"{(backend.url or '').rstrip('/')}/webhook":
+            client.sdk.webhooks.delete(hook.id)
 
 
 def rename_live_model(client: Client, project_ids: list[int], old: str, new: str,
