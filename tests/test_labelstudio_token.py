@@ -51,10 +51,10 @@ def test_a_dead_server_is_still_told_as_such(label_studio, tmp_path):
 def test_a_typed_studio_beats_a_url_from_the_environment(label_studio, tmp_path, monkeypatch):
     """LABEL_STUDIO_URL exported for another server (as the README has users export it for a backend) silently won over
     a typed --studio: the pull went to that server, or asked for its token."""
-    monkeypatch.delenv("ATTRIB_STUDIO", raising=False)
-    elsewhere = {"LABEL_STUDIO_URL": f"http://127.0.0.1:{server.free_port()}", "LABEL_STUDIO_API_KEY": "0" * 40}
     from attrib.labelstudio.projects import push
 
+    monkeypatch.delenv("ATTRIB_STUDIO", raising=False)
+    elsewhere = {"LABEL_STUDIO_URL": f"http://127.0.0.1:{server.free_port()}", "LABEL_STUDIO_API_KEY": "0" * 40}
     push(label_studio.client(), [], "typed studio")
     pulled = attrib("labelstudio", "pull", "-p", "typed studio", "-o", tmp_path / "out.json", "--studio",
                     label_studio.data_dir, env=elsewhere)
