@@ -222,7 +222,8 @@ def test_a_second_backend_with_another_model_leaves_the_first_project(label_stud
         assert serve.load_state(label_studio.data_dir / "backend")["url"] == url  # the same port, another model
         second, kept = client.project("second model")["id"], client.project("same model")["id"]
         (said,) = [line for line in other.out.splitlines() if line.startswith("disconnected it from ")]
-        assert f"'first model' (id {first}), 'same model' (id {kept}), which it served rules in (or a model its rounds promoted from it): " in said, said
+        assert (f"'first model' (id {first}), 'same model' (id {kept}), which it served rules in (or a model its "
+                "rounds promoted from it): ") in said, said
         for project_id in (first, kept):
             assert client.sdk.ml.list(project=project_id) == []
             assert [h.url for h in client.sdk.webhooks.list(project=str(project_id))] == []
@@ -248,7 +249,8 @@ def test_a_promotion_renames_the_live_model_in_projects_that_asked_nothing_since
     follow = _label_studio_follower(None)
     with caplog.at_level(logging.INFO, logger="attrib.backend"):
         follow(set(), version, "attrib-test+trained-0123456789ab-20260102000000")  # no project asked since
-    assert client.sdk.projects.get(id=quiet).model_version == "attrib-test+trained-0123456789ab-20260102000000", caplog.text
+    promoted = "attrib-test+trained-0123456789ab-20260102000000"
+    assert client.sdk.projects.get(id=quiet).model_version == promoted, caplog.text
     assert "pre-fill the drafts of attrib-test+trained-0123456789ab-20260102000000" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="attrib.backend"):
