@@ -259,7 +259,8 @@ def follow(data_dir: Path, label_studio: tuple[str, str]) -> tuple[str, int] | N
     return url, pid
 
 
-def up(data_dir: Path, model: str, label_studio: tuple[str, str], options: tuple[str, ...] = ()) -> tuple[str, int, bool]:
+def up(data_dir: Path, model: str, label_studio: tuple[str, str],
+       options: tuple[str, ...] = ()) -> tuple[str, int, bool]:
     """Start (or find running) the backend of `data_dir` serving `model` with `options` (`--train-every N`, ...) on
     the loopback port it had before, while free (the projects connected to it reach it there), else a free one: (url,
     pid, just started). Its basic auth login, if any, comes from the environment; the Label Studio it serves (URL,
