@@ -55,7 +55,8 @@ def export_command(
     refuse_choosing_in_records(source, choose)
     if fmt == "jsonl" and str(output) != "-":  # and its dataset card (in.card.md as the input: replaced by the card)
         refuse_overwriting(card_path(output), [source])
-    options = {"brat": {"layout": layout}, "conll": {"tags": tags}}.get(fmt, {})
+    said = lambda message: typer.echo(f"attrib: note: {message}", err=True)  # noqa: E731
+    options = {"brat": {"layout": layout, "notice": said}, "conll": {"tags": tags}}.get(fmt, {})
     summary = export(read_input(source, choose), fmt, output, **options)
     typer.echo(f"{counted(summary)}, {amount(summary['attributions'], 'attribution')} written to {output} ({fmt})",
                err=True)

@@ -23,7 +23,8 @@ source (on the event of an attribution without one), and for a pronoun source a 
 PolNeAR's release tree, `text/<id>.txt` and `attributions/<id>_<annotator>.ann`, with no additions.
 Both drop confidences, attribution ids, meta, generator and provenance (bar the annotator in the polnear
 file name); "polnear" also drops kind (re-inferred from quote marks on reading), source type and referent.
-A span is cut at its line breaks, which no fragment keeps: at its start or end too, where its offsets move in.
+A span is cut at its line breaks, which no fragment keeps: at its start or end too, where its offsets move in
+(`write` tells its `notice` how many and where the first is).
 """
 
 from __future__ import annotations
@@ -195,13 +196,27 @@ def _read(path: Path) -> str:
         raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
 
 
-def write(records: Iterable[dict], out: Path, layout: str = "brat") -> list[Path]:
-    """One .txt and one .ann per record under the folder `out`, laid out as `layout` says."""
+def edge_breaks(record: dict) -> Iterator[str]:
+    """Where a span of `record` starts or ends with a line break, which brat's fragments leave out: its offsets move
+    in on the way back (exact match, which trims, does not see it)."""
+    text = record["text"]
+    for i, attr in enumerate(record.get("attributions") or []):
+        for role in ROLES:
+            for j, frag in enumerate(attr.get(role) or []):
+                if _LINE_BREAKS.fullmatch(text[frag["start"]]) or _LINE_BREAKS.fullmatch(text[frag["end"] - 1]):
+                    yield f"record {record['id']!r}, $.attributions[{i}].{role}[{j}]"
+
+
+def write(records: Iterable[dict], out: Path, layout: str = "brat",
+          notice: Callable[[str], None] | None = None) -> list[Path]:
+    """One .txt and one .ann per record under the folder `out`, laid out as `layout` says; `notice` is told of the
+    spans whose line breaks at an edge are left out."""
     if layout not in LAYOUTS:
         raise InputError(f"unknown brat layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
     texts: set[Path] = set()  # PolNeAR's layout: each text, and whose each .ann must read back as
     owners: list[tuple[Path, str, str | None, str]] = []
     written: dict[Path, tuple[str, str | None]] = {}  # each .ann: the document and annotator it was written for
+    moved, first_moved = 0, None  # spans with a line break at an edge: how many, and where the first is
     with staged_dir(out) as root:
         if layout == "brat":
             write_text(root / "annotation.conf", ANNOTATION_CONF)
@@ -227,10 +242,15 @@ def write(records: Iterable[dict], out: Path, layout: str = "brat") -> list[Path
             elif _read(txt) != record["text"]:
                 raise OutputError(f"{out}: records with id {record['id']!r} have different texts")
             write_text(ann, "".join(line + "\n" for line in ann_lines(record, extras=layout == "brat")))
+            for place in edge_breaks(record):
+                moved, first_moved = moved + 1, first_moved or place
         for ann, name, who, record_id in owners:  # once every text is known: a later one can take an earlier .ann
             texts_here = ann.parent.parent / "text"
             if polnear_owner(ann.stem, lambda stem: texts_here / f"{stem}.txt" in texts) != (name, who):
                 raise _clash(out, record_id, ann.relative_to(root))
+    if moved and notice is not None:
+        notice(f"{moved} span{'s' if moved > 1 else ''} started or ended with a line break, which brat's fragments "
+               f"leave out: read back, their offsets move in (first: {first_moved})")
     return [out]
 
 
