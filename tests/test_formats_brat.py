@@ -423,6 +423,14 @@ def test_a_line_break_at_a_spans_edge_is_said_to_be_left_out(tmp_path):
     said.clear()
     brat.write([make_record("u", "He said it.", [])], tmp_path / "other", notice=said.append)
     assert said == []
+    text = "Lee spoke.\nHe said no."  # a referent ending in a line break comes back without it: said too
+    he = text.index("He")
+    referred = make_record("v", text, [{"id": "a1", "kind": "indirect", "source": [fragment(text, he, he + 2)],
+                                        "cue": [fragment(text, he + 3, he + 7)], "content": [fragment(text, he + 8, he + 10)],
+                                        "source_entity": fragment(text, 0, 11)}])
+    brat.write([referred], tmp_path / "referent", notice=said.append)
+    assert said == ["1 span started or ended with a line break, which brat's fragments leave out: read back, their "
+                    "offsets move in (first: record 'v', $.attributions[0].source_entity)"]
 
 
 def test_a_byte_order_mark_before_the_first_ann_line_is_not_an_annotation(tmp_path):

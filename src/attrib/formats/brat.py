@@ -34,6 +34,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from ..counts import amount
 from ..errors import InputError, OffsetError, OutputError, shorten
 from ..jsonio import not_a_file, open_binary, walk
 from ..records import KINDS, ROLES, SOURCE_TYPES, check_fragment, fragment, infer_kind, make_record
@@ -196,15 +197,17 @@ def _read(path: Path) -> str:
         raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
 
 
-def edge_breaks(record: dict) -> Iterator[str]:
+def edge_breaks(record: dict, extras: bool = True) -> Iterator[str]:
     """Where a span of `record` starts or ends with a line break, which brat's fragments leave out: its offsets move
-    in on the way back (exact match, which trims, does not see it)."""
+    in on the way back (exact match, which trims, does not see it). `extras`: referents too (the "brat" layout)."""
     text = record["text"]
     for i, attr in enumerate(record.get("attributions") or []):
-        for role in ROLES:
-            for j, frag in enumerate(attr.get(role) or []):
-                if _LINE_BREAKS.fullmatch(text[frag["start"]]) or _LINE_BREAKS.fullmatch(text[frag["end"] - 1]):
-                    yield f"record {record['id']!r}, $.attributions[{i}].{role}[{j}]"
+        spans = [(f"{role}[{j}]", frag) for role in ROLES for j, frag in enumerate(attr.get(role) or [])]
+        if extras and attr.get("source_entity") is not None:
+            spans.append(("source_entity", attr["source_entity"]))
+        for path, frag in spans:
+            if _LINE_BREAKS.fullmatch(text[frag["start"]]) or _LINE_BREAKS.fullmatch(text[frag["end"] - 1]):
+                yield f"record {record['id']!r}, $.attributions[{i}].{path}"
 
 
 def write(records: Iterable[dict], out: Path, layout: str = "brat",
@@ -242,15 +245,15 @@ def write(records: Iterable[dict], out: Path, layout: str = "brat",
             elif _read(txt) != record["text"]:
                 raise OutputError(f"{out}: records with id {record['id']!r} have different texts")
             write_text(ann, "".join(line + "\n" for line in ann_lines(record, extras=layout == "brat")))
-            for place in edge_breaks(record):
+            for place in edge_breaks(record, extras=layout == "brat"):
                 moved, first_moved = moved + 1, first_moved or place
         for ann, name, who, record_id in owners:  # once every text is known: a later one can take an earlier .ann
             texts_here = ann.parent.parent / "text"
             if polnear_owner(ann.stem, lambda stem: texts_here / f"{stem}.txt" in texts) != (name, who):
                 raise _clash(out, record_id, ann.relative_to(root))
     if moved and notice is not None:
-        notice(f"{moved} span{'s' if moved > 1 else ''} started or ended with a line break, which brat's fragments "
-               f"leave out: read back, their offsets move in (first: {first_moved})")
+        notice(f"{amount(moved, 'span')} started or ended with a line break, which brat's fragments leave out: read "
+               f"back, their offsets move in (first: {first_moved})")
     return [out]
 
 
