@@ -110,10 +110,11 @@ class AnnotationLog:
                     if annotation in self.final or event.get("task_id") in self.gone or older(time, latest.get(annotation)) \
                             or annotation in held and same(time, held[annotation]):
                         continue
-                    if annotation in held and drawn.get(annotation) == _drawn(event):  # stored: its time is the latest
+                    digest = _drawn(event)
+                    if annotation in held and drawn.get(annotation) == digest:  # stored: its time is the latest
                         event = {**event, "unchanged": True}
                     held[annotation] = latest[annotation] = time
-                    drawn[annotation] = _drawn(event)
+                    drawn[annotation] = digest
                 elif event.get("event") == "deleted" and (older(time, latest.get(annotation)) or annotation not in held
                                                           and time is not None and same(time, latest.get(annotation))):
                     continue  # a version before one seen, or one seen already and nothing in force to take out
