@@ -6,6 +6,7 @@ import json
 import re
 import random
 
+import numpy
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -450,28 +451,35 @@ def test_overlapping_pairs_are_every_overlapping_pair(gold, pred):
     """The sweep (20,000 disjoint attributions took 52 s when every pair was looked at) finds what looking at every
     pair finds, empty spans, equal starts and one long span included."""
     every = [(g, p) for g, a in enumerate(gold) for p, b in enumerate(pred) if a[0] < b[1] and b[0] < a[1]]
-    assert overlapping_pairs(gold, pred) == sorted(every)
+    assert list(zip(*(side.tolist() for side in overlapping_pairs(gold, pred)))) == sorted(every)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.tuples(st.integers(0, 6), st.integers(0, 6)), st.integers(1, 3), max_size=30),
        st.randoms(use_true_random=False))
 def test_greedy_pairs_asks_order_only_of_free_pairs_and_takes_what_sorting_them_all_takes(weights, rng):
-    """Greedy by weight, ties by `order`: the order of the pairs still free when their weight comes decides, as
-    sorting every pair by (weight, order) did."""
+    """Greedy by weight, ties by `order`, then by the pair: the order of the pairs still free when their weight comes
+    decides, as sorting every pair by (weight, order, pair) did."""
     rank = {pair: rng.random() for pair in weights}
     asked = []
 
-    def order(pair):
-        asked.append(pair)
-        return rank[pair]
+    def order(a, b):
+        asked.extend(zip(a.tolist(), b.tolist()))
+        return (numpy.array([rank[pair] for pair in zip(a.tolist(), b.tolist())]),)
 
     used_a, used_b, expected = set(), set(), []
-    for (a, b), _ in sorted(weights.items(), key=lambda item: (-item[1], rank[item[0]])):
+    for (a, b), _ in sorted(weights.items(), key=lambda item: (-item[1], rank[item[0]], item[0])):
         if a not in used_a and b not in used_b:
             used_a.add(a), used_b.add(b), expected.append((a, b))
-    assert greedy_pairs(weights, order) == sorted(expected)
+    a, b = (numpy.array([pair[side] for pair in weights], dtype=numpy.int32) for side in (0, 1))
+    assert greedy_pairs(a, b, numpy.array(list(weights.values()), dtype=numpy.int64), order) == sorted(expected)
     assert len(asked) <= len(weights)
+    still_free = []  # every pair asked about had both sides free when its weight came
+    for (a, b), weight in sorted(weights.items(), key=lambda item: -item[1]):
+        taken_before = {pair for pair in expected if weights[pair] > weight}
+        if all(a != x and b != y for x, y in taken_before):
+            still_free.append((a, b))
+    assert set(asked) <= set(still_free)
 
 
 @pytest.mark.parametrize("change, said", [
@@ -532,3 +540,44 @@ def test_an_attribution_id_made_for_a_gold_or_idless_attribution_repeats_no_id_t
     record = normalize_record(line, "x")
     assert [a["id"] for a in record["attributions"]] == ["a0.1", "a0", "a2.1", "a2"]
     assert "V703" not in [f.code for f in check_records([record])]
+
+
+def _nested(n: int) -> dict:
+    """One document of n attributions, each content holding the next: every pair of contents overlaps."""
+    text = "x " * n + "He said it rains." + " y" * n
+    middle = 2 * n
+    return {"id": "nested", "text": text, "attributions": [
+        {"kind": "indirect", "source": [fragment(text, middle, middle + 2)], "cue": [fragment(text, middle + 3, middle + 7)],
+         "content": [fragment(text, 2 * i, len(text) - 2 * i)]} for i in range(n)]}
+
+
+def test_every_pair_overlapping_is_scored_in_bytes_a_pair_and_past_a_million_refused(tmp_path):
+    """1,000 nested contents scored against themselves (a million overlapping pairs, each level of the matchings'
+    pairs) took 500 MB as lists of tuples and dicts; as index arrays the whole process peaks far lower. Past
+    MAX_PAIRS pairs in one document (PolNeAR's most is 206) eval says which document, before making them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from attrib.evaluate import MAX_PAIRS
+
+    inside, over = tmp_path / "inside.jsonl", tmp_path / "over.jsonl"
+    inside.write_text(json.dumps(_nested(1000)) + "\n", encoding="utf-8")
+    over.write_text(json.dumps(_nested(1001)) + "\n", encoding="utf-8")
+    assert 1000 ** 2 <= MAX_PAIRS < 1001 ** 2
+    child = ("import json, sys\nfrom runs import attrib\nran = attrib('eval', sys.argv[1], sys.argv[1], '--json')\n"
+             "status = dict(line.split(':', 1) for line in open('/proc/self/status'))\n"
+             "print(json.dumps({'code': ran.code, 'out': ran.out, 'peak_kb': int(status['VmHWM'].split()[0])}))")
+    tests = Path(__file__).parent  # a fresh interpreter: its peak is its own (a forked child's counts its parent's)
+    done = subprocess.run([sys.executable, "-c", child, inside], capture_output=True, text=True, timeout=300, cwd=tests,
+                          env={"PYTHONPATH": str(tests), "PATH": "/usr/bin:/bin"}, check=True)
+    ran = json.loads(done.stdout)
+    assert ran["code"] == 0
+    report = json.loads(ran["out"])
+    assert report["attributions"]["tp"] == 1000 and report["attributions_by_definition"]["found_jaccard50"]["tp"] == 1000
+    assert ran["peak_kb"] / 1024 < 250, ran["peak_kb"]
+    ran = attrib("eval", over, over)
+    assert ran.code == 2 and "Traceback" not in ran.err
+    assert ran.err.strip() == (f"attrib: E100 {over}: document 'nested': 1,001 reference and 1,001 predicted spans overlap "
+                               "in 1,002,001 pairs, more than the 1,000,000 eval scores in one document (one draft "
+                               "repeated, or nested spans, thousands of times?)")

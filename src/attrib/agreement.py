@@ -30,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 from .alpha import RoleAlpha, role_masks
 from .counts import amount
 from .errors import AttribError, NothingToDoError
-from .evaluate import Scores, greedy_pairs, overlapping_pairs, percent, ratio, role_units
+from .evaluate import Scores, greedy_pairs, overlapping_pairs, percent, ratio, role_units, span_array
 from .lsjson.convert import annotator_key, annotator_of, chosen_annotations, result_to_attributions, task_records
 from .validation.gate import checked_export
 from .records import ROLES, make_record
@@ -50,17 +50,17 @@ class Changes:
 
     def add(self, predicted: dict, annotated: dict) -> None:
         """Count one annotation (record) against its prediction (record)."""
+        import numpy  # not with the module: see evaluate._solid_before
+
         self.annotations += 1
         for role in ROLES:
             before, after = role_units(predicted, role, trimmed=False), role_units(annotated, role, trimmed=False)
             kept = set(before) & set(after)
             before = [s for s in before if s not in kept]
             after = [s for s in after if s not in kept]
-            shared = {
-                (b, a): min(before[b][1], after[a][1]) - max(before[b][0], after[a][0])
-                for b, a in overlapping_pairs(before, after)
-            }
-            moved = len(greedy_pairs(shared))
+            b, a = overlapping_pairs(before, after)
+            (bs, be), (as_, ae) = span_array(before)[b].T, span_array(after)[a].T
+            moved = len(greedy_pairs(b, a, numpy.minimum(be, ae) - numpy.maximum(bs, as_)))
             self.predicted += len(kept) + len(before)
             self.annotated += len(kept) + len(after)
             for name, n in zip(CHANGES, (len(kept), moved, len(before) - moved, len(after) - moved)):

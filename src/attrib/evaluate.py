@@ -31,8 +31,8 @@ A ratio whose denominator is zero is None ("-" in tables), never a made-up 0 or 
 from __future__ import annotations
 
 import sys
+from array import array
 import unicodedata
-from heapq import heappop, heappush
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -46,6 +46,7 @@ from .records import KINDS, ROLES, Span, by_id, iter_records, spans
 MATCHINGS = ("exact", "overlap")
 ATTRIBUTION_DEFINITIONS = ("found_any_char", "found_jaccard50")
 MIN_JACCARD = 0.5
+MAX_PAIRS = 1_000_000  # overlapping spans in one document: PolNeAR's most is 206; see overlapping_pairs
 # quote marks outside Unicode's punctuation categories (primes are punctuation): grave and acute accents, and the
 # dingbat and ornament quotation marks (❛❜❝❞❟❠, 🙶🙷🙸)
 QUOTE_SYMBOLS = "`´\u275b\u275c\u275d\u275e\u275f\u2760\U0001f676\U0001f677\U0001f678"
@@ -111,21 +112,54 @@ def jaccard(a: Iterable[Span], b: Iterable[Span]) -> float:
     return shared / union if union else 0.0
 
 
-def overlapping_pairs(gold: list[Span], pred: list[Span]) -> list[tuple[int, int]]:
-    """Sorted index pairs of overlapping spans, found by a sweep over the starts: time grows with the spans and the
-    pairs, not with all pairs (20,000 disjoint attributions took 52 s), however long one span is."""
-    events = sorted([(s, 0, g, e) for g, (s, e) in enumerate(gold)] + [(s, 1, p, e) for p, (s, e) in enumerate(pred)])
-    open_ends: tuple[list, list] = ([], [])  # per side: a heap of (end, index) of the spans begun so far
-    open_now: tuple[dict, dict] = ({}, {})  # per side: index -> start of those not yet ended
-    pairs = []
-    for start, side, index, end in events:
-        other, ends = open_now[1 - side], open_ends[1 - side]
-        while ends and ends[0][0] <= start:
-            other.pop(heappop(ends)[1], None)
-        pairs.extend((index, i) if side == 0 else (i, index) for i, begun in other.items() if begun < end)
-        heappush(open_ends[side], (end, index))
-        open_now[side][index] = start
-    return sorted(pairs)
+def overlapping_pairs(gold: list[Span], pred: list[Span]) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """The overlapping pairs as two index arrays (gold, pred), sorted by gold then pred.
+
+    A pair overlaps when the pred starts inside the gold span (and is not an empty span at its start), or the gold
+    starts inside the pred span after its start: two ranges of each side sorted by start, found by binary search.
+    Time and memory grow with the spans and the pairs, not with all pairs, at 8 bytes a pair (a list of tuples took
+    about 100); a document with more than MAX_PAIRS is an InputError before any is made."""
+    import numpy
+
+    g, p = span_array(gold), span_array(pred)
+    by_start = numpy.argsort(p[:, 0], kind="stable")
+    p_starts = p[by_start, 0]
+    first = numpy.searchsorted(p_starts, g[:, 0], "left")
+    inside_p = numpy.maximum(numpy.searchsorted(p_starts, g[:, 1], "left") - first, 0)  # preds starting in [gs, ge)
+    g_by_start = numpy.argsort(g[:, 0], kind="stable")
+    g_starts = g[g_by_start, 0]
+    after = numpy.searchsorted(g_starts, p[:, 0], "right")
+    inside_g = numpy.maximum(numpy.searchsorted(g_starts, p[:, 1], "left") - after, 0)  # golds starting in (ps, pe)
+    total = int(inside_p.sum()) + int(inside_g.sum())
+    if total > MAX_PAIRS:
+        raise InputError(f"{len(gold):,} reference and {len(pred):,} predicted spans overlap in {total:,} pairs, more "
+                         f"than the {MAX_PAIRS:,} eval scores in one document (one draft repeated, or nested spans, "
+                         "thousands of times?)")
+    ga = numpy.repeat(numpy.arange(len(g), dtype=numpy.int32), inside_p)
+    pa = by_start[_ranges(first, inside_p)].astype(numpy.int32)
+    not_empty_at_start = p[pa, 1] > g[ga, 0]  # an empty pred at the gold's start touches nothing
+    ga, pa = ga[not_empty_at_start], pa[not_empty_at_start]
+    pb = numpy.repeat(numpy.arange(len(p), dtype=numpy.int32), inside_g)
+    gb = g_by_start[_ranges(after, inside_g)].astype(numpy.int32)
+    gold_index, pred_index = numpy.concatenate([ga, gb]), numpy.concatenate([pa, pb])
+    order = numpy.lexsort((pred_index, gold_index))
+    return gold_index[order], pred_index[order]
+
+
+def span_array(spans: list[Span]) -> numpy.ndarray:
+    """Spans as an (n, 2) array of starts and ends, for the pair arrays to index."""
+    import numpy
+
+    return numpy.asarray(spans, dtype=numpy.int64).reshape(-1, 2)
+
+
+def _ranges(starts: numpy.ndarray, lengths: numpy.ndarray) -> numpy.ndarray:
+    """The positions start, start + 1, ..., start + length - 1 of every (start, length), one after the other."""
+    import numpy
+
+    total = int(lengths.sum())
+    ends = numpy.cumsum(lengths)
+    return numpy.arange(total, dtype=numpy.int64) - numpy.repeat(ends - lengths - starts, lengths)
 
 
 def match_exact(gold: list[Span], pred: list[Span]) -> int:
@@ -137,21 +171,32 @@ def match_overlap(gold: list[Span], pred: list[Span]) -> int:
     """Size of a maximum one-to-one matching of the spans whose Jaccard is >= 0.5 (Kuhn's algorithm).
 
     `gold` and `pred` are sorted, and may repeat a span (two attributions with the same hull)."""
-    edges: dict[int, list[int]] = {}
-    close: dict[tuple[Span, Span], bool] = {}  # by the two spans: repeated spans are judged once
-    for g, p in overlapping_pairs(gold, pred):
-        key = gold[g], pred[p]
-        if key not in close:
-            (gs, ge), (ps, pe) = key
-            shared = min(ge, pe) - max(gs, ps)  # > 0: the pair overlaps
-            close[key] = shared >= MIN_JACCARD * (ge - gs + pe - ps - shared)  # jaccard([gold[g]], [pred[p]])
-        if close[key]:
-            edges.setdefault(g, []).append(p)
+    import numpy
+
+    g, p = overlapping_pairs(gold, pred)
+    (gs, ge), (ps, pe) = span_array(gold)[g].T, span_array(pred)[p].T
+    shared = numpy.minimum(ge, pe) - numpy.maximum(gs, ps)  # > 0: the pair overlaps
+    close = shared >= MIN_JACCARD * (ge - gs + pe - ps - shared)  # jaccard([gold[g]], [pred[p]])
+    g, p = g[close], p[close]
+    edges = _Edges(g, p)
     owner: dict[int, int] = {}
-    return sum(_free(g, edges, owner) or _augment(g, edges, owner) for g in edges)
+    return sum(_free(g, edges, owner) or _augment(g, edges, owner) for g in numpy.unique(g).tolist())
 
 
-def _free(g: int, edges: dict[int, list[int]], owner: dict[int, int]) -> bool:
+class _Edges:
+    """Each gold's preds, from pair arrays sorted by gold: 4 bytes an edge (a dict of lists of ints took about 40)."""
+
+    def __init__(self, gold: numpy.ndarray, pred: numpy.ndarray):
+        import numpy
+
+        self.targets = array("i", pred.astype(numpy.int32).tobytes())
+        self.bounds = numpy.searchsorted(gold, numpy.arange(int(gold.max(initial=-1)) + 2)).tolist()
+
+    def __getitem__(self, g: int) -> array:
+        return self.targets[self.bounds[g]:self.bounds[g + 1]]
+
+
+def _free(g: int, edges: _Edges, owner: dict[int, int]) -> bool:
     """Take a pred nobody holds, if `g` has one: no augmenting path to search (with many equal spans that search
     went as deep as there were spans, for each of them)."""
     for p in edges[g]:
@@ -161,7 +206,7 @@ def _free(g: int, edges: dict[int, list[int]], owner: dict[int, int]) -> bool:
     return False
 
 
-def _augment(start: int, edges: dict[int, list[int]], owner: dict[int, int]) -> bool:
+def _augment(start: int, edges: _Edges, owner: dict[int, int]) -> bool:
     """Kuhn's augmenting path from gold `start`, found depth first with an explicit stack (a chain of a thousand
     overlapping spans recursed past Python's limit); on success `owner` (pred -> gold) is flipped along it."""
     seen: set[int] = set()
@@ -187,22 +232,36 @@ def _augment(start: int, edges: dict[int, list[int]], owner: dict[int, int]) -> 
     return False
 
 
-def greedy_pairs(weights: dict[tuple[int, int], int], order: Callable[[tuple[int, int]], tuple] = lambda pair: pair
-                 ) -> list[tuple[int, int]]:
-    """One-to-one pairs taken largest weight first; among equal weights, lowest `order(pair)` first (by
-    default the lowest indices). `order` is asked only of pairs both of whose sides are still free when their
-    weight comes: with a thousand nested contents it was asked of a million pairs."""
-    used_a, used_b, pairs = set(), set(), []
-    by_weight: dict[int, list[tuple[int, int]]] = {}
-    for pair, weight in weights.items():
-        by_weight.setdefault(weight, []).append(pair)
-    for weight in sorted(by_weight, reverse=True):
-        free = [(a, b) for a, b in by_weight[weight] if a not in used_a and b not in used_b]
-        for a, b in sorted(free, key=order) if len(free) > 1 else free:
-            if a not in used_a and b not in used_b:
-                used_a.add(a)
-                used_b.add(b)
-                pairs.append((a, b))
+def greedy_pairs(a: numpy.ndarray, b: numpy.ndarray, weight: numpy.ndarray,
+                 order: Callable[[numpy.ndarray, numpy.ndarray], tuple] = lambda a, b: ()) -> list[tuple[int, int]]:
+    """One-to-one pairs of the index arrays `a` and `b`, taken largest `weight` first; among equal weights, by the sort
+    keys `order(a, b)` gives for the pairs both of whose sides are still free when their weight comes (numpy arrays,
+    the last the first to sort by, as numpy.lexsort takes them), then by the lowest indices. `order` is asked only of
+    those pairs: with a thousand nested contents it was asked of a million. The pairs are walked in chunks and the
+    walk stops when one side is used up: a million equal pairs were a million tuples."""
+    import numpy
+
+    pairs: list[tuple[int, int]] = []
+    if not len(a):
+        return pairs
+    by = numpy.lexsort((b, a, -weight))
+    a, b, weight = a[by], b[by], weight[by]
+    used_a, used_b = numpy.zeros(int(a.max()) + 1, dtype=bool), numpy.zeros(int(b.max()) + 1, dtype=bool)
+    most = min(len(numpy.unique(a)), len(numpy.unique(b)))
+    levels = numpy.flatnonzero(numpy.diff(weight)) + 1
+    for lo, hi in zip([0, *levels.tolist()], [*levels.tolist(), len(a)]):
+        free = ~used_a[a[lo:hi]] & ~used_b[b[lo:hi]]
+        level_a, level_b = a[lo:hi][free], b[lo:hi][free]
+        if len(level_a) > 1:
+            ranked = numpy.lexsort((level_b, level_a, *order(level_a, level_b)))
+            level_a, level_b = level_a[ranked], level_b[ranked]
+        for at in range(0, len(level_a), 65536):
+            for x, y in zip(level_a[at:at + 65536].tolist(), level_b[at:at + 65536].tolist()):
+                if not used_a[x] and not used_b[y]:
+                    used_a[x] = used_b[y] = True
+                    pairs.append((x, y))
+            if len(pairs) == most:
+                return sorted(pairs)
     return sorted(pairs)
 
 
@@ -233,29 +292,38 @@ def match_attributions(text: str, gold: list[dict], pred: list[dict]) -> list[tu
     ..."), those whose source, cue and kind agree more are taken first, then by where their spans lie: never
     by the order the attributions are listed in, which says nothing (reordering a file changed which
     source was judged right)."""
-    solid = _solid_before(text) if gold and pred else None  # solid[i]: non-whitespace characters before i
+    import numpy
+
     gold_content = [_merged(spans(a, "content")) for a in gold]
     pred_content = [_merged(spans(a, "content")) for a in pred]
     hulls = [[(c[0][0], c[-1][1]) if c else (0, 0) for c in contents] for contents in (gold_content, pred_content)]
-    weights, counted = {}, {}  # counted: shared characters by the two contents (repeated ones counted once)
-    for g, p in overlapping_pairs(*hulls):
-        key = tuple(gold_content[g]), tuple(pred_content[p])
-        if key not in counted:
-            counted[key] = int(sum(solid[e] - solid[s] for s, e in intersection(gold_content[g], pred_content[p])))
-        if counted[key]:
-            weights[g, p] = counted[key]
-    gold_at, pred_at = _ranks([_place(a) for a in gold]), _ranks([_place(a) for a in pred])
-    agreed: dict[tuple[int, int], int] = {}  # by the two places: equal attributions, each pair of which overlaps,
-    # are judged once
+    g, p = overlapping_pairs(*hulls)
+    if not len(g):
+        return []
+    solid = _solid_before(text)  # solid[i]: non-whitespace characters before i
+    (gs, ge), (ps, pe) = span_array(hulls[0])[g].T, span_array(hulls[1])[p].T
+    weight = solid[numpy.minimum(ge, pe)].astype(numpy.int64) - solid[numpy.maximum(gs, ps)]
+    fragments = [numpy.array([len(c) for c in contents]) for contents in (gold_content, pred_content)]
+    for i in numpy.flatnonzero((fragments[0][g] > 1) | (fragments[1][p] > 1)).tolist():  # the hulls' overlap is not
+        # the contents'
+        shared = intersection(gold_content[g[i]], pred_content[p[i]])
+        weight[i] = int(sum(solid[e] - solid[s] for s, e in shared))
+    counted = weight > 0
+    g, p, weight = g[counted], p[counted], weight[counted]
+    gold_at, pred_at = (numpy.array(_ranks([_place(a) for a in side]), dtype=numpy.int64) for side in (gold, pred))
+    agreed: dict[int, int] = {}  # by the two places: equal attributions, each pair of which overlaps, are judged
+    # once
 
-    def order(pair: tuple[int, int]) -> tuple:
-        g, p = pair
-        key = gold_at[g], pred_at[p]
-        if key not in agreed:
-            agreed[key] = _agreement(text, gold[g], pred[p])
-        return -agreed[key], gold_at[g], pred_at[p]
+    def order(g: numpy.ndarray, p: numpy.ndarray) -> tuple:
+        places, first, where = numpy.unique(gold_at[g] * len(pred) + pred_at[p], return_index=True,
+                                            return_inverse=True)
+        for key, i in zip(places.tolist(), first.tolist()):
+            if key not in agreed:
+                agreed[key] = _agreement(text, gold[g[i]], pred[p[i]])
+        agreement = numpy.array([agreed[key] for key in places.tolist()])[where.reshape(-1)]
+        return pred_at[p], gold_at[g], -agreement
 
-    return greedy_pairs(weights, order)
+    return greedy_pairs(g, p, weight, order)
 
 
 def _ranks(keys: list) -> list[int]:
@@ -446,7 +514,10 @@ def evaluate(gold_path: str, pred_path: str,
                 (i for i, (a, b) in enumerate(zip(g["text"], p["text"])) if a != b), min(len(g["text"]), len(p["text"]))
             )
             raise InputError(f"{pred_path}: document {doc_id!r}: text differs from {gold_path} at character {at}")
-        scores.add(g, p)
+        try:
+            scores.add(g, p)
+        except InputError as exc:  # too many overlapping pairs: the document is named here
+            raise InputError(f"{pred_path}: document {doc_id!r}: {exc.args[0]}") from None
     report = scores.as_dict()
     report["documents"] = {
         "scored": scores.documents,
