@@ -6,18 +6,18 @@ against a", a the annotator of the lower user id. Only tasks with two or more an
 with several annotations on one task is represented by their latest (`--choose each_latest`). Overall figures are
 micro averages: counts summed over every pair of every task.
 
-Pre-annotation changes compare each annotation with the prediction it was started from (its
-`parent_prediction`), region by region, a region being a distinct (role, start, end):
+Pre-annotation changes compare each annotator's latest annotation of a task (as agreement reads them) with the
+prediction it was started from (its `parent_prediction`), region by region, a region being a distinct (role, start, end):
 - kept: the same role and offsets in the annotation;
 - moved: not kept, but overlapping an annotation region of the same role that is not kept either
-  (paired one-to-one, largest overlap first);
+  (paired one-to-one, largest overlap first, then the lowest offsets);
 - deleted: neither; added: annotation regions that are neither kept nor the end of a move.
 kept + moved + deleted = the predicted regions; added is counted against the annotation's regions.
 Annotations drawn from scratch, or whose prediction the export holds only as an id, are counted apart.
 
 Next to the F1s, Krippendorff's alpha over the role labels of characters (alpha.py: why alpha, why
-characters), overall and per pair, and the tasks whose annotators disagree, least agreement first,
-for a lead to open in Label Studio.
+characters), overall and per pair, and the tasks whose annotators disagree, least agreement first (those whose alpha is
+undefined, the same spans of other kinds for one, before them), for a lead to open in Label Studio.
 """
 
 from __future__ import annotations
