@@ -122,6 +122,8 @@ def overlapping_pairs(gold: list[Span], pred: list[Span]) -> tuple[numpy.ndarray
     import numpy
 
     g, p = span_array(gold), span_array(pred)
+    if not (len(g) and len(p)):
+        return numpy.zeros(0, dtype=numpy.int32), numpy.zeros(0, dtype=numpy.int32)
     by_start = numpy.argsort(p[:, 0], kind="stable")
     p_starts = p[by_start, 0]
     first = numpy.searchsorted(p_starts, g[:, 0], "left")
@@ -174,13 +176,15 @@ def match_overlap(gold: list[Span], pred: list[Span]) -> int:
     import numpy
 
     g, p = overlapping_pairs(gold, pred)
+    if not len(g):
+        return 0
     (gs, ge), (ps, pe) = span_array(gold)[g].T, span_array(pred)[p].T
     shared = numpy.minimum(ge, pe) - numpy.maximum(gs, ps)  # > 0: the pair overlaps
     close = shared >= MIN_JACCARD * (ge - gs + pe - ps - shared)  # jaccard([gold[g]], [pred[p]])
     g, p = g[close], p[close]
     edges = _Edges(g, p)
     owner: dict[int, int] = {}
-    return sum(_free(g, edges, owner) or _augment(g, edges, owner) for g in numpy.unique(g).tolist())
+    return sum(_free(g, edges, owner) or _augment(g, edges, owner) for g in dict.fromkeys(g.tolist()))  # g is sorted
 
 
 class _Edges:
@@ -247,9 +251,15 @@ def greedy_pairs(a: numpy.ndarray, b: numpy.ndarray, weight: numpy.ndarray,
     by = numpy.lexsort((b, a, -weight))
     a, b, weight = a[by], b[by], weight[by]
     used_a, used_b = numpy.zeros(int(a.max()) + 1, dtype=bool), numpy.zeros(int(b.max()) + 1, dtype=bool)
-    most = min(len(numpy.unique(a)), len(numpy.unique(b)))
+    most = min(len(numpy.unique(a)), len(numpy.unique(b))) if len(a) > 65536 else -1  # pairs there can be
     levels = numpy.flatnonzero(numpy.diff(weight)) + 1
     for lo, hi in zip([0, *levels.tolist()], [*levels.tolist(), len(a)]):
+        if hi - lo == 1:  # most levels of a document hold one pair: no arrays to make
+            x, y = int(a[lo]), int(b[lo])
+            if not used_a[x] and not used_b[y]:
+                used_a[x] = used_b[y] = True
+                pairs.append((x, y))
+            continue
         free = ~used_a[a[lo:hi]] & ~used_b[b[lo:hi]]
         level_a, level_b = a[lo:hi][free], b[lo:hi][free]
         if len(level_a) > 1:
