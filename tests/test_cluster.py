@@ -33,6 +33,7 @@ from attrib.cluster.inputs import documents, plan, scan  # noqa: E402
 from attrib.documents import iter_documents  # noqa: E402
 
 from constructed import constructed_record  # noqa: E402
+from damaged import damaged_parquet  # noqa: E402
 from runs import attrib, attrib_process  # noqa: E402
 
 PARTITION = "4kB"  # a few hundred short documents make a dozen partitions
@@ -483,6 +484,21 @@ def test_a_parquet_part_that_is_no_parquet_is_one_line(tmp_path):
                 "parts": [{"file": part.name, "sha256": hashlib.sha256(part.read_bytes()).hexdigest(), "documents": 1}]}
     (folder / "_SUCCESS.json").write_text(json.dumps(manifest), encoding="utf-8")
     ran = attrib("merge", folder, "-o", tmp_path / "merged.parquet")
+    assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {folder}/{part.name}: not a Parquet part attrib wrote (")
+    assert ran.err.count("\n") == 1 and not (tmp_path / "merged.parquet").exists()
+
+
+def test_a_damaged_parquet_part_is_one_line_and_a_clean_exit(tmp_path):
+    """A part whose bytes match the manifest and whose pages are damaged: pyarrow's OSError went past the check for
+    ArrowInvalid, a traceback; and read_table's threads, after such a page, abort the interpreter at its exit (exit
+    134): a real process, so that its exit is seen."""
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    part = damaged_parquet(folder / "000-in-00000.parquet")
+    manifest = {"format": "parquet", "counts": {"parts": 1, "documents": 3000},
+                "parts": [{"file": part.name, "sha256": hashlib.sha256(part.read_bytes()).hexdigest(), "documents": 3000}]}
+    (folder / "_SUCCESS.json").write_text(json.dumps(manifest), encoding="utf-8")
+    ran = attrib_process("merge", folder, "-o", tmp_path / "merged.parquet")
     assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {folder}/{part.name}: not a Parquet part attrib wrote (")
     assert ran.err.count("\n") == 1 and not (tmp_path / "merged.parquet").exists()
 

@@ -23,6 +23,7 @@ from attrib.lsjson.convert import record_to_task
 from attrib.records import ROLES, iter_records
 from attrib.spacy_doc import SPAN_KEYS, get_attributions
 
+from damaged import damaged_parquet
 from runs import attrib
 from test_formats_brat import TEXT, at, polnear_folder
 
@@ -224,6 +225,18 @@ def test_a_bad_parquet_row_is_named_by_file_and_row(tmp_path):
         ran = attrib(command, not_parquet)
         assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {not_parquet}: not a Parquet file (") \
             and ran.err.count("\n") == 1, ran.err
+
+
+def test_a_damaged_parquet_page_is_one_line_naming_the_row(tmp_path):
+    """A file whose footer reads and whose pages do not raised pyarrow's OSError from the middle of the rows: a
+    traceback in every command that reads Parquet."""
+    damaged = damaged_parquet(tmp_path / "damaged.parquet")
+    for command in (("validate",), ("show",), ("export", "-f", "jsonl", "-o", tmp_path / "out.jsonl")):
+        ran = attrib(*command[:1], damaged, *command[1:])
+        assert ran.code == 2 and ran.err.count("\n") == 1, ran.err
+        assert re.match(rf"attrib: E100 {re.escape(str(damaged))}:\d+: this row and those after it cannot be read: the "
+                        r"file is damaged \(.+\)$", ran.err.strip()), ran.err
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_parquet_is_written_in_row_groups(tmp_path):

@@ -53,7 +53,7 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
         raise InputError(f"{name}: not a Parquet file ({str(exc).splitlines()[0]})") from None
     groups = range(parquet.num_row_groups) if row_groups is None else row_groups
     number = first
-    for batch in parquet.iter_batches(batch_size=batch_rows(parquet.metadata, groups), row_groups=groups):
+    for batch in _batches(parquet, groups, lambda: f"{name}:{number}"):
         try:
             rows: list = batch.to_pylist()
         except Exception:  # bytes not UTF-8, a date past 9999, an unknown time zone: find the rows, say which
@@ -62,6 +62,23 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
             where = f"{name}:{number}"
             yield JsonLine(where, error=InputError(f"{where}: {row}")) if isinstance(row, str) else _row_line(row, where)
             number += 1
+
+
+def _batches(parquet, groups: range, where) -> Iterator:
+    """The file's record batches; InputError at `where()` (the row reached) where its pages cannot be decoded (a damaged
+    file whose footer reads: pyarrow raises OSError, or ArrowInvalid, in the middle of the rows)."""
+    import pyarrow
+
+    batches = parquet.iter_batches(batch_size=batch_rows(parquet.metadata, groups), row_groups=groups)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (OSError, pyarrow.ArrowException) as exc:
+            raise InputError(f"{where()}: this row and those after it cannot be read: the file is damaged "
+                             f"({shorten(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 160)})") from None
+        yield batch
 
 
 def batch_rows(metadata, groups: range) -> int:

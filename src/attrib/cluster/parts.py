@@ -316,6 +316,11 @@ def merges_into_itself(folder: str, output: str) -> bool:
                for here, _, names in walk(folder) for name in names)
 
 
+def _not_a_part(where: str, exc: Exception) -> InputError:
+    reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return InputError(f"{where}: not a Parquet part attrib wrote ({shorten(reason, 120)})")
+
+
 def merge_parts(url: str, out: IO[bytes]) -> dict:
     """Write the parts of the finished run in the folder at `url` to `out` as one file, in input order: JSONL
     parts byte for byte, Parquet parts as the row groups of one Parquet file. Every part is checked against
@@ -332,11 +337,15 @@ def merge_parts(url: str, out: IO[bytes]) -> dict:
             for part in manifest["parts"]:
                 data = b"".join(verified_chunks(folder, part))
                 try:
-                    writer.write_table(pq.read_table(pa.BufferReader(data)))
-                except (pa.ArrowException, ValueError) as exc:  # not Parquet, or another schema than attrib's parts
-                    reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-                    raise InputError(f"{folder.url}/{part['file']}: not a Parquet part attrib wrote ({shorten(reason, 120)})"
-                                     ) from None
+                    table = pq.ParquetFile(pa.BufferReader(data), pre_buffer=False).read(use_threads=False)
+                except (pa.ArrowException, ValueError, OSError) as exc:  # not Parquet, or damaged (a page pyarrow cannot
+                    # decode is an OSError; the write's own OSErrors, a full disk, are not the part's). Not read_table:
+                    # after a damaged page its threads abort the process at exit (pyarrow 24)
+                    raise _not_a_part(f"{folder.url}/{part['file']}", exc) from None
+                try:
+                    writer.write_table(table)
+                except (pa.ArrowException, ValueError) as exc:  # another schema than attrib's parts
+                    raise _not_a_part(f"{folder.url}/{part['file']}", exc) from None
     else:
         for part in manifest["parts"]:
             for chunk in verified_chunks(folder, part):
