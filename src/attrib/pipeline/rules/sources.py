@@ -131,13 +131,14 @@ def extend_left(source: set[int], verb: Token, taken: set[int]) -> set[int]:
 def left_phrase(word: Token) -> Span | None:
     """The words before `word` back to the previous punctuation, if they read as a noun phrase
     (nouns, no finite verb): the subject the parser failed to attach."""
-    start = word.i
-    while start > word.sent.start and not (word.doc[start - 1].is_punct or is_break(word.doc[start - 1])):
+    doc, start, first = word.doc, word.i, word.sent.start  # Token.sent walks its sentence: once, not at every step
+    while start > first and not (doc[start - 1].is_punct or is_break(doc[start - 1])):
+        if doc[start - 1].pos_ in {"VERB", "AUX"} and not _participle(doc[start - 1]):
+            return None  # a finite verb: no noun phrase, however far the punctuation is (a run of "said said ..." with
+            # none was walked back to its start for every cue)
         start -= 1
-    left = word.doc[start : word.i]
-    if not any(t.pos_ in {"NOUN", "PROPN"} for t in left) or any(t.pos_ in {"VERB", "AUX"} and not _participle(t) for t in left):
-        return None
-    return left
+    left = doc[start : word.i]
+    return left if any(t.pos_ in {"NOUN", "PROPN"} for t in left) else None
 
 
 def _participle(token: Token) -> bool:
