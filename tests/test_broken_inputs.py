@@ -13,7 +13,7 @@ import pytest
 
 from attrib.jsonsafe import MAX_DEPTH, max_depth
 from attrib.validation import CODES, validate_path
-from runs import attrib
+from runs import attrib, attrib_process
 
 CORPUS = Path(__file__).parent / "data" / "broken_inputs"
 CASES = json.loads((CORPUS / "expected.json").read_text(encoding="utf-8"))
@@ -113,3 +113,37 @@ def test_a_limit_raised_past_what_python_parses_is_a_finding_not_a_recursion_err
 def test_a_raised_limit_ends_with_its_run():
     attrib("--max-depth", "400", "validate", CORPUS / "depth-line.jsonl")
     assert max_depth.get() == MAX_DEPTH  # the library calls of other tests keep the default
+
+
+def test_file_names_that_are_not_utf8_make_ids_and_reports_not_tracebacks(tmp_path):
+    """A byte of a file name that is not UTF-8 (Python keeps it as a lone surrogate, which no UTF-8 output takes): an
+    id made of it ended annotate and brat's import in a traceback at the first record written, and a report naming
+    the file ended validate --json, validate's findings and agreement --html the same way. Ids and paths in records
+    now hold the byte as `\\xNN`; a report shows it escaped as Python does."""
+    import os
+
+    root = os.fsencode(tmp_path)
+    texts, brat = tmp_path / "texts", tmp_path / "brat"
+    texts.mkdir(), brat.mkdir()
+    with open(os.path.join(root, b"texts", b"n\xff.txt"), "wb") as out:
+        out.write("The minister said that taxes will rise.\n".encode())
+    for suffix, body in ((b".txt", "The mayor said it rained.\n"), (b".ann", "T1\tCue 10 14\tsaid\n")):
+        with open(os.path.join(root, b"brat", b"s\xff" + suffix), "wb") as out:
+            out.write(body.encode())
+    annotated = attrib("annotate", texts, "-o", tmp_path / "a.jsonl")
+    assert annotated.code == 0, annotated.err
+    (record,) = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert record["id"] == "n\\xff" and record["meta"]["path"].endswith("texts/n\\xff.txt")
+    imported = attrib("import", "brat", brat, "-o", tmp_path / "b.jsonl")
+    assert imported.code == 0, imported.err
+    assert json.loads((tmp_path / "b.jsonl").read_text(encoding="utf-8"))["id"] == "s\\xff"
+
+    bad_name = os.fsdecode(os.path.join(root, b"x\xff.jsonl"))
+    Path(bad_name).write_text(json.dumps({"id": "a", "text": "x", "attributions": [{"content": []}]}) + "\n",
+                              encoding="utf-8")
+    report = tmp_path / "report.json"
+    for command in (("validate", bad_name), ("validate", bad_name, "--json"), ("validate", bad_name, "--json", "-o", report)):
+        ran = attrib_process(*command)  # a real process: its own standard output, not a test's StringIO
+        assert ran.code == 1 and "Traceback" not in ran.err, ran.err
+        assert "x\\udcff.jsonl" in (ran.out if "-o" not in command else report.read_text(encoding="utf-8"))
+    assert json.loads(report.read_text(encoding="utf-8"))["summary"]["files"] == [bad_name]  # the same name read back

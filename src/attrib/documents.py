@@ -22,7 +22,7 @@ from .jsonarray import iter_json_array
 from .jsonio import BOM, STDIO, JsonLine, not_a_file, open_binary, walk, wide, wide_error
 from .jsonsafe import max_depth, nests_deeper
 from .lines import PARQUET_SUFFIXES, iter_lines, parquet_lines
-from .records import RECORD_KEYS, id_text, merged_meta
+from .records import RECORD_KEYS, id_text, merged_meta, name_text
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 JSON_SUFFIXES = (".json",)
@@ -162,7 +162,7 @@ def _text_file(path: Path, doc_id: str, on_error: ErrorHandler) -> Iterator[Docu
     except InputError as exc:
         on_error(exc)
     else:
-        yield Document(doc_id, text, {"path": str(path)})
+        yield Document(name_text(doc_id), text, {"path": name_text(str(path))})
 
 
 def _stdin(on_error: ErrorHandler) -> Iterator[Document]:

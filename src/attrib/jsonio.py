@@ -27,6 +27,8 @@ from .errors import InputError, OutputError
 from .jsonsafe import BOM, Decoder, Problem, json_path, max_depth
 
 STDIO = "-"
+UNWRITABLE = "backslashreplace"  # text outputs: what UTF-8 cannot hold (a lone surrogate, as Python keeps a file name's
+# byte that is not UTF-8) is written as its escape (\udcff: in JSON, the same string read back), not a traceback
 SPOOL = 16 * 1024 * 1024  # bytes of an output to stdout held in memory before it spills to a temporary file
 CHUNK = 1024 * 1024
 SPOOL_FULL = ("standard output: cannot hold the output in {target} until it is complete ({reason}): set TMPDIR to a "
@@ -283,7 +285,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
     """
     if str(path) == STDIO:
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL)
-        text = None if "b" in mode else io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        text = None if "b" in mode else io.TextIOWrapper(spool, encoding="utf-8", newline="", errors=UNWRITABLE)
         try:
             with failures_named(Path(tempfile.gettempdir()), SPOOL_FULL):  # stdout's own failures are the CLI's
                 yield spool if text is None else text
@@ -301,7 +303,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
                 spool.close()
         return
     target = Path(path)
-    kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
+    kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "", "errors": UNWRITABLE}
     try:
         kind = stat.S_IFMT(os.stat(target).st_mode)
     except OSError:

@@ -183,6 +183,13 @@ def _hull(frags: list[dict]) -> list[int] | None:
     return [frags[0]["start"], max(f["end"] for f in frags)] if frags else None
 
 
+def name_text(name: str) -> str:
+    """A file's name as text an output can hold: bytes of it that are not UTF-8, which Python keeps as lone surrogates
+    (`n\\udcff`) that no UTF-8 file takes, as `\\xNN` escapes (an id made from `n\\xff.txt` ended a run in a
+    traceback as the first record was written)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def id_text(value: str | int | float) -> str:
     """A document id as text: one JSON number, one id (`1` and `1.0` are the same number; a float id is how pandas
     writes an integer column with gaps), so `eval` pairs them."""

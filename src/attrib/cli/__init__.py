@@ -16,7 +16,7 @@ import typer
 
 from .. import pipe_workers
 from ..errors import AttribError, InputError, OutputError, ResourceError, message_line
-from ..jsonio import write_failure
+from ..jsonio import UNWRITABLE, write_failure
 from ..threads import single_threaded
 from .app import app, examples_last, state
 from . import annotate as _annotate  # noqa: F401  (registers commands)
@@ -97,11 +97,10 @@ def _leave(code: int) -> None:
 def _utf8_stdout() -> None:
     """Records, tasks and CoNLL on standard output are UTF-8, as in a file, whatever the locale or
     PYTHONIOENCODING say (an encoding without the text's characters ended a write in a traceback); `show`'s
-    table is then UTF-8 too."""
-    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
-    if encoding != "utf8" and hasattr(sys.stdout, "reconfigure"):
+    table is then UTF-8 too, with what UTF-8 cannot hold escaped as in a file (jsonio.UNWRITABLE)."""
+    if hasattr(sys.stdout, "reconfigure"):
         with contextlib.suppress(ValueError, OSError):  # a stream that cannot change encoding keeps its own
-            sys.stdout.reconfigure(encoding="utf-8")
+            sys.stdout.reconfigure(encoding="utf-8", errors=UNWRITABLE)
 
 
 def _stop_on_sigterm() -> list[bool]:

@@ -37,7 +37,7 @@ from typing import Callable, Iterable, Iterator
 from ..counts import amount
 from ..errors import InputError, OffsetError, OutputError, shorten
 from ..jsonio import not_a_file, open_binary, walk
-from ..records import KINDS, ROLES, SOURCE_TYPES, check_fragment, fragment, infer_kind, make_record
+from ..records import KINDS, ROLES, SOURCE_TYPES, check_fragment, fragment, infer_kind, make_record, name_text
 from ..validation.spans import same_but_whitespace
 from .outdir import safe_name, staged_dir, write_text
 
@@ -471,6 +471,7 @@ def read(folder: str | Path) -> Iterator[dict]:
     for ann in anns:
         try:
             txt, doc_id, who = _text_of(ann, folder)
+            doc_id, who = name_text(doc_id), who if who is None else name_text(who)
         except OSError as exc:  # Path.is_file() on a folder that cannot be searched raises (a traceback)
             raise InputError(f"{exc.filename or ann}: cannot open ({exc.strerror})") from None
         if (earlier := first.setdefault((doc_id, who), ann)) is not ann:  # both layouts in one folder: two records
