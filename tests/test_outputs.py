@@ -374,3 +374,26 @@ def _alive(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_name_longer_than_the_system_takes_is_one_line(records, tmp_path):
+    """Python 3.11's Path.is_symlink(), is_file() and is_dir() raise ENAMETOOLONG where they answer False to a name
+    that does not exist: a traceback for an output, an input or brat's folder named so, and for an id of thousands
+    of parts exported as brat's folders (each part short enough)."""
+    long = "x" * 256
+    for command in (("export", records, "-f", "jsonl", "-o", tmp_path / long),
+                    ("export", records, "-f", "brat", "-o", tmp_path / long),
+                    ("validate", records, "-o", tmp_path / long)):
+        ran = attrib(*command)
+        assert ran.code == 2 and ran.err.startswith(f"attrib: E140 {tmp_path / long}: cannot write ("), ran.err
+    for command in (("export", tmp_path / long, "-f", "jsonl", "-o", tmp_path / "out.jsonl"),
+                    ("import", "brat", tmp_path / long, "-o", tmp_path / "out.jsonl")):
+        ran = attrib(*command)
+        assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {tmp_path / long}: cannot open ("), ran.err
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text(json.dumps({"id": "/".join(["d"] * 3000), "text": TEXT, "attributions": []}) + "\n", encoding="utf-8")
+    ran = attrib("export", deep, "-f", "brat", "-o", tmp_path / "brat")
+    assert ran.code == 2 and ran.err.startswith(f"attrib: E140 {tmp_path / 'brat'}: record 'd/d/d/") \
+        and ran.err.rstrip().endswith(": cannot write its files (File name too long)"), ran.err
+    assert not (tmp_path / "brat").exists() and not (tmp_path / "out.jsonl").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left

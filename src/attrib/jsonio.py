@@ -240,7 +240,10 @@ def write_failure(exc: BaseException) -> bool:
 def resolved(path: Path) -> Path:
     """Where a file written at `path` goes: a link's target, which the new file replaces (renaming it over the link
     made the link a file: `-o /dev/stdout > out` as root replaced /dev/stdout), else `path` itself."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        return Path(os.path.realpath(path)) if path.is_symlink() else path
+    except OSError as exc:  # a name longer than the system takes: Path raises (Python 3.11)
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
 
 
 def is_stream(path: str | Path) -> bool:

@@ -231,10 +231,15 @@ def write(records: Iterable[dict], out: Path, layout: str = "brat",
             if layout != "brat" and written.get(ann, (txt.stem, who)) != (txt.stem, who):
                 raise _clash(out, record["id"], ann.relative_to(root))  # another document's name, '_' and annotator
             written[ann] = (txt.stem, who)
-            if folder := next((path for path in (txt, ann) if path.is_dir()), None):  # it named the staging folder
+            try:
+                folder, taken = next((path for path in (txt, ann) if path.is_dir()), None), ann.exists()
+            except OSError as exc:  # an id of many parts: a path longer than the system takes (Path raises)
+                raise OutputError(f"{out}: record {shorten(record['id'], 60)!r}: cannot write its files "
+                                  f"({exc.strerror})") from None
+            if folder:  # it named the staging folder
                 raise OutputError(f"{out}: record {record['id']!r}: {folder.relative_to(root)} is a folder already, "
                                   "made for an id with '/': give the two records ids that are not each other's paths")
-            if ann.exists():
+            if taken:
                 raise OutputError(f"{out}: two records for {ann.relative_to(root)} (id {record['id']!r}" + (
                     ", several annotators?): keep one version of each document (a Label Studio export: --choose latest), "
                     "or use --layout polnear (a file per annotator)" if layout == "brat" else
@@ -462,8 +467,11 @@ def _ann_files(folder: Path) -> list[Path]:
 def read(folder: str | Path) -> Iterator[dict]:
     """attrib records from every .ann under `folder` (either layout), in path order, one per .ann."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: not a folder")
+    try:
+        if not folder.is_dir():
+            raise InputError(f"{folder}: not a folder")
+    except OSError as exc:  # a name longer than the system takes: Path raises (Python 3.11)
+        raise InputError(f"{folder}: cannot open ({exc.strerror})") from None
     anns = _ann_files(folder)
     if not anns:
         raise InputError(f"{folder}: no .ann files in it")

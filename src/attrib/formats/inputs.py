@@ -89,8 +89,11 @@ def _not_empty(records: Iterable[dict], why: Callable[[], str]) -> Iterator[dict
 
 
 def _blank(path: Path) -> bool:
-    if not path.is_file():
-        return False
+    try:
+        if not path.is_file():
+            return False
+    except OSError as exc:  # a name longer than the system takes: Path raises (Python 3.11)
+        raise InputError(f"{path}: cannot open ({exc.strerror})") from None
     with open_binary(path) as handle:
         head = handle.read(BLANK_PROBE)
     return len(head) < BLANK_PROBE and not head.strip()
