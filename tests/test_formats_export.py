@@ -239,6 +239,23 @@ def test_a_damaged_parquet_page_is_one_line_naming_the_row(tmp_path):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_parquet_column_named_twice_is_refused(tmp_path):
+    """Two columns `id`: the row's object kept the last, validate passed and export wrote the other id, where JSON
+    Lines refuses a key given twice (V007)."""
+    import pyarrow as pa
+
+    table = pa.Table.from_arrays([pa.array(["a"]), pa.array(["He said no."]), pa.array([[]], pa.list_(pa.null())),
+                                  pa.array(["b"])], names=["id", "text", "attributions", "id"])
+    twice = tmp_path / "twice.parquet"
+    pq.write_table(table, twice)
+    for command in (("validate",), ("export", "-f", "jsonl", "-o", tmp_path / "out.jsonl")):
+        ran = attrib(command[0], twice, *command[1:])
+        assert ran.code == 2 and ran.err.strip() == (
+            f"attrib: E100 {twice}: 1 column named twice ('id'): a row would keep one of each, as a JSON object with a "
+            "key given twice (V007): name them apart"), ran.err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 def test_parquet_is_written_in_row_groups(tmp_path):
     record = {"id": "x", "text": TEXT, "meta": {}, "attributions": []}
     export(({**record, "id": str(i)} for i in range(2500)), "parquet", tmp_path / "data.parquet")

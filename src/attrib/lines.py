@@ -14,9 +14,11 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+from collections import Counter
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Iterator
 
+from .counts import amount
 from .errors import InputError, shorten
 from .jsonio import JsonLine, iter_jsonl, open_binary
 from .jsonsafe import Decoder, Problem, json_path, max_depth, problems_in
@@ -51,6 +53,10 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
         parquet = pq.ParquetFile(handle)
     except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
         raise InputError(f"{name}: not a Parquet file ({str(exc).splitlines()[0]})") from None
+    if twice := sorted(column for column, n in Counter(parquet.schema_arrow.names).items() if n > 1):  # a row's object
+        # would keep the last
+        raise InputError(f"{name}: {amount(len(twice), 'column')} named twice ({', '.join(map(repr, twice))}): a row "
+                         "would keep one of each, as a JSON object with a key given twice (V007): name them apart")
     groups = range(parquet.num_row_groups) if row_groups is None else row_groups
     number = first
     for batch in _batches(parquet, groups, lambda: f"{name}:{number}"):
