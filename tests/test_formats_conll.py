@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from seqeval.metrics import f1_score
 from seqeval.metrics.sequence_labeling import get_entities
 from seqeval.scheme import IOB2, Entities
@@ -188,3 +190,19 @@ def test_a_text_over_spacys_length_limit_is_exported(tmp_path, fmt, name):
     ran = attrib("export", source, "-f", fmt, "-o", tmp_path / name)
     assert ran.code == 0, ran.err
     assert ran.err == f"1 document, 0 attributions written to {tmp_path / name} ({fmt})\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from(["source", "cue", "content"]), st.integers(0, 2),
+                          st.integers(0, 30), st.integers(1, 12)), max_size=25))
+def test_flat_shows_on_each_token_the_first_fragment_by_flat_order(drawn):
+    """The flat form paints fragments best first over the tokens still bare (every (token, fragment) pair kept took
+    3 GB for 100 attributions over a text of a million characters): each token shows what the minimum over its
+    fragments by Mark.flat_order shows."""
+    from attrib.formats.conll import Mark, _shown_mark
+
+    fragments = [Mark(a, role, j, start, start + length) for a, role, j, start, length in drawn]
+    shown = _shown_mark(fragments, 45)
+    for t in range(45):
+        over = [m for m in fragments if m.start <= t < m.end]
+        assert shown.get(t) == min(over, key=Mark.flat_order, default=None)
