@@ -280,6 +280,29 @@ def test_wide_parquet_rows_are_read_a_few_at_a_time(tmp_path):
     assert [line.where for line in iter_lines(tmp_path / "wide.parquet")][-1] == f"{tmp_path / 'wide.parquet'}:12"
 
 
+def test_one_wide_value_repeated_down_the_rows_is_unpacked_a_few_rows_at_a_time(tmp_path):
+    """1,024 rows of one 1 MB text make a Parquet file of 3 kB (the value is stored once, in a dictionary), which
+    the row groups' sizes count once: read as plain strings, every row held its own copy (1.1 GB). Such columns are
+    now read as dictionaries and turned into objects about PARQUET_BATCH_BYTES of values at a time."""
+    import pyarrow as pa
+
+    from attrib.lines import PARQUET_BATCH_BYTES, _by_size, _dictionary_columns, iter_lines
+
+    wide = "The mayor said the road was closed. " * 100_000  # 3.6 MB
+    rows = [{"id": f"r{i}", "text": wide, "attributions": []} for i in range(40)]
+    for name, table in (("plain.parquet", pa.Table.from_pylist(rows)),  # as pandas writes strings: dictionary pages
+                        ("typed.parquet", pa.Table.from_pylist(rows).set_column(
+                            1, "text", pa.array([wide] * 40).dictionary_encode()))):  # and the Arrow type says so
+        pq.write_table(table, tmp_path / name, use_dictionary=True)
+        stored = pq.ParquetFile(tmp_path / name)
+        assert stored.metadata.row_group(0).total_byte_size < 2 * len(wide)
+        assert "text" in _dictionary_columns(stored) or pa.types.is_dictionary(stored.schema_arrow.field("text").type)
+        (batch,) = pq.ParquetFile(tmp_path / name, read_dictionary=["text"]).iter_batches()
+        slices = list(_by_size(batch))
+        assert sum(s.num_rows for s in slices) == 40 and max(s.num_rows for s in slices) == PARQUET_BATCH_BYTES // len(wide)
+        assert [line.value for line in iter_lines(tmp_path / name)] == rows
+
+
 def label_studio_export(records: list[dict]) -> list[dict]:
     """An export as Label Studio gives it: each task annotated by two people, the second dropping one attribution."""
     tasks = []

@@ -51,6 +51,9 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
         raise InputError(f"{name}: reading Parquet needs pyarrow: pip install 'attrib[parquet]'") from None
     try:
         parquet = pq.ParquetFile(handle)
+        if stored := _dictionary_columns(parquet):  # read as they are stored: a value repeated down the rows, once
+            handle.seek(0)
+            parquet = pq.ParquetFile(handle, read_dictionary=stored)
     except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
         raise InputError(f"{name}: not a Parquet file ({str(exc).splitlines()[0]})") from None
     if twice := sorted(column for column, n in Counter(parquet.schema_arrow.names).items() if n > 1):  # a row's object
@@ -59,15 +62,55 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
                          "would keep one of each, as a JSON object with a key given twice (V007): name them apart")
     groups = range(parquet.num_row_groups) if row_groups is None else row_groups
     number = first
-    for batch in _batches(parquet, groups, lambda: f"{name}:{number}"):
-        try:
-            rows: list = batch.to_pylist()
-        except Exception:  # bytes not UTF-8, a date past 9999, an unknown time zone: find the rows, say which
-            rows = [_row_or_error(batch, i) for i in range(batch.num_rows)]
-        for row in rows:
-            where = f"{name}:{number}"
-            yield JsonLine(where, error=InputError(f"{where}: {row}")) if isinstance(row, str) else _row_line(row, where)
-            number += 1
+    for whole in _batches(parquet, groups, lambda: f"{name}:{number}"):
+        for batch in _by_size(whole):
+            try:
+                rows: list = batch.to_pylist()
+            except Exception:  # bytes not UTF-8, a date past 9999, an unknown time zone: find the rows, say which
+                rows = [_row_or_error(batch, i) for i in range(batch.num_rows)]
+            for row in rows:
+                where = f"{name}:{number}"
+                yield JsonLine(where, error=InputError(f"{where}: {row}")) if isinstance(row, str) else _row_line(row, where)
+                number += 1
+
+
+def _dictionary_columns(parquet) -> list[str]:
+    """The top-level text columns stored dictionary-encoded in some row group: read as pyarrow dictionaries, a value
+    repeated down the rows is held once, where read as plain strings it was unpacked in every row (1,024 rows of one
+    1 MB text, a file of 3 kB, took 1.1 GB)."""
+    import pyarrow as pa
+
+    metadata = parquet.metadata
+    encoded = {metadata.row_group(g).column(c).path_in_schema for g in range(metadata.num_row_groups)
+               for c in range(metadata.num_columns) if metadata.row_group(g).column(c).has_dictionary_page}
+    return [field.name for field in parquet.schema_arrow if field.name in encoded
+            and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))]
+
+
+def _by_size(batch) -> Iterator:
+    """`batch` in slices of about PARQUET_BATCH_BYTES of values once unpacked, counting a dictionary column's value in
+    every row that has it: the row groups' sizes (batch_rows) count it once."""
+    import numpy
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sizes = numpy.zeros(batch.num_rows)
+    for column in batch.columns:
+        if pa.types.is_dictionary(column.type) and pa.types.is_string(column.type.value_type):
+            lengths = pc.binary_length(column.dictionary).fill_null(0).to_numpy(zero_copy_only=False)
+            sizes += lengths[column.indices.fill_null(0).to_numpy(zero_copy_only=False)] if len(lengths) else 0
+        else:
+            sizes += column.nbytes / max(batch.num_rows, 1)
+    if sizes.sum() <= PARQUET_BATCH_BYTES:
+        yield batch
+        return
+    start, used = 0, 0.0
+    for i, size in enumerate(sizes.tolist()):
+        if used and used + size > PARQUET_BATCH_BYTES:
+            yield batch.slice(start, i - start)
+            start, used = i, 0.0
+        used += size
+    yield batch.slice(start)
 
 
 def _batches(parquet, groups: range, where) -> Iterator:
@@ -90,7 +133,7 @@ def _batches(parquet, groups: range, where) -> Iterator:
 def batch_rows(metadata, groups: range) -> int:
     """Rows per batch: PARQUET_BATCH, fewer where the widest of `groups` holds more than PARQUET_BATCH_BYTES in as
     many rows (100 rows of 3 MB texts, 43 kB packed, took 1.1 GB in batches of 1,024; 300 ran out of memory). A wide
-    value repeated in a row group is stored once (dictionary encoding), so its rows still come 1,024 at a time."""
+    value repeated in a row group is counted once (dictionary encoding): _by_size cuts such batches."""
     widest = max((metadata.row_group(g).total_byte_size / max(metadata.row_group(g).num_rows, 1) for g in groups),
                  default=0)
     return max(1, min(PARQUET_BATCH, int(PARQUET_BATCH_BYTES // max(widest, 1))))
