@@ -147,3 +147,43 @@ def test_file_names_that_are_not_utf8_make_ids_and_reports_not_tracebacks(tmp_pa
         assert ran.code == 1 and "Traceback" not in ran.err, ran.err
         assert "x\\udcff.jsonl" in (ran.out if "-o" not in command else report.read_text(encoding="utf-8"))
     assert json.loads(report.read_text(encoding="utf-8"))["summary"]["files"] == [bad_name]  # the same name read back
+
+
+def test_one_span_given_to_hundreds_of_attributions_is_refused_before_it_is_copied(tmp_path):
+    """Each attribution carries its fragments' text: a gold pair, a Label Studio CONTENT region related to many
+    cues, or a brat span in many events, given to hundreds of attributions, made records and outputs of gigabytes
+    from a file of a megabyte (800 attributions of one 1 MB content: validate 835 MB, labelstudio tasks 3.2 GB). A
+    document whose fragments hold over MAX_COVER times its text is refused as they are made; PolNeAR's most is 1.06,
+    and a short text (COVER_FLOOR) may hold many nested attributions."""
+    from attrib.records import COVER_FLOOR, MAX_COVER
+
+    text = "said " * 40_000  # 200,000 characters
+    content = [5, len(text) - 1]
+    gold = tmp_path / "gold.jsonl"
+    many = MAX_COVER + 1
+    gold.write_text(json.dumps({"id": "d", "text": text, "attributions": [
+        {"content": content, "source": None, "cue": [0, 4], "kind": "indirect",
+         "parts": {"content": [content], "source": [], "cue": [[0, 4]]}}] * many}) + "\n", encoding="utf-8")
+    said = (f"its fragments hold over {MAX_COVER} times its text of 200,000 characters ({many * (content[1] - content[0] + 4):,} in "
+            f"its first {many} attributions; PolNeAR's most is 1.06 times)")
+    ran = attrib("validate", gold)
+    assert ran.code == 1 and f"{gold}:1 $: {said}" in ran.out, ran.out
+    ran = attrib("labelstudio", "tasks", gold, "-o", tmp_path / "tasks.json")
+    assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {gold}:1: {said}") and not (tmp_path / "tasks.json").exists()
+
+    brat = tmp_path / "brat"
+    brat.mkdir()
+    (brat / "doc.txt").write_text(text, encoding="utf-8")
+    (brat / "doc.ann").write_text(f"T1\tContent 5 {len(text) - 1}\t{text[5:-1]}\nT2\tCue 0 4\tsaid\n"
+                                  + "".join(f"E{i}\tAttribution:T2 Content:T1\n" for i in range(many)), encoding="utf-8")
+    ran = attrib("import", "brat", brat, "-o", tmp_path / "b.jsonl")
+    assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {brat / 'doc.ann'}: its fragments hold over"), ran.err
+
+    nested = "“" * 600 + "x" + "”" * 600  # 1,201 characters: 600 nested attributions, 360,600 characters in all
+    assert len(nested) * 600 / 2 < MAX_COVER * COVER_FLOOR
+    fine = tmp_path / "nested.jsonl"
+    fine.write_text(json.dumps({"id": "n", "text": nested, "attributions": [
+        {"content": [i, len(nested) - i], "source": None, "cue": None, "kind": "direct",
+         "parts": {"content": [[i, len(nested) - i]], "source": [], "cue": []}} for i in range(600)]}) + "\n",
+        encoding="utf-8")
+    assert attrib("export", fine, "-f", "jsonl", "-o", tmp_path / "n.jsonl").code == 0

@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from .counts import amount
 from .errors import InputError, OffsetError, SchemaError, shorten, unlike
 from .lines import iter_lines
 
@@ -246,36 +247,59 @@ def normalize_record(obj: Any, where: str) -> dict:
     attributions_in = obj["attributions"]
     if not isinstance(attributions_in, list):  # null was read as none, as a misspelt key was
         raise InputError(f"{where}: \"attributions\" must be a list, got {type(attributions_in).__name__}")
-    attributions = []
     gold = [isinstance(attr, dict) and is_gold(attr) for attr in attributions_in]
-    taken = {attr["id"] for attr in attributions_in if isinstance(attr, dict) and isinstance(attr.get("id"), str)}
-    # (the ids given: one made for another must not repeat them)
-    for i, attr in enumerate(attributions_in):
-        path = f"{where}: $.attributions[{i}]"
-        if not isinstance(attr, dict):
-            raise InputError(f"{path}: expected an object")
-        if gold[i]:
-            _check_parts(attr.get("parts"), path)
-            out = _gold_attribution(text, attr, path)
-            out.setdefault("id", _made_id(i, taken))
-        else:
-            out = dict(attr)
-            if "id" not in out:
-                out["id"] = _made_id(i, taken)
-            for role in ROLES:
-                frags = out.get(role) or []
-                if not isinstance(frags, list):
-                    raise InputError(f"{path}.{role}: expected a list of fragments, got {type(frags).__name__}")
-                for j, frag in enumerate(frags):
-                    check_fragment(text, frag, f"{path}.{role}[{j}]")
-                out[role] = frags
-            if out.get("source_entity") is not None:
-                check_fragment(text, out["source_entity"], f"{path}.source_entity")
-            out.setdefault("source_entity", None)
-        attributions.append(out)
+
+    def normalized() -> Iterator[dict]:
+        taken = {attr["id"] for attr in attributions_in if isinstance(attr, dict) and isinstance(attr.get("id"), str)}
+        # (the ids given: one made for another must not repeat them)
+        for i, attr in enumerate(attributions_in):
+            path = f"{where}: $.attributions[{i}]"
+            if not isinstance(attr, dict):
+                raise InputError(f"{path}: expected an object")
+            if gold[i]:
+                _check_parts(attr.get("parts"), path)
+                out = _gold_attribution(text, attr, path)
+                out.setdefault("id", _made_id(i, taken))
+            else:
+                out = dict(attr)
+                if "id" not in out:
+                    out["id"] = _made_id(i, taken)
+                for role in ROLES:
+                    frags = out.get(role) or []
+                    if not isinstance(frags, list):
+                        raise InputError(f"{path}.{role}: expected a list of fragments, got {type(frags).__name__}")
+                    for j, frag in enumerate(frags):
+                        check_fragment(text, frag, f"{path}.{role}[{j}]")
+                    out[role] = frags
+                if out.get("source_entity") is not None:
+                    check_fragment(text, out["source_entity"], f"{path}.source_entity")
+                out.setdefault("source_entity", None)
+            yield out
+
+    attributions = covered(text, normalized(), where)
     meta = merged_meta(obj, RECORD_KEYS, where)
     extra = {k: obj[k] for k in ("generator", "provenance") if k in obj}
     return make_record(id_text(doc_id), text, attributions, meta, **extra)
+
+
+MAX_COVER = 20  # times its text a document's fragments may hold in all (PolNeAR's most: 1.06)
+COVER_FLOOR = 50_000  # characters: a short text may hold many nested attributions
+
+
+def covered(text: str, attributions: Iterable[dict], where: str) -> list[dict]:
+    """`attributions`, refused (InputError) once their fragments hold more than MAX_COVER times the text: each
+    attribution carries its fragments' text, so one span given to hundreds of attributions (one content with many
+    cues, a brat span in many events, a gold pair repeated) made a record, and an output, of gigabytes from a file of
+    one megabyte. Checked as they come, so what is held stays under the limit."""
+    limit, total, out = MAX_COVER * max(len(text), COVER_FLOOR), 0, []
+    for attribution in attributions:
+        total += sum(f["end"] - f["start"] for role in ROLES for f in attribution.get(role) or [])
+        if total > limit:
+            raise InputError(f"{where}: its fragments hold over {MAX_COVER} times its text of {len(text):,} characters "
+                             f"({total:,} in its first {amount(len(out) + 1, 'attribution')}; PolNeAR's most is 1.06 "
+                             "times): one span given to hundreds of attributions? attrib refuses such a document")
+        out.append(attribution)
+    return out
 
 
 def blank_span(record: dict) -> str | None:

@@ -37,7 +37,7 @@ from typing import Callable, Iterable, Iterator
 from ..counts import amount
 from ..errors import InputError, OffsetError, OutputError, shorten
 from ..jsonio import not_a_file, open_binary, walk
-from ..records import KINDS, ROLES, SOURCE_TYPES, check_fragment, fragment, infer_kind, make_record, name_text
+from ..records import KINDS, ROLES, SOURCE_TYPES, check_fragment, covered, fragment, infer_kind, make_record, name_text
 from ..validation.spans import same_but_whitespace
 from .outdir import safe_name, staged_dir, write_text
 
@@ -384,7 +384,8 @@ def parse_ann(content: str, text: str, where: str) -> list[dict]:
     for ident, ends, at in relations:
         if missing := next((end for end in ends if end not in types), None):
             raise InputError(f"{at}: {ident} relates {missing or 'nothing'}, which is no span defined in the file")
-    return [_attribution(f"a{i}", event, spans, types, attributes, refers, text) for i, event in enumerate(events)]
+    made = (_attribution(f"a{i}", event, spans, types, attributes, refers, text) for i, event in enumerate(events))
+    return covered(text, made, where)
 
 
 def _define(defined: dict[str, str], ident: str, at: str) -> None:

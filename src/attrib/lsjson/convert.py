@@ -18,7 +18,7 @@ from .. import __version__
 
 from ..errors import InputError
 from ..jsonsafe import Decoder, max_depth, nests_deeper
-from ..records import RECORD_KEYS, ROLES, check_fragment, infer_kind, make_record, merged_meta
+from ..records import RECORD_KEYS, ROLES, check_fragment, covered, infer_kind, make_record, merged_meta
 from .names import (
     CONTENT,
     CUE,
@@ -293,7 +293,8 @@ def result_to_attributions(text: str, result: list[dict], where: str = "result")
         elif kind == "choices" and value.get("choices"):
             choices[rid].setdefault(item.get("from_name"), value["choices"][0])
     groups, referent_of = group_regions(labels, relations)
-    return [_attribution(text, f"a{n}", group, regions, choices, referent_of) for n, group in enumerate(groups)]
+    made = (_attribution(text, f"a{n}", group, regions, choices, referent_of) for n, group in enumerate(groups))
+    return covered(text, made, where)
 
 
 def _attribution(text: str, aid: str, group: list[str], regions: dict, choices: dict, referent_of: dict) -> dict:
