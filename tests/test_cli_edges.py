@@ -390,3 +390,13 @@ def test_standard_input_where_a_file_is_read_is_said_so(tmp_path, args):
     ran = attrib(*(arg.format(tmp=tmp_path) for arg in args), stdin=b"{}\n")
     assert ran.code == 2 and ran.err == "attrib: E100 - (standard input): this input is read as a file: name one\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_loop_of_links_given_to_annotate_is_said_as_the_other_commands_say_it(tmp_path):
+    """Path.exists() says False to a link that loops, and annotate said "no such file or folder" of a name `ls` lists;
+    the other commands said what stat says."""
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(loop)
+    ran = attrib("annotate", loop, "-o", tmp_path / "out.jsonl")
+    assert ran.code == 1 and f"attrib: skipped: E100 {loop}: cannot open (Too many levels of symbolic links)" in ran.err
+    assert attrib("validate", loop).err.strip() == f"attrib: E100 {loop}: cannot open (Too many levels of symbolic links)"

@@ -215,14 +215,25 @@ def iter_documents(inputs: Iterable[str], on_error: ErrorHandler) -> Iterator[Do
                 on_error(InputError(f"{path}: folder holds no .txt files"))
             for file in files:
                 yield from _text_file(file, file.relative_to(path).with_suffix("").as_posix(), on_error)
-        elif not exists:
-            on_error(InputError(f"{path}: no such file or folder"))
+        elif not exists:  # or a link that cannot be followed (a loop): Path.exists() says False to both
+            on_error(InputError(f"{path}: {_not_there(path)}"))
         elif path.suffix.lower() in JSONL_SUFFIXES + PARQUET_SUFFIXES:
             yield from _jsonl(path, on_error)
         elif path.suffix.lower() in JSON_SUFFIXES:
             yield from _json_array_file(path, on_error)
         else:
             yield from _text_file(path, path.stem, on_error)
+
+
+def _not_there(path: Path) -> str:
+    """Why a path Path.exists() denies cannot be read: it does not exist, or what stat says (a loop of links)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        return f"cannot open ({exc.strerror})"
+    return "no such file or folder"
 
 
 def text_files(folder: Path, on_error: ErrorHandler | None = None) -> list[Path]:
