@@ -179,6 +179,24 @@ def test_one_span_given_to_hundreds_of_attributions_is_refused_before_it_is_copi
     ran = attrib("import", "brat", brat, "-o", tmp_path / "b.jsonl")
     assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {brat / 'doc.ann'}: its fragments hold over"), ran.err
 
+    def region(rid: str, start: int, end: int, label: str) -> dict:
+        return {"id": rid, "from_name": "role", "to_name": "text", "type": "labels",
+                "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]}}
+
+    result = [region("content", 5, len(text) - 1, "CONTENT")]  # one content, related to many cues
+    for i in range(many):
+        result += [region(f"cue{i}", 5 * i, 5 * i + 4, "CUE"),
+                   {"from_id": f"cue{i}", "to_id": "content", "type": "relation", "direction": "right",
+                    "labels": ["content"]}]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([{"id": 7, "data": {"text": text, "record_id": "doc"}, "predictions": [], "annotations": [
+        {"id": 100, "completed_by": 1, "result": result, "was_cancelled": False}]}]), encoding="utf-8")
+    validated = attrib("validate", export)  # as the commands that read it: validate passed it with a warning
+    assert validated.code == 1 and "error V508 " in validated.out, validated.out
+    ran = attrib("labelstudio", "records", export, "-o", tmp_path / "r.jsonl")  # its check of each task says it first
+    assert ran.code == 1 and one_line(ran.err) and f"V508 the attributions' fragments hold over {MAX_COVER} times" \
+        in ran.err and not (tmp_path / "r.jsonl").exists(), ran.err
+
     nested = "“" * 600 + "x" + "”" * 600  # 1,201 characters: 600 nested attributions, 360,600 characters in all
     assert len(nested) * 600 / 2 < MAX_COVER * COVER_FLOOR
     fine = tmp_path / "nested.jsonl"

@@ -286,12 +286,17 @@ MAX_COVER = 20  # times its text a document's fragments may hold in all (PolNeAR
 COVER_FLOOR = 50_000  # characters: a short text may hold many nested attributions
 
 
+def cover_limit(length: int) -> int:
+    """The most characters the fragments of a document whose text is `length` long may hold in all."""
+    return MAX_COVER * max(length, COVER_FLOOR)
+
+
 def covered(text: str, attributions: Iterable[dict], where: str) -> list[dict]:
     """`attributions`, refused (InputError) once their fragments hold more than MAX_COVER times the text: each
     attribution carries its fragments' text, so one span given to hundreds of attributions (one content with many
     cues, a brat span in many events, a gold pair repeated) made a record, and an output, of gigabytes from a file of
     one megabyte. Checked as they come, so what is held stays under the limit."""
-    limit, total, out = MAX_COVER * max(len(text), COVER_FLOOR), 0, []
+    limit, total, out = cover_limit(len(text)), 0, []
     for attribution in attributions:
         total += sum(f["end"] - f["start"] for role in ROLES for f in attribution.get(role) or [])
         if total > limit:
