@@ -579,5 +579,5 @@ def test_every_pair_overlapping_is_scored_in_bytes_a_pair_and_past_a_million_ref
     ran = attrib("eval", over, over)
     assert ran.code == 2 and "Traceback" not in ran.err
     assert ran.err.strip() == (f"attrib: E100 {over}: document 'nested': 1,001 reference and 1,001 predicted spans overlap "
-                               "in 1,002,001 pairs, more than the 1,000,000 eval scores in one document (one draft "
+                               "in 1,002,001 pairs, more than the 1,000,000 attrib scores in one document (one draft "
                                "repeated, or nested spans, thousands of times?)")

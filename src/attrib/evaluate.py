@@ -31,8 +31,8 @@ A ratio whose denominator is zero is None ("-" in tables), never a made-up 0 or 
 from __future__ import annotations
 
 import sys
-from array import array
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -135,7 +135,7 @@ def overlapping_pairs(gold: list[Span], pred: list[Span]) -> tuple[numpy.ndarray
     total = int(inside_p.sum()) + int(inside_g.sum())
     if total > MAX_PAIRS:
         raise InputError(f"{len(gold):,} reference and {len(pred):,} predicted spans overlap in {total:,} pairs, more "
-                         f"than the {MAX_PAIRS:,} eval scores in one document (one draft repeated, or nested spans, "
+                         f"than the {MAX_PAIRS:,} attrib scores in one document (one draft repeated, or nested spans, "
                          "thousands of times?)")
     ga = numpy.repeat(numpy.arange(len(g), dtype=numpy.int32), inside_p)
     pa = by_start[_ranges(first, inside_p)].astype(numpy.int32)
