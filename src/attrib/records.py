@@ -283,7 +283,7 @@ def normalize_record(obj: Any, where: str) -> dict:
 
 
 MAX_COVER = 20  # times its text a document's fragments may hold in all (PolNeAR's most: 1.06)
-COVER_FLOOR = 50_000  # characters: a short text may hold many nested attributions
+COVER_FLOOR = 200_000  # characters: a short text may hold many nested attributions (1,000 in a text of 4,000)
 
 
 def cover_limit(length: int) -> int:
