@@ -1,6 +1,7 @@
 """`attrib eval` as a whole process, on a corpus and on one document of many equal attributions.
 
-    python benchmarks/bench_eval.py ../shared/data/polnear-dev.gold.jsonl --equal 500,1000 --disjoint 20000 --nested 1000
+    python benchmarks/bench_eval.py ../shared/data/polnear-dev.gold.jsonl --equal 500,1000 --disjoint 20000 \
+        --nested 1000
 
 Each figure is the median wall time of --rounds runs of `attrib eval GOLD GOLD` in a fresh process (command start
 included), with the run's peak resident memory (the child's ru_maxrss, which starts from this small process's size

@@ -496,7 +496,8 @@ def test_a_damaged_parquet_part_is_one_line_and_a_clean_exit(tmp_path):
     folder.mkdir()
     part = damaged_parquet(folder / "000-in-00000.parquet")
     manifest = {"format": "parquet", "counts": {"parts": 1, "documents": 3000},
-                "parts": [{"file": part.name, "sha256": hashlib.sha256(part.read_bytes()).hexdigest(), "documents": 3000}]}
+                "parts": [{"file": part.name, "sha256": hashlib.sha256(part.read_bytes()).hexdigest(),
+                           "documents": 3000}]}
     (folder / "_SUCCESS.json").write_text(json.dumps(manifest), encoding="utf-8")
     ran = attrib_process("merge", folder, "-o", tmp_path / "merged.parquet")
     assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {folder}/{part.name}: not a Parquet part attrib wrote (")

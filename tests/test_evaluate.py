@@ -547,7 +547,8 @@ def _nested(n: int) -> dict:
     text = "x " * n + "He said it rains." + " y" * n
     middle = 2 * n
     return {"id": "nested", "text": text, "attributions": [
-        {"kind": "indirect", "source": [fragment(text, middle, middle + 2)], "cue": [fragment(text, middle + 3, middle + 7)],
+        {"kind": "indirect", "source": [fragment(text, middle, middle + 2)],
+         "cue": [fragment(text, middle + 3, middle + 7)],
          "content": [fragment(text, 2 * i, len(text) - 2 * i)]} for i in range(n)]}
 
 
@@ -574,10 +575,12 @@ def test_every_pair_overlapping_is_scored_in_bytes_a_pair_and_past_a_million_ref
     ran = json.loads(done.stdout)
     assert ran["code"] == 0
     report = json.loads(ran["out"])
-    assert report["attributions"]["tp"] == 1000 and report["attributions_by_definition"]["found_jaccard50"]["tp"] == 1000
+    assert report["attributions"]["tp"] == 1000
+    assert report["attributions_by_definition"]["found_jaccard50"]["tp"] == 1000
     assert ran["peak_kb"] / 1024 < 250, ran["peak_kb"]
     ran = attrib("eval", over, over)
     assert ran.code == 2 and "Traceback" not in ran.err
-    assert ran.err.strip() == (f"attrib: E100 {over}: document 'nested': 1,001 reference and 1,001 predicted spans overlap "
+    assert ran.err.strip() == (f"attrib: E100 {over}: document 'nested': 1,001 reference and 1,001 predicted spans "
+                               "overlap "
                                "in 1,002,001 pairs, more than the 1,000,000 attrib scores in one document (one draft "
                                "repeated, or nested spans, thousands of times?)")

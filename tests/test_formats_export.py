@@ -299,7 +299,8 @@ def test_one_wide_value_repeated_down_the_rows_is_unpacked_a_few_rows_at_a_time(
         assert "text" in _dictionary_columns(stored) or pa.types.is_dictionary(stored.schema_arrow.field("text").type)
         (batch,) = pq.ParquetFile(tmp_path / name, read_dictionary=["text"]).iter_batches()
         slices = list(_by_size(batch))
-        assert sum(s.num_rows for s in slices) == 40 and max(s.num_rows for s in slices) == PARQUET_BATCH_BYTES // len(wide)
+        assert sum(s.num_rows for s in slices) == 40
+        assert max(s.num_rows for s in slices) == PARQUET_BATCH_BYTES // len(wide)
         assert [line.value for line in iter_lines(tmp_path / name)] == rows
 
 

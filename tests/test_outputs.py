@@ -391,7 +391,8 @@ def test_a_name_longer_than_the_system_takes_is_one_line(records, tmp_path):
         ran = attrib(*command)
         assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {tmp_path / long}: cannot open ("), ran.err
     deep = tmp_path / "deep.jsonl"
-    deep.write_text(json.dumps({"id": "/".join(["d"] * 3000), "text": TEXT, "attributions": []}) + "\n", encoding="utf-8")
+    deep.write_text(json.dumps({"id": "/".join(["d"] * 3000), "text": TEXT, "attributions": []}) + "\n",
+                    encoding="utf-8")
     ran = attrib("export", deep, "-f", "brat", "-o", tmp_path / "brat")
     assert ran.code == 2 and ran.err.startswith(f"attrib: E140 {tmp_path / 'brat'}: record 'd/d/d/") \
         and ran.err.rstrip().endswith(": cannot write its files (File name too long)"), ran.err

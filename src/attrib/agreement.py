@@ -7,7 +7,8 @@ with several annotations on one task is represented by their latest (`--choose e
 micro averages: counts summed over every pair of every task.
 
 Pre-annotation changes compare each annotator's latest annotation of a task (as agreement reads them) with the
-prediction it was started from (its `parent_prediction`), region by region, a region being a distinct (role, start, end):
+prediction it was started from (its `parent_prediction`), region by region, a region being a distinct (role, start,
+end):
 - kept: the same role and offsets in the annotation;
 - moved: not kept, but overlapping an annotation region of the same role that is not kept either
   (paired one-to-one, largest overlap first, then the lowest offsets);

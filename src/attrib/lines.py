@@ -70,7 +70,8 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
                 rows = [_row_or_error(batch, i) for i in range(batch.num_rows)]
             for row in rows:
                 where = f"{name}:{number}"
-                yield JsonLine(where, error=InputError(f"{where}: {row}")) if isinstance(row, str) else _row_line(row, where)
+                yield (JsonLine(where, error=InputError(f"{where}: {row}")) if isinstance(row, str)
+                       else _row_line(row, where))
                 number += 1
 
 
@@ -125,8 +126,9 @@ def _batches(parquet, groups: range, where) -> Iterator:
         except StopIteration:
             return
         except (OSError, pyarrow.ArrowException) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise InputError(f"{where()}: this row and those after it cannot be read: the file is damaged "
-                             f"({shorten(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 160)})") from None
+                             f"({shorten(reason, 160)})") from None
         yield batch
 
 

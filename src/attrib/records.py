@@ -291,6 +291,13 @@ def cover_limit(length: int) -> int:
     return MAX_COVER * max(length, COVER_FLOOR)
 
 
+def cover_excess(held: int, attributions: int, length: int) -> str:
+    """What is wrong with a document whose first `attributions` hold `held` characters of fragments, past the limit."""
+    return (f"its fragments hold {held:,} characters in its first {amount(attributions, 'attribution')}, over the "
+            f"{cover_limit(length):,} attrib takes for a text of {length:,} ({MAX_COVER} times it, "
+            f"{cover_limit(0):,} at least; PolNeAR's most is 1.06 times): one span given to hundreds of attributions?")
+
+
 def covered(text: str, attributions: Iterable[dict], where: str) -> list[dict]:
     """`attributions`, refused (InputError) once their fragments hold more than MAX_COVER times the text: each
     attribution carries its fragments' text, so one span given to hundreds of attributions (one content with many
@@ -300,9 +307,7 @@ def covered(text: str, attributions: Iterable[dict], where: str) -> list[dict]:
     for attribution in attributions:
         total += sum(f["end"] - f["start"] for role in ROLES for f in attribution.get(role) or [])
         if total > limit:
-            raise InputError(f"{where}: its fragments hold over {MAX_COVER} times its text of {len(text):,} characters "
-                             f"({total:,} in its first {amount(len(out) + 1, 'attribution')}; PolNeAR's most is 1.06 "
-                             "times): one span given to hundreds of attributions? attrib refuses such a document")
+            raise InputError(f"{where}: {cover_excess(total, len(out) + 1, len(text))}")
         out.append(attribution)
     return out
 

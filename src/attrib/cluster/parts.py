@@ -338,9 +338,9 @@ def merge_parts(url: str, out: IO[bytes]) -> dict:
                 data = b"".join(verified_chunks(folder, part))
                 try:
                     table = pq.ParquetFile(pa.BufferReader(data), pre_buffer=False).read(use_threads=False)
-                except (pa.ArrowException, ValueError, OSError) as exc:  # not Parquet, or damaged (a page pyarrow cannot
-                    # decode is an OSError; the write's own OSErrors, a full disk, are not the part's). Not read_table:
-                    # after a damaged page its threads abort the process at exit (pyarrow 24)
+                except (pa.ArrowException, ValueError, OSError) as exc:  # not Parquet, or damaged (a page pyarrow
+                    # cannot decode is an OSError; the write's own OSErrors, a full disk, are not the part's). Not
+                    # read_table: after a damaged page its threads abort the process at exit (pyarrow 24)
                     raise _not_a_part(f"{folder.url}/{part['file']}", exc) from None
                 try:
                     writer.write_table(table)

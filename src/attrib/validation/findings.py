@@ -68,7 +68,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "V505": (WARNING, "two attributions claim the same CUE or CONTENT fragment"),
     "V506": (WARNING, "a SOURCE refers to two REFERENTs (the first is kept)"),
     "V507": (WARNING, "two fragments of one role of one attribution overlap"),
-    "V508": (ERROR, "the attributions' fragments hold over 20 times the text (one span given to hundreds of them)"),
+    "V508": (ERROR, "the attributions' fragments hold over 20 times the text (one span given to hundreds of them?)"),
     # V6xx: annotations
     "V601": (WARNING, "a cancelled (skipped) annotation"),
     "V602": (WARNING, "an annotation with no regions"),

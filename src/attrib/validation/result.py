@@ -27,7 +27,7 @@ from ..lsjson.names import (
     TEXT_NAME,
 )
 from ..errors import shorten
-from ..records import KINDS, MAX_COVER, SOURCE_TYPES, cover_limit, is_int
+from ..records import KINDS, SOURCE_TYPES, cover_excess, cover_limit, is_int
 from .findings import Finding, Where
 from .spans import first_overlap, overlap_message, span_findings
 
@@ -272,7 +272,7 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
     claims: dict[tuple[str, int, int], int] = defaultdict(int)
     sourced: set[tuple[str, int, int]] = set()
     held, limit = 0, cover_limit(len(text))  # characters the converter's attributions hold (records.covered)
-    for group in groups:
+    for n, group in enumerate(groups, 1):
         own: dict[str, list[Region]] = {CUE: [], CONTENT: [], SOURCE: []}
         for rid in group:
             region = check.regions[rid]
@@ -281,10 +281,8 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
         before, held = held, held + sum(end - start for found in spans.values() for start, end in found)
         if before <= limit < held:  # said once, where the limit is passed
             region = min((r for found in own.values() for r in found), key=lambda r: r.index)
-            yield check.at(region.index).finding(
-                "V508", f"the attributions' fragments hold over {MAX_COVER} times the text of {len(text):,} "
-                        "characters by this one's (PolNeAR's most is 1.06 times): one span given to hundreds of "
-                        "attributions? The commands that read it refuse the document", region.id)
+            yield check.at(region.index).finding("V508", f"{cover_excess(held, n, len(text))} (here the limit is "
+                                                         "passed; the commands that read it refuse it)", region.id)
         cues, contents = (sorted(own[label], key=lambda r: (r.start, r.end, r.index)) for label in (CUE, CONTENT))
         sourced.update((SOURCE, start, end) for start, end in spans[SOURCE])
         if not (cues or contents) or any((label, start, end) in tainted for label in (CUE, CONTENT)
