@@ -449,6 +449,25 @@ def test_no_calibration_documents_keep_fill_off_and_say_so(corpus, tmp_path):
     assert spacy.load(tmp_path / "model").get_pipe("attrib_combine").fill is False
 
 
+def test_the_last_step_is_a_checkpoint_evaluated(corpus, tmp_path):
+    """spaCy evaluates at multiples of --eval-frequency and the best checkpoint evaluated is kept: --max-steps 12
+    with evaluations every 50 evaluated step 0 only, and shipped it untrained (a probe's --max-steps 50 and 150 gave
+    byte-identical models). The interval is spread so that the last step is evaluated, as few more steps as that
+    takes, and the run says so."""
+    from attrib.training.settings import checkpointed
+
+    assert [checkpointed(*asked) for asked in ((12, 50), (2000, 200), (60, 50), (151, 100), (1, 200))] == [
+        (12, 12), (2000, 200), (60, 30), (152, 76), (1, 1)]
+    train_path, dev_path = corpus
+    said = []
+    meta = train([train_path], tmp_path / "model", dev=[dev_path], log=said.append,
+                 settings=TrainSettings(max_steps=12, eval_frequency=50, calibration_fraction=0))
+    assert meta["settings"]["max_steps"] == 12 and meta["settings"]["eval_frequency"] == 12
+    assert meta["training_log_steps"] == 2  # step 0 and step 12
+    assert "training steps: 12, evaluated every 12 (asked: 12, every 50): the best checkpoint evaluated is kept, so " \
+           "the last step must be one" in said
+
+
 def test_a_training_folder_is_fingerprinted_by_its_files(tmp_path):
     """A brat folder got its path only, so the model_version stayed the same when its files changed."""
     from attrib.training.train import _fingerprint

@@ -21,3 +21,13 @@ class TrainSettings:
     show_progress: bool = False
     prefer: str = "rules"  # which side's attributions come first (policy.py)
     fill: bool | None = None  # add the other side's unmatched attributions; None: when that helps (see choose_fill)
+
+
+def checkpointed(max_steps: int, eval_frequency: int) -> tuple[int, int]:
+    """Steps and the interval between evaluations such that the last step is evaluated: spaCy evaluates at multiples
+    of the interval and keeps the best checkpoint evaluated, so the steps after the last multiple were trained and
+    thrown away (--max-steps 50 with evaluations every 200 shipped the untrained step 0). As many evaluations as
+    asked, evenly spread; fewer than that many steps more than asked."""
+    evaluations = -(-max_steps // eval_frequency)
+    every = -(-max_steps // evaluations)
+    return evaluations * every, every

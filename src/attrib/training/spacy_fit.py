@@ -16,7 +16,7 @@ from spacy.util import load_config, logger as spacy_logger, registry
 
 from . import components, reviser  # noqa: F401  (register attrib_combine, attrib_revise and the suggester)
 from .corpus import to_docbin
-from .settings import TrainSettings
+from .settings import TrainSettings, checkpointed
 
 TRAIN_FILE = "train.spacy"
 _watch: list[Callable[[], None]] = []  # fit()'s `watch` while its run trains
@@ -69,6 +69,7 @@ def fit(folder: Path, dev: Path, settings: TrainSettings, max_steps: int, eval_f
     """Train on the documents `prepare` put in `folder`, checkpoints chosen on the DocBin `dev`; the directory of
     the best checkpoint (the training log is folder/training.jsonl). `watch` is called before every step: what it
     raises stops the run."""
+    max_steps, eval_frequency = checkpointed(max_steps, eval_frequency)
     overrides = {
         "paths.train": str(folder / TRAIN_FILE),
         "paths.dev": str(dev),

@@ -14,6 +14,7 @@ is written whole or not at all.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import fcntl
@@ -53,7 +54,7 @@ from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
 from .policy import FILL_WINS, SECOND_SIDE, fill_wins, judged_counts, judged_f1
 from .progress import Progress
 from .reviser import NO_CANDIDATES, REVISER
-from .settings import TrainSettings
+from .settings import TrainSettings, checkpointed
 
 COMBINER = "attrib_combine"
 LEARNED = (*FINDERS, "attrib_spancat")
@@ -402,6 +403,11 @@ def train(
 ) -> dict:
     """Train a pipeline on `data` (dev from `dev` or split off), write it to `output`; return its metadata."""
     settings = settings or TrainSettings()
+    steps, every = checkpointed(settings.max_steps, settings.eval_frequency)
+    if (steps, every) != (settings.max_steps, settings.eval_frequency):
+        log(f"training steps: {steps}, evaluated every {every} (asked: {settings.max_steps}, every "
+            f"{settings.eval_frequency}): the best checkpoint evaluated is kept, so the last step must be one")
+        settings = dataclasses.replace(settings, max_steps=steps, eval_frequency=every)
     _check_output(Path(output), [*data, *(dev or [])])
     records, data_prints = _read_unchanged(data)
     by_id(records, ", ".join(map(str, data)))  # a document twice could land on both sides of a split
