@@ -584,3 +584,15 @@ def test_every_pair_overlapping_is_scored_in_bytes_a_pair_and_past_a_million_ref
                                "overlap "
                                "in 1,002,001 pairs, more than the 1,000,000 attrib scores in one document (one draft "
                                "repeated, or nested spans, thousands of times?)")
+
+
+def test_an_empty_or_reversed_span_is_said_to_be_so(tmp_path):
+    """An empty span ([5, 5)) or a reversed one ([6, 5)) inside the text was said not to fit the text."""
+    for start, end, said in ((5, 5, "is empty"), (6, 5, "is reversed (start after end)")):
+        bad = tmp_path / f"bad{start}.jsonl"
+        bad.write_text(json.dumps({"id": "d", "text": TEXT, "attributions": [
+            {"kind": "indirect", "source": [], "cue": [], "content": [{"start": start, "end": end, "text": ""}]}]}) + "\n",
+            encoding="utf-8")
+        ran = attrib("eval", bad, bad)
+        assert ran.code == 1 and ran.err.strip() == (f"attrib: E110 {bad}:1: $.attributions[0].content[0]: span "
+                                                     f"[{start}, {end}) {said}: a span needs start < end"), ran.err

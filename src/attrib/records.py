@@ -110,6 +110,9 @@ def check_fragment(text: str, frag: Any, where: str) -> None:
     start, end = frag.get("start"), frag.get("end")
     if not (is_int(start) and is_int(end)):
         raise OffsetError(f"{where}: start and end must be integers")
+    if start >= end and 0 <= min(start, end) and max(start, end) <= len(text):
+        raise OffsetError(f"{where}: span [{start}, {end}) is {'empty' if start == end else 'reversed (start after end)'}"
+                          ": a span needs start < end")
     if not 0 <= start < end <= len(text):
         raise OffsetError(f"{where}: span [{start}, {end}) does not fit a text of {len(text)} characters")
     if frag.get("text") != text[start:end]:
