@@ -119,12 +119,12 @@ class Reviser:
         for a, attr in enumerate(attributions):
             attr = dict(attr, id=f"a{a}")
             for role in ROLES:
-                frags = []
+                spans = []
                 for f, frag in enumerate(attr.get(role) or []):
                     new = moved.get((a, role, f), {})
                     start, end = new.get("start", frag["start"]), new.get("end", frag["end"])
-                    frags.append(fragment(text, start, end) if start < end else frag)
-                attr[role] = frags
+                    spans.append((start, end) if start < end else (frag["start"], frag["end"]))
+                attr[role] = [fragment(text, *span) for span in _apart(spans)]
             out.append(attr)
         return out
 
@@ -200,3 +200,18 @@ def make_reviser(nlp: Language, name: str, keep_threshold: float, move_margin: f
     """`keep_threshold` and `move_margin` are set by `attrib train` from held-out predictions and saved
     with the models (revision.json), which then override these."""
     return Reviser(name, keep_threshold, move_margin)
+
+
+def _apart(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """One role's fragments, sorted, none overlapping another: the start and end models move each boundary alone, and
+    two fragments came to cover the same characters (a content's end moved past the start of its next fragment, a
+    cue `has` grown over its `acknowledged`), drawn as two regions over them (V507). One inside another is dropped;
+    of two that cross, the first ends where the second starts."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if out and end <= out[-1][1]:
+            continue
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], start)
+        out.append((start, end))
+    return out
