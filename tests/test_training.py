@@ -18,7 +18,7 @@ import spacy
 
 from attrib.annotate import annotate_documents, load_pipeline
 from attrib.documents import Document
-from attrib.errors import InputError, ModelError, OutputError
+from attrib.errors import InputError, ModelError, NothingToDoError, OutputError
 from attrib.formats import outdir
 from attrib.formats.outdir import exchange
 from attrib.jsonio import dumps_line
@@ -637,3 +637,16 @@ def test_two_swaps_in_a_row_while_a_model_loads_are_seen_too(tmp_path):
                 (staged / "meta.json").write_text(str(version), encoding="utf-8")
         missed += annotate._identity(str(model)) == before
     assert missed == 0
+
+
+def test_dev_documents_without_attributions_are_refused(corpus, tmp_path):
+    """Every checkpoint scored 0 on them and step 0 was kept, exit 0 (--dev-fraction 0 is refused for the same
+    reason)."""
+    train_path, dev_path = corpus
+    empty = tmp_path / "dev.jsonl"
+    empty.write_text("".join(json.dumps({**json.loads(line), "attributions": []}) + "\n"
+                             for line in dev_path.read_text(encoding="utf-8").splitlines()), encoding="utf-8")
+    with pytest.raises(NothingToDoError, match=r"no attribution in the dev documents, so checkpoints would be chosen "
+                                                r"on nothing"):
+        train([train_path], tmp_path / "model", dev=[empty], settings=TrainSettings(max_steps=1, eval_frequency=1))
+    assert not (tmp_path / "model").exists()

@@ -430,6 +430,10 @@ def train(
         raise NothingToDoError(f"{', '.join(map(str, data))}: no attribution in the {kept} kept to train on, so nothing "
                                "to learn: annotate some (correct the drafts in Label Studio, then `attrib labelstudio "
                                "records`) and train on those")
+    if not any(record["attributions"] for record in dev_records):  # every checkpoint scores 0: step 0 was kept
+        where = ", ".join(map(str, dev)) if dev else f"the {amount(len(dev_records), 'document')} held out of the data"
+        raise NothingToDoError(f"{where}: no attribution in the dev documents, so checkpoints would be chosen on "
+                               "nothing: give --dev annotated documents (or more annotated data to hold some out)")
     log(f"documents: {len(train_records)} train, {len(calib_records)} calibration, {len(dev_records)} dev")
     started = dt.datetime.now(dt.timezone.utc)
     clock = time.perf_counter()
@@ -488,8 +492,9 @@ def train(
         combiner.fill = bool(settings.fill)
         fraction = settings.calibration_fraction
         needs = f": it takes {math.ceil(1 / fraction)} or more" if fraction else ""
-        log(f"no calibration documents (--calibration-fraction {fraction} of {len(records)} training documents holds "
-            f"none{needs}): confidences are not calibrated, and fill is {'on (--fill)' if combiner.fill else 'off'}")
+        kept = amount(len(records), "training document")
+        log(f"no calibration documents (--calibration-fraction {fraction} of {kept} holds none{needs}): confidences "
+            f"are not calibrated, and fill is {'on (--fill)' if combiner.fill else 'off'}")
     dev_scores = score(nlp, dev_records)
     attrib_meta = {
         "attrib_version": __version__,
