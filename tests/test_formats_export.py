@@ -296,7 +296,8 @@ def test_one_wide_value_repeated_down_the_rows_is_unpacked_a_few_rows_at_a_time(
         pq.write_table(table, tmp_path / name, use_dictionary=True)
         stored = pq.ParquetFile(tmp_path / name)
         assert stored.metadata.row_group(0).total_byte_size < 2 * len(wide)
-        assert "text" in _dictionary_columns(stored) or pa.types.is_dictionary(stored.schema_arrow.field("text").type)
+        assert "text" in _dictionary_columns(stored.metadata, stored.schema_arrow, range(1)) \
+            or pa.types.is_dictionary(stored.schema_arrow.field("text").type)
         (batch,) = pq.ParquetFile(tmp_path / name, read_dictionary=["text"]).iter_batches()
         slices = list(_by_size(batch))
         assert sum(s.num_rows for s in slices) == 40

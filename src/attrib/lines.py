@@ -51,16 +51,17 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
         raise InputError(f"{name}: reading Parquet needs pyarrow: pip install 'attrib[parquet]'") from None
     try:
         parquet = pq.ParquetFile(handle)
-        if stored := _dictionary_columns(parquet):  # read as they are stored: a value repeated down the rows, once
+        groups = range(parquet.num_row_groups) if row_groups is None else row_groups
+        if stored := _dictionary_columns(parquet.metadata, parquet.schema_arrow, groups):  # read as they are stored: a
+            # value repeated down the rows, once (the footer already read is handed on, not read again)
             handle.seek(0)
-            parquet = pq.ParquetFile(handle, read_dictionary=stored)
+            parquet = pq.ParquetFile(handle, metadata=parquet.metadata, read_dictionary=stored)
     except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
         raise InputError(f"{name}: not a Parquet file ({str(exc).splitlines()[0]})") from None
     if twice := sorted(column for column, n in Counter(parquet.schema_arrow.names).items() if n > 1):  # a row's object
         # would keep the last
         raise InputError(f"{name}: {amount(len(twice), 'column')} named twice ({', '.join(map(repr, twice))}): a row "
                          "would keep one of each, as a JSON object with a key given twice (V007): name them apart")
-    groups = range(parquet.num_row_groups) if row_groups is None else row_groups
     number = first
     for whole in _batches(parquet, groups, lambda: f"{name}:{number}"):
         for batch in _by_size(whole):
@@ -75,16 +76,15 @@ def parquet_lines(handle: IO[bytes], name: str, row_groups: range | None = None,
                 number += 1
 
 
-def _dictionary_columns(parquet) -> list[str]:
-    """The top-level text columns stored dictionary-encoded in some row group: read as pyarrow dictionaries, a value
-    repeated down the rows is held once, where read as plain strings it was unpacked in every row (1,024 rows of one
-    1 MB text, a file of 3 kB, took 1.1 GB)."""
+def _dictionary_columns(metadata, schema, groups: range) -> list[str]:
+    """The top-level text columns stored dictionary-encoded in one of `groups` (those read: a cluster's partition reads
+    a few of a file's): read as pyarrow dictionaries, a value repeated down the rows is held once, where read as plain
+    strings it was unpacked in every row (1,024 rows of one 1 MB text, a file of 3 kB, took 1.1 GB)."""
     import pyarrow as pa
 
-    metadata = parquet.metadata
-    encoded = {metadata.row_group(g).column(c).path_in_schema for g in range(metadata.num_row_groups)
+    encoded = {metadata.row_group(g).column(c).path_in_schema for g in groups
                for c in range(metadata.num_columns) if metadata.row_group(g).column(c).has_dictionary_page}
-    return [field.name for field in parquet.schema_arrow if field.name in encoded
+    return [field.name for field in schema if field.name in encoded
             and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))]
 
 
