@@ -9,7 +9,7 @@ import spacy
 from attrib.evaluate import Counts, Scores
 from attrib.training.calibration import Calibration, expected_calibration_error, reliability
 from attrib.training.corpus import CANDIDATE_KEYS, GOLD_KEY, record_to_doc, split
-from attrib.training.policy import FILL_WINS, combine, fill_wins, judged_counts, judged_f1
+from attrib.training.policy import FILL_WINS, ahead_in_resamples, combine, judged_counts, judged_f1
 from fragments import frag_of
 
 TEXT = "The minister said that taxes will fall. Critics warned that debt would rise. “No,” he said."
@@ -132,14 +132,14 @@ def test_fill_is_turned_on_by_a_gain_that_holds_across_documents_not_by_one_docu
     # one more match in one document, one more false draft in another: higher F1 in total (83.6 vs 83.3)
     lucky = [scored(6, 1, 0), scored(5, 2, 1), *without[2:]]
     assert judged_f1(judged_counts(_sum(lucky))) > judged_f1(judged_counts(_sum(without)))
-    assert fill_wins(lucky, without) < FILL_WINS
+    assert ahead_in_resamples(lucky, without) < FILL_WINS
     # one more match in every document of forty: a gain that holds
     steady = [scored(6, 1, 0) for _ in range(40)]
-    assert fill_wins(steady, [scored(5, 1, 1) for _ in range(40)]) == 1.0
+    assert ahead_in_resamples(steady, [scored(5, 1, 1) for _ in range(40)]) == 1.0
     # a tie never wins; the same documents give the same answer
-    assert fill_wins(without, without) == 0.0
-    assert fill_wins(lucky, without) == fill_wins(lucky, without)
-    assert fill_wins([], []) == 0.0
+    assert ahead_in_resamples(without, without) == 0.0
+    assert ahead_in_resamples(lucky, without) == ahead_in_resamples(lucky, without)
+    assert ahead_in_resamples([], []) == 0.0
 
 
 def test_additions_found_with_wrong_spans_are_no_gain():
@@ -150,7 +150,7 @@ def test_additions_found_with_wrong_spans_are_no_gain():
     for scores in wrong_spans:
         scores.attributions = Counts(6, 1, 0)
     assert _sum(wrong_spans).attributions.as_dict()["f1"] > _sum(without).attributions.as_dict()["f1"]
-    assert fill_wins(wrong_spans, without) == 0.0
+    assert ahead_in_resamples(wrong_spans, without) == 0.0
 
 
 def _sum(per_document: list[Scores]) -> Scores:

@@ -8,7 +8,7 @@ character (the attribution-level match of `attrib eval`).
   when `fill` is on. `attrib train` turns it on only when that raises the mean of the four F1s drafts
   are judged by (`judged_f1`: attribution F1 and the three roles' exact F1, as the revision's candidates
   are chosen) on held-out documents, and does so in at least FILL_WINS of document-level bootstrap
-  resamples of them (`fill_wins`, train.choose_fill): on ten documents a gain of 0.02 points is noise,
+  resamples of them (`ahead_in_resamples`, train.choose_fill): on ten documents a gain of 0.02 points is noise,
   and an addition found with wrong spans, which raises attribution F1 alone, is a span to redraw.
 - `prefer="rules"` is the default: on PolNeAR dev the rules are the more precise side (attribution
   precision 84% against the model's 68%) and the model adds what they miss.
@@ -82,15 +82,17 @@ def judged_f1(counts: list[Counts]) -> float:
     return sum(c.as_dict()["f1"] or 0.0 for c in counts) / len(counts)
 
 
-def fill_wins(with_fill: list[Scores], without: list[Scores], samples: int = BOOTSTRAP_SAMPLES, seed: int = 0) -> float:
+def ahead_in_resamples(first: list[Scores], second: list[Scores], samples: int = BOOTSTRAP_SAMPLES,
+                       seed: int = 0) -> float:
     """The share of document-level bootstrap resamples (paired: the same documents both ways) in which
-    the judged F1 (judged_f1) with the additions is higher than without. Items are one document's scores each."""
-    if not with_fill:
+    the judged F1 (judged_f1) of the `first` drafts is higher than that of the `second` (with fill and without it,
+    a model and the rules). Items are one document's scores each."""
+    if not first:
         return 0.0
-    ways = [[judged_counts(s) for s in with_fill], [judged_counts(s) for s in without]]
+    ways = [[judged_counts(s) for s in first], [judged_counts(s) for s in second]]
     rng, wins = random.Random(seed), 0
     for _ in range(samples):
-        picks = [rng.randrange(len(with_fill)) for _ in with_fill]
+        picks = [rng.randrange(len(first)) for _ in first]
         wins += _judged(ways[0], picks) > _judged(ways[1], picks)
     return wins / samples
 

@@ -51,7 +51,7 @@ from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import parseable, read_training_records, same_text, split, to_docbin
 from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, training_halves
 from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
-from .policy import FILL_WINS, SECOND_SIDE, fill_wins, judged_counts, judged_f1
+from .policy import FILL_WINS, SECOND_SIDE, ahead_in_resamples, judged_counts, judged_f1
 from .progress import Progress
 from .reviser import NO_CANDIDATES, REVISER
 from .settings import TrainSettings, checkpointed
@@ -221,10 +221,10 @@ def choose_fill(nlp: Language, records: list[dict]) -> dict:
     pipeline is scored with and without the other side's additions; they are kept only if they raise the
     mean of attribution F1 and the three roles' exact F1 there (policy.judged_f1: an addition whose spans
     an annotator must redraw is no gain), and do so in FILL_WINS of bootstrap resamples of those documents
-    (policy.fill_wins), so that a handful of documents cannot turn them on by chance.
+    (policy.ahead_in_resamples), so that a handful of documents cannot turn them on by chance.
     """
     per_document = _document_scores(nlp, records)
-    wins = fill_wins(per_document[True], per_document[False])
+    wins = ahead_in_resamples(per_document[True], per_document[False])
     figures = {fill: _judged_figures(_merged(scores)) for fill, scores in per_document.items()}
     nlp.get_pipe(COMBINER).fill = figures[True]["mean"] > figures[False]["mean"] and wins >= FILL_WINS
     return {"documents": len(records), "with": figures[True], "without": figures[False], "fill_wins_in": round(wins, 3)}
