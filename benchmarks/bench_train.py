@@ -195,7 +195,7 @@ def main() -> int:
     result["throughput"] = throughput(model, [r["text"] for r in iter_records([args.dev])], args.rounds)
     result["throughput"]["ok"] = result["throughput"]["ratio"] >= 0.25
     result["fill"] = {"chosen": meta["rules"]["fill"], "check": meta["rules"]["fill_check"]}
-    on_dev = score(load_pipeline(str(model)), list(iter_records([args.dev])))
+    on_dev, _ = score(load_pipeline(str(model)), list(iter_records([args.dev])))
     result["reliability_dev"] = on_dev["reliability"]
     result["expected_calibration_error_dev"] = on_dev["expected_calibration_error"]
     result["peak_memory"] = memory.report()

@@ -222,6 +222,38 @@ def test_fill_is_decided_on_the_calibration_documents_and_kept_with_the_model(tr
     assert combiner.fill == meta["rules"]["fill"] and combiner.prefer == "rules"
 
 
+def test_the_model_is_compared_with_its_rules_alone_on_dev(trained, corpus, tmp_path):
+    """Whether training paid: the dev documents drafted by the rules alone score as `attrib annotate` without --model
+    drafts them (scored by `attrib eval`), beside the model's own dev scores."""
+    _, meta = trained
+    _, dev_path = corpus
+    compared = meta["dev_against_rules"]
+    assert compared["documents"] == 4 and 0.0 <= compared["model_ahead_in"] <= 1.0
+    drafts = tmp_path / "rules.jsonl"
+    assert attrib_cli("annotate", dev_path, "-o", drafts).code == 0
+    rules = json.loads(attrib_cli("eval", dev_path, drafts, "--json").out)
+    model = meta["dev_scores"]
+    for scores, figures in ((rules, compared["rules"]), (model, compared["model"])):
+        expected = [scores["attributions"]["f1"], *(scores["roles"][r]["exact"]["f1"] for r in ("source", "cue", "content"))]
+        assert [figures[k] for k in ("attribution", "source_exact", "cue_exact", "content_exact")] == \
+            [round(f or 0.0, 4) for f in expected]
+    assert compared["rules"] != compared["model"]  # the revision learned the corpus's convention (constructed.py)
+
+
+def test_a_model_no_better_than_its_rules_on_dev_is_written_with_a_warning(corpus, tmp_path):
+    """The learned side first, without fill, after two steps: it drafts next to nothing, and the run says to keep the
+    rules; the summary shows both sides' figures."""
+    train_path, dev_path = corpus
+    ran = attrib_cli("train", train_path, "--dev", dev_path, "-o", tmp_path / "model", "--max-steps", 2,
+                     "--eval-frequency", 2, "--prefer", "learned", "--no-fill", "--no-progress")
+    assert ran.code == 0, ran.err
+    meta = json.loads((tmp_path / "model" / "meta.json").read_text(encoding="utf-8"))["attrib"]["dev_against_rules"]
+    assert meta["model"]["mean"] < meta["rules"]["mean"]
+    assert "warning: on dev the model drafts no better than its rules alone" in ran.err
+    line = next(line for line in ran.out.splitlines() if line.startswith("against the rules alone"))
+    assert f"content exact {100 * meta['model']['content_exact']:.1f} / {100 * meta['rules']['content_exact']:.1f}" in line
+
+
 def test_a_file_of_unknown_documents_is_refused_naming_the_file_and_no_missing_flag(tmp_path):
     odd = tmp_path / "odd.json"
     odd.write_text('[{"foo": 1}]', encoding="utf-8")

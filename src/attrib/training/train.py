@@ -129,13 +129,18 @@ def add_rules(nlp: Language) -> bool:
     return True
 
 
+def rules_only(nlp: Language) -> list[str]:
+    """The components up to the rules' attributions: what the revision is fitted on, and what a model is compared
+    with (`attrib annotate` without --model drafts the same, on the same parse)."""
+    return [name for name in nlp.pipe_names if name not in LEARNED and name not in (REVISER, COMBINER)]
+
+
 def rule_docs(nlp: Language, records: list[dict], log: Callable[[str], None]) -> Iterator[Doc]:
     """The records' texts parsed, with the rules' attributions, in order: on two processes for a
     corpus worth forking for, with progress and the time left in `log`."""
-    keep = [name for name in nlp.pipe_names if name not in LEARNED and name not in (REVISER, COMBINER)]
     progress = Progress(log, "revision: parsing the training documents", len(records))
     processes = PROCESSES if len(records) >= MIN_DOCUMENTS_TO_FORK else 1
-    with nlp.select_pipes(enable=keep):
+    with nlp.select_pipes(enable=rules_only(nlp)):
         for doc in nlp.pipe((tokenizable(r["text"]) for r in records), batch_size=16, n_process=processes):
             progress.step()
             yield doc
@@ -238,13 +243,14 @@ def _judged_figures(scores: Scores) -> dict:
             "mean": round(judged_f1(counts), 4)}
 
 
-def score(nlp: Language, records: list[dict]) -> dict:
-    """attrib eval's scores of the pipeline on `records`, plus the reliability of its confidences."""
-    scores = Scores()
-    pairs = []
+def score(nlp: Language, records: list[dict]) -> tuple[dict, list[dict]]:
+    """attrib eval's scores of the pipeline on `records`, plus the reliability of its confidences and the seconds it
+    drafted for; and its drafts."""
     start = time.perf_counter()
     predicted = predict_records(nlp, records)
     seconds = time.perf_counter() - start
+    scores = Scores()
+    pairs = []
     for gold, pred in zip(records, predicted):
         scores.add(gold, pred)
         found = {p for _, p in match_attributions(gold["text"], gold["attributions"], pred["attributions"])}
@@ -254,7 +260,24 @@ def score(nlp: Language, records: list[dict]) -> dict:
         "reliability": reliability(pairs),
         "expected_calibration_error": expected_calibration_error(pairs),
         "seconds": round(seconds, 2),
-    }
+    }, predicted
+
+
+def against_rules(nlp: Language, records: list[dict], predicted: list[dict]) -> dict:
+    """The model's drafts of `records` (`predicted`) beside those of its rules alone, by the four F1s drafts are judged
+    by, and the share of document-level bootstrap resamples in which the model's mean is higher: whether training paid
+    on these documents, or annotating with the rules still drafts better."""
+    rules = nlp.get_pipe(FACTORY)
+    share, rules.candidate_share = rules.candidate_share, 1.0  # the laxer pass feeds the revision only
+    try:
+        with nlp.select_pipes(enable=rules_only(nlp)):
+            alone = predict_records(nlp, records)
+    finally:
+        rules.candidate_share = share
+    model = [_scored(gold, pred) for gold, pred in zip(records, predicted)]
+    rules_scores = [_scored(gold, pred) for gold, pred in zip(records, alone)]
+    return {"documents": len(records), "model": _judged_figures(_merged(model)),
+            "rules": _judged_figures(_merged(rules_scores)), "model_ahead_in": round(ahead_in_resamples(model, rules_scores), 3)}
 
 
 def _check_output(output: Path, inputs: list[str | Path] = ()) -> None:
@@ -495,7 +518,12 @@ def train(
         kept = amount(len(records), "training document")
         log(f"no calibration documents (--calibration-fraction {fraction} of {kept} holds none{needs}): confidences "
             f"are not calibrated, and fill is {'on (--fill)' if combiner.fill else 'off'}")
-    dev_scores = score(nlp, dev_records)
+    dev_scores, dev_predicted = score(nlp, dev_records)
+    compared = against_rules(nlp, dev_records, dev_predicted)
+    if compared["model"]["mean"] <= compared["rules"]["mean"]:
+        log(f"warning: on dev the model drafts no better than its rules alone (mean of attribution F1 and the roles' "
+            f"exact F1 {compared['model']['mean']:.3f}, the rules {compared['rules']['mean']:.3f}): annotate with the rules "
+            "(`attrib annotate` without --model) until more documents are annotated, then train again")
     attrib_meta = {
         "attrib_version": __version__,
         "trained_at": started.isoformat(timespec="seconds"),
@@ -510,6 +538,7 @@ def train(
         },
         "settings": {k: v for k, v in vars(settings).items() if k != "show_progress"},
         "dev_scores": dev_scores,
+        "dev_against_rules": compared,
         "training_log_steps": len(log_lines),
     }
     nlp.meta["name"] = "attrib_learned"
