@@ -118,7 +118,7 @@ def test_the_backend_learns_from_annotations_submitted_in_label_studio(label_stu
 
         result = wait_for_round(backend)  # started by the 4th accepted annotation
         assert result["documents"] == {"train": 3, "held_out": 1}
-        won = result["candidate"]["f1"] > result["serving"]["f1"]
+        won = result["candidate"]["figures"]["mean"] > result["serving"]["figures"]["mean"]
         kept = backend.data_dir / (MODELS if won else REJECTED) / result["candidate"]["version"]
         assert (kept / "meta.json").is_file()
         assert ("now serves" if won else "kept aside") in backend.log()

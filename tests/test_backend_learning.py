@@ -185,8 +185,20 @@ def test_push_and_the_backend_name_one_models_drafts_alike(trained, which):
     assert record_to_task(records[0], model_version(records))["predictions"][0]["model_version"] == served.version
 
 
-@pytest.mark.parametrize("candidate_f1, promoted", [(0.9, True), (0.8, False), (0.7, False)])
-def test_a_candidate_replaces_the_serving_model_only_if_it_scores_higher(trained, tmp_path, caplog, candidate_f1, promoted):
+def figures(attribution: float, exact: float) -> dict:
+    """Judged figures (policy.judged_figures) of a round's model: its attribution F1 and one exact F1 for the roles."""
+    return {"attribution": attribution, "source_exact": exact, "cue_exact": exact, "content_exact": exact,
+            "mean": (attribution + 3 * exact) / 4}
+
+
+@pytest.mark.parametrize("candidate, promoted", [
+    (figures(0.9, 0.6), True), (figures(0.8, 0.6), False), (figures(0.7, 0.6), False),
+    (figures(0.8, 0.65), True),  # the same attribution F1, better spans
+    (figures(0.85, 0.55), False),  # more attributions found, with spans an annotator must redraw: promoted before
+])
+def test_a_candidate_replaces_the_serving_model_only_if_it_scores_higher(trained, tmp_path, caplog, candidate, promoted):
+    """Higher by the mean of attribution F1 and the roles' exact F1, the figures drafts are judged by (the fill check,
+    the candidates' threshold), not attribution F1 alone."""
     model_dir, _ = trained
     rules = models.load(models.RULES)
     serving = Serving(rules)
@@ -196,14 +208,15 @@ def test_a_candidate_replaces_the_serving_model_only_if_it_scores_higher(trained
     round_dir = tmp_path / "rounds" / "r1"
     shutil.copytree(model_dir, round_dir / CANDIDATE)
     version = version_of(models.load(str(model_dir), fresh=True).nlp)
-    result = {"documents": {"train": 9, "held_out": 3}, "candidate": {"version": version, "f1": candidate_f1},
-              "serving": {"version": rules.version, "source": models.RULES, "f1": 0.8}}
+    result = {"documents": {"train": 9, "held_out": 3}, "candidate": {"version": version, "figures": candidate},
+              "serving": {"version": rules.version, "source": models.RULES, "figures": figures(0.8, 0.6)}}
     with caplog.at_level("INFO", logger="attrib.backend"):
         learner._decide(round_dir, result)
     assert serving.current.version == (version if promoted else rules.version)
     assert told == ([({7}, rules.version, version)] if promoted else [])
     assert (tmp_path / (MODELS if promoted else REJECTED) / version / "meta.json").is_file()
     assert ("now serves" if promoted else "kept aside") in caplog.text and "on 3 held-out annotated documents" in caplog.text
+    assert f"content exact {candidate['content_exact']:.3f} / 0.600" in caplog.text
     # a restart serves what was promoted, for the same starting model only
     assert starting_model(tmp_path, models.RULES).version == serving.current.version
     assert (tmp_path / SERVING).exists() == promoted
@@ -363,8 +376,8 @@ def test_only_the_last_rejected_models_are_kept(tmp_path):
         round_dir = tmp_path / "rounds" / f"r{i}"
         (round_dir / CANDIDATE).mkdir(parents=True)
         (round_dir / CANDIDATE / "meta.json").write_text("{}")
-        learner._decide(round_dir, {"documents": {"train": 9, "held_out": 3}, "candidate": {"version": f"v{i}", "f1": 0.1},
-                                    "serving": {"version": "rules", "source": models.RULES, "f1": 0.8}})
+        learner._decide(round_dir, {"documents": {"train": 9, "held_out": 3}, "candidate": {"version": f"v{i}", "figures": figures(0.1, 0.1)},
+                                    "serving": {"version": "rules", "source": models.RULES, "figures": figures(0.8, 0.6)}})
         time.sleep(0.02)  # their times tell the latest
     assert sorted(p.name for p in (tmp_path / REJECTED).iterdir()) == [f"v{i}" for i in range(2, KEPT_REJECTED + 2)]
     made = learner._prepare_round([make_record("d", "One.", [])])  # its copy of the annotated texts: private, as the log

@@ -29,8 +29,9 @@ from ..counts import amount
 from ..errors import AttribError, InvalidDataError, shorten
 from ..jsonio import atomic_write, dumps_line
 from ..lsjson.convert import task_records
-from ..training.corpus import same_text
 from ..training.beside import PARENT_VARIABLE
+from ..training.corpus import same_text
+from ..training.policy import JUDGED
 from ..training.settings import TrainSettings
 from ..validation import check_export
 from . import models, round as training_round
@@ -78,6 +79,12 @@ def _findings_line(findings: list) -> str:
     shown = "; ".join(f"{f.code} {f.path.replace('$[0].annotations[0]', '$.annotation').replace('$[0]', '$.task')}"
                       f"{f' region {f.region_id}' if f.region_id else ''}: {f.message}" for f in findings[:5])
     return shown + (f" (and {len(findings) - 5} more)" if len(findings) > 5 else "")
+
+
+def _beside(candidate: dict, serving: dict) -> str:
+    """A round's candidate's judged figures (policy.judged_figures) beside the serving model's, for the log."""
+    pairs = ", ".join(f"{name.replace('_', ' ')} {candidate[name]:.3f} / {serving[name]:.3f}" for name in (*JUDGED, "mean"))
+    return f"{pairs} (F1, candidate / serving)"
 
 
 def is_id(value: object) -> bool:
@@ -334,7 +341,7 @@ class Learner:
     def _decide(self, round_dir: Path, result: dict) -> None:
         candidate, serving = result["candidate"], result["serving"]
         held = result["documents"]["held_out"]
-        promoted = candidate["f1"] > serving["f1"]
+        promoted = candidate["figures"]["mean"] > serving["figures"]["mean"]
         target = self.data_dir / (MODELS if promoted else REJECTED) / candidate["version"]
         target.parent.mkdir(exist_ok=True)
         shutil.move(str(round_dir / training_round.CANDIDATE), target)
@@ -343,14 +350,14 @@ class Learner:
             with atomic_write(self.data_dir / SERVING) as out:
                 json.dump({"base": self.base, "model": str(target), "version": served.version, "round": round_dir.name}, out)
             old, self.serving.current = self.serving.current, served
-            logger.info("model %s now serves, replacing %s: attribution F1 on %d held-out annotated documents "
-                        "%.3f > %.3f", served.version, serving["version"], held, candidate["f1"], serving["f1"])
+            logger.info("model %s now serves, replacing %s: on %d held-out annotated documents %s", served.version,
+                        serving["version"], held, _beside(candidate["figures"], serving["figures"]))
             if self.on_promote is not None:
                 self.on_promote(set(self.projects), old.version, served.version)
         else:
-            logger.info("model %s kept aside in %s: attribution F1 on %d held-out annotated documents %.3f, "
-                        "not above the serving model %s (%.3f)", candidate["version"], target, held, candidate["f1"],
-                        serving["version"], serving["f1"])
+            logger.info("model %s kept aside in %s, not above the serving model %s: on %d held-out annotated documents "
+                        "%s", candidate["version"], target, serving["version"], held,
+                        _beside(candidate["figures"], serving["figures"]))
             self._keep_last_rejected()
 
     def _keep_last_rejected(self) -> None:

@@ -4,9 +4,9 @@ server keeps drafting while it runs.
 ROUND_DIR/round.json (written by the server) holds the serving model and the training settings;
 ROUND_DIR/annotations.jsonl the accepted annotations at the round's start. The round holds out a
 share of those documents, trains a candidate on the rest (`attrib.training.train`; its own dev split
-comes from them too), scores the candidate and the serving model on the held-out documents with
-`attrib eval`'s attribution F1, and writes ROUND_DIR/candidate/ and then ROUND_DIR/result.json
-(atomically). Whether the candidate replaces the serving model is the server's decision, from that file.
+comes from them too), scores the candidate and the serving model on the held-out documents by
+the four F1s drafts are judged by (attribution F1 and the roles' exact F1), and writes ROUND_DIR/candidate/ and
+then ROUND_DIR/result.json (atomically). Whether the candidate replaces the serving model is the server's decision, from that file.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ..annotate import annotate_documents
 from ..documents import Document
 from ..evaluate import Scores
 from ..jsonio import atomic_write, dumps_line
+from ..training.policy import judged_figures
 from ..training.settings import TrainSettings
 from . import models
 
@@ -39,13 +40,14 @@ def held_out_split(records: list[dict], share: float = HELD_OUT_SHARE) -> tuple[
     return ordered[n_out:], ordered[:n_out]
 
 
-def attribution_f1(served: models.Served, records: list[dict]) -> float:
-    """`attrib eval`'s attribution F1 (found_any_char) of `served` on the annotated `records`."""
+def judged(served: models.Served, records: list[dict]) -> dict:
+    """The four F1s drafts are judged by (`attrib eval`'s attribution F1 and the roles' exact F1) of `served` on the
+    annotated `records`, and their mean: a candidate that finds more attributions with spans to redraw is no better."""
     scores = Scores()
     predicted = annotate_documents(served.nlp, (Document(r["id"], r["text"]) for r in records))
     for gold, pred in zip(records, predicted):
         scores.add(gold, pred)
-    return scores.attributions.as_dict()["f1"]
+    return judged_figures(scores)
 
 
 def snapshot(round_dir: Path) -> list[dict]:
@@ -71,8 +73,8 @@ def run(round_dir: Path) -> dict:
     result = {
         "documents": {"train": len(train_records), "held_out": len(held_out)},
         "held_out_ids": [r["id"] for r in held_out],
-        "candidate": {"version": candidate.version, "f1": attribution_f1(candidate, held_out)},
-        "serving": {"version": serving.version, "source": spec["serving"], "f1": attribution_f1(serving, held_out)},
+        "candidate": {"version": candidate.version, "figures": judged(candidate, held_out)},
+        "serving": {"version": serving.version, "source": spec["serving"], "figures": judged(serving, held_out)},
     }
     with atomic_write(round_dir / RESULT) as out:
         json.dump(result, out, indent=1)

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from ..counts import amount
-from ..training.policy import PREFER
+from ..training.policy import JUDGED, PREFER
 from ..training.settings import TrainSettings
 from .app import app
 from .evaluate import format_scores
@@ -66,13 +66,9 @@ def train_command(
     typer.echo(against_rules_line(meta["dev_against_rules"]))
 
 
-FIGURES = (("attribution", "attribution"), ("source_exact", "source exact"), ("cue_exact", "cue exact"),
-           ("content_exact", "content exact"))
-
-
 def against_rules_line(compared: dict) -> str:
     """The model's four judged F1s on dev beside its rules' alone, and how often the model is ahead."""
     model, rules = compared["model"], compared["rules"]
-    pairs = ", ".join(f"{label} {100 * model[key]:.1f} / {100 * rules[key]:.1f}" for key, label in FIGURES)
+    pairs = ", ".join(f"{key.replace('_', ' ')} {100 * model[key]:.1f} / {100 * rules[key]:.1f}" for key in JUDGED)
     return (f"against the rules alone on the same dev documents (F1, model / rules): {pairs}; the model's mean "
             f"higher in {compared['model_ahead_in']:.0%} of bootstrap resamples of the documents")

@@ -77,6 +77,15 @@ def judged_counts(scores: Scores) -> list[Counts]:
     return [scores.attributions, *(scores.roles[role]["exact"] for role in ("source", "cue", "content"))]
 
 
+JUDGED = ("attribution", "source_exact", "cue_exact", "content_exact")  # the names of judged_counts' four
+
+
+def judged_figures(scores: Scores) -> dict:
+    """The four F1s drafts are judged by (judged_counts), by name, and their mean (judged_f1)."""
+    counts = judged_counts(scores)
+    return {**{name: round(c.as_dict()["f1"] or 0.0, 4) for name, c in zip(JUDGED, counts)}, "mean": round(judged_f1(counts), 4)}
+
+
 def judged_f1(counts: list[Counts]) -> float:
     """The mean of the F1s of `counts` (judged_counts), a missing F1 (nothing drafted, nothing annotated) as 0."""
     return sum(c.as_dict()["f1"] or 0.0 for c in counts) / len(counts)

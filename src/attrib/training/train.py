@@ -51,7 +51,7 @@ from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import parseable, read_training_records, same_text, split, to_docbin
 from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, training_halves
 from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
-from .policy import FILL_WINS, SECOND_SIDE, ahead_in_resamples, judged_counts, judged_f1
+from .policy import FILL_WINS, SECOND_SIDE, ahead_in_resamples, judged_figures
 from .progress import Progress
 from .reviser import NO_CANDIDATES, REVISER
 from .settings import TrainSettings, checkpointed
@@ -230,17 +230,9 @@ def choose_fill(nlp: Language, records: list[dict]) -> dict:
     """
     per_document = _document_scores(nlp, records)
     wins = ahead_in_resamples(per_document[True], per_document[False])
-    figures = {fill: _judged_figures(_merged(scores)) for fill, scores in per_document.items()}
+    figures = {fill: judged_figures(_merged(scores)) for fill, scores in per_document.items()}
     nlp.get_pipe(COMBINER).fill = figures[True]["mean"] > figures[False]["mean"] and wins >= FILL_WINS
     return {"documents": len(records), "with": figures[True], "without": figures[False], "fill_wins_in": round(wins, 3)}
-
-
-def _judged_figures(scores: Scores) -> dict:
-    """The four F1s drafts are judged by (policy.judged_counts) and their mean."""
-    counts = judged_counts(scores)
-    names = ("attribution", "source_exact", "cue_exact", "content_exact")
-    return {**{name: round(c.as_dict()["f1"] or 0.0, 4) for name, c in zip(names, counts)},
-            "mean": round(judged_f1(counts), 4)}
 
 
 def score(nlp: Language, records: list[dict]) -> tuple[dict, list[dict]]:
@@ -276,8 +268,8 @@ def against_rules(nlp: Language, records: list[dict], predicted: list[dict]) -> 
         rules.candidate_share = share
     model = [_scored(gold, pred) for gold, pred in zip(records, predicted)]
     rules_scores = [_scored(gold, pred) for gold, pred in zip(records, alone)]
-    return {"documents": len(records), "model": _judged_figures(_merged(model)),
-            "rules": _judged_figures(_merged(rules_scores)), "model_ahead_in": round(ahead_in_resamples(model, rules_scores), 3)}
+    return {"documents": len(records), "model": judged_figures(_merged(model)),
+            "rules": judged_figures(_merged(rules_scores)), "model_ahead_in": round(ahead_in_resamples(model, rules_scores), 3)}
 
 
 def _check_output(output: Path, inputs: list[str | Path] = ()) -> None:
