@@ -75,10 +75,20 @@ def test_a_saved_pipeline_loads_with_plain_spacy_load(fresh, tmp_path):
     assert run(fresh / "python", "-c", LOAD, tmp_path / "saved", cwd=tmp_path).split() == ["attribution", "['said']"]
 
 
+def meta_of(model_dir: Path) -> dict:
+    return json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+
+
 def test_spacy_package_of_a_trained_model_installs_and_loads(fresh, trained, tmp_path):
     model_dir, _ = trained
     run(sys.executable, "-m", "spacy", "package", model_dir, tmp_path, "--build", "wheel", "--name", "attrib_tiny",
         "--version", "0.0.1")
+    # the packaged model's accuracy table: attrib's own dev figures, not spaCy's tagger and parser at 0 and its losses
+    table = (tmp_path / "en_attrib_tiny-0.0.1" / "README.md").read_text(encoding="utf-8")
+    figures = meta_of(model_dir)["attrib"]["dev_against_rules"]
+    assert f"| `ATTRIB_CONTENT_EXACT_F` | {100 * figures['model']['content_exact']:.2f} |" in table
+    assert f"| `ATTRIB_RULES_ALONE_CUE_EXACT_F` | {100 * figures['rules']['cue_exact']:.2f} |" in table
+    assert "TAG_ACC" not in table and "_LOSS" not in table
     (wheel,) = tmp_path.glob("en_attrib_tiny-0.0.1/dist/*.whl")
     run(UV, "pip", "install", "--quiet", "--python", fresh / "python", wheel)
     name, cues = run(fresh / "python", "-c", LOAD, "en_attrib_tiny", cwd=tmp_path).strip().split(maxsplit=1)

@@ -51,7 +51,7 @@ from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import parseable, read_training_records, same_text, split, to_docbin
 from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, training_halves
 from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
-from .policy import FILL_WINS, SECOND_SIDE, ahead_in_resamples, judged_figures
+from .policy import FILL_WINS, JUDGED, SECOND_SIDE, ahead_in_resamples, judged_figures
 from .progress import Progress
 from .reviser import NO_CANDIDATES, REVISER
 from .settings import TrainSettings, checkpointed
@@ -270,6 +270,19 @@ def against_rules(nlp: Language, records: list[dict], predicted: list[dict]) -> 
     rules_scores = [_scored(gold, pred) for gold, pred in zip(records, alone)]
     return {"documents": len(records), "model": judged_figures(_merged(model)),
             "rules": judged_figures(_merged(rules_scores)), "model_ahead_in": round(ahead_in_resamples(model, rules_scores), 3)}
+
+
+SPANCAT_SCORES = ("spans_attrib_learned_f", "spans_attrib_learned_p", "spans_attrib_learned_r")
+
+
+def performance(spacy_scores: dict, compared: dict) -> dict:
+    """meta.json's `performance`, which `spacy package` shows as the model's accuracy: the four F1s attrib judges drafts
+    by on dev, the rules' alone beside them, and the span classifier's own dev scores (spaCy's checkpoint score).
+    spaCy's table listed the base pipeline's tagger, parser and entities at 0 (the dev documents carry no tags) and the
+    training losses."""
+    figures = {f"attrib_{name}_f": compared["model"][name] for name in JUDGED}
+    rules = {f"attrib_rules_alone_{name}_f": compared["rules"][name] for name in JUDGED}
+    return {**figures, **rules, **{key: spacy_scores[key] for key in SPANCAT_SCORES if key in spacy_scores}}
 
 
 def _check_output(output: Path, inputs: list[str | Path] = ()) -> None:
@@ -537,6 +550,7 @@ def train(
     nlp.meta["version"] = f"{__version__}+{started:%Y%m%d%H%M%S}"  # a new model_version per trained model
     nlp.meta["description"] = "attrib pre-annotator with learned SOURCE/CUE/CONTENT spans (attrib train)"
     nlp.meta["attrib"] = attrib_meta
+    nlp.meta["performance"] = performance(nlp.meta.get("performance") or {}, compared)
     # its components are attrib's: `spacy package` makes a wheel that requires this attrib
     nlp.meta["requirements"] = [f"attrib{get_minor_version_range(__version__)}"]
     _settle_config(nlp)
