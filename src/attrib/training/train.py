@@ -100,6 +100,10 @@ def _read_unchanged(paths: list[str | Path]) -> tuple[list[dict], list[dict]]:
 def load_base(name: str) -> Language:
     """The base pipeline, its components off: its tokenizer makes the training DocBins' Docs. One without a component
     config.cfg copies from it is refused here: spaCy's E944 came as a traceback after the data was tokenized."""
+    if _model_files(Path(name)) is not None:  # its spaCy parts are en_core_web_sm's, and all else is trained anew
+        raise ModelError(f"{name}: a model attrib train wrote, which training does not continue from (only its base "
+                         "pipeline's parts would be kept, and its learned parts trained anew): train on all the "
+                         "annotated documents, the earlier ones too, from the default --base")
     try:
         nlp = spacy.load(name, disable=["tagger", "parser", "ner", "lemmatizer", "attribute_ruler"])
     except OSError as exc:
@@ -533,7 +537,7 @@ def train(
         "attrib_version": __version__,
         "trained_at": started.isoformat(timespec="seconds"),
         "training_seconds": round(train_seconds, 1),
-        "base": settings.base,
+        "base": str(Path(settings.base).absolute()) if Path(settings.base).is_dir() else settings.base,
         "rules": {"component": with_rules, "prefer": settings.prefer, "fill": combiner.fill, "fill_check": fill_check},
         "revision": revision,
         "data": {
