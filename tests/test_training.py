@@ -217,6 +217,19 @@ def test_an_earlier_model_as_base_is_refused_and_a_base_folder_is_recorded_whole
     assert meta["base"] == str(tmp_path / "base")
 
 
+def test_progress_shows_spacys_table_of_what_is_trained(corpus, tmp_path):
+    """--progress shows spaCy's bar and table over the steps: the table had 35 columns, the base pipeline's tagger,
+    parser and entities and the span finders' scores among them, always 0."""
+    train_path, dev_path = corpus
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(train_path.read_text(encoding="utf-8").splitlines(keepends=True)[:8]), encoding="utf-8")
+    ran = attrib_cli("train", few, "--dev", dev_path, "-o", tmp_path / "model", "--max-steps", 4, "--eval-frequency", 2,
+                     "--progress")
+    assert ran.code == 0, ran.err
+    header = next(line for line in ran.err.splitlines() if line.startswith("E    #"))
+    assert header.split() == ["E", "#", *["LOSS", "ATTRI..."] * 5, *["SPANS_ATTR..."] * 3, "SCORE"]
+
+
 def test_documents_without_attributions_are_a_clear_error(tmp_path):
     """Texts with no attribution at all (as Parquet with id and text only gives): one line, no model, no traceback."""
     empty = tmp_path / "none.jsonl"
