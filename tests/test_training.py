@@ -35,6 +35,9 @@ def test_the_model_carries_its_metadata(trained, corpus):
     # each trained model is its own Label Studio model_version (push --update relies on it)
     assert meta_json["version"].startswith(f"{attrib.__version__}+") and len(meta_json["version"]) > len(attrib.__version__) + 8
     assert written["data"]["documents"] == {"train": 24, "calibration": 6, "dev": 4}
+    ids = [json.loads(line)["id"] for line in corpus[0].read_text(encoding="utf-8").splitlines()]
+    held = written["data"]["held_out"]
+    assert held["dev"] == "the --dev documents" and len(set(held["calibration"])) == 6 and set(held["calibration"]) < set(ids)
     assert written["revision"]["finder_scores"] is True  # 24 documents: enough to cross-fit (cross_fit.py)
     assert written["data"]["train"][0]["path"] == str(corpus[0]) and len(written["data"]["train"][0]["sha256"]) == 64
     assert written["trained_at"] == meta["trained_at"]
@@ -219,15 +222,21 @@ def test_an_earlier_model_as_base_is_refused_and_a_base_folder_is_recorded_whole
 
 def test_progress_shows_spacys_table_of_what_is_trained(corpus, tmp_path):
     """--progress shows spaCy's bar and table over the steps: the table had 35 columns, the base pipeline's tagger,
-    parser and entities and the span finders' scores among them, always 0."""
+    parser and entities and the span finders' scores among them, always 0. And meta.json names the documents held
+    out of the data."""
     train_path, dev_path = corpus
     few = tmp_path / "few.jsonl"
     few.write_text("".join(train_path.read_text(encoding="utf-8").splitlines(keepends=True)[:8]), encoding="utf-8")
-    ran = attrib_cli("train", few, "--dev", dev_path, "-o", tmp_path / "model", "--max-steps", 4, "--eval-frequency", 2,
-                     "--progress")
+    ran = attrib_cli("train", few, "--dev-fraction", 0.25, "--calibration-fraction", 0.2, "-o", tmp_path / "model",
+                     "--max-steps", 4, "--eval-frequency", 2, "--progress")
     assert ran.code == 0, ran.err
     header = next(line for line in ran.err.splitlines() if line.startswith("E    #"))
     assert header.split() == ["E", "#", *["LOSS", "ATTRI..."] * 5, *["SPANS_ATTR..."] * 3, "SCORE"]
+    # the documents split off, by id: dev, and calibration from the rest
+    held = json.loads((tmp_path / "model" / "meta.json").read_text(encoding="utf-8"))["attrib"]["data"]["held_out"]
+    ids = [json.loads(line)["id"] for line in few.read_text(encoding="utf-8").splitlines()]
+    assert len(held["dev"]) == 2 and len(held["calibration"]) == 1 and not set(held["dev"]) & set(held["calibration"])
+    assert set(held["dev"]) | set(held["calibration"]) < set(ids)
 
 
 def test_documents_without_attributions_are_a_clear_error(tmp_path):

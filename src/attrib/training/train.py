@@ -544,6 +544,9 @@ def train(
             "train": data_prints,
             "dev": dev_prints if dev else "split off the training data",
             "documents": {"train": len(train_records), "calibration": len(calib_records), "dev": len(dev_records)},
+            # the documents of DATA not trained on, by id: what a later evaluation must leave out, or may use
+            "held_out": {"calibration": [r["id"] for r in calib_records],
+                         "dev": "the --dev documents" if dev else [r["id"] for r in dev_records]},
         },
         "settings": {k: v for k, v in vars(settings).items() if k != "show_progress"},
         "dev_scores": dev_scores,
