@@ -376,8 +376,10 @@ def test_only_the_last_rejected_models_are_kept(tmp_path):
         round_dir = tmp_path / "rounds" / f"r{i}"
         (round_dir / CANDIDATE).mkdir(parents=True)
         (round_dir / CANDIDATE / "meta.json").write_text("{}")
-        learner._decide(round_dir, {"documents": {"train": 9, "held_out": 3}, "candidate": {"version": f"v{i}", "figures": figures(0.1, 0.1)},
-                                    "serving": {"version": "rules", "source": models.RULES, "figures": figures(0.8, 0.6)}})
+        learner._decide(round_dir, {"documents": {"train": 9, "held_out": 3},
+                                    "candidate": {"version": f"v{i}", "figures": figures(0.1, 0.1)},
+                                    "serving": {"version": "rules", "source": models.RULES,
+                                                "figures": figures(0.8, 0.6)}})
         time.sleep(0.02)  # their times tell the latest
     assert sorted(p.name for p in (tmp_path / REJECTED).iterdir()) == [f"v{i}" for i in range(2, KEPT_REJECTED + 2)]
     made = learner._prepare_round([make_record("d", "One.", [])])  # its copy of the annotated texts: private, as the log

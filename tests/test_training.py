@@ -37,7 +37,8 @@ def test_the_model_carries_its_metadata(trained, corpus):
     assert written["data"]["documents"] == {"train": 24, "calibration": 6, "dev": 4}
     ids = [json.loads(line)["id"] for line in corpus[0].read_text(encoding="utf-8").splitlines()]
     held = written["data"]["held_out"]
-    assert held["dev"] == "the --dev documents" and len(set(held["calibration"])) == 6 and set(held["calibration"]) < set(ids)
+    assert held["dev"] == "the --dev documents"
+    assert len(set(held["calibration"])) == 6 and set(held["calibration"]) < set(ids)
     assert written["revision"]["finder_scores"] is True  # 24 documents: enough to cross-fit (cross_fit.py)
     assert written["data"]["train"][0]["path"] == str(corpus[0]) and len(written["data"]["train"][0]["sha256"]) == 64
     assert written["trained_at"] == meta["trained_at"]
@@ -277,7 +278,8 @@ def test_the_model_is_compared_with_its_rules_alone_on_dev(trained, corpus, tmp_
     rules = json.loads(attrib_cli("eval", dev_path, drafts, "--json").out)
     model = meta["dev_scores"]
     for scores, figures in ((rules, compared["rules"]), (model, compared["model"])):
-        expected = [scores["attributions"]["f1"], *(scores["roles"][r]["exact"]["f1"] for r in ("source", "cue", "content"))]
+        expected = [scores["attributions"]["f1"],
+                    *(scores["roles"][role]["exact"]["f1"] for role in ("source", "cue", "content"))]
         assert [figures[k] for k in ("attribution", "source_exact", "cue_exact", "content_exact")] == \
             [round(f or 0.0, 4) for f in expected]
     assert compared["rules"] != compared["model"]  # the revision learned the corpus's convention (constructed.py)
@@ -294,7 +296,8 @@ def test_a_model_no_better_than_its_rules_on_dev_is_written_with_a_warning(corpu
     assert meta["model"]["mean"] < meta["rules"]["mean"]
     assert "warning: on dev the model drafts no better than its rules alone" in ran.err
     line = next(line for line in ran.out.splitlines() if line.startswith("against the rules alone"))
-    assert f"content exact {100 * meta['model']['content_exact']:.1f} / {100 * meta['rules']['content_exact']:.1f}" in line
+    model, rules = meta["model"]["content_exact"], meta["rules"]["content_exact"]
+    assert f"content exact {100 * model:.1f} / {100 * rules:.1f}" in line
 
 
 def test_a_file_of_unknown_documents_is_refused_naming_the_file_and_no_missing_flag(tmp_path):

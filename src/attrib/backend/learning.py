@@ -83,7 +83,8 @@ def _findings_line(findings: list) -> str:
 
 def _beside(candidate: dict, serving: dict) -> str:
     """A round's candidate's judged figures (policy.judged_figures) beside the serving model's, for the log."""
-    pairs = ", ".join(f"{name.replace('_', ' ')} {candidate[name]:.3f} / {serving[name]:.3f}" for name in (*JUDGED, "mean"))
+    pairs = ", ".join(f"{name.replace('_', ' ')} {candidate[name]:.3f} / {serving[name]:.3f}"
+                      for name in (*JUDGED, "mean"))
     return f"{pairs} (F1, candidate / serving)"
 
 

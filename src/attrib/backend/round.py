@@ -6,7 +6,8 @@ ROUND_DIR/annotations.jsonl the accepted annotations at the round's start. The r
 share of those documents, trains a candidate on the rest (`attrib.training.train`; its own dev split
 comes from them too), scores the candidate and the serving model on the held-out documents by
 the four F1s drafts are judged by (attribution F1 and the roles' exact F1), and writes ROUND_DIR/candidate/ and
-then ROUND_DIR/result.json (atomically). Whether the candidate replaces the serving model is the server's decision, from that file.
+then ROUND_DIR/result.json (atomically). Whether the candidate replaces the serving model is the server's
+decision, from that file.
 """
 
 from __future__ import annotations

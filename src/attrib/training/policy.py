@@ -83,7 +83,8 @@ JUDGED = ("attribution", "source_exact", "cue_exact", "content_exact")  # the na
 def judged_figures(scores: Scores) -> dict:
     """The four F1s drafts are judged by (judged_counts), by name, and their mean (judged_f1)."""
     counts = judged_counts(scores)
-    return {**{name: round(c.as_dict()["f1"] or 0.0, 4) for name, c in zip(JUDGED, counts)}, "mean": round(judged_f1(counts), 4)}
+    return {**{name: round(c.as_dict()["f1"] or 0.0, 4) for name, c in zip(JUDGED, counts)},
+            "mean": round(judged_f1(counts), 4)}
 
 
 def judged_f1(counts: list[Counts]) -> float:

@@ -273,7 +273,8 @@ def against_rules(nlp: Language, records: list[dict], predicted: list[dict]) -> 
     model = [_scored(gold, pred) for gold, pred in zip(records, predicted)]
     rules_scores = [_scored(gold, pred) for gold, pred in zip(records, alone)]
     return {"documents": len(records), "model": judged_figures(_merged(model)),
-            "rules": judged_figures(_merged(rules_scores)), "model_ahead_in": round(ahead_in_resamples(model, rules_scores), 3)}
+            "rules": judged_figures(_merged(rules_scores)),
+            "model_ahead_in": round(ahead_in_resamples(model, rules_scores), 3)}
 
 
 SPANCAT_SCORES = ("spans_attrib_learned_f", "spans_attrib_learned_p", "spans_attrib_learned_r")
@@ -531,8 +532,8 @@ def train(
     compared = against_rules(nlp, dev_records, dev_predicted)
     if compared["model"]["mean"] <= compared["rules"]["mean"]:
         log(f"warning: on dev the model drafts no better than its rules alone (mean of attribution F1 and the roles' "
-            f"exact F1 {compared['model']['mean']:.3f}, the rules {compared['rules']['mean']:.3f}): annotate with the rules "
-            "(`attrib annotate` without --model) until more documents are annotated, then train again")
+            f"exact F1 {compared['model']['mean']:.3f}, the rules {compared['rules']['mean']:.3f}): annotate with the "
+            "rules (`attrib annotate` without --model) until more documents are annotated, then train again")
     attrib_meta = {
         "attrib_version": __version__,
         "trained_at": started.isoformat(timespec="seconds"),
