@@ -6,6 +6,7 @@ import json
 import pickle
 import os
 import random
+import re
 import shutil
 import stat
 import sys
@@ -295,6 +296,8 @@ def test_a_model_no_better_than_its_rules_on_dev_is_written_with_a_warning(corpu
     meta = json.loads((tmp_path / "model" / "meta.json").read_text(encoding="utf-8"))["attrib"]["dev_against_rules"]
     assert meta["model"]["mean"] < meta["rules"]["mean"]
     assert "warning: on dev the model drafts no better than its rules alone" in ran.err
+    trained, in_all = map(int, re.match(r"trained in (\d+) s \((\d+) s in all, ", ran.out).groups())
+    assert in_all >= trained  # the wait includes reading the data, scoring dev and writing the model
     line = next(line for line in ran.out.splitlines() if line.startswith("against the rules alone"))
     model, rules = meta["model"]["content_exact"], meta["rules"]["content_exact"]
     assert f"content exact {100 * model:.1f} / {100 * rules:.1f}" in line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -60,8 +61,11 @@ def train_command(
         eval_frequency=eval_frequency, seed=seed, prefer=prefer, fill=fill,
         show_progress=Console(stderr=True).is_terminal if progress is None else progress,
     )
+    started = time.monotonic()
     meta = train(data, output, dev=dev or None, settings=settings, log=lambda line: typer.echo(line, err=True))
-    typer.echo(f"trained in {meta['training_seconds']:.0f} s; dev scores ({amount(meta['data']['documents']['dev'], 'document')}):")
+    dev_documents = amount(meta["data"]["documents"]["dev"], "document")
+    typer.echo(f"trained in {meta['training_seconds']:.0f} s ({time.monotonic() - started:.0f} s in all, reading the "
+               f"data, scoring dev and writing the model too); dev scores ({dev_documents}):")
     typer.echo(format_scores(meta["dev_scores"]))
     typer.echo(against_rules_line(meta["dev_against_rules"]))
 
