@@ -220,6 +220,26 @@ def test_a_data_meta_that_is_no_object_is_kept_not_dropped():
     assert task_records(task, "each")[0]["meta"] == {}
 
 
+@pytest.mark.parametrize("value, meta", [('{"desk": "econ"}', {"desk": "econ"}), ("front page", {"meta": "front page"}),
+                                         (5, {"meta": 5})])
+def test_a_csv_imported_meta_passes_the_validation_gate_in_every_command(tmp_path, value, meta):
+    """The gate (the export schema) refused a `data.meta` that is no object with E150 V102 before the conversion above
+    could read it: a project imported from CSV gave no records, no dataset, no agreement and no learning."""
+    from pathlib import Path
+
+    tasks = json.loads((Path(__file__).parent / "data" / "broken_exports" / "valid-accepted-prediction.json")
+                       .read_text(encoding="utf-8"))
+    tasks[0]["data"]["meta"] = value
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    ran = attrib("labelstudio", "records", export, "-o", tmp_path / "out.jsonl")
+    assert ran.code == 0, ran.err
+    (record,) = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {k: v for k, v in record["meta"].items() if k in ("desk", "meta")} == meta
+    assert attrib("validate", export).code == 0
+    assert attrib("export", export, "-f", "parquet", "-o", tmp_path / "out.parquet").code == 0
+
+
 def test_task_records_each_annotation_with_provenance():
     first, second = task_records(export_task(), "each")
     assert first["id"] == "doc-1" and first["meta"] == {"source": "wire"} and first["text"] == TEXT
