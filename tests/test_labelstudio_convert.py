@@ -240,6 +240,37 @@ def test_a_csv_imported_meta_passes_the_validation_gate_in_every_command(tmp_pat
     assert attrib("export", export, "-f", "parquet", "-o", tmp_path / "out.parquet").code == 0
 
 
+@pytest.mark.parametrize("line_end", ["\r\n", "\n"])
+def test_a_region_drawn_across_lines_as_label_studio_writes_it_is_read_by_its_offsets(tmp_path, line_end):
+    """Label Studio 1.23 writes a selection across lines with each line break as a backslash and an n, and once left
+    its closing quotation mark out (a real server and browser, CRLF and LF): V203, an error, and the whole project gave
+    no record. A quotation over paragraphs is one fragment by the guidelines. Offsets shifted by one stay an error."""
+    text = f'"We will win," she said.{line_end}{line_end}"And the voters are with us," she added.'
+    start, end = text.index('"We'), text.index("us,") + 4
+    attribution = {"source": [fragment(text, text.index("she"), text.index("she") + 3)],
+                   "cue": [fragment(text, text.index("said"), text.index("said") + 4)],
+                   "content": [fragment(text, start, end)], "kind": "direct"}
+    task = record_to_task({"id": "q", "text": text, "meta": {}, "attributions": [attribution]}, "v1")
+    result = json.loads(json.dumps(task["predictions"][0]["result"]))
+    regions = [r for r in result if r.get("value", {}).get("start") == start]
+    written = text[start:end - 1].replace("\r", "\\n").replace("\n", "\\n")  # \r\n as two, the quote left out
+    for region in regions:
+        region["value"]["text"] = written
+    annotation = {"id": 1, "completed_by": 1, "result": result, "was_cancelled": False, "updated_at": "2025-01-01T10:00:00Z"}
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([{"id": 5, "data": task["data"], "annotations": [annotation]}]), encoding="utf-8")
+    ran = attrib("labelstudio", "records", export, "-o", tmp_path / "out.jsonl")
+    assert ran.code == 0, ran.err
+    (record,) = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(f["start"], f["end"], f["text"]) for f in record["attributions"][0]["content"]] == [(start, end, text[start:end])]
+    assert "warning V204" in attrib("validate", export).out
+    for region in regions:  # the offsets one character further: both ends differ from what was written
+        region["value"].update(start=start + 1, end=end + 1)
+    export.write_text(json.dumps([{"id": 5, "data": task["data"], "annotations": [annotation]}]), encoding="utf-8")
+    ran = attrib("labelstudio", "records", export, "-o", tmp_path / "out.jsonl")
+    assert ran.code == 1 and " V203 " in ran.err
+
+
 def test_task_records_each_annotation_with_provenance():
     first, second = task_records(export_task(), "each")
     assert first["id"] == "doc-1" and first["meta"] == {"source": "wire"} and first["text"] == TEXT

@@ -37,7 +37,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "V201": (ERROR, "a span does not fit the text"),
     "V202": (ERROR, "a span is empty or reversed (start >= end)"),
     "V203": (ERROR, "a region's text differs from the text at its offsets"),
-    "V204": (WARNING, "a region's text differs from the text at its offsets in whitespace only"),
+    "V204": (WARNING, "a region's text differs from the text at its offsets in whitespace only, or as Label Studio "
+                      "writes a selection across lines"),
     "V205": (ERROR, "a span covers whitespace only (a stray selection: nothing an attribution can be made of)"),
     "V206": (ERROR, "a gold-format role is not a [start, end] pair of integers inside the text spanning its parts"),
     # V3xx: names of attrib's labeling config, region ids, per-region choices

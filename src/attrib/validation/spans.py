@@ -27,6 +27,26 @@ def same_but_whitespace(a: str, b: str) -> bool:
     return words(a) == words(b)
 
 
+LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines() splits at
+WRITTEN_BREAK = "\\n"  # backslash and n: how Label Studio 1.23 writes a line break in a region's text
+EDGE_SLACK = 2  # characters at one end of such a text that may differ
+
+
+def as_written_across_lines(covered: str, actual: str) -> bool:
+    """Whether a region's text is what Label Studio 1.23 writes for a selection across lines: each line break as a
+    backslash and an n, and at times a character at one end left out (seen: a closing quotation mark), the offsets
+    right. A shift of the offsets (counted in other units) changes both ends, and stays an error."""
+    if WRITTEN_BREAK not in covered or not any(c in actual for c in LINE_BREAKS):
+        return False
+    said, found = words(covered.replace(WRITTEN_BREAK, " ")), words(actual)
+    if said == found:
+        return True
+    shorter = min(len(said), len(found))
+    prefix = next((i for i, (x, y) in enumerate(zip(said, found)) if x != y), shorter)
+    suffix = next((i for i, (x, y) in enumerate(zip(reversed(said), reversed(found))) if x != y), shorter)
+    return max(len(said), len(found)) - max(prefix, suffix) <= EDGE_SLACK  # all but the last (first) 2 alike
+
+
 def first_overlap(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """Two distinct spans of `spans` (sorted) that share characters, the earlier first; None if none do. One
     attribution's fragments of one role are separate pieces of text: two that overlap are scored as two spans by eval
@@ -86,6 +106,10 @@ def span_findings(text: str, span: Any, where: Where, *, tolerant: bool, region_
     if tolerant and same_but_whitespace(covered, actual):
         yield where.at("text").finding("V204", f"text {covered!r} differs in whitespace from the text at "
                                                f"[{start}, {end}): {actual!r}", region_id)
+    elif tolerant and as_written_across_lines(covered, actual):
+        yield where.at("text").finding("V204", f"text {shorten(covered, 60)!r} is how Label Studio writes a selection "
+                                               f"across lines (line breaks as \\n) of the text at [{start}, {end}): "
+                                               f"{shorten(actual, 60)!r}; the offsets are taken", region_id)
     else:
         yield where.at("text").finding("V203", f"text {shorten(covered, 60)!r} differs from the text at [{start}, {end}): "
                                                f"{shorten(actual, 60)!r}{unlike(covered, actual)}", region_id)
