@@ -33,6 +33,20 @@ def test_warnings_alone_exit_0():
     assert "warning V204" in out and "0 errors, 1 warning" in out
 
 
+def test_relations_drawn_from_the_source_say_where_to_draw_them(tmp_path):
+    """An annotator drew the source's relations to the CUE and the CONTENT, not the CUE's: V503 said the CUE had no
+    CONTENT, although a relation reached it, and not what to draw."""
+    tasks = json.loads(CLEAN.read_text(encoding="utf-8"))
+    for item in tasks[0]["annotations"][0]["result"]:
+        if item.get("type") == "relation" and item["from_id"] == "a2-cue-0":
+            item["from_id"], item["to_id"] = "a2-source-0", {"a2-source-0": "a2-cue-0"}.get(item["to_id"], item["to_id"])
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    code, out, _ = run(str(export))
+    assert code == 1
+    assert "CUE 'According to' is in an attribution without a CONTENT: draw a relation from it to its CONTENT" in out
+
+
 def test_errors_exit_1_with_code_and_location():
     code, out, _ = run(str(BROKEN), str(CLEAN))
     assert code == 1

@@ -292,11 +292,15 @@ def _attribution_findings(check: _Check, text: str) -> Iterator[Finding]:
         if not cues:
             for region in contents[:1]:
                 yield check.at(region.index).finding(
-                    "V501", f"CONTENT {_quote(text, region)} is in an attribution without a CUE", region.id)
+                    "V501", f"CONTENT {_quote(text, region)} is in an attribution without a CUE: draw a relation from "
+                            "its CUE to it (relations through a SOURCE join nothing: one source may have several "
+                            "attributions)", region.id)
         if not contents:
             for region in cues[:1]:
                 yield check.at(region.index).finding(
-                    "V503", f"CUE {_quote(text, region)} is in an attribution without a CONTENT", region.id)
+                    "V503", f"CUE {_quote(text, region)} is in an attribution without a CONTENT: draw a relation from "
+                            "it to its CONTENT (relations through a SOURCE join nothing: one source may have several "
+                            "attributions)", region.id)
         # the kinds of this attribution's own regions, as the converter reads them (another attribution's region
         # over the same span, with a kind of its own, is not this one's)
         kinds = {check.kinds[rid] for rid in group if rid in check.kinds and check.regions[rid].label in (CUE, CONTENT)}
