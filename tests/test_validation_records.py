@@ -252,6 +252,18 @@ def test_a_fragment_text_that_prints_like_the_documents_says_what_differs(tmp_pa
         list(iter_records([path]))
 
 
+def test_a_long_fragment_text_says_where_it_parts_from_the_documents(tmp_path):
+    """Both texts are shown cut at 60 characters: two that part after that showed alike (a real export's V203)."""
+    text = "A" * 70 + "b owners said so."
+    bad = {"id": "n", "text": text, "attributions": [
+        {"kind": "indirect", "source": [{"start": 0, "end": 71, "text": "A" * 70 + "c"}], "cue": [frag_of(text, "said")],
+         "content": [frag_of(text, "so")]}]}
+    path = tmp_path / "n.jsonl"
+    path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
+    (finding,) = [f for f in validate_path(path) if f.code == "V203"]
+    assert finding.message.endswith("(they part at character 70: 'AAAAAAAAAAc' vs 'AAAAAAAAAAb')")
+
+
 def _gold(text: str, **roles) -> dict:
     """A record in the gold format of ../shared/data: each role a [start, end] pair spanning its `parts`."""
     pairs = {role: [[text.index(part), text.index(part) + len(part)] for part in roles.get(role, [])]

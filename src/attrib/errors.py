@@ -42,18 +42,24 @@ def printable(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+SHOWN = 60  # characters of each text a message saying they differ shows (shorten)
+
+
 def unlike(said: str, found: str) -> str:
     """What tells two texts apart that print alike, for a message saying they differ: another Unicode
     normalization of the same letters (é as one code point or as e and a combining accent), or invisible
     characters; "" when their printed forms differ anyway."""
     if said == found:
         return ""
-    escaped = f"{ascii(shorten(said, 60))} vs {ascii(shorten(found, 60))}"
+    escaped = f"{ascii(shorten(said, SHOWN))} vs {ascii(shorten(found, SHOWN))}"
     if unicodedata.normalize("NFC", said) == unicodedata.normalize("NFC", found):
         return (" (the same letters in another Unicode normalization: offsets count code points, so the fragment's "
                 f"text must be normalized as the document's: {escaped})")
     if _printed(said) == _printed(found):
         return f" (they differ in characters that do not print: {escaped})"
+    part = next((i for i, (a, b) in enumerate(zip(said, found)) if a != b), min(len(said), len(found)))
+    if part >= SHOWN - 1:  # where they part lies past what a message shows of them
+        return f" (they part at character {part}: {said[part - 10:part + 20]!r} vs {found[part - 10:part + 20]!r})"
     return ""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..errors import shorten, unlike
+from ..errors import SHOWN, shorten, unlike
 from ..records import is_int
 from .findings import Finding, Where
 
@@ -107,9 +107,9 @@ def span_findings(text: str, span: Any, where: Where, *, tolerant: bool, region_
         yield where.at("text").finding("V204", f"text {covered!r} differs in whitespace from the text at "
                                                f"[{start}, {end}): {actual!r}", region_id)
     elif tolerant and as_written_across_lines(covered, actual):
-        yield where.at("text").finding("V204", f"text {shorten(covered, 60)!r} is how Label Studio writes a selection "
+        yield where.at("text").finding("V204", f"text {shorten(covered, SHOWN)!r} is how Label Studio writes a selection "
                                                f"across lines (line breaks as \\n) of the text at [{start}, {end}): "
-                                               f"{shorten(actual, 60)!r}; the offsets are taken", region_id)
+                                               f"{shorten(actual, SHOWN)!r}; the offsets are taken", region_id)
     else:
-        yield where.at("text").finding("V203", f"text {shorten(covered, 60)!r} differs from the text at [{start}, {end}): "
-                                               f"{shorten(actual, 60)!r}{unlike(covered, actual)}", region_id)
+        yield where.at("text").finding("V203", f"text {shorten(covered, SHOWN)!r} differs from the text at [{start}, {end}): "
+                                               f"{shorten(actual, SHOWN)!r}{unlike(covered, actual)}", region_id)
