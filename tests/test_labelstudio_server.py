@@ -269,6 +269,11 @@ def test_what_users_see_when_it_goes_wrong(cli, label_studio, records_file, tmp_
     code, _, err = cli("labelstudio", "pull", "--project", "x", "-o", out, LABEL_STUDIO_URL="")
     assert code == 3 and err.startswith("attrib: E200 no Label Studio URL: pass --url or set LABEL_STUDIO_URL")
 
+    # the API's own address, as a browser shows it: the SDK adds /api itself
+    code, _, err = cli("labelstudio", "pull", "--project", "x", "-o", out, "--url", f"{label_studio.url}/api/")
+    assert code == 3 and err.startswith(f"attrib: E200 Label Studio at {label_studio.url}/api has no such object (404)")
+    assert err.endswith(": give the server's address without /api\n")
+
 
 def test_push_refuses_invalid_tasks_before_touching_the_server(cli, label_studio, tmp_path):
     path = tmp_path / "bad.jsonl"

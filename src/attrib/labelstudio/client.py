@@ -140,6 +140,8 @@ class Client:
                            f"{where} forbids {doing} (403): the token's user lacks the permission")
             elif status == 404:
                 message = f"{where} has no such object (404) while {doing}"
+                if httpx.URL(self.url).path.rstrip("/").endswith("/api"):  # the SDK adds /api/ itself
+                    message += ": give the server's address without /api"
             elif 200 <= status < 300:  # an answer the SDK could not read as JSON
                 message = (f"{where} answered {status} with something that is not JSON while {doing}"
                            f"{': ' + detail if detail else ''}: a login page or a proxy's? check the URL")
