@@ -147,22 +147,23 @@ def test_update_refuses_a_record_whose_text_changed(cli, label_studio, records_f
     before = {t["id"]: t["predictions"] for t in project_tasks(label_studio, "changed", predictions=True)}
     records = [json.loads(line) for line in records_file.read_text(encoding="utf-8").splitlines()]
     shift = "BREAKING: "
-    records[1]["text"] = shift + records[1]["text"]
-    for attribution in records[1]["attributions"]:
-        for role in ("source", "cue", "content"):
-            for piece in attribution[role]:
-                piece["start"] += len(shift)
-                piece["end"] += len(shift)
+    for record in records[1:3]:  # two changed: both counted
+        record["text"] = shift + record["text"]
+        for attribution in record["attributions"]:
+            for role in ("source", "cue", "content"):
+                for piece in attribution[role]:
+                    piece["start"] += len(shift)
+                    piece["end"] += len(shift)
     changed = tmp_path / "changed.jsonl"
     changed.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     plain = cli("labelstudio", "push", changed, "--project", "changed")  # skipped it without a word
-    assert plain[0] == 0 and (f"attrib: 1 document already in project 'changed' has another text there (first: "
+    assert plain[0] == 0 and (f"attrib: 2 documents already in project 'changed' have another text there (first: "
                               f"{records[1]['id']!r}): their tasks keep the old text") in plain[2]
     code, _, err = cli("labelstudio", "push", changed, "--project", "changed", "--update", "--model-version", "v2")
     task_id = next(t for t in project_tasks(label_studio, "changed") if t["data"]["record_id"] == records[1]["id"])["id"]
     assert code == 2 and err == (f"attrib: E100 record {records[1]['id']!r}: its text differs from that of task {task_id} "
-                                 "in project 'changed' (from character 0): its drafts would not fit that task; give the "
-                                 "changed document a new id, or push into a new project\n")
+                                 "in project 'changed' (from character 0), and 1 other record likewise: its drafts would "
+                                 "not fit that task; give a changed document a new id, or push into a new project\n")
     assert {t["id"]: t["predictions"] for t in project_tasks(label_studio, "changed", predictions=True)} == before
 
 

@@ -97,16 +97,24 @@ def _carried(old: dict, version: str) -> dict | None:
                                                               "result": kept.get("result") or []}]}
 
 
-def _same_text(old: dict, fresh: dict, key: str, title: str) -> dict:
-    """`fresh`, whose prediction is to go on the task `old`, when both hold the same text; else an InputError: the
-    prediction's offsets count in the record's text, and the task keeps its own."""
+def _text_differs(old: dict, fresh: dict) -> int | None:
+    """Where the text of `fresh`, whose prediction is to go on the task `old`, first differs from the task's, or None
+    when they are the same: the prediction's offsets count in the record's text, and the task keeps its own."""
     was, now = (old.get("data") or {}).get(TEXT_NAME), fresh["data"][TEXT_NAME]
-    if was != now:
-        at = next((i for i, (a, b) in enumerate(zip(was or "", now)) if a != b), min(len(was or ""), len(now)))
-        raise InputError(f"record {key!r}: its text differs from that of task {old.get('id')} in project {title!r} "
-                         f"(from character {at}): its drafts would not fit that task; give the changed document a new "
-                         "id, or push into a new project")
-    return fresh
+    if was == now:
+        return None
+    return next((i for i, (a, b) in enumerate(zip(was or "", now)) if a != b), min(len(was or ""), len(now)))
+
+
+def _refuse_changed_texts(differ: list[tuple[str, int, int]], title: str) -> None:
+    """The records (key, task id, first differing character) whose drafts were to replace those of tasks of another
+    text: refused before anything is changed, all of them counted."""
+    if differ:
+        (key, task_id, at), more = differ[0], len(differ) - 1
+        others = f", and {amount(more, 'other record')} likewise" if more else ""
+        raise InputError(f"record {key!r}: its text differs from that of task {task_id} in project {title!r} "
+                         f"(from character {at}){others}: its drafts would not fit that task; give a changed document "
+                         "a new id, or push into a new project")
 
 
 @contextlib.contextmanager
@@ -240,6 +248,7 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
     existing, extra = _duplicates(listed, lambda task_id: call(client.has_drafts, task_id))  # with their counts
     new, replace, skipped = [], [], 0  # replace: (task id, the task with its new prediction, is it a repair)
     changed: list[str] = []  # documents already there whose text is another now: skipped, and said
+    differ: list[tuple[str, int, int]] = []  # such documents whose drafts were to replace the task's: refused
     partial: list[str] = []  # with `update`: annotated by some of their annotators, on the old drafts: kept, and said
     carried = 0  # of them, drafts carried over to `version`, the one Label Studio pre-fills
     annotated = 0  # with `update`: documents annotated in full on older drafts, kept as they are
@@ -251,13 +260,17 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
                 new.append(task(i))
                 continue
             unannotated = not old.get("total_annotations")
-            # an update killed between delete and import; the predictions themselves where they were listed
-            # (the counter lags behind them while the server finishes a request)
-            if unannotated and not old.get("predictions" if update else "total_predictions"):
-                replace.append((old["id"], _same_text(old, task(i), key, title), True))
-                continue
-            if update and unannotated:
-                fresh = _same_text(old, task(i), key, title)
+            # drafts to (re)place on a task nobody annotated: a repair (an update killed between delete and import;
+            # the predictions themselves where they were listed: the counter lags behind them while the server
+            # finishes a request), or an update; only on a task of the same text
+            if unannotated and (update or not old.get("total_predictions")):
+                fresh = task(i)
+                if (at := _text_differs(old, fresh)) is not None:
+                    differ.append((key, old.get("id"), at))
+                    continue
+                if not old.get("predictions" if update else "total_predictions"):
+                    replace.append((old["id"], fresh, True))
+                    continue
                 if not _current(old, fresh):
                     replace.append((old["id"], fresh, False))
                     continue
@@ -273,6 +286,7 @@ def _push(client: Client, records: list[dict], title: str, version: str | None, 
                         carried += 1
                         continue
             skipped += 1
+        _refuse_changed_texts(differ, title)
         replace.sort(key=lambda item: not item[2])  # repairs first: no task stays without a prediction for long
         if changed and notice:
             notice(f"{amount(len(changed), 'document')} already in project {title!r} "
