@@ -271,6 +271,22 @@ def test_a_region_drawn_across_lines_as_label_studio_writes_it_is_read_by_its_of
     assert ran.code == 1 and " V203 " in ran.err
 
 
+def test_records_and_export_say_how_many_tasks_gave_no_record(tmp_path):
+    """A skipped task, or one nobody annotated, gives no record: only validate said so (V601); records and export
+    counted what they wrote."""
+    task = export_task()
+    unannotated = {**task, "id": 10, "annotations": [task["annotations"][2]]}  # a cancelled (skipped) one only
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps([task, unannotated, {**unannotated, "id": 11}]), encoding="utf-8")
+    ran = attrib("labelstudio", "records", export, "-o", tmp_path / "out.jsonl", "--choose", "latest")
+    assert ran.code == 0 and ran.err == (f"attrib: note: 2 tasks of the 3 in {export} gave no record under --choose "
+                                         "latest (first: task 10): no annotation, or cancelled (skipped) ones only\n"
+                                         f"1 record written to {tmp_path / 'out.jsonl'}\n")
+    ran = attrib("export", export, "-f", "jsonl", "-o", tmp_path / "out2.jsonl", "--choose", "ground_truth")
+    assert ran.code == 0 and ran.err.startswith(f"attrib: note: 2 tasks of the 3 in {export} gave no record under "
+                                                "--choose ground_truth (first: task 10): no annotation marked ground truth")
+
+
 def test_task_records_each_annotation_with_provenance():
     first, second = task_records(export_task(), "each")
     assert first["id"] == "doc-1" and first["meta"] == {"source": "wire"} and first["text"] == TEXT

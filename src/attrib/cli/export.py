@@ -57,7 +57,7 @@ def export_command(
         refuse_overwriting(card_path(output), [source])
     said = lambda message: typer.echo(f"attrib: note: {message}", err=True)  # noqa: E731
     options = {"brat": {"layout": layout, "notice": said}, "conll": {"tags": tags}}.get(fmt, {})
-    summary = export(read_input(source, choose), fmt, output, **options)
+    summary = export(read_input(source, choose, notice=said), fmt, output, **options)
     typer.echo(f"{counted(summary)}, {amount(summary['attributions'], 'attribution')} written to {output} ({fmt})",
                err=True)
 

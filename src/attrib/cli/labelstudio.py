@@ -175,7 +175,7 @@ def records_command(
     from ..validation.gate import gated
 
     refuse_overwriting(output, [export])
-    records = read_input(export, choose.value)  # an empty file: E160, as every command says it
+    records = read_input(export, choose.value, notice=lambda message: _say(f"attrib: note: {message}"))  # empty: E160
     if detect(export) == "records":  # copied through as they were, whatever --choose said
         raise InputError(f"{export}: holds records, not a Label Studio export: records are read as they are by eval, "
                          "export and push")

@@ -24,10 +24,12 @@ from ..validation.gate import checked_export, checked_records
 BLANK_PROBE = 65536  # bytes read to tell an empty (or blank) file from one that holds something
 
 
-def read_input(path: str | Path, choose: str = "each", drafts_do: bool = True) -> Iterator[dict]:
+def read_input(path: str | Path, choose: str = "each", drafts_do: bool = True,
+               notice: Callable[[str], None] | None = None) -> Iterator[dict]:
     """attrib records from `path`: a records JSONL file as is, a Label Studio export converted
     (`choose` as in lsjson.convert.task_records). `drafts_do`: the caller has --choose prediction to offer when
-    nobody annotated (train does not: drafts are nothing to learn from)."""
+    nobody annotated (train does not: drafts are nothing to learn from). `notice` is told, once all is read, how many
+    of an export's tasks gave no record (what validate says V601 of)."""
     path = Path(path)
     if _blank(path):
         raise NothingToDoError(f"{path}: empty file, no records in it: give records (`attrib annotate` writes them) or a "
@@ -36,8 +38,27 @@ def read_input(path: str | Path, choose: str = "each", drafts_do: bool = True) -
     if kind == "records":
         return _not_empty(without_blank_spans(checked_records([path]), path), lambda: f"{path}: holds no records")
     tasks = _Counted(checked_export(str(path), choose))  # which refuses tasks to import
-    records = export_records(tasks, choose, str(path))
-    return _not_empty(records, lambda: nothing_chosen(path, tasks.count, choose, drafts_do))
+    none: list = []  # the ids of the tasks that give no record
+    records = _not_empty(export_records(tasks, choose, str(path), lambda task: none.append(task.get("id"))),
+                         lambda: nothing_chosen(path, tasks.count, choose, drafts_do))
+    if notice is None:
+        return records
+    return _then(records, lambda: none and notice(
+        f"{amount(len(none), 'task')} of the {tasks.count} in {path} gave no record under --choose {choose} (first: "
+        f"task {none[0]}): {NO_RECORD[choose] if choose in NO_RECORD else NO_RECORD['each']}"))
+
+
+NO_RECORD = {  # why a task gives no record, by --choose
+    "each": "no annotation, or cancelled (skipped) ones only",
+    "ground_truth": "no annotation marked ground truth",
+    "prediction": "no prediction",
+}
+
+
+def _then(records: Iterable[dict], done: Callable[[], object]) -> Iterator[dict]:
+    """`records`, then `done()` once they are all read."""
+    yield from records
+    done()
 
 
 def without_blank_spans(records: Iterable[dict], path: str | Path) -> Iterator[dict]:

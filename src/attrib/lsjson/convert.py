@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import gc
 from collections import defaultdict
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .. import __version__
 
@@ -537,12 +537,15 @@ def task_records(task: dict, choose: str = "each", fields: bool = True) -> list[
     return records
 
 
-def export_records(tasks: Iterator[dict], choose: str = "each", source: str | None = None) -> Iterator[dict]:
+def export_records(tasks: Iterator[dict], choose: str = "each", source: str | None = None,
+                   none_from: Callable[[dict], None] | None = None) -> Iterator[dict]:
     """Records for every task of an export, in export order; a task that cannot be converted is an error naming its
-    place (`$[3]`, in the file `source` when given)."""
+    place (`$[3]`, in the file `source` when given). `none_from` is told each task that gives no record."""
     for i, task in enumerate(tasks):
         try:
             records = task_records(task, choose)
         except InputError as exc:
             raise type(exc)(f"{f'{source} ' if source else ''}$[{i}]: {exc.args[0]}") from None
+        if not records and none_from is not None:
+            none_from(task)
         yield from records
