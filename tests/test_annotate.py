@@ -397,6 +397,23 @@ def test_emoji_crlf_and_combining_marks_keep_offsets_exact(nlp):
     assert '"We are 😡,"' in contents and any("📈" in c for c in contents)
 
 
+@pytest.mark.parametrize("emoji", ["\U0001F469\u200d\U0001F469\u200d\U0001F467", "\U0001F1E8\U0001F1E6",
+                                   "\U0001F575\ufe0f\u200d\u2640\ufe0f", "\U0001F468\U0001F3FD\u200d\U0001F373",
+                                   "\U0001F44D\U0001F3FD"])
+def test_an_emoji_of_several_code_points_is_one_token_and_keeps_the_source(nlp, emoji):
+    """spaCy split 👩‍👩‍👧 into five tokens, and the parser took a joiner for the subject of "said": the source was
+    lost. Each is now one token, as a one-code-point emoji is, and drafts as it does."""
+    text = f"\u201cWe need help now,\u201d said Am\u00e9lie Dubois, a mother of two {emoji}."
+    doc = nlp(text)
+    assert emoji in [token.text for token in doc] and doc.text == text
+    (record,) = annotate_documents(nlp, [Document("e", text)])
+    assert_exact(record)
+    (attribution,) = record["attributions"]
+    assert [f["text"] for f in attribution["source"]] == [f"Am\u00e9lie Dubois, a mother of two {emoji}"]
+    flags = nlp("\U0001F1E8\U0001F1E6\U0001F1EB\U0001F1F7 flags")  # two flags side by side: two tokens
+    assert [token.text for token in flags][:2] == ["\U0001F1E8\U0001F1E6", "\U0001F1EB\U0001F1F7"]
+
+
 def test_windows_line_ends_give_the_drafts_of_plain_ones(nlp, tmp_path):
     """The seed article with CRLF line ends got a draft its LF copy did not (`Videos | shared on | social media`):
     the encoder read `\r\n` as another token than `\n`. Now the drafts are the same spans, each offset exact."""

@@ -97,6 +97,15 @@ def test_flat_tags_where_attributions_nest(tmp_path):
                     (".", "B-CONTENT"), ("”", "I-CONTENT")]
 
 
+def test_an_emoji_of_several_code_points_is_one_token(tmp_path):
+    """The CoNLL tokens split 👩‍👩‍👧 into five, two of them a lone joiner (U+200D) no reader shows."""
+    text = "She said she has two \U0001F469\u200d\U0001F469\u200d\U0001F467 and a \U0001F1E8\U0001F1E6 flag."
+    export([make_record("e", text, [])], "conll", tmp_path / "data.conll")
+    [[rows]] = conll_documents(tmp_path / "data.conll", 2).values()
+    assert [token for token, _ in rows][5:9] == ["\U0001F469\u200d\U0001F469\u200d\U0001F467", "and", "a",
+                                                 "\U0001F1E8\U0001F1E6"]
+
+
 def test_a_quotation_of_several_sentences_is_one_sequence_continued_with_i(tmp_path):
     text = "“Prices rose. Wages did not. Nobody knows why,” the minister said. Then she left."
     quote = text[:text.index(" the minister")]

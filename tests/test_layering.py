@@ -38,6 +38,7 @@ LAYERS = [
     "report_html",
     "spacy_doc",
     "long_runs",  # text quick for spaCy's tokenizer, offsets kept
+    "emoji",  # an emoji of several code points one token
     "formats",
     "pipeline",  # the spaCy components
     "pipe_workers",  # a multi-process nlp.pipe's workers, stopped by their parent

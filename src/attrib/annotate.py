@@ -24,6 +24,7 @@ from . import __version__, pipe_workers
 from .documents import BATCH_SIZE, PROCESS_BATCH_SIZE, Document
 from .errors import ModelError
 from .long_runs import tokenizable
+from .emoji import add_emoji
 from .pipeline import FACTORY, add_line_ends, add_paragraph_starts
 from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
@@ -64,6 +65,7 @@ def load_pipeline(model: str | None = None) -> Language:
         raise ModelError(f"pipeline {model_name(nlp)} has no dependency parser; the attribution rules need one")
     if FACTORY not in nlp.pipe_names:
         add_line_ends(nlp)
+        add_emoji(nlp)
         add_paragraph_starts(nlp)
         nlp.add_pipe(FACTORY, last=True)
     return nlp

@@ -15,6 +15,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ..emoji import COMPONENT as EMOJI
 from ..long_runs import exact_doc
 
 BATCH = 256
@@ -34,6 +35,7 @@ def line_breaks(doc: Doc) -> Doc:
 def pipeline() -> Language:
     nlp = spacy.blank("en")
     nlp.max_length = sys.maxsize  # spaCy's 1,000,000 guards a parser's memory: this pipeline only splits (E088 crashed)
+    nlp.add_pipe(EMOJI)  # an emoji of several code points is one token, as in annotation
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("attrib_line_breaks")
     return nlp

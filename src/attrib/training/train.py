@@ -42,6 +42,7 @@ from ..evaluate import Scores, match_attributions
 from ..formats.outdir import staged_dir
 from ..jsonio import walk, write_failure
 from ..long_runs import tokenizable
+from ..emoji import add_emoji
 from ..pipeline import FACTORY, add_line_ends, add_paragraph_starts
 from ..records import by_id, make_record
 from ..spacy_doc import get_attributions
@@ -127,6 +128,7 @@ def add_rules(nlp: Language) -> bool:
     if FACTORY in nlp.pipe_names:
         return False
     add_line_ends(nlp)
+    add_emoji(nlp)
     add_paragraph_starts(nlp)
     nlp.add_pipe(FACTORY, before=COMBINER, config={"candidate_share": CANDIDATE_SHARE})
     nlp.add_pipe(REVISER, before=COMBINER)
