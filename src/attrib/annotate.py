@@ -22,9 +22,9 @@ from spacy.language import Language
 
 from . import __version__, pipe_workers
 from .documents import BATCH_SIZE, PROCESS_BATCH_SIZE, Document
+from .emoji import add_emoji
 from .errors import ModelError
 from .long_runs import tokenizable
-from .emoji import add_emoji
 from .pipeline import FACTORY, add_line_ends, add_paragraph_starts
 from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions

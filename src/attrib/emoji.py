@@ -18,6 +18,7 @@ COMPONENT = "attrib_emoji"
 ZWJ = "\u200d"
 # what continues the emoji before it: the joiner, variation selector 16, the keycap mark, skin tones, tag letters
 JOINERS = frozenset([ZWJ, "\ufe0f", "\u20e3", *map(chr, range(0x1F3FB, 0x1F400)), *map(chr, range(0xE0020, 0xE0080))])
+_JOINER_CHARS = "".join(JOINERS)
 
 
 def _regional(char: str) -> bool:
@@ -54,7 +55,7 @@ def _glued_marks(doc: Doc) -> list[tuple[int, int]]:
     selector and a full stop, `\ufe0f.`): (token index, length of the marks)."""
     out = []
     for token in doc[1:]:
-        marks = len(token.text) - len(token.text.lstrip("".join(JOINERS)))
+        marks = len(token.text) - len(token.text.lstrip(_JOINER_CHARS))
         if 0 < marks < len(token.text) and not doc[token.i - 1].whitespace_ and _symbol(doc[token.i - 1].text[-1]):
             out.append((token.i, marks))
     return out

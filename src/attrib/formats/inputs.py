@@ -45,7 +45,7 @@ def read_input(path: str | Path, choose: str = "each", drafts_do: bool = True,
         return records
     return _then(records, lambda: none and notice(
         f"{amount(len(none), 'task')} of the {tasks.count} in {path} gave no record under --choose {choose} (first: "
-        f"task {none[0]}): {NO_RECORD[choose] if choose in NO_RECORD else NO_RECORD['each']}"))
+        f"task {none[0]}): {NO_RECORD.get(choose, NO_RECORD['each'])}"))
 
 
 NO_RECORD = {  # why a task gives no record, by --choose
