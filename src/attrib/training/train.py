@@ -37,12 +37,12 @@ from spacy.util import get_minor_version_range
 from .. import __version__
 from ..annotate import shifted
 from ..counts import amount
+from ..emoji import add_emoji
 from ..errors import InputError, ModelError, NothingToDoError, OutputError
 from ..evaluate import Scores, match_attributions
 from ..formats.outdir import staged_dir
 from ..jsonio import walk, write_failure
 from ..long_runs import tokenizable
-from ..emoji import add_emoji
 from ..pipeline import FACTORY, add_line_ends, add_paragraph_starts
 from ..records import by_id, make_record
 from ..spacy_doc import get_attributions
