@@ -256,13 +256,15 @@ def test_a_region_drawn_across_lines_as_label_studio_writes_it_is_read_by_its_of
     written = text[start:end - 1].replace("\r", "\\n").replace("\n", "\\n")  # \r\n as two, the quote left out
     for region in regions:
         region["value"]["text"] = written
-    annotation = {"id": 1, "completed_by": 1, "result": result, "was_cancelled": False, "updated_at": "2025-01-01T10:00:00Z"}
+    annotation = {"id": 1, "completed_by": 1, "result": result, "was_cancelled": False,
+                  "updated_at": "2025-01-01T10:00:00Z"}
     export = tmp_path / "export.json"
     export.write_text(json.dumps([{"id": 5, "data": task["data"], "annotations": [annotation]}]), encoding="utf-8")
     ran = attrib("labelstudio", "records", export, "-o", tmp_path / "out.jsonl")
     assert ran.code == 0, ran.err
     (record,) = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [(f["start"], f["end"], f["text"]) for f in record["attributions"][0]["content"]] == [(start, end, text[start:end])]
+    content = record["attributions"][0]["content"]
+    assert [(f["start"], f["end"], f["text"]) for f in content] == [(start, end, text[start:end])]
     assert "warning V204" in attrib("validate", export).out
     for region in regions:  # the offsets one character further: both ends differ from what was written
         region["value"].update(start=start + 1, end=end + 1)
@@ -284,7 +286,8 @@ def test_records_and_export_say_how_many_tasks_gave_no_record(tmp_path):
                                          f"1 record written to {tmp_path / 'out.jsonl'}\n")
     ran = attrib("export", export, "-f", "jsonl", "-o", tmp_path / "out2.jsonl", "--choose", "ground_truth")
     assert ran.code == 0 and ran.err.startswith(f"attrib: note: 2 tasks of the 3 in {export} gave no record under "
-                                                "--choose ground_truth (first: task 10): no annotation marked ground truth")
+                                                "--choose ground_truth (first: task 10): no annotation marked ground "
+                                                "truth")
 
 
 def test_task_records_each_annotation_with_provenance():

@@ -39,7 +39,8 @@ def test_relations_drawn_from_the_source_say_where_to_draw_them(tmp_path):
     tasks = json.loads(CLEAN.read_text(encoding="utf-8"))
     for item in tasks[0]["annotations"][0]["result"]:
         if item.get("type") == "relation" and item["from_id"] == "a2-cue-0":
-            item["from_id"], item["to_id"] = "a2-source-0", {"a2-source-0": "a2-cue-0"}.get(item["to_id"], item["to_id"])
+            to = {"a2-source-0": "a2-cue-0"}.get(item["to_id"], item["to_id"])  # the source's relation goes to the cue
+            item["from_id"], item["to_id"] = "a2-source-0", to
     export = tmp_path / "export.json"
     export.write_text(json.dumps(tasks), encoding="utf-8")
     code, out, _ = run(str(export))

@@ -256,8 +256,8 @@ def test_a_long_fragment_text_says_where_it_parts_from_the_documents(tmp_path):
     """Both texts are shown cut at 60 characters: two that part after that showed alike (a real export's V203)."""
     text = "A" * 70 + "b owners said so."
     bad = {"id": "n", "text": text, "attributions": [
-        {"kind": "indirect", "source": [{"start": 0, "end": 71, "text": "A" * 70 + "c"}], "cue": [frag_of(text, "said")],
-         "content": [frag_of(text, "so")]}]}
+        {"kind": "indirect", "source": [{"start": 0, "end": 71, "text": "A" * 70 + "c"}],
+         "cue": [frag_of(text, "said")], "content": [frag_of(text, "so")]}]}
     path = tmp_path / "n.jsonl"
     path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
     (finding,) = [f for f in validate_path(path) if f.code == "V203"]

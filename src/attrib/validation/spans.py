@@ -107,9 +107,9 @@ def span_findings(text: str, span: Any, where: Where, *, tolerant: bool, region_
         yield where.at("text").finding("V204", f"text {covered!r} differs in whitespace from the text at "
                                                f"[{start}, {end}): {actual!r}", region_id)
     elif tolerant and as_written_across_lines(covered, actual):
-        yield where.at("text").finding("V204", f"text {shorten(covered, SHOWN)!r} is how Label Studio writes a selection "
-                                               f"across lines (line breaks as \\n) of the text at [{start}, {end}): "
-                                               f"{shorten(actual, SHOWN)!r}; the offsets are taken", region_id)
+        yield where.at("text").finding("V204", f"text {shorten(covered, SHOWN)!r} is how Label Studio writes a "
+                                               f"selection across lines (line breaks as \\n) of the text at [{start}, "
+                                               f"{end}): {shorten(actual, SHOWN)!r}; the offsets are taken", region_id)
     else:
-        yield where.at("text").finding("V203", f"text {shorten(covered, SHOWN)!r} differs from the text at [{start}, {end}): "
-                                               f"{shorten(actual, SHOWN)!r}{unlike(covered, actual)}", region_id)
+        yield where.at("text").finding("V203", f"text {shorten(covered, SHOWN)!r} differs from the text at [{start}, "
+                                               f"{end}): {shorten(actual, SHOWN)!r}{unlike(covered, actual)}", region_id)
