@@ -22,10 +22,9 @@ from spacy.language import Language
 
 from . import __version__, pipe_workers
 from .documents import BATCH_SIZE, PROCESS_BATCH_SIZE, Document
-from .emoji import add_emoji
 from .errors import ModelError
 from .long_runs import tokenizable
-from .pipeline import FACTORY, add_line_ends, add_paragraph_starts
+from .pipeline import FACTORY, add_text_readers
 from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
 
@@ -64,9 +63,7 @@ def load_pipeline(model: str | None = None) -> Language:
     if "parser" not in nlp.pipe_names and FACTORY not in nlp.pipe_names:
         raise ModelError(f"pipeline {model_name(nlp)} has no dependency parser; the attribution rules need one")
     if FACTORY not in nlp.pipe_names:
-        add_line_ends(nlp)
-        add_emoji(nlp)
-        add_paragraph_starts(nlp)
+        add_text_readers(nlp)
         nlp.add_pipe(FACTORY, last=True)
     return nlp
 

@@ -75,11 +75,3 @@ def merge_emoji(doc: Doc) -> Doc:
             for i, j in runs:
                 retokenizer.merge(doc[i:j])
     return doc
-
-
-def add_emoji(nlp: Language) -> bool:
-    """Put the component first, unless it is there."""
-    if COMPONENT in nlp.pipe_names:
-        return False
-    nlp.add_pipe(COMPONENT, first=True)
-    return True

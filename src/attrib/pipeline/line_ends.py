@@ -24,11 +24,3 @@ def line_ends(doc: Doc) -> Doc:
             if lex.shape != plain.shape:
                 lex.norm_, lex.prefix_, lex.suffix_, lex.shape_ = plain.norm_, plain.prefix_, plain.suffix_, plain.shape_
     return doc
-
-
-def add_line_ends(nlp: Language) -> bool:
-    """Put the component first, unless it is there."""
-    if COMPONENT in nlp.pipe_names:
-        return False
-    nlp.add_pipe(COMPONENT, first=True)
-    return True

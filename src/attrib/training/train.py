@@ -37,13 +37,12 @@ from spacy.util import get_minor_version_range
 from .. import __version__
 from ..annotate import shifted
 from ..counts import amount
-from ..emoji import add_emoji
 from ..errors import InputError, ModelError, NothingToDoError, OutputError
 from ..evaluate import Scores, match_attributions
 from ..formats.outdir import staged_dir
 from ..jsonio import walk, write_failure
 from ..long_runs import tokenizable
-from ..pipeline import FACTORY, add_line_ends, add_paragraph_starts
+from ..pipeline import FACTORY, add_text_readers
 from ..records import by_id, make_record
 from ..spacy_doc import get_attributions
 from . import spacy_fit  # it registers attrib's training components, as spaCy's loop needs them
@@ -117,9 +116,8 @@ def load_base(name: str) -> Language:
 
 
 def add_rules(nlp: Language) -> bool:
-    """Put the rule-based component and `attrib_revise` before the combiner, paragraph sentence starts before
-    the parser (pipeline/paragraphs.py) and CRLF read as LF first (pipeline/line_ends.py), unless the pipeline
-    has them.
+    """Put the rule-based component and `attrib_revise` before the combiner, and what the rules read the text
+    through (pipeline.add_text_readers), unless the pipeline has them.
 
     It is always there, even when its attributions are not added (prefer learned, no fill): `attrib annotate`
     appends the rule component to any pipeline that lacks it, after which it would overwrite the
@@ -127,9 +125,7 @@ def add_rules(nlp: Language) -> bool:
     """
     if FACTORY in nlp.pipe_names:
         return False
-    add_line_ends(nlp)
-    add_emoji(nlp)
-    add_paragraph_starts(nlp)
+    add_text_readers(nlp)
     nlp.add_pipe(FACTORY, before=COMBINER, config={"candidate_share": CANDIDATE_SHARE})
     nlp.add_pipe(REVISER, before=COMBINER)
     return True
