@@ -31,7 +31,7 @@ from ..jsonio import atomic_write, dumps_line
 from ..lsjson.convert import task_records
 from ..training.beside import PARENT_VARIABLE
 from ..training.corpus import same_text
-from ..training.policy import JUDGED
+from ..training.policy import JUDGED, side_by_side
 from ..training.settings import TrainSettings
 from ..validation import check_export
 from . import models, round as training_round
@@ -83,9 +83,7 @@ def _findings_line(findings: list) -> str:
 
 def _beside(candidate: dict, serving: dict) -> str:
     """A round's candidate's judged figures (policy.judged_figures) beside the serving model's, for the log."""
-    pairs = ", ".join(f"{name.replace('_', ' ')} {candidate[name]:.3f} / {serving[name]:.3f}"
-                      for name in (*JUDGED, "mean"))
-    return f"{pairs} (F1, candidate / serving)"
+    return f"{side_by_side(candidate, serving, (*JUDGED, 'mean'))} (F1, candidate / serving)"
 
 
 def is_id(value: object) -> bool:

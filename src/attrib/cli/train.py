@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from ..counts import amount
-from ..training.policy import JUDGED, PREFER
+from ..training.policy import PREFER, side_by_side
 from ..training.settings import TrainSettings
 from .app import app
 from .evaluate import format_scores
@@ -72,7 +72,6 @@ def train_command(
 
 def against_rules_line(compared: dict) -> str:
     """The model's four judged F1s on dev beside its rules' alone, and how often the model is ahead."""
-    model, rules = compared["model"], compared["rules"]
-    pairs = ", ".join(f"{key.replace('_', ' ')} {100 * model[key]:.1f} / {100 * rules[key]:.1f}" for key in JUDGED)
+    pairs = side_by_side(compared["model"], compared["rules"], percent=True)
     return (f"against the rules alone on the same dev documents (F1, model / rules): {pairs}; the model's mean "
             f"higher in {compared['model_ahead_in']:.0%} of bootstrap resamples of the documents")

@@ -87,6 +87,13 @@ def judged_figures(scores: Scores) -> dict:
             "mean": round(judged_f1(counts), 4)}
 
 
+def side_by_side(first: dict, second: dict, names: tuple[str, ...] = JUDGED, percent: bool = False) -> str:
+    """Two sets of judged figures (judged_figures), figure by figure: `attribution 0.812 / 0.806, …`, or in percent
+    with one decimal."""
+    shown = (lambda f: f"{100 * f:.1f}") if percent else (lambda f: f"{f:.3f}")
+    return ", ".join(f"{name.replace('_', ' ')} {shown(first[name])} / {shown(second[name])}" for name in names)
+
+
 def judged_f1(counts: list[Counts]) -> float:
     """The mean of the F1s of `counts` (judged_counts), a missing F1 (nothing drafted, nothing annotated) as 0."""
     return sum(c.as_dict()["f1"] or 0.0 for c in counts) / len(counts)
