@@ -7,6 +7,7 @@ how to fix it; `shorten` keeps the text a message quotes short. Nothing here pri
 from __future__ import annotations
 
 import unicodedata
+from typing import Sequence
 
 
 def shorten(text: str, limit: int, one_line: bool = False) -> str:
@@ -45,6 +46,12 @@ def printable(text: str) -> str:
 SHOWN = 60  # characters of each text a message saying they differ shows (shorten)
 
 
+def first_difference(a: Sequence, b: Sequence) -> int:
+    """Where two sequences (texts, lists of words) first differ: the first index whose items differ, or the shorter
+    one's length when one begins the other."""
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+
 def unlike(said: str, found: str) -> str:
     """What tells two texts apart that print alike, for a message saying they differ: another Unicode
     normalization of the same letters (é as one code point or as e and a combining accent), or invisible
@@ -57,7 +64,7 @@ def unlike(said: str, found: str) -> str:
                 f"text must be normalized as the document's: {escaped})")
     if _printed(said) == _printed(found):
         return f" (they differ in characters that do not print: {escaped})"
-    part = next((i for i, (a, b) in enumerate(zip(said, found)) if a != b), min(len(said), len(found)))
+    part = first_difference(said, found)
     if part >= SHOWN - 1:  # where they part lies past what a message shows of them
         return f" (they part at character {part}: {said[part - 10:part + 20]!r} vs {found[part - 10:part + 20]!r})"
     return ""

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 if TYPE_CHECKING:
     import numpy
 
-from .errors import InputError, NothingToDoError
+from .errors import InputError, NothingToDoError, first_difference
 from .records import KINDS, ROLES, Span, by_id, iter_records, spans
 
 MATCHINGS = ("exact", "overlap")
@@ -520,9 +520,7 @@ def evaluate(gold_path: str, pred_path: str,
             missing.append(doc_id)
             p = {**g, "attributions": []}
         elif p["text"] != g["text"]:
-            at = next(
-                (i for i, (a, b) in enumerate(zip(g["text"], p["text"])) if a != b), min(len(g["text"]), len(p["text"]))
-            )
+            at = first_difference(g["text"], p["text"])
             raise InputError(f"{pred_path}: document {doc_id!r}: text differs from {gold_path} at character {at}")
         try:
             scores.add(g, p)

@@ -37,7 +37,7 @@ from typing import IO, Callable, Collection, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from ..counts import amount, verb
-from ..errors import InputError, LabelStudioError, NothingToDoError
+from ..errors import InputError, LabelStudioError, NothingToDoError, first_difference
 from ..locks import beside_lock, one_at_a_time
 from ..lsjson.config import guidelines, label_config, to_html
 from ..lsjson.convert import RECORD_ID, acyclic, model_version, record_to_task, shifted_highlights
@@ -103,7 +103,7 @@ def _text_differs(old: dict, fresh: dict) -> int | None:
     was, now = (old.get("data") or {}).get(TEXT_NAME), fresh["data"][TEXT_NAME]
     if was == now:
         return None
-    return next((i for i, (a, b) in enumerate(zip(was or "", now)) if a != b), min(len(was or ""), len(now)))
+    return first_difference(was or "", now)
 
 
 def _refuse_changed_texts(differ: list[tuple[str, int, int]], title: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..errors import SHOWN, shorten, unlike
+from ..errors import SHOWN, first_difference, shorten, unlike
 from ..records import is_int
 from .findings import Finding, Where
 
@@ -41,9 +41,7 @@ def as_written_across_lines(covered: str, actual: str) -> bool:
     said, found = words(covered.replace(WRITTEN_BREAK, " ")), words(actual)
     if said == found:
         return True
-    shorter = min(len(said), len(found))
-    prefix = next((i for i, (x, y) in enumerate(zip(said, found)) if x != y), shorter)
-    suffix = next((i for i, (x, y) in enumerate(zip(reversed(said), reversed(found))) if x != y), shorter)
+    prefix, suffix = first_difference(said, found), first_difference(said[::-1], found[::-1])
     return max(len(said), len(found)) - max(prefix, suffix) <= EDGE_SLACK  # all but the last (first) 2 alike
 
 
