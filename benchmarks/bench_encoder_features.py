@@ -46,6 +46,16 @@ def packaged_minilm(folder: Path) -> Path:
     return path
 
 
+def windows(n: int) -> list[tuple[int, int]]:
+    """Wordpiece windows over `n` wordpieces: WINDOW long, each starting STRIDE after the one before."""
+    return [(s, min(n, s + WINDOW)) for s in range(0, max(1, n - WINDOW + STRIDE), STRIDE)]
+
+
+def kept_from(start: int) -> int:
+    """Where a window's states start to count: a window after the first leaves half the overlap to the one before."""
+    return 0 if start == 0 else (WINDOW - STRIDE) // 2
+
+
 def token_vectors(encoder: Path, layer: int, docs: list) -> tuple[list[numpy.ndarray], float, int]:
     """Per spaCy token, the mean of its wordpieces' states at `layer`; seconds taken and wordpieces read."""
     import torch
@@ -58,13 +68,12 @@ def token_vectors(encoder: Path, layer: int, docs: list) -> tuple[list[numpy.nda
         encoded = tokenizer(doc.text, add_special_tokens=False, return_offsets_mapping=True)
         ids, offsets = encoded["input_ids"], numpy.array(encoded["offset_mapping"]).reshape(-1, 2)
         states = numpy.zeros((len(ids), model.config.hidden_size), numpy.float32)
-        for start in range(0, max(1, len(ids) - WINDOW + STRIDE), STRIDE):
-            chunk = ids[start : start + WINDOW]
+        for start, end in windows(len(ids)):
+            chunk = ids[start:end]
             with torch.inference_mode():
                 hidden = model(input_ids=torch.tensor([[tokenizer.cls_token_id, *chunk, tokenizer.sep_token_id]]),
                                output_hidden_states=True).hidden_states[layer][0, 1:-1].numpy()
-            keep_from = 0 if start == 0 else (WINDOW - STRIDE) // 2
-            states[start + keep_from : start + len(chunk)] = hidden[keep_from:]
+            states[start + kept_from(start) : end] = hidden[kept_from(start):]
             pieces += len(chunk)
         vectors = numpy.zeros((len(doc), model.config.hidden_size), numpy.float32)
         for token in doc:

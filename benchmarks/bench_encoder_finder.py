@@ -23,24 +23,16 @@ import time
 from pathlib import Path
 
 import numpy
-import spacy
 
 from attrib.records import spans
-from attrib.training import boundaries, cross_fit, keep, spacy_fit
-from attrib.training.corpus import split, to_docbin
+from attrib.training import boundaries, cross_fit, keep
 from attrib.training.fit_revision import CANDIDATE_SHARE
-from attrib.training.settings import TrainSettings
-from attrib.training.train import load_base
-from bench_encoder_features import STRIDE, WINDOW, packaged_minilm
+from bench_encoder_features import kept_from, packaged_minilm, windows
+from bench_finder_features import finder_scores
 from bench_revision_heldout import fitted, parsed_split, reviser, scores
 
 ROLES = ("source", "cue", "content")  # the tagger's outputs: 2 * k the start, 2 * k + 1 the end of ROLES[k]
 PREFIX = "encoder_"  # the encoder's scores beside the finders': under PREFIX + role
-
-
-def windows(n: int) -> list[tuple[int, int]]:
-    """Wordpiece windows of WINDOW, each starting STRIDE after the one before."""
-    return [(s, min(n, s + WINDOW)) for s in range(0, max(1, n - WINDOW + STRIDE), STRIDE)]
 
 
 def wordpieces(tokenizer, text: str) -> tuple[list[int], numpy.ndarray]:
@@ -130,14 +122,13 @@ def token_scores(model, tokenizer, docs: list) -> list[dict]:
             with torch.inference_mode():
                 row = model(torch.tensor([[tokenizer.cls_token_id, *ids[s:e], tokenizer.sep_token_id]]),
                             torch.ones((1, e - s + 2), dtype=torch.long))[0, 1:-1].numpy()
-            keep_from = 0 if s == 0 else (WINDOW - STRIDE) // 2
-            logits[s + keep_from : e] = row[keep_from:]
+            logits[s + kept_from(s) : e] = row[kept_from(s):]
         probabilities = 1 / (1 + numpy.exp(-logits))
         tables = {role: numpy.zeros((len(doc), 2), numpy.float32) for role in ROLES}
         for token in doc:
             inside = numpy.flatnonzero((offsets[:, 0] < token.idx + len(token)) & (offsets[:, 1] > token.idx))
-            for k, role in enumerate(ROLES):
-                if len(inside):
+            if len(inside):
+                for k, role in enumerate(ROLES):
                     tables[role][token.i] = probabilities[inside[0], 2 * k], probabilities[inside[-1], 2 * k + 1]
         out.append(tables)
     return out
@@ -163,25 +154,6 @@ def encoder_scores(records: list[dict], docs: list, cut: int, args) -> tuple[lis
             if number == 0:
                 held = token_scores(model, tokenizer, docs[cut:])
     return fitting, held
-
-
-def finder_scores(records: list[dict], cut: int, args) -> tuple[list[dict], list[dict]]:
-    """The span finders' scores, as bench_finder_features.py makes them."""
-    settings = TrainSettings(max_steps=args.max_steps, eval_frequency=max(1, args.max_steps // 3), seed=args.seed)
-    base = load_base(settings.base)
-    with tempfile.TemporaryDirectory(prefix="bench-encoder-finder-") as name:
-        folder = Path(name)
-
-        def train_half(half: list[dict], number: int):
-            train_part, dev_part = split(half, 0.1, args.seed)
-            to_docbin(dev_part, base.make_doc).to_disk(folder / f"dev{number}.spacy")
-            run = spacy_fit.prepare(train_part, base.make_doc, folder / f"half{number}")
-            return spacy.load(spacy_fit.fit(run, folder / f"dev{number}.spacy", settings, settings.max_steps,
-                                            settings.eval_frequency))
-
-        models = [train_half(half, n) for n, half in enumerate(cross_fit.training_halves(records[:cut], args.seed))]
-        return (cross_fit.cross_fitted(records[:cut], models, args.seed),
-                cross_fit.scores_of(models[0], [r["text"] for r in records[cut:]]))
 
 
 def add_encoder_columns() -> None:
@@ -229,7 +201,7 @@ def main() -> None:
     records, docs, cut = parsed_split(args.train, args.fit, args.seed, CANDIDATE_SHARE)
     encoder_fit, encoder_held = encoder_scores(records, docs, cut, args)
     started = time.perf_counter()
-    finder_fit, finder_held = finder_scores(records, cut, args)
+    finder_fit, finder_held = finder_scores(records, cut, args.seed, args.max_steps)
     print(f"span-finder halves: {time.perf_counter() - started:.0f} s", flush=True)
     fit_records, fit_docs, held_records, held_docs = records[:cut], docs[:cut], records[cut:], docs[cut:]
 

@@ -27,6 +27,25 @@ from attrib.training.train import load_base
 from bench_revision_heldout import fitted, parsed_split, reviser, scores
 
 
+def finder_scores(records: list[dict], cut: int, seed: int, max_steps: int) -> tuple[list[dict], list[dict]]:
+    """The span finders' scores of the fitting documents (`records[:cut]`), cross-fitted with `max_steps` spaCy steps a
+    half, and of the held-out ones (`records[cut:]`), from the first half's finders."""
+    settings = TrainSettings(max_steps=max_steps, eval_frequency=max(1, max_steps // 3), seed=seed)
+    base = load_base(settings.base)
+    with tempfile.TemporaryDirectory(prefix="bench-finder-") as name:
+        folder = Path(name)
+
+        def train_half(half: list[dict], number: int):
+            train_part, dev_part = split(half, 0.1, seed)
+            to_docbin(dev_part, base.make_doc).to_disk(folder / f"dev{number}.spacy")
+            run = spacy_fit.prepare(train_part, base.make_doc, folder / f"half{number}")
+            return spacy.load(spacy_fit.fit(run, folder / f"dev{number}.spacy", settings, settings.max_steps, settings.eval_frequency))
+
+        models = [train_half(half, number) for number, half in enumerate(cross_fit.training_halves(records[:cut], seed))]
+        return (cross_fit.cross_fitted(records[:cut], models, seed),
+                cross_fit.scores_of(models[0], [r["text"] for r in records[cut:]]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("train", help="PolNeAR train (gold JSONL)")
@@ -35,22 +54,9 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=1500, help="spaCy steps of each half's training")
     args = parser.parse_args()
     records, docs, cut = parsed_split(args.train, args.fit, args.seed, CANDIDATE_SHARE)
-    settings = TrainSettings(max_steps=args.max_steps, eval_frequency=max(1, args.max_steps // 3), seed=args.seed)
-    base = load_base(settings.base)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="bench-finder-") as name:
-        folder = Path(name)
-
-        def train_half(half: list[dict], number: int):
-            train_part, dev_part = split(half, 0.1, args.seed)
-            to_docbin(dev_part, base.make_doc).to_disk(folder / f"dev{number}.spacy")
-            run = spacy_fit.prepare(train_part, base.make_doc, folder / f"half{number}")
-            return spacy.load(spacy_fit.fit(run, folder / f"dev{number}.spacy", settings, settings.max_steps, settings.eval_frequency))
-
-        models = [train_half(half, number) for number, half in enumerate(cross_fit.training_halves(records[:cut], args.seed))]
-        finder = cross_fit.cross_fitted(records[:cut], models, args.seed)
+    finder, held_finder = finder_scores(records, cut, args.seed, args.max_steps)
     held_records, held_docs = records[cut:], docs[cut:]
-    held_finder = cross_fit.scores_of(models[0], [r["text"] for r in held_records])
     print(f"{len(records)} documents; the fitting {cut} cross-fitted ({args.max_steps} steps a half) in "
           f"{time.perf_counter() - started:.0f} s")
     print(f"rules                  {scores(held_records, held_docs, None)}")
