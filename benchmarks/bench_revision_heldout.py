@@ -19,7 +19,7 @@ from attrib.evaluate import Scores
 from attrib.pipeline.assembly import CANDIDATES_KEY, RULES_KEY
 from attrib.records import iter_records, make_record
 from attrib.pipeline import FACTORY
-from attrib.training import fit_revision
+from attrib.training import finder_scores, fit_revision
 from attrib.training.fit_revision import CANDIDATE_SHARE
 from attrib.training.reviser import Reviser
 
@@ -62,7 +62,8 @@ def fitted(records: list[dict], docs: list, seed: int, finder: list[dict] | None
     examples = fit_revision.Examples()
     for number, (record, doc) in enumerate(zip(records, docs)):
         fit_revision.add_document(examples, number, doc, record["attributions"], finder[number] if finder else None)
-    return fit_revision.fit(examples, seed=seed, finder=finder is not None)
+    given = finder_scores.sets_in({key: None for scores in finder or () for key in scores})
+    return fit_revision.fit(examples, seed=seed, scores=given)
 
 
 def reviser(models: dict, tables: dict, report: dict, margin: float = 0.0) -> Reviser:

@@ -21,7 +21,7 @@ from attrib.pipeline.quotes import find_quotes
 from attrib.records import iter_records
 from attrib.spacy_doc import get_attributions
 from attrib.training import cross_fit, finder_scores
-from attrib.training.boundaries import FINDER_NUMERIC as FINDER_COLUMNS, DocView, sites
+from attrib.training.boundaries import DocView, score_columns, sites
 from attrib.training.fit_revision import _classifier, _out_of_fold, keep_threshold
 from attrib.training.progress import Progress
 from attrib.training.reviser import REVISER
@@ -127,7 +127,7 @@ def test_progress_says_how_long_is_left(monkeypatch):
 def test_the_revision_reads_the_span_finders_scores_and_takes_them_off_the_doc(trained):
     model_dir, _ = trained
     nlp = spacy.load(model_dir)
-    assert set(FINDER_COLUMNS) <= set(nlp.get_pipe(REVISER).tables["start"].numeric)
+    assert set(score_columns("finder")) <= set(nlp.get_pipe(REVISER).tables["start"].numeric)
     text = "Maria Lopez warned that the bridge is unsafe. The minister said goodbye to the staff."
     with nlp.select_pipes(disable=[REVISER, "attrib_combine"]):
         left = nlp(text).user_data[finder_scores.SCORES_KEY]

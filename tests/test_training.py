@@ -40,7 +40,7 @@ def test_the_model_carries_its_metadata(trained, corpus):
     held = written["data"]["held_out"]
     assert held["dev"] == "the --dev documents"
     assert len(set(held["calibration"])) == 6 and set(held["calibration"]) < set(ids)
-    assert written["revision"]["finder_scores"] is True  # 24 documents: enough to cross-fit (cross_fit.py)
+    assert written["revision"]["scores"] == ["finder"]  # 24 documents: enough to cross-fit (cross_fit.py)
     assert written["data"]["train"][0]["path"] == str(corpus[0]) and len(written["data"]["train"][0]["sha256"]) == 64
     assert written["trained_at"] == meta["trained_at"]
     scores = written["dev_scores"]

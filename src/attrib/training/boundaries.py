@@ -19,6 +19,7 @@ import numpy
 from spacy.tokens import Doc
 
 from ..evaluate import trim
+from . import finder_scores
 
 WINDOW = {"source": 6, "cue": 4, "content": 12}  # tokens each side of a rule's boundary
 SIDES = ("start", "end")
@@ -29,9 +30,11 @@ NUMERIC = (
     "in_quote", "word_quote", "subtree_edge", "root_subtree_edge", "tokens", "cue_side", "cue_distance",
     "crosses_cue", "verbs_crossed", "commas_crossed", "original", "head_in_cue",
 )
-# the learned span finder's score (finder_scores.py) of this boundary's token, of the rule's own, their
-# difference, and the token outside's score on the other side (an end just before a start); NaN without it
-FINDER_NUMERIC = ("finder_in", "finder_own", "finder_gain", "finder_out_other")
+# per set of scores (finder_scores.SETS: the span finders', the encoder's), the score of this boundary's token, of
+# the rule's own, their difference, and the token outside's score on the other side (an end just before a start);
+# NaN without it
+def score_columns(name: str) -> tuple[str, ...]:
+    return (f"{name}_in", f"{name}_own", f"{name}_gain", f"{name}_out_other")
 
 
 @dataclass
@@ -116,7 +119,9 @@ def _row(view: DocView, role, rule, kind, side, i, anchor, first, last, root, cu
         head_in_cue = int(cue_tokens[0] <= token.head.i <= cue_tokens[1])
     edge = token.left_edge.i if side == "start" else token.right_edge.i
     root_edge = root.left_edge.i if side == "start" else root.right_edge.i
-    return {**_finder_columns(view.finder.get(role), side, i, anchor, outside), **{
+    scored = {k: v for name, prefix in finder_scores.SETS.items()
+              for k, v in _score_columns(name, view.finder.get(prefix + role), side, i, anchor, outside).items()}
+    return {**scored, **{
         "role": role, "rule": rule, "kind": kind,
         "word": _word(token), "pos": token.pos_, "dep": token.dep_,
         "out_word": _word(out_token) if out_token is not None else "<edge>",
@@ -143,13 +148,13 @@ def _row(view: DocView, role, rule, kind, side, i, anchor, first, last, root, cu
     }}
 
 
-def _finder_columns(scores: numpy.ndarray | None, side: str, i: int, anchor: int, outside: int) -> dict:
+def _score_columns(name: str, scores: numpy.ndarray | None, side: str, i: int, anchor: int, outside: int) -> dict:
     if scores is None:
-        return dict.fromkeys(FINDER_NUMERIC, math.nan)
+        return dict.fromkeys(score_columns(name), math.nan)
     column = 0 if side == "start" else 1
     here, own = float(scores[i, column]), float(scores[anchor, column])
     other = float(scores[outside, 1 - column]) if 0 <= outside < len(scores) else 0.0
-    return {"finder_in": here, "finder_own": own, "finder_gain": here - own, "finder_out_other": other}
+    return dict(zip(score_columns(name), (here, own, here - own, other)))
 
 
 @dataclass

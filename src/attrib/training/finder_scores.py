@@ -13,6 +13,9 @@ from spacy.tokens import Doc
 
 SCORES_KEY = "attrib_finder_scores"  # doc.user_data: {role: float32 array, one (start, end) row per token}
 SPANS_KEY_PREFIX = "attrib_cand_"  # config.cfg's finders write their candidates to attrib_cand_<role>
+ENCODER_PREFIX = "encoder_"  # attrib_encoder's scores (encoder.py) are kept under ENCODER_PREFIX + role
+# the sets of scores the revision may read: the name of their columns, and the prefix of their keys here
+SETS = {"finder": "", "encoder": ENCODER_PREFIX}
 
 
 def store(doc: Doc, spans_key: str, scores: numpy.ndarray) -> None:
@@ -22,7 +25,7 @@ def store(doc: Doc, spans_key: str, scores: numpy.ndarray) -> None:
 
 
 def put(doc: Doc, key: str, scores: numpy.ndarray) -> None:
-    """Keep one table of (start, end) scores per token on `doc`, under `key` (a role; the encoder's: encoder.PREFIX +
+    """Keep one table of (start, end) scores per token on `doc`, under `key` (a role; the encoder's: ENCODER_PREFIX +
     role)."""
     doc.user_data.setdefault(SCORES_KEY, {})[key] = numpy.asarray(scores, numpy.float32)
 
@@ -30,3 +33,10 @@ def put(doc: Doc, key: str, scores: numpy.ndarray) -> None:
 def take(doc: Doc) -> dict[str, numpy.ndarray]:
     """The scores on `doc`, removed from it (they are the revision's input, not the pipeline's output)."""
     return doc.user_data.pop(SCORES_KEY, None) or {}
+
+
+def sets_in(scores: dict[str, numpy.ndarray]) -> tuple[str, ...]:
+    """The names (SETS) of the sets of scores `scores` holds, in SETS' order."""
+    keys = set(scores)
+    return tuple(name for name, prefix in SETS.items() if any(key.startswith(prefix) and key[len(prefix):] in
+                                                                ("source", "cue", "content") for key in keys))

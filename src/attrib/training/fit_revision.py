@@ -199,12 +199,13 @@ def in_workers(jobs: list, processes: int) -> Iterator:
             executor.shutdown(wait=True)
 
 
-def fit(examples: Examples, seed: int = 0, log=lambda message: None, finder: bool = False) -> tuple[dict, dict[str, Table], dict]:
+def fit(examples: Examples, seed: int = 0, log=lambda message: None,
+        scores: tuple[str, ...] = ()) -> tuple[dict, dict[str, Table], dict]:
     """Fitted models and their tables, and a report (rows, the keep threshold and what it gains held out).
-    With `finder`, the models also read the span finders' scores (the rows must have been given them)."""
-    report = {"rows": {m: len(examples.rows[m]) for m in MODELS}, "finder_scores": finder}
-    keep_numeric = keep.NUMERIC + (keep.FINDER_NUMERIC if finder else ())
-    boundary_numeric = boundaries.NUMERIC + (boundaries.FINDER_NUMERIC if finder else ())
+    The models also read the sets of `scores` named (finder_scores.SETS; the rows must have been given them)."""
+    report = {"rows": {m: len(examples.rows[m]) for m in MODELS}, "scores": list(scores)}
+    keep_numeric = keep.NUMERIC + tuple(c for name in scores for c in keep.score_columns(name))
+    boundary_numeric = boundaries.NUMERIC + tuple(c for name in scores for c in boundaries.score_columns(name))
     columns = {"keep": (keep.CATEGORICAL, keep_numeric), **{s: (boundaries.CATEGORICAL, boundary_numeric) for s in SIDES}}
     tables = {m: Table(*columns[m]).fit(examples.rows[m]) for m in MODELS}
     units = numpy.array(examples.units, dtype=numpy.int64).reshape(-1, 2 * len(ROLES))

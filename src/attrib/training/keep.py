@@ -14,6 +14,7 @@ import math
 from spacy.tokens import Doc, Span
 
 from ..records import ROLES, spans
+from . import finder_scores
 from .boundaries import DocView
 
 CATEGORICAL = ("rule", "kind", "cue_lemma", "cue_pos", "cue_dep", "cue_head_pos", "source_pos", "source_ent", "source_word")
@@ -22,9 +23,12 @@ NUMERIC = (
     "gap", "content_quoted", "cue_in_quote", "same_sentence", "attributions_in_sentence", "sentence_start",
     "paragraph_start", "cue_negated", "content_sentences", "source_entity", "candidate",
 )
-# the learned span finders' scores (finder_scores.py) of each role's first token as a start and last as an
-# end: whether a model trained on annotated documents sees this attribution too; NaN without them
-FINDER_NUMERIC = tuple(f"finder_{role}_{side}" for role in ROLES for side in ("start", "end"))
+# per set of scores (finder_scores.SETS: the span finders', the encoder's), each role's first token's score as a start
+# and its last one's as an end: whether a model trained on annotated documents sees this attribution too; NaN without
+
+
+def score_columns(name: str) -> tuple[str, ...]:
+    return tuple(f"{name}_{role}_{side}" for role in ROLES for side in ("start", "end"))
 
 
 def _span(doc: Doc, frags: list[tuple[int, int]]) -> Span | None:
@@ -83,16 +87,18 @@ def rows(view: DocView, attributions: list[dict], rules: list[str], candidates_f
             "content_sentences": (view.sentence[content.end - 1] - view.sentence[content.start] + 1) if has_content else 0,
             "source_entity": int(attr.get("source_entity") is not None),
             "candidate": int(number >= first_candidate),
-            **_finder_columns(view, cue, content, source),
+            **{k: v for name, prefix in finder_scores.SETS.items()
+               for k, v in _score_columns(name, prefix, view, cue, content, source).items()},
         })
     return out
 
 
-def _finder_columns(view: DocView, cue: Span | None, content: Span | None, source: Span | None) -> dict:
+def _score_columns(name: str, prefix: str, view: DocView, cue: Span | None, content: Span | None,
+                   source: Span | None) -> dict:
     out = {}
     for role, span in zip(ROLES, (source, cue, content)):
-        scores = view.finder.get(role)
+        scores = view.finder.get(prefix + role)
         found = scores is not None and span is not None and len(span) > 0
-        out[f"finder_{role}_start"] = float(scores[span.start, 0]) if found else math.nan
-        out[f"finder_{role}_end"] = float(scores[span.end - 1, 1]) if found else math.nan
+        out[f"{name}_{role}_start"] = float(scores[span.start, 0]) if found else math.nan
+        out[f"{name}_{role}_end"] = float(scores[span.end - 1, 1]) if found else math.nan
     return out

@@ -45,7 +45,7 @@ from ..long_runs import tokenizable
 from ..pipeline import FACTORY, add_text_readers
 from ..records import by_id, make_record
 from ..spacy_doc import get_attributions
-from . import spacy_fit  # it registers attrib's training components, as spaCy's loop needs them
+from . import finder_scores, spacy_fit  # spacy_fit registers attrib's training components, as spaCy's loop needs them
 from .beside import Beside
 from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import parseable, read_training_records, same_text, split, to_docbin
@@ -160,7 +160,8 @@ def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[st
         log(f"revision: not fitted ({reason}); the rules' attributions stay as they are")
         return {"fitted": False, "reason": reason}
     revise = nlp.get_pipe(REVISER)
-    revise.models, revise.tables, report = fit(examples, seed, log, finder=finder is not None)
+    given = finder_scores.sets_in({key: None for scores in finder or () for key in scores})
+    revise.models, revise.tables, report = fit(examples, seed, log, scores=given)
     revise.keep_threshold, revise.candidate_threshold = report["keep_threshold"], report["candidate_threshold"]
     added = report["candidate_check"]
     log(f"revision: keep threshold {revise.keep_threshold:.3f}; {added['added']} of {added['candidates']} candidates "
