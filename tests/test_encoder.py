@@ -113,3 +113,26 @@ def test_fine_tuning_learns_where_fragments_start_and_end(tiny_bert, tmp_path, c
     assert starts[told] > 0.5 > max(s for i, s in enumerate(starts) if i != told)
     assert lines and lines[-1].startswith("encoder: fine-tuning steps: 12/12 in")
     assert capsys.readouterr().out == ""
+
+
+def test_train_fine_tunes_an_encoder_the_model_loads_with_plain_spacy_load(corpus, tiny_bert, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from attrib.training.settings import TrainSettings
+    from attrib.training.train import train
+
+    lines: list[str] = []
+    settings = TrainSettings(max_steps=20, eval_frequency=10, calibration_fraction=0.2, encoder=str(tiny_bert))
+    meta = train([corpus[0]], tmp_path / "model", dev=[corpus[1]], settings=settings, log=lines.append)
+    assert meta["revision"]["scores"] == ["finder", "encoder"]
+    assert any(line.startswith("encoder, half 2: fine-tuning steps:") for line in lines)
+    script = ("import json, sys, spacy; nlp = spacy.load(sys.argv[1]); doc = nlp(sys.argv[2]); "
+              "print(json.dumps([nlp.pipe_names, [[f['text'] for f in a['content']] for a in doc._.attributions]]))")
+    text = json.loads(corpus[1].read_text(encoding="utf-8").splitlines()[0])["text"]
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "model"), text], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    names, contents = json.loads(done.stdout)
+    assert names.index("attrib_encoder") < names.index("attrib_revise") and contents

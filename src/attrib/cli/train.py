@@ -38,6 +38,9 @@ def train_command(
                               "missed (default: when that raises the mean of attribution F1 and the roles' exact F1 on the "
                               "held-out calibration documents, in 90% of bootstrap resamples of them)."),
     seed: int = typer.Option(DEFAULTS.seed, "--seed", help="Random seed for splits and training."),
+    encoder: str = typer.Option(DEFAULTS.encoder, "--encoder", help="Fine-tune an encoder to score where spans start "
+                                "and end, for the revision: 'packaged' (all-MiniLM-L6-v2, attrib[learn]) or a Hugging "
+                                "Face encoder folder [default: none]."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Show a bar over the training steps and spaCy's "
                                   "training table, on stderr [default: when stderr is a terminal]."),
 ) -> None:
@@ -58,7 +61,7 @@ def train_command(
         raise typer.BadParameter("- (standard output) cannot hold a model: name a folder", param_hint="--output")
     settings = TrainSettings(
         base=base, dev_fraction=dev_fraction, calibration_fraction=calibration_fraction, max_steps=max_steps,
-        eval_frequency=eval_frequency, seed=seed, prefer=prefer, fill=fill,
+        eval_frequency=eval_frequency, seed=seed, prefer=prefer, fill=fill, encoder=encoder,
         show_progress=Console(stderr=True).is_terminal if progress is None else progress,
     )
     started = time.monotonic()

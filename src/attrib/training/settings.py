@@ -21,6 +21,7 @@ class TrainSettings:
     show_progress: bool = False
     prefer: str = "rules"  # which side's attributions come first (policy.py)
     fill: bool | None = None  # add the other side's unmatched attributions; None: when that helps (see choose_fill)
+    encoder: str | None = None  # attrib_encoder's encoder (encoder.py): "packaged" (all-MiniLM-L6-v2), a folder, or none
 
 
 def checkpointed(max_steps: int, eval_frequency: int) -> tuple[int, int]:

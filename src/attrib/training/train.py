@@ -49,7 +49,8 @@ from . import finder_scores, spacy_fit  # spacy_fit registers attrib's training 
 from .beside import Beside
 from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import parseable, read_training_records, same_text, split, to_docbin
-from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, training_halves
+from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, halves, training_halves
+from .finder_scores import ENCODER_PREFIX
 from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
 from .policy import FILL_WINS, JUDGED, SECOND_SIDE, ahead_in_resamples, judged_figures
 from .progress import Progress
@@ -57,7 +58,8 @@ from .reviser import NO_CANDIDATES, REVISER
 from .settings import TrainSettings, checkpointed
 
 COMBINER = "attrib_combine"
-LEARNED = (*FINDERS, "attrib_spancat")
+ENCODER = "attrib_encoder"
+LEARNED = (*FINDERS, "attrib_spancat", ENCODER)
 PROCESSES = 2  # parse on both cores
 MIN_DOCUMENTS_TO_FORK = 100  # below this, starting a second process costs more than it saves
 
@@ -149,18 +151,28 @@ def rule_docs(nlp: Language, records: list[dict], log: Callable[[str], None]) ->
 
 
 def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[str], None],
-                finder: list[dict] | None = None) -> dict:
+                finder: list[dict] | None = None, taggers: list | None = None) -> dict:
     """Fit `attrib_revise` on the training documents (fit_revision.py), with the span finders' scores of
-    each (cross_fit.py) when given; its report, for meta.json."""
+    each (cross_fit.py) when given, and the encoder's from `taggers`, the k-th fine-tuned on the k-th of
+    cross_fit.halves (each document scored by the other's); its report, for meta.json."""
     examples = Examples()
+    scorer = [0] * len(records)
+    if taggers:
+        for k, part in enumerate(halves(records, seed)):
+            for i in part:
+                scorer[i] = 1 - k
     for number, (record, doc) in enumerate(zip(records, rule_docs(nlp, records, log))):
-        add_document(examples, number, doc, record["attributions"], finder[number] if finder else None)
+        scores = dict(finder[number]) if finder else {}
+        if taggers:
+            scores.update((ENCODER_PREFIX + role, table) for role, table in taggers[scorer[number]].token_scores(doc).items())
+        add_document(examples, number, doc, record["attributions"], scores or None)
     reason = fittable(examples)
     if reason is not None:
         log(f"revision: not fitted ({reason}); the rules' attributions stay as they are")
         return {"fitted": False, "reason": reason}
     revise = nlp.get_pipe(REVISER)
-    given = finder_scores.sets_in({key: None for scores in finder or () for key in scores})
+    given = (*finder_scores.sets_in({key: None for scores in finder or () for key in scores}),
+             *(("encoder",) if taggers else ()))
     revise.models, revise.tables, report = fit(examples, seed, log, scores=given)
     revise.keep_threshold, revise.candidate_threshold = report["keep_threshold"], report["candidate_threshold"]
     added = report["candidate_check"]
@@ -410,6 +422,25 @@ def _write_model(nlp: Language, output: Path) -> None:
             raise
 
 
+def fine_tuned(nlp: Language, settings: TrainSettings, records: list[dict], parts: list[list[dict]] | None,
+               work: Path, log: Callable[[str], None]) -> list | None:
+    """Fine-tune the encoder (encoder_fit.py) on all the training documents into an `attrib_encoder` before the
+    revision; and on each half of them (cross_fit.halves), whose taggers are returned for the revision's fitting
+    (None without halves: the revision then reads no encoder scores, and the pipeline gets no encoder)."""
+    if parts is None:
+        log("encoder: not fine-tuned (too few documents to halve for the revision's scores)")
+        return None
+    from .encoder import LAYERS, packaged_encoder
+    from .encoder_fit import fine_tune
+
+    folder = packaged_encoder(work / "encoder") if settings.encoder == "packaged" else Path(settings.encoder)
+    taggers = [fine_tune(folder, LAYERS, part, work / f"encoder-half{k}", settings.seed, log, f"encoder, half {k + 1}")
+               for k, part in enumerate(parts)]
+    nlp.add_pipe(ENCODER, before=REVISER)
+    nlp.get_pipe(ENCODER).tagger = fine_tune(folder, LAYERS, records, work / "encoder-all", settings.seed, log)
+    return taggers
+
+
 def start_halves(parts: list[list[dict]], work: Path, base: Language, dev: Path, settings: TrainSettings,
                  log: Callable[[str], None]) -> tuple[Beside, list[Path]]:
     """The cross-fitting halves' training (cross_fit.py), a third of the steps each, as a second process
@@ -503,7 +534,8 @@ def train(
             if with_rules:  # one half's pipeline in memory at a time
                 pipelines = (spacy.load(spacy_fit.best_model(folder)) for folder in folders)
                 finder = cross_fitted(train_records, pipelines, settings.seed)
-    revision = fit_reviser(nlp, train_records, settings.seed, log, finder) if with_rules else {"fitted": False, "reason": "rules absent"}
+        taggers = fine_tuned(nlp, settings, train_records, parts, tmp, log) if with_rules and settings.encoder else None
+    revision = fit_reviser(nlp, train_records, settings.seed, log, finder, taggers) if with_rules else {"fitted": False, "reason": "rules absent"}
     if with_rules:
         drop_unused_candidates(nlp, revision)
     train_seconds = time.perf_counter() - clock
