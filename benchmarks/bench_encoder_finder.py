@@ -8,9 +8,9 @@ packaged all-MiniLM-L6-v2 cut to its first --layers layers, and a linear layer o
 start and the end of a SOURCE, CUE and CONTENT fragment) is fine-tuned on each half of the fitting documents,
 as `attrib train` cross-fits its span finders (cross_fit.py), and scores the other half; the held-out documents
 get the first half's scores. Those scores take the place of the span finders' (finder_scores.py: a (start,
-end) pair per spaCy token and role), and then stand beside them as columns of their own. The span finders'
-halves are trained as bench_finder_features.py trains them. An experiment, not a part of attrib: the loop is
-plain torch, and the columns beside the finders' are added by wrapping the row builders in this process.
+end) pair per spaCy token and role), and then stand beside them as columns of their own (finder_scores.SETS). The
+span finders' halves are trained as bench_finder_features.py trains them. The loop is plain torch, as it was
+measured; `attrib train --encoder` fine-tunes with transformers' Trainer (encoder_fit.py).
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ from pathlib import Path
 import numpy
 
 from attrib.records import spans
-from attrib.training import boundaries, cross_fit, keep
+from attrib.training import cross_fit
+from attrib.training.finder_scores import ENCODER_PREFIX
 from attrib.training.fit_revision import CANDIDATE_SHARE
 from bench_encoder_features import kept_from, packaged_minilm, windows
 from bench_finder_features import finder_scores
 from bench_revision_heldout import fitted, parsed_split, reviser, scores
 
 ROLES = ("source", "cue", "content")  # the tagger's outputs: 2 * k the start, 2 * k + 1 the end of ROLES[k]
-PREFIX = "encoder_"  # the encoder's scores beside the finders': under PREFIX + role
+PREFIX = ENCODER_PREFIX  # the encoder's scores beside the finders': columns of their own
 
 
 def wordpieces(tokenizer, text: str) -> tuple[list[int], numpy.ndarray]:
@@ -156,34 +157,6 @@ def encoder_scores(records: list[dict], docs: list, cut: int, args) -> tuple[lis
     return fitting, held
 
 
-def add_encoder_columns() -> None:
-    """Wrap the row builders of this process so that rows carry the encoder's scores (under PREFIX + role) in columns
-    of their own, beside the finders'."""
-    boundaries.FINDER_NUMERIC = (*boundaries.FINDER_NUMERIC, *(PREFIX + c for c in boundaries.FINDER_NUMERIC))
-    keep.FINDER_NUMERIC = (*keep.FINDER_NUMERIC, *(PREFIX + c for c in keep.FINDER_NUMERIC))
-    boundary_columns, keep_columns, boundary_row, keep_rows = (boundaries._finder_columns, keep._finder_columns,
-                                                               boundaries._row, keep.rows)
-
-    class EncoderView:  # what keep._finder_columns reads of a DocView: the encoder's scores as the finders'
-        def __init__(self, view):
-            self.finder = {role: view.finder[PREFIX + role] for role in ROLES if PREFIX + role in view.finder}
-
-    def row(view, role, rule, kind, side, i, anchor, first, last, root, cue_tokens, original):
-        out = boundary_row(view, role, rule, kind, side, i, anchor, first, last, root, cue_tokens, original)
-        extra = boundary_columns(view.finder.get(PREFIX + role), side, i, anchor, i - 1 if side == "start" else i + 1)
-        return {**out, **{PREFIX + k: v for k, v in extra.items()}}
-
-    def rows(view, attributions, rules, candidates_from=None):
-        out = keep_rows(view, attributions, rules, candidates_from)
-        for found, attribution in zip(out, attributions):
-            cue, content, source = (keep._span(view.doc, spans(attribution, role))
-                                    for role in ("cue", "content", "source"))
-            found.update({PREFIX + k: v for k, v in keep_columns(EncoderView(view), cue, content, source).items()})
-        return out
-
-    boundaries._row, keep.rows = row, rows
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("train", help="PolNeAR train (gold JSONL)")
@@ -213,7 +186,6 @@ def main() -> None:
     row("revision", None, None)
     row("revision + finders", finder_fit, finder_held)
     row("revision + encoder", encoder_fit, encoder_held)
-    add_encoder_columns()
     beside = [[{**f, **{PREFIX + k: v for k, v in e.items()}} for f, e in zip(a, b)]
               for a, b in ((finder_fit, encoder_fit), (finder_held, encoder_held))]
     row("revision + both", *beside)

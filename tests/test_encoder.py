@@ -16,7 +16,8 @@ transformers = pytest.importorskip("transformers")
 from attrib.training import encoder, finder_scores  # noqa: E402
 from attrib.training.encoder_model import Tagger  # noqa: E402
 
-TEXT = "Café owners 👩‍👩‍👧 said:\r\n\"Prices rose,\" sources told SANA.\r\nZoë added: “no.” e\u0301 🇨🇦"
+TEXT = ("Café owners 👩‍👩‍👧 said:\r\n\"Prices rose,\" sources told SANA.\r\n"
+        "Zoë added: “no.” e\u0301 🇨🇦")
 
 
 @pytest.fixture(scope="module")

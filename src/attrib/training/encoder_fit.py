@@ -75,7 +75,8 @@ class _Logged(TrainerCallback):
 def fine_tune(encoder: Path, layers: int, records: list[dict], work: Path, seed: int,
               log: Callable[[str], None], what: str = "encoder", epochs: int = EPOCHS,
               learning_rate: float = LEARNING_RATE) -> Tagger:
-    """The tagger on `encoder` (its first `layers` layers), fine-tuned on `records`; steps and the time left in `log`."""
+    """The tagger on `encoder` (its first `layers` layers), fine-tuned on `records`; the steps and the time left go
+    to `log`."""
     torch.manual_seed(seed)
     tagger = Tagger.build(encoder, layers)
     data = _Windows(tagger, records)

@@ -164,7 +164,8 @@ def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[st
     for number, (record, doc) in enumerate(zip(records, rule_docs(nlp, records, log))):
         scores = dict(finder[number]) if finder else {}
         if taggers:
-            scores.update((ENCODER_PREFIX + role, table) for role, table in taggers[scorer[number]].token_scores(doc).items())
+            tables = taggers[scorer[number]].token_scores(doc)
+            scores.update((ENCODER_PREFIX + role, table) for role, table in tables.items())
         add_document(examples, number, doc, record["attributions"], scores or None)
     reason = fittable(examples)
     if reason is not None:
@@ -535,7 +536,8 @@ def train(
                 pipelines = (spacy.load(spacy_fit.best_model(folder)) for folder in folders)
                 finder = cross_fitted(train_records, pipelines, settings.seed)
         taggers = fine_tuned(nlp, settings, train_records, parts, tmp, log) if with_rules and settings.encoder else None
-    revision = fit_reviser(nlp, train_records, settings.seed, log, finder, taggers) if with_rules else {"fitted": False, "reason": "rules absent"}
+    revision = (fit_reviser(nlp, train_records, settings.seed, log, finder, taggers) if with_rules
+                else {"fitted": False, "reason": "rules absent"})
     if with_rules:
         drop_unused_candidates(nlp, revision)
     train_seconds = time.perf_counter() - clock
