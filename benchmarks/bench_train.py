@@ -2,6 +2,7 @@
 annotation speed, calibration, learning curve.
 
     python benchmarks/bench_train.py [--out /tmp/attrib-bench-train] [--max-steps 4500] [--curve 50,200,800]
+                                     [--encoder packaged]
 
 1. Trains on ../shared/data/polnear-train.gold.jsonl only (its own dev and calibration documents split
    off it: dev is never used to train or select), timed, with the peak of the summed memory of the process
@@ -159,6 +160,7 @@ def main() -> int:
     parser.add_argument("--curve", default="", help="comma-separated training-set sizes, e.g. 50,200,800")
     parser.add_argument("--skip-train", action="store_true", help="reuse the model already under --out")
     parser.add_argument("--only-curve", action="store_true", help="run the learning curve alone")
+    parser.add_argument("--encoder", help="attrib train --encoder: packaged, or a Hugging Face encoder folder")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     model = args.out / "model"
@@ -175,7 +177,8 @@ def main() -> int:
         return 0
     if not args.skip_train:
         start = time.perf_counter()
-        settings = TrainSettings(max_steps=args.max_steps, eval_frequency=args.eval_frequency, show_progress=True)
+        settings = TrainSettings(max_steps=args.max_steps, eval_frequency=args.eval_frequency, show_progress=True,
+                                 encoder=args.encoder)
         train([args.train], model, settings=settings, log=lambda m: print(m, file=sys.stderr))
         result["train_wall_seconds"] = round(time.perf_counter() - start, 1)
         result["train_peak_memory"] = memory.report()
