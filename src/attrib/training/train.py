@@ -431,9 +431,9 @@ def fine_tuned(nlp: Language, settings: TrainSettings, records: list[dict], part
     if parts is None:
         log("encoder: not fine-tuned (too few documents to halve for the revision's scores)")
         return None
-    from .encoder import LAYERS, packaged_encoder
-    from .encoder_fit import fine_tune
+    from .encoder import LAYERS, learn_module, packaged_encoder
 
+    fine_tune = learn_module("encoder_fit").fine_tune
     folder = packaged_encoder(work / "encoder") if settings.encoder == "packaged" else Path(settings.encoder)
     taggers = [fine_tune(folder, LAYERS, part, work / f"encoder-half{k}", settings.seed, log, f"encoder, half {k + 1}")
                for k, part in enumerate(parts)]
@@ -473,6 +473,10 @@ def train(
             f"{settings.eval_frequency}): the best checkpoint evaluated is kept, so the last step must be one")
         settings = dataclasses.replace(settings, max_steps=steps, eval_frequency=every)
     _check_output(Path(output), [*data, *(dev or [])])
+    if settings.encoder:
+        from .encoder import check_encoder
+
+        check_encoder(settings.encoder)
     records, data_prints = _read_unchanged(data)
     by_id(records, ", ".join(map(str, data)))  # a document twice could land on both sides of a split
     dev_records, dev_prints = _read_unchanged(dev) if dev else ([], [])
