@@ -30,10 +30,12 @@ NUMERIC = (
     "in_quote", "word_quote", "subtree_edge", "root_subtree_edge", "tokens", "cue_side", "cue_distance",
     "crosses_cue", "verbs_crossed", "commas_crossed", "original", "head_in_cue",
 )
-# per set of scores (finder_scores.SETS: the span finders', the encoder's), the score of this boundary's token, of
-# the rule's own, their difference, and the token outside's score on the other side (an end just before a start);
-# NaN without it
+
+
 def score_columns(name: str) -> tuple[str, ...]:
+    """The columns of a set of scores (finder_scores.SETS: the span finders', the encoder's): the score of this
+    boundary's token, of the rule's own, their difference, and the token outside's score on the other side (an end
+    just before a start); NaN without them."""
     return (f"{name}_in", f"{name}_own", f"{name}_gain", f"{name}_out_other")
 
 

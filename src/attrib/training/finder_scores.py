@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy
 from spacy.tokens import Doc
 
+from ..records import ROLES
+
 SCORES_KEY = "attrib_finder_scores"  # doc.user_data: {role: float32 array, one (start, end) row per token}
 SPANS_KEY_PREFIX = "attrib_cand_"  # config.cfg's finders write their candidates to attrib_cand_<role>
 ENCODER_PREFIX = "encoder_"  # attrib_encoder's scores (encoder.py) are kept under ENCODER_PREFIX + role
@@ -38,5 +40,5 @@ def take(doc: Doc) -> dict[str, numpy.ndarray]:
 def sets_in(scores: dict[str, numpy.ndarray]) -> tuple[str, ...]:
     """The names (SETS) of the sets of scores `scores` holds, in SETS' order."""
     keys = set(scores)
-    return tuple(name for name, prefix in SETS.items() if any(key.startswith(prefix) and key[len(prefix):] in
-                                                                ("source", "cue", "content") for key in keys))
+    return tuple(name for name, prefix in SETS.items() if any(key.startswith(prefix) and key[len(prefix):] in ROLES
+                                                         for key in keys))

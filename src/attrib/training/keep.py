@@ -23,11 +23,12 @@ NUMERIC = (
     "gap", "content_quoted", "cue_in_quote", "same_sentence", "attributions_in_sentence", "sentence_start",
     "paragraph_start", "cue_negated", "content_sentences", "source_entity", "candidate",
 )
-# per set of scores (finder_scores.SETS: the span finders', the encoder's), each role's first token's score as a start
-# and its last one's as an end: whether a model trained on annotated documents sees this attribution too; NaN without
 
 
 def score_columns(name: str) -> tuple[str, ...]:
+    """The columns of a set of scores (finder_scores.SETS: the span finders', the encoder's): each role's first
+    token's score as a start and its last one's as an end, whether a model trained on annotated documents sees this
+    attribution too; NaN without them."""
     return tuple(f"{name}_{role}_{side}" for role in ROLES for side in ("start", "end"))
 
 
