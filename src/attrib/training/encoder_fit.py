@@ -72,11 +72,11 @@ class _Logged(TrainerCallback):
         self.progress.step()
 
 
-def fine_tune(encoder: Path, layers: int, records: list[dict], work: Path, seed: int,
+def fine_tune(encoder: Path, layers: int | None, records: list[dict], work: Path, seed: int,
               log: Callable[[str], None], what: str = "encoder", epochs: int = EPOCHS,
               learning_rate: float = LEARNING_RATE) -> Tagger:
-    """The tagger on `encoder` (its first `layers` layers), fine-tuned on `records`; the steps and the time left go
-    to `log`."""
+    """The tagger on `encoder` (its first `layers` layers, or all), fine-tuned on `records` (on a GPU where torch sees one:
+    not measured, this machine has none); the steps and the time left go to `log`."""
     torch.manual_seed(seed)
     tagger = Tagger.build(encoder, layers)
     data = _Windows(tagger, records)
@@ -85,9 +85,9 @@ def fine_tune(encoder: Path, layers: int, records: list[dict], work: Path, seed:
         output_dir=str(work), per_device_train_batch_size=BATCH, num_train_epochs=epochs, learning_rate=learning_rate,
         weight_decay=0.01, warmup_steps=max(1, steps // 10), lr_scheduler_type="linear", max_grad_norm=1.0,
         seed=seed, data_seed=seed, save_strategy="no", report_to=[], disable_tqdm=True, logging_strategy="no",
-        use_cpu=True, dataloader_num_workers=0, remove_unused_columns=False)
+        use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0, remove_unused_columns=False)
     trainer = _BoundaryTrainer(model=tagger, args=arguments, train_dataset=data, data_collator=data.collate,
                                callbacks=[_Logged(Progress(log, f"{what}: fine-tuning steps", steps, every=30.0))])
     trainer.remove_callback(PrinterCallback)  # it printed the run's figures to standard output
     trainer.train()
-    return tagger.eval()
+    return tagger.cpu().eval()  # it tags on the CPU, in the pipeline

@@ -16,7 +16,7 @@ from ..errors import ModelError
 from ..records import ROLES
 from .encoder import kept_from, per_token, windows
 
-SETTINGS = "tagger.json"  # the layers kept and the roles, beside encoder/, tokenizer/ and head.safetensors
+SETTINGS = "tagger.json"  # the roles it scores, beside encoder/, tokenizer/ and head.safetensors
 
 
 def wordpieces(tokenizer, text: str) -> tuple[list[int], numpy.ndarray]:
@@ -34,12 +34,13 @@ class Tagger(torch.nn.Module):
         self.head = torch.nn.Linear(encoder.config.hidden_size, 2 * len(ROLES))
 
     @classmethod
-    def build(cls, folder: Path, layers: int) -> "Tagger":
-        """From a Hugging Face encoder folder, its first `layers` layers kept (the head initialised at random)."""
+    def build(cls, folder: Path, layers: int | None = None) -> "Tagger":
+        """From a Hugging Face encoder folder, its first `layers` layers kept (all of them with None; the head
+        initialised at random)."""
         logging.set_verbosity_error()  # its table of the layers left out
         try:
             tokenizer = AutoTokenizer.from_pretrained(folder)
-            encoder = AutoModel.from_pretrained(folder, num_hidden_layers=layers)
+            encoder = AutoModel.from_pretrained(folder, **({} if layers is None else {"num_hidden_layers": layers}))
         except (OSError, ValueError) as exc:
             raise ModelError(f"{folder}: not a Hugging Face encoder folder ({exc})") from None
         if not getattr(tokenizer, "is_fast", False):

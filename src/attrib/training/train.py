@@ -434,11 +434,13 @@ def fine_tuned(nlp: Language, settings: TrainSettings, records: list[dict], part
     from .encoder import LAYERS, learn_module, packaged_encoder
 
     fine_tune = learn_module("encoder_fit").fine_tune
-    folder = packaged_encoder(work / "encoder") if settings.encoder == "packaged" else Path(settings.encoder)
-    taggers = [fine_tune(folder, LAYERS, part, work / f"encoder-half{k}", settings.seed, log, f"encoder, half {k + 1}")
+    packaged = settings.encoder == "packaged"
+    folder = packaged_encoder(work / "encoder") if packaged else Path(settings.encoder)
+    layers = LAYERS if packaged else None  # an encoder of the user's own is taken whole
+    taggers = [fine_tune(folder, layers, part, work / f"encoder-half{k}", settings.seed, log, f"encoder, half {k + 1}")
                for k, part in enumerate(parts)]
     nlp.add_pipe(ENCODER, before=REVISER)
-    nlp.get_pipe(ENCODER).tagger = fine_tune(folder, LAYERS, records, work / "encoder-all", settings.seed, log)
+    nlp.get_pipe(ENCODER).tagger = fine_tune(folder, layers, records, work / "encoder-all", settings.seed, log)
     return taggers
 
 
