@@ -25,6 +25,12 @@ def wordpieces(tokenizer, text: str) -> tuple[list[int], numpy.ndarray]:
     return encoded["input_ids"], numpy.array(encoded["offset_mapping"], numpy.int64).reshape(-1, 2)
 
 
+def _quiet() -> None:
+    """No table of the layers left out, no bar over the weights loaded: attrib's log says what it does."""
+    logging.set_verbosity_error()
+    logging.disable_progress_bar()
+
+
 class Tagger(torch.nn.Module):
     """An encoder and a linear layer: per wordpiece, the logit of a fragment of each role starting and ending there."""
 
@@ -37,7 +43,7 @@ class Tagger(torch.nn.Module):
     def build(cls, folder: Path, layers: int | None = None) -> "Tagger":
         """From a Hugging Face encoder folder, its first `layers` layers kept (all of them with None; the head
         initialised at random)."""
-        logging.set_verbosity_error()  # its table of the layers left out
+        _quiet()
         try:
             tokenizer = AutoTokenizer.from_pretrained(folder)
             encoder = AutoModel.from_pretrained(folder, **({} if layers is None else {"num_hidden_layers": layers}))
@@ -75,7 +81,7 @@ class Tagger(torch.nn.Module):
     def load(cls, path: Path) -> "Tagger":
         try:
             settings = json.loads((path / SETTINGS).read_text(encoding="utf-8"))
-            logging.set_verbosity_error()
+            _quiet()
             encoder = AutoModel.from_config(AutoConfig.from_pretrained(path / "encoder"))
             encoder.load_state_dict(load_file(str(path / "encoder" / "model.safetensors")))
             tagger = cls(encoder, AutoTokenizer.from_pretrained(path / "tokenizer"))
