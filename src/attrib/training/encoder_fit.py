@@ -77,8 +77,8 @@ class _Logged(TrainerCallback):
 def fine_tune(encoder: Path, layers: int | None, records: list[dict], work: Path, seed: int,
               log: Callable[[str], None], what: str = "encoder", epochs: int = EPOCHS,
               learning_rate: float = LEARNING_RATE) -> Tagger:
-    """The tagger on `encoder` (its first `layers` layers, or all), fine-tuned on `records` (on a GPU where torch sees one:
-    not measured, this machine has none); the steps and the time left go to `log`."""
+    """The tagger on `encoder` (its first `layers` layers, or all), fine-tuned on `records` (on a GPU where torch sees
+    one: not measured, this machine has none); the steps and the time left go to `log`."""
     torch.manual_seed(seed)
     tagger = Tagger.build(encoder, layers)
     data = _Windows(tagger, records)
