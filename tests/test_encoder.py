@@ -190,3 +190,22 @@ def test_an_encoder_that_cannot_be_fine_tuned_stops_train_before_any_training(tm
     with pytest.raises(ModelError, match=says):
         train([data], tmp_path / "model", settings=TrainSettings(encoder=given))
     assert not (tmp_path / "model").exists()
+
+
+def test_a_loaded_encoder_tags_in_forked_workers(tmp_path):
+    """spaCy's `--n-process` workers are forked. They hung in torch's first parallel region when loading the real
+    encoder had started GNU OpenMP's thread pool in their parent (the packaged weights' copies are large enough to
+    start it; the tiny BERT's are not)."""
+    import subprocess
+    import sys
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("attrib_encoder")
+    nlp.get_pipe("attrib_encoder").tagger = Tagger.build(encoder.packaged_encoder(tmp_path), encoder.LAYERS)
+    nlp.to_disk(tmp_path / "model")
+    script = ("import sys, spacy; nlp = spacy.load(sys.argv[1]); "
+              "print(sum(len(doc) for doc in nlp.pipe([sys.argv[2]] * 4, batch_size=1, n_process=2)))")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "model"), TEXT], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == 4 * len(nlp.make_doc(TEXT))

@@ -3,8 +3,10 @@ outputs per wordpiece. It imports torch and transformers (the `learn` extra); no
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
+from typing import Iterator
 
 import numpy
 import torch
@@ -29,6 +31,19 @@ def _quiet() -> None:
     """No table of the layers left out, no bar over the weights loaded: attrib's log says what it does."""
     logging.set_verbosity_error()
     logging.disable_progress_bar()
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """Work on one thread. torch's copies of large tensors start GNU OpenMP's thread pool, which is not fork-safe: a
+    process forked after that hangs in its first parallel region, as spaCy's `--n-process` workers did on a model
+    loaded with its pool started. Loaded on one thread, no pool is started before they fork."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 class Tagger(torch.nn.Module):
@@ -82,10 +97,11 @@ class Tagger(torch.nn.Module):
         try:
             settings = json.loads((path / SETTINGS).read_text(encoding="utf-8"))
             _quiet()
-            encoder = AutoModel.from_config(AutoConfig.from_pretrained(path / "encoder"))
-            encoder.load_state_dict(load_file(str(path / "encoder" / "model.safetensors")))
-            tagger = cls(encoder, AutoTokenizer.from_pretrained(path / "tokenizer"))
-            tagger.head.load_state_dict(load_file(str(path / "head.safetensors")))
+            with _one_thread():
+                encoder = AutoModel.from_config(AutoConfig.from_pretrained(path / "encoder"))
+                encoder.load_state_dict(load_file(str(path / "encoder" / "model.safetensors")))
+                tagger = cls(encoder, AutoTokenizer.from_pretrained(path / "tokenizer"))
+                tagger.head.load_state_dict(load_file(str(path / "head.safetensors")))
         except (OSError, ValueError, RuntimeError, KeyError) as exc:
             raise ModelError(f"{path}: the encoder tagger is damaged ({type(exc).__name__}: {exc}); copy the model "
                              "again, or train it again") from None
