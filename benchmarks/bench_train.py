@@ -101,7 +101,7 @@ class PeakMemory:
     them, where summed RSS would count it in each), or its RSS where PSS cannot be read."""
 
     def __init__(self, every: float = 0.5):
-        self.every, self.peak, self.at = every, 0, 0.0
+        self.every, self.peak, self.at, self.parts = every, 0, 0.0, []
         self.started = time.perf_counter()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -117,18 +117,20 @@ class PeakMemory:
         me = psutil.Process()
         while True:
             time.sleep(self.every)
-            total = 0
+            sizes = []
             for process in [me, *me.children(recursive=True)]:
                 try:
-                    total += self._size(process)
+                    sizes.append(self._size(process))
                 except psutil.Error:  # ended between listing and reading
                     pass
-            if total > self.peak:
-                self.peak, self.at = total, time.perf_counter() - self.started
+            if sum(sizes) > self.peak:
+                self.peak, self.at, self.parts = sum(sizes), time.perf_counter() - self.started, sizes
 
     def report(self) -> dict:
-        """The peak in MB, and when it came, in seconds from the start of the benchmark."""
-        return {"mb": round(self.peak / 2**20, 1), "at_seconds": round(self.at, 1)}
+        """The peak in MB, when it came (in seconds from the start of the benchmark), and each process's share of it
+        (this one first)."""
+        return {"mb": round(self.peak / 2**20, 1), "at_seconds": round(self.at, 1),
+                "processes_mb": [round(size / 2**20, 1) for size in self.parts]}
 
 
 def learning_curve(args, rules: dict) -> dict:

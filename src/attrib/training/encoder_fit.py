@@ -93,14 +93,14 @@ def fine_tune(encoder: Path, layers: int | None, records: list[dict], work: Path
     trainer.remove_callback(PrinterCallback)  # it printed the run's figures to standard output
     trainer.train()
     del trainer
-    _release_freed_memory()
+    release_freed_memory()
     return tagger.cpu().eval()  # it tags on the CPU, in the pipeline
 
 
-def _release_freed_memory() -> None:
-    """Give the training's freed memory back to the system. glibc keeps it for the process otherwise: after a
-    fine-tuning on 120 PolNeAR documents the process held 1,470 MB, 557 MB once trimmed, and `attrib train` peaked
-    at 4.5 GB, over issue 15's bar of 4, with three fine-tunings' worth kept (README)."""
+def release_freed_memory() -> None:
+    """Give memory torch freed back to the system. glibc keeps it for the process otherwise: after a fine-tuning on
+    120 PolNeAR documents the process held 1,470 MB, 557 MB once trimmed, and `attrib train` peaked at 4.5 GB, over
+    issue 15's bar of 4, with three fine-tunings' worth kept (README)."""
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)

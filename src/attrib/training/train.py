@@ -154,7 +154,8 @@ def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[st
                 finder: list[dict] | None = None, taggers: list | None = None) -> dict:
     """Fit `attrib_revise` on the training documents (fit_revision.py), with the span finders' scores of
     each (cross_fit.py) when given, and the encoder's from `taggers`, the k-th fine-tuned on the k-th of
-    cross_fit.halves (each document scored by the other's); its report, for meta.json."""
+    cross_fit.halves (each document scored by the other's; the list is emptied once they are scored, to free their
+    memory for the fitting); its report, for meta.json."""
     examples = Examples()
     scorer = [0] * len(records)
     if taggers:
@@ -167,6 +168,11 @@ def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[st
             tables = taggers[scorer[number]].token_scores(doc)
             scores.update((ENCODER_PREFIX + role, table) for role, table in tables.items())
         add_document(examples, number, doc, record["attributions"], scores or None)
+    if taggers:  # scored: their memory goes to the fitting
+        taggers.clear()
+        from .encoder_fit import release_freed_memory
+
+        release_freed_memory()
     reason = fittable(examples)
     if reason is not None:
         log(f"revision: not fitted ({reason}); the rules' attributions stay as they are")
