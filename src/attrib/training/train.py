@@ -162,6 +162,8 @@ def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[st
         for k, part in enumerate(halves(records, seed)):
             for i in part:
                 scorer[i] = 1 - k
+    given = (*finder_scores.sets_in({key: None for scores in finder or () for key in scores}),
+             *(("encoder",) if taggers else ()))
     for number, (record, doc) in enumerate(zip(records, rule_docs(nlp, records, log))):
         scores = dict(finder[number]) if finder else {}
         if taggers:
@@ -178,8 +180,6 @@ def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[st
         log(f"revision: not fitted ({reason}); the rules' attributions stay as they are")
         return {"fitted": False, "reason": reason}
     revise = nlp.get_pipe(REVISER)
-    given = (*finder_scores.sets_in({key: None for scores in finder or () for key in scores}),
-             *(("encoder",) if taggers else ()))
     revise.models, revise.tables, report = fit(examples, seed, log, scores=given)
     revise.keep_threshold, revise.candidate_threshold = report["keep_threshold"], report["candidate_threshold"]
     added = report["candidate_check"]
