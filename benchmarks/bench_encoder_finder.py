@@ -27,13 +27,10 @@ from attrib.records import ROLES
 from attrib.training import cross_fit
 from attrib.training.encoder import packaged_encoder, targets, windows
 from attrib.training.encoder_model import Tagger, wordpieces
-from attrib.training.finder_scores import ENCODER_PREFIX
+from attrib.training.finder_scores import encoder_keyed
 from attrib.training.fit_revision import CANDIDATE_SHARE
 from bench_finder_features import finder_scores
 from bench_revision_heldout import fitted, parsed_split, reviser, scores
-
-PREFIX = ENCODER_PREFIX  # the encoder's scores beside the finders': columns of their own
-
 
 def fine_tune(encoder: Path, layers: int, records: list[dict], args) -> Tagger:
     """The tagger fine-tuned on `records`: AdamW, linear warm-up over a tenth of the steps and decay, weighted BCE."""
@@ -125,7 +122,7 @@ def main() -> None:
     row("revision", None, None)
     row("revision + finders", finder_fit, finder_held)
     row("revision + encoder", encoder_fit, encoder_held)
-    beside = [[{**f, **{PREFIX + k: v for k, v in e.items()}} for f, e in zip(a, b)]
+    beside = [[{**f, **encoder_keyed(e)} for f, e in zip(a, b)]
               for a, b in ((finder_fit, encoder_fit), (finder_held, encoder_held))]
     row("revision + both", *beside)
 

@@ -62,8 +62,7 @@ def fitted(records: list[dict], docs: list, seed: int, finder: list[dict] | None
     examples = fit_revision.Examples()
     for number, (record, doc) in enumerate(zip(records, docs)):
         fit_revision.add_document(examples, number, doc, record["attributions"], finder[number] if finder else None)
-    given = finder_scores.sets_in({key: None for scores in finder or () for key in scores})
-    return fit_revision.fit(examples, seed=seed, scores=given)
+    return fit_revision.fit(examples, seed=seed, scores=finder_scores.sets_in(finder or ()))
 
 
 def reviser(models: dict, tables: dict, report: dict, margin: float = 0.0) -> Reviser:

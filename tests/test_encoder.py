@@ -47,7 +47,7 @@ def test_scores_one_row_per_spacy_token_whatever_the_text(tiny_bert):
     assert sum(p.numel() for p in tagger.parameters()) < 1_000_000
     scores = scored(nlp, tagger)
     doc = nlp.make_doc(TEXT)
-    assert set(scores) == {encoder.PREFIX + role for role in ("source", "cue", "content")}
+    assert set(scores) == {finder_scores.ENCODER_PREFIX + role for role in ("source", "cue", "content")}
     for table in scores.values():
         assert table.shape == (len(doc), 2)
         assert ((table >= 0) & (table <= 1)).all()
@@ -71,7 +71,7 @@ def test_long_text_is_read_in_overlapping_windows(tiny_bert):
     text = " ".join(["prices rose, sources told sana."] * 150)  # about 1,000 wordpieces: five windows
     nlp.get_pipe("attrib_encoder").tagger = Tagger.build(tiny_bert, 1)
     doc = nlp(text)
-    table = finder_scores.take(doc)[encoder.PREFIX + "content"]
+    table = finder_scores.take(doc)[finder_scores.ENCODER_PREFIX + "content"]
     assert len(encoder.windows(1050)) > 4 and table.shape == (len(doc), 2) and (table > 0).all()
 
 
@@ -109,7 +109,7 @@ def test_fine_tuning_learns_where_fragments_start_and_end(tiny_bert, tmp_path, c
     nlp.add_pipe("attrib_encoder")
     nlp.get_pipe("attrib_encoder").tagger = tagger
     doc = nlp(text)
-    starts = finder_scores.take(doc)[encoder.PREFIX + "cue"][:, 0]
+    starts = finder_scores.take(doc)[finder_scores.ENCODER_PREFIX + "cue"][:, 0]
     told = next(t.i for t in doc if t.text == "told")
     assert starts[told] > 0.5 > max(s for i, s in enumerate(starts) if i != told)
     assert lines and lines[-1].startswith("encoder: fine-tuning steps: 12/12 in")

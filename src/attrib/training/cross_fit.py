@@ -52,12 +52,22 @@ def training_halves(records: list[dict], seed: int) -> list[list[dict]] | None:
     return None if parts is None else [[records[i] for i in part] for part in parts]
 
 
+def scored_by(records: list[dict], seed: int) -> list[int]:
+    """Per record, the number of the half (halves) whose model scores it: the half it is not in."""
+    out = [0] * len(records)
+    for number, part in enumerate(halves(records, seed)):
+        for i in part:
+            out[i] = 1 - number
+    return out
+
+
 def cross_fitted(records: list[dict], pipelines: Iterable[Language], seed: int) -> list[dict]:
     """Per record, the span finders' scores from the pipeline trained on the other half of `records`
     (the k-th of `pipelines` was trained on `training_halves(records, seed)[k]`; each is used, then let go)."""
     out: list[dict] = [{} for _ in records]
-    parts = halves(records, seed)
-    for nlp, scored in zip(pipelines, (parts[1], parts[0])):
+    by = scored_by(records, seed)
+    for number, nlp in enumerate(pipelines):
+        scored = [i for i, half in enumerate(by) if half == number]
         for i, scores in zip(scored, scores_of(nlp, [records[i]["text"] for i in scored])):
             out[i] = scores
     return out

@@ -27,7 +27,6 @@ from ..errors import ModelError
 from ..records import ROLES, spans
 from . import finder_scores
 
-PREFIX = finder_scores.ENCODER_PREFIX  # the scores' key in finder_scores: PREFIX + role
 LAYERS = 3  # of all-MiniLM-L6-v2's 6: the setting measured (README); all 6 were not tried
 WINDOW, STRIDE = 254, 190  # wordpieces a window holds (and [CLS], [SEP]); a window starts STRIDE after the one before
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"  # the public release's weights
@@ -144,8 +143,8 @@ class EncoderScorer:
 
     def __call__(self, doc: Doc) -> Doc:
         if self.tagger is not None:
-            for role, table in self.tagger.token_scores(doc).items():
-                finder_scores.put(doc, PREFIX + role, table)
+            for key, table in finder_scores.encoder_keyed(self.tagger.token_scores(doc)).items():
+                finder_scores.put(doc, key, table)
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterator[Doc]:

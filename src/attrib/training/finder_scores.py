@@ -8,6 +8,8 @@ fits the revision on scores from finders trained on other documents (cross_fit.p
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import numpy
 from spacy.tokens import Doc
 
@@ -37,8 +39,13 @@ def take(doc: Doc) -> dict[str, numpy.ndarray]:
     return doc.user_data.pop(SCORES_KEY, None) or {}
 
 
-def sets_in(scores: dict[str, numpy.ndarray]) -> tuple[str, ...]:
-    """The names (SETS) of the sets of scores `scores` holds, in SETS' order."""
-    keys = set(scores)
+def encoder_keyed(tables: dict[str, numpy.ndarray]) -> dict[str, numpy.ndarray]:
+    """attrib_encoder's tables per role, under the keys they are kept under beside the finders'."""
+    return {ENCODER_PREFIX + role: table for role, table in tables.items()}
+
+
+def sets_in(per_document: Iterable[dict[str, numpy.ndarray]]) -> tuple[str, ...]:
+    """The names (SETS) of the sets of scores the documents' scores hold, in SETS' order."""
+    keys = {key for scores in per_document for key in scores}
     return tuple(name for name, prefix in SETS.items() if any(key.startswith(prefix) and key[len(prefix):] in ROLES
                                                          for key in keys))

@@ -49,8 +49,7 @@ from . import finder_scores, spacy_fit  # spacy_fit registers attrib's training 
 from .beside import Beside
 from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import parseable, read_training_records, same_text, split, to_docbin
-from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, halves, training_halves
-from .finder_scores import ENCODER_PREFIX
+from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, scored_by, training_halves
 from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
 from .policy import FILL_WINS, JUDGED, SECOND_SIDE, ahead_in_resamples, judged_figures
 from .progress import Progress
@@ -157,18 +156,12 @@ def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[st
     cross_fit.halves (each document scored by the other's; the list is emptied once they are scored, to free their
     memory for the fitting); its report, for meta.json."""
     examples = Examples()
-    scorer = [0] * len(records)
-    if taggers:
-        for k, part in enumerate(halves(records, seed)):
-            for i in part:
-                scorer[i] = 1 - k
-    given = (*finder_scores.sets_in({key: None for scores in finder or () for key in scores}),
-             *(("encoder",) if taggers else ()))
+    scorer = scored_by(records, seed) if taggers else None
+    given = (*finder_scores.sets_in(finder or ()), *(("encoder",) if taggers else ()))
     for number, (record, doc) in enumerate(zip(records, rule_docs(nlp, records, log))):
         scores = dict(finder[number]) if finder else {}
         if taggers:
-            tables = taggers[scorer[number]].token_scores(doc)
-            scores.update((ENCODER_PREFIX + role, table) for role, table in tables.items())
+            scores.update(finder_scores.encoder_keyed(taggers[scorer[number]].token_scores(doc)))
         add_document(examples, number, doc, record["attributions"], scores or None)
     if taggers:  # scored: their memory goes to the fitting
         taggers.clear()
