@@ -106,12 +106,12 @@ def test_end_with_parent_does_nothing_outside_beside():
     assert done.returncode == 0 and done.stdout.strip() == "still here"
 
 
-# The middle process fits on two worker processes (fit_revision.in_workers: joblib's loky), prints their pids while
+# The middle process fits on two worker processes (gradient_boosting.in_workers: joblib's loky), prints their pids while
 # they still work and kills itself with SIGKILL, as an out-of-memory kill of `attrib train` would.
 WORKERS = """
 import os, signal, time
 from joblib import delayed
-from attrib.training.fit_revision import in_workers
+from attrib.training.gradient_boosting import in_workers
 pids = set()
 for done, pid in enumerate(in_workers([delayed(os.getpid)() for _ in range(8)] + [delayed(time.sleep)(5)] * 4, 2)):
     pids.add(pid)

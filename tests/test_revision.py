@@ -22,7 +22,8 @@ from attrib.records import iter_records
 from attrib.spacy_doc import get_attributions
 from attrib.training import cross_fit, finder_scores
 from attrib.training.boundaries import DocView, score_columns, sites
-from attrib.training.fit_revision import _classifier, _out_of_fold, keep_threshold
+from attrib.training.fit_revision import keep_threshold
+from attrib.training.gradient_boosting import classifier, out_of_fold
 from attrib.training.progress import Progress
 from attrib.training.reviser import REVISER
 
@@ -106,12 +107,12 @@ def test_out_of_fold_keep_probabilities_survive_a_fold_with_one_label():
     y = (X[:, 0] > 0).astype(int)
     y[groups >= 1] = 1  # document 0 alone holds drafts to drop: the fold scoring it fits on one label only
     y[:3] = 0
-    held_out = _out_of_fold(X, y, groups, [False] * 3, seed=0)
+    held_out = out_of_fold(X, y, groups, [False] * 3, seed=0)
     assert held_out.shape == (60,) and set(held_out[groups == 0]) == {1.0}
     both = (X[:, 0] > 0).astype(int)
-    expected = cross_val_predict(_classifier([False] * 3, 0), X, both, groups=groups, cv=GroupKFold(5),
+    expected = cross_val_predict(classifier([False] * 3, 0), X, both, groups=groups, cv=GroupKFold(5),
                                  method="predict_proba")[:, 1]
-    assert numpy.allclose(_out_of_fold(X, both, groups, [False] * 3, seed=0), expected)
+    assert numpy.allclose(out_of_fold(X, both, groups, [False] * 3, seed=0), expected)
 
 
 def test_progress_says_how_long_is_left(monkeypatch):
@@ -195,12 +196,23 @@ def test_the_fitting_workers_end_with_the_fitting_not_in_an_exit_hook():
     from joblib import delayed
     from joblib.externals.loky import reusable_executor
 
-    from attrib.training.fit_revision import in_workers
+    from attrib.training.gradient_boosting import in_workers
 
     first = list(in_workers([delayed(os.getpid)() for _ in range(4)], 2))
     assert os.getpid() not in first and reusable_executor._executor._flags.shutdown
     second = list(in_workers([delayed(os.getpid)() for _ in range(4)], 2))
     assert not set(first) & set(second) and reusable_executor._executor._flags.shutdown
+
+
+def test_a_fitting_worker_imports_neither_spacy_nor_torch():
+    """A loky worker imports the module of the function it runs, gradient_boosting.py. While that was fit_revision.py
+    it imported spaCy, and torch through thinc where the learn extra is installed: each of the two workers held about
+    490 MB before its rows, where this module's imports hold about 200 MB."""
+    script = ("import sys, attrib.training.gradient_boosting; "
+              "print(sorted(m for m in ('spacy', 'thinc', 'torch', 'transformers') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_moved_fragments_of_one_role_never_overlap():

@@ -5,8 +5,8 @@ The rules' attributions, and the laxer rules' candidates where the rules drafted
 one row per attribution and candidate, labelled found or not. Boundary models: for each fragment of a found
 attribution that overlaps a fragment of the same role in its annotated attribution, one row per
 candidate start (and end), labelled whether it lands where the annotated one does after trimming.
-All three are scikit-learn's histogram gradient boosting, each fitted on one thread, the three side by
-side on two processes (joblib): its own OpenMP threads stall whenever another program holds a core. The keep
+All three are scikit-learn's histogram gradient boosting, fitted side by side on worker processes
+(gradient_boosting.py), which return the keep model's out-of-fold probabilities too. The keep
 threshold is the one that maximises attribution F1 on out-of-fold probabilities (5 folds by
 document), so it is chosen on predictions for documents the model did not see. The candidate threshold,
 on the same probabilities, is the one that maximises the mean of the four figures the drafts are judged
@@ -16,17 +16,10 @@ the first and takes from the others.
 
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy
-from joblib import Parallel, delayed, parallel_config
-from joblib.externals.loky import reusable_executor
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import GroupKFold
-from threadpoolctl import threadpool_limits
+from joblib import delayed
 from spacy.tokens import Doc
 
 from ..evaluate import match_attributions, ratio, trim
@@ -34,12 +27,11 @@ from ..pipeline.assembly import CANDIDATES_KEY, RULES_KEY
 from ..pipeline.quotes import find_quotes
 from ..records import ROLES, spans
 from . import boundaries, keep
-from .beside import end_with
 from .boundaries import SIDES, DocView, sites
+from .gradient_boosting import fit_one, in_workers
 from .reviser import MODELS, NO_CANDIDATES
 from .tables import Table
 
-FOLDS = 5
 CANDIDATE_SHARE = 0.5  # a trained pipeline's rules also draft candidates with every prior threshold halved
 PROCESSES = 2
 SMALL_TABLE = 5000  # rows under which the models are fitted in this process: starting workers costs more
@@ -101,13 +93,6 @@ def _target(text: str, span: tuple[int, int], gold: list[tuple[int, int]]) -> tu
     return trim(text, *best) if best else None
 
 
-def _classifier(categorical: list[bool], seed: int) -> HistGradientBoostingClassifier:
-    return HistGradientBoostingClassifier(
-        max_iter=300, learning_rate=0.08, max_leaf_nodes=31, l2_regularization=1.0,
-        categorical_features=categorical, early_stopping=False, random_state=seed,
-    )
-
-
 def keep_threshold(found: numpy.ndarray, probabilities: numpy.ndarray, gold: int) -> tuple[float, dict]:
     """The threshold under which dropping the rules' attributions maximises attribution F1, given
     which of them were found and their held-out keep probabilities; F1 with none dropped, and at it."""
@@ -157,46 +142,17 @@ def fittable(examples: Examples) -> str | None:
     return None
 
 
-def _out_of_fold(X: numpy.ndarray, y: numpy.ndarray, groups: numpy.ndarray, categorical: list[bool], seed: int
-                 ) -> numpy.ndarray:
-    """Each row's keep probability from a model fitted on the other documents' folds (GroupKFold). A fold whose
-    other documents hold one label only (a few training documents) gets that label: cross_val_predict stopped on
-    it with a shape mismatch."""
-    folds = GroupKFold(min(FOLDS, len(set(groups.tolist()))))
-    held_out = numpy.empty(len(y), dtype=numpy.float64)
-    for fitting, scoring in folds.split(X, y, groups):
-        labels = numpy.unique(y[fitting])
-        if len(labels) < 2:
-            held_out[scoring] = float(labels[0])
-        else:
-            held_out[scoring] = _classifier(categorical, seed).fit(X[fitting], y[fitting]).predict_proba(X[scoring])[:, 1]
-    return held_out
-
-
-def _fit_one(model: str, X: numpy.ndarray, y: numpy.ndarray, groups: numpy.ndarray, categorical: list[bool],
-             seed: int, gold: int, units: numpy.ndarray, gold_units: list[int], candidate: numpy.ndarray) -> tuple:
-    """One model fitted on one thread; for the keep model, its thresholds from out-of-fold probabilities."""
-    started, report = time.perf_counter(), {}
-    with threadpool_limits(limits=1):
-        if model == "keep":
-            held_out = _out_of_fold(X, y, groups, categorical, seed)
-            report["keep_threshold"], report["keep_check"] = keep_threshold(y[~candidate], held_out[~candidate], gold)
-            report["candidate_threshold"], report["candidate_check"] = candidate_threshold(
-                held_out, y, units, candidate, report["keep_threshold"], gold, gold_units)
-        fitted = _classifier(categorical, seed).fit(X, y)
-    return fitted, report, time.perf_counter() - started
-
-
-def in_workers(jobs: list, processes: int) -> Iterator:
-    """The results of joblib's delayed `jobs`, in order, computed on `processes` worker processes (loky) that end
-    with this process however it ends (a SIGKILL too: beside.end_with)."""
-    try:
-        with parallel_config(backend="loky", initializer=end_with, initargs=(os.getpid(),)):
-            yield from Parallel(n_jobs=processes, return_as="generator")(jobs)
-    finally:  # loky keeps its workers for another call and joins them in an exit hook, where a Ctrl-C was a traceback
-        # and exit status 0 after the model was written: they end here, where Ctrl-C is "interrupted"
-        if (executor := getattr(reusable_executor, "_executor", None)) is not None:
-            executor.shutdown(wait=True)
+def _thresholds(examples: Examples, held_out: numpy.ndarray) -> dict:
+    """The keep and candidate thresholds, from the keep rows' out-of-fold probabilities, and what they gain."""
+    found = numpy.array(examples.labels["keep"])
+    units = numpy.array(examples.units, dtype=numpy.int64).reshape(-1, 2 * len(ROLES))
+    candidate = numpy.array([row["candidate"] == 1 for row in examples.rows["keep"]], dtype=bool)
+    report = {}
+    report["keep_threshold"], report["keep_check"] = keep_threshold(found[~candidate], held_out[~candidate],
+                                                                    examples.gold_attributions)
+    report["candidate_threshold"], report["candidate_check"] = candidate_threshold(
+        held_out, found, units, candidate, report["keep_threshold"], examples.gold_attributions, examples.gold_units)
+    return report
 
 
 def fit(examples: Examples, seed: int = 0, log=lambda message: None,
@@ -208,18 +164,14 @@ def fit(examples: Examples, seed: int = 0, log=lambda message: None,
     boundary_numeric = boundaries.NUMERIC + tuple(c for name in scores for c in boundaries.score_columns(name))
     columns = {"keep": (keep.CATEGORICAL, keep_numeric), **{s: (boundaries.CATEGORICAL, boundary_numeric) for s in SIDES}}
     tables = {m: Table(*columns[m]).fit(examples.rows[m]) for m in MODELS}
-    units = numpy.array(examples.units, dtype=numpy.int64).reshape(-1, 2 * len(ROLES))
-    candidate = numpy.array([row["candidate"] == 1 for row in examples.rows["keep"]], dtype=bool)
-    jobs = [
-        delayed(_fit_one)(m, tables[m].matrix(examples.rows[m]), numpy.array(examples.labels[m]),
-                          numpy.array(examples.documents[m]), tables[m].categorical_mask(), seed, examples.gold_attributions,
-                          units if m == "keep" else None, examples.gold_units, candidate if m == "keep" else None)
-        for m in MODELS
-    ]
+    jobs = [delayed(fit_one)(tables[m].matrix(examples.rows[m]), numpy.array(examples.labels[m]),
+                             numpy.array(examples.documents[m]), tables[m].categorical_mask(), seed, m == "keep")
+            for m in MODELS]
     processes = PROCESSES if sum(report["rows"].values()) >= SMALL_TABLE else 1
     models = {}
-    for model, (fitted, extra, seconds) in zip(MODELS, in_workers(jobs, processes)):
+    for model, (fitted, held_out, seconds) in zip(MODELS, in_workers(jobs, processes)):
         models[model] = fitted
-        report.update(extra)
+        if held_out is not None:
+            report.update(_thresholds(examples, held_out))
         log(f"revision: {model} model fitted on {report['rows'][model]:,} rows in {seconds:.0f} s")
     return models, tables, report
