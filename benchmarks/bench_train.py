@@ -134,12 +134,13 @@ class PeakMemory:
 
 
 def learning_curve(args, rules: dict) -> dict:
-    """Dev figures after training on the first N documents (4 steps per document, 300 at least)."""
+    """Dev figures after training on the first N documents (4 steps per document, 300 at least; the encoder too,
+    with --encoder)."""
     curve = {}
     for n in [int(x) for x in args.curve.split(",")]:
         part = subset(args.train, n, args.out / f"train-{n}.jsonl")
         steps = min(args.max_steps, max(300, n * 4))
-        settings = TrainSettings(max_steps=steps, eval_frequency=max(100, steps // 4))
+        settings = TrainSettings(max_steps=steps, eval_frequency=max(100, steps // 4), encoder=args.encoder)
         meta = train([part], args.out / f"model-{n}", settings=settings)
         pred = args.out / f"dev-{n}.records.jsonl"
         annotate_to(args.out / f"model-{n}", args.dev, pred)
