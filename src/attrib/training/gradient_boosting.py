@@ -1,8 +1,8 @@
 """The revision's models fitted on worker processes: scikit-learn's histogram gradient boosting on plain arrays.
 
 This module imports no spaCy (nor torch, which thinc imports where it is installed): a worker process imports only
-this module to run its jobs, and stays about 200 MB where one that imported fit_revision held about 490 MB, a cost
-paid twice at `attrib train`'s peak memory. Each model is fitted on one thread, the models side by side on two
+this module to run its jobs, and stays about 200 MB where one that imported fit_revision held about 490 MB, with two
+such workers side by side. Each model is fitted on one thread, the models side by side on two
 processes (joblib's loky): its own OpenMP threads stall whenever another program holds a core.
 """
 
