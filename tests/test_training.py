@@ -25,7 +25,9 @@ from attrib.formats.outdir import exchange
 from attrib.jsonio import dumps_line
 from attrib.schemas import validator
 from attrib.training.policy import FILL_WINS
-from attrib.training.train import TrainSettings, _write_model, train
+from attrib.training.train import (
+    MIN_DOCUMENTS_TO_FORK, PROCESSES, TrainSettings, _write_model, rule_docs, train,
+)
 from constructed import constructed_record
 from runs import attrib as attrib_cli
 
@@ -731,3 +733,23 @@ def test_dev_documents_without_attributions_are_refused(corpus, tmp_path):
                                                 r"on nothing"):
         train([train_path], tmp_path / "model", dev=[empty], settings=TrainSettings(max_steps=1, eval_frequency=1))
     assert not (tmp_path / "model").exists()
+
+
+def test_the_revision_parses_in_one_process_where_asked_and_on_two_otherwise():
+    """With the encoder's taggers in memory the revision parses without forking (each worker spaCy forked held a copy:
+    about 1 GB each on PolNeAR, over the 4 GB bar); otherwise a corpus worth it is parsed on two processes."""
+    psutil = pytest.importorskip("psutil")
+    nlp = load_pipeline()  # the rules' pipeline
+    records = [{"text": f"The minister said that {i} schools would close."} for i in range(MIN_DOCUMENTS_TO_FORK)]
+    before = {child.pid for child in psutil.Process().children()}
+
+    def most_workers(fork: bool) -> int:
+        most, parsed = 0, []
+        for doc in rule_docs(nlp, records, lambda message: None, fork=fork):
+            parsed.append(doc.text)
+            most = max(most, len({child.pid for child in psutil.Process().children()} - before))
+        assert parsed == [record["text"] for record in records]
+        return most
+
+    assert most_workers(fork=False) == 0
+    assert most_workers(fork=True) == PROCESSES

@@ -138,11 +138,14 @@ def rules_only(nlp: Language) -> list[str]:
     return [name for name in nlp.pipe_names if name not in LEARNED and name not in (REVISER, COMBINER)]
 
 
-def rule_docs(nlp: Language, records: list[dict], log: Callable[[str], None]) -> Iterator[Doc]:
+def rule_docs(nlp: Language, records: list[dict], log: Callable[[str], None], fork: bool = True) -> Iterator[Doc]:
     """The records' texts parsed, with the rules' attributions, in order: on two processes for a
-    corpus worth forking for, with progress and the time left in `log`."""
+    corpus worth forking for, unless `fork` is off, with progress and the time left in `log`.
+
+    A forked worker holds a copy of what this process holds: with the encoder's taggers and torch in it, each of
+    spaCy's two held about 1 GB, and `attrib train --encoder` peaked there at 4,169 MB on PolNeAR."""
     progress = Progress(log, "revision: parsing the training documents", len(records))
-    processes = PROCESSES if len(records) >= MIN_DOCUMENTS_TO_FORK else 1
+    processes = PROCESSES if fork and len(records) >= MIN_DOCUMENTS_TO_FORK else 1
     with nlp.select_pipes(enable=rules_only(nlp)):
         for doc in nlp.pipe((tokenizable(r["text"]) for r in records), batch_size=16, n_process=processes):
             progress.step()
@@ -153,12 +156,12 @@ def fit_reviser(nlp: Language, records: list[dict], seed: int, log: Callable[[st
                 finder: list[dict] | None = None, taggers: list | None = None) -> dict:
     """Fit `attrib_revise` on the training documents (fit_revision.py), with the span finders' scores of
     each (cross_fit.py) when given, and the encoder's from `taggers`, the k-th fine-tuned on the k-th of
-    cross_fit.halves (each document scored by the other's; the list is emptied once they are scored, to free their
-    memory for the fitting); its report, for meta.json."""
+    cross_fit.halves (each document scored by the other's, and parsed in this process: rule_docs; the list is emptied
+    once they are scored, to free their memory for the fitting); its report, for meta.json."""
     examples = Examples()
     scorer = scored_by(records, seed) if taggers else None
     given = (*finder_scores.sets_in(finder or ()), *(("encoder",) if taggers else ()))
-    for number, (record, doc) in enumerate(zip(records, rule_docs(nlp, records, log))):
+    for number, (record, doc) in enumerate(zip(records, rule_docs(nlp, records, log, fork=not taggers))):
         scores = dict(finder[number]) if finder else {}
         if taggers:
             scores.update(finder_scores.encoder_keyed(taggers[scorer[number]].token_scores(doc)))
