@@ -429,6 +429,34 @@ def test_a_model_missing_or_damaging_a_file_is_refused_not_run_otherwise(trained
     assert not (tmp_path / "out.jsonl").exists()
 
 
+@pytest.mark.parametrize("pickled_by, refused", [("1.5.0", True), ("same minor, another patch", False)])
+def test_revision_models_of_another_scikit_learn_release_are_refused_in_one_line(trained, tmp_path, monkeypatch,
+                                                                                pickled_by, refused):
+    """scikit-learn warns that its models unpickled by another release may break or give wrong results: a wrong keep
+    probability is a silently wrong draft, so another minor release is refused; another patch release loads."""
+    import sklearn
+    import sklearn.base
+
+    major, minor = sklearn.__version__.split(".")[:2]
+    version = "1.5.0" if refused else f"{major}.{minor}.999"
+    model = tmp_path / "model"
+    shutil.copytree(trained[0], model)
+    models = pickle.loads((model / "attrib_revise" / "models.pkl").read_bytes())
+    monkeypatch.setattr(sklearn.base, "__version__", version)  # what BaseEstimator.__getstate__ records
+    (model / "attrib_revise" / "models.pkl").write_bytes(pickle.dumps(models))
+    monkeypatch.undo()
+    text = tmp_path / "one.txt"
+    text.write_text("The minister said taxes would rise.\n", encoding="utf-8")
+    ran = attrib_cli("annotate", text, "--model", model, "-o", tmp_path / "out.jsonl")
+    if refused:
+        assert ran.code == 2 and ran.err.count("\n") == 1, ran.err
+        assert ran.err.startswith(f"attrib: E120 {model / 'attrib_revise'}: the revision models were fitted with "
+                                  f"scikit-learn 1.5.0, and this is {sklearn.__version__}: install scikit-learn 1.5.x"), ran.err
+        assert not (tmp_path / "out.jsonl").exists()
+    else:
+        assert ran.code == 0 and "scikit-learn" not in ran.err and ran.err.startswith("annotated 1 document"), ran.err
+
+
 def test_a_model_for_another_attrib_release_is_refused_before_it_loads(trained, tmp_path):
     """A model's meta.json names the attrib releases that read it; another release's model failed, or drafted
     differently, deep in spaCy. Now one line that says which release it needs."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import warnings
 from pathlib import Path
 
 import numpy
@@ -168,13 +169,18 @@ class Reviser:
                 "move_margin": self.move_margin, "tables": {k: t.to_dict() for k, t in self.tables.items()}}
 
     def _load(self, settings: dict, models: bytes, where: str) -> None:
+        from sklearn.exceptions import InconsistentVersionWarning  # here: the rules' pipeline loads without scikit-learn
+
         try:
-            self.models = pickle.loads(models)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", InconsistentVersionWarning)
+                self.models = pickle.loads(models)
         except (ImportError, AttributeError) as exc:  # a scikit-learn that lacks what the models were pickled with
             raise ModelError(f"{where}: cannot load the revision models ({exc}); install attrib's dependencies") from None
         except (EOFError, pickle.UnpicklingError, ValueError, TypeError, IndexError) as exc:  # cut short, or not a pickle
             raise ModelError(f"{where}: the revision models are damaged ({type(exc).__name__}: {exc}); copy the model "
                              "again, or train it again") from None
+        _refuse_another_release(caught, where)
         if not isinstance(self.models, dict) or set(self.models) != set(MODELS) or \
                 not all(hasattr(model, "predict_proba") for model in self.models.values()):
             raise ModelError(f"{where}: models.pkl does not hold the revision's models ({', '.join(MODELS)}): the "
@@ -182,6 +188,21 @@ class Reviser:
         self.keep_threshold, self.move_margin = settings["keep_threshold"], settings["move_margin"]
         self.candidate_threshold = settings.get("candidate_threshold", NO_CANDIDATES)
         self.tables = {k: Table.from_dict(v) for k, v in settings["tables"].items()}
+
+
+def _refuse_another_release(caught: list[warnings.WarningMessage], where: str) -> None:
+    """Models pickled by another minor release of scikit-learn than this one are refused: its own warning says they may
+    break or give wrong results, and a wrong probability is a silently wrong draft. Another patch release is let be."""
+    for warning in caught:
+        found, here = (getattr(warning.message, name, "") for name in ("original_sklearn_version", "current_sklearn_version"))
+        if found and _minor(found) != _minor(here):
+            raise ModelError(f"{where}: the revision models were fitted with scikit-learn {found}, and this is {here}: "
+                             f"install scikit-learn {'.'.join(_minor(found))}.x (pip install 'scikit-learn~={found}'), "
+                             "or train the model again")
+
+
+def _minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])
 
 
 def _fitted_by_meta(path: Path) -> bool:
