@@ -192,10 +192,13 @@ class Reviser:
 
 def _refuse_another_release(caught: list[warnings.WarningMessage], where: str) -> None:
     """Models pickled by another minor release of scikit-learn than this one are refused: its own warning says they may
-    break or give wrong results, and a wrong probability is a silently wrong draft. Another patch release is let be."""
+    break or give wrong results, and a wrong probability is a silently wrong draft. Another patch release is let be;
+    any other warning goes on as it came."""
     for warning in caught:
         found, here = (getattr(warning.message, name, "") for name in ("original_sklearn_version", "current_sklearn_version"))
-        if found and _minor(found) != _minor(here):
+        if not found:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        elif _minor(found) != _minor(here):
             raise ModelError(f"{where}: the revision models were fitted with scikit-learn {found}, and this is {here}: "
                              f"install scikit-learn {'.'.join(_minor(found))}.x (pip install 'scikit-learn~={found}'), "
                              "or train the model again")
