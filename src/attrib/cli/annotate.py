@@ -11,6 +11,7 @@ from ..counts import amount, verb
 from ..documents import BATCH_SIZE, PROCESS_BATCH_SIZE, count_documents, iter_documents, missing
 from ..errors import InputError, NothingToDoError, message_line, printable, shorten
 from ..jsonio import atomic_write, dumps_line, refuse_overwriting
+from ..torch_kept_out import keep_torch_out
 from .app import app, count_columns, progress_bar
 
 
@@ -65,6 +66,7 @@ def annotate(
     refuse_overwriting(output, inputs)
     if (name := missing(inputs)) is not None:
         raise InputError(f"{name}: no such file or folder: nothing was annotated")
+    keep_torch_out(model)
     from ..annotate import annotate_documents, load_pipeline  # spaCy: only for this command
 
     skipped: list[InputError] = []
