@@ -117,6 +117,34 @@ def test_a_folder_as_the_output_file_is_one_line(records, tmp_path):
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", [".", ""])
+def test_the_current_folder_as_the_output_file_is_one_line(records, tmp_path, monkeypatch, name):
+    """`export -f jsonl -o .` ended in a traceback: the dataset card's name is made from the output's."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    ran = attrib("export", records, "-f", "jsonl", "-o", name)
+    assert ran.code == 2 and ran.err == "attrib: E140 .: is a folder: name a file to write\n"
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, out", [
+    (["annotate", "{r}", "-o", "{out}"], "x.parquet"),
+    (["export", "{r}", "-f", "jsonl", "-o", "{out}"], "x.pq"),
+    (["export", "{r}", "-f", "conll", "-o", "{out}"], "x.parquet"),
+    (["labelstudio", "tasks", "{r}", "-o", "{out}"], "x.PARQUET"),
+    (["validate", "{r}", "-o", "{out}"], "x.parquet"),
+    (["export", "{r}", "-f", "parquet", "-o", "{out}"], "x.jsonl"),
+], ids=["annotate", "export-jsonl", "export-conll", "tasks", "validate", "parquet-as-jsonl"])
+def test_an_output_named_as_another_format_is_refused(records, tmp_path, args, out):
+    """Every command reads a file by its name: `annotate -o x.parquet` wrote JSON Lines that every reader then called
+    "not a Parquet file"."""
+    target = tmp_path / out
+    ran = attrib(*[a.format(r=records, out=target) for a in args])
+    assert ran.code == 2 and ran.err.count("\n") == 1 and ran.err.startswith(f"attrib: E140 {target}: a "), ran.err
+    assert "Parquet" in ran.err and sorted(p.name for p in tmp_path.iterdir()) == ["r.jsonl"]
+
+
 def test_a_file_where_the_output_needs_a_folder_is_named(records, tmp_path):
     """`-o doc.txt/x.jsonl` said "cannot write (File exists)", one level deeper "(Not a directory)"; a file given as
     brat's output folder "exists and is not an empty folder"."""

@@ -256,6 +256,8 @@ def is_stream(path: str | Path) -> bool:
         return False
 
 
+PARQUET_SUFFIXES = (".parquet", ".pq")  # names every command reads as Parquet (lines.is_parquet)
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")  # and as JSON
 FOLDER_READS = (".txt", ".ann")  # what a folder input is read for: texts (annotate), brat standoff (import brat)
 
 
@@ -277,9 +279,21 @@ def refuse_overwriting(output: str | Path, inputs: Iterable[str | Path]) -> None
                 raise OutputError(f"{output}: {what}a file this command reads in the folder {name}; write to another file")
 
 
+def refuse_misnamed(path: str | Path, parquet: bool) -> None:
+    """OutputError when `path`'s name says Parquet and what is written is not, or the other way round: every command
+    reads a file by its name, and said "not a Parquet file" (or "not UTF-8") of what attrib itself had written."""
+    suffix = Path(path).suffix.lower()
+    if not parquet and suffix in PARQUET_SUFFIXES:
+        raise OutputError(f"{path}: a Parquet file's name, but this output is not Parquet: name it otherwise (`attrib "
+                          "export -f parquet` writes Parquet)")
+    if parquet and suffix in JSON_SUFFIXES:
+        raise OutputError(f"{path}: a JSON file's name, but this output is Parquet: name it .parquet")
+
+
 @contextlib.contextmanager
-def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
-    """Write to a temporary file beside `path` and rename it into place only on success.
+def atomic_write(path: str | Path, mode: str = "w", parquet: bool = False) -> Iterator[IO]:
+    """Write to a temporary file beside `path` and rename it into place only on success; `parquet`: what is written is
+    Parquet, as the name must then say (refuse_misnamed).
 
     "-" writes to stdout, whole or not at all too: into a temporary file (in memory up to SPOOL bytes) copied to stdout
     on success, since stdout takes nothing back (records written before an input error reached the reader). Text is
@@ -306,6 +320,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO]:
                 spool.close()
         return
     target = Path(path)
+    refuse_misnamed(target, parquet)
     kwargs = {} if "b" in mode else {"encoding": "utf-8", "newline": "", "errors": UNWRITABLE}
     try:
         kind = stat.S_IFMT(os.stat(target).st_mode)

@@ -20,10 +20,9 @@ from typing import IO, Any, Iterator
 
 from .counts import amount
 from .errors import InputError, shorten
-from .jsonio import JsonLine, iter_jsonl, open_binary
+from .jsonio import PARQUET_SUFFIXES, JsonLine, iter_jsonl, open_binary
 from .jsonsafe import Decoder, Problem, json_path, max_depth, problems_in
 
-PARQUET_SUFFIXES = (".parquet", ".pq")
 JSON_COLUMNS = ("meta", "generator", "provenance")  # JSON strings in attrib's own Parquet (formats.parquet writes them)
 PARQUET_BATCH = 1024  # the most rows turned into Python objects at once (pyarrow's default, 65,536, held ~250 MB more)
 PARQUET_BATCH_BYTES = 16 * 1024 * 1024  # and about the most bytes, by the row groups' sizes unpacked

@@ -98,7 +98,7 @@ def merge(
     if output != "-" and named != fmt:  # Parquet bytes in a .jsonl file: every reader then says "not UTF-8"
         raise OutputError(f"{output}: the parts are {fmt}, and so is the merged file: name it {FORMATS[fmt]}")
 
-    with atomic_write(output, "wb") as handle:
+    with atomic_write(output, "wb", parquet=fmt == "parquet") as handle:
         manifest = merge_parts(folder, handle)
     counts = manifest["counts"]
     where = "" if output == "-" else f" -> {output}"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 import typer
 
 from ..counts import amount
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from ..formats import CONLL_FORMS, FORMATS, brat, export
 from ..formats.inputs import read_input
 from ..formats.card import counted
@@ -54,6 +55,8 @@ def export_command(
     refuse_overwriting(output, [source])
     refuse_choosing_in_records(source, choose)
     if fmt == "jsonl" and str(output) != "-":  # and its dataset card (in.card.md as the input: replaced by the card)
+        if os.path.isdir(output):  # `-o .` has no name to make the card's of (Path.is_dir raises ENAMETOOLONG)
+            raise OutputError(f"{output}: is a folder: name a file to write")
         refuse_overwriting(card_path(output), [source])
     said = lambda message: typer.echo(f"attrib: note: {message}", err=True)  # noqa: E731
     options = {"brat": {"layout": layout, "notice": said}, "conll": {"tags": tags}}.get(fmt, {})

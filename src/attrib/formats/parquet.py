@@ -60,7 +60,7 @@ def _row(record: dict) -> dict:
 
 def write(records: Iterable[dict], out: Path) -> list[Path]:
     """Stream `records` to one Parquet file, a row group per 1,000 records."""
-    with atomic_write(out, "wb") as handle, pq.ParquetWriter(handle, SCHEMA) as parquet:
+    with atomic_write(out, "wb", parquet=True) as handle, pq.ParquetWriter(handle, SCHEMA) as parquet:
         batch: list[dict] = []
         for record in records:
             batch.append(_row(record))
