@@ -19,13 +19,12 @@ from typing import IO, Callable, Iterable, Iterator
 
 from .errors import InputError
 from .jsonarray import iter_json_array
-from .jsonio import BOM, STDIO, JsonLine, not_a_file, open_binary, walk, wide, wide_error
+from .jsonio import (BOM, JSON_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, STDIO, JsonLine, not_a_file, open_binary,
+                     walk, wide, wide_error)
 from .jsonsafe import max_depth, nests_deeper
-from .lines import PARQUET_SUFFIXES, iter_lines, parquet_lines
+from .lines import iter_lines, parquet_lines
 from .records import RECORD_KEYS, id_text, merged_meta, name_text
 
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-JSON_SUFFIXES = (".json",)
 
 ErrorHandler = Callable[[InputError], None]
 URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")

@@ -256,8 +256,10 @@ def is_stream(path: str | Path) -> bool:
         return False
 
 
-PARQUET_SUFFIXES = (".parquet", ".pq")  # names every command reads as Parquet (lines.is_parquet)
-JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")  # and as JSON
+# what a file's name says it holds: every command reads a file by it (documents.py, lines.is_parquet)
+PARQUET_SUFFIXES = (".parquet", ".pq")
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+JSON_SUFFIXES = (".json",)
 FOLDER_READS = (".txt", ".ann")  # what a folder input is read for: texts (annotate), brat standoff (import brat)
 
 
@@ -286,7 +288,7 @@ def refuse_misnamed(path: str | Path, parquet: bool) -> None:
     if not parquet and suffix in PARQUET_SUFFIXES:
         raise OutputError(f"{path}: a Parquet file's name, but this output is not Parquet: name it otherwise (`attrib "
                           "export -f parquet` writes Parquet)")
-    if parquet and suffix in JSON_SUFFIXES:
+    if parquet and suffix in JSONL_SUFFIXES + JSON_SUFFIXES:
         raise OutputError(f"{path}: a JSON file's name, but this output is Parquet: name it .parquet")
 
 

@@ -9,7 +9,7 @@ import typer
 
 from ..counts import amount
 from ..errors import InputError, NothingToDoError, OutputError, message_line, shorten
-from ..jsonio import atomic_write
+from ..jsonio import JSONL_SUFFIXES, PARQUET_SUFFIXES, atomic_write
 from .annotate import skip_or_stop, warn_repeated_ids
 from .app import app, count_columns, progress_bar
 
@@ -86,8 +86,6 @@ def merge(
     require()
     from ..cluster.inputs import is_url
     from ..cluster.parts import FORMATS, Folder, manifest_of, merge_parts, merges_into_itself
-    from ..documents import JSONL_SUFFIXES
-    from ..lines import PARQUET_SUFFIXES
 
     if output != "-" and not is_url(folder) and merges_into_itself(folder, output):
         raise OutputError(f"{output}: is inside {folder}, the folder being merged, or a file one of its parts links "

@@ -20,11 +20,9 @@ from typing import Callable, Iterator
 
 import fsspec
 
-from ..documents import (JSON_SUFFIXES, JSONL_SUFFIXES, URL, Document, json_array_documents, jsonl_documents,
-                         parquet_documents, plain_text, text_files)
+from ..documents import URL, Document, json_array_documents, jsonl_documents, parquet_documents, plain_text, text_files
 from ..errors import InputError
-from ..jsonio import open_binary, parse_jsonl
-from ..lines import PARQUET_SUFFIXES
+from ..jsonio import JSON_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, open_binary, parse_jsonl
 
 ErrorHandler = Callable[[InputError], None]
 _READ = 1 << 16
