@@ -24,7 +24,7 @@ from attrib.formats import outdir
 from attrib.formats.outdir import exchange
 from attrib.jsonio import dumps_line
 from attrib.schemas import validator
-from attrib.training.policy import FILL_WINS
+from attrib.training.policy import FILL_FROM, FILL_WINS
 from attrib.training.train import (
     MIN_DOCUMENTS_TO_FORK, PROCESSES, TrainSettings, _write_model, rule_docs, train,
 )
@@ -255,18 +255,40 @@ def test_documents_without_attributions_are_a_clear_error(tmp_path):
 
 def test_fill_is_decided_on_the_calibration_documents_and_kept_with_the_model(trained):
     """By default the other side's additions stay only if they raise the mean of attribution F1 and the roles'
-    exact F1 on the held-out calibration documents in most bootstrap resamples; the decision travels with the model (attrib_combine/policy.json)."""
+    exact F1 on the held-out calibration documents in most bootstrap resamples, from the raw score of those tried
+    that raises it most; the decision travels with the model (attrib_combine/policy.json)."""
     model_dir, meta = trained
     check = meta["rules"]["fill_check"]
     assert check["documents"] == 6
-    assert 0.0 <= check["fill_wins_in"] <= 1.0
-    for way in ("with", "without"):
-        four = [check[way][name] for name in ("attribution", "source_exact", "cue_exact", "content_exact")]
-        assert check[way]["mean"] == pytest.approx(sum(four) / 4, abs=1e-4)
+    assert [row["fill_from"] for row in check["tried"]] == list(FILL_FROM)
+    for row in (*check["tried"], check["with"], check["without"]):
+        four = [row[name] for name in ("attribution", "source_exact", "cue_exact", "content_exact")]
+        assert row["mean"] == pytest.approx(sum(four) / 4, abs=1e-4)
+    for row in check["tried"]:
+        assert 0.0 <= row["fill_wins_in"] <= 1.0 and row["added"] >= 0
+    # a higher floor adds no more than a lower one
+    assert [row["added"] for row in check["tried"]] == sorted((row["added"] for row in check["tried"]), reverse=True)
+    best = max(check["tried"], key=lambda row: row["mean"])
+    assert check["fill_from"] == best["fill_from"] and check["fill_wins_in"] == best["fill_wins_in"]
+    assert check["with"] == {name: best[name] for name in check["with"]}
     gain = check["with"]["mean"] > check["without"]["mean"]
     assert meta["rules"]["fill"] == (gain and check["fill_wins_in"] >= FILL_WINS)
+    assert meta["rules"]["fill_from"] == (check["fill_from"] if meta["rules"]["fill"] else 0.0)
     combiner = load_pipeline(str(model_dir)).get_pipe("attrib_combine")
-    assert combiner.fill == meta["rules"]["fill"] and combiner.prefer == "rules"
+    assert (combiner.fill, combiner.fill_from) == (meta["rules"]["fill"], meta["rules"]["fill_from"])
+    assert combiner.prefer == "rules"
+
+
+def test_a_model_saved_before_fill_from_adds_every_attribution_as_it_did(trained, tmp_path):
+    """policy.json of a model trained before the fill check tried raw scores has no fill_from: it loads, and its fill
+    (if on) adds every unmatched attribution, as it did when it was trained."""
+    model = tmp_path / "model"
+    shutil.copytree(trained[0], model)
+    path = model / "attrib_combine" / "policy.json"
+    policy = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**{k: v for k, v in policy.items() if k != "fill_from"}, "fill": True}), encoding="utf-8")
+    combiner = load_pipeline(str(model)).get_pipe("attrib_combine")
+    assert (combiner.fill, combiner.fill_from) == (True, 0.0)
 
 
 def test_the_model_is_compared_with_its_rules_alone_on_dev(trained, corpus, tmp_path):
@@ -319,7 +341,7 @@ def test_the_learned_component_alone_learns_the_constructed_patterns(corpus, tmp
     train_path, dev_path = corpus
     settings = TrainSettings(max_steps=40, eval_frequency=20, calibration_fraction=0.2, prefer="learned", fill=False)
     meta = train([train_path], tmp_path / "learned-only", dev=[dev_path], settings=settings)
-    assert meta["rules"] == {"component": True, "prefer": "learned", "fill": False, "fill_check": None}
+    assert meta["rules"] == {"component": True, "prefer": "learned", "fill": False, "fill_from": 0.0, "fill_check": None}
     scores = meta["dev_scores"]
     assert scores["attributions"]["f1"] >= 0.9
     assert all(scores["roles"][role]["exact"]["f1"] >= 0.9 for role in ("source", "cue", "content"))
@@ -400,11 +422,13 @@ def test_a_full_disk_under_the_training_work_folder_is_named(monkeypatch):
     # JSON of another shape loaded, then every draft ended in a traceback (KeyError, IndexError, TypeError)
     ("attrib_combine/policy.json", b'{"prefer": "nobody", "fill": false, "min_confidence": 0.35}', "$.prefer: 'nobody' is not one of"),
     ("attrib_combine/policy.json", b'{"prefer": "rules", "fill": false, "min_confidence": "high"}', "$.min_confidence: 'high' is not of type"),
+    ("attrib_combine/policy.json", b'{"prefer": "rules", "fill": true, "fill_from": 1.5, "min_confidence": 0.35}',
+     "$.fill_from: 1.5 is greater than the maximum of 1"),
     ("attrib_combine/calibration.json", b'{"counts": {"rules": [[1, 1]]}}', "$.counts.rules: [[1, 1]] is too short"),
     ("attrib_revise/models.pkl", pickle.dumps({"keep": None}), "models.pkl does not hold the revision's models (keep, start, end)"),
     ("attrib_revise/revision.json", b'{"keep_threshold": 0.2, "move_margin": 0, "tables": {}}', "$.tables: 'keep' is a required"),
 ], ids=["no-policy", "no-calibration", "no-models", "no-revision-folder", "revision-emptied", "empty-models", "cut-revision", "prefer", "min-confidence",
-        "calibration-shape", "models-of-another-shape", "revision-tables"])
+        "fill-from", "calibration-shape", "models-of-another-shape", "revision-tables"])
 def test_a_model_missing_or_damaging_a_file_is_refused_not_run_otherwise(trained, tmp_path, damage):
     """A model copied in part loaded, drafted other attributions (the factory's defaults, or no revision) and named
     them with the same model_version; one damaged file looked like a Ctrl-C."""

@@ -9,7 +9,7 @@ import spacy
 from attrib.evaluate import Counts, Scores
 from attrib.training.calibration import Calibration, expected_calibration_error, reliability
 from attrib.training.corpus import CANDIDATE_KEYS, GOLD_KEY, record_to_doc, split
-from attrib.training.policy import FILL_WINS, ahead_in_resamples, combine, judged_counts, judged_f1
+from attrib.training.policy import FILL_WINS, ahead_in_resamples, combine, judged_counts, judged_f1, thinned
 from fragments import frag_of
 
 TEXT = "The minister said that taxes will fall. Critics warned that debt would rise. “No,” he said."
@@ -65,6 +65,31 @@ def test_without_fill_only_the_preferred_side_is_kept():
     assert out[0]["origin"] == "learned"
     out = combine(TEXT, learned, rules, fill=False)
     assert [(a["content"][0]["text"], a["origin"]) for a in out] == [("that debt would rise", "rules")]
+
+
+def test_fill_from_adds_only_the_other_sides_attributions_scored_at_least_that():
+    """The floor applies to additions alone: a merged attribution keeps its place whatever the second side scored,
+    and thinning combine's output afterwards (what attrib train's fill check does) gives what combine gives."""
+    learned = [dict(attr(TEXT, "that taxes will fall", cue="said", source="The minister"), raw=0.2),
+               dict(attr(TEXT, "that debt would rise", cue="warned", source="Critics"), raw=0.97),
+               dict(attr(TEXT, "“No,”", cue="said", source="he"), raw=0.99)]
+    rules = [attr(TEXT, "taxes will fall", confidence=0.1)]
+    texts = lambda out: [(a["content"][0]["text"], a["origin"]) for a in out]  # noqa: E731
+    everything = combine(TEXT, learned, rules, fill_from=0.0)
+    assert texts(everything) == [("taxes will fall", "both"), ("that debt would rise", "learned"), ("“No,”", "learned")]
+    for fill_from, kept in ((0.97, [0, 1, 2]), (0.98, [0, 2]), (1.0, [0])):
+        out = combine(TEXT, learned, rules, fill_from=fill_from)
+        assert texts(out) == [texts(everything)[i] for i in kept]
+        assert thinned(everything, "learned", fill_from) == out
+    # with the learned side first, the floor is the rules' confidence
+    out = combine(TEXT, learned, [attr(TEXT, "debt would rise", confidence=0.4),
+                                  attr(TEXT, "“No,” he said", confidence=0.6)], prefer="learned", fill_from=0.5)
+    assert texts(out) == [("that taxes will fall", "learned"), ("that debt would rise", "both"), ("“No,”", "both")]
+    out = combine(TEXT, learned[1:], [attr(TEXT, "taxes will fall", cue="said", confidence=0.6)], prefer="learned",
+                  fill_from=0.5)
+    assert texts(out) == [("taxes will fall", "rules"), ("that debt would rise", "learned"), ("“No,”", "learned")]
+    assert texts(combine(TEXT, learned[1:], [attr(TEXT, "taxes will fall", cue="said", confidence=0.6)],
+                         prefer="learned", fill_from=0.7)) == texts(out)[1:]
 
 
 def test_a_rule_attribution_agrees_with_at_most_one_learned_one():

@@ -34,9 +34,10 @@ from .grouping import Group, Scored, group_spans
 from .policy import PREFER, combine
 from .saved import read_json
 
-POLICY_SCHEMA = {  # policy.json, as the combiner's to_disk writes it
+POLICY_SCHEMA = {  # policy.json, as the combiner's to_disk writes it (a model saved before fill_from has none: 0)
     "type": "object", "required": ["prefer", "fill", "min_confidence"],
     "properties": {"prefer": {"enum": list(PREFER)}, "fill": {"type": "boolean"},
+                   "fill_from": {"type": "number", "minimum": 0, "maximum": 1},
                    "min_confidence": {"type": "number", "minimum": 0, "maximum": 1}},
 }
 
@@ -207,12 +208,13 @@ def group_to_attribution(text: str, group: Group) -> dict:
 class AttributionCombiner:
     """Learned spans → attributions, merged with the rules, calibrated. See the module docstring."""
 
-    def __init__(self, nlp: Language, name: str, prefer: str, fill: bool, min_confidence: float):
+    def __init__(self, nlp: Language, name: str, prefer: str, fill: bool, fill_from: float, min_confidence: float):
         if prefer not in PREFER:
             raise ModelError(f"{name}: prefer must be one of {', '.join(PREFER)}, not {prefer!r}")
         self.name = name
         self.prefer = prefer
         self.fill = fill
+        self.fill_from = fill_from
         self.min_confidence = min_confidence
         self.calibration = Calibration()
 
@@ -226,20 +228,26 @@ class AttributionCombiner:
         that neither found a cue nor met a rule attribution with one is left out: an attribution without a CUE is no
         valid record (V501; 1 of PolNeAR train's 19,832 has none), and push would refuse the model's output."""
         rules = get_attributions(doc) if doc._.attributions is not None else []
-        return [attr for attr in combine(doc.text, self.learned(doc), rules, fill=self.fill, prefer=self.prefer)
-                if attr["cue"]]
+        return [attr for attr in combine(doc.text, self.learned(doc), rules, fill=self.fill, prefer=self.prefer,
+                                         fill_from=self.fill_from) if attr["cue"]]
 
-    def __call__(self, doc: Doc) -> Doc:
-        finder_scores.take(doc)  # attrib_revise's input, left behind when the pipeline has no attrib_revise
+    def finished(self, combined: list[dict]) -> list[dict]:
+        """The drafts written of `combined` (what `combined` gives): calibrated, those under min_confidence dropped,
+        numbered."""
         out = []
-        for attr in self.combined(doc):
+        for attr in combined:
+            attr = dict(attr)
             origin, raw = attr.pop("origin"), attr.pop("raw")
             attr["confidence"] = self.calibration.confidence(origin, raw)
             if attr["confidence"] >= self.min_confidence:
                 out.append(attr)
         for number, attr in enumerate(out):
             attr["id"] = f"a{number}"
-        set_attributions(doc, out)
+        return out
+
+    def __call__(self, doc: Doc) -> Doc:
+        finder_scores.take(doc)  # attrib_revise's input, left behind when the pipeline has no attrib_revise
+        set_attributions(doc, self.finished(self.combined(doc)))
         return doc
 
     def to_disk(self, path, exclude=()):
@@ -247,7 +255,7 @@ class AttributionCombiner:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         (path / "calibration.json").write_text(json.dumps(self.calibration.to_dict()), encoding="utf-8")
-        policy = {"prefer": self.prefer, "fill": self.fill, "min_confidence": self.min_confidence}
+        policy = {"prefer": self.prefer, "fill": self.fill, "fill_from": self.fill_from, "min_confidence": self.min_confidence}
         (path / "policy.json").write_text(json.dumps(policy), encoding="utf-8")
 
     def from_disk(self, path, exclude=()):
@@ -257,12 +265,16 @@ class AttributionCombiner:
         self.calibration = Calibration.from_dict(read_json(path / "calibration.json", CALIBRATION_SCHEMA))
         policy = read_json(path / "policy.json", POLICY_SCHEMA)
         self.prefer, self.fill, self.min_confidence = policy["prefer"], policy["fill"], policy["min_confidence"]
+        self.fill_from = policy.get("fill_from", 0.0)
         return self
 
 
-@Language.factory("attrib_combine", default_config={"prefer": "rules", "fill": True, "min_confidence": 0.35})
-def make_combiner(nlp: Language, name: str, prefer: str, fill: bool, min_confidence: float) -> AttributionCombiner:
-    """`min_confidence`: drafts less likely than this to be right are dropped. Adding a draft that is
-    right with probability p raises the expected F1 only when p > F1 / 2; 0.35 is that for F1 ~ 0.7
-    (a floor of 0.5 would drop most drafts: calibrated ones cluster at 0.4-0.6)."""
-    return AttributionCombiner(nlp, name, prefer, fill, min_confidence)
+@Language.factory("attrib_combine",
+                  default_config={"prefer": "rules", "fill": True, "fill_from": 0.0, "min_confidence": 0.35})
+def make_combiner(nlp: Language, name: str, prefer: str, fill: bool, fill_from: float,
+                  min_confidence: float) -> AttributionCombiner:
+    """`fill`, `fill_from`: whether the second side's attributions that agree with none of the first side's are
+    added, from which raw score (policy.py). `min_confidence`: drafts less likely than this to be right are dropped.
+    Adding a draft that is right with probability p raises the expected F1 only when p > F1 / 2; 0.35 is that for
+    F1 ~ 0.7 (a floor of 0.5 would drop most drafts: calibrated ones cluster at 0.4-0.6)."""
+    return AttributionCombiner(nlp, name, prefer, fill, fill_from, min_confidence)

@@ -51,7 +51,7 @@ from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import parseable, read_training_records, same_text, split, to_docbin
 from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, scored_by, training_halves
 from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
-from .policy import FILL_WINS, JUDGED, SECOND_SIDE, ahead_in_resamples, judged_figures
+from .policy import FILL_FROM, FILL_WINS, JUDGED, SECOND_SIDE, ahead_in_resamples, judged_figures, thinned
 from .progress import Progress
 from .reviser import NO_CANDIDATES, REVISER
 from .settings import TrainSettings, checkpointed
@@ -208,15 +208,17 @@ def fit_calibration(nlp: Language, records: list[dict]) -> Calibration:
     return calibration
 
 
-def _document_scores(nlp: Language, records: list[dict]) -> dict[bool, list[Scores]]:
-    """Each document's scores without (False) and with (True) the second side's additions."""
+def _combined_drafts(nlp: Language, records: list[dict]) -> list[list[dict]]:
+    """Each document's combined drafts before calibration (AttributionCombiner.combined), every addition of the second
+    side in (fill on, from any raw score): what choose_fill thins."""
     combiner = nlp.get_pipe(COMBINER)
-    was, out = combiner.fill, {}
-    for fill in (False, True):
-        combiner.fill = fill
-        out[fill] = [_scored(gold, pred) for gold, pred in zip(records, predict_records(nlp, records))]
-    combiner.fill = was
-    return out
+    was = combiner.fill, combiner.fill_from
+    combiner.fill, combiner.fill_from = True, 0.0
+    try:
+        with nlp.select_pipes(disable=[COMBINER]):
+            return [combiner.combined(doc) for doc in nlp.pipe(tokenizable(r["text"]) for r in records)]
+    finally:
+        combiner.fill, combiner.fill_from = was
 
 
 def _scored(gold: dict, pred: dict) -> Scores:
@@ -232,25 +234,42 @@ def _merged(per_document: list[Scores]) -> Scores:
     return total
 
 
-def score_both_ways(nlp: Language, records: list[dict]) -> dict[bool, dict]:
-    """attrib eval's scores on `records` without (False) and with (True) the second side's additions."""
-    return {fill: _merged(per_document).as_dict() for fill, per_document in _document_scores(nlp, records).items()}
-
-
 def choose_fill(nlp: Language, records: list[dict]) -> dict:
-    """Whether adding the second side's attributions clearly raises the judged F1 on held-out `records`.
+    """Whether, and from which raw score, adding the second side's attributions clearly raises the judged F1 on
+    held-out `records`.
 
     The learned side earns its place on the user's own data: on documents the model never saw, the
-    pipeline is scored with and without the other side's additions; they are kept only if they raise the
-    mean of attribution F1 and the three roles' exact F1 there (policy.judged_f1: an addition whose spans
-    an annotator must redraw is no gain), and do so in FILL_WINS of bootstrap resamples of those documents
-    (policy.ahead_in_resamples), so that a handful of documents cannot turn them on by chance.
+    pipeline is scored without the other side's additions, and with those scored at least each of FILL_FROM; the
+    best of these is kept only if it raises the mean of attribution F1 and the three roles' exact F1 there
+    (policy.judged_f1: an addition whose spans an annotator must redraw is no gain), and does so in FILL_WINS of
+    bootstrap resamples of those documents (policy.ahead_in_resamples), so that a handful of documents cannot turn
+    them on by chance.
     """
-    per_document = _document_scores(nlp, records)
-    wins = ahead_in_resamples(per_document[True], per_document[False])
-    figures = {fill: judged_figures(_merged(scores)) for fill, scores in per_document.items()}
-    nlp.get_pipe(COMBINER).fill = figures[True]["mean"] > figures[False]["mean"] and wins >= FILL_WINS
-    return {"documents": len(records), "with": figures[True], "without": figures[False], "fill_wins_in": round(wins, 3)}
+    combiner = nlp.get_pipe(COMBINER)
+    second = SECOND_SIDE[combiner.prefer]
+    drafts = _combined_drafts(nlp, records)
+
+    def scores_from(fill_from: float) -> tuple[list[Scores], int]:
+        """Each document's scores with the additions scored at least `fill_from`, and how many drafts were written."""
+        per_document, written = [], 0
+        for record, combined in zip(records, drafts):
+            out = combiner.finished(thinned(combined, second, fill_from))
+            written += len(out)
+            per_document.append(_scored(record, make_record(record["id"], record["text"], shifted(out, 0, record["text"]))))
+        return per_document, written
+
+    without, first_side = scores_from(math.inf)
+    tried = []
+    for fill_from in FILL_FROM:
+        per_document, written = scores_from(fill_from)  # an addition does not change which other drafts are written
+        tried.append({"fill_from": fill_from, "added": written - first_side, **judged_figures(_merged(per_document)),
+                      "fill_wins_in": round(ahead_in_resamples(per_document, without), 3)})
+    best = max(tried, key=lambda row: row["mean"])  # the first of equals: the lowest raw score, the most added
+    figures = judged_figures(_merged(without))
+    combiner.fill = best["mean"] > figures["mean"] and best["fill_wins_in"] >= FILL_WINS
+    combiner.fill_from = best["fill_from"] if combiner.fill else 0.0
+    return {"documents": len(records), "with": {name: best[name] for name in (*JUDGED, "mean")}, "without": figures,
+            "fill_wins_in": best["fill_wins_in"], "fill_from": best["fill_from"], "tried": tried}
 
 
 def score(nlp: Language, records: list[dict]) -> tuple[dict, list[dict]]:
@@ -350,7 +369,8 @@ def _settle_config(nlp: Language) -> None:
     the config showed the factory's defaults (fill = true for a model with fill off), and the temporary paths of
     the training run (the only difference between two trainings of the same data)."""
     combiner = nlp.get_pipe(COMBINER)
-    nlp.get_pipe_config(COMBINER).update(prefer=combiner.prefer, fill=combiner.fill, min_confidence=combiner.min_confidence)
+    nlp.get_pipe_config(COMBINER).update(prefer=combiner.prefer, fill=combiner.fill, fill_from=combiner.fill_from,
+                                         min_confidence=combiner.min_confidence)
     if REVISER in nlp.pipe_names and nlp.get_pipe(REVISER).models:
         reviser = nlp.get_pipe(REVISER)
         nlp.get_pipe_config(REVISER).update(keep_threshold=reviser.keep_threshold, move_margin=reviser.move_margin)
@@ -555,13 +575,16 @@ def train(
         combiner.calibration = fit_calibration(nlp, calib_records)
         if settings.fill is None:
             fill_check = choose_fill(nlp, calib_records)
-            log(f"fill: {'on' if combiner.fill else 'off'} (mean of attribution F1 and the roles' exact F1 on the "
-                f"calibration documents {fill_check['with']['mean']:.3f} with, {fill_check['without']['mean']:.3f} without; "
-                f"higher with in {fill_check['fill_wins_in']:.0%} of bootstrap resamples, {FILL_WINS:.0%} needed)")
-            if not combiner.fill:  # refit on the drafts that will be written: the dropped ones took matches
-                with_fill = combiner.calibration
+            log(f"fill: {f'on from a raw score of {combiner.fill_from}' if combiner.fill else 'off'} (mean of attribution "
+                f"F1 and the roles' exact F1 on the calibration documents {fill_check['with']['mean']:.3f} with the "
+                f"additions from {fill_check['fill_from']}, the best of {len(FILL_FROM)} tried, "
+                f"{fill_check['without']['mean']:.3f} without; higher with in {fill_check['fill_wins_in']:.0%} of "
+                f"bootstrap resamples, {FILL_WINS:.0%} needed)")
+            if not combiner.fill or combiner.fill_from:  # refit on the drafts that will be written: the dropped ones
+                with_fill = combiner.calibration  # took matches
                 combiner.calibration = fit_calibration(nlp, calib_records)
-                combiner.calibration.keep_origin(with_fill, SECOND_SIDE[settings.prefer])
+                if not combiner.fill:
+                    combiner.calibration.keep_origin(with_fill, SECOND_SIDE[settings.prefer])
     else:  # nothing to check the second side's additions on, nor to calibrate with: they stay out, unless asked for
         combiner.fill = bool(settings.fill)
         fraction = settings.calibration_fraction
@@ -580,7 +603,8 @@ def train(
         "trained_at": started.isoformat(timespec="seconds"),
         "training_seconds": round(train_seconds, 1),
         "base": str(Path(settings.base).absolute()) if Path(settings.base).is_dir() else settings.base,
-        "rules": {"component": with_rules, "prefer": settings.prefer, "fill": combiner.fill, "fill_check": fill_check},
+        "rules": {"component": with_rules, "prefer": settings.prefer, "fill": combiner.fill,
+                  "fill_from": combiner.fill_from, "fill_check": fill_check},
         "revision": revision,
         "data": {
             "train": data_prints,
