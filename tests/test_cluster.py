@@ -406,7 +406,10 @@ def _hand_made_run(folder: Path) -> dict:
     (lambda m: m.update(format="parquet"), "$.parts[0].file: '000-in-00000.jsonl' is not the name of a parquet part"),
     (lambda m: m.pop("counts"), "$.counts: not an object with the numbers of parts and documents"),
     (lambda m: m["parts"][0].update(file="../../outside.jsonl"), "$.parts[0].file: '../../outside.jsonl' is not the"),
-    (None, "not a JSON object"),  # nested past what json parses
+    ("[" * 100_000 + "]" * 100_000, "not JSON attrib reads (nested too deep)"),  # past what json parses
+    (b'{"format": "jsonl", "parts": "\xff"}', "not UTF-8 (byte 30)"),  # merge said "not a JSON object"
+    ('{"format": "jsonl",\n "parts": [}', "not JSON (line 2, column 12: Expecting value)"),  # (the same)
+    ("[]", "not a JSON object"),
     (lambda m: m.update(parts=[]), "$.counts.parts: 1, but $.parts lists 0"),  # merged an empty file, exit 0
     (lambda m: m["parts"].append(dict(m["parts"][0])), "$.parts: '000-in-00000.jsonl' is listed twice"),  # a part twice
     (lambda m: m["counts"].update(documents=7), "$.counts.documents: 7, but the parts listed hold 1"),
@@ -416,8 +419,8 @@ def test_a_manifest_attrib_did_not_write_is_one_line_and_nothing_merged(tmp_path
     folder = tmp_path / "parts"
     manifest = _hand_made_run(folder)
     assert attrib("merge", folder, "-o", tmp_path / "ok.jsonl").code == 0  # as written, it merges
-    if change is None:
-        (folder / "_SUCCESS.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    if isinstance(change, (str, bytes)):
+        (folder / "_SUCCESS.json").write_bytes(change if isinstance(change, bytes) else change.encode())
     else:
         change(manifest)
         (folder / "_SUCCESS.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -464,14 +467,18 @@ def test_a_receipt_whose_ids_are_not_strings_cannot_say_and_breaks_nothing(tmp_p
     assert checked.code == 0 and checked.err == "" and "V805" in checked.out and "000-in-00000.jsonl" in checked.out
 
 
-def test_a_manifest_that_is_no_file_is_one_line(tmp_path):
+@pytest.mark.parametrize("make", [os.mkfifo, os.mkdir], ids=["fifo", "folder"])
+def test_a_manifest_that_is_no_file_is_one_line(tmp_path, make):
+    """A pipe hung merge and validate, reading it; a folder was "not a JSON object"."""
     folder = tmp_path / "parts"
     _hand_made_run(folder)
     (folder / "_SUCCESS.json").unlink()
-    os.mkfifo(folder / "_SUCCESS.json")  # hung merge and validate, reading the pipe
+    make(folder / "_SUCCESS.json")
     ran = attrib("merge", folder, "-o", tmp_path / "merged.jsonl")
-    assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {folder}/_SUCCESS.json: not a JSON object")
-    assert attrib("validate", folder).code == 1
+    assert ran.code == 2 and ran.err.startswith(f"attrib: E100 {folder}/_SUCCESS.json: not a file (a folder, a device "
+                                                "or a pipe): not a manifest attrib wrote")
+    checked = attrib("validate", folder)
+    assert checked.code == 1 and "no readable _SUCCESS.json (not a file (a folder, a device or a pipe))" in checked.out
 
 
 def test_a_parquet_part_that_is_no_parquet_is_one_line(tmp_path):

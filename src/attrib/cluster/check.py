@@ -14,7 +14,7 @@ from typing import Iterator
 from ..jsonsafe import max_depth
 from ..validation import Finding
 from ..validation.findings import Where
-from .parts import FORMATS, MANIFEST, Folder, manifest_problem, readable_receipt, receipt_name, repeated_ids
+from .parts import FORMATS, MANIFEST, Folder, read_manifest, readable_receipt, receipt_name, repeated_ids
 from .worker import validate_part
 
 
@@ -30,9 +30,8 @@ class FolderCheck:
         present = sorted(PurePosixPath(p).name for p in self.folder.fs.ls(self.folder.path, detail=False))
         present = [name for name in present if name[:1] not in "._" and PurePosixPath(name).suffix in FORMATS.values()
                    and self.folder.regular(name)]  # a folder, device or pipe named like a part is no part
-        manifest = self.folder.read_json(MANIFEST)
+        manifest, problem = read_manifest(self.folder)
         self.before: list[Finding] = []
-        problem = "missing" if not self.folder.exists(MANIFEST) else manifest_problem(manifest)
         if problem is not None:
             self.before.append(self._where(MANIFEST).finding("V804", f"no readable {MANIFEST} ({problem}): the parts "
                                                              "are validated, but nothing says they are all there"))

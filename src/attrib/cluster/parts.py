@@ -267,6 +267,28 @@ def manifest_problem(manifest: dict | None) -> str | None:
     return None
 
 
+def read_manifest(folder: Folder) -> tuple[dict | None, str | None]:
+    """The manifest of `folder` and None, or None and why it cannot be followed: missing, no file, not JSON (and
+    where), or manifest_problem's reason."""
+    if not folder.exists(MANIFEST):
+        return None, "missing"
+    if not folder.regular(MANIFEST):
+        return None, "not a file (a folder, a device or a pipe)"
+    try:
+        with folder.fs.open(folder.at(MANIFEST), "rb") as handle:
+            manifest = json.loads(handle.read())
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 (byte {exc.start})"
+    except json.JSONDecodeError as exc:
+        return None, f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+    except RecursionError:
+        return None, "not JSON attrib reads (nested too deep)"
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc})"
+    problem = manifest_problem(manifest if isinstance(manifest, dict) else None)
+    return (None, problem) if problem else (manifest, None)
+
+
 def manifest_of(folder: Folder) -> dict:
     """The manifest of a finished run; InputError when the folder has none (the run did not finish) or it is
     not one a run writes (manifest_problem)."""
@@ -276,8 +298,7 @@ def manifest_of(folder: Folder) -> dict:
             raise InputError(f"{folder.url}: {what}: give the -o folder of an `attrib annotate --cluster` run")
         raise InputError(f"{folder.url}: no {MANIFEST}: not the output of a finished `attrib annotate --cluster` "
                          "run (run it again: finished parts are kept)")
-    manifest = folder.read_json(MANIFEST)
-    problem = manifest_problem(manifest)
+    manifest, problem = read_manifest(folder)
     if problem is not None:
         raise InputError(f"{folder.url.rstrip('/')}/{MANIFEST}: {problem}: not a manifest attrib wrote (run the same "
                          "`attrib annotate --cluster` command again to write it)")
