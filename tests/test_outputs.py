@@ -194,6 +194,19 @@ def test_an_output_that_is_a_link_is_written_through(records, tmp_path):
     assert (tmp_path / "brat").is_symlink() and (tmp_path / "folder" / "r1.txt").exists()
 
 
+def test_the_card_of_an_output_that_is_a_link_is_checked_where_it_goes(records, tmp_path):
+    """The card is written beside the file a link names, but the check for an input in its place looked beside the
+    link: reading `data/v3.card.md`, `-o latest.jsonl` linking to data/v3.jsonl replaced the input with the card."""
+    (tmp_path / "data").mkdir()
+    source = tmp_path / "data" / "v3.card.md"  # records, under the name a card of v3.jsonl takes
+    source.write_bytes(records.read_bytes())
+    (tmp_path / "latest.jsonl").symlink_to(tmp_path / "data" / "v3.jsonl")
+    ran = attrib("export", source, "-f", "jsonl", "-o", tmp_path / "latest.jsonl")
+    assert ran.code == 2 and ran.err == f"attrib: E140 {source}: is also an input of this command ({source}); write " \
+                                        "to another file\n"
+    assert source.read_bytes() == records.read_bytes() and not (tmp_path / "data" / "v3.jsonl").exists()
+
+
 def test_a_full_standard_output_is_one_line(records):
     with open("/dev/full", "w") as full:
         done = subprocess.run([ATTRIB, "show", str(records)], stdout=full, stderr=subprocess.PIPE, text=True,

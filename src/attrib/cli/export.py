@@ -13,7 +13,7 @@ from ..errors import InputError, OutputError
 from ..formats import CONLL_FORMS, FORMATS, brat, export
 from ..formats.inputs import read_input
 from ..formats.card import counted
-from ..formats.jsonl import card_path, write_records
+from ..formats.jsonl import card_of, write_records
 from ..jsonio import refuse_overwriting
 from ..lsjson.convert import CHOOSE
 from .app import app
@@ -54,10 +54,10 @@ def export_command(
             raise typer.BadParameter(f"applies to -f {applies}, not -f {fmt}", param_hint=option)
     refuse_overwriting(output, [source])
     refuse_choosing_in_records(source, choose)
-    if fmt == "jsonl" and str(output) != "-":  # and its dataset card (in.card.md as the input: replaced by the card)
-        if os.path.isdir(output):  # `-o .` has no name to make the card's of (Path.is_dir raises ENAMETOOLONG)
-            raise OutputError(f"{output}: is a folder: name a file to write")
-        refuse_overwriting(card_path(output), [source])
+    if fmt == "jsonl" and str(output) != "-" and os.path.isdir(output):  # `-o .` has no name to make the card's of
+        raise OutputError(f"{output}: is a folder: name a file to write")  # (not Path.is_dir: it raises ENAMETOOLONG)
+    if fmt == "jsonl" and (card := card_of(output)) is not None:  # the dataset card (in.card.md as the input: replaced
+        refuse_overwriting(card, [source])  # by the card), where the writer puts it: beside the file a link names
     said = lambda message: typer.echo(f"attrib: note: {message}", err=True)  # noqa: E731
     options = {"brat": {"layout": layout, "notice": said}, "conll": {"tags": tags}}.get(fmt, {})
     summary = export(read_input(source, choose, notice=said), fmt, output, **options)

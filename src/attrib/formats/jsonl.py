@@ -21,6 +21,12 @@ def card_path(out: Path) -> Path:
     return out.with_name(f"{stem}.card.md")
 
 
+def card_of(out: str | Path) -> Path | None:
+    """Where the dataset card of records written to `out` goes: beside the file they go to, a link's target (not
+    beside the link); None for a stream (stdout, a device or a pipe), which has nothing beside it."""
+    return None if is_stream(out) else card_path(resolved(Path(out)))
+
+
 def write_records(records: Iterable[dict], out: str | Path) -> int:
     """Stream `records` to the JSONL file `out` ("-": stdout); returns how many were written."""
     count = 0
@@ -38,10 +44,10 @@ def write(records: Iterable[dict], out: Path) -> list[Path]:
     between those steps leaves records without a card, never a card that counts other records. Two writes of one
     output take turns, so a card always counts the records beside it."""
     stats = DatasetStats()
-    if is_stream(out):  # records to stdout or a device: no file to put a card beside
+    card = card_of(out)
+    if card is None:
         write_records(stats.tally(records), out)
         return []
-    card = card_path(resolved(Path(out)))  # beside the file the records go to, not beside a link to it
     # two exports to one output at once take turns: the card of one was renamed in beside the records of the other
     with one_at_a_time("output", os.path.realpath(card)), atomic_write(card) as card_handle:  # one key however named
         with atomic_write(out) as handle:
