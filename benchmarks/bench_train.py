@@ -200,7 +200,8 @@ def main() -> int:
     }
     result["throughput"] = throughput(model, [r["text"] for r in iter_records([args.dev])], args.rounds)
     result["throughput"]["ok"] = result["throughput"]["ratio"] >= 0.25
-    result["fill"] = {"chosen": meta["rules"]["fill"], "check": meta["rules"]["fill_check"]}
+    result["fill"] = {"chosen": meta["rules"]["fill"], "from": meta["rules"].get("fill_from", 0.0),
+                      "check": meta["rules"]["fill_check"]}
     on_dev, _ = score(load_pipeline(str(model)), list(iter_records([args.dev])))
     result["reliability_dev"] = on_dev["reliability"]
     result["expected_calibration_error_dev"] = on_dev["expected_calibration_error"]

@@ -272,6 +272,26 @@ def choose_fill(nlp: Language, records: list[dict]) -> dict:
             "fill_wins_in": best["fill_wins_in"], "fill_from": best["fill_from"], "tried": tried}
 
 
+def calibrated(nlp: Language, records: list[dict], fill: bool | None, log: Callable[[str], None]) -> dict | None:
+    """Fit the combiner's calibration on held-out `records` and, unless `fill` forces it, decide fill on them
+    (choose_fill), calibrating again on the drafts that will then be written; the fill check (None when forced)."""
+    combiner = nlp.get_pipe(COMBINER)
+    combiner.calibration = fit_calibration(nlp, records)
+    if fill is not None:
+        return None
+    check = choose_fill(nlp, records)
+    log(f"fill: {f'on from a raw score of {combiner.fill_from}' if combiner.fill else 'off'} (mean of attribution F1 "
+        f"and the roles' exact F1 on the calibration documents {check['with']['mean']:.3f} with the additions from "
+        f"{check['fill_from']}, the best of {len(FILL_FROM)} tried, {check['without']['mean']:.3f} without; higher with "
+        f"in {check['fill_wins_in']:.0%} of bootstrap resamples, {FILL_WINS:.0%} needed)")
+    if not combiner.fill or combiner.fill_from:  # the dropped drafts took matches
+        with_fill = combiner.calibration
+        combiner.calibration = fit_calibration(nlp, records)
+        if not combiner.fill:  # fill turned back on by hand finds its additions calibrated
+            combiner.calibration.keep_origin(with_fill, SECOND_SIDE[combiner.prefer])
+    return check
+
+
 def score(nlp: Language, records: list[dict]) -> tuple[dict, list[dict]]:
     """attrib eval's scores of the pipeline on `records`, plus the reliability of its confidences and the seconds it
     drafted for; and its drafts."""
@@ -572,19 +592,7 @@ def train(
     combiner = nlp.get_pipe(COMBINER)
     fill_check = None
     if calib_records:
-        combiner.calibration = fit_calibration(nlp, calib_records)
-        if settings.fill is None:
-            fill_check = choose_fill(nlp, calib_records)
-            log(f"fill: {f'on from a raw score of {combiner.fill_from}' if combiner.fill else 'off'} (mean of attribution "
-                f"F1 and the roles' exact F1 on the calibration documents {fill_check['with']['mean']:.3f} with the "
-                f"additions from {fill_check['fill_from']}, the best of {len(FILL_FROM)} tried, "
-                f"{fill_check['without']['mean']:.3f} without; higher with in {fill_check['fill_wins_in']:.0%} of "
-                f"bootstrap resamples, {FILL_WINS:.0%} needed)")
-            if not combiner.fill or combiner.fill_from:  # refit on the drafts that will be written: the dropped ones
-                with_fill = combiner.calibration  # took matches
-                combiner.calibration = fit_calibration(nlp, calib_records)
-                if not combiner.fill:
-                    combiner.calibration.keep_origin(with_fill, SECOND_SIDE[settings.prefer])
+        fill_check = calibrated(nlp, calib_records, settings.fill, log)
     else:  # nothing to check the second side's additions on, nor to calibrate with: they stay out, unless asked for
         combiner.fill = bool(settings.fill)
         fraction = settings.calibration_fraction
