@@ -24,7 +24,7 @@ from attrib.formats import outdir
 from attrib.formats.outdir import exchange
 from attrib.jsonio import dumps_line
 from attrib.schemas import validator
-from attrib.training.policy import FILL_FROM, FILL_WINS
+from attrib.training.policy import FILL_FROM, FILL_NEEDS
 from attrib.training.train import (
     MIN_DOCUMENTS_TO_FORK, PROCESSES, TrainSettings, _write_model, rule_docs, train,
 )
@@ -272,7 +272,7 @@ def test_fill_is_decided_on_the_calibration_documents_and_kept_with_the_model(tr
     assert check["fill_from"] == best["fill_from"] and check["fill_wins_in"] == best["fill_wins_in"]
     assert check["with"] == {name: best[name] for name in check["with"]}
     gain = check["with"]["mean"] > check["without"]["mean"]
-    assert meta["rules"]["fill"] == (gain and check["fill_wins_in"] >= FILL_WINS)
+    assert meta["rules"]["fill"] == (gain and check["fill_wins_in"] >= FILL_NEEDS)
     assert meta["rules"]["fill_from"] == (check["fill_from"] if meta["rules"]["fill"] else 0.0)
     combiner = load_pipeline(str(model_dir)).get_pipe("attrib_combine")
     assert (combiner.fill, combiner.fill_from) == (meta["rules"]["fill"], meta["rules"]["fill_from"])

@@ -37,7 +37,7 @@ def train_command(
     fill: bool = typer.Option(None, "--fill/--no-fill", help="Also add the other side's attributions that the first "
                               "missed, all of them with --fill (default: those scored above the raw score that raises the mean of "
                               "attribution F1 and the roles' exact F1 most on the held-out calibration documents, if it "
-                              "does in 90% of bootstrap resamples of them)."),
+                              "does in 98.75% of bootstrap resamples of them: 90% over the eight floors tried)."),
     seed: int = typer.Option(DEFAULTS.seed, "--seed", help="Random seed for splits and training."),
     encoder: str = typer.Option(DEFAULTS.encoder, "--encoder", help="Fine-tune an encoder to score where spans start "
                                 "and end, for the revision: 'packaged' (all-MiniLM-L6-v2: attrib[learn] and "

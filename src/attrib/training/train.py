@@ -51,7 +51,7 @@ from .calibration import Calibration, expected_calibration_error, reliability
 from .corpus import parseable, read_training_records, same_text, split, to_docbin
 from .cross_fit import FINDERS, MIN_DOCUMENTS, STEPS_SHARE, cross_fitted, scored_by, training_halves
 from .fit_revision import CANDIDATE_SHARE, Examples, add_document, fit, fittable
-from .policy import FILL_FROM, FILL_WINS, JUDGED, SECOND_SIDE, ahead_in_resamples, judged_figures, thinned
+from .policy import FILL_FROM, FILL_NEEDS, JUDGED, SECOND_SIDE, ahead_in_resamples, judged_figures, thinned
 from .progress import Progress
 from .reviser import NO_CANDIDATES, REVISER
 from .settings import TrainSettings, checkpointed
@@ -241,9 +241,9 @@ def choose_fill(nlp: Language, records: list[dict]) -> dict:
     The learned side earns its place on the user's own data: on documents the model never saw, the
     pipeline is scored without the other side's additions, and with those scored at least each of FILL_FROM; the
     best of these is kept only if it raises the mean of attribution F1 and the three roles' exact F1 there
-    (policy.judged_f1: an addition whose spans an annotator must redraw is no gain), and does so in FILL_WINS of
-    bootstrap resamples of those documents (policy.ahead_in_resamples), so that a handful of documents cannot turn
-    them on by chance.
+    (policy.judged_f1: an addition whose spans an annotator must redraw is no gain), and does so in FILL_NEEDS of
+    bootstrap resamples of those documents (policy.ahead_in_resamples), so that neither a handful of documents nor
+    the choice among floors can turn them on by chance.
     """
     combiner = nlp.get_pipe(COMBINER)
     second = SECOND_SIDE[combiner.prefer]
@@ -266,7 +266,7 @@ def choose_fill(nlp: Language, records: list[dict]) -> dict:
                       "fill_wins_in": round(ahead_in_resamples(per_document, without), 3)})
     best = max(tried, key=lambda row: row["mean"])  # the first of equals: the lowest raw score, the most added
     figures = judged_figures(_merged(without))
-    combiner.fill = best["mean"] > figures["mean"] and best["fill_wins_in"] >= FILL_WINS
+    combiner.fill = best["mean"] > figures["mean"] and best["fill_wins_in"] >= FILL_NEEDS
     combiner.fill_from = best["fill_from"] if combiner.fill else 0.0
     return {"documents": len(records), "with": {name: best[name] for name in (*JUDGED, "mean")}, "without": figures,
             "fill_wins_in": best["fill_wins_in"], "fill_from": best["fill_from"], "tried": tried}
@@ -283,7 +283,7 @@ def calibrated(nlp: Language, records: list[dict], fill: bool | None, log: Calla
     log(f"fill: {f'on from a raw score of {combiner.fill_from}' if combiner.fill else 'off'} (mean of attribution F1 "
         f"and the roles' exact F1 on the calibration documents {check['with']['mean']:.3f} with the additions from "
         f"{check['fill_from']}, the best of {len(FILL_FROM)} tried, {check['without']['mean']:.3f} without; higher with "
-        f"in {check['fill_wins_in']:.0%} of bootstrap resamples, {FILL_WINS:.0%} needed)")
+        f"in {check['fill_wins_in']:.1%} of bootstrap resamples, {FILL_NEEDS:.2%} needed)")
     if not combiner.fill or combiner.fill_from:  # the dropped drafts took matches
         with_fill = combiner.calibration
         combiner.calibration = fit_calibration(nlp, records)
