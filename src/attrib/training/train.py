@@ -198,19 +198,10 @@ def predict_records(nlp: Language, records: list[dict], batch_size: int = 8) -> 
             for r, doc in zip(records, docs)]
 
 
-def fit_calibration(nlp: Language, records: list[dict]) -> Calibration:
-    """Calibration counts from the combiner's raw drafts on held-out annotated documents."""
-    combiner = nlp.get_pipe(COMBINER)
-    calibration = Calibration()
-    with nlp.select_pipes(disable=[COMBINER]):
-        for record, doc in zip(records, nlp.pipe(tokenizable(r["text"]) for r in records)):
-            calibration.add_document(record["text"], record["attributions"], combiner.combined(doc))
-    return calibration
-
-
-def _combined_drafts(nlp: Language, records: list[dict]) -> list[list[dict]]:
+def combined_drafts(nlp: Language, records: list[dict]) -> list[list[dict]]:
     """Each document's combined drafts before calibration (AttributionCombiner.combined), every addition of the second
-    side in (fill on, from any raw score): what choose_fill thins."""
+    side in (fill on, from any raw score): one pass of the pipeline, which the calibration and the fill check thin
+    (policy.thinned) to the drafts a policy writes."""
     combiner = nlp.get_pipe(COMBINER)
     was = combiner.fill, combiner.fill_from
     combiner.fill, combiner.fill_from = True, 0.0
@@ -219,6 +210,17 @@ def _combined_drafts(nlp: Language, records: list[dict]) -> list[list[dict]]:
             return [combiner.combined(doc) for doc in nlp.pipe(tokenizable(r["text"]) for r in records)]
     finally:
         combiner.fill, combiner.fill_from = was
+
+
+def fit_calibration(combiner, records: list[dict], drafts: list[list[dict]]) -> Calibration:
+    """Calibration counts from the raw drafts the combiner's policy (fill, fill_from) writes of `drafts`
+    (combined_drafts) on held-out annotated `records`."""
+    calibration = Calibration()
+    fill_from = combiner.fill_from if combiner.fill else math.inf
+    for record, combined in zip(records, drafts):
+        kept = thinned(combined, SECOND_SIDE[combiner.prefer], fill_from)
+        calibration.add_document(record["text"], record["attributions"], kept)
+    return calibration
 
 
 def _scored(gold: dict, pred: dict) -> Scores:
@@ -234,7 +236,7 @@ def _merged(per_document: list[Scores]) -> Scores:
     return total
 
 
-def choose_fill(nlp: Language, records: list[dict]) -> dict:
+def choose_fill(nlp: Language, records: list[dict], drafts: list[list[dict]]) -> dict:
     """Whether, and from which raw score, adding the second side's attributions clearly raises the judged F1 on
     held-out `records`.
 
@@ -247,16 +249,15 @@ def choose_fill(nlp: Language, records: list[dict]) -> dict:
     """
     combiner = nlp.get_pipe(COMBINER)
     second = SECOND_SIDE[combiner.prefer]
-    drafts = _combined_drafts(nlp, records)
 
     def scores_from(fill_from: float) -> tuple[list[Scores], int]:
         """Each document's scores with the additions scored at least `fill_from`, and how many drafts were written."""
-        per_document, written = [], 0
+        per_document, count = [], 0
         for record, combined in zip(records, drafts):
             out = combiner.finished(thinned(combined, second, fill_from))
-            written += len(out)
+            count += len(out)
             per_document.append(_scored(record, make_record(record["id"], record["text"], shifted(out, 0, record["text"]))))
-        return per_document, written
+        return per_document, count
 
     without, first_side = scores_from(math.inf)
     tried = []
@@ -276,17 +277,18 @@ def calibrated(nlp: Language, records: list[dict], fill: bool | None, log: Calla
     """Fit the combiner's calibration on held-out `records` and, unless `fill` forces it, decide fill on them
     (choose_fill), calibrating again on the drafts that will then be written; the fill check (None when forced)."""
     combiner = nlp.get_pipe(COMBINER)
-    combiner.calibration = fit_calibration(nlp, records)
+    drafts = combined_drafts(nlp, records)
+    combiner.calibration = fit_calibration(combiner, records, drafts)
     if fill is not None:
         return None
-    check = choose_fill(nlp, records)
+    check = choose_fill(nlp, records, drafts)
     log(f"fill: {f'on from a raw score of {combiner.fill_from}' if combiner.fill else 'off'} (mean of attribution F1 "
         f"and the roles' exact F1 on the calibration documents {check['with']['mean']:.3f} with the additions from "
         f"{check['fill_from']}, the best of {len(FILL_FROM)} tried, {check['without']['mean']:.3f} without; higher with "
         f"in {check['fill_wins_in']:.1%} of bootstrap resamples, {FILL_NEEDS:.2%} needed)")
     if not combiner.fill or combiner.fill_from:  # the dropped drafts took matches
         with_fill = combiner.calibration
-        combiner.calibration = fit_calibration(nlp, records)
+        combiner.calibration = fit_calibration(combiner, records, drafts)
         if not combiner.fill:  # fill turned back on by hand finds its additions calibrated
             combiner.calibration.keep_origin(with_fill, SECOND_SIDE[combiner.prefer])
     return check
