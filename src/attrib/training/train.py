@@ -194,8 +194,12 @@ def drop_unused_candidates(nlp: Language, revision: dict) -> None:
 def predict_records(nlp: Language, records: list[dict], batch_size: int = 8) -> list[dict]:
     """Records with the pipeline's attributions for the texts of `records`."""
     docs = nlp.pipe((tokenizable(r["text"]) for r in records), batch_size=batch_size)
-    return [make_record(r["id"], r["text"], shifted(get_attributions(doc), 0, r["text"]), dict(r.get("meta") or {}))
-            for r, doc in zip(records, docs)]
+    return [_drafted(r, get_attributions(doc), dict(r.get("meta") or {})) for r, doc in zip(records, docs)]
+
+
+def _drafted(record: dict, attributions: list[dict], meta: dict | None = None) -> dict:
+    """A record of `record`'s text with these drafts, their text taken from it (the pipeline parsed `tokenizable`'s)."""
+    return make_record(record["id"], record["text"], shifted(attributions, 0, record["text"]), meta)
 
 
 def combined_drafts(nlp: Language, records: list[dict]) -> list[list[dict]]:
@@ -256,7 +260,7 @@ def choose_fill(nlp: Language, records: list[dict], drafts: list[list[dict]]) ->
         for record, combined in zip(records, drafts):
             out = combiner.finished(thinned(combined, second, fill_from))
             count += len(out)
-            per_document.append(_scored(record, make_record(record["id"], record["text"], shifted(out, 0, record["text"]))))
+            per_document.append(_scored(record, _drafted(record, out)))
         return per_document, count
 
     without, first_side = scores_from(math.inf)
