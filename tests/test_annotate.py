@@ -274,7 +274,7 @@ def test_bad_elements_of_a_json_array_are_reported_by_path(tmp_path):
     assert [r["id"] for r in records_of(out)] == ["ok"]
     assert result.err.splitlines()[:4] == [
         f'attrib: skipped: E100 {array}:$[0]: no "text" string (a Label Studio task? give documents: {{"id", "text"}})',
-        f'attrib: skipped: E100 {array}:$[1]: expected a JSON object with "text", got int',
+        f'attrib: skipped: E100 {array}:$[1]: expected a JSON object with "text", got a number',
         f"attrib: skipped: E100 {array}:$[3]: $.text: Infinity (or a number beyond ±1.8e308) is not a JSON number: "
         "no JSON output can hold it",
         f"attrib: skipped: E100 {array}: $[4]: the JSON breaks off (Expecting ':' delimiter at character 7 of element 4)",

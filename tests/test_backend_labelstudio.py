@@ -51,7 +51,7 @@ def test_label_studio_retrieves_the_backends_drafts_for_raw_tasks(label_studio, 
     predictions = retrieve(client, project_id, [*task_ids, bad_id])
     assert predictions[bad_id] == []  # Label Studio logs the backend's answer for it, and stores the others' drafts
     log = (label_studio.data_dir / "label-studio.log").read_text(encoding="utf-8")
-    assert f"'error': 'E100 task {bad_id}: data.text must be a string, got int'" in log
+    assert f"'error': 'E100 task {bad_id}: data.text must be a string, got a number'" in log
     expected = expected_predictions(TEXTS, version)
     for task_id, want in zip(task_ids, expected):
         (got,) = predictions[task_id]

@@ -75,7 +75,7 @@ def test_a_task_that_cannot_be_drafted_gets_an_error_and_the_others_their_drafts
     body = attrib_backend.post("predict", json={"tasks": tasks}).json()
     assert body["results"][0] == expected_predictions(TEXTS[:1], attrib_backend.version)[0]
     assert body["results"][1] == {"error": "E100 task 2: data.text must be a string, got nothing"}
-    assert body["results"][2] == {"error": "E100 task 3: data.text must be a string, got list"}
+    assert body["results"][2] == {"error": "E100 task 3: data.text must be a string, got an array"}
     assert "task 4: data.text has 200,002 characters, more than this backend drafts (200,000" in body["results"][3]["error"]
     assert body["results"][4] == {"error": "E100 task 5: data.text is a file reference (/data/upload/1/4070b4d2-article.txt), "
                                            "not the text: import text files as a list of tasks (one per line) or as JSON "
@@ -105,7 +105,7 @@ def test_bad_requests_get_a_clear_error_and_leave_nothing_behind(attrib_backend,
         (b"\xff\xfe", 400, "not UTF-8"),
         (b'\xef\xbb\xbf{"tasks": []}', 400, "starts with a byte order mark (U+FEFF): send the JSON without it"),
         ('{"tasks": []}'.encode("utf-16-le"), 400, "NUL bytes at its start: UTF-16 or UTF-32? send it as UTF-8"),
-        (b"[1, 2]", 400, "must be a JSON object, got list"),
+        (b"[1, 2]", 400, "must be a JSON object, got an array"),
         (b'{"tasks": ' + b'"' + b"x" * (50 * 1024 * 1024) + b'"}', 413, "larger than this backend takes"),
         (b"[" * 100_000 + b"]" * 100_000, 400, "nests deeper than 256 levels"),  # was a RecursionError, 500
         (b'{"tasks": [], "meta": {"x": "\\udc00"}}', 400, "at $.meta.x: the string holds a lone surrogate"),
@@ -136,10 +136,10 @@ def test_many_bad_tasks_are_each_answered_and_logged_in_twenty_lines(attrib_back
     """Two million tasks `1` wrote 89 MB of log, a line each, on the event loop (/health unanswered for 27 s)."""
     answer = attrib_backend.post("predict", json={"tasks": [1] * 500 + [{"id": 7, "data": {"text": TEXTS[0]}}]})
     results = answer.json()["results"]
-    assert results[:500] == [{"error": f"E100 $.tasks[{i}]: a task must be an object, got int"} for i in range(500)]
+    assert results[:500] == [{"error": f"E100 $.tasks[{i}]: a task must be an object, got a number"} for i in range(500)]
     assert results[500] == expected_predictions(TEXTS[:1], attrib_backend.version)[0]
     log = attrib_backend.log()
-    assert log.count("a task must be an object, got int") == 20
+    assert log.count("a task must be an object, got a number") == 20
     too_many = attrib_backend.post("predict", json={"tasks": [{}] * 20_001})
     assert too_many.status_code == 413 and "holds 20,001 tasks, more than this backend drafts in one" in too_many.text
     assert "predict:: 480 more like these, not logged" not in log and "predict: 480 more like these, not logged" in log

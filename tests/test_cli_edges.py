@@ -315,7 +315,7 @@ def test_shortening_for_one_line_reads_only_the_start_of_a_long_text():
 
 @pytest.mark.parametrize("attributions, said", [
     ({"attributons": []}, 'no "attributions" (a record without any has "attributions": []'),  # a misspelt key
-    ({"attributions": None}, '"attributions" must be a list, got NoneType'),
+    ({"attributions": None}, '"attributions" must be an array, got null'),
 ])
 @pytest.mark.parametrize("command", [["eval", "{path}", "{path}"], ["export", "{path}", "-f", "jsonl", "-o", "{out}"],
                                      ["show", "{path}"]])

@@ -314,7 +314,7 @@ def test_a_json_array_and_parquet_give_the_records_of_a_local_run(scheduler, tmp
     assert len(list(out.glob("001-table-*.jsonl"))) == 3
     assert merged(out, tmp_path) == (tmp_path / "local.jsonl").read_bytes()
     assert skipped_lines(ran.err) == skipped_lines(local.err) == [f"attrib: skipped: E100 {array}:$[12]: expected a JSON "
-                                                                  "object with \"text\", got int"]
+                                                                  "object with \"text\", got a number"]
 
 
 def test_strict_stops_at_the_line_that_is_not_json(killed_run, corpus, tmp_path):

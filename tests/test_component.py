@@ -142,7 +142,7 @@ def test_attributions_rebuilt_from_the_span_groups_alone_are_valid_records(nlp):
     ({"nouns": {"claim": None}}, "$.nouns['claim']: the prior None is not a number from 0 to 1"),
     ({"verbs": {"say": 2}}, "$.verbs['say']: the prior 2 is not a number from 0 to 1"),
     ({"a": 1}, "unknown key 'a'"),  # loaded as an empty lexicon: fewer drafts, without a word
-    ({"verbs": ["say"]}, "$.verbs: expected an object of lemma: prior, got list"),
+    ({"verbs": ["say"]}, "$.verbs: expected an object of lemma: prior, got an array"),
     ({"phrases": "according to"}, "$.phrases: expected a list of strings"),
     ([], "expected an object"),
 ])

@@ -493,8 +493,8 @@ def test_greedy_pairs_asks_order_only_of_free_pairs_and_takes_what_sorting_them_
                                                "null, got [15.0, 30.0]"),  # equal to its parts, it passed
     # parts of another shape, or a misspelt role, were read as no parts: the pairs alone, validate said clean
     (lambda a: a.update(parts=[[15, 18], [24, 30]]), "$.attributions[0].parts: expected an object of [start, end] "
-                                                     "pairs per role, got list"),
-    (lambda a: a.update(parts="x"), "$.attributions[0].parts: expected an object of [start, end] pairs per role, got str"),
+                                                     "pairs per role, got an array"),
+    (lambda a: a.update(parts="x"), "$.attributions[0].parts: expected an object of [start, end] pairs per role, got a string"),
     (lambda a: a["parts"].update(contnet=a["parts"].pop("content")), "$.attributions[0].parts: 'contnet' is no role "
                                                                      "(source, cue, content)"),
 ])

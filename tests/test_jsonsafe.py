@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from attrib.jsonsafe import DEPTH, DUPLICATE, SURROGATE, Decoder, nests_deeper
+from attrib.jsonsafe import DEPTH, DUPLICATE, SURROGATE, Decoder, json_type, nests_deeper
 from runs import attrib
 
 
@@ -172,3 +172,13 @@ def test_what_is_read_at_the_depth_limit_is_written_so_that_it_reads_back_or_ref
         assert ran.err == ("attrib: E100 record deep: its meta nests 256 levels deep with the record, and one more under "
                            "the task's \"data\": past the limit (`attrib --max-depth N` raises it)\n")
         assert not (tmp_path / "tasks.json").exists()
+
+
+@pytest.mark.parametrize("text, name", [
+    ("null", "null"), ("true", "a boolean"), ("0", "a number"), ("1.5", "a number"), ('"x"', "a string"),
+    ("[]", "an array"), ("{}", "an object"),
+])
+def test_a_value_is_named_in_json_words_not_pythons(text, name):
+    """Messages say what a file holds: "got an array", not "got list" (bool before int: True is an int in Python)."""
+    value, problems = Decoder().decode(text, 256)
+    assert not problems and json_type(value) == name

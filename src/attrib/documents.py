@@ -21,7 +21,7 @@ from .errors import InputError
 from .jsonarray import iter_json_array
 from .jsonio import (BOM, JSON_SUFFIXES, JSONL_SUFFIXES, PARQUET_SUFFIXES, STDIO, JsonLine, not_a_file, open_binary,
                      walk, wide, wide_error)
-from .jsonsafe import max_depth, nests_deeper
+from .jsonsafe import json_type, max_depth, nests_deeper
 from .lines import iter_lines, parquet_lines
 from .records import RECORD_KEYS, id_text, merged_meta, name_text
 
@@ -79,7 +79,7 @@ def decode(data: bytes | IO[bytes], where: str) -> str:
 def from_json(value: object, where: str) -> Document:
     """A JSONL line's object as a Document: "text" required, "id" optional, other keys kept as meta."""
     if not isinstance(value, dict):
-        raise InputError(f"{where}: expected a JSON object with \"text\", got {type(value).__name__}")
+        raise InputError(f"{where}: expected a JSON object with \"text\", got {json_type(value)}")
     text = value.get("text")
     if not isinstance(text, str):
         task = " (a Label Studio task? give documents: {\"id\", \"text\"})" if isinstance(value.get("data"), dict) else ""

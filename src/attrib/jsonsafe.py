@@ -246,3 +246,15 @@ def json_path(keys: Iterable[str | int]) -> str:
         else:
             out.append("[" + repr(key) + "]")
     return "".join(out)
+
+
+def json_type(value: Any) -> str:
+    """What a parsed JSON value is, in JSON's words ("an array", not "list"), for messages about a file's content."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    for kinds, name in (((int, float), "a number"), (str, "a string"), (list, "an array"), (dict, "an object")):
+        if isinstance(value, kinds):
+            return name
+    return type(value).__name__

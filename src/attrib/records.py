@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator
 
 from .counts import amount
 from .errors import InputError, OffsetError, SchemaError, shorten, unlike
+from .jsonsafe import json_type
 from .lines import iter_lines
 
 ROLES = ("source", "cue", "content")
@@ -106,7 +107,7 @@ def is_int(value: Any) -> bool:
 def check_fragment(text: str, frag: Any, where: str) -> None:
     """Raise OffsetError unless `frag` is a well-formed fragment of `text`."""
     if not isinstance(frag, dict):
-        raise OffsetError(f"{where}: expected a fragment object, got {type(frag).__name__}")
+        raise OffsetError(f"{where}: expected a fragment object, got {json_type(frag)}")
     start, end = frag.get("start"), frag.get("end")
     if not (is_int(start) and is_int(end)):
         raise OffsetError(f"{where}: start and end must be integers")
@@ -131,7 +132,7 @@ def _gold_fragments(text: str, attr: dict, role: str, where: str) -> list[dict]:
     if not given:
         parts = [] if whole is None else [whole]
     if not isinstance(parts, list):
-        raise OffsetError(f"{where}.parts.{role}: expected a list of [start, end] pairs, got {type(parts).__name__}")
+        raise OffsetError(f"{where}.parts.{role}: expected an array of [start, end] pairs, got {json_type(parts)}")
     frags = []
     for i, pair in enumerate(parts):
         at = f"{where}.parts.{role}[{i}]" if given else f"{where}.{role}"
@@ -178,7 +179,7 @@ def _check_parts(parts: Any, where: str) -> None:
     """A gold attribution's `parts` is null or an object of roles: a list there, or a misspelt role, was read as no
     parts, and the pairs taken alone (a content of two fragments became one), exit 0."""
     if parts is not None and not isinstance(parts, dict):
-        raise OffsetError(f"{where}.parts: expected an object of [start, end] pairs per role, got {type(parts).__name__}")
+        raise OffsetError(f"{where}.parts: expected an object of [start, end] pairs per role, got {json_type(parts)}")
     if unknown := next((key for key in parts or {} if key not in ROLES), None):
         raise OffsetError(f"{where}.parts: {shorten(repr(unknown), 40)} is no role (source, cue, content)")
 
@@ -208,7 +209,7 @@ def merged_meta(obj: dict, known: Iterable[str], where: str, at: str = "$") -> d
     A key in both with two values is refused: keeping either would drop the other without a word."""
     meta = obj.get("meta") or {}
     if not isinstance(meta, dict):
-        raise InputError(f"{where}: {at}.meta: expected an object, got {type(meta).__name__}")
+        raise InputError(f"{where}: {at}.meta: expected an object, got {json_type(meta)}")
     merged = dict(meta)
     for key, value in obj.items():
         if key in known:
@@ -237,7 +238,7 @@ def normalize_record(obj: Any, where: str) -> dict:
     Raises InputError for a missing id/text and OffsetError (with the JSON path) for a bad span.
     """
     if not isinstance(obj, dict):
-        raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+        raise InputError(f"{where}: expected a JSON object, got {json_type(obj)}")
     text = obj.get("text")
     if not isinstance(text, str):
         raise InputError(f"{where}: no \"text\" string")
@@ -249,7 +250,7 @@ def normalize_record(obj: Any, where: str) -> dict:
                          "to annotate is `attrib annotate`'s input)")
     attributions_in = obj["attributions"]
     if not isinstance(attributions_in, list):  # null was read as none, as a misspelt key was
-        raise InputError(f"{where}: \"attributions\" must be a list, got {type(attributions_in).__name__}")
+        raise InputError(f"{where}: \"attributions\" must be an array, got {json_type(attributions_in)}")
     gold = [isinstance(attr, dict) and is_gold(attr) for attr in attributions_in]
 
     def normalized() -> Iterator[dict]:
@@ -270,7 +271,7 @@ def normalize_record(obj: Any, where: str) -> dict:
                 for role in ROLES:
                     frags = out.get(role) or []
                     if not isinstance(frags, list):
-                        raise InputError(f"{path}.{role}: expected a list of fragments, got {type(frags).__name__}")
+                        raise InputError(f"{path}.{role}: expected an array of fragments, got {json_type(frags)}")
                     for j, frag in enumerate(frags):
                         check_fragment(text, frag, f"{path}.{role}[{j}]")
                     out[role] = frags

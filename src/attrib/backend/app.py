@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from ..errors import AttribError
-from ..jsonsafe import Decoder, json_path, max_depth
+from ..jsonsafe import Decoder, json_path, json_type, max_depth
 from ..lsjson.names import LABELS_NAME, TEXT_NAME
 from . import models
 from .learning import LEARNED_ACTIONS, Learner, Serving, log_each, project_id
@@ -144,7 +144,7 @@ async def _drain(request: Request) -> None:
 async def _object(request: Request, backend: Backend, per_item: str | None = None) -> tuple[dict, dict[int, str]]:
     body, items = await read_json(request, backend.max_body, per_item)
     if not isinstance(body, dict):
-        raise HTTPProblem(400, f"the request body must be a JSON object, got {type(body).__name__}")
+        raise HTTPProblem(400, f"the request body must be a JSON object, got {json_type(body)}")
     if (project := project_id(body.get("project"))) is not None:
         backend.learner.projects.add(project)
     return body, items

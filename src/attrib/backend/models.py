@@ -17,6 +17,7 @@ from spacy.language import Language
 from ..annotate import RULES, annotate_documents, load_pipeline, version_of
 from ..documents import Document
 from ..errors import InputError, ModelError, shorten
+from ..jsonsafe import json_type
 from ..lsjson.convert import RECORD_ID, record_to_task
 from ..lsjson.names import TEXT_NAME
 
@@ -63,13 +64,12 @@ def document_of(task: object, max_chars: int, index: int = 0) -> Document:
     """The document of a task Label Studio sends (`index`: its place in $.tasks), or an InputError naming the task
     and what is wrong."""
     if not isinstance(task, dict):
-        got = "nothing" if task is None else type(task).__name__
-        raise InputError(f"$.tasks[{index}]: a task must be an object, got {got}")
+        raise InputError(f"$.tasks[{index}]: a task must be an object, got {json_type(task)}")
     where = f"task {task_name(task)}"
     data = task.get("data")
     text = data.get(TEXT_NAME) if isinstance(data, dict) else None
     if not isinstance(text, str):
-        got = "nothing" if text is None else type(text).__name__
+        got = "nothing" if text is None else json_type(text)
         raise InputError(f"{where}: data.{TEXT_NAME} must be a string, got {got}")
     if FILE_REFERENCE.fullmatch(text):
         raise InputError(f"{where}: data.{TEXT_NAME} is a file reference ({shorten(text, 80)}), not the text: import "

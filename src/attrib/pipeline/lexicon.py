@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..jsonsafe import json_type
+
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "cues.json"
 PRIORS = ("verbs", "nouns", "extra_verbs", "extra_nouns")
 KEYS = (*PRIORS, "phrases", "about")
@@ -49,13 +51,13 @@ def _check(data: object) -> None:
     """ValueError naming the place where `data` is not a lexicon: the lexicon a model saves is there to be edited, and a
     prior that is no number ended drafting in a traceback; an unknown key (a typo) loaded as an empty lexicon."""
     if not isinstance(data, dict):
-        raise ValueError(f"cues.json: expected an object with {', '.join(KEYS)}, got {type(data).__name__}")
+        raise ValueError(f"cues.json: expected an object with {', '.join(KEYS)}, got {json_type(data)}")
     if unknown := sorted(set(data) - set(KEYS), key=str):
         raise ValueError(f"cues.json: unknown key {unknown[0]!r} (it takes {', '.join(KEYS)})")
     for key in PRIORS:
         priors = data.get(key, {})
         if not isinstance(priors, dict):
-            raise ValueError(f"cues.json: $.{key}: expected an object of lemma: prior, got {type(priors).__name__}")
+            raise ValueError(f"cues.json: $.{key}: expected an object of lemma: prior, got {json_type(priors)}")
         for lemma, prior in priors.items():
             if isinstance(prior, bool) or not isinstance(prior, (int, float)) or not 0 <= prior <= 1:
                 raise ValueError(f"cues.json: $.{key}[{lemma!r}]: the prior {prior!r} is not a number from 0 to 1")
