@@ -17,11 +17,11 @@ from attrib.documents import Document
 from attrib.lsjson.convert import model_version, record_to_task
 from attrib.backend import models
 from attrib.backend.learning import MODELS, REJECTED, SERVING, Learner, Serving, annotation_events, starting_model
-from attrib.backend.round import CANDIDATE, SNAPSHOT, held_out_split, snapshot
+from attrib.backend.round import CANDIDATE, SNAPSHOT, held_out_split, settings_for, snapshot
 from attrib.backend.store import AnnotationLog
 from attrib.jsonio import dumps_line
 from attrib.records import make_record
-from attrib.training.settings import TrainSettings
+from attrib.training.settings import BASE_MODEL, TrainSettings
 
 
 MINISTER_TEXT = "The minister said that taxes will fall."
@@ -570,3 +570,17 @@ def test_a_round_ends_with_the_backend_that_started_it_however_it_ends(corpus, t
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
     assert not (round_dir / CANDIDATE).exists()
+
+
+@pytest.mark.parametrize("meta, made_of", [
+    ({}, (BASE_MODEL, "rules", None)),  # the rules' pipeline: not trained by attrib
+    ({"attrib": {"settings": {"base": "en_core_web_md", "prefer": "learned", "encoder": "packaged", "max_steps": 4500,
+                              "seed": 3}}}, ("en_core_web_md", "learned", "packaged")),
+    ({"attrib": {"settings": {"encoder": None}}}, (BASE_MODEL, "rules", None)),
+    ({"attrib": "damaged"}, (BASE_MODEL, "rules", None)),
+    ({"attrib": {"settings": [1, 2]}}, (BASE_MODEL, "rules", None)),
+])
+def test_a_round_trains_the_kind_of_model_the_backend_serves_for_the_backends_steps(meta, made_of):
+    settings = settings_for(meta, 300)
+    assert (settings.base, settings.prefer, settings.encoder) == made_of
+    assert (settings.max_steps, settings.eval_frequency, settings.seed) == (300, 150, 0)

@@ -117,23 +117,31 @@ def test_fine_tuning_learns_where_fragments_start_and_end(tiny_bert, tmp_path, c
     assert printed.out == "" and "Loading weights" not in printed.err  # transformers' bar over the weights
 
 
-def test_train_fine_tunes_an_encoder_the_model_loads_with_plain_spacy_load(corpus, tiny_bert, tmp_path):
+@pytest.fixture(scope="module")
+def encoder_trained(corpus, tiny_bert, tmp_path_factory):
+    """A model `attrib train` trained with the tiny BERT as its encoder: its folder, its meta and what training said."""
+    from attrib.training.settings import TrainSettings
+    from attrib.training.train import train
+
+    folder = tmp_path_factory.mktemp("encoder-trained") / "model"
+    lines: list[str] = []
+    settings = TrainSettings(max_steps=20, eval_frequency=10, calibration_fraction=0.2, encoder=str(tiny_bert))
+    meta = train([corpus[0]], folder, dev=[corpus[1]], settings=settings, log=lines.append)
+    return folder, meta, lines
+
+
+def test_train_fine_tunes_an_encoder_the_model_loads_with_plain_spacy_load(corpus, encoder_trained, tmp_path):
     import json
     import subprocess
     import sys
 
-    from attrib.training.settings import TrainSettings
-    from attrib.training.train import train
-
-    lines: list[str] = []
-    settings = TrainSettings(max_steps=20, eval_frequency=10, calibration_fraction=0.2, encoder=str(tiny_bert))
-    meta = train([corpus[0]], tmp_path / "model", dev=[corpus[1]], settings=settings, log=lines.append)
+    model, meta, lines = encoder_trained
     assert meta["revision"]["scores"] == ["finder", "encoder"]
     assert any(line.startswith("encoder, half 2: fine-tuning steps:") for line in lines)
     script = ("import json, sys, spacy; nlp = spacy.load(sys.argv[1]); doc = nlp(sys.argv[2]); "
               "print(json.dumps([nlp.pipe_names, [[f['text'] for f in a['content']] for a in doc._.attributions]]))")
     text = json.loads(corpus[1].read_text(encoding="utf-8").splitlines()[0])["text"]
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "model"), text], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", script, str(model), text], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
     names, contents = json.loads(done.stdout)
@@ -143,11 +151,38 @@ def test_train_fine_tunes_an_encoder_the_model_loads_with_plain_spacy_load(corpu
                "sys.argv = ['attrib', 'annotate', '--model', sys.argv[1], sys.argv[2]]; main()")
     text_file = tmp_path / "doc.txt"
     text_file.write_text(text, encoding="utf-8")
-    done = subprocess.run([sys.executable, "-c", blocked, str(tmp_path / "model"), str(text_file)], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", blocked, str(model), str(text_file)], capture_output=True,
                           text=True, timeout=300)
     assert done.returncode != 0 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and "torch" in done.stderr and "attrib[learn]" in done.stderr, done.stderr
 
+
+
+def test_a_backend_round_of_a_model_trained_with_an_encoder_fine_tunes_that_encoder(corpus, encoder_trained, tmp_path):
+    """A round trained the default pipeline whatever the backend served: a model trained with --encoder had candidates
+    without one, judged against itself. A round takes the serving model's encoder from its meta.json (a real round,
+    in this process: the round's process is not the point here)."""
+    import json
+    from dataclasses import asdict
+
+    from attrib.backend import round as training_round
+    from attrib.jsonio import dumps_line
+    from attrib.records import iter_records
+
+    model, meta, _ = encoder_trained
+    settings = training_round.settings_for(json.loads((model / "meta.json").read_text(encoding="utf-8")), 20)
+    assert (settings.encoder, settings.max_steps) == (meta["settings"]["encoder"], 20) and settings.encoder
+    round_dir = tmp_path / "round"
+    round_dir.mkdir()
+    with open(round_dir / training_round.SNAPSHOT, "w", encoding="utf-8") as out:  # records, as the server writes them
+        out.writelines(dumps_line(record) for record in iter_records(corpus))  # 34: enough to cross-fit
+    (round_dir / training_round.SPEC).write_text(json.dumps({"serving": str(model), "settings": asdict(settings)}),
+                                                 encoding="utf-8")
+    result = training_round.run(round_dir)
+    candidate = json.loads((round_dir / training_round.CANDIDATE / "meta.json").read_text(encoding="utf-8"))["attrib"]
+    assert candidate["settings"]["encoder"] == settings.encoder
+    assert candidate["revision"]["scores"] == ["finder", "encoder"]
+    assert result["serving"]["source"] == str(model) and "mean" in result["candidate"]["figures"]
 
 def test_packaged_encoder_is_the_published_one_and_its_wordpieces_sit_on_the_text(tmp_path):
     """The real all-MiniLM-L6-v2 (requirements/encoder.txt): extracted with its hash checked, its tokenizer's offsets

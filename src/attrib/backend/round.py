@@ -33,6 +33,20 @@ HELD_OUT_SHARE = 0.25
 MIN_DOCUMENTS = 4  # one held out, and the three `attrib train` needs
 
 
+INHERITED = ("base", "prefer", "encoder")  # what a model is made of, not how long it trains
+
+
+def settings_for(meta: dict, train_steps: int | None = None) -> TrainSettings:
+    """A round's training settings: `train_steps` (default: attrib train's), and the base pipeline, the side preferred
+    and the encoder the serving model was trained with (its `meta.json`), so that a round of a model trained with
+    `--encoder` fine-tunes that encoder too: a candidate without it would be judged against a model with it."""
+    defaults = TrainSettings()
+    steps = train_steps or defaults.max_steps
+    trained = (meta.get("attrib") or {}).get("settings") if isinstance(meta.get("attrib"), dict) else None
+    kept = {key: trained[key] for key in INHERITED if isinstance(trained, dict) and isinstance(trained.get(key), str)}
+    return TrainSettings(max_steps=steps, eval_frequency=min(defaults.eval_frequency, max(1, steps // 2)), **kept)
+
+
 def held_out_split(records: list[dict], share: float = HELD_OUT_SHARE) -> tuple[list[dict], list[dict]]:
     """(train, held out): the documents ordered by a hash of their id, the first `share` of them held out
     (at least one): the same documents give the same split, whatever order the events came in."""

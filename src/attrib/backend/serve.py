@@ -9,6 +9,7 @@ never read.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import io
@@ -23,10 +24,10 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from ..errors import AttribError, BackendError, InputError
+from ..errors import AttribError, BackendError, InputError, ModelError
 from ..labelstudio import server
-from ..training.settings import TrainSettings
-from . import app as http, models
+from ..training.encoder import check_encoder
+from . import app as http, models, round as training_round
 from .learning import Learner, Serving, starting_model
 
 AUTH_ENV = "ATTRIB_BACKEND_AUTH"
@@ -92,9 +93,14 @@ def build(model: str, data_dir: Path, train_every: int | None = None, train_step
     data_dir.mkdir(parents=True, exist_ok=True)
     _log_to(data_dir)
     serving = Serving(starting_model(data_dir, model))
-    defaults = TrainSettings()
-    steps = train_steps or defaults.max_steps
-    settings = TrainSettings(max_steps=steps, eval_frequency=min(defaults.eval_frequency, max(1, steps // 2)))
+    settings = training_round.settings_for(serving.current.nlp.meta, train_steps)
+    if settings.encoder:  # the rounds fine-tune it: a missing package or folder is told now, not in a round's log
+        try:
+            check_encoder(settings.encoder)
+            logger.info("training rounds fine-tune the encoder the serving model was trained with (%s)", settings.encoder)
+        except ModelError as exc:  # drafting needs only the tagger in the model's folder: serve, and say what is lost
+            logger.warning("training rounds train without the encoder the serving model was trained with: %s", exc)
+            settings = dataclasses.replace(settings, encoder=None)
     learner = Learner(data_dir, serving, model, train_every, settings, on_promote=_label_studio_follower(basic_auth),
                       fetch_tasks=_label_studio_export())
     return http.Backend(serving, learner, max_chars=max_chars or models.MAX_TEXT_CHARS, basic_auth=basic_auth)

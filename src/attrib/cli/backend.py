@@ -30,6 +30,7 @@ def backend_command(
     Speaks Label Studio's ML backend protocol (/health, /setup, /predict, /webhook, /train). Annotation
     events are validated; accepted ones are kept in DATA_DIR; with --train-every a new model is trained
     in a separate process and replaces the serving one only if it scores higher on held-out annotations.
+    A round trains the kind of model served: its base pipeline and, if it has one, its encoder.
     With ATTRIB_BACKEND_AUTH=user:password in the environment every request needs that basic auth login.
 
     Example: attrib backend --model rules --port 9090 --data-dir attrib-backend --train-every 50
