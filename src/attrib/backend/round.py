@@ -31,8 +31,6 @@ RESULT = "result.json"
 CANDIDATE = "candidate"
 HELD_OUT_SHARE = 0.25
 MIN_DOCUMENTS = 4  # one held out, and the three `attrib train` needs
-
-
 INHERITED = ("base", "prefer", "encoder")  # what a model is made of, not how long it trains
 
 
