@@ -40,7 +40,8 @@ def settings_for(meta: dict, train_steps: int | None = None) -> TrainSettings:
     `--encoder` fine-tunes that encoder too: a candidate without it would be judged against a model with it."""
     defaults = TrainSettings()
     steps = train_steps or defaults.max_steps
-    trained = (meta.get("attrib") or {}).get("settings") if isinstance(meta.get("attrib"), dict) else None
+    attrib = meta.get("attrib")
+    trained = attrib.get("settings") if isinstance(attrib, dict) else None
     kept = {key: trained[key] for key in INHERITED if isinstance(trained, dict) and isinstance(trained.get(key), str)}
     return TrainSettings(max_steps=steps, eval_frequency=min(defaults.eval_frequency, max(1, steps // 2)), **kept)
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from ..errors import AttribError, BackendError, InputError, ModelError
 from ..labelstudio import server
-from ..training.encoder import check_encoder
+from ..training.encoder import check_encoder_files
 from . import app as http, models, round as training_round
 from .learning import Learner, Serving, starting_model
 
@@ -95,8 +95,8 @@ def build(model: str, data_dir: Path, train_every: int | None = None, train_step
     serving = Serving(starting_model(data_dir, model))
     settings = training_round.settings_for(serving.current.nlp.meta, train_steps)
     if settings.encoder:  # the rounds fine-tune it: a missing package or folder is told now, not in a round's log
-        try:
-            check_encoder(settings.encoder)
+        try:  # torch and transformers are not imported for it here: a round's train() checks them, in its log
+            check_encoder_files(settings.encoder)
             logger.info("training rounds fine-tune the encoder the serving model was trained with (%s)", settings.encoder)
         except ModelError as exc:  # drafting needs only the tagger in the model's folder: serve, and say what is lost
             logger.warning("training rounds train without the encoder the serving model was trained with: %s", exc)

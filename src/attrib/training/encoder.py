@@ -63,6 +63,12 @@ def check_encoder(choice: str) -> None:
     """Fail before any training on an `--encoder` that cannot be fine-tuned: 'packaged' not installed or not the
     published weights, a folder with no Hugging Face config, torch or transformers missing."""
     learn_module("encoder_fit")
+    check_encoder_files(choice)
+
+
+def check_encoder_files(choice: str) -> None:
+    """check_encoder short of importing the fine-tuning (transformers' Trainer: 2 s and 120 MB), for a process that
+    leaves the fine-tuning to another: 'packaged' installed with the published weights, or a Hugging Face folder."""
     if choice == "packaged":  # its weights' hash read in the archive: extracted, they are checked again
         archive = _packaged_archive()
         try:
