@@ -61,8 +61,9 @@ def cue_key(doc, attribution: dict) -> tuple[int, int] | None:
 
 
 def instances(offsets: numpy.ndarray, drafts: list[dict], gold: list[dict] | None, text: str, args) -> dict:
-    """Per draft cue (cue_key's order is not needed: keyed by the cue's characters), its window (start, end), the
-    token types and, with `gold`, the targets (window, 4)."""
+    """Per draft with a cue (by its number): its window of wordpieces (start, end), their token types (1 on the cue)
+    and their targets (the first and last wordpiece of each fragment of the annotated attribution it matches, when
+    `gold` is given and it matches one)."""
     pairs = {p: g for g, p in match_attributions(text, gold, drafts)} if gold is not None else {}
     out = {}
     n = len(offsets)
@@ -82,7 +83,7 @@ def instances(offsets: numpy.ndarray, drafts: list[dict], gold: list[dict] | Non
                 for column, piece in ((2 * k, covered[:1]), (2 * k + 1, covered[-1:])):
                     if len(piece) and start <= piece[0] < end:  # a boundary outside the window is not marked
                         labels[piece[0] - start, column] = 1
-        out.setdefault(p, (start, end, types, labels))
+        out[p] = (start, end, types, labels)
     return out
 
 
