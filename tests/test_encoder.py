@@ -56,6 +56,24 @@ def test_scores_one_row_per_spacy_token_whatever_the_text(tiny_bert):
         assert (table[[t.i for t in doc if not t.is_space]] > 0).all()
 
 
+def overlapping_pieces(doc, offsets) -> list:
+    """Each token's first and last overlapping wordpiece by the definition, one token at a time."""
+    out = []
+    for t in doc:
+        inside = [k for k, (s, e) in enumerate(offsets.tolist()) if s < t.idx + len(t) and e > t.idx]
+        out.append((inside[0], inside[-1]) if inside else None)
+    return out
+
+
+def test_each_tokens_wordpieces_are_found_by_binary_search_as_by_the_definition(tiny_bert):
+    tokenizer = transformers.BertTokenizerFast.from_pretrained(tiny_bert)
+    doc = spacy.blank("en").make_doc(TEXT + " unknownword-ish 👩‍👩‍👧\r\n")
+    first, last, covered = encoder.token_pieces(doc, wordpieces(tokenizer, doc.text)[1])
+    found = [(int(f), int(e)) if c else None for f, e, c in zip(first, last, covered)]
+    assert found == overlapping_pieces(doc, wordpieces(tokenizer, doc.text)[1])
+    assert None in found and len({f for f in found if f}) > 5
+
+
 def test_targets_mark_each_fragments_first_and_last_wordpiece():
     offsets = numpy.array([[0, 3], [4, 8], [8, 10], [11, 15]])
     attribution = {"content": [{"start": 4, "end": 15}], "cue": [{"start": 0, "end": 3}], "source": []}
@@ -208,6 +226,8 @@ def test_packaged_encoder_is_the_published_one_and_its_wordpieces_sit_on_the_tex
     nlp.add_pipe("attrib_encoder")
     doc_scores = scored(nlp, tagger)
     doc = nlp.make_doc(TEXT)
+    first, last, covered = encoder.token_pieces(doc, offsets)
+    assert [(int(f), int(e)) if c else None for f, e, c in zip(first, last, covered)] == overlapping_pieces(doc, offsets)
     for table in doc_scores.values():
         assert (table[[t.i for t in doc if not t.is_space]] > 0).all()
 

@@ -129,15 +129,25 @@ def targets(attributions: list[dict], offsets: numpy.ndarray) -> numpy.ndarray:
 def per_token(doc: Doc, offsets: numpy.ndarray, probabilities: numpy.ndarray) -> dict[str, numpy.ndarray]:
     """The wordpieces' probabilities as each spaCy token's (start, end) per role: its first wordpiece's start, its
     last one's end; 0 for a token no wordpiece covers (white space)."""
-    tables = {role: numpy.zeros((len(doc), 2), numpy.float32) for role in ROLES}
+    first, last, covered = token_pieces(doc, offsets)
+    tables = {}
+    for k, role in enumerate(ROLES):
+        table = numpy.zeros((len(doc), 2), numpy.float32)
+        table[covered, 0] = probabilities[first[covered], 2 * k]
+        table[covered, 1] = probabilities[last[covered], 2 * k + 1]
+        tables[role] = table
+    return tables
+
+
+def token_pieces(doc: Doc, offsets: numpy.ndarray) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """Each token's first and last overlapping wordpiece, and whether any overlaps it. The wordpieces are in the
+    text's order and do not overlap, so both bounds are binary searches: a document's tokens cost n log n, not n
+    times its wordpieces."""
     starts = numpy.array([t.idx for t in doc], numpy.int64)
     ends = starts + numpy.array([len(t) for t in doc], numpy.int64)
-    for i in range(len(doc)):
-        inside = numpy.flatnonzero((offsets[:, 0] < ends[i]) & (offsets[:, 1] > starts[i]))
-        if len(inside):
-            for k, role in enumerate(ROLES):
-                tables[role][i] = probabilities[inside[0], 2 * k], probabilities[inside[-1], 2 * k + 1]
-    return tables
+    first = numpy.searchsorted(offsets[:, 1], starts, side="right")  # the first wordpiece ending after its start
+    last = numpy.searchsorted(offsets[:, 0], ends, side="left") - 1  # the last one starting before its end
+    return first, last, (first <= last) & (first < len(offsets)) & (last >= 0)
 
 
 class EncoderScorer:
