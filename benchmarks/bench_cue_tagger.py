@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import math
 import pickle
-import random
 import tempfile
 import time
 from collections import Counter
@@ -37,9 +36,10 @@ from attrib.evaluate import match_attributions, trim
 from attrib.pipeline.assembly import CANDIDATES_KEY
 from attrib.records import spans
 from attrib.training import boundaries, cross_fit, finder_scores, fit_revision, keep, reviser as reviser_module
-from attrib.training.encoder import packaged_encoder
+from attrib.training.encoder import packaged_encoder, token_pieces
 from attrib.training.encoder_model import Tagger, wordpieces
 from attrib.training.fit_revision import CANDIDATE_SHARE
+from bench_encoder_finder import train
 from bench_finder_features import finder_scores as finders_halves
 from bench_revision_heldout import parsed_split, reviser, scores
 
@@ -88,8 +88,8 @@ def instances(offsets: numpy.ndarray, drafts: list[dict], gold: list[dict] | Non
 
 
 def batch(items: list[tuple], cls: int, sep: int):
-    """Padded tensors of (wordpiece ids, token types, targets) items: ids, mask, types, targets, inner (0 on [CLS],
-    [SEP] and padding)."""
+    """Padded tensors of (wordpiece ids, token types, targets) items: the model's inputs (ids, mask, types), the
+    targets, and inner (0 on [CLS], [SEP] and padding)."""
     import torch
 
     width = max(len(ids) for ids, _, _ in items) + 2
@@ -102,7 +102,7 @@ def batch(items: list[tuple], cls: int, sep: int):
         types[k, 1 : m + 1] = torch.from_numpy(kinds)
         gold[k, 1 : m + 1] = torch.from_numpy(labels)
         inner[k, 1 : m + 1] = 1
-    return ids, mask, types, gold, inner
+    return (ids, mask, types), gold, inner
 
 
 def cue_tagger(encoder: Path):
@@ -122,30 +122,13 @@ def cue_tagger(encoder: Path):
 
 
 def fine_tune(encoder: Path, items: list[tuple], args):
-    """As bench_encoder_finder.fine_tune: AdamW, linear warm-up over a tenth of the steps and decay, weighted BCE."""
+    """The cue tagger fine-tuned on `items` (bench_encoder_finder.train)."""
     import torch
 
     torch.manual_seed(args.seed)
     model = cue_tagger(encoder)
     cls, sep = model.tokenizer.cls_token_id, model.tokenizer.sep_token_id
-    steps = args.epochs * math.ceil(len(items) / args.batch)
-    warm = max(1, steps // 10)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: min((k + 1) / warm, (steps - k) / max(1, steps - warm)))
-    loss = torch.nn.BCEWithLogitsLoss(reduction="none", pos_weight=torch.full((2 * len(OUTPUTS),), args.pos_weight))
-    rng = random.Random(args.seed)
-    model.train()
-    for _ in range(args.epochs):
-        items = list(items)
-        rng.shuffle(items)
-        for b in range(0, len(items), args.batch):
-            ids, mask, types, gold, inner = batch(items[b : b + args.batch], cls, sep)
-            (loss(model(ids, mask, types), gold) * inner).sum().div(inner.sum()).backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-    return model.eval()
+    return train(model, items, lambda part: batch(part, cls, sep), 2 * len(OUTPUTS), args)
 
 
 def training_items(model_tokenizer, records: list[dict], docs: list, numbers: list[int], args) -> list[tuple]:
@@ -168,18 +151,14 @@ def tables_of(model, doc, args) -> dict:
     for p, window in instances(offsets, drafts, None, doc.text, args).items():
         chosen.setdefault(cue_key(doc, drafts[p]), window)
     chosen.pop(None, None)
-    starts = numpy.array([t.idx for t in doc])
-    ends = starts + numpy.array([len(t) for t in doc])
-    first = numpy.searchsorted(offsets[:, 1], starts, side="right")  # the first wordpiece ending after its start
-    last = numpy.searchsorted(offsets[:, 0], ends, side="left") - 1  # the last one starting before its end
-    covered = (first <= last) & (first < len(offsets)) & (last >= 0)
+    first, last, covered = token_pieces(doc, offsets)
     out, keys = {}, list(chosen)
     with torch.inference_mode():
         for b in range(0, len(keys), 32):
             part = keys[b : b + 32]
             items = [(ids[chosen[k][0] : chosen[k][1]], chosen[k][2], chosen[k][3]) for k in part]
-            tensors = batch(items, model.tokenizer.cls_token_id, model.tokenizer.sep_token_id)
-            probabilities = torch.sigmoid(model(*tensors[:3])).numpy()
+            inputs = batch(items, model.tokenizer.cls_token_id, model.tokenizer.sep_token_id)[0]
+            probabilities = torch.sigmoid(model(*inputs)).numpy()
             for k, key in enumerate(part):
                 start, end = chosen[key][:2]
                 pieces = numpy.full((len(ids), 2 * len(OUTPUTS)), numpy.nan, numpy.float32)

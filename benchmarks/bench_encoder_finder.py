@@ -33,7 +33,7 @@ from bench_finder_features import finder_scores
 from bench_revision_heldout import fitted, parsed_split, reviser, scores
 
 def fine_tune(encoder: Path, layers: int, records: list[dict], args) -> Tagger:
-    """The tagger fine-tuned on `records`: AdamW, linear warm-up over a tenth of the steps and decay, weighted BCE."""
+    """The tagger fine-tuned on `records` (train)."""
     import torch
 
     torch.manual_seed(args.seed)
@@ -44,28 +44,42 @@ def fine_tune(encoder: Path, layers: int, records: list[dict], args) -> Tagger:
         ids, offsets = wordpieces(tokenizer, record["text"])
         labels = targets(record["attributions"], offsets)
         items += [(ids[s:e], labels[s:e]) for s, e in windows(len(ids))]
+
+    def batch_of(batch: list[tuple]) -> tuple:
+        width = max(len(ids) for ids, _ in batch) + 2
+        ids = torch.zeros((len(batch), width), dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        gold, inner = torch.zeros((len(batch), width, 2 * len(ROLES))), torch.zeros((len(batch), width, 1))
+        for k, (pieces, labels) in enumerate(batch):
+            ids[k, : len(pieces) + 2] = torch.tensor([tokenizer.cls_token_id, *pieces, tokenizer.sep_token_id])
+            mask[k, : len(pieces) + 2] = 1
+            gold[k, 1 : len(pieces) + 1] = torch.from_numpy(labels)
+            inner[k, 1 : len(pieces) + 1] = 1
+        return (ids, mask), gold, inner
+
+    return train(model, items, batch_of, 2 * len(ROLES), args)
+
+
+def train(model, items: list, batch_of, outputs: int, args):
+    """`model` fine-tuned on `items`: AdamW, linear warm-up over a tenth of the steps and decay, BCE with positives
+    weighted by args.pos_weight. `batch_of(items)` gives the model's inputs, the targets (`outputs` per wordpiece)
+    and where they count (1 on the scored wordpieces, 0 on [CLS], [SEP] and padding)."""
+    import torch
+
     steps = args.epochs * math.ceil(len(items) / args.batch)
     warm = max(1, steps // 10)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda k: min((k + 1) / warm, (steps - k) / max(1, steps - warm)))
-    loss = torch.nn.BCEWithLogitsLoss(reduction="none", pos_weight=torch.full((2 * len(ROLES),), args.pos_weight))
+    loss = torch.nn.BCEWithLogitsLoss(reduction="none", pos_weight=torch.full((outputs,), args.pos_weight))
     rng = random.Random(args.seed)
+    items = list(items)
     model.train()
     for _ in range(args.epochs):
         rng.shuffle(items)
         for b in range(0, len(items), args.batch):
-            batch = items[b : b + args.batch]
-            width = max(len(ids) for ids, _ in batch) + 2
-            ids = torch.zeros((len(batch), width), dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            gold, inner = torch.zeros((len(batch), width, 2 * len(ROLES))), torch.zeros((len(batch), width, 1))
-            for k, (pieces, labels) in enumerate(batch):
-                ids[k, : len(pieces) + 2] = torch.tensor([tokenizer.cls_token_id, *pieces, tokenizer.sep_token_id])
-                mask[k, : len(pieces) + 2] = 1
-                gold[k, 1 : len(pieces) + 1] = torch.from_numpy(labels)
-                inner[k, 1 : len(pieces) + 1] = 1
-            (loss(model(ids, mask), gold) * inner).sum().div(inner.sum()).backward()
+            inputs, gold, inner = batch_of(items[b : b + args.batch])
+            (loss(model(*inputs), gold) * inner).sum().div(inner.sum()).backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             schedule.step()
