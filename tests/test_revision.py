@@ -4,6 +4,7 @@ the rules draft), saved with the model and loaded by plain `spacy.load` in a new
 
 from __future__ import annotations
 
+import math
 import random
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from attrib.training.fit_revision import keep_threshold
 from attrib.training.gradient_boosting import classifier, out_of_fold
 from attrib.training.progress import Progress
 from attrib.training.reviser import REVISER
+from attrib.training.tables import Rows, Table
 
 
 def _scores(nlp, records: list[dict]) -> dict:
@@ -84,6 +86,20 @@ def test_every_candidate_boundary_is_an_exact_offset_with_emoji_crlf_and_combini
         assert site.candidates[0].char == site.span[0 if site.side == "start" else 1]  # the rule's own comes first
         for candidate in site.candidates:
             assert 0 <= candidate.char <= len(text) and candidate.char in token_edges | set(site.span)
+
+
+def test_rows_kept_as_tuples_give_the_matrix_and_vocabulary_their_dicts_give():
+    rows = [{"word": "said", "offset": 1, "score": 0.25}, {"score": math.nan, "word": "told", "offset": -2},
+            {"word": "said", "offset": 0, "score": 1.5}]
+    kept = Rows(rows)
+    assert len(kept) == 3 and kept.column("word") == ["said", "told", "said"] and kept.column("offset") == [1, -2, 0]
+    table = Table(("word",), ("offset", "score")).fit(kept)
+    assert table.vocab == {"word": {"said": 1, "told": 2}}
+    assert numpy.array_equal(table.matrix(kept), numpy.array([[1, 1, 0.25], [2, -2, math.nan], [1, 0, 1.5]], numpy.float32),
+                             equal_nan=True)
+    assert table.matrix(Rows()).shape == (0, 3)
+    with pytest.raises(ValueError):
+        kept.append({"word": "said", "offset": 1, "score": 0.0, "extra": 1})
 
 
 def test_the_keep_threshold_maximises_f1_over_held_out_probabilities():

@@ -30,7 +30,7 @@ from . import boundaries, keep
 from .boundaries import SIDES, DocView, sites
 from .gradient_boosting import fit_one, in_workers
 from .reviser import MODELS, NO_CANDIDATES
-from .tables import Table
+from .tables import Rows, Table
 
 CANDIDATE_SHARE = 0.5  # a trained pipeline's rules also draft candidates with every prior threshold halved
 PROCESSES = 2
@@ -41,7 +41,7 @@ SMALL_TABLE = 5000  # rows under which the models are fitted in this process: st
 class Examples:
     """Training rows and labels per model, and the document each row comes from (for the folds)."""
 
-    rows: dict[str, list[dict]] = field(default_factory=lambda: {m: [] for m in MODELS})
+    rows: dict[str, Rows] = field(default_factory=lambda: {m: Rows() for m in MODELS})
     labels: dict[str, list[int]] = field(default_factory=lambda: {m: [] for m in MODELS})
     documents: dict[str, list[int]] = field(default_factory=lambda: {m: [] for m in MODELS})
     gold_attributions: int = 0
@@ -146,7 +146,7 @@ def _thresholds(examples: Examples, held_out: numpy.ndarray) -> dict:
     """The keep and candidate thresholds, from the keep rows' out-of-fold probabilities, and what they gain."""
     found = numpy.array(examples.labels["keep"])
     units = numpy.array(examples.units, dtype=numpy.int64).reshape(-1, 2 * len(ROLES))
-    candidate = numpy.array([row["candidate"] == 1 for row in examples.rows["keep"]], dtype=bool)
+    candidate = numpy.array(examples.rows["keep"].column("candidate"), dtype=numpy.int64) == 1
     report = {}
     report["keep_threshold"], report["keep_check"] = keep_threshold(found[~candidate], held_out[~candidate],
                                                                     examples.gold_attributions)

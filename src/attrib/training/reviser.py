@@ -37,7 +37,7 @@ from ..spacy_doc import set_attributions
 from . import finder_scores, keep
 from .boundaries import SIDES, DocView, Site, sites
 from .saved import read_json
-from .tables import Table
+from .tables import Rows, Table
 
 MODELS = ("keep", *SIDES)
 REVISER = "attrib_revise"
@@ -57,7 +57,7 @@ def probabilities(model, table: Table, rows: list[dict]) -> numpy.ndarray:
     """The model's probability of the positive class for each row (empty for no rows)."""
     if not rows:
         return numpy.zeros(0)
-    return model.predict_proba(table.matrix(rows))[:, 1]
+    return model.predict_proba(table.matrix(Rows(rows)))[:, 1]
 
 
 def best_positions(found: list[Site], scores: numpy.ndarray, margin: float) -> list[int]:
