@@ -88,6 +88,23 @@ def test_every_candidate_boundary_is_an_exact_offset_with_emoji_crlf_and_combini
             assert 0 <= candidate.char <= len(text) and candidate.char in token_edges | set(site.span)
 
 
+def test_each_candidate_knows_how_its_score_ranks_among_its_sites_candidates():
+    text = "The plan was dead, the mayor of the small town told reporters on Monday evening."
+    doc = load_pipeline()(text)
+    attributions, rules = get_attributions(doc), doc.user_data["attrib_rules"]
+    scores = numpy.random.default_rng(0).random((len(doc), 2)).astype(numpy.float32)
+    found = sites(DocView(doc, find_quotes(text), {role: scores for role in ("source", "cue", "content")}), attributions, rules)
+    assert found and all(len(site.candidates) > 1 for site in found)
+    for site in found:
+        rows = [c.row for c in site.candidates]
+        best, second = sorted((r["finder_in"] for r in rows), reverse=True)[:2]
+        assert [r["finder_rank"] for r in sorted(rows, key=lambda r: -r["finder_in"])] == list(range(len(rows)))
+        for r in rows:
+            assert r["finder_gap"] == pytest.approx(r["finder_in"] - best)
+            assert r["finder_margin"] == pytest.approx(r["finder_in"] - (second if r["finder_rank"] == 0 else best))
+            assert all(numpy.isnan(r[c]) for c in score_columns("encoder"))  # no encoder scores on this doc
+
+
 def test_rows_kept_as_tuples_give_the_matrix_and_vocabulary_their_dicts_give():
     rows = [{"word": "said", "offset": 1, "score": 0.25}, {"score": math.nan, "word": "told", "offset": -2},
             {"word": "said", "offset": 0, "score": 1.5}]

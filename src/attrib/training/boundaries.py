@@ -35,8 +35,19 @@ NUMERIC = (
 def score_columns(name: str) -> tuple[str, ...]:
     """The columns of a set of scores (finder_scores.SETS: the span finders', the encoder's): the score of this
     boundary's token, of the rule's own, their difference, and the token outside's score on the other side (an end
-    just before a start); NaN without them."""
+    just before a start); then how it ranks among its site's candidates; NaN without them."""
+    return _token_columns(name) + _site_columns(name)
+
+
+def _token_columns(name: str) -> tuple[str, ...]:
     return (f"{name}_in", f"{name}_own", f"{name}_gain", f"{name}_out_other")
+
+
+def _site_columns(name: str) -> tuple[str, ...]:
+    """A candidate's score against the other candidates of its site: its rank (0 for the best), its gap to the
+    best, and its margin over the best of the others. A model scores candidates one by one, so without them it
+    cannot tell the best of several close scores from one that only beats the rule's own."""
+    return (f"{name}_rank", f"{name}_gap", f"{name}_margin")
 
 
 @dataclass
@@ -103,7 +114,24 @@ def candidates(view: DocView, role: str, rule: str, kind: str, span: tuple[int, 
             continue
         seen.add(trimmed)
         out.append(Candidate(char, trimmed, _row(view, role, rule, kind, side, i, anchor, first, last, root, cue_tokens, char == own)))
+    for name in finder_scores.SETS:
+        _rank(out, name)
     return out
+
+
+def _rank(site: list[Candidate], name: str) -> None:
+    """Add the site columns of the scores `name` to each candidate of one site."""
+    scores = numpy.array([c.row[f"{name}_in"] for c in site], dtype=numpy.float64)
+    columns = _site_columns(name)
+    if not numpy.isfinite(scores).all():
+        for c in site:
+            c.row.update(dict.fromkeys(columns, math.nan))
+        return
+    ranks = (-scores).argsort(kind="stable").argsort()
+    ordered = numpy.sort(scores)[::-1]
+    for c, rank, score in zip(site, ranks, scores):
+        other = ordered[1] if rank == 0 and len(ordered) > 1 else ordered[0]
+        c.row.update(zip(columns, (int(rank), float(score - ordered[0]), float(score - other))))
 
 
 def _row(view: DocView, role, rule, kind, side, i, anchor, first, last, root, cue_tokens, original) -> dict:
@@ -152,11 +180,11 @@ def _row(view: DocView, role, rule, kind, side, i, anchor, first, last, root, cu
 
 def _score_columns(name: str, scores: numpy.ndarray | None, side: str, i: int, anchor: int, outside: int) -> dict:
     if scores is None:
-        return dict.fromkeys(score_columns(name), math.nan)
+        return dict.fromkeys(_token_columns(name), math.nan)
     column = 0 if side == "start" else 1
     here, own = float(scores[i, column]), float(scores[anchor, column])
     other = float(scores[outside, 1 - column]) if 0 <= outside < len(scores) else 0.0
-    return dict(zip(score_columns(name), (here, own, here - own, other)))
+    return dict(zip(_token_columns(name), (here, own, here - own, other)))
 
 
 @dataclass
