@@ -39,7 +39,7 @@ from attrib.training import boundaries, cross_fit, finder_scores, fit_revision, 
 from attrib.training.encoder import packaged_encoder, token_pieces
 from attrib.training.encoder_model import Tagger, wordpieces
 from attrib.training.fit_revision import CANDIDATE_SHARE
-from bench_encoder_finder import train
+from bench_encoder_finder import padded, train
 from bench_finder_features import finder_scores as finders_halves
 from bench_revision_heldout import parsed_split, reviser, scores
 
@@ -88,21 +88,8 @@ def instances(offsets: numpy.ndarray, drafts: list[dict], gold: list[dict] | Non
 
 
 def batch(items: list[tuple], cls: int, sep: int):
-    """Padded tensors of (wordpiece ids, token types, targets) items: the model's inputs (ids, mask, types), the
-    targets, and inner (0 on [CLS], [SEP] and padding)."""
-    import torch
-
-    width = max(len(ids) for ids, _, _ in items) + 2
-    ids, mask, types = (torch.zeros((len(items), width), dtype=torch.long) for _ in range(3))
-    gold, inner = torch.zeros((len(items), width, 2 * len(OUTPUTS))), torch.zeros((len(items), width, 1))
-    for k, (pieces, kinds, labels) in enumerate(items):
-        m = len(pieces)
-        ids[k, : m + 2] = torch.tensor([cls, *pieces, sep])
-        mask[k, : m + 2] = 1
-        types[k, 1 : m + 1] = torch.from_numpy(kinds)
-        gold[k, 1 : m + 1] = torch.from_numpy(labels)
-        inner[k, 1 : m + 1] = 1
-    return (ids, mask, types), gold, inner
+    """bench_encoder_finder.padded, with the cue tagger's targets."""
+    return padded(items, cls, sep, 2 * len(OUTPUTS))
 
 
 def cue_tagger(encoder: Path):

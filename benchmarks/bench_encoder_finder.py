@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy
 
 from attrib.records import ROLES
 from attrib.training import cross_fit
@@ -45,19 +46,30 @@ def fine_tune(encoder: Path, layers: int, records: list[dict], args) -> Tagger:
         labels = targets(record["attributions"], offsets)
         items += [(ids[s:e], labels[s:e]) for s, e in windows(len(ids))]
 
-    def batch_of(batch: list[tuple]) -> tuple:
-        width = max(len(ids) for ids, _ in batch) + 2
-        ids = torch.zeros((len(batch), width), dtype=torch.long)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)
-        gold, inner = torch.zeros((len(batch), width, 2 * len(ROLES))), torch.zeros((len(batch), width, 1))
-        for k, (pieces, labels) in enumerate(batch):
-            ids[k, : len(pieces) + 2] = torch.tensor([tokenizer.cls_token_id, *pieces, tokenizer.sep_token_id])
-            mask[k, : len(pieces) + 2] = 1
-            gold[k, 1 : len(pieces) + 1] = torch.from_numpy(labels)
-            inner[k, 1 : len(pieces) + 1] = 1
+    def batch_of(part: list[tuple]) -> tuple:
+        (ids, mask, _), gold, inner = padded([(pieces, numpy.zeros(len(pieces), numpy.int64), labels) for pieces, labels in part],
+                                             tokenizer.cls_token_id, tokenizer.sep_token_id, 2 * len(ROLES))
         return (ids, mask), gold, inner
 
     return train(model, items, batch_of, 2 * len(ROLES), args)
+
+
+def padded(items: list[tuple], cls: int, sep: int, outputs: int):
+    """Padded tensors of (wordpiece ids, token types, targets) items: the model's inputs (ids, mask, types), the
+    targets (`outputs` per wordpiece), and inner (0 on [CLS], [SEP] and padding)."""
+    import torch
+
+    width = max(len(ids) for ids, _, _ in items) + 2
+    ids, mask, types = (torch.zeros((len(items), width), dtype=torch.long) for _ in range(3))
+    gold, inner = torch.zeros((len(items), width, outputs)), torch.zeros((len(items), width, 1))
+    for k, (pieces, kinds, labels) in enumerate(items):
+        m = len(pieces)
+        ids[k, : m + 2] = torch.tensor([cls, *pieces, sep])
+        mask[k, : m + 2] = 1
+        types[k, 1 : m + 1] = torch.from_numpy(kinds)
+        gold[k, 1 : m + 1] = torch.from_numpy(labels)
+        inner[k, 1 : m + 1] = 1
+    return (ids, mask, types), gold, inner
 
 
 def train(model, items: list, batch_of, outputs: int, args):
